@@ -1,0 +1,133 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** The validated, frozen configuration every part of the server reads. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
+  readonly adminKey: string | undefined;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly bodyLimitBytes: number;
+  readonly importLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown when configuration is invalid; lists every bad value at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const integerText = (minimum: number, maximum: number, expected: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected ${expected}`)
+    .transform(Number)
+    .refine((value) => value >= minimum && value <= maximum, `expected ${expected}`);
+
+/** Each setting: the environment variable, the CLI flag that overrides it, and how to validate it. */
+const settings = {
+  PORT: { flag: "port", schema: integerText(0, 65535, "a port number 0-65535"), fallback: "8787" },
+  HOST: { flag: "host", schema: z.string().min(1, "expected a host name or IP address"), fallback: "127.0.0.1" },
+  DRAMATIS_DATA_DIR: { flag: "data-dir", schema: z.string().min(1, "expected a directory path"), fallback: "./data" },
+  DATABASE_URL: {
+    flag: "database-url",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^(postgres|postgresql):\/\//.test(value) || /^(sqlite|file):/.test(value),
+        "expected a postgres:// URL, a sqlite:<file> path, or nothing (SQLite in the data dir)",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_ADMIN_KEY: {
+    flag: "admin-key",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[\x21-\x7e]{24,200}$/.test(value),
+        "expected 24-200 printable characters without spaces",
+      ),
+    fallback: "",
+  },
+  LOG_LEVEL: {
+    flag: "log-level",
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "expected one of fatal, error, warn, info, debug, trace, silent",
+    }),
+    fallback: "info",
+  },
+  DRAMATIS_BODY_LIMIT: {
+    flag: "body-limit",
+    schema: integerText(1024, 100 * 1024 * 1024, "a byte count between 1024 and 104857600"),
+    fallback: String(1024 * 1024),
+  },
+  DRAMATIS_IMPORT_LIMIT: {
+    flag: "import-limit",
+    schema: integerText(1024, 100 * 1024 * 1024, "a byte count between 1024 and 104857600"),
+    fallback: String(10 * 1024 * 1024),
+  },
+  DRAMATIS_SHUTDOWN_TIMEOUT_MS: {
+    flag: "shutdown-timeout-ms",
+    schema: integerText(0, 600_000, "milliseconds between 0 and 600000"),
+    fallback: "10000",
+  },
+} as const;
+
+type SettingName = keyof typeof settings;
+
+/** Flag names accepted by `dramatis serve`, for the CLI's argument parser. */
+export const CONFIG_FLAGS = Object.values(settings).map((setting) => setting.flag);
+
+/**
+ * Reads settings from flags (first) and environment variables, validates all of them and returns a frozen
+ * Config, or throws one ConfigError listing every problem.
+ *
+ * @example loadConfig(process.env, { port: "9000" })
+ */
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  flags: Record<string, string | undefined> = {},
+): Config {
+  const problems: string[] = [];
+  const values = {} as { [K in SettingName]: z.output<(typeof settings)[K]["schema"]> };
+  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    const fromFlag = flags[setting.flag];
+    const raw = fromFlag ?? environment[name] ?? setting.fallback;
+    const result = setting.schema.safeParse(raw);
+    if (result.success) {
+      (values as Record<string, unknown>)[name] = result.data;
+    } else {
+      const source = fromFlag === undefined ? name : `--${setting.flag}`;
+      problems.push(`${source}=${JSON.stringify(raw)}: ${result.error.issues[0]?.message ?? "invalid"}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(values.DRAMATIS_DATA_DIR);
+  const databaseUrl = values.DATABASE_URL;
+  const database: Config["database"] = /^postgres(ql)?:\/\//.test(databaseUrl)
+    ? { kind: "postgres", url: databaseUrl }
+    : {
+        kind: "sqlite",
+        file:
+          databaseUrl === ""
+            ? path.join(dataDir, "dramatis.sqlite")
+            : path.resolve(databaseUrl.replace(/^(sqlite|file):(\/\/)?/, "")),
+      };
+  return Object.freeze({
+    port: values.PORT,
+    host: values.HOST,
+    dataDir,
+    database: Object.freeze(database),
+    adminKey: values.DRAMATIS_ADMIN_KEY || undefined,
+    logLevel: values.LOG_LEVEL,
+    bodyLimitBytes: values.DRAMATIS_BODY_LIMIT,
+    importLimitBytes: values.DRAMATIS_IMPORT_LIMIT,
+    shutdownTimeoutMs: values.DRAMATIS_SHUTDOWN_TIMEOUT_MS,
+  });
+}

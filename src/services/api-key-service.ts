@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import type { Clock } from "../lib/clock.ts";
+import { newId, randomToken } from "../lib/ids.ts";
+import type { ApiKeyRow } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { NotFoundError, UnauthorizedError, ValidationError } from "./errors.ts";
+
+export const API_KEY_SCOPES = ["read", "write", "admin"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Scopes are nested: `admin` can do everything `write` can, and `write` everything `read` can. */
+const SCOPE_RANK: Record<ApiKeyScope, number> = { read: 1, write: 2, admin: 3 };
+
+export function scopesAllow(granted: readonly ApiKeyScope[], required: ApiKeyScope): boolean {
+  return granted.some((scope) => SCOPE_RANK[scope] >= SCOPE_RANK[required]);
+}
+
+/** What a request authenticated with an API key may act as. */
+export interface ApiKeyPrincipal {
+  tenantId: string;
+  keyId: string;
+  scopes: ApiKeyScope[];
+}
+
+/** An API key as listed: never the secret, only its visible prefix. */
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Keys are random (190 bits), so a fast hash is enough: there is nothing to brute-force. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/** The part of a key shown in lists so people can tell keys apart: `dra_` and its first 8 characters. */
+function visiblePrefix(key: string): string {
+  return key.slice(0, 12);
+}
+
+function toSummary(row: ApiKeyRow): ApiKeySummary {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: JSON.parse(row.scopes) as ApiKeyScope[],
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+  };
+}
+
+/** Writing last-used time on every request would turn reads into writes; once a minute per key is enough. */
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+export class ApiKeyService {
+  private readonly lastUsedWrites = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates a key and returns it with its secret, which is never shown again.
+   *
+   * @example const { key, summary } = await keys.create("ten_default", { name: "ci", scopes: ["read"] });
+   */
+  async create(
+    tenantId: string,
+    options: { name: string; scopes: ApiKeyScope[]; secret?: string | undefined },
+    store: Store = this.store,
+  ): Promise<{ key: string; summary: ApiKeySummary }> {
+    const scopes = [...new Set(options.scopes)];
+    if (scopes.length === 0) throw new ValidationError([{ field: "scopes", message: "must name at least one scope" }]);
+    const key = options.secret ?? `dra_${randomToken(8)}_${randomToken(38)}`;
+    const row: ApiKeyRow = {
+      id: newId("key"),
+      tenant_id: tenantId,
+      name: options.name,
+      prefix: visiblePrefix(key),
+      secret_hash: hashApiKey(key),
+      scopes: JSON.stringify(scopes),
+      created_at: this.clock.now().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await store.apiKeys.insert(row);
+    return { key, summary: toSummary(row) };
+  }
+
+  async list(tenantId: string): Promise<ApiKeySummary[]> {
+    return (await this.store.apiKeys.listByTenant(tenantId)).map(toSummary);
+  }
+
+  /** Revokes a key of this tenant; revoking twice is harmless. Another tenant's key is not found. */
+  async revoke(tenantId: string, keyId: string): Promise<ApiKeySummary> {
+    const existing = await this.store.apiKeys.findById(tenantId, keyId);
+    if (!existing) throw new NotFoundError(`API key ${keyId}`);
+    if (!existing.revoked_at) await this.store.apiKeys.revoke(tenantId, keyId, this.clock.now().toISOString());
+    const revoked = await this.store.apiKeys.findById(tenantId, keyId);
+    return toSummary(revoked ?? existing);
+  }
+
+  /** Resolves a presented key to its tenant and scopes, or throws 401 naming what is wrong. */
+  async authenticate(presentedKey: string): Promise<ApiKeyPrincipal> {
+    const row = await this.store.apiKeys.findBySecretHash(hashApiKey(presentedKey));
+    if (!row) throw new UnauthorizedError("the API key is not valid");
+    if (row.revoked_at) throw new UnauthorizedError("the API key has been revoked");
+    await this.recordUse(row.id);
+    return { tenantId: row.tenant_id, keyId: row.id, scopes: JSON.parse(row.scopes) as ApiKeyScope[] };
+  }
+
+  private async recordUse(keyId: string): Promise<void> {
+    const now = this.clock.now();
+    const lastWrite = this.lastUsedWrites.get(keyId);
+    if (lastWrite !== undefined && now.getTime() - lastWrite < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWrites.set(keyId, now.getTime());
+    await this.store.apiKeys.touchLastUsed(keyId, now.toISOString());
+  }
+}

@@ -1,0 +1,88 @@
+/** One field-level problem in a request, named by its dotted path (e.g. `sampling.temperature`). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Base class of every error the API turns into an RFC 9457 problem document. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, "Not Found", `${what} was not found`);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(errors: FieldError[], detail?: string) {
+    super(
+      422,
+      "Unprocessable Content",
+      detail ?? errors.map((error) => `${error.field}: ${error.message}`).join("; "),
+      errors,
+    );
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(detail: string, errors: FieldError[] = []) {
+    super(400, "Bad Request", detail, errors);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail: string) {
+    super(401, "Unauthorized", detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail: string) {
+    super(403, "Forbidden", detail);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string) {
+    super(409, "Conflict", detail);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, "Content Too Large", `the request body is larger than the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** Dotted path of a zod issue: `["voice_configurations", 0, "locale"]` -> `voice_configurations.0.locale`. */
+export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = ""): string {
+  const joined = path.map(String).join(".");
+  return [prefix, joined].filter(Boolean).join(".") || "(body)";
+}
+
+interface ZodLikeIssue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  keys?: string[];
+}
+
+/** Converts zod issues into field errors, naming unknown keys one by one. */
+export function fieldErrorsFromIssues(issues: readonly ZodLikeIssue[], prefix = ""): FieldError[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys" && issue.keys) {
+      return issue.keys.map((key) => ({ field: fieldPath([...issue.path, key], prefix), message: "unknown field" }));
+    }
+    return [{ field: fieldPath(issue.path, prefix), message: issue.message }];
+  });
+}

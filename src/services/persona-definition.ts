@@ -1,0 +1,282 @@
+import { z } from "@hono/zod-openapi";
+
+/**
+ * The editable definition of a persona: everything a draft or a published version holds.
+ * Field groups follow the reference products (Basic, Appearance, Personality & behaviour, Communication,
+ * Voice, Response controls, Modifiers, Features, Advanced model settings).
+ *
+ * `personaDefinitionSchema` is complete (every field present); `DEFAULT_PERSONA_DEFINITION` fills what a
+ * create request leaves out, and `personaDefinitionPatchSchema` is the deep-partial shape of a PATCH body.
+ */
+
+const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const optionalNumber = (minimum: number, maximum: number) =>
+  z
+    .number()
+    .min(minimum, `must be between ${minimum} and ${maximum}`)
+    .max(maximum, `must be between ${minimum} and ${maximum}`)
+    .nullable();
+
+export const ART_STYLES = ["realistic", "semi_realistic", "anime"] as const;
+export const SEXES = ["male", "female", "other"] as const;
+export const MEMORY_TIERS = ["basic", "extended", "longest"] as const;
+export const MEMORY_SCOPES = ["account", "user_persona", "contact"] as const;
+
+const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 08:00")
+  .openapi({ example: "08:00" });
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = z
+  .string()
+  .refine(isValidTimeZone, "must be an IANA time zone such as Europe/Paris or UTC")
+  .openapi({ example: "Europe/Paris" });
+
+const modelId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. openai/gpt-4o-mini or offline/default")
+  .max(200)
+  .nullable();
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const identitySchema = z
+  .strictObject({
+    age: z.number().int("must be a whole number").min(0).max(200).nullable(),
+    sex: z.enum(SEXES).nullable(),
+    location: shortText(200).nullable(),
+    occupation: shortText(200).nullable(),
+    summary: shortText(8000),
+  })
+  .openapi("PersonaIdentity");
+
+export const appearanceSchema = z
+  .strictObject({
+    description: shortText(8000),
+    art_style: z.enum(ART_STYLES),
+    avatar_url: z.string().url("must be a URL").max(2000).nullable(),
+  })
+  .openapi("PersonaAppearance");
+
+export const voiceConfigurationSchema = z
+  .strictObject({
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en-US")
+      .openapi({ example: "en-US" }),
+    prompt: shortText(20000),
+    voice: shortText(200).nullable(),
+    first_speaker: z.enum(["agent", "user"]),
+    first_message: shortText(4000),
+    model: modelId,
+    temperature: optionalNumber(0, 2),
+    max_duration_seconds: z.number().int().min(10).max(14400),
+    silence_timeout_seconds: z.number().int().min(1).max(600),
+    recording: z.boolean(),
+  })
+  .openapi("VoiceConfiguration");
+
+export const chatConfigurationSchema = z
+  .strictObject({
+    prompt: shortText(20000),
+    model: modelId,
+    temperature: optionalNumber(0, 2),
+    max_tokens: z.number().int().min(1).max(200000).nullable(),
+    forward_to_voice: z.boolean(),
+  })
+  .openapi("ChatConfiguration");
+
+export const samplingSchema = z
+  .strictObject({
+    temperature: optionalNumber(0, 2),
+    top_p: optionalNumber(0, 1),
+    top_k: z.number().int("must be a whole number").min(0).max(100).nullable(),
+    min_p: optionalNumber(0, 1),
+    frequency_penalty: optionalNumber(-2, 2),
+    presence_penalty: optionalNumber(-2, 2),
+    repetition_penalty: optionalNumber(0, 2),
+    top_a: optionalNumber(0, 1),
+    max_tokens: z.number().int().min(1).max(200000).nullable(),
+  })
+  .openapi("SamplingParameters", { description: "null means: use the model's own default" });
+
+export const activeHoursSchema = z
+  .strictObject({ start: timeOfDay, end: timeOfDay, time_zone: timeZone })
+  .openapi("ActiveHours");
+
+export const modifiersSchema = z
+  .strictObject({
+    responds_immediately: z.boolean(),
+    responds_outside_active_hours: z.boolean(),
+    nsfw: z.boolean().openapi({ description: "Permanent: once true it cannot be set back to false" }),
+    disable_scheduled_messages: z.boolean(),
+  })
+  .openapi("PersonaModifiers");
+
+export const featuresSchema = z
+  .strictObject({
+    sms: z.boolean(),
+    premium_model: z.boolean(),
+    media_generation: z.boolean(),
+    auto_speech: z.boolean(),
+  })
+  .openapi("PersonaFeatures");
+
+export const memorySettingsSchema = z
+  .strictObject({ tier: z.enum(MEMORY_TIERS), scope: z.enum(MEMORY_SCOPES) })
+  .openapi("PersonaMemorySettings");
+
+export const personaDefinitionSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+    identity: identitySchema,
+    system_message: shortText(20000),
+    start_prompt: shortText(4000),
+    first_message: shortText(8000),
+    alternate_greetings: z.array(shortText(8000)).max(50),
+    personality: shortText(8000),
+    scenario: shortText(8000),
+    communication_examples: z.array(shortText(4000)).max(50),
+    appearance: appearanceSchema,
+    voice_configurations: z
+      .array(voiceConfigurationSchema)
+      .max(50)
+      .refine(
+        (configurations) => new Set(configurations.map((c) => c.locale)).size === configurations.length,
+        "must have at most one voice configuration per locale",
+      ),
+    chat_configuration: chatConfigurationSchema,
+    model: modelId,
+    sampling: samplingSchema,
+    verbosity: z.number().int("must be a whole number").min(1, "must be 1-5").max(5, "must be 1-5"),
+    initiative: z.number().int("must be a whole number").min(1, "must be 1-10").max(10, "must be 1-10"),
+    active_hours: activeHoursSchema,
+    modifiers: modifiersSchema,
+    features: featuresSchema,
+    memory: memorySettingsSchema,
+    tags: z.array(shortText(100)).max(100),
+    card: jsonObject.openapi({
+      description: "Character Card fields with no Dramatis equivalent (creator, character_book, ...), kept for export",
+    }),
+    extensions: jsonObject.openapi({ description: "Free-form extensions; Character Card extensions round-trip here" }),
+  })
+  .openapi("PersonaDefinition");
+
+export type PersonaDefinition = z.infer<typeof personaDefinitionSchema>;
+export type VoiceConfiguration = z.infer<typeof voiceConfigurationSchema>;
+
+export const DEFAULT_VOICE_CONFIGURATION: Omit<VoiceConfiguration, "locale"> = {
+  prompt: "",
+  voice: null,
+  first_speaker: "agent",
+  first_message: "",
+  model: null,
+  temperature: null,
+  max_duration_seconds: 600,
+  silence_timeout_seconds: 30,
+  recording: false,
+};
+
+export const DEFAULT_PERSONA_DEFINITION: PersonaDefinition = Object.freeze({
+  name: "",
+  identity: { age: null, sex: null, location: null, occupation: null, summary: "" },
+  system_message: "",
+  start_prompt: "",
+  first_message: "",
+  alternate_greetings: [],
+  personality: "",
+  scenario: "",
+  communication_examples: [],
+  appearance: { description: "", art_style: "realistic", avatar_url: null },
+  voice_configurations: [],
+  chat_configuration: { prompt: "", model: null, temperature: null, max_tokens: null, forward_to_voice: false },
+  model: null,
+  sampling: {
+    temperature: null,
+    top_p: null,
+    top_k: null,
+    min_p: null,
+    frequency_penalty: null,
+    presence_penalty: null,
+    repetition_penalty: null,
+    top_a: null,
+    max_tokens: null,
+  },
+  verbosity: 3,
+  initiative: 5,
+  active_hours: { start: "08:00", end: "22:00", time_zone: "UTC" },
+  modifiers: {
+    responds_immediately: false,
+    responds_outside_active_hours: false,
+    nsfw: false,
+    disable_scheduled_messages: false,
+  },
+  features: { sms: false, premium_model: false, media_generation: false, auto_speech: false },
+  memory: { tier: "basic", scope: "account" },
+  tags: [],
+  card: {},
+  extensions: {},
+}) as PersonaDefinition;
+
+/**
+ * Turns every field optional, recursively through nested objects (arrays stay whole: they are replaced,
+ * not merged). Used for PATCH bodies and for create bodies, whose missing fields come from the defaults.
+ */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodObject) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      shape[key] = deepPartial(field).optional();
+    }
+    return z.strictObject(shape);
+  }
+  return schema;
+}
+
+/** Fields a client may echo back from a persona response; ignored in a write body. */
+export const READ_ONLY_PERSONA_FIELDS = [
+  "id",
+  "kind",
+  "join_code",
+  "production_version",
+  "latest_version",
+  "has_unpublished_changes",
+  "created_at",
+  "updated_at",
+] as const;
+
+const partialDefinitionShape = (deepPartial(personaDefinitionSchema) as z.ZodObject).shape;
+
+const readOnlyFields = Object.fromEntries(
+  READ_ONLY_PERSONA_FIELDS.map((field) => [field, z.unknown().optional().openapi({ description: "ignored" })]),
+);
+
+export const personaDefinitionPatchSchema = z
+  .strictObject({ ...partialDefinitionShape, ...readOnlyFields })
+  .openapi("PersonaPatch", {
+    description:
+      "Any subset of the definition. Objects are merged field by field; arrays and scalars replace; " +
+      "null clears a nullable field.",
+  });
+
+export const personaCreateSchema = z
+  .strictObject({
+    ...partialDefinitionShape,
+    ...readOnlyFields,
+    template_id: z
+      .string()
+      .optional()
+      .openapi({ description: "Start from this template; the body's fields override it" }),
+  })
+  .openapi("PersonaCreate", {
+    description: "Only name is required (or a template_id that provides one); every other field has a default.",
+  });

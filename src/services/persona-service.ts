@@ -1,0 +1,338 @@
+import { createHash } from "node:crypto";
+import type { Clock } from "../lib/clock.ts";
+import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
+import { newId, randomToken } from "../lib/ids.ts";
+import { diffJson, type JsonChange } from "../lib/json-diff.ts";
+import { isUniqueViolation } from "../store/errors.ts";
+import type { Page } from "../store/pagination.ts";
+import type { PersonaRow } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, fieldErrorsFromIssues } from "./errors.ts";
+import { PERSONA_TEMPLATES, PRESET_PERSONAS, type CatalogPersona } from "./persona-catalog.ts";
+import {
+  DEFAULT_PERSONA_DEFINITION,
+  READ_ONLY_PERSONA_FIELDS,
+  personaDefinitionSchema,
+  type PersonaDefinition,
+} from "./persona-definition.ts";
+
+export type PersonaKind = PersonaRow["kind"];
+
+/** A persona as the API shows it: identity and version state, then its draft definition. */
+export type Persona = {
+  id: string;
+  kind: PersonaKind;
+  join_code: string;
+  production_version: number | null;
+  latest_version: number;
+  has_unpublished_changes: boolean;
+  created_at: string;
+  updated_at: string;
+} & PersonaDefinition;
+
+export interface PersonaVersionSummary {
+  version: number;
+  name: string;
+  is_production: boolean;
+  created_at: string;
+}
+
+export interface PersonaVersion extends PersonaVersionSummary {
+  definition: PersonaDefinition;
+}
+
+/** A version reference in the API: a published version number, or the editable draft. */
+export type VersionReference = number | "draft";
+
+export interface PersonaTemplate {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  definition: PersonaDefinition;
+}
+
+/** Who is acting: the tenant always, the end user when the request named one. */
+export interface PersonaActor {
+  tenantId: string;
+  userId?: string | undefined;
+}
+
+function toPersona(row: PersonaRow): Persona {
+  return {
+    id: row.id,
+    kind: row.kind,
+    join_code: row.join_code,
+    production_version: row.production_version,
+    latest_version: row.latest_version,
+    has_unpublished_changes: row.has_unpublished_changes === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    ...(JSON.parse(row.draft) as PersonaDefinition),
+  };
+}
+
+function withoutReadOnlyFields(body: JsonObject): JsonObject {
+  const copy = { ...body };
+  for (const field of [...READ_ONLY_PERSONA_FIELDS, "template_id"]) delete copy[field];
+  return copy;
+}
+
+/** Validates a complete definition, naming every bad field. */
+export function validateDefinition(candidate: unknown, fieldPrefix = ""): PersonaDefinition {
+  const result = personaDefinitionSchema.safeParse(candidate);
+  if (!result.success) throw new ValidationError(fieldErrorsFromIssues(result.error.issues, fieldPrefix));
+  return result.data;
+}
+
+/** Join codes are what people type: 8 characters, upper case, no look-alike letters. */
+export function normalizeJoinCode(code: string): string {
+  return code.replace(/[\s-]/g, "").toUpperCase();
+}
+
+function presetJoinCode(id: string): string {
+  return createHash("sha256").update(id).digest("hex").slice(0, 8).toUpperCase();
+}
+
+function toTemplate(entry: CatalogPersona): PersonaTemplate {
+  return {
+    id: entry.id,
+    name: entry.definition.name,
+    description: entry.description,
+    category: entry.category,
+    definition: entry.definition,
+  };
+}
+
+export class PersonaService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Writes the shipped presets into the database (idempotent; run at start-up). */
+  async installPresets(): Promise<void> {
+    const now = this.clock.now().toISOString();
+    for (const preset of PRESET_PERSONAS) {
+      const definition = JSON.stringify(validateDefinition(preset.definition));
+      await this.store.personas.upsertPreset(
+        {
+          id: preset.id,
+          tenant_id: null,
+          kind: "preset",
+          join_code: presetJoinCode(preset.id),
+          created_by_user_id: null,
+          draft: definition,
+          production_version: 1,
+          latest_version: 1,
+          has_unpublished_changes: 0,
+          created_at: now,
+          updated_at: now,
+        },
+        { persona_id: preset.id, version: 1, definition, created_at: now },
+      );
+    }
+  }
+
+  listTemplates(): PersonaTemplate[] {
+    return PERSONA_TEMPLATES.map(toTemplate);
+  }
+
+  getTemplate(id: string): PersonaTemplate {
+    const entry = PERSONA_TEMPLATES.find((template) => template.id === id);
+    if (!entry) throw new NotFoundError(`template ${id}`);
+    return toTemplate(entry);
+  }
+
+  /**
+   * Creates a persona from a body where only `name` is required (or a `template_id` that supplies one).
+   *
+   * @example await personas.create({ tenantId }, { name: "Ada", verbosity: 2 });
+   */
+  async create(actor: PersonaActor, body: JsonObject): Promise<Persona> {
+    const templateId = typeof body.template_id === "string" ? body.template_id : undefined;
+    let base: PersonaDefinition = DEFAULT_PERSONA_DEFINITION;
+    if (templateId !== undefined) {
+      const template = PERSONA_TEMPLATES.find((entry) => entry.id === templateId);
+      if (!template) throw new ValidationError([{ field: "template_id", message: `no template has id ${templateId}` }]);
+      base = template.definition;
+    }
+    const definition = validateDefinition(deepMerge(base, withoutReadOnlyFields(body)));
+    return this.insertPersona(actor, definition);
+  }
+
+  /** Inserts a new persona in the actor's tenant with a fresh join code (retried on the rare collision). */
+  async insertPersona(actor: PersonaActor, definition: PersonaDefinition): Promise<Persona> {
+    const now = this.clock.now().toISOString();
+    for (let attempt = 0; ; attempt++) {
+      const row: PersonaRow = {
+        id: newId("psn"),
+        tenant_id: actor.tenantId,
+        kind: "persona",
+        join_code: randomToken(8).toUpperCase(),
+        created_by_user_id: actor.userId ?? null,
+        draft: JSON.stringify(definition),
+        production_version: null,
+        latest_version: 0,
+        has_unpublished_changes: 1,
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await this.store.personas.insert(row);
+        return toPersona(row);
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<Persona> {
+    return toPersona(await this.findVisibleRow(tenantId, id));
+  }
+
+  async list(tenantId: string, filter: { kind?: PersonaKind; limit: number; after?: string }): Promise<Page<Persona>> {
+    const page = await this.store.personas.list(tenantId, filter);
+    return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
+  }
+
+  /** Applies a PATCH to the draft: objects merge, arrays and scalars replace; the result must be valid. */
+  async updateDraft(tenantId: string, id: string, patch: JsonObject): Promise<Persona> {
+    const row = await this.findOwnRow(tenantId, id);
+    const current = JSON.parse(row.draft) as PersonaDefinition;
+    const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
+    if (current.modifiers.nsfw && !next.modifiers.nsfw) {
+      throw new ValidationError([
+        { field: "modifiers.nsfw", message: "NSFW is permanent once set and cannot be turned off" },
+      ]);
+    }
+    const changes = {
+      draft: JSON.stringify(next),
+      has_unpublished_changes: 1,
+      updated_at: this.clock.now().toISOString(),
+    };
+    if (!(await this.store.personas.update(tenantId, id, changes))) throw new NotFoundError(`persona ${id}`);
+    return toPersona({ ...row, ...changes });
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.findOwnRow(tenantId, id);
+    await this.store.personas.delete(tenantId, id);
+  }
+
+  /** Freezes the draft as the next numbered version and makes it production. */
+  async publish(tenantId: string, id: string): Promise<{ version: PersonaVersionSummary; persona: Persona }> {
+    return this.store.transaction(async (store) => {
+      const row = await this.findOwnRow(tenantId, id, store);
+      const version = row.latest_version + 1;
+      const now = this.clock.now().toISOString();
+      const changes = {
+        latest_version: version,
+        production_version: version,
+        has_unpublished_changes: 0,
+        updated_at: now,
+      };
+      // The version check makes two concurrent publishes fail cleanly instead of both claiming one number.
+      if (!(await store.personas.update(tenantId, id, changes, row.latest_version))) {
+        throw new ConflictError(`persona ${id} was published by another request at the same time; try again`);
+      }
+      await store.personas.insertVersion({ persona_id: id, version, definition: row.draft, created_at: now });
+      const name = (JSON.parse(row.draft) as PersonaDefinition).name;
+      return {
+        version: { version, name, is_production: true, created_at: now },
+        persona: toPersona({ ...row, ...changes }),
+      };
+    });
+  }
+
+  /** Makes an earlier published version production again; the draft is left as it is. */
+  async rollback(tenantId: string, id: string, version: number): Promise<Persona> {
+    const row = await this.findOwnRow(tenantId, id);
+    if (!(await this.store.personas.findVersion(id, version))) {
+      throw new ValidationError([{ field: "version", message: `persona ${id} has no published version ${version}` }]);
+    }
+    const changes = { production_version: version, updated_at: this.clock.now().toISOString() };
+    await this.store.personas.update(tenantId, id, changes);
+    return toPersona({ ...row, ...changes });
+  }
+
+  async listVersions(tenantId: string, id: string): Promise<PersonaVersionSummary[]> {
+    const row = await this.findVisibleRow(tenantId, id);
+    const versions = await this.store.personas.listVersions(id);
+    return versions.map((version) => ({
+      version: version.version,
+      name: (JSON.parse(version.definition) as PersonaDefinition).name,
+      is_production: version.version === row.production_version,
+      created_at: version.created_at,
+    }));
+  }
+
+  async getVersion(tenantId: string, id: string, version: number): Promise<PersonaVersion> {
+    const row = await this.findVisibleRow(tenantId, id);
+    const found = await this.store.personas.findVersion(id, version);
+    if (!found) throw new NotFoundError(`version ${version} of persona ${id}`);
+    const definition = JSON.parse(found.definition) as PersonaDefinition;
+    return {
+      version,
+      name: definition.name,
+      is_production: version === row.production_version,
+      created_at: found.created_at,
+      definition,
+    };
+  }
+
+  /** The definition at a version reference: a published number or the draft. */
+  async getDefinition(tenantId: string, id: string, reference: VersionReference): Promise<PersonaDefinition> {
+    if (reference === "draft") {
+      const row = await this.findVisibleRow(tenantId, id);
+      return JSON.parse(row.draft) as PersonaDefinition;
+    }
+    return (await this.getVersion(tenantId, id, reference)).definition;
+  }
+
+  async diff(
+    tenantId: string,
+    id: string,
+    from: VersionReference,
+    to: VersionReference,
+  ): Promise<{ from: VersionReference; to: VersionReference; changes: JsonChange[] }> {
+    const [fromDefinition, toDefinition] = await Promise.all([
+      this.getDefinition(tenantId, id, from),
+      this.getDefinition(tenantId, id, to),
+    ]);
+    return { from, to, changes: diffJson(fromDefinition, toDefinition) };
+  }
+
+  /**
+   * Copies the persona with this join code (from any tenant, or a preset) into the actor's tenant: its
+   * production version when it has one, else its draft. The copy is independent of the original.
+   */
+  async join(actor: PersonaActor, code: string): Promise<Persona> {
+    const source = await this.store.personas.findByJoinCode(normalizeJoinCode(code));
+    if (!source) throw new NotFoundError(`a persona with join code ${code}`);
+    const production =
+      source.production_version === null
+        ? undefined
+        : await this.store.personas.findVersion(source.id, source.production_version);
+    const definition = JSON.parse(production?.definition ?? source.draft) as PersonaDefinition;
+    return this.insertPersona(actor, definition);
+  }
+
+  private async findVisibleRow(tenantId: string, id: string): Promise<PersonaRow> {
+    const row = await this.store.personas.findVisible(tenantId, id);
+    if (!row) throw new NotFoundError(`persona ${id}`);
+    return row;
+  }
+
+  /** The tenant's own persona, for writes; a preset is visible but read-only. */
+  private async findOwnRow(tenantId: string, id: string, store: Store = this.store): Promise<PersonaRow> {
+    const row = await store.personas.findVisible(tenantId, id);
+    if (!row) throw new NotFoundError(`persona ${id}`);
+    if (row.kind === "preset") {
+      throw new ForbiddenError(
+        `persona ${id} is a preset and cannot be changed; copy it with POST /v1/personas/join {"code": "${row.join_code}"}`,
+      );
+    }
+    return row;
+  }
+}

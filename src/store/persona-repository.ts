@@ -1,0 +1,110 @@
+import type { Kysely } from "kysely";
+import { toPage, type Page, type PageRequest } from "./pagination.ts";
+import type { Database, NewPersonaRow, PersonaRow, PersonaUpdate, PersonaVersionRow } from "./schema.ts";
+
+export interface PersonaListFilter extends PageRequest {
+  kind?: PersonaRow["kind"] | undefined;
+}
+
+/**
+ * Personas of a tenant plus the presets (tenant_id null) that every tenant can read. Methods that write
+ * only ever match the tenant's own rows, so a preset or another tenant's persona is never changed here.
+ */
+export class PersonaRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(persona: NewPersonaRow): Promise<void> {
+    await this.db.insertInto("personas").values(persona).execute();
+  }
+
+  /** A persona the tenant may read: its own, or a preset. */
+  async findVisible(tenantId: string, id: string): Promise<PersonaRow | undefined> {
+    return this.db
+      .selectFrom("personas")
+      .selectAll()
+      .where("id", "=", id)
+      .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]))
+      .executeTakeFirst();
+  }
+
+  async findByJoinCode(joinCode: string): Promise<PersonaRow | undefined> {
+    return this.db.selectFrom("personas").selectAll().where("join_code", "=", joinCode).executeTakeFirst();
+  }
+
+  async list(tenantId: string, filter: PersonaListFilter): Promise<Page<PersonaRow>> {
+    let query = this.db
+      .selectFrom("personas")
+      .selectAll()
+      .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]));
+    if (filter.kind) query = query.where("kind", "=", filter.kind);
+    if (filter.after) query = query.where("id", ">", filter.after);
+    const rows = await query
+      .orderBy("id")
+      .limit(filter.limit + 1)
+      .execute();
+    return toPage(rows, filter.limit);
+  }
+
+  /**
+   * Updates the tenant's own persona. With `expectedLatestVersion` the update only applies if no other
+   * publish happened meanwhile (optimistic concurrency); returns whether a row changed.
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    changes: PersonaUpdate,
+    expectedLatestVersion?: number,
+  ): Promise<boolean> {
+    let query = this.db.updateTable("personas").set(changes).where("tenant_id", "=", tenantId).where("id", "=", id);
+    if (expectedLatestVersion !== undefined) query = query.where("latest_version", "=", expectedLatestVersion);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("personas")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async insertVersion(version: PersonaVersionRow): Promise<void> {
+    await this.db.insertInto("persona_versions").values(version).execute();
+  }
+
+  async findVersion(personaId: string, version: number): Promise<PersonaVersionRow | undefined> {
+    return this.db
+      .selectFrom("persona_versions")
+      .selectAll()
+      .where("persona_id", "=", personaId)
+      .where("version", "=", version)
+      .executeTakeFirst();
+  }
+
+  async listVersions(personaId: string): Promise<PersonaVersionRow[]> {
+    return this.db
+      .selectFrom("persona_versions")
+      .selectAll()
+      .where("persona_id", "=", personaId)
+      .orderBy("version")
+      .execute();
+  }
+
+  /** Writes a preset as shipped: inserts it, or refreshes its draft and version 1 when it changed. */
+  async upsertPreset(preset: NewPersonaRow & { id: string; draft: string }, version: PersonaVersionRow): Promise<void> {
+    await this.db
+      .insertInto("personas")
+      .values(preset)
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ draft: preset.draft, updated_at: preset.updated_at }))
+      .execute();
+    await this.db
+      .insertInto("persona_versions")
+      .values(version)
+      .onConflict((conflict) =>
+        conflict.columns(["persona_id", "version"]).doUpdateSet({ definition: version.definition }),
+      )
+      .execute();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Insertable, Selectable, Updateable } from "kysely";
+
+/*
+ * Column conventions shared by SQLite and PostgreSQL: ids and times are text (ISO 8601 UTC, so they sort),
+ * JSON is text, booleans are integers 0/1. One representation keeps repositories free of dialect branches.
+ */
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  is_operator: number;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  tenant_id: string;
+  external_id: string;
+  active_user_persona_id: string | null;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PersonaTable {
+  id: string;
+  /** null for presets, which every tenant sees */
+  tenant_id: string | null;
+  kind: "persona" | "preset";
+  join_code: string;
+  created_by_user_id: string | null;
+  draft: string;
+  production_version: number | null;
+  latest_version: number;
+  has_unpublished_changes: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PersonaVersionTable {
+  persona_id: string;
+  version: number;
+  definition: string;
+  created_at: string;
+}
+
+export interface UserPersonaTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  name: string;
+  description: string;
+  avatar_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+
+export interface Database {
+  tenants: TenantTable;
+  users: UserTable;
+  api_keys: ApiKeyTable;
+  personas: PersonaTable;
+  persona_versions: PersonaVersionTable;
+  user_personas: UserPersonaTable;
+}
+
+export type TenantRow = Selectable<TenantTable>;
+export type UserRow = Selectable<UserTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type PersonaRow = Selectable<PersonaTable>;
+export type NewPersonaRow = Insertable<PersonaTable>;
+export type PersonaUpdate = Updateable<PersonaTable>;
+export type PersonaVersionRow = Selectable<PersonaVersionTable>;
+export type UserPersonaRow = Selectable<UserPersonaTable>;

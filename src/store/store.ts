@@ -1,0 +1,30 @@
+import type { Kysely } from "kysely";
+import { ApiKeyRepository } from "./api-key-repository.ts";
+import { PersonaRepository } from "./persona-repository.ts";
+import type { Database } from "./schema.ts";
+import { TenantRepository } from "./tenant-repository.ts";
+import { UserPersonaRepository } from "./user-persona-repository.ts";
+import { UserRepository } from "./user-repository.ts";
+
+/** Every repository over one connection or transaction. Services take a Store, never raw SQL. */
+export class Store {
+  readonly tenants: TenantRepository;
+  readonly users: UserRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly personas: PersonaRepository;
+  readonly userPersonas: UserPersonaRepository;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.tenants = new TenantRepository(db);
+    this.users = new UserRepository(db);
+    this.apiKeys = new ApiKeyRepository(db);
+    this.personas = new PersonaRepository(db);
+    this.userPersonas = new UserPersonaRepository(db);
+  }
+
+  /** Runs `work` in one transaction: everything it writes lands together or not at all. */
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((transaction) => work(new Store(transaction)));
+  }
+}

@@ -1,0 +1,48 @@
+import type { Kysely } from "kysely";
+import { isUniqueViolation } from "./errors.ts";
+import type { Database, UserRow } from "./schema.ts";
+
+export class UserRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findByExternalId(tenantId: string, externalId: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("external_id", "=", externalId)
+      .executeTakeFirst();
+  }
+
+  /** Returns the user, inserting `candidate` first when none exists; concurrent callers get the same row. */
+  async findOrInsert(candidate: UserRow): Promise<UserRow> {
+    const existing = await this.findByExternalId(candidate.tenant_id, candidate.external_id);
+    if (existing) return existing;
+    try {
+      await this.db.insertInto("users").values(candidate).execute();
+      return candidate;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.findByExternalId(candidate.tenant_id, candidate.external_id);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  async findById(tenantId: string, id: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async setActiveUserPersona(userId: string, userPersonaId: string | null): Promise<void> {
+    await this.db
+      .updateTable("users")
+      .set({ active_user_persona_id: userPersonaId })
+      .where("id", "=", userId)
+      .execute();
+  }
+}
