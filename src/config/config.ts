@@ -6,7 +6,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  readonly database: { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
+  readonly database:
+    { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
   readonly adminKey: string | undefined;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly bodyLimitBytes: number;
@@ -32,8 +33,16 @@ const integerText = (minimum: number, maximum: number, expected: string) =>
 /** Each setting: the environment variable, the CLI flag that overrides it, and how to validate it. */
 const settings = {
   PORT: { flag: "port", schema: integerText(0, 65535, "a port number 0-65535"), fallback: "8787" },
-  HOST: { flag: "host", schema: z.string().min(1, "expected a host name or IP address"), fallback: "127.0.0.1" },
-  DRAMATIS_DATA_DIR: { flag: "data-dir", schema: z.string().min(1, "expected a directory path"), fallback: "./data" },
+  HOST: {
+    flag: "host",
+    schema: z.string().min(1, "expected a host name or IP address"),
+    fallback: "127.0.0.1",
+  },
+  DRAMATIS_DATA_DIR: {
+    flag: "data-dir",
+    schema: z.string().min(1, "expected a directory path"),
+    fallback: "./data",
+  },
   DATABASE_URL: {
     flag: "database-url",
     schema: z

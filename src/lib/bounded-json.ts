@@ -64,7 +64,7 @@ function measureDepth(text: string, limit: number): number {
  */
 export function parseBoundedJson(text: string, options: BoundedJsonOptions = {}): unknown {
   const { maxDepth = DEFAULT_MAX_JSON_DEPTH, maxBytes = DEFAULT_MAX_JSON_BYTES } = options;
-  // A UTF-8 byte count is at least the UTF-16 length / 1 and at most 3x it: skip the count when obvious.
+  // UTF-8 takes between 1 and 3 bytes per UTF-16 unit, so the exact count is only needed near the limit.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, "utf8") > maxBytes)) {
     throw new JsonInputError("too_large", `JSON input is larger than ${maxBytes} bytes`);
   }

@@ -150,7 +150,9 @@ export function writePngTextChunks(
   );
   const textChunks = [...replacements].map(([keyword, text]) => encodeTextChunk(keyword, text));
   const body = kept.flatMap((chunk) =>
-    chunk.type === "IEND" ? [...textChunks, encodeChunk("IEND", chunk.data)] : [encodeChunk(chunk.type, chunk.data)],
+    chunk.type === "IEND"
+      ? [...textChunks, encodeChunk("IEND", chunk.data)]
+      : [encodeChunk(chunk.type, chunk.data)],
   );
   return Buffer.concat([PNG_SIGNATURE, ...body]);
 }

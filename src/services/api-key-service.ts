@@ -77,7 +77,8 @@ export class ApiKeyService {
     store: Store = this.store,
   ): Promise<{ key: string; summary: ApiKeySummary }> {
     const scopes = [...new Set(options.scopes)];
-    if (scopes.length === 0) throw new ValidationError([{ field: "scopes", message: "must name at least one scope" }]);
+    if (scopes.length === 0)
+      throw new ValidationError([{ field: "scopes", message: "must name at least one scope" }]);
     const key = options.secret ?? `dra_${randomToken(8)}_${randomToken(38)}`;
     const row: ApiKeyRow = {
       id: newId("key"),
@@ -102,7 +103,8 @@ export class ApiKeyService {
   async revoke(tenantId: string, keyId: string): Promise<ApiKeySummary> {
     const existing = await this.store.apiKeys.findById(tenantId, keyId);
     if (!existing) throw new NotFoundError(`API key ${keyId}`);
-    if (!existing.revoked_at) await this.store.apiKeys.revoke(tenantId, keyId, this.clock.now().toISOString());
+    if (!existing.revoked_at)
+      await this.store.apiKeys.revoke(tenantId, keyId, this.clock.now().toISOString());
     const revoked = await this.store.apiKeys.findById(tenantId, keyId);
     return toSummary(revoked ?? existing);
   }

@@ -81,7 +81,10 @@ interface ZodLikeIssue {
 export function fieldErrorsFromIssues(issues: readonly ZodLikeIssue[], prefix = ""): FieldError[] {
   return issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys" && issue.keys) {
-      return issue.keys.map((key) => ({ field: fieldPath([...issue.path, key], prefix), message: "unknown field" }));
+      return issue.keys.map((key) => ({
+        field: fieldPath([...issue.path, key], prefix),
+        message: "unknown field",
+      }));
     }
     return [{ field: fieldPath(issue.path, prefix), message: issue.message }];
   });

@@ -165,9 +165,12 @@ export const personaDefinitionSchema = z
     memory: memorySettingsSchema,
     tags: z.array(shortText(100)).max(100),
     card: jsonObject.openapi({
-      description: "Character Card fields with no Dramatis equivalent (creator, character_book, ...), kept for export",
+      description:
+        "Character Card fields with no Dramatis equivalent (creator, character_book, ...), kept for export",
     }),
-    extensions: jsonObject.openapi({ description: "Free-form extensions; Character Card extensions round-trip here" }),
+    extensions: jsonObject.openapi({
+      description: "Free-form extensions; Character Card extensions round-trip here",
+    }),
   })
   .openapi("PersonaDefinition");
 
@@ -198,7 +201,13 @@ export const DEFAULT_PERSONA_DEFINITION: PersonaDefinition = Object.freeze({
   communication_examples: [],
   appearance: { description: "", art_style: "realistic", avatar_url: null },
   voice_configurations: [],
-  chat_configuration: { prompt: "", model: null, temperature: null, max_tokens: null, forward_to_voice: false },
+  chat_configuration: {
+    prompt: "",
+    model: null,
+    temperature: null,
+    max_tokens: null,
+    forward_to_voice: false,
+  },
   model: null,
   sampling: {
     temperature: null,
@@ -257,7 +266,10 @@ export const READ_ONLY_PERSONA_FIELDS = [
 const partialDefinitionShape = (deepPartial(personaDefinitionSchema) as z.ZodObject).shape;
 
 const readOnlyFields = Object.fromEntries(
-  READ_ONLY_PERSONA_FIELDS.map((field) => [field, z.unknown().optional().openapi({ description: "ignored" })]),
+  READ_ONLY_PERSONA_FIELDS.map((field) => [
+    field,
+    z.unknown().optional().openapi({ description: "ignored" }),
+  ]),
 );
 
 export const personaDefinitionPatchSchema = z
@@ -278,5 +290,6 @@ export const personaCreateSchema = z
       .openapi({ description: "Start from this template; the body's fields override it" }),
   })
   .openapi("PersonaCreate", {
-    description: "Only name is required (or a template_id that provides one); every other field has a default.",
+    description:
+      "Only name is required (or a template_id that provides one); every other field has a default.",
   });

@@ -7,7 +7,20 @@ import { isUniqueViolation } from "../store/errors.ts";
 import type { Page } from "../store/pagination.ts";
 import type { PersonaRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, fieldErrorsFromIssues } from "./errors.ts";
+import {
+  exportCard,
+  exportCardPng,
+  importCard,
+  type CardFormat,
+  type CharacterCard,
+} from "./character-card.ts";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  fieldErrorsFromIssues,
+} from "./errors.ts";
 import { PERSONA_TEMPLATES, PRESET_PERSONAS, type CatalogPersona } from "./persona-catalog.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
@@ -154,7 +167,8 @@ export class PersonaService {
     let base: PersonaDefinition = DEFAULT_PERSONA_DEFINITION;
     if (templateId !== undefined) {
       const template = PERSONA_TEMPLATES.find((entry) => entry.id === templateId);
-      if (!template) throw new ValidationError([{ field: "template_id", message: `no template has id ${templateId}` }]);
+      if (!template)
+        throw new ValidationError([{ field: "template_id", message: `no template has id ${templateId}` }]);
       base = template.definition;
     }
     const definition = validateDefinition(deepMerge(base, withoutReadOnlyFields(body)));
@@ -191,7 +205,10 @@ export class PersonaService {
     return toPersona(await this.findVisibleRow(tenantId, id));
   }
 
-  async list(tenantId: string, filter: { kind?: PersonaKind; limit: number; after?: string }): Promise<Page<Persona>> {
+  async list(
+    tenantId: string,
+    filter: { kind?: PersonaKind; limit: number; after?: string },
+  ): Promise<Page<Persona>> {
     const page = await this.store.personas.list(tenantId, filter);
     return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
   }
@@ -249,7 +266,9 @@ export class PersonaService {
   async rollback(tenantId: string, id: string, version: number): Promise<Persona> {
     const row = await this.findOwnRow(tenantId, id);
     if (!(await this.store.personas.findVersion(id, version))) {
-      throw new ValidationError([{ field: "version", message: `persona ${id} has no published version ${version}` }]);
+      throw new ValidationError([
+        { field: "version", message: `persona ${id} has no published version ${version}` },
+      ]);
     }
     const changes = { production_version: version, updated_at: this.clock.now().toISOString() };
     await this.store.personas.update(tenantId, id, changes);
@@ -316,6 +335,39 @@ export class PersonaService {
         : await this.store.personas.findVersion(source.id, source.production_version);
     const definition = JSON.parse(production?.definition ?? source.draft) as PersonaDefinition;
     return this.insertPersona(actor, definition);
+  }
+
+  /** Creates a persona from a Character Card (V1/V2/V3, JSON or PNG). */
+  async importCard(
+    actor: PersonaActor,
+    input: { bytes: Uint8Array; contentType?: string },
+  ): Promise<{ persona: Persona; format: CardFormat; warnings: string[] }> {
+    const imported = importCard(input);
+    const persona = await this.insertPersona(actor, imported.definition);
+    return { persona, format: imported.format, warnings: imported.warnings };
+  }
+
+  /**
+   * Exports a persona as a Character Card. `version` is the draft (the default), "production" (the
+   * production version, or the draft when nothing is published) or a version number.
+   */
+  async exportCard(
+    tenantId: string,
+    id: string,
+    options: { format: CardFormat; version: VersionReference | "production" },
+  ): Promise<{ card: CharacterCard; png: () => Buffer; name: string }> {
+    let reference: VersionReference;
+    if (options.version === "production") {
+      reference = (await this.findVisibleRow(tenantId, id)).production_version ?? "draft";
+    } else {
+      reference = options.version;
+    }
+    const definition = await this.getDefinition(tenantId, id, reference);
+    return {
+      card: exportCard(definition, options.format),
+      png: () => exportCardPng(definition, options.format),
+      name: definition.name,
+    };
   }
 
   private async findVisibleRow(tenantId: string, id: string): Promise<PersonaRow> {

@@ -9,7 +9,11 @@ export class ApiKeyRepository {
   }
 
   async findBySecretHash(secretHash: string): Promise<ApiKeyRow | undefined> {
-    return this.db.selectFrom("api_keys").selectAll().where("secret_hash", "=", secretHash).executeTakeFirst();
+    return this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("secret_hash", "=", secretHash)
+      .executeTakeFirst();
   }
 
   async findById(tenantId: string, id: string): Promise<ApiKeyRow | undefined> {
@@ -22,7 +26,12 @@ export class ApiKeyRepository {
   }
 
   async listByTenant(tenantId: string): Promise<ApiKeyRow[]> {
-    return this.db.selectFrom("api_keys").selectAll().where("tenant_id", "=", tenantId).orderBy("id").execute();
+    return this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .orderBy("id")
+      .execute();
   }
 
   /** Marks the key revoked; returns false when it does not exist in this tenant or was already revoked. */

@@ -34,7 +34,11 @@ function openSqlite(file: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
 }
 
-async function openPostgres(url: string, schema: string | undefined, poolSize: number): Promise<Kysely<Database>> {
+async function openPostgres(
+  url: string,
+  schema: string | undefined,
+  poolSize: number,
+): Promise<Kysely<Database>> {
   if (schema !== undefined) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name ${schema}`);
     const client = new pg.Client({ connectionString: url });

@@ -18,7 +18,9 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable("users")
         .addColumn("id", "text", (column) => column.primaryKey())
-        .addColumn("tenant_id", "text", (column) => column.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("tenant_id", "text", (column) =>
+          column.notNull().references("tenants.id").onDelete("cascade"),
+        )
         .addColumn("external_id", "text", (column) => column.notNull())
         .addColumn("active_user_persona_id", "text")
         .addColumn("created_at", "text", (column) => column.notNull())
@@ -28,7 +30,9 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable("api_keys")
         .addColumn("id", "text", (column) => column.primaryKey())
-        .addColumn("tenant_id", "text", (column) => column.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("tenant_id", "text", (column) =>
+          column.notNull().references("tenants.id").onDelete("cascade"),
+        )
         .addColumn("name", "text", (column) => column.notNull())
         .addColumn("prefix", "text", (column) => column.notNull())
         .addColumn("secret_hash", "text", (column) => column.notNull().unique())
@@ -45,7 +49,9 @@ const migrations: Record<string, Migration> = {
         .addColumn("tenant_id", "text", (column) => column.references("tenants.id").onDelete("cascade"))
         .addColumn("kind", "text", (column) => column.notNull())
         .addColumn("join_code", "text", (column) => column.notNull().unique())
-        .addColumn("created_by_user_id", "text", (column) => column.references("users.id").onDelete("set null"))
+        .addColumn("created_by_user_id", "text", (column) =>
+          column.references("users.id").onDelete("set null"),
+        )
         .addColumn("draft", "text", (column) => column.notNull())
         .addColumn("production_version", "integer")
         .addColumn("latest_version", "integer", (column) => column.notNull().defaultTo(0))
@@ -53,11 +59,17 @@ const migrations: Record<string, Migration> = {
         .addColumn("created_at", "text", (column) => column.notNull())
         .addColumn("updated_at", "text", (column) => column.notNull())
         .execute();
-      await db.schema.createIndex("personas_tenant_index").on("personas").columns(["tenant_id", "id"]).execute();
+      await db.schema
+        .createIndex("personas_tenant_index")
+        .on("personas")
+        .columns(["tenant_id", "id"])
+        .execute();
 
       await db.schema
         .createTable("persona_versions")
-        .addColumn("persona_id", "text", (column) => column.notNull().references("personas.id").onDelete("cascade"))
+        .addColumn("persona_id", "text", (column) =>
+          column.notNull().references("personas.id").onDelete("cascade"),
+        )
         .addColumn("version", "integer", (column) => column.notNull())
         .addColumn("definition", "text", (column) => column.notNull())
         .addColumn("created_at", "text", (column) => column.notNull())
@@ -67,7 +79,9 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable("user_personas")
         .addColumn("id", "text", (column) => column.primaryKey())
-        .addColumn("tenant_id", "text", (column) => column.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("tenant_id", "text", (column) =>
+          column.notNull().references("tenants.id").onDelete("cascade"),
+        )
         .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
         .addColumn("name", "text", (column) => column.notNull())
         .addColumn("description", "text", (column) => column.notNull())
@@ -75,7 +89,11 @@ const migrations: Record<string, Migration> = {
         .addColumn("created_at", "text", (column) => column.notNull())
         .addColumn("updated_at", "text", (column) => column.notNull())
         .execute();
-      await db.schema.createIndex("user_personas_user_index").on("user_personas").columns(["user_id", "id"]).execute();
+      await db.schema
+        .createIndex("user_personas_user_index")
+        .on("user_personas")
+        .columns(["user_id", "id"])
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ["user_personas", "persona_versions", "personas", "api_keys", "users", "tenants"]) {
@@ -97,6 +115,8 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`, { cause: error });
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -55,8 +55,13 @@ export class PersonaRepository {
     changes: PersonaUpdate,
     expectedLatestVersion?: number,
   ): Promise<boolean> {
-    let query = this.db.updateTable("personas").set(changes).where("tenant_id", "=", tenantId).where("id", "=", id);
-    if (expectedLatestVersion !== undefined) query = query.where("latest_version", "=", expectedLatestVersion);
+    let query = this.db
+      .updateTable("personas")
+      .set(changes)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id);
+    if (expectedLatestVersion !== undefined)
+      query = query.where("latest_version", "=", expectedLatestVersion);
     const result = await query.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -93,11 +98,16 @@ export class PersonaRepository {
   }
 
   /** Writes a preset as shipped: inserts it, or refreshes its draft and version 1 when it changed. */
-  async upsertPreset(preset: NewPersonaRow & { id: string; draft: string }, version: PersonaVersionRow): Promise<void> {
+  async upsertPreset(
+    preset: NewPersonaRow & { id: string; draft: string },
+    version: PersonaVersionRow,
+  ): Promise<void> {
     await this.db
       .insertInto("personas")
       .values(preset)
-      .onConflict((conflict) => conflict.column("id").doUpdateSet({ draft: preset.draft, updated_at: preset.updated_at }))
+      .onConflict((conflict) =>
+        conflict.column("id").doUpdateSet({ draft: preset.draft, updated_at: preset.updated_at }),
+      )
       .execute();
     await this.db
       .insertInto("persona_versions")

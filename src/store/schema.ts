@@ -65,7 +65,6 @@ export interface UserPersonaTable {
   updated_at: string;
 }
 
-
 export interface Database {
   tenants: TenantTable;
   users: UserTable;

@@ -14,7 +14,7 @@ export class Store {
   readonly personas: PersonaRepository;
   readonly userPersonas: UserPersonaRepository;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
     this.users = new UserRepository(db);
     this.apiKeys = new ApiKeyRepository(db);

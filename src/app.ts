@@ -1,0 +1,166 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { Logger } from "pino";
+import type { Config } from "./config/config.ts";
+import { apiReferenceRoutes } from "./http/api-reference.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { authenticate } from "./http/auth.ts";
+import { HttpMetrics } from "./http/metrics.ts";
+import { jsonContent } from "./http/openapi-common.ts";
+import { handleError, problemResponse } from "./http/problem.ts";
+import { keyRoutes } from "./http/routes/key-routes.ts";
+import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
+import { personaRoutes } from "./http/routes/persona-routes.ts";
+import { tenantRoutes } from "./http/routes/tenant-routes.ts";
+import { userPersonaRoutes } from "./http/routes/user-persona-routes.ts";
+import {
+  PayloadTooLargeError,
+  ValidationError,
+  fieldErrorsFromIssues,
+  BadRequestError,
+} from "./services/errors.ts";
+import type { Services } from "./services/services.ts";
+import { pingDatabase } from "./store/database.ts";
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  config: Pick<Config, "bodyLimitBytes" | "importLimitBytes">;
+  /** Checked by /healthz; defaults to a trivial query. */
+  checkHealth?: () => Promise<void>;
+}
+
+export const API_VERSION = "0.1.0";
+
+/** Paths whose bodies may be larger than the general limit (Character Card PNGs). */
+const IMPORT_PATH = "/v1/personas/import";
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["System"],
+  summary: "Liveness and database reachability",
+  security: [],
+  responses: {
+    200: jsonContent(z.object({ status: z.literal("ok") }), "The server and its database are up"),
+    503: jsonContent(z.object({ status: z.literal("unavailable") }), "The database cannot be reached"),
+  },
+});
+
+/**
+ * Builds the HTTP application: middleware, every route, the OpenAPI document and one error handler.
+ *
+ * @example const app = createApp({ services, logger, config }); serve({ fetch: app.fetch });
+ */
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const { services, logger, config } = options;
+  const metrics = new HttpMetrics();
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const errors = fieldErrorsFromIssues(result.error.issues);
+      // A missing or malformed header is a malformed request; a bad field value is unprocessable content.
+      if (result.target === "header")
+        throw new BadRequestError(errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors);
+      throw new ValidationError(errors);
+    },
+  });
+
+  app.onError((error, c) => handleError(error, c, logger));
+  app.notFound((c) =>
+    problemResponse(c, {
+      title: "Not Found",
+      status: 404,
+      detail: `no route for ${c.req.method} ${c.req.path}`,
+    }),
+  );
+
+  app.use("*", requestId());
+  app.use("*", metrics.middleware);
+  app.use("*", async (c, next) => {
+    c.set("services", services);
+    c.set("logger", logger);
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        request_id: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      "request",
+    );
+  });
+
+  const generalLimit = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(config.bodyLimitBytes);
+    },
+  });
+  const importLimit = bodyLimit({
+    maxSize: config.importLimitBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(config.importLimitBytes);
+    },
+  });
+  app.use("/v1/*", (c, next) => (c.req.path === IMPORT_PATH ? importLimit(c, next) : generalLimit(c, next)));
+  app.use("/v1/*", authenticate);
+
+  const checkHealth = options.checkHealth ?? (() => pingDatabase(services.store.db));
+  app.openapi(healthRoute, async (c) => {
+    try {
+      await checkHealth();
+      return c.json({ status: "ok" as const }, 200);
+    } catch (error) {
+      logger.error({ err: error }, "health check failed");
+      return c.json({ status: "unavailable" as const }, 503);
+    }
+  });
+
+  app.get("/metrics", async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
+
+  app.route("/", personaRoutes());
+  app.route("/", personaCardRoutes());
+  app.route("/", userPersonaRoutes());
+  app.route("/", keyRoutes());
+  app.route("/", tenantRoutes());
+  app.route("/", apiReferenceRoutes());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key: Authorization: Bearer dra_...",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Dramatis API",
+      version: API_VERSION,
+      description:
+        "Personas, user personas, versions, join codes and Character Cards. Authenticate with an API key; " +
+        "name the end user with X-Dramatis-User where an endpoint acts for one.",
+    },
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+  });
+
+  app.get("/", (c) =>
+    c.html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Dramatis</title></head>` +
+        `<body><h1>Dramatis</h1><p>The server is running. See the <a href="/docs">API reference</a> ` +
+        `and the <a href="/openapi.json">OpenAPI document</a>.</p></body></html>`,
+    ),
+  );
+
+  return app;
+}

@@ -1,0 +1,236 @@
+import { parseArgs } from "node:util";
+import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/config.ts";
+import { systemClock } from "../lib/clock.ts";
+import { startServer } from "../server.ts";
+import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
+import { AppError } from "../services/errors.ts";
+import { createServices, type Services } from "../services/services.ts";
+import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
+import { openDatabase } from "../store/database.ts";
+import { Store } from "../store/store.ts";
+
+const USAGE = `Usage: dramatis <command> [options]
+
+Commands:
+  serve                         run the server (API, docs) on PORT (default 8787)
+  tenants create --name NAME    create a tenant and print its first admin key
+  tenants list                  list tenants
+  keys create --name NAME [--scopes read,write,admin] [--tenant ID]
+                                create an API key (printed once)
+  keys list [--tenant ID]       list API keys (prefix, scopes, last used, revoked)
+  keys revoke KEY_ID [--tenant ID]
+                                revoke an API key
+
+Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
+serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
+--shutdown-timeout-ms (or PORT, HOST, DRAMATIS_ADMIN_KEY, LOG_LEVEL, ...).
+Add --json to admin commands for machine-readable output. --tenant defaults to the default tenant.`;
+
+/** Thrown for a command line that makes no sense; printed with the usage text. */
+class UsageError extends Error {}
+
+type Output = (line: string) => void;
+
+interface CliContext {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+  config: Config;
+  print: Output;
+}
+
+function parseCommandLine(argv: string[]) {
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    json: { type: "boolean" },
+    help: { type: "boolean" },
+    name: { type: "string" },
+    scopes: { type: "string" },
+    tenant: { type: "string" },
+  };
+  for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function configFlags(
+  values: Record<string, string | boolean | undefined>,
+): Record<string, string | undefined> {
+  return Object.fromEntries(CONFIG_FLAGS.map((flag) => [flag, values[flag] as string | undefined]));
+}
+
+async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ database: config.database });
+  try {
+    const services = createServices(new Store(database.db), systemClock);
+    await services.tenants.ensureDefaultTenant(undefined);
+    return await work(services);
+  } finally {
+    await database.close();
+  }
+}
+
+function parseScopes(text: string | undefined): ApiKeyScope[] {
+  if (text === undefined) return ["read", "write"];
+  const scopes = text.split(",").map((scope) => scope.trim());
+  const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown scope ${unknown.join(", ")}: expected ${API_KEY_SCOPES.join(", ")}`);
+  }
+  return scopes as ApiKeyScope[];
+}
+
+function requireName(values: CliContext["values"]): string {
+  const name = typeof values.name === "string" ? values.name.trim() : "";
+  if (!name) throw new UsageError("--name is required");
+  return name;
+}
+
+function printTable(print: Output, rows: Record<string, unknown>[], columns: string[]): void {
+  const cell = (value: unknown) => (value === null || value === undefined ? "-" : String(value));
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => cell(row[column]).length)),
+  );
+  const line = (values: string[]) =>
+    values.map((value, index) => value.padEnd(widths[index] ?? 0)).join("  ");
+  print(line(columns));
+  for (const row of rows) print(line(columns.map((column) => cell(row[column]))));
+}
+
+async function serveCommand(context: CliContext): Promise<number> {
+  const server = await startServer({ config: context.config });
+  context.print(`Dramatis is running at ${server.url}  (API reference: ${server.url}/docs)`);
+  if (server.createdAdminKey) {
+    context.print(
+      `Admin API key for the default tenant (shown once, store it now): ${server.createdAdminKey}`,
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      context.print(`Received ${signal}; finishing in-flight requests and shutting down`);
+      process.off("SIGINT", onInterrupt);
+      process.off("SIGTERM", onTerminate);
+      void server.stop().then(resolve);
+    };
+    const onInterrupt = () => shutdown("SIGINT");
+    const onTerminate = () => shutdown("SIGTERM");
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onTerminate);
+  });
+  return 0;
+}
+
+async function tenantsCommand(context: CliContext): Promise<number> {
+  const [, action] = context.positionals;
+  const { values, print } = context;
+  if (action === "create") {
+    const name = requireName(values);
+    const { tenant, adminKey } = await withServices(context.config, (services) =>
+      services.tenants.create(name),
+    );
+    if (values.json) print(JSON.stringify({ tenant, admin_key: adminKey }));
+    else print(`Created tenant ${tenant.id} (${tenant.name})\nAdmin API key (shown once): ${adminKey}`);
+    return 0;
+  }
+  if (action === "list") {
+    const tenants = await withServices(context.config, (services) => services.tenants.list());
+    if (values.json) print(JSON.stringify(tenants));
+    else
+      printTable(print, tenants as unknown as Record<string, unknown>[], [
+        "id",
+        "name",
+        "is_operator",
+        "created_at",
+      ]);
+    return 0;
+  }
+  throw new UsageError(`unknown tenants command ${action ?? "(none)"}: expected create or list`);
+}
+
+async function keysCommand(context: CliContext): Promise<number> {
+  const [, action, keyId] = context.positionals;
+  const { values, print } = context;
+  const tenantId = typeof values.tenant === "string" ? values.tenant : DEFAULT_TENANT_ID;
+  if (action === "create") {
+    const name = requireName(values);
+    const scopes = parseScopes(values.scopes as string | undefined);
+    const { key, summary } = await withServices(context.config, async (services) => {
+      await services.tenants.get(tenantId);
+      return services.apiKeys.create(tenantId, { name, scopes });
+    });
+    if (values.json) print(JSON.stringify({ ...summary, key }));
+    else
+      print(
+        `Created key ${summary.id} (${summary.scopes.join(", ")}) in ${tenantId}\nAPI key (shown once): ${key}`,
+      );
+    return 0;
+  }
+  if (action === "list") {
+    const keys = await withServices(context.config, async (services) => {
+      await services.tenants.get(tenantId);
+      return services.apiKeys.list(tenantId);
+    });
+    if (values.json) print(JSON.stringify(keys));
+    else
+      printTable(
+        print,
+        keys.map((key) => ({ ...key, scopes: key.scopes.join(",") })),
+        ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"],
+      );
+    return 0;
+  }
+  if (action === "revoke") {
+    if (!keyId) throw new UsageError("keys revoke needs the key id: dramatis keys revoke KEY_ID");
+    const revoked = await withServices(context.config, (services) =>
+      services.apiKeys.revoke(tenantId, keyId),
+    );
+    if (values.json) print(JSON.stringify(revoked));
+    else print(`Revoked key ${revoked.id} (${revoked.prefix}…) at ${revoked.revoked_at}`);
+    return 0;
+  }
+  throw new UsageError(`unknown keys command ${action ?? "(none)"}: expected create, list or revoke`);
+}
+
+const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = {
+  serve: serveCommand,
+  tenants: tenantsCommand,
+  keys: keysCommand,
+};
+
+/**
+ * Runs the `dramatis` command line and returns its exit code.
+ *
+ * @example await runCli(["keys", "create", "--name", "ci", "--scopes", "read"]);
+ */
+export async function runCli(
+  argv: string[],
+  io: { print: Output; printError: Output; environment: Record<string, string | undefined> } = {
+    print: (line) => process.stdout.write(`${line}\n`),
+    printError: (line) => process.stderr.write(`${line}\n`),
+    environment: process.env,
+  },
+): Promise<number> {
+  try {
+    const { values, positionals } = parseCommandLine(argv);
+    const command = positionals[0];
+    if (values.help || command === undefined || command === "help") {
+      io.print(USAGE);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command ${command}`);
+    const config = loadConfig(io.environment, configFlags(values));
+    return await run({ positionals, values, config, print: io.print });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.printError(`dramatis: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof AppError) {
+      io.printError(`dramatis: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

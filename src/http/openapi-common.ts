@@ -1,0 +1,85 @@
+import { z } from "@hono/zod-openapi";
+import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem", { description: "RFC 9457 problem document; `errors` names each field at fault" });
+
+const problemDescriptions = {
+  400: "Malformed request (bad JSON, missing header)",
+  401: "Missing, unknown or revoked API key",
+  403: "The API key lacks the scope, or the object is read-only",
+  404: "Not found (or not visible to this tenant or user)",
+  409: "Conflicting concurrent change",
+  413: "Request body too large",
+  422: "A field is invalid; `errors` names it",
+} as const;
+
+type ProblemStatus = keyof typeof problemDescriptions;
+
+/** Problem responses for a route's documentation; 401 and 403 are added to every authenticated route. */
+export function problemResponses(...statuses: ProblemStatus[]) {
+  const all = [...new Set<ProblemStatus>([400, 401, 403, ...statuses])];
+  return Object.fromEntries(
+    all.map((status) => [
+      status,
+      {
+        description: problemDescriptions[status],
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+      },
+    ]),
+  ) as unknown as Record<
+    ProblemStatus,
+    { description: string; content: Record<string, { schema: typeof problemSchema }> }
+  >;
+}
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+export const idParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be 1-200")
+    .max(200, "must be 1-200")
+    .default(50)
+    .openapi({ description: "Page size, 1-200 (default 50)" }),
+  after: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: "Cursor: the next_cursor of the previous page" }),
+});
+
+/** A list page on the wire. */
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ data: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
+}
+
+export const userHeaderSchema = z.object({
+  "x-dramatis-user": z
+    .string()
+    .min(1, "required")
+    .openapi({ param: { name: "x-dramatis-user", in: "header" }, description: "The end user's external id" }),
+});

@@ -1,0 +1,135 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { BadRequestError } from "../../services/errors.ts";
+import type { AppEnv } from "../app-env.ts";
+import { optionalUser } from "../auth.ts";
+import { idParamSchema, jsonContent, problemResponses } from "../openapi-common.ts";
+import { personaSchema, versionReferenceSchema } from "./persona-routes.ts";
+
+const tags = ["Character Cards"];
+
+const cardSchema = z
+  .object({
+    spec: z.enum(["chara_card_v2", "chara_card_v3"]),
+    spec_version: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi("CharacterCard");
+
+const importRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/import",
+  tags,
+  summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
+  description:
+    "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
+    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk.",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: cardSchema },
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
+        "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
+      },
+    },
+  },
+  responses: {
+    201: jsonContent(
+      z
+        .object({
+          persona: personaSchema,
+          format: z.enum(["card_v2", "card_v3"]),
+          warnings: z.array(z.string()),
+        })
+        .openapi("CardImport"),
+      "The new persona, the card's format and anything worth knowing about the import",
+    ),
+    ...problemResponses(413, 422),
+  },
+});
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/v1/personas/{id}/export",
+  tags,
+  summary: "Export a persona as a Character Card (JSON or PNG)",
+  request: {
+    params: idParamSchema,
+    query: z.object({
+      format: z.enum(["card_v2", "card_v3"]).default("card_v2"),
+      as: z.enum(["json", "png"]).default("json"),
+      version: z
+        .union([z.literal("production"), versionReferenceSchema])
+        .default("draft")
+        .openapi({ type: "string", description: "draft (default), production, or a version number" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The card",
+      content: {
+        "application/json": { schema: cardSchema },
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
+    ...problemResponses(404, 422),
+  },
+});
+
+/** Reads the card bytes from a raw body or from the `file` field of a multipart form. */
+async function readCardUpload(request: Request): Promise<{ bytes: Uint8Array; contentType?: string }> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (contentType.startsWith("multipart/form-data")) {
+    const form = await request.formData();
+    const file = form.get("file");
+    if (!(file instanceof File)) {
+      throw new BadRequestError("the multipart form must carry the card in a field named 'file'", [
+        { field: "file", message: "required" },
+      ]);
+    }
+    return { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type };
+  }
+  return { bytes: new Uint8Array(await request.arrayBuffer()), contentType };
+}
+
+function fileName(name: string, extension: string): string {
+  const safe = name.replace(/[^\w.-]+/g, "_").slice(0, 80) || "persona";
+  return `${safe}.${extension}`;
+}
+
+export function personaCardRoutes(): OpenAPIHono<AppEnv> {
+  const router = new OpenAPIHono<AppEnv>();
+
+  router.openapi(importRoute, async (c) => {
+    const user = await optionalUser(c);
+    const upload = await readCardUpload(c.req.raw);
+    if (upload.bytes.length === 0) throw new BadRequestError("the request body is empty: send a card");
+    const result = await c.var.services.personas.importCard(
+      { tenantId: c.var.principal.tenantId, userId: user?.id },
+      upload,
+    );
+    return c.json(result, 201);
+  });
+
+  router.openapi(exportRoute, async (c) => {
+    const { format, as, version } = c.req.valid("query");
+    const exported = await c.var.services.personas.exportCard(
+      c.var.principal.tenantId,
+      c.req.valid("param").id,
+      {
+        format,
+        version,
+      },
+    );
+    if (as === "png") {
+      return c.body(new Uint8Array(exported.png()), 200, {
+        "content-type": "image/png",
+        "content-disposition": `attachment; filename="${fileName(exported.name, "png")}"`,
+      });
+    }
+    c.header("content-disposition", `attachment; filename="${fileName(exported.name, "json")}"`);
+    return c.json(exported.card, 200);
+  });
+
+  return router;
+}
