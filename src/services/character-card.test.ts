@@ -1,18 +1,387 @@
-import { test } from "vitest";
-import { exportCard, exportCardPng, importCard } from "./character-card.ts";
-import { DEFAULT_PERSONA_DEFINITION } from "./persona-definition.ts";
-test("smoke", () => {
-  const def = {
-    ...DEFAULT_PERSONA_DEFINITION,
-    name: "Ada",
-    communication_examples: ["a: b", "c"],
-    extensions: { depth_prompt: { depth: 4 } },
-    card: { creator: "me" },
-  };
-  const card = exportCard(def, "card_v3");
-  console.log(JSON.stringify(card, null, 1).slice(0, 3000));
-  const png = exportCardPng(def, "card_v3");
-  console.log(png.length);
-  const back = importCard({ bytes: png });
-  console.log(JSON.stringify(back));
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createPlaceholderPng, readPngChunks, readPngTextChunks, writePngTextChunks } from "../lib/png-text-chunks.ts";
+import { exportCard, exportCardPng, importCard, type CardFormat } from "./character-card.ts";
+import { AppError, BadRequestError, PayloadTooLargeError, ValidationError } from "./errors.ts";
+import { DEFAULT_PERSONA_DEFINITION, personaDefinitionSchema, type PersonaDefinition } from "./persona-definition.ts";
+
+const FORMATS: CardFormat[] = ["card_v2", "card_v3"];
+
+const jsonBytes = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
+const base64Json = (value: unknown) => jsonBytes(value).toString("base64");
+const pngWith = (entries: Record<string, string>) =>
+  writePngTextChunks(createPlaceholderPng({ width: 2, height: 2, rgb: [0, 0, 0] }), entries);
+const decodeChunk = (png: Uint8Array, keyword: string) =>
+  JSON.parse(Buffer.from(readPngTextChunks(png).get(keyword) ?? "", "base64").toString("utf8")) as unknown;
+
+function importError<T extends AppError>(input: Parameters<typeof importCard>[0], type: new (...args: never[]) => T): T {
+  try {
+    importCard(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(type);
+    return error as T;
+  }
+  throw new Error("expected the card to be rejected");
+}
+
+const definition = (patch: Partial<PersonaDefinition>): PersonaDefinition =>
+  personaDefinitionSchema.parse({ ...DEFAULT_PERSONA_DEFINITION, ...patch });
+
+const ada = definition({
+  name: "Ada",
+  identity: { age: 36, sex: "female", location: "London", occupation: "mathematician", summary: "Ada writes programs." },
+  personality: "curious",
+  scenario: "A salon in 1843.",
+  first_message: "Hello, {{user}}.",
+  alternate_greetings: ["Good evening."],
+  communication_examples: ["{{user}}: Hi\n{{char}}: Hello.", "{{user}}: Bye"],
+  system_message: "Stay in character.",
+  tags: ["history"],
+  verbosity: 4,
+  card: { creator: "someone", character_book: { entries: [] } },
+  extensions: { depth_prompt: { prompt: "Be kind.", depth: 4 } },
 });
+
+describe("exportCard", () => {
+  it("writes a V2 card with every required field and the Dramatis settings in extensions.dramatis", () => {
+    const card = exportCard(ada, "card_v2");
+    expect(card).toMatchObject({ spec: "chara_card_v2", spec_version: "2.0" });
+    expect(card.data).toMatchObject({
+      name: "Ada",
+      description: "Ada writes programs.",
+      first_mes: "Hello, {{user}}.",
+      mes_example: "<START>\n{{user}}: Hi\n{{char}}: Hello.\n<START>\n{{user}}: Bye",
+      system_prompt: "Stay in character.",
+      creator: "someone",
+      creator_notes: "",
+      post_history_instructions: "",
+      character_version: "",
+      character_book: { entries: [] },
+      extensions: { depth_prompt: { prompt: "Be kind.", depth: 4 } },
+    });
+    expect(card.data).not.toHaveProperty("group_only_greetings");
+    const dramatis = card.data.extensions.dramatis as Record<string, unknown>;
+    expect(dramatis).toMatchObject({ verbosity: 4, identity: { age: 36, occupation: "mathematician" } });
+    expect(dramatis.identity).not.toHaveProperty("summary");
+  });
+
+  it("writes a V3 card with group_only_greetings", () => {
+    const card = exportCard(ada, "card_v3");
+    expect(card).toMatchObject({ spec: "chara_card_v3", spec_version: "3.0", data: { group_only_greetings: [] } });
+  });
+});
+
+describe("exportCardPng", () => {
+  it("stores V2 as chara only, and V3 as ccv3 plus a V2 chara copy", () => {
+    const v2 = exportCardPng(ada, "card_v2");
+    expect([...readPngTextChunks(v2).keys()]).toEqual(["chara"]);
+    expect(decodeChunk(v2, "chara")).toEqual(exportCard(ada, "card_v2"));
+    const v3 = exportCardPng(ada, "card_v3");
+    expect(decodeChunk(v3, "ccv3")).toEqual(exportCard(ada, "card_v3"));
+    expect(decodeChunk(v3, "chara")).toEqual(exportCard(ada, "card_v2"));
+  });
+
+  it("draws a 256x256 placeholder without an image, and keeps a given image", () => {
+    const placeholder = readPngChunks(exportCardPng(ada, "card_v3"));
+    expect(Buffer.from(placeholder[0]!.data).readUInt32BE(0)).toBe(256);
+    const image = pngWith({ chara: "stale", Title: "portrait" });
+    const chunks = readPngChunks(exportCardPng(ada, "card_v2", image));
+    expect(chunks.find((chunk) => chunk.type === "IDAT")).toEqual(readPngChunks(image)[1]);
+    expect(importCard({ bytes: exportCardPng(ada, "card_v2", image) }).definition).toEqual(ada);
+  });
+
+  it("rejects an image that is not a PNG", () => {
+    expect(() => exportCardPng(ada, "card_v2", Buffer.from("GIF89a"))).toThrow(BadRequestError);
+  });
+});
+
+// ------------------------------------------------------------------------------------ round trips
+
+const text = (maxLength: number) => fc.string({ unit: "binary", maxLength });
+const nullable = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
+const number = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((value) => value + 0); // -0 is not JSON
+const trimmed = (maxLength: number) =>
+  fc.string({ unit: "binary", minLength: 1, maxLength }).map((value) => value.trim()).filter((value) => value !== "");
+// fc.jsonValue can produce -0, which JSON writes as 0.
+const json = (maxDepth: number) => fc.jsonValue({ maxDepth }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
+const nonEmptyJson = json(3).filter((value) => value !== "" && !(Array.isArray(value) && value.length === 0));
+
+const voiceConfiguration = fc.record({
+  locale: fc.constantFrom("en-US", "fr-FR", "de", "pt-BR"),
+  prompt: text(50),
+  voice: nullable(text(20)),
+  first_speaker: fc.constantFrom("agent" as const, "user" as const),
+  first_message: text(50),
+  model: fc.constantFrom(null, "openai/gpt-4o-mini"),
+  temperature: nullable(number(0, 2)),
+  max_duration_seconds: fc.integer({ min: 10, max: 14400 }),
+  silence_timeout_seconds: fc.integer({ min: 1, max: 600 }),
+  recording: fc.boolean(),
+});
+
+const personaDefinition: fc.Arbitrary<PersonaDefinition> = fc
+  .record({
+    name: trimmed(100),
+    identity: fc.record({
+      age: nullable(fc.integer({ min: 0, max: 200 })),
+      sex: fc.constantFrom(null, "male" as const, "female" as const, "other" as const),
+      location: nullable(text(50)),
+      occupation: nullable(text(50)),
+      summary: text(200),
+    }),
+    system_message: text(100),
+    start_prompt: text(100),
+    first_message: text(100),
+    alternate_greetings: fc.array(text(50), { maxLength: 4 }),
+    personality: text(100),
+    scenario: text(100),
+    // Examples are stored without the separator or surrounding blank space, as a card import produces them.
+    communication_examples: fc.array(trimmed(100).filter((block) => !/<START>/i.test(block)), { maxLength: 4 }),
+    appearance: fc.record({
+      description: text(50),
+      art_style: fc.constantFrom("realistic" as const, "semi_realistic" as const, "anime" as const),
+      avatar_url: fc.constantFrom(null, "https://example.com/ada.png"),
+    }),
+    voice_configurations: fc.uniqueArray(voiceConfiguration, { maxLength: 3, selector: (voice) => voice.locale }),
+    chat_configuration: fc.record({
+      prompt: text(50),
+      model: fc.constantFrom(null, "offline/default"),
+      temperature: nullable(number(0, 2)),
+      max_tokens: nullable(fc.integer({ min: 1, max: 200000 })),
+      forward_to_voice: fc.boolean(),
+    }),
+    model: fc.constantFrom(null, "openai/gpt-4o-mini", "ollama/llama3.1:8b"),
+    sampling: fc.record({
+      temperature: nullable(number(0, 2)),
+      top_p: nullable(number(0, 1)),
+      top_k: nullable(fc.integer({ min: 0, max: 100 })),
+      min_p: nullable(number(0, 1)),
+      frequency_penalty: nullable(number(-2, 2)),
+      presence_penalty: nullable(number(-2, 2)),
+      repetition_penalty: nullable(number(0, 2)),
+      top_a: nullable(number(0, 1)),
+      max_tokens: nullable(fc.integer({ min: 1, max: 200000 })),
+    }),
+    verbosity: fc.integer({ min: 1, max: 5 }),
+    initiative: fc.integer({ min: 1, max: 10 }),
+    active_hours: fc.record({
+      start: fc.constantFrom("00:00", "08:30", "23:59"),
+      end: fc.constantFrom("06:00", "22:00"),
+      time_zone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York"),
+    }),
+    modifiers: fc.record({
+      responds_immediately: fc.boolean(),
+      responds_outside_active_hours: fc.boolean(),
+      nsfw: fc.boolean(),
+      disable_scheduled_messages: fc.boolean(),
+    }),
+    features: fc.record({
+      sms: fc.boolean(),
+      premium_model: fc.boolean(),
+      media_generation: fc.boolean(),
+      auto_speech: fc.boolean(),
+    }),
+    memory: fc.record({
+      tier: fc.constantFrom("basic" as const, "extended" as const, "longest" as const),
+      scope: fc.constantFrom("account" as const, "user_persona" as const, "contact" as const),
+    }),
+    tags: fc.array(text(20), { maxLength: 5 }),
+    // Empty creator_notes & co. are what export writes when a field is missing, so import drops them.
+    card: fc.record(
+      {
+        creator_notes: nonEmptyJson,
+        post_history_instructions: nonEmptyJson,
+        creator: nonEmptyJson,
+        character_version: nonEmptyJson,
+        character_book: json(4),
+        nickname: text(20),
+        creator_notes_multilingual: fc.dictionary(fc.constantFrom("en", "fr", "ja"), text(30)),
+        source: fc.array(text(30)),
+        group_only_greetings: fc.array(text(30), { minLength: 1, maxLength: 3 }),
+        assets: fc.array(fc.record({ type: fc.constant("icon"), uri: fc.constant("ccdefault:"), name: text(10), ext: fc.constant("png") })),
+        creation_date: fc.integer({ min: 0, max: 2 ** 40 }),
+        modification_date: fc.integer({ min: 0, max: 2 ** 40 }),
+        some_future_field: json(3),
+      },
+      { requiredKeys: [] },
+    ),
+    extensions: fc.dictionary(
+      fc.string().filter((key) => key !== "dramatis"),
+      json(3),
+      { maxKeys: 4 },
+    ),
+  })
+  .map((candidate) => personaDefinitionSchema.parse(candidate));
+
+describe("round trips", () => {
+  it("gives back the same definition through PNG and JSON, V2 and V3 (property)", () => {
+    fc.assert(
+      fc.property(personaDefinition, fc.constantFrom(...FORMATS), (original, format) => {
+        const fromPng = importCard({ bytes: exportCardPng(original, format) });
+        expect(fromPng).toEqual({ definition: original, format, warnings: expect.any(Array) });
+        const fromJson = importCard({ bytes: jsonBytes(exportCard(original, format)), contentType: "application/json" });
+        expect(fromJson.definition).toEqual(original);
+        expect(fromJson.format).toBe(format);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("gives back the default definition and an odd extension key", () => {
+    for (const format of FORMATS) {
+      const plain = definition({ name: "Plain" });
+      expect(importCard({ bytes: exportCardPng(plain, format) })).toEqual({ definition: plain, format, warnings: [] });
+      const extensions = JSON.parse('{"__proto__": {"kept": true}, "constructor": 1}') as Record<string, unknown>;
+      const odd = { ...plain, extensions };
+      const back = importCard({ bytes: jsonBytes(exportCard(odd, format)) }).definition;
+      expect(Object.getOwnPropertyNames(back.extensions)).toEqual(["__proto__", "constructor"]);
+      expect(JSON.stringify(back.extensions)).toBe('{"__proto__":{"kept":true},"constructor":1}');
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------ import
+
+/** Shaped like a SillyTavern V2 export: V1 fields repeated at the top, tool extensions, a lorebook. */
+const sillyTavernCard = {
+  name: "Seraphina",
+  description: "top-level V1 copy, ignored",
+  avatar: "none",
+  talkativeness: "0.5",
+  fav: false,
+  chat: "Seraphina - 2024-5-20 @17h 38m",
+  create_date: "2024-5-20 @17h 38m 19s 255ms",
+  spec: "chara_card_v2",
+  spec_version: "2.0",
+  data: {
+    name: "Seraphina",
+    description: "Seraphina is a guardian of the forest.",
+    personality: "caring, protective",
+    scenario: "{{user}} wakes up in a glade.",
+    first_mes: "*Seraphina kneels beside you.* Are you hurt?",
+    mes_example: "<START>\r\n{{user}}: Who are you?\r\n{{char}}: A friend.\r\n<START>\r\n\r\n<START>\r\n{{user}}: Thanks.",
+    creator_notes: "Best with a long context.",
+    system_prompt: "",
+    post_history_instructions: "Stay gentle.",
+    alternate_greetings: ["*She smiles.* You're awake."],
+    tags: ["fantasy", "healer"],
+    creator: "forest_fan",
+    character_version: "1.2",
+    extensions: {
+      talkativeness: "0.5",
+      fav: false,
+      world: "Eldoria",
+      depth_prompt: { prompt: "Seraphina glows faintly.", depth: 4, role: "system" },
+      sillytavern_whatever: { nested: [1, { a: null }], flag: true },
+    },
+    character_book: {
+      name: "Eldoria",
+      scan_depth: 2,
+      token_budget: 512,
+      recursive_scanning: false,
+      extensions: {},
+      entries: [
+        {
+          keys: ["glade", "forest"],
+          content: "The glade is protected by ancient magic.",
+          extensions: { position: 0, probability: 100 },
+          enabled: true,
+          insertion_order: 100,
+          case_sensitive: false,
+          id: 0,
+          comment: "",
+          selective: false,
+          secondary_keys: [],
+          constant: false,
+          position: "before_char",
+        },
+      ],
+    },
+  },
+};
+
+describe("importCard", () => {
+  it("maps a real-world-shaped V2 card and keeps what Dramatis does not use", () => {
+    const { definition, format, warnings } = importCard({ bytes: jsonBytes(sillyTavernCard) });
+    expect(format).toBe("card_v2");
+    expect(definition).toMatchObject({
+      name: "Seraphina",
+      identity: { summary: "Seraphina is a guardian of the forest." },
+      personality: "caring, protective",
+      first_message: "*Seraphina kneels beside you.* Are you hurt?",
+      alternate_greetings: ["*She smiles.* You're awake."],
+      communication_examples: ["{{user}}: Who are you?\r\n{{char}}: A friend.", "{{user}}: Thanks."],
+      tags: ["fantasy", "healer"],
+      verbosity: DEFAULT_PERSONA_DEFINITION.verbosity,
+    });
+    const { creator_notes, post_history_instructions, creator, character_version, character_book } = sillyTavernCard.data;
+    expect(definition.card).toEqual({ creator_notes, post_history_instructions, creator, character_version, character_book });
+    expect(definition.extensions).toEqual(sillyTavernCard.data.extensions);
+    expect(warnings).toEqual([
+      "character_book is kept for export but not used by Dramatis",
+      "post_history_instructions is kept for export but not used by Dramatis",
+    ]);
+  });
+
+  it("exports an imported card with its extensions and lorebook unchanged", () => {
+    for (const format of FORMATS) {
+      const imported = importCard({ bytes: pngWith({ chara: base64Json(sillyTavernCard) }) }).definition;
+      const { dramatis, ...extensions } = exportCard(imported, format).data.extensions;
+      expect(extensions).toEqual(sillyTavernCard.data.extensions);
+      expect(dramatis).toBeDefined();
+      const { mes_example: _examples, ...exported } = exportCard(imported, format).data;
+      const { mes_example: _original, ...original } = sillyTavernCard.data;
+      expect(exported).toMatchObject({ ...original, extensions: { ...original.extensions, dramatis } });
+    }
+  });
+
+  it("keeps V3-only fields in card and writes them back", () => {
+    const v3Fields = {
+      nickname: "Sera",
+      creator_notes_multilingual: { fr: "Meilleure avec un long contexte." },
+      source: ["https://example.com/seraphina"],
+      group_only_greetings: ["*She waves to everyone.*"],
+      assets: [{ type: "icon", uri: "ccdefault:", name: "main", ext: "png" }],
+      creation_date: 1716200000,
+      modification_date: 1716300000,
+    };
+    const card = { spec: "chara_card_v3", spec_version: "3.0", data: { ...sillyTavernCard.data, ...v3Fields } };
+    const { definition, format } = importCard({ bytes: pngWith({ ccv3: base64Json(card) }) });
+    expect(format).toBe("card_v3");
+    expect(definition.card).toMatchObject(v3Fields);
+    expect(exportCard(definition, "card_v3").data).toMatchObject(v3Fields);
+  });
+
+  it("prefers ccv3 over chara in a PNG", () => {
+    const v3 = exportCard(definition({ name: "From V3" }), "card_v3");
+    const v2 = exportCard(definition({ name: "From V2" }), "card_v2");
+    const imported = importCard({ bytes: pngWith({ chara: base64Json(v2), ccv3: base64Json(v3) }) });
+    expect(imported).toMatchObject({ format: "card_v3", definition: { name: "From V3" } });
+  });
+
+  it("reads a V1 card, and null text as empty", () => {
+    const v1 = { name: "Old", description: "desc", personality: null, scenario: "s", first_mes: "hi", mes_example: "{{user}}: a" };
+    const { definition, format, warnings } = importCard({ bytes: jsonBytes(v1) });
+    expect(format).toBe("card_v2");
+    expect(warnings).toEqual(["Character Card V1 (no spec): imported as V2"]);
+    expect(definition).toEqual(
+      definition_({ name: "Old", identity: { ...DEFAULT_PERSONA_DEFINITION.identity, summary: "desc" }, scenario: "s", first_message: "hi", communication_examples: ["{{user}}: a"] }),
+    );
+  });
+
+  it("applies extensions.dramatis from the card, merged over the defaults", () => {
+    const card = exportCard(definition({ name: "Dee" }), "card_v2");
+    card.data.extensions.dramatis = { verbosity: 5, identity: { age: 30 }, sampling: { temperature: 0.7 } };
+    const imported = importCard({ bytes: jsonBytes(card) }).definition;
+    expect(imported).toMatchObject({ verbosity: 5, identity: { age: 30, sex: null }, sampling: { temperature: 0.7, top_p: null } });
+  });
+
+  it("warns about an unexpected spec_version", () => {
+    const card = { ...exportCard(ada, "card_v3"), spec_version: "4.0" };
+    expect(importCard({ bytes: jsonBytes(card) }).warnings).toContain('unexpected spec_version "4.0"; read as 3.0');
+  });
+});
+
+function definition_(patch: Partial<PersonaDefinition>): PersonaDefinition {
+  return definition(patch);
+}

@@ -73,15 +73,16 @@ export const voiceConfigurationSchema = z
       .string()
       .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en-US")
       .openapi({ example: "en-US" }),
-    prompt: shortText(20000),
-    voice: shortText(200).nullable(),
-    first_speaker: z.enum(["agent", "user"]),
-    first_message: shortText(4000),
-    model: modelId,
-    temperature: optionalNumber(0, 2),
-    max_duration_seconds: z.number().int().min(10).max(14400),
-    silence_timeout_seconds: z.number().int().min(1).max(600),
-    recording: z.boolean(),
+    // Defaults sit on the item because arrays are replaced whole: a new item names only what it sets.
+    prompt: shortText(20000).default(""),
+    voice: shortText(200).nullable().default(null),
+    first_speaker: z.enum(["agent", "user"]).default("agent"),
+    first_message: shortText(4000).default(""),
+    model: modelId.default(null),
+    temperature: optionalNumber(0, 2).default(null),
+    max_duration_seconds: z.number().int().min(10).max(14400).default(600),
+    silence_timeout_seconds: z.number().int().min(1).max(600).default(30),
+    recording: z.boolean().default(false),
   })
   .openapi("VoiceConfiguration");
 
@@ -176,18 +177,6 @@ export const personaDefinitionSchema = z
 
 export type PersonaDefinition = z.infer<typeof personaDefinitionSchema>;
 export type VoiceConfiguration = z.infer<typeof voiceConfigurationSchema>;
-
-export const DEFAULT_VOICE_CONFIGURATION: Omit<VoiceConfiguration, "locale"> = {
-  prompt: "",
-  voice: null,
-  first_speaker: "agent",
-  first_message: "",
-  model: null,
-  temperature: null,
-  max_duration_seconds: 600,
-  silence_timeout_seconds: 30,
-  recording: false,
-};
 
 export const DEFAULT_PERSONA_DEFINITION: PersonaDefinition = Object.freeze({
   name: "",

@@ -100,7 +100,10 @@ function fileName(name: string, extension: string): string {
 export function personaCardRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
 
-  router.openapi(importRoute, async (c) => {
+  // Registered for the document only: the body is read raw, so the card parser's own size and depth
+  // bounds apply instead of a generic JSON parse.
+  router.openAPIRegistry.registerPath(importRoute);
+  router.post(importRoute.path, async (c) => {
     const user = await optionalUser(c);
     const upload = await readCardUpload(c.req.raw);
     if (upload.bytes.length === 0) throw new BadRequestError("the request body is empty: send a card");

@@ -1,0 +1,94 @@
+/**
+ * The server under test, run in its own process so it gets a core to itself and never shares an event loop
+ * with the load generator.
+ *
+ * Usage: node --import tsx bench/bench-server.ts raw
+ *        BENCH_ADMIN_KEY=<key> node --import tsx bench/bench-server.ts dramatis <data dir>
+ *
+ * Prints one ready line on stdout (see ServerReady); stops cleanly on SIGTERM.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadConfig } from "../src/config/config.ts";
+import { startServer } from "../src/server.ts";
+import { READY_EVENT, type ServerReady } from "./server-ready.ts";
+
+type Stop = () => Promise<void>;
+
+async function startRawServer(): Promise<{ ready: ServerReady; stop: Stop }> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/plain" });
+    response.end("hello world");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Keep-alive connections left by the load generator would otherwise hold close() open.
+      server.closeAllConnections();
+    });
+  return { ready: { event: READY_EVENT, url: `http://127.0.0.1:${port}` }, stop };
+}
+
+async function startDramatis(dataDirectory: string, adminKey: string): Promise<{ ready: ServerReady; stop: Stop }> {
+  const config = loadConfig({
+    DRAMATIS_DATA_DIR: dataDirectory,
+    PORT: "0",
+    LOG_LEVEL: "warn",
+    DRAMATIS_ADMIN_KEY: adminKey,
+    DRAMATIS_SHUTDOWN_TIMEOUT_MS: "2000",
+  });
+  const server = await startServer({ config });
+  try {
+    const personaId = await createPersona(server.url, adminKey);
+    return { ready: { event: READY_EVENT, url: server.url, personaId }, stop: () => server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Creates the persona through the public API, so the read scenario reads a row written the normal way. */
+async function createPersona(url: string, adminKey: string): Promise<string> {
+  const response = await fetch(`${url}/v1/personas`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Bench persona" }),
+  });
+  if (response.status !== 201) {
+    throw new Error(`creating the bench persona answered ${response.status}: ${await response.text()}`);
+  }
+  const persona = (await response.json()) as { id: string };
+  return persona.id;
+}
+
+function startRequestedServer(): Promise<{ ready: ServerReady; stop: Stop }> {
+  const [kind, dataDirectory] = process.argv.slice(2);
+  if (kind === "raw") return startRawServer();
+  if (kind === "dramatis" && dataDirectory) {
+    const adminKey = process.env.BENCH_ADMIN_KEY;
+    if (!adminKey) throw new Error("BENCH_ADMIN_KEY is required for the dramatis server");
+    return startDramatis(dataDirectory, adminKey);
+  }
+  throw new Error("usage: bench-server.ts raw | bench-server.ts dramatis <data dir>");
+}
+
+async function main(): Promise<void> {
+  const { ready, stop } = await startRequestedServer();
+  process.once("SIGTERM", () => {
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import type { LoadResult, LoadSettings } from "./load-test.ts";
+
+/** A measured scenario, ready to be printed. */
+export interface ScenarioResult {
+  name: string;
+  result: LoadResult;
+}
+
+/** The machine the figures belong to: without it they mean little. */
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  nodeVersion: string;
+}
+
+export function describeMachine(): Machine {
+  return {
+    // Same count as `nproc`: the cores this process may run on, not every core in the host.
+    cores: os.availableParallelism(),
+    cpuModel: readCpuModel(),
+    nodeVersion: process.version,
+  };
+}
+
+function readCpuModel(): string {
+  try {
+    const cpuInfo = readFileSync("/proc/cpuinfo", "utf8");
+    const modelLine = /^model name\s*:\s*(.+)$/m.exec(cpuInfo);
+    if (modelLine?.[1]) return modelLine[1].trim();
+  } catch {
+    // Not Linux: fall back to what Node reports.
+  }
+  return os.cpus()[0]?.model ?? "unknown";
+}
+
+/** The results as a markdown table, one row per scenario. */
+export function formatResultsTable(scenarios: ScenarioResult[]): string {
+  const header = ["| scenario | req/s | p50 ms | p99 ms | errors / non-2xx |", "|---|---:|---:|---:|---:|"];
+  const rows = scenarios.map(
+    ({ name, result }) =>
+      `| ${name} | ${formatNumber(result.requestsPerSecond, 0)} | ${formatNumber(result.latencyP50Milliseconds, 1)} | ` +
+      `${formatNumber(result.latencyP99Milliseconds, 1)} | ${result.errors} / ${result.non2xx} |`,
+  );
+  return [...header, ...rows].join("\n");
+}
+
+/** The full record written to results/latest.md: machine, date, settings and the table. */
+export function formatResultsDocument(options: {
+  scenarios: ScenarioResult[];
+  machine: Machine;
+  settings: LoadSettings;
+  date: Date;
+}): string {
+  const { scenarios, machine, settings, date } = options;
+  return [
+    "# HTTP benchmark results",
+    "",
+    `- date: ${date.toISOString().slice(0, 10)}`,
+    `- machine: ${machine.cores} cores (nproc), ${machine.cpuModel}`,
+    `- node: ${machine.nodeVersion}`,
+    `- load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up, ` +
+      `${settings.durationSeconds} s measured per scenario; server in its own process`,
+    "",
+    formatResultsTable(scenarios),
+    "",
+  ].join("\n");
+}
+
+function formatNumber(value: number, fractionDigits: number): string {
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  });
+}

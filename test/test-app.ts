@@ -1,0 +1,69 @@
+import pino from "pino";
+import { createApp } from "../src/app.ts";
+import type { Clock } from "../src/lib/clock.ts";
+import { createServices, type Services } from "../src/services/services.ts";
+import type { DatabaseHandle } from "../src/store/database.ts";
+import { Store } from "../src/store/store.ts";
+import { sqliteBackend, type Backend } from "./backends.ts";
+
+export const ADMIN_KEY = "dra_testadmin_0123456789abcdefghijklmnopqrstuv";
+
+/** A manually advanced clock for tests. */
+export class TestClock implements Clock {
+  constructor(private current = new Date("2026-01-01T00:00:00.000Z")) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(milliseconds: number): void {
+    this.current = new Date(this.current.getTime() + milliseconds);
+  }
+}
+
+export interface TestApp {
+  services: Services;
+  database: DatabaseHandle;
+  clock: TestClock;
+  /** Sends a request to the app in process (no socket). */
+  request(
+    path: string,
+    init?: RequestInit & { key?: string | null; user?: string; json?: unknown },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The real app over a fresh database with the default tenant bootstrapped with ADMIN_KEY. */
+export async function createTestApp(
+  options: { backend?: Backend; bodyLimitBytes?: number; importLimitBytes?: number } = {},
+): Promise<TestApp> {
+  const database = await (options.backend ?? sqliteBackend).open();
+  const clock = new TestClock();
+  const services = createServices(new Store(database.db), clock);
+  await services.personas.installPresets();
+  await services.tenants.ensureDefaultTenant(ADMIN_KEY);
+  const app = createApp({
+    services,
+    logger: pino({ level: "silent" }),
+    config: {
+      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      importLimitBytes: options.importLimitBytes ?? 10 * 1024 * 1024,
+    },
+  });
+  return {
+    services,
+    database,
+    clock,
+    request(path, init = {}) {
+      const { key = ADMIN_KEY, user, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (key !== null) headers.set("authorization", `Bearer ${key}`);
+      if (user !== undefined) headers.set("x-dramatis-user", user);
+      let body = rest.body;
+      if (json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(json);
+      }
+      return Promise.resolve(app.request(path, { ...rest, headers, body }));
+    },
+    close: () => database.close(),
+  };
+}
