@@ -31,7 +31,10 @@ async function startRawServer(): Promise<{ ready: ServerReady; stop: Stop }> {
   return { ready: { event: READY_EVENT, url: `http://127.0.0.1:${port}` }, stop };
 }
 
-async function startDramatis(dataDirectory: string, adminKey: string): Promise<{ ready: ServerReady; stop: Stop }> {
+async function startDramatis(
+  dataDirectory: string,
+  adminKey: string,
+): Promise<{ ready: ServerReady; stop: Stop }> {
   const config = loadConfig({
     DRAMATIS_DATA_DIR: dataDirectory,
     PORT: "0",

@@ -40,8 +40,8 @@ export function formatResultsTable(scenarios: ScenarioResult[]): string {
   const header = ["| scenario | req/s | p50 ms | p99 ms | errors / non-2xx |", "|---|---:|---:|---:|---:|"];
   const rows = scenarios.map(
     ({ name, result }) =>
-      `| ${name} | ${formatNumber(result.requestsPerSecond, 0)} | ${formatNumber(result.latencyP50Milliseconds, 1)} | ` +
-      `${formatNumber(result.latencyP99Milliseconds, 1)} | ${result.errors} / ${result.non2xx} |`,
+      `| ${name} | ${formatNumber(result.requestsPerSecond, 0)} | ${formatNumber(result.latencyP50Milliseconds, 0)} | ` +
+      `${formatNumber(result.latencyP99Milliseconds, 0)} | ${result.errors} / ${result.non2xx} |`,
   );
   return [...header, ...rows].join("\n");
 }

@@ -35,7 +35,8 @@ export async function startServerProcess(server: ServerKind): Promise<ServerProc
 function spawnServer(server: ServerKind): ChildProcess {
   const serverArguments = server.kind === "raw" ? ["raw"] : ["dramatis", server.dataDirectory];
   // The key travels in the environment rather than argv so it does not show up in the process list.
-  const environment = server.kind === "dramatis" ? { ...process.env, BENCH_ADMIN_KEY: server.adminKey } : process.env;
+  const environment =
+    server.kind === "dramatis" ? { ...process.env, BENCH_ADMIN_KEY: server.adminKey } : process.env;
   return spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT, ...serverArguments], {
     env: environment,
     stdio: ["ignore", "pipe", "inherit"],
@@ -47,7 +48,10 @@ function waitForReady(child: ChildProcess): Promise<ServerReady> {
   return new Promise((resolve, reject) => {
     // Keep reading stdout for the whole run: an undrained pipe would eventually block the server's writes.
     const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error("the bench server did not start in time")), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error("the bench server did not start in time")),
+      START_TIMEOUT_MS,
+    );
     lines.on("line", (line) => {
       const ready = parseServerReady(line);
       if (!ready) {

@@ -79,7 +79,9 @@ describe("writePngTextChunks and readPngTextChunks", () => {
 
   it("round-trips any latin1 keywords and text (property)", () => {
     const latin1 = (minLength: number, maxLength: number) =>
-      fc.array(fc.integer({ min: 0x20, max: 0xff }), { minLength, maxLength }).map((codes) => String.fromCharCode(...codes));
+      fc
+        .array(fc.integer({ min: 0x20, max: 0xff }), { minLength, maxLength })
+        .map((codes) => String.fromCharCode(...codes));
     const keyword = latin1(1, 79).filter((text) => text.trim() === text && !/[\u007f-\u00a0]/.test(text));
     fc.assert(
       fc.property(fc.dictionary(keyword, latin1(0, 300), { maxKeys: 5 }), (entries) => {
@@ -94,13 +96,14 @@ describe("readPngTextChunks on damaged files", () => {
   const png = writePngTextChunks(placeholder(), { chara: "eyJhIjoxfQ==" });
 
   it("rejects a file without the PNG signature", () => {
-    expect(readError(Buffer.from("{\"spec\":\"chara_card_v2\"}")).message).toMatch(/not a PNG file/);
+    expect(readError(Buffer.from('{"spec":"chara_card_v2"}')).message).toMatch(/not a PNG file/);
     expect(readError(png.subarray(0, 5)).message).toMatch(/not a PNG file/);
   });
 
   it("names the chunk whose CRC is wrong", () => {
     const damaged = Buffer.from(png);
-    damaged[damaged.indexOf("eyJ")] ^= 0x01;
+    const at = damaged.indexOf("eyJ");
+    damaged.writeUInt8(damaged.readUInt8(at) ^ 0x01, at);
     expect(readError(damaged).message).toBe("chunk 3 (tEXt) has a bad CRC");
   });
 

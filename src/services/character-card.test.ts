@@ -1,9 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createPlaceholderPng, readPngChunks, readPngTextChunks, writePngTextChunks } from "../lib/png-text-chunks.ts";
+import {
+  createPlaceholderPng,
+  readPngChunks,
+  readPngTextChunks,
+  writePngTextChunks,
+} from "../lib/png-text-chunks.ts";
 import { exportCard, exportCardPng, importCard, type CardFormat } from "./character-card.ts";
-import { AppError, BadRequestError, PayloadTooLargeError, ValidationError } from "./errors.ts";
-import { DEFAULT_PERSONA_DEFINITION, personaDefinitionSchema, type PersonaDefinition } from "./persona-definition.ts";
+import { BadRequestError, PayloadTooLargeError, ValidationError } from "./errors.ts";
+import type { AppError } from "./errors.ts";
+import {
+  DEFAULT_PERSONA_DEFINITION,
+  personaDefinitionSchema,
+  type PersonaDefinition,
+} from "./persona-definition.ts";
 
 const FORMATS: CardFormat[] = ["card_v2", "card_v3"];
 
@@ -14,7 +24,10 @@ const pngWith = (entries: Record<string, string>) =>
 const decodeChunk = (png: Uint8Array, keyword: string) =>
   JSON.parse(Buffer.from(readPngTextChunks(png).get(keyword) ?? "", "base64").toString("utf8")) as unknown;
 
-function importError<T extends AppError>(input: Parameters<typeof importCard>[0], type: new (...args: never[]) => T): T {
+function importError<T extends AppError>(
+  input: Parameters<typeof importCard>[0],
+  type: new (...args: never[]) => T,
+): T {
   try {
     importCard(input);
   } catch (error) {
@@ -29,7 +42,13 @@ const definition = (patch: Partial<PersonaDefinition>): PersonaDefinition =>
 
 const ada = definition({
   name: "Ada",
-  identity: { age: 36, sex: "female", location: "London", occupation: "mathematician", summary: "Ada writes programs." },
+  identity: {
+    age: 36,
+    sex: "female",
+    location: "London",
+    occupation: "mathematician",
+    summary: "Ada writes programs.",
+  },
   personality: "curious",
   scenario: "A salon in 1843.",
   first_message: "Hello, {{user}}.",
@@ -67,7 +86,11 @@ describe("exportCard", () => {
 
   it("writes a V3 card with group_only_greetings", () => {
     const card = exportCard(ada, "card_v3");
-    expect(card).toMatchObject({ spec: "chara_card_v3", spec_version: "3.0", data: { group_only_greetings: [] } });
+    expect(card).toMatchObject({
+      spec: "chara_card_v3",
+      spec_version: "3.0",
+      data: { group_only_greetings: [] },
+    });
   });
 });
 
@@ -101,30 +124,75 @@ const text = (maxLength: number) => fc.string({ unit: "binary", maxLength });
 const nullable = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
 const number = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((value) => value + 0); // -0 is not JSON
 const trimmed = (maxLength: number) =>
-  fc.string({ unit: "binary", minLength: 1, maxLength }).map((value) => value.trim()).filter((value) => value !== "");
+  fc
+    .string({ unit: "binary", minLength: 1, maxLength })
+    .map((value) => value.trim())
+    .filter((value) => value !== "");
 // fc.jsonValue can produce -0, which JSON writes as 0.
-const json = (maxDepth: number) => fc.jsonValue({ maxDepth }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
+const json = (maxDepth: number) =>
+  fc.jsonValue({ maxDepth }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 const nonEmptyJson = json(3).filter((value) => value !== "" && !(Array.isArray(value) && value.length === 0));
 
+const oneOf = fc.constantFrom;
+const booleans = (...keys: string[]) => fc.record(Object.fromEntries(keys.map((key) => [key, fc.boolean()])));
+const integer = (min: number, max: number) => fc.integer({ min, max });
+const exampleBlock = trimmed(100).filter((block) => !/<START>/i.test(block));
+const notDramatis = fc.string().filter((key) => key !== "dramatis");
+
 const voiceConfiguration = fc.record({
-  locale: fc.constantFrom("en-US", "fr-FR", "de", "pt-BR"),
+  locale: oneOf("en-US", "fr-FR", "de", "pt-BR"),
   prompt: text(50),
   voice: nullable(text(20)),
-  first_speaker: fc.constantFrom("agent" as const, "user" as const),
+  first_speaker: oneOf("agent", "user"),
   first_message: text(50),
-  model: fc.constantFrom(null, "openai/gpt-4o-mini"),
+  model: oneOf(null, "openai/gpt-4o-mini"),
   temperature: nullable(number(0, 2)),
-  max_duration_seconds: fc.integer({ min: 10, max: 14400 }),
-  silence_timeout_seconds: fc.integer({ min: 1, max: 600 }),
+  max_duration_seconds: integer(10, 14400),
+  silence_timeout_seconds: integer(1, 600),
   recording: fc.boolean(),
 });
 
+const cardOnlyFields = fc.record(
+  {
+    // Empty creator_notes & co. are what export writes for a missing field, so import drops them.
+    creator_notes: nonEmptyJson,
+    post_history_instructions: nonEmptyJson,
+    creator: nonEmptyJson,
+    character_version: nonEmptyJson,
+    character_book: json(4),
+    nickname: text(20),
+    creator_notes_multilingual: fc.dictionary(oneOf("en", "fr", "ja"), text(30)),
+    source: fc.array(text(30)),
+    group_only_greetings: fc.array(text(30), { minLength: 1, maxLength: 3 }),
+    assets: fc.array(
+      fc.record({ type: oneOf("icon"), uri: oneOf("ccdefault:"), name: text(10), ext: oneOf("png") }),
+    ),
+    creation_date: integer(0, 2 ** 40),
+    modification_date: integer(0, 2 ** 40),
+    some_future_field: json(3),
+  },
+  { requiredKeys: [] },
+);
+
+const sampling = fc.record({
+  temperature: nullable(number(0, 2)),
+  top_p: nullable(number(0, 1)),
+  top_k: nullable(integer(0, 100)),
+  min_p: nullable(number(0, 1)),
+  frequency_penalty: nullable(number(-2, 2)),
+  presence_penalty: nullable(number(-2, 2)),
+  repetition_penalty: nullable(number(0, 2)),
+  top_a: nullable(number(0, 1)),
+  max_tokens: nullable(integer(1, 200000)),
+});
+
+/** Valid definitions in the form an import produces (checked and normalized by the schema). */
 const personaDefinition: fc.Arbitrary<PersonaDefinition> = fc
   .record({
     name: trimmed(100),
     identity: fc.record({
-      age: nullable(fc.integer({ min: 0, max: 200 })),
-      sex: fc.constantFrom(null, "male" as const, "female" as const, "other" as const),
+      age: nullable(integer(0, 200)),
+      sex: oneOf(null, "male", "female", "other"),
       location: nullable(text(50)),
       occupation: nullable(text(50)),
       summary: text(200),
@@ -135,81 +203,47 @@ const personaDefinition: fc.Arbitrary<PersonaDefinition> = fc
     alternate_greetings: fc.array(text(50), { maxLength: 4 }),
     personality: text(100),
     scenario: text(100),
-    // Examples are stored without the separator or surrounding blank space, as a card import produces them.
-    communication_examples: fc.array(trimmed(100).filter((block) => !/<START>/i.test(block)), { maxLength: 4 }),
+    // Examples hold no separator or surrounding blank space, as a card import produces them.
+    communication_examples: fc.array(exampleBlock, { maxLength: 4 }),
     appearance: fc.record({
       description: text(50),
-      art_style: fc.constantFrom("realistic" as const, "semi_realistic" as const, "anime" as const),
-      avatar_url: fc.constantFrom(null, "https://example.com/ada.png"),
+      art_style: oneOf("realistic", "semi_realistic", "anime"),
+      avatar_url: oneOf(null, "https://example.com/ada.png"),
     }),
-    voice_configurations: fc.uniqueArray(voiceConfiguration, { maxLength: 3, selector: (voice) => voice.locale }),
+    voice_configurations: fc.uniqueArray(voiceConfiguration, {
+      maxLength: 3,
+      selector: (voice) => voice.locale,
+    }),
     chat_configuration: fc.record({
       prompt: text(50),
-      model: fc.constantFrom(null, "offline/default"),
+      model: oneOf(null, "offline/default"),
       temperature: nullable(number(0, 2)),
-      max_tokens: nullable(fc.integer({ min: 1, max: 200000 })),
+      max_tokens: nullable(integer(1, 200000)),
       forward_to_voice: fc.boolean(),
     }),
-    model: fc.constantFrom(null, "openai/gpt-4o-mini", "ollama/llama3.1:8b"),
-    sampling: fc.record({
-      temperature: nullable(number(0, 2)),
-      top_p: nullable(number(0, 1)),
-      top_k: nullable(fc.integer({ min: 0, max: 100 })),
-      min_p: nullable(number(0, 1)),
-      frequency_penalty: nullable(number(-2, 2)),
-      presence_penalty: nullable(number(-2, 2)),
-      repetition_penalty: nullable(number(0, 2)),
-      top_a: nullable(number(0, 1)),
-      max_tokens: nullable(fc.integer({ min: 1, max: 200000 })),
-    }),
-    verbosity: fc.integer({ min: 1, max: 5 }),
-    initiative: fc.integer({ min: 1, max: 10 }),
+    model: oneOf(null, "openai/gpt-4o-mini", "ollama/llama3.1:8b"),
+    sampling,
+    verbosity: integer(1, 5),
+    initiative: integer(1, 10),
     active_hours: fc.record({
-      start: fc.constantFrom("00:00", "08:30", "23:59"),
-      end: fc.constantFrom("06:00", "22:00"),
-      time_zone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York"),
+      start: oneOf("00:00", "08:30", "23:59"),
+      end: oneOf("06:00", "22:00"),
+      time_zone: oneOf("UTC", "Europe/Paris", "America/New_York"),
     }),
-    modifiers: fc.record({
-      responds_immediately: fc.boolean(),
-      responds_outside_active_hours: fc.boolean(),
-      nsfw: fc.boolean(),
-      disable_scheduled_messages: fc.boolean(),
-    }),
-    features: fc.record({
-      sms: fc.boolean(),
-      premium_model: fc.boolean(),
-      media_generation: fc.boolean(),
-      auto_speech: fc.boolean(),
-    }),
+    modifiers: booleans(
+      "responds_immediately",
+      "responds_outside_active_hours",
+      "nsfw",
+      "disable_scheduled_messages",
+    ),
+    features: booleans("sms", "premium_model", "media_generation", "auto_speech"),
     memory: fc.record({
-      tier: fc.constantFrom("basic" as const, "extended" as const, "longest" as const),
-      scope: fc.constantFrom("account" as const, "user_persona" as const, "contact" as const),
+      tier: oneOf("basic", "extended", "longest"),
+      scope: oneOf("account", "user_persona", "contact"),
     }),
     tags: fc.array(text(20), { maxLength: 5 }),
-    // Empty creator_notes & co. are what export writes when a field is missing, so import drops them.
-    card: fc.record(
-      {
-        creator_notes: nonEmptyJson,
-        post_history_instructions: nonEmptyJson,
-        creator: nonEmptyJson,
-        character_version: nonEmptyJson,
-        character_book: json(4),
-        nickname: text(20),
-        creator_notes_multilingual: fc.dictionary(fc.constantFrom("en", "fr", "ja"), text(30)),
-        source: fc.array(text(30)),
-        group_only_greetings: fc.array(text(30), { minLength: 1, maxLength: 3 }),
-        assets: fc.array(fc.record({ type: fc.constant("icon"), uri: fc.constant("ccdefault:"), name: text(10), ext: fc.constant("png") })),
-        creation_date: fc.integer({ min: 0, max: 2 ** 40 }),
-        modification_date: fc.integer({ min: 0, max: 2 ** 40 }),
-        some_future_field: json(3),
-      },
-      { requiredKeys: [] },
-    ),
-    extensions: fc.dictionary(
-      fc.string().filter((key) => key !== "dramatis"),
-      json(3),
-      { maxKeys: 4 },
-    ),
+    card: cardOnlyFields,
+    extensions: fc.dictionary(notDramatis, json(3), { maxKeys: 4 }),
   })
   .map((candidate) => personaDefinitionSchema.parse(candidate));
 
@@ -219,7 +253,10 @@ describe("round trips", () => {
       fc.property(personaDefinition, fc.constantFrom(...FORMATS), (original, format) => {
         const fromPng = importCard({ bytes: exportCardPng(original, format) });
         expect(fromPng).toEqual({ definition: original, format, warnings: expect.any(Array) });
-        const fromJson = importCard({ bytes: jsonBytes(exportCard(original, format)), contentType: "application/json" });
+        const fromJson = importCard({
+          bytes: jsonBytes(exportCard(original, format)),
+          contentType: "application/json",
+        });
         expect(fromJson.definition).toEqual(original);
         expect(fromJson.format).toBe(format);
       }),
@@ -230,8 +267,15 @@ describe("round trips", () => {
   it("gives back the default definition and an odd extension key", () => {
     for (const format of FORMATS) {
       const plain = definition({ name: "Plain" });
-      expect(importCard({ bytes: exportCardPng(plain, format) })).toEqual({ definition: plain, format, warnings: [] });
-      const extensions = JSON.parse('{"__proto__": {"kept": true}, "constructor": 1}') as Record<string, unknown>;
+      expect(importCard({ bytes: exportCardPng(plain, format) })).toEqual({
+        definition: plain,
+        format,
+        warnings: [],
+      });
+      const extensions = JSON.parse('{"__proto__": {"kept": true}, "constructor": 1}') as Record<
+        string,
+        unknown
+      >;
       const odd = { ...plain, extensions };
       const back = importCard({ bytes: jsonBytes(exportCard(odd, format)) }).definition;
       expect(Object.getOwnPropertyNames(back.extensions)).toEqual(["__proto__", "constructor"]);
@@ -259,7 +303,8 @@ const sillyTavernCard = {
     personality: "caring, protective",
     scenario: "{{user}} wakes up in a glade.",
     first_mes: "*Seraphina kneels beside you.* Are you hurt?",
-    mes_example: "<START>\r\n{{user}}: Who are you?\r\n{{char}}: A friend.\r\n<START>\r\n\r\n<START>\r\n{{user}}: Thanks.",
+    mes_example:
+      "<START>\r\n{{user}}: Who are you?\r\n{{char}}: A friend.\r\n<START>\r\n\r\n<START>\r\n{{user}}: Thanks.",
     creator_notes: "Best with a long context.",
     system_prompt: "",
     post_history_instructions: "Stay gentle.",
@@ -314,8 +359,15 @@ describe("importCard", () => {
       tags: ["fantasy", "healer"],
       verbosity: DEFAULT_PERSONA_DEFINITION.verbosity,
     });
-    const { creator_notes, post_history_instructions, creator, character_version, character_book } = sillyTavernCard.data;
-    expect(definition.card).toEqual({ creator_notes, post_history_instructions, creator, character_version, character_book });
+    const { creator_notes, post_history_instructions, creator, character_version, character_book } =
+      sillyTavernCard.data;
+    expect(definition.card).toEqual({
+      creator_notes,
+      post_history_instructions,
+      creator,
+      character_version,
+      character_book,
+    });
     expect(definition.extensions).toEqual(sillyTavernCard.data.extensions);
     expect(warnings).toEqual([
       "character_book is kept for export but not used by Dramatis",
@@ -345,7 +397,11 @@ describe("importCard", () => {
       creation_date: 1716200000,
       modification_date: 1716300000,
     };
-    const card = { spec: "chara_card_v3", spec_version: "3.0", data: { ...sillyTavernCard.data, ...v3Fields } };
+    const card = {
+      spec: "chara_card_v3",
+      spec_version: "3.0",
+      data: { ...sillyTavernCard.data, ...v3Fields },
+    };
     const { definition, format } = importCard({ bytes: pngWith({ ccv3: base64Json(card) }) });
     expect(format).toBe("card_v3");
     expect(definition.card).toMatchObject(v3Fields);
@@ -360,12 +416,25 @@ describe("importCard", () => {
   });
 
   it("reads a V1 card, and null text as empty", () => {
-    const v1 = { name: "Old", description: "desc", personality: null, scenario: "s", first_mes: "hi", mes_example: "{{user}}: a" };
-    const { definition, format, warnings } = importCard({ bytes: jsonBytes(v1) });
-    expect(format).toBe("card_v2");
-    expect(warnings).toEqual(["Character Card V1 (no spec): imported as V2"]);
-    expect(definition).toEqual(
-      definition_({ name: "Old", identity: { ...DEFAULT_PERSONA_DEFINITION.identity, summary: "desc" }, scenario: "s", first_message: "hi", communication_examples: ["{{user}}: a"] }),
+    const v1 = {
+      name: "Old",
+      description: "desc",
+      personality: null,
+      scenario: "s",
+      first_mes: "hi",
+      mes_example: "{{user}}: a",
+    };
+    const imported = importCard({ bytes: jsonBytes(v1) });
+    expect(imported.format).toBe("card_v2");
+    expect(imported.warnings).toEqual(["Character Card V1 (no spec): imported as V2"]);
+    expect(imported.definition).toEqual(
+      definition({
+        name: "Old",
+        identity: { ...DEFAULT_PERSONA_DEFINITION.identity, summary: "desc" },
+        scenario: "s",
+        first_message: "hi",
+        communication_examples: ["{{user}}: a"],
+      }),
     );
   });
 
@@ -373,15 +442,143 @@ describe("importCard", () => {
     const card = exportCard(definition({ name: "Dee" }), "card_v2");
     card.data.extensions.dramatis = { verbosity: 5, identity: { age: 30 }, sampling: { temperature: 0.7 } };
     const imported = importCard({ bytes: jsonBytes(card) }).definition;
-    expect(imported).toMatchObject({ verbosity: 5, identity: { age: 30, sex: null }, sampling: { temperature: 0.7, top_p: null } });
+    expect(imported).toMatchObject({
+      verbosity: 5,
+      identity: { age: 30, sex: null },
+      sampling: { temperature: 0.7, top_p: null },
+    });
   });
 
   it("warns about an unexpected spec_version", () => {
     const card = { ...exportCard(ada, "card_v3"), spec_version: "4.0" };
-    expect(importCard({ bytes: jsonBytes(card) }).warnings).toContain('unexpected spec_version "4.0"; read as 3.0');
+    expect(importCard({ bytes: jsonBytes(card) }).warnings).toContain(
+      'unexpected spec_version "4.0"; read as 3.0',
+    );
   });
 });
 
-function definition_(patch: Partial<PersonaDefinition>): PersonaDefinition {
-  return definition(patch);
-}
+describe("importCard on bad input", () => {
+  const cardPng = exportCardPng(ada, "card_v3");
+
+  it.each([
+    [
+      "a character outside the alphabet",
+      "eyJuYW1lIjoiQSJ9!",
+      /ccv3 chunk is not valid base64: unexpected character at position 16/,
+    ],
+    ["whitespace", "eyJuYW1l IjoiQSJ9", /unexpected character at position 8/],
+    ["missing padding", "eyJuYW1lIjoiQSJ", /bad padding/],
+    ["padding in the middle", "eyJu=W1lIjoiQSJ9", /bad padding/],
+  ])("rejects base64 with %s", (_case, encoded, message) => {
+    expect(importError({ bytes: pngWith({ ccv3: encoded }) }, BadRequestError).message).toMatch(message);
+  });
+
+  it("rejects a truncated PNG", () => {
+    const error = importError({ bytes: cardPng.subarray(0, cardPng.length - 20) }, BadRequestError);
+    expect(error.message).toMatch(/^invalid PNG card: truncated chunk \d+ \(tEXt\)/);
+    expect(
+      importError({ bytes: cardPng.subarray(0, 4), contentType: "image/png" }, BadRequestError).message,
+    ).toMatch(/not a PNG file/);
+  });
+
+  it("rejects a PNG with a bad CRC, naming the chunk", () => {
+    const damaged = Buffer.from(cardPng);
+    const at = damaged.indexOf("ccv3") + 10;
+    damaged.writeUInt8(damaged.readUInt8(at) ^ 0x04, at);
+    expect(importError({ bytes: damaged }, BadRequestError).message).toMatch(
+      /^invalid PNG card: chunk \d+ \(tEXt\) has a bad CRC$/,
+    );
+  });
+
+  it("rejects a PNG without a card chunk", () => {
+    const error = importError({ bytes: pngWith({ Comment: "just a picture" }) }, BadRequestError);
+    expect(error.message).toBe("the PNG holds no character card (no ccv3 or chara chunk)");
+  });
+
+  it("rejects bad JSON, bad UTF-8, non-objects, unknown specs and other image types", () => {
+    expect(importError({ bytes: jsonBytes('{"spec": "chara_card_v2",') }, BadRequestError).message).toMatch(
+      /^the card: invalid JSON/,
+    );
+    expect(importError({ bytes: pngWith({ chara: base64Json("{nope") }) }, BadRequestError).message).toMatch(
+      /^PNG card: invalid JSON/,
+    );
+    expect(importError({ bytes: Buffer.from([0x7b, 0xff, 0x7d]) }, BadRequestError).message).toMatch(
+      /not valid UTF-8/,
+    );
+    expect(importError({ bytes: jsonBytes([1, 2]) }, BadRequestError).message).toMatch(
+      /must be a JSON object/,
+    );
+    expect(
+      importError({ bytes: jsonBytes({ spec: "chara_card_v9", data: {} }) }, BadRequestError).errors,
+    ).toEqual([{ field: "spec", message: "must be chara_card_v2 or chara_card_v3" }]);
+    expect(
+      importError({ bytes: Buffer.from("GIF89a"), contentType: "image/gif" }, BadRequestError).message,
+    ).toMatch(/image\/gif cards are not supported/);
+  });
+
+  it("rejects JSON nested 10,000 deep quickly and clearly, in JSON and in a PNG", () => {
+    const deep = '{"spec":"chara_card_v2","data":' + '{"a":'.repeat(10_000) + "1" + "}".repeat(10_001);
+    expect(importError({ bytes: jsonBytes(deep) }, BadRequestError).message).toBe(
+      "the card: JSON input is nested deeper than 64 levels",
+    );
+    const deepArrays = "[".repeat(10_000) + "]".repeat(10_000);
+    expect(
+      importError({ bytes: pngWith({ chara: base64Json(deepArrays) }) }, BadRequestError).message,
+    ).toMatch(/deeper than 64/);
+  });
+
+  it("rejects input over 10 MiB before reading it", () => {
+    const huge = Buffer.alloc(11 * 1024 * 1024, 0x20);
+    expect(importError({ bytes: huge }, PayloadTooLargeError).status).toBe(413);
+  });
+});
+
+describe("importCard on cards that make no valid persona", () => {
+  const v2 = (data: Record<string, unknown>) =>
+    jsonBytes({ spec: "chara_card_v2", spec_version: "2.0", data });
+  const fieldsOf = (bytes: Buffer) =>
+    importError({ bytes }, ValidationError).errors.map((error) => error.field);
+
+  it("names card fields under data", () => {
+    expect(importError({ bytes: v2({ description: "no name" }) }, ValidationError).errors).toEqual([
+      { field: "data.name", message: "is required" },
+    ]);
+    expect(fieldsOf(v2({ name: "x".repeat(101) }))).toEqual(["data.name"]);
+    expect(fieldsOf(v2({ name: "   " }))).toEqual(["data.name"]);
+    expect(fieldsOf(v2({ name: "A", description: "d".repeat(8001), tags: "a,b", extensions: [] }))).toEqual([
+      "data.description",
+      "data.tags",
+      "data.extensions",
+    ]);
+    expect(fieldsOf(v2({ name: "A", mes_example: "<START>\nok<START>\n" + "x".repeat(4001) }))).toEqual([
+      "data.mes_example.1",
+    ]);
+    expect(fieldsOf(jsonBytes({ spec: "chara_card_v3", spec_version: "3.0" }))).toEqual(["data"]);
+    expect(fieldsOf(jsonBytes({ description: "V1 without a name" }))).toEqual(["name"]);
+  });
+
+  it("names bad or unknown Dramatis settings under data.extensions.dramatis", () => {
+    const dramatis = {
+      verbosity: 9,
+      colour: "blue",
+      identity: { summary: "twice" },
+      active_hours: { time_zone: "Mars/Base" },
+    };
+    const errors = importError(
+      { bytes: v2({ name: "A", extensions: { dramatis, other: 1 } }) },
+      ValidationError,
+    ).errors;
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: "data.extensions.dramatis.verbosity", message: "must be 1-5" },
+        { field: "data.extensions.dramatis.colour", message: "unknown field" },
+        { field: "data.extensions.dramatis.identity.summary", message: "unknown field" },
+        { field: "data.extensions.dramatis.active_hours.time_zone", message: expect.stringMatching(/IANA/) },
+      ]),
+    );
+    expect(errors).toHaveLength(4);
+    expect(fieldsOf(v2({ name: "A", extensions: { dramatis: "yes" } }))).toEqual([
+      "data.extensions.dramatis",
+    ]);
+  });
+});

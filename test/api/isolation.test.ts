@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../../src/store/store.ts";
+import { createTestApp, type TestApp } from "../test-app.ts";
+
+/**
+ * Walks every route in the OpenAPI document and proves that another tenant's key, another user's header
+ * and no key at all reach nothing: 404 or 401, and not one row of the owner changed.
+ */
+
+interface Operation {
+  method: string;
+  path: string;
+  security: unknown[] | undefined;
+}
+
+const TENANT_A = "ten_default";
+
+async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
+  const db = store.db;
+  const personas = await db
+    .selectFrom("personas")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const versions = await db
+    .selectFrom("persona_versions")
+    .selectAll()
+    .where("persona_id", "in", personas.length ? personas.map((p) => p.id) : ["-"])
+    .orderBy("persona_id")
+    .orderBy("version")
+    .execute();
+  const users = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const userPersonas = await db
+    .selectFrom("user_personas")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  // last_used_at moves whenever the owner's own key is used to set up; it is not data a caller changes.
+  const keys = await db
+    .selectFrom("api_keys")
+    .select(["id", "name", "prefix", "secret_hash", "scopes", "created_at", "revoked_at"])
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const tenant = await db.selectFrom("tenants").selectAll().where("id", "=", tenantId).execute();
+  return JSON.stringify({ tenant, personas, versions, users, userPersonas, keys });
+}
+
+describe("tenant and user isolation across every route", () => {
+  let app: TestApp;
+  let operations: Operation[];
+  let otherTenantKey: string;
+  const owned = { personaId: "", joinCode: "", userPersonaId: "", keyId: "" };
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    const document = await (await app.request("/openapi.json", { key: null })).json();
+    operations = Object.entries(
+      document.paths as Record<string, Record<string, { security?: unknown[] }>>,
+    ).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        security: operation.security,
+      })),
+    );
+
+    const persona = await (
+      await app.request("/v1/personas", { method: "POST", json: { name: "Secret" } })
+    ).json();
+    await app.request(`/v1/personas/${persona.id}/publish`, { method: "POST" });
+    owned.personaId = persona.id;
+    owned.joinCode = persona.join_code;
+    const userPersona = await (
+      await app.request("/v1/user-personas", {
+        method: "POST",
+        user: "alice",
+        json: { name: "Elena", description: "pirate" },
+      })
+    ).json();
+    owned.userPersonaId = userPersona.id;
+    await app.request(`/v1/user-personas/active/${userPersona.id}`, { method: "PUT", user: "alice" });
+    owned.keyId = (
+      await (await app.request("/v1/keys", { method: "POST", json: { name: "owned" } })).json()
+    ).id;
+    otherTenantKey = (
+      await (await app.request("/v1/tenants", { method: "POST", json: { name: "Other" } })).json()
+    ).admin_key;
+  });
+  afterAll(async () => app.close());
+
+  /** The owner's object for each path parameter, so a foreign caller aims at something real. */
+  function fillPath(path: string): string {
+    const query = path.endsWith("/diff") ? "?from=1&to=draft" : "";
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      if (name === "version") return "1";
+      if (name !== "id")
+        throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
+      if (path.startsWith("/v1/personas")) return owned.personaId;
+      if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
+      if (path.startsWith("/v1/keys")) return owned.keyId;
+      throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
+    });
+    return filled + query;
+  }
+
+  /** A body that would succeed for the owner, so a refusal proves isolation rather than validation. */
+  function validBody(method: string, path: string): unknown {
+    if (method === "GET" || method === "DELETE") return undefined;
+    if (path.endsWith("/rollback")) return { version: 1 };
+    if (path === "/v1/personas/join") return { code: owned.joinCode };
+    if (path === "/v1/personas/import")
+      return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
+    if (path === "/v1/tenants") return { name: "Sneaky" };
+    if (path.includes("/publish") || path.startsWith("/v1/user-personas/active")) return undefined;
+    return { name: "Changed by someone else" };
+  }
+
+  const dataCarryingResponse = (text: string) =>
+    [owned.personaId, owned.userPersonaId, owned.keyId].some((id) => text.includes(id));
+
+  it("covers the routes this issue promises", () => {
+    const paths = new Set(operations.map((operation) => operation.path));
+    for (const path of [
+      "/v1/personas",
+      "/v1/personas/{id}",
+      "/v1/personas/join",
+      "/v1/personas/import",
+      "/v1/personas/{id}/export",
+      "/v1/user-personas",
+      "/v1/keys",
+    ]) {
+      expect(paths).toContain(path);
+    }
+  });
+
+  it("lets the owner read every object route the others are refused (so the 404s mean something)", async () => {
+    for (const operation of operations.filter((op) => op.method === "GET" && op.path.includes("{"))) {
+      const response = await app.request(fillPath(operation.path), { user: "alice" });
+      expect(response.status, `${operation.method} ${operation.path}`).toBe(200);
+    }
+  });
+
+  it("answers 401 to every authenticated route without a key, changing nothing", async () => {
+    const before = await snapshotTenant(app.services.store, TENANT_A);
+    for (const operation of operations.filter(
+      (op) => !(Array.isArray(op.security) && op.security.length === 0),
+    )) {
+      const response = await app.request(fillPath(operation.path), {
+        method: operation.method,
+        key: null,
+        user: "alice",
+        json: validBody(operation.method, operation.path),
+      });
+      expect(response.status, `${operation.method} ${operation.path}`).toBe(401);
+      const badKey = await app.request(fillPath(operation.path), {
+        method: operation.method,
+        key: "dra_notarealkey_0000000000000000000000000000",
+        user: "alice",
+        json: validBody(operation.method, operation.path),
+      });
+      expect(badKey.status, `${operation.method} ${operation.path} with an unknown key`).toBe(401);
+    }
+    expect(await snapshotTenant(app.services.store, TENANT_A)).toBe(before);
+  });
+
+  it("answers 404 to another tenant's key for every object route, and lists nothing of the owner", async () => {
+    const before = await snapshotTenant(app.services.store, TENANT_A);
+    for (const operation of operations.filter((op) => op.path.startsWith("/v1/"))) {
+      const response = await app.request(fillPath(operation.path), {
+        method: operation.method,
+        key: otherTenantKey,
+        user: "alice",
+        json: validBody(operation.method, operation.path),
+      });
+      const label = `${operation.method} ${operation.path}`;
+      const text = await response.text();
+      if (operation.path.includes("{")) {
+        expect(response.status, label).toBe(404);
+      } else {
+        expect(response.status, label).toBeLessThan(500);
+        // Join by code is the one sanctioned way across tenants: it returns a copy with a new id.
+        expect(dataCarryingResponse(text), `${label} leaked the owner's data: ${text.slice(0, 200)}`).toBe(
+          false,
+        );
+      }
+    }
+    expect(await snapshotTenant(app.services.store, TENANT_A)).toBe(before);
+  });
+
+  it("answers 404 to another user of the same tenant for every user-scoped route", async () => {
+    const aliceRows = async () =>
+      JSON.stringify(
+        await app.services.store.db
+          .selectFrom("user_personas")
+          .selectAll()
+          .where("id", "=", owned.userPersonaId)
+          .execute(),
+      ) + JSON.stringify(await app.services.store.users.findByExternalId(TENANT_A, "alice"));
+    const before = await aliceRows();
+    for (const operation of operations.filter((op) => op.path.startsWith("/v1/user-personas"))) {
+      const response = await app.request(fillPath(operation.path), {
+        method: operation.method,
+        user: "mallory",
+        json: validBody(operation.method, operation.path),
+      });
+      const label = `${operation.method} ${operation.path}`;
+      const text = await response.text();
+      if (
+        operation.path.includes("{") ||
+        (operation.path.endsWith("/active") && operation.method === "GET")
+      ) {
+        expect(response.status, label).toBe(404);
+      } else {
+        expect(response.status, label).toBeLessThan(500);
+        expect(text.includes(owned.userPersonaId), `${label} leaked alice's user persona`).toBe(false);
+      }
+    }
+    expect(await aliceRows()).toBe(before);
+    const stillActive = await app.request("/v1/user-personas/active", { user: "alice" });
+    expect((await stillActive.json()).id).toBe(owned.userPersonaId);
+  });
+
+  it("requires the end-user header on user-scoped routes", async () => {
+    const response = await app.request("/v1/user-personas");
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors[0].field).toMatch(/x-dramatis-user/i);
+  });
+});
