@@ -13,6 +13,8 @@ export interface Machine {
   cores: number;
   cpuModel: string;
   nodeVersion: string;
+  /** One-minute load average when the run started: other work on the machine skews the figures. */
+  loadAverage: number;
 }
 
 export function describeMachine(): Machine {
@@ -21,6 +23,7 @@ export function describeMachine(): Machine {
     cores: os.availableParallelism(),
     cpuModel: readCpuModel(),
     nodeVersion: process.version,
+    loadAverage: os.loadavg()[0] ?? 0,
   };
 }
 
@@ -60,6 +63,7 @@ export function formatResultsDocument(options: {
     `- date: ${date.toISOString().slice(0, 10)}`,
     `- machine: ${machine.cores} cores (nproc), ${machine.cpuModel}`,
     `- node: ${machine.nodeVersion}`,
+    `- one-minute load average at start: ${machine.loadAverage.toFixed(2)}`,
     `- load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up, ` +
       `${settings.durationSeconds} s measured per scenario; server in its own process`,
     "",

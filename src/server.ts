@@ -66,8 +66,11 @@ async function stopServer(options: {
 }): Promise<void> {
   const { server, database, config, logger } = options;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Idle keep-alive connections would hold close() open; in-flight requests still finish.
-  if ("closeIdleConnections" in server) server.closeIdleConnections();
+  // Keep-alive connections that go idle (including ones whose request just finished) would hold close()
+  // open until their timeout, so close idle ones until the server is done; busy ones finish first.
+  const closeIdle = () => ("closeIdleConnections" in server ? server.closeIdleConnections() : undefined);
+  closeIdle();
+  const idleSweeper = setInterval(closeIdle, 50);
   const timeout = new Promise<"timeout">((resolve) =>
     setTimeout(() => resolve("timeout"), config.shutdownTimeoutMs).unref(),
   );
@@ -78,6 +81,7 @@ async function stopServer(options: {
     );
     if ("closeAllConnections" in server) server.closeAllConnections();
   }
+  clearInterval(idleSweeper);
   await database.close();
   logger.info("stopped");
 }

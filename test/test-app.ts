@@ -19,6 +19,16 @@ export class TestClock implements Clock {
   }
 }
 
+/** A Response whose JSON is loosely typed: tests assert on its shape. */
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): Promise<any>;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 export interface TestApp {
   services: Services;
   database: DatabaseHandle;
@@ -27,7 +37,7 @@ export interface TestApp {
   request(
     path: string,
     init?: RequestInit & { key?: string | null; user?: string; json?: unknown },
-  ): Promise<Response>;
+  ): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -62,7 +72,7 @@ export async function createTestApp(
         headers.set("content-type", "application/json");
         body = JSON.stringify(json);
       }
-      return Promise.resolve(app.request(path, { ...rest, headers, body }));
+      return Promise.resolve(app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
     },
     close: () => database.close(),
   };

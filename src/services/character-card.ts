@@ -357,8 +357,9 @@ function splitExamples(text: string): string[] {
 }
 
 function isFiller(field: string, value: unknown): boolean {
-  if (!(field in V3_REQUIRED_FILLERS)) return false;
-  return value === "" || (Array.isArray(value) && value.length === 0);
+  if (!Object.hasOwn(V3_REQUIRED_FILLERS, field)) return false;
+  const filler = V3_REQUIRED_FILLERS[field as keyof typeof V3_REQUIRED_FILLERS];
+  return filler === "" ? value === "" : Array.isArray(value) && value.length === 0;
 }
 
 function keepUnmappedFields(fields: JsonObject): JsonObject {
@@ -414,7 +415,7 @@ function buildDefinition(source: CardSource): PersonaDefinition {
 }
 
 function describeStoredOnlyFields(card: JsonObject): string[] {
-  return STORED_ONLY_FIELDS.filter((field) => field in card).map(
+  return STORED_ONLY_FIELDS.filter((field) => Object.hasOwn(card, field)).map(
     (field) => `${field} is kept for export but not used by Dramatis`,
   );
 }

@@ -1,0 +1,48 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("uses defaults: port 8787, SQLite in ./data", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8787);
+    expect(config.database).toEqual({ kind: "sqlite", file: path.resolve("data", "dramatis.sqlite") });
+    expect(config.adminKey).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("selects PostgreSQL from a postgres:// DATABASE_URL and lets flags override the environment", () => {
+    const config = loadConfig(
+      { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test", PORT: "1000" },
+      { port: "2000", "data-dir": "/tmp/x" },
+    );
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://postgres@127.0.0.1:5432/test" });
+    expect(config.port).toBe(2000);
+    expect(config.dataDir).toBe("/tmp/x");
+  });
+
+  it("lists every bad value at once with what is expected", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "eighty",
+        DATABASE_URL: "mysql://x",
+        LOG_LEVEL: "loud",
+        DRAMATIS_ADMIN_KEY: "short",
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join("\n")).toMatch(/PORT="eighty": expected a port number/);
+    expect(problems.join("\n")).toMatch(/DATABASE_URL="mysql:\/\/x": expected a postgres:\/\/ URL/);
+    expect(problems.join("\n")).toMatch(/LOG_LEVEL="loud": expected one of/);
+    expect(problems.join("\n")).toMatch(/DRAMATIS_ADMIN_KEY="short": expected 24-200/);
+  });
+
+  it("names the flag when a flag is at fault", () => {
+    expect(() => loadConfig({}, { port: "99999" })).toThrow(/--port="99999"/);
+  });
+});

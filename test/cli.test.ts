@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/main.ts";
+
+describe("dramatis CLI", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-cli-"));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  async function run(...argv: string[]) {
+    const out: string[] = [];
+    const errors: string[] = [];
+    const code = await runCli(argv, {
+      print: (line) => out.push(line),
+      printError: (line) => errors.push(line),
+      environment: { DRAMATIS_DATA_DIR: dataDir },
+    });
+    return { code, out: out.join("\n"), errors: errors.join("\n") };
+  }
+
+  it("creates tenants and manages their keys", async () => {
+    const tenant = await run("tenants", "create", "--name", "Acme", "--json");
+    expect(tenant.code).toBe(0);
+    const { tenant: created, admin_key: adminKey } = JSON.parse(tenant.out);
+    expect(adminKey).toMatch(/^dra_/);
+
+    const key = await run(
+      "keys",
+      "create",
+      "--tenant",
+      created.id,
+      "--name",
+      "ci",
+      "--scopes",
+      "read,write",
+      "--json",
+    );
+    const { id, key: secret, prefix } = JSON.parse(key.out);
+    expect(secret.startsWith(prefix)).toBe(true);
+
+    const listed = await run("keys", "list", "--tenant", created.id);
+    expect(listed.out).toContain(prefix);
+    expect(listed.out).toContain("read,write");
+    expect(listed.out).not.toContain(secret);
+
+    const revoked = await run("keys", "revoke", id, "--tenant", created.id);
+    expect(revoked.out).toMatch(/Revoked key/);
+    const list = JSON.parse((await run("keys", "list", "--tenant", created.id, "--json")).out);
+    expect(list.find((entry: { id: string }) => entry.id === id).revoked_at).not.toBeNull();
+
+    const tenants = await run("tenants", "list");
+    expect(tenants.out).toContain("ten_default");
+    expect(tenants.out).toContain("Acme");
+  });
+
+  it("explains mistakes: unknown command, bad scope, missing name, other tenant's key, bad config", async () => {
+    expect((await run("frobnicate")).errors).toMatch(/unknown command frobnicate/);
+    expect((await run("keys", "create", "--name", "x", "--scopes", "root")).errors).toMatch(
+      /unknown scope root/,
+    );
+    expect((await run("tenants", "create")).errors).toMatch(/--name is required/);
+    const missing = await run("keys", "revoke", "key_nope");
+    expect(missing.code).toBe(1);
+    expect(missing.errors).toMatch(/API key key_nope was not found/);
+    const badPort = await run("serve", "--port", "nope");
+    expect(badPort.code).toBe(1);
+    expect(badPort.errors).toMatch(/--port="nope"/);
+  });
+});
