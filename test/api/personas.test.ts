@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS } from "../backends.ts";
-import { createTestApp, type TestApp } from "../test-app.ts";
+import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
 
-async function json(response: Response): Promise<any> {
+async function json(response: TestResponse): Promise<any> {
   return response.json();
 }
 
