@@ -20,7 +20,7 @@ describe("server", () => {
       headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
       body: JSON.stringify({ name: "Survivor" }),
     });
-    const persona = await created.json();
+    const persona = (await created.json()) as { id: string };
     await first.stop();
 
     const second = await startServer({ config, logger: pino({ level: "silent" }) });
@@ -28,7 +28,7 @@ describe("server", () => {
     const read = await fetch(`${second.url}/v1/personas/${persona.id}`, {
       headers: { "x-api-key": adminKey },
     });
-    expect((await read.json()).name).toBe("Survivor");
+    expect(((await read.json()) as { name: string }).name).toBe("Survivor");
     await second.stop();
   });
 
@@ -58,7 +58,7 @@ describe("server", () => {
     push(null);
     const response = await inFlight;
     expect(response.status).toBe(201);
-    expect((await response.json()).name).toBe("late");
+    expect(((await response.json()) as { name: string }).name).toBe("late");
     await stopping;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
