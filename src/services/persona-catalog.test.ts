@@ -5,7 +5,6 @@ import {
   PRESET_PERSONAS,
   TEMPLATE_ID_PREFIX,
   findCatalogPersona,
-  isPresetPersonaId,
   type CatalogPersona,
 } from "./persona-catalog.ts";
 import { personaDefinitionSchema } from "./persona-definition.ts";
@@ -89,9 +88,6 @@ describe("persona catalog", () => {
     for (const persona of catalog) expect(findCatalogPersona(persona.id)).toBe(persona);
     expect(findCatalogPersona("preset_unknown")).toBeUndefined();
     expect(findCatalogPersona("")).toBeUndefined();
-    expect(isPresetPersonaId("preset_formal_writer")).toBe(true);
-    expect(isPresetPersonaId("template_academic_tutor")).toBe(false);
-    expect(isPresetPersonaId("preset_unknown")).toBe(false);
   });
 
   it("is deeply frozen, so no caller can change a shared definition", () => {

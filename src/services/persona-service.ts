@@ -21,7 +21,13 @@ import {
   ValidationError,
   fieldErrorsFromIssues,
 } from "./errors.ts";
-import { PERSONA_TEMPLATES, PRESET_PERSONAS, type CatalogPersona } from "./persona-catalog.ts";
+import {
+  PERSONA_TEMPLATES,
+  PRESET_PERSONAS,
+  TEMPLATE_ID_PREFIX,
+  findCatalogPersona,
+  type CatalogPersona,
+} from "./persona-catalog.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
   READ_ONLY_PERSONA_FIELDS,
@@ -151,12 +157,6 @@ export class PersonaService {
     return PERSONA_TEMPLATES.map(toTemplate);
   }
 
-  getTemplate(id: string): PersonaTemplate {
-    const entry = PERSONA_TEMPLATES.find((template) => template.id === id);
-    if (!entry) throw new NotFoundError(`template ${id}`);
-    return toTemplate(entry);
-  }
-
   /**
    * Creates a persona from a body where only `name` is required (or a `template_id` that supplies one).
    *
@@ -166,7 +166,7 @@ export class PersonaService {
     const templateId = typeof body.template_id === "string" ? body.template_id : undefined;
     let base: PersonaDefinition = DEFAULT_PERSONA_DEFINITION;
     if (templateId !== undefined) {
-      const template = PERSONA_TEMPLATES.find((entry) => entry.id === templateId);
+      const template = templateId.startsWith(TEMPLATE_ID_PREFIX) ? findCatalogPersona(templateId) : undefined;
       if (!template)
         throw new ValidationError([{ field: "template_id", message: `no template has id ${templateId}` }]);
       base = template.definition;
