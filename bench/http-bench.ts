@@ -116,7 +116,7 @@ function describeFailures(results: ScenarioResult[]): string[] {
 async function main(): Promise<void> {
   const settings = readLoadSettings();
   // Read before any load of our own, so it shows only what else was running.
-  const machine = describeMachine();
+  const machine = await describeMachine();
   // A random key per run: nothing outlives the run, and the key must be 24+ printable characters.
   const adminKey = `bench_${randomBytes(24).toString("hex")}`;
   const temporaryDirectory = await mkdtemp(path.join(os.tmpdir(), "dramatis-bench-"));

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { setTimeout } from "node:timers/promises";
 import type { LoadResult, LoadSettings } from "./load-test.ts";
 
 /** A measured scenario, ready to be printed. */
@@ -13,18 +14,37 @@ export interface Machine {
   cores: number;
   cpuModel: string;
   nodeVersion: string;
-  /** One-minute load average when the run started: other work on the machine skews the figures. */
-  loadAverage: number;
+  /** CPU use by other work just before the run, in percent of all cores: it skews the figures. */
+  backgroundCpuPercent: number;
 }
 
-export function describeMachine(): Machine {
+export async function describeMachine(): Promise<Machine> {
   return {
     // Same count as `nproc`: the cores this process may run on, not every core in the host.
     cores: os.availableParallelism(),
     cpuModel: readCpuModel(),
     nodeVersion: process.version,
-    loadAverage: os.loadavg()[0] ?? 0,
+    backgroundCpuPercent: await sampleCpuBusyPercent(1000),
   };
+}
+
+/** Share of CPU time, over all cores, that was not idle during the sample. */
+async function sampleCpuBusyPercent(sampleMilliseconds: number): Promise<number> {
+  const before = sumCpuTimes();
+  await setTimeout(sampleMilliseconds);
+  const after = sumCpuTimes();
+  const total = after.total - before.total;
+  return total > 0 ? (100 * (total - (after.idle - before.idle))) / total : 0;
+}
+
+function sumCpuTimes(): { total: number; idle: number } {
+  let total = 0;
+  let idle = 0;
+  for (const { times } of os.cpus()) {
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+    idle += times.idle;
+  }
+  return { total, idle };
 }
 
 function readCpuModel(): string {
@@ -63,7 +83,7 @@ export function formatResultsDocument(options: {
     `- date: ${date.toISOString().slice(0, 10)}`,
     `- machine: ${machine.cores} cores (nproc), ${machine.cpuModel}`,
     `- node: ${machine.nodeVersion}`,
-    `- one-minute load average at start: ${machine.loadAverage.toFixed(2)}`,
+    `- CPU busy with other work just before the run: ${machine.backgroundCpuPercent.toFixed(0)} %`,
     `- load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up, ` +
       `${settings.durationSeconds} s measured per scenario; server in its own process`,
     "",

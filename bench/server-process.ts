@@ -5,6 +5,8 @@ import readline from "node:readline";
 import { parseServerReady, type ServerReady } from "./server-ready.ts";
 
 const SERVER_SCRIPT = fileURLToPath(new URL("./bench-server.ts", import.meta.url));
+// `--import tsx` resolves from the working directory, so the child runs in the project root wherever we run.
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
 /** A server under test running in its own process. */
@@ -38,6 +40,7 @@ function spawnServer(server: ServerKind): ChildProcess {
   const environment =
     server.kind === "dramatis" ? { ...process.env, BENCH_ADMIN_KEY: server.adminKey } : process.env;
   return spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT, ...serverArguments], {
+    cwd: PROJECT_ROOT,
     env: environment,
     stdio: ["ignore", "pipe", "inherit"],
   });
