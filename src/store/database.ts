@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { cacheStatements } from "./sqlite-statement-cache.ts";
 import type { Database } from "./schema.ts";
 
 export type DatabaseKind = Config["database"]["kind"];
@@ -31,7 +32,7 @@ function openSqlite(file: string): Kysely<Database> {
   connection.pragma("foreign_keys = ON");
   connection.pragma("synchronous = NORMAL");
   connection.pragma("busy_timeout = 5000");
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(connection) }) });
 }
 
 async function openPostgres(
