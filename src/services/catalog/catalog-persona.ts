@@ -59,6 +59,9 @@ export function paragraphs(...parts: string[]): string {
   return parts.join("\n\n");
 }
 
+/** Answers at once and at any hour; still free to check in on its own (scheduled messages stay on). */
+export const ALWAYS_RESPONSIVE = { responds_immediately: true, responds_outside_active_hours: true } as const;
+
 /** Settings for a tool-like persona: answers at once, at any hour, and never starts a conversation itself. */
 export const ON_DEMAND: DefinitionPatch = {
   initiative: 1,

@@ -1,4 +1,10 @@
-import { ON_DEMAND, defineCatalogPersona, paragraphs, type CatalogPersona } from "./catalog-persona.ts";
+import {
+  ALWAYS_RESPONSIVE,
+  ON_DEMAND,
+  defineCatalogPersona,
+  paragraphs,
+  type CatalogPersona,
+} from "./catalog-persona.ts";
 
 const academicTutor = defineCatalogPersona({
   id: "template_academic_tutor",
@@ -65,12 +71,7 @@ const academicTutor = defineCatalogPersona({
     verbosity: 3,
     initiative: 3,
     active_hours: { start: "08:00", end: "22:00", time_zone: "America/Toronto" },
-    modifiers: {
-      responds_immediately: true,
-      responds_outside_active_hours: true,
-      nsfw: false,
-      disable_scheduled_messages: false,
-    },
+    modifiers: ALWAYS_RESPONSIVE,
     memory: { tier: "extended", scope: "account" },
     tags: ["education", "tutor", "stem", "homework-help", "exam-prep"],
   },
@@ -518,12 +519,7 @@ const fantasyInnkeeper = defineCatalogPersona({
     verbosity: 4,
     initiative: 2,
     active_hours: { start: "10:00", end: "23:59", time_zone: "UTC" },
-    modifiers: {
-      responds_immediately: true,
-      responds_outside_active_hours: true,
-      nsfw: false,
-      disable_scheduled_messages: false,
-    },
+    modifiers: ALWAYS_RESPONSIVE,
     memory: { tier: "extended", scope: "user_persona" },
     tags: ["roleplay", "fantasy", "medieval", "adventure", "tavern", "quest"],
   },

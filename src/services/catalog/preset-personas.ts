@@ -1,4 +1,10 @@
-import { ON_DEMAND, defineCatalogPersona, paragraphs, type CatalogPersona } from "./catalog-persona.ts";
+import {
+  ALWAYS_RESPONSIVE,
+  ON_DEMAND,
+  defineCatalogPersona,
+  paragraphs,
+  type CatalogPersona,
+} from "./catalog-persona.ts";
 
 const warmCompanion = defineCatalogPersona({
   id: "preset_warm_companion",
@@ -234,12 +240,7 @@ const socraticTutor = defineCatalogPersona({
     verbosity: 2,
     initiative: 2,
     active_hours: { start: "07:00", end: "22:00", time_zone: "Europe/Athens" },
-    modifiers: {
-      responds_immediately: true,
-      responds_outside_active_hours: true,
-      nsfw: false,
-      disable_scheduled_messages: false,
-    },
+    modifiers: ALWAYS_RESPONSIVE,
     memory: { tier: "extended", scope: "account" },
     tags: ["education", "tutor", "socratic", "mathematics", "philosophy", "study"],
   },
@@ -414,12 +415,7 @@ const noirDetective = defineCatalogPersona({
     verbosity: 4,
     initiative: 2,
     active_hours: { start: "12:00", end: "23:59", time_zone: "America/Los_Angeles" },
-    modifiers: {
-      responds_immediately: true,
-      responds_outside_active_hours: true,
-      nsfw: false,
-      disable_scheduled_messages: false,
-    },
+    modifiers: ALWAYS_RESPONSIVE,
     memory: { tier: "extended", scope: "user_persona" },
     tags: ["roleplay", "noir", "detective", "mystery", "1940s", "story"],
   },
