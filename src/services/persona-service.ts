@@ -213,23 +213,31 @@ export class PersonaService {
     return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
   }
 
-  /** Applies a PATCH to the draft: objects merge, arrays and scalars replace; the result must be valid. */
+  /**
+   * Applies a PATCH to the draft: objects merge, arrays and scalars replace; the result must be valid.
+   * Concurrent edits never overwrite each other: the write only lands on the draft it was computed from,
+   * and is recomputed on the newer draft otherwise.
+   */
   async updateDraft(tenantId: string, id: string, patch: JsonObject): Promise<Persona> {
-    const row = await this.findOwnRow(tenantId, id);
-    const current = JSON.parse(row.draft) as PersonaDefinition;
-    const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
-    if (current.modifiers.nsfw && !next.modifiers.nsfw) {
-      throw new ValidationError([
-        { field: "modifiers.nsfw", message: "NSFW is permanent once set and cannot be turned off" },
-      ]);
+    for (let attempt = 0; ; attempt++) {
+      const row = await this.findOwnRow(tenantId, id);
+      const current = JSON.parse(row.draft) as PersonaDefinition;
+      const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
+      if (current.modifiers.nsfw && !next.modifiers.nsfw) {
+        throw new ValidationError([
+          { field: "modifiers.nsfw", message: "NSFW is permanent once set and cannot be turned off" },
+        ]);
+      }
+      const changes = {
+        draft: JSON.stringify(next),
+        has_unpublished_changes: 1,
+        updated_at: this.clock.now().toISOString(),
+      };
+      if (await this.store.personas.update(tenantId, id, changes, { draft: row.draft })) {
+        return toPersona({ ...row, ...changes });
+      }
+      if (attempt >= 5) throw new ConflictError(`persona ${id} is being edited concurrently; try again`);
     }
-    const changes = {
-      draft: JSON.stringify(next),
-      has_unpublished_changes: 1,
-      updated_at: this.clock.now().toISOString(),
-    };
-    if (!(await this.store.personas.update(tenantId, id, changes))) throw new NotFoundError(`persona ${id}`);
-    return toPersona({ ...row, ...changes });
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
@@ -250,7 +258,7 @@ export class PersonaService {
         updated_at: now,
       };
       // The version check makes two concurrent publishes fail cleanly instead of both claiming one number.
-      if (!(await store.personas.update(tenantId, id, changes, row.latest_version))) {
+      if (!(await store.personas.update(tenantId, id, changes, { latestVersion: row.latest_version }))) {
         throw new ConflictError(`persona ${id} was published by another request at the same time; try again`);
       }
       await store.personas.insertVersion({ persona_id: id, version, definition: row.draft, created_at: now });

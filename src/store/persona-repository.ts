@@ -46,22 +46,24 @@ export class PersonaRepository {
   }
 
   /**
-   * Updates the tenant's own persona. With `expectedLatestVersion` the update only applies if no other
-   * publish happened meanwhile (optimistic concurrency); returns whether a row changed.
+   * Updates the tenant's own persona. With `expected`, the update only applies while those columns still
+   * hold the given values (optimistic concurrency: a concurrent publish or edit makes it a no-op);
+   * returns whether a row changed.
    */
   async update(
     tenantId: string,
     id: string,
     changes: PersonaUpdate,
-    expectedLatestVersion?: number,
+    expected: { latestVersion?: number; draft?: string } = {},
   ): Promise<boolean> {
     let query = this.db
       .updateTable("personas")
       .set(changes)
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id);
-    if (expectedLatestVersion !== undefined)
-      query = query.where("latest_version", "=", expectedLatestVersion);
+    if (expected.latestVersion !== undefined)
+      query = query.where("latest_version", "=", expected.latestVersion);
+    if (expected.draft !== undefined) query = query.where("draft", "=", expected.draft);
     const result = await query.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

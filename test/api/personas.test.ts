@@ -155,6 +155,38 @@ describe.each(BACKENDS)("persona API on $name", (backend) => {
     expect(definitionOf(importedBody.persona)).toEqual(definitionOf(original));
   });
 
+  it("keeps every field of concurrent draft edits and gives concurrent publishes distinct versions", async () => {
+    const persona = await json(await app.request("/v1/personas", { method: "POST", json: { name: "C" } }));
+    const edits = [
+      { verbosity: 1 },
+      { initiative: 9 },
+      { identity: { age: 40 } },
+      { identity: { location: "Oslo" } },
+      { tags: ["a"] },
+    ];
+    const responses = await Promise.all(
+      edits.map((edit) => app.request(`/v1/personas/${persona.id}`, { method: "PATCH", json: edit })),
+    );
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await json(await app.request(`/v1/personas/${persona.id}`))).toMatchObject({
+      verbosity: 1,
+      initiative: 9,
+      identity: { age: 40, location: "Oslo" },
+      tags: ["a"],
+    });
+    const publishes = await Promise.all(
+      [1, 2, 3].map(() => app.request(`/v1/personas/${persona.id}/publish`, { method: "POST" })),
+    );
+    const published = await Promise.all(
+      publishes.filter((response) => response.status === 201).map((response) => json(response)),
+    );
+    const numbers = published.map((body: any) => body.version.version);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(publishes.every((response) => response.status === 201 || response.status === 409)).toBe(true);
+    const versions = await json(await app.request(`/v1/personas/${persona.id}/versions`));
+    expect(versions.data.map((v: any) => v.version)).toEqual(numbers.sort());
+  });
+
   it("names the field of an out-of-range value in a 422 problem", async () => {
     const response = await app.request("/v1/personas", {
       method: "POST",

@@ -123,8 +123,14 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
   it("guards publishing with the expected latest version", async () => {
     const row = personaRow("ten_a");
     await store.personas.insert(row);
-    expect(await store.personas.update("ten_a", row.id, { latest_version: 1 }, 0)).toBe(true);
-    expect(await store.personas.update("ten_a", row.id, { latest_version: 2 }, 0)).toBe(false);
+    expect(await store.personas.update("ten_a", row.id, { latest_version: 1 }, { latestVersion: 0 })).toBe(
+      true,
+    );
+    expect(await store.personas.update("ten_a", row.id, { latest_version: 2 }, { latestVersion: 0 })).toBe(
+      false,
+    );
+    expect(await store.personas.update("ten_a", row.id, { draft: "{}" }, { draft: "stale" })).toBe(false);
+    expect(await store.personas.update("ten_a", row.id, { draft: "{}" }, { draft: row.draft })).toBe(true);
     await store.personas.insertVersion({ persona_id: row.id, version: 1, definition: "{}", created_at: NOW });
     const duplicate = store.personas.insertVersion({
       persona_id: row.id,
