@@ -1,0 +1,176 @@
+import type { ChatMessage } from "../models/language-model.ts";
+import { MESSAGE_OVERHEAD_TOKENS } from "../models/token-count.ts";
+import type { PersonaDefinition } from "./persona-definition.ts";
+
+/** The named parts of a prompt, in the order they are sent. */
+export const PROMPT_SECTION_NAMES = [
+  "base_instructions",
+  "identity",
+  "communication_examples",
+  "verbosity",
+  "user_persona",
+  "memories",
+  "history",
+] as const;
+
+export type PromptSectionName = (typeof PROMPT_SECTION_NAMES)[number];
+
+export interface PromptSection {
+  name: PromptSectionName;
+  text: string;
+  tokens: number;
+}
+
+/** A message of the conversation so far, with its token count computed once when it was stored. */
+export interface HistoryMessage {
+  role: "user" | "assistant";
+  content: string;
+  tokens: number;
+}
+
+export interface PromptInput {
+  persona: PersonaDefinition;
+  /** Which of the persona's base instructions apply: chat (the default) or a voice configuration. */
+  channel?: { kind: "chat" } | { kind: "voice"; locale: string };
+  userPersona: { name: string; description: string } | null;
+  /** Already rendered memory lines; empty until memory retrieval fills them. */
+  memories: string[];
+  /** Oldest first; the last one is normally the user's new message and is always kept. */
+  history: HistoryMessage[];
+  /** A request's own system/developer message: replaces the base instructions only. */
+  systemOverride?: string | undefined;
+  /** Token budget of the whole prompt (the persona's memory tier). */
+  tokenBudget: number;
+  countTokens: (text: string) => number;
+}
+
+export interface AssembledPrompt {
+  sections: PromptSection[];
+  /** Exactly what is sent to the model. */
+  messages: ChatMessage[];
+  /** How many history messages fit the budget, and how many older ones were left out. */
+  historyIncluded: number;
+  historyDropped: number;
+  totalTokens: number;
+}
+
+const VERBOSITY_INSTRUCTIONS: Record<number, string> = {
+  1: "Be concise: answer in one or two short sentences.",
+  2: "Keep replies brief: a few sentences at most.",
+  3: "Give balanced replies: enough detail to be helpful, without rambling.",
+  4: "Give detailed replies with examples where they help.",
+  5: "Be expansive: give thorough, richly detailed replies.",
+};
+
+function baseInstructions(input: PromptInput): string {
+  if (input.systemOverride !== undefined) return input.systemOverride.trim();
+  const { persona } = input;
+  const channel = input.channel ?? { kind: "chat" };
+  if (channel.kind === "voice") {
+    const voice = persona.voice_configurations.find(
+      (configuration) => configuration.locale === channel.locale,
+    );
+    if (voice?.prompt) return voice.prompt.trim();
+  } else if (persona.chat_configuration.prompt) {
+    return persona.chat_configuration.prompt.trim();
+  }
+  return persona.system_message.trim() || `You are ${persona.name}. Stay in character.`;
+}
+
+function describeIdentity(persona: PersonaDefinition): string {
+  const { identity } = persona;
+  const traits = [
+    identity.age === null ? undefined : `${identity.age} years old`,
+    identity.sex ?? undefined,
+    identity.occupation ?? undefined,
+    identity.location ? `living in ${identity.location}` : undefined,
+  ].filter(Boolean);
+  const lines = [`Your name is ${persona.name}.${traits.length ? ` You are ${traits.join(", ")}.` : ""}`];
+  if (identity.summary) lines.push(identity.summary.trim());
+  if (persona.personality) lines.push(`Personality: ${persona.personality.trim()}`);
+  if (persona.scenario) lines.push(`Scenario: ${persona.scenario.trim()}`);
+  if (persona.appearance.description) lines.push(`Appearance: ${persona.appearance.description.trim()}`);
+  return lines.join("\n");
+}
+
+function describeExamples(persona: PersonaDefinition): string {
+  if (persona.communication_examples.length === 0) return "";
+  const examples = persona.communication_examples.map((example) => `---\n${example.trim()}`).join("\n");
+  return `Examples of how you communicate (match this style, do not repeat them):\n${examples}`;
+}
+
+function describeUserPersona(userPersona: PromptInput["userPersona"]): string {
+  if (!userPersona) return "The user has not chosen a persona: talk to them as themselves.";
+  const description = userPersona.description.trim();
+  return (
+    `The user is talking to you as ${userPersona.name}${description ? `: ${description}` : ""}. ` +
+    `Address them as ${userPersona.name} and react to who they are.`
+  );
+}
+
+function describeMemories(memories: string[]): string {
+  return memories.length === 0
+    ? ""
+    : `What you remember:\n${memories.map((memory) => `- ${memory}`).join("\n")}`;
+}
+
+/** Keeps the newest history that fits; the newest message always stays, even alone over budget. */
+function trimHistory(history: HistoryMessage[], budget: number): HistoryMessage[] {
+  const kept: HistoryMessage[] = [];
+  let used = 0;
+  for (let index = history.length - 1; index >= 0; index--) {
+    const message = history[index] as HistoryMessage;
+    const cost = message.tokens + MESSAGE_OVERHEAD_TOKENS;
+    if (kept.length > 0 && used + cost > budget) break;
+    kept.push(message);
+    used += cost;
+  }
+  return kept.reverse();
+}
+
+/**
+ * Builds the prompt for a persona's reply, section by section. Pure: the same input gives the same
+ * prompt, and the sections (with token counts) are what the prompt inspector shows.
+ *
+ * @example assemblePrompt({ persona, userPersona: null, memories: [], history, tokenBudget: 2000, countTokens })
+ */
+export function assemblePrompt(input: PromptInput): AssembledPrompt {
+  const systemTexts: [PromptSectionName, string][] = [
+    ["base_instructions", baseInstructions(input)],
+    ["identity", describeIdentity(input.persona)],
+    ["communication_examples", describeExamples(input.persona)],
+    ["verbosity", VERBOSITY_INSTRUCTIONS[input.persona.verbosity] ?? VERBOSITY_INSTRUCTIONS[3] ?? ""],
+    ["user_persona", describeUserPersona(input.userPersona)],
+    ["memories", describeMemories(input.memories)],
+  ];
+  const sections: PromptSection[] = systemTexts.map(([name, text]) => ({
+    name,
+    text,
+    tokens: input.countTokens(text),
+  }));
+  const systemText = sections
+    .map((section) => section.text)
+    .filter(Boolean)
+    .join("\n\n");
+  const systemTokens = input.countTokens(systemText) + MESSAGE_OVERHEAD_TOKENS;
+  const history = trimHistory(input.history, Math.max(input.tokenBudget - systemTokens, 0));
+  const historyTokens = history.reduce(
+    (total, message) => total + message.tokens + MESSAGE_OVERHEAD_TOKENS,
+    0,
+  );
+  sections.push({
+    name: "history",
+    text: history.map((message) => `${message.role}: ${message.content}`).join("\n"),
+    tokens: historyTokens,
+  });
+  return {
+    sections,
+    messages: [
+      { role: "system", content: systemText },
+      ...history.map((message) => ({ role: message.role, content: message.content })),
+    ],
+    historyIncluded: history.length,
+    historyDropped: input.history.length - history.length,
+    totalTokens: systemTokens + historyTokens,
+  };
+}
