@@ -9,10 +9,12 @@ import { authenticate } from "./http/auth.ts";
 import { HttpMetrics } from "./http/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
+import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
+import { usageRoutes } from "./http/routes/usage-routes.ts";
 import { userPersonaRoutes } from "./http/routes/user-persona-routes.ts";
 import {
   PayloadTooLargeError,
@@ -128,6 +130,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
   app.route("/", userPersonaRoutes());
+  app.route("/", conversationRoutes());
+  app.route("/", usageRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());
   app.route("/", apiReferenceRoutes());

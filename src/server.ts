@@ -3,6 +3,8 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
+import { createModelRegistry } from "./models/create-model-registry.ts";
+import { PriceTable } from "./services/pricing.ts";
 import { createServices, type Services } from "./services/services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
@@ -29,7 +31,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   try {
-    const services = createServices(new Store(database.db), options.clock ?? systemClock);
+    const services = createServices(new Store(database.db), options.clock ?? systemClock, {
+      models: createModelRegistry(config),
+      prices: new PriceTable(config.prices),
+      memoryTierBudgets: config.memoryTierBudgets,
+    });
     await services.personas.installPresets();
     const { createdAdminKey } = await services.tenants.ensureDefaultTenant(config.adminKey);
     if (!createdAdminKey && config.adminKey) {

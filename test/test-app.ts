@@ -1,6 +1,8 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
+import { createModelRegistry } from "../src/models/create-model-registry.ts";
+import type { ModelRegistry } from "../src/models/model-registry.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -43,11 +45,18 @@ export interface TestApp {
 
 /** The real app over a fresh database with the default tenant bootstrapped with ADMIN_KEY. */
 export async function createTestApp(
-  options: { backend?: Backend; bodyLimitBytes?: number; importLimitBytes?: number } = {},
+  options: {
+    backend?: Backend;
+    bodyLimitBytes?: number;
+    importLimitBytes?: number;
+    models?: ModelRegistry;
+  } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
   const clock = new TestClock();
-  const services = createServices(new Store(database.db), clock);
+  const services = createServices(new Store(database.db), clock, {
+    models: options.models ?? createModelRegistry({ defaultModel: undefined }),
+  });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { systemClock } from "../lib/clock.ts";
+import { createModelRegistry } from "../models/create-model-registry.ts";
 import { startServer } from "../server.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
@@ -63,7 +64,9 @@ function configFlags(
 async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase({ database: config.database });
   try {
-    const services = createServices(new Store(database.db), systemClock);
+    const services = createServices(new Store(database.db), systemClock, {
+      models: createModelRegistry(config),
+    });
     await services.tenants.ensureDefaultTenant(undefined);
     return await work(services);
   } finally {

@@ -13,6 +13,12 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly importLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** The model personas use when they name none (`provider/model`); undefined: decided at start-up. */
+  readonly defaultModel: string | undefined;
+  /** Prompt token budgets of the memory tiers. */
+  readonly memoryTierBudgets: { basic: number; extended: number; longest: number };
+  /** Price overrides by model id (`openai/gpt-4o`, `openai/*`), US dollars per million tokens. */
+  readonly prices: Record<string, { input: number; output: number }>;
 }
 
 /** Thrown when configuration is invalid; lists every bad value at once. */
@@ -85,7 +91,68 @@ const settings = {
     schema: integerText(0, 600_000, "milliseconds between 0 and 600000"),
     fallback: "10000",
   },
+  DRAMATIS_DEFAULT_MODEL: {
+    flag: "default-model",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[a-z0-9][a-z0-9_.-]*\/\S+$/i.test(value),
+        "expected provider/model",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_MEMORY_TIER_TOKENS: {
+    flag: "memory-tier-tokens",
+    schema: z
+      .string()
+      .transform(parseTierBudgets)
+      .refine(
+        (value) => value !== undefined,
+        "expected basic=N,extended=N,longest=N with N from 100 to 2000000",
+      ),
+    fallback: "basic=2000,extended=8000,longest=32000",
+  },
+  DRAMATIS_PRICES: {
+    flag: "prices",
+    schema: z
+      .string()
+      .transform(parsePrices)
+      .refine(
+        (value) => value !== undefined,
+        'expected JSON like {"openai/gpt-4o": {"input": 2.5, "output": 10}} (dollars per million tokens)',
+      ),
+    fallback: "{}",
+  },
 } as const;
+
+function parseTierBudgets(text: string): Config["memoryTierBudgets"] | undefined {
+  const entries = Object.fromEntries(
+    text.split(",").map((part) => part.split("=").map((piece) => piece.trim())),
+  );
+  const budgets = {
+    basic: Number(entries.basic),
+    extended: Number(entries.extended),
+    longest: Number(entries.longest),
+  };
+  const valid = Object.values(budgets).every(
+    (value) => Number.isInteger(value) && value >= 100 && value <= 2_000_000,
+  );
+  return valid ? budgets : undefined;
+}
+
+const priceSchema = z.record(
+  z.string(),
+  z.strictObject({ input: z.number().min(0), output: z.number().min(0) }),
+);
+
+function parsePrices(text: string): Config["prices"] | undefined {
+  try {
+    const result = priceSchema.safeParse(JSON.parse(text));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 type SettingName = keyof typeof settings;
 
@@ -138,5 +205,8 @@ export function loadConfig(
     bodyLimitBytes: values.DRAMATIS_BODY_LIMIT,
     importLimitBytes: values.DRAMATIS_IMPORT_LIMIT,
     shutdownTimeoutMs: values.DRAMATIS_SHUTDOWN_TIMEOUT_MS,
+    defaultModel: values.DRAMATIS_DEFAULT_MODEL || undefined,
+    memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
+    prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
   });
 }

@@ -201,6 +201,26 @@ export class PersonaService {
     }
   }
 
+  /**
+   * The definition a persona answers with: its production version, or its draft while nothing is
+   * published. `version` is null when it is the draft.
+   */
+  async getServingDefinition(
+    tenantId: string,
+    id: string,
+  ): Promise<{ definition: PersonaDefinition; version: number | null }> {
+    const row = await this.findVisibleRow(tenantId, id);
+    if (row.production_version === null) {
+      return { definition: JSON.parse(row.draft) as PersonaDefinition, version: null };
+    }
+    const version = await this.store.personas.findVersion(id, row.production_version);
+    if (!version) return { definition: JSON.parse(row.draft) as PersonaDefinition, version: null };
+    return {
+      definition: JSON.parse(version.definition) as PersonaDefinition,
+      version: row.production_version,
+    };
+  }
+
   async get(tenantId: string, id: string): Promise<Persona> {
     return toPersona(await this.findVisibleRow(tenantId, id));
   }

@@ -1,8 +1,13 @@
 import type { Clock } from "../lib/clock.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { ApiKeyService } from "./api-key-service.ts";
+import { ConversationService } from "./conversation-service.ts";
 import { PersonaService } from "./persona-service.ts";
+import { PriceTable } from "./pricing.ts";
+import { DEFAULT_MEMORY_TIER_BUDGETS, ReplyGenerator, type MemoryTierBudgets } from "./reply-generator.ts";
 import { TenantService } from "./tenant-service.ts";
+import { UsageService } from "./usage-service.ts";
 import { UserPersonaService } from "./user-persona-service.ts";
 import { UserService } from "./user-service.ts";
 
@@ -10,22 +15,42 @@ import { UserService } from "./user-service.ts";
 export interface Services {
   readonly store: Store;
   readonly clock: Clock;
+  readonly models: ModelRegistry;
   readonly apiKeys: ApiKeyService;
   readonly tenants: TenantService;
   readonly users: UserService;
   readonly personas: PersonaService;
   readonly userPersonas: UserPersonaService;
+  readonly conversations: ConversationService;
+  readonly usage: UsageService;
 }
 
-export function createServices(store: Store, clock: Clock): Services {
+export interface ServiceOptions {
+  models: ModelRegistry;
+  prices?: PriceTable;
+  memoryTierBudgets?: MemoryTierBudgets;
+}
+
+export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
   const apiKeys = new ApiKeyService(store, clock);
+  const personas = new PersonaService(store, clock);
+  const replies = new ReplyGenerator(
+    store,
+    clock,
+    options.models,
+    options.prices ?? new PriceTable(),
+    options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
+  );
   return {
     store,
     clock,
+    models: options.models,
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
     users: new UserService(store, clock),
-    personas: new PersonaService(store, clock),
+    personas,
     userPersonas: new UserPersonaService(store, clock),
+    conversations: new ConversationService(store, clock, personas, replies),
+    usage: new UsageService(store, clock),
   };
 }

@@ -65,6 +65,63 @@ export interface UserPersonaTable {
   updated_at: string;
 }
 
+export interface ConversationTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  persona_id: string;
+  channel: string;
+  title: string;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageTable {
+  id: string;
+  conversation_id: string;
+  /** 1, 2, 3… within the conversation: the order messages were stored in */
+  sequence: number;
+  role: "user" | "assistant";
+  content: string;
+  status: "complete" | "partial" | "failed";
+  /** JSON {id, name, description} of the user persona in force, or null for No Persona */
+  user_persona: string | null;
+  /** the persona version that replied; null when it replied from its draft */
+  persona_version: number | null;
+  model: string | null;
+  token_count: number;
+  reply_to: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+export interface MessagePromptTable {
+  message_id: string;
+  model: string;
+  parameters: string;
+  sections: string;
+  messages: string;
+  warnings: string;
+  created_at: string;
+}
+
+export interface UsageEventTable {
+  id: string;
+  tenant_id: string;
+  user_id: string | null;
+  persona_id: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  kind: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  cost_usd: number;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -72,6 +129,10 @@ export interface Database {
   personas: PersonaTable;
   persona_versions: PersonaVersionTable;
   user_personas: UserPersonaTable;
+  conversations: ConversationTable;
+  messages: MessageTable;
+  message_prompts: MessagePromptTable;
+  usage_events: UsageEventTable;
 }
 
 export type TenantRow = Selectable<TenantTable>;
@@ -82,3 +143,7 @@ export type NewPersonaRow = Insertable<PersonaTable>;
 export type PersonaUpdate = Updateable<PersonaTable>;
 export type PersonaVersionRow = Selectable<PersonaVersionTable>;
 export type UserPersonaRow = Selectable<UserPersonaTable>;
+export type ConversationRow = Selectable<ConversationTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type MessagePromptRow = Selectable<MessagePromptTable>;
+export type UsageEventRow = Selectable<UsageEventTable>;

@@ -1,8 +1,10 @@
 import type { Kysely } from "kysely";
 import { ApiKeyRepository } from "./api-key-repository.ts";
+import { ConversationRepository } from "./conversation-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import type { Database } from "./schema.ts";
 import { TenantRepository } from "./tenant-repository.ts";
+import { UsageRepository } from "./usage-repository.ts";
 import { UserPersonaRepository } from "./user-persona-repository.ts";
 import { UserRepository } from "./user-repository.ts";
 
@@ -13,6 +15,8 @@ export class Store {
   readonly apiKeys: ApiKeyRepository;
   readonly personas: PersonaRepository;
   readonly userPersonas: UserPersonaRepository;
+  readonly conversations: ConversationRepository;
+  readonly usage: UsageRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -20,6 +24,8 @@ export class Store {
     this.apiKeys = new ApiKeyRepository(db);
     this.personas = new PersonaRepository(db);
     this.userPersonas = new UserPersonaRepository(db);
+    this.conversations = new ConversationRepository(db);
+    this.usage = new UsageRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

@@ -1,0 +1,234 @@
+import type { Clock } from "../lib/clock.ts";
+import { newId } from "../lib/ids.ts";
+import type { GenerateResult, LanguageModel, SamplingParameters } from "../models/language-model.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import { countTokens } from "../models/token-count.ts";
+import type { MessageRow } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import type { PersonaDefinition } from "./persona-definition.ts";
+import type { PriceTable } from "./pricing.ts";
+import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
+
+/** Token budget of a prompt per memory tier. */
+export type MemoryTierBudgets = Record<PersonaDefinition["memory"]["tier"], number>;
+
+export const DEFAULT_MEMORY_TIER_BUDGETS: MemoryTierBudgets = {
+  basic: 2_000,
+  extended: 8_000,
+  longest: 32_000,
+};
+
+/** The user persona in force for a message, as stored with it. */
+export interface UserPersonaSnapshot {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface ReplyRequest {
+  tenantId: string;
+  userId: string;
+  conversationId: string;
+  personaId: string;
+  persona: PersonaDefinition;
+  personaVersion: number | null;
+  userPersona: UserPersonaSnapshot | null;
+  /** The message being answered; null for a conversation opener. */
+  replyTo: string | null;
+  /** Appended after the history for this reply only (the start prompt of an opener). */
+  instruction?: string;
+  signal?: AbortSignal;
+  onDelta?: (text: string) => void | Promise<void>;
+  /** Called once the reply's id is known, before the model runs. */
+  onStart?: (replyId: string) => void | Promise<void>;
+}
+
+export interface ReplyOutcome {
+  reply: MessageRow;
+  result: GenerateResult;
+  prompt: AssembledPrompt;
+  timings: { prompt_ms: number; model_ms: number; total_ms: number };
+  costUsd: number;
+}
+
+/** Messages fetched per page while filling the history budget. */
+const HISTORY_PAGE = 200;
+
+/** The persona's sampling settings, with the chat configuration's own temperature and length on top. */
+export function samplingFor(persona: PersonaDefinition): SamplingParameters {
+  return {
+    ...persona.sampling,
+    temperature: persona.chat_configuration.temperature ?? persona.sampling.temperature,
+    max_tokens: persona.chat_configuration.max_tokens ?? persona.sampling.max_tokens,
+  };
+}
+
+/**
+ * Produces and records a persona's reply: gathers history within the memory tier's budget, assembles the
+ * prompt, streams the model, and stores the reply with its prompt and usage in one transaction. An abort
+ * keeps what was generated, marked partial.
+ */
+export class ReplyGenerator {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly models: ModelRegistry,
+    private readonly prices: PriceTable,
+    private readonly budgets: MemoryTierBudgets,
+  ) {}
+
+  async reply(request: ReplyRequest): Promise<ReplyOutcome> {
+    const started = performance.now();
+    const budget = this.budgets[request.persona.memory.tier];
+    const history = await this.loadHistory(request.conversationId, budget);
+    if (request.instruction) {
+      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
+    }
+    const prompt = assemblePrompt({
+      persona: request.persona,
+      userPersona: request.userPersona,
+      memories: [],
+      history,
+      tokenBudget: budget,
+      countTokens,
+    });
+    const model = this.models.resolve(request.persona.chat_configuration.model ?? request.persona.model);
+    const sampling = samplingFor(request.persona);
+    const replyId = newId("msg");
+    await request.onStart?.(replyId);
+    const promptReady = performance.now();
+    const result = await this.runModel(model, { request, prompt, sampling });
+    const modelDone = performance.now();
+    const costUsd = this.prices.costOf(result.model, result.usage);
+    const reply = await this.record({
+      request,
+      replyId,
+      prompt,
+      sampling,
+      result,
+      costUsd,
+      startedAt: started,
+    });
+    return {
+      reply,
+      result,
+      prompt,
+      costUsd,
+      timings: {
+        prompt_ms: round(promptReady - started),
+        model_ms: round(modelDone - promptReady),
+        total_ms: round(performance.now() - started),
+      },
+    };
+  }
+
+  /** Newest history first until the budget is spent, fetched page by page, then put in order. */
+  private async loadHistory(conversationId: string, budget: number): Promise<HistoryMessage[]> {
+    const newestFirst: HistoryMessage[] = [];
+    let spent = 0;
+    let beforeSequence: number | undefined;
+    for (;;) {
+      const page = await this.store.conversations.listRecentForHistory(conversationId, {
+        limit: HISTORY_PAGE,
+        beforeSequence,
+      });
+      for (const message of page) {
+        newestFirst.push({ role: message.role, content: message.content, tokens: message.token_count });
+        spent += message.token_count;
+        if (spent > budget) return newestFirst.reverse();
+      }
+      if (page.length < HISTORY_PAGE) return newestFirst.reverse();
+      beforeSequence = page.at(-1)?.sequence;
+    }
+  }
+
+  private async runModel(
+    model: LanguageModel,
+    options: { request: ReplyRequest; prompt: AssembledPrompt; sampling: SamplingParameters },
+  ): Promise<GenerateResult> {
+    const { request, prompt, sampling } = options;
+    const stream = model.stream({
+      messages: prompt.messages,
+      sampling,
+      signal: request.signal,
+      context: {
+        persona: {
+          name: request.persona.name,
+          occupation: request.persona.identity.occupation,
+          location: request.persona.identity.location,
+          summary: request.persona.identity.summary,
+          personality: request.persona.personality,
+          verbosity: request.persona.verbosity,
+          communicationExamples: request.persona.communication_examples,
+        },
+        userPersona: request.userPersona,
+        memories: [],
+      },
+    });
+    for await (const part of stream) {
+      if (part.type === "delta") await request.onDelta?.(part.text);
+      else return part.result;
+    }
+    throw new Error(`model ${model.id} ended its stream without a finish`);
+  }
+
+  private async record(options: {
+    request: ReplyRequest;
+    replyId: string;
+    prompt: AssembledPrompt;
+    sampling: SamplingParameters;
+    result: GenerateResult;
+    costUsd: number;
+    startedAt: number;
+  }): Promise<MessageRow> {
+    const { request, replyId, prompt, sampling, result, costUsd } = options;
+    const now = this.clock.now().toISOString();
+    return this.store.transaction(async (store) => {
+      const reply: MessageRow = {
+        id: replyId,
+        conversation_id: request.conversationId,
+        sequence: await store.conversations.claimSequence(request.conversationId, now),
+        role: "assistant",
+        content: result.text,
+        status: result.finishReason === "aborted" ? "partial" : "complete",
+        user_persona: request.userPersona ? JSON.stringify(request.userPersona) : null,
+        persona_version: request.personaVersion,
+        model: result.model,
+        token_count: countTokens(result.text),
+        reply_to: request.replyTo,
+        error: null,
+        created_at: now,
+      };
+      await store.conversations.insertMessage(reply);
+      await store.conversations.insertPrompt({
+        message_id: replyId,
+        model: result.model,
+        parameters: JSON.stringify(sampling),
+        sections: JSON.stringify(prompt.sections),
+        messages: JSON.stringify(prompt.messages),
+        warnings: JSON.stringify(result.warnings),
+        created_at: now,
+      });
+      await store.usage.insert({
+        id: newId("use"),
+        tenant_id: request.tenantId,
+        user_id: request.userId,
+        persona_id: request.personaId,
+        conversation_id: request.conversationId,
+        message_id: replyId,
+        kind: "chat_reply",
+        model: result.model,
+        input_tokens: result.usage.inputTokens,
+        output_tokens: result.usage.outputTokens,
+        latency_ms: Math.round(performance.now() - options.startedAt),
+        cost_usd: costUsd,
+        created_at: now,
+      });
+      return reply;
+    });
+  }
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 100) / 100;
+}

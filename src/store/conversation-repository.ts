@@ -1,0 +1,109 @@
+import { sql, type Kysely } from "kysely";
+import { toPage, type Page, type PageRequest } from "./pagination.ts";
+import type { ConversationRow, Database, MessagePromptRow, MessageRow } from "./schema.ts";
+
+/** Conversations belong to one user; every query is scoped by that user's id. */
+export class ConversationRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(conversation: ConversationRow): Promise<void> {
+    await this.db.insertInto("conversations").values(conversation).execute();
+  }
+
+  async find(userId: string, id: string): Promise<ConversationRow | undefined> {
+    return this.db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async list(
+    userId: string,
+    page: PageRequest & { personaId?: string | undefined },
+  ): Promise<Page<ConversationRow>> {
+    let query = this.db.selectFrom("conversations").selectAll().where("user_id", "=", userId);
+    if (page.personaId) query = query.where("persona_id", "=", page.personaId);
+    if (page.after) query = query.where("id", ">", page.after);
+    const rows = await query
+      .orderBy("id")
+      .limit(page.limit + 1)
+      .execute();
+    return toPage(rows, page.limit);
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("conversations")
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /**
+   * Reserves the next message sequence number atomically (also under concurrent senders) and touches
+   * the conversation's updated time.
+   */
+  async claimSequence(conversationId: string, updatedAt: string): Promise<number> {
+    const row = await this.db
+      .updateTable("conversations")
+      .set({ message_count: sql`message_count + 1`, updated_at: updatedAt })
+      .where("id", "=", conversationId)
+      .returning("message_count")
+      .executeTakeFirstOrThrow();
+    return row.message_count;
+  }
+
+  async insertMessage(message: MessageRow): Promise<void> {
+    await this.db.insertInto("messages").values(message).execute();
+  }
+
+  async findMessage(conversationId: string, id: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  /** Messages in conversation order, paged by sequence. */
+  async listMessages(
+    conversationId: string,
+    page: { limit: number; afterSequence?: number },
+  ): Promise<MessageRow[]> {
+    let query = this.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
+    if (page.afterSequence !== undefined) query = query.where("sequence", ">", page.afterSequence);
+    return query.orderBy("sequence").limit(page.limit).execute();
+  }
+
+  /**
+   * The newest messages, newest first, for prompt history: only what the prompt needs (role, content,
+   * stored token count), fetched in pages so a long conversation is never read whole.
+   */
+  async listRecentForHistory(
+    conversationId: string,
+    options: { limit: number; beforeSequence?: number },
+  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status">[]> {
+    let query = this.db
+      .selectFrom("messages")
+      .select(["sequence", "role", "content", "token_count", "status"])
+      .where("conversation_id", "=", conversationId);
+    if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);
+    return query.orderBy("sequence", "desc").limit(options.limit).execute();
+  }
+
+  async insertPrompt(prompt: MessagePromptRow): Promise<void> {
+    await this.db.insertInto("message_prompts").values(prompt).execute();
+  }
+
+  async findPrompt(messageId: string): Promise<MessagePromptRow | undefined> {
+    return this.db
+      .selectFrom("message_prompts")
+      .selectAll()
+      .where("message_id", "=", messageId)
+      .executeTakeFirst();
+  }
+}

@@ -1,0 +1,57 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, UsageEventRow } from "./schema.ts";
+
+export type UsageGrouping = "day" | "persona" | "kind" | "model";
+
+export interface UsageTotal {
+  key: string | null;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+export class UsageRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(event: UsageEventRow): Promise<void> {
+    await this.db.insertInto("usage_events").values(event).execute();
+  }
+
+  /** Totals for a tenant in [from, to), grouped by one dimension. Times are ISO text, so they compare as text. */
+  async summarize(
+    tenantId: string,
+    options: { from: string; to: string; groupBy: UsageGrouping },
+  ): Promise<UsageTotal[]> {
+    // substr works on both SQLite and PostgreSQL: the first 10 characters of an ISO time are its UTC day.
+    const key = {
+      day: sql<string | null>`substr(created_at, 1, 10)`,
+      persona: sql<string | null>`persona_id`,
+      kind: sql<string | null>`kind`,
+      model: sql<string | null>`model`,
+    }[options.groupBy];
+    const rows = await this.db
+      .selectFrom("usage_events")
+      .select([
+        key.as("key"),
+        sql<number>`count(*)`.as("requests"),
+        sql<number>`sum(input_tokens)`.as("input_tokens"),
+        sql<number>`sum(output_tokens)`.as("output_tokens"),
+        sql<number>`sum(cost_usd)`.as("cost_usd"),
+      ])
+      .where("tenant_id", "=", tenantId)
+      .where("created_at", ">=", options.from)
+      .where("created_at", "<", options.to)
+      .groupBy(key)
+      .orderBy(key)
+      .execute();
+    // PostgreSQL returns count/sum as strings (bigint/numeric); normalise to numbers.
+    return rows.map((row) => ({
+      key: row.key,
+      requests: Number(row.requests),
+      input_tokens: Number(row.input_tokens),
+      output_tokens: Number(row.output_tokens),
+      cost_usd: Number(row.cost_usd),
+    }));
+  }
+}
