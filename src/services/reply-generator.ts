@@ -25,20 +25,37 @@ export interface UserPersonaSnapshot {
   description: string;
 }
 
-export interface ReplyRequest {
+export interface GenerationInput {
+  persona: PersonaDefinition;
+  userPersona: UserPersonaSnapshot | null;
+  /** Oldest first, with token counts. */
+  history: HistoryMessage[];
+  /** A request's own system message, replacing the base instructions. */
+  systemOverride?: string | undefined;
+  samplingOverrides?: SamplingParameters;
+  signal?: AbortSignal | undefined;
+  onDelta?: ((text: string) => void | Promise<void>) | undefined;
+}
+
+export interface Generation {
+  result: GenerateResult;
+  prompt: AssembledPrompt;
+  sampling: SamplingParameters;
+  costUsd: number;
+  promptMs: number;
+  modelMs: number;
+}
+
+export interface ReplyRequest extends Omit<GenerationInput, "history"> {
   tenantId: string;
   userId: string;
   conversationId: string;
   personaId: string;
-  persona: PersonaDefinition;
   personaVersion: number | null;
-  userPersona: UserPersonaSnapshot | null;
   /** The message being answered; null for a conversation opener. */
   replyTo: string | null;
   /** Appended after the history for this reply only (the start prompt of an opener). */
   instruction?: string;
-  signal?: AbortSignal;
-  onDelta?: (text: string) => void | Promise<void>;
   /** Called once the reply's id is known, before the model runs. */
   onStart?: (replyId: string) => void | Promise<void>;
 }
@@ -77,46 +94,55 @@ export class ReplyGenerator {
     private readonly budgets: MemoryTierBudgets,
   ) {}
 
+  /**
+   * Assembles the prompt and runs the persona's model over the given history; records nothing. Request
+   * sampling values (from an OpenAI-style call) override the persona's.
+   */
+  async generate(input: GenerationInput): Promise<Generation> {
+    const started = performance.now();
+    const prompt = assemblePrompt({
+      persona: input.persona,
+      userPersona: input.userPersona,
+      memories: [],
+      history: input.history,
+      systemOverride: input.systemOverride,
+      tokenBudget: this.budgets[input.persona.memory.tier],
+      countTokens,
+    });
+    const model = this.models.resolve(input.persona.chat_configuration.model ?? input.persona.model);
+    const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
+    const promptReady = performance.now();
+    const result = await this.runModel(model, { input, prompt, sampling });
+    return {
+      result,
+      prompt,
+      sampling,
+      costUsd: this.prices.costOf(result.model, result.usage),
+      promptMs: round(promptReady - started),
+      modelMs: round(performance.now() - promptReady),
+    };
+  }
+
+  /** A conversation's next reply: history from the store within the tier budget, recorded with its prompt. */
   async reply(request: ReplyRequest): Promise<ReplyOutcome> {
     const started = performance.now();
-    const budget = this.budgets[request.persona.memory.tier];
-    const history = await this.loadHistory(request.conversationId, budget);
+    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
     if (request.instruction) {
       history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
     }
-    const prompt = assemblePrompt({
-      persona: request.persona,
-      userPersona: request.userPersona,
-      memories: [],
-      history,
-      tokenBudget: budget,
-      countTokens,
-    });
-    const model = this.models.resolve(request.persona.chat_configuration.model ?? request.persona.model);
-    const sampling = samplingFor(request.persona);
     const replyId = newId("msg");
     await request.onStart?.(replyId);
-    const promptReady = performance.now();
-    const result = await this.runModel(model, { request, prompt, sampling });
-    const modelDone = performance.now();
-    const costUsd = this.prices.costOf(result.model, result.usage);
-    const reply = await this.record({
-      request,
-      replyId,
-      prompt,
-      sampling,
-      result,
-      costUsd,
-      startedAt: started,
-    });
+    const loaded = performance.now();
+    const generation = await this.generate({ ...request, history });
+    const reply = await this.record({ request, replyId, generation, startedAt: started });
     return {
       reply,
-      result,
-      prompt,
-      costUsd,
+      result: generation.result,
+      prompt: generation.prompt,
+      costUsd: generation.costUsd,
       timings: {
-        prompt_ms: round(promptReady - started),
-        model_ms: round(modelDone - promptReady),
+        prompt_ms: round(loaded - started + generation.promptMs),
+        model_ms: generation.modelMs,
         total_ms: round(performance.now() - started),
       },
     };
@@ -144,9 +170,9 @@ export class ReplyGenerator {
 
   private async runModel(
     model: LanguageModel,
-    options: { request: ReplyRequest; prompt: AssembledPrompt; sampling: SamplingParameters },
+    options: { input: GenerationInput; prompt: AssembledPrompt; sampling: SamplingParameters },
   ): Promise<GenerateResult> {
-    const { request, prompt, sampling } = options;
+    const { input: request, prompt, sampling } = options;
     const stream = model.stream({
       messages: prompt.messages,
       sampling,
@@ -175,13 +201,11 @@ export class ReplyGenerator {
   private async record(options: {
     request: ReplyRequest;
     replyId: string;
-    prompt: AssembledPrompt;
-    sampling: SamplingParameters;
-    result: GenerateResult;
-    costUsd: number;
+    generation: Generation;
     startedAt: number;
   }): Promise<MessageRow> {
-    const { request, replyId, prompt, sampling, result, costUsd } = options;
+    const { request, replyId } = options;
+    const { prompt, sampling, result, costUsd } = options.generation;
     const now = this.clock.now().toISOString();
     return this.store.transaction(async (store) => {
       const reply: MessageRow = {
@@ -227,6 +251,10 @@ export class ReplyGenerator {
       return reply;
     });
   }
+}
+
+function withoutUndefined(values: SamplingParameters): SamplingParameters {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 function round(milliseconds: number): number {
