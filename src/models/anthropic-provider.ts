@@ -4,7 +4,7 @@ import {
   createAiSdkLanguageModel,
   fetchModelIds,
   type ProviderRetryOptions,
-} from "./openai-compatible-provider.ts";
+} from "./ai-sdk-language-model.ts";
 
 export interface AnthropicProviderOptions {
   /** The provider part of model ids. Default "anthropic". */
