@@ -3,7 +3,7 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
-import { createModelRegistry } from "./models/create-model-registry.ts";
+import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
 import { PriceTable } from "./services/pricing.ts";
 import { createServices, type Services } from "./services/services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
@@ -32,7 +32,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   try {
     const services = createServices(new Store(database.db), options.clock ?? systemClock, {
-      models: createModelRegistry(config),
+      models: createModelRegistry(config, await chooseDefaultModel(config)),
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
     });
@@ -46,7 +46,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, database: database.kind }, "listening");
+    logger.info({ url, database: database.kind, default_model: services.models.defaultModelId }, "listening");
     return { url, services, createdAdminKey, stop: () => stopServer({ server, database, config, logger }) };
   } catch (error) {
     await database.close();

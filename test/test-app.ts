@@ -1,8 +1,8 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
-import { createModelRegistry } from "../src/models/create-model-registry.ts";
-import type { ModelRegistry } from "../src/models/model-registry.ts";
+import { ModelRegistry } from "../src/models/model-registry.ts";
+import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -55,7 +55,7 @@ export async function createTestApp(
   const database = await (options.backend ?? sqliteBackend).open();
   const clock = new TestClock();
   const services = createServices(new Store(database.db), clock, {
-    models: options.models ?? createModelRegistry({ defaultModel: undefined }),
+    models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
   });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);

@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { systemClock } from "../lib/clock.ts";
-import { createModelRegistry } from "../models/create-model-registry.ts";
+import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
 import { startServer } from "../server.ts";
+import { modelsCommand } from "./models-command.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
 import { createServices, type Services } from "../services/services.ts";
@@ -21,6 +22,9 @@ Commands:
   keys list [--tenant ID]       list API keys (prefix, scopes, last used, revoked)
   keys revoke KEY_ID [--tenant ID]
                                 revoke an API key
+  models pull URL [--sha256 HEX]
+                                download a GGUF model into <data dir>/models (resumes, verifies)
+  models list                   list downloaded GGUF models
 
 Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
 serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
@@ -46,6 +50,7 @@ function parseCommandLine(argv: string[]) {
     name: { type: "string" },
     scopes: { type: "string" },
     tenant: { type: "string" },
+    sha256: { type: "string" },
   };
   for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
   try {
@@ -65,7 +70,7 @@ async function withServices<T>(config: Config, work: (services: Services) => Pro
   const database = await openDatabase({ database: config.database });
   try {
     const services = createServices(new Store(database.db), systemClock, {
-      models: createModelRegistry(config),
+      models: createModelRegistry(config, OFFLINE_DEFAULT_MODEL),
     });
     await services.tenants.ensureDefaultTenant(undefined);
     return await work(services);
@@ -195,10 +200,29 @@ async function keysCommand(context: CliContext): Promise<number> {
   throw new UsageError(`unknown keys command ${action ?? "(none)"}: expected create, list or revoke`);
 }
 
+/** Errors a command reports as a message for people, not as a stack trace. */
+class CommandError extends Error {}
+
+async function modelsCliCommand(context: CliContext): Promise<number> {
+  const [, action, ...positionals] = context.positionals;
+  try {
+    return await modelsCommand({
+      action,
+      positionals,
+      values: context.values,
+      config: context.config,
+      print: context.print,
+    });
+  } catch (error) {
+    throw new CommandError((error as Error).message, { cause: error });
+  }
+}
+
 const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = {
   serve: serveCommand,
   tenants: tenantsCommand,
   keys: keysCommand,
+  models: modelsCliCommand,
 };
 
 /**
@@ -230,7 +254,7 @@ export async function runCli(
       io.printError(`dramatis: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandError) {
       io.printError(`dramatis: ${error.message}`);
       return 1;
     }

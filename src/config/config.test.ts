@@ -45,4 +45,43 @@ describe("loadConfig", () => {
   it("names the flag when a flag is at fault", () => {
     expect(() => loadConfig({}, { port: "99999" })).toThrow(/--port="99999"/);
   });
+
+  it("reads model providers from DRAMATIS_PROVIDERS and well-known keys, resolving api_key_env", () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: "sk-test",
+      MY_KEY: "secret",
+      DRAMATIS_PROVIDERS: JSON.stringify([
+        {
+          name: "ollama",
+          kind: "openai-compatible",
+          base_url: "http://127.0.0.1:11434/v1",
+          models: ["llama3"],
+        },
+        {
+          name: "router",
+          kind: "openai-compatible",
+          base_url: "https://example.test/v1",
+          api_key_env: "MY_KEY",
+        },
+      ]),
+    });
+    expect(config.providers.map((provider) => provider.name)).toEqual(["openai", "ollama", "router"]);
+    expect(config.providers.find((provider) => provider.name === "openai")?.api_key).toBe("sk-test");
+    expect(config.providers.find((provider) => provider.name === "router")?.api_key).toBe("secret");
+  });
+
+  it("explains bad provider configuration", () => {
+    expect(() => loadConfig({ DRAMATIS_PROVIDERS: "not json" })).toThrow(/DRAMATIS_PROVIDERS=.*JSON array/);
+    expect(() =>
+      loadConfig({ DRAMATIS_PROVIDERS: JSON.stringify([{ name: "Bad Name", kind: "openai-compatible" }]) }),
+    ).toThrow(/providers\.0\.name/);
+    expect(() =>
+      loadConfig({
+        DRAMATIS_PROVIDERS: JSON.stringify([{ name: "x", kind: "anthropic", api_key_env: "MISSING_KEY" }]),
+      }),
+    ).toThrow(/provider x: MISSING_KEY \(its api_key_env\) is not set/);
+    expect(() => loadConfig({ DRAMATIS_PROVIDERS_FILE: "/nonexistent/providers.json" })).toThrow(
+      /cannot read the file/,
+    );
+  });
 });

@@ -1,5 +1,11 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import {
+  providerConfigListSchema,
+  providersFromWellKnownVariables,
+  type ProviderConfig,
+} from "../models/provider-config.ts";
 
 /** The validated, frozen configuration every part of the server reads. */
 export interface Config {
@@ -19,6 +25,10 @@ export interface Config {
   readonly memoryTierBudgets: { basic: number; extended: number; longest: number };
   /** Price overrides by model id (`openai/gpt-4o`, `openai/*`), US dollars per million tokens. */
   readonly prices: Record<string, { input: number; output: number }>;
+  /** Model providers configured by the operator (DRAMATIS_PROVIDERS, the providers file, OPENAI_API_KEY, …). */
+  readonly providers: readonly ProviderConfig[];
+  /** Where the optional local-model runtime (node-llama-cpp) is installed. */
+  readonly llamaRuntimeDirectory: string;
 }
 
 /** Thrown when configuration is invalid; lists every bad value at once. */
@@ -123,7 +133,52 @@ const settings = {
       ),
     fallback: "{}",
   },
+  DRAMATIS_PROVIDERS: {
+    flag: "providers",
+    schema: z.string().transform((text, context) => parseProviders(text, context, "DRAMATIS_PROVIDERS")),
+    fallback: "[]",
+  },
+  DRAMATIS_PROVIDERS_FILE: {
+    flag: "providers-file",
+    schema: z.string().transform((file, context) => {
+      if (file === "") return [];
+      let text: string;
+      try {
+        text = fs.readFileSync(file, "utf8");
+      } catch (error) {
+        context.addIssue({ code: "custom", message: `cannot read the file: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+      return parseProviders(text, context, file);
+    }),
+    fallback: "",
+  },
+  DRAMATIS_LLAMA_RUNTIME: {
+    flag: "llama-runtime",
+    schema: z.string(),
+    fallback: "",
+  },
 } as const;
+
+function parseProviders(text: string, context: z.RefinementCtx, source: string): ProviderConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    context.addIssue({ code: "custom", message: `expected a JSON array of providers in ${source}` });
+    return z.NEVER;
+  }
+  const result = providerConfigListSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    context.addIssue({
+      code: "custom",
+      message: `providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "openai-compatible"|"anthropic", "base_url", "api_key_env", "models"}])`,
+    });
+    return z.NEVER;
+  }
+  return result.data;
+}
 
 function parseTierBudgets(text: string): Config["memoryTierBudgets"] | undefined {
   const entries = Object.fromEntries(
@@ -154,6 +209,26 @@ function parsePrices(text: string): Config["prices"] | undefined {
   }
 }
 
+/** Later entries win: explicit configuration overrides what well-known variables imply. */
+function mergeProviders(providers: ProviderConfig[]): ProviderConfig[] {
+  return [...new Map(providers.map((provider) => [provider.name, provider])).values()];
+}
+
+/** Reads each provider's key from the variable it names, so the key is checked once, at start-up. */
+function resolveProviderKeys(
+  providers: ProviderConfig[],
+  environment: Record<string, string | undefined>,
+  problems: string[],
+): ProviderConfig[] {
+  return providers.map((provider) => {
+    if (provider.api_key || !provider.api_key_env) return provider;
+    const key = environment[provider.api_key_env];
+    if (!key)
+      problems.push(`provider ${provider.name}: ${provider.api_key_env} (its api_key_env) is not set`);
+    return { ...provider, api_key: key };
+  });
+}
+
 type SettingName = keyof typeof settings;
 
 /** Flag names accepted by `dramatis serve`, for the CLI's argument parser. */
@@ -182,6 +257,18 @@ export function loadConfig(
       problems.push(`${source}=${JSON.stringify(raw)}: ${result.error.issues[0]?.message ?? "invalid"}`);
     }
   }
+  const providers =
+    problems.length > 0
+      ? []
+      : resolveProviderKeys(
+          mergeProviders([
+            ...providersFromWellKnownVariables(environment),
+            ...(values.DRAMATIS_PROVIDERS_FILE as ProviderConfig[]),
+            ...(values.DRAMATIS_PROVIDERS as ProviderConfig[]),
+          ]),
+          environment,
+          problems,
+        );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(values.DRAMATIS_DATA_DIR);
@@ -208,5 +295,7 @@ export function loadConfig(
     defaultModel: values.DRAMATIS_DEFAULT_MODEL || undefined,
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
+    providers: Object.freeze(providers),
+    llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
   });
 }

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { AppError, type FieldError } from "../services/errors.ts";
+import { isOpenAIPath, openAIErrorResponse } from "./openai/openai-errors.ts";
 
 /** RFC 9457 problem document, extended with the list of fields at fault. */
 export interface Problem {
@@ -30,6 +31,7 @@ export function problemResponse(c: Context, problem: Omit<Problem, "type" | "ins
  * malformed JSON) keep theirs; anything else is logged and becomes an opaque 500.
  */
 export function handleError(error: Error, c: Context, logger: Logger): Response {
+  if (isOpenAIPath(c.req.path)) return handleOpenAIError(error, c, logger);
   if (error instanceof AppError) {
     return problemResponse(c, {
       title: error.title,
@@ -51,6 +53,20 @@ export function handleError(error: Error, c: Context, logger: Logger): Response 
     status: 500,
     detail: "an unexpected error occurred; it has been logged",
   });
+}
+
+function handleOpenAIError(error: Error, c: Context, logger: Logger): Response {
+  if (error instanceof AppError) {
+    return openAIErrorResponse(c, {
+      status: error.status,
+      message: error.message,
+      field: error.errors[0]?.field,
+    });
+  }
+  if (error instanceof HTTPException)
+    return openAIErrorResponse(c, { status: error.status, message: error.message });
+  logger.error({ err: error, path: c.req.path, method: c.req.method }, "unhandled error");
+  return openAIErrorResponse(c, { status: 500, message: "an unexpected error occurred; it has been logged" });
 }
 
 function titleFor(status: number): string {

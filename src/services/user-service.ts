@@ -28,6 +28,7 @@ export class UserService {
       tenant_id: tenantId,
       external_id: trimmed,
       active_user_persona_id: null,
+      active_persona_id: null,
       created_at: this.clock.now().toISOString(),
     });
   }

@@ -17,6 +17,8 @@ export interface UserTable {
   tenant_id: string;
   external_id: string;
   active_user_persona_id: string | null;
+  /** the persona /v1/chat/completions uses when a request names none */
+  active_persona_id: string | null;
   created_at: string;
 }
 

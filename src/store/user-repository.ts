@@ -38,6 +38,14 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  async setActivePersona(userId: string, personaId: string | null): Promise<void> {
+    await this.db
+      .updateTable("users")
+      .set({ active_persona_id: personaId })
+      .where("id", "=", userId)
+      .execute();
+  }
+
   async setActiveUserPersona(userId: string, userPersonaId: string | null): Promise<void> {
     await this.db
       .updateTable("users")

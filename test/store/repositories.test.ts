@@ -50,6 +50,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       tenant_id: "ten_a",
       external_id: "alice",
       active_user_persona_id: null,
+      active_persona_id: null,
       created_at: NOW,
     }));
     const users = await Promise.all(candidates.map((candidate) => store.users.findOrInsert(candidate)));
@@ -179,6 +180,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       tenant_id: "ten_a",
       external_id: "alice-2",
       active_user_persona_id: null,
+      active_persona_id: null,
       created_at: NOW,
     });
     const bob = await store.users.findOrInsert({
@@ -186,6 +188,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       tenant_id: "ten_a",
       external_id: "bob-2",
       active_user_persona_id: null,
+      active_persona_id: null,
       created_at: NOW,
     });
     const userPersona = {

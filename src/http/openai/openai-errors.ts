@@ -1,0 +1,38 @@
+import type { Context } from "hono";
+
+/** Paths that speak OpenAI's wire format, errors included. */
+export function isOpenAIPath(path: string): boolean {
+  return path === "/v1/chat/completions" || path === "/v1/models" || path.startsWith("/v1/models/");
+}
+
+function errorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "api_error";
+  return "invalid_request_error";
+}
+
+function errorCode(status: number): string | null {
+  if (status === 401) return "invalid_api_key";
+  if (status === 404) return "model_not_found";
+  return null;
+}
+
+/** An error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`, so OpenAI SDKs surface it. */
+export function openAIErrorResponse(
+  c: Context,
+  error: { status: number; message: string; field?: string | undefined },
+): Response {
+  return c.json(
+    {
+      error: {
+        message: error.message,
+        type: errorType(error.status),
+        param: error.field ?? null,
+        code: errorCode(error.status),
+      },
+    },
+    error.status as 400,
+  );
+}
