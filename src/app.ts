@@ -9,6 +9,8 @@ import { authenticate } from "./http/auth.ts";
 import { HttpMetrics } from "./http/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
+import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
+import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
@@ -127,11 +129,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
 
+  app.route("/", activePersonaRoutes());
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
   app.route("/", userPersonaRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
+  app.route("/", chatCompletionRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());
   app.route("/", apiReferenceRoutes());

@@ -18,6 +18,8 @@ export interface CompletionMessage {
 }
 
 export interface CompletionRequest {
+  /** The completion's id, chosen by the caller so a stream can name it before the model answers. */
+  id: string;
   /** The persona: explicit, else from `model: "persona/<id>"`, else the user's active persona. */
   personaId?: string | undefined;
   model?: string | undefined;
@@ -25,6 +27,7 @@ export interface CompletionRequest {
   sampling: SamplingParameters;
   signal?: AbortSignal | undefined;
   onDelta?: ((text: string) => void | Promise<void>) | undefined;
+  onModelChosen?: ((modelId: string) => void | Promise<void>) | undefined;
 }
 
 export interface CompletionOutcome {
@@ -74,8 +77,9 @@ export class ChatCompletionService {
       samplingOverrides: request.sampling,
       signal: request.signal,
       onDelta: request.onDelta,
+      onModelChosen: request.onModelChosen,
     });
-    const id = `chatcmpl-${newId("cmp").slice(4)}`;
+    const id = request.id;
     await this.store.usage.insert({
       id: newId("use"),
       tenant_id: user.tenant_id,

@@ -233,6 +233,18 @@ export class PersonaService {
     return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
   }
 
+  /** Every persona the tenant can use (its own and the presets), for model lists. */
+  async listAll(tenantId: string): Promise<Persona[]> {
+    const personas: Persona[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.list(tenantId, { limit: 200, ...(after ? { after } : {}) });
+      personas.push(...page.items);
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    return personas;
+  }
+
   /**
    * Applies a PATCH to the draft: objects merge, arrays and scalars replace; the result must be valid.
    * Concurrent edits never overwrite each other: the write only lands on the draft it was computed from,

@@ -35,6 +35,8 @@ export interface GenerationInput {
   samplingOverrides?: SamplingParameters;
   signal?: AbortSignal | undefined;
   onDelta?: ((text: string) => void | Promise<void>) | undefined;
+  /** Called with the `provider/model` id once it is resolved, before the model runs. */
+  onModelChosen?: ((modelId: string) => void | Promise<void>) | undefined;
 }
 
 export interface Generation {
@@ -111,6 +113,7 @@ export class ReplyGenerator {
     });
     const model = this.models.resolve(input.persona.chat_configuration.model ?? input.persona.model);
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
+    await input.onModelChosen?.(model.id);
     const promptReady = performance.now();
     const result = await this.runModel(model, { input, prompt, sampling });
     return {

@@ -2,6 +2,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { ApiKeyService } from "./api-key-service.ts";
+import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
@@ -22,6 +23,7 @@ export interface Services {
   readonly personas: PersonaService;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
+  readonly chatCompletions: ChatCompletionService;
   readonly usage: UsageService;
 }
 
@@ -51,6 +53,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personas,
     userPersonas: new UserPersonaService(store, clock),
     conversations: new ConversationService(store, clock, personas, replies),
+    chatCompletions: new ChatCompletionService(store, clock, personas, replies),
     usage: new UsageService(store, clock),
   };
 }

@@ -175,6 +175,9 @@ describe("tenant and user isolation across every route", () => {
     if (path === "/v1/tenants") return { name: "Sneaky" };
     if (path.includes("/publish") || path.startsWith("/v1/user-personas/active")) return undefined;
     if (path === "/v1/conversations") return { persona_id: owned.personaId };
+    if (path === "/v1/chat/completions") {
+      return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
+    }
     if (path.endsWith("/messages")) return { content: "let me in" };
     return { name: "Changed by someone else" };
   }
