@@ -7,14 +7,24 @@ export interface ListedModel {
   provider: string;
 }
 
+/** Finds a tenant's own provider by name (configured through the API), or undefined. */
+export type TenantProviderLookup = (
+  tenantId: string,
+  providerName: string,
+) => Promise<ModelProvider | undefined>;
+
+/** Lists a tenant's own providers. */
+export type TenantProviderList = (tenantId: string) => Promise<ModelProvider[]>;
+
 /**
  * Resolves `provider/model` ids to language models over a set of providers, with one default for
  * personas that name no model.
  *
- * @example new ModelRegistry([createOfflineProvider()], "offline/default").resolve(null).id // "offline/default"
+ * @example (await new ModelRegistry([createOfflineProvider()], "offline/default").resolve("ten_1", null)).id
  */
 export class ModelRegistry {
   private readonly providers = new Map<string, ModelProvider>();
+  private tenantProviders: { find: TenantProviderLookup; list: TenantProviderList } | undefined;
 
   constructor(
     providers: ModelProvider[],
@@ -23,8 +33,20 @@ export class ModelRegistry {
     for (const provider of providers) this.providers.set(provider.name, provider);
   }
 
-  /** The model for an id, or the default when the id is null; unknown providers are a 422 naming `field`. */
-  resolve(modelId: string | null | undefined, field = "model"): LanguageModel {
+  /** Adds providers that tenants configure for themselves; server-wide providers keep precedence. */
+  useTenantProviders(source: { find: TenantProviderLookup; list: TenantProviderList }): void {
+    this.tenantProviders = source;
+  }
+
+  /**
+   * The model for an id as a tenant sees it (server-wide providers, then the tenant's own), or the
+   * default when the id is null. Unknown providers are a 422 naming `field`.
+   */
+  async resolve(
+    tenantId: string,
+    modelId: string | null | undefined,
+    field = "model",
+  ): Promise<LanguageModel> {
     const id = modelId ?? this.defaultModelId;
     let parsed: { provider: string; model: string };
     try {
@@ -32,24 +54,30 @@ export class ModelRegistry {
     } catch (error) {
       throw new ValidationError([{ field, message: (error as Error).message }]);
     }
-    const provider = this.providers.get(parsed.provider);
+    const provider =
+      this.providers.get(parsed.provider) ?? (await this.tenantProviders?.find(tenantId, parsed.provider));
     if (!provider) {
       const known = [...this.providers.keys()].join(", ");
       throw new ValidationError([
-        { field, message: `no model provider named ${parsed.provider} is configured (known: ${known})` },
+        {
+          field,
+          message: `no model provider named ${parsed.provider} is configured (server-wide: ${known}; add one with POST /v1/providers)`,
+        },
       ]);
     }
     return provider.languageModel(parsed.model);
   }
 
+  /** Whether a server-wide provider has this name (tenants cannot reuse it). */
   hasProvider(name: string): boolean {
     return this.providers.has(name);
   }
 
-  /** Every model the providers can list; a provider that fails to list contributes nothing. */
-  async list(): Promise<ListedModel[]> {
+  /** Every model a tenant can use; a provider that fails to list contributes nothing. */
+  async list(tenantId?: string): Promise<ListedModel[]> {
+    const tenantProviders = tenantId && this.tenantProviders ? await this.tenantProviders.list(tenantId) : [];
     const lists = await Promise.all(
-      [...this.providers.values()].map(async (provider) => {
+      [...this.providers.values(), ...tenantProviders].map(async (provider) => {
         const names = await provider.listModels().catch(() => [] as string[]);
         return names.map((name) => ({ id: `${provider.name}/${name}`, provider: provider.name }));
       }),

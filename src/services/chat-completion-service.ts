@@ -70,6 +70,7 @@ export class ChatCompletionService {
     }
     const started = performance.now();
     const generation = await this.replies.generate({
+      tenantId: user.tenant_id,
       persona: definition,
       userPersona: await this.activeUserPersona(user),
       history,

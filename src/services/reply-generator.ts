@@ -26,6 +26,8 @@ export interface UserPersonaSnapshot {
 }
 
 export interface GenerationInput {
+  /** Whose providers the persona's model may come from. */
+  tenantId: string;
   persona: PersonaDefinition;
   userPersona: UserPersonaSnapshot | null;
   /** Oldest first, with token counts. */
@@ -111,7 +113,10 @@ export class ReplyGenerator {
       tokenBudget: this.budgets[input.persona.memory.tier],
       countTokens,
     });
-    const model = this.models.resolve(input.persona.chat_configuration.model ?? input.persona.model);
+    const model = await this.models.resolve(
+      input.tenantId,
+      input.persona.chat_configuration.model ?? input.persona.model,
+    );
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
     await input.onModelChosen?.(model.id);
     const promptReady = performance.now();

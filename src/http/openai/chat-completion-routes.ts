@@ -267,7 +267,7 @@ export function chatCompletionRoutes(): OpenAPIHono<AppEnv> {
   router.openapi(modelsRoute, async (c) => {
     const created = nowSeconds(c);
     const personas = await c.var.services.personas.listAll(c.var.principal.tenantId);
-    const models = await c.var.services.models.list();
+    const models = await c.var.services.models.list(c.var.principal.tenantId);
     return c.json(
       {
         object: "list" as const,
