@@ -221,19 +221,43 @@ export class ConversationService {
     input: { content: string; userPersonaId?: UserPersonaChoice },
     options: SendMessageOptions = {},
   ): Promise<ExchangeResult> {
+    const userMessage = await this.accept(user, conversationId, input);
+    return this.answer(user, conversationId, userMessage, options);
+  }
+
+  /**
+   * Stores the user's message with the user persona in force, before any model runs. The reply follows
+   * with `answer`, now or in a background job.
+   */
+  async accept(
+    user: UserRow,
+    conversationId: string,
+    input: { content: string; userPersonaId?: UserPersonaChoice },
+  ): Promise<Message> {
     const conversation = await this.findRow(user, conversationId);
     const userPersona = await this.resolveUserPersona(user, input.userPersonaId);
-    const { definition, version } = await this.personas.getServingDefinition(
-      user.tenant_id,
-      conversation.persona_id,
-    );
-    const userMessage = await this.storeMessage({
+    const { version } = await this.personas.getServingDefinition(user.tenant_id, conversation.persona_id);
+    return this.storeMessage({
       conversationId,
       role: "user",
       content: input.content,
       userPersona,
       personaVersion: version,
     });
+  }
+
+  /** Has the persona reply to a stored user message (with the user persona that message recorded). */
+  async answer(
+    user: UserRow,
+    conversationId: string,
+    userMessage: Message,
+    options: SendMessageOptions = {},
+  ): Promise<ExchangeResult> {
+    const conversation = await this.findRow(user, conversationId);
+    const { definition, version } = await this.personas.getServingDefinition(
+      user.tenant_id,
+      conversation.persona_id,
+    );
     const outcome = await this.replies.reply({
       tenantId: user.tenant_id,
       userId: user.id,
@@ -241,7 +265,7 @@ export class ConversationService {
       personaId: conversation.persona_id,
       persona: definition,
       personaVersion: version,
-      userPersona,
+      userPersona: userMessage.user_persona,
       replyTo: userMessage.id,
       signal: options.signal,
       onDelta: options.onDelta,
@@ -258,6 +282,14 @@ export class ConversationService {
       timings: outcome.timings,
       warnings: outcome.result.warnings,
     };
+  }
+
+  /** A stored message of the user's conversation. */
+  async getMessage(user: UserRow, conversationId: string, messageId: string): Promise<Message> {
+    await this.findRow(user, conversationId);
+    const row = await this.store.conversations.findMessage(conversationId, messageId);
+    if (!row) throw new NotFoundError(`message ${messageId}`);
+    return toMessage(row);
   }
 
   /** The request's user persona, else the user's active one, else none. */
