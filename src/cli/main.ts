@@ -3,6 +3,7 @@ import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/co
 import { systemClock } from "../lib/clock.ts";
 import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
 import { startServer } from "../server.ts";
+import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
@@ -25,6 +26,7 @@ Commands:
   models pull URL [--sha256 HEX]
                                 download a GGUF model into <data dir>/models (resumes, verifies)
   models list                   list downloaded GGUF models
+${CHAT_USAGE}
 
 Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
 serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
@@ -51,6 +53,10 @@ function parseCommandLine(argv: string[]) {
     scopes: { type: "string" },
     tenant: { type: "string" },
     sha256: { type: "string" },
+    url: { type: "string" },
+    key: { type: "string" },
+    user: { type: "string" },
+    conversation: { type: "string" },
   };
   for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
   try {
@@ -244,6 +250,17 @@ export async function runCli(
     if (values.help || command === undefined || command === "help") {
       io.print(USAGE);
       return command === undefined && !values.help ? 2 : 0;
+    }
+    if (command === "chat") {
+      // A client of a running server: it needs no server configuration of its own.
+      return await chatCommand({
+        positionals: positionals.slice(1),
+        values,
+        environment: io.environment,
+        input: process.stdin,
+        output: process.stdout,
+        printError: io.printError,
+      });
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command ${command}`);

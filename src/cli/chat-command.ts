@@ -1,0 +1,706 @@
+import os from "node:os";
+import readline from "node:readline/promises";
+
+/**
+ * `dramatis chat <persona>`: an interactive terminal chat against a running Dramatis server, over the
+ * same REST API any client uses (no database access), so it works against remote servers too.
+ */
+
+export interface ChatCommandOptions {
+  /** The words after `chat`: a persona id or name (a name may span several words). */
+  positionals: string[];
+  /** Parsed flags: `url`, `key`, `user`, `conversation`. */
+  values: Record<string, string | boolean | undefined>;
+  /** Read for DRAMATIS_URL, DRAMATIS_API_KEY, DRAMATIS_USER and NO_COLOR. */
+  environment: Record<string, string | undefined>;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Where start-up failures go (stderr from the CLI); defaults to a line on `output`. */
+  printError?: (line: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** Usage lines for `dramatis --help`. */
+export const CHAT_USAGE = `  chat PERSONA [--conversation ID] [--url URL] [--key KEY] [--user USER]
+                                chat with a persona (name or id) on a running server; /help inside
+                                (or DRAMATIS_URL, DRAMATIS_API_KEY, DRAMATIS_USER)`;
+
+const DEFAULT_URL = "http://127.0.0.1:8787";
+const PAGE_LIMIT = 200;
+/** How much of a continued conversation is reprinted: enough to pick up the thread. */
+const RECENT_MESSAGE_COUNT = 10;
+/** Longer candidate lists are cut, so an unknown name in a large tenant stays readable. */
+const CANDIDATE_LIMIT = 25;
+const OFFLINE_MODEL_PREFIX = "offline/";
+const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
+
+const HELP_TEXT = `Commands:
+  /persona NAME     speak as one of your user personas from the next message on
+  /persona none     speak as yourself (No Persona)
+  /persona          show who you are speaking as
+  /personas         list your user personas
+  /help             this list
+  /exit             leave (also Ctrl-D); Ctrl-C stops a reply, or leaves at the prompt
+Start a message with // to send a line that begins with /.`;
+
+interface PersonaSummary {
+  id: string;
+  name: string;
+  kind: "persona" | "preset";
+}
+
+interface UserPersonaSummary {
+  id: string;
+  name: string;
+  description: string;
+  is_active: boolean;
+}
+
+interface StoredMessage {
+  role: "user" | "assistant";
+  content: string;
+  status: "complete" | "partial" | "failed";
+  user_persona: { id: string; name: string } | null;
+  model: string | null;
+}
+
+interface ConversationSummary {
+  id: string;
+  persona_id: string;
+}
+
+/** A start-up failure with a message meant for people. */
+class ChatStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A problem document (RFC 9457) the server answered with. */
+class ApiProblemError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server could not be reached at all. */
+class ConnectionError extends Error {}
+
+/**
+ * Runs `dramatis chat`: resolves the persona, starts (or continues) a conversation, then sends each
+ * input line and prints the persona's reply as it streams. Returns the exit code.
+ *
+ * @example
+ * const code = await chatCommand({
+ *   positionals: ["Mira"], values: { key: "dra_…" }, environment: process.env,
+ *   input: process.stdin, output: process.stdout,
+ * });
+ */
+export async function chatCommand(options: ChatCommandOptions): Promise<number> {
+  const printError = options.printError ?? ((line: string) => options.output.write(`${line}\n`));
+  const terminal = createTerminal(options);
+  let session: ChatSession;
+  try {
+    const settings = readSettings(options);
+    const api = createApiClient(settings, options.fetch ?? globalThis.fetch);
+    session = await openSession({ api, settings, terminal });
+  } catch (error) {
+    if (error instanceof ChatStartError) {
+      printError(`dramatis chat: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof ApiProblemError || error instanceof ConnectionError) {
+      const keyHint = error instanceof ApiProblemError && error.status === 401 ? KEY_HINT : "";
+      printError(`dramatis chat: ${error.message}${keyHint}`);
+      return 1;
+    }
+    throw error;
+  }
+  await readLines(session, options);
+  return 0;
+}
+
+interface ChatSettings {
+  baseUrl: string;
+  apiKey: string;
+  user: string;
+  conversationId: string | undefined;
+  personaReference: string | undefined;
+}
+
+function readSettings(options: ChatCommandOptions): ChatSettings {
+  const { values, environment } = options;
+  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const apiKey = text("key") ?? environment.DRAMATIS_API_KEY;
+  if (!apiKey) {
+    throw new ChatStartError(
+      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
+        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
+      2,
+    );
+  }
+  const personaReference = options.positionals.join(" ").trim() || undefined;
+  const conversationId = text("conversation");
+  if (!personaReference && !conversationId) {
+    throw new ChatStartError("which persona? dramatis chat PERSONA (a name or an id)", 2);
+  }
+  return {
+    baseUrl: readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_URL),
+    apiKey,
+    user: text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment),
+    conversationId,
+    personaReference,
+  };
+}
+
+function readBaseUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
+  } catch {
+    throw new ChatStartError(`--url: expected an http(s) URL like ${DEFAULT_URL}, got ${text}`, 2);
+  }
+  return text.replace(/\/+$/, "");
+}
+
+/** The OS account name; containers without a passwd entry make os.userInfo() throw. */
+function operatingSystemUser(environment: Record<string, string | undefined>): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return environment.USER ?? environment.LOGNAME ?? environment.USERNAME ?? "cli";
+  }
+}
+
+interface ApiClient {
+  baseUrl: string;
+  /** Sends a request; a non-2xx answer throws ApiProblemError, an unreachable server ConnectionError. */
+  send(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<Response>;
+  json<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+function createApiClient(settings: ChatSettings, fetchImplementation: typeof fetch): ApiClient {
+  const send: ApiClient["send"] = async (method, path, init = {}) => {
+    let response: Response;
+    try {
+      response = await fetchImplementation(`${settings.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${settings.apiKey}`,
+          "x-dramatis-user": settings.user,
+          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new ConnectionError(describeNetworkError(settings.baseUrl, error));
+    }
+    if (!response.ok) throw await readProblem(response);
+    return response;
+  };
+  return {
+    baseUrl: settings.baseUrl,
+    send,
+    json: async <T>(method: string, path: string, body?: unknown) =>
+      (await (await send(method, path, { body })).json()) as T,
+  };
+}
+
+function describeNetworkError(baseUrl: string, error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+  return (
+    `cannot reach the Dramatis server at ${baseUrl} (${reason}); ` +
+    "start it with `dramatis serve` or point --url / DRAMATIS_URL at it"
+  );
+}
+
+async function readProblem(response: Response): Promise<ApiProblemError> {
+  const text = await response.text().catch(() => "");
+  let detail: string | undefined;
+  try {
+    const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
+    detail = String(problem.detail ?? problem.title ?? "");
+  } catch {
+    detail = text.trim().slice(0, 200);
+  }
+  return new ApiProblemError(response.status, detail || `HTTP ${response.status} ${response.statusText}`);
+}
+
+/** Every item of a paged list endpoint (`data` + `next_cursor`). */
+async function listEvery<T>(api: ApiClient, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=${PAGE_LIMIT}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`;
+    const page: { data: T[]; next_cursor: string | null } = await api.json("GET", `${path}${query}`);
+    items.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+type NameMatch<T> = { found: T } | { ambiguous: T[] } | { unknown: true };
+
+/**
+ * Finds an item by id, else by name case-insensitively: a whole name first, then the start of the name
+ * or of one of its words (`juniper` finds "Juniper Hale"). `preferred` breaks ties, so the tenant's own
+ * persona wins over a preset of the same name.
+ */
+function matchByName<T extends { id: string; name: string }>(
+  items: T[],
+  reference: string,
+  preferred: (item: T) => boolean = () => false,
+): NameMatch<T> {
+  const wanted = reference.trim().toLowerCase();
+  const byId = items.find((item) => item.id === reference.trim());
+  if (byId) return { found: byId };
+  const exact = items.filter((item) => item.name.toLowerCase() === wanted);
+  const starting = items.filter((item) => {
+    const name = item.name.toLowerCase();
+    return name.startsWith(wanted) || name.split(/\s+/).some((word) => word.startsWith(wanted));
+  });
+  for (const group of [exact, starting]) {
+    if (group.length === 0) continue;
+    const narrowed = group.some(preferred) ? group.filter(preferred) : group;
+    return narrowed.length === 1 ? { found: narrowed[0] as T } : { ambiguous: narrowed };
+  }
+  return { unknown: true };
+}
+
+function formatCandidates<T>(items: T[], describe: (item: T) => string): string {
+  const shown = items.slice(0, CANDIDATE_LIMIT).map((item) => `  ${describe(item)}`);
+  if (items.length > CANDIDATE_LIMIT) shown.push(`  … and ${items.length - CANDIDATE_LIMIT} more`);
+  return shown.join("\n");
+}
+
+const describePersona = (persona: PersonaSummary) =>
+  `${persona.name} (${persona.id}${persona.kind === "preset" ? ", preset" : ""})`;
+
+async function resolvePersona(api: ApiClient, reference: string): Promise<PersonaSummary> {
+  const byId = await findPersonaById(api, reference);
+  if (byId) return byId;
+  const personas = await listEvery<PersonaSummary>(api, "/v1/personas");
+  const match = matchByName(personas, reference, (persona) => persona.kind === "persona");
+  if ("found" in match) return match.found;
+  if ("ambiguous" in match) {
+    throw new ChatStartError(
+      `"${reference}" matches more than one persona; give the id:\n${formatCandidates(match.ambiguous, describePersona)}`,
+    );
+  }
+  // The tenant's own personas are the likelier meaning, so they come before the presets.
+  const ordered = [...personas].sort(
+    (left, right) => Number(left.kind === "preset") - Number(right.kind === "preset"),
+  );
+  const candidates = personas.length
+    ? `choose one of:\n${formatCandidates(ordered, describePersona)}`
+    : "this tenant has none yet (POST /v1/personas creates one)";
+  throw new ChatStartError(`no persona named "${reference}"; ${candidates}`);
+}
+
+/** Ids have no spaces; anything the server does not know as an id is then tried as a name. */
+async function findPersonaById(api: ApiClient, reference: string): Promise<PersonaSummary | undefined> {
+  if (/\s/.test(reference)) return undefined;
+  try {
+    return await api.json<PersonaSummary>("GET", `/v1/personas/${encodeURIComponent(reference)}`);
+  } catch (error) {
+    if (error instanceof ApiProblemError && (error.status === 404 || error.status === 405)) return undefined;
+    throw error;
+  }
+}
+
+/** Output with colours only on a terminal (and without NO_COLOR), so pipes get plain lines. */
+interface Terminal {
+  write(text: string): void;
+  /** Writes a whole line, first ending a reply that is still on the current line. */
+  line(text: string): void;
+  /** Ends the current line unless it is empty. */
+  endLine(): void;
+  /** Adds to the current line, one space after what is already there. */
+  append(text: string): void;
+  speaker(name: string): string;
+  hint(text: string): string;
+  error(text: string): string;
+}
+
+function createTerminal(options: ChatCommandOptions): Terminal {
+  const colors = Boolean((options.output as { isTTY?: boolean }).isTTY) && !options.environment.NO_COLOR;
+  const paint = (code: string) => (text: string) => (colors ? `\u001b[${code}m${text}\u001b[0m` : text);
+  let atLineStart = true;
+  let afterSpace = true;
+  const write = (text: string) => {
+    if (text === "") return;
+    options.output.write(text);
+    atLineStart = text.endsWith("\n");
+    afterSpace = /\s$/.test(text);
+  };
+  return {
+    write,
+    line: (text) => write(`${atLineStart ? "" : "\n"}${text}\n`),
+    endLine: () => write(atLineStart ? "" : "\n"),
+    append: (text) => write(`${afterSpace ? "" : " "}${text}`),
+    speaker: paint("1;36"),
+    hint: paint("2"),
+    error: paint("31"),
+  };
+}
+
+interface ChatSession {
+  api: ApiClient;
+  terminal: Terminal;
+  persona: PersonaSummary;
+  conversationId: string;
+  /** Sent with every message, so a switch shows in the stored messages; null is No Persona. */
+  userPersona: UserPersonaSummary | null;
+  offlineHintShown: boolean;
+  /** The reply being streamed, so Ctrl-C can stop it. */
+  activeReply: AbortController | undefined;
+}
+
+async function openSession(options: {
+  api: ApiClient;
+  settings: ChatSettings;
+  terminal: Terminal;
+}): Promise<ChatSession> {
+  const { api, settings, terminal } = options;
+  const { persona, conversationId, messages } = settings.conversationId
+    ? await continueConversation(api, settings.conversationId, settings.personaReference)
+    : await startConversation(api, settings.personaReference ?? "");
+  const userPersonas = await listEvery<UserPersonaSummary>(api, "/v1/user-personas");
+  const session: ChatSession = {
+    api,
+    terminal,
+    persona,
+    conversationId,
+    userPersona: userPersonas.find((userPersona) => userPersona.is_active) ?? null,
+    offlineHintShown: false,
+    activeReply: undefined,
+  };
+  terminal.line(
+    terminal.hint(
+      `Chatting with ${persona.name} in ${conversationId} as ${settings.user}` +
+        (session.userPersona ? ` (speaking as ${session.userPersona.name})` : "") +
+        ". /help lists commands; /exit or Ctrl-D leaves.",
+    ),
+  );
+  for (const message of messages) printStoredMessage(session, message);
+  return session;
+}
+
+async function startConversation(
+  api: ApiClient,
+  reference: string,
+): Promise<{ persona: PersonaSummary; conversationId: string; messages: StoredMessage[] }> {
+  const persona = await resolvePersona(api, reference);
+  const created = await api.json<ConversationSummary & { messages: StoredMessage[] }>(
+    "POST",
+    "/v1/conversations",
+    { persona_id: persona.id },
+  );
+  return { persona, conversationId: created.id, messages: created.messages };
+}
+
+async function continueConversation(
+  api: ApiClient,
+  conversationId: string,
+  reference: string | undefined,
+): Promise<{ persona: PersonaSummary; conversationId: string; messages: StoredMessage[] }> {
+  const conversation = await api.json<ConversationSummary>(
+    "GET",
+    `/v1/conversations/${encodeURIComponent(conversationId)}`,
+  );
+  const persona = await api.json<PersonaSummary>("GET", `/v1/personas/${conversation.persona_id}`);
+  if (reference && (await resolvePersona(api, reference)).id !== persona.id) {
+    throw new ChatStartError(
+      `conversation ${conversation.id} is with ${describePersona(persona)}, not "${reference}"`,
+    );
+  }
+  return { persona, conversationId: conversation.id, messages: await recentMessages(api, conversation.id) };
+}
+
+async function recentMessages(api: ApiClient, conversationId: string): Promise<StoredMessage[]> {
+  let recent: StoredMessage[] = [];
+  let after: number | null = null;
+  do {
+    const query: string = `?limit=${PAGE_LIMIT}${after === null ? "" : `&after_sequence=${after}`}`;
+    const page: { data: StoredMessage[]; next_sequence: number | null } = await api.json(
+      "GET",
+      `/v1/conversations/${conversationId}/messages${query}`,
+    );
+    recent = [...recent, ...page.data].slice(-RECENT_MESSAGE_COUNT);
+    after = page.next_sequence;
+  } while (after !== null);
+  return recent;
+}
+
+function userLabel(userPersona: { name: string } | null): string {
+  return userPersona ? `You (${userPersona.name})` : "You";
+}
+
+function printStoredMessage(session: ChatSession, message: StoredMessage): void {
+  const { terminal } = session;
+  const speaker = message.role === "assistant" ? session.persona.name : userLabel(message.user_persona);
+  terminal.write(`${terminal.speaker(`${speaker}:`)} ${message.content}`);
+  // A stopped reply is marked, as it was when it streamed.
+  if (message.status !== "complete") terminal.append(terminal.hint(`[${message.status}]`));
+  terminal.endLine();
+  if (message.role === "assistant") noteOfflineModel(session, message.model);
+}
+
+/** Offline replies already say so in their text; the hint adds what to do about it, once. */
+function noteOfflineModel(session: ChatSession, model: string | null): void {
+  if (session.offlineHintShown || !model?.startsWith(OFFLINE_MODEL_PREFIX)) return;
+  session.offlineHintShown = true;
+  session.terminal.line(
+    session.terminal.hint(
+      `(${session.persona.name} is answering with the built-in offline engine, ${model}: no model is ` +
+        "configured on the server. Set DRAMATIS_DEFAULT_MODEL, DRAMATIS_PROVIDERS or OPENAI_API_KEY, " +
+        "or `dramatis models pull` a GGUF, and restart it.)",
+    ),
+  );
+}
+
+async function readLines(session: ChatSession, options: ChatCommandOptions): Promise<void> {
+  const isTerminal = (stream: unknown) => Boolean((stream as { isTTY?: boolean }).isTTY);
+  // Prompts and Ctrl-C handling need a person at a terminal; anything else is read as plain lines.
+  const interactive = isTerminal(options.input) && isTerminal(options.output);
+  const lines = readline.createInterface({
+    input: options.input,
+    output: interactive ? options.output : undefined,
+    terminal: interactive,
+  });
+  let closed = false;
+  lines.once("close", () => (closed = true));
+  // In raw mode Ctrl-C reaches readline as a key, not as a signal to the process.
+  lines.on("SIGINT", () => {
+    if (session.activeReply) session.activeReply.abort();
+    else lines.close();
+  });
+  // The iterator buffers lines that arrive while a reply streams, so piped input is never dropped.
+  const iterator = lines[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (interactive) {
+        lines.setPrompt(`${userLabel(session.userPersona)}> `);
+        lines.prompt();
+      }
+      const next = await iterator.next();
+      if (next.done) {
+        // Ctrl-D or Ctrl-C leave the cursor after the prompt; the shell's prompt belongs on a new line.
+        if (interactive) session.terminal.write("\n");
+        return;
+      }
+      if ((await handleLine(session, next.value, { echo: !interactive })) === "exit") return;
+    }
+  } finally {
+    if (!closed) lines.close();
+  }
+}
+
+async function handleLine(
+  session: ChatSession,
+  line: string,
+  options: { echo: boolean },
+): Promise<"continue" | "exit"> {
+  const text = line.trim();
+  if (text === "") return "continue";
+  if (text.startsWith("/") && !text.startsWith("//")) return runSlashCommand(session, text);
+  const content = text.startsWith("//") ? text.slice(1) : text;
+  // Piped input is not echoed by a terminal, so the transcript shows what was said.
+  if (options.echo) {
+    session.terminal.line(`${session.terminal.speaker(`${userLabel(session.userPersona)}:`)} ${content}`);
+  }
+  await sendMessage(session, content);
+  return "continue";
+}
+
+async function runSlashCommand(session: ChatSession, text: string): Promise<"continue" | "exit"> {
+  const [command = "", ...rest] = text.slice(1).split(/\s+/);
+  const argument = rest.join(" ");
+  const { terminal } = session;
+  try {
+    switch (command.toLowerCase()) {
+      case "exit":
+      case "quit":
+        return "exit";
+      case "help":
+        terminal.line(HELP_TEXT);
+        break;
+      case "personas":
+        await printUserPersonas(session);
+        break;
+      case "persona":
+        await switchUserPersona(session, argument);
+        break;
+      default:
+        terminal.line(terminal.error(`Unknown command /${command}; /help lists the commands.`));
+    }
+  } catch (error) {
+    printFailure(session, error);
+  }
+  return "continue";
+}
+
+async function printUserPersonas(session: ChatSession): Promise<void> {
+  const { terminal } = session;
+  const userPersonas = await listEvery<UserPersonaSummary>(session.api, "/v1/user-personas");
+  if (userPersonas.length === 0) {
+    terminal.line("You have no user personas yet (POST /v1/user-personas creates one).");
+    return;
+  }
+  const current = (id: string | null) => ((session.userPersona?.id ?? null) === id ? "  (current)" : "");
+  terminal.line("Your user personas:");
+  for (const userPersona of userPersonas) {
+    const description = userPersona.description ? ` — ${userPersona.description}` : "";
+    terminal.line(`  ${userPersona.name}${description}${current(userPersona.id)}`);
+  }
+  terminal.line(`  none — No Persona${current(null)}`);
+}
+
+async function switchUserPersona(session: ChatSession, reference: string): Promise<void> {
+  const { terminal } = session;
+  if (reference === "") {
+    terminal.line(`You are speaking as ${session.userPersona?.name ?? "yourself (No Persona)"}.`);
+    return;
+  }
+  if (reference.toLowerCase() === "none") {
+    session.userPersona = null;
+    terminal.line(terminal.hint("Now speaking as yourself (No Persona)."));
+    return;
+  }
+  const userPersonas = await listEvery<UserPersonaSummary>(session.api, "/v1/user-personas");
+  const match = matchByName(userPersonas, reference);
+  if ("found" in match) {
+    session.userPersona = match.found;
+    terminal.line(terminal.hint(`Now speaking as ${match.found.name}.`));
+    return;
+  }
+  const describe = (userPersona: UserPersonaSummary) => `${userPersona.name} (${userPersona.id})`;
+  const message =
+    "ambiguous" in match
+      ? `"${reference}" matches more than one user persona; give the id:\n${formatCandidates(match.ambiguous, describe)}`
+      : `You have no user persona named "${reference}"` +
+        (userPersonas.length ? `; choose one of:\n${formatCandidates(userPersonas, describe)}` : ".");
+  terminal.line(terminal.error(message));
+}
+
+function printFailure(session: ChatSession, error: unknown): void {
+  if (!(error instanceof ApiProblemError) && !(error instanceof ConnectionError)) throw error;
+  session.terminal.line(session.terminal.error(`Error: ${error.message}`));
+}
+
+async function sendMessage(session: ChatSession, content: string): Promise<void> {
+  const controller = new AbortController();
+  session.activeReply = controller;
+  try {
+    const response = await session.api.send("POST", `/v1/conversations/${session.conversationId}/messages`, {
+      body: { content, user_persona_id: session.userPersona?.id ?? null, stream: true },
+      signal: controller.signal,
+    });
+    if (!response.body) throw new ConnectionError("the server answered without a body");
+    await printStreamedReply(session, response.body);
+  } catch (error) {
+    if (!controller.signal.aborted) printFailure(session, error);
+    else printStopped(session.terminal);
+  } finally {
+    session.activeReply = undefined;
+  }
+}
+
+/** Marks the stopped reply where it ends, so what was kept is visible. */
+function printStopped(terminal: Terminal): void {
+  terminal.append(terminal.hint("[stopped; the partial reply is kept]"));
+  terminal.endLine();
+}
+
+async function printStreamedReply(session: ChatSession, body: ReadableStream<Uint8Array>): Promise<void> {
+  const { terminal } = session;
+  for await (const { event, data } of readServerSentEvents(body)) {
+    const payload = parseJson(data);
+    if (event === "message-start") {
+      terminal.write(`${terminal.speaker(`${session.persona.name}:`)} `);
+    } else if (event === "message-delta") {
+      terminal.write(String(payload?.text ?? ""));
+    } else if (event === "message-end") {
+      terminal.endLine();
+      for (const warning of (payload?.warnings as string[] | undefined) ?? []) {
+        terminal.line(terminal.hint(`(warning: ${warning})`));
+      }
+      noteOfflineModel(session, (payload?.message as StoredMessage | undefined)?.model ?? null);
+      return;
+    } else if (event === "error") {
+      terminal.line(terminal.error(`Error: ${String(payload?.detail ?? payload?.title ?? data)}`));
+      return;
+    }
+  }
+  terminal.line(terminal.error("Error: the reply ended early (the connection closed)"));
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The events of a `text/event-stream` body: `event:` names it, `data:` lines join with newlines, and a
+ * blank line ends each event.
+ */
+async function* readServerSentEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let event = "message";
+  let data: string[] = [];
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await readChunk(reader);
+      finished = done;
+      buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = done ? "" : (lines.pop() ?? "");
+      for (const rawLine of lines) {
+        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+        if (line === "") {
+          if (data.length > 0) yield { event, data: data.join("\n") };
+          event = "message";
+          data = [];
+        } else if (line.startsWith("event:")) {
+          event = line.slice(6).trim();
+        } else if (line.startsWith("data:")) {
+          data.push(line.slice(5).replace(/^ /, ""));
+        }
+      }
+      if (done) return;
+    }
+  } finally {
+    // Leaving early (the reply ended, or it was stopped) must not keep the connection busy.
+    if (!finished) await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** A broken connection mid-reply is reported like any unreachable server; a stop stays an abort. */
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> {
+  try {
+    return await reader.read();
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ConnectionError(`the connection to the server broke (${(error as Error).message})`);
+  }
+}
