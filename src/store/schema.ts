@@ -124,6 +124,40 @@ export interface UsageEventTable {
   created_at: string;
 }
 
+export interface JobTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  /** JSON */
+  payload: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  /** JSON of what the handler returned */
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  max_attempts: number;
+  idempotency_key: string | null;
+  /** a queued job is not claimed before this time (retry backoff) */
+  run_after: string;
+  /** the worker holding a running job, until lease_expires_at; a later claim may take it over */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobEventTable {
+  job_id: string;
+  /** 1, 2, 3… within the job */
+  sequence: number;
+  type: "progress";
+  /** JSON */
+  data: string;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -135,6 +169,8 @@ export interface Database {
   messages: MessageTable;
   message_prompts: MessagePromptTable;
   usage_events: UsageEventTable;
+  jobs: JobTable;
+  job_events: JobEventTable;
 }
 
 export type TenantRow = Selectable<TenantTable>;
@@ -149,3 +185,5 @@ export type ConversationRow = Selectable<ConversationTable>;
 export type MessageRow = Selectable<MessageTable>;
 export type MessagePromptRow = Selectable<MessagePromptTable>;
 export type UsageEventRow = Selectable<UsageEventTable>;
+export type JobRow = Selectable<JobTable>;
+export type JobEventRow = Selectable<JobEventTable>;

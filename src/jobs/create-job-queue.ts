@@ -1,0 +1,24 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../lib/clock.ts";
+import type { Database } from "../store/schema.ts";
+import { DatabaseJobQueue } from "./database-job-queue.ts";
+import type { JobQueue } from "./job-queue.ts";
+import { RedisJobQueue } from "./redis-job-queue.ts";
+
+export interface CreateJobQueueOptions {
+  /** the project's database; holds the jobs unless redisUrl is set */
+  db: Kysely<Database>;
+  /** REDIS_URL: when set, jobs run through BullMQ on this Redis instead */
+  redisUrl?: string;
+  clock?: Clock;
+}
+
+/**
+ * The configured job queue: BullMQ on Redis when a Redis URL is given, else the durable database queue.
+ *
+ * @example const queue = createJobQueue({ db, redisUrl: config.redisUrl });
+ */
+export function createJobQueue(options: CreateJobQueueOptions): JobQueue {
+  if (options.redisUrl) return new RedisJobQueue({ url: options.redisUrl, clock: options.clock });
+  return new DatabaseJobQueue({ db: options.db, clock: options.clock });
+}
