@@ -12,6 +12,7 @@ import { handleError, problemResponse } from "./http/problem.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
+import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
@@ -135,6 +136,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", userPersonaRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
+  app.route("/", jobRoutes());
   app.route("/", chatCompletionRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());

@@ -3,6 +3,8 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
+import { createJobHandlers } from "./jobs/job-handlers.ts";
+import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
 import { PriceTable } from "./services/pricing.ts";
 import { createServices, type Services } from "./services/services.ts";
@@ -11,28 +13,43 @@ import { Store } from "./store/store.ts";
 
 /** A running server and how to stop it. */
 export interface RunningServer {
+  /** The HTTP address; empty for a worker-only process. */
   readonly url: string;
   readonly services: Services;
   /** The admin key created on this first start, or null when the tenant already existed. */
   readonly createdAdminKey: string | null;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  /** Stops accepting connections, lets in-flight requests and jobs finish, then closes the database. */
   stop(): Promise<void>;
 }
 
+/** `all` serves HTTP and runs background jobs; `api` only serves; `worker` only runs jobs. */
+export type ServerRole = "all" | "api" | "worker";
+
 export interface StartServerOptions {
   config: Config;
+  role?: ServerRole;
   logger?: Logger;
   clock?: Clock;
 }
 
-/** Opens (and migrates) the database, installs the presets, bootstraps the default tenant and listens. */
+/** Jobs one process runs at once; model calls mostly wait on I/O, so a few overlap well. */
+const WORKER_CONCURRENCY = 4;
+
+/**
+ * Opens (and migrates) the database, installs the presets, bootstraps the default tenant, then listens
+ * and/or runs background jobs according to the role.
+ */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
+  const role = options.role ?? "all";
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
+  const clock = options.clock ?? systemClock;
+  const queue = createJobQueue({ db: database.db, redisUrl: config.redisUrl, clock });
   try {
-    const services = createServices(new Store(database.db), options.clock ?? systemClock, {
+    const services = createServices(new Store(database.db), clock, {
       models: createModelRegistry(config, await chooseDefaultModel(config)),
+      jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
     });
@@ -41,17 +58,42 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (!createdAdminKey && config.adminKey) {
       logger.info("DRAMATIS_ADMIN_KEY is only used on first start; the default tenant already exists");
     }
-    const app = createApp({ services, logger, config });
-    const server = await listen(app.fetch, config);
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
-    const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, database: database.kind, default_model: services.models.defaultModelId }, "listening");
-    return { url, services, createdAdminKey, stop: () => stopServer({ server, database, config, logger }) };
+    const worker =
+      role === "api"
+        ? undefined
+        : queue.startWorker({ handlers: createJobHandlers(services), concurrency: WORKER_CONCURRENCY });
+    const server =
+      role === "worker" ? undefined : await listen(createApp({ services, logger, config }).fetch, config);
+    const url = server ? addressOf(server, config) : "";
+    logger.info(
+      {
+        url,
+        role,
+        database: database.kind,
+        jobs: config.redisUrl ? "redis" : "database",
+        default_model: services.models.defaultModelId,
+      },
+      role === "worker" ? "worker started" : "listening",
+    );
+    const stop = async () => {
+      if (server) await stopServer({ server, config, logger });
+      await worker?.stop();
+      await queue.close();
+      await database.close();
+      logger.info("stopped");
+    };
+    return { url, services, createdAdminKey, stop };
   } catch (error) {
+    await queue.close();
     await database.close();
     throw error;
   }
+}
+
+function addressOf(server: ServerType, config: Config): string {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  return `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 }
 
 function listen(
@@ -64,13 +106,8 @@ function listen(
   });
 }
 
-async function stopServer(options: {
-  server: ServerType;
-  database: DatabaseHandle;
-  config: Config;
-  logger: Logger;
-}): Promise<void> {
-  const { server, database, config, logger } = options;
+async function stopServer(options: { server: ServerType; config: Config; logger: Logger }): Promise<void> {
+  const { server, config, logger } = options;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections that go idle (including ones whose request just finished) would hold close()
   // open until their timeout, so close idle ones until the server is done; busy ones finish first.
@@ -88,6 +125,4 @@ async function stopServer(options: {
     if ("closeAllConnections" in server) server.closeAllConnections();
   }
   clearInterval(idleSweeper);
-  await database.close();
-  logger.info("stopped");
 }

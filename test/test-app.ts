@@ -1,6 +1,8 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
+import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
+import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { createServices, type Services } from "../src/services/services.ts";
@@ -54,9 +56,12 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
   const clock = new TestClock();
+  const queue = new DatabaseJobQueue({ db: database.db, clock, pollIntervalMs: 20 });
   const services = createServices(new Store(database.db), clock, {
     models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
+    jobs: queue,
   });
+  const worker = queue.startWorker({ handlers: createJobHandlers(services), concurrency: 2 });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({
@@ -83,6 +88,10 @@ export async function createTestApp(
       }
       return Promise.resolve(app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
     },
-    close: () => database.close(),
+    async close() {
+      await worker.stop();
+      await queue.close();
+      await database.close();
+    },
   };
 }

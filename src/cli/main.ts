@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { systemClock } from "../lib/clock.ts";
+import { DatabaseJobQueue } from "../jobs/database-job-queue.ts";
 import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
 import { startServer } from "../server.ts";
 import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
@@ -15,7 +16,8 @@ import { Store } from "../store/store.ts";
 const USAGE = `Usage: dramatis <command> [options]
 
 Commands:
-  serve                         run the server (API, docs) on PORT (default 8787)
+  serve                         run the server (API, docs, background jobs) on PORT (default 8787)
+  worker                        run background jobs only (more processes share the work)
   tenants create --name NAME    create a tenant and print its first admin key
   tenants list                  list tenants
   keys create --name NAME [--scopes read,write,admin] [--tenant ID]
@@ -75,8 +77,10 @@ function configFlags(
 async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase({ database: config.database });
   try {
+    // Admin commands touch no jobs; the database queue here only satisfies the services' wiring.
     const services = createServices(new Store(database.db), systemClock, {
       models: createModelRegistry(config, OFFLINE_DEFAULT_MODEL),
+      jobs: new DatabaseJobQueue({ db: database.db }),
     });
     await services.tenants.ensureDefaultTenant(undefined);
     return await work(services);
@@ -113,8 +117,13 @@ function printTable(print: Output, rows: Record<string, unknown>[], columns: str
 }
 
 async function serveCommand(context: CliContext): Promise<number> {
-  const server = await startServer({ config: context.config });
-  context.print(`Dramatis is running at ${server.url}  (API reference: ${server.url}/docs)`);
+  const worker = context.positionals[0] === "worker";
+  const server = await startServer({ config: context.config, role: worker ? "worker" : "all" });
+  context.print(
+    worker
+      ? "Dramatis worker is running background jobs"
+      : `Dramatis is running at ${server.url}  (API reference: ${server.url}/docs)`,
+  );
   if (server.createdAdminKey) {
     context.print(
       `Admin API key for the default tenant (shown once, store it now): ${server.createdAdminKey}`,
@@ -226,6 +235,7 @@ async function modelsCliCommand(context: CliContext): Promise<number> {
 
 const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = {
   serve: serveCommand,
+  worker: serveCommand,
   tenants: tenantsCommand,
   keys: keysCommand,
   models: modelsCliCommand,

@@ -27,6 +27,8 @@ export interface Config {
   readonly prices: Record<string, { input: number; output: number }>;
   /** Model providers configured by the operator (DRAMATIS_PROVIDERS, the providers file, OPENAI_API_KEY, …). */
   readonly providers: readonly ProviderConfig[];
+  /** Redis for the job queue (BullMQ); undefined: jobs live in the database. */
+  readonly redisUrl: string | undefined;
   /** Where the optional local-model runtime (node-llama-cpp) is installed. */
   readonly llamaRuntimeDirectory: string;
 }
@@ -151,6 +153,13 @@ const settings = {
       }
       return parseProviders(text, context, file);
     }),
+    fallback: "",
+  },
+  REDIS_URL: {
+    flag: "redis-url",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^rediss?:\/\//.test(value), "expected a redis:// or rediss:// URL"),
     fallback: "",
   },
   DRAMATIS_LLAMA_RUNTIME: {
@@ -296,6 +305,7 @@ export function loadConfig(
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),
+    redisUrl: values.REDIS_URL || undefined,
     llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
   });
 }

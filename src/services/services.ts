@@ -1,9 +1,11 @@
+import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
+import { JobService } from "./job-service.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
 import { DEFAULT_MEMORY_TIER_BUDGETS, ReplyGenerator, type MemoryTierBudgets } from "./reply-generator.ts";
@@ -25,10 +27,12 @@ export interface Services {
   readonly conversations: ConversationService;
   readonly chatCompletions: ChatCompletionService;
   readonly usage: UsageService;
+  readonly jobs: JobService;
 }
 
 export interface ServiceOptions {
   models: ModelRegistry;
+  jobs: JobQueue;
   prices?: PriceTable;
   memoryTierBudgets?: MemoryTierBudgets;
 }
@@ -43,6 +47,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     options.prices ?? new PriceTable(),
     options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
   );
+  const conversations = new ConversationService(store, clock, personas, replies);
   return {
     store,
     clock,
@@ -52,8 +57,9 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     users: new UserService(store, clock),
     personas,
     userPersonas: new UserPersonaService(store, clock),
-    conversations: new ConversationService(store, clock, personas, replies),
+    conversations,
     chatCompletions: new ChatCompletionService(store, clock, personas, replies),
     usage: new UsageService(store, clock),
+    jobs: new JobService(store, options.jobs, conversations),
   };
 }

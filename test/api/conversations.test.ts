@@ -238,6 +238,36 @@ describe.each(BACKENDS)("conversations on $name", (backend) => {
     expect(reply.content.length).toBeGreaterThan(0);
   });
 
+  it("replies as a background job with mode async, followed by polling or events", async () => {
+    const conversation = await startConversation();
+    const accepted = await send(conversation.id, { content: "Reply later, please", mode: "async" });
+    expect(accepted.status).toBe(202);
+    const { job, user_message } = await accepted.json();
+    expect(user_message).toMatchObject({ role: "user", content: "Reply later, please" });
+    expect(["queued", "running", "succeeded"]).toContain(job.status);
+
+    const events = parseServerSentEvents(
+      await (await app.request(`/v1/jobs/${job.id}/events`, { user })).text(),
+    );
+    const statuses = events.filter((event) => event.event === "status");
+    expect(statuses.at(-1)?.data.job.status).toBe("succeeded");
+    const finished = await (await app.request(`/v1/jobs/${job.id}`, { user })).json();
+    expect(finished.status).toBe("succeeded");
+    expect(finished.result.message).toMatchObject({ role: "assistant", reply_to: user_message.id });
+    expect(finished.result.message.content).toContain("Mira");
+    const deltas = events.filter((event) => event.event === "message-delta");
+    if (deltas.length > 0) {
+      expect(deltas.map((event) => event.data.text).join("")).toBe(finished.result.message.content);
+    }
+
+    expect((await app.request(`/v1/jobs/${job.id}`, { user: "bob" })).status).toBe(404);
+    expect((await app.request(`/v1/jobs/${job.id}`)).status).toBe(400);
+    const messages = (
+      await (await app.request(`/v1/conversations/${conversation.id}/messages`, { user })).json()
+    ).data;
+    expect(messages.map((message: any) => message.role)).toEqual(["assistant", "user", "assistant"]);
+  });
+
   it("keeps the user's message when the model fails, and says why", async () => {
     const broken = await (
       await app.request("/v1/personas", { method: "POST", json: { name: "Broken", model: "broken/model" } })

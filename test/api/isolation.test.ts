@@ -68,7 +68,14 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const jobs = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   return JSON.stringify({
+    jobs,
     tenant,
     personas,
     versions,
@@ -92,6 +99,7 @@ describe("tenant and user isolation across every route", () => {
     keyId: "",
     conversationId: "",
     replyId: "",
+    jobId: "",
   };
 
   beforeAll(async () => {
@@ -141,6 +149,19 @@ describe("tenant and user isolation across every route", () => {
       })
     ).json();
     owned.replyId = exchange.message.id;
+    const accepted = await (
+      await app.request(`/v1/conversations/${conversation.id}/messages`, {
+        method: "POST",
+        user: "alice",
+        json: { content: "in the background", mode: "async" },
+      })
+    ).json();
+    owned.jobId = accepted.job.id;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
+      if (job.status === "succeeded") break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     for (const [name, value] of Object.entries(owned)) expect(value, name).toMatch(/\w{6,}/);
     otherTenantKey = (
       await (await app.request("/v1/tenants", { method: "POST", json: { name: "Other" } })).json()
@@ -160,6 +181,7 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
       if (path.startsWith("/v1/keys")) return owned.keyId;
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
+      if (path.startsWith("/v1/jobs")) return owned.jobId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -183,9 +205,14 @@ describe("tenant and user isolation across every route", () => {
   }
 
   const dataCarryingResponse = (text: string) =>
-    [owned.personaId, owned.userPersonaId, owned.keyId, owned.conversationId, owned.replyId].some((id) =>
-      text.includes(id),
-    );
+    [
+      owned.personaId,
+      owned.userPersonaId,
+      owned.keyId,
+      owned.conversationId,
+      owned.replyId,
+      owned.jobId,
+    ].some((id) => text.includes(id));
 
   it("covers the routes the issues promise", () => {
     const paths = new Set(operations.map((operation) => operation.path));

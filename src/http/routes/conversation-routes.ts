@@ -4,6 +4,7 @@ import { streamSSE } from "hono/streaming";
 import { AppError } from "../../services/errors.ts";
 import { CHANNELS } from "../../services/conversation-service.ts";
 import { PROMPT_SECTION_NAMES } from "../../services/prompt-assembly.ts";
+import { jobSchema } from "./job-routes.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth.ts";
@@ -88,6 +89,10 @@ const sendMessageBody = z
       .optional()
       .openapi({ description: "This message's user persona; null for No Persona; omitted: the active one" }),
     stream: z.boolean().optional().openapi({ description: "Stream the reply as server-sent events" }),
+    mode: z
+      .enum(["sync", "async"])
+      .optional()
+      .openapi({ description: "async: store the message, answer 202 with a job, reply in the background" }),
   })
   .openapi("SendMessage");
 
@@ -196,6 +201,10 @@ const sendRoute = createRoute({
         "text/event-stream": { schema: z.string() },
       },
     },
+    202: jsonContent(
+      z.object({ job: jobSchema, user_message: messageSchema }).openapi("ReplyJobAccepted"),
+      "mode async: the user's message is stored and the reply is a job (GET /v1/jobs/{id}, /v1/jobs/{id}/events)",
+    ),
     ...problemResponses(404, 413, 422),
     502: { description: "The model failed; the user's message is stored" },
   },
@@ -297,6 +306,13 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
     const body = c.req.valid("json");
     // Resolve the conversation before streaming starts, so a wrong id is a plain 404, not an event.
     await service(c).get(user, conversationId);
+    if (body.mode === "async") {
+      const { job, userMessage } = await c.var.services.jobs.startReply(user, conversationId, {
+        content: body.content,
+        userPersonaId: body.user_persona_id,
+      });
+      return c.json({ job, user_message: userMessage }, 202);
+    }
     if (wantsStream(c, body.stream)) {
       return streamReply(c, {
         user,
