@@ -14,6 +14,7 @@ import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
+import { providerRoutes } from "./http/routes/provider-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
@@ -137,6 +138,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
   app.route("/", jobRoutes());
+  app.route("/", providerRoutes());
   app.route("/", chatCompletionRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());

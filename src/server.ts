@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
+import { SecretBox, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
@@ -52,6 +53,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
+      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })),
+      serverProviders: config.providers,
     });
     await services.personas.installPresets();
     const { createdAdminKey } = await services.tenants.ensureDefaultTenant(config.adminKey);

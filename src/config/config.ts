@@ -27,6 +27,8 @@ export interface Config {
   readonly prices: Record<string, { input: number; output: number }>;
   /** Model providers configured by the operator (DRAMATIS_PROVIDERS, the providers file, OPENAI_API_KEY, …). */
   readonly providers: readonly ProviderConfig[];
+  /** Key for secrets at rest (hex or base64 of 32 bytes); undefined: `<data dir>/secret.key`. */
+  readonly secretKey: string | undefined;
   /** Redis for the job queue (BullMQ); undefined: jobs live in the database. */
   readonly redisUrl: string | undefined;
   /** Where the optional local-model runtime (node-llama-cpp) is installed. */
@@ -153,6 +155,17 @@ const settings = {
       }
       return parseProviders(text, context, file);
     }),
+    fallback: "",
+  },
+  DRAMATIS_SECRET_KEY: {
+    flag: "secret-key",
+    schema: z
+      .string()
+      .refine(
+        (value) =>
+          value === "" || /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, "base64").length === 32,
+        "expected 64 hex characters or base64 of 32 random bytes (openssl rand -hex 32)",
+      ),
     fallback: "",
   },
   REDIS_URL: {
@@ -306,6 +319,7 @@ export function loadConfig(
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),
     redisUrl: values.REDIS_URL || undefined,
+    secretKey: values.DRAMATIS_SECRET_KEY || undefined,
     llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
   });
 }

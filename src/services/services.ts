@@ -1,5 +1,8 @@
 import type { JobQueue } from "../jobs/job-queue.ts";
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
+import { SecretBox } from "../lib/secret-box.ts";
+import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { ApiKeyService } from "./api-key-service.ts";
@@ -8,6 +11,7 @@ import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
+import { ProviderService } from "./provider-service.ts";
 import { DEFAULT_MEMORY_TIER_BUDGETS, ReplyGenerator, type MemoryTierBudgets } from "./reply-generator.ts";
 import { TenantService } from "./tenant-service.ts";
 import { UsageService } from "./usage-service.ts";
@@ -28,6 +32,7 @@ export interface Services {
   readonly chatCompletions: ChatCompletionService;
   readonly usage: UsageService;
   readonly jobs: JobService;
+  readonly providers: ProviderService;
 }
 
 export interface ServiceOptions {
@@ -35,6 +40,10 @@ export interface ServiceOptions {
   jobs: JobQueue;
   prices?: PriceTable;
   memoryTierBudgets?: MemoryTierBudgets;
+  /** Seals tenants' provider keys; a throwaway key when omitted (tests). */
+  secrets?: SecretBox;
+  /** The operator's providers, listed (without keys) next to each tenant's own. */
+  serverProviders?: readonly ProviderConfig[];
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -61,5 +70,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     chatCompletions: new ChatCompletionService(store, clock, personas, replies),
     usage: new UsageService(store, clock),
     jobs: new JobService(store, options.jobs, conversations),
+    providers: new ProviderService(
+      store,
+      clock,
+      options.secrets ?? new SecretBox(randomBytes(32)),
+      options.models,
+      options.serverProviders ?? [],
+    ),
   };
 }

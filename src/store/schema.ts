@@ -158,6 +158,19 @@ export interface JobEventTable {
   created_at: string;
 }
 
+export interface TenantProviderTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  kind: "openai-compatible" | "anthropic";
+  base_url: string | null;
+  api_key_sealed: string | null;
+  /** JSON array of model names */
+  models: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -171,7 +184,10 @@ export interface Database {
   usage_events: UsageEventTable;
   jobs: JobTable;
   job_events: JobEventTable;
+  tenant_providers: TenantProviderTable;
 }
+
+export type TenantProviderRow = Selectable<TenantProviderTable>;
 
 export type TenantRow = Selectable<TenantTable>;
 export type UserRow = Selectable<UserTable>;

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
+import { ProviderRepository } from "./provider-repository.ts";
 import type { Database } from "./schema.ts";
 import { TenantRepository } from "./tenant-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
@@ -17,6 +18,7 @@ export class Store {
   readonly userPersonas: UserPersonaRepository;
   readonly conversations: ConversationRepository;
   readonly usage: UsageRepository;
+  readonly providers: ProviderRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -26,6 +28,7 @@ export class Store {
     this.userPersonas = new UserPersonaRepository(db);
     this.conversations = new ConversationRepository(db);
     this.usage = new UsageRepository(db);
+    this.providers = new ProviderRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

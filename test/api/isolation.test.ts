@@ -68,6 +68,12 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const providers = await db
+    .selectFrom("tenant_providers")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   const jobs = await db
     .selectFrom("jobs")
     .selectAll()
@@ -76,6 +82,7 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .execute();
   return JSON.stringify({
     jobs,
+    providers,
     tenant,
     personas,
     versions,
@@ -100,6 +107,7 @@ describe("tenant and user isolation across every route", () => {
     conversationId: "",
     replyId: "",
     jobId: "",
+    providerId: "",
   };
 
   beforeAll(async () => {
@@ -157,6 +165,19 @@ describe("tenant and user isolation across every route", () => {
       })
     ).json();
     owned.jobId = accepted.job.id;
+    owned.providerId = (
+      await (
+        await app.request("/v1/providers", {
+          method: "POST",
+          json: {
+            name: "owned",
+            kind: "openai-compatible",
+            base_url: "http://127.0.0.1:9/v1",
+            models: ["m"],
+          },
+        })
+      ).json()
+    ).id;
     for (let attempt = 0; attempt < 100; attempt++) {
       const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
       if (job.status === "succeeded") break;
@@ -182,6 +203,7 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/keys")) return owned.keyId;
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
+      if (path.startsWith("/v1/providers")) return owned.providerId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -195,6 +217,11 @@ describe("tenant and user isolation across every route", () => {
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
     if (path === "/v1/tenants") return { name: "Sneaky" };
+    if (path.startsWith("/v1/providers")) {
+      return method === "PATCH"
+        ? { models: ["stolen"] }
+        : { name: "sneaky", kind: "openai-compatible", base_url: "http://127.0.0.1:9/v1" };
+    }
     if (path.includes("/publish") || path.startsWith("/v1/user-personas/active")) return undefined;
     if (path === "/v1/conversations") return { persona_id: owned.personaId };
     if (path === "/v1/chat/completions") {

@@ -1,0 +1,209 @@
+import { z } from "@hono/zod-openapi";
+import type { Clock } from "../lib/clock.ts";
+import { newId } from "../lib/ids.ts";
+import type { SecretBox } from "../lib/secret-box.ts";
+import type { ModelProvider } from "../models/language-model.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import { createConfiguredProviders, providerConfigSchema } from "../models/provider-config.ts";
+import { isUniqueViolation } from "../store/errors.ts";
+import type { TenantProviderRow } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+
+export const providerInputSchema = z
+  .strictObject({
+    name: providerConfigSchema.shape.name,
+    kind: providerConfigSchema.shape.kind,
+    base_url: z.url("must be a URL").nullable().optional(),
+    api_key: z.string().min(1).max(1000).nullable().optional().openapi({
+      description: "Stored encrypted; never returned (responses say has_api_key)",
+    }),
+    models: z.array(z.string().min(1).max(200)).max(200).optional(),
+  })
+  .openapi("ProviderInput");
+
+export const providerPatchSchema = providerInputSchema
+  .partial()
+  .omit({ name: true })
+  .openapi("ProviderPatch");
+
+export type ProviderInput = z.infer<typeof providerInputSchema>;
+export type ProviderPatch = z.infer<typeof providerPatchSchema>;
+
+/** A provider as the API shows it: never its key. */
+export interface ProviderView {
+  id: string | null;
+  name: string;
+  kind: string;
+  scope: "tenant" | "server";
+  base_url: string | null;
+  has_api_key: boolean;
+  models: string[];
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+function toView(row: TenantProviderRow): ProviderView {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    scope: "tenant",
+    base_url: row.base_url,
+    has_api_key: row.api_key_sealed !== null,
+    models: JSON.parse(row.models) as string[],
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/**
+ * Model providers a tenant configures for itself through the API. Keys are sealed with the server's
+ * secret key at rest and only unsealed to build the provider; a built provider is cached until the row
+ * changes.
+ */
+export class ProviderService {
+  private readonly built = new Map<string, { updatedAt: string; provider: ModelProvider }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    private readonly models: ModelRegistry,
+    private readonly serverProviders: readonly {
+      name: string;
+      kind: string;
+      base_url?: string | undefined;
+    }[],
+  ) {
+    models.useTenantProviders({
+      find: (tenantId, name) => this.findProvider(tenantId, name),
+      list: async (tenantId) => {
+        const rows = await this.store.providers.list(tenantId);
+        return rows.map((row) => this.build(row));
+      },
+    });
+  }
+
+  /** The tenant's providers, and the server-wide ones (which every tenant can use). */
+  async list(tenantId: string): Promise<ProviderView[]> {
+    const own = (await this.store.providers.list(tenantId)).map(toView);
+    const server = this.serverProviders.map((provider): ProviderView => ({
+      id: null,
+      name: provider.name,
+      kind: provider.kind,
+      scope: "server",
+      base_url: provider.base_url ?? null,
+      has_api_key: true,
+      models: [],
+      created_at: null,
+      updated_at: null,
+    }));
+    return [...server, ...own];
+  }
+
+  async get(tenantId: string, id: string): Promise<ProviderView> {
+    return toView(await this.findRow(tenantId, id));
+  }
+
+  async create(tenantId: string, input: ProviderInput): Promise<ProviderView> {
+    this.checkName(input.name);
+    const now = this.clock.now().toISOString();
+    const row: TenantProviderRow = {
+      id: newId("prv"),
+      tenant_id: tenantId,
+      name: input.name,
+      kind: input.kind,
+      base_url: input.base_url ?? null,
+      api_key_sealed: input.api_key ? this.secrets.encrypt(input.api_key) : null,
+      models: JSON.stringify(input.models ?? []),
+      created_at: now,
+      updated_at: now,
+    };
+    this.checkBuildable(row);
+    try {
+      await this.store.providers.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new ConflictError(`this tenant already has a provider named ${input.name}`);
+      throw error;
+    }
+    return toView(row);
+  }
+
+  async update(tenantId: string, id: string, patch: ProviderPatch): Promise<ProviderView> {
+    const row = await this.findRow(tenantId, id);
+    const changes = {
+      ...(patch.kind === undefined ? {} : { kind: patch.kind }),
+      ...(patch.base_url === undefined ? {} : { base_url: patch.base_url }),
+      ...(patch.api_key === undefined
+        ? {}
+        : { api_key_sealed: patch.api_key === null ? null : this.secrets.encrypt(patch.api_key) }),
+      ...(patch.models === undefined ? {} : { models: JSON.stringify(patch.models) }),
+      updated_at: this.clock.now().toISOString(),
+    };
+    const next = { ...row, ...changes };
+    this.checkBuildable(next);
+    await this.store.providers.update(tenantId, id, changes);
+    return toView(next);
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.findRow(tenantId, id);
+    await this.store.providers.delete(tenantId, id);
+    this.built.delete(id);
+  }
+
+  /** Asks the provider which models it offers: its configured list, or the upstream's /models. */
+  async listModels(tenantId: string, id: string): Promise<string[]> {
+    return this.build(await this.findRow(tenantId, id)).listModels();
+  }
+
+  private async findProvider(tenantId: string, name: string): Promise<ModelProvider | undefined> {
+    const row = await this.store.providers.findByName(tenantId, name);
+    return row ? this.build(row) : undefined;
+  }
+
+  private build(row: TenantProviderRow): ModelProvider {
+    const cached = this.built.get(row.id);
+    if (cached && cached.updatedAt === row.updated_at) return cached.provider;
+    const [provider] = createConfiguredProviders([
+      {
+        name: row.name,
+        kind: row.kind,
+        ...(row.base_url ? { base_url: row.base_url } : {}),
+        ...(row.api_key_sealed ? { api_key: this.secrets.decrypt(row.api_key_sealed) } : {}),
+        ...(JSON.parse(row.models).length > 0 ? { models: JSON.parse(row.models) as string[] } : {}),
+      },
+    ]);
+    if (!provider) throw new Error(`provider ${row.name} could not be built`);
+    this.built.set(row.id, { updatedAt: row.updated_at, provider });
+    return provider;
+  }
+
+  private checkName(name: string): void {
+    if (this.models.hasProvider(name)) {
+      throw new ValidationError([
+        { field: "name", message: `${name} is a server-wide provider; choose another name` },
+      ]);
+    }
+  }
+
+  /** Rejects combinations that could never make a call, naming the missing field. */
+  private checkBuildable(row: TenantProviderRow): void {
+    if (row.kind === "openai-compatible" && !row.base_url) {
+      throw new ValidationError([
+        { field: "base_url", message: "is required for an openai-compatible provider" },
+      ]);
+    }
+    if (row.kind === "anthropic" && !row.api_key_sealed) {
+      throw new ValidationError([{ field: "api_key", message: "is required for an anthropic provider" }]);
+    }
+  }
+
+  private async findRow(tenantId: string, id: string): Promise<TenantProviderRow> {
+    const row = await this.store.providers.find(tenantId, id);
+    if (!row) throw new NotFoundError(`provider ${id}`);
+    return row;
+  }
+}

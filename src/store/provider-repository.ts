@@ -1,0 +1,57 @@
+import type { Kysely, Updateable } from "kysely";
+import type { Database, TenantProviderRow, TenantProviderTable } from "./schema.ts";
+
+/** Model providers a tenant configured for itself; every query is scoped by tenant. */
+export class ProviderRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(provider: TenantProviderRow): Promise<void> {
+    await this.db.insertInto("tenant_providers").values(provider).execute();
+  }
+
+  async find(tenantId: string, id: string): Promise<TenantProviderRow | undefined> {
+    return this.db
+      .selectFrom("tenant_providers")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async findByName(tenantId: string, name: string): Promise<TenantProviderRow | undefined> {
+    return this.db
+      .selectFrom("tenant_providers")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("name", "=", name)
+      .executeTakeFirst();
+  }
+
+  async list(tenantId: string): Promise<TenantProviderRow[]> {
+    return this.db
+      .selectFrom("tenant_providers")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .orderBy("name")
+      .execute();
+  }
+
+  async update(tenantId: string, id: string, changes: Updateable<TenantProviderTable>): Promise<boolean> {
+    const result = await this.db
+      .updateTable("tenant_providers")
+      .set(changes)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("tenant_providers")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
