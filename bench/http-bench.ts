@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readPositiveInteger } from "./bench-settings.ts";
 import { checkRequest, measureLoad, type BenchRequest, type LoadSettings } from "./load-test.ts";
 import { describeMachine, formatResultsDocument, formatResultsTable, type ScenarioResult } from "./report.ts";
 import { startServerProcess, type ServerKind } from "./server-process.ts";
@@ -62,14 +63,6 @@ const scenarios: Scenario[] = [
 function requirePersonaId(ready: ServerReady): string {
   if (!ready.personaId) throw new Error("the Dramatis bench server did not report a persona id");
   return ready.personaId;
-}
-
-function readPositiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1)
-    throw new Error(`${name}=${JSON.stringify(raw)}: expected a positive integer`);
-  return Number(raw);
 }
 
 function readLoadSettings(): LoadSettings {

@@ -98,3 +98,61 @@ function formatNumber(value: number, fractionDigits: number): string {
     maximumFractionDigits: fractionDigits,
   });
 }
+
+/** USER_HZ: 100 on every mainstream Linux build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in milliseconds, from /proc; undefined
+ * where there is no /proc (not Linux). Resolution is one clock tick (10 ms), so use it over many requests.
+ */
+export function readProcessCpuMilliseconds(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * (1000 / CLOCK_TICKS_PER_SECOND) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How much CPU other work on the machine used while something ran. */
+export interface CpuAccount {
+  wallMs: number;
+  /**
+   * Cores (1.0 = one core busy all the time) the machine spent in user and system time beyond what this
+   * process and the given benchmark processes used: other programs competing for the same cores. Interrupt
+   * time is left out, since on loopback it mostly carries the benchmark's own traffic.
+   */
+  otherCores: number;
+}
+
+/**
+ * Starts accounting for other work; the returned function ends it. A run on a shared machine can then say
+ * how much it had to share.
+ *
+ * @example const stop = startCpuAccounting([server.pid]); await run(); const { otherCores } = stop();
+ */
+export function startCpuAccounting(benchmarkPids: readonly number[]): () => CpuAccount {
+  const machineBefore = sumBusyMilliseconds();
+  const ownBefore = process.cpuUsage();
+  const serversBefore = benchmarkPids.map((pid) => readProcessCpuMilliseconds(pid) ?? 0);
+  const started = performance.now();
+  return () => {
+    const wallMs = performance.now() - started;
+    const machineMs = sumBusyMilliseconds() - machineBefore;
+    const own = process.cpuUsage(ownBefore);
+    const serversMs = benchmarkPids.reduce(
+      (total, pid, index) => total + ((readProcessCpuMilliseconds(pid) ?? 0) - (serversBefore[index] ?? 0)),
+      0,
+    );
+    const benchmarkMs = (own.user + own.system) / 1000 + serversMs;
+    return { wallMs, otherCores: Math.max(0, machineMs - benchmarkMs) / wallMs };
+  };
+}
+
+/** User and system time of all cores so far, in milliseconds. */
+function sumBusyMilliseconds(): number {
+  return os.cpus().reduce((total, { times }) => total + times.user + times.nice + times.sys, 0);
+}

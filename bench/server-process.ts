@@ -12,11 +12,26 @@ const START_TIMEOUT_MS = 60_000;
 /** A server under test running in its own process. */
 export interface ServerProcess {
   readonly ready: ServerReady;
+  /** The server's process id (the child runs node directly, so this is the server itself). */
+  readonly pid: number;
   /** Asks the server to shut down and waits for the process to exit. */
   stop(): Promise<void>;
 }
 
-export type ServerKind = { kind: "raw" } | { kind: "dramatis"; dataDirectory: string; adminKey: string };
+export type ServerKind =
+  | { kind: "raw" }
+  | { kind: "upstream" }
+  | {
+      kind: "dramatis";
+      dataDirectory: string;
+      adminKey: string;
+      /** DRAMATIS_PROVIDERS for the server (a JSON array), e.g. pointing at the bench upstream. */
+      providers?: string;
+      /** The `provider/model` of the persona the server creates and reports. */
+      personaModel?: string;
+      /** Profiles the server's CPU from when it is ready until it stops, written here (.cpuprofile). */
+      cpuProfileFile?: string;
+    };
 
 /**
  * Starts bench-server.ts in a child process and resolves once it prints its ready line.
@@ -27,7 +42,7 @@ export async function startServerProcess(server: ServerKind): Promise<ServerProc
   const child = spawnServer(server);
   try {
     const ready = await waitForReady(child);
-    return { ready, stop: () => stopChild(child) };
+    return { ready, pid: child.pid as number, stop: () => stopChild(child) };
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
@@ -35,10 +50,18 @@ export async function startServerProcess(server: ServerKind): Promise<ServerProc
 }
 
 function spawnServer(server: ServerKind): ChildProcess {
-  const serverArguments = server.kind === "raw" ? ["raw"] : ["dramatis", server.dataDirectory];
+  const serverArguments = server.kind === "dramatis" ? ["dramatis", server.dataDirectory] : [server.kind];
   // The key travels in the environment rather than argv so it does not show up in the process list.
   const environment =
-    server.kind === "dramatis" ? { ...process.env, BENCH_ADMIN_KEY: server.adminKey } : process.env;
+    server.kind === "dramatis"
+      ? {
+          ...process.env,
+          BENCH_ADMIN_KEY: server.adminKey,
+          ...(server.providers ? { BENCH_DRAMATIS_PROVIDERS: server.providers } : {}),
+          ...(server.personaModel ? { BENCH_PERSONA_MODEL: server.personaModel } : {}),
+          ...(server.cpuProfileFile ? { BENCH_CPU_PROFILE_FILE: server.cpuProfileFile } : {}),
+        }
+      : process.env;
   return spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT, ...serverArguments], {
     cwd: PROJECT_ROOT,
     env: environment,

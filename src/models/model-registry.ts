@@ -25,6 +25,8 @@ export type TenantProviderList = (tenantId: string) => Promise<ModelProvider[]>;
 export class ModelRegistry {
   private readonly providers = new Map<string, ModelProvider>();
   private tenantProviders: { find: TenantProviderLookup; list: TenantProviderList } | undefined;
+  /** Built models per provider object: building one (AI SDK schemas and all) costs more than a call. */
+  private readonly models = new WeakMap<ModelProvider, Map<string, LanguageModel>>();
 
   constructor(
     providers: ModelProvider[],
@@ -65,7 +67,23 @@ export class ModelRegistry {
         },
       ]);
     }
-    return provider.languageModel(parsed.model);
+    return this.modelOf(provider, parsed.model);
+  }
+
+  private modelOf(provider: ModelProvider, modelName: string): LanguageModel {
+    let byName = this.models.get(provider);
+    if (!byName) {
+      byName = new Map();
+      this.models.set(provider, byName);
+    }
+    let model = byName.get(modelName);
+    if (!model) {
+      // Ids come from requests; a bound keeps a stream of made-up names from growing the cache forever.
+      if (byName.size >= 1000) byName.clear();
+      model = provider.languageModel(modelName);
+      byName.set(modelName, model);
+    }
+    return model;
   }
 
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */

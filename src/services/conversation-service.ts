@@ -7,7 +7,7 @@ import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "./errors.ts";
 import type { PersonaService } from "./persona-service.ts";
-import type { PromptSection } from "./prompt-assembly.ts";
+import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
 
 export const CHANNELS = ["api", "web", "sms", "whatsapp", "voice"] as const;
@@ -197,13 +197,16 @@ export class ConversationService {
         `a prompt for message ${messageId} (only the persona's generated replies have one)`,
       );
     }
-    const sections = JSON.parse(prompt.sections) as PromptSection[];
+    const messages = JSON.parse(prompt.messages) as ChatMessage[];
+    const sections = (JSON.parse(prompt.sections) as PromptSection[]).map((section) =>
+      section.name === "history" ? { ...section, text: renderHistory(messages.slice(1)) } : section,
+    );
     return {
       message_id: messageId,
       model: prompt.model,
       parameters: JSON.parse(prompt.parameters) as Record<string, unknown>,
       sections,
-      messages: JSON.parse(prompt.messages) as ChatMessage[],
+      messages,
       warnings: JSON.parse(prompt.warnings) as string[],
       total_tokens: sections.reduce((total, section) => total + section.tokens, 0),
       created_at: prompt.created_at,

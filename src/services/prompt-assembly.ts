@@ -114,6 +114,11 @@ function describeMemories(memories: string[]): string {
     : `What you remember:\n${memories.map((memory) => `- ${memory}`).join("\n")}`;
 }
 
+/** The history section as the prompt inspector shows it: one `role: content` line per message. */
+export function renderHistory(history: readonly { role: string; content: string }[]): string {
+  return history.map((message) => `${message.role}: ${message.content}`).join("\n");
+}
+
 /** Keeps the newest history that fits; the newest message always stays, even alone over budget. */
 function trimHistory(history: HistoryMessage[], budget: number): HistoryMessage[] {
   const kept: HistoryMessage[] = [];
@@ -158,11 +163,7 @@ export function assemblePrompt(input: PromptInput): AssembledPrompt {
     (total, message) => total + message.tokens + MESSAGE_OVERHEAD_TOKENS,
     0,
   );
-  sections.push({
-    name: "history",
-    text: history.map((message) => `${message.role}: ${message.content}`).join("\n"),
-    tokens: historyTokens,
-  });
+  sections.push({ name: "history", text: renderHistory(history), tokens: historyTokens });
   return {
     sections,
     messages: [

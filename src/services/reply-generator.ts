@@ -181,7 +181,7 @@ export class ReplyGenerator {
     options: { input: GenerationInput; prompt: AssembledPrompt; sampling: SamplingParameters },
   ): Promise<GenerateResult> {
     const { input: request, prompt, sampling } = options;
-    const stream = model.stream({
+    const modelRequest = {
       messages: prompt.messages,
       sampling,
       signal: request.signal,
@@ -198,9 +198,11 @@ export class ReplyGenerator {
         userPersona: request.userPersona,
         memories: [],
       },
-    });
-    for await (const part of stream) {
-      if (part.type === "delta") await request.onDelta?.(part.text);
+    };
+    // Streaming costs several stream stages per chunk; when nobody reads the deltas, ask for the whole reply.
+    if (!request.onDelta) return model.generate(modelRequest);
+    for await (const part of model.stream(modelRequest)) {
+      if (part.type === "delta") await request.onDelta(part.text);
       else return part.result;
     }
     throw new Error(`model ${model.id} ended its stream without a finish`);
@@ -236,7 +238,10 @@ export class ReplyGenerator {
         message_id: replyId,
         model: result.model,
         parameters: JSON.stringify(sampling),
-        sections: JSON.stringify(prompt.sections),
+        // The history section's text repeats the messages stored beside it; it is rebuilt when read.
+        sections: JSON.stringify(
+          prompt.sections.map((section) => (section.name === "history" ? { ...section, text: "" } : section)),
+        ),
         messages: JSON.stringify(prompt.messages),
         warnings: JSON.stringify(result.warnings),
         created_at: now,
