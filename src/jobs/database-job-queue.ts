@@ -1,14 +1,8 @@
-import {
-  PostgresAdapter,
-  type Expression,
-  type ExpressionBuilder,
-  type Kysely,
-  type SqlBool,
-  type Updateable,
-} from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Updateable } from "kysely";
 import { systemClock, type Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { isUniqueViolation } from "../store/errors.ts";
+import { isPostgres } from "../store/dialect.ts";
 import type { Database, JobRow, JobTable } from "../store/schema.ts";
 import {
   validateEnqueueInput,
@@ -97,11 +91,6 @@ function claimColumns(context: ClaimContext) {
     started_at: context.now.toISOString(),
     updated_at: context.now.toISOString(),
   });
-}
-
-/** Kysely exposes the dialect only through its executor's adapter; claiming differs per dialect. */
-function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
