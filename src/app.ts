@@ -14,6 +14,7 @@ import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
+import { memoryRoutes } from "./http/routes/memory-routes.ts";
 import { providerRoutes } from "./http/routes/provider-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
@@ -32,7 +33,8 @@ import { pingDatabase } from "./store/database.ts";
 export interface AppOptions {
   services: Services;
   logger: Logger;
-  config: Pick<Config, "bodyLimitBytes" | "importLimitBytes">;
+  config: Pick<Config, "bodyLimitBytes" | "importLimitBytes"> &
+    Partial<Pick<Config, "memoryImportLimitBytes">>;
   /** Checked by /healthz; defaults to a trivial query. */
   checkHealth?: () => Promise<void>;
 }
@@ -41,6 +43,7 @@ export const API_VERSION = "0.1.0";
 
 /** Paths whose bodies may be larger than the general limit (Character Card PNGs). */
 const IMPORT_PATH = "/v1/personas/import";
+const MEMORY_IMPORT_PATH = /^\/v1\/personas\/[^/]+\/memories\/import$/;
 
 const healthRoute = createRoute({
   method: "get",
@@ -113,7 +116,18 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       throw new PayloadTooLargeError(config.importLimitBytes);
     },
   });
-  app.use("/v1/*", (c, next) => (c.req.path === IMPORT_PATH ? importLimit(c, next) : generalLimit(c, next)));
+  const memoryImportBytes = config.memoryImportLimitBytes ?? 256 * 1024 * 1024;
+  const memoryImportLimit = bodyLimit({
+    maxSize: memoryImportBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(memoryImportBytes);
+    },
+  });
+  app.use("/v1/*", (c, next) => {
+    if (c.req.path === IMPORT_PATH) return importLimit(c, next);
+    if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
+    return generalLimit(c, next);
+  });
   app.use("/v1/*", authenticate);
 
   const checkHealth = options.checkHealth ?? (() => pingDatabase(services.store.db));
@@ -132,6 +146,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   );
 
   app.route("/", activePersonaRoutes());
+  app.route("/", memoryRoutes());
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
   app.route("/", userPersonaRoutes());

@@ -18,6 +18,8 @@ export interface Config {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly bodyLimitBytes: number;
   readonly importLimitBytes: number;
+  /** Largest memory bulk import (JSON array or JSON Lines). */
+  readonly memoryImportLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   /** The model personas use when they name none (`provider/model`); undefined: decided at start-up. */
   readonly defaultModel: string | undefined;
@@ -99,6 +101,11 @@ const settings = {
     flag: "import-limit",
     schema: integerText(1024, 100 * 1024 * 1024, "a byte count between 1024 and 104857600"),
     fallback: String(10 * 1024 * 1024),
+  },
+  DRAMATIS_MEMORY_IMPORT_LIMIT: {
+    flag: "memory-import-limit",
+    schema: integerText(1024, 2 * 1024 * 1024 * 1024, "a byte count between 1024 and 2147483648"),
+    fallback: String(256 * 1024 * 1024),
   },
   DRAMATIS_SHUTDOWN_TIMEOUT_MS: {
     flag: "shutdown-timeout-ms",
@@ -313,6 +320,7 @@ export function loadConfig(
     logLevel: values.LOG_LEVEL,
     bodyLimitBytes: values.DRAMATIS_BODY_LIMIT,
     importLimitBytes: values.DRAMATIS_IMPORT_LIMIT,
+    memoryImportLimitBytes: values.DRAMATIS_MEMORY_IMPORT_LIMIT,
     shutdownTimeoutMs: values.DRAMATIS_SHUTDOWN_TIMEOUT_MS,
     defaultModel: values.DRAMATIS_DEFAULT_MODEL || undefined,
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),

@@ -9,6 +9,7 @@ import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
+import { MemoryService } from "./memory-service.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
 import { ProviderService } from "./provider-service.ts";
@@ -33,6 +34,7 @@ export interface Services {
   readonly usage: UsageService;
   readonly jobs: JobService;
   readonly providers: ProviderService;
+  readonly memories: MemoryService;
 }
 
 export interface ServiceOptions {
@@ -70,6 +72,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     chatCompletions: new ChatCompletionService(store, clock, personas, replies),
     usage: new UsageService(store, clock),
     jobs: new JobService(store, options.jobs, conversations),
+    memories: new MemoryService(store, clock, personas),
     providers: new ProviderService(
       store,
       clock,

@@ -171,6 +171,32 @@ export interface TenantProviderTable {
   updated_at: string;
 }
 
+export interface MemoryTable {
+  id: string;
+  tenant_id: string;
+  persona_id: string;
+  owner: "timeline" | "relationship";
+  user_id: string | null;
+  scope: string | null;
+  facts: string;
+  feelings: string;
+  /** JSON array */
+  emotion_tags: string;
+  interpretation: string;
+  type: string;
+  strength: number;
+  event_time: string | null;
+  sequence: number | null;
+  revises: string | null;
+  /** JSON {kind, message_ids?} */
+  source: string;
+  /** JSON object, returned as stored */
+  metadata: string;
+  search_text: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -185,7 +211,10 @@ export interface Database {
   jobs: JobTable;
   job_events: JobEventTable;
   tenant_providers: TenantProviderTable;
+  memories: MemoryTable;
 }
+
+export type MemoryRow = Selectable<MemoryTable>;
 
 export type TenantProviderRow = Selectable<TenantProviderTable>;
 

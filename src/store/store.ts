@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
+import { MemoryRepository } from "./memory-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
 import type { Database } from "./schema.ts";
@@ -19,6 +20,7 @@ export class Store {
   readonly conversations: ConversationRepository;
   readonly usage: UsageRepository;
   readonly providers: ProviderRepository;
+  readonly memories: MemoryRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -29,6 +31,7 @@ export class Store {
     this.conversations = new ConversationRepository(db);
     this.usage = new UsageRepository(db);
     this.providers = new ProviderRepository(db);
+    this.memories = new MemoryRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

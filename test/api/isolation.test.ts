@@ -68,6 +68,12 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const memories = await db
+    .selectFrom("memories")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   const providers = await db
     .selectFrom("tenant_providers")
     .selectAll()
@@ -81,6 +87,7 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .orderBy("id")
     .execute();
   return JSON.stringify({
+    memories,
     jobs,
     providers,
     tenant,
@@ -108,6 +115,7 @@ describe("tenant and user isolation across every route", () => {
     replyId: "",
     jobId: "",
     providerId: "",
+    memoryId: "",
   };
 
   beforeAll(async () => {
@@ -165,6 +173,15 @@ describe("tenant and user isolation across every route", () => {
       })
     ).json();
     owned.jobId = accepted.job.id;
+    owned.memoryId = (
+      await (
+        await app.request(`/v1/personas/${persona.id}/memories`, {
+          method: "POST",
+          user: "alice",
+          json: { owner: "relationship", facts: "Alice's secret: she loves sailing." },
+        })
+      ).json()
+    ).id;
     owned.providerId = (
       await (
         await app.request("/v1/providers", {
@@ -196,6 +213,7 @@ describe("tenant and user isolation across every route", () => {
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (name === "version") return "1";
       if (name === "messageId") return owned.replyId;
+      if (name === "memoryId") return owned.memoryId;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return owned.personaId;
@@ -228,6 +246,8 @@ describe("tenant and user isolation across every route", () => {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
     }
     if (path.endsWith("/messages")) return { content: "let me in" };
+    if (path.endsWith("/memories/import")) return [{ facts: "planted" }];
+    if (path.includes("/memories")) return method === "PATCH" ? { strength: 1 } : { facts: "planted" };
     return { name: "Changed by someone else" };
   }
 
@@ -344,7 +364,11 @@ describe("tenant and user isolation across every route", () => {
       );
     const before = await aliceRows();
     const userScoped = (path: string) =>
-      path.startsWith("/v1/user-personas") || path.startsWith("/v1/conversations");
+      ["/v1/user-personas", "/v1/conversations", "/v1/jobs"].some((prefix) => path.startsWith(prefix)) ||
+      path.includes("/memories");
+    // Paths whose parameter names something of alice's (not the shared persona) must be 404 for mallory.
+    const namesAliceObject = (path: string) =>
+      path.includes("{") && (!path.startsWith("/v1/personas/") || path.includes("{memoryId}"));
     for (const operation of operations.filter((op) => userScoped(op.path))) {
       const response = await app.request(fillPath(operation.path), {
         method: operation.method,
@@ -354,18 +378,26 @@ describe("tenant and user isolation across every route", () => {
       const label = `${operation.method} ${operation.path}`;
       const text = await response.text();
       if (
-        operation.path.includes("{") ||
+        namesAliceObject(operation.path) ||
         (operation.path.endsWith("/active") && operation.method === "GET")
       ) {
         expect(response.status, label).toBe(404);
       } else {
         expect(response.status, label).toBeLessThan(500);
-        const leaked = [owned.userPersonaId, owned.conversationId, owned.replyId].some((id) =>
-          text.includes(id),
-        );
-        expect(leaked, `${label} leaked alice's data`).toBe(false);
+        const leaked = [
+          owned.userPersonaId,
+          owned.conversationId,
+          owned.replyId,
+          owned.jobId,
+          owned.memoryId,
+        ].some((id) => text.includes(id));
+        expect(leaked, `${label} leaked alice's data: ${text.slice(0, 200)}`).toBe(false);
       }
     }
+    const aliceMemory = await app.request(`/v1/personas/${owned.personaId}/memories/${owned.memoryId}`, {
+      user: "alice",
+    });
+    expect(aliceMemory.status).toBe(200);
     expect(await aliceRows()).toBe(before);
     const stillActive = await app.request("/v1/user-personas/active", { user: "alice" });
     expect((await stillActive.json()).id).toBe(owned.userPersonaId);

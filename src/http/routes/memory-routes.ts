@@ -1,0 +1,277 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { stream } from "hono/streaming";
+import { JsonInputError } from "../../lib/bounded-json.ts";
+import { readJsonItems, type JsonItem } from "../../lib/json-items.ts";
+import { MEMORY_OWNERS, MEMORY_TYPES } from "../../memory/memory.ts";
+import { BadRequestError } from "../../services/errors.ts";
+import { memoryInputSchema, memoryPatchSchema, memorySchema } from "../../services/memory-schemas.ts";
+import type { AppEnv } from "../app-env.ts";
+import { optionalUser } from "../auth.ts";
+import {
+  idParamSchema,
+  jsonBody,
+  jsonContent,
+  pageQuerySchema,
+  pageSchema,
+  problemResponses,
+} from "../openapi-common.ts";
+
+const tags = ["Memory"];
+
+const userHeader = z.object({
+  "x-dramatis-user": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "x-dramatis-user", in: "header" },
+      description: "The end user: their relationship memory is included; without it, only the timeline",
+    }),
+});
+
+const memoryParams = idParamSchema.extend({
+  memoryId: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "memoryId", in: "path" } }),
+});
+
+const isoQuery = z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional();
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/personas/{id}/memories",
+  tags,
+  summary: "List memories: the timeline, and the user's relationship memory with X-Dramatis-User",
+  request: {
+    headers: userHeader,
+    params: idParamSchema,
+    query: pageQuerySchema.extend({
+      owner: z.enum(MEMORY_OWNERS).optional(),
+      type: z
+        .string()
+        .regex(
+          new RegExp(`^(${MEMORY_TYPES.join("|")})(,(${MEMORY_TYPES.join("|")}))*$`),
+          `must be types from ${MEMORY_TYPES.join(", ")}, comma-separated`,
+        )
+        .optional(),
+      strength_min: z.coerce.number().int().min(0).max(100).optional(),
+      strength_max: z.coerce.number().int().min(0).max(100).optional(),
+      from: isoQuery.openapi({ description: "event time from" }),
+      to: isoQuery.openapi({ description: "event time up to" }),
+      as_of: isoQuery.openapi({ description: "only memories that existed then" }),
+    }),
+  },
+  responses: {
+    200: jsonContent(pageSchema(memorySchema, "MemoryPage"), "A page of memories"),
+    ...problemResponses(404, 422),
+  },
+});
+
+const createMemoryRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/{id}/memories",
+  tags,
+  summary: "Add a memory (only facts is required)",
+  request: { headers: userHeader, params: idParamSchema, body: jsonBody(memoryInputSchema) },
+  responses: { 201: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
+});
+
+const clearRoute = createRoute({
+  method: "delete",
+  path: "/v1/personas/{id}/memories",
+  tags,
+  summary: "Clear memory: forget everything about the user (X-Dramatis-User); the persona's timeline stays",
+  request: { headers: userHeader, params: idParamSchema },
+  responses: {
+    200: jsonContent(z.object({ deleted: z.number().int() }), "How many were forgotten"),
+    ...problemResponses(404),
+  },
+});
+
+const importRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/{id}/memories/import",
+  tags,
+  summary: "Bulk import: a JSON array, or JSON Lines (application/x-ndjson) streamed in",
+  description:
+    "Items are MemoryInput objects. They are validated one by one and written in batches of 1,000, each in " +
+    "its own transaction; invalid items are reported by index and field, valid ones are kept.",
+  request: {
+    headers: userHeader,
+    params: idParamSchema,
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: z.array(memoryInputSchema) },
+        "application/x-ndjson": { schema: z.string() },
+      },
+    },
+  },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          imported: z.number().int(),
+          failed: z.number().int(),
+          errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
+        })
+        .openapi("MemoryImportReport"),
+      "What was imported and what was not",
+    ),
+    ...problemResponses(404, 413, 422),
+  },
+});
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/v1/personas/{id}/memories/export",
+  tags,
+  summary: "Export memories as JSON Lines (re-importable)",
+  request: { headers: userHeader, params: idParamSchema },
+  responses: {
+    200: { description: "One memory per line", content: { "application/x-ndjson": { schema: z.string() } } },
+    ...problemResponses(404),
+  },
+});
+
+const usageRoute = createRoute({
+  method: "get",
+  path: "/v1/personas/{id}/memories/usage",
+  tags,
+  summary: "Memory held against the persona's memory tier limit",
+  request: { headers: userHeader, params: idParamSchema },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          tier: z.string(),
+          limit: z.number().int(),
+          used: z.number().int(),
+          percent: z.number(),
+          timeline: z.number().int(),
+          relationship: z.number().int(),
+          characters: z.number().int(),
+        })
+        .openapi("MemoryUsage"),
+      "Usage",
+    ),
+    ...problemResponses(404),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/personas/{id}/memories/{memoryId}",
+  tags,
+  summary: "Get a memory",
+  request: { headers: userHeader, params: memoryParams },
+  responses: { 200: jsonContent(memorySchema, "The memory"), ...problemResponses(404) },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: "/v1/personas/{id}/memories/{memoryId}",
+  tags,
+  summary: "Edit a memory",
+  request: { headers: userHeader, params: memoryParams, body: jsonBody(memoryPatchSchema) },
+  responses: { 200: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/personas/{id}/memories/{memoryId}",
+  tags,
+  summary: "Delete a memory",
+  request: { headers: userHeader, params: memoryParams },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
+});
+
+/** Malformed bulk bodies are the client's fault: a 400 naming the problem. */
+async function* asClientErrors(items: AsyncIterable<JsonItem>): AsyncIterable<JsonItem> {
+  try {
+    yield* items;
+  } catch (error) {
+    if (error instanceof JsonInputError) throw new BadRequestError(error.message);
+    throw error;
+  }
+}
+
+export function memoryRoutes(): OpenAPIHono<AppEnv> {
+  const router = new OpenAPIHono<AppEnv>();
+  const actorOf = async (c: Parameters<typeof optionalUser>[0]) => ({
+    tenantId: c.var.principal.tenantId,
+    user: await optionalUser(c),
+  });
+  const service = (c: { var: AppEnv["Variables"] }) => c.var.services.memories;
+
+  router.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const page = await service(c).list(await actorOf(c), c.req.valid("param").id, {
+      owner: query.owner,
+      types: query.type?.split(","),
+      strengthMin: query.strength_min,
+      strengthMax: query.strength_max,
+      eventFrom: query.from && new Date(query.from).toISOString(),
+      eventTo: query.to && new Date(query.to).toISOString(),
+      asOf: query.as_of && new Date(query.as_of).toISOString(),
+      after: query.after,
+      limit: query.limit,
+    });
+    return c.json({ data: page.items, next_cursor: page.nextCursor }, 200);
+  });
+
+  router.openapi(createMemoryRoute, async (c) =>
+    c.json(await service(c).create(await actorOf(c), c.req.valid("param").id, c.req.valid("json")), 201),
+  );
+
+  router.openapi(clearRoute, async (c) =>
+    c.json(await service(c).clearRelationship(await actorOf(c), c.req.valid("param").id), 200),
+  );
+
+  // The body is read as a stream (JSON Lines) or whole (a JSON array), not by the generic JSON validator.
+  router.openAPIRegistry.registerPath(importRoute);
+  router.post("/v1/personas/:id/memories/import", async (c) => {
+    const items = readJsonItems(c.req.raw.body, c.req.header("content-type"));
+    const report = await service(c).import(await actorOf(c), c.req.param("id"), asClientErrors(items));
+    return c.json(report, 200);
+  });
+
+  router.openapi(exportRoute, async (c) => {
+    const actor = await actorOf(c);
+    const personaId = c.req.valid("param").id;
+    const memories = service(c).export(actor, personaId)[Symbol.asyncIterator]();
+    // Read the first item before answering, so an unknown persona is a plain 404.
+    const first = await memories.next();
+    c.header("content-type", "application/x-ndjson");
+    c.header("content-disposition", `attachment; filename="${personaId}-memories.jsonl"`);
+    return stream(c, async (output) => {
+      if (first.done) return;
+      await output.write(`${JSON.stringify(first.value)}\n`);
+      for (let next = await memories.next(); !next.done; next = await memories.next()) {
+        await output.write(`${JSON.stringify(next.value)}\n`);
+      }
+    });
+  });
+
+  router.openapi(usageRoute, async (c) =>
+    c.json(await service(c).usage(await actorOf(c), c.req.valid("param").id), 200),
+  );
+
+  router.openapi(getRoute, async (c) => {
+    const { id, memoryId } = c.req.valid("param");
+    return c.json(await service(c).get(await actorOf(c), id, memoryId), 200);
+  });
+
+  router.openapi(patchRoute, async (c) => {
+    const { id, memoryId } = c.req.valid("param");
+    return c.json(await service(c).update(await actorOf(c), id, memoryId, c.req.valid("json")), 200);
+  });
+
+  router.openapi(deleteRoute, async (c) => {
+    const { id, memoryId } = c.req.valid("param");
+    await service(c).delete(await actorOf(c), id, memoryId);
+    return c.body(null, 204);
+  });
+
+  return router;
+}

@@ -1,0 +1,206 @@
+import { sql, type Kysely, type Updateable } from "kysely";
+import { isPostgres } from "./dialect.ts";
+import type { Database, MemoryRow, MemoryTable } from "./schema.ts";
+
+/** Whose memories a query may see: the timeline always; relationship memory of one user only. */
+export interface MemoryVisibility {
+  /** null: timeline only (no end user named). */
+  userId: string | null;
+  /** With a user: only relationship memories of this scope (a user persona id); undefined: any scope. */
+  scope?: string | null | undefined;
+}
+
+export interface MemoryFilter extends MemoryVisibility {
+  owner?: MemoryTable["owner"] | undefined;
+  types?: string[] | undefined;
+  strengthMin?: number | undefined;
+  strengthMax?: number | undefined;
+  eventFrom?: string | undefined;
+  eventTo?: string | undefined;
+  /** Only what existed at this time (created at or before it). */
+  asOf?: string | undefined;
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface TextMatch {
+  row: MemoryRow;
+  /** Higher is better; BM25 on SQLite, ts_rank_cd on PostgreSQL. */
+  textScore: number;
+}
+
+/** Rows inserted per statement: keeps SQLite under its bound-parameter limit. */
+const INSERT_CHUNK = 200;
+
+/** Words a full-text query is built from: letters and digits only, so no query syntax gets through. */
+export function searchWords(query: string): string[] {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((word) => word.length >= 2))].slice(0, 32);
+}
+
+/**
+ * Memories of personas. Every read takes a visibility, so another user's relationship memory can never
+ * be returned by mistake; full-text search is the one place where SQL differs per dialect.
+ */
+export class MemoryRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertMany(rows: MemoryRow[]): Promise<void> {
+    for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
+      await this.db
+        .insertInto("memories")
+        .values(rows.slice(index, index + INSERT_CHUNK))
+        .execute();
+    }
+  }
+
+  async find(personaId: string, id: string, visibility: MemoryVisibility): Promise<MemoryRow | undefined> {
+    const row = await this.visible(personaId, visibility).where("id", "=", id).selectAll().executeTakeFirst();
+    return row && withoutSearchVector(row);
+  }
+
+  async findMany(personaId: string, ids: string[], visibility: MemoryVisibility): Promise<MemoryRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.visible(personaId, visibility).where("id", "in", ids).selectAll().execute();
+    return rows.map(withoutSearchVector);
+  }
+
+  async list(personaId: string, filter: MemoryFilter): Promise<MemoryRow[]> {
+    let query = this.visible(personaId, filter).selectAll();
+    if (filter.owner) query = query.where("owner", "=", filter.owner);
+    if (filter.types?.length) query = query.where("type", "in", filter.types);
+    if (filter.strengthMin !== undefined) query = query.where("strength", ">=", filter.strengthMin);
+    if (filter.strengthMax !== undefined) query = query.where("strength", "<=", filter.strengthMax);
+    if (filter.eventFrom) query = query.where("event_time", ">=", filter.eventFrom);
+    if (filter.eventTo) query = query.where("event_time", "<=", filter.eventTo);
+    if (filter.asOf) query = query.where("created_at", "<=", filter.asOf);
+    if (filter.after) query = query.where("id", ">", filter.after);
+    return (await query.orderBy("id").limit(filter.limit).execute()).map(withoutSearchVector);
+  }
+
+  /** The strongest, most recently reinforced memories: candidates even when no word matches. */
+  async listSalient(
+    personaId: string,
+    options: MemoryVisibility & { asOf?: string | undefined; limit: number },
+  ): Promise<MemoryRow[]> {
+    let query = this.visible(personaId, options).selectAll();
+    if (options.asOf) query = query.where("created_at", "<=", options.asOf);
+    const rows = await query
+      .orderBy("strength", "desc")
+      .orderBy("updated_at", "desc")
+      .limit(options.limit)
+      .execute();
+    return rows.map(withoutSearchVector);
+  }
+
+  /** Full-text matches for the query's words (any of them), best first. */
+  async searchText(
+    personaId: string,
+    options: MemoryVisibility & { query: string; asOf?: string | undefined; limit: number },
+  ): Promise<TextMatch[]> {
+    const words = searchWords(options.query);
+    if (words.length === 0) return [];
+    const visibility = this.visibilitySql(personaId, options);
+    const asOf = options.asOf ? sql`and m.created_at <= ${options.asOf}` : sql``;
+    if (isPostgres(this.db)) {
+      const query = words.join(" | ");
+      const result = await sql<MemoryRow & { text_score: number }>`
+        select m.*, ts_rank_cd(m.search_vector, to_tsquery('english', ${query})) as text_score
+        from memories m
+        where m.search_vector @@ to_tsquery('english', ${query}) and ${visibility} ${asOf}
+        order by text_score desc limit ${options.limit}`.execute(this.db);
+      return result.rows.map(({ text_score, ...row }) => ({
+        row: withoutSearchVector(row),
+        textScore: Number(text_score),
+      }));
+    }
+    const match = words.map((word) => `"${word}"`).join(" OR ");
+    const result = await sql<MemoryRow & { text_score: number }>`
+      select m.*, -bm25(memories_fts) as text_score
+      from memories_fts join memories m on m.rowid = memories_fts.rowid
+      where memories_fts match ${match} and ${visibility} ${asOf}
+      order by bm25(memories_fts) limit ${options.limit}`.execute(this.db);
+    return result.rows.map(({ text_score, ...row }) => ({ row, textScore: Number(text_score) }));
+  }
+
+  async update(id: string, changes: Updateable<MemoryTable>): Promise<void> {
+    await this.db.updateTable("memories").set(changes).where("id", "=", id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom("memories").where("id", "=", id).execute();
+  }
+
+  /** Clears one user's relationship memory of a persona; the timeline stays. Returns how many went. */
+  async deleteRelationship(personaId: string, userId: string, scope?: string | null): Promise<number> {
+    let query = this.db
+      .deleteFrom("memories")
+      .where("persona_id", "=", personaId)
+      .where("owner", "=", "relationship")
+      .where("user_id", "=", userId);
+    if (scope !== undefined)
+      query = scope === null ? query.where("scope", "is", null) : query.where("scope", "=", scope);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Every memory of a persona, whoever it is about: what counts against its tier limit. */
+  async countAll(personaId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("memories")
+      .select(sql<number>`count(*)`.as("count"))
+      .where("persona_id", "=", personaId)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  /** How many memories and characters a persona holds for a visibility (the memory usage bar). */
+  async measure(
+    personaId: string,
+    visibility: MemoryVisibility,
+  ): Promise<{ count: number; characters: number }> {
+    const row = await this.visible(personaId, visibility)
+      .select([
+        sql<number>`count(*)`.as("count"),
+        sql<number>`coalesce(sum(length(search_text)), 0)`.as("characters"),
+      ])
+      .executeTakeFirst();
+    return { count: Number(row?.count ?? 0), characters: Number(row?.characters ?? 0) };
+  }
+
+  private visible(personaId: string, visibility: MemoryVisibility) {
+    return this.db
+      .selectFrom("memories as m")
+      .where((where) => this.visibilityExpression(where, personaId, visibility));
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's expression builder type is deep
+  private visibilityExpression(where: any, personaId: string, visibility: MemoryVisibility) {
+    const timeline = where("m.owner", "=", "timeline");
+    if (visibility.userId === null) return where.and([where("m.persona_id", "=", personaId), timeline]);
+    const relationship = [where("m.owner", "=", "relationship"), where("m.user_id", "=", visibility.userId)];
+    if (visibility.scope !== undefined) {
+      relationship.push(
+        visibility.scope === null ? where("m.scope", "is", null) : where("m.scope", "=", visibility.scope),
+      );
+    }
+    return where.and([where("m.persona_id", "=", personaId), where.or([timeline, where.and(relationship)])]);
+  }
+
+  private visibilitySql(personaId: string, visibility: MemoryVisibility) {
+    if (visibility.userId === null) return sql`m.persona_id = ${personaId} and m.owner = 'timeline'`;
+    const scope =
+      visibility.scope === undefined
+        ? sql``
+        : visibility.scope === null
+          ? sql`and m.scope is null`
+          : sql`and m.scope = ${visibility.scope}`;
+    return sql`m.persona_id = ${personaId} and (m.owner = 'timeline' or (m.owner = 'relationship' and m.user_id = ${visibility.userId} ${scope}))`;
+  }
+}
+
+/** PostgreSQL returns the generated tsvector column with `m.*`; it is not part of a memory. */
+function withoutSearchVector(row: MemoryRow & { search_vector?: unknown }): MemoryRow {
+  const { search_vector: _vector, ...rest } = row;
+  return rest;
+}
