@@ -79,12 +79,14 @@ function composeSentences(request: GenerateRequest, seed: number): string[] {
     memories: [],
   };
   const message = lastUserMessage(request.messages);
-  const sentences = [greet(context, seed), introduce(context), respondTo(message, context, seed >>> 3)];
+  // Most telling first, since verbosity keeps only the first few: who is talking, what it remembers.
+  const sentences = [greet(context, seed), introduce(context)];
+  if (context.memories.length > 0) {
+    sentences.push(`I remember this: ${context.memories[0]?.replace(/\.$/, "")}.`);
+  }
+  sentences.push(respondTo(message, context, seed >>> 3));
   if (context.userPersona?.description) {
     sentences.push(`I haven't forgotten that you're ${context.userPersona.description.replace(/\.$/, "")}.`);
-  }
-  if (context.memories.length > 0) {
-    sentences.push(`I remember this: ${pick(context.memories, seed >>> 5).replace(/\.$/, "")}.`);
   }
   if (context.persona.personality)
     sentences.push(`(${context.persona.personality.split(/[.\n]/)[0]?.trim()}.)`);

@@ -240,6 +240,12 @@ const personaDefinition: fc.Arbitrary<PersonaDefinition> = fc
     memory: fc.record({
       tier: oneOf("basic", "extended", "longest"),
       scope: oneOf("account", "user_persona", "contact"),
+      extraction: fc.boolean(),
+      weights: fc.record({
+        relevance: fc.integer({ min: 0, max: 10 }),
+        importance: fc.integer({ min: 0, max: 10 }),
+        recency: fc.double({ min: 0, max: 10, noNaN: true }),
+      }),
     }),
     tags: fc.array(text(20), { maxLength: 5 }),
     card: cardOnlyFields,

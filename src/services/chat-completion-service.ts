@@ -71,6 +71,8 @@ export class ChatCompletionService {
     const started = performance.now();
     const generation = await this.replies.generate({
       tenantId: user.tenant_id,
+      personaId,
+      userId: user.id,
       persona: definition,
       userPersona: await this.activeUserPersona(user),
       history,

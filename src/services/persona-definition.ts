@@ -132,8 +132,23 @@ export const featuresSchema = z
   })
   .openapi("PersonaFeatures");
 
+const retrievalWeight = z.number().min(0, "must be 0-10").max(10, "must be 0-10");
+
 export const memorySettingsSchema = z
-  .strictObject({ tier: z.enum(MEMORY_TIERS), scope: z.enum(MEMORY_SCOPES) })
+  .strictObject({
+    tier: z.enum(MEMORY_TIERS),
+    scope: z.enum(MEMORY_SCOPES),
+    extraction: z
+      .boolean()
+      .openapi({ description: "Learn new memories from conversations after each exchange" }),
+    weights: z
+      .strictObject({ relevance: retrievalWeight, importance: retrievalWeight, recency: retrievalWeight })
+      .openapi({
+        description:
+          "Retrieval score = relevance·w + importance·w + recency·w, each component min-max normalised " +
+          "(defaults from Generative Agents: 3, 2, 0.5)",
+      }),
+  })
   .openapi("PersonaMemorySettings");
 
 export const personaDefinitionSchema = z
@@ -219,7 +234,12 @@ export const DEFAULT_PERSONA_DEFINITION: PersonaDefinition = Object.freeze({
     disable_scheduled_messages: false,
   },
   features: { sms: false, premium_model: false, media_generation: false, auto_speech: false },
-  memory: { tier: "basic", scope: "account" },
+  memory: {
+    tier: "basic",
+    scope: "account",
+    extraction: true,
+    weights: { relevance: 3, importance: 2, recency: 0.5 },
+  },
   tags: [],
   card: {},
   extensions: {},

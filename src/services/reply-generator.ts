@@ -6,6 +6,7 @@ import { countTokens } from "../models/token-count.ts";
 import type { MessageRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
+import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import type { PriceTable } from "./pricing.ts";
 import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
 
@@ -28,6 +29,9 @@ export interface UserPersonaSnapshot {
 export interface GenerationInput {
   /** Whose providers the persona's model may come from. */
   tenantId: string;
+  personaId: string;
+  /** The end user: their relationship memory is retrieved; null for none. */
+  userId: string | null;
   persona: PersonaDefinition;
   userPersona: UserPersonaSnapshot | null;
   /** Oldest first, with token counts. */
@@ -96,6 +100,7 @@ export class ReplyGenerator {
     private readonly models: ModelRegistry,
     private readonly prices: PriceTable,
     private readonly budgets: MemoryTierBudgets,
+    private readonly retrieval: MemoryRetrieval,
   ) {}
 
   /**
@@ -104,10 +109,18 @@ export class ReplyGenerator {
    */
   async generate(input: GenerationInput): Promise<Generation> {
     const started = performance.now();
+    const lastUserMessage = [...input.history].reverse().find((message) => message.role === "user");
+    const memories = await this.retrieval.linesForPrompt({
+      personaId: input.personaId,
+      persona: input.persona,
+      userId: input.userId,
+      userPersonaId: input.userPersona?.id ?? null,
+      message: lastUserMessage?.content ?? "",
+    });
     const prompt = assemblePrompt({
       persona: input.persona,
       userPersona: input.userPersona,
-      memories: [],
+      memories,
       history: input.history,
       systemOverride: input.systemOverride,
       tokenBudget: this.budgets[input.persona.memory.tier],
@@ -120,7 +133,7 @@ export class ReplyGenerator {
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
     await input.onModelChosen?.(model.id);
     const promptReady = performance.now();
-    const result = await this.runModel(model, { input, prompt, sampling });
+    const result = await this.runModel(model, { input, prompt, sampling, memories });
     return {
       result,
       prompt,
@@ -178,9 +191,14 @@ export class ReplyGenerator {
 
   private async runModel(
     model: LanguageModel,
-    options: { input: GenerationInput; prompt: AssembledPrompt; sampling: SamplingParameters },
+    options: {
+      input: GenerationInput;
+      prompt: AssembledPrompt;
+      sampling: SamplingParameters;
+      memories: string[];
+    },
   ): Promise<GenerateResult> {
-    const { input: request, prompt, sampling } = options;
+    const { input: request, prompt, sampling, memories } = options;
     const modelRequest = {
       messages: prompt.messages,
       sampling,
@@ -196,7 +214,7 @@ export class ReplyGenerator {
           communicationExamples: request.persona.communication_examples,
         },
         userPersona: request.userPersona,
-        memories: [],
+        memories,
       },
     };
     // Streaming costs several stream stages per chunk; when nobody reads the deltas, ask for the whole reply.

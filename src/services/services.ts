@@ -9,6 +9,7 @@ import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
+import { MemoryRetrieval } from "./memory-retrieval.ts";
 import { MemoryService } from "./memory-service.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
@@ -35,6 +36,7 @@ export interface Services {
   readonly jobs: JobService;
   readonly providers: ProviderService;
   readonly memories: MemoryService;
+  readonly memoryRetrieval: MemoryRetrieval;
 }
 
 export interface ServiceOptions {
@@ -51,12 +53,14 @@ export interface ServiceOptions {
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
+  const retrieval = new MemoryRetrieval(store, clock, personas);
   const replies = new ReplyGenerator(
     store,
     clock,
     options.models,
     options.prices ?? new PriceTable(),
     options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
+    retrieval,
   );
   const conversations = new ConversationService(store, clock, personas, replies);
   return {
@@ -73,6 +77,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     usage: new UsageService(store, clock),
     jobs: new JobService(store, options.jobs, conversations),
     memories: new MemoryService(store, clock, personas),
+    memoryRetrieval: retrieval,
     providers: new ProviderService(
       store,
       clock,

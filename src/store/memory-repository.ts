@@ -102,18 +102,8 @@ export class MemoryRepository {
     if (words.length === 0) return [];
     const visibility = this.visibilitySql(personaId, options);
     const asOf = options.asOf ? sql`and m.created_at <= ${options.asOf}` : sql``;
-    if (isPostgres(this.db)) {
-      const query = words.join(" | ");
-      const result = await sql<MemoryRow & { text_score: number }>`
-        select m.*, ts_rank_cd(m.search_vector, to_tsquery('english', ${query})) as text_score
-        from memories m
-        where m.search_vector @@ to_tsquery('english', ${query}) and ${visibility} ${asOf}
-        order by text_score desc limit ${options.limit}`.execute(this.db);
-      return result.rows.map(({ text_score, ...row }) => ({
-        row: withoutSearchVector(row),
-        textScore: Number(text_score),
-      }));
-    }
+    if (isPostgres(this.db))
+      return this.searchTextPostgres({ words, visibility, asOf, limit: options.limit });
     const match = words.map((word) => `"${word}"`).join(" OR ");
     const result = await sql<MemoryRow & { text_score: number }>`
       select m.*, -bm25(memories_fts) as text_score
@@ -121,6 +111,51 @@ export class MemoryRepository {
       where memories_fts match ${match} and ${visibility} ${asOf}
       order by bm25(memories_fts) limit ${options.limit}`.execute(this.db);
     return result.rows.map(({ text_score, ...row }) => ({ row, textScore: Number(text_score) }));
+  }
+
+  /**
+   * PostgreSQL ranks without inverse document frequency, so a rare, telling word counts no more than a
+   * common one. Score like BM25 instead: each matched term adds its IDF over the persona's visible
+   * memories (memories are short, so term frequency and length are left out).
+   */
+  private async searchTextPostgres(options: {
+    words: string[];
+    visibility: ReturnType<MemoryRepository["visibilitySql"]>;
+    asOf: ReturnType<typeof sql>;
+    limit: number;
+  }): Promise<TextMatch[]> {
+    const { words, visibility, asOf } = options;
+    const frequencies = await sql<{ total: number } & Record<string, number>>`
+      select count(*) as total, ${sql.join(
+        words.map(
+          (word, index) =>
+            sql`count(*) filter (where m.search_vector @@ plainto_tsquery('english', ${word})) as ${sql.ref(`df_${index}`)}`,
+        ),
+      )}
+      from memories m where ${visibility} ${asOf}`.execute(this.db);
+    const counts = frequencies.rows[0];
+    const total = Number(counts?.total ?? 0);
+    const idf = words.map((_, index) => {
+      const frequency = Number(counts?.[`df_${index}`] ?? 0);
+      return Math.log((total - frequency + 0.5) / (frequency + 0.5) + 1);
+    });
+    const score = sql.join(
+      words.map(
+        (word, index) =>
+          sql`(case when m.search_vector @@ plainto_tsquery('english', ${word}) then ${idf[index]}::float8 else 0 end)`,
+      ),
+      sql` + `,
+    );
+    const query = words.join(" | ");
+    const result = await sql<MemoryRow & { text_score: number }>`
+      select m.*, ${score} as text_score
+      from memories m
+      where m.search_vector @@ to_tsquery('english', ${query}) and ${visibility} ${asOf}
+      order by text_score desc, m.id limit ${options.limit}`.execute(this.db);
+    return result.rows.map(({ text_score, ...row }) => ({
+      row: withoutSearchVector(row),
+      textScore: Number(text_score),
+    }));
   }
 
   async update(id: string, changes: Updateable<MemoryTable>): Promise<void> {

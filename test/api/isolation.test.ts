@@ -247,6 +247,7 @@ describe("tenant and user isolation across every route", () => {
     }
     if (path.endsWith("/messages")) return { content: "let me in" };
     if (path.endsWith("/memories/import")) return [{ facts: "planted" }];
+    if (path.endsWith("/memories/search")) return { query: "sailing" };
     if (path.includes("/memories")) return method === "PATCH" ? { strength: 1 } : { facts: "planted" };
     return { name: "Changed by someone else" };
   }

@@ -124,6 +124,70 @@ describe.each(BACKENDS)("memories on $name", (backend) => {
     });
   });
 
+  it("searches the imported memories, ranked with score parts and metadata intact", async () => {
+    const response = await app.request(url("/search"), {
+      method: "POST",
+      json: { query: "memory number 4243 lighthouses", k: 5 },
+    });
+    expect(response.status).toBe(200);
+    const results = (await response.json()).data;
+    expect(results).toHaveLength(5);
+    // The best text match has full relevance; the final order also weighs strength and recency.
+    const best = results.find(
+      (result: any) => result.memory.facts === "Memory number 4243 about lighthouses.",
+    );
+    expect(best.components.text).toBe(1);
+    expect(best.memory.metadata).toEqual({ index: 4243, source: "bulk" });
+    expect(Object.keys(results[0].components).sort()).toEqual([
+      "importance",
+      "recency",
+      "relevance",
+      "text",
+      "vector",
+    ]);
+    const scores = results.map((result: any) => result.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    const past = await app.request(url("/search"), {
+      method: "POST",
+      json: { query: "lighthouses", as_of: "2000-01-01T00:00:00Z" },
+    });
+    expect((await past.json()).data).toEqual([]);
+    const bad = await app.request(url("/search"), { method: "POST", json: { query: "", k: 0 } });
+    expect((await bad.json()).errors.map((error: any) => error.field).sort()).toEqual(["k", "query"]);
+  });
+
+  it("puts relevant relationship memory into the reply's prompt", async () => {
+    const persona = (
+      await (await app.request("/v1/personas", { method: "POST", json: { name: "Kai" } })).json()
+    ).id;
+    await app.request(`/v1/personas/${persona}/memories`, {
+      method: "POST",
+      user: "ana",
+      json: { owner: "relationship", facts: "The user's name is Ana and she loves sailing.", strength: 80 },
+    });
+    const conversation = (
+      await (
+        await app.request("/v1/conversations", { method: "POST", user: "ana", json: { persona_id: persona } })
+      ).json()
+    ).id;
+    const exchange = await (
+      await app.request(`/v1/conversations/${conversation}/messages`, {
+        method: "POST",
+        user: "ana",
+        json: { content: "Do you remember what I love doing on the water?" },
+      })
+    ).json();
+    const prompt = await (
+      await app.request(`/v1/conversations/${conversation}/messages/${exchange.message.id}/prompt`, {
+        user: "ana",
+      })
+    ).json();
+    const memories = prompt.sections.find((section: any) => section.name === "memories");
+    expect(memories.text).toContain("sailing");
+    expect(memories.tokens).toBeGreaterThan(0);
+    expect(exchange.message.content).toContain("sailing");
+  });
+
   it("imports a JSON array and rejects a body that is neither", async () => {
     const ok = await app.request(url("/import"), {
       method: "POST",

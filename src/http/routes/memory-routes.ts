@@ -159,6 +159,55 @@ const usageRoute = createRoute({
   },
 });
 
+const searchRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/{id}/memories/search",
+  tags,
+  summary: "Search memories: ranked by relevance, importance and recency, with each score component",
+  description:
+    "score = relevance·w_r + importance·w_i + recency·w_t (the persona's memory.weights; defaults 3, 2, 0.5), " +
+    "each component min-max normalised over the candidates. Relevance is full-text (BM25 on SQLite, " +
+    "ts_rank_cd on PostgreSQL); importance is strength; recency decays with a one-week half-life since the " +
+    "memory was last reinforced. `user` (or X-Dramatis-User) adds that user's relationship memory.",
+  request: {
+    headers: userHeader,
+    params: idParamSchema,
+    body: jsonBody(
+      z
+        .strictObject({
+          query: z.string().trim().min(1, "must not be empty").max(2000),
+          k: z.number().int().min(1).max(100).default(10),
+          user: z.string().min(1).max(200).optional(),
+          as_of: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional(),
+        })
+        .openapi("MemorySearch"),
+    ),
+  },
+  responses: {
+    200: jsonContent(
+      z.object({
+        data: z.array(
+          z
+            .object({
+              memory: memorySchema,
+              score: z.number(),
+              components: z.object({
+                relevance: z.number(),
+                importance: z.number(),
+                recency: z.number(),
+                text: z.number(),
+                vector: z.number().nullable(),
+              }),
+            })
+            .openapi("MemorySearchResult"),
+        ),
+      }),
+      "Best first",
+    ),
+    ...problemResponses(404, 422),
+  },
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/v1/personas/{id}/memories/{memoryId}",
@@ -251,6 +300,23 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
         await output.write(`${JSON.stringify(next.value)}\n`);
       }
     });
+  });
+
+  router.openapi(searchRoute, async (c) => {
+    const body = c.req.valid("json");
+    const personaId = c.req.valid("param").id;
+    const user = body.user
+      ? await c.var.services.users.resolve(c.var.principal.tenantId, body.user)
+      : await optionalUser(c);
+    const ranked = await c.var.services.memoryRetrieval.search({
+      tenantId: c.var.principal.tenantId,
+      personaId,
+      query: body.query,
+      k: body.k,
+      userId: user?.id ?? null,
+      asOf: body.as_of && new Date(body.as_of).toISOString(),
+    });
+    return c.json({ data: ranked }, 200);
   });
 
   router.openapi(usageRoute, async (c) =>
