@@ -1,4 +1,5 @@
-import { CONVERSATION_REPLY_JOB } from "../services/job-service.ts";
+import type { MemoryExtractionPayload } from "../services/memory-extraction.ts";
+import { CONVERSATION_REPLY_JOB, MEMORY_EXTRACTION_JOB } from "../services/job-service.ts";
 import type { Services } from "../services/services.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -6,5 +7,7 @@ import type { JobHandler } from "./job-queue.ts";
 export function createJobHandlers(services: Services): Record<string, JobHandler> {
   return {
     [CONVERSATION_REPLY_JOB]: (job, context) => services.jobs.runReply(job, context),
+    [MEMORY_EXTRACTION_JOB]: (job) =>
+      services.memoryExtraction.extract(job.tenantId, job.payload as MemoryExtractionPayload),
   };
 }

@@ -102,6 +102,11 @@ export class ConversationService {
     private readonly clock: Clock,
     private readonly personas: PersonaService,
     private readonly replies: ReplyGenerator,
+    /** Called after every stored exchange (memory extraction is queued here). */
+    private readonly afterExchange: (
+      user: UserRow,
+      exchange: ExchangeResult,
+    ) => Promise<void> = async () => {},
   ) {}
 
   /**
@@ -274,7 +279,7 @@ export class ConversationService {
       onDelta: options.onDelta,
       onStart: (replyId) => options.onStart?.({ userMessage, replyId }),
     });
-    return {
+    const exchange: ExchangeResult = {
       user_message: userMessage,
       message: toMessage(outcome.reply),
       usage: {
@@ -285,6 +290,8 @@ export class ConversationService {
       timings: outcome.timings,
       warnings: outcome.result.warnings,
     };
+    await this.afterExchange(user, exchange);
+    return exchange;
   }
 
   /** A stored message of the user's conversation. */

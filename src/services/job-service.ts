@@ -1,10 +1,17 @@
 import type { Job, JobEvent, JobQueue } from "../jobs/job-queue.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import type { ConversationService, Message, UserPersonaChoice } from "./conversation-service.ts";
+import type {
+  ConversationService,
+  ExchangeResult,
+  Message,
+  UserPersonaChoice,
+} from "./conversation-service.ts";
+import type { MemoryExtractionPayload } from "./memory-extraction.ts";
 import { BadRequestError, NotFoundError } from "./errors.ts";
 
 export const CONVERSATION_REPLY_JOB = "conversation-reply";
+export const MEMORY_EXTRACTION_JOB = "memory-extraction";
 
 /** What a conversation-reply job needs: the user, and the stored message to answer. */
 export interface ConversationReplyPayload {
@@ -77,6 +84,22 @@ export class JobService {
       idempotencyKey: `reply:${userMessage.id}`,
     });
     return { job: toJobView(job), userMessage };
+  }
+
+  /** Queues learning from an exchange; one job per reply, however often it is asked. */
+  async enqueueExtraction(user: UserRow, exchange: ExchangeResult): Promise<void> {
+    const payload: MemoryExtractionPayload = {
+      user_id: user.id,
+      conversation_id: exchange.message.conversation_id,
+      user_message_id: exchange.user_message.id,
+      reply_message_id: exchange.message.id,
+    };
+    await this.queue.enqueue({
+      tenantId: user.tenant_id,
+      kind: MEMORY_EXTRACTION_JOB,
+      payload,
+      idempotencyKey: `extract:${exchange.message.id}`,
+    });
   }
 
   async get(tenantId: string, user: UserRow | undefined, id: string): Promise<JobView> {

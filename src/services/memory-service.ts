@@ -1,6 +1,6 @@
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
-import type { Memory, MemorySource } from "../memory/memory.ts";
+import type { Memory, MemoryDraft, MemorySource } from "../memory/memory.ts";
 import type { MemoryFilter, MemoryVisibility } from "../store/memory-repository.ts";
 import type { MemoryRow, UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -234,6 +234,52 @@ export class MemoryService {
     }
     await flush();
     return report;
+  }
+
+  /**
+   * Stores memories the system wrote itself (extraction, generation), already validated by their makers.
+   * `revises` values must already be ids. Returns them as stored.
+   */
+  async storeDrafts(options: {
+    tenantId: string;
+    personaId: string;
+    owner: Memory["owner"];
+    userId: string | null;
+    scope: string | null;
+    source: MemorySource;
+    drafts: readonly MemoryDraft[];
+    store?: Store;
+  }): Promise<Memory[]> {
+    const now = this.clock.now().toISOString();
+    const rows: MemoryRow[] = options.drafts.map((draft) => ({
+      id: newId("mem"),
+      tenant_id: options.tenantId,
+      persona_id: options.personaId,
+      owner: options.owner,
+      user_id: options.userId,
+      scope: options.scope,
+      facts: draft.facts,
+      feelings: draft.feelings,
+      emotion_tags: JSON.stringify(draft.emotion_tags),
+      interpretation: draft.interpretation,
+      type: draft.type,
+      strength: draft.strength,
+      event_time: draft.event_time,
+      sequence: draft.sequence,
+      revises: draft.revises,
+      source: JSON.stringify(options.source),
+      metadata: JSON.stringify(draft.metadata ?? {}),
+      search_text: searchTextOf(draft),
+      created_at: now,
+      updated_at: now,
+    }));
+    await (options.store ?? this.store).memories.insertMany(rows);
+    return rows.map(toMemory);
+  }
+
+  /** Strengthens a memory that was met again; its recency restarts. */
+  async reinforce(id: string, strength: number, store: Store = this.store): Promise<void> {
+    await store.memories.update(id, { strength, updated_at: this.clock.now().toISOString() });
   }
 
   /** Every memory the actor may see, in id order, page by page. */

@@ -9,6 +9,7 @@ import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
+import { MemoryExtraction } from "./memory-extraction.ts";
 import { MemoryRetrieval } from "./memory-retrieval.ts";
 import { MemoryService } from "./memory-service.ts";
 import { PersonaService } from "./persona-service.ts";
@@ -37,6 +38,7 @@ export interface Services {
   readonly providers: ProviderService;
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
+  readonly memoryExtraction: MemoryExtraction;
 }
 
 export interface ServiceOptions {
@@ -62,7 +64,14 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
   );
-  const conversations = new ConversationService(store, clock, personas, replies);
+  // Bound late: the job service needs the conversations, and conversations queue extraction through it.
+  const late: { jobs?: JobService } = {};
+  const conversations = new ConversationService(store, clock, personas, replies, async (user, exchange) => {
+    await late.jobs?.enqueueExtraction(user, exchange);
+  });
+  const jobs = new JobService(store, options.jobs, conversations);
+  late.jobs = jobs;
+  const memories = new MemoryService(store, clock, personas);
   return {
     store,
     clock,
@@ -75,8 +84,9 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     conversations,
     chatCompletions: new ChatCompletionService(store, clock, personas, replies),
     usage: new UsageService(store, clock),
-    jobs: new JobService(store, options.jobs, conversations),
-    memories: new MemoryService(store, clock, personas),
+    jobs,
+    memories,
+    memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
     providers: new ProviderService(
       store,
