@@ -247,12 +247,13 @@ export class MemoryService {
     userId: string | null;
     scope: string | null;
     source: MemorySource;
-    drafts: readonly MemoryDraft[];
+    /** A draft may bring its own id, so drafts can refer to each other (`revises`) before they are stored. */
+    drafts: readonly (MemoryDraft & { id?: string })[];
     store?: Store;
   }): Promise<Memory[]> {
     const now = this.clock.now().toISOString();
     const rows: MemoryRow[] = options.drafts.map((draft) => ({
-      id: newId("mem"),
+      id: draft.id ?? newId("mem"),
       tenant_id: options.tenantId,
       persona_id: options.personaId,
       owner: options.owner,

@@ -9,9 +9,11 @@ import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
+import { ConsistencyService } from "./consistency-service.ts";
 import { MemoryExtraction } from "./memory-extraction.ts";
 import { MemoryRetrieval } from "./memory-retrieval.ts";
 import { MemoryService } from "./memory-service.ts";
+import { PersonaGenerationService } from "./persona-generation.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
 import { ProviderService } from "./provider-service.ts";
@@ -39,6 +41,8 @@ export interface Services {
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
+  readonly consistency: ConsistencyService;
+  readonly personaGeneration: PersonaGenerationService;
 }
 
 export interface ServiceOptions {
@@ -86,6 +90,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     usage: new UsageService(store, clock),
     jobs,
     memories,
+    consistency: new ConsistencyService(personas, memories, options.models),
+    personaGeneration: new PersonaGenerationService(clock, personas, memories),
     memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
     providers: new ProviderService(

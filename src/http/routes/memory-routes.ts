@@ -208,6 +208,44 @@ const searchRoute = createRoute({
   },
 });
 
+const consistencyRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/{id}/consistency",
+  tags,
+  summary: "Consistency report of the persona's memory; every finding cites memory ids",
+  description:
+    "Deterministic checks (sequence gaps, event times that go backwards against their stated order, broken " +
+    "revision chains, duplicate events) and contradictions between related memories, judged by the persona's " +
+    "model (or by rules with the offline engine). With X-Dramatis-User the user's relationship memory is included.",
+  request: { headers: userHeader, params: idParamSchema },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          persona_id: z.string(),
+          checked: z.number().int(),
+          judged_by: z.string(),
+          findings: z.array(
+            z.object({
+              kind: z.enum([
+                "sequence_gap",
+                "time_order",
+                "broken_revision",
+                "duplicate_event",
+                "contradiction",
+              ]),
+              message: z.string(),
+              memory_ids: z.array(z.string()),
+            }),
+          ),
+        })
+        .openapi("ConsistencyReport"),
+      "The report",
+    ),
+    ...problemResponses(404),
+  },
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/v1/personas/{id}/memories/{memoryId}",
@@ -318,6 +356,10 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
     });
     return c.json({ data: ranked }, 200);
   });
+
+  router.openapi(consistencyRoute, async (c) =>
+    c.json(await c.var.services.consistency.check(await actorOf(c), c.req.valid("param").id), 200),
+  );
 
   router.openapi(usageRoute, async (c) =>
     c.json(await service(c).usage(await actorOf(c), c.req.valid("param").id), 200),

@@ -5,6 +5,8 @@ import {
   personaDefinitionPatchSchema,
   personaDefinitionSchema,
 } from "../../services/persona-definition.ts";
+import { memorySchema } from "../../services/memory-schemas.ts";
+import { personaSeedSchema } from "../../services/persona-generation.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
 import {
@@ -184,6 +186,24 @@ const joinRoute = createRoute({
   responses: { 201: jsonContent(personaSchema, "The copy"), ...problemResponses(404, 422) },
 });
 
+const generateRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/generate",
+  tags,
+  summary: "Generate a persona from a seed (name, age, location, occupation) with an initial timeline",
+  description:
+    "Returns a full definition (traits, communication style, domain knowledge, summary) stored as a draft, " +
+    "and a timeline of typed memories. Deterministic for the same seed and fields.",
+  request: { body: jsonBody(personaSeedSchema) },
+  responses: {
+    201: jsonContent(
+      z.object({ persona: personaSchema, timeline: z.array(memorySchema) }).openapi("GeneratedPersona"),
+      "The persona (a draft) and its timeline",
+    ),
+    ...problemResponses(413, 422),
+  },
+});
+
 const listTemplatesRoute = createRoute({
   method: "get",
   path: "/v1/persona-templates",
@@ -287,6 +307,15 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
       c.req.valid("json").code,
     );
     return c.json(persona, 201);
+  });
+
+  router.openapi(generateRoute, async (c) => {
+    const user = await optionalUser(c);
+    const generated = await c.var.services.personaGeneration.generate(
+      { tenantId: c.var.principal.tenantId, userId: user?.id },
+      c.req.valid("json"),
+    );
+    return c.json(generated, 201);
   });
 
   router.openapi(listTemplatesRoute, (c) => c.json({ data: c.var.services.personas.listTemplates() }, 200));

@@ -1,0 +1,83 @@
+import { z } from "@hono/zod-openapi";
+import type { Clock } from "../lib/clock.ts";
+import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
+import { newId } from "../lib/ids.ts";
+import type { Memory } from "../memory/memory.ts";
+import { generatePersonaFromSeed, linkTimelineDrafts } from "../memory/seed-generation.ts";
+import type { MemoryService } from "./memory-service.ts";
+import { DEFAULT_PERSONA_DEFINITION, SEXES } from "./persona-definition.ts";
+import {
+  validateDefinition,
+  type Persona,
+  type PersonaActor,
+  type PersonaService,
+} from "./persona-service.ts";
+
+export const personaSeedSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty").max(100),
+    age: z.number().int("must be a whole number").min(5, "must be 5-120").max(120, "must be 5-120"),
+    location: z.string().trim().min(1, "must not be empty").max(200),
+    occupation: z.string().trim().min(1, "must not be empty").max(200),
+    seed: z
+      .union([z.string().max(200), z.number()])
+      .optional()
+      .openapi({ description: "The same seed and fields give the same persona (offline generation)" }),
+    sex: z.enum(SEXES).nullable().optional(),
+    traits: z.array(z.string().trim().min(1).max(50)).max(10).optional(),
+    reference_date: z.iso
+      .datetime({ offset: true, message: "must be an ISO 8601 time" })
+      .optional()
+      .openapi({ description: "'Now' for the generated life; default: the current time" }),
+  })
+  .openapi("PersonaSeed");
+
+export type PersonaSeedInput = z.infer<typeof personaSeedSchema>;
+
+/**
+ * A persona from a four-field seed: a full definition and an initial timeline of typed memories, stored
+ * as a draft the user can edit and publish.
+ */
+export class PersonaGenerationService {
+  constructor(
+    private readonly clock: Clock,
+    private readonly personas: PersonaService,
+    private readonly memories: MemoryService,
+  ) {}
+
+  async generate(
+    actor: PersonaActor,
+    seed: PersonaSeedInput,
+  ): Promise<{ persona: Persona; timeline: Memory[] }> {
+    const generated = generatePersonaFromSeed({
+      name: seed.name,
+      age: seed.age,
+      location: seed.location,
+      occupation: seed.occupation,
+      seed: seed.seed,
+      sex: seed.sex,
+      traits: seed.traits,
+      referenceDate: seed.reference_date ? new Date(seed.reference_date) : this.clock.now(),
+    });
+    const definition = validateDefinition(
+      deepMerge(DEFAULT_PERSONA_DEFINITION, generated.definition as JsonObject),
+    );
+    const persona = await this.personas.insertPersona(actor, definition);
+    const ids = new Map(generated.timeline.map((draft) => [draft.key, newId("mem")]));
+    const idForKey = (key: string) => ids.get(key) as string;
+    const linked = linkTimelineDrafts({ timeline: generated.timeline, idForKey });
+    const timeline = await this.memories.storeDrafts({
+      tenantId: actor.tenantId,
+      personaId: persona.id,
+      owner: "timeline",
+      userId: null,
+      scope: null,
+      source: { kind: "generation" },
+      drafts: linked.map((draft, index) => ({
+        ...draft,
+        id: idForKey(generated.timeline[index]?.key ?? ""),
+      })),
+    });
+    return { persona, timeline };
+  }
+}
