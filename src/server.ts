@@ -55,6 +55,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       memoryTierBudgets: config.memoryTierBudgets,
       secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })),
       serverProviders: config.providers,
+      embeddingModel: config.embeddingModel,
     });
     await services.personas.installPresets();
     const { createdAdminKey } = await services.tenants.ensureDefaultTenant(config.adminKey);

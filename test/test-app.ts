@@ -60,6 +60,7 @@ export async function createTestApp(
   const services = createServices(new Store(database.db), clock, {
     models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
     jobs: queue,
+    embeddingModel: options.embeddingModel,
   });
   const worker = queue.startWorker({ handlers: createJobHandlers(services), concurrency: 2 });
   await services.personas.installPresets();

@@ -5,6 +5,7 @@ import { DatabaseJobQueue } from "../jobs/database-job-queue.ts";
 import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
 import { startServer } from "../server.ts";
 import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
+import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
@@ -29,6 +30,7 @@ Commands:
                                 download a GGUF model into <data dir>/models (resumes, verifies)
   models list                   list downloaded GGUF models
 ${CHAT_USAGE}
+${MEMORIES_USAGE}
 
 Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
 serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
@@ -59,6 +61,8 @@ function parseCommandLine(argv: string[]) {
     key: { type: "string" },
     user: { type: "string" },
     conversation: { type: "string" },
+    k: { type: "string" },
+    "as-of": { type: "string" },
   };
   for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
   try {
@@ -265,6 +269,17 @@ export async function runCli(
       // A client of a running server: it needs no server configuration of its own.
       return await chatCommand({
         positionals: positionals.slice(1),
+        values,
+        environment: io.environment,
+        input: process.stdin,
+        output: process.stdout,
+        printError: io.printError,
+      });
+    }
+    if (command === "memories") {
+      return await memoriesCommand({
+        action: positionals[1],
+        positionals: positionals.slice(2),
         values,
         environment: io.environment,
         input: process.stdin,

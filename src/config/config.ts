@@ -23,6 +23,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The model personas use when they name none (`provider/model`); undefined: decided at start-up. */
   readonly defaultModel: string | undefined;
+  /** `provider/model` that embeds memories for semantic search; undefined: full-text retrieval only. */
+  readonly embeddingModel: string | undefined;
   /** Prompt token budgets of the memory tiers. */
   readonly memoryTierBudgets: { basic: number; extended: number; longest: number };
   /** Price overrides by model id (`openai/gpt-4o`, `openai/*`), US dollars per million tokens. */
@@ -114,6 +116,16 @@ const settings = {
   },
   DRAMATIS_DEFAULT_MODEL: {
     flag: "default-model",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[a-z0-9][a-z0-9_.-]*\/\S+$/i.test(value),
+        "expected provider/model",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_EMBEDDING_MODEL: {
+    flag: "embedding-model",
     schema: z
       .string()
       .refine(
@@ -323,6 +335,7 @@ export function loadConfig(
     memoryImportLimitBytes: values.DRAMATIS_MEMORY_IMPORT_LIMIT,
     shutdownTimeoutMs: values.DRAMATIS_SHUTDOWN_TIMEOUT_MS,
     defaultModel: values.DRAMATIS_DEFAULT_MODEL || undefined,
+    embeddingModel: values.DRAMATIS_EMBEDDING_MODEL || undefined,
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),

@@ -1,5 +1,9 @@
 import type { MemoryExtractionPayload } from "../services/memory-extraction.ts";
-import { CONVERSATION_REPLY_JOB, MEMORY_EXTRACTION_JOB } from "../services/job-service.ts";
+import {
+  CONVERSATION_REPLY_JOB,
+  MEMORY_EMBEDDING_JOB,
+  MEMORY_EXTRACTION_JOB,
+} from "../services/job-service.ts";
 import type { Services } from "../services/services.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -7,6 +11,12 @@ import type { JobHandler } from "./job-queue.ts";
 export function createJobHandlers(services: Services): Record<string, JobHandler> {
   return {
     [CONVERSATION_REPLY_JOB]: (job, context) => services.jobs.runReply(job, context),
+    [MEMORY_EMBEDDING_JOB]: async (job) => ({
+      embedded: await services.memoryEmbedder.embedPending(
+        job.tenantId,
+        (job.payload as { persona_id: string }).persona_id,
+      ),
+    }),
     [MEMORY_EXTRACTION_JOB]: (job) =>
       services.memoryExtraction.extract(job.tenantId, job.payload as MemoryExtractionPayload),
   };

@@ -94,11 +94,23 @@ export interface LanguageModel {
   ): Promise<GenerateObjectResult>;
 }
 
+/** Turns texts into vectors for semantic search. */
+export interface EmbeddingModel {
+  /** `provider/model`. */
+  readonly id: string;
+  embed(
+    texts: string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<{ embeddings: Float32Array[]; tokens: number }>;
+}
+
 /** A source of models: `offline`, an OpenAI-compatible endpoint, Anthropic, a local GGUF runtime. */
 export interface ModelProvider {
   /** The provider part of model ids (`openai` in `openai/gpt-4o-mini`). */
   readonly name: string;
   languageModel(modelName: string): LanguageModel;
+  /** Providers that can embed text offer this. */
+  embeddingModel?(modelName: string): EmbeddingModel;
   /** Names (without the provider prefix) of the models this provider can list; may be empty. */
   listModels(): Promise<string[]>;
 }

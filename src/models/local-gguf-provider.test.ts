@@ -145,6 +145,14 @@ describe.skipIf(!runtimeAvailable || !modelAvailable)("local GGUF provider with 
 
   afterAll(async () => provider?.close());
 
+  it("embeds texts with the model (64 dimensions for stories260K)", async () => {
+    const embedder = provider.embeddingModel?.("stories260K");
+    const { embeddings } = await embedder!.embed(["Once upon a time", "a little dog"]);
+    expect(embeddings).toHaveLength(2);
+    expect(embeddings[0]?.length).toBe(64);
+    expect(embeddings[0]?.some((value) => value !== 0)).toBe(true);
+  });
+
   it("loads once under concurrent first use and generates with token usage", async () => {
     const model = provider.languageModel("stories260K");
     const [first, second] = await Promise.all([

@@ -7,6 +7,7 @@ import {
   UpstreamModelError,
   type ChatMessage,
   type FinishReason,
+  type EmbeddingModel,
   type GenerateObjectResult,
   type GenerateRequest,
   type GenerateResult,
@@ -64,6 +65,11 @@ interface LlamaChatInstance {
 interface LlamaModelInstance {
   readonly tokenizer: unknown;
   createContext(options: Record<string, unknown>): Promise<{ getSequence(): unknown }>;
+  createEmbeddingContext(options: Record<string, unknown>): Promise<LlamaEmbeddingContext>;
+}
+
+interface LlamaEmbeddingContext {
+  getEmbeddingFor(text: string): Promise<{ readonly vector: readonly number[] }>;
 }
 
 interface LlamaInstance {
@@ -82,6 +88,8 @@ interface LoadedModel {
   model: LlamaModelInstance;
   chat: LlamaChatInstance;
   queue: GenerationQueue;
+  /** Made on first use: most models are used for chat only. */
+  embedding?: Promise<LlamaEmbeddingContext>;
 }
 
 export interface LocalGgufProviderOptions {
@@ -171,6 +179,23 @@ export function createLocalGgufProvider(options: LocalGgufProviderOptions): Loca
         loadModel,
         createGrammar: async (schema) => (await loadRuntime()).llama.createGrammarForJsonSchema(schema),
       });
+    },
+    embeddingModel(modelName: string): EmbeddingModel {
+      return {
+        id: `local/${modelName}`,
+        async embed(texts) {
+          const loaded = await loadModel(resolveModelFile(modelsDirectory, modelName));
+          loaded.embedding ??= loaded.model.createEmbeddingContext({ threads });
+          const context = await loaded.embedding;
+          // One text at a time: an embedding context evaluates a single sequence.
+          const embeddings: Float32Array[] = [];
+          for (const text of texts) {
+            const { vector } = await context.getEmbeddingFor(text);
+            embeddings.push(Float32Array.from(vector));
+          }
+          return { embeddings, tokens: 0 };
+        },
+      };
     },
     async listModels() {
       return listGgufNames(modelsDirectory);

@@ -1,5 +1,10 @@
 import { ValidationError } from "../services/errors.ts";
-import { parseModelId, type LanguageModel, type ModelProvider } from "./language-model.ts";
+import {
+  parseModelId,
+  type EmbeddingModel,
+  type LanguageModel,
+  type ModelProvider,
+} from "./language-model.ts";
 
 /** A model as listed: its full id and the provider it comes from. */
 export interface ListedModel {
@@ -84,6 +89,11 @@ export class ModelRegistry {
       byName.set(modelName, model);
     }
     return model;
+  }
+
+  /** A server-wide provider's embedding model, when it can embed. */
+  embeddingModel(providerName: string, modelName: string): EmbeddingModel | undefined {
+    return this.providers.get(providerName)?.embeddingModel?.(modelName);
   }
 
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */

@@ -10,6 +10,7 @@ import type {
   ModelProvider,
   StreamPart,
 } from "./language-model.ts";
+import { createOfflineEmbeddingModel } from "./offline-embedding.ts";
 import { MESSAGE_OVERHEAD_TOKENS, countTokens } from "./token-count.ts";
 
 /**
@@ -224,6 +225,7 @@ export function createOfflineProvider(): ModelProvider {
   return {
     name: OFFLINE_PROVIDER,
     languageModel: (modelName) => new OfflineLanguageModel(modelName),
+    embeddingModel: (modelName) => createOfflineEmbeddingModel(modelName),
     listModels: async () => ["default"],
   };
 }

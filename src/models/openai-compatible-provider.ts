@@ -1,4 +1,5 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { embedMany } from "ai";
 import {
   createAiSdkLanguageModel,
   fetchModelIds,
@@ -6,6 +7,7 @@ import {
   type ProviderRetryOptions,
 } from "./ai-sdk-language-model.ts";
 import type { ModelProvider } from "./language-model.ts";
+import { withRetry } from "./upstream-retry.ts";
 
 export interface OpenAICompatibleProviderOptions {
   /** The provider part of model ids (`openrouter` in `openrouter/meta-llama/llama-3-8b`). */
@@ -75,6 +77,20 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
           },
         }),
       }),
+    embeddingModel: (modelName) => ({
+      id: `${options.name}/${modelName}`,
+      async embed(texts, embedOptions) {
+        const model = sdkProvider.embeddingModel(modelName);
+        const result = await withRetry(
+          () => embedMany({ model, values: texts, maxRetries: 0, abortSignal: embedOptions?.signal }),
+          { ...options.retry, signal: embedOptions?.signal },
+        );
+        return {
+          embeddings: result.embeddings.map((vector) => Float32Array.from(vector)),
+          tokens: result.usage?.tokens ?? 0,
+        };
+      },
+    }),
     listModels: async () =>
       options.models ??
       fetchModelIds({

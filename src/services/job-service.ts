@@ -12,6 +12,7 @@ import { BadRequestError, NotFoundError } from "./errors.ts";
 
 export const CONVERSATION_REPLY_JOB = "conversation-reply";
 export const MEMORY_EXTRACTION_JOB = "memory-extraction";
+export const MEMORY_EMBEDDING_JOB = "memory-embedding";
 
 /** What a conversation-reply job needs: the user, and the stored message to answer. */
 export interface ConversationReplyPayload {
@@ -100,6 +101,11 @@ export class JobService {
       payload,
       idempotencyKey: `extract:${exchange.message.id}`,
     });
+  }
+
+  /** Queues embedding a persona's new memories (one pass embeds everything pending). */
+  async enqueueEmbedding(tenantId: string, personaId: string): Promise<void> {
+    await this.queue.enqueue({ tenantId, kind: MEMORY_EMBEDDING_JOB, payload: { persona_id: personaId } });
   }
 
   async get(tenantId: string, user: UserRow | undefined, id: string): Promise<JobView> {

@@ -122,7 +122,7 @@ export class MemoryExtraction {
       kind: "extraction" as const,
       message_ids: [payload.user_message_id, payload.reply_message_id],
     };
-    return this.store.transaction(async (store) => {
+    const outcome = await this.store.transaction(async (store) => {
       const base = {
         tenantId,
         personaId: conversation.persona_id,
@@ -152,6 +152,8 @@ export class MemoryExtraction {
         })),
       };
     });
+    await this.memories.written(tenantId, conversation.persona_id);
+    return outcome;
   }
 
   private async findCandidates(

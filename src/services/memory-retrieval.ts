@@ -1,9 +1,10 @@
 import type { Clock } from "../lib/clock.ts";
-import type { Memory } from "../memory/memory.ts";
 import { renderMemoriesForPrompt } from "../memory/memory-rendering.ts";
 import { rankMemories, type RankedMemory, type ScoringCandidate } from "../memory/retrieval-scoring.ts";
 import type { MemoryVisibility } from "../store/memory-repository.ts";
 import type { Store } from "../store/store.ts";
+import type { MemoryEmbedder } from "./memory-embedder.ts";
+import type { MemoryVectors } from "./memory-vectors.ts";
 import { toMemory } from "./memory-service.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -35,12 +36,15 @@ export class MemoryRetrieval {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly personas: PersonaService,
+    private readonly embedder: MemoryEmbedder,
+    private readonly vectors: MemoryVectors,
   ) {}
 
   /** The search API: ranked memories with each score component. */
   async search(request: MemorySearchRequest): Promise<RankedMemory[]> {
     const { definition } = await this.personas.getServingDefinition(request.tenantId, request.personaId);
     return this.rank({
+      tenantId: request.tenantId,
       personaId: request.personaId,
       persona: definition,
       query: request.query,
@@ -55,6 +59,7 @@ export class MemoryRetrieval {
    * and strength. Relationship memory follows the persona's scope setting.
    */
   async linesForPrompt(options: {
+    tenantId: string;
     personaId: string;
     persona: PersonaDefinition;
     userId: string | null;
@@ -63,6 +68,7 @@ export class MemoryRetrieval {
   }): Promise<string[]> {
     const scope = options.persona.memory.scope === "user_persona" ? options.userPersonaId : undefined;
     const ranked = await this.rank({
+      tenantId: options.tenantId,
       personaId: options.personaId,
       persona: options.persona,
       query: options.message,
@@ -79,6 +85,7 @@ export class MemoryRetrieval {
   }
 
   private async rank(options: {
+    tenantId: string;
     personaId: string;
     persona: PersonaDefinition;
     query: string;
@@ -87,7 +94,7 @@ export class MemoryRetrieval {
     asOf?: string | undefined;
   }): Promise<RankedMemory[]> {
     const { personaId, visibility, asOf } = options;
-    const [matches, salient] = await Promise.all([
+    const [matches, salient, queryVector] = await Promise.all([
       this.store.memories.searchText(personaId, {
         ...visibility,
         query: options.query,
@@ -95,12 +102,16 @@ export class MemoryRetrieval {
         limit: Math.max(TEXT_CANDIDATES, options.k * 3),
       }),
       this.store.memories.listSalient(personaId, { ...visibility, asOf, limit: SALIENT_CANDIDATES }),
+      this.embedder.embedQuery(options.tenantId, options.query),
     ]);
     const candidates = new Map<string, ScoringCandidate>();
     for (const match of matches)
       candidates.set(match.row.id, { memory: toMemory(match.row), textScore: match.textScore });
     for (const row of salient) {
-      if (!candidates.has(row.id)) candidates.set(row.id, { memory: toMemory(row) as Memory, textScore: 0 });
+      if (!candidates.has(row.id)) candidates.set(row.id, { memory: toMemory(row), textScore: 0 });
+    }
+    if (queryVector && this.embedder.modelId) {
+      await this.addVectorScores({ candidates, personaId, queryVector, visibility, asOf, k: options.k });
     }
     return rankMemories({
       candidates: [...candidates.values()],
@@ -108,5 +119,44 @@ export class MemoryRetrieval {
       now: asOf ? new Date(asOf) : this.clock.now(),
       k: options.k,
     });
+  }
+
+  /** Adds the semantically nearest memories as candidates, and every candidate's cosine similarity. */
+  private async addVectorScores(options: {
+    candidates: Map<string, ScoringCandidate>;
+    personaId: string;
+    queryVector: Float32Array;
+    visibility: MemoryVisibility;
+    asOf?: string | undefined;
+    k: number;
+  }): Promise<void> {
+    const { candidates, personaId, queryVector } = options;
+    const model = this.embedder.modelId as string;
+    const nearest = await this.vectors.nearest({
+      personaId,
+      model,
+      query: queryVector,
+      visibility: options.visibility,
+      asOf: options.asOf,
+      limit: Math.max(TEXT_CANDIDATES, options.k * 3),
+    });
+    const missing = nearest.map((entry) => entry.id).filter((id) => !candidates.has(id));
+    for (const row of await this.store.memories.findMany(personaId, missing, options.visibility)) {
+      candidates.set(row.id, { memory: toMemory(row), textScore: 0 });
+    }
+    const similarities = new Map(nearest.map((entry) => [entry.id, entry.similarity]));
+    const others = [...candidates.keys()].filter((id) => !similarities.has(id));
+    for (const [id, similarity] of await this.vectors.similarities({
+      personaId,
+      model,
+      query: queryVector,
+      ids: others,
+    })) {
+      similarities.set(id, similarity);
+    }
+    for (const [id, candidate] of candidates) {
+      const similarity = similarities.get(id);
+      if (similarity !== undefined) candidate.vectorScore = similarity;
+    }
   }
 }

@@ -85,6 +85,8 @@ export class MemoryService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly personas: PersonaService,
+    /** Called after memories of a persona were written (vector caches, background embedding). */
+    private readonly afterWrite: (tenantId: string, personaId: string) => Promise<void> = async () => {},
   ) {}
 
   async create(
@@ -98,6 +100,7 @@ export class MemoryService {
     const row = this.toRow({ actor, persona, input, source, now: this.clock.now().toISOString() });
     await this.checkRevision(actor, personaId, row);
     await this.store.memories.insertMany([row]);
+    await this.afterWrite(actor.tenantId, personaId);
     return toMemory(row);
   }
 
@@ -138,10 +141,14 @@ export class MemoryService {
       revises: next.revises,
       metadata: JSON.stringify(next.metadata),
       search_text: searchTextOf(next),
+      // The text may have changed: the old vector no longer describes it.
+      embedding: null,
+      embedding_model: null,
       updated_at: next.updated_at,
     };
     await this.checkRevision(actor, personaId, { ...row, ...changes });
     await this.store.memories.update(id, changes);
+    await this.afterWrite(actor.tenantId, personaId);
     return next;
   }
 
@@ -149,6 +156,7 @@ export class MemoryService {
     const row = await this.findRow(actor, personaId, id);
     await this.writablePersona(actor, personaId, row.owner);
     await this.store.memories.delete(id);
+    await this.afterWrite(actor.tenantId, personaId);
   }
 
   /** "Clear memory": forgets what the persona knows about this user; its own timeline stays. */
@@ -210,12 +218,16 @@ export class MemoryService {
       room -= fitting.length;
     };
     const now = this.clock.now().toISOString();
+    // Exported memories keep their old ids; a revision in the same file is relinked to the new id.
+    const importedIds = new Map<string, string>();
+    const newIds = new Set<string>();
     for await (const item of items) {
       if (item.error !== undefined) {
         fail(item.index, { field: "(item)", message: item.error });
         continue;
       }
-      const parsed = memoryInputSchema.safeParse(item.value);
+      const { input, exportedId } = fromExported(item.value, importedIds);
+      const parsed = memoryInputSchema.safeParse(input);
       if (!parsed.success) {
         for (const error of fieldErrorsFromIssues(parsed.error.issues).slice(0, 1)) fail(item.index, error);
         continue;
@@ -226,13 +238,24 @@ export class MemoryService {
         fail(item.index, { field: "owner", message: (error as Error).message });
         continue;
       }
-      batch.push({
-        index: item.index,
-        row: this.toRow({ actor, persona, input: parsed.data, source: { kind: "import" }, now }),
-      });
+      if (parsed.data.revises && !newIds.has(parsed.data.revises)) {
+        const target = await this.store.memories.find(personaId, parsed.data.revises, visibilityOf(actor));
+        if (!target) {
+          fail(item.index, {
+            field: "revises",
+            message: `no memory ${parsed.data.revises} in this persona or this import`,
+          });
+          continue;
+        }
+      }
+      const row = this.toRow({ actor, persona, input: parsed.data, source: { kind: "import" }, now });
+      if (exportedId) importedIds.set(exportedId, row.id);
+      newIds.add(row.id);
+      batch.push({ index: item.index, row });
       if (batch.length >= IMPORT_BATCH) await flush();
     }
     await flush();
+    if (report.imported > 0) await this.afterWrite(actor.tenantId, personaId);
     return report;
   }
 
@@ -275,7 +298,14 @@ export class MemoryService {
       updated_at: now,
     }));
     await (options.store ?? this.store).memories.insertMany(rows);
+    // Inside a caller's transaction the caller reports the write once it commits (see `written`).
+    if (!options.store) await this.afterWrite(options.tenantId, options.personaId);
     return rows.map(toMemory);
+  }
+
+  /** Reports memories written in a caller's transaction, once it has committed. */
+  async written(tenantId: string, personaId: string): Promise<void> {
+    await this.afterWrite(tenantId, personaId);
   }
 
   /** Strengthens a memory that was met again; its recency restarts. */
@@ -407,6 +437,26 @@ export class MemoryService {
     if (!row) throw new NotFoundError(`memory ${id}`);
     return row;
   }
+}
+
+/** Fields an export carries that an import decides anew (ids, owner's user, provenance, times). */
+const STORED_ONLY_FIELDS = ["id", "persona_id", "user_id", "source", "created_at", "updated_at"] as const;
+
+/**
+ * Accepts an exported memory as import input: drops the stored-only fields and points `revises` at the
+ * new id of a memory imported earlier in the same file.
+ */
+function fromExported(
+  value: unknown,
+  importedIds: ReadonlyMap<string, string>,
+): { input: unknown; exportedId?: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !("id" in value))
+    return { input: value };
+  const record = { ...(value as Record<string, unknown>) };
+  const exportedId = typeof record.id === "string" ? record.id : undefined;
+  for (const field of STORED_ONLY_FIELDS) delete record[field];
+  if (typeof record.revises === "string") record.revises = importedIds.get(record.revises) ?? record.revises;
+  return { input: record, ...(exportedId ? { exportedId } : {}) };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -111,6 +111,7 @@ export class ReplyGenerator {
     const started = performance.now();
     const lastUserMessage = [...input.history].reverse().find((message) => message.role === "user");
     const memories = await this.retrieval.linesForPrompt({
+      tenantId: input.tenantId,
       personaId: input.personaId,
       persona: input.persona,
       userId: input.userId,

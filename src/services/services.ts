@@ -10,9 +10,11 @@ import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { JobService } from "./job-service.ts";
 import { ConsistencyService } from "./consistency-service.ts";
+import { MemoryEmbedder } from "./memory-embedder.ts";
 import { MemoryExtraction } from "./memory-extraction.ts";
 import { MemoryRetrieval } from "./memory-retrieval.ts";
 import { MemoryService } from "./memory-service.ts";
+import { MemoryVectors } from "./memory-vectors.ts";
 import { PersonaGenerationService } from "./persona-generation.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
@@ -41,6 +43,7 @@ export interface Services {
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
+  readonly memoryEmbedder: MemoryEmbedder;
   readonly consistency: ConsistencyService;
   readonly personaGeneration: PersonaGenerationService;
 }
@@ -52,6 +55,8 @@ export interface ServiceOptions {
   memoryTierBudgets?: MemoryTierBudgets;
   /** Seals tenants' provider keys; a throwaway key when omitted (tests). */
   secrets?: SecretBox;
+  /** `provider/model` that embeds memories for semantic search (DRAMATIS_EMBEDDING_MODEL); none: text only. */
+  embeddingModel?: string | undefined;
   /** The operator's providers, listed (without keys) next to each tenant's own. */
   serverProviders?: readonly ProviderConfig[];
 }
@@ -59,7 +64,9 @@ export interface ServiceOptions {
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
-  const retrieval = new MemoryRetrieval(store, clock, personas);
+  const vectors = new MemoryVectors(store);
+  const embedder = new MemoryEmbedder(store, options.models, vectors, options.embeddingModel);
+  const retrieval = new MemoryRetrieval(store, clock, personas, embedder, vectors);
   const replies = new ReplyGenerator(
     store,
     clock,
@@ -75,7 +82,10 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   });
   const jobs = new JobService(store, options.jobs, conversations);
   late.jobs = jobs;
-  const memories = new MemoryService(store, clock, personas);
+  const memories = new MemoryService(store, clock, personas, async (tenantId, personaId) => {
+    vectors.invalidate(personaId);
+    if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
+  });
   return {
     store,
     clock,
@@ -94,6 +104,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personaGeneration: new PersonaGenerationService(clock, personas, memories),
     memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
+    memoryEmbedder: embedder,
     providers: new ProviderService(
       store,
       clock,

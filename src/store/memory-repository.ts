@@ -110,7 +110,10 @@ export class MemoryRepository {
       from memories_fts join memories m on m.rowid = memories_fts.rowid
       where memories_fts match ${match} and ${visibility} ${asOf}
       order by bm25(memories_fts) limit ${options.limit}`.execute(this.db);
-    return result.rows.map(({ text_score, ...row }) => ({ row, textScore: Number(text_score) }));
+    return result.rows.map(({ text_score, ...row }) => ({
+      row: withoutSearchVector(row),
+      textScore: Number(text_score),
+    }));
   }
 
   /**
@@ -179,6 +182,43 @@ export class MemoryRepository {
     return Number(result.numDeletedRows);
   }
 
+  /** Memories still without an embedding from this model, oldest first. */
+  async listUnembedded(
+    personaId: string,
+    model: string,
+    limit: number,
+  ): Promise<{ id: string; search_text: string }[]> {
+    return this.db
+      .selectFrom("memories")
+      .select(["id", "search_text"])
+      .where("persona_id", "=", personaId)
+      .where((where) =>
+        where.or([where("embedding_model", "is", null), where("embedding_model", "!=", model)]),
+      )
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+  }
+
+  async setEmbedding(id: string, model: string, vector: Float32Array): Promise<void> {
+    const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+    await this.db
+      .updateTable("memories")
+      .set({ embedding: bytes, embedding_model: model })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** Every embedded memory of a persona with what visibility needs: the input of the in-process vector scan. */
+  async listEmbeddings(personaId: string, model: string) {
+    return this.db
+      .selectFrom("memories")
+      .select(["id", "owner", "user_id", "scope", "created_at", "embedding"])
+      .where("persona_id", "=", personaId)
+      .where("embedding_model", "=", model)
+      .execute();
+  }
+
   /** Every memory of a persona, whoever it is about: what counts against its tier limit. */
   async countAll(personaId: string): Promise<number> {
     const row = await this.db
@@ -234,8 +274,10 @@ export class MemoryRepository {
   }
 }
 
-/** PostgreSQL returns the generated tsvector column with `m.*`; it is not part of a memory. */
-function withoutSearchVector(row: MemoryRow & { search_vector?: unknown }): MemoryRow {
-  const { search_vector: _vector, ...rest } = row;
+/** `m.*` brings the search index column (PostgreSQL) and the embedding bytes; neither belongs in a memory. */
+function withoutSearchVector(
+  row: MemoryRow & { search_vector?: unknown; embedding?: unknown; embedding_model?: unknown },
+): MemoryRow {
+  const { search_vector: _vector, embedding: _embedding, embedding_model: _model, ...rest } = row;
   return rest;
 }

@@ -330,6 +330,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("memories").execute();
     },
   },
+  "0007_memory_embeddings": {
+    async up(db: Kysely<unknown>) {
+      // float32 vectors, scored in process: per-persona sets are small enough to scan.
+      await db.schema
+        .alterTable("memories")
+        .addColumn("embedding", isPostgres(db) ? "bytea" : "blob")
+        .execute();
+      await db.schema.alterTable("memories").addColumn("embedding_model", "text").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("memories").dropColumn("embedding").execute();
+      await db.schema.alterTable("memories").dropColumn("embedding_model").execute();
+    },
+  },
 };
 
 class InlineMigrationProvider implements MigrationProvider {

@@ -193,6 +193,10 @@ export interface MemoryTable {
   /** JSON object, returned as stored */
   metadata: string;
   search_text: string;
+  /** float32 little-endian vector of the memory's text, when an embedding model is configured */
+  embedding: Uint8Array | null;
+  /** the embedding model that made `embedding` */
+  embedding_model: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -214,7 +218,8 @@ export interface Database {
   memories: MemoryTable;
 }
 
-export type MemoryRow = Selectable<MemoryTable>;
+/** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */
+export type MemoryRow = Selectable<Omit<MemoryTable, "embedding" | "embedding_model">>;
 
 export type TenantProviderRow = Selectable<TenantProviderTable>;
 

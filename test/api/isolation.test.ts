@@ -248,7 +248,8 @@ describe("tenant and user isolation across every route", () => {
     if (path.endsWith("/messages")) return { content: "let me in" };
     if (path.endsWith("/memories/import")) return [{ facts: "planted" }];
     if (path.endsWith("/memories/search")) return { query: "sailing" };
-    if (path === "/v1/personas/generate") return { name: "Gen", age: 30, location: "Oslo", occupation: "chef" };
+    if (path === "/v1/personas/generate")
+      return { name: "Gen", age: 30, location: "Oslo", occupation: "chef" };
     if (path.includes("/memories")) return method === "PATCH" ? { strength: 1 } : { facts: "planted" };
     return { name: "Changed by someone else" };
   }

@@ -188,6 +188,43 @@ describe.each(BACKENDS)("memories on $name", (backend) => {
     expect(exchange.message.content).toContain("sailing");
   });
 
+  it("re-imports its own export into another persona, keeping revision links", async () => {
+    const source = (
+      await (await app.request("/v1/personas", { method: "POST", json: { name: "Src" } })).json()
+    ).id;
+    const target = (
+      await (await app.request("/v1/personas", { method: "POST", json: { name: "Dst" } })).json()
+    ).id;
+    const original = await (
+      await app.request(`/v1/personas/${source}/memories`, {
+        method: "POST",
+        json: { facts: "I grew up in Braga." },
+      })
+    ).json();
+    await app.request(`/v1/personas/${source}/memories`, {
+      method: "POST",
+      json: {
+        facts: "I grew up in Guimarães.",
+        type: "revised",
+        revises: original.id,
+        metadata: { why: "fixed" },
+      },
+    });
+    const exported = await (await app.request(`/v1/personas/${source}/memories/export`)).text();
+    const report = await (
+      await app.request(`/v1/personas/${target}/memories/import`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: exported,
+      })
+    ).json();
+    expect(report).toEqual({ imported: 2, failed: 0, errors: [] });
+    const copied = (await (await app.request(`/v1/personas/${target}/memories`)).json()).data;
+    const copiedOriginal = copied.find((memory: any) => memory.facts === "I grew up in Braga.");
+    const copiedRevision = copied.find((memory: any) => memory.type === "revised");
+    expect(copiedRevision).toMatchObject({ revises: copiedOriginal.id, metadata: { why: "fixed" } });
+  });
+
   it("imports a JSON array and rejects a body that is neither", async () => {
     const ok = await app.request(url("/import"), {
       method: "POST",

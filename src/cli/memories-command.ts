@@ -1,0 +1,548 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+
+/**
+ * `dramatis memories import|search|export`: bulk memory work against a running Dramatis server, over the
+ * same REST API any client uses (no database access). Uploads and downloads stream, so a file of a million
+ * memories is never held in memory by this process.
+ */
+
+export interface MemoriesCommandOptions {
+  /** `import`, `search` or `export`. */
+  action: string | undefined;
+  /** The words after the action: PERSONA, then FILE or QUERY words. */
+  positionals: string[];
+  /** Parsed flags: `url`, `key`, `user`, `json`, `k`, `as-of`. */
+  values: Record<string, string | boolean | undefined>;
+  /** Read for DRAMATIS_URL, DRAMATIS_API_KEY and DRAMATIS_USER. */
+  environment: Record<string, string | undefined>;
+  /** Read by `import PERSONA -`. */
+  input: NodeJS.ReadableStream;
+  /** Reports, search results, and `export` without a FILE. */
+  output: NodeJS.WritableStream;
+  /** Failures and the `export` summary (stderr from the CLI); defaults to a line on `output`. */
+  printError?: (line: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** Usage lines for `dramatis --help`. */
+export const MEMORIES_USAGE = `  memories import PERSONA FILE|-
+                                import memories: JSON Lines (.jsonl, .ndjson, or - for stdin) or a
+                                JSON array; exported files re-import as they are
+  memories search PERSONA QUERY... [--k N] [--as-of TIME]
+                                a persona's best-matching memories (default 10, at most 100), with
+                                their score components
+  memories export PERSONA [FILE]
+                                write every memory as JSON Lines to FILE (default stdout)
+                                (memories takes --url, --key, --user, --json like chat)`;
+
+const DEFAULT_URL = "http://127.0.0.1:8787";
+const PAGE_LIMIT = 200;
+/** Import errors printed; the server lists at most 100 and counts the rest. */
+const SHOWN_ERROR_LIMIT = 20;
+const CANDIDATE_LIMIT = 25;
+const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
+/** What a stored memory has beyond a MemoryInput; dropped when an exported memory is imported. */
+const STORED_ONLY_FIELDS = ["id", "persona_id", "user_id", "source", "created_at", "updated_at"];
+
+interface PersonaSummary {
+  id: string;
+  name: string;
+  kind: "persona" | "preset";
+}
+
+interface ImportReport {
+  imported: number;
+  failed: number;
+  errors: { index: number; field: string; message: string }[];
+}
+
+interface SearchResult {
+  memory: { owner: string; type: string; strength: number; facts: string };
+  score: number;
+  components: { relevance: number; importance: number; recency: number; text: number; vector: number | null };
+}
+
+/** A failure with a message meant for people, and its exit code (2 = the command line was wrong). */
+class MemoriesCommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A problem document (RFC 9457) the server answered with. */
+class ApiProblemError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs `dramatis memories ACTION …` and returns the exit code: 0, 1 when something failed (including
+ * any item an import rejected), 2 for a wrong command line.
+ *
+ * @example
+ * const code = await memoriesCommand({
+ *   action: "import", positionals: ["Mira", "memories.jsonl"], values: { key: "dra_…" },
+ *   environment: process.env, input: process.stdin, output: process.stdout,
+ * });
+ */
+export async function memoriesCommand(options: MemoriesCommandOptions): Promise<number> {
+  const printError = options.printError ?? ((line: string) => options.output.write(`${line}\n`));
+  try {
+    const run = ACTIONS[options.action ?? ""];
+    if (!run) {
+      throw new MemoriesCommandError(
+        `unknown memories command ${options.action ?? "(none)"}: expected import, search or export`,
+        2,
+      );
+    }
+    return await run({ ...options, printError });
+  } catch (error) {
+    if (error instanceof MemoriesCommandError) {
+      printError(`dramatis memories: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof ApiProblemError) {
+      printError(`dramatis memories: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+type ActionOptions = MemoriesCommandOptions & { printError: (line: string) => void };
+
+const ACTIONS: Record<string, (options: ActionOptions) => Promise<number>> = {
+  import: importMemories,
+  search: searchMemories,
+  export: exportMemories,
+};
+
+async function importMemories(options: ActionOptions): Promise<number> {
+  const [reference, file, ...extra] = options.positionals;
+  if (!reference || !file || extra.length > 0) {
+    throw new MemoriesCommandError("usage: dramatis memories import PERSONA FILE (or - for stdin)", 2);
+  }
+  const api = createApiClient(options);
+  if (file !== "-") await checkReadableFile(file);
+  const persona = await resolvePersona(api, reference);
+  const jsonLines = file === "-" || /\.(jsonl|ndjson)$/i.test(file);
+  const source: AsyncIterable<Uint8Array | string> = file === "-" ? options.input : fs.createReadStream(file);
+  const upload = new UploadSource(jsonLines ? reimportableLines(source) : source);
+  let response: Response;
+  try {
+    response = await api.send("POST", `/v1/personas/${encodeURIComponent(persona.id)}/memories/import`, {
+      body: toWebStream(upload),
+      contentType: jsonLines ? "application/x-ndjson" : "application/json",
+    });
+  } catch (error) {
+    if (upload.error) {
+      throw new MemoriesCommandError(`cannot read ${file === "-" ? "stdin" : file}: ${upload.error.message}`);
+    }
+    throw error;
+  }
+  const report = (await response.json()) as ImportReport;
+  if (options.values.json) {
+    writeLine(options.output, JSON.stringify(report));
+  } else {
+    writeLine(
+      options.output,
+      `Imported ${report.imported} ${report.imported === 1 ? "memory" : "memories"} (${report.failed} failed)`,
+    );
+    const shown = report.errors.slice(0, SHOWN_ERROR_LIMIT);
+    for (const error of shown) {
+      writeLine(options.output, `  item ${error.index}, ${error.field}: ${error.message}`);
+    }
+    if (report.failed > shown.length)
+      writeLine(options.output, `  … and ${report.failed - shown.length} more`);
+  }
+  return report.failed > 0 ? 1 : 0;
+}
+
+async function searchMemories(options: ActionOptions): Promise<number> {
+  const [reference, ...words] = options.positionals;
+  const query = words.join(" ").trim();
+  if (!reference || !query) {
+    throw new MemoriesCommandError(
+      "usage: dramatis memories search PERSONA QUERY... [--k N] [--as-of TIME]",
+      2,
+    );
+  }
+  const k = readK(options.values.k);
+  const asOf = readAsOf(options.values["as-of"]);
+  const api = createApiClient(options);
+  const persona = await resolvePersona(api, reference);
+  const response = await api.send("POST", `/v1/personas/${encodeURIComponent(persona.id)}/memories/search`, {
+    body: JSON.stringify({ query, ...(k === undefined ? {} : { k }), ...(asOf ? { as_of: asOf } : {}) }),
+    contentType: "application/json",
+  });
+  const result = (await response.json()) as { data: SearchResult[] };
+  if (options.values.json) {
+    writeLine(options.output, JSON.stringify(result));
+    return 0;
+  }
+  if (result.data.length === 0) {
+    writeLine(options.output, `No memories of ${persona.name} match "${query}".`);
+    return 0;
+  }
+  const width = String(result.data.length).length;
+  result.data.forEach((item, index) => {
+    const { memory, components } = item;
+    const owner = memory.owner === "timeline" ? "" : `  (${memory.owner})`;
+    writeLine(
+      options.output,
+      `${String(index + 1).padStart(width)}. ${item.score.toFixed(2)}  ${memory.type}  strength ${memory.strength}` +
+        `${owner}  ${memory.facts.replace(/\s+/g, " ").trim()}`,
+    );
+    const parts =
+      components.vector === null
+        ? ""
+        : ` (text ${fixed(components.text)}, vector ${fixed(components.vector)})`;
+    writeLine(
+      options.output,
+      `${" ".repeat(width + 2)}relevance ${fixed(components.relevance)}${parts} · ` +
+        `importance ${fixed(components.importance)} · recency ${fixed(components.recency)}`,
+    );
+  });
+  return 0;
+}
+
+async function exportMemories(options: ActionOptions): Promise<number> {
+  const [reference, file, ...extra] = options.positionals;
+  if (!reference || extra.length > 0) {
+    throw new MemoriesCommandError("usage: dramatis memories export PERSONA [FILE]", 2);
+  }
+  const api = createApiClient(options);
+  const persona = await resolvePersona(api, reference);
+  const response = await api.send("GET", `/v1/personas/${encodeURIComponent(persona.id)}/memories/export`);
+  if (!file || file === "-") {
+    try {
+      // stdout stays open for whoever writes after this command.
+      await copyLines(response, options.output, { end: false });
+    } catch (error) {
+      // A reader that stopped early (`| head`) is not a failure.
+      if ((error as { code?: string }).code !== "EPIPE") throw error;
+    }
+    return 0;
+  }
+  // Written beside the target and renamed at the end, so a failed export never replaces a good file.
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  try {
+    const lines = await copyLines(response, fs.createWriteStream(partial), { end: true });
+    await fs.promises.rename(partial, file);
+    options.printError(`Exported ${lines} ${lines === 1 ? "memory" : "memories"} to ${file}`);
+    return 0;
+  } catch (error) {
+    await fs.promises.rm(partial, { force: true });
+    if (error instanceof MemoriesCommandError) throw error;
+    throw new MemoriesCommandError(`cannot write ${file}: ${describeFileError(error)}`);
+  }
+}
+
+/** Streams a JSON Lines body with backpressure and returns how many lines it had. */
+async function copyLines(
+  response: Response,
+  destination: NodeJS.WritableStream,
+  options: { end: boolean },
+): Promise<number> {
+  let lines = 0;
+  let readError: Error | undefined;
+  const body = response.body;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    if (!body) return;
+    try {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        for (const byte of chunk) if (byte === 10) lines += 1;
+        yield chunk;
+      }
+    } catch (error) {
+      readError = error as Error;
+      throw error;
+    }
+  }
+  try {
+    await pipeline(counted, destination, { end: options.end });
+  } catch (error) {
+    if (!readError) throw error;
+    throw new MemoriesCommandError(
+      `the export broke off after ${lines} memories (${readError.message}); run it again`,
+    );
+  }
+  return lines;
+}
+
+function fixed(value: number): string {
+  return value.toFixed(2);
+}
+
+function writeLine(output: NodeJS.WritableStream, line: string): void {
+  output.write(`${line}\n`);
+}
+
+function readK(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const k = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(k >= 1 && k <= 100)) {
+    throw new MemoriesCommandError(`--k: expected a whole number from 1 to 100, got ${String(value)}`, 2);
+  }
+  return k;
+}
+
+/** An ISO 8601 time; a bare date (2024-05-01) or a time without an offset is taken as UTC. */
+function readAsOf(value: string | boolean | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === "string" ? value.trim() : "";
+  const withZone = text.includes("T") && !/([zZ]|[+-]\d{2}:?\d{2})$/.test(text) ? `${text}Z` : text;
+  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(withZone) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    throw new MemoriesCommandError(
+      `--as-of: expected a time like 2024-05-01T12:00:00Z (or a date), got ${String(value)}`,
+      2,
+    );
+  }
+  return time.toISOString();
+}
+
+async function checkReadableFile(file: string): Promise<void> {
+  let stats: fs.Stats;
+  try {
+    stats = await fs.promises.stat(file);
+    await fs.promises.access(file, fs.constants.R_OK);
+  } catch (error) {
+    throw new MemoriesCommandError(`cannot read ${file}: ${describeFileError(error)}`);
+  }
+  if (!stats.isFile()) throw new MemoriesCommandError(`cannot read ${file}: it is not a file`);
+}
+
+function describeFileError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === "ENOENT") return "no such file or directory";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "it is a directory";
+  return (error as Error).message;
+}
+
+/**
+ * JSON Lines passed through line by line; a line that is an exported memory (it has `id` and
+ * `persona_id`) loses the fields only a stored memory has, so an export re-imports into any persona.
+ */
+async function* reimportableLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending = "";
+  for await (const chunk of chunks) {
+    pending += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    const end = pending.lastIndexOf("\n");
+    if (end === -1) continue;
+    const complete = pending.slice(0, end + 1);
+    pending = pending.slice(end + 1);
+    yield encoder.encode(complete.split("\n").map(toReimportable).join("\n"));
+  }
+  pending += decoder.decode();
+  if (pending !== "") yield encoder.encode(toReimportable(pending));
+}
+
+function toReimportable(line: string): string {
+  if (!line.includes('"persona_id"')) return line;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return line;
+  const item = value as Record<string, unknown>;
+  if (!("id" in item) || !("persona_id" in item)) return line;
+  for (const field of STORED_ONLY_FIELDS) delete item[field];
+  return JSON.stringify(item);
+}
+
+/** The upload's bytes; remembers why reading failed, since fetch reports only a failed request. */
+class UploadSource implements AsyncIterable<Uint8Array> {
+  error: Error | undefined;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array | string>) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const encoder = new TextEncoder();
+    try {
+      for await (const chunk of this.source) yield typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    } catch (error) {
+      this.error = error as Error;
+      throw error;
+    }
+  }
+}
+
+function toWebStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
+interface ApiClient {
+  /** Sends a request; a non-2xx answer throws ApiProblemError, an unreachable server a command error. */
+  send(
+    method: string,
+    path: string,
+    init?: { body?: string | ReadableStream<Uint8Array>; contentType?: string },
+  ): Promise<Response>;
+}
+
+function createApiClient(options: ActionOptions): ApiClient {
+  const { values, environment } = options;
+  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const apiKey = text("key") ?? environment.DRAMATIS_API_KEY;
+  if (!apiKey) {
+    throw new MemoriesCommandError(
+      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
+        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
+      2,
+    );
+  }
+  const baseUrl = readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_URL);
+  const user = text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment);
+  const fetchImplementation = options.fetch ?? globalThis.fetch;
+  return {
+    async send(method, pathname, init = {}) {
+      let response: Response;
+      try {
+        response = await fetchImplementation(`${baseUrl}${pathname}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "x-dramatis-user": user,
+            ...(init.contentType ? { "content-type": init.contentType } : {}),
+          },
+          body: init.body,
+          // A streamed upload is sent as it is read (undici requires saying so).
+          ...(typeof init.body === "object" ? { duplex: "half" as const } : {}),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new MemoriesCommandError(
+          `cannot reach the Dramatis server at ${baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); ` +
+            "start it with `dramatis serve` or point --url / DRAMATIS_URL at it",
+        );
+      }
+      if (!response.ok) throw await readProblem(response);
+      return response;
+    },
+  };
+}
+
+function readBaseUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
+  } catch {
+    throw new MemoriesCommandError(`--url: expected an http(s) URL like ${DEFAULT_URL}, got ${text}`, 2);
+  }
+  return text.replace(/\/+$/, "");
+}
+
+/** The OS account name; containers without a passwd entry make os.userInfo() throw. */
+function operatingSystemUser(environment: Record<string, string | undefined>): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return environment.USER ?? environment.LOGNAME ?? environment.USERNAME ?? "cli";
+  }
+}
+
+/** The problem's detail, followed by the fields at fault when the server named them. */
+async function readProblem(response: Response): Promise<ApiProblemError> {
+  const text = await response.text().catch(() => "");
+  let message: string | undefined;
+  try {
+    const problem = JSON.parse(text) as {
+      detail?: unknown;
+      title?: unknown;
+      errors?: { field?: unknown; message?: unknown }[];
+    };
+    message = String(problem.detail ?? problem.title ?? "");
+    const fields = (problem.errors ?? []).map((error) => `${String(error.field)}: ${String(error.message)}`);
+    if (fields.length > 0 && !fields.every((field) => message?.includes(field))) {
+      message = `${message} (${fields.join("; ")})`;
+    }
+  } catch {
+    message = text.trim().slice(0, 200);
+  }
+  return new ApiProblemError(response.status, message || `HTTP ${response.status} ${response.statusText}`);
+}
+
+/** A persona by id, else by name case-insensitively: a whole name first, then the start of a word. */
+async function resolvePersona(api: ApiClient, reference: string): Promise<PersonaSummary> {
+  const trimmed = reference.trim();
+  if (!/\s/.test(trimmed)) {
+    try {
+      const response = await api.send("GET", `/v1/personas/${encodeURIComponent(trimmed)}`);
+      return (await response.json()) as PersonaSummary;
+    } catch (error) {
+      if (!(error instanceof ApiProblemError && (error.status === 404 || error.status === 405))) throw error;
+    }
+  }
+  const personas: PersonaSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=${PAGE_LIMIT}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`;
+    const page = (await (await api.send("GET", `/v1/personas${query}`)).json()) as {
+      data: PersonaSummary[];
+      next_cursor: string | null;
+    };
+    personas.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  const wanted = trimmed.toLowerCase();
+  const exact = personas.filter((persona) => persona.name.toLowerCase() === wanted);
+  const starting = personas.filter((persona) =>
+    persona.name
+      .toLowerCase()
+      .split(/\s+/)
+      .some((_word, index, words) => words.slice(index).join(" ").startsWith(wanted)),
+  );
+  const describe = (persona: PersonaSummary) =>
+    `  ${persona.name} (${persona.id}${persona.kind === "preset" ? ", preset" : ""})`;
+  const list = (items: PersonaSummary[]) =>
+    items
+      .slice(0, CANDIDATE_LIMIT)
+      .map(describe)
+      .concat(items.length > CANDIDATE_LIMIT ? [`  … and ${items.length - CANDIDATE_LIMIT} more`] : [])
+      .join("\n");
+  for (const group of [exact, starting]) {
+    if (group.length === 0) continue;
+    // The tenant's own persona wins over a preset of the same name.
+    const own = group.filter((persona) => persona.kind === "persona");
+    const narrowed = own.length > 0 ? own : group;
+    if (narrowed.length === 1) return narrowed[0] as PersonaSummary;
+    throw new MemoriesCommandError(
+      `"${reference}" matches more than one persona; give the id:\n${list(narrowed)}`,
+    );
+  }
+  const ordered = [...personas].sort(
+    (left, right) => Number(left.kind === "preset") - Number(right.kind === "preset"),
+  );
+  throw new MemoriesCommandError(
+    `no persona named "${reference}"; ` +
+      (personas.length
+        ? `choose one of:\n${list(ordered)}`
+        : "this tenant has none yet (POST /v1/personas creates one)"),
+  );
+}
