@@ -52,6 +52,7 @@ export async function createTestApp(
     bodyLimitBytes?: number;
     importLimitBytes?: number;
     models?: ModelRegistry;
+    embeddingModel?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
