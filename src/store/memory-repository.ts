@@ -32,10 +32,30 @@ export interface TextMatch {
 /** Rows inserted per statement: keeps SQLite under its bound-parameter limit. */
 const INSERT_CHUNK = 200;
 
+/**
+ * Words too common to tell memories apart. Left in, an any-word query ("what do I love") matches most
+ * memories and every one of them must be scored; PostgreSQL's english configuration drops them itself.
+ */
+const STOP_WORDS = new Set(
+  (
+    "a about above after again against all am an and any are as at be because been before being below between " +
+    "both but by can could did do does doing down during each few for from further had has have having he her " +
+    "here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not " +
+    "now of off on once only or other our ours ourselves out over own same she should so some such than that the " +
+    "their theirs them themselves then there these they this those through to too under until up very was we " +
+    "were what when where which while who whom why will with would you your yours yourself yourselves user users " +
+    "s t don didn doesn isn wasn aren weren won ll re ve d m"
+  ).split(" "),
+);
+
 /** Words a full-text query is built from: letters and digits only, so no query syntax gets through. */
 export function searchWords(query: string): string[] {
-  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words.filter((word) => word.length >= 2))].slice(0, 32);
+  const words = [
+    ...new Set((query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((word) => word.length >= 2)),
+  ];
+  const telling = words.filter((word) => !STOP_WORDS.has(word));
+  // A query of only common words ("who are you") still searches with them rather than with nothing.
+  return (telling.length > 0 ? telling : words).slice(0, 32);
 }
 
 /**

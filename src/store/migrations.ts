@@ -344,6 +344,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("memories").dropColumn("embedding_model").execute();
     },
   },
+  "0008_memory_salience_index": {
+    async up(db: Kysely<unknown>) {
+      // Retrieval reads a persona's strongest, most recently reinforced memories on every reply.
+      await sql`create index memories_salience_index on memories (persona_id, strength desc, updated_at desc)`.execute(
+        db,
+      );
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("memories_salience_index").execute();
+    },
+  },
 };
 
 class InlineMigrationProvider implements MigrationProvider {
