@@ -123,7 +123,7 @@ export class MemoryRepository {
     const visibility = this.visibilitySql(personaId, options);
     const asOf = options.asOf ? sql`and m.created_at <= ${options.asOf}` : sql``;
     if (isPostgres(this.db))
-      return this.searchTextPostgres({ words, visibility, asOf, limit: options.limit });
+      return this.searchTextPostgres({ personaId, words, visibility, asOf, limit: options.limit });
     const match = words.map((word) => `"${word}"`).join(" OR ");
     const result = await sql<MemoryRow & { text_score: number }>`
       select m.*, -bm25(memories_fts) as text_score
@@ -138,24 +138,25 @@ export class MemoryRepository {
 
   /**
    * PostgreSQL ranks without inverse document frequency, so a rare, telling word counts no more than a
-   * common one. Score like BM25 instead: each matched term adds its IDF over the persona's visible
-   * memories (memories are short, so term frequency and length are left out).
+   * common one. Score like BM25 instead: each matched term adds its IDF over the persona's memories
+   * (memories are short, so term frequency and length are left out).
    */
   private async searchTextPostgres(options: {
+    personaId: string;
     words: string[];
     visibility: ReturnType<MemoryRepository["visibilitySql"]>;
     asOf: ReturnType<typeof sql>;
     limit: number;
   }): Promise<TextMatch[]> {
     const { words, visibility, asOf } = options;
+    // Per-word counts through the GIN index (one bitmap scan each), not a pass over every memory.
     const frequencies = await sql<{ total: number } & Record<string, number>>`
-      select count(*) as total, ${sql.join(
+      select (select count(*) from memories where persona_id = ${options.personaId}) as total, ${sql.join(
         words.map(
           (word, index) =>
-            sql`count(*) filter (where m.search_vector @@ plainto_tsquery('english', ${word})) as ${sql.ref(`df_${index}`)}`,
+            sql`(select count(*) from memories where persona_id = ${options.personaId} and search_vector @@ plainto_tsquery('english', ${word})) as ${sql.ref(`df_${index}`)}`,
         ),
-      )}
-      from memories m where ${visibility} ${asOf}`.execute(this.db);
+      )}`.execute(this.db);
     const counts = frequencies.rows[0];
     const total = Number(counts?.total ?? 0);
     const idf = words.map((_, index) => {
