@@ -2,6 +2,7 @@
 export interface LatencySummary {
   count: number;
   p50: number;
+  p95: number;
   p99: number;
   mean: number;
   max: number;
@@ -23,6 +24,7 @@ export function summarizeLatencies(samples: readonly number[]): LatencySummary {
   return {
     count: sorted.length,
     p50: at(50),
+    p95: at(95),
     p99: at(99),
     mean: sorted.reduce((total, value) => total + value, 0) / sorted.length,
     max: sorted.at(-1) as number,
