@@ -2,7 +2,7 @@
  * Loopback stand-ins for model APIs, so provider and end-to-end tests never reach the internet.
  *
  * `startMockOpenAI` speaks the OpenAI chat-completions wire format (`POST /v1/chat/completions`,
- * JSON or SSE, `GET /v1/models`); `startMockAnthropic` speaks the Anthropic Messages format
+ * JSON or SSE, `GET /v1/models`, `POST /v1/embeddings`); `startMockAnthropic` speaks the Anthropic Messages format
  * (`POST /v1/messages`, JSON or SSE, `GET /v1/models`). Both listen on 127.0.0.1 on a free port,
  * record every request, and can be scripted to fail, stream slowly or drop the connection.
  *
@@ -186,6 +186,30 @@ async function handleRequest(context: {
 
   if (request.method === "GET" && path === "/v1/models") {
     sendJson(response, 200, dialect.listModels(options.models ?? ["mock-small", "mock-large"]));
+    return;
+  }
+  if (
+    request.method === "POST" &&
+    path === "/v1/embeddings" &&
+    dialect.generationPath === "/v1/chat/completions"
+  ) {
+    // Deterministic 8-dimensional vectors from the text's letters: enough to tell texts apart in tests.
+    const inputs = [(body as { input?: string | string[] }).input ?? []].flat();
+    const data = inputs.map((input, index) => {
+      const vector = Array.from({ length: 8 }, (_, dimension) =>
+        [...input]
+          .filter((_, position) => position % 8 === dimension)
+          .reduce((sum, letter) => sum + letter.charCodeAt(0), 0),
+      );
+      return { object: "embedding", index, embedding: vector };
+    });
+    const tokens = inputs.join(" ").split(/\s+/).length;
+    sendJson(response, 200, {
+      object: "list",
+      data,
+      model: "mock-embed",
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
     return;
   }
   if (request.method !== "POST" || path !== dialect.generationPath) {

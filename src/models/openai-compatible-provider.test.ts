@@ -314,4 +314,23 @@ describe("OpenAI-compatible provider", () => {
     const provider = createOpenAICompatibleProvider({ name: "down", baseURL: await closedLoopbackURL() });
     expect(await provider.listModels()).toEqual([]);
   });
+
+  it("embeds texts through the upstream's /embeddings", async () => {
+    const upstream = await startMockOpenAI();
+    try {
+      const provider = createOpenAICompatibleProvider({ name: "mock", baseURL: upstream.baseURL });
+      const { embeddings, tokens } = await provider.embeddingModel!("mock-embed").embed([
+        "hello there",
+        "general",
+      ]);
+      expect(embeddings).toHaveLength(2);
+      expect(embeddings[0]).toBeInstanceOf(Float32Array);
+      expect(embeddings[0]?.length).toBe(8);
+      expect(embeddings[0]).not.toEqual(embeddings[1]);
+      expect(tokens).toBeGreaterThan(0);
+      expect(upstream.requests.at(-1)?.path).toBe("/v1/embeddings");
+    } finally {
+      await upstream.close();
+    }
+  });
 });
