@@ -221,6 +221,7 @@ export class MemoryService {
     // Exported memories keep their old ids; a revision in the same file is relinked to the new id.
     const importedIds = new Map<string, string>();
     const newIds = new Set<string>();
+    const awaitingRevised: { index: number; input: MemoryInput; exportedId?: string | undefined }[] = [];
     for await (const item of items) {
       if (item.error !== undefined) {
         fail(item.index, { field: "(item)", message: item.error });
@@ -241,10 +242,8 @@ export class MemoryService {
       if (parsed.data.revises && !newIds.has(parsed.data.revises)) {
         const target = await this.store.memories.find(personaId, parsed.data.revises, visibilityOf(actor));
         if (!target) {
-          fail(item.index, {
-            field: "revises",
-            message: `no memory ${parsed.data.revises} in this persona or this import`,
-          });
+          // It may revise a memory that comes later in the file: settle it once everything is read.
+          awaitingRevised.push({ index: item.index, input: parsed.data, exportedId });
           continue;
         }
       }
@@ -253,6 +252,25 @@ export class MemoryService {
       newIds.add(row.id);
       batch.push({ index: item.index, row });
       if (batch.length >= IMPORT_BATCH) await flush();
+    }
+    for (const pending of awaitingRevised) {
+      const revises = importedIds.get(pending.input.revises as string);
+      if (!revises) {
+        fail(pending.index, {
+          field: "revises",
+          message: `no memory ${pending.input.revises} in this persona or this import`,
+        });
+        continue;
+      }
+      const row = this.toRow({
+        actor,
+        persona,
+        input: { ...pending.input, revises },
+        source: { kind: "import" },
+        now,
+      });
+      if (pending.exportedId) importedIds.set(pending.exportedId, row.id);
+      batch.push({ index: pending.index, row });
     }
     await flush();
     if (report.imported > 0) await this.afterWrite(actor.tenantId, personaId);
