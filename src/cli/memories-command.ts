@@ -45,7 +45,6 @@ const SHOWN_ERROR_LIMIT = 20;
 const CANDIDATE_LIMIT = 25;
 const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 /** What a stored memory has beyond a MemoryInput; dropped when an exported memory is imported. */
-const STORED_ONLY_FIELDS = ["id", "persona_id", "user_id", "source", "created_at", "updated_at"];
 
 interface PersonaSummary {
   id: string;
@@ -137,7 +136,8 @@ async function importMemories(options: ActionOptions): Promise<number> {
   const persona = await resolvePersona(api, reference);
   const jsonLines = file === "-" || /\.(jsonl|ndjson)$/i.test(file);
   const source: AsyncIterable<Uint8Array | string> = file === "-" ? options.input : fs.createReadStream(file);
-  const upload = new UploadSource(jsonLines ? reimportableLines(source) : source);
+  // Sent as it is: the server accepts exported memories and relinks their revisions.
+  const upload = new UploadSource(source);
   let response: Response;
   try {
     response = await api.send("POST", `/v1/personas/${encodeURIComponent(persona.id)}/memories/import`, {
@@ -329,41 +329,6 @@ function describeFileError(error: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "EISDIR") return "it is a directory";
   return (error as Error).message;
-}
-
-/**
- * JSON Lines passed through line by line; a line that is an exported memory (it has `id` and
- * `persona_id`) loses the fields only a stored memory has, so an export re-imports into any persona.
- */
-async function* reimportableLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let pending = "";
-  for await (const chunk of chunks) {
-    pending += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    const end = pending.lastIndexOf("\n");
-    if (end === -1) continue;
-    const complete = pending.slice(0, end + 1);
-    pending = pending.slice(end + 1);
-    yield encoder.encode(complete.split("\n").map(toReimportable).join("\n"));
-  }
-  pending += decoder.decode();
-  if (pending !== "") yield encoder.encode(toReimportable(pending));
-}
-
-function toReimportable(line: string): string {
-  if (!line.includes('"persona_id"')) return line;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return line;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return line;
-  const item = value as Record<string, unknown>;
-  if (!("id" in item) || !("persona_id" in item)) return line;
-  for (const field of STORED_ONLY_FIELDS) delete item[field];
-  return JSON.stringify(item);
 }
 
 /** The upload's bytes; remembers why reading failed, since fetch reports only a failed request. */
