@@ -1,5 +1,13 @@
-import os from "node:os";
 import readline from "node:readline/promises";
+import {
+  ApiProblemError,
+  DEFAULT_SERVER_URL,
+  describeBadServerUrl,
+  describeUnreachableServer,
+  parseServerUrl,
+  operatingSystemUser,
+  readProblem,
+} from "./server-connection.ts";
 
 /**
  * `dramatis chat <persona>`: an interactive terminal chat against a running Dramatis server, over the
@@ -25,7 +33,6 @@ export const CHAT_USAGE = `  chat PERSONA [--conversation ID] [--url URL] [--key
                                 chat with a persona (name or id) on a running server; /help inside
                                 (or DRAMATIS_URL, DRAMATIS_API_KEY, DRAMATIS_USER)`;
 
-const DEFAULT_URL = "http://127.0.0.1:8787";
 const PAGE_LIMIT = 200;
 /** How much of a continued conversation is reprinted: enough to pick up the thread. */
 const RECENT_MESSAGE_COUNT = 10;
@@ -74,16 +81,6 @@ class ChatStartError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** A problem document (RFC 9457) the server answered with. */
-class ApiProblemError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
   ) {
     super(message);
   }
@@ -151,7 +148,7 @@ function readSettings(options: ChatCommandOptions): ChatSettings {
     throw new ChatStartError("which persona? dramatis chat PERSONA (a name or an id)", 2);
   }
   return {
-    baseUrl: readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_URL),
+    baseUrl: readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL),
     apiKey,
     user: text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment),
     conversationId,
@@ -160,22 +157,9 @@ function readSettings(options: ChatCommandOptions): ChatSettings {
 }
 
 function readBaseUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
-  } catch {
-    throw new ChatStartError(`--url: expected an http(s) URL like ${DEFAULT_URL}, got ${text}`, 2);
-  }
-  return text.replace(/\/+$/, "");
-}
-
-/** The OS account name; containers without a passwd entry make os.userInfo() throw. */
-function operatingSystemUser(environment: Record<string, string | undefined>): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return environment.USER ?? environment.LOGNAME ?? environment.USERNAME ?? "cli";
-  }
+  const url = parseServerUrl(text);
+  if (url === undefined) throw new ChatStartError(describeBadServerUrl(text), 2);
+  return url;
 }
 
 interface ApiClient {
@@ -201,7 +185,7 @@ function createApiClient(settings: ChatSettings, fetchImplementation: typeof fet
       });
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      throw new ConnectionError(describeNetworkError(settings.baseUrl, error));
+      throw new ConnectionError(describeUnreachableServer(settings.baseUrl, error));
     }
     if (!response.ok) throw await readProblem(response);
     return response;
@@ -212,27 +196,6 @@ function createApiClient(settings: ChatSettings, fetchImplementation: typeof fet
     json: async <T>(method: string, path: string, body?: unknown) =>
       (await (await send(method, path, { body })).json()) as T,
   };
-}
-
-function describeNetworkError(baseUrl: string, error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-  return (
-    `cannot reach the Dramatis server at ${baseUrl} (${reason}); ` +
-    "start it with `dramatis serve` or point --url / DRAMATIS_URL at it"
-  );
-}
-
-async function readProblem(response: Response): Promise<ApiProblemError> {
-  const text = await response.text().catch(() => "");
-  let detail: string | undefined;
-  try {
-    const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
-    detail = String(problem.detail ?? problem.title ?? "");
-  } catch {
-    detail = text.trim().slice(0, 200);
-  }
-  return new ApiProblemError(response.status, detail || `HTTP ${response.status} ${response.statusText}`);
 }
 
 /** Every item of a paged list endpoint (`data` + `next_cursor`). */

@@ -1,7 +1,15 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import {
+  ApiProblemError,
+  DEFAULT_SERVER_URL,
+  describeBadServerUrl,
+  describeUnreachableServer,
+  parseServerUrl,
+  operatingSystemUser,
+  readProblem,
+} from "./server-connection.ts";
 
 /**
  * `dramatis memories import|search|export`: bulk memory work against a running Dramatis server, over the
@@ -38,7 +46,6 @@ export const MEMORIES_USAGE = `  memories import PERSONA FILE|-
                                 write every memory as JSON Lines to FILE (default stdout)
                                 (memories takes --url, --key, --user, --json like chat)`;
 
-const DEFAULT_URL = "http://127.0.0.1:8787";
 const PAGE_LIMIT = 200;
 /** Import errors printed; the server lists at most 100 and counts the rest. */
 const SHOWN_ERROR_LIMIT = 20;
@@ -69,16 +76,6 @@ class MemoriesCommandError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** A problem document (RFC 9457) the server answered with. */
-class ApiProblemError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
   ) {
     super(message);
   }
@@ -382,7 +379,7 @@ function createApiClient(options: ActionOptions): ApiClient {
       2,
     );
   }
-  const baseUrl = readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_URL);
+  const baseUrl = readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL);
   const user = text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment);
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   return {
@@ -401,11 +398,7 @@ function createApiClient(options: ActionOptions): ApiClient {
           ...(typeof init.body === "object" ? { duplex: "half" as const } : {}),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new MemoriesCommandError(
-          `cannot reach the Dramatis server at ${baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}); ` +
-            "start it with `dramatis serve` or point --url / DRAMATIS_URL at it",
-        );
+        throw new MemoriesCommandError(describeUnreachableServer(baseUrl, error));
       }
       if (!response.ok) throw await readProblem(response);
       return response;
@@ -414,43 +407,9 @@ function createApiClient(options: ActionOptions): ApiClient {
 }
 
 function readBaseUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
-  } catch {
-    throw new MemoriesCommandError(`--url: expected an http(s) URL like ${DEFAULT_URL}, got ${text}`, 2);
-  }
-  return text.replace(/\/+$/, "");
-}
-
-/** The OS account name; containers without a passwd entry make os.userInfo() throw. */
-function operatingSystemUser(environment: Record<string, string | undefined>): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return environment.USER ?? environment.LOGNAME ?? environment.USERNAME ?? "cli";
-  }
-}
-
-/** The problem's detail, followed by the fields at fault when the server named them. */
-async function readProblem(response: Response): Promise<ApiProblemError> {
-  const text = await response.text().catch(() => "");
-  let message: string | undefined;
-  try {
-    const problem = JSON.parse(text) as {
-      detail?: unknown;
-      title?: unknown;
-      errors?: { field?: unknown; message?: unknown }[];
-    };
-    message = String(problem.detail ?? problem.title ?? "");
-    const fields = (problem.errors ?? []).map((error) => `${String(error.field)}: ${String(error.message)}`);
-    if (fields.length > 0 && !fields.every((field) => message?.includes(field))) {
-      message = `${message} (${fields.join("; ")})`;
-    }
-  } catch {
-    message = text.trim().slice(0, 200);
-  }
-  return new ApiProblemError(response.status, message || `HTTP ${response.status} ${response.statusText}`);
+  const url = parseServerUrl(text);
+  if (url === undefined) throw new MemoriesCommandError(describeBadServerUrl(text), 2);
+  return url;
 }
 
 /** A persona by id, else by name case-insensitively: a whole name first, then the start of a word. */
