@@ -8,14 +8,19 @@ import type { AppEnv } from "./http/app-env.ts";
 import { authenticate } from "./http/auth.ts";
 import { HttpMetrics } from "./http/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
+import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
+import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
+import { authRoutes } from "./http/routes/auth-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { memoryRoutes } from "./http/routes/memory-routes.ts";
 import { providerRoutes } from "./http/routes/provider-routes.ts";
+import { personaAssistRoutes } from "./http/routes/persona-assist-routes.ts";
+import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
@@ -35,6 +40,8 @@ export interface AppOptions {
   logger: Logger;
   config: Pick<Config, "bodyLimitBytes" | "importLimitBytes"> &
     Partial<Pick<Config, "memoryImportLimitBytes">>;
+  /** The built web app to serve at /; web/dist by default. */
+  webDirectory?: string;
   /** Checked by /healthz; defaults to a trivial query. */
   checkHealth?: () => Promise<void>;
 }
@@ -43,6 +50,7 @@ export const API_VERSION = "0.1.0";
 
 /** Paths whose bodies may be larger than the general limit (Character Card PNGs). */
 const IMPORT_PATH = "/v1/personas/import";
+const AVATAR_PATH = /^\/v1\/personas\/[^/]+\/avatar$/;
 const MEMORY_IMPORT_PATH = /^\/v1\/personas\/[^/]+\/memories\/import$/;
 
 const healthRoute = createRoute({
@@ -124,7 +132,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   });
   app.use("/v1/*", (c, next) => {
-    if (c.req.path === IMPORT_PATH) return importLimit(c, next);
+    if (c.req.path === IMPORT_PATH || AVATAR_PATH.test(c.req.path)) return importLimit(c, next);
     if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
     return generalLimit(c, next);
   });
@@ -145,10 +153,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
 
+  app.route("/", authRoutes());
+  app.route("/", accountRoutes());
   app.route("/", activePersonaRoutes());
   app.route("/", memoryRoutes());
+  app.route("/", personaAssistRoutes());
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
+  app.route("/", personaAvatarRoutes());
   app.route("/", userPersonaRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
@@ -181,13 +193,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   });
 
-  app.get("/", (c) =>
-    c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Dramatis</title></head>` +
-        `<body><h1>Dramatis</h1><p>The server is running. See the <a href="/docs">API reference</a> ` +
-        `and the <a href="/openapi.json">OpenAPI document</a>.</p></body></html>`,
-    ),
-  );
+  app.route("/", webAppRoutes(options.webDirectory));
 
   return app;
 }

@@ -19,6 +19,8 @@ export interface RunningServer {
   readonly services: Services;
   /** The admin key created on this first start, or null when the tenant already existed. */
   readonly createdAdminKey: string | null;
+  /** the web address where the first admin is created, while no account exists */
+  readonly setupUrl: string | null;
   /** Stops accepting connections, lets in-flight requests and jobs finish, then closes the database. */
   stop(): Promise<void>;
 }
@@ -62,6 +64,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (!createdAdminKey && config.adminKey) {
       logger.info("DRAMATIS_ADMIN_KEY is only used on first start; the default tenant already exists");
     }
+    const setupToken =
+      role === "worker" ? undefined : await services.accounts.prepareSetup(config.setupToken);
     const worker =
       role === "api"
         ? undefined
@@ -86,7 +90,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await database.close();
       logger.info("stopped");
     };
-    return { url, services, createdAdminKey, stop };
+    const setupUrl = setupToken && url ? `${url}/setup?token=${encodeURIComponent(setupToken)}` : null;
+    if (setupUrl)
+      logger.info({ setup_url: setupUrl }, "no account yet: create the first admin in the web app");
+    return { url, services, createdAdminKey, setupUrl, stop };
   } catch (error) {
     await queue.close();
     await database.close();

@@ -53,6 +53,7 @@ export async function createTestApp(
     importLimitBytes?: number;
     models?: ModelRegistry;
     embeddingModel?: string;
+    webDirectory?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -69,6 +70,7 @@ export async function createTestApp(
   const app = createApp({
     services,
     logger: pino({ level: "silent" }),
+    webDirectory: options.webDirectory,
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       importLimitBytes: options.importLimitBytes ?? 10 * 1024 * 1024,

@@ -128,6 +128,9 @@ async function serveCommand(context: CliContext): Promise<number> {
       ? "Dramatis worker is running background jobs"
       : `Dramatis is running at ${server.url}  (API reference: ${server.url}/docs)`,
   );
+  if (server.setupUrl) {
+    context.print(`First start: create the first admin account at ${server.setupUrl}`);
+  }
   if (server.createdAdminKey) {
     context.print(
       `Admin API key for the default tenant (shown once, store it now): ${server.createdAdminKey}`,

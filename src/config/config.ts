@@ -15,6 +15,8 @@ export interface Config {
   readonly database:
     { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
   readonly adminKey: string | undefined;
+  /** the token first-start setup asks for; random (and printed) when not set */
+  readonly setupToken: string | undefined;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly bodyLimitBytes: number;
   readonly importLimitBytes: number;
@@ -84,6 +86,16 @@ const settings = {
       .refine(
         (value) => value === "" || /^[\x21-\x7e]{24,200}$/.test(value),
         "expected 24-200 printable characters without spaces",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_SETUP_TOKEN: {
+    flag: "setup-token",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[\x21-\x7e]{12,200}$/.test(value),
+        "expected 12-200 printable characters without spaces",
       ),
     fallback: "",
   },
@@ -329,6 +341,7 @@ export function loadConfig(
     dataDir,
     database: Object.freeze(database),
     adminKey: values.DRAMATIS_ADMIN_KEY || undefined,
+    setupToken: values.DRAMATIS_SETUP_TOKEN || undefined,
     logLevel: values.LOG_LEVEL,
     bodyLimitBytes: values.DRAMATIS_BODY_LIMIT,
     importLimitBytes: values.DRAMATIS_IMPORT_LIMIT,

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AccountSummary } from "../services/account-service.ts";
 import type { ApiKeyPrincipal } from "../services/api-key-service.ts";
 import type { Services } from "../services/services.ts";
 
@@ -8,5 +9,9 @@ export interface AppEnv {
     services: Services;
     logger: Logger;
     principal: ApiKeyPrincipal;
+    /** set when the request came from a signed-in web session rather than an API key */
+    account: AccountSummary | undefined;
+    sessionToken: string | undefined;
+    csrfToken: string | undefined;
   };
 }

@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { sameText, scopesForRole } from "../services/account-service.ts";
 import { scopesAllow, type ApiKeyScope } from "../services/api-key-service.ts";
 import { BadRequestError, ForbiddenError, UnauthorizedError } from "../services/errors.ts";
 import { USER_HEADER } from "../services/user-service.ts";
@@ -21,20 +23,56 @@ function scopeForMethod(method: string): ApiKeyScope {
   return method === "GET" || method === "HEAD" || method === "OPTIONS" ? "read" : "write";
 }
 
-/** Authenticates the API key and checks the scope the HTTP method needs. */
+export const SESSION_COOKIE = "dramatis_session";
+export const CSRF_HEADER = "X-CSRF-Token";
+
+/** Endpoints anyone may call: signing in and first-start setup. */
+const PUBLIC_PATHS = new Set(["/v1/auth/status", "/v1/auth/setup", "/v1/auth/login"]);
+
+function isSafeMethod(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
+}
+
+/**
+ * Authenticates an API key, or else a web session cookie, and checks the scope the HTTP method needs.
+ * A session acts as its account's user with the account's role; state-changing requests made with a
+ * session must echo its CSRF token, since browsers attach cookies to cross-site requests.
+ */
 export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+  if (PUBLIC_PATHS.has(c.req.path)) return next();
   const key = presentedKey(c);
-  if (key === undefined) {
+  const needed = scopeForMethod(c.req.method);
+  if (key !== undefined) {
+    const principal = await c.var.services.apiKeys.authenticate(key);
+    if (!scopesAllow(principal.scopes, needed)) {
+      throw new ForbiddenError(`this API key lacks the '${needed}' scope`);
+    }
+    c.set("principal", principal);
+    return next();
+  }
+  const sessionToken = getCookie(c, SESSION_COOKIE);
+  const signedIn = sessionToken ? await c.var.services.accounts.authenticate(sessionToken) : undefined;
+  if (!sessionToken || !signedIn) {
     throw new UnauthorizedError(
-      "an API key is required: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+      "sign in, or send an API key: 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
     );
   }
-  const principal = await c.var.services.apiKeys.authenticate(key);
-  const needed = scopeForMethod(c.req.method);
-  if (!scopesAllow(principal.scopes, needed)) {
-    throw new ForbiddenError(`this API key lacks the '${needed}' scope`);
+  if (!isSafeMethod(c.req.method)) {
+    const presented = c.req.header(CSRF_HEADER);
+    if (!presented || !sameText(presented, signedIn.csrfToken)) {
+      throw new ForbiddenError(`a signed-in request that changes state must send the ${CSRF_HEADER} header`);
+    }
   }
-  c.set("principal", principal);
+  const { account } = signedIn;
+  const scopes = scopesForRole(account.role);
+  if (!scopesAllow(scopes, needed)) throw new ForbiddenError(`your role lacks the '${needed}' permission`);
+  c.set("principal", { tenantId: account.tenant_id, keyId: `session:${account.id}`, scopes });
+  c.set("account", account);
+  c.set("sessionToken", sessionToken);
+  c.set("csrfToken", signedIn.csrfToken);
+  // Routes declare X-Dramatis-User for API keys; a signed-in person is always their own user (whose
+  // external id is their email), so the header is set here rather than trusted from the browser.
+  c.req.raw.headers.set(USER_HEADER, account.email);
   await next();
 });
 
@@ -42,13 +80,20 @@ export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
 export function requireScope(scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!scopesAllow(c.var.principal.scopes, scope)) {
-      throw new ForbiddenError(`this operation needs an API key with the '${scope}' scope`);
+      throw new ForbiddenError(
+        c.var.account
+          ? `this operation needs the admin role`
+          : `this operation needs an API key with the '${scope}' scope`,
+      );
     }
     await next();
   });
 }
 
-/** The end user named by `X-Dramatis-User`, created on first use; 400 when the header is missing. */
+/**
+ * The end user named by `X-Dramatis-User` (created on first use); for a signed-in person `authenticate`
+ * has set it to their own. 400 when an API-key request does not name one.
+ */
 export async function requireUser(c: Context<AppEnv>): Promise<UserRow> {
   const externalId = c.req.header(USER_HEADER);
   if (externalId === undefined || externalId.trim() === "") {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
-import { AppError, type FieldError } from "../services/errors.ts";
+import { AppError, TooManyRequestsError, type FieldError } from "../services/errors.ts";
 import { isOpenAIPath, openAIErrorResponse } from "./openai/openai-errors.ts";
 
 /** RFC 9457 problem document, extended with the list of fields at fault. */
@@ -33,12 +33,16 @@ export function problemResponse(c: Context, problem: Omit<Problem, "type" | "ins
 export function handleError(error: Error, c: Context, logger: Logger): Response {
   if (isOpenAIPath(c.req.path)) return handleOpenAIError(error, c, logger);
   if (error instanceof AppError) {
-    return problemResponse(c, {
+    const response = problemResponse(c, {
       title: error.title,
       status: error.status,
       detail: error.message,
       errors: error.errors,
     });
+    if (error instanceof TooManyRequestsError) {
+      response.headers.set("retry-after", String(error.retryAfterSeconds));
+    }
+    return response;
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;

@@ -89,3 +89,12 @@ export function fieldErrorsFromIssues(issues: readonly ZodLikeIssue[], prefix = 
     return [{ field: fieldPath(issue.path, prefix), message: issue.message }];
   });
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "Too Many Requests", detail);
+  }
+}

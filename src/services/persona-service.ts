@@ -225,6 +225,11 @@ export class PersonaService {
     return toPersona(await this.findVisibleRow(tenantId, id));
   }
 
+  /** The tenant's own persona; 404 when invisible, 403 for a (read-only) preset. */
+  async getOwn(tenantId: string, id: string): Promise<Persona> {
+    return toPersona(await this.findOwnRow(tenantId, id));
+  }
+
   async list(
     tenantId: string,
     filter: { kind?: PersonaKind; limit: number; after?: string },

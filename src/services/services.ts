@@ -5,6 +5,7 @@ import { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
+import { AccountService } from "./account-service.ts";
 import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
@@ -15,6 +16,8 @@ import { MemoryExtraction } from "./memory-extraction.ts";
 import { MemoryRetrieval } from "./memory-retrieval.ts";
 import { MemoryService } from "./memory-service.ts";
 import { MemoryVectors } from "./memory-vectors.ts";
+import { PersonaAssist } from "./persona-assist.ts";
+import { PersonaAvatarService } from "./persona-avatar-service.ts";
 import { PersonaGenerationService } from "./persona-generation.ts";
 import { PersonaService } from "./persona-service.ts";
 import { PriceTable } from "./pricing.ts";
@@ -33,7 +36,10 @@ export interface Services {
   readonly apiKeys: ApiKeyService;
   readonly tenants: TenantService;
   readonly users: UserService;
+  readonly accounts: AccountService;
   readonly personas: PersonaService;
+  readonly personaAvatars: PersonaAvatarService;
+  readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
   readonly chatCompletions: ChatCompletionService;
@@ -86,14 +92,18 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     vectors.invalidate(personaId);
     if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
   });
+  const users = new UserService(store, clock);
   return {
     store,
     clock,
     models: options.models,
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
-    users: new UserService(store, clock),
+    users,
+    accounts: new AccountService(store, clock, users),
     personas,
+    personaAvatars: new PersonaAvatarService(store, clock, personas),
+    personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,
     chatCompletions: new ChatCompletionService(store, clock, personas, replies),

@@ -22,6 +22,38 @@ export interface UserTable {
   created_at: string;
 }
 
+export type AccountRole = "admin" | "member";
+
+export interface AccountTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** lower-cased; also the account's user's external id */
+  email: string;
+  name: string;
+  role: AccountRole;
+  /** scrypt$N$r$p$salt$hash, all base64url */
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionTable {
+  /** sha256 of the cookie value: a stolen database does not yield live sessions */
+  token_hash: string;
+  account_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PersonaAvatarTable {
+  persona_id: string;
+  /** always a re-encoded PNG */
+  image: Uint8Array;
+  updated_at: string;
+}
+
 export interface ApiKeyTable {
   id: string;
   tenant_id: string;
@@ -204,6 +236,9 @@ export interface MemoryTable {
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
+  accounts: AccountTable;
+  sessions: SessionTable;
+  persona_avatars: PersonaAvatarTable;
   api_keys: ApiKeyTable;
   personas: PersonaTable;
   persona_versions: PersonaVersionTable;
@@ -225,6 +260,8 @@ export type TenantProviderRow = Selectable<TenantProviderTable>;
 
 export type TenantRow = Selectable<TenantTable>;
 export type UserRow = Selectable<UserTable>;
+export type AccountRow = Selectable<AccountTable>;
+export type SessionRow = Selectable<SessionTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type PersonaRow = Selectable<PersonaTable>;
 export type NewPersonaRow = Insertable<PersonaTable>;

@@ -1,7 +1,9 @@
 import type { Kysely } from "kysely";
+import { AccountRepository } from "./account-repository.ts";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
+import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
 import type { Database } from "./schema.ts";
@@ -21,6 +23,8 @@ export class Store {
   readonly usage: UsageRepository;
   readonly providers: ProviderRepository;
   readonly memories: MemoryRepository;
+  readonly accounts: AccountRepository;
+  readonly personaAvatars: PersonaAvatarRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -32,6 +36,8 @@ export class Store {
     this.usage = new UsageRepository(db);
     this.providers = new ProviderRepository(db);
     this.memories = new MemoryRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.personaAvatars = new PersonaAvatarRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

@@ -86,7 +86,20 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const accounts = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const avatars = await db
+    .selectFrom("persona_avatars")
+    .selectAll()
+    .where("persona_id", "in", personas.length ? personas.map((p) => p.id) : ["-"])
+    .execute();
   return JSON.stringify({
+    accounts,
+    avatars,
     memories,
     jobs,
     providers,
@@ -116,6 +129,7 @@ describe("tenant and user isolation across every route", () => {
     jobId: "",
     providerId: "",
     memoryId: "",
+    accountId: "",
   };
 
   beforeAll(async () => {
@@ -195,6 +209,14 @@ describe("tenant and user isolation across every route", () => {
         })
       ).json()
     ).id;
+    owned.accountId = (
+      await (
+        await app.request("/v1/accounts", {
+          method: "POST",
+          json: { email: "bob@example.com", password: "a long password", name: "Bob" },
+        })
+      ).json()
+    ).id;
     for (let attempt = 0; attempt < 100; attempt++) {
       const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
       if (job.status === "succeeded") break;
@@ -222,6 +244,7 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
       if (path.startsWith("/v1/providers")) return owned.providerId;
+      if (path.startsWith("/v1/accounts")) return owned.accountId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -235,6 +258,14 @@ describe("tenant and user isolation across every route", () => {
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
     if (path === "/v1/tenants") return { name: "Sneaky" };
+    if (path === "/v1/accounts") return { email: "sneaky@example.com", password: "a long password" };
+    if (path.startsWith("/v1/accounts/")) return { role: "member" };
+    if (path === "/v1/personas/assist") return { task: "improve_system_message", definition: { name: "X" } };
+    if (path === "/v1/auth/setup")
+      return { setup_token: "guessed-token", email: "sneaky@example.com", password: "a long password" };
+    if (path === "/v1/auth/login") return { email: "bob@example.com", password: "not bob's password" };
+    if (path === "/v1/auth/password")
+      return { current_password: "a long password", new_password: "another long password" };
     if (path.startsWith("/v1/providers")) {
       return method === "PATCH"
         ? { models: ["stolen"] }
@@ -332,6 +363,9 @@ describe("tenant and user isolation across every route", () => {
           expect(dataCarryingResponse(text), `${label} leaked the owner's data: ${text.slice(0, 200)}`).toBe(
             false,
           );
+        } else if (operation.path.startsWith("/v1/auth/")) {
+          // Sign-in endpoints answer a key (or a wrong password or setup token, or setup once done) with 401/403/409.
+          expect(response.status, `${label}: ${text.slice(0, 200)}`).toBeOneOf([401, 403, 409]);
         } else {
           expect(response.status, `${label}: ${text.slice(0, 200)}`).toBeOneOf([403, 404]);
         }

@@ -1,0 +1,325 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Clock } from "../lib/clock.ts";
+import { newId, randomToken } from "../lib/ids.ts";
+import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import { isUniqueViolation } from "../store/errors.ts";
+import type { AccountRole, AccountRow, SessionRow } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import type { ApiKeyScope } from "./api-key-service.ts";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from "./errors.ts";
+import { DEFAULT_TENANT_ID } from "./tenant-service.ts";
+import type { UserService } from "./user-service.ts";
+
+export const ACCOUNT_ROLES = ["admin", "member"] as const satisfies readonly AccountRole[];
+
+/** An account as the API shows it: never the password hash. */
+export interface AccountSummary {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  email: string;
+  name: string;
+  role: AccountRole;
+  created_at: string;
+}
+
+export interface SignedInSession {
+  /** the cookie value; only its hash is stored */
+  token: string;
+  csrfToken: string;
+  account: AccountSummary;
+  expiresAt: Date;
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  name: string;
+  role: AccountRole;
+}
+
+/** Sessions last two weeks from the last time they were extended. */
+export const SESSION_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
+/** Extending on every request would turn reads into writes; once a day is enough. */
+const SESSION_EXTEND_AFTER_MS = 24 * 60 * 60 * 1000;
+
+export const PASSWORD_MIN_LENGTH = 10;
+
+/** Password guessing is slowed per email: this many failures within the window lock sign-in until it passes. */
+const SIGN_IN_FAILURE_LIMIT = 10;
+const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+const SIGN_IN_TRACKED_EMAILS = 10_000;
+
+/** Scopes a signed-in person acts with: admins manage keys, providers and accounts; members do the rest. */
+export function scopesForRole(role: AccountRole): ApiKeyScope[] {
+  return role === "admin" ? ["admin"] : ["write"];
+}
+
+function hashSessionToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function toSummary(row: AccountRow): AccountSummary {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    user_id: row.user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    created_at: row.created_at,
+  };
+}
+
+/** A hash to verify against when the email is unknown, so both answers take as long. */
+let decoyHash: Promise<string> | undefined;
+
+export class AccountService {
+  /** Required by first-start setup; set by the server when no account exists yet. */
+  private setupToken: string | undefined;
+  /** Recent failed sign-ins per email (per process: enough to make guessing slow). */
+  private readonly signInFailures = new Map<string, number[]>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly users: UserService,
+  ) {}
+
+  async setupRequired(): Promise<boolean> {
+    return (await this.store.accounts.count()) === 0;
+  }
+
+  /**
+   * Arms first-start setup when no account exists: returns the token the first admin must present
+   * (the given one, or a random one), or undefined when setup is already done.
+   */
+  async prepareSetup(token?: string): Promise<string | undefined> {
+    if (!(await this.setupRequired())) return undefined;
+    this.setupToken = token ?? randomToken(24);
+    return this.setupToken;
+  }
+
+  /** Creates the first admin in the default tenant and signs them in. */
+  async setup(token: string, account: Omit<NewAccount, "role">): Promise<SignedInSession> {
+    if (!(await this.setupRequired()))
+      throw new ConflictError("setup is done: an admin account already exists");
+    const expected = this.setupToken;
+    if (expected === undefined || !sameText(token, expected)) {
+      throw new ForbiddenError("the setup token is wrong: use the one printed in the server's log at start");
+    }
+    const created = await this.create(DEFAULT_TENANT_ID, { ...account, role: "admin" });
+    this.setupToken = undefined;
+    return this.startSession(created);
+  }
+
+  async signIn(email: string, password: string): Promise<SignedInSession> {
+    const normalised = normaliseEmail(email);
+    const now = this.clock.now().getTime();
+    const failures = (this.signInFailures.get(normalised) ?? []).filter(
+      (time) => now - time < SIGN_IN_FAILURE_WINDOW_MS,
+    );
+    if (failures.length >= SIGN_IN_FAILURE_LIMIT) {
+      const retryAfter = Math.ceil((failures[0]! + SIGN_IN_FAILURE_WINDOW_MS - now) / 1000);
+      throw new TooManyRequestsError(
+        `too many failed sign-ins for this email: try again in ${Math.ceil(retryAfter / 60)} minutes`,
+        retryAfter,
+      );
+    }
+    const row = await this.store.accounts.findByEmail(normalised);
+    decoyHash ??= hashPassword(randomToken(20));
+    const valid = await verifyPassword(password, row?.password_hash ?? (await decoyHash));
+    if (!row || !valid) {
+      // Bounded: a flood of made-up emails must not grow the map without end.
+      if (this.signInFailures.size >= SIGN_IN_TRACKED_EMAILS) this.signInFailures.clear();
+      this.signInFailures.set(normalised, [...failures, now]);
+      throw new UnauthorizedError("the email or password is wrong");
+    }
+    this.signInFailures.delete(normalised);
+    return this.startSession(toSummary(row));
+  }
+
+  /** The account behind a session cookie, or undefined when it is unknown or expired. */
+  async authenticate(token: string): Promise<{ account: AccountSummary; csrfToken: string } | undefined> {
+    const tokenHash = hashSessionToken(token);
+    const now = this.clock.now();
+    const found = await this.store.accounts.findSession(tokenHash, now.toISOString());
+    if (!found) return undefined;
+    const remaining = Date.parse(found.session.expires_at) - now.getTime();
+    if (SESSION_LIFETIME_MS - remaining > SESSION_EXTEND_AFTER_MS) {
+      await this.store.accounts.extendSession(
+        tokenHash,
+        new Date(now.getTime() + SESSION_LIFETIME_MS).toISOString(),
+      );
+    }
+    return { account: toSummary(found.account), csrfToken: found.session.csrf_token };
+  }
+
+  async signOut(token: string): Promise<void> {
+    await this.store.accounts.deleteSession(hashSessionToken(token));
+  }
+
+  async list(tenantId: string): Promise<AccountSummary[]> {
+    return (await this.store.accounts.list(tenantId)).map(toSummary);
+  }
+
+  async get(tenantId: string, id: string): Promise<AccountSummary> {
+    const row = await this.store.accounts.findById(tenantId, id);
+    if (!row) throw new NotFoundError(`account ${id}`);
+    return toSummary(row);
+  }
+
+  /** Creates an account and the tenant user it acts as (the user whose X-Dramatis-User is the email). */
+  async create(tenantId: string, account: NewAccount): Promise<AccountSummary> {
+    const email = normaliseEmail(account.email);
+    validateAccount({ ...account, email });
+    const passwordHash = await hashPassword(account.password);
+    const user = await this.users.resolve(tenantId, email);
+    const now = this.clock.now().toISOString();
+    const row: AccountRow = {
+      id: newId("acc"),
+      tenant_id: tenantId,
+      user_id: user.id,
+      email,
+      name: account.name.trim(),
+      role: account.role,
+      password_hash: passwordHash,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.store.accounts.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new ConflictError(`an account with the email ${email} exists already`);
+      throw error;
+    }
+    return toSummary(row);
+  }
+
+  async update(
+    tenantId: string,
+    id: string,
+    changes: { name?: string | undefined; role?: AccountRole | undefined; password?: string | undefined },
+  ): Promise<AccountSummary> {
+    if (changes.password !== undefined) validatePassword(changes.password, "password");
+    // Hashed before the transaction: it takes ~50 ms and needs no lock.
+    const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
+    return this.store.transaction(async (store) => {
+      const row = await store.accounts.findById(tenantId, id);
+      if (!row) throw new NotFoundError(`account ${id}`);
+      if (
+        changes.role === "member" &&
+        row.role === "admin" &&
+        (await store.accounts.countAdmins(tenantId)) <= 1
+      ) {
+        throw new ConflictError("this is the tenant's last admin: make another admin first");
+      }
+      const updated: AccountRow = {
+        ...row,
+        name: changes.name?.trim() ?? row.name,
+        role: changes.role ?? row.role,
+        updated_at: this.clock.now().toISOString(),
+      };
+      await store.accounts.update(id, {
+        name: updated.name,
+        role: updated.role,
+        updated_at: updated.updated_at,
+        ...(passwordHash === undefined ? {} : { password_hash: passwordHash }),
+      });
+      // A password set by an admin (a forgotten one) ends the person's sessions everywhere.
+      if (passwordHash !== undefined) await store.accounts.deleteSessionsOf(id);
+      return toSummary(updated);
+    });
+  }
+
+  async remove(tenantId: string, id: string, actingAccountId: string): Promise<void> {
+    if (id === actingAccountId) throw new ConflictError("you cannot remove your own account");
+    const row = await this.store.accounts.findById(tenantId, id);
+    if (!row) throw new NotFoundError(`account ${id}`);
+    await this.store.accounts.delete(id);
+  }
+
+  /** Changes the password and signs the account out of every other session. */
+  async changePassword(
+    account: Pick<AccountSummary, "id" | "tenant_id">,
+    passwords: { current: string; next: string },
+    keepSessionToken: string,
+  ): Promise<void> {
+    const accountId = account.id;
+    const currentPassword = passwords.current;
+    const newPassword = passwords.next;
+    const row = await this.store.accounts.findById(account.tenant_id, accountId);
+    if (!row) throw new NotFoundError(`account ${accountId}`);
+    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      throw new ValidationError([{ field: "current_password", message: "is wrong" }]);
+    }
+    validatePassword(newPassword, "new_password");
+    await this.store.accounts.update(accountId, {
+      password_hash: await hashPassword(newPassword),
+      updated_at: this.clock.now().toISOString(),
+    });
+    await this.store.accounts.deleteSessionsOf(accountId, hashSessionToken(keepSessionToken));
+  }
+
+  private async startSession(account: AccountSummary): Promise<SignedInSession> {
+    const token = randomToken(43);
+    const csrfToken = randomToken(32);
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
+    const session: SessionRow = {
+      token_hash: hashSessionToken(token),
+      account_id: account.id,
+      csrf_token: csrfToken,
+      created_at: now.toISOString(),
+      expires_at: expiresAt.toISOString(),
+    };
+    await this.store.accounts.deleteExpiredSessions(now.toISOString());
+    await this.store.accounts.insertSession(session);
+    return { token, csrfToken, account, expiresAt };
+  }
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Equal texts, compared in constant time. */
+export function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function passwordProblem(password: string, field: string): { field: string; message: string } | undefined {
+  if (password.length >= PASSWORD_MIN_LENGTH && password.length <= 200) return undefined;
+  return { field, message: `must be ${PASSWORD_MIN_LENGTH}-200 characters` };
+}
+
+function validatePassword(password: string, field: string): void {
+  const problem = passwordProblem(password, field);
+  if (problem) throw new ValidationError([problem]);
+}
+
+function validateAccount(account: NewAccount): void {
+  const errors: { field: string; message: string }[] = [];
+  if (!EMAIL_PATTERN.test(account.email) || account.email.length > 200) {
+    errors.push({ field: "email", message: "must be an email address" });
+  }
+  const password = passwordProblem(account.password, "password");
+  if (password) errors.push(password);
+  if (account.name.trim().length > 100)
+    errors.push({ field: "name", message: "must be at most 100 characters" });
+  if (!ACCOUNT_ROLES.includes(account.role))
+    errors.push({ field: "role", message: "must be admin or member" });
+  if (errors.length > 0) throw new ValidationError(errors);
+}

@@ -1,0 +1,95 @@
+import {
+  AVATAR_MAX_UPLOAD_BYTES,
+  AVATAR_UPLOAD_TYPES,
+  UndecodableImageError,
+  detectUploadType,
+  generateAvatar,
+  reencodeAvatar,
+} from "../lib/avatar-images.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Store } from "../store/store.ts";
+import { AppError, PayloadTooLargeError, ValidationError } from "./errors.ts";
+import type { PersonaService } from "./persona-service.ts";
+
+export interface AvatarImage {
+  png: Uint8Array;
+  source: "upload" | "generated";
+  /** changes whenever the picture does; used as the ETag */
+  revision: string;
+}
+
+class UnsupportedMediaTypeError extends AppError {
+  constructor(detail: string) {
+    super(415, "Unsupported Media Type", detail);
+  }
+}
+
+/** Generated pictures depend only on the persona, so a small cache saves rasterising them again. */
+const GENERATED_CACHE_LIMIT = 500;
+
+export class PersonaAvatarService {
+  private readonly generated = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly personas: PersonaService,
+  ) {}
+
+  /** The persona's picture: its upload, or a generated one. 404 when the persona is not visible. */
+  async get(tenantId: string, personaId: string): Promise<AvatarImage> {
+    const persona = await this.personas.get(tenantId, personaId);
+    const upload = await this.store.personaAvatars.find(persona.id);
+    if (upload) return { png: upload.image, source: "upload", revision: `u-${upload.updated_at}` };
+    const artStyle = persona.appearance.art_style;
+    const key = `${persona.id}:${artStyle}`;
+    let png = this.generated.get(key);
+    if (!png) {
+      png = await generateAvatar({ seed: persona.id, artStyle });
+      if (this.generated.size >= GENERATED_CACHE_LIMIT) this.generated.clear();
+      this.generated.set(key, png);
+    }
+    return { png, source: "generated", revision: `g-${artStyle}` };
+  }
+
+  /** Stores an uploaded picture after checking its type and size and re-encoding it as PNG. */
+  async upload(
+    tenantId: string,
+    personaId: string,
+    upload: { bytes: Uint8Array; contentType: string | undefined },
+  ): Promise<{ source: "upload"; updated_at: string }> {
+    await this.personas.getOwn(tenantId, personaId);
+    const declared = upload.contentType?.split(";")[0]?.trim().toLowerCase();
+    const accepted = AVATAR_UPLOAD_TYPES.join(", ");
+    if (!declared || !AVATAR_UPLOAD_TYPES.includes(declared as (typeof AVATAR_UPLOAD_TYPES)[number])) {
+      throw new UnsupportedMediaTypeError(
+        `an avatar must be one of ${accepted}; got ${declared ?? "no type"}`,
+      );
+    }
+    if (upload.bytes.byteLength > AVATAR_MAX_UPLOAD_BYTES)
+      throw new PayloadTooLargeError(AVATAR_MAX_UPLOAD_BYTES);
+    if (detectUploadType(upload.bytes) !== declared) {
+      throw new ValidationError([{ field: "body", message: `is not a valid ${declared} file` }]);
+    }
+    let png: Uint8Array;
+    try {
+      png = await reencodeAvatar(upload.bytes);
+    } catch (error) {
+      if (error instanceof UndecodableImageError) {
+        throw new ValidationError([
+          { field: "body", message: `could not be decoded as an image (${error.message})` },
+        ]);
+      }
+      throw error;
+    }
+    const updatedAt = this.clock.now().toISOString();
+    await this.store.personaAvatars.upsert(personaId, png, updatedAt);
+    return { source: "upload", updated_at: updatedAt };
+  }
+
+  /** Goes back to the generated picture. */
+  async remove(tenantId: string, personaId: string): Promise<void> {
+    await this.personas.getOwn(tenantId, personaId);
+    await this.store.personaAvatars.delete(personaId);
+  }
+}

@@ -1,0 +1,90 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { loadConfig } from "../../src/config/config.ts";
+import { buildWebAppIfStale } from "../../src/cli/web-build.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
+
+/** Debian's chromium (apt-get install chromium), or CHROMIUM_PATH; undefined when neither exists. */
+export const CHROMIUM_PATH = [
+  process.env.CHROMIUM_PATH,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+].find(
+  (candidate): candidate is string => candidate !== undefined && candidate !== "" && fs.existsSync(candidate),
+);
+
+/** The flags that work on these machines: no sandbox as root, no GPU, and no calls home. */
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!CHROMIUM_PATH) throw new Error("no Chromium: apt-get install chromium, or set CHROMIUM_PATH");
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+export interface WebServer {
+  server: RunningServer;
+  setupUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the web app if needed and starts the real server on a loopback port over a fresh data dir. */
+export async function startWebServer(options: { setupToken: string }): Promise<WebServer> {
+  await buildWebAppIfStale();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-e2e-"));
+  const config = loadConfig({
+    DRAMATIS_DATA_DIR: dataDir,
+    PORT: "0",
+    DRAMATIS_SETUP_TOKEN: options.setupToken,
+  });
+  const server = await startServer({ config, logger: pino({ level: "silent" }) });
+  if (!server.setupUrl) throw new Error("a fresh server should offer first-start setup");
+  return {
+    server,
+    setupUrl: server.setupUrl,
+    async stop() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Collects everything the page reports as an error (console errors, uncaught exceptions, CSP
+ * violations, failed requests), so a test can require there were none.
+ */
+export function watchForErrors(context: BrowserContext): { errors: string[]; attach(page: Page): void } {
+  const errors: string[] = [];
+  const attach = (page: Page) => {
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
+    // Chromium logs a failed request as "Failed to load resource" without its address; record which.
+    page.on("response", (response) => {
+      if (response.status() >= 400)
+        errors.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    });
+  };
+  context.on("page", attach);
+  return { errors, attach };
+}
+
+/** Saves a screenshot when DRAMATIS_SCREENSHOTS names a directory (see docs/web-app.md). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const directory = process.env.DRAMATIS_SCREENSHOTS;
+  if (!directory) return;
+  fs.mkdirSync(directory, { recursive: true });
+  await page.screenshot({ path: path.join(directory, `${name}.png`), fullPage: false });
+}

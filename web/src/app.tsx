@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { api, setCsrfToken } from "./lib/api.ts";
+import { Link, matchPath, navigate, useLocation } from "./lib/router.tsx";
+import { SessionContext, type Session } from "./lib/session.tsx";
+import { ErrorNotice, Loading } from "./components/notice.tsx";
+import { SignInPage, SetupPage } from "./pages/auth-pages.tsx";
+import { PersonaLibraryPage } from "./pages/persona-library-page.tsx";
+import { PersonaBuilderPage } from "./pages/persona-builder-page.tsx";
+import { ChatPage } from "./pages/chat-page.tsx";
+import { MemoryPage } from "./pages/memory-page.tsx";
+import { SettingsPage } from "./pages/settings-page.tsx";
+
+type AuthState =
+  | { kind: "loading" }
+  | { kind: "signed-in"; session: Session }
+  | { kind: "signed-out"; setupRequired: boolean }
+  | { kind: "failed"; error: unknown };
+
+export function App() {
+  const [state, setState] = useState<AuthState>({ kind: "loading" });
+
+  const loadSession = useCallback(async () => {
+    try {
+      // The status call never answers 401, so a signed-out visit logs no failed request.
+      const status = await api<{ setup_required: boolean; signed_in: boolean }>("GET", "/v1/auth/status");
+      if (!status.signed_in) {
+        setCsrfToken(undefined);
+        setState({ kind: "signed-out", setupRequired: status.setup_required });
+        return;
+      }
+      const session = await api<Session>("GET", "/v1/auth/session");
+      setCsrfToken(session.csrf_token);
+      setState({ kind: "signed-in", session });
+    } catch (error) {
+      setState({ kind: "failed", error });
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadSession();
+  }, [loadSession]);
+
+  const signOut = useCallback(async () => {
+    await api("POST", "/v1/auth/logout");
+    setCsrfToken(undefined);
+    // Leave the signed-in screens before moving, so none of them loads data without a session.
+    setState({ kind: "signed-out", setupRequired: false });
+    navigate("/", { replace: true });
+    await loadSession();
+  }, [loadSession]);
+
+  if (state.kind === "loading") return <Loading />;
+  if (state.kind === "failed")
+    return (
+      <main className="auth-screen">
+        <ErrorNotice error={state.error} />
+      </main>
+    );
+  if (state.kind === "signed-out") {
+    return state.setupRequired ? (
+      <SetupPage onSignedIn={loadSession} />
+    ) : (
+      <SignInPage onSignedIn={loadSession} />
+    );
+  }
+  return (
+    <SessionContext.Provider value={{ session: state.session, signOut }}>
+      <Shell session={state.session} onSignOut={signOut}>
+        <Screen />
+      </Shell>
+    </SessionContext.Provider>
+  );
+}
+
+const NAVIGATION = [
+  { to: "/personas", label: "Personas" },
+  { to: "/chat", label: "Chat" },
+  { to: "/settings", label: "Settings" },
+];
+
+function Shell({
+  session,
+  onSignOut,
+  children,
+}: {
+  session: Session;
+  onSignOut: () => void;
+  children: ReactNode;
+}) {
+  const { path } = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/personas" className="brand">
+          Dramatis
+        </Link>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-navigation"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
+        <nav id="main-navigation" className={menuOpen ? "nav nav-open" : "nav"} aria-label="Main">
+          {NAVIGATION.map((item) => (
+            <Link
+              key={item.to}
+              to={item.to}
+              aria-current={path === item.to || path.startsWith(`${item.to}/`) ? "page" : undefined}
+            >
+              {item.label}
+            </Link>
+          ))}
+          <span className="nav-account" title={session.account.email}>
+            {session.account.name || session.account.email}
+            <span className="badge">{session.account.role}</span>
+          </span>
+          <button type="button" className="button-link" onClick={onSignOut}>
+            Sign out
+          </button>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** Moves to `to` after rendering: navigating while rendering would update the router mid-render. */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function Screen() {
+  const { path } = useLocation();
+  let params: Record<string, string> | undefined;
+  if (path === "/" || path === "/login" || path === "/setup") return <Redirect to="/personas" />;
+  if (matchPath("/personas", path)) return <PersonaLibraryPage />;
+  if (matchPath("/personas/new", path)) return <PersonaBuilderPage personaId={undefined} />;
+  if ((params = matchPath("/personas/:id/memory", path))) return <MemoryPage personaId={params.id!} />;
+  if ((params = matchPath("/personas/:id", path))) return <PersonaBuilderPage personaId={params.id!} />;
+  if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
+  if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
+  if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;
+  if ((params = matchPath("/settings/:section", path))) return <SettingsPage section={params.section!} />;
+  return (
+    <section className="page">
+      <h1>Not found</h1>
+      <p>
+        There is no screen at <code>{path}</code>. <Link to="/personas">Go to your personas.</Link>
+      </p>
+    </section>
+  );
+}

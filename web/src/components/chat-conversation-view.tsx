@@ -1,0 +1,254 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { ApiError, api } from "../lib/api.ts";
+import { ErrorNotice, Loading } from "./notice.tsx";
+import type { PersonaSummary, UserPersona } from "./chat-api.tsx";
+import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
+import { ChatConversationHeader } from "./chat-conversation-header.tsx";
+import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
+import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
+import { useChatConversation, type PendingExchange } from "./chat-use-conversation.tsx";
+import type { Message } from "./chat-api.tsx";
+
+function shownMessages(messages: Message[], pending: PendingExchange | undefined): ShownMessage[] {
+  const shown: ShownMessage[] = messages.map((message, index) => ({
+    ...message,
+    opener: index === 0 && message.role === "assistant" && message.reply_to === null,
+  }));
+  if (!pending) return shown;
+  const live = pending.phase !== "stopped";
+  if (!pending.userMessage && live) {
+    shown.push({
+      id: "pending-user",
+      role: "user",
+      content: pending.content,
+      status: "complete",
+      user_persona: pending.userPersona,
+      model: null,
+      created_at: pending.startedAt,
+    });
+  }
+  const replyStored = pending.replyId !== undefined && messages.some((m) => m.id === pending.replyId);
+  if (live || (pending.replyId && !replyStored)) {
+    shown.push({
+      id: pending.replyId ?? "pending-reply",
+      role: "assistant",
+      content: pending.text,
+      status: live ? "streaming" : "stopped",
+      user_persona: pending.userPersona,
+      model: null,
+      created_at: pending.startedAt,
+    });
+  }
+  return shown;
+}
+
+/** A conversation: header, messages (with the reply streaming in), composer and prompt inspector. */
+export function ChatConversationView({
+  conversationId,
+  personas,
+  userPersonas,
+  activeUserPersonaId,
+  onActiveUserPersonaChange,
+  onActivity,
+}: {
+  conversationId: string;
+  personas: Map<string, PersonaSummary>;
+  userPersonas: UserPersona[] | undefined;
+  activeUserPersonaId: string | null | undefined;
+  onActiveUserPersonaChange: (id: string | null) => void;
+  onActivity: () => void;
+}) {
+  const chat = useChatConversation(conversationId, onActivity);
+  const [draft, setDraft] = useState("");
+  const [focusRequest, setFocusRequest] = useState(0);
+  const [speakingAsChoice, setSpeakingAsChoice] = useState<string | undefined>(undefined);
+  const [speakingAsError, setSpeakingAsError] = useState<string | undefined>(undefined);
+  const [inspected, setInspected] = useState<string | undefined>(undefined);
+  const inspectButtonRef = useRef<HTMLButtonElement | null>(null);
+  const logRef = useRef<HTMLOListElement>(null);
+  const stickToBottom = useRef(true);
+
+  useEffect(() => {
+    setDraft("");
+    setSpeakingAsChoice(undefined);
+    setSpeakingAsError(undefined);
+    setInspected(undefined);
+    stickToBottom.current = true;
+  }, [conversationId]);
+
+  const persona = chat.conversation ? personas.get(chat.conversation.persona_id) : undefined;
+  const personaName = persona?.name ?? "Persona";
+  const messages = chat.messages ?? [];
+  const shown = shownMessages(messages, chat.pending);
+
+  // Who the user speaks as: their choice here, else as in their last message, else the active one.
+  const lastUserMessage = [...messages].reverse().find((message) => message.role === "user");
+  const fallback = lastUserMessage
+    ? (lastUserMessage.user_persona?.id ?? NO_PERSONA)
+    : (activeUserPersonaId ?? NO_PERSONA);
+  const wanted = speakingAsChoice ?? fallback;
+  const speakingAs = userPersonas?.some((p) => p.id === wanted) ? wanted : NO_PERSONA;
+
+  const lastShown = shown.at(-1);
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
+  }, [shown.length, lastShown?.content, chat.failure]);
+
+  async function changeSpeakingAs(id: string) {
+    setSpeakingAsChoice(id);
+    setSpeakingAsError(undefined);
+    // Also make it the active user persona, so new conversations and API clients follow the choice.
+    try {
+      if (id === NO_PERSONA) await api("DELETE", "/v1/user-personas/active");
+      else await api("PUT", `/v1/user-personas/active/${encodeURIComponent(id)}`);
+      onActiveUserPersonaChange(id === NO_PERSONA ? null : id);
+    } catch (error) {
+      setSpeakingAsError(
+        `Could not make it your active user persona (${error instanceof Error ? error.message : String(error)}); ` +
+          "your messages here still use it.",
+      );
+    }
+  }
+
+  const send = useCallback(async () => {
+    const content = draft.trim();
+    if (!content || chat.streaming) return;
+    const chosen = userPersonas?.find((p) => p.id === speakingAs);
+    // Until the user personas are loaded the server picks the active one.
+    const snapshot =
+      userPersonas === undefined
+        ? undefined
+        : chosen
+          ? { id: chosen.id, name: chosen.name, description: chosen.description }
+          : null;
+    setDraft("");
+    stickToBottom.current = true;
+    const outcome = await chat.send(content, snapshot);
+    if (outcome.restoreDraft) setDraft((current) => (current.trim() ? current : content));
+    setFocusRequest((n) => n + 1);
+  }, [draft, chat, userPersonas, speakingAs]);
+
+  if (chat.loadError) {
+    return (
+      <section className="chat-view">
+        <ErrorNotice error={chat.loadError} />
+      </section>
+    );
+  }
+  if (!chat.conversation || !chat.messages) {
+    return (
+      <section className="chat-view">
+        <Loading label="Loading the conversation…" />
+      </section>
+    );
+  }
+
+  const inspectedMessage = inspected ? shown.find((message) => message.id === inspected) : undefined;
+  const failure = chat.failure;
+  const contentError =
+    failure && !failure.stored && failure.error instanceof ApiError
+      ? failure.error.fieldMessage("content")
+      : undefined;
+  return (
+    <section className="chat-view" aria-label={`Conversation with ${personaName}`}>
+      <ChatConversationHeader
+        conversation={chat.conversation}
+        personaName={personaName}
+        personaRevision={persona?.updated_at}
+        onDeleted={onActivity}
+      />
+      <ol
+        className="chat-log"
+        ref={logRef}
+        aria-label="Conversation log"
+        tabIndex={0}
+        onScroll={(event) => {
+          const log = event.currentTarget;
+          stickToBottom.current = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+        }}
+      >
+        {shown.length === 0 && (
+          <li className="chat-empty muted">
+            {personaName} has no greeting. Say hello to start the conversation.
+          </li>
+        )}
+        {shown.map((message) => (
+          <ChatMessage
+            key={message.id}
+            message={message}
+            personaId={chat.conversation!.persona_id}
+            personaName={personaName}
+            personaRevision={persona?.updated_at}
+            inspecting={inspected === message.id}
+            onInspect={(id, button) => {
+              inspectButtonRef.current = button;
+              setInspected((current) => (current === id ? undefined : id));
+            }}
+          />
+        ))}
+        {failure && (
+          <li className="chat-failure">
+            <div className="notice notice-error" role="alert">
+              <p>
+                {failure.stored ? "The reply failed" : "Your message was not sent"}:{" "}
+                {failure.error instanceof Error ? failure.error.message : String(failure.error)}
+              </p>
+              <p>
+                {failure.stored
+                  ? "Your message is saved in the conversation."
+                  : "Your text is back in the message box; send it again when ready."}
+              </p>
+              <div className="button-row">
+                {failure.stored && (
+                  <button
+                    type="button"
+                    className="button-small"
+                    onClick={() => {
+                      setDraft(failure.content);
+                      chat.dismissFailure();
+                      setFocusRequest((n) => n + 1);
+                    }}
+                  >
+                    Edit and resend
+                  </button>
+                )}
+                <button type="button" className="button-small" onClick={chat.dismissFailure}>
+                  Dismiss
+                </button>
+              </div>
+            </div>
+          </li>
+        )}
+      </ol>
+      <p className="visually-hidden" role="status">
+        {chat.streaming ? `${personaName} is replying…` : ""}
+      </p>
+      <ChatComposer
+        draft={draft}
+        onDraftChange={setDraft}
+        onSend={() => void send()}
+        onStop={chat.stop}
+        streaming={chat.streaming}
+        disabled={false}
+        userPersonas={userPersonas}
+        speakingAs={speakingAs}
+        onSpeakingAsChange={(id) => void changeSpeakingAs(id)}
+        speakingAsError={speakingAsError}
+        contentError={contentError}
+        focusRequest={focusRequest}
+      />
+      {inspectedMessage && (
+        <ChatPromptInspector
+          conversationId={conversationId}
+          message={inspectedMessage}
+          exchange={chat.exchanges.get(inspectedMessage.id)}
+          onClose={() => {
+            setInspected(undefined);
+            inspectButtonRef.current?.focus();
+          }}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import { Link } from "../lib/router.tsx";
+import { Markdown } from "./markdown.tsx";
+import { PersonaAvatar } from "./persona-avatar.tsx";
+import { isOfflineModel, type Message, type UserPersonaSnapshot } from "./chat-api.tsx";
+
+/** A message as the screen shows it: a stored one, or the reply being streamed right now. */
+export interface ShownMessage {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  status: Message["status"] | "streaming" | "stopped";
+  user_persona: UserPersonaSnapshot | null;
+  model: string | null;
+  created_at: string;
+  token_count?: number;
+  /** True for the conversation's opening message (the persona's greeting). */
+  opener?: boolean;
+}
+
+/** One message: who spoke (the persona, or the user as which user persona), what, and its labels. */
+export function ChatMessage({
+  message,
+  personaId,
+  personaName,
+  personaRevision,
+  inspecting,
+  onInspect,
+}: {
+  message: ShownMessage;
+  personaId: string;
+  personaName: string;
+  personaRevision: string | undefined;
+  inspecting: boolean;
+  onInspect: (messageId: string, button: HTMLButtonElement) => void;
+}) {
+  const fromPersona = message.role === "assistant";
+  const speaker = fromPersona
+    ? personaName
+    : message.user_persona
+      ? `You as ${message.user_persona.name}`
+      : "You (No Persona)";
+  // Only generated replies have a recorded prompt; a stored greeting has no model.
+  const inspectable = fromPersona && message.model !== null && message.status !== "streaming";
+  const time = new Date(message.created_at);
+  return (
+    <li
+      className={fromPersona ? "chat-message chat-message-persona" : "chat-message chat-message-user"}
+      aria-label={`${speaker}${message.opener ? " (greeting)" : ""}`}
+    >
+      {fromPersona && <PersonaAvatar personaId={personaId} name={personaName} revision={personaRevision} />}
+      <div className="chat-bubble">
+        <div className="chat-message-meta">
+          <span className="chat-message-speaker">{speaker}</span>
+          {message.opener && <span className="badge">Greeting</span>}
+          {fromPersona && isOfflineModel(message.model) && (
+            <span className="badge badge-warning">Offline engine</span>
+          )}
+          {message.status === "partial" && (
+            <span className="badge badge-warning" title="Generation was stopped; this is what it had written">
+              Stopped early
+            </span>
+          )}
+          {message.status === "stopped" && <span className="badge badge-warning">Stopped</span>}
+          {message.status === "failed" && <span className="badge badge-warning">Failed</span>}
+          {!Number.isNaN(time.getTime()) && (
+            <time className="chat-message-time" dateTime={message.created_at} title={time.toLocaleString()}>
+              {time.toDateString() === new Date().toDateString()
+                ? time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+                : time.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}
+            </time>
+          )}
+        </div>
+        <div className="chat-message-content">
+          {message.content ? (
+            <Markdown>{message.content}</Markdown>
+          ) : message.status === "streaming" ? (
+            <p className="muted chat-typing">{personaName} is typing…</p>
+          ) : (
+            <p className="muted">(empty reply)</p>
+          )}
+          {message.status === "streaming" && message.content && (
+            <span className="chat-caret" aria-hidden="true" />
+          )}
+        </div>
+        {(inspectable || (fromPersona && isOfflineModel(message.model))) && (
+          <div className="chat-message-actions">
+            {fromPersona && isOfflineModel(message.model) && (
+              <Link to="/settings/providers" className="chat-offline-hint">
+                Configure a model in Settings → Model providers
+              </Link>
+            )}
+            {inspectable && (
+              <button
+                type="button"
+                className="button-link button-small"
+                aria-expanded={inspecting}
+                aria-controls={inspecting ? "chat-prompt-inspector" : undefined}
+                onClick={(event) => onInspect(message.id, event.currentTarget)}
+              >
+                Inspect prompt
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

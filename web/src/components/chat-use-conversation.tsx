@@ -1,0 +1,200 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, apiErrorFromProblem, streamEvents } from "../lib/api.ts";
+import {
+  loadMessages,
+  type Conversation,
+  type Exchange,
+  type Message,
+  type UserPersonaSnapshot,
+} from "./chat-api.tsx";
+
+/** The message being sent and the reply streaming back, until the stored versions replace them. */
+export interface PendingExchange {
+  content: string;
+  userPersona: UserPersonaSnapshot | null;
+  startedAt: string;
+  /** Set by `message-start`: the stored user message and the id the reply will have. */
+  userMessage?: Message;
+  replyId?: string;
+  text: string;
+  model?: string;
+  phase: "sending" | "streaming" | "stopped";
+}
+
+/** A failed send: what went wrong, and whether the user's message was stored before it did. */
+export interface SendFailure {
+  error: unknown;
+  content: string;
+  stored: boolean;
+}
+
+export interface SendOutcome {
+  /** The message was not stored: the caller puts the text back in the composer. */
+  restoreDraft: boolean;
+}
+
+const PATH = (id: string) => `/v1/conversations/${encodeURIComponent(id)}`;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One conversation: its messages, and sending with the reply streamed token by token (SSE events
+ * message-start, message-delta, message-end, error). Stop aborts the request; the server then stores
+ * what was generated as a `partial` reply, which is read back and shown as such.
+ */
+export function useChatConversation(conversationId: string, onActivity: () => void) {
+  const [conversation, setConversation] = useState<Conversation | undefined>(undefined);
+  const [messages, setMessages] = useState<Message[] | undefined>(undefined);
+  const [loadError, setLoadError] = useState<unknown>(undefined);
+  const [pending, setPending] = useState<PendingExchange | undefined>(undefined);
+  const [failure, setFailure] = useState<SendFailure | undefined>(undefined);
+  const [exchanges, setExchanges] = useState<Map<string, Exchange>>(() => new Map());
+  const [streaming, setStreaming] = useState(false);
+  const controllerRef = useRef<AbortController | undefined>(undefined);
+  const currentIdRef = useRef(conversationId);
+  currentIdRef.current = conversationId;
+
+  useEffect(() => {
+    let current = true;
+    setConversation(undefined);
+    setMessages(undefined);
+    setLoadError(undefined);
+    setPending(undefined);
+    setFailure(undefined);
+    Promise.all([api<Conversation>("GET", PATH(conversationId)), loadMessages(conversationId)]).then(
+      ([loaded, loadedMessages]) => {
+        if (!current) return;
+        setConversation(loaded);
+        setMessages(loadedMessages);
+      },
+      (error: unknown) => {
+        if (current) setLoadError(error);
+      },
+    );
+    return () => {
+      current = false;
+      // Leaving the conversation stops its reply; the server keeps what was written as partial.
+      controllerRef.current?.abort();
+    };
+  }, [conversationId]);
+
+  const refresh = useCallback(async (id: string) => {
+    try {
+      const loaded = await loadMessages(id);
+      if (currentIdRef.current !== id) return;
+      // Keep messages that arrived (from a newer send) after this list was read.
+      const ids = new Set(loaded.map((message) => message.id));
+      const last = loaded.at(-1)?.sequence ?? 0;
+      setMessages((list) => [
+        ...loaded,
+        ...(list ?? []).filter((message) => !ids.has(message.id) && message.sequence > last),
+      ]);
+    } catch {
+      // The messages on screen stay; the next action tries again.
+    }
+  }, []);
+
+  const send = useCallback(
+    /** `userPersona` undefined: the user's active one (the server decides). */
+    async (content: string, userPersona: UserPersonaSnapshot | null | undefined): Promise<SendOutcome> => {
+      if (controllerRef.current) return { restoreDraft: false };
+      const id = conversationId;
+      const controller = new AbortController();
+      controllerRef.current = controller;
+      setStreaming(true);
+      setFailure(undefined);
+      setPending({
+        content,
+        userPersona: userPersona ?? null,
+        startedAt: new Date().toISOString(),
+        text: "",
+        phase: "sending",
+      });
+      let stored = false;
+      let ended = false;
+      let error: unknown;
+      try {
+        await streamEvents("POST", `${PATH(id)}/messages`, {
+          body: {
+            content,
+            user_persona_id: userPersona === undefined ? undefined : (userPersona?.id ?? null),
+            stream: true,
+          },
+          signal: controller.signal,
+          onEvent: (event) => {
+            if (currentIdRef.current !== id) return;
+            if (event.event === "message-start") {
+              const data = JSON.parse(event.data) as { user_message: Message; message_id: string };
+              stored = true;
+              setMessages((list) => [...(list ?? []), data.user_message]);
+              setPending(
+                (p) =>
+                  p && { ...p, userMessage: data.user_message, replyId: data.message_id, phase: "streaming" },
+              );
+            } else if (event.event === "message-delta") {
+              const { text } = JSON.parse(event.data) as { text: string };
+              setPending((p) => p && { ...p, text: p.text + text, phase: "streaming" });
+            } else if (event.event === "message-end") {
+              const exchange = JSON.parse(event.data) as Exchange;
+              ended = true;
+              setMessages((list) => [
+                ...(list ?? []).filter(
+                  (m) => m.id !== exchange.user_message.id && m.id !== exchange.message.id,
+                ),
+                exchange.user_message,
+                exchange.message,
+              ]);
+              setExchanges((map) => new Map(map).set(exchange.message.id, exchange));
+              setPending(undefined);
+            } else if (event.event === "error") {
+              error = apiErrorFromProblem(event.data, 500, "Error");
+            }
+          },
+        });
+        if (!ended && error === undefined && !controller.signal.aborted) {
+          error = new Error("The connection closed before the reply was complete.");
+        }
+      } catch (caught) {
+        if (!controller.signal.aborted) error = caught;
+      } finally {
+        controllerRef.current = undefined;
+        setStreaming(false);
+      }
+      if (currentIdRef.current !== id) return { restoreDraft: false };
+      onActivity();
+      if (controller.signal.aborted && !ended) {
+        // Stopped: the server notices the closed connection, stops the model and stores the partial
+        // reply; read it back (twice, in case storing it takes a moment).
+        setPending((p) => p && { ...p, phase: "stopped" });
+        await delay(300);
+        await refresh(id);
+        await delay(1200);
+        await refresh(id);
+        return { restoreDraft: !stored };
+      }
+      if (error !== undefined) {
+        setPending(undefined);
+        setFailure({ error, content, stored });
+        if (stored) await refresh(id);
+        return { restoreDraft: !stored };
+      }
+      return { restoreDraft: false };
+    },
+    [conversationId, onActivity, refresh],
+  );
+
+  const stop = useCallback(() => controllerRef.current?.abort(), []);
+  const dismissFailure = useCallback(() => setFailure(undefined), []);
+
+  return {
+    conversation,
+    messages,
+    loadError,
+    pending,
+    failure,
+    exchanges,
+    streaming,
+    send,
+    stop,
+    dismissFailure,
+  };
+}

@@ -1,0 +1,102 @@
+import { useId, useRef, useState, type DragEvent } from "react";
+import { api } from "../lib/api.ts";
+import { Link } from "../lib/router.tsx";
+import { ErrorNotice, Notice } from "./notice.tsx";
+import type { Persona } from "./persona-model.tsx";
+
+interface CardImport {
+  persona: Persona;
+  format: "card_v2" | "card_v3";
+  warnings: string[];
+}
+
+const ACCEPTED = ".png,.json,image/png,application/json";
+
+/**
+ * "Import a Character Card": drop a PNG or JSON card on the zone, or choose one; the server reads V1,
+ * V2 and V3 cards (POST /v1/personas/import as multipart with the file in `file`).
+ */
+export function PersonaCardImport({ onImported }: { onImported: (persona: Persona) => void }) {
+  const inputId = useId();
+  const hintId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [result, setResult] = useState<CardImport | undefined>(undefined);
+
+  const importFile = async (file: File) => {
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    try {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const imported = await api<CardImport>("POST", "/v1/personas/import", { body: form });
+      setResult(imported);
+      onImported(imported.persona);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+      if (input.current) input.current.value = "";
+    }
+  };
+
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    const file = event.dataTransfer.files[0];
+    if (file) void importFile(file);
+  };
+
+  return (
+    <section className="card persona-tool" aria-labelledby={`${inputId}-heading`}>
+      <h2 id={`${inputId}-heading`}>Import a Character Card</h2>
+      <div
+        className={dragging ? "persona-drop-zone persona-drop-zone-active" : "persona-drop-zone"}
+        data-testid="card-drop-zone"
+        onDragEnter={(event) => {
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragOver={(event) => event.preventDefault()}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p id={hintId}>Drop a PNG or JSON card here (Character Card V1, V2 or V3), or</p>
+        <input
+          ref={input}
+          id={inputId}
+          className="visually-hidden persona-file-input"
+          type="file"
+          accept={ACCEPTED}
+          aria-describedby={hintId}
+          disabled={busy}
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            if (file) void importFile(file);
+          }}
+        />
+        <label htmlFor={inputId} className="button button-small">
+          Choose a card file
+        </label>
+        {busy && <p role="status">Importing…</p>}
+      </div>
+      <ErrorNotice error={error} />
+      {result && (
+        <Notice kind="success">
+          Imported <strong>{result.persona.name}</strong> from a {result.format === "card_v3" ? "V3" : "V2"}{" "}
+          card. <Link to={`/personas/${encodeURIComponent(result.persona.id)}`}>Open it in the builder</Link>
+          {result.warnings.length > 0 && (
+            <ul aria-label="Import warnings">
+              {result.warnings.map((warning) => (
+                <li key={warning}>{warning}</li>
+              ))}
+            </ul>
+          )}
+        </Notice>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,288 @@
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { ApiError, api } from "../lib/api.ts";
+import { Link, navigate } from "../lib/router.tsx";
+import { ErrorNotice, Notice } from "./notice.tsx";
+import { PersonaAvatarEditor } from "./persona-avatar-editor.tsx";
+import { PersonaBuilderForm } from "./persona-builder-form.tsx";
+import { PersonaDeleteButton } from "./persona-delete-button.tsx";
+import { PersonaFormContext, type PersonaFormValue } from "./persona-form-context.tsx";
+import {
+  DEFAULT_DEFINITION,
+  definitionOf,
+  setIn,
+  type Persona,
+  type PersonaDefinition,
+} from "./persona-model.tsx";
+import { PersonaSharing } from "./persona-sharing.tsx";
+import { PersonaStatusBadges } from "./persona-status-badges.tsx";
+import { PersonaVersionHistory } from "./persona-version-history.tsx";
+
+type Busy = "save" | "publish" | "copy" | undefined;
+
+function withoutFieldErrors(error: ApiError, path: string): ApiError | undefined {
+  const remaining = error.errors.filter((item) => {
+    const field = item.field.replace(/^definition\./, "");
+    return field !== path && !field.startsWith(`${path}.`);
+  });
+  if (remaining.length === error.errors.length) return error;
+  if (remaining.length === 0) return undefined;
+  const detail = remaining.map((item) => `${item.field}: ${item.message}`).join("; ");
+  return new ApiError(error.status, error.title, detail, remaining);
+}
+
+/**
+ * The persona studio for one persona (or a new one): the whole definition as a form, Save draft (POST
+ * for a new persona, then PATCH), Publish, the picture, sharing and version history.
+ * `onCreated` hands a newly created persona to the page, which moves to its URL.
+ */
+export function PersonaEditor({
+  initial,
+  onCreated,
+}: {
+  initial: Persona | undefined;
+  onCreated: (persona: Persona) => void;
+}) {
+  const [persona, setPersona] = useState<Persona | undefined>(initial);
+  const [definition, setDefinition] = useState<PersonaDefinition>(() =>
+    initial ? definitionOf(initial) : structuredClone(DEFAULT_DEFINITION),
+  );
+  const [saved, setSaved] = useState(() =>
+    JSON.stringify(initial ? definitionOf(initial) : DEFAULT_DEFINITION),
+  );
+  const [busy, setBusy] = useState<Busy>(undefined);
+  const [error, setErrorState] = useState<unknown>(undefined);
+  const [failures, setFailures] = useState(0);
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+
+  /** Shows an error; a new failure (not an edit clearing part of one) also reopens sections with errors. */
+  const setError = useCallback((next: unknown | ((current: unknown) => unknown)) => {
+    if (typeof next === "function") {
+      setErrorState(next as (current: unknown) => unknown);
+      return;
+    }
+    setErrorState(next);
+    if (next !== undefined) setFailures((count) => count + 1);
+  }, []);
+
+  const readOnly = persona?.kind === "preset";
+  const dirty = JSON.stringify(definition) !== saved;
+  const invalidPaths = Object.keys(invalid);
+
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+
+  const setField = useCallback(
+    (path: string, value: unknown) => {
+      setDefinition((current) => setIn(current, path, value));
+      setMessage(undefined);
+      // An edited field's server message no longer applies.
+      setError((current: unknown) =>
+        current instanceof ApiError ? withoutFieldErrors(current, path) : current,
+      );
+    },
+    [setError],
+  );
+
+  const reportInvalid = useCallback((path: string, problem: string | undefined) => {
+    setInvalid((current) => {
+      if (current[path] === problem) return current;
+      const next = { ...current };
+      if (problem === undefined) delete next[path];
+      else next[path] = problem;
+      return next;
+    });
+  }, []);
+
+  const apiError = error instanceof ApiError ? error : undefined;
+  const formValue = useMemo<PersonaFormValue>(
+    () => ({
+      definition,
+      setField,
+      error: apiError,
+      disabled: busy !== undefined || readOnly,
+      reportInvalid,
+    }),
+    [definition, setField, apiError, busy, readOnly, reportInvalid],
+  );
+
+  /** Adopts the server's copy, unless the user typed while the request ran. */
+  const adopt = (next: Persona, sent: PersonaDefinition) => {
+    setPersona(next);
+    const fromServer = definitionOf(next);
+    setSaved(JSON.stringify(fromServer));
+    setDefinition((current) => (JSON.stringify(current) === JSON.stringify(sent) ? fromServer : current));
+  };
+
+  /** Saves the draft; returns the saved persona, or undefined when saving failed (the error is shown). */
+  const save = async (): Promise<Persona | undefined> => {
+    if (invalidPaths.length > 0) {
+      setError(new Error(`Fix the highlighted fields first (${invalidPaths.join(", ")}).`));
+      return undefined;
+    }
+    const sent = definition;
+    try {
+      if (!persona) {
+        const created = await api<Persona>("POST", "/v1/personas", { body: sent });
+        adopt(created, sent);
+        onCreated(created);
+        return created;
+      }
+      if (!dirty) return persona;
+      const updated = await api<Persona>("PATCH", `/v1/personas/${encodeURIComponent(persona.id)}`, {
+        body: sent,
+      });
+      adopt(updated, sent);
+      return updated;
+    } catch (failure) {
+      setError(failure);
+      return undefined;
+    }
+  };
+
+  const saveDraft = async (event?: FormEvent) => {
+    event?.preventDefault();
+    setBusy("save");
+    setError(undefined);
+    setMessage(undefined);
+    const result = await save();
+    if (result)
+      setMessage(
+        persona ? "Draft saved." : "Persona created. The draft is saved; publish it when it is ready.",
+      );
+    setBusy(undefined);
+  };
+
+  const publish = async () => {
+    setBusy("publish");
+    setError(undefined);
+    setMessage(undefined);
+    const current = await save();
+    if (current) {
+      try {
+        const published = await api<{ version: { version: number }; persona: Persona }>(
+          "POST",
+          `/v1/personas/${encodeURIComponent(current.id)}/publish`,
+        );
+        setPersona(published.persona);
+        setMessage(`Published version ${published.version.version}. It is now production.`);
+      } catch (failure) {
+        setError(failure);
+      }
+    }
+    setBusy(undefined);
+  };
+
+  const copyPreset = async () => {
+    if (!persona) return;
+    setBusy("copy");
+    setError(undefined);
+    try {
+      const copy = await api<Persona>("POST", "/v1/personas/join", { body: { code: persona.join_code } });
+      navigate(`/personas/${encodeURIComponent(copy.id)}`);
+    } catch (failure) {
+      setError(failure);
+      setBusy(undefined);
+    }
+  };
+
+  const encoded = persona ? encodeURIComponent(persona.id) : "";
+  const title = persona ? persona.name || "Untitled persona" : "New persona";
+
+  return (
+    <PersonaFormContext.Provider value={formValue}>
+      <section className="page persona-builder">
+        <p className="persona-breadcrumb">
+          <Link to="/personas">← Personas</Link>
+        </p>
+        <div className="page-header">
+          <div className="persona-builder-title">
+            <h1>{title}</h1>
+            <span className="persona-badges">
+              {persona ? (
+                <PersonaStatusBadges persona={persona} />
+              ) : (
+                <span className="badge">Not saved yet</span>
+              )}
+              {dirty && !readOnly && <span className="badge badge-warning">Unsaved changes</span>}
+            </span>
+          </div>
+        </div>
+        {readOnly && (
+          <Notice kind="info">
+            This is a preset: it is shared by everyone and read-only. Copy it to make your own version.{" "}
+            <button
+              type="button"
+              className="button-small"
+              disabled={busy === "copy"}
+              onClick={() => void copyPreset()}
+            >
+              Copy to my personas
+            </button>
+          </Notice>
+        )}
+        <form className="persona-builder-body" noValidate onSubmit={(event) => void saveDraft(event)}>
+          <div className="persona-action-bar" role="group" aria-label="Persona actions">
+            {!readOnly && (
+              <>
+                <button type="submit" className="button-primary" disabled={busy !== undefined}>
+                  {busy === "save" ? "Saving…" : "Save draft"}
+                </button>
+                <button type="button" disabled={busy !== undefined} onClick={() => void publish()}>
+                  {busy === "publish" ? "Publishing…" : "Publish"}
+                </button>
+              </>
+            )}
+            {persona ? (
+              <>
+                <Link className="button" to={`/chat?persona=${encoded}`}>
+                  Chat with this persona
+                </Link>
+                <Link className="button" to={`/personas/${encoded}/memory`}>
+                  Memory
+                </Link>
+              </>
+            ) : (
+              <>
+                <button type="button" disabled title="Save the persona first">
+                  Chat with this persona
+                </button>
+                <button type="button" disabled title="Save the persona first">
+                  Memory
+                </button>
+              </>
+            )}
+          </div>
+          <div aria-live="polite">{message && <Notice kind="success">{message}</Notice>}</div>
+          <ErrorNotice error={error} />
+          <PersonaBuilderForm
+            error={apiError}
+            failures={failures}
+            invalidPaths={invalidPaths}
+            savedNsfw={persona?.modifiers.nsfw ?? false}
+            avatar={
+              persona ? (
+                <PersonaAvatarEditor personaId={persona.id} name={definition.name} disabled={readOnly} />
+              ) : (
+                <p className="field-hint">
+                  Save the persona to upload a picture; until then it gets a generated one.
+                </p>
+              )
+            }
+          />
+        </form>
+        {persona && (
+          <div className="persona-builder-extras">
+            <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
+            <PersonaSharing persona={persona} />
+            {!readOnly && <PersonaDeleteButton persona={persona} />}
+          </div>
+        )}
+      </section>
+    </PersonaFormContext.Provider>
+  );
+}

@@ -1,0 +1,29 @@
+import { CheckboxField } from "./persona-form-fields.tsx";
+
+/** Feature toggles: channels and paid capabilities, off by default. */
+export function PersonaFeatureFields() {
+  return (
+    <>
+      <CheckboxField
+        path="features.sms"
+        label="SMS enabled"
+        hint="Send and receive text messages through the configured SMS channel."
+      />
+      <CheckboxField
+        path="features.premium_model"
+        label="Use premium model"
+        hint="Higher quality replies; needed for a model override."
+      />
+      <CheckboxField
+        path="features.media_generation"
+        label="Media generation"
+        hint="Allow generating images and videos when asked."
+      />
+      <CheckboxField
+        path="features.auto_speech"
+        label="Auto-generate speech"
+        hint="Also send every reply as audio in the persona's voice."
+      />
+    </>
+  );
+}

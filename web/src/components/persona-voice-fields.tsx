@@ -1,0 +1,124 @@
+import { usePersonaForm } from "./persona-form-context.tsx";
+import { CheckboxField, NumberField, SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
+import { NEW_VOICE_CONFIGURATION, type VoiceConfiguration } from "./persona-model.tsx";
+
+const FIRST_SPEAKER_OPTIONS = [
+  { value: "agent", label: "The persona" },
+  { value: "user", label: "The caller" },
+];
+
+function nextLocale(existing: VoiceConfiguration[]): string {
+  const used = new Set(existing.map((configuration) => configuration.locale));
+  return (
+    ["en-US", "en-GB", "fr-FR", "de-DE", "es-ES", "it-IT", "pt-BR", "ja-JP"].find(
+      (locale) => !used.has(locale),
+    ) ?? ""
+  );
+}
+
+/** Voice: one configuration per locale, each with its own prompt, voice and call settings. */
+export function PersonaVoiceFields() {
+  const form = usePersonaForm();
+  const configurations = form.definition.voice_configurations;
+  const listMessage = form.errorAt("voice_configurations");
+
+  return (
+    <>
+      {configurations.length === 0 && (
+        <p className="muted">
+          No voice configuration yet. Add one per language the persona should speak on calls and in spoken
+          replies.
+        </p>
+      )}
+      {configurations.map((configuration, index) => {
+        const base = `voice_configurations.${index}`;
+        return (
+          <fieldset key={index} className="persona-voice">
+            <legend>
+              Voice configuration {index + 1}
+              {configuration.locale ? ` (${configuration.locale})` : ""}
+            </legend>
+            <div className="form-grid">
+              <TextField path={`${base}.locale`} label="Language and locale" hint="e.g. en-US, ar-AE" />
+              <TextField
+                path={`${base}.voice`}
+                label="Voice"
+                nullable
+                hint="A voice id, e.g. en-US-JennyNeural; empty for the default."
+              />
+              <SelectField
+                path={`${base}.first_speaker`}
+                label="First speaker"
+                options={FIRST_SPEAKER_OPTIONS}
+              />
+            </div>
+            <TextAreaField
+              path={`${base}.first_message`}
+              label="Opening line"
+              hint="What the persona says when it speaks first."
+              rows={2}
+            />
+            <TextAreaField
+              path={`${base}.prompt`}
+              label="Voice prompt"
+              hint="Instructions for spoken conversations in this language; empty uses the system message."
+              rows={4}
+            />
+            <div className="form-grid">
+              <TextField path={`${base}.model`} label="Voice model" nullable placeholder="provider/model" />
+              <NumberField
+                path={`${base}.temperature`}
+                label="Voice temperature"
+                min={0}
+                max={2}
+                step={0.05}
+              />
+              <NumberField
+                path={`${base}.max_duration_seconds`}
+                label="Max duration (seconds)"
+                min={10}
+                max={14400}
+                step={1}
+              />
+              <NumberField
+                path={`${base}.silence_timeout_seconds`}
+                label="Silence timeout (seconds)"
+                min={1}
+                max={600}
+                step={1}
+              />
+            </div>
+            <CheckboxField path={`${base}.recording`} label="Record calls" />
+            <button
+              type="button"
+              className="button-danger button-small"
+              disabled={form.disabled}
+              onClick={() =>
+                form.setField(
+                  "voice_configurations",
+                  configurations.filter((_, position) => position !== index),
+                )
+              }
+            >
+              Remove voice configuration {index + 1}
+            </button>
+          </fieldset>
+        );
+      })}
+      {listMessage && <p className="field-error">{listMessage}</p>}
+      <button
+        type="button"
+        className="button-small"
+        disabled={form.disabled || configurations.length >= 50}
+        onClick={() =>
+          form.setField("voice_configurations", [
+            ...configurations,
+            { ...NEW_VOICE_CONFIGURATION, locale: nextLocale(configurations) },
+          ])
+        }
+      >
+        Add a voice configuration
+      </button>
+    </>
+  );
+}

@@ -1,0 +1,243 @@
+import { useState, type FormEvent } from "react";
+import { api } from "../lib/api.ts";
+import { useSession } from "../lib/session.tsx";
+import { useResource } from "../lib/use-resource.ts";
+import { ErrorNotice, Loading, Notice } from "./notice.tsx";
+import { ConfirmDialog } from "./confirm-dialog.tsx";
+import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
+import { SettingsNewKey } from "./settings-new-key.tsx";
+import { useAction } from "./settings-use-action.tsx";
+
+const SCOPES = [
+  { id: "read", label: "read", hint: "read personas, conversations and memory" },
+  { id: "write", label: "write", hint: "also chat, and create and change things" },
+  { id: "admin", label: "admin", hint: "also manage keys, providers, accounts and tenants" },
+] as const;
+
+type Scope = (typeof SCOPES)[number]["id"];
+
+interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+function formatDate(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+function formatTime(iso: string | null, none: string): string {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : none;
+}
+
+/** API keys for programs that call the API: list, create (the secret shown once) and revoke. */
+export function SettingsApiKeys() {
+  const { session } = useSession();
+  if (session.account.role !== "admin") {
+    return (
+      <section aria-labelledby="keys-heading">
+        <h2 id="keys-heading">API keys</h2>
+        <Notice>
+          Only admins manage API keys. Ask an admin of {session.tenant.name} for a key if a program of yours
+          needs to call the Dramatis API.
+        </Notice>
+        <KeysExplained />
+      </section>
+    );
+  }
+  return <AdminKeys />;
+}
+
+function KeysExplained() {
+  return (
+    <p className="muted settings-intro">
+      Programs use an API key to call the Dramatis API and its OpenAI-compatible endpoint (
+      <code>/v1/chat/completions</code>), sending it as <code>Authorization: Bearer &lt;key&gt;</code>. The
+      web app does not need one.
+    </p>
+  );
+}
+
+function AdminKeys() {
+  const [generation, setGeneration] = useState(0);
+  const keys = useResource(`keys:${generation}`, () => api<{ data: ApiKey[] }>("GET", "/v1/keys"));
+  const [created, setCreated] = useState<(ApiKey & { key: string }) | undefined>();
+  const [revoking, setRevoking] = useState<ApiKey | undefined>();
+  const reload = () => setGeneration((value) => value + 1);
+
+  return (
+    <section aria-labelledby="keys-heading">
+      <h2 id="keys-heading">API keys</h2>
+      <KeysExplained />
+      {created && (
+        <SettingsNewKey name={created.name} secret={created.key} onDone={() => setCreated(undefined)} />
+      )}
+      <CreateKeyForm
+        onCreated={(key) => {
+          setCreated(key);
+          reload();
+        }}
+      />
+      <h3>Keys</h3>
+      <ErrorNotice error={keys.error} />
+      {keys.loading && !keys.data && <Loading label="Loading keys…" />}
+      {keys.data && keys.data.data.length === 0 && <p className="muted">No API keys yet.</p>}
+      {keys.data && keys.data.data.length > 0 && (
+        <div className="table-scroll">
+          <table className="settings-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.data.map((key) => (
+                <tr key={key.id} className={key.revoked_at ? "settings-row-revoked" : undefined}>
+                  <th scope="row" id={`key-${key.id}-name`}>
+                    {key.name}
+                  </th>
+                  <td data-label="Prefix">
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td data-label="Scopes">
+                    <span className="settings-badges">
+                      {key.scopes.map((scope) => (
+                        <span key={scope} className={scope === "admin" ? "badge badge-warning" : "badge"}>
+                          {scope}
+                        </span>
+                      ))}
+                    </span>
+                  </td>
+                  <td data-label="Created">
+                    <time dateTime={key.created_at} title={formatTime(key.created_at, "")}>
+                      {formatDate(key.created_at)}
+                    </time>
+                  </td>
+                  <td data-label="Last used">{formatTime(key.last_used_at, "Never")}</td>
+                  <td data-label="Status">
+                    {key.revoked_at ? (
+                      <>
+                        <span className="badge">Revoked</span>
+                        <span className="settings-when">{formatTime(key.revoked_at, "")}</span>
+                      </>
+                    ) : (
+                      <span className="badge badge-accent">Active</span>
+                    )}
+                  </td>
+                  <td className="settings-actions">
+                    {!key.revoked_at && (
+                      <button
+                        type="button"
+                        className="button-small button-danger"
+                        onClick={() => setRevoking(key)}
+                        aria-describedby={`key-${key.id}-name`}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ConfirmDialog
+        open={revoking !== undefined}
+        title={`Revoke the key “${revoking?.name ?? ""}”?`}
+        confirmLabel="Revoke key"
+        onClose={() => setRevoking(undefined)}
+        onConfirm={async () => {
+          if (!revoking) return;
+          await api("DELETE", `/v1/keys/${encodeURIComponent(revoking.id)}`);
+          reload();
+        }}
+      >
+        <p>
+          Programs using the key starting <code>{revoking?.prefix}</code> stop working at once: their requests
+          are refused with 401. This cannot be undone; the key stays listed as revoked.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKey & { key: string }) => void }) {
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>(["read", "write"]);
+  const action = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const ok = await action.run(async () => {
+      onCreated(
+        await api<ApiKey & { key: string }>("POST", "/v1/keys", { body: { name: name.trim(), scopes } }),
+      );
+    });
+    if (ok) {
+      setName("");
+      setScopes(["read", "write"]);
+    }
+  }
+
+  return (
+    <form className="card settings-form" onSubmit={submit} aria-labelledby="create-key-heading" noValidate>
+      <h3 id="create-key-heading">Create a key</h3>
+      <FormProblem error={action.error} fields={["name", "scopes"]} />
+      <SettingsField
+        label="Key name"
+        hint="What uses it, e.g. “website chat widget” or “nightly export”."
+        error={fieldError(action.error, "name")}
+      >
+        {(control) => (
+          <input
+            {...control}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            maxLength={100}
+          />
+        )}
+      </SettingsField>
+      <fieldset className="settings-scopes" aria-describedby="scopes-hint">
+        <legend>Scopes</legend>
+        {SCOPES.map((scope) => (
+          <label key={scope.id} className="field-inline settings-check">
+            <input
+              type="checkbox"
+              checked={scopes.includes(scope.id)}
+              onChange={(event) =>
+                setScopes((old) =>
+                  event.target.checked ? [...old, scope.id] : old.filter((item) => item !== scope.id),
+                )
+              }
+            />
+            <span>
+              <strong>{scope.label}</strong> <span className="muted">: {scope.hint}</span>
+            </span>
+          </label>
+        ))}
+        <span id="scopes-hint" className="field-hint">
+          Each scope includes the ones before it. Give a program the least it needs.
+        </span>
+        {fieldError(action.error, "scopes") && (
+          <span className="field-error">{fieldError(action.error, "scopes")}</span>
+        )}
+      </fieldset>
+      <button type="submit" className="button-primary" disabled={action.busy}>
+        {action.busy ? "Creating…" : "Create key"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const webRoot = fileURLToPath(new URL(".", import.meta.url));
+const apiTarget = process.env.DRAMATIS_API ?? "http://127.0.0.1:8787";
+
+// No React plugin: esbuild's automatic JSX runtime is all the build needs, and it installs offline.
+export default defineConfig({
+  root: webRoot,
+  base: "/",
+  esbuild: { jsx: "automatic" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 1024,
+  },
+  // `npm run dev:web`: hot reload against a running server (DRAMATIS_API, default the server's port).
+  server: {
+    proxy: { "/v1": apiTarget },
+  },
+});
