@@ -35,8 +35,8 @@ export interface StartServerOptions {
   clock?: Clock;
 }
 
-/** Jobs one process runs at once; model calls mostly wait on I/O, so a few overlap well. */
-const WORKER_CONCURRENCY = 4;
+/** How often a worker process looks over running studies for work a crash left behind. */
+const STUDY_SUPERVISION_MS = 5_000;
 
 /**
  * Opens (and migrates) the database, installs the presets, bootstraps the default tenant, then listens
@@ -48,7 +48,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   const clock = options.clock ?? systemClock;
-  const queue = createJobQueue({ db: database.db, redisUrl: config.redisUrl, clock });
+  const queue = createJobQueue({ db: database.db, redisUrl: config.redisUrl, clock, leaseMs: config.jobLeaseMs });
   try {
     const services = createServices(new Store(database.db), clock, {
       models: createModelRegistry(config, await chooseDefaultModel(config)),
@@ -69,7 +69,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const worker =
       role === "api"
         ? undefined
-        : queue.startWorker({ handlers: createJobHandlers(services), concurrency: WORKER_CONCURRENCY });
+        : queue.startWorker({ handlers: createJobHandlers(services), concurrency: config.workerConcurrency });
+    const supervision = role === "api" ? undefined : superviseStudies(services, logger);
     const server =
       role === "worker" ? undefined : await listen(createApp({ services, logger, config }).fetch, config);
     const url = server ? addressOf(server, config) : "";
@@ -85,6 +86,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     );
     const stop = async () => {
       if (server) await stopServer({ server, config, logger });
+      supervision?.stop();
       await worker?.stop();
       await queue.close();
       await database.close();
@@ -99,6 +101,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await database.close();
     throw error;
   }
+}
+
+/** Runs a study supervision pass now and then (see StudyRunner.supervise); passes never overlap. */
+function superviseStudies(services: Services, logger: Logger): { stop(): void } {
+  let running: Promise<void> | undefined;
+  const pass = () => {
+    running ??= services.studyRunner
+      .supervise()
+      .catch((error: unknown) => logger.warn({ err: error }, "study supervision failed; retrying later"))
+      .finally(() => (running = undefined));
+  };
+  pass();
+  const timer = setInterval(pass, STUDY_SUPERVISION_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 function addressOf(server: ServerType, config: Config): string {

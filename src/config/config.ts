@@ -23,6 +23,10 @@ export interface Config {
   /** Largest memory bulk import (JSON array or JSON Lines). */
   readonly memoryImportLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** jobs one worker process runs at once (model calls mostly wait on the network) */
+  readonly workerConcurrency: number;
+  /** how long a crashed worker's jobs stay claimed before another worker takes them over */
+  readonly jobLeaseMs: number;
   /** The model personas use when they name none (`provider/model`); undefined: decided at start-up. */
   readonly defaultModel: string | undefined;
   /** `provider/model` that embeds memories for semantic search; undefined: full-text retrieval only. */
@@ -125,6 +129,16 @@ const settings = {
     flag: "shutdown-timeout-ms",
     schema: integerText(0, 600_000, "milliseconds between 0 and 600000"),
     fallback: "10000",
+  },
+  DRAMATIS_WORKER_CONCURRENCY: {
+    flag: "worker-concurrency",
+    schema: integerText(1, 1024, "a number of jobs between 1 and 1024"),
+    fallback: "64",
+  },
+  DRAMATIS_JOB_LEASE_MS: {
+    flag: "job-lease-ms",
+    schema: integerText(1000, 600_000, "milliseconds between 1000 and 600000"),
+    fallback: "30000",
   },
   DRAMATIS_DEFAULT_MODEL: {
     flag: "default-model",
@@ -347,6 +361,8 @@ export function loadConfig(
     importLimitBytes: values.DRAMATIS_IMPORT_LIMIT,
     memoryImportLimitBytes: values.DRAMATIS_MEMORY_IMPORT_LIMIT,
     shutdownTimeoutMs: values.DRAMATIS_SHUTDOWN_TIMEOUT_MS,
+    workerConcurrency: values.DRAMATIS_WORKER_CONCURRENCY,
+    jobLeaseMs: values.DRAMATIS_JOB_LEASE_MS,
     defaultModel: values.DRAMATIS_DEFAULT_MODEL || undefined,
     embeddingModel: values.DRAMATIS_EMBEDDING_MODEL || undefined,
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),

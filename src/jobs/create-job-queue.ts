@@ -11,6 +11,8 @@ export interface CreateJobQueueOptions {
   /** REDIS_URL: when set, jobs run through BullMQ on this Redis instead */
   redisUrl?: string;
   clock?: Clock;
+  /** how long a crashed worker's jobs stay claimed; default 30 s */
+  leaseMs?: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface CreateJobQueueOptions {
  * @example const queue = createJobQueue({ db, redisUrl: config.redisUrl });
  */
 export function createJobQueue(options: CreateJobQueueOptions): JobQueue {
-  if (options.redisUrl) return new RedisJobQueue({ url: options.redisUrl, clock: options.clock });
-  return new DatabaseJobQueue({ db: options.db, clock: options.clock });
+  const { clock, leaseMs } = options;
+  if (options.redisUrl) return new RedisJobQueue({ url: options.redisUrl, clock, leaseMs });
+  return new DatabaseJobQueue({ db: options.db, clock, leaseMs });
 }

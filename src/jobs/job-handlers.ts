@@ -4,6 +4,8 @@ import {
   MEMORY_EMBEDDING_JOB,
   MEMORY_EXTRACTION_JOB,
 } from "../services/job-service.ts";
+import { POPULATION_GENERATION_JOB } from "../services/research/population-service.ts";
+import { STUDY_RUN_JOB } from "../services/research/study-runner.ts";
 import type { Services } from "../services/services.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -19,5 +21,7 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     }),
     [MEMORY_EXTRACTION_JOB]: (job) =>
       services.memoryExtraction.extract(job.tenantId, job.payload as MemoryExtractionPayload),
+    [POPULATION_GENERATION_JOB]: (job, context) => services.populations.generate(job, context),
+    [STUDY_RUN_JOB]: (job, context) => services.studyRunner.run(job, context),
   };
 }

@@ -1,6 +1,7 @@
 import {
   generateText,
   jsonSchema,
+  NoObjectGeneratedError,
   Output,
   streamText,
   type CallWarning,
@@ -13,15 +14,16 @@ import {
   type ToolSet,
 } from "ai";
 import { z } from "zod";
-import type {
-  ChatMessage,
-  FinishReason,
-  GenerateObjectResult,
-  GenerateRequest,
-  GenerateResult,
-  LanguageModel,
-  StreamPart,
-  TokenUsage,
+import {
+  UnparsableOutputError,
+  type ChatMessage,
+  type FinishReason,
+  type GenerateObjectResult,
+  type GenerateRequest,
+  type GenerateResult,
+  type LanguageModel,
+  type StreamPart,
+  type TokenUsage,
 } from "./language-model.ts";
 import {
   describeSdkWarnings,
@@ -127,8 +129,18 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
         ...(request.schemaName && { name: request.schemaName }),
       });
       const result = await withRetry(() => generateText({ ...call, output }), retry);
+      let object: unknown;
+      try {
+        object = result.output;
+      } catch (error) {
+        // The model answered, but not with JSON: callers decide whether to ask again.
+        if (NoObjectGeneratedError.isInstance(error)) {
+          throw new UnparsableOutputError(error.text ?? result.text, toTokenUsage(result.totalUsage));
+        }
+        throw error;
+      }
       return {
-        object: result.output,
+        object,
         usage: toTokenUsage(result.totalUsage),
         model: options.id,
         warnings: describe(result.warnings),

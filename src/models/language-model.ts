@@ -130,6 +130,17 @@ export class UpstreamModelError extends AppError {
   }
 }
 
+/** A model asked for JSON answered with text that is not JSON; `text` is what it said. */
+export class UnparsableOutputError extends Error {
+  constructor(
+    readonly text: string,
+    readonly usage: TokenUsage,
+  ) {
+    super("the model's output was not valid JSON");
+    this.name = "UnparsableOutputError";
+  }
+}
+
 /** Splits `provider/model` at the first slash; the model part may itself contain slashes. */
 export function parseModelId(modelId: string): { provider: string; model: string } {
   const slash = modelId.indexOf("/");

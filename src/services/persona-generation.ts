@@ -2,10 +2,10 @@ import { z } from "@hono/zod-openapi";
 import type { Clock } from "../lib/clock.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
 import { newId } from "../lib/ids.ts";
-import type { Memory } from "../memory/memory.ts";
+import type { Memory, MemoryDraft } from "../memory/memory.ts";
 import { generatePersonaFromSeed, linkTimelineDrafts } from "../memory/seed-generation.ts";
 import type { MemoryService } from "./memory-service.ts";
-import { DEFAULT_PERSONA_DEFINITION, SEXES } from "./persona-definition.ts";
+import { DEFAULT_PERSONA_DEFINITION, SEXES, type PersonaDefinition } from "./persona-definition.ts";
 import {
   validateDefinition,
   type Persona,
@@ -34,6 +34,36 @@ export const personaSeedSchema = z
 
 export type PersonaSeedInput = z.infer<typeof personaSeedSchema>;
 
+/** A seed's persona, not yet stored: a valid definition and a timeline whose drafts carry their own ids. */
+export function composePersonaFromSeed(
+  seed: Omit<PersonaSeedInput, "reference_date"> & { referenceDate: Date; extraTags?: readonly string[] },
+): { definition: PersonaDefinition; timeline: (MemoryDraft & { id: string })[] } {
+  const generated = generatePersonaFromSeed({
+    name: seed.name,
+    age: seed.age,
+    location: seed.location,
+    occupation: seed.occupation,
+    seed: seed.seed,
+    sex: seed.sex,
+    traits: seed.traits,
+    referenceDate: seed.referenceDate,
+  });
+  const tags = [...new Set([...generated.definition.tags, ...(seed.extraTags ?? [])])];
+  const definition = validateDefinition(
+    deepMerge(DEFAULT_PERSONA_DEFINITION, { ...generated.definition, tags } as JsonObject),
+  );
+  const ids = new Map(generated.timeline.map((draft) => [draft.key, newId("mem")]));
+  const idForKey = (key: string) => ids.get(key) as string;
+  const linked = linkTimelineDrafts({ timeline: generated.timeline, idForKey });
+  return {
+    definition,
+    timeline: linked.map((draft, index) => ({
+      ...draft,
+      id: idForKey(generated.timeline[index]?.key ?? ""),
+    })),
+  };
+}
+
 /**
  * A persona from a four-field seed: a full definition and an initial timeline of typed memories, stored
  * as a draft the user can edit and publish.
@@ -49,23 +79,11 @@ export class PersonaGenerationService {
     actor: PersonaActor,
     seed: PersonaSeedInput,
   ): Promise<{ persona: Persona; timeline: Memory[] }> {
-    const generated = generatePersonaFromSeed({
-      name: seed.name,
-      age: seed.age,
-      location: seed.location,
-      occupation: seed.occupation,
-      seed: seed.seed,
-      sex: seed.sex,
-      traits: seed.traits,
+    const composed = composePersonaFromSeed({
+      ...seed,
       referenceDate: seed.reference_date ? new Date(seed.reference_date) : this.clock.now(),
     });
-    const definition = validateDefinition(
-      deepMerge(DEFAULT_PERSONA_DEFINITION, generated.definition as JsonObject),
-    );
-    const persona = await this.personas.insertPersona(actor, definition);
-    const ids = new Map(generated.timeline.map((draft) => [draft.key, newId("mem")]));
-    const idForKey = (key: string) => ids.get(key) as string;
-    const linked = linkTimelineDrafts({ timeline: generated.timeline, idForKey });
+    const persona = await this.personas.insertPersona(actor, composed.definition);
     const timeline = await this.memories.storeDrafts({
       tenantId: actor.tenantId,
       personaId: persona.id,
@@ -73,10 +91,7 @@ export class PersonaGenerationService {
       userId: null,
       scope: null,
       source: { kind: "generation" },
-      drafts: linked.map((draft, index) => ({
-        ...draft,
-        id: idForKey(generated.timeline[index]?.key ?? ""),
-      })),
+      drafts: composed.timeline,
     });
     return { persona, timeline };
   }

@@ -202,6 +202,31 @@ export class PersonaService {
   }
 
   /**
+   * Inserts a persona already published as version 1 (production), inside the caller's transaction:
+   * what a population generates, so every study of it pins a version.
+   */
+  async insertPublished(actor: PersonaActor, definition: PersonaDefinition, store: Store): Promise<Persona> {
+    const now = this.clock.now().toISOString();
+    const draft = JSON.stringify(definition);
+    const row: PersonaRow = {
+      id: newId("psn"),
+      tenant_id: actor.tenantId,
+      kind: "persona",
+      join_code: randomToken(8).toUpperCase(),
+      created_by_user_id: actor.userId ?? null,
+      draft,
+      production_version: 1,
+      latest_version: 1,
+      has_unpublished_changes: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await store.personas.insert(row);
+    await store.personas.insertVersion({ persona_id: row.id, version: 1, definition: draft, created_at: now });
+    return toPersona(row);
+  }
+
+  /**
    * The definition a persona answers with: its production version, or its draft while nothing is
    * published. `version` is null when it is the draft.
    */

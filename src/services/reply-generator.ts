@@ -1,6 +1,13 @@
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
-import type { GenerateResult, LanguageModel, SamplingParameters } from "../models/language-model.ts";
+import type {
+  GenerateObjectResult,
+  GenerateResult,
+  GenerationContext,
+  JsonSchema,
+  LanguageModel,
+  SamplingParameters,
+} from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { MessageRow } from "../store/schema.ts";
@@ -108,6 +115,39 @@ export class ReplyGenerator {
    * sampling values (from an OpenAI-style call) override the persona's.
    */
   async generate(input: GenerationInput): Promise<Generation> {
+    const prepared = await this.prepare(input);
+    const result = await this.runModel(prepared.model, { input, ...prepared });
+    return {
+      result,
+      prompt: prepared.prompt,
+      sampling: prepared.sampling,
+      costUsd: this.prices.costOf(result.model, result.usage),
+      promptMs: prepared.promptMs,
+      modelMs: round(performance.now() - prepared.readyAt),
+    };
+  }
+
+  /**
+   * Like `generate`, but asks the persona's model (or `modelId`) for a JSON answer matching `schema`: a
+   * study question answered in character, with the persona's prompt and memories.
+   */
+  async generateObject(
+    input: GenerationInput & { schema: JsonSchema; schemaName?: string; modelId?: string | null },
+  ): Promise<{ result: GenerateObjectResult; costUsd: number }> {
+    const prepared = await this.prepare(input);
+    const result = await prepared.model.generateObject({
+      messages: prepared.prompt.messages,
+      sampling: prepared.sampling,
+      signal: input.signal,
+      context: generationContext(input, prepared.memories),
+      schema: input.schema,
+      ...(input.schemaName ? { schemaName: input.schemaName } : {}),
+    });
+    return { result, costUsd: this.prices.costOf(result.model, result.usage) };
+  }
+
+  /** Memories, the assembled prompt, the model and the sampling for one generation. */
+  private async prepare(input: GenerationInput & { modelId?: string | null }) {
     const started = performance.now();
     const lastUserMessage = [...input.history].reverse().find((message) => message.role === "user");
     const memories = await this.retrieval.linesForPrompt({
@@ -129,20 +169,12 @@ export class ReplyGenerator {
     });
     const model = await this.models.resolve(
       input.tenantId,
-      input.persona.chat_configuration.model ?? input.persona.model,
+      input.modelId ?? input.persona.chat_configuration.model ?? input.persona.model,
     );
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
     await input.onModelChosen?.(model.id);
-    const promptReady = performance.now();
-    const result = await this.runModel(model, { input, prompt, sampling, memories });
-    return {
-      result,
-      prompt,
-      sampling,
-      costUsd: this.prices.costOf(result.model, result.usage),
-      promptMs: round(promptReady - started),
-      modelMs: round(performance.now() - promptReady),
-    };
+    const readyAt = performance.now();
+    return { prompt, model, sampling, memories, readyAt, promptMs: round(readyAt - started) };
   }
 
   /** A conversation's next reply: history from the store within the tier budget, recorded with its prompt. */
@@ -204,19 +236,7 @@ export class ReplyGenerator {
       messages: prompt.messages,
       sampling,
       signal: request.signal,
-      context: {
-        persona: {
-          name: request.persona.name,
-          occupation: request.persona.identity.occupation,
-          location: request.persona.identity.location,
-          summary: request.persona.identity.summary,
-          personality: request.persona.personality,
-          verbosity: request.persona.verbosity,
-          communicationExamples: request.persona.communication_examples,
-        },
-        userPersona: request.userPersona,
-        memories,
-      },
+      context: generationContext(request, memories),
     };
     // Streaming costs several stream stages per chunk; when nobody reads the deltas, ask for the whole reply.
     if (!request.onDelta) return model.generate(modelRequest);
@@ -283,6 +303,23 @@ export class ReplyGenerator {
       return reply;
     });
   }
+}
+
+/** What the reply is about, in structured form (the offline engine composes from it). */
+function generationContext(input: GenerationInput, memories: string[]): GenerationContext {
+  return {
+    persona: {
+      name: input.persona.name,
+      occupation: input.persona.identity.occupation,
+      location: input.persona.identity.location,
+      summary: input.persona.identity.summary,
+      personality: input.persona.personality,
+      verbosity: input.persona.verbosity,
+      communicationExamples: input.persona.communication_examples,
+    },
+    userPersona: input.userPersona,
+    memories,
+  };
 }
 
 function withoutUndefined(values: SamplingParameters): SamplingParameters {

@@ -27,6 +27,11 @@ import { TenantService } from "./tenant-service.ts";
 import { UsageService } from "./usage-service.ts";
 import { UserPersonaService } from "./user-persona-service.ts";
 import { UserService } from "./user-service.ts";
+import { CohortService } from "./research/cohort-service.ts";
+import { PopulationService } from "./research/population-service.ts";
+import { SkillService } from "./research/skill-service.ts";
+import { StudyRunner } from "./research/study-runner.ts";
+import { StudyService } from "./research/study-service.ts";
 
 /** Every domain service, wired over one store and one clock. */
 export interface Services {
@@ -52,6 +57,11 @@ export interface Services {
   readonly memoryEmbedder: MemoryEmbedder;
   readonly consistency: ConsistencyService;
   readonly personaGeneration: PersonaGenerationService;
+  readonly skills: SkillService;
+  readonly cohorts: CohortService;
+  readonly populations: PopulationService;
+  readonly studies: StudyService;
+  readonly studyRunner: StudyRunner;
 }
 
 export interface ServiceOptions {
@@ -93,7 +103,15 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
   });
   const users = new UserService(store, clock);
+  const cohorts = new CohortService(store, clock);
+  const populations = new PopulationService(store, clock, options.jobs, cohorts, personas, memories);
+  const studyRunner = new StudyRunner(store, clock, options.jobs, replies);
   return {
+    skills: new SkillService(store, clock),
+    cohorts,
+    populations,
+    studies: new StudyService(store, clock, options.jobs, options.models, populations, studyRunner),
+    studyRunner,
     store,
     clock,
     models: options.models,

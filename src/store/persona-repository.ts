@@ -77,6 +77,42 @@ export class PersonaRepository {
     return result.numDeletedRows > 0n;
   }
 
+  /** Deletes several of the tenant's own personas (their memories and versions go with them). */
+  async deleteMany(tenantId: string, ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      await this.db
+        .deleteFrom("personas")
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", ids.slice(start, start + 500))
+        .execute();
+    }
+  }
+
+  /**
+   * The tenant's own personas with the definition they answer with (production version, else draft), in
+   * id order: what cohort filters match against.
+   */
+  async listServingDefinitions(
+    tenantId: string,
+  ): Promise<{ id: string; production_version: number | null; definition: string }[]> {
+    return this.db
+      .selectFrom("personas")
+      .leftJoin("persona_versions", (join) =>
+        join
+          .onRef("persona_versions.persona_id", "=", "personas.id")
+          .onRef("persona_versions.version", "=", "personas.production_version"),
+      )
+      .select((eb) => [
+        "personas.id",
+        "personas.production_version",
+        eb.fn.coalesce("persona_versions.definition", "personas.draft").as("definition"),
+      ])
+      .where("personas.tenant_id", "=", tenantId)
+      .where("personas.kind", "=", "persona")
+      .orderBy("personas.id")
+      .execute();
+  }
+
   async insertVersion(version: PersonaVersionRow): Promise<void> {
     await this.db.insertInto("persona_versions").values(version).execute();
   }

@@ -233,6 +233,124 @@ export interface MemoryTable {
   updated_at: string;
 }
 
+export interface SkillTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  /** the prompt template, with {{persona.*}} and {{context.*}} variables */
+  prompt: string;
+  /** JSON AnswerSpec */
+  answer: string;
+  /** JSON Scoring, or null */
+  scoring: string | null;
+  /** JSON object: default context values */
+  context: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CohortTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  /** JSON CohortFilter; exactly one of filter and generator is set */
+  filter: string | null;
+  /** JSON CohortGenerator */
+  generator: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PopulationTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  size: number;
+  seed: string;
+  /** JSON [{cohort_id, cohort_name, proportion, size}] fixed at creation */
+  composition: string;
+  status: "generating" | "ready" | "failed";
+  /** members created so far */
+  generated: number;
+  job_id: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PopulationMemberTable {
+  population_id: string;
+  /** 0, 1, 2… across the population, in composition order */
+  ordinal: number;
+  persona_id: string;
+  cohort_id: string;
+  /** 1 when the population created the persona (it is deleted with the population) */
+  generated: number;
+}
+
+export interface StudyTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  status: "running" | "cancelled" | "completed";
+  skill_id: string;
+  /** JSON copy of the skill when the study was created */
+  skill: string;
+  population_id: string;
+  model: string | null;
+  /** JSON SamplingParameters overrides */
+  sampling: string;
+  concurrency: number;
+  requests_per_minute: number | null;
+  seed: string;
+  /** JSON object */
+  context: string;
+  invalid_retries: number;
+  max_attempts: number;
+  /** the next free model-call slot under requests_per_minute (ISO time) */
+  next_slot_at: string | null;
+  /** when a supervisor last checked the study; one supervisor at a time */
+  supervised_at: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export type StudyRunStatus = "pending" | "queued" | "running" | "answered" | "invalid" | "failed";
+
+export interface StudyRunTable {
+  id: string;
+  study_id: string;
+  tenant_id: string;
+  ordinal: number;
+  persona_id: string;
+  persona_name: string;
+  /** the pinned production version; null: the persona had none and answers from its draft */
+  persona_version: number | null;
+  cohort_id: string;
+  cohort_name: string;
+  status: StudyRunStatus;
+  /** bumped each time the run is queued; a job for an older dispatch does nothing */
+  dispatch: number;
+  job_id: string | null;
+  /** JSON of the valid answer */
+  answer: string | null;
+  score: number | null;
+  raw_output: string | null;
+  error: string | null;
+  attempts: number;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -251,6 +369,12 @@ export interface Database {
   job_events: JobEventTable;
   tenant_providers: TenantProviderTable;
   memories: MemoryTable;
+  skills: SkillTable;
+  cohorts: CohortTable;
+  populations: PopulationTable;
+  population_members: PopulationMemberTable;
+  studies: StudyTable;
+  study_runs: StudyRunTable;
 }
 
 /** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */
@@ -274,3 +398,9 @@ export type MessagePromptRow = Selectable<MessagePromptTable>;
 export type UsageEventRow = Selectable<UsageEventTable>;
 export type JobRow = Selectable<JobTable>;
 export type JobEventRow = Selectable<JobEventTable>;
+export type SkillRow = Selectable<SkillTable>;
+export type CohortRow = Selectable<CohortTable>;
+export type PopulationRow = Selectable<PopulationTable>;
+export type PopulationMemberRow = Selectable<PopulationMemberTable>;
+export type StudyRow = Selectable<StudyTable>;
+export type StudyRunRow = Selectable<StudyRunTable>;

@@ -1,12 +1,16 @@
 import type { Kysely } from "kysely";
 import { AccountRepository } from "./account-repository.ts";
+import { CohortRepository } from "./cohort-repository.ts";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
+import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
 import type { Database } from "./schema.ts";
+import { SkillRepository } from "./skill-repository.ts";
+import { StudyRepository } from "./study-repository.ts";
 import { TenantRepository } from "./tenant-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
 import { UserPersonaRepository } from "./user-persona-repository.ts";
@@ -25,6 +29,10 @@ export class Store {
   readonly memories: MemoryRepository;
   readonly accounts: AccountRepository;
   readonly personaAvatars: PersonaAvatarRepository;
+  readonly skills: SkillRepository;
+  readonly cohorts: CohortRepository;
+  readonly populations: PopulationRepository;
+  readonly studies: StudyRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -38,6 +46,10 @@ export class Store {
     this.memories = new MemoryRepository(db);
     this.accounts = new AccountRepository(db);
     this.personaAvatars = new PersonaAvatarRepository(db);
+    this.skills = new SkillRepository(db);
+    this.cohorts = new CohortRepository(db);
+    this.populations = new PopulationRepository(db);
+    this.studies = new StudyRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

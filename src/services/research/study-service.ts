@@ -1,0 +1,443 @@
+import { z } from "@hono/zod-openapi";
+import type { Clock } from "../../lib/clock.ts";
+import { newId, randomToken } from "../../lib/ids.ts";
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import type { ModelRegistry } from "../../models/model-registry.ts";
+import { csvRow } from "../../lib/csv.ts";
+import type { StudyRunCounts } from "../../store/study-repository.ts";
+import type { Page, PageRequest } from "../../store/pagination.ts";
+import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
+import type { PopulationService } from "./population-service.ts";
+import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
+import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
+import type { StudyRunner } from "./study-runner.ts";
+
+export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
+
+export const studyInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+    skill_id: z.string().min(1).max(200),
+    population_id: z.string().min(1).max(200),
+    model: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. offline/default")
+      .max(200)
+      .nullable()
+      .default(null)
+      .openapi({ description: "Every run's model; null: each persona's own" }),
+    sampling: samplingSchema.partial().default({}),
+    concurrency: z.number().int("must be a whole number").min(1, "must be 1-256").max(256, "must be 1-256").default(8),
+    requests_per_minute: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(1_000_000)
+      .nullable()
+      .default(null),
+    seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
+    context: contextValuesSchema.default({}),
+    invalid_retries: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5").default(2),
+    max_attempts: z.number().int().min(1, "must be 1-10").max(10, "must be 1-10").default(3),
+  })
+  .openapi("StudyInput");
+
+export type StudyInput = z.infer<typeof studyInputSchema>;
+
+export interface StudyProgress extends StudyRunCounts {
+  total: number;
+  done: number;
+  rate_per_second: number;
+  eta_seconds: number | null;
+}
+
+export interface Study {
+  id: string;
+  name: string;
+  status: StudyRow["status"];
+  skill_id: string;
+  skill: Skill;
+  population_id: string;
+  model: string | null;
+  sampling: Record<string, unknown>;
+  concurrency: number;
+  requests_per_minute: number | null;
+  seed: string;
+  context: Record<string, unknown>;
+  invalid_retries: number;
+  max_attempts: number;
+  progress: StudyProgress;
+  usage: { input_tokens: number; output_tokens: number; cost_usd: number };
+  created_at: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface StudyResult {
+  id: string;
+  persona_id: string;
+  persona_name: string;
+  persona_version: number | null;
+  cohort_id: string;
+  cohort_name: string;
+  status: StudyRunStatus;
+  answer: unknown;
+  score: number | null;
+  raw_output: string | null;
+  error: string | null;
+  attempts: number;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** Columns of the CSV export, in order. */
+const CSV_COLUMNS = [
+  "run_id",
+  "persona_id",
+  "persona_name",
+  "persona_version",
+  "cohort_id",
+  "cohort_name",
+  "status",
+  "answer",
+  "score",
+  "raw_output",
+  "error",
+  "attempts",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "started_at",
+  "finished_at",
+] as const;
+
+/** The window the progress rate is measured over. */
+const RATE_WINDOW_MS = 30_000;
+
+export function toStudyResult(row: StudyRunRow): StudyResult {
+  return {
+    id: row.id,
+    persona_id: row.persona_id,
+    persona_name: row.persona_name,
+    persona_version: row.persona_version,
+    cohort_id: row.cohort_id,
+    cohort_name: row.cohort_name,
+    status: row.status,
+    answer: row.answer === null ? null : (JSON.parse(row.answer) as unknown),
+    score: row.score === null ? null : Number(row.score),
+    raw_output: row.raw_output,
+    error: row.error,
+    attempts: row.attempts,
+    model: row.model,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cost_usd: Number(row.cost_usd),
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+  };
+}
+
+/**
+ * Studies: a skill asked of every member of a population, one background job per member. Creating one
+ * pins each persona's production version and copies the skill, so a re-run with the same seed asks the
+ * same question of the same personas.
+ */
+export class StudyService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly queue: JobQueue,
+    private readonly models: ModelRegistry,
+    private readonly populations: PopulationService,
+    private readonly runner: StudyRunner,
+  ) {}
+
+  async create(tenantId: string, input: StudyInput): Promise<Study> {
+    const skillRow = await this.store.skills.find(tenantId, input.skill_id);
+    if (!skillRow) throw new ValidationError([{ field: "skill_id", message: `no skill has id ${input.skill_id}` }]);
+    const populationRow = await this.store.populations.find(tenantId, input.population_id);
+    if (!populationRow) {
+      throw new ValidationError([
+        { field: "population_id", message: `no population has id ${input.population_id}` },
+      ]);
+    }
+    if (populationRow.status !== "ready") {
+      throw new ValidationError([
+        {
+          field: "population_id",
+          message:
+            populationRow.status === "generating"
+              ? `population ${populationRow.name} is still generating (${populationRow.generated} of ${populationRow.size}); start the study once it is ready`
+              : `population ${populationRow.name} failed to generate: ${populationRow.error ?? "unknown error"}`,
+        },
+      ]);
+    }
+    if (input.model !== null) await this.models.resolve(tenantId, input.model, "model");
+
+    const now = this.clock.now().toISOString();
+    const study: StudyRow = {
+      id: newId("std"),
+      tenant_id: tenantId,
+      name: input.name,
+      status: "running",
+      skill_id: skillRow.id,
+      skill: JSON.stringify(toSkill(skillRow)),
+      population_id: populationRow.id,
+      model: input.model,
+      sampling: JSON.stringify(input.sampling),
+      concurrency: input.concurrency,
+      requests_per_minute: input.requests_per_minute,
+      seed: input.seed === undefined ? randomToken(12) : String(input.seed),
+      context: JSON.stringify(input.context),
+      invalid_retries: input.invalid_retries,
+      max_attempts: input.max_attempts,
+      next_slot_at: null,
+      supervised_at: null,
+      created_at: now,
+      updated_at: now,
+      started_at: now,
+      finished_at: null,
+    };
+    const runs = await this.pinRuns(study, populationRow.id);
+    if (runs.length === 0) {
+      throw new ValidationError([{ field: "population_id", message: "the population has no members" }]);
+    }
+    await this.store.transaction(async (store) => {
+      await store.studies.insert(study);
+      await store.studies.insertRuns(runs);
+    });
+    await this.runner.fill(study);
+    return this.view(study);
+  }
+
+  async get(tenantId: string, id: string): Promise<Study> {
+    return this.view(await this.findRow(tenantId, id));
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<Study>> {
+    const rows = await this.store.studies.list(tenantId, page);
+    return { items: await Promise.all(rows.items.map((row) => this.view(row))), nextCursor: rows.nextCursor };
+  }
+
+  /** Stops dispatching; runs in flight are cancelled and go back to pending, for a later resume. */
+  async cancel(tenantId: string, id: string): Promise<Study> {
+    const study = await this.findRow(tenantId, id);
+    if (study.status !== "running") return this.view(study);
+    const now = this.clock.now().toISOString();
+    const jobIds = await this.store.transaction(async (store) => {
+      if (!(await store.studies.update(id, { status: "cancelled", finished_at: now, updated_at: now }, "running"))) {
+        return [];
+      }
+      return store.studies.returnInFlight(id, now);
+    });
+    for (const jobId of jobIds) await this.queue.cancel(tenantId, jobId);
+    return this.get(tenantId, id);
+  }
+
+  /** Runs what is left (and, when asked, failed and invalid runs again). */
+  async resume(tenantId: string, id: string, options: { retryFailed: boolean }): Promise<Study> {
+    const study = await this.findRow(tenantId, id);
+    const now = this.clock.now().toISOString();
+    await this.store.transaction(async (store) => {
+      // Anything a cancel left queued has a stale job: give it a new dispatch.
+      if (study.status !== "running") await store.studies.returnInFlight(id, now);
+      if (options.retryFailed) await store.studies.resetUnsuccessful(id, now);
+      await store.studies.update(id, { status: "running", finished_at: null, updated_at: now });
+    });
+    await this.runner.fill(await this.findRow(tenantId, id));
+    // A study with nothing left to run completes at once.
+    await this.runner.completeIfDone(id);
+    return this.get(tenantId, id);
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.cancel(tenantId, id);
+    await this.store.studies.delete(tenantId, id);
+  }
+
+  async results(
+    tenantId: string,
+    id: string,
+    options: { cohortId?: string | undefined; status?: StudyRunStatus | undefined; after?: string | undefined; limit: number },
+  ): Promise<Page<StudyResult>> {
+    await this.findRow(tenantId, id);
+    const afterOrdinal = options.after === undefined ? undefined : Number(options.after);
+    if (afterOrdinal !== undefined && !Number.isInteger(afterOrdinal)) {
+      throw new ValidationError([{ field: "after", message: "must be the next_cursor of the previous page" }]);
+    }
+    const rows = await this.store.studies.listRuns(id, {
+      cohortId: options.cohortId,
+      status: options.status,
+      afterOrdinal,
+      limit: options.limit + 1,
+    });
+    const page = rows.slice(0, options.limit);
+    return {
+      items: page.map(toStudyResult),
+      nextCursor: rows.length > options.limit ? String(page.at(-1)?.ordinal ?? "") : null,
+    };
+  }
+
+  async statistics(tenantId: string, id: string): Promise<StudyStatistics> {
+    const study = await this.findRow(tenantId, id);
+    const skill = JSON.parse(study.skill) as Skill;
+    return computeStudyStatistics(skill.answer, await this.store.studies.listOutcomes(id));
+  }
+
+  /** The CSV export, a chunk of rows at a time. */
+  async *exportCsv(tenantId: string, id: string): AsyncIterable<string> {
+    await this.findRow(tenantId, id);
+    yield csvRow(CSV_COLUMNS);
+    let afterOrdinal: number | undefined;
+    for (;;) {
+      const rows = await this.store.studies.listRuns(id, { afterOrdinal, limit: 1000 });
+      if (rows.length === 0) return;
+      yield rows
+        .map((row) => {
+          const result = toStudyResult(row);
+          return csvRow([
+            result.id,
+            result.persona_id,
+            result.persona_name,
+            result.persona_version,
+            result.cohort_id,
+            result.cohort_name,
+            result.status,
+            result.answer,
+            result.score,
+            result.raw_output,
+            result.error,
+            result.attempts,
+            result.model,
+            result.input_tokens,
+            result.output_tokens,
+            result.cost_usd,
+            result.started_at,
+            result.finished_at,
+          ]);
+        })
+        .join("");
+      afterOrdinal = rows.at(-1)?.ordinal;
+    }
+  }
+
+  /** The JSON export: the study, its statistics and every result. */
+  async exportJson(
+    tenantId: string,
+    id: string,
+  ): Promise<{ study: Study; statistics: StudyStatistics; results: StudyResult[] }> {
+    const study = await this.get(tenantId, id);
+    const results: StudyResult[] = [];
+    let afterOrdinal: number | undefined;
+    for (;;) {
+      const rows = await this.store.studies.listRuns(id, { afterOrdinal, limit: 1000 });
+      if (rows.length === 0) break;
+      results.push(...rows.map(toStudyResult));
+      afterOrdinal = rows.at(-1)?.ordinal;
+    }
+    return { study, statistics: await this.statistics(tenantId, id), results };
+  }
+
+  private async findRow(tenantId: string, id: string): Promise<StudyRow> {
+    const row = await this.store.studies.find(tenantId, id);
+    if (!row) throw new NotFoundError(`study ${id}`);
+    return row;
+  }
+
+  /** One run per population member, pinned to the persona's production version (or its draft). */
+  private async pinRuns(study: StudyRow, populationId: string): Promise<StudyRunRow[]> {
+    const runs: StudyRunRow[] = [];
+    let afterOrdinal: number | undefined;
+    const composition = await this.populations.get(study.tenant_id, populationId);
+    const names = new Map(composition.cohorts.map((part) => [part.cohort_id, part.cohort_name]));
+    for (;;) {
+      const members = await this.store.populations.listMembers(populationId, { afterOrdinal, limit: 1000 });
+      if (members.length === 0) return runs;
+      for (const member of members) {
+        runs.push({
+          id: newId("run"),
+          study_id: study.id,
+          tenant_id: study.tenant_id,
+          ordinal: member.ordinal,
+          persona_id: member.persona_id,
+          persona_name: (JSON.parse(member.draft) as PersonaDefinition).name,
+          persona_version: member.production_version,
+          cohort_id: member.cohort_id,
+          cohort_name: names.get(member.cohort_id) ?? "",
+          status: "pending",
+          dispatch: 0,
+          job_id: null,
+          answer: null,
+          score: null,
+          raw_output: null,
+          error: null,
+          attempts: 0,
+          model: null,
+          input_tokens: 0,
+          output_tokens: 0,
+          cost_usd: 0,
+          updated_at: study.created_at,
+          started_at: null,
+          finished_at: null,
+        });
+      }
+      afterOrdinal = members.at(-1)?.ordinal;
+    }
+  }
+
+  private async view(row: StudyRow): Promise<Study> {
+    const [counts, usage] = await Promise.all([
+      this.store.studies.countRuns(row.id),
+      this.store.studies.usageTotals(row.id),
+    ]);
+    return {
+      id: row.id,
+      name: row.name,
+      status: row.status,
+      skill_id: row.skill_id,
+      skill: JSON.parse(row.skill) as Skill,
+      population_id: row.population_id,
+      model: row.model,
+      sampling: JSON.parse(row.sampling) as Record<string, unknown>,
+      concurrency: row.concurrency,
+      requests_per_minute: row.requests_per_minute,
+      seed: row.seed,
+      context: JSON.parse(row.context) as Record<string, unknown>,
+      invalid_retries: row.invalid_retries,
+      max_attempts: row.max_attempts,
+      progress: await this.progress(row, counts),
+      usage,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      finished_at: row.finished_at,
+    };
+  }
+
+  private async progress(row: StudyRow, counts: StudyRunCounts): Promise<StudyProgress> {
+    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    const done = counts.answered + counts.invalid + counts.failed;
+    const now = this.clock.now().getTime();
+    let rate = 0;
+    if (row.status === "running") {
+      const window = Math.min(RATE_WINDOW_MS, Math.max(now - Date.parse(row.started_at), 1));
+      const recent = await this.store.studies.countFinishedSince(row.id, new Date(now - window).toISOString());
+      rate = recent / (window / 1000);
+    }
+    const remaining = total - done;
+    return {
+      total,
+      ...counts,
+      done,
+      rate_per_second: Math.round(rate * 100) / 100,
+      eta_seconds: row.status !== "running" || rate === 0 ? null : Math.ceil(remaining / rate),
+    };
+  }
+}

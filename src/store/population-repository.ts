@@ -1,0 +1,101 @@
+import type { Kysely, Updateable } from "kysely";
+import { toPage, type Page, type PageRequest } from "./pagination.ts";
+import type {
+  Database,
+  PopulationMemberRow,
+  PopulationRow,
+  PopulationTable,
+  PersonaRow,
+} from "./schema.ts";
+
+/** A member with the persona's current draft, from which its attributes are read. */
+export interface PopulationMemberWithPersona extends PopulationMemberRow {
+  draft: PersonaRow["draft"];
+  production_version: PersonaRow["production_version"];
+}
+
+/** Populations and their members (personas with the cohort they were drawn for). */
+export class PopulationRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: PopulationRow): Promise<void> {
+    await this.db.insertInto("populations").values(row).execute();
+  }
+
+  async find(tenantId: string, id: string): Promise<PopulationRow | undefined> {
+    return this.db
+      .selectFrom("populations")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<PopulationRow>> {
+    let query = this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId);
+    if (page.after) query = query.where("id", ">", page.after);
+    return toPage(
+      await query
+        .orderBy("id")
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  /** Every population of the tenant (to find the ones that use a cohort). */
+  async listAll(tenantId: string): Promise<PopulationRow[]> {
+    return this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
+  }
+
+  async update(id: string, changes: Updateable<PopulationTable>): Promise<void> {
+    await this.db.updateTable("populations").set(changes).where("id", "=", id).execute();
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.db.deleteFrom("populations").where("tenant_id", "=", tenantId).where("id", "=", id).execute();
+  }
+
+  async insertMembers(rows: readonly PopulationMemberRow[]): Promise<void> {
+    if (rows.length > 0) await this.db.insertInto("population_members").values(rows).execute();
+  }
+
+  /** The ordinals already stored: a resumed generation creates only the others. */
+  async listOrdinals(populationId: string): Promise<Set<number>> {
+    const rows = await this.db
+      .selectFrom("population_members")
+      .select("ordinal")
+      .where("population_id", "=", populationId)
+      .execute();
+    return new Set(rows.map((row) => row.ordinal));
+  }
+
+  /** Members in ordinal order, with their personas; `afterOrdinal` pages. */
+  async listMembers(
+    populationId: string,
+    options: { cohortId?: string | undefined; afterOrdinal?: number | undefined; limit: number },
+  ): Promise<PopulationMemberWithPersona[]> {
+    let query = this.db
+      .selectFrom("population_members")
+      .innerJoin("personas", "personas.id", "population_members.persona_id")
+      .selectAll("population_members")
+      .select(["personas.draft", "personas.production_version"])
+      .where("population_members.population_id", "=", populationId);
+    if (options.cohortId) query = query.where("population_members.cohort_id", "=", options.cohortId);
+    if (options.afterOrdinal !== undefined) {
+      query = query.where("population_members.ordinal", ">", options.afterOrdinal);
+    }
+    return query.orderBy("population_members.ordinal").limit(options.limit).execute();
+  }
+
+  /** Ids of the personas this population created, to delete them with it. */
+  async generatedPersonaIds(populationId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("population_members")
+      .select("persona_id")
+      .where("population_id", "=", populationId)
+      .where("generated", "=", 1)
+      .execute();
+    return rows.map((row) => row.persona_id);
+  }
+}
