@@ -27,13 +27,28 @@ const COMPLETION_JSON = JSON.stringify({
 
 export interface RunningUpstream {
   url: string;
+  /** Generation requests answered so far. */
+  answered(): number;
+  /** The most generation requests that were being answered at once. */
+  peakConcurrency(): number;
   stop(): Promise<void>;
 }
 
+export interface UpstreamOptions {
+  /** Milliseconds each generation request takes, like a real model's latency; default 0. */
+  latencyMs?: number;
+  /** Generation requests answered at once; later ones wait their turn (a provider's concurrency cap). */
+  maxConcurrent?: number;
+  /** The assistant's text, from the request body; default a fixed greeting. */
+  reply?: (body: { messages?: { content?: unknown }[] }) => string;
+}
+
 /** Starts the upstream on 127.0.0.1 on a free port. */
-export async function startOpenAIUpstream(): Promise<RunningUpstream> {
+export async function startOpenAIUpstream(options: UpstreamOptions = {}): Promise<RunningUpstream> {
+  const gate = new ConcurrencyGate(options.maxConcurrent ?? Number.POSITIVE_INFINITY);
+  const counters = { answered: 0 };
   const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    handle(request, response, { options, gate, counters }).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, JSON.stringify({ error: { message: String(error) } }));
       else response.destroy();
     });
@@ -42,6 +57,8 @@ export async function startOpenAIUpstream(): Promise<RunningUpstream> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    answered: () => counters.answered,
+    peakConcurrency: () => gate.peak,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -50,7 +67,39 @@ export async function startOpenAIUpstream(): Promise<RunningUpstream> {
   };
 }
 
-async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+/** At most `limit` holders at once; the rest wait in arrival order. */
+class ConcurrencyGate {
+  #active = 0;
+  #waiting: (() => void)[] = [];
+  peak = 0;
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active++;
+    this.peak = Math.max(this.peak, this.#active);
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    }
+  }
+}
+
+interface HandlerContext {
+  options: UpstreamOptions;
+  gate: ConcurrencyGate;
+  counters: { answered: number };
+}
+
+async function handle(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  context: HandlerContext,
+): Promise<void> {
   const body = await readBody(request);
   if (request.method === "GET" && request.url === "/v1/models") {
     send(
@@ -69,9 +118,18 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     return;
   }
   // Parsed like a real upstream would, so a large prompt costs what it would cost there.
-  const parsed = JSON.parse(body) as { stream?: boolean; stream_options?: { include_usage?: boolean } };
+  const parsed = JSON.parse(body) as {
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+    messages?: { content?: unknown }[];
+  };
+  const { options, gate, counters } = context;
+  if (options.latencyMs || options.reply) {
+    await gate.run(() => new Promise((resolve) => setTimeout(resolve, options.latencyMs ?? 0)));
+  }
+  counters.answered++;
   if (parsed.stream !== true) {
-    send(response, 200, COMPLETION_JSON);
+    send(response, 200, options.reply ? completionJson(options.reply(parsed)) : COMPLETION_JSON);
     return;
   }
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -84,6 +142,15 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   events += chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
   if (parsed.stream_options?.include_usage === true) events += chunk([], { usage: USAGE });
   response.end(`${events}data: [DONE]\n\n`);
+}
+
+function completionJson(content: string): string {
+  return JSON.stringify({
+    ...ENVELOPE,
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: USAGE,
+  });
 }
 
 function send(response: http.ServerResponse, status: number, json: string): void {

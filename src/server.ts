@@ -48,7 +48,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   const clock = options.clock ?? systemClock;
-  const queue = createJobQueue({ db: database.db, redisUrl: config.redisUrl, clock, leaseMs: config.jobLeaseMs });
+  const queue = createJobQueue({
+    db: database.db,
+    redisUrl: config.redisUrl,
+    clock,
+    leaseMs: config.jobLeaseMs,
+  });
   try {
     const services = createServices(new Store(database.db), clock, {
       models: createModelRegistry(config, await chooseDefaultModel(config)),

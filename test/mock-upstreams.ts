@@ -46,6 +46,8 @@ export interface MockUpstreamOptions {
   chunkDelayMs?: number;
   /** Destroys the socket after this many streamed deltas, to simulate a connection lost mid-answer. */
   dropAfterChunks?: number;
+  /** Milliseconds to wait before answering each generation request (a slow upstream). Default 0. */
+  replyDelayMs?: number;
   /** Ids for `GET /v1/models`. Default `["mock-small", "mock-large"]`. */
   models?: string[];
 }
@@ -221,6 +223,7 @@ async function handleRequest(context: {
     dialect.fail(response, step);
     return;
   }
+  if (options.replyDelayMs) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
   const text = typeof options.reply === "function" ? options.reply(body) : (options.reply ?? DEFAULT_REPLY);
   await dialect.answer({
     response,

@@ -54,6 +54,8 @@ export async function createTestApp(
     models?: ModelRegistry;
     embeddingModel?: string;
     webDirectory?: string;
+    /** jobs the in-process worker runs at once; default 2 */
+    workerConcurrency?: number;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -64,7 +66,10 @@ export async function createTestApp(
     jobs: queue,
     embeddingModel: options.embeddingModel,
   });
-  const worker = queue.startWorker({ handlers: createJobHandlers(services), concurrency: 2 });
+  const worker = queue.startWorker({
+    handlers: createJobHandlers(services),
+    concurrency: options.workerConcurrency ?? 2,
+  });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({

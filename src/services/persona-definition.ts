@@ -28,13 +28,23 @@ const timeOfDay = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 08:00")
   .openapi({ example: "08:00" });
 
+/** Zones already checked: building a DateTimeFormat costs more than validating the rest of a persona. */
+const checkedTimeZones = new Map<string, boolean>();
+
 export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
+  let valid = checkedTimeZones.get(timeZone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    // Names come from requests; the bound keeps made-up ones from growing the map forever.
+    if (checkedTimeZones.size >= 1000) checkedTimeZones.clear();
+    checkedTimeZones.set(timeZone, valid);
   }
+  return valid;
 }
 
 const timeZone = z

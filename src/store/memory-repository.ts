@@ -23,9 +23,53 @@ export interface MemoryFilter extends MemoryVisibility {
   limit: number;
 }
 
+/** A matched word as FTS5 marked it, folded so "sailing" and "sails" count as one term. */
+function termKey(word: string): string {
+  const lower = word.toLowerCase().replace(/'s$/, "");
+  for (const suffix of ["ing", "ed", "es", "s"]) {
+    if (lower.length - suffix.length >= 3 && lower.endsWith(suffix)) return lower.slice(0, -suffix.length);
+  }
+  return lower;
+}
+
+/** The words FTS5's highlight() put between \u0001 and \u0002. */
+function markedWords(marked: string): string[] {
+  return marked
+    .split("\u0001")
+    .slice(1)
+    .map((part) => part.slice(0, Math.max(part.indexOf("\u0002"), 0)));
+}
+
+/**
+ * Scores matches by the sum of the inverse document frequencies of the terms each contains, over the
+ * persona's `total` memories (every memory with a term is among the matches, so the matches give its
+ * frequency). `marked` is the text with matched words between \x01 and \x02. Best first, then by id.
+ */
+export function rankByMatchedTerms(
+  matches: readonly { id: string; marked: string }[],
+  total: number,
+): { id: string; score: number }[] {
+  const termsOf = matches.map((match) => new Set(markedWords(match.marked).map(termKey)));
+  const frequency = new Map<string, number>();
+  for (const terms of termsOf) for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+  const documents = Math.max(total, matches.length);
+  const idf = (term: string) => {
+    const count = frequency.get(term) ?? 0;
+    return Math.log((documents - count + 0.5) / (count + 0.5) + 1);
+  };
+  return matches
+    .map((match, index) => ({
+      id: match.id,
+      score: [...(termsOf[index] ?? [])].reduce((sum, term) => sum + idf(term), 0),
+    }))
+    .sort(
+      (left, right) => right.score - left.score || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0),
+    );
+}
+
 export interface TextMatch {
   row: MemoryRow;
-  /** Higher is better; BM25 on SQLite, ts_rank_cd on PostgreSQL. */
+  /** Higher is better: the summed inverse document frequency of the matched words over the persona's memories. */
   textScore: number;
 }
 
@@ -124,16 +168,51 @@ export class MemoryRepository {
     const asOf = options.asOf ? sql`and m.created_at <= ${options.asOf}` : sql``;
     if (isPostgres(this.db))
       return this.searchTextPostgres({ personaId, words, visibility, asOf, limit: options.limit });
-    const match = words.map((word) => `"${word}"`).join(" OR ");
-    const result = await sql<MemoryRow & { text_score: number }>`
-      select m.*, -bm25(memories_fts) as text_score
+    return this.searchTextSqlite({ personaId, words, visibility, asOf, limit: options.limit });
+  }
+
+  /**
+   * FTS5 finds the persona's memories with any of the words through the persona's own postings; they are
+   * ranked here, like on PostgreSQL, by the inverse document frequency of each matched word over the
+   * persona's memories. FTS5's bm25() would instead count every match of every word in the whole
+   * database on each query, which grows with the number of personas (studies over thousands of them).
+   */
+  private async searchTextSqlite(options: {
+    personaId: string;
+    words: string[];
+    visibility: ReturnType<MemoryRepository["visibilitySql"]>;
+    asOf: ReturnType<typeof sql>;
+    limit: number;
+  }): Promise<TextMatch[]> {
+    const { personaId, words, visibility, asOf } = options;
+    // Ids tokenise into a type prefix and a unique part; the unique part selects the persona's postings.
+    const personaToken = personaId.slice(personaId.indexOf("_") + 1).replaceAll('"', "");
+    const match = `persona_id : "${personaToken}" AND search_text : (${words.map((word) => `"${word}"`).join(" OR ")})`;
+    const matches = await sql<{ rowid: number; id: string; marked: string }>`
+      select m.rowid as rowid, m.id as id, highlight(memories_fts, 1, char(1), char(2)) as marked
       from memories_fts join memories m on m.rowid = memories_fts.rowid
-      where memories_fts match ${match} and ${visibility} ${asOf}
-      order by bm25(memories_fts) limit ${options.limit}`.execute(this.db);
-    return result.rows.map(({ text_score, ...row }) => ({
-      row: withoutSearchVector(row),
-      textScore: Number(text_score),
-    }));
+      where memories_fts match ${match} and ${visibility} ${asOf}`.execute(this.db);
+    if (matches.rows.length === 0) return [];
+    const total = await this.db
+      .selectFrom("memories")
+      .select(sql<number>`count(*)`.as("count"))
+      .where("persona_id", "=", personaId)
+      .executeTakeFirstOrThrow();
+    const best = rankByMatchedTerms(matches.rows, Number(total.count)).slice(0, options.limit);
+    const rows = await this.db
+      .selectFrom("memories")
+      .selectAll()
+      .where(
+        "id",
+        "in",
+        best.map((entry) => entry.id),
+      )
+      .execute();
+    const byId = new Map(rows.map((row) => [row.id, withoutSearchVector(row)]));
+    return best.flatMap((entry) => {
+      const row = byId.get(entry.id);
+      return row ? [{ row, textScore: entry.score }] : [];
+    });
   }
 
   /**

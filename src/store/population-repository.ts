@@ -1,12 +1,6 @@
 import type { Kysely, Updateable } from "kysely";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
-import type {
-  Database,
-  PopulationMemberRow,
-  PopulationRow,
-  PopulationTable,
-  PersonaRow,
-} from "./schema.ts";
+import type { Database, PopulationMemberRow, PopulationRow, PopulationTable, PersonaRow } from "./schema.ts";
 
 /** A member with the persona's current draft, from which its attributes are read. */
 export interface PopulationMemberWithPersona extends PopulationMemberRow {

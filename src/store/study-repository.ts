@@ -17,7 +17,15 @@ export interface StudyUsageTotals {
 /** What recording a run's outcome writes. */
 export type RunOutcome = Pick<
   Updateable<StudyRunTable>,
-  "status" | "answer" | "score" | "raw_output" | "error" | "model" | "input_tokens" | "output_tokens" | "cost_usd"
+  | "status"
+  | "answer"
+  | "score"
+  | "raw_output"
+  | "error"
+  | "model"
+  | "input_tokens"
+  | "output_tokens"
+  | "cost_usd"
 > & { status: "answered" | "invalid" | "failed" };
 
 /**
@@ -181,7 +189,12 @@ export class StudyRepository {
   }
 
   /** Records a run's outcome once: only while it is running under this dispatch. */
-  async finishRun(options: { id: string; dispatch: number; outcome: RunOutcome; now: string }): Promise<boolean> {
+  async finishRun(options: {
+    id: string;
+    dispatch: number;
+    outcome: RunOutcome;
+    now: string;
+  }): Promise<boolean> {
     const result = await this.db
       .updateTable("study_runs")
       .set({ ...options.outcome, finished_at: options.now, updated_at: options.now })
@@ -293,7 +306,9 @@ export class StudyRepository {
       const next = new Date(start.getTime() + intervalMs).toISOString();
       let update = this.db.updateTable("studies").set({ next_slot_at: next }).where("id", "=", studyId);
       update =
-        current === null ? update.where("next_slot_at", "is", null) : update.where("next_slot_at", "=", current);
+        current === null
+          ? update.where("next_slot_at", "is", null)
+          : update.where("next_slot_at", "=", current);
       if (Number((await update.executeTakeFirst()).numUpdatedRows) > 0) return start;
     }
   }

@@ -97,7 +97,23 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .selectAll()
     .where("persona_id", "in", personas.length ? personas.map((p) => p.id) : ["-"])
     .execute();
+  const research = Object.fromEntries(
+    await Promise.all(
+      (["skills", "cohorts", "populations", "studies"] as const).map(async (table) => [
+        table,
+        await db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("id").execute(),
+      ]),
+    ),
+  );
+  const runs = await db
+    .selectFrom("study_runs")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   return JSON.stringify({
+    research,
+    runs,
     accounts,
     avatars,
     memories,
@@ -130,6 +146,10 @@ describe("tenant and user isolation across every route", () => {
     providerId: "",
     memoryId: "",
     accountId: "",
+    skillId: "",
+    cohortId: "",
+    populationId: "",
+    studyId: "",
   };
 
   beforeAll(async () => {
@@ -217,6 +237,55 @@ describe("tenant and user isolation across every route", () => {
         })
       ).json()
     ).id;
+    owned.skillId = (
+      await (
+        await app.request("/v1/skills", {
+          method: "POST",
+          json: { name: "Owned", prompt: "Agree?", answer: { type: "likert", scale: { min: 1, max: 5 } } },
+        })
+      ).json()
+    ).id;
+    owned.cohortId = (
+      await (
+        await app.request("/v1/cohorts", {
+          method: "POST",
+          json: {
+            name: "Owned",
+            generator: {
+              age: { type: "uniform", min: 20, max: 30 },
+              location: ["Oslo"],
+              occupation: ["chef"],
+            },
+          },
+        })
+      ).json()
+    ).id;
+    owned.populationId = (
+      await (
+        await app.request("/v1/populations", {
+          method: "POST",
+          json: { name: "Owned", size: 2, seed: 1, cohorts: [{ cohort_id: owned.cohortId, proportion: 1 }] },
+        })
+      ).json()
+    ).id;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const population = await (await app.request(`/v1/populations/${owned.populationId}`)).json();
+      if (population.status === "ready") break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    owned.studyId = (
+      await (
+        await app.request("/v1/studies", {
+          method: "POST",
+          json: { name: "Owned", skill_id: owned.skillId, population_id: owned.populationId },
+        })
+      ).json()
+    ).id;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const study = await (await app.request(`/v1/studies/${owned.studyId}`)).json();
+      if (study.status === "completed") break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     for (let attempt = 0; attempt < 100; attempt++) {
       const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
       if (job.status === "succeeded") break;
@@ -245,6 +314,10 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/jobs")) return owned.jobId;
       if (path.startsWith("/v1/providers")) return owned.providerId;
       if (path.startsWith("/v1/accounts")) return owned.accountId;
+      if (path.startsWith("/v1/skills")) return owned.skillId;
+      if (path.startsWith("/v1/cohorts")) return owned.cohortId;
+      if (path.startsWith("/v1/populations")) return owned.populationId;
+      if (path.startsWith("/v1/studies")) return owned.studyId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -272,6 +345,14 @@ describe("tenant and user isolation across every route", () => {
         : { name: "sneaky", kind: "openai-compatible", base_url: "http://127.0.0.1:9/v1" };
     }
     if (path.includes("/publish") || path.startsWith("/v1/user-personas/active")) return undefined;
+    if (path === "/v1/skills")
+      return { name: "Sneaky", prompt: "Agree?", answer: { type: "single_choice", options: ["a", "b"] } };
+    if (path === "/v1/cohorts") return { name: "Sneaky", filter: { occupations: ["chef"] } };
+    if (path === "/v1/populations")
+      return { name: "Sneaky", size: 1, cohorts: [{ cohort_id: owned.cohortId, proportion: 1 }] };
+    if (path === "/v1/studies")
+      return { name: "Sneaky", skill_id: owned.skillId, population_id: owned.populationId };
+    if (path.endsWith("/cancel") || path.endsWith("/resume")) return {};
     if (path === "/v1/conversations") return { persona_id: owned.personaId };
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
@@ -293,6 +374,10 @@ describe("tenant and user isolation across every route", () => {
       owned.conversationId,
       owned.replyId,
       owned.jobId,
+      owned.skillId,
+      owned.cohortId,
+      owned.populationId,
+      owned.studyId,
     ].some((id) => text.includes(id));
 
   it("covers the routes the issues promise", () => {

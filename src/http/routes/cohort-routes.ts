@@ -26,7 +26,11 @@ export const cohortSchema = z
 
 const previewSchema = z
   .object({
-    matching: z.number().int().nullable().openapi({ description: "Personas a filter matches; null for a generator" }),
+    matching: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Personas a filter matches; null for a generator" }),
     sample: z.array(z.record(z.string(), z.unknown())).openapi({
       description: "Up to five matching personas, or five example seeds of a generator",
     }),
@@ -110,7 +114,11 @@ export function cohortRoutes(): OpenAPIHono<AppEnv> {
   });
   router.openapi(patchRoute, async (c) =>
     c.json(
-      await c.var.services.cohorts.update(c.var.principal.tenantId, c.req.valid("param").id, c.req.valid("json")),
+      await c.var.services.cohorts.update(
+        c.var.principal.tenantId,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      ),
       200,
     ),
   );

@@ -33,7 +33,10 @@ const listRoute = createRoute({
   tags,
   summary: "List skills (questions with a typed answer)",
   request: { query: pageQuerySchema },
-  responses: { 200: jsonContent(pageSchema(skillSchema, "SkillPage"), "A page of skills"), ...problemResponses(422) },
+  responses: {
+    200: jsonContent(pageSchema(skillSchema, "SkillPage"), "A page of skills"),
+    ...problemResponses(422),
+  },
 });
 
 const createSkillRoute = createRoute({
@@ -86,7 +89,11 @@ export function skillRoutes(): OpenAPIHono<AppEnv> {
   );
   router.openapi(patchRoute, async (c) =>
     c.json(
-      await c.var.services.skills.update(c.var.principal.tenantId, c.req.valid("param").id, c.req.valid("json")),
+      await c.var.services.skills.update(
+        c.var.principal.tenantId,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      ),
       200,
     ),
   );

@@ -83,7 +83,9 @@ const groupStatisticsFields = {
   sd: z.number().nullable(),
   ci95: z.tuple([z.number(), z.number()]).nullable(),
   median: z.number().nullable(),
-  distribution: z.array(z.object({ value: z.string(), count: z.number().int(), share: z.number() })).nullable(),
+  distribution: z
+    .array(z.object({ value: z.string(), count: z.number().int(), share: z.number() }))
+    .nullable(),
 };
 
 const statisticsSchema = z
@@ -110,7 +112,10 @@ const listRoute = createRoute({
   tags,
   summary: "List studies",
   request: { query: pageQuerySchema },
-  responses: { 200: jsonContent(pageSchema(studySchema, "StudyPage"), "A page of studies"), ...problemResponses(422) },
+  responses: {
+    200: jsonContent(pageSchema(studySchema, "StudyPage"), "A page of studies"),
+    ...problemResponses(422),
+  },
 });
 
 const createStudyRoute = createRoute({
@@ -164,7 +169,9 @@ const resumeRoute = createRoute({
     params: idParamSchema,
     body: {
       required: false,
-      content: { "application/json": { schema: z.strictObject({ retry_failed: z.boolean().default(false) }) } },
+      content: {
+        "application/json": { schema: z.strictObject({ retry_failed: z.boolean().default(false) }) },
+      },
     },
   },
   responses: { 200: jsonContent(studySchema, "The study"), ...problemResponses(404, 422) },

@@ -122,19 +122,16 @@ export class PopulationService {
   async create(tenantId: string, userId: string | undefined, input: PopulationInput): Promise<Population> {
     const seed = input.seed === undefined ? randomToken(12) : String(input.seed);
     const cohorts = await Promise.all(
-      input.cohorts.map(async (part, index) => {
-        const row = await this.store.cohorts.find(tenantId, part.cohort_id);
-        if (!row) {
-          throw new ValidationError([
-            { field: `cohorts.${index}.cohort_id`, message: `no cohort has id ${part.cohort_id}` },
-          ]);
-        }
-        return this.cohorts.get(tenantId, part.cohort_id);
-      }),
+      // An unknown id is a 404 like any other object the caller cannot see.
+      input.cohorts.map((part) => this.cohorts.get(tenantId, part.cohort_id)),
     );
-    const duplicate = cohorts.findIndex((cohort, index) => cohorts.findIndex((c) => c.id === cohort.id) !== index);
+    const duplicate = cohorts.findIndex(
+      (cohort, index) => cohorts.findIndex((c) => c.id === cohort.id) !== index,
+    );
     if (duplicate >= 0) {
-      throw new ValidationError([{ field: `cohorts.${duplicate}.cohort_id`, message: "names a cohort twice" }]);
+      throw new ValidationError([
+        { field: `cohorts.${duplicate}.cohort_id`, message: "names a cohort twice" },
+      ]);
     }
     const total = input.cohorts.reduce((sum, part) => sum + part.proportion, 0);
     const sizes = allocateBySize(
@@ -236,7 +233,9 @@ export class PopulationService {
     const names = new Map(population.cohorts.map((part) => [part.cohort_id, part.cohort_name]));
     const afterOrdinal = options.after === undefined ? undefined : Number(options.after);
     if (afterOrdinal !== undefined && !Number.isInteger(afterOrdinal)) {
-      throw new ValidationError([{ field: "after", message: "must be the next_cursor of the previous page" }]);
+      throw new ValidationError([
+        { field: "after", message: "must be the next_cursor of the previous page" },
+      ]);
     }
     const rows = await this.store.populations.listMembers(id, {
       cohortId: options.cohortId,
@@ -359,7 +358,11 @@ export class PopulationService {
       if (part.generator) {
         for (let offset = 0; offset < part.size; offset++) {
           if (existing.has(start + offset)) continue;
-          const [seed] = drawCohortSeeds(part.generator, { count: 1, seed: `${population.seed}:${index}`, offset });
+          const [seed] = drawCohortSeeds(part.generator, {
+            count: 1,
+            seed: `${population.seed}:${index}`,
+            offset,
+          });
           missing.push({
             ordinal: start + offset,
             cohortId: part.cohort_id,

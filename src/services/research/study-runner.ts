@@ -296,7 +296,11 @@ export class StudyRunner {
     const counts = await this.store.studies.countRuns(studyId);
     if (counts.pending + counts.queued + counts.running > 0) return;
     const now = this.now();
-    await this.store.studies.update(studyId, { status: "completed", finished_at: now, updated_at: now }, "running");
+    await this.store.studies.update(
+      studyId,
+      { status: "completed", finished_at: now, updated_at: now },
+      "running",
+    );
   }
 
   private async definitionOf(run: StudyRunRow): Promise<PersonaDefinition> {
@@ -307,7 +311,8 @@ export class StudyRunner {
       run.persona_version === null
         ? undefined
         : await this.store.personas.findVersion(run.persona_id, run.persona_version);
-    const text = row?.definition ?? (await this.store.personas.findVisible(run.tenant_id, run.persona_id))?.draft;
+    const text =
+      row?.definition ?? (await this.store.personas.findVisible(run.tenant_id, run.persona_id))?.draft;
     if (!text) throw new Error(`persona ${run.persona_id} was deleted`);
     const definition = JSON.parse(text) as PersonaDefinition;
     // A draft can change, so only pinned versions are cached.

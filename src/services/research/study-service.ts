@@ -8,7 +8,7 @@ import type { StudyRunCounts } from "../../store/study-repository.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
 import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
 import type { PopulationService } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
@@ -30,7 +30,12 @@ export const studyInputSchema = z
       .default(null)
       .openapi({ description: "Every run's model; null: each persona's own" }),
     sampling: samplingSchema.partial().default({}),
-    concurrency: z.number().int("must be a whole number").min(1, "must be 1-256").max(256, "must be 1-256").default(8),
+    concurrency: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be 1-256")
+      .max(256, "must be 1-256")
+      .default(8),
     requests_per_minute: z
       .number()
       .int("must be a whole number")
@@ -161,14 +166,11 @@ export class StudyService {
   ) {}
 
   async create(tenantId: string, input: StudyInput): Promise<Study> {
+    // Unknown ids are 404s, like any other object the caller cannot see.
     const skillRow = await this.store.skills.find(tenantId, input.skill_id);
-    if (!skillRow) throw new ValidationError([{ field: "skill_id", message: `no skill has id ${input.skill_id}` }]);
+    if (!skillRow) throw new NotFoundError(`skill ${input.skill_id}`);
     const populationRow = await this.store.populations.find(tenantId, input.population_id);
-    if (!populationRow) {
-      throw new ValidationError([
-        { field: "population_id", message: `no population has id ${input.population_id}` },
-      ]);
-    }
+    if (!populationRow) throw new NotFoundError(`population ${input.population_id}`);
     if (populationRow.status !== "ready") {
       throw new ValidationError([
         {
@@ -233,7 +235,13 @@ export class StudyService {
     if (study.status !== "running") return this.view(study);
     const now = this.clock.now().toISOString();
     const jobIds = await this.store.transaction(async (store) => {
-      if (!(await store.studies.update(id, { status: "cancelled", finished_at: now, updated_at: now }, "running"))) {
+      if (
+        !(await store.studies.update(
+          id,
+          { status: "cancelled", finished_at: now, updated_at: now },
+          "running",
+        ))
+      ) {
         return [];
       }
       return store.studies.returnInFlight(id, now);
@@ -266,12 +274,19 @@ export class StudyService {
   async results(
     tenantId: string,
     id: string,
-    options: { cohortId?: string | undefined; status?: StudyRunStatus | undefined; after?: string | undefined; limit: number },
+    options: {
+      cohortId?: string | undefined;
+      status?: StudyRunStatus | undefined;
+      after?: string | undefined;
+      limit: number;
+    },
   ): Promise<Page<StudyResult>> {
     await this.findRow(tenantId, id);
     const afterOrdinal = options.after === undefined ? undefined : Number(options.after);
     if (afterOrdinal !== undefined && !Number.isInteger(afterOrdinal)) {
-      throw new ValidationError([{ field: "after", message: "must be the next_cursor of the previous page" }]);
+      throw new ValidationError([
+        { field: "after", message: "must be the next_cursor of the previous page" },
+      ]);
     }
     const rows = await this.store.studies.listRuns(id, {
       cohortId: options.cohortId,
@@ -428,7 +443,10 @@ export class StudyService {
     let rate = 0;
     if (row.status === "running") {
       const window = Math.min(RATE_WINDOW_MS, Math.max(now - Date.parse(row.started_at), 1));
-      const recent = await this.store.studies.countFinishedSince(row.id, new Date(now - window).toISOString());
+      const recent = await this.store.studies.countFinishedSince(
+        row.id,
+        new Date(now - window).toISOString(),
+      );
       rate = recent / (window / 1000);
     }
     const remaining = total - done;

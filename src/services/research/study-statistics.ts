@@ -1,8 +1,4 @@
-import {
-  answerCategories,
-  categoriesOf,
-  type AnswerSpec,
-} from "../../research/answer-spec.ts";
+import { answerCategories, categoriesOf, type AnswerSpec } from "../../research/answer-spec.ts";
 import {
   chiSquareIndependence,
   describeNumbers,
@@ -79,7 +75,12 @@ export function computeStudyStatistics(answer: AnswerSpec, outcomes: readonly Ou
     cohort_name: group.name,
     ...describeGroup(answer, group.outcomes),
   }));
-  return { answer_type: answer.type, overall: describeGroup(answer, outcomes), cohorts, test: testBetween(answer, cohorts, byCohort) };
+  return {
+    answer_type: answer.type,
+    overall: describeGroup(answer, outcomes),
+    cohorts,
+    test: testBetween(answer, cohorts, byCohort),
+  };
 }
 
 function testBetween(
