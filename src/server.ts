@@ -92,6 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const stop = async () => {
       if (server) await stopServer({ server, config, logger });
       supervision?.stop();
+      services.studyRunner.stop();
       await worker?.stop();
       await queue.close();
       await database.close();

@@ -98,6 +98,7 @@ export async function createTestApp(
       return Promise.resolve(app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
     },
     async close() {
+      services.studyRunner.stop();
       await worker.stop();
       await queue.close();
       await database.close();

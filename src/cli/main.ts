@@ -7,6 +7,7 @@ import { startServer } from "../server.ts";
 import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
 import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
 import { modelsCommand } from "./models-command.ts";
+import { STUDY_USAGE, studyCommand } from "./study-command.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
 import { createServices, type Services } from "../services/services.ts";
@@ -18,7 +19,8 @@ const USAGE = `Usage: dramatis <command> [options]
 
 Commands:
   serve                         run the server (API, docs, background jobs) on PORT (default 8787)
-  worker                        run background jobs only (more processes share the work)
+  serve --role all|api|worker   all (default): HTTP and background jobs; api: HTTP only; worker: jobs only
+  worker                        run background jobs only, like serve --role worker (more processes share the work)
   tenants create --name NAME    create a tenant and print its first admin key
   tenants list                  list tenants
   keys create --name NAME [--scopes read,write,admin] [--tenant ID]
@@ -31,6 +33,7 @@ Commands:
   models list                   list downloaded GGUF models
 ${CHAT_USAGE}
 ${MEMORIES_USAGE}
+${STUDY_USAGE}
 
 Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
 serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
@@ -63,6 +66,7 @@ function parseCommandLine(argv: string[]) {
     conversation: { type: "string" },
     k: { type: "string" },
     "as-of": { type: "string" },
+    role: { type: "string" },
   };
   for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
   try {
@@ -121,8 +125,12 @@ function printTable(print: Output, rows: Record<string, unknown>[], columns: str
 }
 
 async function serveCommand(context: CliContext): Promise<number> {
-  const worker = context.positionals[0] === "worker";
-  const server = await startServer({ config: context.config, role: worker ? "worker" : "all" });
+  const role = context.positionals[0] === "worker" ? "worker" : (context.values.role ?? "all");
+  if (role !== "all" && role !== "api" && role !== "worker") {
+    throw new UsageError(`--role must be all, api or worker, got ${String(role)}`);
+  }
+  const worker = role === "worker";
+  const server = await startServer({ config: context.config, role });
   context.print(
     worker
       ? "Dramatis worker is running background jobs"
@@ -262,6 +270,16 @@ export async function runCli(
   },
 ): Promise<number> {
   try {
+    if (argv[0] === "study") {
+      // A client of a running server with flags of its own (--detach, --format, ...): it parses them itself.
+      return await studyCommand({
+        argv: argv.slice(1),
+        environment: io.environment,
+        output: process.stdout,
+        errorOutput: process.stderr,
+        printError: io.printError,
+      });
+    }
     const { values, positionals } = parseCommandLine(argv);
     const command = positionals[0];
     if (values.help || command === undefined || command === "help") {

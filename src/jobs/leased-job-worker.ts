@@ -89,6 +89,9 @@ export class LeasedJobWorker implements JobWorker {
       const job = await this.#claim();
       if (job) {
         this.#start(job);
+        // Handlers that never wait on real I/O (the offline model over a synchronous SQLite) would
+        // otherwise chain claim after claim in microtasks and starve HTTP; let the event loop turn.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       await jobAvailable.wait({

@@ -222,7 +222,12 @@ export class PersonaService {
       updated_at: now,
     };
     await store.personas.insert(row);
-    await store.personas.insertVersion({ persona_id: row.id, version: 1, definition: draft, created_at: now });
+    await store.personas.insertVersion({
+      persona_id: row.id,
+      version: 1,
+      definition: draft,
+      created_at: now,
+    });
     return toPersona(row);
   }
 

@@ -205,6 +205,18 @@ export class StudyRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Puts one in-flight run back to pending under a new dispatch; false when it moved on meanwhile. */
+  async returnRun(options: { id: string; dispatch: number; now: string }): Promise<boolean> {
+    const result = await this.db
+      .updateTable("study_runs")
+      .set((eb) => ({ status: "pending", dispatch: eb("dispatch", "+", 1), updated_at: options.now }))
+      .where("id", "=", options.id)
+      .where("dispatch", "=", options.dispatch)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Runs queued or running: what is in flight. */
   async listInFlight(studyId: string): Promise<StudyRunRow[]> {
     return this.db

@@ -9,6 +9,7 @@ import { PersonaBuilderPage } from "./pages/persona-builder-page.tsx";
 import { ChatPage } from "./pages/chat-page.tsx";
 import { MemoryPage } from "./pages/memory-page.tsx";
 import { SettingsPage } from "./pages/settings-page.tsx";
+import { StudiesSection } from "./pages/studies.tsx";
 
 type AuthState =
   | { kind: "loading" }
@@ -75,6 +76,7 @@ export function App() {
 const NAVIGATION = [
   { to: "/personas", label: "Personas" },
   { to: "/chat", label: "Chat" },
+  { to: "/studies", label: "Studies" },
   { to: "/settings", label: "Settings" },
 ];
 
@@ -150,6 +152,7 @@ function Screen() {
   if ((params = matchPath("/personas/:id", path))) return <PersonaBuilderPage personaId={params.id!} />;
   if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
+  if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;
   if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;
   if ((params = matchPath("/settings/:section", path))) return <SettingsPage section={params.section!} />;
   return (

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { stream, streamSSE } from "hono/streaming";
+import { NotFoundError } from "../../services/errors.ts";
 import { STUDY_RUN_STATUSES, studyInputSchema } from "../../services/research/study-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import {
@@ -267,7 +268,13 @@ export function studyRoutes(): OpenAPIHono<AppEnv> {
         if (study.status !== "running" || aborted) return;
         await sse.sleep(EVENT_POLL_MS);
         if (aborted) return;
-        study = await studies.get(tenantId, id);
+        try {
+          study = await studies.get(tenantId, id);
+        } catch (error) {
+          // Deleted while watched: the stream simply ends.
+          if (error instanceof NotFoundError) return;
+          throw error;
+        }
       }
     });
   });

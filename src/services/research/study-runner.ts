@@ -82,6 +82,8 @@ function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
  */
 export class StudyRunner {
   private readonly definitions = new Map<string, PersonaDefinition>();
+  /** Aborted when the process shuts down: runs still waiting for a rate-limit slot give their place back. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -124,6 +126,11 @@ export class StudyRunner {
       outcome = await this.answer(study, run, context.signal);
     } catch (error) {
       if (context.signal.aborted) throw error;
+      if (this.stopping.signal.aborted) {
+        // Shutting down while waiting for a slot: pending again, for the next supervision pass anywhere.
+        await this.store.studies.returnRun({ id: run.id, dispatch: run.dispatch, now: this.now() });
+        return { deferred: "the worker is shutting down" };
+      }
       if (isRetryableJobError(error) && job.attempts < job.maxAttempts) {
         throw new RetryableJobError(describeJobError(error), { cause: error });
       }
@@ -132,6 +139,11 @@ export class StudyRunner {
     const recorded = await this.record(study, run, outcome);
     if (recorded) await this.advance(study);
     return { status: outcome.status, recorded };
+  }
+
+  /** Stops waiting for rate-limit slots (see `run`); model calls in flight finish normally. */
+  stop(): void {
+    this.stopping.abort(new Error("the worker is shutting down"));
   }
 
   /**
@@ -253,7 +265,7 @@ export class StudyRunner {
     const now = this.clock.now();
     const start = await this.store.studies.reserveSlot(study.id, 60_000 / study.requests_per_minute, now);
     const wait = start.getTime() - now.getTime();
-    if (wait > 0) await sleep(wait, signal);
+    if (wait > 0) await sleep(wait, AbortSignal.any([signal, this.stopping.signal]));
   }
 
   /** Records the outcome and its usage together; false when another attempt already recorded the run. */

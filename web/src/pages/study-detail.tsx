@@ -1,0 +1,295 @@
+import { useId, useState } from "react";
+import { api } from "../lib/api.ts";
+import { Link, navigate } from "../lib/router.tsx";
+import { useResource } from "../lib/use-resource.ts";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
+import { ErrorNotice, Loading } from "../components/notice.tsx";
+import { useAction } from "../components/settings-use-action.tsx";
+import {
+  StudyDistributionChart,
+  StudyMeanChart,
+  StudyStatsTable,
+  StudyTestSummary,
+} from "../components/study-charts.tsx";
+import { useStudyLive } from "../components/study-live.tsx";
+import {
+  answerTypeLabel,
+  contextValueText,
+  formatTime,
+  type Population,
+  type Study,
+  type StudyStatistics,
+} from "../components/study-model.tsx";
+import { useStudyPageTitle } from "../components/study-page-title.tsx";
+import { StudyProgressPanel } from "../components/study-progress.tsx";
+import { StudyResultsTable } from "../components/study-results.tsx";
+
+/**
+ * When to read the statistics and results again: about ten times over a run (as `done` crosses each
+ * tenth), and once more whenever the status changes, so charts follow a study without a request a second.
+ */
+function refreshKeyOf(study: Study): string {
+  const { done, total } = study.progress;
+  const step = Math.max(1, Math.ceil(total / 10));
+  return study.status === "running" ? `running:${Math.floor(done / step)}` : `${study.status}:${done}`;
+}
+
+/** /studies/{id}: live progress, Cancel and Resume, charts per cohort, the results and downloads. */
+export function StudyDetailPage({ studyId }: { studyId: string }) {
+  const live = useStudyLive(studyId);
+  const study = live.study;
+  const path = `/v1/studies/${encodeURIComponent(studyId)}`;
+  useStudyPageTitle(study ? `${study.name} · Studies` : undefined);
+  const refreshKey = study ? refreshKeyOf(study) : "";
+  const statistics = useResource(study ? `statistics:${studyId}:${refreshKey}` : null, () =>
+    api<StudyStatistics>("GET", `${path}/statistics`),
+  );
+  const [deleting, setDeleting] = useState(false);
+
+  if (!study) {
+    if (live.error) {
+      return (
+        <>
+          <h1>Study</h1>
+          <ErrorNotice error={live.error} />
+          <Link to="/studies">Back to studies</Link>
+        </>
+      );
+    }
+    return <Loading label="Loading study…" />;
+  }
+
+  return (
+    <>
+      <header className="page-header">
+        <div>
+          <Link to="/studies" className="study-back">
+            ← Studies
+          </Link>
+          <h1>{study.name}</h1>
+        </div>
+        <div className="button-row">
+          <a className="button" href={`${path}/export?format=csv`} download>
+            Download CSV
+          </a>
+          <a className="button" href={`${path}/export?format=json`} download>
+            Download JSON
+          </a>
+          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+            Delete study
+          </button>
+        </div>
+      </header>
+      {/* Progress news for screen readers comes from the summary line; a dropped stream is said once. */}
+      {live.error !== undefined && (
+        <div className="notice notice-warning" role="alert">
+          Live progress is interrupted; the figures below may be behind.
+        </div>
+      )}
+      <div className="study-detail-top">
+        <div>
+          <StudyProgressPanel study={study} />
+          <StudyControls study={study} path={path} onChanged={live.replace} onResumed={live.reconnect} />
+        </div>
+        <StudyFacts study={study} />
+      </div>
+
+      <section className="study-section" aria-labelledby="study-statistics-heading">
+        <h2 id="study-statistics-heading">Results by cohort</h2>
+        <ErrorNotice error={statistics.error} />
+        {statistics.loading && !statistics.data && <Loading label="Loading statistics…" />}
+        {statistics.data && (
+          <>
+            {statistics.data.overall.answered === 0 ? (
+              <p className="muted">No answers yet: charts appear as runs are answered.</p>
+            ) : (
+              <div className="study-charts">
+                <StudyDistributionChart statistics={statistics.data} answer={study.skill?.answer} />
+                <StudyMeanChart statistics={statistics.data} answer={study.skill?.answer} />
+              </div>
+            )}
+            <StudyTestSummary statistics={statistics.data} />
+            <StudyStatsTable statistics={statistics.data} />
+          </>
+        )}
+      </section>
+
+      <StudyResultsTable
+        studyId={studyId}
+        cohorts={statistics.data?.cohorts ?? []}
+        answer={study.skill?.answer}
+        refreshKey={refreshKey}
+      />
+
+      <ConfirmDialog
+        open={deleting}
+        title="Delete this study?"
+        confirmLabel="Delete study"
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          await api("DELETE", path);
+          navigate("/studies");
+        }}
+      >
+        <p>
+          “{study.name}” and all {study.progress.total} of its runs and answers will be deleted
+          {study.status === "running" ? " (it is cancelled first)" : ""}. Download the results first if you
+          need them.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+/** Cancel a running study; resume a stopped one, optionally running failed and invalid runs again. */
+function StudyControls({
+  study,
+  path,
+  onChanged,
+  onResumed,
+}: {
+  study: Study;
+  path: string;
+  onChanged: (study: Study) => void;
+  onResumed: () => void;
+}) {
+  const id = useId();
+  const [retryFailed, setRetryFailed] = useState(false);
+  const action = useAction();
+  const { progress } = study;
+  const unfinished = progress.total - progress.done;
+  const retryable = progress.failed + progress.invalid;
+  const canResume = study.status !== "running" && (unfinished > 0 || retryable > 0);
+  if (study.status !== "running" && !canResume) return null;
+
+  return (
+    <div className="card study-panel study-controls">
+      <ErrorNotice error={action.error} />
+      {study.status === "running" ? (
+        <div className="button-row">
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() => void action.run(async () => onChanged(await api<Study>("POST", `${path}/cancel`)))}
+          >
+            {action.busy ? "Cancelling…" : "Cancel study"}
+          </button>
+          <span className="field-hint">Runs in flight go back to waiting; Resume picks them up.</span>
+        </div>
+      ) : (
+        <>
+          <p className="study-subtle">
+            {unfinished > 0 ? `${unfinished} runs have not run yet. ` : ""}
+            {retryable > 0 ? `${retryable} ended failed or invalid.` : ""}
+          </p>
+          {retryable > 0 && (
+            <label className="study-check" htmlFor={`${id}-retry`}>
+              <input
+                id={`${id}-retry`}
+                type="checkbox"
+                checked={retryFailed}
+                onChange={(event) => setRetryFailed(event.target.checked)}
+              />
+              Also retry the {retryable} failed and invalid runs
+            </label>
+          )}
+          <button
+            type="button"
+            className="button-primary"
+            disabled={action.busy || (unfinished === 0 && !retryFailed)}
+            onClick={() =>
+              void action.run(async () => {
+                const body = retryFailed ? { retry_failed: true } : {};
+                onChanged(await api<Study>("POST", `${path}/resume`, { body }));
+                setRetryFailed(false);
+                onResumed();
+              })
+            }
+          >
+            {action.busy ? "Resuming…" : "Resume study"}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+function StudyFacts({ study }: { study: Study }) {
+  const context = Object.entries(study.context ?? {});
+  const population = useResource(`study-population:${study.population_id}`, () =>
+    api<Population>("GET", `/v1/populations/${encodeURIComponent(study.population_id)}`),
+  );
+  return (
+    <section className="card study-panel" aria-labelledby="study-facts-heading">
+      <h2 id="study-facts-heading">Setup</h2>
+      <dl className="study-facts">
+        <div>
+          <dt>Skill</dt>
+          <dd>
+            {study.skill?.name ?? study.skill_id}
+            {study.skill && (
+              <span className="study-subtle"> · {answerTypeLabel(study.skill.answer.type)}</span>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Population</dt>
+          <dd>
+            <Link to={`/studies/populations/${encodeURIComponent(study.population_id)}`}>
+              {population.data?.name ?? study.population_id}
+            </Link>
+          </dd>
+        </div>
+        <div>
+          <dt>Model</dt>
+          <dd>{study.model ? <code>{study.model}</code> : "Each persona's own"}</dd>
+        </div>
+        <div>
+          <dt>Concurrency</dt>
+          <dd>{study.concurrency}</dd>
+        </div>
+        <div>
+          <dt>Requests per minute</dt>
+          <dd>{study.requests_per_minute ?? "Unlimited"}</dd>
+        </div>
+        <div>
+          <dt>Seed</dt>
+          <dd>{study.seed ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Invalid retries</dt>
+          <dd>{study.invalid_retries}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatTime(study.created_at)}</dd>
+        </div>
+        <div>
+          <dt>Finished</dt>
+          <dd>{formatTime(study.finished_at)}</dd>
+        </div>
+      </dl>
+      {context.length > 0 && (
+        <details>
+          <summary>Context ({context.length})</summary>
+          <dl className="study-facts">
+            {context.map(([key, value]) => (
+              <div key={key}>
+                <dt>
+                  <code>{`{{context.${key}}}`}</code>
+                </dt>
+                <dd>{contextValueText(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
+      {study.skill && (
+        <details>
+          <summary>Prompt</summary>
+          <pre>{study.skill.prompt}</pre>
+        </details>
+      )}
+    </section>
+  );
+}
