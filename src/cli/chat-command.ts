@@ -6,7 +6,8 @@ import {
   describeUnreachableServer,
   parseServerUrl,
   operatingSystemUser,
-  readProblem,
+  readServerSentEvents,
+  sendApiRequest,
 } from "./server-connection.ts";
 
 /**
@@ -170,26 +171,19 @@ interface ApiClient {
 }
 
 function createApiClient(settings: ChatSettings, fetchImplementation: typeof fetch): ApiClient {
-  const send: ApiClient["send"] = async (method, path, init = {}) => {
-    let response: Response;
-    try {
-      response = await fetchImplementation(`${settings.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${settings.apiKey}`,
-          "x-dramatis-user": settings.user,
-          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: init.signal,
-      });
-    } catch (error) {
-      if (init.signal?.aborted) throw error;
-      throw new ConnectionError(describeUnreachableServer(settings.baseUrl, error));
-    }
-    if (!response.ok) throw await readProblem(response);
-    return response;
-  };
+  const send: ApiClient["send"] = (method, path, init = {}) =>
+    sendApiRequest({
+      access: settings,
+      fetch: fetchImplementation,
+      method,
+      path,
+      body: init.body,
+      signal: init.signal,
+      unreachable: (error) =>
+        init.signal?.aborted
+          ? (error as Error)
+          : new ConnectionError(describeUnreachableServer(settings.baseUrl, error)),
+    });
   return {
     baseUrl: settings.baseUrl,
     send,
@@ -586,7 +580,12 @@ function printStopped(terminal: Terminal): void {
 
 async function printStreamedReply(session: ChatSession, body: ReadableStream<Uint8Array>): Promise<void> {
   const { terminal } = session;
-  for await (const { event, data } of readServerSentEvents(body)) {
+  for await (const { event, data } of readServerSentEvents(body, (error) =>
+    // A broken connection mid-reply is reported like any unreachable server; a stop stays an abort.
+    (error as Error).name === "AbortError"
+      ? (error as Error)
+      : new ConnectionError(`the connection to the server broke (${(error as Error).message})`),
+  )) {
     const payload = parseJson(data);
     if (event === "message-start") {
       terminal.write(`${terminal.speaker(`${session.persona.name}:`)} `);
@@ -613,57 +612,5 @@ function parseJson(text: string): Record<string, unknown> | undefined {
     return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * The events of a `text/event-stream` body: `event:` names it, `data:` lines join with newlines, and a
- * blank line ends each event.
- */
-async function* readServerSentEvents(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<{ event: string; data: string }> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  let event = "message";
-  let data: string[] = [];
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await readChunk(reader);
-      finished = done;
-      buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = done ? "" : (lines.pop() ?? "");
-      for (const rawLine of lines) {
-        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-        if (line === "") {
-          if (data.length > 0) yield { event, data: data.join("\n") };
-          event = "message";
-          data = [];
-        } else if (line.startsWith("event:")) {
-          event = line.slice(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.push(line.slice(5).replace(/^ /, ""));
-        }
-      }
-      if (done) return;
-    }
-  } finally {
-    // Leaving early (the reply ended, or it was stopped) must not keep the connection busy.
-    if (!finished) await reader.cancel().catch(() => undefined);
-  }
-}
-
-/** A broken connection mid-reply is reported like any unreachable server; a stop stays an abort. */
-async function readChunk(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> {
-  try {
-    return await reader.read();
-  } catch (error) {
-    if ((error as Error).name === "AbortError") throw error;
-    throw new ConnectionError(`the connection to the server broke (${(error as Error).message})`);
   }
 }

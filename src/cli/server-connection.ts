@@ -1,8 +1,9 @@
 import os from "node:os";
 
 /*
- * What the client commands (`dramatis chat`, `dramatis memories`) share about talking to a running
- * server: where it is, who the user is, and how its failures read.
+ * What the client commands (`dramatis chat`, `dramatis memories`, `dramatis study`) share about talking
+ * to a running server: where it is, who the user is, how requests and event streams go, and how their
+ * failures read.
  */
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:8787";
@@ -70,4 +71,91 @@ export async function readProblem(response: Response): Promise<ApiProblemError> 
     message = text.trim().slice(0, 200);
   }
   return new ApiProblemError(response.status, message || `HTTP ${response.status} ${response.statusText}`);
+}
+
+/** Where a client command sends its requests, and as whom. */
+export interface ServerAccess {
+  baseUrl: string;
+  apiKey: string;
+  user: string;
+}
+
+/**
+ * Sends one JSON request with the key and the user; a non-2xx answer throws its problem (ApiProblemError).
+ * A request that never got an answer throws what `unreachable` makes of the failure (each command has its
+ * own error for that, and its own idea of what an abort means).
+ */
+export async function sendApiRequest(options: {
+  access: ServerAccess;
+  fetch: typeof fetch;
+  method: string;
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  unreachable: (error: unknown) => Error;
+}): Promise<Response> {
+  const { access, body } = options;
+  let response: Response;
+  try {
+    response = await options.fetch(`${access.baseUrl}${options.path}`, {
+      method: options.method,
+      headers: {
+        authorization: `Bearer ${access.apiKey}`,
+        "x-dramatis-user": access.user,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    throw options.unreachable(error);
+  }
+  if (!response.ok) throw await readProblem(response);
+  return response;
+}
+
+/**
+ * The events of a `text/event-stream` body: `event:` names it, `data:` lines join with newlines, and a
+ * blank line ends each event. A failed read throws what `readFailed` makes of it. Leaving early cancels
+ * the body, so the connection is not kept busy.
+ */
+export async function* readServerSentEvents(
+  body: ReadableStream<Uint8Array>,
+  readFailed: (error: unknown) => Error,
+): AsyncGenerator<{ event: string; data: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let event = "message";
+  let data: string[] = [];
+  let finished = false;
+  try {
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw readFailed(error);
+      }
+      finished = chunk.done;
+      buffered += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = chunk.done ? "" : (lines.pop() ?? "");
+      for (const rawLine of lines) {
+        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+        if (line === "") {
+          if (data.length > 0) yield { event, data: data.join("\n") };
+          event = "message";
+          data = [];
+        } else if (line.startsWith("event:")) {
+          event = line.slice(6).trim();
+        } else if (line.startsWith("data:")) {
+          data.push(line.slice(5).replace(/^ /, ""));
+        }
+      }
+      if (chunk.done) return;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => undefined);
+  }
 }

@@ -1,4 +1,9 @@
-import { ApiProblemError, describeUnreachableServer, readProblem } from "./server-connection.ts";
+import {
+  ApiProblemError,
+  describeUnreachableServer,
+  readServerSentEvents,
+  sendApiRequest,
+} from "./server-connection.ts";
 import { formatDuration } from "./study-display.ts";
 
 /*
@@ -53,30 +58,23 @@ export function createStudyApi(settings: {
   fetch?: typeof fetch;
 }): StudyApi {
   const fetchImplementation = settings.fetch ?? globalThis.fetch;
-  const send: StudyApi["send"] = async (method, pathname, init = {}) => {
-    let response: Response;
-    try {
-      response = await fetchImplementation(`${settings.baseUrl}${pathname}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${settings.apiKey}`,
-          "x-dramatis-user": settings.user,
-          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: init.signal,
-      });
-    } catch (error) {
-      if (init.signal?.aborted) throw new InterruptedError();
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new ServerUnreachableError(
-        describeUnreachableServer(settings.baseUrl, error),
-        cause?.code ?? (error as Error).message,
-      );
-    }
-    if (!response.ok) throw await readProblem(response);
-    return response;
-  };
+  const send: StudyApi["send"] = (method, pathname, init = {}) =>
+    sendApiRequest({
+      access: settings,
+      fetch: fetchImplementation,
+      method,
+      path: pathname,
+      body: init.body,
+      signal: init.signal,
+      unreachable: (error) => {
+        if (init.signal?.aborted) return new InterruptedError();
+        const cause = (error as { cause?: { code?: string } }).cause;
+        return new ServerUnreachableError(
+          describeUnreachableServer(settings.baseUrl, error),
+          cause?.code ?? (error as Error).message,
+        );
+      },
+    });
   return {
     send,
     json: async <T>(method: string, pathname: string, body?: unknown, signal?: AbortSignal) =>
@@ -190,50 +188,15 @@ export function sleep(milliseconds: number, signal: AbortSignal): Promise<void> 
   });
 }
 
-/**
- * The events of a `text/event-stream` body: `event:` names it, `data:` lines join with newlines, and a
- * blank line ends each event. A broken connection is a ServerUnreachableError; an abort an
- * InterruptedError. Leaving early cancels the body, so the connection is not kept busy.
- */
-export async function* readServerSentEvents(
+/** The study's event stream; a broken connection is a ServerUnreachableError, an abort an InterruptedError. */
+export function readStudyEvents(
   response: Response,
   signal: AbortSignal,
-): AsyncGenerator<{ event: string; data: string }> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  let event = "message";
-  let data: string[] = [];
-  let finished = false;
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        if (signal.aborted) throw new InterruptedError();
-        throw new ServerUnreachableError(`the connection to the server broke (${(error as Error).message})`);
-      }
-      finished = chunk.done;
-      buffered += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = chunk.done ? "" : (lines.pop() ?? "");
-      for (const rawLine of lines) {
-        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-        if (line === "") {
-          if (data.length > 0) yield { event, data: data.join("\n") };
-          event = "message";
-          data = [];
-        } else if (line.startsWith("event:")) {
-          event = line.slice(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.push(line.slice(5).replace(/^ /, ""));
-        }
-      }
-      if (chunk.done) return;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-  }
+): AsyncGenerator<{ event: string; data: string }> | [] {
+  if (!response.body) return [];
+  return readServerSentEvents(response.body, (error) =>
+    signal.aborted
+      ? new InterruptedError()
+      : new ServerUnreachableError(`the connection to the server broke (${(error as Error).message})`),
+  );
 }

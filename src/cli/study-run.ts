@@ -5,7 +5,7 @@ import {
   Reconnection,
   ServerUnreachableError,
   StudyCommandError,
-  readServerSentEvents,
+  readStudyEvents,
   sleep,
   type StudyApi,
 } from "./study-api.ts";
@@ -295,7 +295,7 @@ async function followStudy(options: RunStudyOptions, initial: Study, watch: Watc
       let failure: unknown;
       try {
         const response = await options.api.send("GET", eventsPath, { signal });
-        for await (const event of readServerSentEvents(response, signal)) {
+        for await (const event of readStudyEvents(response, signal)) {
           const payload = parseJson(event.data) as { study?: Study } | undefined;
           if (event.event !== "progress" || !payload?.study) continue;
           // Only an event proves the connection works: a stream that ends at once is still an outage.

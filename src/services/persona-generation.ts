@@ -4,6 +4,7 @@ import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
 import { newId } from "../lib/ids.ts";
 import type { Memory, MemoryDraft } from "../memory/memory.ts";
 import { generatePersonaFromSeed, linkTimelineDrafts } from "../memory/seed-generation.ts";
+import type { Store } from "../store/store.ts";
 import type { MemoryService } from "./memory-service.ts";
 import { DEFAULT_PERSONA_DEFINITION, SEXES, type PersonaDefinition } from "./persona-definition.ts";
 import {
@@ -84,15 +85,26 @@ export class PersonaGenerationService {
       referenceDate: seed.reference_date ? new Date(seed.reference_date) : this.clock.now(),
     });
     const persona = await this.personas.insertPersona(actor, composed.definition);
-    const timeline = await this.memories.storeDrafts({
-      tenantId: actor.tenantId,
-      personaId: persona.id,
+    const timeline = await this.storeTimeline(actor.tenantId, persona.id, composed.timeline);
+    return { persona, timeline };
+  }
+
+  /** Stores a generated timeline; inside the caller's transaction when `store` is given. */
+  async storeTimeline(
+    tenantId: string,
+    personaId: string,
+    timeline: (MemoryDraft & { id: string })[],
+    store?: Store,
+  ): Promise<Memory[]> {
+    return this.memories.storeDrafts({
+      tenantId,
+      personaId,
       owner: "timeline",
       userId: null,
       scope: null,
       source: { kind: "generation" },
-      drafts: composed.timeline,
+      drafts: timeline,
+      ...(store ? { store } : {}),
     });
-    return { persona, timeline };
   }
 }

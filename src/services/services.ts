@@ -104,7 +104,16 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   });
   const users = new UserService(store, clock);
   const cohorts = new CohortService(store, clock);
-  const populations = new PopulationService(store, clock, options.jobs, cohorts, personas, memories);
+  const personaGeneration = new PersonaGenerationService(clock, personas, memories);
+  const populations = new PopulationService(
+    store,
+    clock,
+    options.jobs,
+    cohorts,
+    personas,
+    memories,
+    personaGeneration,
+  );
   const studyRunner = new StudyRunner(store, clock, options.jobs, replies);
   return {
     skills: new SkillService(store, clock),
@@ -129,7 +138,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     jobs,
     memories,
     consistency: new ConsistencyService(personas, memories, options.models),
-    personaGeneration: new PersonaGenerationService(clock, personas, memories),
+    personaGeneration,
     memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from "kysely";
-import { toPage, type Page, type PageRequest } from "./pagination.ts";
+import { TenantRows } from "./tenant-rows.ts";
 import type { Database, PopulationMemberRow, PopulationRow, PopulationTable, PersonaRow } from "./schema.ts";
 
 /** A member with the persona's current draft, from which its attributes are read. */
@@ -9,32 +9,9 @@ export interface PopulationMemberWithPersona extends PopulationMemberRow {
 }
 
 /** Populations and their members (personas with the cohort they were drawn for). */
-export class PopulationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async insert(row: PopulationRow): Promise<void> {
-    await this.db.insertInto("populations").values(row).execute();
-  }
-
-  async find(tenantId: string, id: string): Promise<PopulationRow | undefined> {
-    return this.db
-      .selectFrom("populations")
-      .selectAll()
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-  }
-
-  async list(tenantId: string, page: PageRequest): Promise<Page<PopulationRow>> {
-    let query = this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId);
-    if (page.after) query = query.where("id", ">", page.after);
-    return toPage(
-      await query
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+export class PopulationRepository extends TenantRows<"populations"> {
+  constructor(private readonly db: Kysely<Database>) {
+    super(db, "populations");
   }
 
   /** Every population of the tenant (to find the ones that use a cohort). */
@@ -42,12 +19,9 @@ export class PopulationRepository {
     return this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
   }
 
-  async update(id: string, changes: Updateable<PopulationTable>): Promise<void> {
+  /** For the generation job, which acts on the id from its payload. */
+  async updateById(id: string, changes: Updateable<PopulationTable>): Promise<void> {
     await this.db.updateTable("populations").set(changes).where("id", "=", id).execute();
-  }
-
-  async delete(tenantId: string, id: string): Promise<void> {
-    await this.db.deleteFrom("populations").where("tenant_id", "=", tenantId).where("id", "=", id).execute();
   }
 
   async insertMembers(rows: readonly PopulationMemberRow[]): Promise<void> {

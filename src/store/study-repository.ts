@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Updateable } from "kysely";
 import { isPostgres } from "./dialect.ts";
-import { toPage, type Page, type PageRequest } from "./pagination.ts";
+import { TenantRows } from "./tenant-rows.ts";
 import type { Database, StudyRow, StudyRunRow, StudyRunStatus, StudyRunTable, StudyTable } from "./schema.ts";
 
 /** Runs inserted per statement: well under SQLite's bound-parameter limit. */
@@ -32,11 +32,9 @@ export type RunOutcome = Pick<
  * Studies and their runs. Every change to a run is conditional on its `dispatch` (and status), so a job
  * for an older dispatch, or a second worker that took over a job, can never record twice.
  */
-export class StudyRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async insert(study: StudyRow): Promise<void> {
-    await this.db.insertInto("studies").values(study).execute();
+export class StudyRepository extends TenantRows<"studies"> {
+  constructor(private readonly db: Kysely<Database>) {
+    super(db, "studies");
   }
 
   async insertRuns(runs: readonly StudyRunRow[]): Promise<void> {
@@ -48,30 +46,9 @@ export class StudyRepository {
     }
   }
 
-  async find(tenantId: string, id: string): Promise<StudyRow | undefined> {
-    return this.db
-      .selectFrom("studies")
-      .selectAll()
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-  }
-
   /** For workers, which act on ids from job payloads. */
   async findById(id: string): Promise<StudyRow | undefined> {
     return this.db.selectFrom("studies").selectAll().where("id", "=", id).executeTakeFirst();
-  }
-
-  async list(tenantId: string, page: PageRequest): Promise<Page<StudyRow>> {
-    let query = this.db.selectFrom("studies").selectAll().where("tenant_id", "=", tenantId);
-    if (page.after) query = query.where("id", ">", page.after);
-    return toPage(
-      await query
-        .orderBy("id")
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
   }
 
   async listRunning(): Promise<StudyRow[]> {
@@ -89,7 +66,7 @@ export class StudyRepository {
   }
 
   /** Changes a study; with `fromStatus`, only while it still has that status. Returns whether it changed. */
-  async update(
+  async updateById(
     id: string,
     changes: Updateable<StudyTable>,
     fromStatus?: StudyRow["status"],
@@ -98,10 +75,6 @@ export class StudyRepository {
     if (fromStatus) query = query.where("status", "=", fromStatus);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
-  }
-
-  async delete(tenantId: string, id: string): Promise<void> {
-    await this.db.deleteFrom("studies").where("tenant_id", "=", tenantId).where("id", "=", id).execute();
   }
 
   async countRuns(studyId: string): Promise<StudyRunCounts> {

@@ -479,7 +479,7 @@ describe("study runs with a scripted model", () => {
     const study = await start({ requests_per_minute: 600 });
     await finishedStudy(app, study.id);
     const repository = app.services.store.studies;
-    await app.services.store.studies.update(study.id, { next_slot_at: null });
+    await app.services.store.studies.updateById(study.id, { next_slot_at: null });
     const slots = await Promise.all([0, 1, 2].map(() => repository.reserveSlot(study.id, 100, now)));
     expect(slots.map((slot) => slot.getTime() - now.getTime()).sort((a, b) => a - b)).toEqual([0, 100, 200]);
   });

@@ -14,7 +14,7 @@ import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
 import type { MemoryService } from "../memory-service.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
-import { composePersonaFromSeed } from "../persona-generation.ts";
+import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";
 import type { PersonaService } from "../persona-service.ts";
 import { personaAttributes, type CohortService, type PersonaAttributes } from "./cohort-service.ts";
 
@@ -117,6 +117,7 @@ export class PopulationService {
     private readonly cohorts: CohortService,
     private readonly personas: PersonaService,
     private readonly memories: MemoryService,
+    private readonly generation: PersonaGenerationService,
   ) {}
 
   async create(tenantId: string, userId: string | undefined, input: PopulationInput): Promise<Population> {
@@ -208,7 +209,7 @@ export class PopulationService {
         idempotencyKey: `population:${id}`,
       });
       row.job_id = job.id;
-      await this.store.populations.update(id, { job_id: job.id });
+      await this.store.populations.updateById(id, { job_id: job.id });
     }
     return toPopulation(row);
   }
@@ -299,16 +300,7 @@ export class PopulationService {
               composed.definition,
               store,
             );
-            await this.memories.storeDrafts({
-              tenantId: job.tenantId,
-              personaId: persona.id,
-              owner: "timeline",
-              userId: null,
-              scope: null,
-              source: { kind: "generation" },
-              drafts: composed.timeline,
-              store,
-            });
+            await this.generation.storeTimeline(job.tenantId, persona.id, composed.timeline, store);
             await store.populations.insertMembers([
               {
                 population_id: population.id,
@@ -321,7 +313,7 @@ export class PopulationService {
             ids.push(persona.id);
           }
           generated += batch.length;
-          await store.populations.update(population.id, {
+          await store.populations.updateById(population.id, {
             generated,
             updated_at: this.clock.now().toISOString(),
           });
@@ -330,7 +322,7 @@ export class PopulationService {
         for (const personaId of personaIds) await this.memories.written(job.tenantId, personaId);
         await context.publish({ type: "progress", generated, size: population.size });
       }
-      await this.store.populations.update(population.id, {
+      await this.store.populations.updateById(population.id, {
         status: "ready",
         generated,
         updated_at: this.clock.now().toISOString(),
@@ -339,7 +331,7 @@ export class PopulationService {
     } catch (error) {
       if (context.signal.aborted) throw error;
       if (job.attempts < job.maxAttempts) throw new RetryableJobError(describe(error), { cause: error });
-      await this.store.populations.update(population.id, {
+      await this.store.populations.updateById(population.id, {
         status: "failed",
         error: describe(error),
         updated_at: this.clock.now().toISOString(),

@@ -25,6 +25,7 @@ import type { Store } from "../../store/store.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
+import { personaAttributes } from "./cohort-service.ts";
 import type { Skill } from "./skill-service.ts";
 
 export const STUDY_RUN_JOB = "study-run";
@@ -45,15 +46,13 @@ const DEFINITION_CACHE_SIZE = 20_000;
 
 /** The variables a prompt template can use about the persona. */
 export function personaVariables(definition: PersonaDefinition): Record<string, string | number | null> {
-  const traits = definition.tags.filter((tag) => !tag.includes(":") && tag !== "generated");
+  const { tags, ...attributes } = personaAttributes(definition);
+  // Traits are the generator's plain tags, without markers such as cohort:… or the "generated" flag.
+  const traits = tags.filter((tag) => !tag.includes(":") && tag !== "generated");
   return {
-    name: definition.name,
-    age: definition.identity.age,
-    sex: definition.identity.sex,
-    location: definition.identity.location,
-    occupation: definition.identity.occupation,
+    ...attributes,
     traits: traits.join(", "),
-    tags: definition.tags.join(", "),
+    tags: tags.join(", "),
     summary: definition.identity.summary,
   };
 }
@@ -308,7 +307,7 @@ export class StudyRunner {
     const counts = await this.store.studies.countRuns(studyId);
     if (counts.pending + counts.queued + counts.running > 0) return;
     const now = this.now();
-    await this.store.studies.update(
+    await this.store.studies.updateById(
       studyId,
       { status: "completed", finished_at: now, updated_at: now },
       "running",

@@ -236,7 +236,7 @@ export class StudyService {
     const now = this.clock.now().toISOString();
     const jobIds = await this.store.transaction(async (store) => {
       if (
-        !(await store.studies.update(
+        !(await store.studies.updateById(
           id,
           { status: "cancelled", finished_at: now, updated_at: now },
           "running",
@@ -258,7 +258,7 @@ export class StudyService {
       // Anything a cancel left queued has a stale job: give it a new dispatch.
       if (study.status !== "running") await store.studies.returnInFlight(id, now);
       if (options.retryFailed) await store.studies.resetUnsuccessful(id, now);
-      await store.studies.update(id, { status: "running", finished_at: null, updated_at: now });
+      await store.studies.updateById(id, { status: "running", finished_at: null, updated_at: now });
     });
     await this.runner.fill(await this.findRow(tenantId, id));
     // A study with nothing left to run completes at once.
