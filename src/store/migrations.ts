@@ -440,6 +440,7 @@ const migrations: Record<string, Migration> = {
         .addColumn("name", "text", (column) => column.notNull())
         .addColumn("size", "integer", (column) => column.notNull())
         .addColumn("seed", "text", (column) => column.notNull())
+        .addColumn("reference_date", "text", (column) => column.notNull())
         .addColumn("composition", "text", (column) => column.notNull())
         .addColumn("status", "text", (column) => column.notNull())
         .addColumn("generated", "integer", (column) => column.notNull())

@@ -269,6 +269,8 @@ export interface PopulationTable {
   name: string;
   size: number;
   seed: string;
+  /** "now" for every generated life: with the seed, it makes generation repeatable */
+  reference_date: string;
   /** JSON [{cohort_id, cohort_name, proportion, size}] fixed at creation */
   composition: string;
   status: "generating" | "ready" | "failed";

@@ -172,6 +172,7 @@ describe.each(BACKENDS)("research studies on $name", (backend) => {
       name: `Panel ${seed}`,
       size: 12,
       seed,
+      reference_date: "2026-06-01T00:00:00Z",
       cohorts: [
         { cohort_id: young.id, proportion: 2 },
         { cohort_id: old.id, proportion: 1 },
@@ -188,6 +189,13 @@ describe.each(BACKENDS)("research studies on $name", (backend) => {
       list.map((member) => `${member.name}|${member.age}|${member.occupation}`);
     const firstMembers = await members(first.id);
     expect(describe(await members(again.id))).toEqual(describe(firstMembers));
+    // With the same reference date the lives are the same too, memory for memory.
+    const timeline = async (personaId: string) =>
+      (await (await app.request(`/v1/personas/${personaId}/memories?limit=200`)).json()).data
+        .map((memory: { facts: string; event_time: string }) => `${memory.event_time} ${memory.facts}`)
+        .sort();
+    const againMembers = await members(again.id);
+    expect(await timeline(againMembers[3].persona_id)).toEqual(await timeline(firstMembers[3].persona_id));
     expect(describe(await members(other.id))).not.toEqual(describe(firstMembers));
     const old_ = await members(first.id, `&cohort_id=${old.id}`);
     expect(old_).toHaveLength(4);

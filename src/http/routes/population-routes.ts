@@ -17,6 +17,7 @@ export const populationSchema = z
     name: z.string(),
     size: z.number().int(),
     seed: z.string(),
+    reference_date: z.string(),
     cohorts: z.array(
       z.object({
         cohort_id: z.string(),

@@ -35,6 +35,10 @@ export const populationInputSchema = z
       .union([z.string().min(1).max(200), z.number()])
       .optional()
       .openapi({ description: "The same seed, cohorts and size give the same personas; default: random" }),
+    reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional().openapi({
+      description:
+        "'Now' for every generated life (ages and event dates count back from it); default: the creation time. Give the same one to regenerate identical timelines.",
+    }),
     cohorts: z
       .array(
         z.strictObject({
@@ -71,6 +75,7 @@ export interface Population {
   name: string;
   size: number;
   seed: string;
+  reference_date: string;
   cohorts: PopulationPart[];
   status: PopulationRow["status"];
   generated: number;
@@ -94,6 +99,7 @@ export function toPopulation(row: PopulationRow): Population {
     name: row.name,
     size: row.size,
     seed: row.seed,
+    reference_date: row.reference_date,
     cohorts: parts.map(({ generator: _generator, ...part }) => part),
     status: row.status,
     generated: row.generated,
@@ -187,6 +193,7 @@ export class PopulationService {
       name: input.name,
       size: input.size,
       seed,
+      reference_date: input.reference_date ? new Date(input.reference_date).toISOString() : now,
       composition: JSON.stringify(parts),
       status: needsGeneration ? "generating" : "ready",
       generated: drawn.length,
@@ -291,8 +298,8 @@ export class PopulationService {
           for (const member of batch) {
             const composed = composePersonaFromSeed({
               ...member.seed,
-              // "Now" for every life is the population's creation, so a seed always gives the same life.
-              referenceDate: new Date(population.created_at),
+              // One "now" for every life of the population, so a resumed generation draws the same lives.
+              referenceDate: new Date(population.reference_date),
               extraTags: [`population:${population.name}`, `cohort:${member.cohortName}`],
             });
             const persona = await this.personas.insertPublished(
