@@ -1,4 +1,5 @@
 import { randomToken } from "../lib/ids.ts";
+import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
 import {
   describeJobError,
   isRetryableJobError,
@@ -90,8 +91,8 @@ export class LeasedJobWorker implements JobWorker {
       if (job) {
         this.#start(job);
         // Handlers that never wait on real I/O (the offline model over a synchronous SQLite) would
-        // otherwise chain claim after claim in microtasks and starve HTTP; let the event loop turn.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // otherwise chain claim after claim in microtasks and starve HTTP.
+        await yieldToEventLoop();
         continue;
       }
       await jobAvailable.wait({

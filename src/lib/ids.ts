@@ -18,9 +18,25 @@ function encodeBase32(bytes: Uint8Array): string {
   return output;
 }
 
+/** Random bytes drawn from the OS in blocks: one call per id costs more than the rest of making it. */
+const RANDOM_POOL_SIZE = 4096;
+let randomPool = randomBytes(RANDOM_POOL_SIZE);
+let randomPoolOffset = 0;
+
+function pooledRandomBytes(count: number): Uint8Array {
+  if (count > RANDOM_POOL_SIZE) return randomBytes(count);
+  if (randomPoolOffset + count > RANDOM_POOL_SIZE) {
+    randomPool = randomBytes(RANDOM_POOL_SIZE);
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.subarray(randomPoolOffset, randomPoolOffset + count);
+  randomPoolOffset += count;
+  return bytes;
+}
+
 /** Random base32 text of the given length (5 bits of entropy per character). */
 export function randomToken(length: number): string {
-  return encodeBase32(randomBytes(Math.ceil((length * 5) / 8))).slice(0, length);
+  return encodeBase32(pooledRandomBytes(Math.ceil((length * 5) / 8))).slice(0, length);
 }
 
 /**

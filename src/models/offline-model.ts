@@ -12,6 +12,7 @@ import type {
 } from "./language-model.ts";
 import { createOfflineEmbeddingModel } from "./offline-embedding.ts";
 import { MESSAGE_OVERHEAD_TOKENS, countTokens } from "./token-count.ts";
+import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
 
 /**
  * The built-in `offline` engine: deterministic, no network, no weights. It cannot understand language, so
@@ -190,8 +191,8 @@ class OfflineLanguageModel implements LanguageModel {
       }
       sent += piece;
       yield { type: "delta", text: piece };
-      // Yield to the event loop so a disconnect can be noticed between words, as with a real model.
-      await new Promise((resolve) => setImmediate(resolve));
+      // So a disconnect can be noticed between words, as with a real model.
+      await yieldToEventLoop();
     }
     yield { type: "finish", result: this.result(request, sent, "stop") };
   }

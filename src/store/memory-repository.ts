@@ -23,53 +23,9 @@ export interface MemoryFilter extends MemoryVisibility {
   limit: number;
 }
 
-/** A matched word as FTS5 marked it, folded so "sailing" and "sails" count as one term. */
-function termKey(word: string): string {
-  const lower = word.toLowerCase().replace(/'s$/, "");
-  for (const suffix of ["ing", "ed", "es", "s"]) {
-    if (lower.length - suffix.length >= 3 && lower.endsWith(suffix)) return lower.slice(0, -suffix.length);
-  }
-  return lower;
-}
-
-/** The words FTS5's highlight() put between \u0001 and \u0002. */
-function markedWords(marked: string): string[] {
-  return marked
-    .split("\u0001")
-    .slice(1)
-    .map((part) => part.slice(0, Math.max(part.indexOf("\u0002"), 0)));
-}
-
-/**
- * Scores matches by the sum of the inverse document frequencies of the terms each contains, over the
- * persona's `total` memories (every memory with a term is among the matches, so the matches give its
- * frequency). `marked` is the text with matched words between \x01 and \x02. Best first, then by id.
- */
-export function rankByMatchedTerms(
-  matches: readonly { id: string; marked: string }[],
-  total: number,
-): { id: string; score: number }[] {
-  const termsOf = matches.map((match) => new Set(markedWords(match.marked).map(termKey)));
-  const frequency = new Map<string, number>();
-  for (const terms of termsOf) for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-  const documents = Math.max(total, matches.length);
-  const idf = (term: string) => {
-    const count = frequency.get(term) ?? 0;
-    return Math.log((documents - count + 0.5) / (count + 0.5) + 1);
-  };
-  return matches
-    .map((match, index) => ({
-      id: match.id,
-      score: [...(termsOf[index] ?? [])].reduce((sum, term) => sum + idf(term), 0),
-    }))
-    .sort(
-      (left, right) => right.score - left.score || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0),
-    );
-}
-
 export interface TextMatch {
   row: MemoryRow;
-  /** Higher is better: the summed inverse document frequency of the matched words over the persona's memories. */
+  /** Higher is better; BM25 on SQLite, summed inverse document frequency on PostgreSQL. */
   textScore: number;
 }
 
@@ -172,10 +128,8 @@ export class MemoryRepository {
   }
 
   /**
-   * FTS5 finds the persona's memories with any of the words through the persona's own postings; they are
-   * ranked here, like on PostgreSQL, by the inverse document frequency of each matched word over the
-   * persona's memories. FTS5's bm25() would instead count every match of every word in the whole
-   * database on each query, which grows with the number of personas (studies over thousands of them).
+   * FTS5 reads the persona's postings (the index holds each memory's persona) and ranks by bm25 over the
+   * text column; without the persona in the index, every persona's matches would be scored and dropped.
    */
   private async searchTextSqlite(options: {
     personaId: string;
@@ -188,31 +142,15 @@ export class MemoryRepository {
     // Ids tokenise into a type prefix and a unique part; the unique part selects the persona's postings.
     const personaToken = personaId.slice(personaId.indexOf("_") + 1).replaceAll('"', "");
     const match = `persona_id : "${personaToken}" AND search_text : (${words.map((word) => `"${word}"`).join(" OR ")})`;
-    const matches = await sql<{ rowid: number; id: string; marked: string }>`
-      select m.rowid as rowid, m.id as id, highlight(memories_fts, 1, char(1), char(2)) as marked
+    const result = await sql<MemoryRow & { text_score: number }>`
+      select m.*, -bm25(memories_fts, 0.0, 1.0) as text_score
       from memories_fts join memories m on m.rowid = memories_fts.rowid
-      where memories_fts match ${match} and ${visibility} ${asOf}`.execute(this.db);
-    if (matches.rows.length === 0) return [];
-    const total = await this.db
-      .selectFrom("memories")
-      .select(sql<number>`count(*)`.as("count"))
-      .where("persona_id", "=", personaId)
-      .executeTakeFirstOrThrow();
-    const best = rankByMatchedTerms(matches.rows, Number(total.count)).slice(0, options.limit);
-    const rows = await this.db
-      .selectFrom("memories")
-      .selectAll()
-      .where(
-        "id",
-        "in",
-        best.map((entry) => entry.id),
-      )
-      .execute();
-    const byId = new Map(rows.map((row) => [row.id, withoutSearchVector(row)]));
-    return best.flatMap((entry) => {
-      const row = byId.get(entry.id);
-      return row ? [{ row, textScore: entry.score }] : [];
-    });
+      where memories_fts match ${match} and ${visibility} ${asOf}
+      order by bm25(memories_fts, 0.0, 1.0) limit ${options.limit}`.execute(this.db);
+    return result.rows.map(({ text_score, ...row }) => ({
+      row: withoutSearchVector(row),
+      textScore: Number(text_score),
+    }));
   }
 
   /**

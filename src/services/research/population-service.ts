@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../../lib/clock.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
+import { yieldToEventLoop } from "../../lib/yield-to-event-loop.ts";
 import { RetryableJobError, type Job, type JobContext, type JobQueue } from "../../jobs/job-queue.ts";
 import {
   allocateBySize,
@@ -328,6 +329,7 @@ export class PopulationService {
         });
         for (const personaId of personaIds) await this.memories.written(job.tenantId, personaId);
         await context.publish({ type: "progress", generated, size: population.size });
+        await yieldToEventLoop();
       }
       await this.store.populations.updateById(population.id, {
         status: "ready",
