@@ -25,7 +25,9 @@ import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
+import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
 import { skillRoutes } from "./http/routes/skill-routes.ts";
+import { smsRoutes } from "./http/routes/sms-routes.ts";
 import { studyRoutes } from "./http/routes/study-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { usageRoutes } from "./http/routes/usage-routes.ts";
@@ -174,6 +176,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", cohortRoutes());
   app.route("/", populationRoutes());
   app.route("/", studyRoutes());
+  app.route("/", scheduledMessageRoutes());
+  app.route("/", smsRoutes());
   app.route("/", chatCompletionRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());

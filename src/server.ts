@@ -37,6 +37,8 @@ export interface StartServerOptions {
 
 /** How often a worker process looks over running studies for work a crash left behind. */
 const STUDY_SUPERVISION_MS = 5_000;
+/** How often a worker process plans proactive messages and queues the due ones. */
+const PROACTIVE_TICK_MS = 60_000;
 
 /**
  * Opens (and migrates) the database, installs the presets, bootstraps the default tenant, then listens
@@ -63,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })),
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,
+      twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
     });
     await services.personas.installPresets();
     const { createdAdminKey } = await services.tenants.ensureDefaultTenant(config.adminKey);
@@ -76,6 +79,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ? undefined
         : queue.startWorker({ handlers: createJobHandlers(services), concurrency: config.workerConcurrency });
     const supervision = role === "api" ? undefined : superviseStudies(services, logger);
+    const proactive =
+      role === "api"
+        ? undefined
+        : every(
+            PROACTIVE_TICK_MS,
+            () => services.proactive.tick(),
+            (error) => logger.warn({ err: error }, "proactive scheduling failed; retrying at the next tick"),
+          );
     const server =
       role === "worker" ? undefined : await listen(createApp({ services, logger, config }).fetch, config);
     const url = server ? addressOf(server, config) : "";
@@ -92,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const stop = async () => {
       if (server) await stopServer({ server, config, logger });
       supervision?.stop();
+      proactive?.stop();
       services.studyRunner.stop();
       await worker?.stop();
       await queue.close();
@@ -109,17 +121,29 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
-/** Runs a study supervision pass now and then (see StudyRunner.supervise); passes never overlap. */
+/** Runs a study supervision pass now and then (see StudyRunner.supervise). */
 function superviseStudies(services: Services, logger: Logger): { stop(): void } {
+  return every(
+    STUDY_SUPERVISION_MS,
+    () => services.studyRunner.supervise(),
+    (error) => logger.warn({ err: error }, "study supervision failed; retrying later"),
+  );
+}
+
+/** Runs `work` now and then every interval; runs never overlap, and a failure waits for the next turn. */
+function every(
+  intervalMs: number,
+  work: () => Promise<unknown>,
+  onError: (error: unknown) => void,
+): { stop(): void } {
   let running: Promise<void> | undefined;
   const pass = () => {
-    running ??= services.studyRunner
-      .supervise()
-      .catch((error: unknown) => logger.warn({ err: error }, "study supervision failed; retrying later"))
+    running ??= work()
+      .then(() => undefined, onError)
       .finally(() => (running = undefined));
   };
   pass();
-  const timer = setInterval(pass, STUDY_SUPERVISION_MS);
+  const timer = setInterval(pass, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

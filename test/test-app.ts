@@ -5,6 +5,7 @@ import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
+import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -56,15 +57,20 @@ export async function createTestApp(
     webDirectory?: string;
     /** jobs the in-process worker runs at once; default 2 */
     workerConcurrency?: number;
+    /** the clock the services and the queue read; default one at 2026-01-01T00:00:00Z */
+    clock?: TestClock;
+    /** Twilio's account (base URL on a loopback server); default none: SMS is off */
+    twilio?: TwilioSettings;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
-  const clock = new TestClock();
+  const clock = options.clock ?? new TestClock();
   const queue = new DatabaseJobQueue({ db: database.db, clock, pollIntervalMs: 20 });
   const services = createServices(new Store(database.db), clock, {
     models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
     jobs: queue,
     embeddingModel: options.embeddingModel,
+    twilio: options.twilio,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

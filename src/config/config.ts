@@ -43,6 +43,14 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Where the optional local-model runtime (node-llama-cpp) is installed. */
   readonly llamaRuntimeDirectory: string;
+  /** Twilio's account for SMS (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN); undefined: SMS is off. */
+  readonly twilio:
+    { readonly accountSid: string; readonly authToken: string; readonly baseUrl: string } | undefined;
+  /**
+   * The address the server is reached at from the internet (DRAMATIS_PUBLIC_URL), e.g. behind a proxy;
+   * webhook signatures are checked against it. Undefined: the URL each request arrived at.
+   */
+  readonly publicUrl: string | undefined;
 }
 
 /** Thrown when configuration is invalid; lists every bad value at once. */
@@ -225,7 +233,50 @@ const settings = {
     schema: z.string(),
     fallback: "",
   },
+  TWILIO_ACCOUNT_SID: {
+    flag: "twilio-account-sid",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^AC[0-9a-f]{32}$/i.test(value),
+        "expected AC and 32 hexadecimal characters (the Account SID in Twilio's console)",
+      ),
+    fallback: "",
+  },
+  TWILIO_AUTH_TOKEN: {
+    flag: "twilio-auth-token",
+    // Lenient on purpose: a rejected value is echoed in the error, and this one is a secret.
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected a token without spaces"),
+    fallback: "",
+  },
+  TWILIO_BASE_URL: {
+    flag: "twilio-base-url",
+    schema: z.string().refine(isHttpUrl, "expected an http(s) URL such as https://api.twilio.com"),
+    fallback: "https://api.twilio.com",
+  },
+  DRAMATIS_PUBLIC_URL: {
+    flag: "public-url",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || isHttpUrl(value),
+        "expected the server's public http(s) address without query or fragment, such as https://chat.example.com",
+      ),
+    fallback: "",
+  },
 } as const;
+
+/** An http(s) address without query or fragment (paths are appended to it). */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+  } catch {
+    return false;
+  }
+}
 
 function parseProviders(text: string, context: z.RefinementCtx, source: string): ProviderConfig[] {
   let parsed: unknown;
@@ -336,6 +387,9 @@ export function loadConfig(
           environment,
           problems,
         );
+  if (Boolean(values.TWILIO_ACCOUNT_SID) !== Boolean(values.TWILIO_AUTH_TOKEN)) {
+    problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both to enable SMS, or neither");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(values.DRAMATIS_DATA_DIR);
@@ -371,5 +425,14 @@ export function loadConfig(
     redisUrl: values.REDIS_URL || undefined,
     secretKey: values.DRAMATIS_SECRET_KEY || undefined,
     llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
+    twilio:
+      values.TWILIO_ACCOUNT_SID && values.TWILIO_AUTH_TOKEN
+        ? Object.freeze({
+            accountSid: values.TWILIO_ACCOUNT_SID,
+            authToken: values.TWILIO_AUTH_TOKEN,
+            baseUrl: values.TWILIO_BASE_URL.replace(/\/+$/, ""),
+          })
+        : undefined,
+    publicUrl: values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") || undefined,
   });
 }

@@ -26,8 +26,16 @@ function scopeForMethod(method: string): ApiKeyScope {
 export const SESSION_COOKIE = "dramatis_session";
 export const CSRF_HEADER = "X-CSRF-Token";
 
-/** Endpoints anyone may call: signing in and first-start setup. */
-const PUBLIC_PATHS = new Set(["/v1/auth/status", "/v1/auth/setup", "/v1/auth/login"]);
+/**
+ * Endpoints anyone may call: signing in and first-start setup, and provider webhooks, which prove
+ * their origin with a signature instead (Twilio's X-Twilio-Signature).
+ */
+const PUBLIC_PATHS = new Set([
+  "/v1/auth/status",
+  "/v1/auth/setup",
+  "/v1/auth/login",
+  "/v1/channels/twilio/sms",
+]);
 
 function isSafeMethod(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";

@@ -6,7 +6,9 @@ import {
 } from "../services/job-service.ts";
 import { POPULATION_GENERATION_JOB } from "../services/research/population-service.ts";
 import { STUDY_RUN_JOB } from "../services/research/study-runner.ts";
+import { SCHEDULED_MESSAGE_JOB } from "../services/proactive/proactive-scheduler.ts";
 import type { Services } from "../services/services.ts";
+import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import type { JobHandler } from "./job-queue.ts";
 
 /** Every kind of background job the server runs, by kind. */
@@ -23,5 +25,7 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
       services.memoryExtraction.extract(job.tenantId, job.payload as MemoryExtractionPayload),
     [POPULATION_GENERATION_JOB]: (job, context) => services.populations.generate(job, context),
     [STUDY_RUN_JOB]: (job, context) => services.studyRunner.run(job, context),
+    [SCHEDULED_MESSAGE_JOB]: (job, context) => services.proactive.send(job, context),
+    [SMS_INBOUND_JOB]: (job, context) => services.sms.inbound.answer(job, context.signal),
   };
 }

@@ -202,6 +202,45 @@ export class ReplyGenerator {
     };
   }
 
+  /**
+   * A message the persona sends on its own (a scheduled good morning, a check-in): generated like a reply
+   * to the conversation so far plus the request's instruction, then stored only when `accept` approves the
+   * text, together with whatever `alongside` writes in the same transaction (it throws to store nothing).
+   * Returns null when the text was not accepted.
+   */
+  async initiate(
+    request: Omit<ReplyRequest, "replyTo" | "onStart"> & {
+      accept: (text: string) => boolean;
+      alongside: (store: Store, message: MessageRow) => Promise<void>;
+    },
+  ): Promise<ReplyOutcome | null> {
+    const started = performance.now();
+    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
+    if (request.instruction) {
+      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
+    }
+    const generation = await this.generate({ ...request, history });
+    if (!request.accept(generation.result.text)) return null;
+    const reply = await this.record({
+      request: { ...request, replyTo: null },
+      replyId: newId("msg"),
+      generation,
+      startedAt: started,
+      alongside: request.alongside,
+    });
+    return {
+      reply,
+      result: generation.result,
+      prompt: generation.prompt,
+      costUsd: generation.costUsd,
+      timings: {
+        prompt_ms: generation.promptMs,
+        model_ms: generation.modelMs,
+        total_ms: round(performance.now() - started),
+      },
+    };
+  }
+
   /** Newest history first until the budget is spent, fetched page by page, then put in order. */
   private async loadHistory(conversationId: string, budget: number): Promise<HistoryMessage[]> {
     const newestFirst: HistoryMessage[] = [];
@@ -252,6 +291,8 @@ export class ReplyGenerator {
     replyId: string;
     generation: Generation;
     startedAt: number;
+    /** more writes that must land with the message, or not at all */
+    alongside?: (store: Store, message: MessageRow) => Promise<void>;
   }): Promise<MessageRow> {
     const { request, replyId } = options;
     const { prompt, sampling, result, costUsd } = options.generation;
@@ -300,6 +341,7 @@ export class ReplyGenerator {
         cost_usd: costUsd,
         created_at: now,
       });
+      await options.alongside?.(store, reply);
       return reply;
     });
   }

@@ -32,6 +32,11 @@ import { PopulationService } from "./research/population-service.ts";
 import { SkillService } from "./research/skill-service.ts";
 import { StudyRunner } from "./research/study-runner.ts";
 import { StudyService } from "./research/study-service.ts";
+import { InboxService } from "./proactive/inbox-service.ts";
+import { ProactiveScheduler } from "./proactive/proactive-scheduler.ts";
+import { ScheduledMessageService } from "./proactive/scheduled-message-service.ts";
+import { SmsChannel } from "../channels/sms/sms-channel.ts";
+import type { SmsTransport, TwilioSettings } from "../channels/sms/twilio-client.ts";
 
 /** Every domain service, wired over one store and one clock. */
 export interface Services {
@@ -62,6 +67,11 @@ export interface Services {
   readonly populations: PopulationService;
   readonly studies: StudyService;
   readonly studyRunner: StudyRunner;
+  readonly proactive: ProactiveScheduler;
+  readonly scheduledMessages: ScheduledMessageService;
+  readonly inbox: InboxService;
+  /** SMS through Twilio: persona numbers, verified senders, the webhook, proactive delivery */
+  readonly sms: SmsChannel;
 }
 
 export interface ServiceOptions {
@@ -75,6 +85,10 @@ export interface ServiceOptions {
   embeddingModel?: string | undefined;
   /** The operator's providers, listed (without keys) next to each tenant's own. */
   serverProviders?: readonly ProviderConfig[];
+  /** Twilio's account (TWILIO_ACCOUNT_SID, ...); none: SMS is off. */
+  twilio?: TwilioSettings | undefined;
+  /** Replaces Twilio's REST client for outbound SMS (tests). */
+  smsTransport?: SmsTransport;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -115,12 +129,37 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personaGeneration,
   );
   const studyRunner = new StudyRunner(store, clock, options.jobs, replies);
+  const sms = new SmsChannel({
+    store,
+    clock,
+    queue: options.jobs,
+    personas,
+    conversations,
+    settings: options.twilio,
+    transport: options.smsTransport,
+  });
+  const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies);
+  // A proactive message in an SMS conversation also goes out by SMS (deliver skips every other one).
+  proactive.onSent(async (message) => {
+    await sms.deliver({
+      tenantId: message.tenant_id,
+      userId: message.user_id,
+      personaId: message.persona_id,
+      conversationId: message.conversation_id,
+      text: message.content ?? "",
+      ...(message.message_id ? { messageId: message.message_id } : {}),
+    });
+  });
   return {
+    sms,
     skills: new SkillService(store, clock),
     cohorts,
     populations,
     studies: new StudyService(store, clock, options.jobs, options.models, populations, studyRunner),
     studyRunner,
+    proactive,
+    scheduledMessages: new ScheduledMessageService(store, clock),
+    inbox: new InboxService(store, clock),
     store,
     clock,
     models: options.models,

@@ -35,8 +35,9 @@ export class UsageService {
         input_tokens: sum.input_tokens + total.input_tokens,
         output_tokens: sum.output_tokens + total.output_tokens,
         cost_usd: sum.cost_usd + total.cost_usd,
+        sms_segments: sum.sms_segments + total.sms_segments,
       }),
-      { requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
+      { requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, sms_segments: 0 },
     );
     return { from, to, group_by: options.groupBy, totals, overall };
   }

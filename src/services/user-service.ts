@@ -29,6 +29,7 @@ export class UserService {
       external_id: trimmed,
       active_user_persona_id: null,
       active_persona_id: null,
+      inbox_read_at: null,
       created_at: this.clock.now().toISOString(),
     });
   }

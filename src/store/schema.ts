@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from "kysely";
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /*
  * Column conventions shared by SQLite and PostgreSQL: ids and times are text (ISO 8601 UTC, so they sort),
@@ -19,6 +19,8 @@ export interface UserTable {
   active_user_persona_id: string | null;
   /** the persona /v1/chat/completions uses when a request names none */
   active_persona_id: string | null;
+  /** messages from personas up to this time have been seen in the app (the inbox's unread count) */
+  inbox_read_at: string | null;
   created_at: string;
 }
 
@@ -153,6 +155,8 @@ export interface UsageEventTable {
   output_tokens: number;
   latency_ms: number;
   cost_usd: number;
+  /** SMS segments billed (kinds sms_inbound / sms_outbound); 0 for everything else */
+  sms_segments: Generated<number>;
   created_at: string;
 }
 
@@ -353,6 +357,95 @@ export interface StudyRunTable {
   finished_at: string | null;
 }
 
+export type ScheduledMessageKind = "good_morning" | "good_night" | "check_in";
+export type ScheduledMessageStatus = "pending" | "sent" | "skipped" | "failed" | "cancelled";
+
+export interface ScheduledMessageTable {
+  id: string;
+  tenant_id: string;
+  persona_id: string;
+  user_id: string;
+  conversation_id: string;
+  kind: ScheduledMessageKind;
+  /** unique per persona and user: "2026-11-23/good_morning", "2026-11-23/check_in/1" */
+  slot_key: string;
+  due_at: string;
+  status: ScheduledMessageStatus;
+  content: string | null;
+  message_id: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+/** A phone number (Twilio's) a persona texts from and is texted at; one persona per number. */
+export interface SmsPhoneNumberTable {
+  /** E.164 */
+  phone_number: string;
+  tenant_id: string;
+  persona_id: string;
+  created_at: string;
+}
+
+/** A phone that texts a tenant's personas: verified to a user (or not yet), opted out (or not). */
+export interface SmsContactTable {
+  id: string;
+  tenant_id: string;
+  /** E.164 */
+  phone_number: string;
+  /** the user this number is verified to; null until a code is confirmed */
+  user_id: string | null;
+  verified_at: string | null;
+  /** the user the outstanding code was sent for */
+  pending_user_id: string | null;
+  /** SHA-256 of the outstanding code (hex) */
+  code_hash: string | null;
+  code_sent_at: string | null;
+  code_expires_at: string | null;
+  /** wrong guesses at the outstanding code */
+  code_attempts: Generated<number>;
+  /** set by STOP (and its synonyms), cleared by START: no SMS goes to this number meanwhile */
+  opted_out_at: string | null;
+  /** when an unverified sender was last told how to verify (so a chatty sender is not answered each time) */
+  instructed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SmsReceiptOutcome =
+  | "conversation"
+  | "unverified"
+  | "stop"
+  | "start"
+  | "help"
+  | "opted_out"
+  | "sms_disabled"
+  | "unsupported_sender";
+
+/** One inbound SMS, keyed by Twilio's MessageSid so a redelivery finds it already there. */
+export interface SmsReceiptTable {
+  message_sid: string;
+  tenant_id: string;
+  persona_id: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  segments: number;
+  outcome: SmsReceiptOutcome;
+  user_id: string | null;
+  conversation_id: string | null;
+  /** the user's message stored in the conversation */
+  message_id: string | null;
+  /** the persona's reply, once generated */
+  reply_message_id: string | null;
+  /** Twilio's sid of the reply SMS, once sent */
+  reply_sid: string | null;
+  replied_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -377,6 +470,10 @@ export interface Database {
   population_members: PopulationMemberTable;
   studies: StudyTable;
   study_runs: StudyRunTable;
+  scheduled_messages: ScheduledMessageTable;
+  sms_phone_numbers: SmsPhoneNumberTable;
+  sms_contacts: SmsContactTable;
+  sms_receipts: SmsReceiptTable;
 }
 
 /** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */
@@ -406,3 +503,7 @@ export type PopulationRow = Selectable<PopulationTable>;
 export type PopulationMemberRow = Selectable<PopulationMemberTable>;
 export type StudyRow = Selectable<StudyTable>;
 export type StudyRunRow = Selectable<StudyRunTable>;
+export type ScheduledMessageRow = Selectable<ScheduledMessageTable>;
+export type SmsPhoneNumberRow = Selectable<SmsPhoneNumberTable>;
+export type SmsContactRow = Selectable<SmsContactTable>;
+export type SmsReceiptRow = Selectable<SmsReceiptTable>;

@@ -9,7 +9,9 @@ import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
 import type { Database } from "./schema.ts";
+import { ScheduledMessageRepository } from "./scheduled-message-repository.ts";
 import { SkillRepository } from "./skill-repository.ts";
+import { SmsRepository } from "./sms-repository.ts";
 import { StudyRepository } from "./study-repository.ts";
 import { TenantRepository } from "./tenant-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
@@ -33,6 +35,8 @@ export class Store {
   readonly cohorts: CohortRepository;
   readonly populations: PopulationRepository;
   readonly studies: StudyRepository;
+  readonly scheduledMessages: ScheduledMessageRepository;
+  readonly sms: SmsRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -50,6 +54,8 @@ export class Store {
     this.cohorts = new CohortRepository(db);
     this.populations = new PopulationRepository(db);
     this.studies = new StudyRepository(db);
+    this.scheduledMessages = new ScheduledMessageRepository(db);
+    this.sms = new SmsRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

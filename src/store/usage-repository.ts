@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import type { Database, UsageEventRow } from "./schema.ts";
+import { sql, type Insertable, type Kysely } from "kysely";
+import type { Database, UsageEventTable } from "./schema.ts";
 
 export type UsageGrouping = "day" | "persona" | "kind" | "model";
 
@@ -9,12 +9,14 @@ export interface UsageTotal {
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+  /** SMS segments sent and received */
+  sms_segments: number;
 }
 
 export class UsageRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(event: UsageEventRow): Promise<void> {
+  async insert(event: Insertable<UsageEventTable>): Promise<void> {
     await this.db.insertInto("usage_events").values(event).execute();
   }
 
@@ -38,6 +40,7 @@ export class UsageRepository {
         sql<number>`sum(input_tokens)`.as("input_tokens"),
         sql<number>`sum(output_tokens)`.as("output_tokens"),
         sql<number>`sum(cost_usd)`.as("cost_usd"),
+        sql<number>`sum(sms_segments)`.as("sms_segments"),
       ])
       .where("tenant_id", "=", tenantId)
       .where("created_at", ">=", options.from)
@@ -52,6 +55,7 @@ export class UsageRepository {
       input_tokens: Number(row.input_tokens),
       output_tokens: Number(row.output_tokens),
       cost_usd: Number(row.cost_usd),
+      sms_segments: Number(row.sms_segments),
     }));
   }
 }

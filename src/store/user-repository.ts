@@ -53,4 +53,9 @@ export class UserRepository {
       .where("id", "=", userId)
       .execute();
   }
+
+  /** Personas' messages up to this time count as seen (the inbox's unread count starts after it). */
+  async setInboxReadAt(userId: string, at: string): Promise<void> {
+    await this.db.updateTable("users").set({ inbox_read_at: at }).where("id", "=", userId).execute();
+  }
 }

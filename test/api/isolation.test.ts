@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.ts";
-import { createTestApp, type TestApp } from "../test-app.ts";
+import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
 
 /**
  * Walks every route in the OpenAPI document and proves that another tenant's key, another user's header
@@ -14,6 +14,9 @@ interface Operation {
 }
 
 const TENANT_A = "ten_default";
+/** The owner's persona's phone number, and alice's verified one. */
+const PERSONA_PHONE = "+14155550100";
+const ALICE_PHONE = "+14155550111";
 
 async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
   const db = store.db;
@@ -105,6 +108,11 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
       ]),
     ),
   );
+  const sms = await Promise.all(
+    (["sms_phone_numbers", "sms_contacts"] as const).map((table) =>
+      db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("phone_number").execute(),
+    ),
+  );
   const runs = await db
     .selectFrom("study_runs")
     .selectAll()
@@ -112,6 +120,7 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .orderBy("id")
     .execute();
   return JSON.stringify({
+    sms,
     research,
     runs,
     accounts,
@@ -150,6 +159,7 @@ describe("tenant and user isolation across every route", () => {
     cohortId: "",
     populationId: "",
     studyId: "",
+    scheduledMessageId: "",
   };
 
   beforeAll(async () => {
@@ -286,6 +296,32 @@ describe("tenant and user isolation across every route", () => {
       if (study.status === "completed") break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    expect(
+      (
+        await app.request(`/v1/personas/${persona.id}/phone-numbers`, {
+          method: "POST",
+          json: { phone_number: PERSONA_PHONE },
+        })
+      ).status,
+    ).toBe(201);
+    // Verified directly: the test app has no Twilio to text a code through.
+    const alice = await app.services.store.users.findByExternalId(TENANT_A, "alice");
+    const aliceContact = await app.services.store.sms.ensureContact({
+      id: "smc_alice",
+      tenant_id: TENANT_A,
+      phone_number: ALICE_PHONE,
+      created_at: "2026-01-01T00:00:00.000Z",
+      updated_at: "2026-01-01T00:00:00.000Z",
+    });
+    await app.services.store.sms.updateContact(aliceContact.id, {
+      user_id: alice!.id,
+      verified_at: "2026-01-01T00:00:00.000Z",
+    });
+    // A slot alice's persona plans for her (the pair is active: she wrote above).
+    await app.services.proactive.plan();
+    owned.scheduledMessageId = (
+      await (await app.request("/v1/scheduled-messages", { user: "alice" })).json()
+    ).data[0].id;
     for (let attempt = 0; attempt < 100; attempt++) {
       const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
       if (job.status === "succeeded") break;
@@ -305,6 +341,7 @@ describe("tenant and user isolation across every route", () => {
       if (name === "version") return "1";
       if (name === "messageId") return owned.replyId;
       if (name === "memoryId") return owned.memoryId;
+      if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return owned.personaId;
@@ -318,6 +355,7 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/cohorts")) return owned.cohortId;
       if (path.startsWith("/v1/populations")) return owned.populationId;
       if (path.startsWith("/v1/studies")) return owned.studyId;
+      if (path.startsWith("/v1/scheduled-messages")) return owned.scheduledMessageId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -327,6 +365,9 @@ describe("tenant and user isolation across every route", () => {
   function validBody(method: string, path: string): unknown {
     if (method === "GET" || method === "DELETE") return undefined;
     if (path.endsWith("/rollback")) return { version: 1 };
+    if (path.endsWith("/phone-numbers/verify")) return { phone_number: ALICE_PHONE, code: "123456" };
+    if (path.endsWith("/phone-numbers"))
+      return { phone_number: path.startsWith("/v1/personas") ? "+14155550177" : ALICE_PHONE };
     if (path === "/v1/personas/join") return { code: owned.joinCode };
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
@@ -366,6 +407,15 @@ describe("tenant and user isolation across every route", () => {
     return { name: "Changed by someone else" };
   }
 
+  /** The body; of an endless event stream (the inbox), what its first event says. */
+  async function bodyText(path: string, response: TestResponse): Promise<string> {
+    if (!path.endsWith("/inbox/events") || response.status !== 200) return response.text();
+    const reader = (response as unknown as Response).body!.getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    return new TextDecoder().decode(value);
+  }
+
   const dataCarryingResponse = (text: string) =>
     [
       owned.personaId,
@@ -378,6 +428,7 @@ describe("tenant and user isolation across every route", () => {
       owned.cohortId,
       owned.populationId,
       owned.studyId,
+      owned.scheduledMessageId,
     ].some((id) => text.includes(id));
 
   it("covers the routes the issues promise", () => {
@@ -437,7 +488,7 @@ describe("tenant and user isolation across every route", () => {
         json: validBody(operation.method, operation.path),
       });
       const label = `${operation.method} ${operation.path}`;
-      const text = await response.text();
+      const text = await bodyText(operation.path, response);
       if (operation.path.includes("{")) {
         expect(response.status, label).toBe(404);
       } else {
@@ -483,11 +534,18 @@ describe("tenant and user isolation across every route", () => {
           .selectAll()
           .where("id", "=", owned.conversationId)
           .execute(),
-      );
+      ) +
+      JSON.stringify(await app.services.store.sms.findContact(TENANT_A, ALICE_PHONE));
     const before = await aliceRows();
     const userScoped = (path: string) =>
-      ["/v1/user-personas", "/v1/conversations", "/v1/jobs"].some((prefix) => path.startsWith(prefix)) ||
-      path.includes("/memories");
+      [
+        "/v1/user-personas",
+        "/v1/conversations",
+        "/v1/jobs",
+        "/v1/scheduled-messages",
+        "/v1/inbox",
+        "/v1/phone-numbers",
+      ].some((prefix) => path.startsWith(prefix)) || path.includes("/memories");
     // Paths whose parameter names something of alice's (not the shared persona) must be 404 for mallory.
     const namesAliceObject = (path: string) =>
       path.includes("{") && (!path.startsWith("/v1/personas/") || path.includes("{memoryId}"));
@@ -498,7 +556,7 @@ describe("tenant and user isolation across every route", () => {
         json: validBody(operation.method, operation.path),
       });
       const label = `${operation.method} ${operation.path}`;
-      const text = await response.text();
+      const text = await bodyText(operation.path, response);
       if (
         namesAliceObject(operation.path) ||
         (operation.path.endsWith("/active") && operation.method === "GET")

@@ -374,8 +374,15 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     for (const [path, heading] of screens) {
       await phonePage.goto(url(path));
       await phonePage.getByRole("heading", { name: heading, exact: true }).waitFor();
-      // Wait for what loads after the heading (charts, tables) before measuring.
-      await phonePage.waitForLoadState("networkidle").catch(() => undefined);
+      // Wait for what loads after the heading (charts, tables) before measuring. Not "networkidle": the
+      // app keeps its inbox stream open, so the network is never idle.
+      for (
+        let attempt = 0;
+        attempt < 100 && (await phonePage.locator("main .loading").count()) > 0;
+        attempt++
+      ) {
+        await phonePage.waitForTimeout(50);
+      }
       const overflow = (await phonePage.evaluate(
         `document.documentElement.scrollWidth - ${PHONE_WIDTH}`,
       )) as number;

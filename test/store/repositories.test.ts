@@ -51,6 +51,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       external_id: "alice",
       active_user_persona_id: null,
       active_persona_id: null,
+      inbox_read_at: null,
       created_at: NOW,
     }));
     const users = await Promise.all(candidates.map((candidate) => store.users.findOrInsert(candidate)));
@@ -181,6 +182,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       external_id: "alice-2",
       active_user_persona_id: null,
       active_persona_id: null,
+      inbox_read_at: null,
       created_at: NOW,
     });
     const bob = await store.users.findOrInsert({
@@ -189,6 +191,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       external_id: "bob-2",
       active_user_persona_id: null,
       active_persona_id: null,
+      inbox_read_at: null,
       created_at: NOW,
     });
     const userPersona = {

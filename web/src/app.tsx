@@ -10,6 +10,9 @@ import { ChatPage } from "./pages/chat-page.tsx";
 import { MemoryPage } from "./pages/memory-page.tsx";
 import { SettingsPage } from "./pages/settings-page.tsx";
 import { StudiesSection } from "./pages/studies.tsx";
+import { ScheduledMessagesPage } from "./pages/scheduled-messages.tsx";
+import { InboxProvider } from "./components/inbox-provider.tsx";
+import { InboxBell } from "./components/inbox-bell.tsx";
 
 type AuthState =
   | { kind: "loading" }
@@ -66,9 +69,11 @@ export function App() {
   }
   return (
     <SessionContext.Provider value={{ session: state.session, signOut }}>
-      <Shell session={state.session} onSignOut={signOut}>
-        <Screen />
-      </Shell>
+      <InboxProvider>
+        <Shell session={state.session} onSignOut={signOut}>
+          <Screen />
+        </Shell>
+      </InboxProvider>
     </SessionContext.Provider>
   );
 }
@@ -77,6 +82,7 @@ const NAVIGATION = [
   { to: "/personas", label: "Personas" },
   { to: "/chat", label: "Chat" },
   { to: "/studies", label: "Studies" },
+  { to: "/scheduled", label: "Scheduled" },
   { to: "/settings", label: "Settings" },
 ];
 
@@ -101,6 +107,7 @@ function Shell({
         <Link to="/personas" className="brand">
           Dramatis
         </Link>
+        <InboxBell />
         <button
           type="button"
           className="menu-toggle"
@@ -153,6 +160,7 @@ function Screen() {
   if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
   if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;
+  if (matchPath("/scheduled", path)) return <ScheduledMessagesPage />;
   if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;
   if ((params = matchPath("/settings/:section", path))) return <SettingsPage section={params.section!} />;
   return (

@@ -7,6 +7,7 @@ const totalSchema = z.object({
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
   cost_usd: z.number(),
+  sms_segments: z.number().int().openapi({ description: "SMS segments received and sent" }),
 });
 
 const usageRoute = createRoute({

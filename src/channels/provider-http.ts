@@ -1,0 +1,355 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { z } from "zod";
+import {
+  classifyUpstreamFailure,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  retryDelayMs,
+  type Sleep,
+} from "../models/upstream-retry.ts";
+import { AppError } from "../services/errors.ts";
+
+/*
+ * The one HTTP client for messaging providers (Twilio, the WhatsApp Graph API, web push services).
+ * Every call gets a timeout per attempt, retries with backoff on failures worth retrying (network
+ * errors, timeouts, 408/409/429/5xx, honouring Retry-After) and none on other 4xx, and fails with an
+ * error that names the provider, the call and what went wrong. Base URLs are configuration, so tests
+ * point them at loopback servers.
+ */
+
+/** How the client proves who it is: HTTP basic (Twilio: account SID and auth token) or a bearer token. */
+export type ProviderAuth =
+  { type: "basic"; username: string; password: string } | { type: "bearer"; token: string };
+
+export interface ProviderHttpClientOptions {
+  /** Names the provider in errors and logs, e.g. "twilio". */
+  provider: string;
+  /** e.g. `https://api.twilio.com`; request paths are appended to it. */
+  baseUrl: string;
+  auth?: ProviderAuth;
+  /** Limit for one attempt, response body included. Default 10 s. */
+  timeoutMs?: number;
+  /** Total tries including the first. Default 3. */
+  attempts?: number;
+  /** Backoff before the second try; doubles on each further try. Default 250 ms. */
+  baseDelayMs?: number;
+  /** Upper bound of any wait, including one a provider asks for with Retry-After. Default 8 s. */
+  maxDelayMs?: number;
+  /** Injected so tests never wait. */
+  sleep?: Sleep;
+  /** In [0, 1); injected so tests can pin the backoff jitter. */
+  random?: () => number;
+  /** Headers sent with every call (a User-Agent, an API version). */
+  headers?: Record<string, string>;
+}
+
+/** One call to a provider. */
+export interface ProviderRequest {
+  /** What the call does, for errors: "send message". */
+  call: string;
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Appended to the base URL: `/2010-04-01/Accounts/AC…/Messages.json`. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** Sent as `application/x-www-form-urlencoded`; an array repeats the name. */
+  form?: Record<string, string | readonly string[] | undefined>;
+  /** Sent as `application/json`. */
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** Aborting stops the call (and its retries) at once; the abort error is rethrown unchanged. */
+  signal?: AbortSignal;
+}
+
+/** A successful (2xx) answer. */
+export interface ProviderResponse<T> {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body (validated when a schema was given), the text otherwise, undefined when empty. */
+  body: T;
+  /** Tries it took, including the successful one. */
+  attempts: number;
+  /** Wall-clock time of the successful attempt. */
+  latencyMs: number;
+}
+
+/**
+ * A provider call that failed for good. `retryable` says whether trying again later may help (the job
+ * queue reads it); the HTTP API shows it as 502 with this message.
+ */
+export class ProviderHttpError extends AppError {
+  readonly provider: string;
+  readonly call: string;
+  /** The provider's HTTP status; undefined for network errors and timeouts. */
+  readonly providerStatus: number | undefined;
+  /** The provider's own error code when it sent one (Twilio's 21610, Meta's 131047). */
+  readonly providerCode: string | undefined;
+  readonly retryable: boolean;
+  readonly attempts: number;
+
+  constructor(options: {
+    provider: string;
+    call: string;
+    detail: string;
+    providerStatus?: number | undefined;
+    providerCode?: string | undefined;
+    retryable: boolean;
+    attempts: number;
+    cause?: unknown;
+  }) {
+    const tries = options.attempts === 1 ? "1 attempt" : `${options.attempts} attempts`;
+    super(502, "Bad Gateway", `${options.provider} ${options.call} failed: ${options.detail} (${tries})`);
+    this.provider = options.provider;
+    this.call = options.call;
+    this.providerStatus = options.providerStatus;
+    this.providerCode = options.providerCode;
+    this.retryable = options.retryable;
+    this.attempts = options.attempts;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** What one failed attempt amounts to. */
+interface AttemptFailure {
+  detail: string;
+  providerStatus: number | undefined;
+  providerCode: string | undefined;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+  cause?: unknown;
+}
+
+const defaultSleep: Sleep = async (milliseconds, signal) => {
+  await delay(milliseconds, undefined, { signal });
+};
+
+/**
+ * @example
+ * const twilio = new ProviderHttpClient({
+ *   provider: "twilio",
+ *   baseUrl: "https://api.twilio.com",
+ *   auth: { type: "basic", username: accountSid, password: authToken },
+ * });
+ * const { body } = await twilio.request(
+ *   { call: "send message", method: "POST", path: `/2010-04-01/Accounts/${accountSid}/Messages.json`,
+ *     form: { From: "+14155550100", To: "+14155550111", Body: "Hi" } },
+ *   z.object({ sid: z.string() }),
+ * );
+ */
+export class ProviderHttpClient {
+  readonly provider: string;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly sleep: Sleep;
+
+  constructor(private readonly options: ProviderHttpClientOptions) {
+    this.provider = options.provider;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.attempts = Math.max(1, options.attempts ?? 3);
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Calls the provider, retrying what is worth retrying; validates the body when `schema` is given. */
+  async request<T = unknown>(request: ProviderRequest, schema?: z.ZodType<T>): Promise<ProviderResponse<T>> {
+    for (let attempt = 1; ; attempt += 1) {
+      request.signal?.throwIfAborted();
+      const outcome = await this.attempt(request);
+      if ("response" in outcome) {
+        return {
+          ...outcome.response,
+          body: this.validate(request, outcome.response.body, schema, attempt),
+          attempts: attempt,
+        };
+      }
+      const failure = outcome.failure;
+      if (!failure.retryable || attempt >= this.attempts) {
+        throw new ProviderHttpError({
+          provider: this.provider,
+          call: request.call,
+          detail: failure.detail,
+          providerStatus: failure.providerStatus,
+          providerCode: failure.providerCode,
+          retryable: failure.retryable,
+          attempts: attempt,
+          cause: failure.cause,
+        });
+      }
+      const wait = retryDelayMs({
+        attempt,
+        failure: { ...failure, upstreamStatus: failure.providerStatus },
+        baseDelayMs: this.options.baseDelayMs,
+        maxDelayMs: this.options.maxDelayMs ?? 8000,
+        random: this.options.random,
+      });
+      await this.sleep(wait, request.signal);
+    }
+  }
+
+  private async attempt(
+    request: ProviderRequest,
+  ): Promise<
+    | { response: { status: number; headers: Headers; body: unknown; latencyMs: number } }
+    | { failure: AttemptFailure }
+  > {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const started = performance.now();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.urlFor(request), {
+        method: request.method ?? "GET",
+        headers: this.headersFor(request),
+        body: bodyFor(request),
+        signal,
+        redirect: "error",
+      });
+      text = await response.text();
+    } catch (error) {
+      if (request.signal?.aborted) throw error; // the caller gave up: not a provider failure
+      return { failure: this.describeThrown(error, timeout.aborted) };
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const body = parseBody(text, response.headers.get("content-type"));
+    if (response.ok)
+      return { response: { status: response.status, headers: response.headers, body, latencyMs } };
+    const retryable = isRetryableStatus(response.status);
+    const { message, code } = readProviderError(body);
+    return {
+      failure: {
+        detail: `HTTP ${response.status}${message ? `: ${message}` : ""}${code ? ` (code ${code})` : ""}`,
+        providerStatus: response.status,
+        providerCode: code,
+        retryable,
+        retryAfterMs: retryable ? parseRetryAfterMs(lowerCaseHeaders(response.headers)) : undefined,
+      },
+    };
+  }
+
+  private describeThrown(error: unknown, timedOut: boolean): AttemptFailure {
+    if (timedOut) {
+      return {
+        detail: `no answer within ${this.timeoutMs} ms`,
+        providerStatus: undefined,
+        providerCode: undefined,
+        retryable: true,
+        retryAfterMs: undefined,
+        cause: error,
+      };
+    }
+    return {
+      detail: `cannot reach ${this.baseUrl}: ${describeNetworkError(error)}`,
+      providerStatus: undefined,
+      providerCode: undefined,
+      // Refused, reset and unresolvable connections are worth another try; anything else (a bad URL) is not.
+      retryable: classifyUpstreamFailure(error).retryable,
+      retryAfterMs: undefined,
+      cause: error,
+    };
+  }
+
+  private validate<T>(
+    request: ProviderRequest,
+    body: unknown,
+    schema: z.ZodType<T> | undefined,
+    attempt: number,
+  ): T {
+    if (!schema) return body as T;
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    throw new ProviderHttpError({
+      provider: this.provider,
+      call: request.call,
+      detail: `unexpected response: ${issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "invalid"}`,
+      retryable: false,
+      attempts: attempt,
+    });
+  }
+
+  private urlFor(request: ProviderRequest): string {
+    const url = new URL(`${this.baseUrl}${request.path.startsWith("/") ? "" : "/"}${request.path}`);
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, value);
+    }
+    return url.toString();
+  }
+
+  private headersFor(request: ProviderRequest): Headers {
+    const headers = new Headers({ accept: "application/json", ...this.options.headers, ...request.headers });
+    const auth = this.options.auth;
+    if (auth?.type === "basic") {
+      const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+      headers.set("authorization", `Basic ${credentials}`);
+    } else if (auth?.type === "bearer") {
+      headers.set("authorization", `Bearer ${auth.token}`);
+    }
+    if (request.form !== undefined) headers.set("content-type", "application/x-www-form-urlencoded");
+    else if (request.json !== undefined) headers.set("content-type", "application/json");
+    return headers;
+  }
+}
+
+function bodyFor(request: ProviderRequest): string | undefined {
+  if (request.form !== undefined) {
+    const form = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.form)) {
+      if (value === undefined) continue;
+      for (const item of typeof value === "string" ? [value] : value) form.append(name, item);
+    }
+    return form.toString();
+  }
+  return request.json === undefined ? undefined : JSON.stringify(request.json);
+}
+
+function parseBody(text: string, contentType: string | null): unknown {
+  if (text === "") return undefined;
+  if (contentType !== null && /[/+]json\b/i.test(contentType)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/**
+ * The message and code in a provider's error body: Twilio `{ code, message }`, Graph API
+ * `{ error: { message, code } }`, OAuth `{ error_description }`, or plain text.
+ */
+function readProviderError(body: unknown): { message: string | undefined; code: string | undefined } {
+  if (typeof body === "string") return { message: body.trim().slice(0, 300) || undefined, code: undefined };
+  if (!isRecord(body)) return { message: undefined, code: undefined };
+  const nested = isRecord(body.error) ? body.error : undefined;
+  const message = [body.message, nested?.message, body.error_description, body.detail, body.error].find(
+    (candidate): candidate is string => typeof candidate === "string" && candidate !== "",
+  );
+  const code = [body.code, nested?.code].find(
+    (candidate) => typeof candidate === "string" || typeof candidate === "number",
+  );
+  return { message: message?.slice(0, 300), code: code === undefined ? undefined : String(code) };
+}
+
+/** undici hides the reason (ECONNREFUSED 127.0.0.1:9) behind `TypeError: fetch failed`. */
+function describeNetworkError(error: unknown): string {
+  const chain: unknown[] = [];
+  for (let link = error; link instanceof Error && !chain.includes(link); link = link.cause) chain.push(link);
+  const innermost = chain.at(-1) as (Error & { code?: unknown }) | undefined;
+  if (!innermost) return String(error);
+  const code = typeof innermost.code === "string" ? innermost.code : undefined;
+  return code && !innermost.message.includes(code) ? `${code} ${innermost.message}` : innermost.message;
+}
+
+function lowerCaseHeaders(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name.toLowerCase()] = value;
+  });
+  return record;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

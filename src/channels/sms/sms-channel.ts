@@ -1,0 +1,112 @@
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { ConversationService } from "../../services/conversation-service.ts";
+import type { PersonaService } from "../../services/persona-service.ts";
+import type { Store } from "../../store/store.ts";
+import { PersonaPhoneNumbers } from "./persona-phone-numbers.ts";
+import { SenderVerification } from "./sender-verification.ts";
+import { SmsInbound } from "./sms-inbound.ts";
+import { SmsSender } from "./sms-sender.ts";
+import { TwilioClient, type SmsTransport, type TwilioSettings } from "./twilio-client.ts";
+
+/** What a proactive message needs to go out by SMS. */
+export interface SmsDeliveryRequest {
+  tenantId: string;
+  userId: string;
+  personaId: string;
+  conversationId: string;
+  text: string;
+  /** the stored message the text carries, for the usage record */
+  messageId?: string | null;
+  signal?: AbortSignal;
+}
+
+/** Why a proactive message did not go out by SMS; none of these is a failure worth retrying. */
+export type SmsSkipReason =
+  | "not_configured"
+  | "not_sms_conversation"
+  | "sms_disabled"
+  | "no_verified_number"
+  | "no_persona_number"
+  | "opted_out";
+
+export type SmsDelivery =
+  | { status: "sent"; sid: string; segments: number; from: string; to: string }
+  | { status: "skipped"; reason: SmsSkipReason };
+
+/**
+ * SMS through Twilio: the persona numbers, the verified phones of users, the inbound webhook and
+ * outbound delivery. Works without Twilio configured except where a text must be sent or received.
+ */
+export class SmsChannel {
+  readonly personaNumbers: PersonaPhoneNumbers;
+  readonly senders: SenderVerification;
+  readonly inbound: SmsInbound;
+  private readonly sender: SmsSender;
+
+  constructor(
+    private readonly options: {
+      store: Store;
+      clock: Clock;
+      queue: JobQueue;
+      personas: PersonaService;
+      conversations: ConversationService;
+      /** Twilio's account; undefined: SMS is off */
+      settings?: TwilioSettings | undefined;
+      /** replaces the Twilio REST client (tests) */
+      transport?: SmsTransport | undefined;
+    },
+  ) {
+    const { store, clock, personas, settings } = options;
+    const transport = options.transport ?? (settings ? new TwilioClient(settings) : undefined);
+    this.sender = new SmsSender(store, clock, transport);
+    this.personaNumbers = new PersonaPhoneNumbers(store, clock, personas);
+    this.senders = new SenderVerification(store, clock, personas, this.sender);
+    this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });
+  }
+
+  get configured(): boolean {
+    return this.sender.configured;
+  }
+
+  /**
+   * Sends a message the persona wrote on its own (a good morning, a check-in) by SMS when the
+   * conversation is an SMS one: from the persona number the user last texted (else the persona's
+   * first), to the number verified to the user, never to a number that opted out. Resolves
+   * `skipped` with the reason when SMS does not apply; throws a `ProviderHttpError` (with
+   * `retryable`) when Twilio fails.
+   *
+   * @example
+   * const delivery = await services.sms.deliver({ tenantId, userId, personaId, conversationId, text });
+   * if (delivery.status === "skipped") logger.debug({ reason: delivery.reason }, "not sent by SMS");
+   */
+  async deliver(request: SmsDeliveryRequest): Promise<SmsDelivery> {
+    const { store, personas } = this.options;
+    if (!this.configured) return { status: "skipped", reason: "not_configured" };
+    const conversation = await store.conversations.find(request.userId, request.conversationId);
+    if (conversation?.channel !== "sms" || conversation.persona_id !== request.personaId) {
+      return { status: "skipped", reason: "not_sms_conversation" };
+    }
+    const { definition } = await personas.getServingDefinition(request.tenantId, request.personaId);
+    if (!definition.features.sms) return { status: "skipped", reason: "sms_disabled" };
+    const contact = await store.sms.findVerifiedContactOfUser(request.tenantId, request.userId);
+    if (!contact) return { status: "skipped", reason: "no_verified_number" };
+    const from =
+      (await store.sms.findLastPersonaNumberTexted(request.userId, request.personaId)) ??
+      (await store.sms.listPhoneNumbers(request.tenantId, request.personaId))[0]?.phone_number;
+    if (!from) return { status: "skipped", reason: "no_persona_number" };
+    const result = await this.sender.send({
+      tenantId: request.tenantId,
+      from,
+      to: contact.phone_number,
+      body: request.text,
+      userId: request.userId,
+      personaId: request.personaId,
+      conversationId: request.conversationId,
+      messageId: request.messageId ?? null,
+      signal: request.signal,
+    });
+    if (result.status === "skipped") return result;
+    return { ...result, from, to: contact.phone_number };
+  }
+}

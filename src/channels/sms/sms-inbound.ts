@@ -1,0 +1,331 @@
+import type { Logger } from "pino";
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import type { ConversationService, Message } from "../../services/conversation-service.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
+import type { PersonaService } from "../../services/persona-service.ts";
+import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow, UserRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { helpText, readSmsKeyword, resubscribedText, verificationInstructionsText } from "./sms-keywords.ts";
+import { isSmsNumber } from "./sms-phone-numbers.ts";
+import { countSmsSegments } from "./sms-segments.ts";
+import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
+import { isValidTwilioSignature } from "./twilio-signature.ts";
+import type { TwilioSettings } from "./twilio-client.ts";
+
+export const SMS_INBOUND_JOB = "sms-inbound";
+
+/** An unverified sender is told how to verify at most this often. */
+const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
+
+/** What answers an inbound text, decided when it arrives and sent by the `sms-inbound` job. */
+export type SmsAnswer = "persona" | "help" | "start" | "instructions";
+
+export interface SmsInboundPayload {
+  message_sid: string;
+  answer: SmsAnswer;
+}
+
+/** What became of one webhook delivery. */
+export interface SmsWebhookOutcome {
+  /** true when this MessageSid had been received before (Twilio redelivered it) */
+  duplicate: boolean;
+  outcome: SmsReceiptOutcome | "unknown_number" | null;
+}
+
+/** The parts of Twilio's webhook request the signature is checked against. */
+export interface TwilioWebhookRequest {
+  /** the URL the request arrived at */
+  url: string;
+  /** X-Twilio-Signature, undefined when absent */
+  signature: string | undefined;
+  /** the form-encoded body as it arrived */
+  body: string;
+}
+
+/**
+ * Texts arriving at a persona's number (Twilio's webhook). The request is checked, recorded once per
+ * MessageSid — the receipt's primary key absorbs redeliveries, also twenty at once — and classified
+ * (a keyword, an unverified or opted-out sender, or words for the persona) in the request; anything
+ * that needs an answer is queued, so Twilio gets its empty TwiML at once.
+ */
+export class SmsInbound {
+  constructor(
+    private readonly options: {
+      store: Store;
+      clock: Clock;
+      queue: JobQueue;
+      personas: PersonaService;
+      conversations: ConversationService;
+      sender: SmsSender;
+      settings: TwilioSettings | undefined;
+    },
+  ) {}
+
+  /**
+   * Checks the signature (400 when missing, 403 when wrong), then records and classifies the text.
+   *
+   * @example await inbound.receive({ url: c.req.url, signature: c.req.header("x-twilio-signature"), body })
+   */
+  async receive(request: TwilioWebhookRequest, logger?: Logger): Promise<SmsWebhookOutcome> {
+    const parameters = this.verify(request);
+    const fields = new Map(parameters);
+    const messageSid = requiredField(fields, "MessageSid", fields.get("SmsSid"));
+    const from = requiredField(fields, "From");
+    const to = requiredField(fields, "To");
+    const body = fields.get("Body") ?? "";
+    const { store, clock } = this.options;
+    const number = await store.sms.findPhoneNumber(to);
+    if (!number) {
+      logger?.warn({ to }, "a text arrived for a number no persona has; ignored");
+      return { duplicate: false, outcome: "unknown_number" };
+    }
+    const now = clock.now().toISOString();
+    const segments = countSmsSegments(body).segments;
+    const claimed = await store.sms.claimReceipt({
+      message_sid: messageSid,
+      tenant_id: number.tenant_id,
+      persona_id: number.persona_id,
+      from_number: from,
+      to_number: to,
+      body,
+      segments,
+      outcome: "conversation",
+      created_at: now,
+    });
+    if (!claimed) return { duplicate: true, outcome: null };
+    try {
+      return { duplicate: false, outcome: await this.handle(messageSid, number, { from, body, segments }) };
+    } catch (error) {
+      // Forget the receipt so that Twilio's retry of this text is handled afresh rather than absorbed.
+      await store.sms.deleteReceipt(messageSid);
+      throw error;
+    }
+  }
+
+  /** The worker side: answers a received text (the persona's reply, HELP, START or how to verify). */
+  async answer(job: { tenantId: string; payload: unknown }, signal?: AbortSignal): Promise<unknown> {
+    const payload = job.payload as SmsInboundPayload;
+    const { store } = this.options;
+    const receipt = await store.sms.findReceipt(payload.message_sid);
+    if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };
+    if (receipt.reply_sid !== null) return { answered: true, sid: receipt.reply_sid };
+    const { definition } = await this.options.personas.getServingDefinition(
+      receipt.tenant_id,
+      receipt.persona_id,
+    );
+    let text: string;
+    let replyMessageId: string | null = null;
+    switch (payload.answer) {
+      case "help":
+        text = helpText(definition.name);
+        break;
+      case "start":
+        text = resubscribedText(definition.name);
+        break;
+      case "instructions":
+        text = verificationInstructionsText(definition.name, receipt.from_number);
+        break;
+      case "persona": {
+        const reply = await this.personaReply(receipt, signal);
+        text = reply.content;
+        replyMessageId = reply.id;
+        break;
+      }
+    }
+    if (text.trim() === "") return { answered: false, reason: "empty_reply" };
+    const result = await this.options.sender.send({
+      tenantId: receipt.tenant_id,
+      from: receipt.to_number,
+      to: receipt.from_number,
+      body: text,
+      userId: receipt.user_id,
+      personaId: receipt.persona_id,
+      conversationId: receipt.conversation_id,
+      messageId: replyMessageId,
+      signal,
+    });
+    if (result.status === "skipped") return { answered: false, reason: result.reason };
+    await store.sms.updateReceipt(receipt.message_sid, {
+      reply_sid: result.sid,
+      replied_at: this.options.clock.now().toISOString(),
+    });
+    return { answered: true, sid: result.sid, segments: result.segments };
+  }
+
+  private verify(request: TwilioWebhookRequest): Array<[string, string]> {
+    const settings = this.options.settings;
+    if (!settings) throw new SmsNotConfiguredError();
+    if (request.signature === undefined || request.signature.trim() === "") {
+      throw new BadRequestError("only Twilio may post here: the X-Twilio-Signature header is missing", [
+        { field: "X-Twilio-Signature", message: "required" },
+      ]);
+    }
+    const parameters = [...new URLSearchParams(request.body)];
+    const url = signedUrl(request.url, settings.publicUrl);
+    if (
+      !isValidTwilioSignature({
+        authToken: settings.authToken,
+        url,
+        parameters,
+        signature: request.signature,
+      })
+    ) {
+      throw new ForbiddenError(
+        `X-Twilio-Signature does not match this request to ${url} (check TWILIO_AUTH_TOKEN and DRAMATIS_PUBLIC_URL)`,
+      );
+    }
+    return parameters;
+  }
+
+  /** Decides what the text is and queues its answer. */
+  private async handle(
+    messageSid: string,
+    number: SmsPhoneNumberRow,
+    text: { from: string; body: string; segments: number },
+  ): Promise<SmsReceiptOutcome> {
+    const { store, clock } = this.options;
+    const now = clock.now();
+    const tenantId = number.tenant_id;
+    let outcome: SmsReceiptOutcome;
+    let answer: SmsAnswer | undefined;
+    let userId: string | null = null;
+    if (!isSmsNumber(text.from)) {
+      outcome = "unsupported_sender"; // a country SMS is not offered in: nothing can go back
+    } else {
+      const contact = await store.sms.ensureContact({
+        id: newId("smc"),
+        tenant_id: tenantId,
+        phone_number: text.from,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      });
+      const keyword = readSmsKeyword(text.body);
+      const { definition } = await this.options.personas.getServingDefinition(tenantId, number.persona_id);
+      if (keyword === "stop") {
+        outcome = "stop";
+        await store.sms.updateContact(contact.id, {
+          opted_out_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        });
+      } else if (keyword === "start") {
+        outcome = "start";
+        answer = "start";
+        await store.sms.updateContact(contact.id, { opted_out_at: null, updated_at: now.toISOString() });
+      } else if (contact.opted_out_at !== null) {
+        outcome = "opted_out"; // HELP too: Twilio refuses every text to an opted-out number
+      } else if (keyword === "help") {
+        outcome = "help";
+        answer = "help";
+      } else if (!definition.features.sms) {
+        outcome = "sms_disabled";
+      } else if (contact.user_id === null || contact.verified_at === null) {
+        outcome = "unverified";
+        const notSince = new Date(now.getTime() - INSTRUCTIONS_INTERVAL_MS).toISOString();
+        if (await store.sms.claimInstructions(contact.id, now.toISOString(), notSince))
+          answer = "instructions";
+      } else {
+        outcome = "conversation";
+        answer = "persona";
+        userId = contact.user_id;
+      }
+    }
+    await store.sms.updateReceipt(messageSid, { outcome, user_id: userId });
+    await this.recordInbound({ tenantId, personaId: number.persona_id, userId, segments: text.segments });
+    if (answer) {
+      const payload: SmsInboundPayload = { message_sid: messageSid, answer };
+      await this.options.queue.enqueue({
+        tenantId,
+        kind: SMS_INBOUND_JOB,
+        payload,
+        idempotencyKey: `${SMS_INBOUND_JOB}:${messageSid}`,
+      });
+    }
+    return outcome;
+  }
+
+  /** Every received text is billed, answered or not. */
+  private async recordInbound(context: {
+    tenantId: string;
+    personaId: string;
+    userId: string | null;
+    segments: number;
+  }): Promise<void> {
+    await this.options.store.usage.insert({
+      id: newId("use"),
+      tenant_id: context.tenantId,
+      user_id: context.userId,
+      persona_id: context.personaId,
+      conversation_id: null,
+      message_id: null,
+      kind: "sms_inbound",
+      model: "twilio",
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: 0,
+      cost_usd: 0,
+      sms_segments: context.segments,
+      created_at: this.options.clock.now().toISOString(),
+    });
+  }
+
+  /**
+   * Puts the text into the user's SMS conversation with the persona (started on the first text) and
+   * has the persona reply. Each step is recorded on the receipt, so a retried job resumes where the
+   * last attempt stopped instead of storing the text or the reply twice.
+   */
+  private async personaReply(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
+    const { store, conversations } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
+    let conversationId = receipt.conversation_id;
+    let userMessage: Message;
+    if (conversationId === null || receipt.message_id === null) {
+      conversationId = await this.smsConversation(user, receipt.persona_id);
+      userMessage = await conversations.accept(user, conversationId, { content: receipt.body });
+      await store.sms.updateReceipt(receipt.message_sid, {
+        conversation_id: conversationId,
+        message_id: userMessage.id,
+      });
+    } else {
+      userMessage = await conversations.getMessage(user, conversationId, receipt.message_id);
+    }
+    if (receipt.reply_message_id !== null) {
+      return conversations.getMessage(user, conversationId, receipt.reply_message_id);
+    }
+    const exchange = await conversations.answer(user, conversationId, userMessage, { signal });
+    await store.sms.updateReceipt(receipt.message_sid, { reply_message_id: exchange.message.id });
+    return exchange.message;
+  }
+
+  private async smsConversation(user: UserRow, personaId: string): Promise<string> {
+    const existing = await this.options.store.sms.findSmsConversation(user.id, personaId);
+    if (existing) return existing.id;
+    const { conversation } = await this.options.conversations.create(user, {
+      persona_id: personaId,
+      channel: "sms",
+    });
+    return conversation.id;
+  }
+}
+
+/**
+ * The URL Twilio signed: the configured public address with the request's path and query (behind a
+ * proxy the server sees another host and scheme), or the request's own URL.
+ */
+export function signedUrl(requestUrl: string, publicUrl: string | undefined): string {
+  if (!publicUrl) return requestUrl;
+  const request = new URL(requestUrl);
+  return `${publicUrl.replace(/\/+$/, "")}${request.pathname}${request.search}`;
+}
+
+function requiredField(fields: Map<string, string>, name: string, fallback?: string): string {
+  const value = fields.get(name) ?? fallback;
+  if (value === undefined || value.trim() === "") {
+    throw new BadRequestError(`${name} is missing from the webhook's form`, [
+      { field: name, message: "required" },
+    ]);
+  }
+  return value.trim();
+}

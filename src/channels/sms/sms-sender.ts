@@ -1,0 +1,118 @@
+import type { Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import { AppError } from "../../services/errors.ts";
+import type { Store } from "../../store/store.ts";
+import { ProviderHttpError } from "../provider-http.ts";
+import { countSmsSegments } from "./sms-segments.ts";
+import { TWILIO_UNSUBSCRIBED_RECIPIENT, type SmsTransport } from "./twilio-client.ts";
+
+/** Twilio refuses bodies longer than this many characters. */
+export const SMS_MAX_CHARACTERS = 1600;
+
+/** 404 for anything SMS while Twilio is not configured: the feature does not exist on this server. */
+export class SmsNotConfiguredError extends AppError {
+  constructor() {
+    super(
+      404,
+      "Not Found",
+      "SMS is not configured on this server: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN",
+    );
+  }
+}
+
+export interface SmsSendInput {
+  tenantId: string;
+  /** the persona's number */
+  from: string;
+  to: string;
+  body: string;
+  userId?: string | null;
+  personaId?: string | null;
+  conversationId?: string | null;
+  /** the stored message this text carries */
+  messageId?: string | null;
+  signal?: AbortSignal;
+}
+
+export type SmsSendResult =
+  { status: "sent"; sid: string; segments: number } | { status: "skipped"; reason: "opted_out" };
+
+/**
+ * Every outbound SMS goes through here: nothing is sent to a number that opted out (STOP), texts are
+ * capped at Twilio's length limit, and each sent text is recorded as an `sms_outbound` usage event
+ * with its segment count.
+ */
+export class SmsSender {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly transport: SmsTransport | undefined,
+  ) {}
+
+  get configured(): boolean {
+    return this.transport !== undefined;
+  }
+
+  /**
+   * @example await sender.send({ tenantId, from: "+14155550100", to: "+14155550111", body: "Hi!" })
+   */
+  async send(input: SmsSendInput): Promise<SmsSendResult> {
+    if (!this.transport) throw new SmsNotConfiguredError();
+    const contact = await this.store.sms.findContact(input.tenantId, input.to);
+    if (contact?.opted_out_at) return { status: "skipped", reason: "opted_out" };
+    const body = capSmsBody(input.body);
+    let sent: { sid: string; latencyMs: number };
+    try {
+      sent = await this.transport.send({ from: input.from, to: input.to, body }, input.signal);
+    } catch (error) {
+      // Twilio keeps its own opt-out list (a STOP it handled itself); learn from it and stop trying.
+      if (error instanceof ProviderHttpError && error.providerCode === TWILIO_UNSUBSCRIBED_RECIPIENT) {
+        await this.markOptedOut(input.tenantId, input.to);
+        return { status: "skipped", reason: "opted_out" };
+      }
+      throw error;
+    }
+    const segments = countSmsSegments(body).segments;
+    await this.store.usage.insert({
+      id: newId("use"),
+      tenant_id: input.tenantId,
+      user_id: input.userId ?? null,
+      persona_id: input.personaId ?? null,
+      conversation_id: input.conversationId ?? null,
+      message_id: input.messageId ?? null,
+      kind: "sms_outbound",
+      model: "twilio",
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: sent.latencyMs,
+      cost_usd: 0,
+      sms_segments: segments,
+      created_at: this.clock.now().toISOString(),
+    });
+    return { status: "sent", sid: sent.sid, segments };
+  }
+
+  private async markOptedOut(tenantId: string, phoneNumber: string): Promise<void> {
+    const now = this.clock.now().toISOString();
+    const contact = await this.store.sms.ensureContact({
+      id: newId("smc"),
+      tenant_id: tenantId,
+      phone_number: phoneNumber,
+      created_at: now,
+      updated_at: now,
+    });
+    await this.store.sms.updateContact(contact.id, { opted_out_at: now, updated_at: now });
+  }
+}
+
+/**
+ * The text cut to Twilio's limit (counted in characters, as Twilio does) at a word boundary, with an
+ * ellipsis when anything was cut; never inside a character made of two UTF-16 units.
+ */
+export function capSmsBody(text: string): string {
+  const characters = [...text.trim()];
+  if (characters.length <= SMS_MAX_CHARACTERS) return characters.join("");
+  const room = characters.slice(0, SMS_MAX_CHARACTERS - 1).join("");
+  const lastSpace = room.lastIndexOf(" ");
+  return `${(lastSpace > room.length / 2 ? room.slice(0, lastSpace) : room).trimEnd()}…`;
+}

@@ -1,0 +1,111 @@
+import type { Clock } from "../../lib/clock.ts";
+import type { ScheduledMessageRow, UserRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { PersonaNames, toScheduledMessage, type ScheduledMessage } from "./scheduled-message-service.ts";
+
+/** How often the event stream looks for new messages; it works across processes because it reads the database. */
+const POLL_MS = 1_000;
+const PAGE = 100;
+
+export interface InboxItem {
+  message: { id: string; content: string; created_at: string };
+  persona_id: string;
+  persona_name: string;
+  conversation_id: string;
+  scheduled_message_id: string;
+  kind: ScheduledMessage["kind"];
+}
+
+export type InboxEvent = { type: "message"; id: string; item: InboxItem } | { type: "unread"; count: number };
+
+function toItem(message: ScheduledMessage): InboxItem {
+  return {
+    message: {
+      id: message.message_id ?? "",
+      content: message.content ?? "",
+      created_at: message.sent_at ?? message.updated_at,
+    },
+    persona_id: message.persona_id,
+    persona_name: message.persona_name,
+    conversation_id: message.conversation_id,
+    scheduled_message_id: message.id,
+    kind: message.kind,
+  };
+}
+
+/** The event id of a sent message: where a reconnecting stream resumes (`Last-Event-ID`). */
+function eventId(row: ScheduledMessageRow): string {
+  return `${row.sent_at}|${row.id}`;
+}
+
+/**
+ * What personas sent the user on their own, in the app: the newest first with an unread count, and a
+ * live stream of each new one.
+ */
+export class InboxService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(user: UserRow, limit: number): Promise<{ unread: number; data: InboxItem[] }> {
+    const names = new PersonaNames(this.store);
+    const rows = await this.store.scheduledMessages.listRecentSent(user.id, limit);
+    return {
+      unread: await this.store.scheduledMessages.countSentSince(user.id, user.inbox_read_at),
+      data: await Promise.all(rows.map(async (row) => toItem(await toScheduledMessage(row, names)))),
+    };
+  }
+
+  async markRead(user: UserRow): Promise<{ unread: number }> {
+    await this.store.users.setInboxReadAt(user.id, this.clock.now().toISOString());
+    return { unread: 0 };
+  }
+
+  /**
+   * New messages from now on (or after `lastEventId`), and the unread count whenever it changes, until
+   * the signal aborts.
+   */
+  async *events(
+    user: UserRow,
+    options: { lastEventId?: string | undefined; signal: AbortSignal },
+  ): AsyncIterable<InboxEvent> {
+    const names = new PersonaNames(this.store);
+    let cursor: { sentAt: string; id: string } | null = null;
+    const [sentAt, id] = (options.lastEventId ?? "").split("|");
+    if (sentAt && id) cursor = { sentAt, id };
+    else {
+      const [newest] = await this.store.scheduledMessages.listRecentSent(user.id, 1);
+      if (newest?.sent_at) cursor = { sentAt: newest.sent_at, id: newest.id };
+    }
+    let unread = -1;
+    while (!options.signal.aborted) {
+      const rows = await this.store.scheduledMessages.listSentAfter(user.id, cursor, PAGE);
+      for (const row of rows) {
+        yield { type: "message", id: eventId(row), item: toItem(await toScheduledMessage(row, names)) };
+        cursor = { sentAt: row.sent_at ?? "", id: row.id };
+      }
+      const current = await this.store.users.findById(user.tenant_id, user.id);
+      const count = await this.store.scheduledMessages.countSentSince(
+        user.id,
+        current?.inbox_read_at ?? null,
+      );
+      if (count !== unread) {
+        unread = count;
+        yield { type: "unread", count };
+      }
+      if (rows.length === PAGE) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        options.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+}

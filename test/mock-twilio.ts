@@ -1,0 +1,113 @@
+/**
+ * A loopback stand-in for Twilio's REST API, so SMS tests never reach the internet. It answers
+ * `POST /2010-04-01/Accounts/{sid}/Messages.json` (form-encoded From/To/Body, basic auth with the
+ * account SID and auth token) like Twilio does, records every message, and can be scripted to fail.
+ *
+ * @example
+ * const twilio = await startMockTwilio();
+ * const app = await createTestApp({ twilio: twilio.settings });
+ * // ... text the persona ...
+ * await twilio.waitForMessages(1);
+ * expect(twilio.messages[0]).toMatchObject({ to: "+14155550111" });
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
+
+export interface SentSms {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+}
+
+/** A scripted answer: an HTTP status (201 answers normally), optionally with Twilio's error code. */
+export type MockTwilioStep = number | { status: number; code?: number; message?: string };
+
+export interface MockTwilio {
+  /** account, token and base URL to hand the server; retries wait nothing */
+  settings: TwilioSettings;
+  /** messages accepted (201), in order */
+  messages: SentSms[];
+  /** every request, accepted or not */
+  requests: number;
+  /** answers for the next requests; when it runs out every request is accepted */
+  script: MockTwilioStep[];
+  /** Resolves once `count` messages were accepted; rejects after `timeoutMs`. */
+  waitForMessages(count: number, timeoutMs?: number): Promise<SentSms[]>;
+  close(): Promise<void>;
+}
+
+export const MOCK_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
+export const MOCK_TWILIO_AUTH_TOKEN = "mock-twilio-auth-token-0123456789";
+
+export async function startMockTwilio(): Promise<MockTwilio> {
+  const expectedAuthorization = `Basic ${Buffer.from(`${MOCK_TWILIO_ACCOUNT_SID}:${MOCK_TWILIO_AUTH_TOKEN}`).toString("base64")}`;
+  const state: Omit<MockTwilio, "settings" | "waitForMessages" | "close"> = {
+    messages: [],
+    requests: 0,
+    script: [],
+  };
+  const server = http.createServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      state.requests += 1;
+      const answer = (status: number, body: unknown) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(JSON.stringify(body));
+      };
+      if (
+        request.method !== "POST" ||
+        request.url !== `/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}/Messages.json`
+      ) {
+        return answer(404, { code: 20404, message: "The requested resource was not found", status: 404 });
+      }
+      if (request.headers.authorization !== expectedAuthorization) {
+        return answer(401, { code: 20003, message: "Authenticate", status: 401 });
+      }
+      const step = state.script.shift() ?? 201;
+      const status = typeof step === "number" ? step : step.status;
+      if (status !== 201) {
+        const code = typeof step === "number" ? undefined : step.code;
+        const message =
+          typeof step === "number" ? `scripted ${status}` : (step.message ?? `scripted ${status}`);
+        return answer(status, { code, message, status });
+      }
+      const form = new URLSearchParams(text);
+      const from = form.get("From");
+      const to = form.get("To");
+      const body = form.get("Body");
+      if (!from || !to || body === null) {
+        return answer(400, { code: 21604, message: "A 'To', 'From' and 'Body' are required", status: 400 });
+      }
+      const sid = `SM${String(state.messages.length + 1).padStart(32, "0")}`;
+      state.messages.push({ sid, from, to, body });
+      answer(201, { sid, status: "queued", from, to, body, num_segments: "1" });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    settings: {
+      accountSid: MOCK_TWILIO_ACCOUNT_SID,
+      authToken: MOCK_TWILIO_AUTH_TOKEN,
+      baseUrl,
+      http: { sleep: async () => {}, timeoutMs: 5000 },
+    },
+    async waitForMessages(count: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (state.messages.length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`expected ${count} SMS at the mock Twilio, got ${state.messages.length}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return state.messages;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  });
+}

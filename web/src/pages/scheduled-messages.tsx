@@ -1,0 +1,268 @@
+import { useEffect, useState } from "react";
+import { api, query } from "../lib/api.ts";
+import { Link, navigate, useLocation } from "../lib/router.tsx";
+import { useResource } from "../lib/use-resource.ts";
+import { useInbox } from "../components/inbox-provider.tsx";
+import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
+import { ScheduledList } from "../components/scheduled-list.tsx";
+import {
+  KIND_LABELS,
+  SCHEDULED_KINDS,
+  loadPersonaChoices,
+  type ScheduledKind,
+  type ScheduledMessage,
+  type ScheduledPage,
+  type ScheduledStatistics,
+} from "../components/scheduled-model.tsx";
+import { ScheduledStatisticsTiles } from "../components/scheduled-statistics.tsx";
+import "./scheduled-messages.css";
+
+const PAGE_LIMIT = 50;
+
+interface Filters {
+  personaId: string;
+  kind: ScheduledKind | "";
+  includeSent: boolean;
+}
+
+/** The filters live in the address (/scheduled?persona=…&kind=…&include_sent=true), so they can be shared. */
+function readFilters(search: URLSearchParams): Filters {
+  const kind = search.get("kind") ?? "";
+  return {
+    personaId: search.get("persona") ?? "",
+    kind: (SCHEDULED_KINDS as readonly string[]).includes(kind) ? (kind as ScheduledKind) : "",
+    includeSent: search.get("include_sent") === "true",
+  };
+}
+
+function filtersPath(filters: Filters): string {
+  return `/scheduled${query({
+    persona: filters.personaId,
+    kind: filters.kind,
+    include_sent: filters.includeSent ? "true" : undefined,
+  })}`;
+}
+
+/**
+ * /scheduled: the good mornings, good nights and check-ins personas plan to send the signed-in user, with
+ * their counts, what became of each, and Cancel for the pending ones. It reloads by itself when a
+ * persona's message arrives (the inbox stream), and with Refresh.
+ */
+export function ScheduledMessagesPage() {
+  const { search } = useLocation();
+  const filters = readFilters(search);
+  const filterKey = filtersPath(filters);
+  const { revision } = useInbox();
+  const [generation, setGeneration] = useState(0);
+  // Pages loaded so far (by cursor) for the current filters; other filters start again at the first.
+  const [paging, setPaging] = useState({ filterKey, pages: [""] });
+  const pages = paging.filterKey === filterKey ? paging.pages : [""];
+  const [cancelling, setCancelling] = useState<string | undefined>(undefined);
+  const [cancelErrors, setCancelErrors] = useState<Record<string, unknown>>({});
+  const [cancelled, setCancelled] = useState<string | undefined>(undefined);
+
+  useEffect(() => {
+    document.title = "Scheduled messages · Dramatis";
+    return () => {
+      document.title = "Dramatis";
+    };
+  }, []);
+
+  const personas = useResource("scheduled:personas", loadPersonaChoices);
+  const statistics = useResource(`scheduled:statistics:${filters.personaId}:${generation}:${revision}`, () =>
+    api<ScheduledStatistics>(
+      "GET",
+      `/v1/scheduled-messages/statistics${query({ persona_id: filters.personaId })}`,
+    ),
+  );
+  const list = useResource(
+    `scheduled:list:${filterKey}:${pages.join(",")}:${generation}:${revision}`,
+    async () => {
+      const messages: ScheduledMessage[] = [];
+      let next: string | null = null;
+      for (const after of pages) {
+        const page = await api<ScheduledPage>(
+          "GET",
+          `/v1/scheduled-messages${query({
+            include_sent: filters.includeSent,
+            persona_id: filters.personaId,
+            kind: filters.kind,
+            limit: PAGE_LIMIT,
+            after,
+          })}`,
+        );
+        messages.push(...page.data);
+        next = page.next_cursor;
+      }
+      return { messages, next };
+    },
+  );
+
+  // What a cancel said belongs to the list it was said about.
+  useEffect(() => setCancelErrors({}), [filterKey, generation]);
+
+  const changeFilters = (change: Partial<Filters>) => {
+    setCancelled(undefined);
+    navigate(filtersPath({ ...filters, ...change }), { replace: true });
+  };
+
+  const refresh = () => {
+    setCancelled(undefined);
+    setGeneration((value) => value + 1);
+  };
+
+  const cancel = async (message: ScheduledMessage) => {
+    setCancelling(message.id);
+    setCancelled(undefined);
+    setCancelErrors((old) => ({ ...old, [message.id]: undefined }));
+    try {
+      await api<ScheduledMessage>("POST", `/v1/scheduled-messages/${encodeURIComponent(message.id)}/cancel`);
+      setCancelled(
+        `Cancelled the ${KIND_LABELS[message.kind].toLowerCase()} from ${message.persona_name || "a deleted persona"}.`,
+      );
+      setGeneration((value) => value + 1);
+    } catch (failure) {
+      // Typically a 409: it was sent (or skipped) meanwhile. The server's words stay on the message.
+      setCancelErrors((old) => ({ ...old, [message.id]: failure }));
+    } finally {
+      setCancelling(undefined);
+    }
+  };
+
+  const personaName = personas.data?.find((persona) => persona.id === filters.personaId)?.name;
+  const ownPersonas = personas.data?.filter((persona) => persona.kind === "persona") ?? [];
+  const presets = personas.data?.filter((persona) => persona.kind === "preset") ?? [];
+  const messages = list.data?.messages ?? [];
+  const nothingPlannedYet = statistics.data?.total === 0 && !filters.personaId;
+
+  return (
+    <section className="page scheduled-page">
+      <header className="page-header">
+        <h1>Scheduled messages</h1>
+        <button type="button" onClick={refresh} disabled={list.loading || statistics.loading}>
+          {list.loading || statistics.loading ? "Refreshing…" : "Refresh"}
+        </button>
+      </header>
+      <p className="muted scheduled-intro">
+        Good mornings, good nights and check-ins your personas plan to send you, and what became of each.
+      </p>
+
+      <ErrorNotice error={statistics.error} />
+      {statistics.data && (
+        <ScheduledStatisticsTiles
+          statistics={statistics.data}
+          caption={filters.personaId ? `Counts for ${personaName ?? "the chosen persona"}` : "Counts"}
+        />
+      )}
+
+      <div className="scheduled-filters">
+        <div className="field">
+          <label htmlFor="scheduled-persona">Persona</label>
+          <select
+            id="scheduled-persona"
+            value={filters.personaId}
+            onChange={(event) => changeFilters({ personaId: event.target.value })}
+          >
+            <option value="">All personas</option>
+            {filters.personaId && personas.data && !personaName && (
+              <option value={filters.personaId}>The persona in the address</option>
+            )}
+            {ownPersonas.length > 0 && (
+              <optgroup label="Your personas">
+                {ownPersonas.map((persona) => (
+                  <option key={persona.id} value={persona.id}>
+                    {persona.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {presets.length > 0 && (
+              <optgroup label="Presets">
+                {presets.map((persona) => (
+                  <option key={persona.id} value={persona.id}>
+                    {persona.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="scheduled-kind">Kind</label>
+          <select
+            id="scheduled-kind"
+            value={filters.kind}
+            onChange={(event) => changeFilters({ kind: event.target.value as ScheduledKind | "" })}
+          >
+            <option value="">All kinds</option>
+            {SCHEDULED_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {KIND_LABELS[kind]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="scheduled-include-sent">
+          <input
+            type="checkbox"
+            checked={filters.includeSent}
+            onChange={(event) => changeFilters({ includeSent: event.target.checked })}
+          />
+          Include sent
+        </label>
+      </div>
+      <ErrorNotice error={personas.error} />
+
+      {cancelled && <Notice kind="success">{cancelled}</Notice>}
+      <ErrorNotice error={list.error} />
+      {list.loading && !list.data && <Loading label="Loading scheduled messages…" />}
+      {list.data && messages.length === 0 && nothingPlannedYet && <NothingPlanned />}
+      {list.data && messages.length === 0 && !nothingPlannedYet && statistics.data && (
+        <div className="card scheduled-empty">
+          <p>
+            {filters.includeSent
+              ? "No scheduled messages match these filters."
+              : "Nothing pending matches these filters."}
+            {!filters.includeSent &&
+              " Tick “Include sent” to see the ones already sent, skipped or cancelled."}
+          </p>
+        </div>
+      )}
+      {messages.length > 0 && (
+        <ScheduledList
+          messages={messages}
+          cancelling={cancelling}
+          cancelErrors={cancelErrors}
+          onCancel={(message) => void cancel(message)}
+        />
+      )}
+      {list.data?.next && (
+        <button
+          type="button"
+          className="scheduled-more"
+          disabled={list.loading}
+          onClick={() => setPaging({ filterKey, pages: [...pages, list.data!.next!] })}
+        >
+          {list.loading ? "Loading…" : "Load more"}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** The empty state: why there is nothing, and where to change that. */
+function NothingPlanned() {
+  return (
+    <div className="card scheduled-empty">
+      <p>
+        <strong>No scheduled messages yet.</strong>
+      </p>
+      <p>
+        Personas with an initiative of 3 or more plan good mornings, good nights and check-ins inside their
+        active hours, for people who chatted with them in the last 14 days. Raise a persona’s initiative and
+        set its active hours in the <Link to="/personas/new">persona builder</Link> (or open one of{" "}
+        <Link to="/personas">your personas</Link>), then chat with it.
+      </p>
+    </div>
+  );
+}
