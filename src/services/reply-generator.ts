@@ -180,26 +180,13 @@ export class ReplyGenerator {
   /** A conversation's next reply: history from the store within the tier budget, recorded with its prompt. */
   async reply(request: ReplyRequest): Promise<ReplyOutcome> {
     const started = performance.now();
-    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
-    if (request.instruction) {
-      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
-    }
+    const history = await this.historyFor(request);
     const replyId = newId("msg");
     await request.onStart?.(replyId);
     const loaded = performance.now();
     const generation = await this.generate({ ...request, history });
     const reply = await this.record({ request, replyId, generation, startedAt: started });
-    return {
-      reply,
-      result: generation.result,
-      prompt: generation.prompt,
-      costUsd: generation.costUsd,
-      timings: {
-        prompt_ms: round(loaded - started + generation.promptMs),
-        model_ms: generation.modelMs,
-        total_ms: round(performance.now() - started),
-      },
-    };
+    return outcomeOf(reply, generation, { started, loaded });
   }
 
   /**
@@ -215,10 +202,8 @@ export class ReplyGenerator {
     },
   ): Promise<ReplyOutcome | null> {
     const started = performance.now();
-    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
-    if (request.instruction) {
-      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
-    }
+    const history = await this.historyFor(request);
+    const loaded = performance.now();
     const generation = await this.generate({ ...request, history });
     if (!request.accept(generation.result.text)) return null;
     const reply = await this.record({
@@ -228,17 +213,20 @@ export class ReplyGenerator {
       startedAt: started,
       alongside: request.alongside,
     });
-    return {
-      reply,
-      result: generation.result,
-      prompt: generation.prompt,
-      costUsd: generation.costUsd,
-      timings: {
-        prompt_ms: generation.promptMs,
-        model_ms: generation.modelMs,
-        total_ms: round(performance.now() - started),
-      },
-    };
+    return outcomeOf(reply, generation, { started, loaded });
+  }
+
+  /** The conversation within the tier's budget, then the request's one-off instruction, if any. */
+  private async historyFor(request: {
+    conversationId: string;
+    persona: PersonaDefinition;
+    instruction?: string | undefined;
+  }): Promise<HistoryMessage[]> {
+    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
+    if (request.instruction) {
+      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
+    }
+    return history;
   }
 
   /** Newest history first until the budget is spent, fetched page by page, then put in order. */
@@ -345,6 +333,24 @@ export class ReplyGenerator {
       return reply;
     });
   }
+}
+
+function outcomeOf(
+  reply: MessageRow,
+  generation: Generation,
+  times: { started: number; loaded: number },
+): ReplyOutcome {
+  return {
+    reply,
+    result: generation.result,
+    prompt: generation.prompt,
+    costUsd: generation.costUsd,
+    timings: {
+      prompt_ms: round(times.loaded - times.started + generation.promptMs),
+      model_ms: generation.modelMs,
+      total_ms: round(performance.now() - times.started),
+    },
+  };
 }
 
 /** What the reply is about, in structured form (the offline engine composes from it). */
