@@ -20,6 +20,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { randomToken } from "../src/lib/ids.ts";
 import { startMockOpenAI, type MockUpstream } from "./mock-upstreams.ts";
+import { readCsvRecords } from "./csv-records.ts";
 
 const PROJECT_DIRECTORY = path.resolve(import.meta.dirname, "..");
 const CLI = path.join(PROJECT_DIRECTORY, "bin", "dramatis.js");
@@ -259,39 +260,6 @@ async function preparePanel(api: ApiClient, size: number) {
   return { population, skill };
 }
 
-/** The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index]!;
-    if (quoted) {
-      if (character !== '"') field += character;
-      else if (text[index + 1] === '"') {
-        field += '"';
-        index++;
-      } else quoted = false;
-    } else if (character === '"') quoted = true;
-    else if (character === ",") {
-      record.push(field);
-      field = "";
-    } else if (character === "\n" || character === "\r") {
-      if (character === "\r" && text[index + 1] === "\n") index++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += character;
-  }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
-}
-
 /**
  * Asserts the finished study answered every member of the population exactly once: one CSV row per
  * member, each member once, all answered, and exactly one `study_run` usage event per member.
@@ -318,7 +286,7 @@ async function expectEachMemberAnsweredOnce(
 
   const exported = await api.request("GET", `/v1/studies/${studyId}/export?format=csv`);
   expect(exported.status).toBe(200);
-  const [header, ...rows] = parseCsv(exported.text);
+  const [header, ...rows] = readCsvRecords(exported.text);
   const column = (name: string) => header!.indexOf(name);
   expect(column("persona_id")).toBeGreaterThanOrEqual(0);
   expect(rows).toHaveLength(size);

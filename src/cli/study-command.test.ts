@@ -18,6 +18,7 @@ import {
   type StudyStatistics,
 } from "./study-display.ts";
 import { parseStudySpec, validateStudySpec } from "./study-spec.ts";
+import { readCsvRecords } from "../../test/csv-records.ts";
 
 const EXAMPLE_SPEC = path.join(import.meta.dirname, "../../docs/examples/study-spec.json");
 
@@ -557,7 +558,7 @@ describe("dramatis study against a running server", () => {
     const id = studyId?.[1] as string;
     const csv = await run(["results", id, "--format", "csv"]);
     expect(csv.code).toBe(0);
-    const rows = parseCsv(csv.output);
+    const rows = readCsvRecords(csv.output);
     expect(rows[0]?.slice(0, 3)).toEqual(["run_id", "persona_id", "persona_name"]);
     expect(rows.slice(1)).toHaveLength(30);
     const statusColumn = rows[0]?.indexOf("status") ?? -1;
@@ -753,33 +754,3 @@ describe("dramatis study against a running server", () => {
     }
   });
 });
-
-/** RFC 4180 records: quoted fields may hold commas, quotes ("") and newlines. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index];
-    if (quoted) {
-      if (character === '"' && text[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (character === '"') quoted = false;
-      else field += character;
-    } else if (character === '"') quoted = true;
-    else if (character === ",") {
-      row.push(field);
-      field = "";
-    } else if (character === "\n" || character === "\r") {
-      if (character === "\r" && text[index + 1] === "\n") index += 1;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += character;
-  }
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
-  return rows;
-}

@@ -155,7 +155,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     skills: new SkillService(store, clock),
     cohorts,
     populations,
-    studies: new StudyService(store, clock, options.jobs, options.models, populations, studyRunner),
+    studies: new StudyService(store, clock, options.jobs, options.models, studyRunner),
     studyRunner,
     proactive,
     scheduledMessages: new ScheduledMessageService(store, clock),

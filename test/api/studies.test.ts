@@ -11,6 +11,7 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS, sqliteBackend } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
+import { readCsvRecords } from "../csv-records.ts";
 
 const LIKERT = {
   type: "likert",
@@ -110,11 +111,7 @@ async function csvRows(app: TestApp, studyId: string): Promise<string[][]> {
   const response = await app.request(`/v1/studies/${studyId}/export?format=csv`);
   expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
   expect(response.headers.get("content-disposition")).toContain("attachment");
-  const lines = (await response.text()).split("\r\n").filter((line) => line !== "");
-  // No field in these studies holds a comma inside quotes except raw_output JSON, which is quoted whole.
-  return lines.map((line) =>
-    line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((field) => field.replace(/,$/, "")),
-  );
+  return readCsvRecords(await response.text());
 }
 
 describe.each(BACKENDS)("research studies on $name", (backend) => {

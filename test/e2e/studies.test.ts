@@ -9,6 +9,7 @@ import {
   watchForErrors,
   type WebServer,
 } from "./browser.ts";
+import { readCsvRecords } from "../csv-records.ts";
 
 /**
  * The Studies section in real Chromium against the real server: a Likert skill, two generator cohorts,
@@ -26,39 +27,6 @@ if (!CHROMIUM_PATH) {
   console.warn(
     "studies end-to-end tests skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)",
   );
-}
-
-/** The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
-function csvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index]!;
-    if (quoted) {
-      if (character !== '"') field += character;
-      else if (text[index + 1] === '"') {
-        field += '"';
-        index++;
-      } else quoted = false;
-    } else if (character === '"') quoted = true;
-    else if (character === ",") {
-      record.push(field);
-      field = "";
-    } else if (character === "\n" || character === "\r") {
-      if (character === "\r" && text[index + 1] === "\n") index++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += character;
-  }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
 }
 
 const PHONE_WIDTH = 375;
@@ -295,7 +263,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
       page.getByRole("link", { name: "Download CSV" }).click(),
     ]);
     const file = await download.path();
-    const records = csvRecords(fs.readFileSync(file, "utf8")).filter((record) => record.join("") !== "");
+    const records = readCsvRecords(fs.readFileSync(file, "utf8")).filter((record) => record.join("") !== "");
     const [header, ...rows] = records;
     expect(header?.slice(0, 3)).toEqual(["run_id", "persona_id", "persona_name"]);
     expect(rows.length).toBe(POPULATION_SIZE);

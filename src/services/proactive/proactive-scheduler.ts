@@ -110,13 +110,18 @@ export class ProactiveScheduler {
       new Date(now.getTime() - ACTIVE_PAIR_WINDOW).toISOString(),
     );
     let planned = 0;
+    // A persona talking with many users is read once per pass.
+    const definitions = new Map<string, PersonaDefinition | null>();
     for (const pair of pairs) {
-      let definition: PersonaDefinition;
-      try {
-        definition = (await this.personas.getServingDefinition(pair.tenant_id, pair.persona_id)).definition;
-      } catch {
-        continue; // deleted meanwhile
+      let definition = definitions.get(pair.persona_id);
+      if (definition === undefined) {
+        definition = await this.personas
+          .getServingDefinition(pair.tenant_id, pair.persona_id)
+          .then((served) => served.definition)
+          .catch(() => null); // deleted meanwhile
+        definitions.set(pair.persona_id, definition);
       }
+      if (!definition) continue;
       const slots = planSlots(scheduleSettings(definition), {
         seed: `${pair.persona_id}/${pair.user_id}`,
         from: now,

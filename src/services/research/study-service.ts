@@ -10,7 +10,7 @@ import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.t
 import type { Store } from "../../store/store.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
-import type { PopulationService } from "./population-service.ts";
+import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
 import type { StudyRunner } from "./study-runner.ts";
@@ -161,7 +161,6 @@ export class StudyService {
     private readonly clock: Clock,
     private readonly queue: JobQueue,
     private readonly models: ModelRegistry,
-    private readonly populations: PopulationService,
     private readonly runner: StudyRunner,
   ) {}
 
@@ -208,7 +207,7 @@ export class StudyService {
       started_at: now,
       finished_at: null,
     };
-    const runs = await this.pinRuns(study, populationRow.id);
+    const runs = await this.pinRuns(study, toPopulation(populationRow));
     if (runs.length === 0) {
       throw new ValidationError([{ field: "population_id", message: "the population has no members" }]);
     }
@@ -368,13 +367,12 @@ export class StudyService {
   }
 
   /** One run per population member, pinned to the persona's production version (or its draft). */
-  private async pinRuns(study: StudyRow, populationId: string): Promise<StudyRunRow[]> {
+  private async pinRuns(study: StudyRow, population: Population): Promise<StudyRunRow[]> {
     const runs: StudyRunRow[] = [];
     let afterOrdinal: number | undefined;
-    const composition = await this.populations.get(study.tenant_id, populationId);
-    const names = new Map(composition.cohorts.map((part) => [part.cohort_id, part.cohort_name]));
+    const names = new Map(population.cohorts.map((part) => [part.cohort_id, part.cohort_name]));
     for (;;) {
-      const members = await this.store.populations.listMembers(populationId, { afterOrdinal, limit: 1000 });
+      const members = await this.store.populations.listMembers(population.id, { afterOrdinal, limit: 1000 });
       if (members.length === 0) return runs;
       for (const member of members) {
         runs.push({
