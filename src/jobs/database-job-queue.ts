@@ -133,7 +133,8 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
 
   async enqueue(input: EnqueueJobInput): Promise<Job> {
     const maxAttempts = validateEnqueueInput(input);
-    const now = this.#clock.now().toISOString();
+    const clockNow = this.#clock.now();
+    const now = clockNow.toISOString();
     const inserted = await this.#db
       .insertInto("jobs")
       .values({
@@ -147,7 +148,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
         attempts: 0,
         max_attempts: maxAttempts,
         idempotency_key: input.idempotencyKey ?? null,
-        run_after: now,
+        run_after: addMilliseconds(clockNow, Math.round(input.delayMs ?? 0)),
         lease_owner: null,
         lease_expires_at: null,
         created_at: now,

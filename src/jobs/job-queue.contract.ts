@@ -273,6 +273,27 @@ export function describeJobQueueContract(
       await worker.stop();
     });
 
+    it("holds a delayed job until its delay has passed, while others run at once", async () => {
+      const queue = await fixture.openQueue();
+      const started = new Map<string, number>();
+      const worker = queue.startWorker({
+        handlers: { record: async (current) => void started.set(current.id, Date.now()) },
+        concurrency: 2,
+      });
+      const enqueuedAt = Date.now();
+      const delayed = await queue.enqueue({ tenantId: TENANT, kind: "record", payload: null, delayMs: 700 });
+      expect(delayed.status).toBe("queued");
+      const prompt = await queue.enqueue({ tenantId: TENANT, kind: "record", payload: null });
+      expect((await waitForFinish(queue, { tenantId: TENANT, id: prompt.id })).status).toBe("succeeded");
+      expect((await waitForFinish(queue, { tenantId: TENANT, id: delayed.id })).status).toBe("succeeded");
+      // A lower bound only: the job may run late on a busy machine, never early.
+      expect(started.get(delayed.id)! - enqueuedAt).toBeGreaterThanOrEqual(650);
+      await expect(
+        queue.enqueue({ tenantId: TENANT, kind: "record", payload: null, delayMs: -1 }),
+      ).rejects.toThrow(/delayMs/);
+      await worker.stop();
+    });
+
     it("cancels a running job from another process by aborting its handler", async () => {
       const workerProcess = await fixture.openQueue();
       const apiProcess = await fixture.openQueue();

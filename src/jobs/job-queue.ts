@@ -58,6 +58,8 @@ export interface EnqueueJobInput {
   idempotencyKey?: string;
   /** attempts before a retryable failure becomes final; default 3 */
   maxAttempts?: number;
+  /** real milliseconds to wait before the job may run (a persona's reply delay); default 0: at once */
+  delayMs?: number;
 }
 
 export interface JobWorkerOptions {
@@ -163,5 +165,8 @@ export function validateEnqueueInput(input: EnqueueJobInput): number {
   }
   if (input.tenantId === "" || input.kind === "") throw new RangeError("tenantId and kind must not be empty");
   if (input.idempotencyKey === "") throw new RangeError("idempotencyKey must not be empty when given");
+  if (input.delayMs !== undefined && !(Number.isFinite(input.delayMs) && input.delayMs >= 0)) {
+    throw new RangeError(`delayMs must be a non-negative number, got ${input.delayMs}`);
+  }
   return maxAttempts;
 }

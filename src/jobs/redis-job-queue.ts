@@ -176,6 +176,7 @@ export class RedisJobQueue implements JobQueue {
       jobId: id,
       attempts: maxAttempts,
       backoff: { type: "exponential", delay: this.#retryDelayMs },
+      ...(input.delayMs ? { delay: Math.round(input.delayMs) } : {}),
       removeOnComplete: { age: retentionSeconds },
       removeOnFail: { age: retentionSeconds },
     });
