@@ -2,7 +2,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/config.ts";
-import { systemClock, type Clock } from "./lib/clock.ts";
+import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
 import { SecretBox, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
@@ -39,6 +39,8 @@ export interface StartServerOptions {
 const STUDY_SUPERVISION_MS = 5_000;
 /** How often a worker process plans proactive messages and queues the due ones. */
 const PROACTIVE_TICK_MS = 60_000;
+/** However fast a simulated clock runs, the scheduler looks at most this often (real milliseconds). */
+const MINIMUM_TICK_MS = 200;
 
 /**
  * Opens (and migrates) the database, installs the presets, bootstraps the default tenant, then listens
@@ -49,11 +51,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const role = options.role ?? "all";
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? chooseClock(config, logger);
   const queue = createJobQueue({
     db: database.db,
     redisUrl: config.redisUrl,
-    clock,
+    // Leases and heartbeats are real time: on a fast simulated clock every lease would expire mid-job.
+    // Delays handed to the queue are converted to real time (realMilliseconds) by whoever enqueues.
+    clock: clock.rate && clock.rate !== 1 ? systemClock : clock,
     leaseMs: config.jobLeaseMs,
   });
   try {
@@ -83,7 +87,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       role === "api"
         ? undefined
         : every(
-            PROACTIVE_TICK_MS,
+            // A minute of the server's clock: shorter in real time when a simulated clock runs fast.
+            Math.max(MINIMUM_TICK_MS, realMilliseconds(clock, PROACTIVE_TICK_MS)),
             () => services.proactive.tick(),
             (error) => logger.warn({ err: error }, "proactive scheduling failed; retrying at the next tick"),
           );
@@ -119,6 +124,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await database.close();
     throw error;
   }
+}
+
+/** Real time, or the simulated clock DRAMATIS_CLOCK_START / DRAMATIS_CLOCK_SPEED ask for. */
+function chooseClock(config: Config, logger: Logger): Clock {
+  if (!config.simulatedClock) return systemClock;
+  const clock = new AcceleratedClock(config.simulatedClock);
+  logger.warn(
+    { clock_start: config.simulatedClock.start.toISOString(), clock_speed: config.simulatedClock.rate },
+    "the server runs on a simulated clock (DRAMATIS_CLOCK_START / DRAMATIS_CLOCK_SPEED): for trying things out, not for real users",
+  );
+  return clock;
 }
 
 /** Runs a study supervision pass now and then (see StudyRunner.supervise). */

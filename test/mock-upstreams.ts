@@ -48,6 +48,8 @@ export interface MockUpstreamOptions {
   dropAfterChunks?: number;
   /** Milliseconds to wait before answering each generation request (a slow upstream). Default 0. */
   replyDelayMs?: number;
+  /** Awaited before answering each generation request: a test can hold requests until it says so. */
+  beforeReply?: (body: RecordedRequest["body"]) => Promise<void>;
   /** Ids for `GET /v1/models`. Default `["mock-small", "mock-large"]`. */
   models?: string[];
 }
@@ -224,6 +226,7 @@ async function handleRequest(context: {
     return;
   }
   if (options.replyDelayMs) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
+  if (options.beforeReply) await options.beforeReply(body);
   const text = typeof options.reply === "function" ? options.reply(body) : (options.reply ?? DEFAULT_REPLY);
   await dialect.answer({
     response,

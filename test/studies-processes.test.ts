@@ -10,219 +10,37 @@
  * Which worker ran what is told apart without server changes: each worker's provider `mock` points at its
  * own mock upstream, so the requests each upstream received are the work its worker did.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { Queue } from "bullmq";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { randomToken } from "../src/lib/ids.ts";
-import { startMockOpenAI, type MockUpstream } from "./mock-upstreams.ts";
 import { readCsvRecords } from "./csv-records.ts";
+import {
+  Resources,
+  apiClient,
+  createPostgresDatabase,
+  databaseUrl,
+  hasPostgres,
+  providersFor,
+  startServe,
+  waitUntil,
+  type ApiClient,
+} from "./server-processes.ts";
 
-const PROJECT_DIRECTORY = path.resolve(import.meta.dirname, "..");
-const CLI = path.join(PROJECT_DIRECTORY, "bin", "dramatis.js");
 const TEST_TIMEOUT_MS = 120_000;
 /** A killed worker's jobs are taken over after this long (the default, 30 s, would make the test slow). */
 const JOB_LEASE_MS = "2000";
 /** Each run's model call waits this long upstream, so a study takes long enough to interrupt. */
 const UPSTREAM_DELAY_MS = 30;
-/** Kept from each process's output for the failure report: the end matters most. */
-const OUTPUT_LIMIT_CHARS = 200_000;
+/** What every study run's model call answers. */
+const STUDY_UPSTREAM = { reply: () => JSON.stringify({ answer: 3 }), replyDelayMs: UPSTREAM_DELAY_MS };
 
 const redisUrl = process.env.REDIS_URL;
-const databaseUrl = process.env.DATABASE_URL;
-const hasPostgres = databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(databaseUrl);
 
 if (!redisUrl && !process.env.DRAMATIS_QUIET_SKIPS) {
   console.warn(
     "Studies across API and worker processes skipped: set REDIS_URL=redis://... to run it (needs Redis)",
   );
 }
-
-/** A spawned `dramatis serve` and everything it printed. */
-interface ServerProcess {
-  name: string;
-  child: ChildProcess;
-  /** The HTTP address; empty for a worker. */
-  url: string;
-  output: { text: string };
-  exited: Promise<void>;
-}
-
-/** What a test started, so it is all stopped and removed afterwards whether the test passed or not. */
-class Resources {
-  readonly processes: ServerProcess[] = [];
-  private readonly upstreams: MockUpstream[] = [];
-  private readonly directories: string[] = [];
-  private readonly cleanups: (() => Promise<void>)[] = [];
-
-  temporaryDirectory(label: string): string {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), `dramatis-${label}-`));
-    this.directories.push(directory);
-    return directory;
-  }
-
-  async upstream(): Promise<MockUpstream> {
-    const upstream = await startMockOpenAI({
-      reply: () => JSON.stringify({ answer: 3 }),
-      replyDelayMs: UPSTREAM_DELAY_MS,
-    });
-    this.upstreams.push(upstream);
-    return upstream;
-  }
-
-  onCleanup(cleanup: () => Promise<void>): void {
-    this.cleanups.push(cleanup);
-  }
-
-  /** Prints every process's output. */
-  printOutputs(): void {
-    for (const server of this.processes) {
-      console.error(`----- output of ${server.name} (pid ${server.child.pid}) -----\n${server.output.text}`);
-    }
-  }
-
-  async release(): Promise<void> {
-    await Promise.all(this.processes.map((server) => killProcess(server)));
-    this.processes.length = 0;
-    await Promise.all(this.upstreams.map((upstream) => upstream.close()));
-    this.upstreams.length = 0;
-    for (const cleanup of this.cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
-    }
-    for (const directory of this.directories.splice(0))
-      fs.rmSync(directory, { recursive: true, force: true });
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** SIGKILL to this one process id (the CLI runs in-process through tsx, so it has no children). */
-async function killProcess(server: ServerProcess): Promise<void> {
-  if (!hasExited(server.child)) server.child.kill("SIGKILL");
-  await server.exited;
-}
-
-function providersFor(upstream: MockUpstream): string {
-  return JSON.stringify([
-    { name: "mock", kind: "openai-compatible", base_url: upstream.baseURL, api_key: "x", models: ["m"] },
-  ]);
-}
-
-/**
- * Starts `dramatis serve --role <role>` with only the environment given (no DATABASE_URL, REDIS_URL or
- * provider keys leak in from the test's own environment), and waits until it serves /healthz or, for a
- * worker, until it says it runs jobs.
- */
-async function startServe(
-  resources: Resources,
-  options: { name: string; role: "all" | "api" | "worker"; environment: Record<string, string> },
-): Promise<ServerProcess> {
-  const port = options.role === "worker" ? 0 : await freePort();
-  const environment: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? os.tmpdir(),
-    TMPDIR: os.tmpdir(),
-    LOG_LEVEL: "info",
-    PORT: String(port),
-    ...options.environment,
-  };
-  const child = spawn(process.execPath, [CLI, "serve", "--role", options.role], {
-    cwd: PROJECT_DIRECTORY,
-    env: environment,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { text: "" };
-  const append = (chunk: Buffer) => {
-    output.text = (output.text + chunk.toString("utf8")).slice(-OUTPUT_LIMIT_CHARS);
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<void>((resolve) => {
-    if (hasExited(child)) resolve();
-    else child.once("exit", () => resolve());
-  });
-  const server: ServerProcess = {
-    name: options.name,
-    child,
-    url: options.role === "worker" ? "" : `http://127.0.0.1:${port}`,
-    output,
-    exited,
-  };
-  resources.processes.push(server);
-  await waitUntil(
-    async () => {
-      if (hasExited(child)) {
-        throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) while starting`);
-      }
-      if (options.role === "worker") return output.text.includes("worker is running background jobs");
-      const response = await fetch(`${server.url}/healthz`).catch(() => undefined);
-      return response?.status === 200;
-    },
-    { what: `${options.name} to start`, timeoutMs: 60_000 },
-  );
-  return server;
-}
-
-async function waitUntil(
-  check: () => Promise<boolean>,
-  options: { what: string; timeoutMs?: number; intervalMs?: number },
-): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(options.intervalMs ?? 100);
-  }
-  throw new Error(`timed out waiting for ${options.what}`);
-}
-
-/** A small client for one server's HTTP API with the admin key. */
-function apiClient(baseUrl: () => string, adminKey: string) {
-  const request = async (method: string, pathname: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl()}${pathname}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminKey}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, text, headers: response.headers };
-  };
-  return {
-    request,
-    async get(pathname: string): Promise<any> {
-      const response = await request("GET", pathname);
-      expect(response.status, `GET ${pathname}: ${response.text}`).toBe(200);
-      return JSON.parse(response.text);
-    },
-    async create(pathname: string, body: unknown): Promise<any> {
-      const response = await request("POST", pathname, body);
-      expect(response.status, `POST ${pathname}: ${response.text}`).toBe(201);
-      return JSON.parse(response.text);
-    },
-  };
-}
-
-type ApiClient = ReturnType<typeof apiClient>;
 
 /** A generator cohort, a population of `size` (generated in the background, waited for) and a Likert skill. */
 async function preparePanel(api: ApiClient, size: number) {
@@ -325,7 +143,7 @@ describe("studies across real server processes", () => {
     "answers every persona exactly once after the server is killed mid-study and started again",
     async () => {
       const size = 150;
-      const upstream = await resources.upstream();
+      const upstream = await resources.upstream(STUDY_UPSTREAM);
       const dataDirectory = resources.temporaryDirectory("crash");
       const adminKey = `dra_test_${randomToken(32)}`;
       const environment = {
@@ -380,9 +198,9 @@ describe("studies across real server processes", () => {
       const size = 200;
       await expectRedisQueueToOurselves(redisUrl!);
       const [forApi, forFirstWorker, forSecondWorker] = await Promise.all([
-        resources.upstream(),
-        resources.upstream(),
-        resources.upstream(),
+        resources.upstream(STUDY_UPSTREAM),
+        resources.upstream(STUDY_UPSTREAM),
+        resources.upstream(STUDY_UPSTREAM),
       ]);
       const dataDirectory = resources.temporaryDirectory("workers");
       const adminKey = `dra_test_${randomToken(32)}`;
@@ -468,31 +286,6 @@ async function expectRedisQueueToOurselves(url: string): Promise<void> {
   } finally {
     await queue.close();
   }
-}
-
-/** A database of its own for this run on the PostgreSQL server of `url`, dropped afterwards. */
-async function createPostgresDatabase(resources: Resources, url: string): Promise<string> {
-  const name = `dramatis_processes_${randomToken(12).toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  resources.onCleanup(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      // The server processes are killed before this runs; force closes connections they may have left.
-      await client.query(`drop database if exists ${name} with (force)`);
-    } finally {
-      await client.end();
-    }
-  });
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return own.toString();
 }
 
 /**

@@ -21,6 +21,31 @@ describe("loadConfig", () => {
     expect(config.dataDir).toBe("/tmp/x");
   });
 
+  it("runs on real time unless a simulated clock start or speed is set, and rejects bad ones", () => {
+    expect(loadConfig({}).simulatedClock).toBeUndefined();
+    expect(
+      loadConfig({ DRAMATIS_CLOCK_START: "2026-12-03T07:55:00+01:00", DRAMATIS_CLOCK_SPEED: "600" })
+        .simulatedClock,
+    ).toEqual({ start: new Date("2026-12-03T06:55:00Z"), rate: 600, anchor: undefined });
+    expect(
+      loadConfig({ DRAMATIS_CLOCK_SPEED: "60", DRAMATIS_CLOCK_ANCHOR: "2026-12-02T21:00:00Z" }).simulatedClock
+        ?.anchor,
+    ).toEqual(new Date("2026-12-02T21:00:00Z"));
+    expect(loadConfig({ DRAMATIS_CLOCK_SPEED: "2.5" }).simulatedClock?.rate).toBe(2.5);
+    const problems = (() => {
+      try {
+        loadConfig({ DRAMATIS_CLOCK_START: "tomorrow", DRAMATIS_CLOCK_SPEED: "0" });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(/^DRAMATIS_CLOCK_START="tomorrow": expected an ISO 8601 date and time/),
+      expect.stringMatching(/^DRAMATIS_CLOCK_SPEED="0": expected a number from 1 to 100000/),
+    ]);
+  });
+
   it("lists every bad value at once with what is expected", () => {
     let error: unknown;
     try {

@@ -51,6 +51,12 @@ export interface Config {
    * webhook signatures are checked against it. Undefined: the URL each request arrived at.
    */
   readonly publicUrl: string | undefined;
+  /**
+   * A simulated clock for trying out proactive messages (DRAMATIS_CLOCK_START, DRAMATIS_CLOCK_SPEED): the
+   * server's time starts at `start` and runs `rate` times faster. Undefined: real time.
+   */
+  readonly simulatedClock:
+    { readonly start: Date; readonly rate: number; readonly anchor: Date | undefined } | undefined;
 }
 
 /** Thrown when configuration is invalid; lists every bad value at once. */
@@ -256,6 +262,40 @@ const settings = {
     schema: z.string().refine(isHttpUrl, "expected an http(s) URL such as https://api.twilio.com"),
     fallback: "https://api.twilio.com",
   },
+  DRAMATIS_CLOCK_START: {
+    flag: "clock-start",
+    schema: z
+      .string()
+      .refine(
+        (value) =>
+          value === "" || (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value) && !Number.isNaN(Date.parse(value))),
+        "expected an ISO 8601 date and time such as 2026-12-03T07:55:00+01:00",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_CLOCK_ANCHOR: {
+    flag: "clock-anchor",
+    schema: z
+      .string()
+      .refine(
+        (value) =>
+          value === "" || (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value) && !Number.isNaN(Date.parse(value))),
+        "expected the real ISO 8601 date and time at which the simulated clock reads DRAMATIS_CLOCK_START",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_CLOCK_SPEED: {
+    flag: "clock-speed",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "expected a number from 1 to 100000 (how many times faster than real time)")
+      .transform(Number)
+      .refine(
+        (value) => value >= 1 && value <= 100_000,
+        "expected a number from 1 to 100000 (how many times faster than real time)",
+      ),
+    fallback: "1",
+  },
   DRAMATIS_PUBLIC_URL: {
     flag: "public-url",
     schema: z
@@ -434,5 +474,13 @@ export function loadConfig(
           })
         : undefined,
     publicUrl: values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") || undefined,
+    simulatedClock:
+      values.DRAMATIS_CLOCK_START || values.DRAMATIS_CLOCK_SPEED !== 1
+        ? Object.freeze({
+            start: values.DRAMATIS_CLOCK_START ? new Date(values.DRAMATIS_CLOCK_START) : new Date(),
+            rate: values.DRAMATIS_CLOCK_SPEED,
+            anchor: values.DRAMATIS_CLOCK_ANCHOR ? new Date(values.DRAMATIS_CLOCK_ANCHOR) : undefined,
+          })
+        : undefined,
   });
 }

@@ -32,12 +32,21 @@ export class AcceleratedClock implements Clock {
   readonly #realStart: number;
   readonly #realNow: () => number;
 
-  constructor(options: { start: Date; rate: number; realNow?: () => number }) {
+  constructor(options: {
+    start: Date;
+    rate: number;
+    /**
+     * The real instant at which the clock reads `start`; default: now. Processes given the same anchor
+     * share one simulated time (DRAMATIS_CLOCK_ANCHOR).
+     */
+    anchor?: Date | undefined;
+    realNow?: () => number;
+  }) {
     if (!(options.rate > 0)) throw new RangeError(`a clock's rate must be positive, got ${options.rate}`);
     this.rate = options.rate;
     this.#start = options.start.getTime();
     this.#realNow = options.realNow ?? Date.now;
-    this.#realStart = this.#realNow();
+    this.#realStart = options.anchor?.getTime() ?? this.#realNow();
   }
 
   now(): Date {

@@ -19,6 +19,8 @@ const WEBHOOK_PATH = "/v1/channels/twilio/sms";
 const WEBHOOK_URL = `http://localhost${WEBHOOK_PATH}`;
 const TENANT = "ten_default";
 const PERSONA_NUMBER = "+14155550100";
+/** Answers at once and around the clock: no pacing. */
+const IMMEDIATE = { responds_immediately: true, responds_outside_active_hours: true };
 
 function signByHand(url: string, parameters: Record<string, string>, token = MOCK_TWILIO_AUTH_TOKEN): string {
   const data = Object.keys(parameters)
@@ -122,7 +124,11 @@ describe.each(BACKENDS)("SMS through Twilio on $name", (backend) => {
     twilio = await startMockTwilio();
     app = await createTestApp({ backend, twilio: twilio.settings });
     const persona = await (
-      await app.request("/v1/personas", { method: "POST", json: { name: "Ada", features: { sms: true } } })
+      await app.request("/v1/personas", {
+        method: "POST",
+        // These tests are about SMS itself; pacing (delays, active hours) has its own test below.
+        json: { name: "Ada", features: { sms: true }, modifiers: IMMEDIATE },
+      })
     ).json();
     personaId = persona.id;
     const bound = await app.request(`/v1/personas/${personaId}/phone-numbers`, {
@@ -559,6 +565,67 @@ describe.each(BACKENDS)("SMS through Twilio on $name", (backend) => {
       .executeTakeFirst();
     expect(receipt?.outcome).toBe("unsupported_sender");
   });
+
+  it("paces the persona's answer: held outside active hours, then sent after an initiative delay", async () => {
+    const personaNumber = "+14155550190";
+    const bea = await (
+      await app.request("/v1/personas", {
+        method: "POST",
+        json: {
+          name: "Bea",
+          features: { sms: true },
+          initiative: 10,
+          active_hours: { start: "08:00", end: "22:00", time_zone: "America/New_York" },
+        },
+      })
+    ).json();
+    await app.request(`/v1/personas/${bea.id}/phone-numbers`, {
+      method: "POST",
+      json: { phone_number: personaNumber },
+    });
+    const number = "+14155550191";
+    await verifiedUser("ines", number);
+    // Move the clock to 23:00 in New York, after Bea's hours.
+    const lateEvening = Date.parse("2026-01-02T04:00:00Z");
+    app.clock.advance(Math.max(0, lateEvening - app.clock.now().getTime()));
+    const sid = newMessageSid();
+    expect((await text(number, "Still up, Bea?", { sid, to: personaNumber })).status).toBe(200);
+    const [job] = await app.services.store.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("idempotency_key", "=", `sms-inbound:${sid}`)
+      .execute();
+    // Held until 08:00 New York (13:00 UTC), plus initiative 10's typing delay of 3 to 9 seconds.
+    expect(job?.status).toBe("queued");
+    expect(Date.parse(job!.run_after)).toBeGreaterThanOrEqual(Date.parse("2026-01-02T13:00:03Z"));
+    expect(Date.parse(job!.run_after)).toBeLessThanOrEqual(Date.parse("2026-01-02T13:00:09Z"));
+    app.clock.advance(Date.parse("2026-01-02T12:59:00Z") - app.clock.now().getTime());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sentTo(number).filter((message) => message.from === personaNumber)).toHaveLength(0);
+    expect(await userMessages("Still up, Bea?")).toHaveLength(0);
+
+    app.clock.advance(Date.parse("2026-01-02T13:00:10Z") - app.clock.now().getTime());
+    await twilio.waitForMessages(twilio.messages.length + 1);
+    await settle();
+    expect(sentTo(number).filter((message) => message.from === personaNumber)).toHaveLength(1);
+    expect(await userMessages("Still up, Bea?")).toHaveLength(1);
+
+    // Inside active hours the same persona answers after its short delay only.
+    const daytime = newMessageSid();
+    await text(number, "Good morning!", { sid: daytime, to: personaNumber });
+    const [next] = await app.services.store.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("idempotency_key", "=", `sms-inbound:${daytime}`)
+      .execute();
+    const wait = Date.parse(next!.run_after) - app.clock.now().getTime();
+    expect(wait).toBeGreaterThanOrEqual(3_000);
+    expect(wait).toBeLessThanOrEqual(9_000);
+    app.clock.advance(10_000);
+    await twilio.waitForMessages(twilio.messages.length + 1);
+    await settle();
+    expect(sentTo(number).filter((message) => message.from === personaNumber)).toHaveLength(2);
+  });
 });
 
 describe("SMS configuration and public URL", () => {
@@ -571,7 +638,11 @@ describe("SMS configuration and public URL", () => {
       twilio: { ...twilio.settings, publicUrl: "https://chat.example.com/dramatis" },
     });
     const persona = await (
-      await app.request("/v1/personas", { method: "POST", json: { name: "Ada", features: { sms: true } } })
+      await app.request("/v1/personas", {
+        method: "POST",
+        // These tests are about SMS itself; pacing (delays, active hours) has its own test below.
+        json: { name: "Ada", features: { sms: true }, modifiers: IMMEDIATE },
+      })
     ).json();
     await app.request(`/v1/personas/${persona.id}/phone-numbers`, {
       method: "POST",
@@ -652,7 +723,7 @@ describe("SMS configuration and public URL", () => {
       };
       const persona = await call("/v1/personas", {
         method: "POST",
-        json: { name: "Ada", features: { sms: true } },
+        json: { name: "Ada", features: { sms: true }, modifiers: IMMEDIATE },
       });
       await call(`/v1/personas/${String(persona.body.id)}/phone-numbers`, {
         method: "POST",

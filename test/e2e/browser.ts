@@ -40,10 +40,15 @@ export interface WebServer {
 }
 
 /** Builds the web app if needed and starts the real server on a loopback port over a fresh data dir. */
-export async function startWebServer(options: { setupToken: string }): Promise<WebServer> {
+export async function startWebServer(options: {
+  setupToken: string;
+  /** more settings, as environment variables (DRAMATIS_CLOCK_SPEED, ...) */
+  environment?: Record<string, string>;
+}): Promise<WebServer> {
   await buildWebAppIfStale();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-e2e-"));
   const config = loadConfig({
+    ...options.environment,
     DRAMATIS_DATA_DIR: dataDir,
     PORT: "0",
     DRAMATIS_SETUP_TOKEN: options.setupToken,

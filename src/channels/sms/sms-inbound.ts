@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import type { JobQueue } from "../../jobs/job-queue.ts";
-import type { Clock } from "../../lib/clock.ts";
+import { realMilliseconds, type Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
+import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { helpText, readSmsKeyword, resubscribedText, verificationInstructionsText } from "./sms-keywords.ts";
@@ -191,6 +192,8 @@ export class SmsInbound {
     let outcome: SmsReceiptOutcome;
     let answer: SmsAnswer | undefined;
     let userId: string | null = null;
+    // Keywords and instructions are the service talking and go at once; the persona answers at its pace.
+    let delayMs = 0;
     if (!isSmsNumber(text.from)) {
       outcome = "unsupported_sender"; // a country SMS is not offered in: nothing can go back
     } else {
@@ -229,6 +232,8 @@ export class SmsInbound {
         outcome = "conversation";
         answer = "persona";
         userId = contact.user_id;
+        const pacing = paceReply(pacingSettings(definition), { now, seed: messageSid });
+        delayMs = realMilliseconds(clock, pacing.delayMs);
       }
     }
     await store.sms.updateReceipt(messageSid, { outcome, user_id: userId });
@@ -240,6 +245,7 @@ export class SmsInbound {
         kind: SMS_INBOUND_JOB,
         payload,
         idempotencyKey: `${SMS_INBOUND_JOB}:${messageSid}`,
+        delayMs,
       });
     }
     return outcome;

@@ -1,3 +1,4 @@
+import { sleepOnTimer } from "../../jobs/wake-signal.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { ScheduledMessageRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -95,17 +96,7 @@ export class InboxService {
         yield { type: "unread", count };
       }
       if (rows.length === PAGE) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        options.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await sleepOnTimer(POLL_MS, options.signal);
     }
   }
 }
