@@ -196,6 +196,48 @@ describe("proactive messages", () => {
     expect(messages.filter((message) => message.id === stored?.message_id)).toHaveLength(1);
   });
 
+  it("streams new messages live, and resumes after Last-Event-ID with what was sent while away", async () => {
+    await chattedPersona(app, "fern", { initiative: 10, start: "00:00", end: "23:59", timeZone: "UTC" });
+    await app.services.proactive.plan();
+    const userId = (await app.services.users.resolve("ten_default", "fern")).id;
+    /** Makes the user's next pending greeting of a kind due now and waits until it is sent. */
+    const sendNext = async (kind: "good_morning" | "good_night") => {
+      const [slot] = await app.services.store.scheduledMessages.list({
+        kind,
+        userId,
+        statuses: ["pending"],
+        limit: 1,
+      });
+      await app.services.store.db
+        .updateTable("scheduled_messages")
+        .set({ due_at: app.clock.now().toISOString() })
+        .where("id", "=", slot!.id)
+        .execute();
+      await tickAndSettle(app);
+      expect((await app.services.store.scheduledMessages.findById(slot!.id))?.status).toBe("sent");
+      return slot!.id;
+    };
+
+    const live = new AbortController();
+    const first = await openEvents(app, "fern", live.signal);
+    expect(await first.next()).toMatchObject({ event: "unread" });
+    const nightId = await sendNext("good_night");
+    const message = await first.next();
+    expect(message).toMatchObject({ event: "message", id: expect.stringContaining(nightId) });
+    expect(JSON.parse(message.data)).toMatchObject({ scheduled_message_id: nightId, kind: "good_night" });
+    live.abort();
+
+    // Sent while nobody listened: a reconnect naming the last id it saw gets it, and nothing before it.
+    const morningId = await sendNext("good_morning");
+    const again = new AbortController();
+    const resumed = await openEvents(app, "fern", again.signal, message.id);
+    const missed = await resumed.next();
+    expect(missed).toMatchObject({ event: "message" });
+    expect(JSON.parse(missed.data).scheduled_message_id).toBe(morningId);
+    expect(await resumed.next()).toMatchObject({ event: "unread" });
+    again.abort();
+  });
+
   it("plans nothing for a persona with scheduled messages disabled, or with initiative 1", async () => {
     await chattedPersona(app, "dave", {
       initiative: 10,
@@ -358,3 +400,46 @@ describe("two worker processes on one database", () => {
     }
   }, 120_000);
 });
+
+interface StreamedEvent {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Opens the user's inbox stream; `next()` reads its next event (abort the signal to close it). */
+async function openEvents(app: TestApp, user: string, signal: AbortSignal, lastEventId?: string) {
+  const response = await app.request("/v1/inbox/events", {
+    user,
+    signal,
+    headers: lastEventId === undefined ? {} : { "last-event-id": lastEventId },
+  });
+  expect(response.status).toBe(200);
+  const reader = (response as unknown as Response).body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined), { once: true });
+  return {
+    async next(): Promise<StreamedEvent> {
+      for (;;) {
+        const boundary = buffer.indexOf("\n\n");
+        if (boundary !== -1) {
+          const block = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          const event: StreamedEvent = { event: "message", data: "" };
+          for (const line of block.split("\n")) {
+            const [field, ...rest] = line.split(":");
+            const value = rest.join(":").replace(/^ /, "");
+            if (field === "event") event.event = value;
+            else if (field === "data") event.data += value;
+            else if (field === "id") event.id = value;
+          }
+          if (event.data) return event;
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        buffer += value;
+      }
+    },
+  };
+}

@@ -8,6 +8,7 @@ import {
   watchForErrors,
   type WebServer,
 } from "./browser.ts";
+import { startConnectionCutter, type ConnectionCutter } from "./connection-cutter.ts";
 
 /**
  * Proactive messages in real Chromium against the real server: the Scheduled page (empty state, counts,
@@ -37,6 +38,7 @@ interface SessionInfo {
 
 describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
   let web: WebServer;
+  let cutter: ConnectionCutter;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -47,6 +49,7 @@ describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
 
   beforeAll(async () => {
     web = await startWebServer({ setupToken: SETUP_TOKEN });
+    cutter = await startConnectionCutter(web.server.url);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const watcher = watchForErrors(context);
@@ -57,14 +60,16 @@ describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
+    await cutter?.close();
     await web?.stop();
   });
 
-  const url = (path: string) => new URL(path, web.server.url).toString();
+  // Through the cutter, so a test can drop the page's connections.
+  const url = (path: string) => new URL(path, cutter.url).toString();
   const bell = (target: Page, name: string) => target.getByRole("button", { name, exact: true });
 
   /** The user's soonest pending slot of a kind, moved to be due now, then one scheduler pass. */
-  async function makeDueNow(kind: "good_morning" | "good_night"): Promise<string> {
+  async function makeDueNow(kind: "good_morning" | "good_night" | "check_in"): Promise<string> {
     const { db } = web.server.services.store;
     const slot = await db
       .selectFrom("scheduled_messages")
@@ -85,7 +90,7 @@ describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
   }
 
   it("sets up the first admin and shows the Scheduled page's empty state", async () => {
-    await page.goto(web.setupUrl);
+    await page.goto(url(new URL(web.setupUrl).pathname + new URL(web.setupUrl).search));
     await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
     await page.getByLabel("Name").fill("Lena");
     await page.getByLabel("Email").fill(EMAIL);
@@ -244,6 +249,47 @@ describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
       ),
     ).toBe(true);
   });
+
+  it("catches up after a dropped connection: what was sent meanwhile still arrives as a toast", async () => {
+    // No toast left from before, so the one awaited below can only be the missed message's.
+    const toasts = page.locator(".inbox-toast");
+    while ((await toasts.count()) > 0) {
+      await toasts
+        .first()
+        .getByRole("button", { name: /^Dismiss/ })
+        .click();
+    }
+    // The page's stream drops, and its reconnects are refused until restore().
+    cutter.cut();
+    // A check-in, as if Lena had last written three hours ago (one within two hours is skipped).
+    await web.server.services.store.db
+      .updateTable("messages")
+      .set({ created_at: new Date(Date.now() - 3 * 3_600_000).toISOString() })
+      .where("conversation_id", "=", conversationId)
+      .execute();
+    // Sent while the page cannot hear: only Last-Event-ID on the reconnect brings it back as an event.
+    const slotId = await makeDueNow("check_in");
+    await expect
+      .poll(async () => (await web.server.services.store.scheduledMessages.findById(slotId))?.status, {
+        timeout: 20_000,
+      })
+      .toBe("sent");
+    cutter.restore();
+    // The reconnect waits out its back-off (a few seconds after failed tries) before it asks again.
+    await page
+      .getByRole("status")
+      .locator(".inbox-toast")
+      .filter({ hasText: /^Mira:/ })
+      .waitFor({ timeout: 40_000 });
+    await bell(page, "Inbox, 1 unread").waitFor({ timeout: 40_000 });
+    // The dropped stream and the refused reconnects are expected.
+    const isCut = (entry: string) =>
+      /ERR_CONNECTION_(RESET|REFUSED|CLOSED)|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(entry);
+    errors.splice(0, errors.length, ...errors.filter((entry) => !isCut(entry)));
+    await bell(page, "Inbox, 1 unread").click();
+    await bell(page, "Inbox, no unread messages").waitFor();
+    await page.keyboard.press("Escape");
+  }, 90_000);
 
   it("fits a phone, where a new message's count moves nothing", async () => {
     const phone = await browser.newContext({

@@ -51,8 +51,8 @@ function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Keeps the stream open for as long as it is mounted (the signed-in shell), reconnecting after a drop.
- * The web's streamEvents does not pass on event ids, so a reconnect cannot send Last-Event-ID: it starts
- * from "now" and bumps `revision`, so what arrived meanwhile is loaded from GET /v1/inbox instead (the
+ * A reconnect sends the last message event's id as Last-Event-ID, so the messages sent while the stream
+ * was down arrive (as toasts) on the new connection; it also bumps `revision`, so lists load again (the
  * unread count comes with the first event of every connection).
  */
 function useInboxStream(handlers: {
@@ -74,14 +74,17 @@ function useInboxStream(handlers: {
     };
     void (async () => {
       let retryMs = FIRST_RETRY_MS;
+      let lastEventId: string | undefined;
       for (let connection = 0; !signal.aborted; connection++) {
         if (connection > 0) onReconnect();
         let heard = false;
         try {
           await streamEvents("GET", "/v1/inbox/events", {
             signal,
+            headers: lastEventId === undefined ? {} : { "last-event-id": lastEventId },
             onEvent: (event) => {
               heard = true;
+              if (event.id !== undefined) lastEventId = event.id;
               handle(event);
             },
           });

@@ -107,6 +107,8 @@ export async function api<T>(method: Method, path: string, options: RequestOptio
 export interface ServerSentEvent {
   event: string;
   data: string;
+  /** the event's `id:`, where a reconnecting reader resumes (Last-Event-ID); undefined when it had none */
+  id?: string;
 }
 
 /**
@@ -142,6 +144,7 @@ export async function streamEvents(
 
 function parseEventBlock(block: string): ServerSentEvent | undefined {
   let event = "message";
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split(/\r?\n/)) {
     if (line.startsWith(":")) continue;
@@ -150,9 +153,10 @@ function parseEventBlock(block: string): ServerSentEvent | undefined {
     const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
     if (field === "event") event = value;
     else if (field === "data") data.push(value);
+    else if (field === "id" && !value.includes("\0")) id = value;
   }
   if (data.length === 0) return undefined;
-  return { event, data: data.join("\n") };
+  return id === undefined ? { event, data: data.join("\n") } : { event, data: data.join("\n"), id };
 }
 
 /** Builds a query string from defined values only. */
