@@ -4,6 +4,7 @@ import {
   isStillPlanned,
   isWithinActiveHours,
   localDay,
+  localTime,
   planSlots,
   zonedTime,
   type ScheduleSettings,
@@ -18,16 +19,6 @@ function settings(overrides: Partial<ScheduleSettings> = {}): ScheduleSettings {
     disabled: false,
     ...overrides,
   };
-}
-
-/** The local HH:MM of an instant in a zone. */
-function localTime(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(instant);
 }
 
 describe("schedule planning", () => {

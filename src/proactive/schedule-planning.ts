@@ -76,6 +76,11 @@ export function localDay(instant: Date, timeZone: string): string {
   return new Date(instant.getTime() + timeZoneOffset(instant, timeZone)).toISOString().slice(0, 10);
 }
 
+/** The local wall time (HH:MM, 24-hour) of an instant in a time zone: what active hours are written in. */
+export function localTime(instant: Date, timeZone: string): string {
+  return new Date(instant.getTime() + timeZoneOffset(instant, timeZone)).toISOString().slice(11, 16);
+}
+
 /**
  * The instant a local wall time names in a time zone. A time skipped by a DST change moves forward by the
  * gap; a repeated one takes its first occurrence.

@@ -51,6 +51,23 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, w
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Moves the user's soonest pending slot of a kind to be due now, instead of waiting for its time. */
+async function makeNextDueNow(app: TestApp, user: string, kind: "good_morning" | "good_night") {
+  const [slot] = await app.services.store.scheduledMessages.list({
+    kind,
+    userId: (await app.services.users.resolve("ten_default", user)).id,
+    statuses: ["pending"],
+    limit: 1,
+  });
+  if (!slot) throw new Error(`${user} has no pending ${kind}`);
+  await app.services.store.db
+    .updateTable("scheduled_messages")
+    .set({ due_at: app.clock.now().toISOString() })
+    .where("id", "=", slot.id)
+    .execute();
+  return slot;
+}
+
 /** Runs the scheduler as the clock moves and waits until every due slot has been settled. */
 async function tickAndSettle(app: TestApp): Promise<void> {
   await app.services.proactive.tick();
@@ -149,24 +166,14 @@ describe("proactive messages", () => {
   it("sends exactly once however many times a slot's job runs at once", async () => {
     await chattedPersona(app, "carol", { initiative: 10, start: "00:00", end: "23:59", timeZone: "UTC" });
     await app.services.proactive.plan();
-    // A greeting: a check-in would be skipped, since carol has just written.
-    const [slot] = await app.services.store.scheduledMessages.list({
-      kind: "good_night",
-      userId: (await app.services.users.resolve("ten_default", "carol")).id,
-      statuses: ["pending"],
-      limit: 1,
-    });
-    // Due now, and run by five "workers" at the same time.
-    await app.services.store.db
-      .updateTable("scheduled_messages")
-      .set({ due_at: app.clock.now().toISOString() })
-      .where("id", "=", slot!.id)
-      .execute();
+    // A greeting: a check-in would be skipped, since carol has just written. Due now, and run by five
+    // "workers" at the same time.
+    const slot = await makeNextDueNow(app, "carol", "good_night");
     const job = {
       id: "job_test",
       tenantId: "ten_default",
       kind: "scheduled-message",
-      payload: { scheduled_message_id: slot!.id },
+      payload: { scheduled_message_id: slot.id },
       status: "running",
       result: null,
       error: null,
@@ -186,11 +193,11 @@ describe("proactive messages", () => {
     const messages = await app.services.store.db
       .selectFrom("messages")
       .select("id")
-      .where("conversation_id", "=", slot!.conversation_id)
+      .where("conversation_id", "=", slot.conversation_id)
       .where("role", "=", "assistant")
       .where("reply_to", "is", null)
       .execute();
-    const stored = await app.services.store.scheduledMessages.findById(slot!.id);
+    const stored = await app.services.store.scheduledMessages.findById(slot.id);
     expect(stored?.status).toBe("sent");
     expect(messages.map((message) => message.id)).toContain(stored?.message_id);
     expect(messages.filter((message) => message.id === stored?.message_id)).toHaveLength(1);
@@ -199,23 +206,12 @@ describe("proactive messages", () => {
   it("streams new messages live, and resumes after Last-Event-ID with what was sent while away", async () => {
     await chattedPersona(app, "fern", { initiative: 10, start: "00:00", end: "23:59", timeZone: "UTC" });
     await app.services.proactive.plan();
-    const userId = (await app.services.users.resolve("ten_default", "fern")).id;
     /** Makes the user's next pending greeting of a kind due now and waits until it is sent. */
     const sendNext = async (kind: "good_morning" | "good_night") => {
-      const [slot] = await app.services.store.scheduledMessages.list({
-        kind,
-        userId,
-        statuses: ["pending"],
-        limit: 1,
-      });
-      await app.services.store.db
-        .updateTable("scheduled_messages")
-        .set({ due_at: app.clock.now().toISOString() })
-        .where("id", "=", slot!.id)
-        .execute();
+      const slot = await makeNextDueNow(app, "fern", kind);
       await tickAndSettle(app);
-      expect((await app.services.store.scheduledMessages.findById(slot!.id))?.status).toBe("sent");
-      return slot!.id;
+      expect((await app.services.store.scheduledMessages.findById(slot.id))?.status).toBe("sent");
+      return slot.id;
     };
 
     const live = new AbortController();

@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localTime } from "../../src/proactive/schedule-planning.ts";
 import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
 
 /**
@@ -18,16 +19,6 @@ if (!CHROMIUM_PATH) {
   console.warn(
     "fast-clock end-to-end test skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)",
   );
-}
-
-/** The local HH:MM of an instant in a time zone. */
-function localTime(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(instant);
 }
 
 describe.skipIf(!CHROMIUM_PATH)("a good morning on a fast clock, live in Chromium", () => {
