@@ -1,13 +1,12 @@
 import readline from "node:readline/promises";
 import {
   ApiProblemError,
-  DEFAULT_SERVER_URL,
-  describeBadServerUrl,
   describeUnreachableServer,
-  parseServerUrl,
-  operatingSystemUser,
+  readServerAccess,
   readServerSentEvents,
   sendApiRequest,
+  ServerAccessError,
+  type ServerAccess,
 } from "./server-connection.ts";
 
 /**
@@ -135,32 +134,19 @@ interface ChatSettings {
 function readSettings(options: ChatCommandOptions): ChatSettings {
   const { values, environment } = options;
   const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const apiKey = text("key") ?? environment.DRAMATIS_API_KEY;
-  if (!apiKey) {
-    throw new ChatStartError(
-      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
-        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
-      2,
-    );
+  let access: ServerAccess;
+  try {
+    access = readServerAccess({ url: text("url"), key: text("key"), user: text("user") }, environment);
+  } catch (error) {
+    if (error instanceof ServerAccessError) throw new ChatStartError(error.message, 2);
+    throw error;
   }
   const personaReference = options.positionals.join(" ").trim() || undefined;
   const conversationId = text("conversation");
   if (!personaReference && !conversationId) {
     throw new ChatStartError("which persona? dramatis chat PERSONA (a name or an id)", 2);
   }
-  return {
-    baseUrl: readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL),
-    apiKey,
-    user: text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment),
-    conversationId,
-    personaReference,
-  };
-}
-
-function readBaseUrl(text: string): string {
-  const url = parseServerUrl(text);
-  if (url === undefined) throw new ChatStartError(describeBadServerUrl(text), 2);
-  return url;
+  return { ...access, conversationId, personaReference };
 }
 
 interface ApiClient {

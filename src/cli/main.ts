@@ -7,6 +7,7 @@ import { startServer } from "../server.ts";
 import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
 import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
 import { modelsCommand } from "./models-command.ts";
+import { SCHEDULED_USAGE, scheduledCommand } from "./scheduled-command.ts";
 import { STUDY_USAGE, studyCommand } from "./study-command.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
@@ -34,6 +35,7 @@ Commands:
 ${CHAT_USAGE}
 ${MEMORIES_USAGE}
 ${STUDY_USAGE}
+${SCHEDULED_USAGE}
 
 Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
 serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
@@ -277,6 +279,15 @@ export async function runCli(
         environment: io.environment,
         output: process.stdout,
         errorOutput: process.stderr,
+        printError: io.printError,
+      });
+    }
+    if (argv[0] === "scheduled" || argv[0] === "inbox") {
+      return await scheduledCommand({
+        command: argv[0],
+        argv: argv.slice(1),
+        environment: io.environment,
+        output: process.stdout,
         printError: io.printError,
       });
     }

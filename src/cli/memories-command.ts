@@ -3,12 +3,11 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
   ApiProblemError,
-  DEFAULT_SERVER_URL,
-  describeBadServerUrl,
   describeUnreachableServer,
-  parseServerUrl,
-  operatingSystemUser,
   readProblem,
+  readServerAccess,
+  ServerAccessError,
+  type ServerAccess,
 } from "./server-connection.ts";
 
 /**
@@ -371,16 +370,14 @@ interface ApiClient {
 function createApiClient(options: ActionOptions): ApiClient {
   const { values, environment } = options;
   const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const apiKey = text("key") ?? environment.DRAMATIS_API_KEY;
-  if (!apiKey) {
-    throw new MemoriesCommandError(
-      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
-        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
-      2,
-    );
+  let access: ServerAccess;
+  try {
+    access = readServerAccess({ url: text("url"), key: text("key"), user: text("user") }, environment);
+  } catch (error) {
+    if (error instanceof ServerAccessError) throw new MemoriesCommandError(error.message, 2);
+    throw error;
   }
-  const baseUrl = readBaseUrl(text("url") ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL);
-  const user = text("user") ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment);
+  const { baseUrl, apiKey, user } = access;
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   return {
     async send(method, pathname, init = {}) {
@@ -404,12 +401,6 @@ function createApiClient(options: ActionOptions): ApiClient {
       return response;
     },
   };
-}
-
-function readBaseUrl(text: string): string {
-  const url = parseServerUrl(text);
-  if (url === undefined) throw new MemoriesCommandError(describeBadServerUrl(text), 2);
-  return url;
 }
 
 /** A persona by id, else by name case-insensitively: a whole name first, then the start of a word. */

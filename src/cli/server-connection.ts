@@ -80,6 +80,34 @@ export interface ServerAccess {
   user: string;
 }
 
+/** A command line that names no way in: no API key, or a server URL that is not one (exit code 2). */
+export class ServerAccessError extends Error {}
+
+/**
+ * Where a client command connects and as whom: --url or DRAMATIS_URL (default the local server), --key
+ * or DRAMATIS_API_KEY (required), --user or DRAMATIS_USER (default the OS account). Throws a
+ * ServerAccessError saying what is missing or wrong.
+ *
+ * @example const access = readServerAccess({ key: values.key }, process.env);
+ */
+export function readServerAccess(
+  flags: { url?: string | undefined; key?: string | undefined; user?: string | undefined },
+  environment: Record<string, string | undefined>,
+): ServerAccess {
+  const apiKey = flags.key ?? environment.DRAMATIS_API_KEY;
+  if (!apiKey) {
+    throw new ServerAccessError(
+      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
+        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
+    );
+  }
+  const urlText = flags.url ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL;
+  const baseUrl = parseServerUrl(urlText);
+  if (baseUrl === undefined) throw new ServerAccessError(describeBadServerUrl(urlText));
+  const user = flags.user ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment);
+  return { baseUrl, apiKey, user };
+}
+
 /**
  * Sends one JSON request with the key and the user; a non-2xx answer throws its problem (ApiProblemError).
  * A request that never got an answer throws what `unreachable` makes of the failure (each command has its

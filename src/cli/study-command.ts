@@ -2,13 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import {
-  ApiProblemError,
-  DEFAULT_SERVER_URL,
-  describeBadServerUrl,
-  operatingSystemUser,
-  parseServerUrl,
-} from "./server-connection.ts";
+import { ApiProblemError, readServerAccess, ServerAccessError } from "./server-connection.ts";
 import {
   InterruptedError,
   ServerUnreachableError,
@@ -17,14 +11,9 @@ import {
   listEvery,
   type StudyApi,
 } from "./study-api.ts";
-import {
-  describeStudy,
-  formatStatisticsTable,
-  formatTable,
-  type Study,
-  type StudyStatistics,
-} from "./study-display.ts";
+import { describeStudy, formatStatisticsTable, type Study, type StudyStatistics } from "./study-display.ts";
 import { describeFileError, runStudy } from "./study-run.ts";
+import { formatTable } from "./text-table.ts";
 
 /**
  * `dramatis study run|status|cancel|resume|results|list`: research studies against a running Dramatis
@@ -207,20 +196,12 @@ function createApi(flags: Flags, options: StudyCommandOptions): StudyApi {
 }
 
 function readConnectionSettings(flags: Flags, options: StudyCommandOptions) {
-  const { environment } = options;
-  const apiKey = flags.key ?? environment.DRAMATIS_API_KEY;
-  if (!apiKey) {
-    throw new StudyCommandError(
-      "an API key is needed: pass --key KEY or set DRAMATIS_API_KEY " +
-        "(the first `dramatis serve` prints one; `dramatis keys create --name cli` makes another)",
-      2,
-    );
+  try {
+    return { ...readServerAccess(flags, options.environment), fetch: options.fetch };
+  } catch (error) {
+    if (error instanceof ServerAccessError) throw new StudyCommandError(error.message, 2);
+    throw error;
   }
-  const urlText = flags.url ?? environment.DRAMATIS_URL ?? DEFAULT_SERVER_URL;
-  const baseUrl = parseServerUrl(urlText);
-  if (baseUrl === undefined) throw new StudyCommandError(describeBadServerUrl(urlText), 2);
-  const user = flags.user ?? environment.DRAMATIS_USER ?? operatingSystemUser(environment);
-  return { baseUrl, apiKey, user, fetch: options.fetch };
 }
 
 /** The one id an action takes, or a usage error naming the action. */

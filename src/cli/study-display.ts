@@ -4,6 +4,8 @@
  * createProgressDisplay, which writes to the stream it is given.
  */
 
+import { formatTable } from "./text-table.ts";
+
 /** Plain progress lines (not a terminal) come at most this often, so logs stay short. */
 const PLAIN_LINE_INTERVAL_MS = 2000;
 
@@ -255,17 +257,4 @@ function describeTest(statistics: StudyStatistics): string {
 
 function formatNumber(value: number | null): string {
   return value === null || !Number.isFinite(value) ? "-" : value.toFixed(2);
-}
-
-/** Aligned columns, two spaces apart, with a header line. */
-export function formatTable(columns: string[], rows: string[][]): string[] {
-  const widths = columns.map((column, index) =>
-    Math.max(column.length, ...rows.map((row) => (row[index] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(columns), ...rows.map(line)];
 }

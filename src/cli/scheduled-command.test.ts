@@ -1,0 +1,163 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../config/config.ts";
+import { startServer, type RunningServer } from "../server.ts";
+import { scheduledCommand, type ScheduledCommandOptions } from "./scheduled-command.ts";
+
+const ADMIN_KEY = "dra_scheduled_cli_admin_key_000000000000";
+
+function recorder() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+  return { stream, text: () => text };
+}
+
+describe("dramatis scheduled and dramatis inbox", () => {
+  let server: RunningServer;
+  let dataDir: string;
+  let conversationId: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-scheduled-cli-"));
+    server = await startServer({
+      config: loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0", DRAMATIS_ADMIN_KEY: ADMIN_KEY }),
+      logger: pino({ level: "silent" }),
+    });
+    const call = async (route: string, body: unknown) => {
+      const response = await fetch(`${server.url}${route}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          "x-dramatis-user": "tess",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+      return (await response.json()) as { id: string };
+    };
+    const persona = await call("/v1/personas", {
+      name: "Mira",
+      initiative: 10,
+      active_hours: { start: "00:00", end: "00:00", time_zone: "UTC" },
+    });
+    conversationId = (await call("/v1/conversations", { persona_id: persona.id })).id;
+    await call(`/v1/conversations/${conversationId}/messages`, { content: "Off to the market." });
+    await server.services.proactive.plan();
+    userId = (await server.services.users.resolve("ten_default", "tess")).id;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function run(command: ScheduledCommandOptions["command"], argv: string[], interrupt?: AbortSignal) {
+    const output = recorder();
+    const errors: string[] = [];
+    const code = await scheduledCommand({
+      command,
+      argv,
+      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: ADMIN_KEY, DRAMATIS_USER: "tess" },
+      output: output.stream,
+      printError: (line) => errors.push(line),
+      ...(interrupt ? { interrupt } : {}),
+    });
+    return { code, output: output.text(), errors };
+  }
+
+  /** The user's soonest pending greeting of a kind, moved to be due now and sent by one scheduler pass. */
+  async function sendNow(kind: "good_morning" | "good_night"): Promise<string> {
+    const [slot] = await server.services.store.scheduledMessages.list({
+      userId,
+      kind,
+      statuses: ["pending"],
+      limit: 1,
+    });
+    await server.services.store.db
+      .updateTable("scheduled_messages")
+      .set({ due_at: new Date().toISOString() })
+      .where("id", "=", slot!.id)
+      .execute();
+    await server.services.proactive.tick();
+    return slot!.id;
+  }
+
+  it("lists pending messages in a table and as JSON, with counts, and cancels one", async () => {
+    const listed = await run("scheduled", ["list"]);
+    expect(listed.code).toBe(0);
+    expect(listed.output.split("\n")[0]).toMatch(/^id\s+persona\s+kind\s+due\s+status\s+content$/);
+    expect(listed.output).toContain("good_morning");
+    expect(listed.output).toContain("pending");
+
+    const json = JSON.parse((await run("scheduled", ["list", "--kind", "check_in", "--json"])).output) as {
+      id: string;
+      kind: string;
+    }[];
+    expect(json.length).toBeGreaterThan(0);
+    expect(new Set(json.map((message) => message.kind))).toEqual(new Set(["check_in"]));
+
+    const cancelled = await run("scheduled", ["cancel", json[0]!.id]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.output).toMatch(/^Cancelled the check in Mira had planned for /);
+    const again = await run("scheduled", ["cancel", json[0]!.id]);
+    expect(again.code).toBe(1);
+    expect(again.errors.join("\n")).toMatch(/^dramatis scheduled: .*cancelled/);
+
+    const statistics = JSON.parse((await run("scheduled", ["stats", "--json"])).output) as Record<
+      string,
+      number
+    >;
+    // A day's planning: four check-ins a day at initiative 10, three to five in any 24 hours.
+    expect(statistics).toMatchObject({ cancelled: 1, check_ins: json.length });
+    expect(statistics.good_mornings).toBeGreaterThanOrEqual(1);
+    expect((await run("scheduled", ["stats"])).output).toMatch(/good mornings\s+[12]\b/);
+  });
+
+  it("follows the inbox live, and lists it with the unread count", async () => {
+    const stop = new AbortController();
+    const output = recorder();
+    const following = scheduledCommand({
+      command: "inbox",
+      argv: ["--follow"],
+      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: ADMIN_KEY, DRAMATIS_USER: "tess" },
+      output: output.stream,
+      printError: () => undefined,
+      interrupt: stop.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // connected before the message is sent
+    await sendNow("good_night");
+    await expect.poll(output.text, { timeout: 10_000 }).toMatch(/Mira \(good night\): \S/);
+    stop.abort();
+    expect(await following).toBe(0);
+
+    const inbox = await run("inbox", []);
+    expect(inbox.output.split("\n")[0]).toBe("1 unread");
+    expect(inbox.output).toContain("Mira (good night):");
+    expect(JSON.parse((await run("inbox", ["--json"])).output)).toMatchObject({ unread: 1 });
+  });
+
+  it("says what is wrong with a command line (exit 2)", async () => {
+    expect((await run("scheduled", ["dance"])).errors).toEqual([
+      "dramatis scheduled: unknown scheduled command dance: expected list, stats, cancel",
+    ]);
+    const badKind = await run("scheduled", ["list", "--kind", "lunch"]);
+    expect(badKind.code).toBe(2);
+    expect(badKind.errors[0]).toMatch(/--kind: expected one of good_morning, good_night, check_in/);
+    expect((await run("scheduled", ["cancel"])).code).toBe(2);
+    const noKey = await scheduledCommand({
+      command: "scheduled",
+      argv: ["list"],
+      environment: {},
+      output: recorder().stream,
+      printError: (line) => expect(line).toMatch(/an API key is needed/),
+    });
+    expect(noKey).toBe(2);
+  });
+});

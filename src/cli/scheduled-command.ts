@@ -1,0 +1,340 @@
+import { parseArgs } from "node:util";
+import {
+  ApiProblemError,
+  ServerAccessError,
+  describeUnreachableServer,
+  readServerAccess,
+  readServerSentEvents,
+  sendApiRequest,
+  type ServerAccess,
+} from "./server-connection.ts";
+import { formatTable } from "./text-table.ts";
+
+/**
+ * `dramatis scheduled list|stats|cancel` and `dramatis inbox [--follow]`: what personas send the user on
+ * their own, against a running Dramatis server over the same REST API any client uses (docs/proactive.md).
+ */
+
+export interface ScheduledCommandOptions {
+  /** `scheduled` or `inbox` */
+  command: "scheduled" | "inbox";
+  /** The words after the command: the action, its arguments and its flags. */
+  argv: string[];
+  /** Read for DRAMATIS_URL, DRAMATIS_API_KEY and DRAMATIS_USER. */
+  environment: Record<string, string | undefined>;
+  /** Tables, JSON and followed messages (stdout from the CLI). */
+  output: NodeJS.WritableStream;
+  /** Failures (stderr from the CLI). */
+  printError: (line: string) => void;
+  fetch?: typeof fetch;
+  /** Stops `inbox --follow` (Ctrl-C); defaults to the process's SIGINT while it follows. */
+  interrupt?: AbortSignal;
+}
+
+/** Usage lines for `dramatis --help`. */
+export const SCHEDULED_USAGE = `  scheduled list [--all] [--persona ID] [--kind good_morning|good_night|check_in]
+                                the messages personas plan to send you, soonest first
+                                (--all: also the sent, skipped, failed and cancelled ones)
+  scheduled stats [--persona ID]
+                                counts by status and kind
+  scheduled cancel ID           cancel a pending scheduled message
+  inbox [--follow]              what personas sent you on their own, newest first;
+                                --follow prints each new one as it arrives (Ctrl-C stops)
+                                (scheduled and inbox take --url, --key, --user like chat; --json)`;
+
+const KINDS = ["good_morning", "good_night", "check_in"];
+const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
+const PAGE_LIMIT = 200;
+
+interface ScheduledMessage {
+  id: string;
+  persona_name: string;
+  kind: string;
+  due_at: string;
+  status: string;
+  content: string | null;
+  error: string | null;
+}
+
+interface InboxItem {
+  message: { content: string; created_at: string };
+  persona_name: string;
+  kind: string;
+}
+
+type Flags = {
+  url?: string;
+  key?: string;
+  user?: string;
+  json?: boolean;
+  all?: boolean;
+  persona?: string;
+  kind?: string;
+  follow?: boolean;
+};
+
+/** A failure meant for people, with its exit code (2 = the command line was wrong). */
+class ScheduledCommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+interface Context {
+  options: ScheduledCommandOptions;
+  flags: Flags;
+  positionals: string[];
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string): Promise<T>;
+  access: ServerAccess;
+}
+
+const ACTIONS: Record<string, (context: Context) => Promise<number>> = {
+  list: listScheduled,
+  stats: showStatistics,
+  cancel: cancelScheduled,
+};
+
+/**
+ * Runs `dramatis scheduled ACTION …` or `dramatis inbox …` and returns the exit code: 0, 1 when the
+ * server refused or could not be reached, 2 for a wrong command line.
+ *
+ * @example
+ * await scheduledCommand({ command: "scheduled", argv: ["list", "--all"], environment: process.env,
+ *   output: process.stdout, printError: console.error });
+ */
+export async function scheduledCommand(options: ScheduledCommandOptions): Promise<number> {
+  const name = `dramatis ${options.command}`;
+  try {
+    const { flags, positionals } = parseFlags(options.argv);
+    const context = createContext(options, flags, positionals);
+    if (options.command === "inbox") return await showInbox(context);
+    const [action, ...rest] = positionals;
+    const run = ACTIONS[action ?? ""];
+    if (!run) {
+      throw new ScheduledCommandError(
+        `unknown scheduled command ${action ?? "(none)"}: expected ${Object.keys(ACTIONS).join(", ")}`,
+        2,
+      );
+    }
+    return await run({ ...context, positionals: rest });
+  } catch (error) {
+    if (error instanceof ScheduledCommandError) {
+      options.printError(`${name}: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof ServerAccessError) {
+      options.printError(`${name}: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ApiProblemError) {
+      options.printError(`${name}: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parseFlags(argv: string[]): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: "string" },
+        key: { type: "string" },
+        user: { type: "string" },
+        json: { type: "boolean" },
+        all: { type: "boolean" },
+        persona: { type: "string" },
+        kind: { type: "string" },
+        follow: { type: "boolean" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { flags: values as Flags, positionals };
+  } catch (error) {
+    throw new ScheduledCommandError((error as Error).message, 2);
+  }
+}
+
+function createContext(options: ScheduledCommandOptions, flags: Flags, positionals: string[]): Context {
+  const access = readServerAccess(flags, options.environment);
+  const request = (method: string, path: string, signal?: AbortSignal) =>
+    sendApiRequest({
+      access,
+      fetch: options.fetch ?? globalThis.fetch,
+      method,
+      path,
+      signal,
+      unreachable: (error) => new ScheduledCommandError(describeUnreachableServer(access.baseUrl, error)),
+    });
+  return {
+    options,
+    flags,
+    positionals,
+    access,
+    get: async <T>(path: string) => (await (await request("GET", path)).json()) as T,
+    post: async <T>(path: string) => (await (await request("POST", path)).json()) as T,
+  };
+}
+
+function query(parameters: Record<string, string | undefined>): string {
+  const search = new URLSearchParams(
+    Object.entries(parameters).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  ).toString();
+  return search ? `?${search}` : "";
+}
+
+function writeLine(context: Context, line: string): void {
+  context.options.output.write(`${line}\n`);
+}
+
+function noArguments(context: Context, usage: string): void {
+  if (context.positionals.length > 0) throw new ScheduledCommandError(`usage: dramatis ${usage}`, 2);
+}
+
+/** A short one-line form of a message for a table cell. */
+function summarise(text: string | null, length = 60): string {
+  const flat = (text ?? "").replace(/\s+/g, " ").trim();
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
+}
+
+async function listScheduled(context: Context): Promise<number> {
+  noArguments(context, "scheduled list [--all] [--persona ID] [--kind KIND]");
+  const { flags } = context;
+  if (flags.kind !== undefined && !KINDS.includes(flags.kind)) {
+    throw new ScheduledCommandError(`--kind: expected one of ${KINDS.join(", ")}, got ${flags.kind}`, 2);
+  }
+  const messages: ScheduledMessage[] = [];
+  let after: string | undefined;
+  do {
+    const page = await context.get<{ data: ScheduledMessage[]; next_cursor: string | null }>(
+      `/v1/scheduled-messages${query({
+        include_sent: flags.all ? "true" : undefined,
+        persona_id: flags.persona,
+        kind: flags.kind,
+        limit: String(PAGE_LIMIT),
+        after,
+      })}`,
+    );
+    messages.push(...page.data);
+    after = page.next_cursor ?? undefined;
+  } while (after);
+  if (flags.json) {
+    writeLine(context, JSON.stringify(messages));
+    return 0;
+  }
+  if (messages.length === 0) {
+    writeLine(
+      context,
+      flags.all
+        ? "No scheduled messages: personas with an initiative of 3 or more plan them for users who chatted in the last 14 days."
+        : "Nothing pending; --all also lists what was sent, skipped, failed or cancelled.",
+    );
+    return 0;
+  }
+  const rows = messages.map((message) => [
+    message.id,
+    message.persona_name,
+    message.kind,
+    message.due_at,
+    message.status,
+    summarise(message.content ?? message.error),
+  ]);
+  for (const line of formatTable(["id", "persona", "kind", "due", "status", "content"], rows)) {
+    writeLine(context, line);
+  }
+  return 0;
+}
+
+async function showStatistics(context: Context): Promise<number> {
+  noArguments(context, "scheduled stats [--persona ID]");
+  const statistics = await context.get<Record<string, number>>(
+    `/v1/scheduled-messages/statistics${query({ persona_id: context.flags.persona })}`,
+  );
+  if (context.flags.json) {
+    writeLine(context, JSON.stringify(statistics));
+    return 0;
+  }
+  const rows = Object.entries(statistics).map(([name, count]) => [name.replaceAll("_", " "), String(count)]);
+  for (const line of formatTable(["", "count"], rows)) writeLine(context, line);
+  return 0;
+}
+
+async function cancelScheduled(context: Context): Promise<number> {
+  const [id, ...extra] = context.positionals;
+  if (!id || extra.length > 0) throw new ScheduledCommandError("usage: dramatis scheduled cancel ID", 2);
+  const message = await context.post<ScheduledMessage>(
+    `/v1/scheduled-messages/${encodeURIComponent(id)}/cancel`,
+  );
+  writeLine(
+    context,
+    context.flags.json
+      ? JSON.stringify(message)
+      : `Cancelled the ${message.kind.replaceAll("_", " ")} ${message.persona_name} had planned for ${message.due_at}.`,
+  );
+  return 0;
+}
+
+function describeInboxItem(item: InboxItem): string {
+  return `${item.message.created_at}  ${item.persona_name} (${item.kind.replaceAll("_", " ")}): ${summarise(item.message.content, 200)}`;
+}
+
+async function showInbox(context: Context): Promise<number> {
+  noArguments(context, "inbox [--follow]");
+  if (!context.flags.follow) {
+    const inbox = await context.get<{ unread: number; data: InboxItem[] }>("/v1/inbox");
+    if (context.flags.json) {
+      writeLine(context, JSON.stringify(inbox));
+      return 0;
+    }
+    writeLine(context, `${inbox.unread} unread`);
+    for (const item of inbox.data) writeLine(context, describeInboxItem(item));
+    return 0;
+  }
+  return followInbox(context);
+}
+
+/** Prints each message as it arrives until Ctrl-C (or the interrupt signal); the stream resumes by id. */
+async function followInbox(context: Context): Promise<number> {
+  const controller = new AbortController();
+  const interrupt = context.options.interrupt;
+  const stop = () => controller.abort();
+  if (interrupt) interrupt.addEventListener("abort", stop, { once: true });
+  else process.once("SIGINT", stop);
+  try {
+    const response = await sendApiRequest({
+      access: context.access,
+      fetch: context.options.fetch ?? globalThis.fetch,
+      method: "GET",
+      path: "/v1/inbox/events",
+      signal: controller.signal,
+      unreachable: (error) =>
+        controller.signal.aborted
+          ? new ScheduledCommandError("stopped", 0)
+          : new ScheduledCommandError(describeUnreachableServer(context.access.baseUrl, error)),
+    });
+    if (!response.body) return 0;
+    const events = readServerSentEvents(response.body, (error) =>
+      controller.signal.aborted
+        ? new ScheduledCommandError("stopped", 0)
+        : new ScheduledCommandError(`the stream broke off: ${(error as Error).message}`),
+    );
+    for await (const event of events) {
+      if (event.event !== "message") continue;
+      const item = JSON.parse(event.data) as InboxItem;
+      writeLine(context, context.flags.json ? event.data : describeInboxItem(item));
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ScheduledCommandError && error.exitCode === 0) return 0;
+    throw error;
+  } finally {
+    if (interrupt) interrupt.removeEventListener("abort", stop);
+    else process.removeListener("SIGINT", stop);
+  }
+}
