@@ -1,6 +1,7 @@
 import { serve, type ServerType } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
+import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
 import { SecretBox, loadSecretKey } from "./lib/secret-box.ts";
@@ -70,8 +71,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
+      push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
     });
     await services.personas.installPresets();
+    // The web push (VAPID) key pair: made on first start, one for all processes sharing the database.
+    await services.push.ensureVapidKeys();
+    if (config.vapidSubject === PLACEHOLDER_VAPID_SUBJECT) {
+      logger.warn(
+        "set DRAMATIS_VAPID_SUBJECT (mailto: or https:) so push services can reach you; a placeholder is used",
+      );
+    }
     const { createdAdminKey } = await services.tenants.ensureDefaultTenant(config.adminKey);
     if (!createdAdminKey && config.adminKey) {
       logger.info("DRAMATIS_ADMIN_KEY is only used on first start; the default tenant already exists");

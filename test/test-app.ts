@@ -6,6 +6,7 @@ import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
+import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -61,6 +62,8 @@ export async function createTestApp(
     clock?: TestClock;
     /** Twilio's account (base URL on a loopback server); default none: SMS is off */
     twilio?: TwilioSettings;
+    /** web push settings (http endpoints allowed for a loopback push service); default https only */
+    push?: PushSettings;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -71,6 +74,7 @@ export async function createTestApp(
     jobs: queue,
     embeddingModel: options.embeddingModel,
     twilio: options.twilio,
+    push: options.push,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

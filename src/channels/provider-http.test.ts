@@ -97,6 +97,24 @@ describe("ProviderHttpClient", () => {
     ]);
   });
 
+  it("posts raw bytes with their content type and the caller's headers (web push)", async () => {
+    script = [{ status: 201, body: "" }];
+    const bytes = Uint8Array.from({ length: 300 }, (_, index) => index % 256);
+    const response = await client().request({
+      call: "notification",
+      method: "POST",
+      path: "/push/abc",
+      binary: { contentType: "application/octet-stream", bytes },
+      headers: { "content-encoding": "aes128gcm", ttl: "60" },
+    });
+    expect(response.status).toBe(201);
+    const [request] = received;
+    expect(request?.headers["content-type"]).toBe("application/octet-stream");
+    expect(request?.headers["content-length"]).toBe("300");
+    expect(request?.headers["content-encoding"]).toBe("aes128gcm");
+    expect(request?.headers.ttl).toBe("60");
+  });
+
   it("sends JSON with a bearer token and a query", async () => {
     await client({ auth: { type: "bearer", token: "graph-token" } }).request({
       call: "send whatsapp message",

@@ -55,6 +55,8 @@ export interface ProviderRequest {
   form?: Record<string, string | readonly string[] | undefined>;
   /** Sent as `application/json`. */
   json?: unknown;
+  /** Sent as is with its content type (an encrypted web push message). */
+  binary?: { contentType: string; bytes: Uint8Array };
   headers?: Record<string, string>;
   /** Aborting stops the call (and its retries) at once; the abort error is rethrown unchanged. */
   signal?: AbortSignal;
@@ -287,11 +289,13 @@ export class ProviderHttpClient {
     }
     if (request.form !== undefined) headers.set("content-type", "application/x-www-form-urlencoded");
     else if (request.json !== undefined) headers.set("content-type", "application/json");
+    else if (request.binary !== undefined) headers.set("content-type", request.binary.contentType);
     return headers;
   }
 }
 
-function bodyFor(request: ProviderRequest): string | undefined {
+function bodyFor(request: ProviderRequest): string | Uint8Array | undefined {
+  if (request.binary !== undefined) return request.binary.bytes;
   if (request.form !== undefined) {
     const form = new URLSearchParams();
     for (const [name, value] of Object.entries(request.form)) {

@@ -109,4 +109,32 @@ describe("loadConfig", () => {
       /cannot read the file/,
     );
   });
+
+  it("takes the web push VAPID subject from DRAMATIS_VAPID_SUBJECT, else an https public URL, and checks it", () => {
+    expect(loadConfig({ DRAMATIS_VAPID_SUBJECT: "mailto:ops@example.com" }).vapidSubject).toBe(
+      "mailto:ops@example.com",
+    );
+    expect(loadConfig({ DRAMATIS_PUBLIC_URL: "https://chat.example.com/" }).vapidSubject).toBe(
+      "https://chat.example.com",
+    );
+    expect(loadConfig({ DRAMATIS_PUBLIC_URL: "http://localhost:8787" }).vapidSubject).toBe(
+      "mailto:webpush@example.com",
+    );
+    expect(loadConfig({}).pushAllowHttp).toBe(false);
+    expect(loadConfig({ DRAMATIS_PUSH_ALLOW_HTTP: "true" }).pushAllowHttp).toBe(true);
+    const problems = (() => {
+      try {
+        loadConfig({ DRAMATIS_VAPID_SUBJECT: "mailto:me@localhost", DRAMATIS_PUSH_ALLOW_HTTP: "maybe" });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^DRAMATIS_VAPID_SUBJECT="mailto:me@localhost": expected a mailto: address or an https: URL/,
+      ),
+      expect.stringMatching(/^DRAMATIS_PUSH_ALLOW_HTTP="maybe": expected true or false/),
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { PLACEHOLDER_VAPID_SUBJECT, isVapidSubject } from "../channels/push/vapid.ts";
 import {
   providerConfigListSchema,
   providersFromWellKnownVariables,
@@ -51,6 +52,13 @@ export interface Config {
    * webhook signatures are checked against it. Undefined: the URL each request arrived at.
    */
   readonly publicUrl: string | undefined;
+  /**
+   * The VAPID `sub` web push services may contact the operator at (DRAMATIS_VAPID_SUBJECT), mailto: or
+   * https:; default: DRAMATIS_PUBLIC_URL when it is https, else a placeholder.
+   */
+  readonly vapidSubject: string;
+  /** Accept plain-http push endpoints on loopback hosts (DRAMATIS_PUSH_ALLOW_HTTP): local push servers, tests. */
+  readonly pushAllowHttp: boolean;
   /**
    * A simulated clock for trying out proactive messages (DRAMATIS_CLOCK_START, DRAMATIS_CLOCK_SPEED): the
    * server's time starts at `start` and runs `rate` times faster. Undefined: real time.
@@ -306,6 +314,26 @@ const settings = {
       ),
     fallback: "",
   },
+  DRAMATIS_VAPID_SUBJECT: {
+    flag: "vapid-subject",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || isVapidSubject(value),
+        "expected a mailto: address or an https: URL where push services can reach the operator, such as " +
+          "mailto:admin@example.com (not on localhost: Apple's push service refuses it)",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_PUSH_ALLOW_HTTP: {
+    flag: "push-allow-http",
+    schema: z
+      .enum(["true", "false", "1", "0"], {
+        message: "expected true or false (accept http:// push endpoints on loopback hosts)",
+      })
+      .transform((value) => value === "true" || value === "1"),
+    fallback: "false",
+  },
 } as const;
 
 /** An http(s) address without query or fragment (paths are appended to it). */
@@ -474,6 +502,11 @@ export function loadConfig(
           })
         : undefined,
     publicUrl: values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") || undefined,
+    vapidSubject:
+      values.DRAMATIS_VAPID_SUBJECT ||
+      (isVapidSubject(values.DRAMATIS_PUBLIC_URL) ? values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") : "") ||
+      PLACEHOLDER_VAPID_SUBJECT,
+    pushAllowHttp: values.DRAMATIS_PUSH_ALLOW_HTTP,
     simulatedClock:
       values.DRAMATIS_CLOCK_START || values.DRAMATIS_CLOCK_SPEED !== 1
         ? Object.freeze({

@@ -36,6 +36,8 @@ import { InboxService } from "./proactive/inbox-service.ts";
 import { ProactiveScheduler } from "./proactive/proactive-scheduler.ts";
 import { ScheduledMessageService } from "./proactive/scheduled-message-service.ts";
 import { SmsChannel } from "../channels/sms/sms-channel.ts";
+import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts";
+import type { PushTransport } from "../channels/push/web-push-client.ts";
 import type { SmsTransport, TwilioSettings } from "../channels/sms/twilio-client.ts";
 
 /** Every domain service, wired over one store and one clock. */
@@ -72,6 +74,8 @@ export interface Services {
   readonly inbox: InboxService;
   /** SMS through Twilio: persona numbers, verified senders, the webhook, proactive delivery */
   readonly sms: SmsChannel;
+  /** Web push: VAPID keys, users' devices, who has the app open, notifications of proactive messages */
+  readonly push: PushChannel;
 }
 
 export interface ServiceOptions {
@@ -89,6 +93,10 @@ export interface ServiceOptions {
   twilio?: TwilioSettings | undefined;
   /** Replaces Twilio's REST client for outbound SMS (tests). */
   smsTransport?: SmsTransport;
+  /** Web push (DRAMATIS_VAPID_SUBJECT, DRAMATIS_PUSH_ALLOW_HTTP); default: a placeholder subject, https only. */
+  push?: PushSettings | undefined;
+  /** Replaces the web push protocol client (tests). */
+  pushTransport?: PushTransport;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -138,6 +146,14 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     settings: options.twilio,
     transport: options.smsTransport,
   });
+  const secrets = options.secrets ?? new SecretBox(randomBytes(32));
+  const push = new PushChannel({
+    store,
+    clock,
+    secrets,
+    settings: options.push,
+    transport: options.pushTransport,
+  });
   const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies);
   // A proactive message in an SMS conversation also goes out by SMS (deliver skips every other one).
   proactive.onSent(async (message) => {
@@ -150,8 +166,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
       ...(message.message_id ? { messageId: message.message_id } : {}),
     });
   });
+  // Every other proactive message becomes a notification on the user's devices while the app is closed.
+  proactive.onSent(async (message) => {
+    await push.deliver(message);
+  });
   return {
     sms,
+    push,
     skills: new SkillService(store, clock),
     cohorts,
     populations,
@@ -181,12 +202,6 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService(
-      store,
-      clock,
-      options.secrets ?? new SecretBox(randomBytes(32)),
-      options.models,
-      options.serverProviders ?? [],
-    ),
+    providers: new ProviderService(store, clock, secrets, options.models, options.serverProviders ?? []),
   };
 }

@@ -717,6 +717,69 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0014_web_push": {
+    async up(db: Kysely<unknown>) {
+      // Key pairs of the server as a whole (the VAPID keys); the name is what makes first start race-safe.
+      await db.schema
+        .createTable("server_keys")
+        .addColumn("name", "text", (column) => column.primaryKey())
+        .addColumn("public_key", "text", (column) => column.notNull())
+        .addColumn("private_key", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .execute();
+      // One row per browser subscription: the endpoint is unique on the whole server.
+      await db.schema
+        .createTable("push_subscriptions")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("tenant_id", "text", (column) =>
+          column.notNull().references("tenants.id").onDelete("cascade"),
+        )
+        .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("endpoint", "text", (column) => column.notNull().unique())
+        .addColumn("p256dh", "text", (column) => column.notNull())
+        .addColumn("auth", "text", (column) => column.notNull())
+        .addColumn("expiration_time", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("last_success_at", "text")
+        .addColumn("last_failure_at", "text")
+        .addColumn("last_failure_status", "integer")
+        .addColumn("last_failure_detail", "text")
+        .execute();
+      await db.schema
+        .createIndex("push_subscriptions_user_index")
+        .on("push_subscriptions")
+        .columns(["tenant_id", "user_id", "created_at"])
+        .execute();
+      // Open inbox event streams of every process, so "is the user connected" holds across processes.
+      await db.schema
+        .createTable("inbox_connections")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("tenant_id", "text", (column) =>
+          column.notNull().references("tenants.id").onDelete("cascade"),
+        )
+        .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("expires_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex("inbox_connections_user_index")
+        .on("inbox_connections")
+        .columns(["user_id", "expires_at"])
+        .execute();
+      await db.schema
+        .createIndex("inbox_connections_expiry_index")
+        .on("inbox_connections")
+        .column("expires_at")
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ["inbox_connections", "push_subscriptions", "server_keys"]) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  },
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -727,7 +790,18 @@ class InlineMigrationProvider implements MigrationProvider {
 
 /** Applies every pending migration; safe to call from several processes at once (Kysely locks). */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InlineMigrationProvider() });
+  // Unless told the schema, Kysely looks for its migration tables in every schema of the server, so with
+  // two schemas on one PostgreSQL server (test suites running side by side) the second would find the
+  // first's tables, skip creating its own and fail. The current schema is `public` unless search_path says
+  // otherwise: where the tables always were.
+  const migrationTableSchema = isPostgres(db)
+    ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new InlineMigrationProvider(),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {

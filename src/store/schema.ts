@@ -446,6 +446,49 @@ export interface SmsReceiptTable {
   created_at: string;
 }
 
+/** A key pair of the server as a whole, by name ("vapid": the web push keys). */
+export interface ServerKeyTable {
+  name: string;
+  /** base64url; for "vapid" the uncompressed P-256 point browsers take as applicationServerKey */
+  public_key: string;
+  /** sealed with the server's SecretBox */
+  private_key: string;
+  created_at: string;
+}
+
+/** A browser (device) a user registered for web push: its PushSubscription. */
+export interface PushSubscriptionTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** what the user calls the device: "Firefox on Android" */
+  name: string;
+  /** the push service URL the server posts to; one browser's subscription, unique on the server */
+  endpoint: string;
+  /** keys.p256dh, base64url: the browser's P-256 public key */
+  p256dh: string;
+  /** keys.auth, sealed with the server's SecretBox */
+  auth: string;
+  /** when the browser says the subscription ends (PushSubscription.expirationTime); null: no end set */
+  expiration_time: string | null;
+  created_at: string;
+  updated_at: string;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  /** the push service's HTTP status; null for a network error or timeout */
+  last_failure_status: number | null;
+  last_failure_detail: string | null;
+}
+
+/** One open /v1/inbox/events stream, in any server process; live until `expires_at` unless renewed. */
+export interface InboxConnectionTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -474,6 +517,9 @@ export interface Database {
   sms_phone_numbers: SmsPhoneNumberTable;
   sms_contacts: SmsContactTable;
   sms_receipts: SmsReceiptTable;
+  server_keys: ServerKeyTable;
+  push_subscriptions: PushSubscriptionTable;
+  inbox_connections: InboxConnectionTable;
 }
 
 /** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */
@@ -507,3 +553,6 @@ export type ScheduledMessageRow = Selectable<ScheduledMessageTable>;
 export type SmsPhoneNumberRow = Selectable<SmsPhoneNumberTable>;
 export type SmsContactRow = Selectable<SmsContactTable>;
 export type SmsReceiptRow = Selectable<SmsReceiptTable>;
+export type ServerKeyRow = Selectable<ServerKeyTable>;
+export type PushSubscriptionRow = Selectable<PushSubscriptionTable>;
+export type InboxConnectionRow = Selectable<InboxConnectionTable>;

@@ -12,6 +12,9 @@ import type { Database } from "./schema.ts";
 import { ScheduledMessageRepository } from "./scheduled-message-repository.ts";
 import { SkillRepository } from "./skill-repository.ts";
 import { SmsRepository } from "./sms-repository.ts";
+import { InboxConnectionRepository } from "./inbox-connection-repository.ts";
+import { PushSubscriptionRepository } from "./push-subscription-repository.ts";
+import { ServerKeyRepository } from "./server-key-repository.ts";
 import { StudyRepository } from "./study-repository.ts";
 import { TenantRepository } from "./tenant-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
@@ -37,6 +40,9 @@ export class Store {
   readonly studies: StudyRepository;
   readonly scheduledMessages: ScheduledMessageRepository;
   readonly sms: SmsRepository;
+  readonly serverKeys: ServerKeyRepository;
+  readonly pushSubscriptions: PushSubscriptionRepository;
+  readonly inboxConnections: InboxConnectionRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -56,6 +62,9 @@ export class Store {
     this.studies = new StudyRepository(db);
     this.scheduledMessages = new ScheduledMessageRepository(db);
     this.sms = new SmsRepository(db);
+    this.serverKeys = new ServerKeyRepository(db);
+    this.pushSubscriptions = new PushSubscriptionRepository(db);
+    this.inboxConnections = new InboxConnectionRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

@@ -1,3 +1,4 @@
+import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.ts";
 import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
@@ -17,6 +18,22 @@ const TENANT_A = "ten_default";
 /** The owner's persona's phone number, and alice's verified one. */
 const PERSONA_PHONE = "+14155550100";
 const ALICE_PHONE = "+14155550111";
+
+/** A browser's push subscription as the page posts it (nothing is ever sent to it: the port is closed). */
+function browserSubscription(endpoint: string) {
+  const browser = createECDH("prime256v1");
+  browser.generateKeys();
+  return {
+    endpoint,
+    expirationTime: null,
+    keys: {
+      p256dh: browser.getPublicKey().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+    },
+  };
+}
+/** What foreign callers try to register. */
+const SNEAKY_SUBSCRIPTION = browserSubscription("https://127.0.0.1:9/push/sneaky");
 
 async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
   const db = store.db;
@@ -113,6 +130,12 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
       db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("phone_number").execute(),
     ),
   );
+  const push = await db
+    .selectFrom("push_subscriptions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   const runs = await db
     .selectFrom("study_runs")
     .selectAll()
@@ -121,6 +144,7 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .execute();
   return JSON.stringify({
     sms,
+    push,
     research,
     runs,
     accounts,
@@ -160,6 +184,7 @@ describe("tenant and user isolation across every route", () => {
     populationId: "",
     studyId: "",
     scheduledMessageId: "",
+    pushSubscriptionId: "",
   };
 
   beforeAll(async () => {
@@ -322,6 +347,15 @@ describe("tenant and user isolation across every route", () => {
     owned.scheduledMessageId = (
       await (await app.request("/v1/scheduled-messages", { user: "alice" })).json()
     ).data[0].id;
+    owned.pushSubscriptionId = (
+      await (
+        await app.request("/v1/push/subscriptions", {
+          method: "POST",
+          user: "alice",
+          json: browserSubscription("https://127.0.0.1:9/push/alice"),
+        })
+      ).json()
+    ).id;
     for (let attempt = 0; attempt < 100; attempt++) {
       const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user: "alice" })).json();
       if (job.status === "succeeded") break;
@@ -356,6 +390,7 @@ describe("tenant and user isolation across every route", () => {
       if (path.startsWith("/v1/populations")) return owned.populationId;
       if (path.startsWith("/v1/studies")) return owned.studyId;
       if (path.startsWith("/v1/scheduled-messages")) return owned.scheduledMessageId;
+      if (path.startsWith("/v1/push/subscriptions")) return owned.pushSubscriptionId;
       throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
     });
     return filled + query;
@@ -369,6 +404,7 @@ describe("tenant and user isolation across every route", () => {
     if (path.endsWith("/phone-numbers"))
       return { phone_number: path.startsWith("/v1/personas") ? "+14155550177" : ALICE_PHONE };
     if (path === "/v1/personas/join") return { code: owned.joinCode };
+    if (path === "/v1/push/subscriptions") return SNEAKY_SUBSCRIPTION;
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
     if (path === "/v1/tenants") return { name: "Sneaky" };
@@ -429,6 +465,7 @@ describe("tenant and user isolation across every route", () => {
       owned.populationId,
       owned.studyId,
       owned.scheduledMessageId,
+      owned.pushSubscriptionId,
     ].some((id) => text.includes(id));
 
   it("covers the routes the issues promise", () => {
@@ -535,7 +572,14 @@ describe("tenant and user isolation across every route", () => {
           .where("id", "=", owned.conversationId)
           .execute(),
       ) +
-      JSON.stringify(await app.services.store.sms.findContact(TENANT_A, ALICE_PHONE));
+      JSON.stringify(await app.services.store.sms.findContact(TENANT_A, ALICE_PHONE)) +
+      JSON.stringify(
+        await app.services.store.db
+          .selectFrom("push_subscriptions")
+          .selectAll()
+          .where("id", "=", owned.pushSubscriptionId)
+          .execute(),
+      );
     const before = await aliceRows();
     const userScoped = (path: string) =>
       [
@@ -545,6 +589,7 @@ describe("tenant and user isolation across every route", () => {
         "/v1/scheduled-messages",
         "/v1/inbox",
         "/v1/phone-numbers",
+        "/v1/push",
       ].some((prefix) => path.startsWith(prefix)) || path.includes("/memories");
     // Paths whose parameter names something of alice's (not the shared persona) must be 404 for mallory.
     const namesAliceObject = (path: string) =>
@@ -570,6 +615,7 @@ describe("tenant and user isolation across every route", () => {
           owned.replyId,
           owned.jobId,
           owned.memoryId,
+          owned.pushSubscriptionId,
         ].some((id) => text.includes(id));
         expect(leaked, `${label} leaked alice's data: ${text.slice(0, 200)}`).toBe(false);
       }

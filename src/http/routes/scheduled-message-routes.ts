@@ -141,7 +141,8 @@ const eventsRoute = createRoute({
   summary: "Follow new messages from any persona as server-sent events",
   description:
     "`message` events ({message, persona_id, persona_name, conversation_id, scheduled_message_id, kind}) with " +
-    "ids to resume from (Last-Event-ID), and `unread` ({count}) whenever the count changes.",
+    "ids to resume from (Last-Event-ID), and `unread` ({count}) whenever the count changes. While a stream " +
+    "is open the user counts as connected, and personas' messages are not sent as web push notifications.",
   request: { headers },
   responses: {
     200: { description: "SSE stream", content: { "text/event-stream": { schema: z.string() } } },
@@ -192,15 +193,21 @@ export function scheduledMessageRoutes(): OpenAPIHono<AppEnv> {
     return streamSSE(c, async (stream) => {
       const controller = new AbortController();
       stream.onAbort(() => controller.abort());
-      for await (const event of c.var.services.inbox.events(user, {
-        lastEventId,
-        signal: controller.signal,
-      })) {
-        if (event.type === "message") {
-          await stream.writeSSE({ event: "message", id: event.id, data: JSON.stringify(event.item) });
-        } else {
-          await stream.writeSSE({ event: "unread", data: JSON.stringify({ count: event.count }) });
+      // While the stream is open the user counts as connected in every process: no push notifications.
+      const connection = await c.var.services.push.presence.connect(user);
+      try {
+        for await (const event of c.var.services.inbox.events(user, {
+          lastEventId,
+          signal: controller.signal,
+        })) {
+          if (event.type === "message") {
+            await stream.writeSSE({ event: "message", id: event.id, data: JSON.stringify(event.item) });
+          } else {
+            await stream.writeSSE({ event: "unread", data: JSON.stringify({ count: event.count }) });
+          }
         }
+      } finally {
+        await connection.close();
       }
     });
   });

@@ -1,0 +1,103 @@
+import type { Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import type { SecretBox } from "../../lib/secret-box.ts";
+import type { PushSubscriptionRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { ProviderHttpError } from "../provider-http.ts";
+import { decodeBase64Url } from "./base64url.ts";
+import type { NotificationPayload } from "./notification-payload.ts";
+import type { PushTransport, PushUrgency } from "./web-push-client.ts";
+
+/** What became of one notification to one device. */
+export type PushSendResult =
+  | { outcome: "delivered"; status: number }
+  /** the push service no longer knows the subscription (404 or 410): the device was removed */
+  | { outcome: "removed"; status: number; detail: string }
+  | { outcome: "failed"; error: ProviderHttpError };
+
+export interface PushSendInput {
+  device: PushSubscriptionRow;
+  payload: NotificationPayload;
+  ttlSeconds: number;
+  urgency?: PushUrgency;
+  /** for the usage record */
+  personaId?: string | null;
+  conversationId?: string | null;
+  messageId?: string | null;
+  signal?: AbortSignal | undefined;
+}
+
+/** Statuses with which a push service says the subscription is gone for good (RFC 8030 section 7.3). */
+const GONE_STATUSES = new Set([404, 410]);
+
+/**
+ * Every notification goes through here: one device, one send, and the outcome recorded on the device
+ * (last success or last failure), a `push_notification` usage event for each delivered one, and the
+ * device removed when the push service answers 404 or 410.
+ */
+export class PushSender {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    private readonly transport: PushTransport,
+  ) {}
+
+  /** Never throws for a push service's refusal: that is the `failed` outcome, recorded on the device. */
+  async send(input: PushSendInput): Promise<PushSendResult> {
+    const { device } = input;
+    let sent: { status: number; latencyMs: number };
+    try {
+      sent = await this.transport.send({
+        endpoint: device.endpoint,
+        p256dh: decodeBase64Url(device.p256dh) ?? Buffer.alloc(0),
+        auth: decodeBase64Url(this.secrets.decrypt(device.auth)) ?? Buffer.alloc(0),
+        payload: Buffer.from(JSON.stringify(input.payload)),
+        ttlSeconds: input.ttlSeconds,
+        urgency: input.urgency ?? "normal",
+        signal: input.signal,
+      });
+    } catch (error) {
+      if (input.signal?.aborted) throw error;
+      const failure =
+        error instanceof ProviderHttpError
+          ? error
+          : new ProviderHttpError({
+              provider: "web push",
+              call: `notification to ${new URL(device.endpoint).host}`,
+              detail: error instanceof Error ? error.message : String(error),
+              retryable: false,
+              attempts: 1,
+              cause: error,
+            });
+      if (failure.providerStatus !== undefined && GONE_STATUSES.has(failure.providerStatus)) {
+        await this.store.pushSubscriptions.deleteById(device.id);
+        return { outcome: "removed", status: failure.providerStatus, detail: failure.message };
+      }
+      await this.store.pushSubscriptions.update(device.id, {
+        last_failure_at: this.clock.now().toISOString(),
+        last_failure_status: failure.providerStatus ?? null,
+        last_failure_detail: failure.message.slice(0, 500),
+      });
+      return { outcome: "failed", error: failure };
+    }
+    const now = this.clock.now().toISOString();
+    await this.store.pushSubscriptions.update(device.id, { last_success_at: now });
+    await this.store.usage.insert({
+      id: newId("use"),
+      tenant_id: device.tenant_id,
+      user_id: device.user_id,
+      persona_id: input.personaId ?? null,
+      conversation_id: input.conversationId ?? null,
+      message_id: input.messageId ?? null,
+      kind: "push_notification",
+      model: "web-push",
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: sent.latencyMs,
+      cost_usd: 0,
+      created_at: now,
+    });
+    return { outcome: "delivered", status: sent.status };
+  }
+}
