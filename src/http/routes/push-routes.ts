@@ -26,12 +26,10 @@ const deviceSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    endpoint_origin: z
-      .string()
-      .openapi({
-        description: "The push service the device is reached through",
-        example: "https://fcm.googleapis.com",
-      }),
+    endpoint_origin: z.string().openapi({
+      description: "The push service the device is reached through",
+      example: "https://fcm.googleapis.com",
+    }),
     expiration_time: z
       .string()
       .nullable()
