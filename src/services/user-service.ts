@@ -30,6 +30,7 @@ export class UserService {
       active_user_persona_id: null,
       active_persona_id: null,
       inbox_read_at: null,
+      inbox_sequence: 0,
       created_at: this.clock.now().toISOString(),
     });
   }

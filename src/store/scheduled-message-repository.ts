@@ -154,26 +154,17 @@ export class ScheduledMessageRepository {
     return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }
 
-  /** Sent slots after a point (sent_at, then id), oldest first: what the inbox stream delivers. */
-  async listSentAfter(
-    userId: string,
-    after: { sentAt: string; id: string } | null,
-    limit: number,
-  ): Promise<ScheduledMessageRow[]> {
-    let query = this.db
+  /** Sent slots numbered after `afterSequence`, in their inbox order: what the inbox stream delivers. */
+  async listSentAfter(userId: string, afterSequence: number, limit: number): Promise<ScheduledMessageRow[]> {
+    return this.db
       .selectFrom("scheduled_messages")
       .selectAll()
       .where("user_id", "=", userId)
-      .where("status", "=", "sent");
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb("sent_at", ">", after.sentAt),
-          eb.and([eb("sent_at", "=", after.sentAt), eb("id", ">", after.id)]),
-        ]),
-      );
-    }
-    return query.orderBy("sent_at").orderBy("id").limit(limit).execute();
+      .where("status", "=", "sent")
+      .where("inbox_sequence", ">", afterSequence)
+      .orderBy("inbox_sequence")
+      .limit(limit)
+      .execute();
   }
 
   /** The newest sent slots first. */

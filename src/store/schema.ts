@@ -21,6 +21,8 @@ export interface UserTable {
   active_persona_id: string | null;
   /** messages from personas up to this time have been seen in the app (the inbox's unread count) */
   inbox_read_at: string | null;
+  /** the last number given to a message a persona sent the user on its own (see ScheduledMessageTable) */
+  inbox_sequence: Generated<number>;
   created_at: string;
 }
 
@@ -378,6 +380,12 @@ export interface ScheduledMessageTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  /**
+   * Once sent: the user's next inbox number, taken in the sending transaction, so the user's messages
+   * are numbered in the order they were committed — what the inbox stream resumes from (sent_at may tie,
+   * or commit out of order across workers).
+   */
+  inbox_sequence: number | null;
 }
 
 /** A phone number (Twilio's) a persona texts from and is texted at; one persona per number. */

@@ -54,6 +54,20 @@ export class UserRepository {
       .execute();
   }
 
+  /**
+   * Takes the user's next inbox number. Called in the transaction that stores a message for the user, it
+   * holds the user's row until commit, so numbers follow the order messages were committed in.
+   */
+  async claimInboxSequence(userId: string): Promise<number> {
+    const row = await this.db
+      .updateTable("users")
+      .set((eb) => ({ inbox_sequence: eb("inbox_sequence", "+", 1) }))
+      .where("id", "=", userId)
+      .returning("inbox_sequence")
+      .executeTakeFirstOrThrow();
+    return Number(row.inbox_sequence);
+  }
+
   /** Personas' messages up to this time count as seen (the inbox's unread count starts after it). */
   async setInboxReadAt(userId: string, at: string): Promise<void> {
     await this.db.updateTable("users").set({ inbox_read_at: at }).where("id", "=", userId).execute();

@@ -219,16 +219,19 @@ describe("proactive messages", () => {
     expect(await first.next()).toMatchObject({ event: "unread" });
     const nightId = await sendNext("good_night");
     const message = await first.next();
-    expect(message).toMatchObject({ event: "message", id: expect.stringContaining(nightId) });
+    // Ids are the user's inbox numbers, in the order messages were stored.
+    expect(message).toMatchObject({ event: "message", id: "1" });
     expect(JSON.parse(message.data)).toMatchObject({ scheduled_message_id: nightId, kind: "good_night" });
     live.abort();
 
-    // Sent while nobody listened: a reconnect naming the last id it saw gets it, and nothing before it.
+    // Sent while nobody listened, at the very same instant (the test clock stands still): a reconnect
+    // naming the last id it saw gets it, and nothing before it.
     const morningId = await sendNext("good_morning");
     const again = new AbortController();
     const resumed = await openEvents(app, "fern", again.signal, message.id);
     const missed = await resumed.next();
     expect(missed).toMatchObject({ event: "message" });
+    expect(missed.id).toBe("2");
     expect(JSON.parse(missed.data).scheduled_message_id).toBe(morningId);
     expect(await resumed.next()).toMatchObject({ event: "unread" });
     again.abort();

@@ -52,6 +52,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       active_user_persona_id: null,
       active_persona_id: null,
       inbox_read_at: null,
+      inbox_sequence: 0,
       created_at: NOW,
     }));
     const users = await Promise.all(candidates.map((candidate) => store.users.findOrInsert(candidate)));
@@ -183,6 +184,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       active_user_persona_id: null,
       active_persona_id: null,
       inbox_read_at: null,
+      inbox_sequence: 0,
       created_at: NOW,
     });
     const bob = await store.users.findOrInsert({
@@ -192,6 +194,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       active_user_persona_id: null,
       active_persona_id: null,
       inbox_read_at: null,
+      inbox_sequence: 0,
       created_at: NOW,
     });
     const userPersona = {

@@ -34,11 +34,6 @@ function toItem(message: ScheduledMessage): InboxItem {
   };
 }
 
-/** The event id of a sent message: where a reconnecting stream resumes (`Last-Event-ID`). */
-function eventId(row: ScheduledMessageRow): string {
-  return `${row.sent_at}|${row.id}`;
-}
-
 /**
  * What personas sent the user on their own, in the app: the newest first with an unread count, and a
  * live stream of each new one.
@@ -72,19 +67,17 @@ export class InboxService {
     options: { lastEventId?: string | undefined; signal: AbortSignal },
   ): AsyncIterable<InboxEvent> {
     const names = new PersonaNames(this.store);
-    let cursor: { sentAt: string; id: string } | null = null;
-    const [sentAt, id] = (options.lastEventId ?? "").split("|");
-    if (sentAt && id) cursor = { sentAt, id };
-    else {
-      const [newest] = await this.store.scheduledMessages.listRecentSent(user.id, 1);
-      if (newest?.sent_at) cursor = { sentAt: newest.sent_at, id: newest.id };
-    }
+    // Event ids are the messages' inbox numbers: resuming after one misses nothing and repeats nothing.
+    const resumeAfter = /^\d+$/.test(options.lastEventId ?? "") ? Number(options.lastEventId) : undefined;
+    let cursor =
+      resumeAfter ?? (await this.store.users.findById(user.tenant_id, user.id))?.inbox_sequence ?? 0;
     let unread = -1;
     while (!options.signal.aborted) {
       const rows = await this.store.scheduledMessages.listSentAfter(user.id, cursor, PAGE);
       for (const row of rows) {
-        yield { type: "message", id: eventId(row), item: toItem(await toScheduledMessage(row, names)) };
-        cursor = { sentAt: row.sent_at ?? "", id: row.id };
+        const sequence = row.inbox_sequence ?? cursor;
+        yield { type: "message", id: String(sequence), item: toItem(await toScheduledMessage(row, names)) };
+        cursor = sequence;
       }
       const current = await this.store.users.findById(user.tenant_id, user.id);
       const count = await this.store.scheduledMessages.countSentSince(

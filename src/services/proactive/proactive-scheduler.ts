@@ -146,6 +146,7 @@ export class ProactiveScheduler {
           created_at: stamp,
           updated_at: stamp,
           sent_at: null,
+          inbox_sequence: null,
         })),
       );
       planned += slots.length;
@@ -227,6 +228,7 @@ export class ProactiveScheduler {
         accept: (text) => !isSkip(text),
         alongside: async (store, message) => {
           const settled = await store.scheduledMessages.settle(slot.id, {
+            inbox_sequence: await store.users.claimInboxSequence(slot.user_id),
             status: "sent",
             content: message.content,
             message_id: message.id,
