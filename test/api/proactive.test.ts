@@ -6,6 +6,7 @@ import { createJobHandlers } from "../../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { localDay } from "../../src/proactive/schedule-planning.ts";
+import { InboxService } from "../../src/services/proactive/inbox-service.ts";
 import { createServices } from "../../src/services/services.ts";
 import { Store } from "../../src/store/store.ts";
 import { sqliteBackend } from "../backends.ts";
@@ -235,6 +236,18 @@ describe("proactive messages", () => {
     expect(JSON.parse(missed.data).scheduled_message_id).toBe(morningId);
     expect(await resumed.next()).toMatchObject({ event: "unread" });
     again.abort();
+  });
+
+  it("keeps a quiet stream alive, so proxies do not close it as idle", async () => {
+    const user = await app.services.users.resolve("ten_default", "gail");
+    const inbox = new InboxService(app.services.store, app.clock, { pollMs: 5, keepAlivePolls: 3 });
+    const stop = new AbortController();
+    const seen: string[] = [];
+    for await (const event of inbox.events(user, { signal: stop.signal })) {
+      seen.push(event.type);
+      if (seen.length === 3) stop.abort();
+    }
+    expect(seen).toEqual(["unread", "keep-alive", "keep-alive"]);
   });
 
   it("plans nothing for a persona with scheduled messages disabled, or with initiative 1", async () => {

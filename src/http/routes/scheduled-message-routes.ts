@@ -202,8 +202,10 @@ export function scheduledMessageRoutes(): OpenAPIHono<AppEnv> {
         })) {
           if (event.type === "message") {
             await stream.writeSSE({ event: "message", id: event.id, data: JSON.stringify(event.item) });
-          } else {
+          } else if (event.type === "unread") {
             await stream.writeSSE({ event: "unread", data: JSON.stringify({ count: event.count }) });
+          } else {
+            await stream.write(": keep-alive\n\n");
           }
         }
       } finally {

@@ -1,11 +1,13 @@
 import { sleepOnTimer } from "../../jobs/wake-signal.ts";
 import type { Clock } from "../../lib/clock.ts";
-import type { ScheduledMessageRow, UserRow } from "../../store/schema.ts";
+import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { PersonaNames, toScheduledMessage, type ScheduledMessage } from "./scheduled-message-service.ts";
 
 /** How often the event stream looks for new messages; it works across processes because it reads the database. */
 const POLL_MS = 1_000;
+/** Quiet for this many polls (20 s), a stream says it is alive: proxies often close connections idle for 60 s. */
+const KEEP_ALIVE_POLLS = 20;
 const PAGE = 100;
 
 export interface InboxItem {
@@ -17,7 +19,11 @@ export interface InboxItem {
   kind: ScheduledMessage["kind"];
 }
 
-export type InboxEvent = { type: "message"; id: string; item: InboxItem } | { type: "unread"; count: number };
+export type InboxEvent =
+  | { type: "message"; id: string; item: InboxItem }
+  | { type: "unread"; count: number }
+  /** nothing new for a while: a stream writes a comment, so proxies do not close it as idle */
+  | { type: "keep-alive" };
 
 function toItem(message: ScheduledMessage): InboxItem {
   return {
@@ -39,10 +45,18 @@ function toItem(message: ScheduledMessage): InboxItem {
  * live stream of each new one.
  */
 export class InboxService {
+  private readonly pollMs: number;
+  private readonly keepAlivePolls: number;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+    /** how often streams look for news, and after how many quiet looks they say they are alive */
+    options: { pollMs?: number; keepAlivePolls?: number } = {},
+  ) {
+    this.pollMs = options.pollMs ?? POLL_MS;
+    this.keepAlivePolls = options.keepAlivePolls ?? KEEP_ALIVE_POLLS;
+  }
 
   async list(user: UserRow, limit: number): Promise<{ unread: number; data: InboxItem[] }> {
     const names = new PersonaNames(this.store);
@@ -72,6 +86,7 @@ export class InboxService {
     let cursor =
       resumeAfter ?? (await this.store.users.findById(user.tenant_id, user.id))?.inbox_sequence ?? 0;
     let unread = -1;
+    let quietPolls = 0;
     while (!options.signal.aborted) {
       const rows = await this.store.scheduledMessages.listSentAfter(user.id, cursor, PAGE);
       for (const row of rows) {
@@ -84,12 +99,18 @@ export class InboxService {
         user.id,
         current?.inbox_read_at ?? null,
       );
+      const said = rows.length > 0 || count !== unread;
       if (count !== unread) {
         unread = count;
         yield { type: "unread", count };
       }
+      quietPolls = said ? 0 : quietPolls + 1;
+      if (quietPolls >= this.keepAlivePolls) {
+        quietPolls = 0;
+        yield { type: "keep-alive" };
+      }
       if (rows.length === PAGE) continue;
-      await sleepOnTimer(POLL_MS, options.signal);
+      await sleepOnTimer(this.pollMs, options.signal);
     }
   }
 }
