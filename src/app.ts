@@ -28,6 +28,7 @@ import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
 import { skillRoutes } from "./http/routes/skill-routes.ts";
 import { smsRoutes } from "./http/routes/sms-routes.ts";
+import { whatsappRoutes } from "./http/routes/whatsapp-routes.ts";
 import { pushRoutes } from "./http/routes/push-routes.ts";
 import { studyRoutes } from "./http/routes/study-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
@@ -179,6 +180,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", studyRoutes());
   app.route("/", scheduledMessageRoutes());
   app.route("/", smsRoutes());
+  app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());
   app.route("/", chatCompletionRoutes());
   app.route("/", keyRoutes());

@@ -72,6 +72,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
+      whatsapp: config.whatsapp,
     });
     await services.personas.installPresets();
     // The web push (VAPID) key pair: made on first start, one for all processes sharing the database.

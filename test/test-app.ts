@@ -7,6 +7,7 @@ import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
+import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -64,6 +65,8 @@ export async function createTestApp(
     twilio?: TwilioSettings;
     /** web push settings (http endpoints allowed for a loopback push service); default https only */
     push?: PushSettings;
+    /** Meta's WhatsApp app (base URL on a loopback server); default none: WhatsApp is off */
+    whatsapp?: WhatsAppSettings;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -75,6 +78,7 @@ export async function createTestApp(
     embeddingModel: options.embeddingModel,
     twilio: options.twilio,
     push: options.push,
+    whatsapp: options.whatsapp,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

@@ -59,6 +59,16 @@ export interface Config {
   readonly vapidSubject: string;
   /** Accept plain-http push endpoints on loopback hosts (DRAMATIS_PUSH_ALLOW_HTTP): local push servers, tests. */
   readonly pushAllowHttp: boolean;
+  /** Meta's WhatsApp Cloud API (WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_ACCESS_TOKEN); undefined: off. */
+  readonly whatsapp:
+    | {
+        readonly verifyToken: string;
+        readonly appSecret: string;
+        readonly accessToken: string;
+        readonly baseUrl: string;
+        readonly apiVersion: string;
+      }
+    | undefined;
   /**
    * A simulated clock for trying out proactive messages (DRAMATIS_CLOCK_START, DRAMATIS_CLOCK_SPEED): the
    * server's time starts at `start` and runs `rate` times faster. Undefined: real time.
@@ -334,6 +344,38 @@ const settings = {
       .transform((value) => value === "true" || value === "1"),
     fallback: "false",
   },
+  WHATSAPP_VERIFY_TOKEN: {
+    flag: "whatsapp-verify-token",
+    // Secrets are checked leniently: a rejected value is echoed in the error.
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected a token without spaces"),
+    fallback: "",
+  },
+  WHATSAPP_APP_SECRET: {
+    flag: "whatsapp-app-secret",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected the app secret without spaces"),
+    fallback: "",
+  },
+  WHATSAPP_ACCESS_TOKEN: {
+    flag: "whatsapp-access-token",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected an access token without spaces"),
+    fallback: "",
+  },
+  WHATSAPP_BASE_URL: {
+    flag: "whatsapp-base-url",
+    schema: z.string().refine(isHttpUrl, "expected an http(s) URL such as https://graph.facebook.com"),
+    fallback: "https://graph.facebook.com",
+  },
+  WHATSAPP_API_VERSION: {
+    flag: "whatsapp-api-version",
+    schema: z.string().regex(/^v\d+\.\d+$/, "expected a Graph API version such as v21.0"),
+    fallback: "v21.0",
+  },
 } as const;
 
 /** An http(s) address without query or fragment (paths are appended to it). */
@@ -455,6 +497,16 @@ export function loadConfig(
           environment,
           problems,
         );
+  const whatsappSecrets = [
+    values.WHATSAPP_VERIFY_TOKEN,
+    values.WHATSAPP_APP_SECRET,
+    values.WHATSAPP_ACCESS_TOKEN,
+  ];
+  if (whatsappSecrets.some(Boolean) && !whatsappSecrets.every(Boolean)) {
+    problems.push(
+      "WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_ACCESS_TOKEN: set all three to enable WhatsApp, or none",
+    );
+  }
   if (Boolean(values.TWILIO_ACCOUNT_SID) !== Boolean(values.TWILIO_AUTH_TOKEN)) {
     problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both to enable SMS, or neither");
   }
@@ -507,6 +559,15 @@ export function loadConfig(
       (isVapidSubject(values.DRAMATIS_PUBLIC_URL) ? values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") : "") ||
       PLACEHOLDER_VAPID_SUBJECT,
     pushAllowHttp: values.DRAMATIS_PUSH_ALLOW_HTTP,
+    whatsapp: whatsappSecrets.every(Boolean)
+      ? Object.freeze({
+          verifyToken: values.WHATSAPP_VERIFY_TOKEN,
+          appSecret: values.WHATSAPP_APP_SECRET,
+          accessToken: values.WHATSAPP_ACCESS_TOKEN,
+          baseUrl: values.WHATSAPP_BASE_URL.replace(/\/+$/, ""),
+          apiVersion: values.WHATSAPP_API_VERSION,
+        })
+      : undefined,
     simulatedClock:
       values.DRAMATIS_CLOCK_START || values.DRAMATIS_CLOCK_SPEED !== 1
         ? Object.freeze({

@@ -28,13 +28,15 @@ export const CSRF_HEADER = "X-CSRF-Token";
 
 /**
  * Endpoints anyone may call: signing in and first-start setup, and provider webhooks, which prove
- * their origin with a signature instead (Twilio's X-Twilio-Signature).
+ * their origin with a signature instead (Twilio's X-Twilio-Signature, Meta's X-Hub-Signature-256; Meta's
+ * verification handshake proves it with the verify token).
  */
 const PUBLIC_PATHS = new Set([
   "/v1/auth/status",
   "/v1/auth/setup",
   "/v1/auth/login",
   "/v1/channels/twilio/sms",
+  "/v1/channels/whatsapp",
 ]);
 
 function isSafeMethod(method: string): boolean {

@@ -9,6 +9,7 @@ import { STUDY_RUN_JOB } from "../services/research/study-runner.ts";
 import { SCHEDULED_MESSAGE_JOB } from "../services/proactive/proactive-scheduler.ts";
 import type { Services } from "../services/services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
+import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
 import type { JobHandler } from "./job-queue.ts";
 
 /** Every kind of background job the server runs, by kind. */
@@ -27,5 +28,6 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     [STUDY_RUN_JOB]: (job, context) => services.studyRunner.run(job, context),
     [SCHEDULED_MESSAGE_JOB]: (job, context) => services.proactive.send(job, context),
     [SMS_INBOUND_JOB]: (job, context) => services.sms.inbound.answer(job, context.signal),
+    [WHATSAPP_INBOUND_JOB]: (job, context) => services.whatsapp.inbound.answer(job, context.signal),
   };
 }

@@ -39,6 +39,8 @@ import { SmsChannel } from "../channels/sms/sms-channel.ts";
 import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts";
 import type { PushTransport } from "../channels/push/web-push-client.ts";
 import type { SmsTransport, TwilioSettings } from "../channels/sms/twilio-client.ts";
+import { WhatsAppChannel } from "../channels/whatsapp/whatsapp-channel.ts";
+import type { WhatsAppSettings, WhatsAppTransport } from "../channels/whatsapp/whatsapp-client.ts";
 
 /** Every domain service, wired over one store and one clock. */
 export interface Services {
@@ -76,6 +78,8 @@ export interface Services {
   readonly sms: SmsChannel;
   /** Web push: VAPID keys, users' devices, who has the app open, notifications of proactive messages */
   readonly push: PushChannel;
+  /** WhatsApp through Meta's Cloud API: persona numbers, linked senders, the webhook, proactive delivery */
+  readonly whatsapp: WhatsAppChannel;
 }
 
 export interface ServiceOptions {
@@ -97,6 +101,10 @@ export interface ServiceOptions {
   push?: PushSettings | undefined;
   /** Replaces the web push protocol client (tests). */
   pushTransport?: PushTransport;
+  /** Meta's WhatsApp app and token (WHATSAPP_*); none: WhatsApp is off. */
+  whatsapp?: WhatsAppSettings | undefined;
+  /** Replaces the Graph API client for outbound WhatsApp (tests). */
+  whatsappTransport?: WhatsAppTransport;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -146,6 +154,15 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     settings: options.twilio,
     transport: options.smsTransport,
   });
+  const whatsapp = new WhatsAppChannel({
+    store,
+    clock,
+    queue: options.jobs,
+    personas,
+    conversations,
+    settings: options.whatsapp,
+    transport: options.whatsappTransport,
+  });
   const secrets = options.secrets ?? new SecretBox(randomBytes(32));
   const push = new PushChannel({
     store,
@@ -166,6 +183,17 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
       ...(message.message_id ? { messageId: message.message_id } : {}),
     });
   });
+  // And one in a WhatsApp conversation over WhatsApp, inside Meta's 24-hour window.
+  proactive.onSent(async (message) => {
+    await whatsapp.deliver({
+      tenantId: message.tenant_id,
+      userId: message.user_id,
+      personaId: message.persona_id,
+      conversationId: message.conversation_id,
+      text: message.content ?? "",
+      messageId: message.message_id,
+    });
+  });
   // Every other proactive message becomes a notification on the user's devices while the app is closed.
   proactive.onSent(async (message) => {
     await push.deliver(message);
@@ -173,6 +201,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   return {
     sms,
     push,
+    whatsapp,
     skills: new SkillService(store, clock),
     cohorts,
     populations,

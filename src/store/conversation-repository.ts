@@ -19,6 +19,24 @@ export class ConversationRepository {
       .executeTakeFirst();
   }
 
+  /** The user's newest conversation with the persona on a channel (where texts on it continue). */
+  async findNewestOnChannel(
+    userId: string,
+    personaId: string,
+    channel: string,
+  ): Promise<ConversationRow | undefined> {
+    return this.db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("persona_id", "=", personaId)
+      .where("channel", "=", channel)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   async list(
     userId: string,
     page: PageRequest & { personaId?: string | undefined },

@@ -497,6 +497,73 @@ export interface InboxConnectionTable {
   expires_at: string;
 }
 
+/** A persona's WhatsApp number: Meta's phone number id, which posts to one webhook, so one persona each. */
+export interface WhatsAppNumberTable {
+  phone_number_id: string;
+  tenant_id: string;
+  persona_id: string;
+  /** the number as people see it, e.g. "+1 415 555 0100" */
+  display_phone_number: string;
+  created_at: string;
+}
+
+/** Someone who messages a tenant's personas on WhatsApp, linked to a user or not yet. */
+export interface WhatsAppContactTable {
+  id: string;
+  tenant_id: string;
+  /** WhatsApp's id of the sender: their number in digits */
+  wa_id: string;
+  /** the name on their WhatsApp profile, as last seen */
+  profile_name: string | null;
+  user_id: string | null;
+  linked_at: string | null;
+  /** their last message: Meta lets a business write freely for 24 hours after it */
+  last_inbound_at: string | null;
+  /** when they were last told how to link (at most once an hour) */
+  instructed_at: string | null;
+  /** wrong link codes sent, and since when they are counted */
+  failed_link_attempts: Generated<number>;
+  failed_link_window_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A code a user takes from the app and sends from WhatsApp to link their WhatsApp to the user. */
+export interface WhatsAppLinkCodeTable {
+  /** sha256 of the code */
+  code_hash: string;
+  tenant_id: string;
+  user_id: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export type WhatsAppReceiptOutcome =
+  "conversation" | "linked" | "unlinked" | "wrong_code" | "not_text" | "unknown_number";
+
+/** One row per inbound WhatsApp message id: the primary key absorbs Meta's redeliveries. */
+export interface WhatsAppReceiptTable {
+  message_id: string;
+  tenant_id: string;
+  persona_id: string;
+  phone_number_id: string;
+  wa_id: string;
+  /** the text, or "" for a message that is not text */
+  body: string;
+  message_type: string;
+  outcome: WhatsAppReceiptOutcome;
+  user_id: string | null;
+  conversation_id: string | null;
+  /** the user's message stored in the conversation */
+  user_message_id: string | null;
+  /** the persona's reply, once generated */
+  reply_message_id: string | null;
+  /** Meta's id of the reply, once sent */
+  reply_id: string | null;
+  replied_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -528,6 +595,10 @@ export interface Database {
   server_keys: ServerKeyTable;
   push_subscriptions: PushSubscriptionTable;
   inbox_connections: InboxConnectionTable;
+  whatsapp_numbers: WhatsAppNumberTable;
+  whatsapp_contacts: WhatsAppContactTable;
+  whatsapp_link_codes: WhatsAppLinkCodeTable;
+  whatsapp_receipts: WhatsAppReceiptTable;
 }
 
 /** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */
@@ -564,3 +635,7 @@ export type SmsReceiptRow = Selectable<SmsReceiptTable>;
 export type ServerKeyRow = Selectable<ServerKeyTable>;
 export type PushSubscriptionRow = Selectable<PushSubscriptionTable>;
 export type InboxConnectionRow = Selectable<InboxConnectionTable>;
+export type WhatsAppNumberRow = Selectable<WhatsAppNumberTable>;
+export type WhatsAppContactRow = Selectable<WhatsAppContactTable>;
+export type WhatsAppLinkCodeRow = Selectable<WhatsAppLinkCodeTable>;
+export type WhatsAppReceiptRow = Selectable<WhatsAppReceiptTable>;

@@ -1,6 +1,5 @@
 import { sql, type Insertable, type Kysely, type Updateable } from "kysely";
 import type {
-  ConversationRow,
   Database,
   SmsContactRow,
   SmsContactTable,
@@ -202,19 +201,5 @@ export class SmsRepository {
       .limit(1)
       .executeTakeFirst();
     return row?.to_number;
-  }
-
-  /** The user's newest SMS conversation with the persona, where texts continue. */
-  async findSmsConversation(userId: string, personaId: string): Promise<ConversationRow | undefined> {
-    return this.db
-      .selectFrom("conversations")
-      .selectAll()
-      .where("user_id", "=", userId)
-      .where("persona_id", "=", personaId)
-      .where("channel", "=", "sms")
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(1)
-      .executeTakeFirst();
   }
 }

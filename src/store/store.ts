@@ -14,6 +14,7 @@ import { SkillRepository } from "./skill-repository.ts";
 import { SmsRepository } from "./sms-repository.ts";
 import { InboxConnectionRepository } from "./inbox-connection-repository.ts";
 import { PushSubscriptionRepository } from "./push-subscription-repository.ts";
+import { WhatsAppRepository } from "./whatsapp-repository.ts";
 import { ServerKeyRepository } from "./server-key-repository.ts";
 import { StudyRepository } from "./study-repository.ts";
 import { TenantRepository } from "./tenant-repository.ts";
@@ -43,6 +44,7 @@ export class Store {
   readonly serverKeys: ServerKeyRepository;
   readonly pushSubscriptions: PushSubscriptionRepository;
   readonly inboxConnections: InboxConnectionRepository;
+  readonly whatsapp: WhatsAppRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -65,6 +67,7 @@ export class Store {
     this.serverKeys = new ServerKeyRepository(db);
     this.pushSubscriptions = new PushSubscriptionRepository(db);
     this.inboxConnections = new InboxConnectionRepository(db);
+    this.whatsapp = new WhatsAppRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

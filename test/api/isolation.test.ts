@@ -18,6 +18,9 @@ const TENANT_A = "ten_default";
 /** The owner's persona's phone number, and alice's verified one. */
 const PERSONA_PHONE = "+14155550100";
 const ALICE_PHONE = "+14155550111";
+/** The owner's persona's WhatsApp number (Meta's phone number id), and alice's linked WhatsApp. */
+const PERSONA_WHATSAPP = "106540352242922";
+const ALICE_WHATSAPP = "14155550111";
 
 /** A browser's push subscription as the page posts it (nothing is ever sent to it: the port is closed). */
 function browserSubscription(endpoint: string) {
@@ -130,6 +133,11 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
       db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("phone_number").execute(),
     ),
   );
+  const whatsapp = await Promise.all(
+    (["whatsapp_numbers", "whatsapp_contacts", "whatsapp_link_codes"] as const).map((table) =>
+      db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").execute(),
+    ),
+  );
   const push = await db
     .selectFrom("push_subscriptions")
     .selectAll()
@@ -144,6 +152,7 @@ async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
     .execute();
   return JSON.stringify({
     sms,
+    whatsapp,
     push,
     research,
     runs,
@@ -342,6 +351,26 @@ describe("tenant and user isolation across every route", () => {
       user_id: alice!.id,
       verified_at: "2026-01-01T00:00:00.000Z",
     });
+    expect(
+      (
+        await app.request(`/v1/personas/${persona.id}/whatsapp-numbers`, {
+          method: "POST",
+          json: { phone_number_id: PERSONA_WHATSAPP, display_phone_number: "+1 415 555 0100" },
+        })
+      ).status,
+    ).toBe(201);
+    // Linked directly: the test app has no WhatsApp to send a link code through.
+    const aliceWhatsApp = await app.services.store.whatsapp.ensureContact({
+      id: "wac_alice",
+      tenant_id: TENANT_A,
+      wa_id: ALICE_WHATSAPP,
+      created_at: "2026-01-01T00:00:00.000Z",
+      updated_at: "2026-01-01T00:00:00.000Z",
+    });
+    await app.services.store.whatsapp.updateContact(aliceWhatsApp.id, {
+      user_id: alice!.id,
+      linked_at: "2026-01-01T00:00:00.000Z",
+    });
     // A slot alice's persona plans for her (the pair is active: she wrote above).
     await app.services.proactive.plan();
     owned.scheduledMessageId = (
@@ -376,6 +405,8 @@ describe("tenant and user isolation across every route", () => {
       if (name === "messageId") return owned.replyId;
       if (name === "memoryId") return owned.memoryId;
       if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
+      if (name === "phoneNumberId") return PERSONA_WHATSAPP;
+      if (name === "waId") return ALICE_WHATSAPP;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return owned.personaId;
@@ -403,6 +434,8 @@ describe("tenant and user isolation across every route", () => {
     if (path.endsWith("/phone-numbers/verify")) return { phone_number: ALICE_PHONE, code: "123456" };
     if (path.endsWith("/phone-numbers"))
       return { phone_number: path.startsWith("/v1/personas") ? "+14155550177" : ALICE_PHONE };
+    if (path.endsWith("/whatsapp-numbers"))
+      return { phone_number_id: "106540352240000", display_phone_number: "+1 415 555 0177" };
     if (path === "/v1/personas/join") return { code: owned.joinCode };
     if (path === "/v1/push/subscriptions") return SNEAKY_SUBSCRIPTION;
     if (path === "/v1/personas/import")
@@ -573,6 +606,7 @@ describe("tenant and user isolation across every route", () => {
           .execute(),
       ) +
       JSON.stringify(await app.services.store.sms.findContact(TENANT_A, ALICE_PHONE)) +
+      JSON.stringify(await app.services.store.whatsapp.findContact(TENANT_A, ALICE_WHATSAPP)) +
       JSON.stringify(
         await app.services.store.db
           .selectFrom("push_subscriptions")
@@ -590,6 +624,7 @@ describe("tenant and user isolation across every route", () => {
         "/v1/inbox",
         "/v1/phone-numbers",
         "/v1/push",
+        "/v1/whatsapp",
       ].some((prefix) => path.startsWith(prefix)) || path.includes("/memories");
     // Paths whose parameter names something of alice's (not the shared persona) must be 404 for mallory.
     const namesAliceObject = (path: string) =>

@@ -6,9 +6,10 @@ import type { ConversationService, Message } from "../../services/conversation-s
 import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
-import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow, UserRow } from "../../store/schema.ts";
+import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { helpText, readSmsKeyword, resubscribedText, verificationInstructionsText } from "./sms-keywords.ts";
+import { replyOnChannel } from "../channel-conversation.ts";
 import { isSmsNumber } from "./sms-phone-numbers.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
@@ -276,43 +277,31 @@ export class SmsInbound {
     });
   }
 
-  /**
-   * Puts the text into the user's SMS conversation with the persona (started on the first text) and
-   * has the persona reply. Each step is recorded on the receipt, so a retried job resumes where the
-   * last attempt stopped instead of storing the text or the reply twice.
-   */
+  /** The persona's reply to the text, in the user's SMS conversation with it (see replyOnChannel). */
   private async personaReply(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
     const { store, conversations } = this.options;
     const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
     if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
-    let conversationId = receipt.conversation_id;
-    let userMessage: Message;
-    if (conversationId === null || receipt.message_id === null) {
-      conversationId = await this.smsConversation(user, receipt.persona_id);
-      userMessage = await conversations.accept(user, conversationId, { content: receipt.body });
-      await store.sms.updateReceipt(receipt.message_sid, {
-        conversation_id: conversationId,
-        message_id: userMessage.id,
-      });
-    } else {
-      userMessage = await conversations.getMessage(user, conversationId, receipt.message_id);
-    }
-    if (receipt.reply_message_id !== null) {
-      return conversations.getMessage(user, conversationId, receipt.reply_message_id);
-    }
-    const exchange = await conversations.answer(user, conversationId, userMessage, { signal });
-    await store.sms.updateReceipt(receipt.message_sid, { reply_message_id: exchange.message.id });
-    return exchange.message;
-  }
-
-  private async smsConversation(user: UserRow, personaId: string): Promise<string> {
-    const existing = await this.options.store.sms.findSmsConversation(user.id, personaId);
-    if (existing) return existing.id;
-    const { conversation } = await this.options.conversations.create(user, {
-      persona_id: personaId,
+    return replyOnChannel({
+      store,
+      conversations,
+      user,
+      personaId: receipt.persona_id,
       channel: "sms",
+      text: receipt.body,
+      progress: {
+        conversationId: receipt.conversation_id,
+        userMessageId: receipt.message_id,
+        replyMessageId: receipt.reply_message_id,
+      },
+      record: (step) =>
+        store.sms.updateReceipt(receipt.message_sid, {
+          ...(step.conversationId !== undefined ? { conversation_id: step.conversationId } : {}),
+          ...(step.userMessageId !== undefined ? { message_id: step.userMessageId } : {}),
+          ...(step.replyMessageId !== undefined ? { reply_message_id: step.replyMessageId } : {}),
+        }),
+      signal,
     });
-    return conversation.id;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import { AppError } from "../../services/errors.ts";
 import type { Store } from "../../store/store.ts";
+import { capMessageText } from "../cap-message-text.ts";
 import { ProviderHttpError } from "../provider-http.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { TWILIO_UNSUBSCRIBED_RECIPIENT, type SmsTransport } from "./twilio-client.ts";
@@ -105,14 +106,7 @@ export class SmsSender {
   }
 }
 
-/**
- * The text cut to Twilio's limit (counted in characters, as Twilio does) at a word boundary, with an
- * ellipsis when anything was cut; never inside a character made of two UTF-16 units.
- */
+/** The text cut to Twilio's limit (see capMessageText). */
 export function capSmsBody(text: string): string {
-  const characters = [...text.trim()];
-  if (characters.length <= SMS_MAX_CHARACTERS) return characters.join("");
-  const room = characters.slice(0, SMS_MAX_CHARACTERS - 1).join("");
-  const lastSpace = room.lastIndexOf(" ");
-  return `${(lastSpace > room.length / 2 ? room.slice(0, lastSpace) : room).trimEnd()}…`;
+  return capMessageText(text, SMS_MAX_CHARACTERS);
 }

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { equalInConstantTime } from "../../lib/constant-time.ts";
 
 /*
  * Twilio signs every webhook: X-Twilio-Signature is base64(HMAC-SHA1(auth token, data)), where data
@@ -37,11 +38,10 @@ export function isValidTwilioSignature(options: {
   parameters: SignedParameters;
   signature: string;
 }): boolean {
-  const expected = Buffer.from(computeTwilioSignature(options.authToken, options.url, options.parameters));
-  const presented = Buffer.from(options.signature.trim());
-  // timingSafeEqual needs equal lengths; comparing against itself keeps the time the same either way.
-  const sameLength = expected.length === presented.length;
-  return timingSafeEqual(expected, sameLength ? presented : expected) && sameLength;
+  return equalInConstantTime(
+    computeTwilioSignature(options.authToken, options.url, options.parameters),
+    options.signature.trim(),
+  );
 }
 
 /** Unix-style, case-sensitive order (what Twilio sorts by), independent of the locale. */

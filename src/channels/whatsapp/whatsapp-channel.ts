@@ -1,0 +1,111 @@
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { ConversationService } from "../../services/conversation-service.ts";
+import type { PersonaService } from "../../services/persona-service.ts";
+import type { Store } from "../../store/store.ts";
+import { PersonaWhatsAppNumbers } from "./persona-whatsapp-numbers.ts";
+import { WhatsAppClient, type WhatsAppSettings, type WhatsAppTransport } from "./whatsapp-client.ts";
+import { WhatsAppInbound } from "./whatsapp-inbound.ts";
+import { WhatsAppLinks } from "./whatsapp-links.ts";
+import { WhatsAppSender } from "./whatsapp-sender.ts";
+
+/** Meta lets a business write freely for this long after the user's last message; then only templates. */
+export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 60 * 60_000;
+
+/** What a proactive message needs to go out over WhatsApp. */
+export interface WhatsAppDeliveryRequest {
+  tenantId: string;
+  userId: string;
+  personaId: string;
+  conversationId: string;
+  text: string;
+  /** the stored message the text carries, for the usage record */
+  messageId?: string | null;
+  signal?: AbortSignal;
+}
+
+/** Why a proactive message did not go out over WhatsApp; none is worth retrying. */
+export type WhatsAppSkipReason =
+  | "not_configured"
+  | "not_whatsapp_conversation"
+  /** the user has not written to this persona from a WhatsApp linked to them (or unlinked it since) */
+  | "no_linked_number"
+  | "outside_customer_service_window";
+
+export type WhatsAppDelivery =
+  | { status: "sent"; id: string; from: string; to: string }
+  | { status: "skipped"; reason: WhatsAppSkipReason };
+
+/**
+ * WhatsApp through Meta's Cloud API: the persona numbers, users' linked WhatsApp accounts, the webhook and
+ * outbound delivery. Works without WhatsApp configured except where a message must be sent or received.
+ */
+export class WhatsAppChannel {
+  readonly numbers: PersonaWhatsAppNumbers;
+  readonly links: WhatsAppLinks;
+  readonly inbound: WhatsAppInbound;
+  private readonly sender: WhatsAppSender;
+
+  constructor(
+    private readonly options: {
+      store: Store;
+      clock: Clock;
+      queue: JobQueue;
+      personas: PersonaService;
+      conversations: ConversationService;
+      /** Meta's app and token; undefined: WhatsApp is off */
+      settings?: WhatsAppSettings | undefined;
+      /** replaces the Graph API client (tests) */
+      transport?: WhatsAppTransport | undefined;
+    },
+  ) {
+    const { store, clock, personas, settings } = options;
+    const transport = options.transport ?? (settings ? new WhatsAppClient(settings) : undefined);
+    this.sender = new WhatsAppSender(store, clock, transport);
+    this.numbers = new PersonaWhatsAppNumbers(store, clock, personas);
+    this.links = new WhatsAppLinks(store, clock);
+    this.inbound = new WhatsAppInbound({ ...options, links: this.links, sender: this.sender, settings });
+  }
+
+  get configured(): boolean {
+    return this.sender.configured;
+  }
+
+  /**
+   * Sends a message the persona wrote on its own over WhatsApp when the conversation is a WhatsApp one:
+   * back the way the user last wrote (from that persona number to that WhatsApp, while it is still
+   * linked to the user) — and only within 24 hours of the user's last message there (Meta's customer-service
+   * window; later, Meta accepts approved templates only). Throws a ProviderHttpError when Meta fails.
+   *
+   * @example await services.whatsapp.deliver({ tenantId, userId, personaId, conversationId, text })
+   */
+  async deliver(request: WhatsAppDeliveryRequest): Promise<WhatsAppDelivery> {
+    const { store, clock } = this.options;
+    if (!this.configured) return { status: "skipped", reason: "not_configured" };
+    const conversation = await store.conversations.find(request.userId, request.conversationId);
+    if (conversation?.channel !== "whatsapp" || conversation.persona_id !== request.personaId) {
+      return { status: "skipped", reason: "not_whatsapp_conversation" };
+    }
+    const last = await store.whatsapp.findLastReceipt(request.userId, request.personaId);
+    if (!last) return { status: "skipped", reason: "no_linked_number" };
+    const contact = await store.whatsapp.findContact(request.tenantId, last.wa_id);
+    if (contact?.user_id !== request.userId) return { status: "skipped", reason: "no_linked_number" };
+    const from = last.phone_number_id;
+    const lastInbound = contact.last_inbound_at ? Date.parse(contact.last_inbound_at) : Number.NaN;
+    if (!(clock.now().getTime() - lastInbound < CUSTOMER_SERVICE_WINDOW_MS)) {
+      return { status: "skipped", reason: "outside_customer_service_window" };
+    }
+    const sent = await this.sender.send({
+      tenantId: request.tenantId,
+      phoneNumberId: from,
+      to: contact.wa_id,
+      body: request.text,
+      userId: request.userId,
+      personaId: request.personaId,
+      conversationId: request.conversationId,
+      messageId: request.messageId ?? null,
+      signal: request.signal,
+    });
+    return { status: "sent", id: sent.id, from, to: contact.wa_id };
+  }
+}

@@ -1,0 +1,324 @@
+import type { Logger } from "pino";
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import { equalInConstantTime } from "../../lib/constant-time.ts";
+import { realMilliseconds, type Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
+import type { ConversationService, Message } from "../../services/conversation-service.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
+import type { PersonaService } from "../../services/persona-service.ts";
+import type { WhatsAppReceiptOutcome, WhatsAppReceiptRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { replyOnChannel } from "../channel-conversation.ts";
+import type { WhatsAppSettings } from "./whatsapp-client.ts";
+import { readLinkCode, type WhatsAppLinks } from "./whatsapp-links.ts";
+import { WhatsAppNotConfiguredError, type WhatsAppSender } from "./whatsapp-sender.ts";
+import { isValidWhatsAppSignature } from "./whatsapp-signature.ts";
+import { linkInstructionsText, linkedText, textOnlyText, wrongCodeText } from "./whatsapp-texts.ts";
+import {
+  WhatsAppPayloadError,
+  readInboundMessages,
+  type InboundWhatsAppMessage,
+} from "./whatsapp-webhook-payload.ts";
+
+export const WHATSAPP_INBOUND_JOB = "whatsapp-inbound";
+
+/** An unlinked sender is told how to link at most this often. */
+const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
+
+/** What answers an inbound message, decided when it arrives and sent by the `whatsapp-inbound` job. */
+export type WhatsAppAnswer = "persona" | "linked" | "wrong_code" | "instructions" | "text_only";
+
+export interface WhatsAppInboundPayload {
+  message_id: string;
+  answer: WhatsAppAnswer;
+}
+
+/** What Meta's webhook request brings: the body exactly as sent, and its signature header. */
+export interface WhatsAppWebhookRequest {
+  body: Uint8Array;
+  /** X-Hub-Signature-256, undefined when absent */
+  signature: string | undefined;
+}
+
+/** What became of one webhook delivery. */
+export interface WhatsAppWebhookOutcome {
+  /** messages seen for the first time, and how each was classified */
+  received: { id: string; outcome: WhatsAppReceiptOutcome }[];
+  /** message ids Meta had delivered before */
+  duplicates: string[];
+}
+
+/**
+ * Messages arriving at a persona's WhatsApp number (Meta's webhook). The body's signature is checked,
+ * each message is recorded once per message id — the receipt's primary key absorbs redeliveries, also
+ * twenty at once — and classified (a link code, an unlinked sender, something that is not text, or words
+ * for the persona); anything that needs an answer is queued, so Meta gets its 200 at once.
+ */
+export class WhatsAppInbound {
+  constructor(
+    private readonly options: {
+      store: Store;
+      clock: Clock;
+      queue: JobQueue;
+      personas: PersonaService;
+      conversations: ConversationService;
+      links: WhatsAppLinks;
+      sender: WhatsAppSender;
+      settings: WhatsAppSettings | undefined;
+    },
+  ) {}
+
+  /**
+   * The verification handshake when the webhook is set up in Meta's dashboard: the challenge echoed when
+   * the verify token matches (403 when not, 400 when the parameters are missing).
+   *
+   * @example const challenge = inbound.verify({ mode, verifyToken, challenge }); return c.text(challenge);
+   */
+  verify(query: {
+    mode?: string | undefined;
+    verifyToken?: string | undefined;
+    challenge?: string | undefined;
+  }): string {
+    const settings = this.options.settings;
+    if (!settings) throw new WhatsAppNotConfiguredError();
+    const missing = (["mode", "verifyToken", "challenge"] as const).filter((name) => !query[name]);
+    if (missing.length > 0) {
+      const names = { mode: "hub.mode", verifyToken: "hub.verify_token", challenge: "hub.challenge" };
+      throw new BadRequestError(
+        `Meta's verification request needs ${missing.map((name) => names[name]).join(", ")}`,
+        missing.map((name) => ({ field: names[name], message: "required" })),
+      );
+    }
+    if (query.mode !== "subscribe") {
+      throw new BadRequestError(`hub.mode must be subscribe, got ${query.mode}`, [
+        { field: "hub.mode", message: "must be subscribe" },
+      ]);
+    }
+    if (!equalInConstantTime(settings.verifyToken, query.verifyToken ?? "")) {
+      throw new ForbiddenError("hub.verify_token does not match WHATSAPP_VERIFY_TOKEN");
+    }
+    return query.challenge ?? "";
+  }
+
+  /**
+   * Checks the signature (400 when missing, 403 when wrong), then records and classifies each message.
+   *
+   * @example await inbound.receive({ body: new Uint8Array(await c.req.arrayBuffer()), signature })
+   */
+  async receive(request: WhatsAppWebhookRequest, logger?: Logger): Promise<WhatsAppWebhookOutcome> {
+    const messages = this.read(request);
+    const outcome: WhatsAppWebhookOutcome = { received: [], duplicates: [] };
+    for (const message of messages) {
+      const number = await this.options.store.whatsapp.findNumber(message.phoneNumberId);
+      if (!number) {
+        logger?.warn(
+          { phone_number_id: message.phoneNumberId },
+          "a WhatsApp message arrived for a number no persona has; ignored",
+        );
+        continue;
+      }
+      const claimed = await this.options.store.whatsapp.claimReceipt({
+        message_id: message.id,
+        tenant_id: number.tenant_id,
+        persona_id: number.persona_id,
+        phone_number_id: number.phone_number_id,
+        wa_id: message.from,
+        body: message.text ?? "",
+        message_type: message.type,
+        outcome: "conversation",
+        created_at: this.options.clock.now().toISOString(),
+      });
+      if (!claimed) {
+        outcome.duplicates.push(message.id);
+        continue;
+      }
+      try {
+        outcome.received.push({ id: message.id, outcome: await this.handle(message, number) });
+      } catch (error) {
+        // Forget the receipt so that Meta's retry of this message is handled afresh rather than absorbed.
+        await this.options.store.whatsapp.deleteReceipt(message.id);
+        throw error;
+      }
+    }
+    return outcome;
+  }
+
+  /** The worker side: answers a received message (the persona's reply, or the service's). */
+  async answer(job: { tenantId: string; payload: unknown }, signal?: AbortSignal): Promise<unknown> {
+    const payload = job.payload as WhatsAppInboundPayload;
+    const { store, personas } = this.options;
+    const receipt = await store.whatsapp.findReceipt(payload.message_id);
+    if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };
+    if (receipt.reply_id !== null) return { answered: true, id: receipt.reply_id };
+    const { definition } = await personas.getServingDefinition(receipt.tenant_id, receipt.persona_id);
+    let text: string;
+    let replyMessageId: string | null = null;
+    switch (payload.answer) {
+      case "linked":
+        text = linkedText(definition.name);
+        break;
+      case "wrong_code":
+        text = wrongCodeText();
+        break;
+      case "instructions":
+        text = linkInstructionsText(definition.name);
+        break;
+      case "text_only":
+        text = textOnlyText(definition.name);
+        break;
+      case "persona": {
+        const reply = await this.personaReply(receipt, signal);
+        text = reply.content;
+        replyMessageId = reply.id;
+        break;
+      }
+    }
+    if (text.trim() === "") return { answered: false, reason: "empty_reply" };
+    const sent = await this.options.sender.send({
+      tenantId: receipt.tenant_id,
+      phoneNumberId: receipt.phone_number_id,
+      to: receipt.wa_id,
+      body: text,
+      userId: receipt.user_id,
+      personaId: receipt.persona_id,
+      conversationId: receipt.conversation_id,
+      messageId: replyMessageId,
+      signal,
+    });
+    await store.whatsapp.updateReceipt(receipt.message_id, {
+      reply_id: sent.id,
+      replied_at: this.options.clock.now().toISOString(),
+    });
+    return { answered: true, id: sent.id };
+  }
+
+  private read(request: WhatsAppWebhookRequest): InboundWhatsAppMessage[] {
+    const settings = this.options.settings;
+    if (!settings) throw new WhatsAppNotConfiguredError();
+    if (request.signature === undefined || request.signature.trim() === "") {
+      throw new BadRequestError("only Meta may post here: the X-Hub-Signature-256 header is missing", [
+        { field: "X-Hub-Signature-256", message: "required" },
+      ]);
+    }
+    if (
+      !isValidWhatsAppSignature({
+        appSecret: settings.appSecret,
+        body: request.body,
+        signature: request.signature,
+      })
+    ) {
+      throw new ForbiddenError("X-Hub-Signature-256 does not match this body (check WHATSAPP_APP_SECRET)");
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(request.body).toString("utf8"));
+    } catch {
+      throw new BadRequestError("the webhook's body is not JSON", [{ field: "(body)", message: "not JSON" }]);
+    }
+    try {
+      return readInboundMessages(json);
+    } catch (error) {
+      if (error instanceof WhatsAppPayloadError) {
+        throw new BadRequestError(`not a WhatsApp webhook: ${error.message}`, [
+          { field: error.field, message: error.message },
+        ]);
+      }
+      throw error;
+    }
+  }
+
+  /** Decides what the message is and queues its answer. */
+  private async handle(
+    message: InboundWhatsAppMessage,
+    number: { tenant_id: string; persona_id: string },
+  ): Promise<WhatsAppReceiptOutcome> {
+    const { store, clock, links } = this.options;
+    const tenantId = number.tenant_id;
+    const now = clock.now();
+    let contact = await links.noteSender(tenantId, message.from, message.profileName);
+    const code = message.text === null ? undefined : readLinkCode(message.text);
+    let outcome: WhatsAppReceiptOutcome;
+    let answer: WhatsAppAnswer | undefined;
+    let delayMs = 0;
+    if (code !== undefined && contact.user_id === null) {
+      const attempt = await links.attempt(contact, code);
+      outcome = attempt.outcome;
+      answer = attempt.outcome;
+      if (attempt.outcome === "linked") contact = { ...contact, user_id: attempt.userId };
+    } else if (contact.user_id === null) {
+      outcome = "unlinked";
+      const notSince = new Date(now.getTime() - INSTRUCTIONS_INTERVAL_MS).toISOString();
+      if (await store.whatsapp.claimInstructions(contact.id, now.toISOString(), notSince)) {
+        answer = "instructions";
+      }
+    } else if (message.text === null) {
+      outcome = "not_text";
+      answer = "text_only";
+    } else {
+      outcome = "conversation";
+      answer = "persona";
+      const { definition } = await this.options.personas.getServingDefinition(tenantId, number.persona_id);
+      // The service's own answers go at once; the persona answers at its pace (docs/proactive.md).
+      delayMs = realMilliseconds(
+        clock,
+        paceReply(pacingSettings(definition), { now, seed: message.id }).delayMs,
+      );
+    }
+    await store.whatsapp.updateReceipt(message.id, { outcome, user_id: contact.user_id });
+    await store.usage.insert({
+      id: newId("use"),
+      tenant_id: tenantId,
+      user_id: contact.user_id,
+      persona_id: number.persona_id,
+      conversation_id: null,
+      message_id: null,
+      kind: "whatsapp_inbound",
+      model: "whatsapp",
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: 0,
+      cost_usd: 0,
+      created_at: now.toISOString(),
+    });
+    if (answer) {
+      const payload: WhatsAppInboundPayload = { message_id: message.id, answer };
+      await this.options.queue.enqueue({
+        tenantId,
+        kind: WHATSAPP_INBOUND_JOB,
+        payload,
+        idempotencyKey: `${WHATSAPP_INBOUND_JOB}:${message.id}`,
+        delayMs,
+      });
+    }
+    return outcome;
+  }
+
+  /** The persona's reply, in the user's WhatsApp conversation with it (see replyOnChannel). */
+  private async personaReply(receipt: WhatsAppReceiptRow, signal?: AbortSignal): Promise<Message> {
+    const { store, conversations } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user)
+      throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of message ${receipt.message_id}`);
+    return replyOnChannel({
+      store,
+      conversations,
+      user,
+      personaId: receipt.persona_id,
+      channel: "whatsapp",
+      text: receipt.body,
+      progress: {
+        conversationId: receipt.conversation_id,
+        userMessageId: receipt.user_message_id,
+        replyMessageId: receipt.reply_message_id,
+      },
+      record: (step) =>
+        store.whatsapp.updateReceipt(receipt.message_id, {
+          ...(step.conversationId !== undefined ? { conversation_id: step.conversationId } : {}),
+          ...(step.userMessageId !== undefined ? { user_message_id: step.userMessageId } : {}),
+          ...(step.replyMessageId !== undefined ? { reply_message_id: step.replyMessageId } : {}),
+        }),
+      signal,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import { AppError } from "../../services/errors.ts";
+import { capMessageText } from "../cap-message-text.ts";
+import type { Store } from "../../store/store.ts";
+import type { WhatsAppTransport } from "./whatsapp-client.ts";
+
+/** WhatsApp refuses text bodies longer than this many characters. */
+export const WHATSAPP_MAX_CHARACTERS = 4096;
+
+/** 404 for anything WhatsApp while it is not configured: the feature does not exist on this server. */
+export class WhatsAppNotConfiguredError extends AppError {
+  constructor() {
+    super(
+      404,
+      "Not Found",
+      "WhatsApp is not configured on this server: set WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_ACCESS_TOKEN",
+    );
+  }
+}
+
+export interface WhatsAppSendInput {
+  tenantId: string;
+  /** the persona's number (Meta's phone number id) */
+  phoneNumberId: string;
+  /** the recipient's WhatsApp id */
+  to: string;
+  body: string;
+  userId?: string | null;
+  personaId?: string | null;
+  conversationId?: string | null;
+  /** the stored message this text carries */
+  messageId?: string | null;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Every outbound WhatsApp message goes through here: capped at WhatsApp's length limit and recorded as a
+ * `whatsapp_outbound` usage event.
+ */
+export class WhatsAppSender {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly transport: WhatsAppTransport | undefined,
+  ) {}
+
+  get configured(): boolean {
+    return this.transport !== undefined;
+  }
+
+  /** Throws a ProviderHttpError (with `retryable`) when Meta refuses or cannot be reached. */
+  async send(input: WhatsAppSendInput): Promise<{ id: string }> {
+    if (!this.transport) throw new WhatsAppNotConfiguredError();
+    const sent = await this.transport.send(
+      {
+        phoneNumberId: input.phoneNumberId,
+        to: input.to,
+        body: capMessageText(input.body, WHATSAPP_MAX_CHARACTERS),
+      },
+      input.signal,
+    );
+    await this.store.usage.insert({
+      id: newId("use"),
+      tenant_id: input.tenantId,
+      user_id: input.userId ?? null,
+      persona_id: input.personaId ?? null,
+      conversation_id: input.conversationId ?? null,
+      message_id: input.messageId ?? null,
+      kind: "whatsapp_outbound",
+      model: "whatsapp",
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: sent.latencyMs,
+      cost_usd: 0,
+      created_at: this.clock.now().toISOString(),
+    });
+    return { id: sent.id };
+  }
+}
