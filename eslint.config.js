@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The service worker runs in the browser's worker scope, outside the app's TypeScript build.
+    files: ["web/public/service-worker.js"],
+    languageOptions: { globals: { self: "readonly" } },
+  },
+  {
     // Tests read loosely typed JSON responses; typing every one would add noise, not safety.
     files: ["**/*.test.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -27,6 +27,7 @@ import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
 import { skillRoutes } from "./http/routes/skill-routes.ts";
+import { channelRoutes } from "./http/routes/channel-routes.ts";
 import { smsRoutes } from "./http/routes/sms-routes.ts";
 import { whatsappRoutes } from "./http/routes/whatsapp-routes.ts";
 import { pushRoutes } from "./http/routes/push-routes.ts";
@@ -179,6 +180,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", populationRoutes());
   app.route("/", studyRoutes());
   app.route("/", scheduledMessageRoutes());
+  app.route("/", channelRoutes());
   app.route("/", smsRoutes());
   app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());

@@ -6,8 +6,9 @@ import type { Store } from "../../store/store.ts";
 import { PersonaWhatsAppNumbers } from "./persona-whatsapp-numbers.ts";
 import { WhatsAppClient, type WhatsAppSettings, type WhatsAppTransport } from "./whatsapp-client.ts";
 import { WhatsAppInbound } from "./whatsapp-inbound.ts";
-import { WhatsAppLinks } from "./whatsapp-links.ts";
-import { WhatsAppSender } from "./whatsapp-sender.ts";
+import { WhatsAppLinks, type WhatsAppLinkCode } from "./whatsapp-links.ts";
+import { WhatsAppNotConfiguredError, WhatsAppSender } from "./whatsapp-sender.ts";
+import type { UserRow } from "../../store/schema.ts";
 
 /** Meta lets a business write freely for this long after the user's last message; then only templates. */
 export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 60 * 60_000;
@@ -69,6 +70,12 @@ export class WhatsAppChannel {
 
   get configured(): boolean {
     return this.sender.configured;
+  }
+
+  /** A link code for the user (see WhatsAppLinks); 404 while WhatsApp is off, since nobody could send it. */
+  async createLinkCode(user: UserRow): Promise<WhatsAppLinkCode> {
+    if (!this.configured) throw new WhatsAppNotConfiguredError();
+    return this.links.createCode(user);
   }
 
   /**

@@ -211,7 +211,7 @@ export function whatsappRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(createLinkCodeRoute, async (c) =>
-    c.json(await whatsapp(c).links.createCode(await requireUser(c)), 201),
+    c.json(await whatsapp(c).createLinkCode(await requireUser(c)), 201),
   );
 
   router.openapi(listContactsRoute, async (c) =>

@@ -13,6 +13,7 @@ import {
   type Persona,
   type PersonaDefinition,
 } from "./persona-model.tsx";
+import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
@@ -279,6 +280,7 @@ export function PersonaEditor({
           <div className="persona-builder-extras">
             <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
             <PersonaSharing persona={persona} />
+            {!readOnly && <PersonaChannels persona={persona} />}
             {!readOnly && <PersonaDeleteButton persona={persona} />}
           </div>
         )}

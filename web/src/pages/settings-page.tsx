@@ -3,22 +3,31 @@ import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { SettingsAccounts } from "../components/settings-accounts.tsx";
 import { SettingsApiKeys } from "../components/settings-api-keys.tsx";
+import { SettingsNotifications } from "../components/settings-notifications.tsx";
+import { SettingsPhoneNumbers } from "../components/settings-phone-numbers.tsx";
 import { SettingsProfile } from "../components/settings-profile.tsx";
 import { SettingsProviders } from "../components/settings-providers.tsx";
 import { SettingsUserPersonas } from "../components/settings-user-personas.tsx";
+import { SettingsWhatsApp } from "../components/settings-whatsapp.tsx";
 import "./settings-page.css";
 
 const SECTIONS = [
   { id: "keys", label: "API keys", adminOnly: false },
   { id: "providers", label: "Model providers", adminOnly: false },
   { id: "user-personas", label: "User personas", adminOnly: false },
+  { id: "notifications", label: "Notifications", adminOnly: false },
+  { id: "phone-numbers", label: "Phone numbers", adminOnly: false },
+  { id: "whatsapp", label: "WhatsApp", adminOnly: false },
   { id: "accounts", label: "Accounts", adminOnly: true },
   { id: "profile", label: "Profile", adminOnly: false },
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number]["id"];
 
-/** Settings: API keys, model providers, user personas, accounts (admins) and your profile, one tab each. */
+/**
+ * Settings: API keys, model providers, user personas, notifications, phone numbers (SMS), WhatsApp,
+ * accounts (admins) and your profile, one tab each.
+ */
 export function SettingsPage({ section }: { section: string | undefined }) {
   const { session } = useSession();
   const isAdmin = session.account.role === "admin";
@@ -76,6 +85,12 @@ function Section({ id }: { id: SectionId }) {
       return <SettingsProviders />;
     case "user-personas":
       return <SettingsUserPersonas />;
+    case "notifications":
+      return <SettingsNotifications />;
+    case "phone-numbers":
+      return <SettingsPhoneNumbers />;
+    case "whatsapp":
+      return <SettingsWhatsApp />;
     case "accounts":
       return <SettingsAccounts />;
     case "profile":
