@@ -17,6 +17,7 @@
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { waitForCount } from "./wait-for-count.ts";
 
 /** What a browser's PushSubscription.toJSON() gives the page. */
 export interface PushSubscriptionJson {
@@ -270,20 +271,13 @@ export async function startMockPushService(): Promise<MockPushService> {
       subscriptions.set(id, subscription);
       return subscription;
     },
-    async waitForDeliveries(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (deliveries.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `expected ${count} notifications at the mock push service, got ${deliveries.length}: ${JSON.stringify(
-              requests.map((request) => ({ status: request.status, problem: request.problem })),
-            )}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return deliveries;
-    },
+    waitForDeliveries: (count, timeoutMs = 10_000) =>
+      waitForCount(deliveries, count, {
+        what: "notifications at the mock push service",
+        timeoutMs,
+        describe: () =>
+          JSON.stringify(requests.map((request) => ({ status: request.status, problem: request.problem }))),
+      }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

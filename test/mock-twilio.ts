@@ -13,6 +13,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
+import { waitForCount } from "./wait-for-count.ts";
 
 export interface SentSms {
   sid: string;
@@ -95,16 +96,8 @@ export async function startMockTwilio(): Promise<MockTwilio> {
       baseUrl,
       http: { sleep: async () => {}, timeoutMs: 5000 },
     },
-    async waitForMessages(count: number, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (state.messages.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`expected ${count} SMS at the mock Twilio, got ${state.messages.length}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return state.messages;
-    },
+    waitForMessages: (count: number, timeoutMs = 10_000) =>
+      waitForCount(state.messages, count, { what: "SMS at the mock Twilio", timeoutMs }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -12,6 +12,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
+import { waitForCount } from "./wait-for-count.ts";
 
 export interface SentWhatsAppMessage {
   id: string;
@@ -105,16 +106,8 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
       apiVersion: API_VERSION,
       http: { sleep: async () => {}, timeoutMs: 5000 },
     },
-    async waitForMessages(count: number, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (state.messages.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`expected ${count} WhatsApp messages at the mock, got ${state.messages.length}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return state.messages;
-    },
+    waitForMessages: (count: number, timeoutMs = 10_000) =>
+      waitForCount(state.messages, count, { what: "WhatsApp messages at the mock Graph API", timeoutMs }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -9,6 +9,7 @@ import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { SCHEDULED_USAGE, scheduledCommand } from "./scheduled-command.ts";
 import { STUDY_USAGE, studyCommand } from "./study-command.ts";
+import { formatTable } from "./text-table.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
 import { createServices, type Services } from "../services/services.ts";
@@ -117,13 +118,8 @@ function requireName(values: CliContext["values"]): string {
 
 function printTable(print: Output, rows: Record<string, unknown>[], columns: string[]): void {
   const cell = (value: unknown) => (value === null || value === undefined ? "-" : String(value));
-  const widths = columns.map((column) =>
-    Math.max(column.length, ...rows.map((row) => cell(row[column]).length)),
-  );
-  const line = (values: string[]) =>
-    values.map((value, index) => value.padEnd(widths[index] ?? 0)).join("  ");
-  print(line(columns));
-  for (const row of rows) print(line(columns.map((column) => cell(row[column]))));
+  const cells = rows.map((row) => columns.map((column) => cell(row[column])));
+  for (const line of formatTable(columns, cells)) print(line);
 }
 
 async function serveCommand(context: CliContext): Promise<number> {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Config } from "../config/config.ts";
 import { downloadModel, listModels, type DownloadProgress } from "../models/model-download.ts";
+import { formatTable } from "./text-table.ts";
 
 /** Where progress goes: stderr by default, so stdout carries only the result (and stays parseable with --json). */
 export interface ProgressOutput {
@@ -150,14 +151,5 @@ function formatMegabytes(bytes: number): string {
 }
 
 function printTable(print: (line: string) => void, columns: string[], rows: string[][]): void {
-  const widths = columns.map((column, index) =>
-    Math.max(column.length, ...rows.map((row) => (row[index] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
-      .join("  ")
-      .trimEnd();
-  print(line(columns));
-  for (const row of rows) print(line(row));
+  for (const line of formatTable(columns, rows)) print(line);
 }

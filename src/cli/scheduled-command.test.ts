@@ -1,14 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { PassThrough } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../config/config.ts";
-import { startServer, type RunningServer } from "../server.ts";
+import { startRunningServer, type RunningTestServer } from "../../test/running-server.ts";
+import type { RunningServer } from "../server.ts";
 import { scheduledCommand, type ScheduledCommandOptions } from "./scheduled-command.ts";
-
-const ADMIN_KEY = "dra_scheduled_cli_admin_key_000000000000";
 
 function recorder() {
   const stream = new PassThrough();
@@ -18,44 +12,32 @@ function recorder() {
 }
 
 describe("dramatis scheduled and dramatis inbox", () => {
+  let running: RunningTestServer;
   let server: RunningServer;
-  let dataDir: string;
   let conversationId: string;
   let userId: string;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-scheduled-cli-"));
-    server = await startServer({
-      config: loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0", DRAMATIS_ADMIN_KEY: ADMIN_KEY }),
-      logger: pino({ level: "silent" }),
-    });
-    const call = async (route: string, body: unknown) => {
-      const response = await fetch(`${server.url}${route}`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${ADMIN_KEY}`,
-          "x-dramatis-user": "tess",
-          "content-type": "application/json",
-        },
-        body: JSON.stringify(body),
-      });
+    running = await startRunningServer();
+    server = running.server;
+    const post = async (route: string, json: unknown) => {
+      const response = await running.call(route, { method: "POST", user: "tess", json });
       expect(response.status).toBeLessThan(300);
-      return (await response.json()) as { id: string };
+      return response.body as { id: string };
     };
-    const persona = await call("/v1/personas", {
+    const persona = await post("/v1/personas", {
       name: "Mira",
       initiative: 10,
       active_hours: { start: "00:00", end: "00:00", time_zone: "UTC" },
     });
-    conversationId = (await call("/v1/conversations", { persona_id: persona.id })).id;
-    await call(`/v1/conversations/${conversationId}/messages`, { content: "Off to the market." });
+    conversationId = (await post("/v1/conversations", { persona_id: persona.id })).id;
+    await post(`/v1/conversations/${conversationId}/messages`, { content: "Off to the market." });
     await server.services.proactive.plan();
     userId = (await server.services.users.resolve("ten_default", "tess")).id;
   });
 
   afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   async function run(command: ScheduledCommandOptions["command"], argv: string[], interrupt?: AbortSignal) {
@@ -64,7 +46,7 @@ describe("dramatis scheduled and dramatis inbox", () => {
     const code = await scheduledCommand({
       command,
       argv,
-      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: ADMIN_KEY, DRAMATIS_USER: "tess" },
+      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: running.adminKey, DRAMATIS_USER: "tess" },
       output: output.stream,
       printError: (line) => errors.push(line),
       ...(interrupt ? { interrupt } : {}),
@@ -126,7 +108,7 @@ describe("dramatis scheduled and dramatis inbox", () => {
     const following = scheduledCommand({
       command: "inbox",
       argv: ["--follow"],
-      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: ADMIN_KEY, DRAMATIS_USER: "tess" },
+      environment: { DRAMATIS_URL: server.url, DRAMATIS_API_KEY: running.adminKey, DRAMATIS_USER: "tess" },
       output: output.stream,
       printError: () => undefined,
       interrupt: stop.signal,

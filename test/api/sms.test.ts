@@ -1,13 +1,9 @@
 import { createHmac } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, type ConfigError } from "../../src/config/config.ts";
-import { startServer } from "../../src/server.ts";
 import { BACKENDS } from "../backends.ts";
 import { startMockTwilio, MOCK_TWILIO_AUTH_TOKEN, type MockTwilio } from "../mock-twilio.ts";
+import { startRunningServer } from "../running-server.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
 /**
@@ -696,31 +692,13 @@ describe("SMS configuration and public URL", () => {
 
   it("answers a signed webhook posted to the running server with exactly one reply through Twilio", async () => {
     const mock = await startMockTwilio();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-sms-"));
-    const adminKey = "dra_sms_admin_key_for_tests_0000000000";
-    const server = await startServer({
-      config: loadConfig({
-        DRAMATIS_DATA_DIR: dataDir,
-        PORT: "0",
-        DRAMATIS_ADMIN_KEY: adminKey,
-        TWILIO_ACCOUNT_SID: mock.settings.accountSid,
-        TWILIO_AUTH_TOKEN: MOCK_TWILIO_AUTH_TOKEN,
-        TWILIO_BASE_URL: mock.settings.baseUrl,
-      }),
-      logger: pino({ level: "silent" }),
+    const running = await startRunningServer({
+      TWILIO_ACCOUNT_SID: mock.settings.accountSid,
+      TWILIO_AUTH_TOKEN: MOCK_TWILIO_AUTH_TOKEN,
+      TWILIO_BASE_URL: mock.settings.baseUrl,
     });
+    const { server, call } = running;
     try {
-      const call = async (route: string, init: { method?: string; user?: string; json?: unknown } = {}) => {
-        const headers: Record<string, string> = { authorization: `Bearer ${adminKey}` };
-        if (init.user) headers["x-dramatis-user"] = init.user;
-        if (init.json !== undefined) headers["content-type"] = "application/json";
-        const response = await fetch(`${server.url}${route}`, {
-          method: init.method ?? "GET",
-          headers,
-          body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        });
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-      };
       const persona = await call("/v1/personas", {
         method: "POST",
         json: { name: "Ada", features: { sms: true }, modifiers: IMMEDIATE },
@@ -763,9 +741,8 @@ describe("SMS configuration and public URL", () => {
       expect(mock.messages).toHaveLength(2);
       expect(messages[1]).toMatchObject({ from: PERSONA_NUMBER, to: user });
     } finally {
-      await server.stop();
+      await running.stop();
       await mock.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -1,11 +1,6 @@
 import { createHmac } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, type ConfigError } from "../../src/config/config.ts";
-import { startServer } from "../../src/server.ts";
 import { BACKENDS } from "../backends.ts";
 import {
   MOCK_WHATSAPP_ACCESS_TOKEN,
@@ -14,6 +9,7 @@ import {
   startMockWhatsApp,
   type MockWhatsApp,
 } from "../mock-whatsapp.ts";
+import { startRunningServer } from "../running-server.ts";
 import { createTestApp, TestClock, type TestApp } from "../test-app.ts";
 
 /**
@@ -463,32 +459,14 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
 describe("WhatsApp on a running server", () => {
   it("answers a signed webhook posted to the running server with exactly one reply through the Graph API", async () => {
     const meta = await startMockWhatsApp();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-whatsapp-"));
-    const adminKey = "dra_whatsapp_admin_key_for_tests_0000000";
-    const server = await startServer({
-      config: loadConfig({
-        DRAMATIS_DATA_DIR: dataDir,
-        PORT: "0",
-        DRAMATIS_ADMIN_KEY: adminKey,
-        WHATSAPP_VERIFY_TOKEN: MOCK_WHATSAPP_VERIFY_TOKEN,
-        WHATSAPP_APP_SECRET: MOCK_WHATSAPP_APP_SECRET,
-        WHATSAPP_ACCESS_TOKEN: MOCK_WHATSAPP_ACCESS_TOKEN,
-        WHATSAPP_BASE_URL: meta.settings.baseUrl,
-      }),
-      logger: pino({ level: "silent" }),
+    const running = await startRunningServer({
+      WHATSAPP_VERIFY_TOKEN: MOCK_WHATSAPP_VERIFY_TOKEN,
+      WHATSAPP_APP_SECRET: MOCK_WHATSAPP_APP_SECRET,
+      WHATSAPP_ACCESS_TOKEN: MOCK_WHATSAPP_ACCESS_TOKEN,
+      WHATSAPP_BASE_URL: meta.settings.baseUrl,
     });
+    const { server, call } = running;
     try {
-      const call = async (route: string, init: { method?: string; user?: string; json?: unknown } = {}) => {
-        const headers: Record<string, string> = { authorization: `Bearer ${adminKey}` };
-        if (init.user) headers["x-dramatis-user"] = init.user;
-        if (init.json !== undefined) headers["content-type"] = "application/json";
-        const response = await fetch(`${server.url}${route}`, {
-          method: init.method ?? "GET",
-          headers,
-          body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        });
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-      };
       const persona = await call("/v1/personas", {
         method: "POST",
         json: { name: "Ada", modifiers: IMMEDIATE },
@@ -529,9 +507,8 @@ describe("WhatsApp on a running server", () => {
       expect(meta.messages).toHaveLength(2);
       expect(messages[1]).toMatchObject({ phoneNumberId: PHONE_NUMBER_ID, to: waId });
     } finally {
-      await server.stop();
+      await running.stop();
       await meta.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
