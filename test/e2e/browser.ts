@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { loadConfig } from "../../src/config/config.ts";
 import { buildWebAppIfStale } from "../../src/cli/web-build.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
@@ -92,4 +92,24 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!directory) return;
   fs.mkdirSync(directory, { recursive: true });
   await page.screenshot({ path: path.join(directory, `${name}.png`), fullPage: false });
+}
+
+/** Creates the first admin through the setup page, as a person would. */
+export async function setUpFirstAdmin(page: Page, setupUrl: string, name: string): Promise<void> {
+  await page.goto(setupUrl);
+  await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(`${name.toLowerCase()}@example.com`);
+  await page.getByLabel("Password").fill(`a long password for ${name}`);
+  await page.getByRole("button", { name: "Create admin account" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** Presses Tab until `target` has the focus, proving it is reachable by keyboard from where focus is. */
+export async function tabTo(page: Page, target: Locator, limit = 60): Promise<void> {
+  for (let presses = 0; presses < limit; presses++) {
+    if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`not reached with ${limit} presses of Tab`);
 }

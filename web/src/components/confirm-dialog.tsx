@@ -35,6 +35,7 @@ function OpenDialog({
   onClose: () => void;
 }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const titleId = useId();
@@ -44,6 +45,9 @@ function OpenDialog({
     const dialog = dialogRef.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
+    // showModal() focuses the first button, the destructive one, where a second Enter would confirm;
+    // React's autoFocus does not help, as it focuses before showModal() runs and sets no attribute.
+    cancelRef.current?.focus();
     return () => {
       // Back to the button that opened it; if that is gone (the item was deleted), to the main region.
       if (opener?.isConnected) opener.focus();
@@ -80,7 +84,7 @@ function OpenDialog({
         <button type="button" className="button-danger" disabled={busy} onClick={confirm}>
           {busy ? "Working…" : confirmLabel}
         </button>
-        <button type="button" disabled={busy} onClick={onClose} autoFocus>
+        <button type="button" ref={cancelRef} disabled={busy} onClick={onClose}>
           Cancel
         </button>
       </div>

@@ -7,7 +7,7 @@ export function PersonaFeatureFields() {
       <CheckboxField
         path="features.sms"
         label="SMS enabled"
-        hint="Send and receive text messages through the configured SMS channel."
+        hint="Answer texts sent to the persona's phone numbers (bound under Channels, below the form)."
       />
       <CheckboxField
         path="features.premium_model"

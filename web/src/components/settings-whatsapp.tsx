@@ -31,13 +31,15 @@ function whatsAppLink(displayPhoneNumber: string, code: string): string {
  */
 export function SettingsWhatsApp() {
   const [generation, setGeneration] = useState(0);
-  const contacts = useResource(`whatsapp-contacts:${generation}`, () =>
-    api<{ data: WhatsAppContact[] }>("GET", "/v1/whatsapp/contacts"),
-  );
   const [code, setCode] = useState<ShownCode | undefined>();
   const [unlinking, setUnlinking] = useState<WhatsAppContact | undefined>();
   const action = useAction();
   const channels = useChannels();
+  // Ask only once the server says WhatsApp is on: otherwise there is nothing to list.
+  const contacts = useResource(
+    channels.data?.whatsapp.enabled === true ? `whatsapp-contacts:${generation}` : null,
+    () => api<{ data: WhatsAppContact[] }>("GET", "/v1/whatsapp/contacts"),
+  );
   const reload = () => setGeneration((value) => value + 1);
   const list = contacts.data?.data ?? [];
   // The WhatsApp the shown code linked: one not linked (or linked at another time) when it was made.

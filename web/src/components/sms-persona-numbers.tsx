@@ -1,0 +1,131 @@
+import { useId, useState, type FormEvent } from "react";
+import { api, apiFetch } from "../lib/api.ts";
+import { useResource } from "../lib/use-resource.ts";
+import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
+import { isNotConfigured, type ChannelsStatus, type PersonaPhoneNumber } from "./channel-model.ts";
+import { Notice } from "./notice.tsx";
+import type { Persona } from "./persona-model.tsx";
+import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
+import { FormProblem } from "./settings-field.tsx";
+import { useAction } from "./settings-use-action.tsx";
+import { SmsNotConfiguredNotice } from "./sms-not-configured-notice.tsx";
+
+/** Where a provider's webhook points: this server's own address, as the browser sees it. */
+export function webhookUrl(path: string): string {
+  return `${window.location.origin}${path}`;
+}
+
+/**
+ * The Twilio numbers people text the persona at: list, bind (the server's refusal shown next to the
+ * field), unbind, where the numbers' messaging webhook must point, and a warning while texts to them
+ * would go unanswered because "SMS enabled" is off in the version that answers now.
+ */
+export function SmsPersonaNumbers({ persona, channels }: { persona: Persona; channels: ChannelsStatus }) {
+  const id = useId();
+  const [generation, setGeneration] = useState(0);
+  const path = `/v1/personas/${encodeURIComponent(persona.id)}/phone-numbers`;
+  // Saving or publishing changes which version answers, and so `sms_enabled`: load again then.
+  // Without Twilio every SMS route answers 404: ask only when the server says SMS is on.
+  const numbers = useResource(
+    channels.sms.enabled
+      ? `persona-phone-numbers:${persona.id}:${persona.updated_at}:${persona.production_version}:${generation}`
+      : null,
+    () => api<{ data: PersonaPhoneNumber[]; sms_enabled: boolean }>("GET", path),
+  );
+  const [phoneNumber, setPhoneNumber] = useState("");
+  const [message, setMessage] = useState<string | undefined>();
+  const action = useAction();
+  const reload = () => setGeneration((value) => value + 1);
+  const problem = asPhoneNumberProblem(action.error);
+
+  const bind = (event: FormEvent) => {
+    event.preventDefault();
+    setMessage(undefined);
+    void action.run(async () => {
+      const response = await apiFetch("POST", path, { body: { phone_number: phoneNumber.trim() } });
+      const bound = (await response.json()) as PersonaPhoneNumber;
+      setMessage(
+        response.status === 201
+          ? `Bound ${bound.phone_number}.`
+          : `${bound.phone_number} was already bound to ${persona.name || "this persona"}.`,
+      );
+      setPhoneNumber("");
+      reload();
+    });
+  };
+
+  const heading = <h3 id={`${id}-heading`}>SMS (Twilio)</h3>;
+  if (!channels.sms.enabled || isNotConfigured(numbers.error)) {
+    return (
+      <div aria-labelledby={`${id}-heading`} role="group">
+        {heading}
+        <SmsNotConfiguredNotice>
+          Until then this persona cannot be texted; everything else works as usual.
+        </SmsNotConfiguredNotice>
+      </div>
+    );
+  }
+
+  const list = numbers.data?.data ?? [];
+  return (
+    <div aria-labelledby={`${id}-heading`} role="group">
+      {heading}
+      {numbers.data && !numbers.data.sms_enabled && list.length > 0 && (
+        <SmsDisabledWarning persona={persona} />
+      )}
+      <ChannelBoundNumbers
+        loading={numbers.loading && !numbers.data}
+        error={numbers.error}
+        empty="No phone number yet."
+        items={list.map((number) => ({ key: number.phone_number, label: number.phone_number }))}
+        removeTitle={(label) => `Unbind ${label} from ${persona.name || "this persona"}?`}
+        onRemove={async (key) => {
+          await api("DELETE", `${path}/${encodeURIComponent(key)}`);
+          setMessage(undefined);
+          reload();
+        }}
+      />
+      <div aria-live="polite">{message && <Notice kind="success">{message}</Notice>}</div>
+      <form onSubmit={bind} aria-label="Add a Twilio number" className="settings-inline-form" noValidate>
+        <FormProblem error={problem} fields={["phone_number"]} />
+        <PhoneNumberField
+          label="Twilio number"
+          hint="A number of your Twilio account; United States or Canada, e.g. +1 415 555 0100."
+          value={phoneNumber}
+          onChange={(value) => {
+            setPhoneNumber(value);
+            action.clearError();
+          }}
+          error={problem}
+        />
+        <div className="button-row">
+          <button type="submit" className="button-small" disabled={action.busy || phoneNumber.trim() === ""}>
+            {action.busy ? "Adding…" : "Add number"}
+          </button>
+        </div>
+      </form>
+      <p className="field-hint" id={`${id}-webhook`}>
+        In Twilio, set each number&apos;s messaging webhook (“A message comes in”, HTTP POST) to{" "}
+        <code>{webhookUrl(channels.sms.webhook_path)}</code>. People verify their own phone under Settings →
+        Phone numbers before their texts reach the persona.
+      </p>
+    </div>
+  );
+}
+
+/** Bound numbers whose texts go unanswered: says why, and what turns them on. */
+function SmsDisabledWarning({ persona }: { persona: Persona }) {
+  const published = persona.production_version !== null;
+  return (
+    <Notice kind="warning">
+      “SMS enabled” is off in the version that answers now
+      {published ? ` (version ${persona.production_version})` : " (the draft)"}: texts to these numbers are
+      not answered.{" "}
+      {published && persona.features.sms
+        ? "It is on in the saved draft: publish to turn it on."
+        : published
+          ? "Turn it on under Features, save and publish."
+          : "Turn it on under Features and save the draft."}
+    </Notice>
+  );
+}
