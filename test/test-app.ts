@@ -45,6 +45,8 @@ export interface TestApp {
     path: string,
     init?: RequestInit & { key?: string | null; user?: string; json?: unknown },
   ): Promise<TestResponse>;
+  /** Waits until no job of `kind` that may run by the app's clock is queued or running. */
+  settleJobs(kind: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,20 @@ export async function createTestApp(
         body = JSON.stringify(json);
       }
       return Promise.resolve(app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
+    },
+    async settleJobs(kind) {
+      for (let attempt = 0; attempt < 500; attempt++) {
+        const busy = await database.db
+          .selectFrom("jobs")
+          .select("id")
+          .where("kind", "=", kind)
+          .where("status", "in", ["queued", "running"])
+          .where("run_after", "<=", clock.now().toISOString())
+          .execute();
+        if (busy.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`${kind} jobs did not settle`);
     },
     async close() {
       services.studyRunner.stop();

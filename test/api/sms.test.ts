@@ -66,20 +66,8 @@ describe.each(BACKENDS)("SMS through Twilio on $name", (backend) => {
     });
   }
 
-  /** Waits until no SMS job is queued or running, so "nothing more was sent" can be asserted. */
-  async function settle(): Promise<void> {
-    for (let attempt = 0; attempt < 500; attempt++) {
-      const busy = await app.services.store.db
-        .selectFrom("jobs")
-        .select("id")
-        .where("kind", "=", "sms-inbound")
-        .where("status", "in", ["queued", "running"])
-        .execute();
-      if (busy.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error("SMS jobs did not settle");
-  }
+  /** Waits until no SMS job that may run now is queued or running, so "nothing more was sent" holds. */
+  const settle = () => app.settleJobs("sms-inbound");
 
   function sentTo(number: string) {
     return twilio.messages.filter((message) => message.to === number);

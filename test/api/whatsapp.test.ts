@@ -85,21 +85,8 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
     return post(webhookBody(from, [{ id: options.id ?? newMessageId(), text }], options.to));
   }
 
-  /** Waits until no WhatsApp job is queued or running, so "nothing more was sent" can be asserted. */
-  async function settle(): Promise<void> {
-    for (let attempt = 0; attempt < 500; attempt++) {
-      const busy = await app.services.store.db
-        .selectFrom("jobs")
-        .select("id")
-        .where("kind", "=", "whatsapp-inbound")
-        .where("status", "in", ["queued", "running"])
-        .where("run_after", "<=", app.clock.now().toISOString())
-        .execute();
-      if (busy.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error("WhatsApp jobs did not settle");
-  }
+  /** Waits until no WhatsApp job that may run now is queued or running, so "nothing more was sent" holds. */
+  const settle = () => app.settleJobs("whatsapp-inbound");
 
   /** Runs an action that makes the server send one more WhatsApp message, and waits until it did. */
   async function andOneSent(action: () => Promise<unknown>): Promise<void> {

@@ -113,3 +113,35 @@ export async function tabTo(page: Page, target: Locator, limit = 60): Promise<vo
   }
   throw new Error(`not reached with ${limit} presses of Tab`);
 }
+
+/** Phone width used by the layout checks. */
+export const PHONE_WIDTH = 375;
+
+/**
+ * A phone-sized, touch browser context signed in as `context` is, whose console errors and uncaught
+ * exceptions go into `errors` ("phone console: …", "phone page error: …"). Close `phone` when done.
+ */
+export async function openPhonePage(
+  browser: Browser,
+  context: BrowserContext,
+  errors: string[],
+): Promise<{ phone: BrowserContext; phonePage: Page }> {
+  const phone = await browser.newContext({
+    viewport: { width: PHONE_WIDTH, height: 780 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  phone.on("page", (phonePage) => {
+    phonePage.on("console", (entry) => {
+      if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
+    });
+    phonePage.on("pageerror", (error) => errors.push(`phone page error: ${error.message}`));
+  });
+  await phone.addCookies(await context.cookies());
+  return { phone, phonePage: await phone.newPage() };
+}
+
+/** The page's horizontal overflow at phone width, in pixels (0 or less when nothing scrolls sideways). */
+export async function sidewaysOverflow(page: Page): Promise<number> {
+  return (await page.evaluate(`document.documentElement.scrollWidth - ${PHONE_WIDTH}`)) as number;
+}

@@ -16,6 +16,9 @@ import {
   startWebServer,
   watchForErrors,
   type WebServer,
+  openPhonePage,
+  sidewaysOverflow,
+  setUpFirstAdmin,
 } from "./browser.ts";
 
 /**
@@ -29,7 +32,6 @@ import {
  */
 
 const SETUP_TOKEN = "e2e-channels-setup-token";
-const PHONE_WIDTH = 375;
 const PHONE_NUMBER_ID = "106540352242922";
 const WA_ID = "14155550123";
 
@@ -92,12 +94,7 @@ describe.skipIf(!CHROMIUM_PATH)("WhatsApp and notification screens in Chromium",
   };
 
   it("sets up the first admin and a persona", async () => {
-    await page.goto(web.setupUrl);
-    await page.getByLabel("Name").fill("Rui");
-    await page.getByLabel("Email").fill("rui@example.com");
-    await page.getByLabel("Password").fill("a long channels password");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await setUpFirstAdmin(page, web.setupUrl, "Rui");
     csrf = ((await (await page.request.get(url("/v1/auth/session"))).json()) as { csrf_token: string })
       .csrf_token;
     const created = await page.request.post(url("/v1/personas"), {
@@ -265,14 +262,7 @@ describe.skipIf(!CHROMIUM_PATH)("WhatsApp and notification screens in Chromium",
   });
 
   it("fits a phone on these tabs", async () => {
-    const phone = await browser.newContext({ viewport: { width: PHONE_WIDTH, height: 780 }, isMobile: true });
-    phone.on("page", (phonePage) =>
-      phonePage.on("console", (entry) => {
-        if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
-      }),
-    );
-    await phone.addCookies(await context.cookies());
-    const phonePage = await phone.newPage();
+    const { phone, phonePage } = await openPhonePage(browser, context, errors);
     for (const path of [
       "/settings/notifications",
       "/settings/phone-numbers",
@@ -282,9 +272,7 @@ describe.skipIf(!CHROMIUM_PATH)("WhatsApp and notification screens in Chromium",
       await phonePage.goto(url(path));
       // The page's own content has loaded once its section heading shows (the inbox stream never idles).
       await phonePage.locator("main h2").first().waitFor();
-      const overflow = (await phonePage.evaluate(
-        `document.documentElement.scrollWidth - ${PHONE_WIDTH}`,
-      )) as number;
+      const overflow = await sidewaysOverflow(phonePage);
       expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
     }
     await phone.close();

@@ -1,7 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localTime } from "../../src/proactive/schedule-planning.ts";
-import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
+import {
+  CHROMIUM_PATH,
+  launchBrowser,
+  setUpFirstAdmin,
+  startWebServer,
+  watchForErrors,
+  type WebServer,
+} from "./browser.ts";
 
 /**
  * Proactive messages on a fast clock, nothing moved by hand: the real server runs on a simulated clock
@@ -48,12 +55,7 @@ describe.skipIf(!CHROMIUM_PATH)("a good morning on a fast clock, live in Chromiu
   const url = (path: string) => new URL(path, web.server.url).toString();
 
   it("sends the good morning by itself once the persona's day begins, shown live and listed as sent", async () => {
-    await page.goto(web.setupUrl);
-    await page.getByLabel("Name").fill("Kai");
-    await page.getByLabel("Email").fill("kai@example.com");
-    await page.getByLabel("Password").fill("a long fast-clock password");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await setUpFirstAdmin(page, web.setupUrl, "Kai");
     const session = (await (await page.request.get(url("/v1/auth/session"))).json()) as {
       csrf_token: string;
     };

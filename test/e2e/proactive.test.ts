@@ -7,6 +7,9 @@ import {
   startWebServer,
   watchForErrors,
   type WebServer,
+  openPhonePage,
+  sidewaysOverflow,
+  PHONE_WIDTH,
 } from "./browser.ts";
 import { startConnectionCutter, type ConnectionCutter } from "./connection-cutter.ts";
 
@@ -23,7 +26,6 @@ import { startConnectionCutter, type ConnectionCutter } from "./connection-cutte
 
 const SETUP_TOKEN = "e2e-proactive-setup-token";
 const EMAIL = "lena@example.com";
-const PHONE_WIDTH = 375;
 
 if (!CHROMIUM_PATH) {
   console.warn(
@@ -292,27 +294,13 @@ describe.skipIf(!CHROMIUM_PATH)("proactive messages in Chromium", () => {
   }, 90_000);
 
   it("fits a phone, where a new message's count moves nothing", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: PHONE_WIDTH, height: 780 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    phone.on("page", (phonePage) => {
-      phonePage.on("console", (entry) => {
-        if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
-      });
-      phonePage.on("pageerror", (error) => errors.push(`phone page error: ${error.message}`));
-    });
-    await phone.addCookies(await context.cookies());
-    const phonePage = await phone.newPage();
+    const { phone, phonePage } = await openPhonePage(browser, context, errors);
     await phonePage.goto(url("/scheduled?include_sent=true"));
     await phonePage.getByRole("heading", { name: "Scheduled messages" }).waitFor();
     await phonePage.locator(".scheduled-item").first().waitFor();
     const phoneBell = bell(phonePage, "Inbox, no unread messages");
     await phoneBell.waitFor();
-    const overflow = (await phonePage.evaluate(
-      `document.documentElement.scrollWidth - ${PHONE_WIDTH}`,
-    )) as number;
+    const overflow = await sidewaysOverflow(phonePage);
     expect(overflow, `/scheduled scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
 
     // A string, since the test's own TypeScript has no DOM types.

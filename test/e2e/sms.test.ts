@@ -11,6 +11,9 @@ import {
   tabTo,
   watchForErrors,
   type WebServer,
+  openPhonePage,
+  sidewaysOverflow,
+  PHONE_WIDTH,
 } from "./browser.ts";
 
 /**
@@ -24,7 +27,6 @@ import {
  * Every request the test provokes to fail is named and dropped; anything else fails the last check.
  */
 
-const PHONE_WIDTH = 375;
 const PERSONA_NUMBER = "+14155550100";
 const SPARE_NUMBER = "+14155550102";
 const OTHER_PERSONAS_NUMBER = "+14155550101";
@@ -34,11 +36,6 @@ const WEBHOOK_PATH = "/v1/channels/twilio/sms";
 
 if (!CHROMIUM_PATH) {
   console.warn("SMS end-to-end tests skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)");
-}
-
-/** The page's horizontal overflow at phone width, in pixels (0 when nothing scrolls sideways). */
-async function sidewaysOverflow(page: Page): Promise<number> {
-  return (await page.evaluate(`document.documentElement.scrollWidth - ${PHONE_WIDTH}`)) as number;
 }
 
 describe.skipIf(!CHROMIUM_PATH)("SMS screens in Chromium, with Twilio", () => {
@@ -323,19 +320,7 @@ describe.skipIf(!CHROMIUM_PATH)("SMS screens in Chromium, with Twilio", () => {
   });
 
   it("fits a phone: both screens, with a pending number and its code field open", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: PHONE_WIDTH, height: 780 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    phone.on("page", (phonePage) => {
-      phonePage.on("console", (entry) => {
-        if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
-      });
-      phonePage.on("pageerror", (error) => errors.push(`phone page error: ${error.message}`));
-    });
-    await phone.addCookies(await context.cookies());
-    const phonePage = await phone.newPage();
+    const { phone, phonePage } = await openPhonePage(browser, context, errors);
 
     await phonePage.goto(url("/settings/phone-numbers"));
     await phonePage.getByLabel("Your phone number").fill(USER_NUMBER);

@@ -8,6 +8,9 @@ import {
   startWebServer,
   watchForErrors,
   type WebServer,
+  openPhonePage,
+  sidewaysOverflow,
+  PHONE_WIDTH,
 } from "./browser.ts";
 import { readCsvRecords } from "../csv-records.ts";
 
@@ -28,8 +31,6 @@ if (!CHROMIUM_PATH) {
     "studies end-to-end tests skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)",
   );
 }
-
-const PHONE_WIDTH = 375;
 
 /**
  * Page script: elements whose right edge is past the phone's width, outside containers that scroll
@@ -317,19 +318,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
   });
 
   it("fits a phone screen", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: PHONE_WIDTH, height: 780 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    phone.on("page", (phonePage) => {
-      phonePage.on("console", (entry) => {
-        if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
-      });
-      phonePage.on("pageerror", (error) => errors.push(`phone page error: ${error.message}`));
-    });
-    await phone.addCookies(await context.cookies());
-    const phonePage = await phone.newPage();
+    const { phone, phonePage } = await openPhonePage(browser, context, errors);
     const screens: [string, string][] = [
       ["/studies", "Studies"],
       [studyPath, "Remote work, Panel A"],
@@ -351,9 +340,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
       ) {
         await phonePage.waitForTimeout(50);
       }
-      const overflow = (await phonePage.evaluate(
-        `document.documentElement.scrollWidth - ${PHONE_WIDTH}`,
-      )) as number;
+      const overflow = await sidewaysOverflow(phonePage);
       expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
       // Nothing sticks out of the screen either (outside the tables and tabs meant to scroll sideways).
       expect(
@@ -364,9 +351,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     await phonePage.goto(url("/studies/skills"));
     await phonePage.getByRole("button", { name: "New skill" }).click();
     await phonePage.getByLabel("Skill name").waitFor();
-    const formOverflow = (await phonePage.evaluate(
-      `document.documentElement.scrollWidth - ${PHONE_WIDTH}`,
-    )) as number;
+    const formOverflow = await sidewaysOverflow(phonePage);
     expect(formOverflow, `the skill form scrolls sideways by ${formOverflow}px`).toBeLessThanOrEqual(0);
     await phone.close();
   });

@@ -7,6 +7,7 @@ import {
   startWebServer,
   watchForErrors,
   type WebServer,
+  openPhonePage,
 } from "./browser.ts";
 
 /**
@@ -217,18 +218,7 @@ describe.skipIf(!CHROMIUM_PATH)("web app in Chromium", () => {
   });
 
   it("fits a phone screen", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: 375, height: 780 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    phone.on("page", (phonePage) => {
-      phonePage.on("console", (entry) => {
-        if (entry.type() === "error") errors.push(`phone console: ${entry.text()}`);
-      });
-    });
-    await phone.addCookies(await context.cookies());
-    const phonePage = await phone.newPage();
+    const { phone, phonePage } = await openPhonePage(browser, context, errors);
     for (const path of [
       "/personas",
       `/personas/${personaId}`,

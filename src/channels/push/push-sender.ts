@@ -1,5 +1,4 @@
 import type { Clock } from "../../lib/clock.ts";
-import { newId } from "../../lib/ids.ts";
 import type { SecretBox } from "../../lib/secret-box.ts";
 import type { PushSubscriptionRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -7,6 +6,7 @@ import { ProviderHttpError } from "../provider-http.ts";
 import { decodeBase64Url } from "./base64url.ts";
 import type { NotificationPayload } from "./notification-payload.ts";
 import type { PushTransport, PushUrgency } from "./web-push-client.ts";
+import { recordChannelUsage } from "../channel-usage.ts";
 
 /** What became of one notification to one device. */
 export type PushSendResult =
@@ -83,20 +83,16 @@ export class PushSender {
     }
     const now = this.clock.now().toISOString();
     await this.store.pushSubscriptions.update(device.id, { last_success_at: now });
-    await this.store.usage.insert({
-      id: newId("use"),
-      tenant_id: device.tenant_id,
-      user_id: device.user_id,
-      persona_id: input.personaId ?? null,
-      conversation_id: input.conversationId ?? null,
-      message_id: input.messageId ?? null,
+    await recordChannelUsage(this.store, {
+      tenantId: device.tenant_id,
       kind: "push_notification",
-      model: "web-push",
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: sent.latencyMs,
-      cost_usd: 0,
-      created_at: now,
+      provider: "web-push",
+      userId: device.user_id,
+      personaId: input.personaId,
+      conversationId: input.conversationId,
+      messageId: input.messageId,
+      latencyMs: sent.latencyMs,
+      at: now,
     });
     return { outcome: "delivered", status: sent.status };
   }

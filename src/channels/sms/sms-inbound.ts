@@ -15,6 +15,7 @@ import { countSmsSegments } from "./sms-segments.ts";
 import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
 import { isValidTwilioSignature } from "./twilio-signature.ts";
 import type { TwilioSettings } from "./twilio-client.ts";
+import { recordChannelUsage } from "../channel-usage.ts";
 
 export const SMS_INBOUND_JOB = "sms-inbound";
 
@@ -259,21 +260,14 @@ export class SmsInbound {
     userId: string | null;
     segments: number;
   }): Promise<void> {
-    await this.options.store.usage.insert({
-      id: newId("use"),
-      tenant_id: context.tenantId,
-      user_id: context.userId,
-      persona_id: context.personaId,
-      conversation_id: null,
-      message_id: null,
+    await recordChannelUsage(this.options.store, {
+      tenantId: context.tenantId,
       kind: "sms_inbound",
-      model: "twilio",
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: 0,
-      cost_usd: 0,
-      sms_segments: context.segments,
-      created_at: this.options.clock.now().toISOString(),
+      provider: "twilio",
+      userId: context.userId,
+      personaId: context.personaId,
+      smsSegments: context.segments,
+      at: this.options.clock.now().toISOString(),
     });
   }
 

@@ -6,6 +6,7 @@ import { capMessageText } from "../cap-message-text.ts";
 import { ProviderHttpError } from "../provider-http.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { TWILIO_UNSUBSCRIBED_RECIPIENT, type SmsTransport } from "./twilio-client.ts";
+import { recordChannelUsage } from "../channel-usage.ts";
 
 /** Twilio refuses bodies longer than this many characters. */
 export const SMS_MAX_CHARACTERS = 1600;
@@ -74,21 +75,17 @@ export class SmsSender {
       throw error;
     }
     const segments = countSmsSegments(body).segments;
-    await this.store.usage.insert({
-      id: newId("use"),
-      tenant_id: input.tenantId,
-      user_id: input.userId ?? null,
-      persona_id: input.personaId ?? null,
-      conversation_id: input.conversationId ?? null,
-      message_id: input.messageId ?? null,
+    await recordChannelUsage(this.store, {
+      tenantId: input.tenantId,
       kind: "sms_outbound",
-      model: "twilio",
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: sent.latencyMs,
-      cost_usd: 0,
-      sms_segments: segments,
-      created_at: this.clock.now().toISOString(),
+      provider: "twilio",
+      userId: input.userId,
+      personaId: input.personaId,
+      conversationId: input.conversationId,
+      messageId: input.messageId,
+      latencyMs: sent.latencyMs,
+      smsSegments: segments,
+      at: this.clock.now().toISOString(),
     });
     return { status: "sent", sid: sent.sid, segments };
   }

@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import type { JobQueue } from "../../jobs/job-queue.ts";
 import { equalInConstantTime } from "../../lib/constant-time.ts";
 import { realMilliseconds, type Clock } from "../../lib/clock.ts";
-import { newId } from "../../lib/ids.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
@@ -20,6 +19,7 @@ import {
   readInboundMessages,
   type InboundWhatsAppMessage,
 } from "./whatsapp-webhook-payload.ts";
+import { recordChannelUsage } from "../channel-usage.ts";
 
 export const WHATSAPP_INBOUND_JOB = "whatsapp-inbound";
 
@@ -266,20 +266,13 @@ export class WhatsAppInbound {
       );
     }
     await store.whatsapp.updateReceipt(message.id, { outcome, user_id: contact.user_id });
-    await store.usage.insert({
-      id: newId("use"),
-      tenant_id: tenantId,
-      user_id: contact.user_id,
-      persona_id: number.persona_id,
-      conversation_id: null,
-      message_id: null,
+    await recordChannelUsage(store, {
+      tenantId,
       kind: "whatsapp_inbound",
-      model: "whatsapp",
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: 0,
-      cost_usd: 0,
-      created_at: now.toISOString(),
+      provider: "whatsapp",
+      userId: contact.user_id,
+      personaId: number.persona_id,
+      at: now.toISOString(),
     });
     if (answer) {
       const payload: WhatsAppInboundPayload = { message_id: message.id, answer };

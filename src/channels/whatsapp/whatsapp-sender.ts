@@ -1,9 +1,9 @@
 import type { Clock } from "../../lib/clock.ts";
-import { newId } from "../../lib/ids.ts";
 import { AppError } from "../../services/errors.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
 import type { WhatsAppTransport } from "./whatsapp-client.ts";
+import { recordChannelUsage } from "../channel-usage.ts";
 
 /** WhatsApp refuses text bodies longer than this many characters. */
 export const WHATSAPP_MAX_CHARACTERS = 4096;
@@ -60,20 +60,16 @@ export class WhatsAppSender {
       },
       input.signal,
     );
-    await this.store.usage.insert({
-      id: newId("use"),
-      tenant_id: input.tenantId,
-      user_id: input.userId ?? null,
-      persona_id: input.personaId ?? null,
-      conversation_id: input.conversationId ?? null,
-      message_id: input.messageId ?? null,
+    await recordChannelUsage(this.store, {
+      tenantId: input.tenantId,
       kind: "whatsapp_outbound",
-      model: "whatsapp",
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: sent.latencyMs,
-      cost_usd: 0,
-      created_at: this.clock.now().toISOString(),
+      provider: "whatsapp",
+      userId: input.userId,
+      personaId: input.personaId,
+      conversationId: input.conversationId,
+      messageId: input.messageId,
+      latencyMs: sent.latencyMs,
+      at: this.clock.now().toISOString(),
     });
     return { id: sent.id };
   }
