@@ -9,6 +9,7 @@ import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
 import { PriceTable } from "./services/pricing.ts";
+import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
 import { createServices, type Services } from "./services/services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
@@ -72,6 +73,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
+      outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
     });
     await services.personas.installPresets();

@@ -5,6 +5,7 @@ import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
+import { OutboundGuard } from "../src/lib/outbound-guard.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
@@ -69,6 +70,11 @@ export async function createTestApp(
     push?: PushSettings;
     /** Meta's WhatsApp app (base URL on a loopback server); default none: WhatsApp is off */
     whatsapp?: WhatsAppSettings;
+    /**
+     * DRAMATIS_OUTBOUND_ALLOW for tenant-supplied URLs (provider base URLs, push endpoints); default none:
+     * the strict policy, which refuses the loopback fakes. Suites that use them list them here.
+     */
+    outboundAllow?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -81,6 +87,7 @@ export async function createTestApp(
     twilio: options.twilio,
     push: options.push,
     whatsapp: options.whatsapp,
+    outbound: new OutboundGuard({ allow: options.outboundAllow }),
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

@@ -7,6 +7,11 @@ import {
   retryDelayMs,
   type Sleep,
 } from "../models/upstream-retry.ts";
+import {
+  OUTBOUND_REFUSED_MESSAGE,
+  OUTBOUND_UNREACHABLE_MESSAGE,
+  OutboundRefusedError,
+} from "../lib/outbound-guard.ts";
 import { AppError } from "../services/errors.ts";
 
 /*
@@ -41,6 +46,13 @@ export interface ProviderHttpClientOptions {
   random?: () => number;
   /** Headers sent with every call (a User-Agent, an API version). */
   headers?: Record<string, string>;
+  /** Replaces the global fetch: the outbound guard's for URLs a user supplied (web push endpoints). */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Leave the provider's error text and code out of errors (only the HTTP status stays): for hosts a
+   * user chose, whose answers must not be relayed back to them. Default false.
+   */
+  hideProviderMessages?: boolean;
 }
 
 /** One call to a provider. */
@@ -200,7 +212,7 @@ export class ProviderHttpClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(this.urlFor(request), {
+      response = await (this.options.fetch ?? fetch)(this.urlFor(request), {
         method: request.method ?? "GET",
         headers: this.headersFor(request),
         body: bodyFor(request),
@@ -217,7 +229,9 @@ export class ProviderHttpClient {
     if (response.ok)
       return { response: { status: response.status, headers: response.headers, body, latencyMs } };
     const retryable = isRetryableStatus(response.status);
-    const { message, code } = readProviderError(body);
+    const { message, code } = this.options.hideProviderMessages
+      ? { message: undefined, code: undefined }
+      : readProviderError(body);
     return {
       failure: {
         detail: `HTTP ${response.status}${message ? `: ${message}` : ""}${code ? ` (code ${code})` : ""}`,
@@ -230,6 +244,18 @@ export class ProviderHttpClient {
   }
 
   private describeThrown(error: unknown, timedOut: boolean): AttemptFailure {
+    if (this.options.hideProviderMessages) {
+      // A timeout, a refused port and a reset all read the same: nothing about the host leaks.
+      const refused = error instanceof OutboundRefusedError;
+      return {
+        detail: `cannot reach ${this.baseUrl}: ${refused ? OUTBOUND_REFUSED_MESSAGE : OUTBOUND_UNREACHABLE_MESSAGE}`,
+        providerStatus: undefined,
+        providerCode: undefined,
+        retryable: !refused && (timedOut || classifyUpstreamFailure(error).retryable),
+        retryAfterMs: undefined,
+        cause: error,
+      };
+    }
     if (timedOut) {
       return {
         detail: `no answer within ${this.timeoutMs} ms`,

@@ -137,4 +137,14 @@ describe("loadConfig", () => {
       expect.stringMatching(/^DRAMATIS_PUSH_ALLOW_HTTP="maybe": expected true or false/),
     ]);
   });
+  it("reads the outbound allow-list (DRAMATIS_OUTBOUND_ALLOW) and names a bad one", () => {
+    expect(loadConfig({}).outboundAllow).toEqual([]);
+    expect(loadConfig({ DRAMATIS_OUTBOUND_ALLOW: " 127.0.0.1:11434, 10.0.0.0/8 " }).outboundAllow).toEqual([
+      "127.0.0.1:11434",
+      "10.0.0.0/8",
+    ]);
+    expect(() => loadConfig({ DRAMATIS_OUTBOUND_ALLOW: "10.0.0.0/99" })).toThrow(
+      /DRAMATIS_OUTBOUND_ALLOW.*expected comma-separated hosts/,
+    );
+  });
 });

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { PLACEHOLDER_VAPID_SUBJECT, isVapidSubject } from "../channels/push/vapid.ts";
+import { parseOutboundAllowList } from "../lib/outbound-guard.ts";
 import {
   providerConfigListSchema,
   providersFromWellKnownVariables,
@@ -59,6 +60,11 @@ export interface Config {
   readonly vapidSubject: string;
   /** Accept plain-http push endpoints on loopback hosts (DRAMATIS_PUSH_ALLOW_HTTP): local push servers, tests. */
   readonly pushAllowHttp: boolean;
+  /**
+   * Addresses the outbound guard lets tenant-supplied URLs reach although they are loopback or private
+   * (DRAMATIS_OUTBOUND_ALLOW): hosts, IPs or CIDRs with an optional port, e.g. `127.0.0.1:11434`.
+   */
+  readonly outboundAllow: readonly string[];
   /** Meta's WhatsApp Cloud API (WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_ACCESS_TOKEN); undefined: off. */
   readonly whatsapp:
     | {
@@ -344,6 +350,18 @@ const settings = {
       .transform((value) => value === "true" || value === "1"),
     fallback: "false",
   },
+  DRAMATIS_OUTBOUND_ALLOW: {
+    flag: "outbound-allow",
+    schema: z.string().refine((value) => {
+      try {
+        parseOutboundAllowList(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "expected comma-separated hosts, IP addresses or CIDR ranges, each with an optional :port, such as " + "127.0.0.1:11434,10.0.0.0/8"),
+    fallback: "",
+  },
   WHATSAPP_VERIFY_TOKEN: {
     flag: "whatsapp-verify-token",
     // Secrets are checked leniently: a rejected value is echoed in the error.
@@ -559,6 +577,11 @@ export function loadConfig(
       (isVapidSubject(values.DRAMATIS_PUBLIC_URL) ? values.DRAMATIS_PUBLIC_URL.replace(/\/+$/, "") : "") ||
       PLACEHOLDER_VAPID_SUBJECT,
     pushAllowHttp: values.DRAMATIS_PUSH_ALLOW_HTTP,
+    outboundAllow: Object.freeze(
+      values.DRAMATIS_OUTBOUND_ALLOW.split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
     whatsapp: whatsappSecrets.every(Boolean)
       ? Object.freeze({
           verifyToken: values.WHATSAPP_VERIFY_TOKEN,

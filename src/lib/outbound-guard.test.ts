@@ -18,7 +18,8 @@ function stubResolver(names: Record<string, string[]>): ResolveHost & { calls: s
   const resolve = async (hostname: string) => {
     calls.push(hostname);
     const addresses = names[hostname];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+    if (!addresses)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
     return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
   };
   return Object.assign(resolve, { calls });
@@ -243,7 +244,9 @@ describe("outbound guard: fetching", () => {
     expect(await chained.text()).toBe(`secret from port ${elsewhere.port}`);
     const hops = await guard.fetch(`${target.origin}/hop?left=3`, undefined, { maxRedirects: 3 });
     expect(await hops.text()).toBe("arrived with authorization=none");
-    const tooMany = await rejectionOf(guard.fetch(`${target.origin}/hop?left=4`, undefined, { maxRedirects: 3 }));
+    const tooMany = await rejectionOf(
+      guard.fetch(`${target.origin}/hop?left=4`, undefined, { maxRedirects: 3 }),
+    );
     expect((tooMany.cause as Error).message).toBe(OUTBOUND_UNREACHABLE_MESSAGE);
     const manual = await guard.fetch(`${target.origin}/to-elsewhere`, { redirect: "manual" });
     expect(manual.status).toBe(302);
@@ -318,7 +321,12 @@ describe("outbound guard: fetching", () => {
       expect((error.cause as { code?: unknown }).code).toBeUndefined();
     }
     // Nothing tells the two apart but the time they took.
-    const shape = (error: Error) => [error.name, error.message, (error.cause as Error).name, (error.cause as Error).message];
+    const shape = (error: Error) => [
+      error.name,
+      error.message,
+      (error.cause as Error).name,
+      (error.cause as Error).message,
+    ];
     expect(shape(silent)).toEqual(shape(closed));
   });
 

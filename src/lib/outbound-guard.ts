@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import zlib from "node:zlib";
 import ipaddr from "ipaddr.js";
 import { AppError } from "../services/errors.ts";
@@ -142,9 +142,7 @@ export class OutboundGuard {
     const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
     const hostAllowed = this.allow.some(
       (entry) =>
-        entry.kind === "host" &&
-        entry.host === host &&
-        (entry.port === undefined || entry.port === port),
+        entry.kind === "host" && entry.host === host && (entry.port === undefined || entry.port === port),
     );
     let addresses: { address: string; family: 4 | 6 }[];
     if (isIP(host) !== 0) {
@@ -191,7 +189,11 @@ export class OutboundGuard {
    * A `fetch` for URLs users supplied: the policy checked on the URL and each redirect, the connection
    * pinned to the checked address, time and size bounded. Same signature as the global fetch.
    */
-  fetch(input: string | URL | Request, init?: RequestInit, limits?: OutboundRequestLimits): Promise<Response> {
+  fetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+    limits?: OutboundRequestLimits,
+  ): Promise<Response> {
     return this.fetchWithLimits(input, init, { ...DEFAULT_LIMITS, ...limits });
   }
 
@@ -239,7 +241,10 @@ export class OutboundGuard {
       }
       if (next.origin !== url.origin) for (const name of CREDENTIAL_HEADERS) headers.delete(name);
       // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === "POST")
+      ) {
         if (method !== "HEAD") method = "GET";
         body = undefined;
         for (const name of ["content-type", "content-length", "content-encoding"]) headers.delete(name);
@@ -369,7 +374,11 @@ function sendOnce(options: {
   const { target, limits } = options;
   const hostname = target.url.hostname.replace(/^\[|\]$/g, "");
   // The pinned lookup: whatever name is asked for, the answer is the address that was checked.
-  const pinnedLookup = ((_name: string, lookupOptions: { all?: boolean }, callback: Function) => {
+  const pinnedLookup = ((
+    _name: string,
+    lookupOptions: { all?: boolean },
+    callback: (...results: unknown[]) => void,
+  ) => {
     if (lookupOptions?.all) callback(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
   }) as unknown as LookupFunction;

@@ -53,9 +53,15 @@ export function providersFromWellKnownVariables(
  *
  * Keys named by `api_key_env` are resolved into `api_key` by the configuration loader first.
  *
+ * `fetch` replaces the global fetch for every call the providers make: tenants' providers get the
+ * outbound guard's, the operator's own keep the global one.
+ *
  * @example createConfiguredProviders([{ name: "ollama", kind: "openai-compatible", base_url: "http://127.0.0.1:11434/v1" }])
  */
-export function createConfiguredProviders(configs: readonly ProviderConfig[]): ModelProvider[] {
+export function createConfiguredProviders(
+  configs: readonly ProviderConfig[],
+  options: { fetch?: typeof globalThis.fetch } = {},
+): ModelProvider[] {
   return configs.map((config) => {
     const apiKey = config.api_key;
     if (config.kind === "anthropic") {
@@ -65,6 +71,7 @@ export function createConfiguredProviders(configs: readonly ProviderConfig[]): M
         baseURL: config.base_url,
         apiKey,
         models: config.models,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
       });
     }
     if (!config.base_url) throw new Error(`provider ${config.name} needs base_url`);
@@ -74,6 +81,7 @@ export function createConfiguredProviders(configs: readonly ProviderConfig[]): M
       apiKey,
       headers: config.headers,
       models: config.models,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   });
 }

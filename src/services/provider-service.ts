@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError, type OutboundGuard } from "../lib/outbound-guard.ts";
 import type { SecretBox } from "../lib/secret-box.ts";
 import type { ModelProvider } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
@@ -57,10 +58,19 @@ function toView(row: TenantProviderRow): ProviderView {
   };
 }
 
+/** Limits of tenant providers' calls: a generation may think for minutes before its first byte. */
+const TENANT_PROVIDER_LIMITS = {
+  timeoutMs: 300_000,
+  idleTimeoutMs: 120_000,
+  maxResponseBytes: 32 * 1024 * 1024,
+};
+
 /**
  * Model providers a tenant configures for itself through the API. Keys are sealed with the server's
  * secret key at rest and only unsealed to build the provider; a built provider is cached until the row
- * changes.
+ * changes. A tenant's base URL is the tenant's to choose, so it is checked against the outbound policy
+ * when stored (422) and every call the provider makes (listing, generation, embedding) goes through the
+ * outbound guard, which checks it again, with each redirect, at the moment of the call.
  */
 export class ProviderService {
   private readonly built = new Map<string, { updatedAt: string; provider: ModelProvider }>();
@@ -75,6 +85,7 @@ export class ProviderService {
       kind: string;
       base_url?: string | undefined;
     }[],
+    private readonly outbound: OutboundGuard,
   ) {
     models.useTenantProviders({
       find: (tenantId, name) => this.findProvider(tenantId, name),
@@ -121,6 +132,7 @@ export class ProviderService {
       updated_at: now,
     };
     this.checkBuildable(row);
+    await this.checkBaseUrl(row.base_url);
     try {
       await this.store.providers.insert(row);
     } catch (error) {
@@ -144,6 +156,7 @@ export class ProviderService {
     };
     const next = { ...row, ...changes };
     this.checkBuildable(next);
+    if (patch.base_url !== undefined) await this.checkBaseUrl(next.base_url);
     await this.store.providers.update(tenantId, id, changes);
     return toView(next);
   }
@@ -167,15 +180,18 @@ export class ProviderService {
   private build(row: TenantProviderRow): ModelProvider {
     const cached = this.built.get(row.id);
     if (cached && cached.updatedAt === row.updated_at) return cached.provider;
-    const [provider] = createConfiguredProviders([
-      {
-        name: row.name,
-        kind: row.kind,
-        ...(row.base_url ? { base_url: row.base_url } : {}),
-        ...(row.api_key_sealed ? { api_key: this.secrets.decrypt(row.api_key_sealed) } : {}),
-        ...(JSON.parse(row.models).length > 0 ? { models: JSON.parse(row.models) as string[] } : {}),
-      },
-    ]);
+    const [provider] = createConfiguredProviders(
+      [
+        {
+          name: row.name,
+          kind: row.kind,
+          ...(row.base_url ? { base_url: row.base_url } : {}),
+          ...(row.api_key_sealed ? { api_key: this.secrets.decrypt(row.api_key_sealed) } : {}),
+          ...(JSON.parse(row.models).length > 0 ? { models: JSON.parse(row.models) as string[] } : {}),
+        },
+      ],
+      { fetch: this.outbound.fetcher(TENANT_PROVIDER_LIMITS) },
+    );
     if (!provider) throw new Error(`provider ${row.name} could not be built`);
     this.built.set(row.id, { updatedAt: row.updated_at, provider });
     return provider;
@@ -198,6 +214,22 @@ export class ProviderService {
     }
     if (row.kind === "anthropic" && !row.api_key_sealed) {
       throw new ValidationError([{ field: "api_key", message: "is required for an anthropic provider" }]);
+    }
+  }
+
+  /**
+   * Refuses a base URL the outbound policy forbids (loopback, private, metadata addresses in any
+   * notation, names resolving to them), saying no more than that. A name that does not resolve now is
+   * accepted: it may later, and every call is checked again.
+   */
+  private async checkBaseUrl(baseUrl: string | null): Promise<void> {
+    if (baseUrl === null) return;
+    try {
+      await this.outbound.checkUrl(baseUrl);
+    } catch (error) {
+      if (error instanceof OutboundRefusedError) {
+        throw new ValidationError([{ field: "base_url", message: OUTBOUND_REFUSED_MESSAGE }]);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
+import { OutboundGuard } from "../lib/outbound-guard.ts";
 import { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
@@ -47,6 +48,8 @@ export interface Services {
   readonly store: Store;
   readonly clock: Clock;
   readonly models: ModelRegistry;
+  /** The one way to fetch a URL a user or tenant supplied (DRAMATIS_OUTBOUND_ALLOW). */
+  readonly outbound: OutboundGuard;
   readonly apiKeys: ApiKeyService;
   readonly tenants: TenantService;
   readonly users: UserService;
@@ -101,6 +104,11 @@ export interface ServiceOptions {
   push?: PushSettings | undefined;
   /** Replaces the web push protocol client (tests). */
   pushTransport?: PushTransport;
+  /**
+   * Checks and fetches every URL a user or tenant supplies (provider base URLs, push endpoints); default:
+   * the strict policy with no exceptions, the system resolver.
+   */
+  outbound?: OutboundGuard;
   /** Meta's WhatsApp app and token (WHATSAPP_*); none: WhatsApp is off. */
   whatsapp?: WhatsAppSettings | undefined;
   /** Replaces the Graph API client for outbound WhatsApp (tests). */
@@ -164,10 +172,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     transport: options.whatsappTransport,
   });
   const secrets = options.secrets ?? new SecretBox(randomBytes(32));
+  const outbound = options.outbound ?? new OutboundGuard();
   const push = new PushChannel({
     store,
     clock,
     secrets,
+    outbound,
     settings: options.push,
     transport: options.pushTransport,
   });
@@ -213,6 +223,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     store,
     clock,
     models: options.models,
+    outbound,
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
     users,
@@ -231,6 +242,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService(store, clock, secrets, options.models, options.serverProviders ?? []),
+    providers: new ProviderService(
+      store,
+      clock,
+      secrets,
+      options.models,
+      options.serverProviders ?? [],
+      outbound,
+    ),
   };
 }

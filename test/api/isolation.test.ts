@@ -197,7 +197,8 @@ describe("tenant and user isolation across every route", () => {
   };
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // The owned provider points at a closed loopback port: allow-listed, as an operator would a local server.
+    app = await createTestApp({ outboundAllow: "127.0.0.1:9" });
     const document = await (await app.request("/openapi.json", { key: null })).json();
     operations = Object.entries(
       document.paths as Record<string, Record<string, { security?: unknown[] }>>,

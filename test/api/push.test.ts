@@ -38,6 +38,8 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
       backend,
       clock: new TestClock(new Date("2026-01-05T06:00:00.000Z")),
       push: { subject: SUBJECT, allowHttp: true, http: { sleep: async () => {}, timeoutMs: 5000 } },
+      // The mock push service is on loopback: allow-listed explicitly, as an operator would.
+      outboundAllow: new URL(push.baseUrl).host,
     });
     const response = await app.request("/v1/push/vapid-public-key");
     expect(response.status).toBe(200);
@@ -343,6 +345,82 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
     });
     expect((await unknown.json()).outcome).toBe("removed");
     expect((await (await app.request("/v1/push/subscriptions", { user: "frank" })).json()).data).toEqual([]);
+  });
+
+  it("refuses endpoints on loopback, private and metadata addresses in every notation (422), storing nothing", async () => {
+    const keys = push.subscribe({ applicationServerKey: vapidKey }).subscription.keys;
+    const mockPort = new URL(push.baseUrl).port;
+    const before = await app.services.store.db.selectFrom("push_subscriptions").select("id").execute();
+    const otherPort = Number(mockPort) === 65_535 ? 65_534 : Number(mockPort) + 1;
+    const endpoints = [
+      `http://127.0.0.1:${otherPort}/send/1`, // loopback, but not the allow-listed port
+      `https://127.0.0.1:${otherPort}/send/1`,
+      "https://2130706433/send/1",
+      "https://0x7f000001/send/1",
+      "https://0177.0.0.1/send/1",
+      "https://127.1/send/1",
+      `https://localhost:${otherPort}/send/1`,
+      "https://[::1]/send/1",
+      "https://[::ffff:127.0.0.1]/send/1",
+      "https://169.254.169.254/latest/meta-data/",
+      "https://10.0.0.1/send/1",
+      "https://172.16.0.1/send/1",
+      "https://192.168.1.1/send/1",
+      "https://100.64.0.1/send/1",
+      "https://[fe80::1]/send/1",
+      "https://[fd00::1]/send/1",
+      "https://0.0.0.0/send/1",
+    ];
+    for (const endpoint of endpoints) {
+      const response = await app.request("/v1/push/subscriptions", {
+        method: "POST",
+        user: "mallory",
+        json: { endpoint, keys },
+      });
+      expect(response.status, endpoint).toBe(422);
+      const body = await response.json();
+      expect(body.errors, endpoint).toEqual([
+        { field: "endpoint", message: expect.stringMatching(/refused by the outbound policy|https URL/) },
+      ]);
+    }
+    const after = await app.services.store.db.selectFrom("push_subscriptions").select("id").execute();
+    expect(after).toHaveLength(before.length);
+  });
+
+  it("never relays what a push service's host answered: a test reports only the status", async () => {
+    const { browser, device } = await newDevice("grace");
+    const leak = "root:x:0:0:internal-service-banner";
+    browser.script.push(
+      { status: 400, body: JSON.stringify({ message: leak, code: "E42" }) },
+      { status: 403, body: leak },
+    );
+    for (const status of [400, 403]) {
+      const failed = await app.request(`/v1/push/subscriptions/${device.id}/test`, {
+        method: "POST",
+        user: "grace",
+      });
+      const text = await failed.text();
+      expect(failed.status).toBe(502);
+      expect(text).toMatch(new RegExp(`HTTP ${status}`));
+      expect(text).not.toContain("internal-service-banner");
+      expect(text).not.toContain("E42");
+      const recorded = await (
+        await app.request(`/v1/push/subscriptions/${device.id}`, { user: "grace" })
+      ).json();
+      expect(JSON.stringify(recorded)).not.toContain("internal-service-banner");
+    }
+
+    // A stored endpoint the policy forbids (stored before the policy, say) is refused at send time.
+    await app.services.store.pushSubscriptions.update(device.id, { endpoint: "http://127.0.0.1:1/gone" });
+    const refused = await app.request(`/v1/push/subscriptions/${device.id}/test`, {
+      method: "POST",
+      user: "grace",
+    });
+    const detail = (await refused.json()).detail as string;
+    expect(refused.status).toBe(502);
+    expect(detail).toContain("refused by the outbound policy");
+    expect(detail).not.toMatch(/ECONNREFUSED|ETIMEDOUT|no answer within/);
+    expect(push.requests.filter((request) => request.subscriptionId === browser.id)).toHaveLength(2);
   });
 
   describe("notifications of proactive messages", () => {

@@ -1,4 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
+import { OutboundGuard, type OutboundScheme } from "../../lib/outbound-guard.ts";
 import type { SecretBox } from "../../lib/secret-box.ts";
 import { PersonaNames } from "../../services/proactive/scheduled-message-service.ts";
 import type { ScheduledMessageRow } from "../../store/schema.ts";
@@ -63,12 +64,19 @@ export class PushChannel {
       /** seals the VAPID private key and the subscriptions' auth secrets */
       secrets: SecretBox;
       settings?: PushSettings | undefined;
+      /**
+       * Checks endpoints at registration and carries every notification (users supply the URLs);
+       * default: the strict policy.
+       */
+      outbound?: OutboundGuard | undefined;
       /** replaces the web push protocol client (tests of what is sent, not how) */
       transport?: PushTransport | undefined;
     },
   ) {
     const { store, clock, secrets } = options;
     const settings = options.settings ?? DEFAULT_PUSH_SETTINGS;
+    const outbound = options.outbound ?? new OutboundGuard();
+    const schemes: OutboundScheme[] = settings.allowHttp ? ["https:", "http:"] : ["https:"];
     const transport =
       options.transport ??
       new WebPushClient({
@@ -76,6 +84,8 @@ export class PushChannel {
         subject: settings.subject,
         http: settings.http,
         realNow: settings.realNow,
+        // Push services answer at once; a slow or huge answer is not one.
+        fetch: outbound.fetcher({ schemes, timeoutMs: 15_000, maxResponseBytes: 64 * 1024, maxRedirects: 0 }),
       });
     this.presence = new InboxPresence(store, clock);
     this.sender = new PushSender(store, clock, secrets, transport);
@@ -85,6 +95,8 @@ export class PushChannel {
       secrets,
       sender: this.sender,
       allowHttp: settings.allowHttp,
+      outbound,
+      schemes,
     });
   }
 

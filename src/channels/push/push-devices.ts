@@ -1,5 +1,11 @@
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
+import {
+  OUTBOUND_REFUSED_MESSAGE,
+  OutboundRefusedError,
+  type OutboundGuard,
+  type OutboundScheme,
+} from "../../lib/outbound-guard.ts";
 import type { SecretBox } from "../../lib/secret-box.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../services/errors.ts";
 import type { PushSubscriptionRow, UserRow } from "../../store/schema.ts";
@@ -62,6 +68,9 @@ export class PushDevices {
       sender: PushSender;
       /** accept http endpoints on loopback hosts (DRAMATIS_PUSH_ALLOW_HTTP) */
       allowHttp: boolean;
+      /** the policy every endpoint must pass before it is stored */
+      outbound: OutboundGuard;
+      schemes: readonly OutboundScheme[];
     },
   ) {}
 
@@ -81,6 +90,7 @@ export class PushDevices {
   ): Promise<{ device: PushDevice; created: boolean }> {
     const { store, clock, secrets } = this.options;
     const subscription = validateSubscription(input, { allowHttp: this.options.allowHttp });
+    await this.checkEndpoint(subscription.endpoint);
     const name = input.name === undefined ? nameDevice(userAgent) : this.checkName(input.name);
     const now = clock.now().toISOString();
     const fresh = (): PushSubscriptionRow => ({
@@ -196,6 +206,21 @@ export class PushDevices {
     const device = await this.options.store.pushSubscriptions.find(user.tenant_id, user.id, id);
     if (!device) throw new NotFoundError(`push subscription ${id}`);
     return device;
+  }
+
+  /**
+   * Refuses an endpoint on a loopback, private or metadata address (in any notation, or a name that
+   * resolves to one) unless the operator allow-listed it, saying no more. A name that does not resolve
+   * now is accepted: each send is checked again.
+   */
+  private async checkEndpoint(endpoint: string): Promise<void> {
+    try {
+      await this.options.outbound.checkUrl(endpoint, { schemes: this.options.schemes });
+    } catch (error) {
+      if (error instanceof OutboundRefusedError) {
+        throw new ValidationError([{ field: "endpoint", message: OUTBOUND_REFUSED_MESSAGE }]);
+      }
+    }
   }
 
   private checkName(name: string): string {

@@ -38,6 +38,11 @@ export interface WebPushClientOptions {
    * so it never comes from a simulated server clock. Default Date.now.
    */
   realNow?: (() => number) | undefined;
+  /**
+   * Fetches the endpoints (users supply them): the outbound guard's fetch, so a subscription can only
+   * reach a public host, pinned to the address that was checked.
+   */
+  fetch: typeof globalThis.fetch;
 }
 
 /**
@@ -47,7 +52,11 @@ export interface WebPushClientOptions {
  * subscription is gone — fails at once as a `ProviderHttpError` with that `providerStatus`.
  *
  * @example
- * const client = new WebPushClient({ keys: () => vapid, subject: "mailto:ops@example.com" });
+ * const client = new WebPushClient({
+ *   keys: () => vapid,
+ *   subject: "mailto:ops@example.com",
+ *   fetch: guard.fetcher({ schemes: ["https:"] }),
+ * });
  * await client.send({ endpoint, p256dh, auth, payload: Buffer.from('{"title":"Hi"}'), ttlSeconds: 3600 });
  */
 export class WebPushClient implements PushTransport {
@@ -66,6 +75,9 @@ export class WebPushClient implements PushTransport {
       ...this.options.http,
       provider: "web push",
       baseUrl: url.origin,
+      fetch: this.options.fetch,
+      // The endpoint is the user's choice: what its host answers is never relayed, only the status.
+      hideProviderMessages: true,
     });
     const response = await http.request({
       call: `notification to ${url.host}`,
