@@ -15,7 +15,16 @@ export const providerInputSchema = z
   .strictObject({
     name: providerConfigSchema.shape.name,
     kind: providerConfigSchema.shape.kind,
-    base_url: z.url("must be a URL").nullable().optional(),
+    base_url: z
+      .url("must be a URL")
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "http(s) API root. Loopback, private, link-local and metadata addresses (in any notation, or a " +
+          "name resolving to one) are refused with 422 `refused by the outbound policy` unless the " +
+          "operator allow-lists them (DRAMATIS_OUTBOUND_ALLOW); every call and redirect is checked again",
+      }),
     api_key: z.string().min(1).max(1000).nullable().optional().openapi({
       description: "Stored encrypted; never returned (responses say has_api_key)",
     }),

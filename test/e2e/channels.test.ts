@@ -62,6 +62,8 @@ describe.skipIf(!CHROMIUM_PATH)("WhatsApp and notification screens in Chromium",
         WHATSAPP_ACCESS_TOKEN: MOCK_WHATSAPP_ACCESS_TOKEN,
         WHATSAPP_BASE_URL: meta.settings.baseUrl,
         DRAMATIS_PUSH_ALLOW_HTTP: "true",
+        // the mock push service is on loopback, which the outbound policy refuses unless listed
+        DRAMATIS_OUTBOUND_ALLOW: new URL(push.baseUrl).host,
         DRAMATIS_VAPID_SUBJECT: "mailto:ops@example.com",
       },
     });

@@ -76,7 +76,9 @@ const modelsRoute = createRoute({
   method: "get",
   path: "/v1/providers/{id}/models",
   tags,
-  summary: "The models a provider offers (its configured list, or the upstream's /models)",
+  summary:
+    "The models a provider offers (its configured list, or the upstream's /models; empty when the upstream " +
+    "cannot be reached or the outbound policy refuses it)",
   request: { params: idParamSchema },
   responses: {
     200: jsonContent(z.object({ data: z.array(z.string()) }), "Model ids, as provider/model"),

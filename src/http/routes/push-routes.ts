@@ -57,7 +57,12 @@ const subscriptionBodySchema = z
       .string()
       .min(1, "required")
       .max(MAX_ENDPOINT_LENGTH, `must be at most ${MAX_ENDPOINT_LENGTH} characters`)
-      .openapi({ description: "PushSubscription.endpoint: an https URL" }),
+      .openapi({
+        description:
+          "PushSubscription.endpoint: an https URL on a public host. Loopback, private, link-local and " +
+          "metadata addresses (in any notation, or a name resolving to one) are refused with 422 " +
+          "`refused by the outbound policy` unless the operator allow-lists them (DRAMATIS_OUTBOUND_ALLOW)",
+      }),
     keys: z.object({
       p256dh: z.string().min(1, "required").max(200).openapi({ description: "base64url P-256 public key" }),
       auth: z.string().min(1, "required").max(100).openapi({ description: "base64url 16-byte auth secret" }),
