@@ -266,6 +266,13 @@ describe("outbound guard: fetching", () => {
     expect(call).toMatch(/^POST \/echo/);
   });
 
+  it("refuses a URL carrying credentials without quoting them", async () => {
+    const guard = new OutboundGuard({ allow: "127.0.0.0/8" });
+    const error = await rejectionOf(guard.fetch(`http://user:hunter2@127.0.0.1:${target.port}/`));
+    expect(error).toBeInstanceOf(OutboundRefusedError);
+    expect(error.message).not.toContain("hunter2");
+  });
+
   it("sends bodies and methods as fetch does", async () => {
     const guard = new OutboundGuard({ allow: "127.0.0.0/8" });
     const response = await guard.fetch(`${target.origin}/post`, { method: "POST", body: "a=1" });

@@ -213,7 +213,13 @@ export class OutboundGuard {
     limits: Required<OutboundRequestLimits>,
   ): Promise<Response> {
     // A Request normalises every body kind (string, bytes, URLSearchParams, FormData) and its headers.
-    const request = new Request(input, { ...init, ...(init?.body ? { duplex: "half" } : {}) } as RequestInit);
+    // It refuses a URL with credentials in it, in an error that quotes them: refused here, unquoted.
+    let request: Request;
+    try {
+      request = new Request(input, { ...init, ...(init?.body ? { duplex: "half" } : {}) } as RequestInit);
+    } catch {
+      throw new OutboundRefusedError();
+    }
     const signal = init?.signal ?? undefined;
     signal?.throwIfAborted();
     let method = request.method;
