@@ -1,3 +1,5 @@
+import dgram from "node:dgram";
+import { Resolver } from "node:dns/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +55,52 @@ async function startServer(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A real DNS server on a loopback UDP port that answers A queries from `records` (NXDOMAIN otherwise):
+ * enough for node's resolver to ask it over the wire.
+ */
+async function startDnsStub(
+  records: Record<string, string>,
+): Promise<{ server: string; close(): Promise<void> }> {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", (query, peer) => {
+    // The question starts after the 12-byte header: labels, then type and class.
+    const labels: string[] = [];
+    let offset = 12;
+    while (offset < query.length && query[offset] !== 0) {
+      const length = query[offset] ?? 0;
+      labels.push(query.subarray(offset + 1, offset + 1 + length).toString());
+      offset += length + 1;
+    }
+    const questionEnd = offset + 5;
+    const type = query.readUInt16BE(offset + 1);
+    const address = records[labels.join(".").toLowerCase()];
+    const header = Buffer.alloc(12);
+    query.copy(header, 0, 0, 2);
+    header.writeUInt16BE(address === undefined ? 0x8183 : 0x8180, 2); // NXDOMAIN or no error
+    header.writeUInt16BE(1, 4);
+    const answers = address !== undefined && type === 1 ? 1 : 0;
+    header.writeUInt16BE(answers, 6);
+    const parts = [header, query.subarray(12, questionEnd)];
+    if (answers === 1 && address !== undefined) {
+      const answer = Buffer.alloc(16);
+      answer.writeUInt16BE(0xc00c, 0); // the name: a pointer to the question's
+      answer.writeUInt16BE(1, 2); // A
+      answer.writeUInt16BE(1, 4); // IN
+      answer.writeUInt32BE(60, 6); // TTL
+      answer.writeUInt16BE(4, 10);
+      address.split(".").forEach((octet, index) => answer.writeUInt8(Number(octet), 12 + index));
+      parts.push(answer);
+    }
+    socket.send(Buffer.concat(parts), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    server: `127.0.0.1:${socket.address().port}`,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
 
@@ -168,6 +216,35 @@ describe("outbound guard: names resolved by a DNS stub", () => {
       family: 4,
       port: 443,
     });
+  });
+
+  it("refuses what a real DNS server on a loopback port says is private", async () => {
+    const dns = await startDnsStub({
+      "rebind.example": "127.0.0.1",
+      "intranet.example": "10.0.0.5",
+      "metadata.example": "169.254.169.254",
+      "public.example": "93.184.215.14",
+    });
+    try {
+      const resolver = new Resolver({ timeout: 2000, tries: 1 });
+      resolver.setServers([dns.server]);
+      const guard = new OutboundGuard({
+        resolve: async (hostname) =>
+          (await resolver.resolve4(hostname)).map((address) => ({ address, family: 4 })),
+      });
+      for (const name of ["rebind", "intranet", "metadata"]) {
+        const error = await rejectionOf(guard.fetch(`http://${name}.example/`));
+        expect(error, name).toBeInstanceOf(OutboundRefusedError);
+        expect(error.message).toBe(OUTBOUND_REFUSED_MESSAGE);
+      }
+      await expect(guard.checkUrl("https://public.example/")).resolves.toMatchObject({
+        address: "93.184.215.14",
+      });
+      const missing = await rejectionOf(guard.checkUrl("https://missing.example/"));
+      expect((missing.cause as Error).message).toBe(OUTBOUND_UNREACHABLE_MESSAGE);
+    } finally {
+      await dns.close();
+    }
   });
 
   it("says a name that does not resolve could not be reached, nothing more", async () => {
