@@ -105,6 +105,11 @@ describe("tenant model providers", () => {
       })
     ).json();
     expect(provider.has_api_key).toBe(false);
+    // No configured list: the allow-listed loopback upstream's own /models, through the outbound guard.
+    expect((await (await app.request(`/v1/providers/${provider.id}/models`)).json()).data).toEqual([
+      "second/mock-small",
+      "second/mock-large",
+    ]);
     const patched = await (
       await app.request(`/v1/providers/${provider.id}`, {
         method: "PATCH",
