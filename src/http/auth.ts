@@ -5,6 +5,7 @@ import { sameText, scopesForRole } from "../services/account-service.ts";
 import { scopesAllow, type ApiKeyScope } from "../services/api-key-service.ts";
 import { BadRequestError, ForbiddenError, UnauthorizedError } from "../services/errors.ts";
 import { USER_HEADER } from "../services/user-service.ts";
+import type { PersonaEditor } from "../services/persona-editor.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { AppEnv } from "./app-env.ts";
 
@@ -140,4 +141,18 @@ async function namedUser(c: Context<AppEnv>, named: string | undefined): Promise
   const externalId = named !== undefined && named.trim() !== "" ? named : c.req.header(USER_HEADER);
   if (externalId === undefined || externalId.trim() === "") return undefined;
   return c.var.services.users.resolve(c.var.principal.tenantId, externalId);
+}
+
+/**
+ * Who changes personas in this request: a signed-in person (admins and members granted can_edit_all
+ * change every persona, other members only their own), or an API key, which acts as the tenant.
+ */
+export function personaEditor(c: Context<AppEnv>): PersonaEditor {
+  const account = c.var.account;
+  if (!account) return { tenantId: c.var.principal.tenantId, userId: null, editsAll: true };
+  return {
+    tenantId: account.tenant_id,
+    userId: account.user_id,
+    editsAll: account.role === "admin" || account.can_edit_all,
+  };
 }

@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-schemas.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
+import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
@@ -35,6 +36,11 @@ const MAX_REPORTED_ERRORS = 100;
 export interface MemoryActor {
   tenantId: string;
   user?: UserRow | undefined;
+  /**
+   * Who changes the persona's timeline memory (part of the persona: see persona-editor.ts). Without one,
+   * the actor may only write relationship memory about its own user.
+   */
+  editor?: PersonaEditor | undefined;
 }
 
 export interface ImportReport {
@@ -446,6 +452,12 @@ export class MemoryService {
     }
     if (persona.kind === "preset") {
       throw new ForbiddenError(`persona ${persona.id} is a preset: its timeline is read-only`);
+    }
+    if (!actor.editor || !mayEditPersona(actor.editor, persona.created_by_user_id)) {
+      throw new ForbiddenError(
+        `persona ${persona.id} was created by another member: its timeline memory is theirs to change ` +
+          `(or an admin's, or a member's an admin granted can_edit_all)`,
+      );
     }
   }
 

@@ -913,6 +913,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("users").dropColumn("inbox_sequence").execute();
     },
   },
+  /**
+   * Edit rights an admin grants a member: with can_edit_all the member may change every persona of the
+   * tenant, not only the ones they created (admins and API keys always may).
+   */
+  "0017_ownership": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("accounts")
+        .addColumn("can_edit_all", "integer", (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("accounts").dropColumn("can_edit_all").execute();
+    },
+  },
 };
 
 class InlineMigrationProvider implements MigrationProvider {

@@ -36,6 +36,8 @@ export interface AccountTable {
   email: string;
   name: string;
   role: AccountRole;
+  /** 1 when an admin let this member change every persona of the tenant (admins always may) */
+  can_edit_all: number;
   /** scrypt$N$r$p$salt$hash, all base64url */
   password_hash: string;
   created_at: string;

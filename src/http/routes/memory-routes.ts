@@ -6,7 +6,7 @@ import { MEMORY_OWNERS, MEMORY_TYPES } from "../../memory/memory.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import { memoryInputSchema, memoryPatchSchema, memorySchema } from "../../services/memory-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -299,6 +299,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
   const actorOf = async (c: Parameters<typeof optionalUser>[0]) => ({
     tenantId: c.var.principal.tenantId,
     user: await optionalUser(c),
+    editor: personaEditor(c),
   });
   const service = (c: { var: AppEnv["Variables"] }) => c.var.services.memories;
 
