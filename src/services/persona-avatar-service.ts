@@ -59,7 +59,6 @@ export class PersonaAvatarService {
     personaId: string,
     upload: { bytes: Uint8Array; contentType: string | undefined },
   ): Promise<{ source: "upload"; updated_at: string }> {
-    const { tenantId } = editor;
     await this.personas.getEditable(editor, personaId);
     const declared = upload.contentType?.split(";")[0]?.trim().toLowerCase();
     const accepted = AVATAR_UPLOAD_TYPES.join(", ");
@@ -91,7 +90,6 @@ export class PersonaAvatarService {
 
   /** Goes back to the generated picture. */
   async remove(editor: PersonaEditor, personaId: string): Promise<void> {
-    const { tenantId } = editor;
     await this.personas.getEditable(editor, personaId);
     await this.store.personaAvatars.delete(personaId);
   }
