@@ -3,6 +3,7 @@
  * chatting; changing one (editing, publishing, rolling back, deleting, its avatar, its phone and WhatsApp
  * numbers, its timeline memory) is for the member who created it, for members an admin granted
  * `can_edit_all`, for admins, and for API keys with the `write` scope, which act as the tenant itself.
+ * Studies follow the same rule for cancelling, resuming and deleting (study-service.ts).
  */
 export interface PersonaEditor {
   tenantId: string;

@@ -305,6 +305,8 @@ export interface StudyTable {
   tenant_id: string;
   name: string;
   status: "running" | "cancelled" | "completed";
+  /** the user who started it (who may cancel, resume and delete it); null when a key without a user did */
+  created_by_user_id: string | null;
   skill_id: string;
   /** JSON copy of the skill when the study was created */
   skill: string;

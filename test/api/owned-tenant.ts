@@ -337,6 +337,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     await (
       await app.request("/v1/studies", {
         method: "POST",
+        user,
         json: { name: "Owned", skill_id: owned.skillId, population_id: owned.populationId },
       })
     ).json()

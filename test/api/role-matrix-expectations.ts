@@ -28,7 +28,8 @@ type Row = readonly [number, number, number, number, number, number, number];
  *   act as the tenant and read them by naming the owner (the read key's 200s);
  * - personas are shared with the tenant: everyone reads them; changing one is the creator's, an admin's
  *   or a granted member's (403 for other members, 404 for another tenant);
- * - research objects (skills, cohorts, populations, studies) are the tenant's shared workspace;
+ * - research objects (skills, cohorts, populations) are the tenant's shared workspace; studies are read
+ *   by all, cancelled, resumed and deleted by the member who started them, admins and keys;
  * - 404s for SMS and WhatsApp user routes and webhooks: the test app has neither channel configured;
  * - PUT avatar answers 415 to the owner (the matrix sends JSON, not an image): past the ownership check.
  */
@@ -126,8 +127,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "PATCH /v1/cohorts/{id}": [200, 200, 200, 200, 403, 404, 401],
   "POST /v1/populations": [201, 201, 201, 201, 403, 404, 401],
   "POST /v1/studies": [201, 201, 201, 201, 403, 404, 401],
-  "POST /v1/studies/{id}/cancel": [200, 200, 200, 200, 403, 404, 401],
-  "POST /v1/studies/{id}/resume": [200, 200, 200, 200, 403, 404, 401],
+  "POST /v1/studies/{id}/cancel": [200, 403, 403, 200, 403, 404, 401],
+  "POST /v1/studies/{id}/resume": [200, 403, 403, 200, 403, 404, 401],
   "POST /v1/scheduled-messages/{id}/cancel": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/inbox/read": [200, 200, 200, 200, 403, 200, 401],
   "POST /v1/personas/{id}/phone-numbers": [201, 403, 403, 201, 403, 404, 401],
@@ -160,7 +161,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "DELETE /v1/accounts/{id}": [403, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/personas/{id}": [204, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/cohorts/{id}": [409, 409, 409, 409, 403, 404, 401],
-  "DELETE /v1/studies/{id}": [204, 204, 204, 204, 403, 404, 401],
+  "DELETE /v1/studies/{id}": [204, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/skills/{id}": [204, 204, 204, 204, 403, 404, 401],
   "DELETE /v1/keys/{id}": [403, 403, 403, 200, 403, 404, 401],
   "POST /v1/auth/password": [422, 422, 422, 422, 403, 401, 401],

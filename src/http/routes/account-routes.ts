@@ -6,8 +6,8 @@ import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../opena
 
 const CAN_EDIT_ALL_DESCRIPTION =
   "Edit rights an admin grants: a member with can_edit_all may change (edit, publish, delete, avatar, " +
-  "numbers, timeline memory) every persona of the tenant; without it only the personas they created. " +
-  "Admins always may.";
+  "numbers, timeline memory) every persona of the tenant and cancel, resume or delete every study; " +
+  "without it only the personas they created and the studies they started. Admins always may.";
 
 export const accountSchema = z
   .object({
