@@ -34,6 +34,14 @@ export const studySchema = z
     id: z.string(),
     name: z.string(),
     status: z.enum(["running", "cancelled", "completed"]),
+    created_by_user_id: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The user who started it (null: a key without a user). " +
+          "See the cancel route for who may change it.",
+      }),
     skill_id: z.string(),
     skill: skillSchema.openapi({ description: "The skill as it was when the study was created" }),
     population_id: z.string(),

@@ -64,6 +64,8 @@ export interface Study {
   id: string;
   name: string;
   status: StudyRow["status"];
+  /** who started it: members cancel, resume and delete only their own (see findChangeableRow) */
+  created_by_user_id: string | null;
   skill_id: string;
   skill: Skill;
   population_id: string;
@@ -435,6 +437,7 @@ export class StudyService {
       id: row.id,
       name: row.name,
       status: row.status,
+      created_by_user_id: row.created_by_user_id,
       skill_id: row.skill_id,
       skill: JSON.parse(row.skill) as Skill,
       population_id: row.population_id,
