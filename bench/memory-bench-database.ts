@@ -13,6 +13,7 @@ import { randomToken } from "../src/lib/ids.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import type { PersonaDefinition } from "../src/services/persona-definition.ts";
+import { tenantEditor } from "../src/services/persona-editor.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
@@ -121,6 +122,6 @@ export async function createBenchPersona(
       memory: { tier, scope: "account" },
     },
   );
-  await services.personas.publish(DEFAULT_TENANT_ID, persona.id);
+  await services.personas.publish(tenantEditor(DEFAULT_TENANT_ID), persona.id);
   return persona.id;
 }

@@ -12,6 +12,7 @@ import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { systemClock } from "../src/lib/clock.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import type { PersonaDefinition } from "../src/services/persona-definition.ts";
+import { tenantEditor } from "../src/services/persona-editor.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase } from "../src/store/database.ts";
@@ -159,7 +160,7 @@ async function createPublishedPersona(services: Services, user: UserRow, tier: M
       memory: { tier, scope: "account" },
     },
   );
-  await services.personas.publish(user.tenant_id, persona.id);
+  await services.personas.publish(tenantEditor(user.tenant_id), persona.id);
   return persona.id;
 }
 

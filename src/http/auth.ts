@@ -5,6 +5,7 @@ import { sameText, scopesForRole } from "../services/account-service.ts";
 import { scopesAllow, type ApiKeyScope } from "../services/api-key-service.ts";
 import { BadRequestError, ForbiddenError, UnauthorizedError } from "../services/errors.ts";
 import { USER_HEADER } from "../services/user-service.ts";
+import type { PersonaEditor } from "../services/persona-editor.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { AppEnv } from "./app-env.ts";
 
@@ -81,7 +82,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
   c.set("sessionToken", sessionToken);
   c.set("csrfToken", signedIn.csrfToken);
   // Routes declare X-Dramatis-User for API keys; a signed-in person is always their own user (whose
-  // external id is their email), so the header is set here rather than trusted from the browser.
+  // external id is their email): requireUser/optionalUser answer the account's user and never read the
+  // header or a body's `user` for a session. The header is overwritten too, so nothing downstream that
+  // reads it can be steered by the browser.
   c.req.raw.headers.set(USER_HEADER, account.email);
   await next();
 });
@@ -101,23 +104,55 @@ export function requireScope(scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * The end user named by `X-Dramatis-User` (created on first use); for a signed-in person `authenticate`
- * has set it to their own. 400 when an API-key request does not name one.
+ * The signed-in person's own user: a session is pinned to its account's user, whatever the request
+ * names. Undefined for API-key requests, which act as the tenant and may name any of its users.
  */
-export async function requireUser(c: Context<AppEnv>): Promise<UserRow> {
-  const externalId = c.req.header(USER_HEADER);
-  if (externalId === undefined || externalId.trim() === "") {
-    throw new BadRequestError(
-      `this endpoint acts for an end user: send the ${USER_HEADER} header with their id`,
-      [{ field: USER_HEADER, message: "required" }],
-    );
-  }
+async function sessionUser(c: Context<AppEnv>): Promise<UserRow | undefined> {
+  const account = c.var.account;
+  if (!account) return undefined;
+  const user = await c.var.services.store.users.findById(account.tenant_id, account.user_id);
+  // An account always has its user (created with it); resolving by email is the same user.
+  return user ?? c.var.services.users.resolve(account.tenant_id, account.email);
+}
+
+/**
+ * The end user the request acts for. A signed-in session is always its own user: `X-Dramatis-User` and
+ * any `user` field in the body are ignored. An API key acts as the tenant and names the user with the
+ * header (or `named`, a body's `user` field, which wins over the header). 400 when a key names none.
+ */
+export async function requireUser(c: Context<AppEnv>, named?: string): Promise<UserRow> {
+  const own = await sessionUser(c);
+  if (own) return own;
+  const user = await namedUser(c, named);
+  if (user) return user;
+  throw new BadRequestError(
+    `this endpoint acts for an end user: send the ${USER_HEADER} header with their id`,
+    [{ field: USER_HEADER, message: "required" }],
+  );
+}
+
+/** The end user when the request names one (see requireUser), for endpoints where a user is optional. */
+export async function optionalUser(c: Context<AppEnv>, named?: string): Promise<UserRow | undefined> {
+  return (await sessionUser(c)) ?? namedUser(c, named);
+}
+
+/** Only API-key requests reach here: the body's `user`, else the header. */
+async function namedUser(c: Context<AppEnv>, named: string | undefined): Promise<UserRow | undefined> {
+  const externalId = named !== undefined && named.trim() !== "" ? named : c.req.header(USER_HEADER);
+  if (externalId === undefined || externalId.trim() === "") return undefined;
   return c.var.services.users.resolve(c.var.principal.tenantId, externalId);
 }
 
-/** The end user when the request names one, for endpoints where a user is optional. */
-export async function optionalUser(c: Context<AppEnv>): Promise<UserRow | undefined> {
-  const externalId = c.req.header(USER_HEADER);
-  if (externalId === undefined || externalId.trim() === "") return undefined;
-  return c.var.services.users.resolve(c.var.principal.tenantId, externalId);
+/**
+ * Who changes personas in this request: a signed-in person (admins and members granted can_edit_all
+ * change every persona, other members only their own), or an API key, which acts as the tenant.
+ */
+export function personaEditor(c: Context<AppEnv>): PersonaEditor {
+  const account = c.var.account;
+  if (!account) return { tenantId: c.var.principal.tenantId, userId: null, editsAll: true };
+  return {
+    tenantId: account.tenant_id,
+    userId: account.user_id,
+    editsAll: account.role === "admin" || account.can_edit_all,
+  };
 }

@@ -77,9 +77,17 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ data: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
 }
 
+/**
+ * What every X-Dramatis-User header says: only API keys name the user; a signed-in session always acts
+ * as its own account's user and the header is ignored (so is a body's `user` field).
+ */
+export const USER_HEADER_DESCRIPTION =
+  "The end user's external id, for API-key requests (a key acts as the tenant and may name any of its " +
+  "users). Ignored for a signed-in web session, which always acts as its own user.";
+
 export const userHeaderSchema = z.object({
   "x-dramatis-user": z
     .string()
     .min(1, "required")
-    .openapi({ param: { name: "x-dramatis-user", in: "header" }, description: "The end user's external id" }),
+    .openapi({ param: { name: "x-dramatis-user", in: "header" }, description: USER_HEADER_DESCRIPTION }),
 });

@@ -27,6 +27,8 @@ export interface AccountSummary {
   email: string;
   name: string;
   role: AccountRole;
+  /** A member an admin let change every persona of the tenant (admins always may). */
+  can_edit_all: boolean;
   created_at: string;
 }
 
@@ -43,6 +45,8 @@ export interface NewAccount {
   password: string;
   name: string;
   role: AccountRole;
+  /** see AccountSummary.can_edit_all; default false */
+  can_edit_all?: boolean | undefined;
 }
 
 /** Sessions last two weeks from the last time they were extended. */
@@ -74,6 +78,7 @@ function toSummary(row: AccountRow): AccountSummary {
     email: row.email,
     name: row.name,
     role: row.role,
+    can_edit_all: row.can_edit_all === 1,
     created_at: row.created_at,
   };
 }
@@ -190,6 +195,7 @@ export class AccountService {
       email,
       name: account.name.trim(),
       role: account.role,
+      can_edit_all: account.can_edit_all === true ? 1 : 0,
       password_hash: passwordHash,
       created_at: now,
       updated_at: now,
@@ -207,7 +213,12 @@ export class AccountService {
   async update(
     tenantId: string,
     id: string,
-    changes: { name?: string | undefined; role?: AccountRole | undefined; password?: string | undefined },
+    changes: {
+      name?: string | undefined;
+      role?: AccountRole | undefined;
+      password?: string | undefined;
+      can_edit_all?: boolean | undefined;
+    },
   ): Promise<AccountSummary> {
     if (changes.password !== undefined) validatePassword(changes.password, "password");
     // Hashed before the transaction: it takes ~50 ms and needs no lock.
@@ -226,11 +237,13 @@ export class AccountService {
         ...row,
         name: changes.name?.trim() ?? row.name,
         role: changes.role ?? row.role,
+        can_edit_all: changes.can_edit_all === undefined ? row.can_edit_all : changes.can_edit_all ? 1 : 0,
         updated_at: this.clock.now().toISOString(),
       };
       await store.accounts.update(id, {
         name: updated.name,
         role: updated.role,
+        can_edit_all: updated.can_edit_all,
         updated_at: updated.updated_at,
         ...(passwordHash === undefined ? {} : { password_hash: passwordHash }),
       });

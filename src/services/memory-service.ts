@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-schemas.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
+import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
@@ -22,6 +23,9 @@ export const MEMORY_TIER_LIMITS: Record<PersonaDefinition["memory"]["tier"], num
   extended: 100_000,
   longest: 500_000,
 };
+
+/** Why a scope was refused: the same whether the id is another user's, another tenant's or nobody's. */
+const SCOPE_NOT_OWNED = "must be the id of one of your own user personas or contacts, or null";
 
 /** Items written per transaction during an import: one bad batch never undoes the others. */
 const IMPORT_BATCH = 1000;
@@ -32,6 +36,11 @@ const MAX_REPORTED_ERRORS = 100;
 export interface MemoryActor {
   tenantId: string;
   user?: UserRow | undefined;
+  /**
+   * Who changes the persona's timeline memory (part of the persona: see persona-editor.ts). Without one,
+   * the actor may only write relationship memory about its own user.
+   */
+  editor?: PersonaEditor | undefined;
 }
 
 export interface ImportReport {
@@ -96,6 +105,7 @@ export class MemoryService {
     source: MemorySource = { kind: "manual" },
   ) {
     const persona = await this.writablePersona(actor, personaId, input.owner);
+    await this.checkScope(actor, input);
     await this.checkCapacity(persona, 1);
     const row = this.toRow({ actor, persona, input, source, now: this.clock.now().toISOString() });
     await this.checkRevision(actor, personaId, row);
@@ -237,6 +247,10 @@ export class MemoryService {
         this.checkOwner(actor, persona, parsed.data.owner);
       } catch (error) {
         fail(item.index, { field: "owner", message: (error as Error).message });
+        continue;
+      }
+      if (!(await this.ownsScope(actor, parsed.data))) {
+        fail(item.index, { field: "scope", message: SCOPE_NOT_OWNED });
         continue;
       }
       if (parsed.data.revises && !newIds.has(parsed.data.revises)) {
@@ -439,6 +453,37 @@ export class MemoryService {
     if (persona.kind === "preset") {
       throw new ForbiddenError(`persona ${persona.id} is a preset: its timeline is read-only`);
     }
+    if (!actor.editor || !mayEditPersona(actor.editor, persona.created_by_user_id)) {
+      throw new ForbiddenError(
+        `persona ${persona.id} was created by another member: its timeline memory is theirs to change ` +
+          `(or an admin's, or a member's an admin granted can_edit_all)`,
+      );
+    }
+  }
+
+  /**
+   * A relationship memory's scope narrows it to one of its user's user personas or contacts: it must name
+   * one of the acting user's own. Another user's or tenant's id is refused with the same words as an id
+   * that exists nowhere, so the answer reveals nothing about it.
+   */
+  private async checkScope(actor: MemoryActor, input: Pick<MemoryInput, "owner" | "scope">): Promise<void> {
+    if (!(await this.ownsScope(actor, input))) {
+      throw new ValidationError([{ field: "scope", message: SCOPE_NOT_OWNED }]);
+    }
+  }
+
+  private async ownsScope(actor: MemoryActor, input: Pick<MemoryInput, "owner" | "scope">): Promise<boolean> {
+    // Timeline memory is stored without a scope (toRow drops it), so there is nothing to check.
+    if (input.owner !== "relationship" || input.scope === null) return true;
+    const user = actor.user;
+    if (!user) return false;
+    if (await this.store.userPersonas.find(user.id, input.scope)) return true;
+    const [sms, whatsapp] = await Promise.all([
+      this.store.sms.listContactsOfUser(actor.tenantId, user.id),
+      this.store.whatsapp.listContactsOfUser(actor.tenantId, user.id),
+    ]);
+    // A number still waiting for its code is not yet the user's.
+    return [...sms, ...whatsapp].some((contact) => contact.user_id === user.id && contact.id === input.scope);
   }
 
   private requireUser(actor: MemoryActor): UserRow {

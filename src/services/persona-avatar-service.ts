@@ -7,6 +7,7 @@ import {
   reencodeAvatar,
 } from "../lib/avatar-images.ts";
 import type { Clock } from "../lib/clock.ts";
+import type { PersonaEditor } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
 import { AppError, PayloadTooLargeError, ValidationError } from "./errors.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -54,11 +55,11 @@ export class PersonaAvatarService {
 
   /** Stores an uploaded picture after checking its type and size and re-encoding it as PNG. */
   async upload(
-    tenantId: string,
+    editor: PersonaEditor,
     personaId: string,
     upload: { bytes: Uint8Array; contentType: string | undefined },
   ): Promise<{ source: "upload"; updated_at: string }> {
-    await this.personas.getOwn(tenantId, personaId);
+    await this.personas.getEditable(editor, personaId);
     const declared = upload.contentType?.split(";")[0]?.trim().toLowerCase();
     const accepted = AVATAR_UPLOAD_TYPES.join(", ");
     if (!declared || !AVATAR_UPLOAD_TYPES.includes(declared as (typeof AVATAR_UPLOAD_TYPES)[number])) {
@@ -88,8 +89,8 @@ export class PersonaAvatarService {
   }
 
   /** Goes back to the generated picture. */
-  async remove(tenantId: string, personaId: string): Promise<void> {
-    await this.personas.getOwn(tenantId, personaId);
+  async remove(editor: PersonaEditor, personaId: string): Promise<void> {
+    await this.personas.getEditable(editor, personaId);
     await this.store.personaAvatars.delete(personaId);
   }
 }

@@ -232,6 +232,7 @@ export const READ_ONLY_PERSONA_FIELDS = [
   "production_version",
   "latest_version",
   "has_unpublished_changes",
+  "created_by_user_id",
   "created_at",
   "updated_at",
 ] as const;

@@ -34,6 +34,7 @@ import {
   personaDefinitionSchema,
   type PersonaDefinition,
 } from "./persona-definition.ts";
+import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 
 export type PersonaKind = PersonaRow["kind"];
 
@@ -45,6 +46,8 @@ export type Persona = {
   production_version: number | null;
   latest_version: number;
   has_unpublished_changes: boolean;
+  /** the user who created it (who may change it); null for presets and personas made with an API key */
+  created_by_user_id: string | null;
   created_at: string;
   updated_at: string;
 } & PersonaDefinition;
@@ -85,6 +88,7 @@ function toPersona(row: PersonaRow): Persona {
     production_version: row.production_version,
     latest_version: row.latest_version,
     has_unpublished_changes: row.has_unpublished_changes === 1,
+    created_by_user_id: row.created_by_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,
     ...(JSON.parse(row.draft) as PersonaDefinition),
@@ -260,6 +264,14 @@ export class PersonaService {
     return toPersona(await this.findOwnRow(tenantId, id));
   }
 
+  /**
+   * A persona the editor may change: 404 when invisible, 403 for a preset or for another member's
+   * persona (it is shared, so visible, but only its creator, admins and granted members change it).
+   */
+  async getEditable(editor: PersonaEditor, id: string, store: Store = this.store): Promise<Persona> {
+    return toPersona(await this.findEditableRow(editor, id, store));
+  }
+
   async list(
     tenantId: string,
     filter: { kind?: PersonaKind; limit: number; after?: string },
@@ -285,9 +297,10 @@ export class PersonaService {
    * Concurrent edits never overwrite each other: the write only lands on the draft it was computed from,
    * and is recomputed on the newer draft otherwise.
    */
-  async updateDraft(tenantId: string, id: string, patch: JsonObject): Promise<Persona> {
+  async updateDraft(editor: PersonaEditor, id: string, patch: JsonObject): Promise<Persona> {
+    const { tenantId } = editor;
     for (let attempt = 0; ; attempt++) {
-      const row = await this.findOwnRow(tenantId, id);
+      const row = await this.findEditableRow(editor, id);
       const current = JSON.parse(row.draft) as PersonaDefinition;
       const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
       if (current.modifiers.nsfw && !next.modifiers.nsfw) {
@@ -307,15 +320,19 @@ export class PersonaService {
     }
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    await this.findOwnRow(tenantId, id);
-    await this.store.personas.delete(tenantId, id);
+  async delete(editor: PersonaEditor, id: string): Promise<void> {
+    await this.findEditableRow(editor, id);
+    await this.store.personas.delete(editor.tenantId, id);
   }
 
   /** Freezes the draft as the next numbered version and makes it production. */
-  async publish(tenantId: string, id: string): Promise<{ version: PersonaVersionSummary; persona: Persona }> {
+  async publish(
+    editor: PersonaEditor,
+    id: string,
+  ): Promise<{ version: PersonaVersionSummary; persona: Persona }> {
+    const { tenantId } = editor;
     return this.store.transaction(async (store) => {
-      const row = await this.findOwnRow(tenantId, id, store);
+      const row = await this.findEditableRow(editor, id, store);
       const version = row.latest_version + 1;
       const now = this.clock.now().toISOString();
       const changes = {
@@ -338,8 +355,9 @@ export class PersonaService {
   }
 
   /** Makes an earlier published version production again; the draft is left as it is. */
-  async rollback(tenantId: string, id: string, version: number): Promise<Persona> {
-    const row = await this.findOwnRow(tenantId, id);
+  async rollback(editor: PersonaEditor, id: string, version: number): Promise<Persona> {
+    const { tenantId } = editor;
+    const row = await this.findEditableRow(editor, id);
     if (!(await this.store.personas.findVersion(id, version))) {
       throw new ValidationError([
         { field: "version", message: `persona ${id} has no published version ${version}` },
@@ -458,6 +476,21 @@ export class PersonaService {
     if (row.kind === "preset") {
       throw new ForbiddenError(
         `persona ${id} is a preset and cannot be changed; copy it with POST /v1/personas/join {"code": "${row.join_code}"}`,
+      );
+    }
+    return row;
+  }
+
+  private async findEditableRow(
+    editor: PersonaEditor,
+    id: string,
+    store: Store = this.store,
+  ): Promise<PersonaRow> {
+    const row = await this.findOwnRow(editor.tenantId, id, store);
+    if (!mayEditPersona(editor, row.created_by_user_id)) {
+      throw new ForbiddenError(
+        `persona ${id} was created by another member: only they, an admin, or a member an admin granted ` +
+          `edit rights (can_edit_all) may change it`,
       );
     }
     return row;

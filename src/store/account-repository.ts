@@ -52,7 +52,7 @@ export class AccountRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<AccountRow, "name" | "role" | "password_hash" | "updated_at">>,
+    changes: Partial<Pick<AccountRow, "name" | "role" | "can_edit_all" | "password_hash" | "updated_at">>,
   ): Promise<void> {
     await this.db.updateTable("accounts").set(changes).where("id", "=", id).execute();
   }

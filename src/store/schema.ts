@@ -36,6 +36,8 @@ export interface AccountTable {
   email: string;
   name: string;
   role: AccountRole;
+  /** 1 when an admin let this member change every persona of the tenant (admins always may) */
+  can_edit_all: number;
   /** scrypt$N$r$p$salt$hash, all base64url */
   password_hash: string;
   created_at: string;
@@ -303,6 +305,8 @@ export interface StudyTable {
   tenant_id: string;
   name: string;
   status: "running" | "cancelled" | "completed";
+  /** the user who started it (who may cancel, resume and delete it); null when a key without a user did */
+  created_by_user_id: string | null;
   skill_id: string;
   /** JSON copy of the skill when the study was created */
   skill: string;

@@ -215,6 +215,19 @@ describe.skipIf(!CHROMIUM_PATH)("web app in Chromium", () => {
       });
     expect((await signIn("a password from ana")).status).toBe(200);
     expect((await signIn("a first password")).status).toBe(401);
+
+    // Edit rights: Bo edits only his own personas until Ana lets him edit every one.
+    const editAll = page.getByLabel("bo@example.com may edit every persona");
+    expect(await editAll.isChecked()).toBe(false);
+    // The box follows the server: it shows ticked once the PATCH is answered and the list reloaded.
+    await editAll.click();
+    await page.getByText("Bo may now edit every persona.").waitFor();
+    await page.waitForFunction(
+      `document.querySelector('[aria-label="bo@example.com may edit every persona"]')?.checked === true`,
+    );
+    const session = await signIn("a password from ana");
+    const body = (await session.json()) as { account: { can_edit_all: boolean } };
+    expect(body.account.can_edit_all).toBe(true);
   });
 
   it("fits a phone screen", async () => {

@@ -1,5 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import { ConflictError, NotFoundError } from "../../services/errors.ts";
+import type { PersonaEditor } from "../../services/persona-editor.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { SmsPhoneNumberRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -46,11 +47,12 @@ export class PersonaPhoneNumbers {
    * @example await numbers.bind("ten_1", "psn_1", { phone_number: "+14155550100" })
    */
   async bind(
-    tenantId: string,
+    editor: PersonaEditor,
     personaId: string,
     input: { phone_number: string },
   ): Promise<{ phoneNumber: PersonaPhoneNumber; created: boolean }> {
-    await this.personas.getOwn(tenantId, personaId);
+    const { tenantId } = editor;
+    await this.personas.getEditable(editor, personaId);
     const phoneNumber = parseSmsNumber(input.phone_number, "phone_number");
     const row: SmsPhoneNumberRow = {
       phone_number: phoneNumber,
@@ -67,8 +69,9 @@ export class PersonaPhoneNumbers {
     throw new ConflictError(`${phoneNumber} is already bound to another persona; unbind it there first`);
   }
 
-  async unbind(tenantId: string, personaId: string, phoneNumber: string): Promise<void> {
-    await this.personas.getOwn(tenantId, personaId);
+  async unbind(editor: PersonaEditor, personaId: string, phoneNumber: string): Promise<void> {
+    const { tenantId } = editor;
+    await this.personas.getEditable(editor, personaId);
     const normalized = phoneNumber.replace(/[\s\-.()]/g, "");
     if (!(await this.store.sms.deletePhoneNumber(tenantId, personaId, normalized))) {
       throw new NotFoundError(`phone number ${phoneNumber} of persona ${personaId}`);

@@ -1,5 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import { ConflictError, NotFoundError } from "../../services/errors.ts";
+import type { PersonaEditor } from "../../services/persona-editor.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { WhatsAppNumberRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -44,11 +45,12 @@ export class PersonaWhatsAppNumbers {
    * @example await numbers.bind("ten_1", "psn_1", { phone_number_id: "106540352242922", display_phone_number: "+1 415 555 0100" })
    */
   async bind(
-    tenantId: string,
+    editor: PersonaEditor,
     personaId: string,
     input: { phone_number_id: string; display_phone_number: string },
   ): Promise<{ number: PersonaWhatsAppNumber; created: boolean }> {
-    await this.personas.getOwn(tenantId, personaId);
+    const { tenantId } = editor;
+    await this.personas.getEditable(editor, personaId);
     const phoneNumberId = input.phone_number_id.trim();
     const row: WhatsAppNumberRow = {
       phone_number_id: phoneNumberId,
@@ -67,8 +69,9 @@ export class PersonaWhatsAppNumbers {
     );
   }
 
-  async unbind(tenantId: string, personaId: string, phoneNumberId: string): Promise<void> {
-    await this.personas.getOwn(tenantId, personaId);
+  async unbind(editor: PersonaEditor, personaId: string, phoneNumberId: string): Promise<void> {
+    const { tenantId } = editor;
+    await this.personas.getEditable(editor, personaId);
     if (!(await this.store.whatsapp.deleteNumber(tenantId, personaId, phoneNumberId))) {
       throw new NotFoundError(`WhatsApp number ${phoneNumberId} of persona ${personaId}`);
     }

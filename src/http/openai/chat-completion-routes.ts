@@ -28,7 +28,15 @@ const completionRequestSchema = z
     model: z.string().min(1).openapi({ example: "persona/psn_01jc8x7k3m9q2r4t6v8w0y2z4a" }),
     messages: z.array(completionMessageSchema).min(1, "must contain at least one message"),
     persona_id: z.string().optional().openapi({ description: "Dramatis: the persona to answer as" }),
-    user: z.string().max(200).optional().openapi({ description: "The end user (else X-Dramatis-User)" }),
+    user: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({
+        description:
+          "The end user, for API-key requests only (else X-Dramatis-User); ignored for a signed-in session, " +
+          "which always acts as its own user",
+      }),
     stream: z.boolean().optional(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
     n: z.literal(1, { message: "only n=1 is supported" }).nullable().optional(),
@@ -166,9 +174,11 @@ function nowSeconds(c: Context<AppEnv>): number {
 }
 
 async function endUser(c: Context<AppEnv>, body: CompletionBody): Promise<UserRow> {
-  if (body.user) return c.var.services.users.resolve(c.var.principal.tenantId, body.user);
-  // Without a named user, calls act for one shared "anonymous" user of the tenant.
-  return (await optionalUser(c)) ?? c.var.services.users.resolve(c.var.principal.tenantId, "anonymous");
+  // A session is always its own user; an API key names one with `user` (else the header). Without a
+  // named user, API-key calls act for one shared "anonymous" user of the tenant.
+  return (
+    (await optionalUser(c, body.user)) ?? c.var.services.users.resolve(c.var.principal.tenantId, "anonymous")
+  );
 }
 
 function streamCompletion(

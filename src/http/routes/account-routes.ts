@@ -4,6 +4,11 @@ import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
 
+const CAN_EDIT_ALL_DESCRIPTION =
+  "Edit rights an admin grants: a member with can_edit_all may change (edit, publish, delete, avatar, " +
+  "numbers, timeline memory) every persona of the tenant and cancel, resume or delete every study; " +
+  "without it only the personas they created and the studies they started. Admins always may.";
+
 export const accountSchema = z
   .object({
     id: z.string(),
@@ -14,6 +19,7 @@ export const accountSchema = z
     email: z.string(),
     name: z.string(),
     role: z.enum(ACCOUNT_ROLES),
+    can_edit_all: z.boolean().openapi({ description: CAN_EDIT_ALL_DESCRIPTION }),
     created_at: z.string(),
   })
   .openapi("Account");
@@ -50,6 +56,7 @@ const createAccountRoute = createRoute({
             .max(200, "must be at most 200 characters"),
           name: z.string().max(100).default(""),
           role: z.enum(ACCOUNT_ROLES).default("member"),
+          can_edit_all: z.boolean().default(false).openapi({ description: CAN_EDIT_ALL_DESCRIPTION }),
         })
         .openapi("AccountCreate"),
     ),
@@ -61,7 +68,7 @@ const updateRoute = createRoute({
   method: "patch",
   path: "/v1/accounts/{id}",
   tags,
-  summary: "Rename an account, change its role, or set a new password",
+  summary: "Rename an account, change its role or edit rights, or set a new password",
   middleware: adminOnly,
   request: {
     params: idParamSchema,
@@ -69,6 +76,7 @@ const updateRoute = createRoute({
       z.strictObject({
         name: z.string().max(100).optional(),
         role: z.enum(ACCOUNT_ROLES).optional(),
+        can_edit_all: z.boolean().optional().openapi({ description: CAN_EDIT_ALL_DESCRIPTION }),
         password: z
           .string()
           .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)

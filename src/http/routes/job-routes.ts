@@ -27,7 +27,11 @@ const userHeader = z.object({
   "x-dramatis-user": z
     .string()
     .optional()
-    .openapi({ param: { name: "x-dramatis-user", in: "header" }, description: "Required for a user's jobs" }),
+    .openapi({
+      param: { name: "x-dramatis-user", in: "header" },
+      description:
+        "API keys: required for a user's jobs. Ignored for a signed-in session, which is always its own user.",
+    }),
 });
 
 const getRoute = createRoute({

@@ -6,7 +6,7 @@ import { MEMORY_OWNERS, MEMORY_TYPES } from "../../memory/memory.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import { memoryInputSchema, memoryPatchSchema, memorySchema } from "../../services/memory-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -24,7 +24,9 @@ const userHeader = z.object({
     .optional()
     .openapi({
       param: { name: "x-dramatis-user", in: "header" },
-      description: "The end user: their relationship memory is included; without it, only the timeline",
+      description:
+        "API keys: the end user whose relationship memory is included; without it, only the timeline. " +
+        "Ignored for a signed-in session, which always acts as its own user.",
     }),
 });
 
@@ -177,7 +179,16 @@ const searchRoute = createRoute({
         .strictObject({
           query: z.string().trim().min(1, "must not be empty").max(2000),
           k: z.number().int().min(1).max(100).default(10),
-          user: z.string().min(1).max(200).optional(),
+          user: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .openapi({
+              description:
+                "API keys only: the end user whose relationship memory is included (else X-Dramatis-User); " +
+                "ignored for a signed-in session, which always searches as its own user",
+            }),
           as_of: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional(),
         })
         .openapi("MemorySearch"),
@@ -288,6 +299,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
   const actorOf = async (c: Parameters<typeof optionalUser>[0]) => ({
     tenantId: c.var.principal.tenantId,
     user: await optionalUser(c),
+    editor: personaEditor(c),
   });
   const service = (c: { var: AppEnv["Variables"] }) => c.var.services.memories;
 
@@ -343,9 +355,8 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
   router.openapi(searchRoute, async (c) => {
     const body = c.req.valid("json");
     const personaId = c.req.valid("param").id;
-    const user = body.user
-      ? await c.var.services.users.resolve(c.var.principal.tenantId, body.user)
-      : await optionalUser(c);
+    // `user` names the end user for API keys only; a session searches as its own user.
+    const user = await optionalUser(c, body.user);
     const ranked = await c.var.services.memoryRetrieval.search({
       tenantId: c.var.principal.tenantId,
       personaId,

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { AVATAR_UPLOAD_TYPES } from "../../lib/avatar-images.ts";
+import { personaEditor } from "../auth.ts";
 import type { AppEnv } from "../app-env.ts";
 import { idParamSchema, jsonContent, problemResponses } from "../openapi-common.ts";
 
@@ -68,19 +69,15 @@ export function personaAvatarRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(uploadRoute, async (c) => {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const avatar = await c.var.services.personaAvatars.upload(
-      c.var.principal.tenantId,
-      c.req.valid("param").id,
-      {
-        bytes,
-        contentType: c.req.header("content-type"),
-      },
-    );
+    const avatar = await c.var.services.personaAvatars.upload(personaEditor(c), c.req.valid("param").id, {
+      bytes,
+      contentType: c.req.header("content-type"),
+    });
     return c.json({ avatar }, 200);
   });
 
   router.openapi(deleteRoute, async (c) => {
-    await c.var.services.personaAvatars.remove(c.var.principal.tenantId, c.req.valid("param").id);
+    await c.var.services.personaAvatars.remove(personaEditor(c), c.req.valid("param").id);
     return c.body(null, 204);
   });
 

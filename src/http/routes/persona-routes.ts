@@ -8,7 +8,7 @@ import {
 import { memorySchema } from "../../services/memory-schemas.ts";
 import { personaSeedSchema } from "../../services/persona-generation.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -26,6 +26,14 @@ export const personaSchema = personaDefinitionSchema
     production_version: z.number().int().nullable(),
     latest_version: z.number().int(),
     has_unpublished_changes: z.boolean(),
+    created_by_user_id: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The user who created it. Members change only personas they created unless an admin granted them " +
+          "can_edit_all; admins and write keys change every persona of the tenant. Null: made by a key or a preset.",
+      }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -254,7 +262,7 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(patchRoute, async (c) => {
     const persona = await c.var.services.personas.updateDraft(
-      c.var.principal.tenantId,
+      personaEditor(c),
       c.req.valid("param").id,
       c.req.valid("json") as JsonObject,
     );
@@ -262,17 +270,17 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(deleteRoute, async (c) => {
-    await c.var.services.personas.delete(c.var.principal.tenantId, c.req.valid("param").id);
+    await c.var.services.personas.delete(personaEditor(c), c.req.valid("param").id);
     return c.body(null, 204);
   });
 
   router.openapi(publishRoute, async (c) =>
-    c.json(await c.var.services.personas.publish(c.var.principal.tenantId, c.req.valid("param").id), 201),
+    c.json(await c.var.services.personas.publish(personaEditor(c), c.req.valid("param").id), 201),
   );
 
   router.openapi(rollbackRoute, async (c) => {
     const persona = await c.var.services.personas.rollback(
-      c.var.principal.tenantId,
+      personaEditor(c),
       c.req.valid("param").id,
       c.req.valid("json").version,
     );

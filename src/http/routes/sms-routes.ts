@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -224,7 +224,7 @@ export function smsRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(bindPersonaNumberRoute, async (c) => {
     const { phoneNumber, created } = await sms(c).personaNumbers.bind(
-      c.var.principal.tenantId,
+      personaEditor(c),
       c.req.valid("param").id,
       c.req.valid("json"),
     );
@@ -233,7 +233,7 @@ export function smsRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(unbindPersonaNumberRoute, async (c) => {
     const { id, phoneNumber } = c.req.valid("param");
-    await sms(c).personaNumbers.unbind(c.var.principal.tenantId, id, phoneNumber);
+    await sms(c).personaNumbers.unbind(personaEditor(c), id, phoneNumber);
     return c.body(null, 204);
   });
 

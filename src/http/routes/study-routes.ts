@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { stream, streamSSE } from "hono/streaming";
+import { optionalUser, personaEditor } from "../auth.ts";
 import { NotFoundError } from "../../services/errors.ts";
 import { STUDY_RUN_STATUSES, studyInputSchema } from "../../services/research/study-service.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -33,6 +34,14 @@ export const studySchema = z
     id: z.string(),
     name: z.string(),
     status: z.enum(["running", "cancelled", "completed"]),
+    created_by_user_id: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The user who started it (null: a key without a user). " +
+          "See the cancel route for who may change it.",
+      }),
     skill_id: z.string(),
     skill: skillSchema.openapi({ description: "The skill as it was when the study was created" }),
     population_id: z.string(),
@@ -152,11 +161,18 @@ const eventsRoute = createRoute({
   },
 });
 
+/** Who may stop, resume and delete a study (see persona-editor.ts). */
+const STUDY_OWNERSHIP =
+  "Every member reads the tenant's studies; cancelling, resuming and deleting one is for the member who " +
+  "started it, admins, members an admin granted can_edit_all, and write keys (which act as the tenant). " +
+  "Anyone else gets 403.";
+
 const cancelRoute = createRoute({
   method: "post",
   path: "/v1/studies/{id}/cancel",
   tags,
   summary: "Cancel a study: runs in flight stop and go back to pending",
+  description: STUDY_OWNERSHIP,
   request: { params: idParamSchema },
   responses: { 200: jsonContent(studySchema, "The study"), ...problemResponses(404) },
 });
@@ -166,6 +182,7 @@ const resumeRoute = createRoute({
   path: "/v1/studies/{id}/resume",
   tags,
   summary: "Run what is left of a study (and, with retry_failed, its failed and invalid runs again)",
+  description: STUDY_OWNERSHIP,
   request: {
     params: idParamSchema,
     body: {
@@ -228,6 +245,7 @@ const deleteRoute = createRoute({
   path: "/v1/studies/{id}",
   tags,
   summary: "Cancel and delete a study with its results",
+  description: STUDY_OWNERSHIP,
   request: { params: idParamSchema },
   responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
 });
@@ -241,9 +259,14 @@ export function studyRoutes(): OpenAPIHono<AppEnv> {
     const page = await c.var.services.studies.list(c.var.principal.tenantId, c.req.valid("query"));
     return c.json({ data: page.items, next_cursor: page.nextCursor }, 200);
   });
-  router.openapi(createStudyRoute, async (c) =>
-    c.json(await c.var.services.studies.create(c.var.principal.tenantId, c.req.valid("json")), 201),
-  );
+  router.openapi(createStudyRoute, async (c) => {
+    // A session's user starts it (and may stop it); a key acts as the tenant, or for the user it names.
+    const user = await optionalUser(c);
+    return c.json(
+      await c.var.services.studies.create(c.var.principal.tenantId, c.req.valid("json"), user?.id ?? null),
+      201,
+    );
+  });
   router.openapi(getRoute, async (c) =>
     c.json(await c.var.services.studies.get(c.var.principal.tenantId, c.req.valid("param").id), 200),
   );
@@ -279,12 +302,12 @@ export function studyRoutes(): OpenAPIHono<AppEnv> {
     });
   });
   router.openapi(cancelRoute, async (c) =>
-    c.json(await c.var.services.studies.cancel(c.var.principal.tenantId, c.req.valid("param").id), 200),
+    c.json(await c.var.services.studies.cancel(personaEditor(c), c.req.valid("param").id), 200),
   );
   router.openapi(resumeRoute, async (c) => {
     const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : undefined;
     return c.json(
-      await c.var.services.studies.resume(c.var.principal.tenantId, c.req.valid("param").id, {
+      await c.var.services.studies.resume(personaEditor(c), c.req.valid("param").id, {
         retryFailed: body?.retry_failed ?? false,
       }),
       200,
@@ -320,7 +343,7 @@ export function studyRoutes(): OpenAPIHono<AppEnv> {
     }) as never;
   });
   router.openapi(deleteRoute, async (c) => {
-    await c.var.services.studies.delete(c.var.principal.tenantId, c.req.valid("param").id);
+    await c.var.services.studies.delete(personaEditor(c), c.req.valid("param").id);
     return c.body(null, 204);
   });
   return router;

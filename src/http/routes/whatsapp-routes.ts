@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -197,7 +197,7 @@ export function whatsappRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(bindNumberRoute, async (c) => {
     const { number, created } = await whatsapp(c).numbers.bind(
-      c.var.principal.tenantId,
+      personaEditor(c),
       c.req.valid("param").id,
       c.req.valid("json"),
     );
@@ -206,7 +206,7 @@ export function whatsappRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(unbindNumberRoute, async (c) => {
     const { id, phoneNumberId } = c.req.valid("param");
-    await whatsapp(c).numbers.unbind(c.var.principal.tenantId, id, phoneNumberId);
+    await whatsapp(c).numbers.unbind(personaEditor(c), id, phoneNumberId);
     return c.body(null, 204);
   });
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../../lib/clock.ts";
+import { mayEditPersona, type PersonaEditor } from "../persona-editor.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
 import type { JobQueue } from "../../jobs/job-queue.ts";
 import type { ModelRegistry } from "../../models/model-registry.ts";
@@ -8,7 +9,7 @@ import type { StudyRunCounts } from "../../store/study-repository.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
@@ -63,6 +64,8 @@ export interface Study {
   id: string;
   name: string;
   status: StudyRow["status"];
+  /** who started it: members cancel, resume and delete only their own (see findChangeableRow) */
+  created_by_user_id: string | null;
   skill_id: string;
   skill: Skill;
   population_id: string;
@@ -164,7 +167,8 @@ export class StudyService {
     private readonly runner: StudyRunner,
   ) {}
 
-  async create(tenantId: string, input: StudyInput): Promise<Study> {
+  /** Starts a study; `createdByUserId` is who may cancel, resume and delete it besides admins and keys. */
+  async create(tenantId: string, input: StudyInput, createdByUserId: string | null = null): Promise<Study> {
     // Unknown ids are 404s, like any other object the caller cannot see.
     const skillRow = await this.store.skills.find(tenantId, input.skill_id);
     if (!skillRow) throw new NotFoundError(`skill ${input.skill_id}`);
@@ -189,6 +193,7 @@ export class StudyService {
       tenant_id: tenantId,
       name: input.name,
       status: "running",
+      created_by_user_id: createdByUserId,
       skill_id: skillRow.id,
       skill: JSON.stringify(toSkill(skillRow)),
       population_id: populationRow.id,
@@ -229,8 +234,9 @@ export class StudyService {
   }
 
   /** Stops dispatching; runs in flight are cancelled and go back to pending, for a later resume. */
-  async cancel(tenantId: string, id: string): Promise<Study> {
-    const study = await this.findRow(tenantId, id);
+  async cancel(editor: PersonaEditor, id: string): Promise<Study> {
+    const { tenantId } = editor;
+    const study = await this.findChangeableRow(editor, id);
     if (study.status !== "running") return this.view(study);
     const now = this.clock.now().toISOString();
     const jobIds = await this.store.transaction(async (store) => {
@@ -250,8 +256,9 @@ export class StudyService {
   }
 
   /** Runs what is left (and, when asked, failed and invalid runs again). */
-  async resume(tenantId: string, id: string, options: { retryFailed: boolean }): Promise<Study> {
-    const study = await this.findRow(tenantId, id);
+  async resume(editor: PersonaEditor, id: string, options: { retryFailed: boolean }): Promise<Study> {
+    const { tenantId } = editor;
+    const study = await this.findChangeableRow(editor, id);
     const now = this.clock.now().toISOString();
     await this.store.transaction(async (store) => {
       // Anything a cancel left queued has a stale job: give it a new dispatch.
@@ -265,9 +272,9 @@ export class StudyService {
     return this.get(tenantId, id);
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    await this.cancel(tenantId, id);
-    await this.store.studies.delete(tenantId, id);
+  async delete(editor: PersonaEditor, id: string): Promise<void> {
+    await this.cancel(editor, id);
+    await this.store.studies.delete(editor.tenantId, id);
   }
 
   async results(
@@ -360,6 +367,21 @@ export class StudyService {
     return { study, statistics: await this.statistics(tenantId, id), results };
   }
 
+  /**
+   * A study the editor may cancel, resume or delete: every member reads the tenant's studies, but only
+   * the one who started it, admins, members granted can_edit_all and API keys change it (403 otherwise).
+   */
+  private async findChangeableRow(editor: PersonaEditor, id: string): Promise<StudyRow> {
+    const row = await this.findRow(editor.tenantId, id);
+    if (!mayEditPersona(editor, row.created_by_user_id)) {
+      throw new ForbiddenError(
+        `study ${id} was started by another member: only they, an admin, or a member an admin granted ` +
+          `edit rights (can_edit_all) may cancel, resume or delete it`,
+      );
+    }
+    return row;
+  }
+
   private async findRow(tenantId: string, id: string): Promise<StudyRow> {
     const row = await this.store.studies.find(tenantId, id);
     if (!row) throw new NotFoundError(`study ${id}`);
@@ -415,6 +437,7 @@ export class StudyService {
       id: row.id,
       name: row.name,
       status: row.status,
+      created_by_user_id: row.created_by_user_id,
       skill_id: row.skill_id,
       skill: JSON.parse(row.skill) as Skill,
       population_id: row.population_id,

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { ApiError, api } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
+import { useSession } from "../lib/session.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
 import { PersonaAvatarEditor } from "./persona-avatar-editor.tsx";
 import { PersonaBuilderForm } from "./persona-builder-form.tsx";
@@ -66,7 +67,17 @@ export function PersonaEditor({
     if (next !== undefined) setFailures((count) => count + 1);
   }, []);
 
-  const readOnly = persona?.kind === "preset";
+  const { session } = useSession();
+  const preset = persona?.kind === "preset";
+  // Another member's persona is shared for reading and chatting; only its creator, admins and members an
+  // admin granted can_edit_all change it (the server refuses the rest with 403).
+  const notMine =
+    persona !== undefined &&
+    !preset &&
+    session.account.role !== "admin" &&
+    !session.account.can_edit_all &&
+    persona.created_by_user_id !== session.account.user_id;
+  const readOnly = preset || notMine;
   const dirty = JSON.stringify(definition) !== saved;
   const invalidPaths = Object.keys(invalid);
 
@@ -213,7 +224,13 @@ export function PersonaEditor({
             </span>
           </div>
         </div>
-        {readOnly && (
+        {notMine && (
+          <Notice kind="info">
+            Another member created this persona: you can read it and chat with it. Only they or an admin can
+            change it, unless an admin lets you edit every persona (Settings → Accounts).
+          </Notice>
+        )}
+        {preset && (
           <Notice kind="info">
             This is a preset: it is shared by everyone and read-only. Copy it to make your own version.{" "}
             <button

@@ -89,6 +89,8 @@ export interface Persona extends PersonaDefinition {
   production_version: number | null;
   latest_version: number;
   has_unpublished_changes: boolean;
+  /** who created it: members change only their own unless an admin granted them can_edit_all */
+  created_by_user_id: string | null;
   created_at: string;
   updated_at: string;
 }

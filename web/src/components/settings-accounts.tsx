@@ -31,13 +31,28 @@ export function SettingsAccounts() {
       reload();
     });
 
+  const changeEditRights = (account: Account, canEditAll: boolean) =>
+    roleChange.run(async () => {
+      await api("PATCH", `/v1/accounts/${encodeURIComponent(account.id)}`, {
+        body: { can_edit_all: canEditAll },
+      });
+      setMessage(
+        canEditAll
+          ? `${account.name || account.email} may now edit every persona.`
+          : `${account.name || account.email} may now edit only the personas they created.`,
+      );
+      reload();
+    });
+
   return (
     <section aria-labelledby="accounts-heading">
       <h2 id="accounts-heading">Accounts</h2>
       <p className="muted settings-intro">
         People who sign in to {session.tenant.name} with an email and password. <strong>Admins</strong> manage
-        keys, providers and accounts; <strong>members</strong> build personas and chat. Each person has their
-        own conversations, user personas and relationship memory.
+        keys, providers and accounts and edit every persona; <strong>members</strong> build personas and chat,
+        see every persona of the workspace and edit the ones they created (or every one, when you tick{" "}
+        <em>Edits all personas</em>). Each person has their own conversations, user personas and relationship
+        memory.
       </p>
       <AddAccountForm
         onAdded={(account) => {
@@ -58,6 +73,7 @@ export function SettingsAccounts() {
                 <th scope="col">Name</th>
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
+                <th scope="col">Edits all personas</th>
                 <th scope="col">Added</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -89,6 +105,17 @@ export function SettingsAccounts() {
                         <option value="member">Member</option>
                         <option value="admin">Admin</option>
                       </select>
+                    </td>
+                    <td data-label="Edits all personas">
+                      <input
+                        type="checkbox"
+                        id={`account-${account.id}-edit-all`}
+                        aria-label={`${account.email} may edit every persona`}
+                        checked={account.role === "admin" || account.can_edit_all}
+                        disabled={roleChange.busy || account.role === "admin"}
+                        title={account.role === "admin" ? "Admins always edit every persona" : undefined}
+                        onChange={(event) => changeEditRights(account, event.target.checked)}
+                      />
                     </td>
                     <td data-label="Added">
                       {new Date(account.created_at).toLocaleDateString(undefined, { dateStyle: "medium" })}

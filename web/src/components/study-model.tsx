@@ -131,6 +131,8 @@ export interface Study {
   id: string;
   name: string;
   status: StudyStatus;
+  /** who started it: members cancel, resume and delete only their own unless granted can_edit_all */
+  created_by_user_id: string | null;
   skill: Skill;
   skill_id: string;
   population_id: string;

@@ -6,6 +6,8 @@ export interface Account {
   email: string;
   name: string;
   role: "admin" | "member";
+  /** a member an admin let change every persona (admins always may) */
+  can_edit_all: boolean;
   /** the users row the API names with X-Dramatis-User (its external id is the email) */
   user_id: string;
   tenant_id: string;

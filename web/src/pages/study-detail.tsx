@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { api } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
+import { useSession } from "../lib/session.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
@@ -45,6 +46,7 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
     api<StudyStatistics>("GET", `${path}/statistics`),
   );
   const [deleting, setDeleting] = useState(false);
+  const { session } = useSession();
 
   if (!study) {
     if (live.error) {
@@ -58,6 +60,12 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
     }
     return <Loading label="Loading study…" />;
   }
+
+  // Another member's study is for reading: only they, admins and granted members stop or delete it.
+  const mayChange =
+    session.account.role === "admin" ||
+    session.account.can_edit_all ||
+    study.created_by_user_id === session.account.user_id;
 
   return (
     <>
@@ -75,9 +83,11 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
           <a className="button" href={`${path}/export?format=json`} download>
             Download JSON
           </a>
-          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
-            Delete study
-          </button>
+          {mayChange && (
+            <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+              Delete study
+            </button>
+          )}
         </div>
       </header>
       {/* Progress news for screen readers comes from the summary line; a dropped stream is said once. */}
@@ -89,7 +99,13 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
       <div className="study-detail-top">
         <div>
           <StudyProgressPanel study={study} />
-          <StudyControls study={study} path={path} onChanged={live.replace} onResumed={live.reconnect} />
+          {mayChange ? (
+            <StudyControls study={study} path={path} onChanged={live.replace} onResumed={live.reconnect} />
+          ) : (
+            <p className="field-hint">
+              Another member started this study: only they or an admin can stop it.
+            </p>
+          )}
         </div>
         <StudyFacts study={study} />
       </div>

@@ -1,0 +1,519 @@
+import { createECDH, randomBytes } from "node:crypto";
+import { expect } from "vitest";
+import type { Store } from "../../src/store/store.ts";
+import type { TestApp, TestResponse } from "../test-app.ts";
+
+/**
+ * One tenant with one of everything, owned by one end user: what the isolation walk and the role matrix
+ * aim foreign callers at. Built through the API with the admin key naming the owner as X-Dramatis-User,
+ * so the owner's user created the persona and holds the user persona, conversation and memories.
+ */
+
+export interface Operation {
+  method: string;
+  path: string;
+  security: unknown[] | undefined;
+}
+
+export const TENANT_A = "ten_default";
+/** The owner's persona's phone number, and alice's verified one. */
+export const PERSONA_PHONE = "+14155550100";
+export const ALICE_PHONE = "+14155550111";
+/** The owner's persona's WhatsApp number (Meta's phone number id), and alice's linked WhatsApp. */
+export const PERSONA_WHATSAPP = "106540352242922";
+export const ALICE_WHATSAPP = "14155550111";
+
+/** A browser's push subscription as the page posts it (nothing is ever sent to it: the port is closed). */
+export function browserSubscription(endpoint: string) {
+  const browser = createECDH("prime256v1");
+  browser.generateKeys();
+  return {
+    endpoint,
+    expirationTime: null,
+    keys: {
+      p256dh: browser.getPublicKey().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+    },
+  };
+}
+/** What foreign callers try to register. */
+export const SNEAKY_SUBSCRIPTION = browserSubscription("https://127.0.0.1:9/push/sneaky");
+
+export async function snapshotTenant(store: Store, tenantId: string): Promise<string> {
+  const db = store.db;
+  const personas = await db
+    .selectFrom("personas")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const versions = await db
+    .selectFrom("persona_versions")
+    .selectAll()
+    .where("persona_id", "in", personas.length ? personas.map((p) => p.id) : ["-"])
+    .orderBy("persona_id")
+    .orderBy("version")
+    .execute();
+  const users = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const userPersonas = await db
+    .selectFrom("user_personas")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  // last_used_at moves whenever the owner's own key is used to set up; it is not data a caller changes.
+  const keys = await db
+    .selectFrom("api_keys")
+    .select(["id", "name", "prefix", "secret_hash", "scopes", "created_at", "revoked_at"])
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const tenant = await db.selectFrom("tenants").selectAll().where("id", "=", tenantId).execute();
+  const conversations = await db
+    .selectFrom("conversations")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const messages = await db
+    .selectFrom("messages")
+    .selectAll()
+    .where("conversation_id", "in", conversations.length ? conversations.map((c) => c.id) : ["-"])
+    .orderBy("id")
+    .execute();
+  const usage = await db
+    .selectFrom("usage_events")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const memories = await db
+    .selectFrom("memories")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const providers = await db
+    .selectFrom("tenant_providers")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const jobs = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const accounts = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const avatars = await db
+    .selectFrom("persona_avatars")
+    .selectAll()
+    .where("persona_id", "in", personas.length ? personas.map((p) => p.id) : ["-"])
+    .execute();
+  const research = Object.fromEntries(
+    await Promise.all(
+      (["skills", "cohorts", "populations", "studies"] as const).map(async (table) => [
+        table,
+        await db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("id").execute(),
+      ]),
+    ),
+  );
+  const sms = await Promise.all(
+    (["sms_phone_numbers", "sms_contacts"] as const).map((table) =>
+      db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("phone_number").execute(),
+    ),
+  );
+  const whatsapp = await Promise.all(
+    (["whatsapp_numbers", "whatsapp_contacts", "whatsapp_link_codes"] as const).map((table) =>
+      db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).orderBy("created_at").execute(),
+    ),
+  );
+  const push = await db
+    .selectFrom("push_subscriptions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const runs = await db
+    .selectFrom("study_runs")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  return JSON.stringify({
+    sms,
+    whatsapp,
+    push,
+    research,
+    runs,
+    accounts,
+    avatars,
+    memories,
+    jobs,
+    providers,
+    tenant,
+    personas,
+    versions,
+    users,
+    userPersonas,
+    keys,
+    conversations,
+    messages,
+    usage,
+  });
+}
+
+export interface OwnedTenant {
+  owned: Owned;
+  /** every operation of the app's /openapi.json */
+  operations: Operation[];
+  /** the admin key of a second tenant */
+  otherTenantKey: string;
+  /** a path with the owner's object filled into each parameter (and a query where one is required) */
+  fillPath(path: string): string;
+  /** a body that would succeed for the owner, so a refusal proves isolation rather than validation */
+  validBody(method: string, path: string): unknown;
+  /** a response's text; of an endless event stream (the inbox), its first event */
+  bodyText(path: string, response: TestResponse): Promise<string>;
+  /** whether a text carries an id of the owner's objects */
+  dataCarryingResponse(text: string): boolean;
+}
+
+export type Owned = typeof EMPTY_OWNED;
+
+const EMPTY_OWNED = {
+  personaId: "",
+  joinCode: "",
+  userPersonaId: "",
+  keyId: "",
+  conversationId: "",
+  replyId: "",
+  jobId: "",
+  providerId: "",
+  memoryId: "",
+  accountId: "",
+  skillId: "",
+  cohortId: "",
+  populationId: "",
+  studyId: "",
+  scheduledMessageId: "",
+  pushSubscriptionId: "",
+};
+
+/** Builds the owned tenant in `app` (the default tenant), owned by end user `user`. */
+export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<OwnedTenant> {
+  const owned: Owned = { ...EMPTY_OWNED };
+  const document = await (await app.request("/openapi.json", { key: null })).json();
+  const operations: Operation[] = Object.entries(
+    document.paths as Record<string, Record<string, { security?: unknown[] }>>,
+  ).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      security: operation.security,
+    })),
+  );
+
+  const persona = await (
+    await app.request("/v1/personas", { method: "POST", user, json: { name: "Secret" } })
+  ).json();
+  await app.request(`/v1/personas/${persona.id}/publish`, { method: "POST" });
+  owned.personaId = persona.id;
+  owned.joinCode = persona.join_code;
+  const userPersona = await (
+    await app.request("/v1/user-personas", {
+      method: "POST",
+      user,
+      json: { name: "Elena", description: "pirate" },
+    })
+  ).json();
+  owned.userPersonaId = userPersona.id;
+  await app.request(`/v1/user-personas/active/${userPersona.id}`, { method: "PUT", user });
+  owned.keyId = (
+    await (await app.request("/v1/keys", { method: "POST", json: { name: "owned" } })).json()
+  ).id;
+  const conversation = await (
+    await app.request("/v1/conversations", {
+      method: "POST",
+      user,
+      json: { persona_id: persona.id },
+    })
+  ).json();
+  owned.conversationId = conversation.id;
+  const exchange = await (
+    await app.request(`/v1/conversations/${conversation.id}/messages`, {
+      method: "POST",
+      user,
+      json: { content: "a secret" },
+    })
+  ).json();
+  owned.replyId = exchange.message.id;
+  const accepted = await (
+    await app.request(`/v1/conversations/${conversation.id}/messages`, {
+      method: "POST",
+      user,
+      json: { content: "in the background", mode: "async" },
+    })
+  ).json();
+  owned.jobId = accepted.job.id;
+  owned.memoryId = (
+    await (
+      await app.request(`/v1/personas/${persona.id}/memories`, {
+        method: "POST",
+        user,
+        json: { owner: "relationship", facts: "Alice's secret: she loves sailing." },
+      })
+    ).json()
+  ).id;
+  owned.providerId = (
+    await (
+      await app.request("/v1/providers", {
+        method: "POST",
+        json: {
+          name: "owned",
+          kind: "openai-compatible",
+          base_url: "http://127.0.0.1:9/v1",
+          models: ["m"],
+        },
+      })
+    ).json()
+  ).id;
+  owned.accountId = (
+    await (
+      await app.request("/v1/accounts", {
+        method: "POST",
+        json: { email: "bob@example.com", password: "a long password", name: "Bob" },
+      })
+    ).json()
+  ).id;
+  owned.skillId = (
+    await (
+      await app.request("/v1/skills", {
+        method: "POST",
+        json: { name: "Owned", prompt: "Agree?", answer: { type: "likert", scale: { min: 1, max: 5 } } },
+      })
+    ).json()
+  ).id;
+  owned.cohortId = (
+    await (
+      await app.request("/v1/cohorts", {
+        method: "POST",
+        json: {
+          name: "Owned",
+          generator: {
+            age: { type: "uniform", min: 20, max: 30 },
+            location: ["Oslo"],
+            occupation: ["chef"],
+          },
+        },
+      })
+    ).json()
+  ).id;
+  owned.populationId = (
+    await (
+      await app.request("/v1/populations", {
+        method: "POST",
+        json: { name: "Owned", size: 2, seed: 1, cohorts: [{ cohort_id: owned.cohortId, proportion: 1 }] },
+      })
+    ).json()
+  ).id;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const population = await (await app.request(`/v1/populations/${owned.populationId}`)).json();
+    if (population.status === "ready") break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  owned.studyId = (
+    await (
+      await app.request("/v1/studies", {
+        method: "POST",
+        user,
+        json: { name: "Owned", skill_id: owned.skillId, population_id: owned.populationId },
+      })
+    ).json()
+  ).id;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const study = await (await app.request(`/v1/studies/${owned.studyId}`)).json();
+    if (study.status === "completed") break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(
+    (
+      await app.request(`/v1/personas/${persona.id}/phone-numbers`, {
+        method: "POST",
+        json: { phone_number: PERSONA_PHONE },
+      })
+    ).status,
+  ).toBe(201);
+  // Verified directly: the test app has no Twilio to text a code through.
+  const alice = await app.services.store.users.findByExternalId(TENANT_A, user);
+  const aliceContact = await app.services.store.sms.ensureContact({
+    id: "smc_alice",
+    tenant_id: TENANT_A,
+    phone_number: ALICE_PHONE,
+    created_at: "2026-01-01T00:00:00.000Z",
+    updated_at: "2026-01-01T00:00:00.000Z",
+  });
+  await app.services.store.sms.updateContact(aliceContact.id, {
+    user_id: alice!.id,
+    verified_at: "2026-01-01T00:00:00.000Z",
+  });
+  expect(
+    (
+      await app.request(`/v1/personas/${persona.id}/whatsapp-numbers`, {
+        method: "POST",
+        json: { phone_number_id: PERSONA_WHATSAPP, display_phone_number: "+1 415 555 0100" },
+      })
+    ).status,
+  ).toBe(201);
+  // Linked directly: the test app has no WhatsApp to send a link code through.
+  const aliceWhatsApp = await app.services.store.whatsapp.ensureContact({
+    id: "wac_alice",
+    tenant_id: TENANT_A,
+    wa_id: ALICE_WHATSAPP,
+    created_at: "2026-01-01T00:00:00.000Z",
+    updated_at: "2026-01-01T00:00:00.000Z",
+  });
+  await app.services.store.whatsapp.updateContact(aliceWhatsApp.id, {
+    user_id: alice!.id,
+    linked_at: "2026-01-01T00:00:00.000Z",
+  });
+  // A slot alice's persona plans for her (the pair is active: she wrote above).
+  await app.services.proactive.plan();
+  owned.scheduledMessageId = (
+    await (await app.request("/v1/scheduled-messages", { user })).json()
+  ).data[0].id;
+  owned.pushSubscriptionId = (
+    await (
+      await app.request("/v1/push/subscriptions", {
+        method: "POST",
+        user,
+        json: browserSubscription("https://127.0.0.1:9/push/alice"),
+      })
+    ).json()
+  ).id;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const job = await (await app.request(`/v1/jobs/${owned.jobId}`, { user })).json();
+    if (job.status === "succeeded") break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  for (const [name, value] of Object.entries(owned)) expect(value, name).toMatch(/\w{6,}/);
+  const otherTenantKey = (
+    await (await app.request("/v1/tenants", { method: "POST", json: { name: "Other" } })).json()
+  ).admin_key;
+  /** The owner's object for each path parameter, so a foreign caller aims at something real. */
+  function fillPath(path: string): string {
+    const query = path.endsWith("/diff") ? "?from=1&to=draft" : "";
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      if (name === "version") return "1";
+      if (name === "messageId") return owned.replyId;
+      if (name === "memoryId") return owned.memoryId;
+      if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
+      if (name === "phoneNumberId") return PERSONA_WHATSAPP;
+      if (name === "waId") return ALICE_WHATSAPP;
+      if (name !== "id")
+        throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
+      if (path.startsWith("/v1/personas")) return owned.personaId;
+      if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
+      if (path.startsWith("/v1/keys")) return owned.keyId;
+      if (path.startsWith("/v1/conversations")) return owned.conversationId;
+      if (path.startsWith("/v1/jobs")) return owned.jobId;
+      if (path.startsWith("/v1/providers")) return owned.providerId;
+      if (path.startsWith("/v1/accounts")) return owned.accountId;
+      if (path.startsWith("/v1/skills")) return owned.skillId;
+      if (path.startsWith("/v1/cohorts")) return owned.cohortId;
+      if (path.startsWith("/v1/populations")) return owned.populationId;
+      if (path.startsWith("/v1/studies")) return owned.studyId;
+      if (path.startsWith("/v1/scheduled-messages")) return owned.scheduledMessageId;
+      if (path.startsWith("/v1/push/subscriptions")) return owned.pushSubscriptionId;
+      throw new Error(`isolation test does not know which object {id} names in ${path}: add it`);
+    });
+    return filled + query;
+  }
+
+  /** A body that would succeed for the owner, so a refusal proves isolation rather than validation. */
+  function validBody(method: string, path: string): unknown {
+    if (method === "GET" || method === "DELETE") return undefined;
+    if (path.endsWith("/rollback")) return { version: 1 };
+    if (path.endsWith("/phone-numbers/verify")) return { phone_number: ALICE_PHONE, code: "123456" };
+    if (path.endsWith("/phone-numbers"))
+      return { phone_number: path.startsWith("/v1/personas") ? "+14155550177" : ALICE_PHONE };
+    if (path.endsWith("/whatsapp-numbers"))
+      return { phone_number_id: "106540352240000", display_phone_number: "+1 415 555 0177" };
+    if (path === "/v1/personas/join") return { code: owned.joinCode };
+    if (path === "/v1/push/subscriptions") return SNEAKY_SUBSCRIPTION;
+    if (path === "/v1/personas/import")
+      return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
+    if (path === "/v1/tenants") return { name: "Sneaky" };
+    if (path === "/v1/accounts") return { email: "sneaky@example.com", password: "a long password" };
+    if (path.startsWith("/v1/accounts/")) return { role: "member" };
+    if (path === "/v1/personas/assist") return { task: "improve_system_message", definition: { name: "X" } };
+    if (path === "/v1/auth/setup")
+      return { setup_token: "guessed-token", email: "sneaky@example.com", password: "a long password" };
+    if (path === "/v1/auth/login") return { email: "bob@example.com", password: "not bob's password" };
+    if (path === "/v1/auth/password")
+      return { current_password: "a long password", new_password: "another long password" };
+    if (path.startsWith("/v1/providers")) {
+      return method === "PATCH"
+        ? { models: ["stolen"] }
+        : { name: "sneaky", kind: "openai-compatible", base_url: "http://127.0.0.1:9/v1" };
+    }
+    if (path.includes("/publish") || path.startsWith("/v1/user-personas/active")) return undefined;
+    if (path === "/v1/skills")
+      return { name: "Sneaky", prompt: "Agree?", answer: { type: "single_choice", options: ["a", "b"] } };
+    if (path === "/v1/cohorts") return { name: "Sneaky", filter: { occupations: ["chef"] } };
+    if (path === "/v1/populations")
+      return { name: "Sneaky", size: 1, cohorts: [{ cohort_id: owned.cohortId, proportion: 1 }] };
+    if (path === "/v1/studies")
+      return { name: "Sneaky", skill_id: owned.skillId, population_id: owned.populationId };
+    if (path.endsWith("/cancel") || path.endsWith("/resume")) return {};
+    if (path === "/v1/conversations") return { persona_id: owned.personaId };
+    if (path === "/v1/chat/completions") {
+      return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
+    }
+    if (path.endsWith("/messages")) return { content: "let me in" };
+    if (path.endsWith("/memories/import")) return [{ facts: "planted" }];
+    if (path.endsWith("/memories/search")) return { query: "sailing" };
+    if (path === "/v1/personas/generate")
+      return { name: "Gen", age: 30, location: "Oslo", occupation: "chef" };
+    if (path.includes("/memories")) return method === "PATCH" ? { strength: 1 } : { facts: "planted" };
+    return { name: "Changed by someone else" };
+  }
+
+  /** The body; of an endless event stream (the inbox), what its first event says. */
+  async function bodyText(path: string, response: TestResponse): Promise<string> {
+    if (!path.endsWith("/inbox/events") || response.status !== 200) return response.text();
+    const reader = (response as unknown as Response).body!.getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    return new TextDecoder().decode(value);
+  }
+
+  const dataCarryingResponse = (text: string) =>
+    [
+      owned.personaId,
+      owned.userPersonaId,
+      owned.keyId,
+      owned.conversationId,
+      owned.replyId,
+      owned.jobId,
+      owned.skillId,
+      owned.cohortId,
+      owned.populationId,
+      owned.studyId,
+      owned.scheduledMessageId,
+      owned.pushSubscriptionId,
+    ].some((id) => text.includes(id));
+
+  return { owned, operations, otherTenantKey, fillPath, validBody, bodyText, dataCarryingResponse };
+}
