@@ -7,17 +7,14 @@
  */
 
 export type JsonInputProblem =
-  | "too_large"
-  | "too_deep"
-  | "too_many_keys"
-  | "too_many_items"
-  | "string_too_long"
-  | "syntax";
+  "too_large" | "too_deep" | "too_many_keys" | "too_many_items" | "string_too_long" | "syntax";
 
 export class JsonInputError extends Error {
   constructor(
     readonly problem: JsonInputProblem,
     message: string,
+    /** Dotted path of the offending value, when the check ran on a parsed value. */
+    readonly path?: string,
   ) {
     super(message);
     this.name = "JsonInputError";
@@ -68,18 +65,30 @@ const CLOSE_OBJECT = 0x7d; // }
 const CLOSE_ARRAY = 0x5d; // ]
 const COMMA = 0x2c;
 
-function tooDeep(limit: number, where: string): JsonInputError {
-  return new JsonInputError("too_deep", `JSON input is nested deeper than ${limit} levels (${where})`);
+function tooDeep(limit: number, where: string, path?: string): JsonInputError {
+  return new JsonInputError("too_deep", `JSON input is nested deeper than ${limit} levels (${where})`, path);
 }
 
-function tooMany(isObject: boolean, limits: Limits, where: string): JsonInputError {
+function tooMany(isObject: boolean, limits: Limits, where: string, path?: string): JsonInputError {
   return isObject
-    ? new JsonInputError("too_many_keys", `a JSON object has more than ${limits.maxKeys} keys (${where})`)
-    : new JsonInputError("too_many_items", `a JSON array has more than ${limits.maxItems} items (${where})`);
+    ? new JsonInputError(
+        "too_many_keys",
+        `a JSON object has more than ${limits.maxKeys} keys (${where})`,
+        path,
+      )
+    : new JsonInputError(
+        "too_many_items",
+        `a JSON array has more than ${limits.maxItems} items (${where})`,
+        path,
+      );
 }
 
-function tooLong(limit: number, where: string): JsonInputError {
-  return new JsonInputError("string_too_long", `a JSON string is longer than ${limit} characters (${where})`);
+function tooLong(limit: number, where: string, path?: string): JsonInputError {
+  return new JsonInputError(
+    "string_too_long",
+    `a JSON string is longer than ${limit} characters (${where})`,
+    path,
+  );
 }
 
 /**
@@ -156,20 +165,21 @@ export function checkJsonBounds(value: unknown, options: BoundedJsonOptions = {}
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const where = next.path === "" ? "at the top" : `at ${next.path}`;
     if (typeof next.value === "string") {
-      if (next.value.length > limits.maxStringLength) throw tooLong(limits.maxStringLength, where);
+      if (next.value.length > limits.maxStringLength) throw tooLong(limits.maxStringLength, where, next.path);
       continue;
     }
     if (typeof next.value !== "object" || next.value === null) continue;
     const depth = next.depth + 1;
-    if (depth > limits.maxDepth) throw tooDeep(limits.maxDepth, where);
+    if (depth > limits.maxDepth) throw tooDeep(limits.maxDepth, where, next.path);
     const entries: [string | number, unknown][] = Array.isArray(next.value)
       ? next.value.map((item, index) => [index, item])
       : Object.entries(next.value);
     const isObject = !Array.isArray(next.value);
-    if (entries.length > (isObject ? limits.maxKeys : limits.maxItems)) throw tooMany(isObject, limits, where);
+    if (entries.length > (isObject ? limits.maxKeys : limits.maxItems))
+      throw tooMany(isObject, limits, where, next.path);
     for (const [key, child] of entries) {
       if (isObject && (key as string).length > limits.maxStringLength)
-        throw tooLong(limits.maxStringLength, where);
+        throw tooLong(limits.maxStringLength, where, next.path);
       pending.push({ value: child, depth, path: childPath(next.path, key) });
     }
   }
@@ -194,7 +204,7 @@ export function clampJsonDepth(value: unknown, maxDepth = DEFAULT_MAX_JSON_DEPTH
       next.holder[next.key] = CLAMPED_JSON_VALUE;
       continue;
     }
-    const copy: Record<string | number, unknown> = Array.isArray(current) ? [...current] : { ...current };
+    const copy = (Array.isArray(current) ? [...current] : { ...current }) as Record<string | number, unknown>;
     next.holder[next.key] = copy;
     for (const key of Object.keys(copy)) pending.push({ holder: copy, key, depth: next.depth + 1 });
   }

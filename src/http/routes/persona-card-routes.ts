@@ -79,8 +79,18 @@ const exportRoute = createRoute({
 /** Reads the card bytes from a raw body or from the `file` field of a multipart form. */
 async function readCardUpload(request: Request): Promise<{ bytes: Uint8Array; contentType?: string }> {
   const contentType = request.headers.get("content-type") ?? "";
-  if (contentType.startsWith("multipart/form-data")) {
-    const form = await request.formData();
+  if (contentType.toLowerCase().startsWith("multipart/form-data")) {
+    let form: FormData;
+    try {
+      form = await request.formData();
+    } catch {
+      // undici throws a TypeError for a missing boundary or a body that is not a multipart form.
+      throw new BadRequestError(
+        "the body is not a valid multipart form (check the boundary): send the card in a field named 'file', " +
+          "or send it raw as application/json or image/png",
+        [{ field: "file", message: "unreadable multipart body" }],
+      );
+    }
     const file = form.get("file");
     if (!(file instanceof File)) {
       throw new BadRequestError("the multipart form must carry the card in a field named 'file'", [
