@@ -217,7 +217,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       version: API_VERSION,
       description:
         "Personas, user personas, versions, join codes and Character Cards. Authenticate with an API key; " +
-        "name the end user with X-Dramatis-User where an endpoint acts for one.",
+        "name the end user with X-Dramatis-User where an endpoint acts for one. JSON bodies must be UTF-8 " +
+        "application/json and within one policy: at most 64 levels of nesting, 1,000 keys per object and " +
+        "10,000 items per array (422 otherwise, 400 for invalid JSON or UTF-8, 415 for another content " +
+        "type or charset). A path with malformed percent-encoding is 400.",
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   });

@@ -22,7 +22,9 @@ const importRoute = createRoute({
   summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
   description:
     "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
-    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk.",
+    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. " +
+    "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
+    "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
   request: {
     body: {
       required: true,
