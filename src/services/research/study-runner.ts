@@ -28,6 +28,7 @@ import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
 import type { Skill } from "./skill-service.ts";
 import { readStoredJson } from "../stored-json.ts";
+import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
 
 export const STUDY_RUN_JOB = "study-run";
 
@@ -228,7 +229,15 @@ export class StudyRunner {
         totals.output_tokens += result.usage.outputTokens;
         totals.cost_usd += costUsd;
         output = result.object;
-        rawOutput = JSON.stringify(result.object);
+        // A model's JSON is untrusted input too: beyond the JSON policy it is an invalid answer, never stored.
+        const beyondPolicy = describeJsonPolicyBreach(output);
+        if (beyondPolicy) {
+          reason = `the output is ${beyondPolicy}`;
+          rawOutput = "";
+          output = undefined;
+        } else {
+          rawOutput = JSON.stringify(result.object);
+        }
       } catch (error) {
         if (!(error instanceof UnparsableOutputError)) throw error;
         totals.input_tokens += error.usage.inputTokens;
@@ -346,4 +355,15 @@ function message(role: "user" | "assistant", content: string): HistoryMessage {
 
 function failedOutcome(error: string): RunOutcome {
   return { status: "failed", answer: null, score: null, raw_output: null, error, model: null };
+}
+
+/** Why a value breaks the JSON policy (too deep, too wide), or undefined when it keeps to it. */
+function describeJsonPolicyBreach(value: unknown): string | undefined {
+  try {
+    checkJsonBounds(value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonInputError) return `beyond the JSON limits: ${error.message}`;
+    throw error;
+  }
 }
