@@ -282,11 +282,13 @@ function parseCardJson(text: string, what: string): unknown {
   }
 }
 
+const CARD_KEYWORDS: ReadonlySet<string> = new Set(["ccv3", "chara"]);
+
 /** The card JSON text of a PNG card: `ccv3` when present (newer), else `chara`. */
 function readPngCardText(bytes: Uint8Array): string {
   let chunks: Map<string, string>;
   try {
-    chunks = readPngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES });
+    chunks = readPngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES, keywords: CARD_KEYWORDS });
   } catch (error) {
     if (error instanceof PngFormatError) throw new BadRequestError(`invalid PNG card: ${error.message}`);
     throw error;
