@@ -10,6 +10,7 @@ import { HttpMetrics } from "./http/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
+import { boundJsonBodies, rejectUndecodablePaths } from "./http/request-input-policy.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
 import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
@@ -120,6 +121,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       "request",
     );
   });
+  app.use("*", rejectUndecodablePaths);
 
   const generalLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
@@ -146,6 +148,15 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     return generalLimit(c, next);
   });
   app.use("/v1/*", authenticate);
+  // After authentication, so an anonymous caller cannot make the server parse anything.
+  app.use(
+    "/v1/*",
+    boundJsonBodies({
+      // These read their bodies raw, with their own bounds (cards, images, bulk memory imports).
+      isRawBodyPath: (path) =>
+        path === IMPORT_PATH || AVATAR_PATH.test(path) || MEMORY_IMPORT_PATH.test(path),
+    }),
+  );
 
   const checkHealth = options.checkHealth ?? (() => pingDatabase(services.store.db));
   app.openapi(healthRoute, async (c) => {
@@ -206,7 +217,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       version: API_VERSION,
       description:
         "Personas, user personas, versions, join codes and Character Cards. Authenticate with an API key; " +
-        "name the end user with X-Dramatis-User where an endpoint acts for one.",
+        "name the end user with X-Dramatis-User where an endpoint acts for one. JSON bodies must be UTF-8 " +
+        "application/json and within one policy: at most 64 levels of nesting, 1,000 keys per object and " +
+        "10,000 items per array (422 otherwise, 400 for invalid JSON or UTF-8, 415 for another content " +
+        "type or charset). A path with malformed percent-encoding is 400.",
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   });

@@ -46,10 +46,7 @@ export function handleError(error: Error, c: Context, logger: Logger): Response 
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
-    const detail = /malformed json/i.test(error.message)
-      ? "the request body is not valid JSON"
-      : error.message || "the request could not be handled";
-    return problemResponse(c, { title: titleFor(status), status, detail });
+    return problemResponse(c, { title: titleFor(status), status, detail: describeHttpException(error, c) });
   }
   logger.error({ err: error, path: c.req.path, method: c.req.method }, "unhandled error");
   return problemResponse(c, {
@@ -68,9 +65,23 @@ function handleOpenAIError(error: Error, c: Context, logger: Logger): Response {
     });
   }
   if (error instanceof HTTPException)
-    return openAIErrorResponse(c, { status: error.status, message: error.message });
+    return openAIErrorResponse(c, { status: error.status, message: describeHttpException(error, c) });
   logger.error({ err: error, path: c.req.path, method: c.req.method }, "unhandled error");
   return openAIErrorResponse(c, { status: 500, message: "an unexpected error occurred; it has been logged" });
+}
+
+/** Hono's own errors say little ("Unsupported Media Type"); name what was wrong with the request. */
+function describeHttpException(error: HTTPException, c: Context): string {
+  // Non-empty JSON bodies are parsed (and their errors named) by boundJsonBodies; what is left is empty.
+  if (/malformed json/i.test(error.message)) return "the request body is empty or not valid JSON";
+  if (error.status === 415) {
+    const contentType = c.req.header("content-type");
+    const given = contentType
+      ? `content type ${JSON.stringify(contentType.slice(0, 80))}`
+      : "no content type";
+    return `the request body was sent with ${given}; this operation reads application/json`;
+  }
+  return error.message || "the request could not be handled";
 }
 
 function titleFor(status: number): string {

@@ -8,7 +8,33 @@ export const AVATAR_MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** Stored and served size; big enough for a profile header on a high-density screen. */
 export const AVATAR_SIZE = 512;
 
+/**
+ * Most pixels an upload may have. Decoding cost follows the pixel count, not the file size: a 6 KB PNG of
+ * 7000×7000 one-bit pixels inflates to 49 million pixels and took seconds of CPU to decode and crop.
+ * 4096×4096 holds a 12 MP phone photo and stays well under a second.
+ */
+export const AVATAR_MAX_INPUT_PIXELS = 4096 * 4096;
+/** Most decoded bytes (pixels × channels × bytes per sample): 4096×4096 RGBA at 8 bits; 16-bit images count double. */
+export const AVATAR_MAX_DECODED_BYTES = 4096 * 4096 * 4;
+
+/** Bytes per sample of libvips' band formats, to size what decoding would allocate. */
+const SAMPLE_BYTES: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
+
 export class UndecodableImageError extends Error {}
+
+/** An image whose header declares more pixels than AVATAR_MAX_INPUT_PIXELS; refused before decoding. */
+export class OversizedImageError extends Error {}
 
 /** File signatures: the declared type must match the bytes, so a renamed SVG or HTML file is refused. */
 function sniffType(bytes: Uint8Array): string | undefined {
@@ -32,8 +58,26 @@ export function detectUploadType(bytes: Uint8Array): (typeof AVATAR_UPLOAD_TYPES
  * made by us: no embedded scripts, EXIF locations or polyglot payloads survive.
  */
 export async function reencodeAvatar(bytes: Uint8Array): Promise<Uint8Array> {
+  let width: number;
+  let height: number;
+  let decodedBytes: number;
   try {
-    const png = await sharp(bytes, { limitInputPixels: 50_000_000, animated: false })
+    // Reads the header only, so a decompression bomb is measured before any pixel is inflated.
+    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    ({ width, height } = metadata);
+    decodedBytes = width * height * (metadata.channels ?? 4) * (SAMPLE_BYTES[metadata.depth ?? ""] ?? 4);
+  } catch (error) {
+    throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
+  }
+  if (width * height > AVATAR_MAX_INPUT_PIXELS || decodedBytes > AVATAR_MAX_DECODED_BYTES) {
+    throw new OversizedImageError(
+      `the image is ${width}×${height} pixels (${decodedBytes} bytes decoded); an avatar may have at most ` +
+        `${AVATAR_MAX_INPUT_PIXELS} pixels (4096×4096) and ${AVATAR_MAX_DECODED_BYTES} decoded bytes: scale it down`,
+    );
+  }
+  try {
+    // One frame of an animation only; the pixel limit again in case the header lied.
+    const png = await sharp(bytes, { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, animated: false, pages: 1 })
       .rotate()
       .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: "cover", position: "attention" })
       .png({ compressionLevel: 9 })

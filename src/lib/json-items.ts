@@ -30,7 +30,8 @@ export async function* readJsonItems(
   const text = await new Response(body).text();
   let parsed: unknown;
   try {
-    parsed = parseBoundedJson(text, { maxBytes: Number.MAX_SAFE_INTEGER });
+    // The array itself may be as long as the import limit allows; its items are checked one by one later.
+    parsed = parseBoundedJson(text, { maxBytes: Number.MAX_SAFE_INTEGER, maxItems: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     throw new JsonInputError("syntax", `the body is not valid JSON: ${(error as Error).message}`);
   }

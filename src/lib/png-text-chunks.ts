@@ -101,13 +101,19 @@ function readKeyword(data: Uint8Array): string | null {
  * chunk wins, matching SillyTavern's reader.
  * @example readPngTextChunks(bytes).get("chara") // base64 of the card JSON
  */
-export function readPngTextChunks(bytes: Uint8Array, limits: PngLimits = {}): Map<string, string> {
+export function readPngTextChunks(
+  bytes: Uint8Array,
+  limits: PngLimits & {
+    /** Only these keywords are decoded; the text of other chunks (possibly megabytes) is never copied. */
+    keywords?: ReadonlySet<string>;
+  } = {},
+): Map<string, string> {
   const entries = new Map<string, string>();
   readPngChunks(bytes, limits).forEach((chunk, index) => {
     if (chunk.type !== "tEXt") return;
     const keyword = readKeyword(chunk.data);
     if (keyword === null) throw new PngFormatError(`chunk ${index + 1} (tEXt) has no valid keyword`);
-    if (entries.has(keyword)) return;
+    if (entries.has(keyword) || (limits.keywords && !limits.keywords.has(keyword))) return;
     entries.set(keyword, Buffer.from(chunk.data.subarray(keyword.length + 1)).toString("latin1"));
   });
   return entries;

@@ -524,13 +524,41 @@ describe("importCard on bad input", () => {
 
   it("rejects JSON nested 10,000 deep quickly and clearly, in JSON and in a PNG", () => {
     const deep = '{"spec":"chara_card_v2","data":' + '{"a":'.repeat(10_000) + "1" + "}".repeat(10_001);
-    expect(importError({ bytes: jsonBytes(deep) }, BadRequestError).message).toBe(
-      "the card: JSON input is nested deeper than 64 levels",
-    );
+    const error = importError({ bytes: jsonBytes(deep) }, ValidationError);
+    expect(error.message).toMatch(/^the card: JSON input is nested deeper than 64 levels \(at offset \d+\)$/);
+    expect(error.status).toBe(422);
     const deepArrays = "[".repeat(10_000) + "]".repeat(10_000);
     expect(
-      importError({ bytes: pngWith({ chara: base64Json(deepArrays) }) }, BadRequestError).message,
+      importError({ bytes: pngWith({ chara: base64Json(deepArrays) }) }, ValidationError).message,
     ).toMatch(/deeper than 64/);
+  });
+
+  it("refuses a 200,000-key card and a 100,000-entry lorebook on the text, before validation", () => {
+    const keys = Object.fromEntries(Array.from({ length: 200_000 }, (_, index) => [`k${index}`, index]));
+    const wide = { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Wide", extensions: keys } };
+    expect(importError({ bytes: jsonBytes(wide) }, ValidationError).message).toMatch(/more than 1000 keys/);
+    expect(
+      importError({ bytes: pngWith({ chara: base64Json(JSON.stringify(wide)) }) }, ValidationError).status,
+    ).toBe(422);
+    const entries = Array.from({ length: 100_000 }, (_, id) => ({ id, keys: ["k"], content: "c" }));
+    const book = {
+      spec: "chara_card_v2",
+      spec_version: "2.0",
+      data: { name: "Lore", character_book: { entries } },
+    };
+    expect(importError({ bytes: jsonBytes(book) }, ValidationError).message).toMatch(/more than 5000 items/);
+  });
+
+  it("keeps cards within the limits (1,000 extension keys, 5,000 lorebook entries)", () => {
+    const keys = Object.fromEntries(Array.from({ length: 999 }, (_, index) => [`k${index}`, index]));
+    const entries = Array.from({ length: 5_000 }, (_, id) => ({ id, keys: ["k"], content: "c" }));
+    const card = {
+      spec: "chara_card_v2",
+      spec_version: "2.0",
+      data: { name: "Fits", extensions: keys, character_book: { entries } },
+    };
+    const imported = importCard({ bytes: jsonBytes(card) });
+    expect(Object.keys(imported.definition.extensions)).toHaveLength(999);
   });
 
   it("rejects input over 10 MiB before reading it", () => {

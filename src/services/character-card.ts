@@ -81,7 +81,12 @@ export interface ImportedCard {
 }
 
 export const MAX_CARD_BYTES = 10 * 1024 * 1024;
-const MAX_CARD_DEPTH = 64;
+/**
+ * A card's shape limits, checked on the text before anything is parsed or validated: real cards have a
+ * handful of extension keys and at most a few thousand lorebook entries, while a 200,000-key card took
+ * seconds of CPU (and stalled every other request) in validation and storage.
+ */
+export const CARD_JSON_LIMITS = { maxDepth: 64, maxKeys: 1_000, maxItems: 5_000 } as const;
 const PLACEHOLDER_SIDE = 256;
 
 /**
@@ -267,18 +272,23 @@ function decodeStrictBase64(text: string, what: string): Uint8Array {
 
 function parseCardJson(text: string, what: string): unknown {
   try {
-    return parseBoundedJson(text, { maxDepth: MAX_CARD_DEPTH, maxBytes: MAX_CARD_BYTES });
+    return parseBoundedJson(text, { ...CARD_JSON_LIMITS, maxBytes: MAX_CARD_BYTES });
   } catch (error) {
+    if (error instanceof JsonInputError && error.isPolicyLimit) {
+      throw new ValidationError([{ field: "(card)", message: error.message }], `${what}: ${error.message}`);
+    }
     if (error instanceof JsonInputError) throw new BadRequestError(`${what}: ${error.message}`);
     throw error;
   }
 }
 
+const CARD_KEYWORDS: ReadonlySet<string> = new Set(["ccv3", "chara"]);
+
 /** The card JSON text of a PNG card: `ccv3` when present (newer), else `chara`. */
 function readPngCardText(bytes: Uint8Array): string {
   let chunks: Map<string, string>;
   try {
-    chunks = readPngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES });
+    chunks = readPngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES, keywords: CARD_KEYWORDS });
   } catch (error) {
     if (error instanceof PngFormatError) throw new BadRequestError(`invalid PNG card: ${error.message}`);
     throw error;

@@ -64,6 +64,13 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** A body in a content type (or charset) the operation does not read. */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(detail: string) {
+    super(415, "Unsupported Media Type", detail);
+  }
+}
+
 /** Dotted path of a zod issue: `["voice_configurations", 0, "locale"]` -> `voice_configurations.0.locale`. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = ""): string {
   const joined = path.map(String).join(".");

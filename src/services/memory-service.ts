@@ -16,6 +16,7 @@ import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-
 import type { PersonaDefinition } from "./persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
+import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
 export const MEMORY_TIER_LIMITS: Record<PersonaDefinition["memory"]["tier"], number> = {
@@ -66,7 +67,7 @@ export function toMemory(row: MemoryRow): Memory {
     sequence: row.sequence,
     revises: row.revises,
     source: JSON.parse(row.source) as MemorySource,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    metadata: readStoredJson<Record<string, unknown>>(row.metadata),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -149,7 +150,7 @@ export class MemoryService {
       event_time: next.event_time,
       sequence: next.sequence,
       revises: next.revises,
-      metadata: JSON.stringify(next.metadata),
+      metadata: serializeStoredJson(next.metadata, "metadata"),
       search_text: searchTextOf(next),
       // The text may have changed: the old vector no longer describes it.
       embedding: null,
@@ -232,6 +233,16 @@ export class MemoryService {
     const importedIds = new Map<string, string>();
     const newIds = new Set<string>();
     const awaitingRevised: { index: number; input: MemoryInput; exportedId?: string | undefined }[] = [];
+    // A value beyond the JSON policy (e.g. over-deep metadata) fails its item, not the whole import.
+    const rowOrFailure = (index: number, { input }: { input: MemoryInput }): MemoryRow | undefined => {
+      try {
+        return this.toRow({ actor, persona, input, source: { kind: "import" }, now });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        fail(index, error.errors[0] ?? { field: "(item)", message: error.message });
+        return undefined;
+      }
+    };
     for await (const item of items) {
       if (item.error !== undefined) {
         fail(item.index, { field: "(item)", message: item.error });
@@ -261,7 +272,8 @@ export class MemoryService {
           continue;
         }
       }
-      const row = this.toRow({ actor, persona, input: parsed.data, source: { kind: "import" }, now });
+      const row = rowOrFailure(item.index, { input: parsed.data });
+      if (!row) continue;
       if (exportedId) importedIds.set(exportedId, row.id);
       newIds.add(row.id);
       batch.push({ index: item.index, row });
@@ -276,13 +288,8 @@ export class MemoryService {
         });
         continue;
       }
-      const row = this.toRow({
-        actor,
-        persona,
-        input: { ...pending.input, revises },
-        source: { kind: "import" },
-        now,
-      });
+      const row = rowOrFailure(pending.index, { input: { ...pending.input, revises } });
+      if (!row) continue;
       if (pending.exportedId) importedIds.set(pending.exportedId, row.id);
       batch.push({ index: pending.index, row });
     }
@@ -324,7 +331,7 @@ export class MemoryService {
       sequence: draft.sequence,
       revises: draft.revises,
       source: JSON.stringify(options.source),
-      metadata: JSON.stringify(draft.metadata ?? {}),
+      metadata: serializeStoredJson(draft.metadata ?? {}, "metadata"),
       search_text: searchTextOf(draft),
       created_at: now,
       updated_at: now,
@@ -383,7 +390,7 @@ export class MemoryService {
       sequence: input.sequence,
       revises: input.revises,
       source: JSON.stringify(source),
-      metadata: JSON.stringify(input.metadata),
+      metadata: serializeStoredJson(input.metadata, "metadata"),
       search_text: searchTextOf(input),
       created_at: now,
       updated_at: now,

@@ -1,6 +1,7 @@
 import {
   AVATAR_MAX_UPLOAD_BYTES,
   AVATAR_UPLOAD_TYPES,
+  OversizedImageError,
   UndecodableImageError,
   detectUploadType,
   generateAvatar,
@@ -9,7 +10,7 @@ import {
 import type { Clock } from "../lib/clock.ts";
 import type { PersonaEditor } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
-import { AppError, PayloadTooLargeError, ValidationError } from "./errors.ts";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "./errors.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export interface AvatarImage {
@@ -17,12 +18,6 @@ export interface AvatarImage {
   source: "upload" | "generated";
   /** changes whenever the picture does; used as the ETag */
   revision: string;
-}
-
-class UnsupportedMediaTypeError extends AppError {
-  constructor(detail: string) {
-    super(415, "Unsupported Media Type", detail);
-  }
 }
 
 /** Generated pictures depend only on the persona, so a small cache saves rasterising them again. */
@@ -76,6 +71,9 @@ export class PersonaAvatarService {
     try {
       png = await reencodeAvatar(upload.bytes);
     } catch (error) {
+      if (error instanceof OversizedImageError) {
+        throw new ValidationError([{ field: "body", message: error.message }]);
+      }
       if (error instanceof UndecodableImageError) {
         throw new ValidationError([
           { field: "body", message: `could not be decoded as an image (${error.message})` },

@@ -35,6 +35,7 @@ import {
   type PersonaDefinition,
 } from "./persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
+import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
 
 export type PersonaKind = PersonaRow["kind"];
 
@@ -91,7 +92,7 @@ function toPersona(row: PersonaRow): Persona {
     created_by_user_id: row.created_by_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,
-    ...(JSON.parse(row.draft) as PersonaDefinition),
+    ...readStoredJson<PersonaDefinition>(row.draft),
   };
 }
 
@@ -189,7 +190,7 @@ export class PersonaService {
         kind: "persona",
         join_code: randomToken(8).toUpperCase(),
         created_by_user_id: actor.userId ?? null,
-        draft: JSON.stringify(definition),
+        draft: serializeStoredJson(definition),
         production_version: null,
         latest_version: 0,
         has_unpublished_changes: 1,
@@ -211,7 +212,7 @@ export class PersonaService {
    */
   async insertPublished(actor: PersonaActor, definition: PersonaDefinition, store: Store): Promise<Persona> {
     const now = this.clock.now().toISOString();
-    const draft = JSON.stringify(definition);
+    const draft = serializeStoredJson(definition);
     const row: PersonaRow = {
       id: newId("psn"),
       tenant_id: actor.tenantId,
@@ -245,12 +246,12 @@ export class PersonaService {
   ): Promise<{ definition: PersonaDefinition; version: number | null }> {
     const row = await this.findVisibleRow(tenantId, id);
     if (row.production_version === null) {
-      return { definition: JSON.parse(row.draft) as PersonaDefinition, version: null };
+      return { definition: readStoredJson<PersonaDefinition>(row.draft), version: null };
     }
     const version = await this.store.personas.findVersion(id, row.production_version);
-    if (!version) return { definition: JSON.parse(row.draft) as PersonaDefinition, version: null };
+    if (!version) return { definition: readStoredJson<PersonaDefinition>(row.draft), version: null };
     return {
-      definition: JSON.parse(version.definition) as PersonaDefinition,
+      definition: readStoredJson<PersonaDefinition>(version.definition),
       version: row.production_version,
     };
   }
@@ -301,7 +302,7 @@ export class PersonaService {
     const { tenantId } = editor;
     for (let attempt = 0; ; attempt++) {
       const row = await this.findEditableRow(editor, id);
-      const current = JSON.parse(row.draft) as PersonaDefinition;
+      const current = readStoredJson<PersonaDefinition>(row.draft);
       const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
       if (current.modifiers.nsfw && !next.modifiers.nsfw) {
         throw new ValidationError([
@@ -309,7 +310,7 @@ export class PersonaService {
         ]);
       }
       const changes = {
-        draft: JSON.stringify(next),
+        draft: serializeStoredJson(next),
         has_unpublished_changes: 1,
         updated_at: this.clock.now().toISOString(),
       };
@@ -346,7 +347,7 @@ export class PersonaService {
         throw new ConflictError(`persona ${id} was published by another request at the same time; try again`);
       }
       await store.personas.insertVersion({ persona_id: id, version, definition: row.draft, created_at: now });
-      const name = (JSON.parse(row.draft) as PersonaDefinition).name;
+      const name = readStoredJson<PersonaDefinition>(row.draft).name;
       return {
         version: { version, name, is_production: true, created_at: now },
         persona: toPersona({ ...row, ...changes }),
@@ -373,7 +374,7 @@ export class PersonaService {
     const versions = await this.store.personas.listVersions(id);
     return versions.map((version) => ({
       version: version.version,
-      name: (JSON.parse(version.definition) as PersonaDefinition).name,
+      name: readStoredJson<PersonaDefinition>(version.definition).name,
       is_production: version.version === row.production_version,
       created_at: version.created_at,
     }));
@@ -383,7 +384,7 @@ export class PersonaService {
     const row = await this.findVisibleRow(tenantId, id);
     const found = await this.store.personas.findVersion(id, version);
     if (!found) throw new NotFoundError(`version ${version} of persona ${id}`);
-    const definition = JSON.parse(found.definition) as PersonaDefinition;
+    const definition = readStoredJson<PersonaDefinition>(found.definition);
     return {
       version,
       name: definition.name,
@@ -397,7 +398,7 @@ export class PersonaService {
   async getDefinition(tenantId: string, id: string, reference: VersionReference): Promise<PersonaDefinition> {
     if (reference === "draft") {
       const row = await this.findVisibleRow(tenantId, id);
-      return JSON.parse(row.draft) as PersonaDefinition;
+      return readStoredJson<PersonaDefinition>(row.draft);
     }
     return (await this.getVersion(tenantId, id, reference)).definition;
   }
@@ -426,7 +427,7 @@ export class PersonaService {
       source.production_version === null
         ? undefined
         : await this.store.personas.findVersion(source.id, source.production_version);
-    const definition = JSON.parse(production?.definition ?? source.draft) as PersonaDefinition;
+    const definition = readStoredJson<PersonaDefinition>(production?.definition ?? source.draft);
     return this.insertPersona(actor, definition);
   }
 

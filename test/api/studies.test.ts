@@ -380,6 +380,16 @@ describe("study runs with a scripted model", () => {
     expect(statistics.overall).toMatchObject({ runs: 6, answered: 0, invalid: 6, mean: null });
   });
 
+  it("counts a model answer nested beyond the JSON policy as invalid and stores none of it", async () => {
+    const deep = JSON.parse('{"a":'.repeat(1000) + "1" + "}".repeat(1000)) as unknown;
+    behaviour.next = () => ({ answer: 3, note: deep });
+    const study = await finishedStudy(app, (await start({ invalid_retries: 0 })).id);
+    expect(study.progress).toMatchObject({ invalid: 6, answered: 0 });
+    const page = await (await app.request(`/v1/studies/${study.id}/results?status=invalid&limit=1`)).json();
+    expect(page.data[0].error).toMatch(/nested deeper than 64 levels/);
+    expect(page.data[0].raw_output).toBe("");
+  });
+
   it("retries retryable model errors and fails a run on a permanent one", async () => {
     const failures = new Map<string, number>();
     behaviour.next = (_call, request) => {

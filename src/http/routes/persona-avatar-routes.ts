@@ -25,6 +25,9 @@ const uploadRoute = createRoute({
   path: "/v1/personas/{id}/avatar",
   tags,
   summary: "Upload a picture (PNG, JPEG, WebP or GIF up to 5 MB); it is re-encoded as a 512×512 PNG",
+  description:
+    "Pictures over 4096×4096 pixels or 64 MiB once decoded (such as a PNG decompression bomb) are refused " +
+    "with 422 from their header, before any pixel is decoded; animations keep their first frame.",
   request: {
     params: idParamSchema,
     body: {

@@ -22,7 +22,9 @@ const importRoute = createRoute({
   summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
   description:
     "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
-    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk.",
+    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. " +
+    "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
+    "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
   request: {
     body: {
       required: true,
@@ -79,8 +81,18 @@ const exportRoute = createRoute({
 /** Reads the card bytes from a raw body or from the `file` field of a multipart form. */
 async function readCardUpload(request: Request): Promise<{ bytes: Uint8Array; contentType?: string }> {
   const contentType = request.headers.get("content-type") ?? "";
-  if (contentType.startsWith("multipart/form-data")) {
-    const form = await request.formData();
+  if (contentType.toLowerCase().startsWith("multipart/form-data")) {
+    let form: FormData;
+    try {
+      form = await request.formData();
+    } catch {
+      // undici throws a TypeError for a missing boundary or a body that is not a multipart form.
+      throw new BadRequestError(
+        "the body is not a valid multipart form (check the boundary): send the card in a field named 'file', " +
+          "or send it raw as application/json or image/png",
+        [{ field: "file", message: "unreadable multipart body" }],
+      );
+    }
     const file = form.get("file");
     if (!(file instanceof File)) {
       throw new BadRequestError("the multipart form must carry the card in a field named 'file'", [

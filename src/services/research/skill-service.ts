@@ -13,6 +13,7 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { SkillRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
 
 export const contextValuesSchema = z
   .record(
@@ -68,9 +69,9 @@ export function toSkill(row: SkillRow): Skill {
     name: row.name,
     description: row.description,
     prompt: row.prompt,
-    answer: JSON.parse(row.answer) as AnswerSpec,
-    scoring: row.scoring === null ? null : (JSON.parse(row.scoring) as Scoring),
-    context: JSON.parse(row.context) as Record<string, unknown>,
+    answer: readStoredJson<AnswerSpec>(row.answer),
+    scoring: row.scoring === null ? null : readStoredJson<Scoring>(row.scoring),
+    context: readStoredJson<Record<string, unknown>>(row.context),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -100,9 +101,9 @@ export class SkillService {
       name: input.name,
       description: input.description,
       prompt: input.prompt,
-      answer: JSON.stringify(input.answer),
-      scoring: input.scoring === null ? null : JSON.stringify(input.scoring),
-      context: JSON.stringify(input.context),
+      answer: serializeStoredJson(input.answer, "answer"),
+      scoring: input.scoring === null ? null : serializeStoredJson(input.scoring, "scoring"),
+      context: serializeStoredJson(input.context, "context"),
       created_at: now,
       updated_at: now,
     };
@@ -134,9 +135,9 @@ export class SkillService {
       name: next.name,
       description: next.description,
       prompt: next.prompt,
-      answer: JSON.stringify(next.answer),
-      scoring: next.scoring === null ? null : JSON.stringify(next.scoring),
-      context: JSON.stringify(next.context),
+      answer: serializeStoredJson(next.answer, "answer"),
+      scoring: next.scoring === null ? null : serializeStoredJson(next.scoring, "scoring"),
+      context: serializeStoredJson(next.context, "context"),
       updated_at: next.updated_at,
     });
     return next;

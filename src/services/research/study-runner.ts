@@ -27,6 +27,8 @@ import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
 import type { Skill } from "./skill-service.ts";
+import { readStoredJson } from "../stored-json.ts";
+import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
 
 export const STUDY_RUN_JOB = "study-run";
 
@@ -190,12 +192,12 @@ export class StudyRunner {
 
   /** Asks the persona, re-asking after an invalid answer up to the study's `invalid_retries`. */
   private async answer(study: StudyRow, run: StudyRunRow, signal: AbortSignal): Promise<RunOutcome> {
-    const skill = JSON.parse(study.skill) as Skill;
+    const skill = readStoredJson<Skill>(study.skill);
     const persona = await this.definitionOf(run);
     const instructions = describeAnswerForPrompt(skill.answer);
     const question = renderPromptTemplate(skill.prompt, {
       persona: personaVariables(persona),
-      context: { ...skill.context, ...(JSON.parse(study.context) as Record<string, unknown>) },
+      context: { ...skill.context, ...readStoredJson<Record<string, unknown>>(study.context) },
     });
     const history: HistoryMessage[] = [message("user", `${question}\n\n${instructions}`)];
     const sampling: SamplingParameters = {
@@ -227,7 +229,15 @@ export class StudyRunner {
         totals.output_tokens += result.usage.outputTokens;
         totals.cost_usd += costUsd;
         output = result.object;
-        rawOutput = JSON.stringify(result.object);
+        // A model's JSON is untrusted input too: beyond the JSON policy it is an invalid answer, never stored.
+        const beyondPolicy = describeJsonPolicyBreach(output);
+        if (beyondPolicy) {
+          reason = `the output is ${beyondPolicy}`;
+          rawOutput = "";
+          output = undefined;
+        } else {
+          rawOutput = JSON.stringify(result.object);
+        }
       } catch (error) {
         if (!(error instanceof UnparsableOutputError)) throw error;
         totals.input_tokens += error.usage.inputTokens;
@@ -325,7 +335,7 @@ export class StudyRunner {
     const text =
       row?.definition ?? (await this.store.personas.findVisible(run.tenant_id, run.persona_id))?.draft;
     if (!text) throw new Error(`persona ${run.persona_id} was deleted`);
-    const definition = JSON.parse(text) as PersonaDefinition;
+    const definition = readStoredJson<PersonaDefinition>(text);
     // A draft can change, so only pinned versions are cached.
     if (run.persona_version !== null) {
       if (this.definitions.size >= DEFINITION_CACHE_SIZE) this.definitions.clear();
@@ -345,4 +355,15 @@ function message(role: "user" | "assistant", content: string): HistoryMessage {
 
 function failedOutcome(error: string): RunOutcome {
   return { status: "failed", answer: null, score: null, raw_output: null, error, model: null };
+}
+
+/** Why a value breaks the JSON policy (too deep, too wide), or undefined when it keeps to it. */
+function describeJsonPolicyBreach(value: unknown): string | undefined {
+  try {
+    checkJsonBounds(value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonInputError) return `beyond the JSON limits: ${error.message}`;
+    throw error;
+  }
 }

@@ -15,6 +15,7 @@ import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
 import type { StudyRunner } from "./study-runner.ts";
+import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
 
 export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
 
@@ -198,11 +199,11 @@ export class StudyService {
       skill: JSON.stringify(toSkill(skillRow)),
       population_id: populationRow.id,
       model: input.model,
-      sampling: JSON.stringify(input.sampling),
+      sampling: serializeStoredJson(input.sampling, "sampling"),
       concurrency: input.concurrency,
       requests_per_minute: input.requests_per_minute,
       seed: input.seed === undefined ? randomToken(12) : String(input.seed),
-      context: JSON.stringify(input.context),
+      context: serializeStoredJson(input.context, "context"),
       invalid_retries: input.invalid_retries,
       max_attempts: input.max_attempts,
       next_slot_at: null,
@@ -439,14 +440,14 @@ export class StudyService {
       status: row.status,
       created_by_user_id: row.created_by_user_id,
       skill_id: row.skill_id,
-      skill: JSON.parse(row.skill) as Skill,
+      skill: readStoredJson<Skill>(row.skill),
       population_id: row.population_id,
       model: row.model,
-      sampling: JSON.parse(row.sampling) as Record<string, unknown>,
+      sampling: readStoredJson<Record<string, unknown>>(row.sampling),
       concurrency: row.concurrency,
       requests_per_minute: row.requests_per_minute,
       seed: row.seed,
-      context: JSON.parse(row.context) as Record<string, unknown>,
+      context: readStoredJson<Record<string, unknown>>(row.context),
       invalid_retries: row.invalid_retries,
       max_attempts: row.max_attempts,
       progress: await this.progress(row, counts),
