@@ -4,7 +4,7 @@ import { createApp } from "./app.ts";
 import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
-import { SecretBox, loadSecretKey } from "./lib/secret-box.ts";
+import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
@@ -67,7 +67,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
-      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })),
+      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), {
+        previous: config.previousSecretKey ? [decodeKey(config.previousSecretKey)] : [],
+      }),
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
