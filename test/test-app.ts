@@ -1,6 +1,7 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
+import type { ScryptCost } from "../src/lib/password-hash.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
@@ -50,6 +51,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A cheap scrypt cost for suites; production uses DEFAULT_PASSWORD_COST (OWASP's minimum). */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 1024, r: 8, p: 1 };
+
 /** The real app over a fresh database with the default tenant bootstrapped with ADMIN_KEY. */
 export async function createTestApp(
   options: {
@@ -69,6 +73,8 @@ export async function createTestApp(
     push?: PushSettings;
     /** Meta's WhatsApp app (base URL on a loopback server); default none: WhatsApp is off */
     whatsapp?: WhatsAppSettings;
+    /** scrypt cost of password hashes; default TEST_PASSWORD_COST (cheap) */
+    passwordCost?: ScryptCost;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -81,6 +87,8 @@ export async function createTestApp(
     twilio: options.twilio,
     push: options.push,
     whatsapp: options.whatsapp,
+    // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
+    passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),
