@@ -125,7 +125,7 @@ export function loadSecretKey(options: { configured: string | undefined; dataDir
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
     // "wx" fails if another process created the file meanwhile; then that process's key wins.
