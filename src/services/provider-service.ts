@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { hasUrlCredentials, redactUrl } from "../lib/redact.ts";
 import { secretContext, type SecretBox } from "../lib/secret-box.ts";
 import type { ModelProvider } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
@@ -14,7 +15,12 @@ export const providerInputSchema = z
   .strictObject({
     name: providerConfigSchema.shape.name,
     kind: providerConfigSchema.shape.kind,
-    base_url: z.url("must be a URL").nullable().optional(),
+    base_url: z
+      .url("must be a URL")
+      .refine((url) => !hasUrlCredentials(url), "must not contain a user name or password; put the key in api_key")
+      .nullable()
+      .optional()
+      .openapi({ description: "Without credentials: a key goes in api_key, where it is sealed" }),
     api_key: z.string().min(1).max(1000).nullable().optional().openapi({
       description: "Stored encrypted; never returned (responses say has_api_key)",
     }),
@@ -49,7 +55,8 @@ function toView(row: TenantProviderRow): ProviderView {
     name: row.name,
     kind: row.kind,
     scope: "tenant",
-    base_url: row.base_url,
+    // Rows stored before credentials in URLs were refused still never show them.
+    base_url: row.base_url === null ? null : redactUrl(row.base_url),
     has_api_key: row.api_key_sealed !== null,
     models: JSON.parse(row.models) as string[],
     created_at: row.created_at,
@@ -93,7 +100,7 @@ export class ProviderService {
       name: provider.name,
       kind: provider.kind,
       scope: "server",
-      base_url: provider.base_url ?? null,
+      base_url: provider.base_url ? redactUrl(provider.base_url) : null,
       has_api_key: true,
       models: [],
       created_at: null,

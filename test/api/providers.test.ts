@@ -34,7 +34,7 @@ describe("tenant model providers", () => {
     expect(provider).toMatchObject({ name: "mock", scope: "tenant", has_api_key: true, models: ["m1"] });
     expect(JSON.stringify(provider)).not.toContain("sk-very-secret");
     const row = await app.services.store.providers.find("ten_default", provider.id);
-    expect(row?.api_key_sealed).toMatch(/^v1:/);
+    expect(row?.api_key_sealed).toMatch(/^v2:[0-9a-f]{8}:/);
     expect(row?.api_key_sealed).not.toContain("sk-very-secret");
 
     const listed = await (await app.request("/v1/providers")).json();
