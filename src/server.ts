@@ -1,8 +1,9 @@
 import { serve, type ServerType } from "@hono/node-server";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
+import { createLogger } from "./lib/create-logger.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
 import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
@@ -50,7 +51,7 @@ const MINIMUM_TICK_MS = 200;
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const role = options.role ?? "all";
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   const clock = options.clock ?? chooseClock(config, logger);
   const queue = createJobQueue({

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, configuredSecrets, loadConfig } from "./config.ts";
 
 describe("loadConfig", () => {
   it("uses defaults: port 8787, SQLite in ./data", () => {
@@ -131,10 +131,67 @@ describe("loadConfig", () => {
       }
     })();
     expect(problems).toEqual([
-      expect.stringMatching(
-        /^DRAMATIS_VAPID_SUBJECT: expected a mailto: address or an https: URL/,
-      ),
+      expect.stringMatching(/^DRAMATIS_VAPID_SUBJECT: expected a mailto: address or an https: URL/),
       expect.stringMatching(/^DRAMATIS_PUSH_ALLOW_HTTP: expected true or false/),
     ]);
+  });
+
+  it("names each secret variable and what is wrong, never its value", () => {
+    const rejected: Record<string, string> = {
+      DRAMATIS_SECRET_KEY: "not-a-key-but-a-secret-0001",
+      DRAMATIS_SECRET_KEY_PREVIOUS: "not-a-key-but-a-secret-0002",
+      DRAMATIS_ADMIN_KEY: "short secret 0003",
+      DRAMATIS_SETUP_TOKEN: "bad secret 0004",
+      DRAMATIS_METRICS_TOKEN: "bad secret 0005",
+      WHATSAPP_APP_SECRET: "has spaces secret 0006",
+      WHATSAPP_VERIFY_TOKEN: "has spaces secret 0007",
+      WHATSAPP_ACCESS_TOKEN: "has spaces secret 0008",
+      TWILIO_ACCOUNT_SID: "ACnot-a-sid-secret-0009",
+      TWILIO_AUTH_TOKEN: "has spaces secret 0010",
+      REDIS_URL: "redis://default:secret-0011@redis.internal:notaport",
+      DATABASE_URL: "postgres://app:secret-0012@db.internal:notaport/dramatis",
+      DRAMATIS_PROVIDERS: JSON.stringify([
+        { name: "inline", kind: "openai-compatible", base_url: 7, api_key: "sk-secret-0013" },
+      ]),
+    };
+    let error: unknown;
+    try {
+      loadConfig(rejected);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = `${(error as ConfigError).message}\n${(error as ConfigError).stack}`;
+    for (const name of Object.keys(rejected)) expect(text).toContain(name);
+    expect(text).not.toMatch(/secret-?\d{4}|secret \d{4}/);
+    expect(text).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(text).toMatch(/DATABASE_URL: expected a postgres:\/\/ URL/);
+    // Flags are named the same way.
+    expect(() => loadConfig({}, { "admin-key": "tiny-secret-0014" })).toThrow(
+      /^(?![\s\S]*0014)[\s\S]*--admin-key: expected/,
+    );
+  });
+
+  it("reads DRAMATIS_SECRET_KEY_PREVIOUS and DRAMATIS_METRICS_TOKEN", () => {
+    const config = loadConfig({
+      DRAMATIS_SECRET_KEY: "ab".repeat(32),
+      DRAMATIS_SECRET_KEY_PREVIOUS: "cd".repeat(32),
+      DRAMATIS_METRICS_TOKEN: "metrics-token-0123456789",
+    });
+    expect(config).toMatchObject({
+      secretKey: "ab".repeat(32),
+      previousSecretKey: "cd".repeat(32),
+      metricsToken: "metrics-token-0123456789",
+    });
+  });
+
+  it("lists the configured secrets, so unexpected errors can be redacted", () => {
+    const secrets = configuredSecrets({
+      DRAMATIS_ADMIN_KEY: "admin-key-value-123456789012",
+      OPENAI_API_KEY: "sk-openai-value",
+      PORT: "8787",
+    });
+    expect(secrets).toEqual(expect.arrayContaining(["admin-key-value-123456789012", "sk-openai-value"]));
+    expect(secrets).not.toContain("8787");
   });
 });

@@ -140,4 +140,57 @@ describe("tenant model providers", () => {
     expect((await app.request(`/v1/providers/${provider.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await app.request(`/v1/providers/${provider.id}`)).status).toBe(404);
   });
+
+  it("refuses credentials inside base_url, naming the field and never echoing them", async () => {
+    for (const [method, path] of [
+      ["POST", "/v1/providers"],
+      [
+        "PATCH",
+        `/v1/providers/${(await (await app.request("/v1/providers")).json()).data.find((entry: any) => entry.id)?.id ?? "prv_none"}`,
+      ],
+    ] as const) {
+      const response = await app.request(path, {
+        method,
+        json: {
+          ...(method === "POST" ? { name: "leaky", kind: "openai-compatible" } : {}),
+          base_url: "https://operator:hunter2-password@llm.example.com/v1",
+        },
+      });
+      expect(response.status, method).toBe(422);
+      const text = await response.text();
+      expect(JSON.parse(text).errors[0]).toMatchObject({ field: "base_url" });
+      expect(text).not.toContain("hunter2");
+    }
+  });
+
+  it("never shows credentials a base_url was stored with before they were refused, not even to read-only keys", async () => {
+    const now = new Date().toISOString();
+    await app.services.store.providers.insert({
+      id: "prv_legacy_credentials",
+      tenant_id: "ten_default",
+      name: "legacy",
+      kind: "openai-compatible",
+      base_url: "https://operator:hunter2-password@llm.example.com/v1",
+      api_key_sealed: null,
+      models: "[]",
+      created_at: now,
+      updated_at: now,
+    });
+    const readOnly = (
+      await (
+        await app.request("/v1/keys", { method: "POST", json: { name: "viewer", scopes: ["read"] } })
+      ).json()
+    ).key;
+    for (const key of [undefined, readOnly]) {
+      const listed = await app.request("/v1/providers", key ? { key } : {});
+      const single = await app.request("/v1/providers/prv_legacy_credentials", key ? { key } : {});
+      for (const response of [listed, single]) {
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text).not.toContain("hunter2");
+        expect(text).not.toContain("operator:");
+        expect(text).toContain("llm.example.com");
+      }
+    }
+  });
 });
