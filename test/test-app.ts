@@ -2,6 +2,7 @@ import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import type { ScryptCost } from "../src/lib/password-hash.ts";
+import type { SecretBox } from "../src/lib/secret-box.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
@@ -75,6 +76,8 @@ export async function createTestApp(
     whatsapp?: WhatsAppSettings;
     /** scrypt cost of password hashes; default TEST_PASSWORD_COST (cheap) */
     passwordCost?: ScryptCost;
+    /** seals secrets at rest; default a throwaway key */
+    secrets?: SecretBox;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -89,6 +92,7 @@ export async function createTestApp(
     whatsapp: options.whatsapp,
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
+    secrets: options.secrets,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

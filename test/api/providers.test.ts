@@ -1,4 +1,7 @@
+import { createCipheriv, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SecretBox } from "../../src/lib/secret-box.ts";
+import { BACKENDS } from "../backends.ts";
 import { startMockOpenAI } from "../mock-upstreams.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
@@ -192,5 +195,120 @@ describe("tenant model providers", () => {
         expect(text).toContain("llm.example.com");
       }
     }
+  });
+});
+
+describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (backend) => {
+  const oldKey = Buffer.alloc(32, 1);
+  const newKey = Buffer.alloc(32, 2);
+  let app: TestApp;
+  let upstream: Awaited<ReturnType<typeof startMockOpenAI>>;
+
+  beforeAll(async () => {
+    app = await createTestApp({ backend, secrets: new SecretBox(newKey, { previous: [oldKey] }) });
+    upstream = await startMockOpenAI({ reply: "Rotated." });
+  });
+  afterAll(async () => {
+    await app.close();
+    await upstream.close();
+  });
+
+  /** A row as an earlier version stored it: `v1:` (no key id, no associated data), under the old key. */
+  function legacySeal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", oldKey, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    return `v1:${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64")}`;
+  }
+
+  it("opens keys sealed before the rotation and reseals them with the new key and their row on first use", async () => {
+    const now = new Date().toISOString();
+    const oldBox = new SecretBox(oldKey);
+    const rows = [
+      { id: "prv_legacy", name: "legacy", sealed: legacySeal("sk-legacy-key") },
+      {
+        id: "prv_previous",
+        name: "previous",
+        sealed: oldBox.seal("sk-previous-key", "ten_default:tenant_providers:prv_previous:api_key_sealed"),
+      },
+    ];
+    for (const row of rows) {
+      await app.services.store.providers.insert({
+        id: row.id,
+        tenant_id: "ten_default",
+        name: row.name,
+        kind: "openai-compatible",
+        base_url: upstream.baseURL,
+        api_key_sealed: row.sealed,
+        models: JSON.stringify(["m1"]),
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    const current = new SecretBox(newKey);
+    for (const [row, key] of [
+      [rows[0]!, "sk-legacy-key"],
+      [rows[1]!, "sk-previous-key"],
+    ] as const) {
+      const persona = await (
+        await app.request("/v1/personas", {
+          method: "POST",
+          json: { name: row.name, model: `${row.name}/m1` },
+        })
+      ).json();
+      const conversation = await (
+        await app.request("/v1/conversations", {
+          method: "POST",
+          user: "rita",
+          json: { persona_id: persona.id },
+        })
+      ).json();
+      const sent = await app.request(`/v1/conversations/${conversation.id}/messages`, {
+        method: "POST",
+        user: "rita",
+        json: { content: "Hi" },
+      });
+      expect(sent.status).toBe(200);
+      expect(upstream.generationRequests().at(-1)?.headers.authorization).toBe(`Bearer ${key}`);
+      const stored = (await app.services.store.providers.find("ten_default", row.id))!.api_key_sealed!;
+      expect(stored).toMatch(new RegExp(`^v2:${current.keyId}:`));
+      // Resealed for this row: the new key alone opens it, the old one no longer does.
+      expect(current.open(stored, `ten_default:tenant_providers:${row.id}:api_key_sealed`)).toBe(key);
+      expect(() => oldBox.open(stored, `ten_default:tenant_providers:${row.id}:api_key_sealed`)).toThrow();
+    }
+  });
+
+  it("a sealed key copied into another row does not open there", async () => {
+    const created = await (
+      await app.request("/v1/providers", {
+        method: "POST",
+        json: {
+          name: "original",
+          kind: "openai-compatible",
+          base_url: upstream.baseURL,
+          api_key: "sk-orig",
+          models: ["m1"],
+        },
+      })
+    ).json();
+    const sealed = (await app.services.store.providers.find("ten_default", created.id))!.api_key_sealed;
+    const copy = await (
+      await app.request("/v1/providers", {
+        method: "POST",
+        json: {
+          name: "copy",
+          kind: "openai-compatible",
+          base_url: upstream.baseURL,
+          api_key: "sk-other",
+          models: ["m1"],
+        },
+      })
+    ).json();
+    await app.services.store.providers.update("ten_default", copy.id, {
+      api_key_sealed: sealed,
+      updated_at: new Date(Date.now() + 1000).toISOString(),
+    });
+    const models = await app.request(`/v1/providers/${copy.id}/models`);
+    expect(models.status).toBe(500);
   });
 });
