@@ -213,9 +213,7 @@ describe("ProviderHttpClient", () => {
     const error = await client({ provider: "whatsapp" })
       .request({ call: "send message", method: "POST", path: "/m", json: {} })
       .catch((caught: unknown) => caught);
-    expect((error as Error).message).toContain(
-      "whatsapp send message failed: HTTP 401 (code 190)",
-    );
+    expect((error as Error).message).toContain("whatsapp send message failed: HTTP 401 (code 190)");
   });
 
   it("gives up after the last attempt and keeps the failure retryable for a later job", async () => {

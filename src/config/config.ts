@@ -118,7 +118,9 @@ const settings = {
       .string()
       .refine(
         (value) =>
-          value === "" || (/^(postgres|postgresql):\/\//.test(value) && isUrl(value)) || /^(sqlite|file):/.test(value),
+          value === "" ||
+          (/^(postgres|postgresql):\/\//.test(value) && isUrl(value)) ||
+          /^(sqlite|file):/.test(value),
         "expected a postgres:// URL (user, password and host URL-encoded), a sqlite:<file> path, or nothing (SQLite in the data dir)",
       ),
     fallback: "",

@@ -35,7 +35,10 @@ function derive(password: string, salt: Buffer, cost: ScryptOptions & ScryptCost
  *
  * @example const stored = await hashPassword("correct horse battery");
  */
-export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_PASSWORD_COST): Promise<string> {
+export async function hashPassword(
+  password: string,
+  cost: ScryptCost = DEFAULT_PASSWORD_COST,
+): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, cost);
   return ["scrypt", cost.N, cost.r, cost.p, salt.toString("base64url"), key.toString("base64url")].join("$");

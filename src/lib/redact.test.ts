@@ -31,7 +31,9 @@ describe("redaction", () => {
   it("accepts a request id only when it looks like one and is none of the secrets", () => {
     expect(safeRequestId(new Headers({ "x-request-id": "req_123" }))).toBe("req_123");
     expect(safeRequestId(new Headers({ "x-request-id": "Bearer sk-1" }))).toBeUndefined();
-    expect(safeRequestId(new Headers({ "x-request-id": "sk-operator-key" }), ["sk-operator-key"])).toBeUndefined();
+    expect(
+      safeRequestId(new Headers({ "x-request-id": "sk-operator-key" }), ["sk-operator-key"]),
+    ).toBeUndefined();
     expect(safeRequestId({ "request-id": "abc" })).toBe("abc");
   });
 });

@@ -83,7 +83,11 @@ export function safeRequestId(
   for (const name of REQUEST_ID_HEADERS) {
     const value = read(name)?.trim();
     if (!value || !/^[A-Za-z0-9._:-]{1,80}$/.test(value)) continue;
-    if (secrets.some((secret) => secret && secret.length >= 4 && (value.includes(secret) || secret.includes(value))))
+    if (
+      secrets.some(
+        (secret) => secret && secret.length >= 4 && (value.includes(secret) || secret.includes(value)),
+      )
+    )
       continue;
     return value;
   }

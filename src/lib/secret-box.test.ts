@@ -41,8 +41,18 @@ describe("SecretBox", () => {
     const box = new SecretBox(Buffer.alloc(32, 7));
     const sealed = box.seal("sk-tenant-one", context);
     for (const other of [
-      secretContext({ tenantId: "ten_2", table: "tenant_providers", rowId: "prv_1", column: "api_key_sealed" }),
-      secretContext({ tenantId: "ten_1", table: "tenant_providers", rowId: "prv_2", column: "api_key_sealed" }),
+      secretContext({
+        tenantId: "ten_2",
+        table: "tenant_providers",
+        rowId: "prv_1",
+        column: "api_key_sealed",
+      }),
+      secretContext({
+        tenantId: "ten_1",
+        table: "tenant_providers",
+        rowId: "prv_2",
+        column: "api_key_sealed",
+      }),
       secretContext({ tenantId: "ten_1", table: "push_subscriptions", rowId: "prv_1", column: "auth" }),
       "",
     ]) {

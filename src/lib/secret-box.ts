@@ -89,7 +89,12 @@ export class SecretBox {
 }
 
 /** The context a secret in a tenant's row is sealed for: `tenant_id:table:row_id:column`. */
-export function secretContext(parts: { tenantId: string; table: string; rowId: string; column: string }): string {
+export function secretContext(parts: {
+  tenantId: string;
+  table: string;
+  rowId: string;
+  column: string;
+}): string {
   return [parts.tenantId, parts.table, parts.rowId, parts.column].join(":");
 }
 

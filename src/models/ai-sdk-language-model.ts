@@ -203,7 +203,9 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
         state.finishReason = "aborted";
       } else if (part.type === "error") {
         state.finishReason = "error";
-        state.failures.push(`the upstream failed mid-answer: ${classifyUpstreamFailure(part.error, context.retry).detail}`);
+        state.failures.push(
+          `the upstream failed mid-answer: ${classifyUpstreamFailure(part.error, context.retry).detail}`,
+        );
         break;
       }
     }

@@ -83,7 +83,12 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         const model = sdkProvider.embeddingModel(modelName);
         const result = await withRetry(
           () => embedMany({ model, values: texts, maxRetries: 0, abortSignal: embedOptions?.signal }),
-          { provider: options.name, secrets: [options.apiKey], ...options.retry, signal: embedOptions?.signal },
+          {
+            provider: options.name,
+            secrets: [options.apiKey],
+            ...options.retry,
+            signal: embedOptions?.signal,
+          },
         );
         return {
           embeddings: result.embeddings.map((vector) => Float32Array.from(vector)),

@@ -235,9 +235,13 @@ function classifyApiCallError(
   return {
     // The upstream's message and body can echo our request (its Authorization header): callers get none of it.
     detail:
-      (status === undefined ? `cannot connect to ${who}${code ? ` (${code})` : ""}` : `${who} answered HTTP ${status}`) +
-      (requestId ? ` (request id ${requestId})` : ""),
-    upstreamMessage: redactSecrets([error.message, error.responseBody].filter(Boolean).join(" ").slice(0, 4000), secrets).slice(0, 500),
+      (status === undefined
+        ? `cannot connect to ${who}${code ? ` (${code})` : ""}`
+        : `${who} answered HTTP ${status}`) + (requestId ? ` (request id ${requestId})` : ""),
+    upstreamMessage: redactSecrets(
+      [error.message, error.responseBody].filter(Boolean).join(" ").slice(0, 4000),
+      secrets,
+    ).slice(0, 500),
     upstreamStatus: status,
     retryable,
     retryAfterMs: retryable ? parseRetryAfterMs(error.responseHeaders) : undefined,
@@ -256,7 +260,8 @@ function classifyOtherError(
   const type = rawType !== undefined && /^[a-z0-9_.-]{1,60}$/i.test(rawType) ? rawType : undefined;
   return {
     detail: `${who} reported an error${type ? ` (${type})` : ""}`,
-    upstreamMessage: message === undefined ? undefined : redactSecrets(message.slice(0, 4000), secrets).slice(0, 500),
+    upstreamMessage:
+      message === undefined ? undefined : redactSecrets(message.slice(0, 4000), secrets).slice(0, 500),
     upstreamStatus: undefined,
     retryable: type !== undefined && RETRYABLE_STREAM_ERROR_TYPES.has(type),
     retryAfterMs: undefined,

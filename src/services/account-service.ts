@@ -155,7 +155,9 @@ export class AccountService {
     this.signInFailures.delete(normalised);
     if (needsRehash(row.password_hash, this.passwordCost)) {
       // The password was just proven: store it again at today's cost (hashes from before a cost rise).
-      await this.store.accounts.update(row.id, { password_hash: await hashPassword(password, this.passwordCost) });
+      await this.store.accounts.update(row.id, {
+        password_hash: await hashPassword(password, this.passwordCost),
+      });
     }
     return this.startSession(toSummary(row));
   }
@@ -225,7 +227,8 @@ export class AccountService {
   ): Promise<AccountSummary> {
     if (changes.password !== undefined) validatePassword(changes.password, "password");
     // Hashed before the transaction: it takes ~50 ms and needs no lock.
-    const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password, this.passwordCost);
+    const passwordHash =
+      changes.password === undefined ? undefined : await hashPassword(changes.password, this.passwordCost);
     return this.store.transaction(async (store) => {
       const row = await store.accounts.findById(tenantId, id);
       if (!row) throw new NotFoundError(`account ${id}`);

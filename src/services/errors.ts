@@ -33,7 +33,9 @@ export class ValidationError extends AppError {
 
 /** `field: message; …` for a detail line, each part short and at most five of them. */
 function summariseFieldErrors(errors: readonly FieldError[]): string {
-  const parts = errors.slice(0, 5).map((error) => `${excerpt(error.field, 80)}: ${excerpt(error.message, 160)}`);
+  const parts = errors
+    .slice(0, 5)
+    .map((error) => `${excerpt(error.field, 80)}: ${excerpt(error.message, 160)}`);
   if (errors.length > 5) parts.push(`and ${errors.length - 5} more`);
   return parts.join("; ");
 }

@@ -17,7 +17,10 @@ export const providerInputSchema = z
     kind: providerConfigSchema.shape.kind,
     base_url: z
       .url("must be a URL")
-      .refine((url) => !hasUrlCredentials(url), "must not contain a user name or password; put the key in api_key")
+      .refine(
+        (url) => !hasUrlCredentials(url),
+        "must not contain a user name or password; put the key in api_key",
+      )
       .nullable()
       .optional()
       .openapi({ description: "Without credentials: a key goes in api_key, where it is sealed" }),

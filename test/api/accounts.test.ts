@@ -452,7 +452,8 @@ describe.each(BACKENDS)("password hashing cost ($name)", (backend) => {
   });
   afterAll(async () => app.close());
 
-  const storedHash = async () => (await app.services.store.accounts.findByEmail("dee@example.com"))!.password_hash;
+  const storedHash = async () =>
+    (await app.services.store.accounts.findByEmail("dee@example.com"))!.password_hash;
 
   it("rehashes a password stored at a lower cost on the next successful sign-in, and only then", async () => {
     expect(await storedHash()).toMatch(/^scrypt\$1024\$8\$1\$/);

@@ -140,7 +140,10 @@ describe("a hostile upstream echoing the request's credentials", () => {
     const finished = await app.request(`/v1/jobs/${job.id}`, { user });
     const text = await finished.text();
     expectNoSecret(text);
-    expect(JSON.parse(text)).toMatchObject({ status: "failed", error: "the model provider echo answered HTTP 401" });
+    expect(JSON.parse(text)).toMatchObject({
+      status: "failed",
+      error: "the model provider echo answered HTTP 401",
+    });
   });
 
   it("model lists drop ids that carry the key", async () => {

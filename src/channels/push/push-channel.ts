@@ -12,7 +12,6 @@ import { PushSender, type PushSendResult } from "./push-sender.ts";
 import { PLACEHOLDER_VAPID_SUBJECT, generateVapidKeys, vapidKeysFrom, type VapidKeys } from "./vapid.ts";
 import { WebPushClient, type PushTransport } from "./web-push-client.ts";
 
-
 /** How the server sends web push (DRAMATIS_VAPID_SUBJECT, DRAMATIS_PUSH_ALLOW_HTTP). */
 export interface PushSettings {
   /** VAPID `sub`: a mailto: or https: contact for the push services */

@@ -212,7 +212,9 @@ export class PushDevices {
 
   private sameAuthSecret(row: PushSubscriptionRow, auth: Buffer): boolean {
     try {
-      return decodeBase64Url(this.options.secrets.open(row.auth, pushAuthContext(row)))?.equals(auth) ?? false;
+      return (
+        decodeBase64Url(this.options.secrets.open(row.auth, pushAuthContext(row)))?.equals(auth) ?? false
+      );
     } catch {
       return false; // sealed with a key this process does not hold: cannot be proven the same browser
     }
@@ -221,5 +223,10 @@ export class PushDevices {
 
 /** What a device's sealed `auth` secret is bound to: its tenant and row. */
 export function pushAuthContext(row: { tenant_id: string; id: string }): string {
-  return secretContext({ tenantId: row.tenant_id, table: "push_subscriptions", rowId: row.id, column: "auth" });
+  return secretContext({
+    tenantId: row.tenant_id,
+    table: "push_subscriptions",
+    rowId: row.id,
+    column: "auth",
+  });
 }
