@@ -7,6 +7,7 @@ import { apiReferenceRoutes } from "./http/api-reference.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { authenticate } from "./http/auth.ts";
 import { HttpMetrics } from "./http/metrics.ts";
+import { equalInConstantTime } from "./lib/constant-time.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
@@ -49,7 +50,7 @@ export interface AppOptions {
   services: Services;
   logger: Logger;
   config: Pick<Config, "bodyLimitBytes" | "importLimitBytes"> &
-    Partial<Pick<Config, "memoryImportLimitBytes">>;
+    Partial<Pick<Config, "memoryImportLimitBytes" | "metricsToken">>;
   /** The built web app to serve at /; web/dist by default. */
   webDirectory?: string;
   /** Checked by /healthz; defaults to a trivial query. */
@@ -169,9 +170,22 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     }
   });
 
-  app.get("/metrics", async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
-  );
+  app.get("/metrics", async (c) => {
+    // DRAMATIS_METRICS_TOKEN: route names, status counts and process figures are for the operator only.
+    if (config.metricsToken) {
+      const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+      if (!equalInConstantTime(config.metricsToken, presented)) {
+        const response = problemResponse(c, {
+          title: "Unauthorized",
+          status: 401,
+          detail: "/metrics needs the bearer token set in DRAMATIS_METRICS_TOKEN",
+        });
+        response.headers.set("www-authenticate", 'Bearer realm="metrics"');
+        return response;
+      }
+    }
+    return c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType });
+  });
 
   app.route("/", authRoutes());
   app.route("/", accountRoutes());

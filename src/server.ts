@@ -1,10 +1,11 @@
 import { serve, type ServerType } from "@hono/node-server";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
+import { createLogger } from "./lib/create-logger.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
-import { SecretBox, loadSecretKey } from "./lib/secret-box.ts";
+import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
@@ -51,7 +52,7 @@ const MINIMUM_TICK_MS = 200;
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const role = options.role ?? "all";
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "dramatis" } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   const clock = options.clock ?? chooseClock(config, logger);
   const queue = createJobQueue({
@@ -68,7 +69,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
-      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir })),
+      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), {
+        previous: config.previousSecretKey ? [decodeKey(config.previousSecretKey)] : [],
+      }),
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },

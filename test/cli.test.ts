@@ -65,6 +65,11 @@ describe("dramatis CLI", () => {
     expect(missing.errors).toMatch(/API key key_nope was not found/);
     const badPort = await run("serve", "--port", "nope");
     expect(badPort.code).toBe(1);
-    expect(badPort.errors).toMatch(/--port="nope"/);
+    expect(badPort.errors).toMatch(/--port: expected a port number/);
+    expect(badPort.errors).not.toContain("nope");
+    const badRedis = await run("serve", "--redis-url", "redis://default:redis-password-0001@cache:notaport");
+    expect(badRedis.code).toBe(1);
+    expect(badRedis.errors).toMatch(/--redis-url: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(badRedis.errors).not.toContain("redis-password-0001");
   });
 });

@@ -62,4 +62,85 @@ describe("server", () => {
     await stopping;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
+
+  it("keeps the SQLite database, its -wal and -shm, and the secret key readable by their owner only", async () => {
+    const ownDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-modes-"));
+    const previousMask = process.umask(0o022); // the usual default, under which files come out 0644
+    try {
+      const config = loadConfig({ DRAMATIS_DATA_DIR: ownDir, PORT: "0" });
+      const server = await startServer({ config, logger: pino({ level: "silent" }) });
+      const file = path.join(ownDir, "dramatis.sqlite");
+      for (const candidate of [file, `${file}-wal`, `${file}-shm`, path.join(ownDir, "secret.key")]) {
+        expect(fs.statSync(candidate).mode & 0o777, candidate).toBe(0o600);
+      }
+      await server.stop();
+      // A database an earlier version left world-readable is tightened on the next start.
+      fs.chmodSync(file, 0o644);
+      const again = await startServer({ config, logger: pino({ level: "silent" }) });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      await again.stop();
+    } finally {
+      process.umask(previousMask);
+      fs.rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves /docs unframeable under a strict CSP, keeping the key it is given in memory only", async () => {
+    const config = loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0" });
+    const server = await startServer({ config, logger: pino({ level: "silent" }) });
+    try {
+      for (const page of ["/docs", "/docs/assets/start.js", "/docs/assets/swagger-ui-bundle.js"]) {
+        const response = await fetch(`${server.url}${page}`);
+        expect(response.status, page).toBe(200);
+        const csp = response.headers.get("content-security-policy") ?? "";
+        expect(csp, page).toContain("frame-ancestors 'none'");
+        expect(csp, page).toContain("script-src 'self'");
+        expect(csp, page).not.toMatch(/script-src[^;]*unsafe-inline/);
+        expect(response.headers.get("x-frame-options"), page).toBe("DENY");
+        expect(response.headers.get("x-content-type-options"), page).toBe("nosniff");
+        await response.arrayBuffer();
+      }
+      const start = await (await fetch(`${server.url}/docs/assets/start.js`)).text();
+      expect(start).toContain("persistAuthorization: false");
+      expect(start).not.toMatch(/localStorage|persistAuthorization: true/);
+      const page = await (await fetch(`${server.url}/docs`)).text();
+      expect(page).not.toMatch(/<script>(?!<\/script>)/); // no inline script the CSP would have to allow
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("puts /metrics behind DRAMATIS_METRICS_TOKEN when it is set", async () => {
+    const token = "metrics-token-0123456789abcdef";
+    const open = await startServer({
+      config: loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0" }),
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+    const guarded = await startServer({
+      config: loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0", DRAMATIS_METRICS_TOKEN: token }),
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      const missing = await fetch(`${guarded.url}/metrics`);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(missing.headers.get("content-type")).toBe("application/problem+json");
+      const body = await missing.text();
+      expect(body).toContain("DRAMATIS_METRICS_TOKEN");
+      expect(body).not.toContain(token);
+      const wrong = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}x` } });
+      expect(wrong.status).toBe(401);
+      await wrong.arrayBuffer();
+      const right = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain("dramatis_http_requests_total");
+    } finally {
+      await guarded.stop();
+    }
+  });
 });

@@ -1,6 +1,8 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
+import type { ScryptCost } from "../src/lib/password-hash.ts";
+import type { SecretBox } from "../src/lib/secret-box.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
@@ -51,6 +53,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A cheap scrypt cost for suites; production uses DEFAULT_PASSWORD_COST (OWASP's minimum). */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 1024, r: 8, p: 1 };
+
 /** The real app over a fresh database with the default tenant bootstrapped with ADMIN_KEY. */
 export async function createTestApp(
   options: {
@@ -75,6 +80,10 @@ export async function createTestApp(
      * the strict policy, which refuses the loopback fakes. Suites that use them list them here.
      */
     outboundAllow?: string;
+    /** scrypt cost of password hashes; default TEST_PASSWORD_COST (cheap) */
+    passwordCost?: ScryptCost;
+    /** seals secrets at rest; default a throwaway key */
+    secrets?: SecretBox;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -88,6 +97,9 @@ export async function createTestApp(
     push: options.push,
     whatsapp: options.whatsapp,
     outbound: new OutboundGuard({ allow: options.outboundAllow }),
+    // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
+    passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
+    secrets: options.secrets,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

@@ -169,10 +169,43 @@ describe("ProviderHttpClient", () => {
       attempts: 1,
       status: 502,
     });
-    expect((error as Error).message).toBe(
-      "twilio send message failed: HTTP 400: The 'To' number +1555 is not a valid phone number. (code 21211) (1 attempt)",
+    // The provider's words stay on the error for server logs; callers get status and code.
+    expect((error as Error).message).toBe("twilio send message failed: HTTP 400 (code 21211) (1 attempt)");
+    expect((error as ProviderHttpError).upstreamMessage).toBe(
+      "The 'To' number +1555 is not a valid phone number.",
     );
     expect(received).toHaveLength(1);
+  });
+
+  it("never hands a caller what a hostile provider echoes back: its SID, token or Authorization header", async () => {
+    const sid = "AC0123456789abcdef0123456789abcdef";
+    const token = "twilio-auth-token-987654321";
+    const basic = Buffer.from(`${sid}:${token}`).toString("base64");
+    script = [
+      {
+        status: 401,
+        body: { code: token, message: `Authorization: Basic ${basic} (${sid}:${token})`, more_info: token },
+        headers: { "x-request-id": token, "twilio-request-id": `${sid}` },
+      },
+      {
+        status: 401,
+        body: { code: 20003, message: `you sent ${sid}:${token}` },
+        headers: { "twilio-request-id": "RQ0123456789abcdef" },
+      },
+    ];
+    const twilio = client({ auth: { type: "basic", username: sid, password: token } });
+    for (const expected of [
+      "twilio send message failed: HTTP 401 (1 attempt)",
+      "twilio send message failed: HTTP 401 (code 20003) (request id RQ0123456789abcdef) (1 attempt)",
+    ]) {
+      const error = (await twilio
+        .request({ call: "send message", method: "POST", path: "/m", form: {} })
+        .catch((caught: unknown) => caught)) as ProviderHttpError;
+      expect(error.message).toBe(expected);
+      for (const secret of [sid, token, basic]) {
+        expect(JSON.stringify({ ...error, message: error.message })).not.toContain(secret);
+      }
+    }
   });
 
   it("reads Graph API style errors", async () => {
@@ -180,9 +213,7 @@ describe("ProviderHttpClient", () => {
     const error = await client({ provider: "whatsapp" })
       .request({ call: "send message", method: "POST", path: "/m", json: {} })
       .catch((caught: unknown) => caught);
-    expect((error as Error).message).toContain(
-      "whatsapp send message failed: HTTP 401: Invalid OAuth access token. (code 190)",
-    );
+    expect((error as Error).message).toContain("whatsapp send message failed: HTTP 401 (code 190)");
   });
 
   it("gives up after the last attempt and keeps the failure retryable for a later job", async () => {
@@ -218,7 +249,9 @@ describe("ProviderHttpClient", () => {
       .request({ call: "fetch", path: "/x" })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ retryable: true, attempts: 3 });
-    expect((error as Error).message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    // The code, never the address or the network error's text: a provider URL can be a probe target.
+    expect((error as Error).message).toMatch(/^twilio fetch failed: cannot reach twilio \(ECONNREFUSED\)/);
+    expect((error as Error).message).not.toContain("127.0.0.1");
     expect(waits).toHaveLength(3); // one wait after the dropped connection, two between the refusals
   });
 

@@ -12,6 +12,7 @@ import {
   OUTBOUND_UNREACHABLE_MESSAGE,
   OutboundRefusedError,
 } from "../lib/outbound-guard.ts";
+import { redactSecrets, safeRequestId } from "../lib/redact.ts";
 import { AppError } from "../services/errors.ts";
 
 /*
@@ -20,6 +21,10 @@ import { AppError } from "../services/errors.ts";
  * errors, timeouts, 408/409/429/5xx, honouring Retry-After) and none on other 4xx, and fails with an
  * error that names the provider, the call and what went wrong. Base URLs are configuration, so tests
  * point them at loopback servers.
+ *
+ * What a provider said in an error body never reaches callers: an upstream may echo the headers it was
+ * sent (our Authorization: Twilio's `SID:token`, a bearer token). Callers get the status, the provider's
+ * error code and its request id; the body's message, redacted, stays on the error for server-side logs.
  */
 
 /** How the client proves who it is: HTTP basic (Twilio: account SID and auth token) or a bearer token. */
@@ -99,6 +104,10 @@ export class ProviderHttpError extends AppError {
   readonly providerCode: string | undefined;
   readonly retryable: boolean;
   readonly attempts: number;
+  /** The provider's request id, when it sent a plausible one; shown to callers for support. */
+  readonly providerRequestId: string | undefined;
+  /** The provider's own error message, redacted: for server-side logs only, never for callers. */
+  readonly upstreamMessage: string | undefined;
 
   constructor(options: {
     provider: string;
@@ -106,6 +115,8 @@ export class ProviderHttpError extends AppError {
     detail: string;
     providerStatus?: number | undefined;
     providerCode?: string | undefined;
+    providerRequestId?: string | undefined;
+    upstreamMessage?: string | undefined;
     retryable: boolean;
     attempts: number;
     cause?: unknown;
@@ -118,6 +129,8 @@ export class ProviderHttpError extends AppError {
     this.providerCode = options.providerCode;
     this.retryable = options.retryable;
     this.attempts = options.attempts;
+    this.providerRequestId = options.providerRequestId;
+    this.upstreamMessage = options.upstreamMessage;
     if (options.cause !== undefined) this.cause = options.cause;
   }
 }
@@ -127,6 +140,8 @@ interface AttemptFailure {
   detail: string;
   providerStatus: number | undefined;
   providerCode: string | undefined;
+  providerRequestId?: string | undefined;
+  upstreamMessage?: string | undefined;
   retryable: boolean;
   retryAfterMs: number | undefined;
   cause?: unknown;
@@ -184,6 +199,8 @@ export class ProviderHttpClient {
           detail: failure.detail,
           providerStatus: failure.providerStatus,
           providerCode: failure.providerCode,
+          providerRequestId: failure.providerRequestId,
+          upstreamMessage: failure.upstreamMessage,
           retryable: failure.retryable,
           attempts: attempt,
           cause: failure.cause,
@@ -229,14 +246,26 @@ export class ProviderHttpClient {
     if (response.ok)
       return { response: { status: response.status, headers: response.headers, body, latencyMs } };
     const retryable = isRetryableStatus(response.status);
-    const { message, code } = this.options.hideProviderMessages
+    const hidden = this.options.hideProviderMessages === true;
+    const { message, code: rawCode } = hidden
       ? { message: undefined, code: undefined }
       : readProviderError(body);
+    const secrets = this.secrets();
+    // A code is shown only when it looks like one (Twilio's 21610, Meta's 131047), never echoed text.
+    const code =
+      rawCode !== undefined &&
+      /^[A-Za-z0-9_.-]{1,40}$/.test(rawCode) &&
+      !secrets.some((secret) => secret.includes(rawCode) || rawCode.includes(secret))
+        ? rawCode
+        : undefined;
+    const requestId = hidden ? undefined : safeRequestId(response.headers, secrets);
     return {
       failure: {
-        detail: `HTTP ${response.status}${message ? `: ${message}` : ""}${code ? ` (code ${code})` : ""}`,
+        detail: `HTTP ${response.status}${code ? ` (code ${code})` : ""}${requestId ? ` (request id ${requestId})` : ""}`,
         providerStatus: response.status,
         providerCode: code,
+        providerRequestId: requestId,
+        upstreamMessage: message === undefined ? undefined : redactSecrets(message, secrets).slice(0, 300),
         retryable,
         retryAfterMs: retryable ? parseRetryAfterMs(lowerCaseHeaders(response.headers)) : undefined,
       },
@@ -267,7 +296,9 @@ export class ProviderHttpClient {
       };
     }
     return {
-      detail: `cannot reach ${this.baseUrl}: ${describeNetworkError(error)}`,
+      // The address and the network error's text stay out: callers learn only that it was unreachable.
+      detail: `cannot reach ${this.provider}${networkErrorCode(error) ? ` (${networkErrorCode(error)})` : ""}`,
+      upstreamMessage: redactSecrets(describeNetworkError(error), this.secrets()),
       providerStatus: undefined,
       providerCode: undefined,
       // Refused, reset and unresolvable connections are worth another try; anything else (a bad URL) is not.
@@ -294,6 +325,17 @@ export class ProviderHttpClient {
       retryable: false,
       attempts: attempt,
     });
+  }
+
+  /** What this client sends as credentials, so an echo of them can be recognised and removed. */
+  private secrets(): string[] {
+    const auth = this.options.auth;
+    if (auth?.type === "basic")
+      return [auth.password, auth.username, `${auth.username}:${auth.password}`].filter(
+        (secret) => secret.length >= 4,
+      );
+    if (auth?.type === "bearer") return auth.token.length >= 4 ? [auth.token] : [];
+    return [];
   }
 
   private urlFor(request: ProviderRequest): string {
@@ -350,7 +392,7 @@ function parseBody(text: string, contentType: string | null): unknown {
  * `{ error: { message, code } }`, OAuth `{ error_description }`, or plain text.
  */
 function readProviderError(body: unknown): { message: string | undefined; code: string | undefined } {
-  if (typeof body === "string") return { message: body.trim().slice(0, 300) || undefined, code: undefined };
+  if (typeof body === "string") return { message: body.trim().slice(0, 2000) || undefined, code: undefined };
   if (!isRecord(body)) return { message: undefined, code: undefined };
   const nested = isRecord(body.error) ? body.error : undefined;
   const message = [body.message, nested?.message, body.error_description, body.detail, body.error].find(
@@ -359,7 +401,7 @@ function readProviderError(body: unknown): { message: string | undefined; code: 
   const code = [body.code, nested?.code].find(
     (candidate) => typeof candidate === "string" || typeof candidate === "number",
   );
-  return { message: message?.slice(0, 300), code: code === undefined ? undefined : String(code) };
+  return { message: message?.slice(0, 2000), code: code === undefined ? undefined : String(code) };
 }
 
 /** undici hides the reason (ECONNREFUSED 127.0.0.1:9) behind `TypeError: fetch failed`. */
@@ -370,6 +412,18 @@ function describeNetworkError(error: unknown): string {
   if (!innermost) return String(error);
   const code = typeof innermost.code === "string" ? innermost.code : undefined;
   return code && !innermost.message.includes(code) ? `${code} ${innermost.message}` : innermost.message;
+}
+
+/** The error code (ECONNREFUSED) deepest in the cause chain, when it is a plain code. */
+function networkErrorCode(error: unknown): string | undefined {
+  let found: string | undefined;
+  const seen: unknown[] = [];
+  for (let link = error; link instanceof Error && !seen.includes(link); link = link.cause) {
+    seen.push(link);
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code)) found = code;
+  }
+  return found;
 }
 
 function lowerCaseHeaders(headers: Headers): Record<string, string> {

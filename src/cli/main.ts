@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { CONFIG_FLAGS, ConfigError, loadConfig, type Config } from "../config/config.ts";
+import { CONFIG_FLAGS, ConfigError, configuredSecrets, loadConfig, type Config } from "../config/config.ts";
+import { redactSecrets } from "../lib/redact.ts";
 import { systemClock } from "../lib/clock.ts";
 import { DatabaseJobQueue } from "../jobs/database-job-queue.ts";
 import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
@@ -328,6 +329,10 @@ export async function runCli(
       io.printError(`dramatis: ${error.message}`);
       return 1;
     }
-    throw error;
+    // Anything else (a database or Redis driver refusing its URL, say) is printed with its stack, but
+    // with credentials and the configured secrets removed: the stack can quote a connection string.
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.printError(`dramatis: ${redactSecrets(text, configuredSecrets(io.environment))}`);
+    return 1;
   }
 }

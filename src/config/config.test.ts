@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, configuredSecrets, loadConfig } from "./config.ts";
 
 describe("loadConfig", () => {
   it("uses defaults: port 8787, SQLite in ./data", () => {
@@ -41,8 +41,8 @@ describe("loadConfig", () => {
       }
     })();
     expect(problems).toEqual([
-      expect.stringMatching(/^DRAMATIS_CLOCK_START="tomorrow": expected an ISO 8601 date and time/),
-      expect.stringMatching(/^DRAMATIS_CLOCK_SPEED="0": expected a number from 1 to 100000/),
+      expect.stringMatching(/^DRAMATIS_CLOCK_START: expected an ISO 8601 date and time/),
+      expect.stringMatching(/^DRAMATIS_CLOCK_SPEED: expected a number from 1 to 100000/),
     ]);
   });
 
@@ -61,14 +61,14 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(4);
-    expect(problems.join("\n")).toMatch(/PORT="eighty": expected a port number/);
-    expect(problems.join("\n")).toMatch(/DATABASE_URL="mysql:\/\/x": expected a postgres:\/\/ URL/);
-    expect(problems.join("\n")).toMatch(/LOG_LEVEL="loud": expected one of/);
-    expect(problems.join("\n")).toMatch(/DRAMATIS_ADMIN_KEY="short": expected 24-200/);
+    expect(problems.join("\n")).toMatch(/PORT: expected a port number/);
+    expect(problems.join("\n")).toMatch(/DATABASE_URL: expected a postgres:\/\/ URL/);
+    expect(problems.join("\n")).toMatch(/LOG_LEVEL: expected one of/);
+    expect(problems.join("\n")).toMatch(/DRAMATIS_ADMIN_KEY: expected 24-200/);
   });
 
   it("names the flag when a flag is at fault", () => {
-    expect(() => loadConfig({}, { port: "99999" })).toThrow(/--port="99999"/);
+    expect(() => loadConfig({}, { port: "99999" })).toThrow(/--port: expected a port number/);
   });
 
   it("reads model providers from DRAMATIS_PROVIDERS and well-known keys, resolving api_key_env", () => {
@@ -96,7 +96,7 @@ describe("loadConfig", () => {
   });
 
   it("explains bad provider configuration", () => {
-    expect(() => loadConfig({ DRAMATIS_PROVIDERS: "not json" })).toThrow(/DRAMATIS_PROVIDERS=.*JSON array/);
+    expect(() => loadConfig({ DRAMATIS_PROVIDERS: "not json" })).toThrow(/DRAMATIS_PROVIDERS: .*JSON array/);
     expect(() =>
       loadConfig({ DRAMATIS_PROVIDERS: JSON.stringify([{ name: "Bad Name", kind: "openai-compatible" }]) }),
     ).toThrow(/providers\.0\.name/);
@@ -131,10 +131,8 @@ describe("loadConfig", () => {
       }
     })();
     expect(problems).toEqual([
-      expect.stringMatching(
-        /^DRAMATIS_VAPID_SUBJECT="mailto:me@localhost": expected a mailto: address or an https: URL/,
-      ),
-      expect.stringMatching(/^DRAMATIS_PUSH_ALLOW_HTTP="maybe": expected true or false/),
+      expect.stringMatching(/^DRAMATIS_VAPID_SUBJECT: expected a mailto: address or an https: URL/),
+      expect.stringMatching(/^DRAMATIS_PUSH_ALLOW_HTTP: expected true or false/),
     ]);
   });
   it("reads the outbound allow-list (DRAMATIS_OUTBOUND_ALLOW) and names a bad one", () => {
@@ -146,5 +144,64 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DRAMATIS_OUTBOUND_ALLOW: "10.0.0.0/99" })).toThrow(
       /DRAMATIS_OUTBOUND_ALLOW.*expected comma-separated hosts/,
     );
+  });
+
+  it("names each secret variable and what is wrong, never its value", () => {
+    const rejected: Record<string, string> = {
+      DRAMATIS_SECRET_KEY: "not-a-key-but-a-secret-0001",
+      DRAMATIS_SECRET_KEY_PREVIOUS: "not-a-key-but-a-secret-0002",
+      DRAMATIS_ADMIN_KEY: "short secret 0003",
+      DRAMATIS_SETUP_TOKEN: "bad secret 0004",
+      DRAMATIS_METRICS_TOKEN: "bad secret 0005",
+      WHATSAPP_APP_SECRET: "has spaces secret 0006",
+      WHATSAPP_VERIFY_TOKEN: "has spaces secret 0007",
+      WHATSAPP_ACCESS_TOKEN: "has spaces secret 0008",
+      TWILIO_ACCOUNT_SID: "ACnot-a-sid-secret-0009",
+      TWILIO_AUTH_TOKEN: "has spaces secret 0010",
+      REDIS_URL: "redis://default:secret-0011@redis.internal:notaport",
+      DATABASE_URL: "postgres://app:secret-0012@db.internal:notaport/dramatis",
+      DRAMATIS_PROVIDERS: JSON.stringify([
+        { name: "inline", kind: "openai-compatible", base_url: 7, api_key: "sk-secret-0013" },
+      ]),
+    };
+    let error: unknown;
+    try {
+      loadConfig(rejected);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = `${(error as ConfigError).message}\n${(error as ConfigError).stack}`;
+    for (const name of Object.keys(rejected)) expect(text).toContain(name);
+    expect(text).not.toMatch(/secret-?\d{4}|secret \d{4}/);
+    expect(text).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(text).toMatch(/DATABASE_URL: expected a postgres:\/\/ URL/);
+    // Flags are named the same way.
+    expect(() => loadConfig({}, { "admin-key": "tiny-secret-0014" })).toThrow(
+      /^(?![\s\S]*0014)[\s\S]*--admin-key: expected/,
+    );
+  });
+
+  it("reads DRAMATIS_SECRET_KEY_PREVIOUS and DRAMATIS_METRICS_TOKEN", () => {
+    const config = loadConfig({
+      DRAMATIS_SECRET_KEY: "ab".repeat(32),
+      DRAMATIS_SECRET_KEY_PREVIOUS: "cd".repeat(32),
+      DRAMATIS_METRICS_TOKEN: "metrics-token-0123456789",
+    });
+    expect(config).toMatchObject({
+      secretKey: "ab".repeat(32),
+      previousSecretKey: "cd".repeat(32),
+      metricsToken: "metrics-token-0123456789",
+    });
+  });
+
+  it("lists the configured secrets, so unexpected errors can be redacted", () => {
+    const secrets = configuredSecrets({
+      DRAMATIS_ADMIN_KEY: "admin-key-value-123456789012",
+      OPENAI_API_KEY: "sk-openai-value",
+      PORT: "8787",
+    });
+    expect(secrets).toEqual(expect.arrayContaining(["admin-key-value-123456789012", "sk-openai-value"]));
+    expect(secrets).not.toContain("8787");
   });
 });

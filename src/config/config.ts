@@ -41,6 +41,13 @@ export interface Config {
   readonly providers: readonly ProviderConfig[];
   /** Key for secrets at rest (hex or base64 of 32 bytes); undefined: `<data dir>/secret.key`. */
   readonly secretKey: string | undefined;
+  /**
+   * The key secrets were sealed with before a rotation (DRAMATIS_SECRET_KEY_PREVIOUS): still opens old
+   * values, which are resealed with the current key when next written.
+   */
+  readonly previousSecretKey: string | undefined;
+  /** Bearer token `/metrics` asks for (DRAMATIS_METRICS_TOKEN); undefined: `/metrics` is open. */
+  readonly metricsToken: string | undefined;
   /** Redis for the job queue (BullMQ); undefined: jobs live in the database. */
   readonly redisUrl: string | undefined;
   /** Where the optional local-model runtime (node-llama-cpp) is installed. */
@@ -116,8 +123,11 @@ const settings = {
     schema: z
       .string()
       .refine(
-        (value) => value === "" || /^(postgres|postgresql):\/\//.test(value) || /^(sqlite|file):/.test(value),
-        "expected a postgres:// URL, a sqlite:<file> path, or nothing (SQLite in the data dir)",
+        (value) =>
+          value === "" ||
+          (/^(postgres|postgresql):\/\//.test(value) && isUrl(value)) ||
+          /^(sqlite|file):/.test(value),
+        "expected a postgres:// URL (user, password and host URL-encoded), a sqlite:<file> path, or nothing (SQLite in the data dir)",
       ),
     fallback: "",
   },
@@ -251,11 +261,35 @@ const settings = {
       ),
     fallback: "",
   },
+  DRAMATIS_SECRET_KEY_PREVIOUS: {
+    flag: "secret-key-previous",
+    schema: z
+      .string()
+      .refine(
+        (value) =>
+          value === "" || /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, "base64").length === 32,
+        "expected the previous DRAMATIS_SECRET_KEY: 64 hex characters or base64 of 32 bytes",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_METRICS_TOKEN: {
+    flag: "metrics-token",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[\x21-\x7e]{16,200}$/.test(value),
+        "expected 16-200 printable characters without spaces (openssl rand -hex 24)",
+      ),
+    fallback: "",
+  },
   REDIS_URL: {
     flag: "redis-url",
     schema: z
       .string()
-      .refine((value) => value === "" || /^rediss?:\/\//.test(value), "expected a redis:// or rediss:// URL"),
+      .refine(
+        (value) => value === "" || (/^rediss?:\/\//.test(value) && isUrl(value)),
+        "expected a redis:// or rediss:// URL (user, password and host URL-encoded)",
+      ),
     fallback: "",
   },
   DRAMATIS_LLAMA_RUNTIME: {
@@ -275,7 +309,6 @@ const settings = {
   },
   TWILIO_AUTH_TOKEN: {
     flag: "twilio-auth-token",
-    // Lenient on purpose: a rejected value is echoed in the error, and this one is a secret.
     schema: z
       .string()
       .refine((value) => value === "" || /^\S+$/.test(value), "expected a token without spaces"),
@@ -364,7 +397,6 @@ const settings = {
   },
   WHATSAPP_VERIFY_TOKEN: {
     flag: "whatsapp-verify-token",
-    // Secrets are checked leniently: a rejected value is echoed in the error.
     schema: z
       .string()
       .refine((value) => value === "" || /^\S+$/.test(value), "expected a token without spaces"),
@@ -395,6 +427,16 @@ const settings = {
     fallback: "v21.0",
   },
 } as const;
+
+/** Parses as a URL (a port that is not a number, a stray `@` or space does not). */
+function isUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** An http(s) address without query or fragment (paths are appended to it). */
 function isHttpUrl(value: string): boolean {
@@ -477,6 +519,36 @@ function resolveProviderKeys(
 
 type SettingName = keyof typeof settings;
 
+/** Settings whose values are secrets (or may hold one, as a URL's password does). */
+const SECRET_SETTINGS: readonly SettingName[] = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "DRAMATIS_ADMIN_KEY",
+  "DRAMATIS_SETUP_TOKEN",
+  "DRAMATIS_SECRET_KEY",
+  "DRAMATIS_SECRET_KEY_PREVIOUS",
+  "DRAMATIS_METRICS_TOKEN",
+  "DRAMATIS_PROVIDERS",
+  "TWILIO_AUTH_TOKEN",
+  "WHATSAPP_VERIFY_TOKEN",
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_ACCESS_TOKEN",
+];
+
+/**
+ * The secret values present in `environment` (configured settings and well-known provider keys), so
+ * output that might quote one (an unexpected error's stack) can be redacted.
+ */
+export function configuredSecrets(environment: Record<string, string | undefined>): string[] {
+  const names = [
+    ...SECRET_SETTINGS,
+    ...Object.keys(environment).filter((name) => /(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$/.test(name)),
+  ];
+  return names
+    .map((name) => environment[name])
+    .filter((value): value is string => value !== undefined && value.length >= 8 && !value.startsWith("["));
+}
+
 /** Flag names accepted by `dramatis serve`, for the CLI's argument parser. */
 export const CONFIG_FLAGS = Object.values(settings).map((setting) => setting.flag);
 
@@ -499,8 +571,10 @@ export function loadConfig(
     if (result.success) {
       (values as Record<string, unknown>)[name] = result.data;
     } else {
+      // Never the value: many settings are secrets (keys, tokens, URLs with passwords), and error output
+      // ends up in terminals, CI logs and bug reports.
       const source = fromFlag === undefined ? name : `--${setting.flag}`;
-      problems.push(`${source}=${JSON.stringify(raw)}: ${result.error.issues[0]?.message ?? "invalid"}`);
+      problems.push(`${source}: ${result.error.issues[0]?.message ?? "invalid"}`);
     }
   }
   const providers =
@@ -562,6 +636,8 @@ export function loadConfig(
     providers: Object.freeze(providers),
     redisUrl: values.REDIS_URL || undefined,
     secretKey: values.DRAMATIS_SECRET_KEY || undefined,
+    previousSecretKey: values.DRAMATIS_SECRET_KEY_PREVIOUS || undefined,
+    metricsToken: values.DRAMATIS_METRICS_TOKEN || undefined,
     llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
     twilio:
       values.TWILIO_ACCOUNT_SID && values.TWILIO_AUTH_TOKEN

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 
 const require = createRequire(import.meta.url);
 
@@ -31,9 +31,31 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
   dom_id: "#api-reference",
   deepLinking: true,
-  persistAuthorization: true,
+  // The key typed into Authorize stays in this page's memory, never in the browser's storage.
+  persistAuthorization: false,
   tryItOutEnabled: true
 });`;
+
+/**
+ * The page holds an API key once someone authorises, so it must not be framed (clickjacking) nor run
+ * anything but its own scripts; Swagger UI sets inline styles and uses data: images.
+ */
+export const API_REFERENCE_HEADERS: Record<string, string> = {
+  "content-security-policy": [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; "),
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
 
 /** The interactive API reference at /docs, rendering /openapi.json. */
 export function apiReferenceRoutes(): Hono {
@@ -41,6 +63,8 @@ export function apiReferenceRoutes(): Hono {
   const directory = path.dirname(require.resolve("swagger-ui-dist/package.json"));
   const cache = new Map<string, Buffer>();
 
+  router.use("/docs", setHeaders);
+  router.use("/docs/*", setHeaders);
   router.get("/docs", (c) => c.html(PAGE));
   router.get("/docs/assets/start.js", (c) =>
     c.body(START_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }),
@@ -61,3 +85,8 @@ export function apiReferenceRoutes(): Hono {
   });
   return router;
 }
+
+const setHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(API_REFERENCE_HEADERS)) c.res.headers.set(name, value);
+};

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
+import { excerpt, redactSecrets } from "../lib/redact.ts";
 import { AppError, TooManyRequestsError, type FieldError } from "../services/errors.ts";
 import { isOpenAIPath, openAIErrorResponse } from "./openai/openai-errors.ts";
 
@@ -17,8 +18,19 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
+/** Rejected input is quoted back at most this far (a field's message, a path); never a whole body. */
+const MAXIMUM_QUOTE = 80;
+const MAXIMUM_DETAIL = 1000;
+const MAXIMUM_FIELD_ERRORS = 50;
+
 export function problemResponse(c: Context, problem: Omit<Problem, "type" | "instance">): Response {
-  const body: Problem = { type: "about:blank", instance: c.req.path, ...problem };
+  const body: Problem = {
+    type: "about:blank",
+    ...problem,
+    instance: excerpt(c.req.path, 200),
+    detail: excerpt(problem.detail, MAXIMUM_DETAIL),
+  };
+  if (problem.errors) body.errors = boundFieldErrors(problem.errors);
   if (body.errors?.length === 0) delete body.errors;
   return new Response(JSON.stringify(body), {
     status: problem.status,
@@ -27,10 +39,50 @@ export function problemResponse(c: Context, problem: Omit<Problem, "type" | "ins
 }
 
 /**
+ * Field errors as callers see them: at most MAXIMUM_FIELD_ERRORS, each field path and message cut to a
+ * short excerpt, so input a message quotes (an unknown key, a rejected value) never comes back whole.
+ */
+export function boundFieldErrors(errors: readonly FieldError[]): FieldError[] {
+  const bounded = errors.slice(0, MAXIMUM_FIELD_ERRORS).map((error) => ({
+    field: excerpt(error.field, MAXIMUM_QUOTE),
+    message: excerpt(error.message, MAXIMUM_QUOTE * 2),
+  }));
+  if (errors.length > MAXIMUM_FIELD_ERRORS) {
+    bounded.push({ field: "(body)", message: `and ${errors.length - MAXIMUM_FIELD_ERRORS} more problems` });
+  }
+  return bounded;
+}
+
+/**
+ * Upstream failures reach callers as summaries (status, provider, request id); what the upstream said,
+ * redacted, is logged here so operators can still see it.
+ */
+export function logUpstreamFailure(logger: Logger, error: unknown, c: Context): void {
+  if (!(error instanceof AppError) || !("upstreamMessage" in error)) return;
+  const upstream = error as AppError & {
+    upstreamMessage?: string;
+    upstreamStatus?: number;
+    providerStatus?: number;
+  };
+  logger.warn(
+    {
+      path: c.req.path,
+      method: c.req.method,
+      status: error.status,
+      detail: error.message,
+      upstream_status: upstream.upstreamStatus ?? upstream.providerStatus,
+      upstream_message: upstream.upstreamMessage && redactSecrets(upstream.upstreamMessage),
+    },
+    "upstream failed",
+  );
+}
+
+/**
  * The one error handler: typed errors keep their status and message; Hono's own HTTP errors (such as
  * malformed JSON) keep theirs; anything else is logged and becomes an opaque 500.
  */
 export function handleError(error: Error, c: Context, logger: Logger): Response {
+  logUpstreamFailure(logger, error, c);
   if (isOpenAIPath(c.req.path)) return handleOpenAIError(error, c, logger);
   if (error instanceof AppError) {
     const response = problemResponse(c, {

@@ -3,6 +3,7 @@
  * Two implementations share it: a durable queue in the project's database (the default) and BullMQ on
  * Redis (when REDIS_URL is set). Both are safe with several server and worker processes.
  */
+import { excerpt, redactSecrets } from "../lib/redact.ts";
 
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
@@ -152,9 +153,13 @@ export function isRetryableJobError(error: unknown): boolean {
   return (error as { retryable?: unknown } | null)?.retryable === true;
 }
 
-/** The message stored for a failed attempt. */
+/**
+ * The message stored for a failed attempt, which callers read (a job's `error`, a study run's, a scheduled
+ * message's): upstream failures are already summaries (status, provider, request id), and anything else is
+ * redacted and cut short so no credential or whole upstream body can reach a caller.
+ */
 export function describeJobError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return excerpt(redactSecrets(error instanceof Error ? error.message : String(error)), 500);
 }
 
 /** Checks enqueue input shared by every implementation; returns maxAttempts with its default applied. */

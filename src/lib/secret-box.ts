@@ -1,39 +1,119 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-const VERSION = "v1";
+const LEGACY_VERSION = "v1";
+const VERSION = "v2";
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** Thrown when a sealed value cannot be opened: wrong key, wrong context (AAD), tampering, bad format. */
+export class SecretBoxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SecretBoxError";
+  }
+}
+
 /**
- * Encrypts secrets at rest (provider API keys) with AES-256-GCM. The stored form is
- * `v1:<base64 of iv | tag | ciphertext>`; tampering or a wrong key fails decryption loudly.
+ * Encrypts secrets at rest (provider API keys, push secrets) with AES-256-GCM.
  *
- * @example const box = new SecretBox(key); box.decrypt(box.encrypt("sk-…")) // "sk-…"
+ * The stored form is `v2:<key id>:<base64 of iv | tag | ciphertext>`. The key id (the first 8 hex
+ * characters of the key's SHA-256) names the key that sealed the value, so after a rotation
+ * (DRAMATIS_SECRET_KEY_PREVIOUS) the right key is tried; the context (e.g.
+ * `tenant_id:tenant_providers:row_id:api_key_sealed`) is bound as associated data, so a sealed value copied
+ * to another tenant's row, another row or another column no longer opens. Values from before (`v1:…`, no
+ * key id, no context) still open; `needsReseal` tells callers to write them again in the new form.
+ *
+ * @example
+ * const box = new SecretBox(key);
+ * box.open(box.seal("sk-…", "t1:tenant_providers:prv_1:api_key_sealed"), "t1:tenant_providers:prv_1:api_key_sealed")
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
-    if (key.length !== KEY_BYTES) throw new Error(`a secret key must be ${KEY_BYTES} bytes`);
+  private readonly keys: { id: string; key: Buffer }[];
+
+  /** `previous`: keys earlier values may be sealed with (opened, never used to seal). */
+  constructor(key: Buffer, options: { previous?: readonly Buffer[] } = {}) {
+    for (const candidate of [key, ...(options.previous ?? [])]) {
+      if (candidate.length !== KEY_BYTES) throw new Error(`a secret key must be ${KEY_BYTES} bytes`);
+    }
+    this.keys = [key, ...(options.previous ?? [])].map((candidate) => ({
+      id: keyIdOf(candidate),
+      key: candidate,
+    }));
   }
 
-  encrypt(plaintext: string): string {
+  /** The id of the key new values are sealed with. */
+  get keyId(): string {
+    return this.keys[0]!.id;
+  }
+
+  /** Seals `plaintext` with the current key, bound to `context` (tenant, table, row, column). */
+  seal(plaintext: string, context: string): string {
+    const { id, key } = this.keys[0]!;
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    cipher.setAAD(Buffer.from(context, "utf8"));
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-    return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64")}`;
+    return `${VERSION}:${id}:${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64")}`;
   }
 
-  decrypt(sealed: string): string {
-    const [version, body] = sealed.split(":", 2);
-    if (version !== VERSION || body === undefined) throw new Error("unknown secret format");
-    const bytes = Buffer.from(body, "base64");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
+  /** Opens a value sealed for `context`; legacy `v1:` values (sealed without context) open too. */
+  open(sealed: string, context: string): string {
+    const parts = sealed.split(":");
+    if (parts[0] === LEGACY_VERSION && parts.length === 2) {
+      for (const { key } of this.keys) {
+        const plaintext = tryOpen(key, parts[1]!, undefined);
+        if (plaintext !== undefined) return plaintext;
+      }
+      throw new SecretBoxError("the sealed value does not open with the configured secret keys");
+    }
+    if (parts[0] !== VERSION || parts.length !== 3) throw new SecretBoxError("unknown sealed value format");
+    const entry = this.keys.find((candidate) => candidate.id === parts[1]);
+    if (!entry) {
+      throw new SecretBoxError(
+        `the value was sealed with key ${parts[1]}, which is neither DRAMATIS_SECRET_KEY nor DRAMATIS_SECRET_KEY_PREVIOUS`,
+      );
+    }
+    const plaintext = tryOpen(entry.key, parts[2]!, context);
+    if (plaintext === undefined)
+      throw new SecretBoxError("the sealed value does not open (tampered, or sealed for another row)");
+    return plaintext;
+  }
+
+  /** True when `sealed` should be written again: an old format or a previous key. */
+  needsReseal(sealed: string): boolean {
+    return !sealed.startsWith(`${VERSION}:${this.keyId}:`);
+  }
+}
+
+/** The context a secret in a tenant's row is sealed for: `tenant_id:table:row_id:column`. */
+export function secretContext(parts: {
+  tenantId: string;
+  table: string;
+  rowId: string;
+  column: string;
+}): string {
+  return [parts.tenantId, parts.table, parts.rowId, parts.column].join(":");
+}
+
+function keyIdOf(key: Buffer): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 8);
+}
+
+function tryOpen(key: Buffer, body: string, context: string | undefined): string | undefined {
+  const bytes = Buffer.from(body, "base64");
+  if (bytes.length < IV_BYTES + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));
+    if (context !== undefined) decipher.setAAD(Buffer.from(context, "utf8"));
     decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
       "utf8",
     );
+  } catch {
+    return undefined;
   }
 }
 
@@ -50,7 +130,7 @@ export function loadSecretKey(options: { configured: string | undefined; dataDir
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
     // "wx" fails if another process created the file meanwhile; then that process's key wins.

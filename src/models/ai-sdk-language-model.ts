@@ -203,7 +203,9 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
         state.finishReason = "aborted";
       } else if (part.type === "error") {
         state.finishReason = "error";
-        state.failures.push(`the upstream failed mid-answer: ${classifyUpstreamFailure(part.error).detail}`);
+        state.failures.push(
+          `the upstream failed mid-answer: ${classifyUpstreamFailure(part.error, context.retry).detail}`,
+        );
         break;
       }
     }
@@ -297,7 +299,10 @@ export async function fetchModelIds(options: {
   headers?: Record<string, string>;
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
+  /** Credentials sent with the request: an id containing one (an upstream echoing them) is dropped. */
+  secrets?: readonly (string | undefined)[];
 }): Promise<string[]> {
+  const secrets = (options.secrets ?? []).filter((secret): secret is string => (secret?.length ?? 0) >= 4);
   const fetchFunction = options.fetch ?? globalThis.fetch;
   try {
     const response = await fetchFunction(options.url, {
@@ -308,7 +313,11 @@ export async function fetchModelIds(options: {
       return [];
     }
     const parsed = modelListSchema.safeParse(await response.json());
-    return parsed.success ? parsed.data.data.map((model) => model.id) : [];
+    return parsed.success
+      ? parsed.data.data
+          .map((model) => model.id)
+          .filter((id) => !secrets.some((secret) => id.includes(secret)))
+      : [];
   } catch {
     return [];
   }

@@ -145,7 +145,8 @@ describe("Anthropic provider", () => {
     const failure = await model.generate({ messages }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UpstreamModelError);
     expect(failure).toMatchObject({ upstreamStatus: 400, retryable: false });
-    expect((failure as Error).message).toContain("at least one message is required");
+    expect((failure as Error).message).toBe("the model provider anthropic answered HTTP 400");
+    expect((failure as UpstreamModelError).upstreamMessage).toContain("at least one message is required");
     expect(upstream!.generationRequests()).toHaveLength(1);
   });
 

@@ -50,7 +50,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
         model: sdkProvider.languageModel(modelName),
         kind: "anthropic",
         providerName: name,
-        retry: options.retry,
+        retry: { provider: name, secrets: [options.apiKey], ...options.retry },
       }),
     listModels: async () =>
       options.models ??
@@ -59,6 +59,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
         headers: { "x-api-key": options.apiKey, "anthropic-version": ANTHROPIC_VERSION },
         fetch: options.fetch,
         timeoutMs: options.listModelsTimeoutMs,
+        secrets: [options.apiKey],
       }),
   };
 }

@@ -115,17 +115,23 @@ export interface ModelProvider {
   listModels(): Promise<string[]>;
 }
 
-/** An upstream model call failed; carries the upstream HTTP status when there was one. */
+/**
+ * An upstream model call failed; carries the upstream HTTP status when there was one. The message is a
+ * summary callers may see; `upstreamMessage` (redacted) is what the upstream said, for server logs only.
+ */
 export class UpstreamModelError extends AppError {
   constructor(
     detail: string,
     readonly upstreamStatus: number | undefined,
     readonly retryable: boolean,
+    readonly upstreamMessage?: string | undefined,
   ) {
     super(
       502,
       "Bad Gateway",
-      upstreamStatus === undefined ? detail : `${detail} (upstream status ${upstreamStatus})`,
+      upstreamStatus === undefined || detail.includes(`HTTP ${upstreamStatus}`)
+        ? detail
+        : `${detail} (upstream status ${upstreamStatus})`,
     );
   }
 }

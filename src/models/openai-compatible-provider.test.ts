@@ -154,13 +154,14 @@ describe("OpenAI-compatible provider", () => {
     expect(upstream!.generationRequests()).toHaveLength(2);
   });
 
-  it("surfaces a 400 as UpstreamModelError with the upstream message, without retrying", async () => {
+  it("surfaces a 400 as UpstreamModelError, the upstream message kept for logs only, without retrying", async () => {
     const badRequest = { status: 400, message: "Unknown parameter: min_p" };
     const model = await modelFor({ script: [badRequest, badRequest] });
     const failure = await model.generate({ messages }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UpstreamModelError);
     expect(failure).toMatchObject({ upstreamStatus: 400, retryable: false, status: 502 });
-    expect((failure as Error).message).toContain("Unknown parameter: min_p");
+    expect((failure as Error).message).toBe("the model provider mock answered HTTP 400");
+    expect((failure as UpstreamModelError).upstreamMessage).toContain("Unknown parameter: min_p");
     expect(upstream!.generationRequests()).toHaveLength(1);
 
     const streamFailure = await collect(model.stream({ messages })).catch((error: unknown) => error);

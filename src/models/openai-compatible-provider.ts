@@ -67,7 +67,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         model: sdkProvider.chatModel(modelName),
         kind: "openai-compatible",
         providerName: options.name,
-        retry: options.retry,
+        retry: { provider: options.name, secrets: [options.apiKey], ...options.retry },
         buildProviderOptions: (mapping, purpose) => ({
           [SDK_PROVIDER_NAME]: {
             ...mapping.extraBody,
@@ -83,7 +83,12 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         const model = sdkProvider.embeddingModel(modelName);
         const result = await withRetry(
           () => embedMany({ model, values: texts, maxRetries: 0, abortSignal: embedOptions?.signal }),
-          { ...options.retry, signal: embedOptions?.signal },
+          {
+            provider: options.name,
+            secrets: [options.apiKey],
+            ...options.retry,
+            signal: embedOptions?.signal,
+          },
         );
         return {
           embeddings: result.embeddings.map((vector) => Float32Array.from(vector)),
@@ -101,6 +106,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         },
         fetch: options.fetch,
         timeoutMs: options.listModelsTimeoutMs,
+        secrets: [options.apiKey],
       }),
   };
 }

@@ -57,13 +57,14 @@ describe("withRetry", () => {
     expect(waits).toEqual([75, 150]);
   });
 
-  it("does not retry a 400 and surfaces the upstream status and message", async () => {
+  it("does not retry a 400 and surfaces the upstream status; the message only for logs", async () => {
     const { waits, sleep } = recordingSleep();
     const { calls, operation } = failingThenOk([apiError(400, { message: "max_tokens is too large" })]);
     const failure = await withRetry(operation, { sleep }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UpstreamModelError);
     expect(failure).toMatchObject({ upstreamStatus: 400, retryable: false, status: 502 });
-    expect((failure as Error).message).toBe("max_tokens is too large (upstream status 400)");
+    expect((failure as Error).message).toBe("the model upstream answered HTTP 400");
+    expect((failure as UpstreamModelError).upstreamMessage).toContain("max_tokens is too large");
     expect(calls).toEqual([1]);
     expect(waits).toEqual([]);
   });
@@ -158,12 +159,29 @@ describe("classifyUpstreamFailure", () => {
 
   it("reads an error object an upstream sent inside a stream", () => {
     expect(classifyUpstreamFailure({ type: "overloaded_error", message: "Overloaded" })).toEqual({
-      detail: "Overloaded",
+      detail: "the model upstream reported an error (overloaded_error)",
+      upstreamMessage: "Overloaded",
       upstreamStatus: undefined,
       retryable: true,
       retryAfterMs: undefined,
     });
     expect(classifyUpstreamFailure({ message: "bad chunk" }).retryable).toBe(false);
+  });
+
+  it("summarises for callers: provider, status and a plausible request id, never what the upstream said", () => {
+    const key = "sk-operator-0123456789";
+    const echoing = apiError(401, {
+      message: `bad key Authorization: Bearer ${key}`,
+      headers: { "x-request-id": key },
+    });
+    const failure = classifyUpstreamFailure(echoing, { provider: "openai", secrets: [key] });
+    expect(failure.detail).toBe("the model provider openai answered HTTP 401");
+    expect(failure.upstreamMessage).toContain("bad key");
+    expect(JSON.stringify(failure)).not.toContain(key);
+    const plausible = classifyUpstreamFailure(apiError(429, { headers: { "x-request-id": "req_abc123" } }), {
+      provider: "openai",
+    });
+    expect(plausible.detail).toBe("the model provider openai answered HTTP 429 (request id req_abc123)");
   });
 
   it("treats a reset connection as retryable", () => {

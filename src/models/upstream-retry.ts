@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { APICallError, RetryError } from "ai";
+import { redactSecrets, safeRequestId } from "../lib/redact.ts";
 import { UpstreamModelError } from "./language-model.ts";
 
 /** Waits `milliseconds`; rejects early when `signal` aborts. Injected so tests never wait. */
@@ -17,11 +18,18 @@ export interface RetryOptions {
   sleep?: Sleep;
   /** Returns a number in [0, 1); injected so tests can pin the jitter. */
   random?: () => number;
+  /** Names the provider in error summaries ("openai answered HTTP 401"). */
+  provider?: string;
+  /** Credentials sent upstream (the API key): never accepted as a request id, removed from logged text. */
+  secrets?: readonly (string | undefined)[];
 }
 
 /** What Dramatis makes of one failed upstream call. */
 export interface UpstreamFailure {
+  /** A summary safe to show callers: status, provider, request id; never the upstream's own words. */
   detail: string;
+  /** What the upstream said, redacted: for server-side logs only. */
+  upstreamMessage?: string | undefined;
   upstreamStatus: number | undefined;
   retryable: boolean;
   /** The wait the upstream asked for (`retry-after-ms` / `retry-after`), when it asked. */
@@ -52,8 +60,9 @@ const defaultSleep: Sleep = async (milliseconds, signal) => {
  * Runs `operation`, retrying retryable upstream failures (HTTP 408/409/429/5xx, refused or reset
  * connections) with exponential backoff and jitter, honouring `retry-after` up to `maxDelayMs`.
  * The AI SDK's own retries must be off (`maxRetries: 0`) so each failure is retried once, here.
- * Every failure that ends the loop becomes an `UpstreamModelError` carrying the upstream message;
- * an abort ends it at once and is rethrown unchanged.
+ * Every failure that ends the loop becomes an `UpstreamModelError` carrying a summary (status, provider,
+ * request id) and, for logs only, the redacted upstream message; an abort ends it at once and is
+ * rethrown unchanged.
  *
  * @example
  * const result = await withRetry(
@@ -75,7 +84,7 @@ export async function withRetry<T>(
       if (options.signal?.aborted || isAbortError(error)) {
         throw error;
       }
-      const failure = classifyUpstreamFailure(error);
+      const failure = classifyUpstreamFailure(error, options);
       if (!failure.retryable || attempt >= attempts) {
         throw toUpstreamModelError(error, failure);
       }
@@ -91,32 +100,39 @@ export async function withRetry<T>(
  *
  * @example
  * classifyUpstreamFailure(new APICallError({ message: "busy", url, requestBodyValues: {}, statusCode: 503 }));
- * // { detail: "busy", upstreamStatus: 503, retryable: true, retryAfterMs: undefined }
+ * // { detail: "the model upstream answered HTTP 503", upstreamMessage: "busy", upstreamStatus: 503, … }
  */
-export function classifyUpstreamFailure(error: unknown): UpstreamFailure {
+export function classifyUpstreamFailure(
+  error: unknown,
+  context: { provider?: string; secrets?: readonly (string | undefined)[] } = {},
+): UpstreamFailure {
   if (error instanceof UpstreamModelError) {
     return {
       detail: error.message,
+      upstreamMessage: error.upstreamMessage,
       upstreamStatus: error.upstreamStatus,
       retryable: error.retryable,
       retryAfterMs: undefined,
     };
   }
   if (RetryError.isInstance(error)) {
-    return classifyUpstreamFailure(error.lastError);
+    return classifyUpstreamFailure(error.lastError, context);
   }
+  const who = context.provider ? `the model provider ${context.provider}` : "the model upstream";
   if (APICallError.isInstance(error)) {
-    return classifyApiCallError(error);
+    return classifyApiCallError(error, who, context.secrets ?? []);
   }
   if (isNetworkError(error)) {
+    const code = networkErrorCode(error);
     return {
-      detail: `cannot connect to the model upstream: ${describeNetworkError(error)}`,
+      detail: `cannot connect to ${who}${code ? ` (${code})` : ""}`,
+      upstreamMessage: redactSecrets(describeNetworkError(error), context.secrets),
       upstreamStatus: undefined,
       retryable: true,
       retryAfterMs: undefined,
     };
   }
-  return classifyOtherError(error);
+  return classifyOtherError(error, who, context.secrets ?? []);
 }
 
 /**
@@ -196,17 +212,36 @@ function toUpstreamModelError(error: unknown, failure: UpstreamFailure): Upstrea
   if (error instanceof UpstreamModelError) {
     return error;
   }
-  const upstreamError = new UpstreamModelError(failure.detail, failure.upstreamStatus, failure.retryable);
+  const upstreamError = new UpstreamModelError(
+    failure.detail,
+    failure.upstreamStatus,
+    failure.retryable,
+    failure.upstreamMessage,
+  );
   upstreamError.cause = error;
   return upstreamError;
 }
 
-function classifyApiCallError(error: APICallError): UpstreamFailure {
+function classifyApiCallError(
+  error: APICallError,
+  who: string,
+  secrets: readonly (string | undefined)[],
+): UpstreamFailure {
   const status = error.statusCode;
   const retryable =
     error.isRetryable || (status !== undefined && isRetryableStatus(status)) || isNetworkError(error.cause);
+  const requestId = safeRequestId(error.responseHeaders, secrets);
+  const code = status === undefined ? networkErrorCode(error) : undefined;
   return {
-    detail: error.message || (status === undefined ? "the model upstream failed" : `HTTP ${status}`),
+    // The upstream's message and body can echo our request (its Authorization header): callers get none of it.
+    detail:
+      (status === undefined
+        ? `cannot connect to ${who}${code ? ` (${code})` : ""}`
+        : `${who} answered HTTP ${status}`) + (requestId ? ` (request id ${requestId})` : ""),
+    upstreamMessage: redactSecrets(
+      [error.message, error.responseBody].filter(Boolean).join(" ").slice(0, 4000),
+      secrets,
+    ).slice(0, 500),
     upstreamStatus: status,
     retryable,
     retryAfterMs: retryable ? parseRetryAfterMs(error.responseHeaders) : undefined,
@@ -214,11 +249,19 @@ function classifyApiCallError(error: APICallError): UpstreamFailure {
 }
 
 /** Plain errors and the `{ type, message }` objects providers put into a stream's error part. */
-function classifyOtherError(error: unknown): UpstreamFailure {
-  const detail = readMessage(error) ?? "the model upstream failed";
-  const type = isRecord(error) && typeof error.type === "string" ? error.type : undefined;
+function classifyOtherError(
+  error: unknown,
+  who: string,
+  secrets: readonly (string | undefined)[],
+): UpstreamFailure {
+  const message = readMessage(error);
+  const rawType = isRecord(error) && typeof error.type === "string" ? error.type : undefined;
+  // A stream's error type (`overloaded_error`) is shown when it looks like one; its message is not.
+  const type = rawType !== undefined && /^[a-z0-9_.-]{1,60}$/i.test(rawType) ? rawType : undefined;
   return {
-    detail,
+    detail: `${who} reported an error${type ? ` (${type})` : ""}`,
+    upstreamMessage:
+      message === undefined ? undefined : redactSecrets(message.slice(0, 4000), secrets).slice(0, 500),
     upstreamStatus: undefined,
     retryable: type !== undefined && RETRYABLE_STREAM_ERROR_TYPES.has(type),
     retryAfterMs: undefined,
@@ -257,6 +300,12 @@ function describeNetworkError(error: unknown): string {
   const code = (cause as { code?: unknown } | undefined)?.code;
   const message = readMessage(cause) ?? readMessage(error) ?? "network error";
   return typeof code === "string" && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+/** The error code (ECONNREFUSED) in the cause chain, when it is a plain code. */
+function networkErrorCode(error: unknown): string | undefined {
+  const code = (findNetworkCause(error) as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code) ? code : undefined;
 }
 
 function readMessage(error: unknown): string | undefined {

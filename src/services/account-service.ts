@@ -1,7 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { newId, randomToken } from "../lib/ids.ts";
-import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import {
+  DEFAULT_PASSWORD_COST,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  type ScryptCost,
+} from "../lib/password-hash.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { AccountRole, AccountRow, SessionRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -83,20 +89,24 @@ function toSummary(row: AccountRow): AccountSummary {
   };
 }
 
-/** A hash to verify against when the email is unknown, so both answers take as long. */
-let decoyHash: Promise<string> | undefined;
-
 export class AccountService {
   /** Required by first-start setup; set by the server when no account exists yet. */
   private setupToken: string | undefined;
   /** Recent failed sign-ins per email (per process: enough to make guessing slow). */
   private readonly signInFailures = new Map<string, number[]>();
+  /** A hash to verify against when the email is unknown, so both answers take as long. */
+  private decoyHash: Promise<string> | undefined;
+  /** scrypt cost of new hashes; older, cheaper hashes are replaced at the next sign-in. */
+  private readonly passwordCost: ScryptCost;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly users: UserService,
-  ) {}
+    options: { passwordCost?: ScryptCost } = {},
+  ) {
+    this.passwordCost = options.passwordCost ?? DEFAULT_PASSWORD_COST;
+  }
 
   async setupRequired(): Promise<boolean> {
     return (await this.store.accounts.count()) === 0;
@@ -139,8 +149,8 @@ export class AccountService {
       );
     }
     const row = await this.store.accounts.findByEmail(normalised);
-    decoyHash ??= hashPassword(randomToken(20));
-    const valid = await verifyPassword(password, row?.password_hash ?? (await decoyHash));
+    this.decoyHash ??= hashPassword(randomToken(20), this.passwordCost);
+    const valid = await verifyPassword(password, row?.password_hash ?? (await this.decoyHash));
     if (!row || !valid) {
       // Bounded: a flood of made-up emails must not grow the map without end.
       if (this.signInFailures.size >= SIGN_IN_TRACKED_EMAILS) this.signInFailures.clear();
@@ -148,6 +158,12 @@ export class AccountService {
       throw new UnauthorizedError("the email or password is wrong");
     }
     this.signInFailures.delete(normalised);
+    if (needsRehash(row.password_hash, this.passwordCost)) {
+      // The password was just proven: store it again at today's cost (hashes from before a cost rise).
+      await this.store.accounts.update(row.id, {
+        password_hash: await hashPassword(password, this.passwordCost),
+      });
+    }
     return this.startSession(toSummary(row));
   }
 
@@ -185,7 +201,7 @@ export class AccountService {
   async create(tenantId: string, account: NewAccount): Promise<AccountSummary> {
     const email = normaliseEmail(account.email);
     validateAccount({ ...account, email });
-    const passwordHash = await hashPassword(account.password);
+    const passwordHash = await hashPassword(account.password, this.passwordCost);
     const user = await this.users.resolve(tenantId, email);
     const now = this.clock.now().toISOString();
     const row: AccountRow = {
@@ -222,7 +238,8 @@ export class AccountService {
   ): Promise<AccountSummary> {
     if (changes.password !== undefined) validatePassword(changes.password, "password");
     // Hashed before the transaction: it takes ~50 ms and needs no lock.
-    const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
+    const passwordHash =
+      changes.password === undefined ? undefined : await hashPassword(changes.password, this.passwordCost);
     return this.store.transaction(async (store) => {
       const row = await store.accounts.findById(tenantId, id);
       if (!row) throw new NotFoundError(`account ${id}`);
@@ -276,7 +293,7 @@ export class AccountService {
     }
     validatePassword(newPassword, "new_password");
     await this.store.accounts.update(accountId, {
-      password_hash: await hashPassword(newPassword),
+      password_hash: await hashPassword(newPassword, this.passwordCost),
       updated_at: this.clock.now().toISOString(),
     });
     await this.store.accounts.deleteSessionsOf(accountId, hashSessionToken(keepSessionToken));

@@ -1,4 +1,5 @@
 import { crc32 } from "node:zlib";
+import { excerpt } from "../lib/redact.ts";
 import { z } from "@hono/zod-openapi";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
@@ -342,11 +343,11 @@ function identifyCard(json: unknown): CardSource {
   if (known) {
     // The specs let minor versions add fields, which the looser reading here keeps anyway.
     const sameMajor = typeof version === "string" && version.split(".")[0] === known.version.split(".")[0];
-    const warning = `unexpected spec_version ${JSON.stringify(version)}; read as ${known.version}`;
+    const warning = `unexpected spec_version ${excerpt(JSON.stringify(version) ?? "", 40)}; read as ${known.version}`;
     return requireDataObject(json, known.format, sameMajor ? [] : [warning]);
   }
   if (spec !== undefined) {
-    throw new BadRequestError(`unsupported card spec ${JSON.stringify(spec)}`, [
+    throw new BadRequestError(`unsupported card spec ${excerpt(JSON.stringify(spec) ?? "", 80)}`, [
       { field: "spec", message: "must be chara_card_v2 or chara_card_v3" },
     ]);
   }

@@ -1,3 +1,5 @@
+import { excerpt } from "../lib/redact.ts";
+
 /** One field-level problem in a request, named by its dotted path (e.g. `sampling.temperature`). */
 export interface FieldError {
   field: string;
@@ -25,13 +27,17 @@ export class NotFoundError extends AppError {
 
 export class ValidationError extends AppError {
   constructor(errors: FieldError[], detail?: string) {
-    super(
-      422,
-      "Unprocessable Content",
-      detail ?? errors.map((error) => `${error.field}: ${error.message}`).join("; "),
-      errors,
-    );
+    super(422, "Unprocessable Content", detail ?? summariseFieldErrors(errors), errors);
   }
+}
+
+/** `field: message; …` for a detail line, each part short and at most five of them. */
+function summariseFieldErrors(errors: readonly FieldError[]): string {
+  const parts = errors
+    .slice(0, 5)
+    .map((error) => `${excerpt(error.field, 80)}: ${excerpt(error.message, 160)}`);
+  if (errors.length > 5) parts.push(`and ${errors.length - 5} more`);
+  return parts.join("; ");
 }
 
 export class BadRequestError extends AppError {
@@ -84,16 +90,19 @@ interface ZodLikeIssue {
   keys?: string[];
 }
 
-/** Converts zod issues into field errors, naming unknown keys one by one. */
+/**
+ * Converts zod issues into field errors, naming unknown keys one by one. Paths and messages are cut to
+ * short excerpts: a path is made of the caller's keys, and a message can quote the rejected value.
+ */
 export function fieldErrorsFromIssues(issues: readonly ZodLikeIssue[], prefix = ""): FieldError[] {
   return issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys" && issue.keys) {
       return issue.keys.map((key) => ({
-        field: fieldPath([...issue.path, key], prefix),
+        field: excerpt(fieldPath([...issue.path, key], prefix), 80),
         message: "unknown field",
       }));
     }
-    return [{ field: fieldPath(issue.path, prefix), message: issue.message }];
+    return [{ field: excerpt(fieldPath(issue.path, prefix), 80), message: excerpt(issue.message, 160) }];
   });
 }
 

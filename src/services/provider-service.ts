@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError, type OutboundGuard } from "../lib/outbound-guard.ts";
-import type { SecretBox } from "../lib/secret-box.ts";
+import { hasUrlCredentials, redactUrl } from "../lib/redact.ts";
+import { secretContext, type SecretBox } from "../lib/secret-box.ts";
 import type { ModelProvider } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { createConfiguredProviders, providerConfigSchema } from "../models/provider-config.ts";
@@ -17,13 +18,18 @@ export const providerInputSchema = z
     kind: providerConfigSchema.shape.kind,
     base_url: z
       .url("must be a URL")
+      .refine(
+        (url) => !hasUrlCredentials(url),
+        "must not contain a user name or password; put the key in api_key",
+      )
       .nullable()
       .optional()
       .openapi({
         description:
-          "http(s) API root. Loopback, private, link-local and metadata addresses (in any notation, or a " +
-          "name resolving to one) are refused with 422 `refused by the outbound policy` unless the " +
-          "operator allow-lists them (DRAMATIS_OUTBOUND_ALLOW); every call and redirect is checked again",
+          "http(s) API root, without credentials (a key goes in api_key, where it is sealed). Loopback, " +
+          "private, link-local and metadata addresses (in any notation, or a name resolving to one) are " +
+          "refused with 422 `refused by the outbound policy` unless the operator allow-lists them " +
+          "(DRAMATIS_OUTBOUND_ALLOW); every call and redirect is checked again",
       }),
     api_key: z.string().min(1).max(1000).nullable().optional().openapi({
       description: "Stored encrypted; never returned (responses say has_api_key)",
@@ -59,7 +65,8 @@ function toView(row: TenantProviderRow): ProviderView {
     name: row.name,
     kind: row.kind,
     scope: "tenant",
-    base_url: row.base_url,
+    // Rows stored before credentials in URLs were refused still never show them.
+    base_url: row.base_url === null ? null : redactUrl(row.base_url),
     has_api_key: row.api_key_sealed !== null,
     models: JSON.parse(row.models) as string[],
     created_at: row.created_at,
@@ -100,7 +107,7 @@ export class ProviderService {
       find: (tenantId, name) => this.findProvider(tenantId, name),
       list: async (tenantId) => {
         const rows = await this.store.providers.list(tenantId);
-        return rows.map((row) => this.build(row));
+        return Promise.all(rows.map((row) => this.build(row)));
       },
     });
   }
@@ -113,7 +120,7 @@ export class ProviderService {
       name: provider.name,
       kind: provider.kind,
       scope: "server",
-      base_url: provider.base_url ?? null,
+      base_url: provider.base_url ? redactUrl(provider.base_url) : null,
       has_api_key: true,
       models: [],
       created_at: null,
@@ -129,13 +136,14 @@ export class ProviderService {
   async create(tenantId: string, input: ProviderInput): Promise<ProviderView> {
     this.checkName(input.name);
     const now = this.clock.now().toISOString();
+    const id = newId("prv");
     const row: TenantProviderRow = {
-      id: newId("prv"),
+      id,
       tenant_id: tenantId,
       name: input.name,
       kind: input.kind,
       base_url: input.base_url ?? null,
-      api_key_sealed: input.api_key ? this.secrets.encrypt(input.api_key) : null,
+      api_key_sealed: input.api_key ? this.secrets.seal(input.api_key, apiKeyContext(tenantId, id)) : null,
       models: JSON.stringify(input.models ?? []),
       created_at: now,
       updated_at: now,
@@ -159,7 +167,10 @@ export class ProviderService {
       ...(patch.base_url === undefined ? {} : { base_url: patch.base_url }),
       ...(patch.api_key === undefined
         ? {}
-        : { api_key_sealed: patch.api_key === null ? null : this.secrets.encrypt(patch.api_key) }),
+        : {
+            api_key_sealed:
+              patch.api_key === null ? null : this.secrets.seal(patch.api_key, apiKeyContext(tenantId, id)),
+          }),
       ...(patch.models === undefined ? {} : { models: JSON.stringify(patch.models) }),
       updated_at: this.clock.now().toISOString(),
     };
@@ -178,7 +189,7 @@ export class ProviderService {
 
   /** Asks the provider which models it offers: its configured list, or the upstream's /models. */
   async listModels(tenantId: string, id: string): Promise<string[]> {
-    return this.build(await this.findRow(tenantId, id)).listModels();
+    return (await this.build(await this.findRow(tenantId, id))).listModels();
   }
 
   private async findProvider(tenantId: string, name: string): Promise<ModelProvider | undefined> {
@@ -186,16 +197,25 @@ export class ProviderService {
     return row ? this.build(row) : undefined;
   }
 
-  private build(row: TenantProviderRow): ModelProvider {
+  private async build(row: TenantProviderRow): Promise<ModelProvider> {
     const cached = this.built.get(row.id);
     if (cached && cached.updatedAt === row.updated_at) return cached.provider;
+    const context = apiKeyContext(row.tenant_id, row.id);
+    const apiKey = row.api_key_sealed ? this.secrets.open(row.api_key_sealed, context) : undefined;
+    if (apiKey !== undefined && row.api_key_sealed && this.secrets.needsReseal(row.api_key_sealed)) {
+      // Read old, write new: a key sealed before rotation (or in the old format) is resealed in place.
+      // A failed reseal costs nothing: the old value still opens, and the next read tries again.
+      await this.store.providers
+        .resealApiKey(row.tenant_id, row.id, row.api_key_sealed, this.secrets.seal(apiKey, context))
+        .catch(() => false);
+    }
     const [provider] = createConfiguredProviders(
       [
         {
           name: row.name,
           kind: row.kind,
           ...(row.base_url ? { base_url: row.base_url } : {}),
-          ...(row.api_key_sealed ? { api_key: this.secrets.decrypt(row.api_key_sealed) } : {}),
+          ...(apiKey !== undefined ? { api_key: apiKey } : {}),
           ...(JSON.parse(row.models).length > 0 ? { models: JSON.parse(row.models) as string[] } : {}),
         },
       ],
@@ -247,4 +267,9 @@ export class ProviderService {
     if (!row) throw new NotFoundError(`provider ${id}`);
     return row;
   }
+}
+
+/** What a tenant provider's sealed API key is bound to: its tenant, row and column. */
+function apiKeyContext(tenantId: string, id: string): string {
+  return secretContext({ tenantId, table: "tenant_providers", rowId: id, column: "api_key_sealed" });
 }

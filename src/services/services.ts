@@ -2,6 +2,7 @@ import type { JobQueue } from "../jobs/job-queue.ts";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { OutboundGuard } from "../lib/outbound-guard.ts";
+import type { ScryptCost } from "../lib/password-hash.ts";
 import { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
@@ -113,6 +114,8 @@ export interface ServiceOptions {
   whatsapp?: WhatsAppSettings | undefined;
   /** Replaces the Graph API client for outbound WhatsApp (tests). */
   whatsappTransport?: WhatsAppTransport;
+  /** scrypt cost of password hashes; default OWASP's minimum. Tests pass a cheap one to stay fast. */
+  passwordCost?: ScryptCost;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -227,7 +230,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
     users,
-    accounts: new AccountService(store, clock, users),
+    accounts: new AccountService(store, clock, users, { passwordCost: options.passwordCost }),
     personas,
     personaAvatars: new PersonaAvatarService(store, clock, personas),
     personaAssist: new PersonaAssist(options.models),

@@ -25,8 +25,27 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
 }
 
+/**
+ * The database holds every tenant's conversations and sealed secrets: it is created readable by its owner
+ * only (0600). SQLite gives the -wal and -shm files the database file's mode, so creating the file first
+ * covers them; files an earlier version created more openly are tightened.
+ */
+function restrictSqliteFiles(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+  for (const candidate of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(candidate).mode & 0o077) !== 0) fs.chmodSync(candidate, 0o600);
+    } catch (error) {
+      // Missing (no -wal yet) is fine; a file we do not own keeps its mode (the owner's choice).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "EPERM") throw error;
+    }
+  }
+}
+
 function openSqlite(file: string): Kysely<Database> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") restrictSqliteFiles(file);
   const connection = new SqliteDatabase(file);
   connection.pragma("journal_mode = WAL");
   connection.pragma("foreign_keys = ON");

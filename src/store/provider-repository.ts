@@ -46,6 +46,21 @@ export class ProviderRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Replaces a sealed API key only if it is still `previous` (a concurrent edit wins); leaves
+   * `updated_at` alone because the key itself did not change.
+   */
+  async resealApiKey(tenantId: string, id: string, previous: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("tenant_providers")
+      .set({ api_key_sealed: next })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .where("api_key_sealed", "=", previous)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom("tenant_providers")

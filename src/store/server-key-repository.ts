@@ -21,4 +21,15 @@ export class ServerKeyRepository {
   async find(name: string): Promise<ServerKeyRow | undefined> {
     return this.db.selectFrom("server_keys").selectAll().where("name", "=", name).executeTakeFirst();
   }
+
+  /** Replaces a sealed private key only if it is still `previous` (resealing after a key rotation). */
+  async resealPrivateKey(name: string, previous: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("server_keys")
+      .set({ private_key: next })
+      .where("name", "=", name)
+      .where("private_key", "=", previous)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }

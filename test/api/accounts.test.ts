@@ -1,5 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyPassword } from "../../src/lib/password-hash.ts";
+import { AccountService } from "../../src/services/account-service.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
@@ -434,5 +436,41 @@ describe("sign-in throttling", () => {
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(800);
     app.clock.advance(15 * 60 * 1000 + 1000);
     expect((await web.signIn("cy@example.com", "the right password")).status).toBe(200);
+  });
+});
+
+describe.each(BACKENDS)("password hashing cost ($name)", (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({ backend, passwordCost: { N: 1024, r: 8, p: 1 } });
+    await app.services.accounts.create("ten_default", {
+      email: "dee@example.com",
+      password: "an old cheap hash",
+      name: "Dee",
+      role: "member",
+    });
+  });
+  afterAll(async () => app.close());
+
+  const storedHash = async () =>
+    (await app.services.store.accounts.findByEmail("dee@example.com"))!.password_hash;
+
+  it("rehashes a password stored at a lower cost on the next successful sign-in, and only then", async () => {
+    expect(await storedHash()).toMatch(/^scrypt\$1024\$8\$1\$/);
+    // The same database read by a server whose cost has since been raised.
+    const raised = new AccountService(app.services.store, app.clock, app.services.users, {
+      passwordCost: { N: 2048, r: 8, p: 1 },
+    });
+    await expect(raised.signIn("dee@example.com", "a wrong password")).rejects.toThrow(/wrong/);
+    expect(await storedHash()).toMatch(/^scrypt\$1024\$/);
+    await raised.signIn("dee@example.com", "an old cheap hash");
+    const rehashed = await storedHash();
+    expect(rehashed).toMatch(/^scrypt\$2048\$8\$1\$/);
+    expect(await verifyPassword("an old cheap hash", rehashed)).toBe(true);
+    // At the current cost nothing changes again; the old server still signs in with the new hash.
+    await raised.signIn("dee@example.com", "an old cheap hash");
+    expect(await storedHash()).toBe(rehashed);
+    const web = new WebSession(app);
+    expect((await web.signIn("dee@example.com", "an old cheap hash")).status).toBe(200);
   });
 });

@@ -1,6 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createCipheriv, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SecretBox } from "../../src/lib/secret-box.ts";
+import { BACKENDS } from "../backends.ts";
 import { startMockOpenAI } from "../mock-upstreams.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
@@ -37,7 +40,7 @@ describe("tenant model providers", () => {
     expect(provider).toMatchObject({ name: "mock", scope: "tenant", has_api_key: true, models: ["m1"] });
     expect(JSON.stringify(provider)).not.toContain("sk-very-secret");
     const row = await app.services.store.providers.find("ten_default", provider.id);
-    expect(row?.api_key_sealed).toMatch(/^v1:/);
+    expect(row?.api_key_sealed).toMatch(/^v2:[0-9a-f]{8}:/);
     expect(row?.api_key_sealed).not.toContain("sk-very-secret");
 
     const listed = await (await app.request("/v1/providers")).json();
@@ -147,6 +150,174 @@ describe("tenant model providers", () => {
     expect(forbidden.status).toBe(403);
     expect((await app.request(`/v1/providers/${provider.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await app.request(`/v1/providers/${provider.id}`)).status).toBe(404);
+  });
+
+  it("refuses credentials inside base_url, naming the field and never echoing them", async () => {
+    for (const [method, path] of [
+      ["POST", "/v1/providers"],
+      [
+        "PATCH",
+        `/v1/providers/${(await (await app.request("/v1/providers")).json()).data.find((entry: any) => entry.id)?.id ?? "prv_none"}`,
+      ],
+    ] as const) {
+      const response = await app.request(path, {
+        method,
+        json: {
+          ...(method === "POST" ? { name: "leaky", kind: "openai-compatible" } : {}),
+          base_url: "https://operator:hunter2-password@llm.example.com/v1",
+        },
+      });
+      expect(response.status, method).toBe(422);
+      const text = await response.text();
+      expect(JSON.parse(text).errors[0]).toMatchObject({ field: "base_url" });
+      expect(text).not.toContain("hunter2");
+    }
+  });
+
+  it("never shows credentials a base_url was stored with before they were refused, not even to read-only keys", async () => {
+    const now = new Date().toISOString();
+    await app.services.store.providers.insert({
+      id: "prv_legacy_credentials",
+      tenant_id: "ten_default",
+      name: "legacy",
+      kind: "openai-compatible",
+      base_url: "https://operator:hunter2-password@llm.example.com/v1",
+      api_key_sealed: null,
+      models: "[]",
+      created_at: now,
+      updated_at: now,
+    });
+    const readOnly = (
+      await (
+        await app.request("/v1/keys", { method: "POST", json: { name: "viewer", scopes: ["read"] } })
+      ).json()
+    ).key;
+    for (const key of [undefined, readOnly]) {
+      const listed = await app.request("/v1/providers", key ? { key } : {});
+      const single = await app.request("/v1/providers/prv_legacy_credentials", key ? { key } : {});
+      for (const response of [listed, single]) {
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text).not.toContain("hunter2");
+        expect(text).not.toContain("operator:");
+        expect(text).toContain("llm.example.com");
+      }
+    }
+  });
+});
+
+describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (backend) => {
+  const oldKey = Buffer.alloc(32, 1);
+  const newKey = Buffer.alloc(32, 2);
+  let app: TestApp;
+  let upstream: Awaited<ReturnType<typeof startMockOpenAI>>;
+
+  beforeAll(async () => {
+    app = await createTestApp({ backend, outboundAllow: "127.0.0.1", secrets: new SecretBox(newKey, { previous: [oldKey] }) });
+    upstream = await startMockOpenAI({ reply: "Rotated." });
+  });
+  afterAll(async () => {
+    await app.close();
+    await upstream.close();
+  });
+
+  /** A row as an earlier version stored it: `v1:` (no key id, no associated data), under the old key. */
+  function legacySeal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", oldKey, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    return `v1:${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64")}`;
+  }
+
+  it("opens keys sealed before the rotation and reseals them with the new key and their row on first use", async () => {
+    const now = new Date().toISOString();
+    const oldBox = new SecretBox(oldKey);
+    const rows = [
+      { id: "prv_legacy", name: "legacy", sealed: legacySeal("sk-legacy-key") },
+      {
+        id: "prv_previous",
+        name: "previous",
+        sealed: oldBox.seal("sk-previous-key", "ten_default:tenant_providers:prv_previous:api_key_sealed"),
+      },
+    ];
+    for (const row of rows) {
+      await app.services.store.providers.insert({
+        id: row.id,
+        tenant_id: "ten_default",
+        name: row.name,
+        kind: "openai-compatible",
+        base_url: upstream.baseURL,
+        api_key_sealed: row.sealed,
+        models: JSON.stringify(["m1"]),
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    const current = new SecretBox(newKey);
+    for (const [row, key] of [
+      [rows[0]!, "sk-legacy-key"],
+      [rows[1]!, "sk-previous-key"],
+    ] as const) {
+      const persona = await (
+        await app.request("/v1/personas", {
+          method: "POST",
+          json: { name: row.name, model: `${row.name}/m1` },
+        })
+      ).json();
+      const conversation = await (
+        await app.request("/v1/conversations", {
+          method: "POST",
+          user: "rita",
+          json: { persona_id: persona.id },
+        })
+      ).json();
+      const sent = await app.request(`/v1/conversations/${conversation.id}/messages`, {
+        method: "POST",
+        user: "rita",
+        json: { content: "Hi" },
+      });
+      expect(sent.status).toBe(200);
+      expect(upstream.generationRequests().at(-1)?.headers.authorization).toBe(`Bearer ${key}`);
+      const stored = (await app.services.store.providers.find("ten_default", row.id))!.api_key_sealed!;
+      expect(stored).toMatch(new RegExp(`^v2:${current.keyId}:`));
+      // Resealed for this row: the new key alone opens it, the old one no longer does.
+      expect(current.open(stored, `ten_default:tenant_providers:${row.id}:api_key_sealed`)).toBe(key);
+      expect(() => oldBox.open(stored, `ten_default:tenant_providers:${row.id}:api_key_sealed`)).toThrow();
+    }
+  });
+
+  it("a sealed key copied into another row does not open there", async () => {
+    const created = await (
+      await app.request("/v1/providers", {
+        method: "POST",
+        json: {
+          name: "original",
+          kind: "openai-compatible",
+          base_url: upstream.baseURL,
+          api_key: "sk-orig",
+          models: ["m1"],
+        },
+      })
+    ).json();
+    const sealed = (await app.services.store.providers.find("ten_default", created.id))!.api_key_sealed;
+    const copy = await (
+      await app.request("/v1/providers", {
+        method: "POST",
+        json: {
+          name: "copy",
+          kind: "openai-compatible",
+          base_url: upstream.baseURL,
+          api_key: "sk-other",
+          models: ["m1"],
+        },
+      })
+    ).json();
+    await app.services.store.providers.update("ten_default", copy.id, {
+      api_key_sealed: sealed,
+      updated_at: new Date(Date.now() + 1000).toISOString(),
+    });
+    const models = await app.request(`/v1/providers/${copy.id}/models`);
+    expect(models.status).toBe(500);
   });
 });
 

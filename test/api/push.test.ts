@@ -84,7 +84,7 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
     const rows = await app.services.store.db.selectFrom("server_keys").selectAll().execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ name: "vapid", public_key: vapidKey });
-    expect(rows[0]!.private_key).toMatch(/^v1:/);
+    expect(rows[0]!.private_key).toMatch(/^v2:[0-9a-f]{8}:/);
   });
 
   it("makes one key pair however many processes start at once, and refuses one sealed with another secret key", async () => {
@@ -131,7 +131,7 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
       (await aliceId()) ?? "",
       created.body.id,
     );
-    expect(stored?.auth).toMatch(/^v1:/); // the auth secret is sealed at rest
+    expect(stored?.auth).toMatch(/^v2:[0-9a-f]{8}:/); // the auth secret is sealed at rest
 
     const again = await register("alice", browser, { name: "Phone", expirationTime: 1_900_000_000_000 });
     expect(again.status).toBe(200);

@@ -521,7 +521,7 @@ describe("WhatsApp on a running server", () => {
     };
     expect(problems({ WHATSAPP_APP_SECRET: "s" })).toEqual([expect.stringContaining("set all three")]);
     expect(problems({ WHATSAPP_API_VERSION: "21" })).toEqual([
-      expect.stringMatching(/^WHATSAPP_API_VERSION="21": expected a Graph API version/),
+      expect.stringMatching(/^WHATSAPP_API_VERSION: expected a Graph API version/),
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import { OutboundGuard, type OutboundScheme } from "../../lib/outbound-guard.ts";
-import type { SecretBox } from "../../lib/secret-box.ts";
+import { secretContext, type SecretBox } from "../../lib/secret-box.ts";
 import { PersonaNames } from "../../services/proactive/scheduled-message-service.ts";
 import type { ScheduledMessageRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -38,6 +38,14 @@ const OWN_CHANNELS = new Set(["sms", "whatsapp"]);
 const MESSAGE_TIME_TO_LIVE_SECONDS = 24 * 60 * 60;
 
 const VAPID_KEY_NAME = "vapid";
+
+/** The server-wide VAPID private key belongs to no tenant; it is bound to its own table and column. */
+const VAPID_SECRET_CONTEXT = secretContext({
+  tenantId: "server",
+  table: "server_keys",
+  rowId: VAPID_KEY_NAME,
+  column: "private_key",
+});
 
 /** Why a proactive message was not pushed. */
 export type PushSkipReason = "own_channel" | "no_devices" | "connected";
@@ -174,7 +182,7 @@ export class PushChannel {
       await store.serverKeys.insertIfAbsent({
         name: VAPID_KEY_NAME,
         public_key: encodeBase64Url(generated.publicKey),
-        private_key: secrets.encrypt(encodeBase64Url(generated.privateKey)),
+        private_key: secrets.seal(encodeBase64Url(generated.privateKey), VAPID_SECRET_CONTEXT),
         created_at: clock.now().toISOString(),
       });
       row = await store.serverKeys.find(VAPID_KEY_NAME);
@@ -182,7 +190,7 @@ export class PushChannel {
     }
     let privateKey: Buffer | undefined;
     try {
-      privateKey = decodeBase64Url(secrets.decrypt(row.private_key));
+      privateKey = decodeBase64Url(secrets.open(row.private_key, VAPID_SECRET_CONTEXT));
     } catch (error) {
       throw new Error(
         "cannot open the web push (VAPID) key stored in the database: it was sealed with another secret " +
@@ -193,6 +201,14 @@ export class PushChannel {
     const keys = privateKey?.length === 32 ? vapidKeysFrom(privateKey) : undefined;
     if (!keys || encodeBase64Url(keys.publicKey) !== row.public_key) {
       throw new Error("the web push (VAPID) key stored in the database is damaged: its halves do not match");
+    }
+    if (secrets.needsReseal(row.private_key)) {
+      // Read old, write new: sealed before a key rotation (or in the old format), sealed again now.
+      await store.serverKeys.resealPrivateKey(
+        VAPID_KEY_NAME,
+        row.private_key,
+        secrets.seal(encodeBase64Url(keys.privateKey), VAPID_SECRET_CONTEXT),
+      );
     }
     return keys;
   }

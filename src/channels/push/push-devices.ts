@@ -6,7 +6,7 @@ import {
   type OutboundGuard,
   type OutboundScheme,
 } from "../../lib/outbound-guard.ts";
-import type { SecretBox } from "../../lib/secret-box.ts";
+import { secretContext, type SecretBox } from "../../lib/secret-box.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../services/errors.ts";
 import type { PushSubscriptionRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -93,14 +93,16 @@ export class PushDevices {
     await this.checkEndpoint(subscription.endpoint);
     const name = input.name === undefined ? nameDevice(userAgent) : this.checkName(input.name);
     const now = clock.now().toISOString();
-    const fresh = (): PushSubscriptionRow => ({
-      id: newId("dev", clock.now().getTime()),
+    const sealAuth = (id: string) =>
+      secrets.seal(encodeBase64Url(subscription.auth), pushAuthContext({ tenant_id: user.tenant_id, id }));
+    const fresh = (id = newId("dev", clock.now().getTime())): PushSubscriptionRow => ({
+      id,
       tenant_id: user.tenant_id,
       user_id: user.id,
       name,
       endpoint: subscription.endpoint,
       p256dh: encodeBase64Url(subscription.p256dh),
-      auth: secrets.encrypt(encodeBase64Url(subscription.auth)),
+      auth: sealAuth(id),
       expiration_time: subscription.expirationTime,
       created_at: now,
       updated_at: now,
@@ -122,7 +124,7 @@ export class PushDevices {
         if (existing.tenant_id === user.tenant_id && existing.user_id === user.id) {
           const changes = {
             p256dh: encodeBase64Url(subscription.p256dh),
-            auth: secrets.encrypt(encodeBase64Url(subscription.auth)),
+            auth: sealAuth(existing.id),
             expiration_time: subscription.expirationTime,
             updated_at: now,
             ...(input.name === undefined ? {} : { name }),
@@ -235,9 +237,21 @@ export class PushDevices {
 
   private sameAuthSecret(row: PushSubscriptionRow, auth: Buffer): boolean {
     try {
-      return decodeBase64Url(this.options.secrets.decrypt(row.auth))?.equals(auth) ?? false;
+      return (
+        decodeBase64Url(this.options.secrets.open(row.auth, pushAuthContext(row)))?.equals(auth) ?? false
+      );
     } catch {
       return false; // sealed with a key this process does not hold: cannot be proven the same browser
     }
   }
+}
+
+/** What a device's sealed `auth` secret is bound to: its tenant and row. */
+export function pushAuthContext(row: { tenant_id: string; id: string }): string {
+  return secretContext({
+    tenantId: row.tenant_id,
+    table: "push_subscriptions",
+    rowId: row.id,
+    column: "auth",
+  });
 }

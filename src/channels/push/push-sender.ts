@@ -1,5 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import type { SecretBox } from "../../lib/secret-box.ts";
+import { pushAuthContext } from "./push-devices.ts";
 import type { PushSubscriptionRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { ProviderHttpError } from "../provider-http.ts";
@@ -48,10 +49,17 @@ export class PushSender {
     const { device } = input;
     let sent: { status: number; latencyMs: number };
     try {
+      const auth = this.secrets.open(device.auth, pushAuthContext(device));
+      if (this.secrets.needsReseal(device.auth)) {
+        // Read old, write new: sealed before a key rotation (or in the old format), sealed again now.
+        await this.store.pushSubscriptions.update(device.id, {
+          auth: this.secrets.seal(auth, pushAuthContext(device)),
+        });
+      }
       sent = await this.transport.send({
         endpoint: device.endpoint,
         p256dh: decodeBase64Url(device.p256dh) ?? Buffer.alloc(0),
-        auth: decodeBase64Url(this.secrets.decrypt(device.auth)) ?? Buffer.alloc(0),
+        auth: decodeBase64Url(auth) ?? Buffer.alloc(0),
         payload: Buffer.from(JSON.stringify(input.payload)),
         ttlSeconds: input.ttlSeconds,
         urgency: input.urgency ?? "normal",

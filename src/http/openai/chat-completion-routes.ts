@@ -9,6 +9,7 @@ import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
 import { jsonContent } from "../openapi-common.ts";
+import { logUpstreamFailure } from "../problem.ts";
 
 /*
  * OpenAI wire format only: translate requests into a ChatCompletionService call and results into
@@ -228,6 +229,7 @@ function streamCompletion(
       const message =
         error instanceof AppError ? error.message : "an unexpected error occurred; it has been logged";
       if (!(error instanceof AppError)) c.var.logger.error({ err: error }, "streamed completion failed");
+      logUpstreamFailure(c.var.logger, error, c);
       const type = status >= 500 ? "api_error" : "invalid_request_error";
       await stream.writeSSE({ data: JSON.stringify({ error: { message, type, param: null, code: null } }) });
     }

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { excerpt } from "../../lib/redact.ts";
 
 /** Paths that speak OpenAI's wire format, errors included. */
 export function isOpenAIPath(path: string): boolean {
@@ -27,9 +28,10 @@ export function openAIErrorResponse(
   return c.json(
     {
       error: {
-        message: error.message,
+        // Bounded like problem documents: rejected input is never quoted back whole.
+        message: excerpt(error.message, 1000),
         type: errorType(error.status),
-        param: error.field ?? null,
+        param: error.field === undefined ? null : excerpt(error.field, 80),
         code: errorCode(error.status),
       },
     },

@@ -8,6 +8,7 @@ import { jobSchema } from "./job-routes.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth.ts";
+import { logUpstreamFailure } from "../problem.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -262,6 +263,7 @@ function streamReply(
               detail: "an unexpected error occurred; it has been logged",
             };
       if (!(error instanceof AppError)) c.var.logger.error({ err: error }, "streamed reply failed");
+      logUpstreamFailure(c.var.logger, error, c);
       await stream.writeSSE({ event: "error", data: JSON.stringify(problem) });
     }
   });

@@ -2,7 +2,13 @@ import { z } from "@hono/zod-openapi";
 import type { Clock } from "../../lib/clock.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
 import { yieldToEventLoop } from "../../lib/yield-to-event-loop.ts";
-import { RetryableJobError, type Job, type JobContext, type JobQueue } from "../../jobs/job-queue.ts";
+import {
+  RetryableJobError,
+  describeJobError,
+  type Job,
+  type JobContext,
+  type JobQueue,
+} from "../../jobs/job-queue.ts";
 import {
   allocateBySize,
   drawCohortSeeds,
@@ -379,5 +385,5 @@ export class PopulationService {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeJobError(error);
 }
