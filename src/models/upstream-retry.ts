@@ -1,5 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { APICallError, RetryError } from "ai";
+import {
+  OUTBOUND_REFUSED_MESSAGE,
+  OUTBOUND_UNREACHABLE_MESSAGE,
+  OutboundRefusedError,
+  OutboundUnreachableError,
+} from "../lib/outbound-guard.ts";
 import { redactSecrets, safeRequestId } from "../lib/redact.ts";
 import { UpstreamModelError } from "./language-model.ts";
 
@@ -119,6 +125,18 @@ export function classifyUpstreamFailure(
     return classifyUpstreamFailure(error.lastError, context);
   }
   const who = context.provider ? `the model provider ${context.provider}` : "the model upstream";
+  const outbound = findOutboundError(error);
+  if (outbound) {
+    // The guard's own words are safe and fixed: they say neither what lies behind the address nor why it failed.
+    const refused = outbound instanceof OutboundRefusedError;
+    return {
+      detail: `${who}: ${refused ? OUTBOUND_REFUSED_MESSAGE : OUTBOUND_UNREACHABLE_MESSAGE}`,
+      upstreamMessage: undefined,
+      upstreamStatus: undefined,
+      retryable: !refused,
+      retryAfterMs: undefined,
+    };
+  }
   if (APICallError.isInstance(error)) {
     return classifyApiCallError(error, who, context.secrets ?? []);
   }
@@ -266,6 +284,16 @@ function classifyOtherError(
     retryable: type !== undefined && RETRYABLE_STREAM_ERROR_TYPES.has(type),
     retryAfterMs: undefined,
   };
+}
+
+/** The outbound guard's refusal or unreachable error, wherever the AI SDK wrapped it in the `cause` chain. */
+function findOutboundError(error: unknown): OutboundRefusedError | OutboundUnreachableError | undefined {
+  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    if (current instanceof OutboundRefusedError || current instanceof OutboundUnreachableError)
+      return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
 }
 
 /** Walks the `cause` chain: undici hides `ECONNREFUSED` behind `TypeError: fetch failed`. */
