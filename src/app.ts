@@ -10,6 +10,7 @@ import { HttpMetrics } from "./http/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
+import { countRequests, rateLimitHeadersMiddleware } from "./http/rate-limit.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
 import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
@@ -48,7 +49,7 @@ export interface AppOptions {
   services: Services;
   logger: Logger;
   config: Pick<Config, "bodyLimitBytes" | "importLimitBytes"> &
-    Partial<Pick<Config, "memoryImportLimitBytes">>;
+    Partial<Pick<Config, "memoryImportLimitBytes" | "trustProxyHops">>;
   /** The built web app to serve at /; web/dist by default. */
   webDirectory?: string;
   /** Checked by /healthz; defaults to a trivial query. */
@@ -121,6 +122,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     );
   });
 
+  // Rate limits wrap every /v1 request: the headers go on every answer, errors included.
+  app.use(
+    "/v1/*",
+    rateLimitHeadersMiddleware({ limits: services.rateLimits, trustedProxyHops: config.trustProxyHops ?? 0 }),
+  );
+
   const generalLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: () => {
@@ -146,6 +153,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     return generalLimit(c, next);
   });
   app.use("/v1/*", authenticate);
+  app.use("/v1/*", countRequests(services.rateLimits));
 
   const checkHealth = options.checkHealth ?? (() => pingDatabase(services.store.db));
   app.openapi(healthRoute, async (c) => {

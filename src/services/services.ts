@@ -5,6 +5,7 @@ import { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
+import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "./account-service.ts";
 import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
@@ -80,6 +81,8 @@ export interface Services {
   readonly push: PushChannel;
   /** WhatsApp through Meta's Cloud API: persona numbers, linked senders, the webhook, proactive delivery */
   readonly whatsapp: WhatsAppChannel;
+  /** Request rates per key, account and address; sign-in and verification-code throttles */
+  readonly rateLimits: RateLimits;
 }
 
 export interface ServiceOptions {
@@ -105,9 +108,13 @@ export interface ServiceOptions {
   whatsapp?: WhatsAppSettings | undefined;
   /** Replaces the Graph API client for outbound WhatsApp (tests). */
   whatsappTransport?: WhatsAppTransport;
+  /** The rate limits (Redis-backed when REDIS_URL is set); default: counters in this store, default limits. */
+  rateLimits?: RateLimits;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
+  const rateLimits =
+    options.rateLimits ?? new RateLimits({ kind: "database", repository: store.rateLimits, clock });
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
   const vectors = new MemoryVectors(store);
@@ -216,7 +223,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
     users,
-    accounts: new AccountService(store, clock, users),
+    accounts: new AccountService(store, clock, users, rateLimits),
+    rateLimits,
     personas,
     personaAvatars: new PersonaAvatarService(store, clock, personas),
     personaAssist: new PersonaAssist(options.models),
