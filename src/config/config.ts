@@ -377,7 +377,10 @@ const settings = {
     flag: "trust-proxy",
     schema: z
       .string()
-      .regex(/^(true|false|\d{1,2})$/, "expected false, true or the number of proxies in front of the server (0-99)")
+      .regex(
+        /^(true|false|\d{1,2})$/,
+        "expected false, true or the number of proxies in front of the server (0-99)",
+      )
       .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
     fallback: "false",
   },

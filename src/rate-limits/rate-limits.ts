@@ -32,8 +32,7 @@ export const DEFAULT_RATE_LIMIT_SETTINGS: RateLimitSettings = Object.freeze({
 
 /** Where the counters live: Redis when REDIS_URL is set, else the database every process shares. */
 export type RateLimitBackend =
-  | { kind: "redis"; client: Redis }
-  | { kind: "database"; repository: RateLimitRepository; clock: Clock };
+  { kind: "redis"; client: Redis } | { kind: "database"; repository: RateLimitRepository; clock: Clock };
 
 /** The outcome of counting one request, with what the RateLimit headers report. */
 export interface RateLimitDecision {
@@ -192,9 +191,7 @@ export class RateLimits {
 }
 
 /** consume() rejects with a RateLimiterRes when over the limit and with an Error when the store fails. */
-async function settle(
-  consumed: Promise<RateLimiterRes>,
-): Promise<{ allowed: boolean; res: RateLimiterRes }> {
+async function settle(consumed: Promise<RateLimiterRes>): Promise<{ allowed: boolean; res: RateLimiterRes }> {
   try {
     return { allowed: true, res: await consumed };
   } catch (error) {

@@ -923,7 +923,11 @@ const migrations: Record<string, Migration> = {
         .addColumn("points", "integer", (column) => column.notNull())
         .addColumn("expires_at", "bigint", (column) => column.notNull())
         .execute();
-      await db.schema.createIndex("rate_limits_expiry_index").on("rate_limits").column("expires_at").execute();
+      await db.schema
+        .createIndex("rate_limits_expiry_index")
+        .on("rate_limits")
+        .column("expires_at")
+        .execute();
       // A key's own request rate; null: the server's default (DRAMATIS_RATE_LIMIT_PER_MINUTE).
       await db.schema.alterTable("api_keys").addColumn("rate_limit_per_minute", "integer").execute();
     },

@@ -28,9 +28,7 @@ export class RateLimitRepository {
     replace?: boolean;
   }): Promise<RateLimitCounter> {
     const { key, points, now, expiresAt } = options;
-    const restart = options.replace
-      ? sql<boolean>`1 = 1`
-      : sql<boolean>`rate_limits.expires_at <= ${now}`;
+    const restart = options.replace ? sql<boolean>`1 = 1` : sql<boolean>`rate_limits.expires_at <= ${now}`;
     const row = await this.db
       .insertInto("rate_limits")
       .values({ key, points, expires_at: expiresAt })
