@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RateLimits, DEFAULT_RATE_LIMIT_SETTINGS } from "../../src/rate-limits/rate-limits.ts";
 import { BACKENDS } from "../backends.ts";
+import { startMockTwilio, type MockTwilio } from "../mock-twilio.ts";
 import { ADMIN_KEY, createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
 
 const POLICY = /^"(default|key|anonymous)";q=\d+;w=\d+$/;
@@ -208,6 +209,43 @@ describe("sign-in throttles", () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe("verification codes", () => {
+  let app: TestApp;
+  let twilio: MockTwilio;
+  beforeAll(async () => {
+    twilio = await startMockTwilio();
+    app = await createTestApp({ twilio: twilio.settings, rateLimits: { verificationCodesPerHour: 2 } });
+    const persona = await (
+      await app.request("/v1/personas", { method: "POST", json: { name: "Ada", features: { sms: true } } })
+    ).json();
+    const bound = await app.request(`/v1/personas/${persona.id}/phone-numbers`, {
+      method: "POST",
+      json: { phone_number: "+14155550100" },
+    });
+    expect(bound.status).toBe(201);
+  });
+  afterAll(async () => {
+    await app.close();
+    await twilio.close();
+  });
+
+  it("sends one user a bounded number of codes an hour, across numbers", async () => {
+    const ask = (user: string, number: string) =>
+      app.request("/v1/phone-numbers", { method: "POST", user, json: { phone_number: number } });
+    expect((await ask("alice", "+14155550141")).status).toBe(202);
+    expect((await ask("alice", "+14155550142")).status).toBe(202);
+    const refused = await ask("alice", "+14155550143");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBe(3600);
+    expect((await refused.json()).detail).toMatch(/2 verification codes an hour/);
+    expect(twilio.messages.filter((message) => message.to === "+14155550143")).toHaveLength(0);
+    // Another user is not held back.
+    expect((await ask("bob", "+14155550144")).status).toBe(202);
+    app.clock.advance(60 * 60_000);
+    expect((await ask("alice", "+14155550143")).status).toBe(202);
   });
 });
 
