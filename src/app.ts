@@ -214,7 +214,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       version: API_VERSION,
       description:
         "Personas, user personas, versions, join codes and Character Cards. Authenticate with an API key; " +
-        "name the end user with X-Dramatis-User where an endpoint acts for one.",
+        "name the end user with X-Dramatis-User where an endpoint acts for one. Every /v1 response carries " +
+        'RateLimit-Policy (`"default";q=600;w=60`) and RateLimit (`"default";r=599;t=60`) headers ' +
+        "(draft-ietf-httpapi-ratelimit-headers); past the quota the answer is 429 with Retry-After.",
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   });
