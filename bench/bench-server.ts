@@ -57,6 +57,8 @@ async function startDramatis(
     DRAMATIS_ADMIN_KEY: adminKey,
     DRAMATIS_SHUTDOWN_TIMEOUT_MS: "2000",
     DRAMATIS_PROVIDERS: process.env.BENCH_DRAMATIS_PROVIDERS,
+    // A load generator is one key sending thousands of requests a minute: measure the server, not 429s.
+    DRAMATIS_RATE_LIMIT_PER_MINUTE: process.env.DRAMATIS_RATE_LIMIT_PER_MINUTE || "1000000",
   });
   const server = await startServer({ config });
   try {

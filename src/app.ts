@@ -12,6 +12,7 @@ import { jsonContent } from "./http/openapi-common.ts";
 import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
 import { boundJsonBodies, rejectUndecodablePaths } from "./http/request-input-policy.ts";
+import { countRequests, rateLimitHeadersMiddleware } from "./http/rate-limit.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
 import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
@@ -50,7 +51,7 @@ export interface AppOptions {
   services: Services;
   logger: Logger;
   config: Pick<Config, "bodyLimitBytes" | "importLimitBytes"> &
-    Partial<Pick<Config, "memoryImportLimitBytes" | "metricsToken">>;
+    Partial<Pick<Config, "memoryImportLimitBytes" | "metricsToken" | "trustProxyHops">>;
   /** The built web app to serve at /; web/dist by default. */
   webDirectory?: string;
   /** Checked by /healthz; defaults to a trivial query. */
@@ -124,6 +125,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   });
   app.use("*", rejectUndecodablePaths);
 
+  // Rate limits wrap every /v1 request: the headers go on every answer, errors included.
+  app.use(
+    "/v1/*",
+    rateLimitHeadersMiddleware({ limits: services.rateLimits, trustedProxyHops: config.trustProxyHops ?? 0 }),
+  );
+
   const generalLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: () => {
@@ -149,6 +156,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     return generalLimit(c, next);
   });
   app.use("/v1/*", authenticate);
+  app.use("/v1/*", countRequests(services.rateLimits));
   // After authentication, so an anonymous caller cannot make the server parse anything.
   app.use(
     "/v1/*",
@@ -234,7 +242,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
         "name the end user with X-Dramatis-User where an endpoint acts for one. JSON bodies must be UTF-8 " +
         "application/json and within one policy: at most 64 levels of nesting, 1,000 keys per object and " +
         "10,000 items per array (422 otherwise, 400 for invalid JSON or UTF-8, 415 for another content " +
-        "type or charset). A path with malformed percent-encoding is 400.",
+        "type or charset). A path with malformed percent-encoding is 400. Every /v1 response carries " +
+        'RateLimit-Policy (`"default";q=600;w=60`) and RateLimit (`"default";r=599;t=60`) headers ' +
+        "(draft-ietf-httpapi-ratelimit-headers); past the quota the answer is 429 with Retry-After.",
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
   });

@@ -11,6 +11,7 @@ import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
 import { PriceTable } from "./services/pricing.ts";
 import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
+import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
 import { createServices, type Services } from "./services/services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
@@ -63,8 +64,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     clock: clock.rate && clock.rate !== 1 ? systemClock : clock,
     leaseMs: config.jobLeaseMs,
   });
+  const store = new Store(database.db);
+  const rateLimits = createRateLimits({
+    redisUrl: config.redisUrl,
+    repository: store.rateLimits,
+    // Windows are real time, like job leases: a fast simulated clock must not shorten them.
+    clock: clock.rate && clock.rate !== 1 ? systemClock : clock,
+    settings: config.rateLimits,
+  });
   try {
-    const services = createServices(new Store(database.db), clock, {
+    const services = createServices(store, clock, {
+      rateLimits: rateLimits.limits,
       models: createModelRegistry(config, await chooseDefaultModel(config)),
       jobs: queue,
       prices: new PriceTable(config.prices),
@@ -127,6 +137,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       services.studyRunner.stop();
       await worker?.stop();
       await queue.close();
+      await rateLimits.close();
       await database.close();
       logger.info("stopped");
     };
@@ -136,6 +147,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return { url, services, createdAdminKey, setupUrl, stop };
   } catch (error) {
     await queue.close();
+    await rateLimits.close();
     await database.close();
     throw error;
   }

@@ -44,6 +44,27 @@ describe("dramatis CLI", () => {
     expect(listed.out).toContain("read,write");
     expect(listed.out).not.toContain(secret);
 
+    const limited = await run("keys", "limit", id, "60", "--tenant", created.id, "--json");
+    expect(JSON.parse(limited.out).rate_limit_per_minute).toBe(60);
+    expect((await run("keys", "list", "--tenant", created.id)).out).toContain("60/min");
+    const capped = await run(
+      "keys",
+      "create",
+      "--tenant",
+      created.id,
+      "--name",
+      "bot",
+      "--rate-limit",
+      "5",
+      "--json",
+    );
+    expect(JSON.parse(capped.out).rate_limit_per_minute).toBe(5);
+    expect((await run("keys", "limit", id, "lots", "--tenant", created.id)).errors).toMatch(
+      /whole number of requests per minute/,
+    );
+    const restored = await run("keys", "limit", id, "default", "--tenant", created.id, "--json");
+    expect(JSON.parse(restored.out).rate_limit_per_minute).toBeNull();
+
     const revoked = await run("keys", "revoke", id, "--tenant", created.id);
     expect(revoked.out).toMatch(/Revoked key/);
     const list = JSON.parse((await run("keys", "list", "--tenant", created.id, "--json")).out);

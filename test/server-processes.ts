@@ -118,6 +118,9 @@ export async function startServe(
     TMPDIR: os.tmpdir(),
     LOG_LEVEL: "info",
     PORT: String(port),
+    // Load-generating suites: rate limits out of reach unless a suite sets them.
+    DRAMATIS_RATE_LIMIT_PER_MINUTE: "1000000",
+    DRAMATIS_RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
     ...options.environment,
   };
   const child = spawn(process.execPath, [CLI, "serve", "--role", options.role], {

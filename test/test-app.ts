@@ -13,6 +13,11 @@ import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
 import { createServices, type Services } from "../src/services/services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
+import {
+  DEFAULT_RATE_LIMIT_SETTINGS,
+  RateLimits,
+  type RateLimitSettings,
+} from "../src/rate-limits/rate-limits.ts";
 import { Store } from "../src/store/store.ts";
 import { sqliteBackend, type Backend } from "./backends.ts";
 
@@ -84,12 +89,41 @@ export async function createTestApp(
     passwordCost?: ScryptCost;
     /** seals secrets at rest; default a throwaway key */
     secrets?: SecretBox;
+    /**
+     * Rate limits over the app's database. Default: request rates and per-address and verification
+     * throttles too generous to reach (suites fire many requests, all from one "unknown" address); the
+     * per-email sign-in lockout as configured by default.
+     */
+    rateLimits?: Partial<RateLimitSettings>;
+    /** The rate limits whole (e.g. over Redis); overrides `rateLimits`. */
+    rateLimiter?: RateLimits;
+    /** DRAMATIS_TRUST_PROXY: X-Forwarded-For names the client (tests vary the address with it); default 0 */
+    trustProxyHops?: number;
+    /** Another app's database, to run a second instance on it (closing this app leaves it open). */
+    database?: DatabaseHandle;
   } = {},
 ): Promise<TestApp> {
-  const database = await (options.backend ?? sqliteBackend).open();
+  const database = options.database
+    ? { ...options.database, close: async () => {} }
+    : await (options.backend ?? sqliteBackend).open();
   const clock = options.clock ?? new TestClock();
+  const store = new Store(database.db);
+  const rateLimits =
+    options.rateLimiter ??
+    new RateLimits(
+      { kind: "database", repository: store.rateLimits, clock },
+      {
+        ...DEFAULT_RATE_LIMIT_SETTINGS,
+        requestsPerMinute: 1_000_000,
+        anonymousPerMinute: 1_000_000,
+        signInFailuresPerAddress: 1_000_000,
+        verificationCodesPerHour: 1_000_000,
+        ...options.rateLimits,
+      },
+    );
   const queue = new DatabaseJobQueue({ db: database.db, clock, pollIntervalMs: 20 });
-  const services = createServices(new Store(database.db), clock, {
+  const services = createServices(store, clock, {
+    rateLimits,
     models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
     jobs: queue,
     embeddingModel: options.embeddingModel,
@@ -114,6 +148,7 @@ export async function createTestApp(
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       importLimitBytes: options.importLimitBytes ?? 10 * 1024 * 1024,
+      trustProxyHops: options.trustProxyHops ?? 0,
     },
   });
   return {

@@ -11,7 +11,7 @@ import { modelsCommand } from "./models-command.ts";
 import { SCHEDULED_USAGE, scheduledCommand } from "./scheduled-command.ts";
 import { STUDY_USAGE, studyCommand } from "./study-command.ts";
 import { formatTable } from "./text-table.ts";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../services/api-key-service.ts";
+import { API_KEY_SCOPES, KEY_RATE_LIMIT_MAX, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../services/errors.ts";
 import { createServices, type Services } from "../services/services.ts";
 import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
@@ -26,9 +26,11 @@ Commands:
   worker                        run background jobs only, like serve --role worker (more processes share the work)
   tenants create --name NAME    create a tenant and print its first admin key
   tenants list                  list tenants
-  keys create --name NAME [--scopes read,write,admin] [--tenant ID]
-                                create an API key (printed once)
-  keys list [--tenant ID]       list API keys (prefix, scopes, last used, revoked)
+  keys create --name NAME [--scopes read,write,admin] [--rate-limit N] [--tenant ID]
+                                create an API key (printed once); --rate-limit: its requests per minute
+  keys list [--tenant ID]       list API keys (prefix, scopes, rate limit, last used, revoked)
+  keys limit KEY_ID N|default [--tenant ID]
+                                set a key's requests per minute (default: the server's)
   keys revoke KEY_ID [--tenant ID]
                                 revoke an API key
   models pull URL [--sha256 HEX]
@@ -62,6 +64,7 @@ function parseCommandLine(argv: string[]) {
     help: { type: "boolean" },
     name: { type: "string" },
     scopes: { type: "string" },
+    "rate-limit": { type: "string" },
     tenant: { type: "string" },
     sha256: { type: "string" },
     url: { type: "string" },
@@ -192,9 +195,11 @@ async function keysCommand(context: CliContext): Promise<number> {
   if (action === "create") {
     const name = requireName(values);
     const scopes = parseScopes(values.scopes as string | undefined);
+    const rateLimit = values["rate-limit"];
+    const limit = typeof rateLimit === "string" ? parseRateLimit(rateLimit) : undefined;
     const { key, summary } = await withServices(context.config, async (services) => {
       await services.tenants.get(tenantId);
-      return services.apiKeys.create(tenantId, { name, scopes });
+      return services.apiKeys.create(tenantId, { name, scopes, rate_limit_per_minute: limit });
     });
     if (values.json) print(JSON.stringify({ ...summary, key }));
     else
@@ -212,8 +217,31 @@ async function keysCommand(context: CliContext): Promise<number> {
     else
       printTable(
         print,
-        keys.map((key) => ({ ...key, scopes: key.scopes.join(",") })),
-        ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"],
+        keys.map((key) => ({
+          ...key,
+          scopes: key.scopes.join(","),
+          rate_limit: key.rate_limit_per_minute === null ? "default" : `${key.rate_limit_per_minute}/min`,
+        })),
+        ["id", "name", "prefix", "scopes", "rate_limit", "created_at", "last_used_at", "revoked_at"],
+      );
+    return 0;
+  }
+  if (action === "limit") {
+    const value = context.positionals[3];
+    if (!keyId || value === undefined)
+      throw new UsageError("keys limit needs the key id and a number: dramatis keys limit KEY_ID 60|default");
+    const limit = value === "default" ? null : parseRateLimit(value);
+    const updated = await withServices(context.config, (services) =>
+      services.apiKeys.update(tenantId, keyId, { rate_limit_per_minute: limit }),
+    );
+    if (values.json) print(JSON.stringify(updated));
+    else
+      print(
+        `Key ${updated.id} may make ${
+          updated.rate_limit_per_minute === null
+            ? "the server's default number of requests"
+            : `${updated.rate_limit_per_minute} requests`
+        } per minute`,
       );
     return 0;
   }
@@ -226,7 +254,17 @@ async function keysCommand(context: CliContext): Promise<number> {
     else print(`Revoked key ${revoked.id} (${revoked.prefix}…) at ${revoked.revoked_at}`);
     return 0;
   }
-  throw new UsageError(`unknown keys command ${action ?? "(none)"}: expected create, list or revoke`);
+  throw new UsageError(`unknown keys command ${action ?? "(none)"}: expected create, list, limit or revoke`);
+}
+
+/** A key's requests per minute as typed on the command line. */
+function parseRateLimit(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > KEY_RATE_LIMIT_MAX) {
+    throw new UsageError(
+      `the rate limit must be a whole number of requests per minute, 1-${KEY_RATE_LIMIT_MAX}`,
+    );
+  }
+  return Number(text);
 }
 
 /** Errors a command reports as a message for people, not as a stack trace. */

@@ -46,6 +46,31 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads rate limits and how many proxies to trust, with defaults", () => {
+    const defaults = loadConfig({});
+    expect(defaults.rateLimits).toEqual({
+      requestsPerMinute: 600,
+      anonymousPerMinute: 120,
+      signInFailuresPerEmail: 10,
+      signInFailuresPerAddress: 50,
+      signInWindowSeconds: 900,
+      verificationCodesPerHour: 10,
+    });
+    expect(defaults.trustProxyHops).toBe(0);
+    const set = loadConfig({
+      DRAMATIS_RATE_LIMIT_PER_MINUTE: "60",
+      DRAMATIS_SIGN_IN_WINDOW_MINUTES: "5",
+      DRAMATIS_TRUST_PROXY: "true",
+    });
+    expect(set.rateLimits.requestsPerMinute).toBe(60);
+    expect(set.rateLimits.signInWindowSeconds).toBe(300);
+    expect(set.trustProxyHops).toBe(1);
+    expect(loadConfig({ DRAMATIS_TRUST_PROXY: "2" }).trustProxyHops).toBe(2);
+    expect(() => loadConfig({ DRAMATIS_TRUST_PROXY: "yes", DRAMATIS_RATE_LIMIT_PER_MINUTE: "0" })).toThrow(
+      /DRAMATIS_TRUST_PROXY[\s\S]*DRAMATIS_RATE_LIMIT_PER_MINUTE|DRAMATIS_RATE_LIMIT_PER_MINUTE[\s\S]*DRAMATIS_TRUST_PROXY/,
+    );
+  });
+
   it("lists every bad value at once with what is expected", () => {
     let error: unknown;
     try {

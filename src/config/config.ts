@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { PLACEHOLDER_VAPID_SUBJECT, isVapidSubject } from "../channels/push/vapid.ts";
 import { parseOutboundAllowList } from "../lib/outbound-guard.ts";
+import type { RateLimitSettings } from "../rate-limits/rate-limits.ts";
 import {
   providerConfigListSchema,
   providersFromWellKnownVariables,
@@ -48,8 +49,15 @@ export interface Config {
   readonly previousSecretKey: string | undefined;
   /** Bearer token `/metrics` asks for (DRAMATIS_METRICS_TOKEN); undefined: `/metrics` is open. */
   readonly metricsToken: string | undefined;
-  /** Redis for the job queue (BullMQ); undefined: jobs live in the database. */
+  /** Redis for the job queue (BullMQ) and rate-limit counters; undefined: both live in the database. */
   readonly redisUrl: string | undefined;
+  /** Request rates and sign-in throttles (DRAMATIS_RATE_LIMIT_*, DRAMATIS_SIGN_IN_*). */
+  readonly rateLimits: RateLimitSettings;
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For (DRAMATIS_TRUST_PROXY: false
+   * = 0, true = 1, or a number). 0: the client address is the socket's and the header is ignored.
+   */
+  readonly trustProxyHops: number;
   /** Where the optional local-model runtime (node-llama-cpp) is installed. */
   readonly llamaRuntimeDirectory: string;
   /** Twilio's account for SMS (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN); undefined: SMS is off. */
@@ -374,6 +382,47 @@ const settings = {
       ),
     fallback: "",
   },
+  DRAMATIS_RATE_LIMIT_PER_MINUTE: {
+    flag: "rate-limit-per-minute",
+    schema: integerText(1, 1_000_000, "requests per minute between 1 and 1000000"),
+    fallback: "600",
+  },
+  DRAMATIS_RATE_LIMIT_ANONYMOUS_PER_MINUTE: {
+    flag: "rate-limit-anonymous-per-minute",
+    schema: integerText(1, 1_000_000, "requests per minute between 1 and 1000000"),
+    fallback: "120",
+  },
+  DRAMATIS_SIGN_IN_FAILURES_PER_EMAIL: {
+    flag: "sign-in-failures-per-email",
+    schema: integerText(1, 10_000, "a number of failed sign-ins between 1 and 10000"),
+    fallback: "10",
+  },
+  DRAMATIS_SIGN_IN_FAILURES_PER_ADDRESS: {
+    flag: "sign-in-failures-per-address",
+    schema: integerText(1, 100_000, "a number of failed sign-ins between 1 and 100000"),
+    fallback: "50",
+  },
+  DRAMATIS_SIGN_IN_WINDOW_MINUTES: {
+    flag: "sign-in-window-minutes",
+    schema: integerText(1, 1440, "minutes between 1 and 1440"),
+    fallback: "15",
+  },
+  DRAMATIS_VERIFICATION_CODES_PER_HOUR: {
+    flag: "verification-codes-per-hour",
+    schema: integerText(1, 10_000, "a number of codes between 1 and 10000"),
+    fallback: "10",
+  },
+  DRAMATIS_TRUST_PROXY: {
+    flag: "trust-proxy",
+    schema: z
+      .string()
+      .regex(
+        /^(true|false|\d{1,2})$/,
+        "expected false, true or the number of proxies in front of the server (0-99)",
+      )
+      .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+    fallback: "false",
+  },
   DRAMATIS_PUSH_ALLOW_HTTP: {
     flag: "push-allow-http",
     schema: z
@@ -635,6 +684,15 @@ export function loadConfig(
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),
     redisUrl: values.REDIS_URL || undefined,
+    rateLimits: Object.freeze({
+      requestsPerMinute: values.DRAMATIS_RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: values.DRAMATIS_RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      signInFailuresPerEmail: values.DRAMATIS_SIGN_IN_FAILURES_PER_EMAIL,
+      signInFailuresPerAddress: values.DRAMATIS_SIGN_IN_FAILURES_PER_ADDRESS,
+      signInWindowSeconds: values.DRAMATIS_SIGN_IN_WINDOW_MINUTES * 60,
+      verificationCodesPerHour: values.DRAMATIS_VERIFICATION_CODES_PER_HOUR,
+    }),
+    trustProxyHops: values.DRAMATIS_TRUST_PROXY,
     secretKey: values.DRAMATIS_SECRET_KEY || undefined,
     previousSecretKey: values.DRAMATIS_SECRET_KEY_PREVIOUS || undefined,
     metricsToken: values.DRAMATIS_METRICS_TOKEN || undefined,

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { AccountSummary } from "../services/account-service.ts";
 import type { ApiKeyPrincipal } from "../services/api-key-service.ts";
+import type { RateLimitDecision } from "../rate-limits/rate-limits.ts";
 import type { Services } from "../services/services.ts";
 
 /** What every request handler can reach through `c.var`. */
@@ -13,5 +14,9 @@ export interface AppEnv {
     account: AccountSummary | undefined;
     sessionToken: string | undefined;
     csrfToken: string | undefined;
+    /** the address rate limits count against (the socket's, or X-Forwarded-For's under DRAMATIS_TRUST_PROXY) */
+    clientAddress: string;
+    /** set once the request is counted: what the RateLimit headers report */
+    rateLimit: RateLimitDecision | undefined;
   };
 }

@@ -20,19 +20,37 @@ const problemDescriptions = {
   409: "Conflicting concurrent change",
   413: "Request body too large",
   422: "A field is invalid; `errors` names it",
+  429: "Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more)",
+} as const;
+
+/** Headers of a 429: every /v1 response also carries RateLimit and RateLimit-Policy. */
+const rateLimitedHeaders = {
+  "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  RateLimit: {
+    description: 'Remaining quota and seconds until it resets, e.g. `"default";r=0;t=42`',
+    schema: { type: "string" },
+  },
+  "RateLimit-Policy": {
+    description: 'The quota and window in seconds, e.g. `"default";q=600;w=60`',
+    schema: { type: "string" },
+  },
 } as const;
 
 type ProblemStatus = keyof typeof problemDescriptions;
 
-/** Problem responses for a route's documentation; 401 and 403 are added to every authenticated route. */
+/**
+ * Problem responses for a route's documentation; 401 and 403 are added to every authenticated route,
+ * 429 (rate limits) to every route.
+ */
 export function problemResponses(...statuses: ProblemStatus[]) {
-  const all = [...new Set<ProblemStatus>([400, 401, 403, ...statuses])];
+  const all = [...new Set<ProblemStatus>([400, 401, 403, ...statuses, 429])];
   return Object.fromEntries(
     all.map((status) => [
       status,
       {
         description: problemDescriptions[status],
         content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+        ...(status === 429 ? { headers: rateLimitedHeaders } : {}),
       },
     ]),
   ) as unknown as Record<

@@ -110,11 +110,15 @@ export function handleError(error: Error, c: Context, logger: Logger): Response 
 
 function handleOpenAIError(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof AppError) {
-    return openAIErrorResponse(c, {
+    const response = openAIErrorResponse(c, {
       status: error.status,
       message: error.message,
       field: error.errors[0]?.field,
     });
+    if (error instanceof TooManyRequestsError) {
+      response.headers.set("retry-after", String(error.retryAfterSeconds));
+    }
+    return response;
   }
   if (error instanceof HTTPException)
     return openAIErrorResponse(c, { status: error.status, message: describeHttpException(error, c) });
@@ -147,6 +151,7 @@ function titleFor(status: number): string {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
   };
   return titles[status] ?? "Error";
 }

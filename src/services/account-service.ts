@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
+import type { RateLimits } from "../rate-limits/rate-limits.ts";
 import { newId, randomToken } from "../lib/ids.ts";
 import {
   DEFAULT_PASSWORD_COST,
@@ -16,7 +17,6 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from "./errors.ts";
@@ -62,11 +62,6 @@ const SESSION_EXTEND_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export const PASSWORD_MIN_LENGTH = 10;
 
-/** Password guessing is slowed per email: this many failures within the window lock sign-in until it passes. */
-const SIGN_IN_FAILURE_LIMIT = 10;
-const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const SIGN_IN_TRACKED_EMAILS = 10_000;
-
 /** Scopes a signed-in person acts with: admins manage keys, providers and accounts; members do the rest. */
 export function scopesForRole(role: AccountRole): ApiKeyScope[] {
   return role === "admin" ? ["admin"] : ["write"];
@@ -92,17 +87,23 @@ function toSummary(row: AccountRow): AccountSummary {
 export class AccountService {
   /** Required by first-start setup; set by the server when no account exists yet. */
   private setupToken: string | undefined;
-  /** Recent failed sign-ins per email (per process: enough to make guessing slow). */
-  private readonly signInFailures = new Map<string, number[]>();
   /** A hash to verify against when the email is unknown, so both answers take as long. */
   private decoyHash: Promise<string> | undefined;
   /** scrypt cost of new hashes; older, cheaper hashes are replaced at the next sign-in. */
   private readonly passwordCost: ScryptCost;
 
+  /**
+   * @param throttle counts failed sign-ins per email and per client address in the shared rate-limit
+   *   store (Redis or the database), so a lockout holds across processes and restarts
+   */
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly users: UserService,
+    private readonly throttle: Pick<
+      RateLimits,
+      "assertSignInAllowed" | "recordSignInFailure" | "clearSignInFailures"
+    >,
     options: { passwordCost?: ScryptCost } = {},
   ) {
     this.passwordCost = options.passwordCost ?? DEFAULT_PASSWORD_COST;
@@ -122,12 +123,21 @@ export class AccountService {
     return this.setupToken;
   }
 
-  /** Creates the first admin in the default tenant and signs them in. */
-  async setup(token: string, account: Omit<NewAccount, "role">): Promise<SignedInSession> {
+  /**
+   * Creates the first admin in the default tenant and signs them in. Wrong tokens count as failed
+   * sign-ins of the client address, so the token cannot be guessed faster than passwords.
+   */
+  async setup(
+    token: string,
+    account: Omit<NewAccount, "role">,
+    clientAddress = "unknown",
+  ): Promise<SignedInSession> {
     if (!(await this.setupRequired()))
       throw new ConflictError("setup is done: an admin account already exists");
+    await this.throttle.assertSignInAllowed(undefined, clientAddress);
     const expected = this.setupToken;
     if (expected === undefined || !sameText(token, expected)) {
+      await this.throttle.recordSignInFailure(undefined, clientAddress);
       throw new ForbiddenError("the setup token is wrong: use the one printed in the server's log at start");
     }
     const created = await this.create(DEFAULT_TENANT_ID, { ...account, role: "admin" });
@@ -135,29 +145,22 @@ export class AccountService {
     return this.startSession(created);
   }
 
-  async signIn(email: string, password: string): Promise<SignedInSession> {
+  /**
+   * Signs in with email and password. Failures are counted per email (from anywhere) and per client
+   * address (across emails, against password spraying); past either limit sign-in answers 429 until the
+   * window passes, even for the right password.
+   */
+  async signIn(email: string, password: string, clientAddress = "unknown"): Promise<SignedInSession> {
     const normalised = normaliseEmail(email);
-    const now = this.clock.now().getTime();
-    const failures = (this.signInFailures.get(normalised) ?? []).filter(
-      (time) => now - time < SIGN_IN_FAILURE_WINDOW_MS,
-    );
-    if (failures.length >= SIGN_IN_FAILURE_LIMIT) {
-      const retryAfter = Math.ceil((failures[0]! + SIGN_IN_FAILURE_WINDOW_MS - now) / 1000);
-      throw new TooManyRequestsError(
-        `too many failed sign-ins for this email: try again in ${Math.ceil(retryAfter / 60)} minutes`,
-        retryAfter,
-      );
-    }
+    await this.throttle.assertSignInAllowed(normalised, clientAddress);
     const row = await this.store.accounts.findByEmail(normalised);
     this.decoyHash ??= hashPassword(randomToken(20), this.passwordCost);
     const valid = await verifyPassword(password, row?.password_hash ?? (await this.decoyHash));
     if (!row || !valid) {
-      // Bounded: a flood of made-up emails must not grow the map without end.
-      if (this.signInFailures.size >= SIGN_IN_TRACKED_EMAILS) this.signInFailures.clear();
-      this.signInFailures.set(normalised, [...failures, now]);
+      await this.throttle.recordSignInFailure(normalised, clientAddress);
       throw new UnauthorizedError("the email or password is wrong");
     }
-    this.signInFailures.delete(normalised);
+    await this.throttle.clearSignInFailures(normalised);
     if (needsRehash(row.password_hash, this.passwordCost)) {
       // The password was just proven: store it again at today's cost (hashes from before a cost rise).
       await this.store.accounts.update(row.id, {

@@ -20,7 +20,12 @@ export interface ApiKeyPrincipal {
   tenantId: string;
   keyId: string;
   scopes: ApiKeyScope[];
+  /** the key's own requests per minute; null or absent: the server's default */
+  rateLimitPerMinute?: number | null;
 }
+
+/** The bounds of a key's own rate limit (requests per minute). */
+export const KEY_RATE_LIMIT_MAX = 1_000_000;
 
 /** An API key as listed: never the secret, only its visible prefix. */
 export interface ApiKeySummary {
@@ -31,6 +36,8 @@ export interface ApiKeySummary {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** requests per minute this key may make; null: the server's default (DRAMATIS_RATE_LIMIT_PER_MINUTE) */
+  rate_limit_per_minute: number | null;
 }
 
 /** Keys are random (190 bits), so a fast hash is enough: there is nothing to brute-force. */
@@ -52,7 +59,17 @@ function toSummary(row: ApiKeyRow): ApiKeySummary {
     created_at: row.created_at,
     last_used_at: row.last_used_at,
     revoked_at: row.revoked_at,
+    rate_limit_per_minute: row.rate_limit_per_minute,
   };
+}
+
+function validateRateLimit(value: number | null | undefined): void {
+  if (value == null) return;
+  if (!Number.isInteger(value) || value < 1 || value > KEY_RATE_LIMIT_MAX) {
+    throw new ValidationError([
+      { field: "rate_limit_per_minute", message: `must be a whole number 1-${KEY_RATE_LIMIT_MAX} or null` },
+    ]);
+  }
 }
 
 /** Writing last-used time on every request would turn reads into writes; once a minute per key is enough. */
@@ -73,12 +90,18 @@ export class ApiKeyService {
    */
   async create(
     tenantId: string,
-    options: { name: string; scopes: ApiKeyScope[]; secret?: string | undefined },
+    options: {
+      name: string;
+      scopes: ApiKeyScope[];
+      secret?: string | undefined;
+      rate_limit_per_minute?: number | null | undefined;
+    },
     store: Store = this.store,
   ): Promise<{ key: string; summary: ApiKeySummary }> {
     const scopes = [...new Set(options.scopes)];
     if (scopes.length === 0)
       throw new ValidationError([{ field: "scopes", message: "must name at least one scope" }]);
+    validateRateLimit(options.rate_limit_per_minute);
     const key = options.secret ?? `dra_${randomToken(8)}_${randomToken(38)}`;
     const row: ApiKeyRow = {
       id: newId("key"),
@@ -90,6 +113,7 @@ export class ApiKeyService {
       created_at: this.clock.now().toISOString(),
       last_used_at: null,
       revoked_at: null,
+      rate_limit_per_minute: options.rate_limit_per_minute ?? null,
     };
     await store.apiKeys.insert(row);
     return { key, summary: toSummary(row) };
@@ -109,13 +133,42 @@ export class ApiKeyService {
     return toSummary(revoked ?? existing);
   }
 
+  /**
+   * Changes a key's name or its own rate limit (null: back to the server's default). Another tenant's
+   * key is not found.
+   *
+   * @example await keys.update("ten_default", "key_1", { rate_limit_per_minute: 60 });
+   */
+  async update(
+    tenantId: string,
+    keyId: string,
+    changes: { name?: string | undefined; rate_limit_per_minute?: number | null | undefined },
+  ): Promise<ApiKeySummary> {
+    validateRateLimit(changes.rate_limit_per_minute);
+    const existing = await this.store.apiKeys.findById(tenantId, keyId);
+    if (!existing) throw new NotFoundError(`API key ${keyId}`);
+    const values = {
+      ...(changes.name === undefined ? {} : { name: changes.name }),
+      ...(changes.rate_limit_per_minute === undefined
+        ? {}
+        : { rate_limit_per_minute: changes.rate_limit_per_minute }),
+    };
+    if (Object.keys(values).length > 0) await this.store.apiKeys.update(tenantId, keyId, values);
+    return toSummary({ ...existing, ...values });
+  }
+
   /** Resolves a presented key to its tenant and scopes, or throws 401 naming what is wrong. */
   async authenticate(presentedKey: string): Promise<ApiKeyPrincipal> {
     const row = await this.store.apiKeys.findBySecretHash(hashApiKey(presentedKey));
     if (!row) throw new UnauthorizedError("the API key is not valid");
     if (row.revoked_at) throw new UnauthorizedError("the API key has been revoked");
     await this.recordUse(row.id);
-    return { tenantId: row.tenant_id, keyId: row.id, scopes: JSON.parse(row.scopes) as ApiKeyScope[] };
+    return {
+      tenantId: row.tenant_id,
+      keyId: row.id,
+      scopes: JSON.parse(row.scopes) as ApiKeyScope[],
+      rateLimitPerMinute: row.rate_limit_per_minute,
+    };
   }
 
   private async recordUse(keyId: string): Promise<void> {

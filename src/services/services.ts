@@ -7,6 +7,7 @@ import { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
+import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "./account-service.ts";
 import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
@@ -84,6 +85,8 @@ export interface Services {
   readonly push: PushChannel;
   /** WhatsApp through Meta's Cloud API: persona numbers, linked senders, the webhook, proactive delivery */
   readonly whatsapp: WhatsAppChannel;
+  /** Request rates per key, account and address; sign-in and verification-code throttles */
+  readonly rateLimits: RateLimits;
 }
 
 export interface ServiceOptions {
@@ -116,9 +119,13 @@ export interface ServiceOptions {
   whatsappTransport?: WhatsAppTransport;
   /** scrypt cost of password hashes; default OWASP's minimum. Tests pass a cheap one to stay fast. */
   passwordCost?: ScryptCost;
+  /** The rate limits (Redis-backed when REDIS_URL is set); default: counters in this store, default limits. */
+  rateLimits?: RateLimits;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
+  const rateLimits =
+    options.rateLimits ?? new RateLimits({ kind: "database", repository: store.rateLimits, clock });
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
   const vectors = new MemoryVectors(store);
@@ -230,7 +237,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     apiKeys,
     tenants: new TenantService(store, apiKeys, clock),
     users,
-    accounts: new AccountService(store, clock, users, { passwordCost: options.passwordCost }),
+    accounts: new AccountService(store, clock, users, rateLimits, { passwordCost: options.passwordCost }),
+    rateLimits,
     personas,
     personaAvatars: new PersonaAvatarService(store, clock, personas),
     personaAssist: new PersonaAssist(options.models),

@@ -46,6 +46,20 @@ export class ApiKeyRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Changes the key's name or rate limit in this tenant. */
+  async update(
+    tenantId: string,
+    id: string,
+    changes: Partial<Pick<ApiKeyRow, "name" | "rate_limit_per_minute">>,
+  ): Promise<void> {
+    await this.db
+      .updateTable("api_keys")
+      .set(changes)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .execute();
+  }
+
   async touchLastUsed(id: string, usedAt: string): Promise<void> {
     await this.db.updateTable("api_keys").set({ last_used_at: usedAt }).where("id", "=", id).execute();
   }

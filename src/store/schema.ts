@@ -70,6 +70,16 @@ export interface ApiKeyTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** requests per minute for this key; null: the server's default */
+  rate_limit_per_minute: number | null;
+}
+
+/** A rate-limit counter: points spent under `key` in the window that ends at `expires_at` (epoch ms). */
+export interface RateLimitTable {
+  key: string;
+  points: number;
+  /** bigint: PostgreSQL hands it back as a string, so repositories convert it */
+  expires_at: number | string;
 }
 
 export interface PersonaTable {
@@ -575,6 +585,7 @@ export interface Database {
   sessions: SessionTable;
   persona_avatars: PersonaAvatarTable;
   api_keys: ApiKeyTable;
+  rate_limits: RateLimitTable;
   personas: PersonaTable;
   persona_versions: PersonaVersionTable;
   user_personas: UserPersonaTable;

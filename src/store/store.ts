@@ -8,6 +8,7 @@ import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
+import { RateLimitRepository } from "./rate-limit-repository.ts";
 import type { Database } from "./schema.ts";
 import { ScheduledMessageRepository } from "./scheduled-message-repository.ts";
 import { SkillRepository } from "./skill-repository.ts";
@@ -45,6 +46,7 @@ export class Store {
   readonly pushSubscriptions: PushSubscriptionRepository;
   readonly inboxConnections: InboxConnectionRepository;
   readonly whatsapp: WhatsAppRepository;
+  readonly rateLimits: RateLimitRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -58,6 +60,7 @@ export class Store {
     this.memories = new MemoryRepository(db);
     this.accounts = new AccountRepository(db);
     this.personaAvatars = new PersonaAvatarRepository(db);
+    this.rateLimits = new RateLimitRepository(db);
     this.skills = new SkillRepository(db);
     this.cohorts = new CohortRepository(db);
     this.populations = new PopulationRepository(db);

@@ -48,6 +48,10 @@ export async function startWebServer(options: {
   await buildWebAppIfStale();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-e2e-"));
   const config = loadConfig({
+    // A browser under test clicks faster than a person: rate limits out of reach unless a suite sets them.
+    DRAMATIS_RATE_LIMIT_PER_MINUTE: "1000000",
+    DRAMATIS_RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
+    DRAMATIS_VERIFICATION_CODES_PER_HOUR: "10000",
     ...options.environment,
     DRAMATIS_DATA_DIR: dataDir,
     PORT: "0",

@@ -182,6 +182,15 @@ describe.skipIf(!CHROMIUM_PATH)("web app in Chromium", () => {
     expect(before.status()).toBe(200);
     await screenshot(page, "settings-keys");
     const row = page.getByRole("row").filter({ hasText: "e2e" });
+    // Its own rate limit, set in place; the API reports it as the key's policy.
+    await row.getByRole("button", { name: "Change" }).click();
+    await row.getByLabel(/Requests per minute for e2e/).fill("30");
+    await row.getByRole("button", { name: "Save" }).click();
+    await row.getByText("30/min").waitFor();
+    const limited = await page.request.get(url("/v1/personas"), {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(limited.headers()["ratelimit-policy"]).toBe('"key";q=30;w=60');
     await row.getByRole("button", { name: "Revoke" }).click();
     const confirm = page.getByRole("dialog").getByRole("button", { name: /Revoke/ });
     if (await confirm.isVisible().catch(() => false)) await confirm.click();

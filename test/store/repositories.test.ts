@@ -72,6 +72,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       created_at: NOW,
       last_used_at: null,
       revoked_at: null,
+      rate_limit_per_minute: null,
     };
     await store.apiKeys.insert(key);
     expect((await store.apiKeys.findBySecretHash(key.secret_hash))?.id).toBe(key.id);

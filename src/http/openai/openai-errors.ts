@@ -17,6 +17,7 @@ function errorType(status: number): string {
 function errorCode(status: number): string | null {
   if (status === 401) return "invalid_api_key";
   if (status === 404) return "model_not_found";
+  if (status === 429) return "rate_limit_exceeded";
   return null;
 }
 

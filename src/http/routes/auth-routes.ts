@@ -154,14 +154,14 @@ export function authRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(setupRoute, async (c) => {
     const body = c.req.valid("json");
-    const signedIn = await c.var.services.accounts.setup(body.setup_token, body);
+    const signedIn = await c.var.services.accounts.setup(body.setup_token, body, c.var.clientAddress);
     setSessionCookie(c, signedIn);
     return c.json(await sessionBody(c, signedIn), 201);
   });
 
   router.openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
-    const signedIn = await c.var.services.accounts.signIn(body.email, body.password);
+    const signedIn = await c.var.services.accounts.signIn(body.email, body.password, c.var.clientAddress);
     setSessionCookie(c, signedIn);
     return c.json(await sessionBody(c, signedIn), 200);
   });

@@ -126,20 +126,22 @@ const startVerificationRoute = createRoute({
     ),
   },
   responses: {
+    ...problemResponses(404, 409, 422),
     202: jsonContent(senderPhoneNumberSchema, "A code was texted to the number"),
     200: jsonContent(
       senderPhoneNumberSchema,
       "The number is already verified to this user; nothing was sent",
     ),
     429: {
-      description: "A code was sent to this number moments ago",
+      description:
+        "A code was sent to this number moments ago, the user had their codes for the hour " +
+        "(DRAMATIS_VERIFICATION_CODES_PER_HOUR), or the request rate limit was reached; see Retry-After",
       content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
     },
     502: {
       description: "Twilio could not send the code",
       content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
     },
-    ...problemResponses(404, 409, 422),
   },
 });
 
@@ -242,7 +244,10 @@ export function smsRoutes(): OpenAPIHono<AppEnv> {
   );
 
   router.openapi(startVerificationRoute, async (c) => {
-    const { phoneNumber, codeSent } = await sms(c).senders.start(await requireUser(c), c.req.valid("json"));
+    const user = await requireUser(c);
+    // Texts cost the operator money: a user gets a bounded number of codes an hour, across numbers.
+    await c.var.services.rateLimits.consumeVerificationCode(user.id);
+    const { phoneNumber, codeSent } = await sms(c).senders.start(user, c.req.valid("json"));
     return codeSent ? c.json(phoneNumber, 202) : c.json(phoneNumber, 200);
   });
 

@@ -24,6 +24,13 @@ interface ApiKey {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** requests per minute; null: the server's default */
+  rate_limit_per_minute: number | null;
+}
+
+/** The limit as typed: blank is the server's default (null). */
+function parseLimit(text: string): number | null {
+  return text.trim() === "" ? null : Number(text);
 }
 
 function formatDate(iso: string): string {
@@ -94,6 +101,7 @@ function AdminKeys() {
                 <th scope="col">Name</th>
                 <th scope="col">Prefix</th>
                 <th scope="col">Scopes</th>
+                <th scope="col">Rate limit</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Status</th>
@@ -119,6 +127,9 @@ function AdminKeys() {
                         </span>
                       ))}
                     </span>
+                  </td>
+                  <td data-label="Rate limit">
+                    <KeyRateLimit apiKey={key} onChanged={reload} />
                   </td>
                   <td data-label="Created">
                     <time dateTime={key.created_at} title={formatTime(key.created_at, "")}>
@@ -174,28 +185,97 @@ function AdminKeys() {
   );
 }
 
+/** A key's requests per minute, changed in place (blank: the server's default). */
+function KeyRateLimit({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [limit, setLimit] = useState("");
+  const action = useAction();
+  const shown = apiKey.rate_limit_per_minute === null ? "Default" : `${apiKey.rate_limit_per_minute}/min`;
+  if (apiKey.revoked_at) return <span className="muted">{shown}</span>;
+  if (!editing) {
+    return (
+      <>
+        {shown}{" "}
+        <button
+          type="button"
+          className="button-small"
+          aria-describedby={`key-${apiKey.id}-name`}
+          onClick={() => {
+            setLimit(apiKey.rate_limit_per_minute === null ? "" : String(apiKey.rate_limit_per_minute));
+            setEditing(true);
+          }}
+        >
+          Change
+        </button>
+      </>
+    );
+  }
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const ok = await action.run(async () => {
+      await api("PATCH", `/v1/keys/${encodeURIComponent(apiKey.id)}`, {
+        body: { rate_limit_per_minute: parseLimit(limit) },
+      });
+    });
+    if (ok) {
+      setEditing(false);
+      onChanged();
+    }
+  }
+
+  const error =
+    fieldError(action.error, "rate_limit_per_minute") ??
+    (action.error instanceof Error ? action.error.message : undefined);
+  return (
+    <form onSubmit={save} noValidate>
+      <input
+        type="number"
+        min={1}
+        inputMode="numeric"
+        aria-label={`Requests per minute for ${apiKey.name} (blank: the server's default)`}
+        placeholder="Default"
+        value={limit}
+        onChange={(event) => setLimit(event.target.value)}
+        style={{ width: "7em" }}
+      />{" "}
+      <button type="submit" className="button-small button-primary" disabled={action.busy}>
+        Save
+      </button>{" "}
+      <button type="button" className="button-small" onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+      {error && <span className="field-error">{error}</span>}
+    </form>
+  );
+}
+
 function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKey & { key: string }) => void }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["read", "write"]);
+  const [limit, setLimit] = useState("");
   const action = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const ok = await action.run(async () => {
       onCreated(
-        await api<ApiKey & { key: string }>("POST", "/v1/keys", { body: { name: name.trim(), scopes } }),
+        await api<ApiKey & { key: string }>("POST", "/v1/keys", {
+          body: { name: name.trim(), scopes, rate_limit_per_minute: parseLimit(limit) },
+        }),
       );
     });
     if (ok) {
       setName("");
       setScopes(["read", "write"]);
+      setLimit("");
     }
   }
 
   return (
     <form className="card settings-form" onSubmit={submit} aria-labelledby="create-key-heading" noValidate>
       <h3 id="create-key-heading">Create a key</h3>
-      <FormProblem error={action.error} fields={["name", "scopes"]} />
+      <FormProblem error={action.error} fields={["name", "scopes", "rate_limit_per_minute"]} />
       <SettingsField
         label="Key name"
         hint="What uses it, e.g. “website chat widget” or “nightly export”."
@@ -235,6 +315,23 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKey & { key: string 
           <span className="field-error">{fieldError(action.error, "scopes")}</span>
         )}
       </fieldset>
+      <SettingsField
+        label="Requests per minute"
+        hint="Leave blank for the server's default. Past it the key's requests are refused with 429 until the minute is over."
+        error={fieldError(action.error, "rate_limit_per_minute")}
+      >
+        {(control) => (
+          <input
+            {...control}
+            type="number"
+            min={1}
+            inputMode="numeric"
+            placeholder="Default"
+            value={limit}
+            onChange={(event) => setLimit(event.target.value)}
+          />
+        )}
+      </SettingsField>
       <button type="submit" className="button-primary" disabled={action.busy}>
         {action.busy ? "Creating…" : "Create key"}
       </button>
