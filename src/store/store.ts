@@ -3,6 +3,7 @@ import { AccountRepository } from "./account-repository.ts";
 import { CohortRepository } from "./cohort-repository.ts";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
+import { IdempotencyKeyRepository } from "./idempotency-key-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
@@ -45,6 +46,7 @@ export class Store {
   readonly pushSubscriptions: PushSubscriptionRepository;
   readonly inboxConnections: InboxConnectionRepository;
   readonly whatsapp: WhatsAppRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -68,6 +70,7 @@ export class Store {
     this.pushSubscriptions = new PushSubscriptionRepository(db);
     this.inboxConnections = new InboxConnectionRepository(db);
     this.whatsapp = new WhatsAppRepository(db);
+    this.idempotencyKeys = new IdempotencyKeyRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { stream } from "hono/streaming";
 import { JsonInputError } from "../../lib/bounded-json.ts";
 import { readJsonItems, type JsonItem } from "../../lib/json-items.ts";
@@ -67,14 +68,16 @@ const listRoute = createRoute({
   },
 });
 
-const createMemoryRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/memories",
-  tags,
-  summary: "Add a memory (only facts is required)",
-  request: { headers: userHeader, params: idParamSchema, body: jsonBody(memoryInputSchema) },
-  responses: { 201: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
-});
+const createMemoryRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/memories",
+    tags,
+    summary: "Add a memory (only facts is required)",
+    request: { headers: userHeader, params: idParamSchema, body: jsonBody(memoryInputSchema) },
+    responses: { 201: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
+  }),
+);
 
 const clearRoute = createRoute({
   method: "delete",
@@ -88,39 +91,41 @@ const clearRoute = createRoute({
   },
 });
 
-const importRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/memories/import",
-  tags,
-  summary: "Bulk import: a JSON array, or JSON Lines (application/x-ndjson) streamed in",
-  description:
-    "Items are MemoryInput objects. They are validated one by one and written in batches of 1,000, each in " +
-    "its own transaction; invalid items are reported by index and field, valid ones are kept.",
-  request: {
-    headers: userHeader,
-    params: idParamSchema,
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: z.array(memoryInputSchema) },
-        "application/x-ndjson": { schema: z.string() },
+const importRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/memories/import",
+    tags,
+    summary: "Bulk import: a JSON array, or JSON Lines (application/x-ndjson) streamed in",
+    description:
+      "Items are MemoryInput objects. They are validated one by one and written in batches of 1,000, each in " +
+      "its own transaction; invalid items are reported by index and field, valid ones are kept.",
+    request: {
+      headers: userHeader,
+      params: idParamSchema,
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: z.array(memoryInputSchema) },
+          "application/x-ndjson": { schema: z.string() },
+        },
       },
     },
-  },
-  responses: {
-    200: jsonContent(
-      z
-        .object({
-          imported: z.number().int(),
-          failed: z.number().int(),
-          errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
-        })
-        .openapi("MemoryImportReport"),
-      "What was imported and what was not",
-    ),
-    ...problemResponses(404, 413, 422),
-  },
-});
+    responses: {
+      200: jsonContent(
+        z
+          .object({
+            imported: z.number().int(),
+            failed: z.number().int(),
+            errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
+          })
+          .openapi("MemoryImportReport"),
+        "What was imported and what was not",
+      ),
+      ...problemResponses(404, 413, 422),
+    },
+  }),
+);
 
 const exportRoute = createRoute({
   method: "get",

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
@@ -15,38 +16,40 @@ const cardSchema = z
   })
   .openapi("CharacterCard");
 
-const importRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/import",
-  tags,
-  summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
-  description:
-    "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
-    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk.",
-  request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: cardSchema },
-        "image/png": { schema: z.string().openapi({ format: "binary" }) },
-        "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
+const importRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/import",
+    tags,
+    summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
+    description:
+      "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
+      "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk.",
+    request: {
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: cardSchema },
+          "image/png": { schema: z.string().openapi({ format: "binary" }) },
+          "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
+        },
       },
     },
-  },
-  responses: {
-    201: jsonContent(
-      z
-        .object({
-          persona: personaSchema,
-          format: z.enum(["card_v2", "card_v3"]),
-          warnings: z.array(z.string()),
-        })
-        .openapi("CardImport"),
-      "The new persona, the card's format and anything worth knowing about the import",
-    ),
-    ...problemResponses(413, 422),
-  },
-});
+    responses: {
+      201: jsonContent(
+        z
+          .object({
+            persona: personaSchema,
+            format: z.enum(["card_v2", "card_v3"]),
+            warnings: z.array(z.string()),
+          })
+          .openapi("CardImport"),
+        "The new persona, the card's format and anything worth knowing about the import",
+      ),
+      ...problemResponses(413, 422),
+    },
+  }),
+);
 
 const exportRoute = createRoute({
   method: "get",
