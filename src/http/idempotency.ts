@@ -148,7 +148,15 @@ export const idempotent: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(as
   if (raw === undefined) return next();
   const key = parseIdempotencyKey(raw);
   const url = new URL(c.req.url);
+  // The body is read whole to fingerprint it (bounded by the route's body limit, which already wraps the
+  // request); handlers that read the raw request (card and memory imports) get a fresh copy of it.
   const body = new Uint8Array(await c.req.arrayBuffer());
+  c.req.raw = new Request(c.req.raw.url, {
+    method: c.req.raw.method,
+    headers: c.req.raw.headers,
+    body,
+    signal: c.req.raw.signal,
+  });
   const claim = await c.var.services.idempotency.claim({
     scope: {
       tenantId: c.var.principal.tenantId,
@@ -201,21 +209,26 @@ async function storeResponse(
 }
 
 /**
- * Adds `Idempotency-Key` to a route: the middleware, and the header as the shared OpenAPI parameter.
- *
- * @example const createRoute_ = createRoute(withIdempotencyKey({ method: "post", path: "/v1/things", ... }))
+ * Adds `Idempotency-Key` to a route's documented headers as the shared OpenAPI parameter. For routes
+ * registered for the document only (their handler reads the raw body), which add `idempotent` to the
+ * handler themselves.
  */
-export function withIdempotencyKey<R extends RouteConfig>(route: R): R {
+export function withIdempotencyKeyHeader<R extends RouteConfig>(route: R): R {
   const request = route.request ?? {};
   const headers = request.headers;
   const shape = { "idempotency-key": idempotencyKeyParameter };
-  const extended =
-    headers === undefined
-      ? z.object(shape)
-      : headers instanceof z.ZodObject
-        ? headers.extend(shape)
-        : headers;
-  if (extended === headers) throw new TypeError(`${route.path}: headers must be a zod object`);
+  if (headers !== undefined && !(headers instanceof z.ZodObject)) {
+    throw new TypeError(`${route.path}: headers must be a zod object`);
+  }
+  return { ...route, request: { ...request, headers: headers ? headers.extend(shape) : z.object(shape) } };
+}
+
+/**
+ * Adds `Idempotency-Key` to a route: the header as the shared OpenAPI parameter, and the middleware.
+ *
+ * @example const createThingRoute = createRoute(withIdempotencyKey({ method: "post", path: "/v1/things", ... }))
+ */
+export function withIdempotencyKey<R extends RouteConfig>(route: R): R {
   const middleware = route.middleware === undefined ? [] : [route.middleware].flat();
-  return { ...route, request: { ...request, headers: extended }, middleware: [...middleware, idempotent] };
+  return { ...withIdempotencyKeyHeader(route), middleware: [...middleware, idempotent] };
 }

@@ -375,6 +375,68 @@ describe.each(BACKENDS)("Idempotency-Key on $name", (backend) => {
     expect(await countRows("studies")).toBe(studiesBefore + 1);
   });
 
+  it("imports a card (raw or multipart) and memories once per key", async () => {
+    const card = {
+      spec: "chara_card_v2",
+      spec_version: "2.0",
+      data: { name: "Seraphina", description: "A guardian of the forest.", first_mes: "Hello, traveller." },
+    };
+    const personasBefore = await countRows("personas");
+    const cardKey = newKey();
+    const importCard = () =>
+      app.request("/v1/personas/import", {
+        method: "POST",
+        json: card,
+        headers: { "idempotency-key": cardKey },
+      });
+    const imported = await importCard();
+    expect(imported.status).toBe(201);
+    const importedText = await imported.text();
+    const importedAgain = await importCard();
+    expect(importedAgain.headers.get("idempotent-replayed")).toBe("true");
+    expect(await importedAgain.text()).toBe(importedText);
+
+    const formKey = newKey();
+    const importForm = () => {
+      const form = new FormData();
+      form.set("file", new Blob([JSON.stringify(card)], { type: "application/json" }), "card.json");
+      return app.request("/v1/personas/import", {
+        method: "POST",
+        body: form,
+        headers: { "idempotency-key": formKey },
+      });
+    };
+    const formImported = await importForm();
+    expect(formImported.status).toBe(201);
+    const formId = (await formImported.json()).persona.id;
+    // A multipart body carries a random boundary, so a client's retry resends the same bytes; a new form
+    // (a new boundary) is a different request.
+    expect((await importForm()).status).toBe(422);
+    expect(await countRows("personas")).toBe(personasBefore + 2);
+    expect((await app.request(`/v1/personas/${formId}`)).status).toBe(200);
+
+    const memoryKey = newKey();
+    const lines = [{ facts: "I keep the glade." }, { facts: "I distrust hunters." }]
+      .map((memory) => JSON.stringify(memory))
+      .join("\n");
+    const importMemories = () =>
+      app.request(`/v1/personas/${personaId}/memories/import`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", "idempotency-key": memoryKey },
+        body: lines,
+      });
+    const report = await importMemories();
+    expect(report.status).toBe(200);
+    expect(await report.json()).toMatchObject({ imported: 2, failed: 0 });
+    const reportAgain = await importMemories();
+    expect(reportAgain.headers.get("idempotent-replayed")).toBe("true");
+    expect(await reportAgain.json()).toMatchObject({ imported: 2, failed: 0 });
+    const memories = await (await app.request(`/v1/personas/${personaId}/memories?limit=200`)).json();
+    expect(
+      memories.data.filter((memory: { facts: string }) => memory.facts === "I keep the glade."),
+    ).toHaveLength(1);
+  });
+
   it("replays a chat completion", async () => {
     const key = newKey();
     const body = { model: `persona/${personaId}`, messages: [{ role: "user", content: "Hi" }] };

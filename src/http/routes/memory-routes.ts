@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { withIdempotencyKey } from "../idempotency.ts";
+import { idempotent, withIdempotencyKey, withIdempotencyKeyHeader } from "../idempotency.ts";
 import { stream } from "hono/streaming";
 import { JsonInputError } from "../../lib/bounded-json.ts";
 import { readJsonItems, type JsonItem } from "../../lib/json-items.ts";
@@ -92,7 +92,7 @@ const clearRoute = createRoute({
 });
 
 const importRoute = createRoute(
-  withIdempotencyKey({
+  withIdempotencyKeyHeader({
     method: "post",
     path: "/v1/personas/{id}/memories/import",
     tags,
@@ -322,7 +322,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
 
   // The body is read as a stream (JSON Lines) or whole (a JSON array), not by the generic JSON validator.
   router.openAPIRegistry.registerPath(importRoute);
-  router.post("/v1/personas/:id/memories/import", async (c) => {
+  router.post("/v1/personas/:id/memories/import", idempotent, async (c) => {
     const items = readJsonItems(c.req.raw.body, c.req.header("content-type"));
     const report = await service(c).import(await actorOf(c), c.req.param("id"), asClientErrors(items));
     return c.json(report, 200);

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { withIdempotencyKey } from "../idempotency.ts";
+import { idempotent, withIdempotencyKeyHeader } from "../idempotency.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
@@ -17,7 +17,7 @@ const cardSchema = z
   .openapi("CharacterCard");
 
 const importRoute = createRoute(
-  withIdempotencyKey({
+  withIdempotencyKeyHeader({
     method: "post",
     path: "/v1/personas/import",
     tags,
@@ -106,7 +106,7 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
   // Registered for the document only: the body is read raw, so the card parser's own size and depth
   // bounds apply instead of a generic JSON parse.
   router.openAPIRegistry.registerPath(importRoute);
-  router.post(importRoute.path, async (c) => {
+  router.post(importRoute.path, idempotent, async (c) => {
     const user = await optionalUser(c);
     const upload = await readCardUpload(c.req.raw);
     if (upload.bytes.length === 0) throw new BadRequestError("the request body is empty: send a card");
