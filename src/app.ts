@@ -6,6 +6,7 @@ import type { Config } from "./config/config.ts";
 import { apiReferenceRoutes } from "./http/api-reference.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { authenticate } from "./http/auth.ts";
+import { idempotencyKeyParameter } from "./http/idempotency.ts";
 import { HttpMetrics } from "./http/metrics.ts";
 import { equalInConstantTime } from "./lib/constant-time.ts";
 import { jsonContent } from "./http/openapi-common.ts";
@@ -222,6 +223,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", tenantRoutes());
   app.route("/", apiReferenceRoutes());
 
+  // One shared parameter every route that honours Idempotency-Key refers to.
+  app.openAPIRegistry.registerParameter("IdempotencyKey", idempotencyKeyParameter);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

@@ -12,6 +12,7 @@ import { AccountService } from "./account-service.ts";
 import { ApiKeyService } from "./api-key-service.ts";
 import { ChatCompletionService } from "./chat-completion-service.ts";
 import { ConversationService } from "./conversation-service.ts";
+import { IdempotencyService } from "./idempotency-service.ts";
 import { JobService } from "./job-service.ts";
 import { ConsistencyService } from "./consistency-service.ts";
 import { MemoryEmbedder } from "./memory-embedder.ts";
@@ -64,6 +65,7 @@ export interface Services {
   readonly chatCompletions: ChatCompletionService;
   readonly usage: UsageService;
   readonly jobs: JobService;
+  readonly idempotency: IdempotencyService;
   readonly providers: ProviderService;
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
@@ -261,5 +263,6 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
       options.serverProviders ?? [],
       outbound,
     ),
+    idempotency: new IdempotencyService(store, clock),
   };
 }

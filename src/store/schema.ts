@@ -174,6 +174,30 @@ export interface UsageEventTable {
   created_at: string;
 }
 
+/** A remembered Idempotency-Key: the request's fingerprint, and the response once the first one finished. */
+export interface IdempotencyKeyTable {
+  /** sha256 of (tenant, principal, acting user, key): the scope is the identity */
+  id: string;
+  tenant_id: string;
+  idempotency_key: string;
+  /** sha256 of method, path, acting user and body bytes */
+  fingerprint: string;
+  method: string;
+  path: string;
+  status: "running" | "completed";
+  /** the request holding a running key, until locked_until; after that a retry may take it over */
+  lease_token: string | null;
+  locked_until: string | null;
+  response_status: number | null;
+  /** JSON object of the response headers replayed */
+  response_headers: string | null;
+  response_body: Uint8Array | null;
+  created_at: string;
+  completed_at: string | null;
+  /** kept until then (created_at + retention), pruned after */
+  expires_at: string;
+}
+
 export interface JobTable {
   id: string;
   tenant_id: string;
@@ -594,6 +618,7 @@ export interface Database {
   message_prompts: MessagePromptTable;
   usage_events: UsageEventTable;
   jobs: JobTable;
+  idempotency_keys: IdempotencyKeyTable;
   job_events: JobEventTable;
   tenant_providers: TenantProviderTable;
   memories: MemoryTable;
@@ -636,6 +661,7 @@ export type MessageRow = Selectable<MessageTable>;
 export type MessagePromptRow = Selectable<MessagePromptTable>;
 export type UsageEventRow = Selectable<UsageEventTable>;
 export type JobRow = Selectable<JobTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
 export type JobEventRow = Selectable<JobEventTable>;
 export type SkillRow = Selectable<SkillTable>;
 export type CohortRow = Selectable<CohortTable>;

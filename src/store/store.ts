@@ -3,6 +3,7 @@ import { AccountRepository } from "./account-repository.ts";
 import { CohortRepository } from "./cohort-repository.ts";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
+import { IdempotencyKeyRepository } from "./idempotency-key-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
@@ -47,6 +48,7 @@ export class Store {
   readonly inboxConnections: InboxConnectionRepository;
   readonly whatsapp: WhatsAppRepository;
   readonly rateLimits: RateLimitRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -71,6 +73,7 @@ export class Store {
     this.pushSubscriptions = new PushSubscriptionRepository(db);
     this.inboxConnections = new InboxConnectionRepository(db);
     this.whatsapp = new WhatsAppRepository(db);
+    this.idempotencyKeys = new IdempotencyKeyRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

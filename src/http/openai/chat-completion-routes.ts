@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { randomToken } from "../../lib/ids.ts";
@@ -83,27 +84,31 @@ const completionResponseSchema = z
   })
   .openapi("ChatCompletion");
 
-const completionsRoute = createRoute({
-  method: "post",
-  path: "/v1/chat/completions",
-  tags: ["OpenAI-compatible"],
-  summary: "Talk to a persona as if it were a model (OpenAI chat completions, streaming or not)",
-  description:
-    "The persona comes from `persona_id`, else `model: persona/<id>`, else the user's active persona " +
-    "(PUT /v1/personas/active/{id}). The client sends the history; the persona's definition, the user " +
-    "persona in force and memory are injected. A system or developer message replaces only the persona's " +
-    "base instructions.",
-  request: { body: { required: true, content: { "application/json": { schema: completionRequestSchema } } } },
-  responses: {
-    200: {
-      description: "A chat.completion, or chat.completion.chunk server-sent events ending with [DONE]",
-      content: {
-        "application/json": { schema: completionResponseSchema },
-        "text/event-stream": { schema: z.string() },
+const completionsRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/chat/completions",
+    tags: ["OpenAI-compatible"],
+    summary: "Talk to a persona as if it were a model (OpenAI chat completions, streaming or not)",
+    description:
+      "The persona comes from `persona_id`, else `model: persona/<id>`, else the user's active persona " +
+      "(PUT /v1/personas/active/{id}). The client sends the history; the persona's definition, the user " +
+      "persona in force and memory are injected. A system or developer message replaces only the persona's " +
+      "base instructions.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: completionRequestSchema } } },
+    },
+    responses: {
+      200: {
+        description: "A chat.completion, or chat.completion.chunk server-sent events ending with [DONE]",
+        content: {
+          "application/json": { schema: completionResponseSchema },
+          "text/event-stream": { schema: z.string() },
+        },
       },
     },
-  },
-});
+  }),
+);
 
 const modelsRoute = createRoute({
   method: "get",

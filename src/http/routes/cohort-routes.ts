@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { cohortFilterSchema, cohortGeneratorSchema } from "../../research/cohort-spec.ts";
 import { cohortInputSchema, cohortPatchSchema } from "../../services/research/cohort-service.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -51,14 +52,16 @@ const listRoute = createRoute({
   },
 });
 
-const createCohortRoute = createRoute({
-  method: "post",
-  path: "/v1/cohorts",
-  tags,
-  summary: "Create a cohort: a filter over personas, or a generator spec",
-  request: { body: jsonBody(cohortInputSchema) },
-  responses: { 201: jsonContent(cohortSchema, "The new cohort"), ...problemResponses(413, 422) },
-});
+const createCohortRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/cohorts",
+    tags,
+    summary: "Create a cohort: a filter over personas, or a generator spec",
+    request: { body: jsonBody(cohortInputSchema) },
+    responses: { 201: jsonContent(cohortSchema, "The new cohort"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { AppError } from "../../services/errors.ts";
@@ -107,29 +108,31 @@ const messageParams = idParamSchema.extend({
     .openapi({ param: { name: "messageId", in: "path" } }),
 });
 
-const createConversationRoute = createRoute({
-  method: "post",
-  path: "/v1/conversations",
-  tags,
-  summary: "Start a conversation with a persona (opens with its first message or start prompt)",
-  request: {
-    headers,
-    body: jsonBody(
-      z.strictObject({
-        persona_id: z.string().min(1),
-        title: z.string().max(200).optional(),
-        channel: z.enum(CHANNELS).optional(),
-      }),
-    ),
-  },
-  responses: {
-    201: jsonContent(
-      conversationSchema.extend({ messages: z.array(messageSchema) }).openapi("ConversationCreated"),
-      "The conversation and its opening messages",
-    ),
-    ...problemResponses(404, 413, 422),
-  },
-});
+const createConversationRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/conversations",
+    tags,
+    summary: "Start a conversation with a persona (opens with its first message or start prompt)",
+    request: {
+      headers,
+      body: jsonBody(
+        z.strictObject({
+          persona_id: z.string().min(1),
+          title: z.string().max(200).optional(),
+          channel: z.enum(CHANNELS).optional(),
+        }),
+      ),
+    },
+    responses: {
+      201: jsonContent(
+        conversationSchema.extend({ messages: z.array(messageSchema) }).openapi("ConversationCreated"),
+        "The conversation and its opening messages",
+      ),
+      ...problemResponses(404, 413, 422),
+    },
+  }),
+);
 
 const listRoute = createRoute({
   method: "get",
@@ -183,33 +186,35 @@ const listMessagesRoute = createRoute({
   },
 });
 
-const sendRoute = createRoute({
-  method: "post",
-  path: "/v1/conversations/{id}/messages",
-  tags,
-  summary: "Send a message and get the persona's reply",
-  description:
-    "Synchronous by default. With `Accept: text/event-stream` or `stream: true` the reply streams as SSE " +
-    "events `message-start`, `message-delta` ({text}), `message-end` (the exchange, with usage), or `error`. " +
-    "The user's message is stored before the model runs and survives a model failure; if the client " +
-    "disconnects, generation stops and the partial reply is stored with status `partial`.",
-  request: { headers, params: conversationParams, body: jsonBody(sendMessageBody) },
-  responses: {
-    200: {
-      description: "The exchange (JSON), or an SSE stream",
-      content: {
-        "application/json": { schema: exchangeSchema },
-        "text/event-stream": { schema: z.string() },
+const sendRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/conversations/{id}/messages",
+    tags,
+    summary: "Send a message and get the persona's reply",
+    description:
+      "Synchronous by default. With `Accept: text/event-stream` or `stream: true` the reply streams as SSE " +
+      "events `message-start`, `message-delta` ({text}), `message-end` (the exchange, with usage), or `error`. " +
+      "The user's message is stored before the model runs and survives a model failure; if the client " +
+      "disconnects, generation stops and the partial reply is stored with status `partial`.",
+    request: { headers, params: conversationParams, body: jsonBody(sendMessageBody) },
+    responses: {
+      200: {
+        description: "The exchange (JSON), or an SSE stream",
+        content: {
+          "application/json": { schema: exchangeSchema },
+          "text/event-stream": { schema: z.string() },
+        },
       },
+      202: jsonContent(
+        z.object({ job: jobSchema, user_message: messageSchema }).openapi("ReplyJobAccepted"),
+        "mode async: the user's message is stored and the reply is a job (GET /v1/jobs/{id}, /v1/jobs/{id}/events)",
+      ),
+      ...problemResponses(404, 413, 422),
+      502: { description: "The model failed; the user's message is stored" },
     },
-    202: jsonContent(
-      z.object({ job: jobSchema, user_message: messageSchema }).openapi("ReplyJobAccepted"),
-      "mode async: the user's message is stored and the reply is a job (GET /v1/jobs/{id}, /v1/jobs/{id}/events)",
-    ),
-    ...problemResponses(404, 413, 422),
-    502: { description: "The model failed; the user's message is stored" },
-  },
-});
+  }),
+);
 
 const promptRoute = createRoute({
   method: "get",

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { idempotent, withIdempotencyKey, withIdempotencyKeyHeader } from "../idempotency.ts";
 import { stream } from "hono/streaming";
 import { JsonInputError } from "../../lib/bounded-json.ts";
 import { readJsonItems, type JsonItem } from "../../lib/json-items.ts";
@@ -69,14 +70,16 @@ const listRoute = createRoute({
   },
 });
 
-const createMemoryRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/memories",
-  tags,
-  summary: "Add a memory (only facts is required)",
-  request: { headers: userHeader, params: idParamSchema, body: jsonBody(memoryInputSchema) },
-  responses: { 201: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
-});
+const createMemoryRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/memories",
+    tags,
+    summary: "Add a memory (only facts is required)",
+    request: { headers: userHeader, params: idParamSchema, body: jsonBody(memoryInputSchema) },
+    responses: { 201: jsonContent(memorySchema, "The memory"), ...problemResponses(404, 413, 422) },
+  }),
+);
 
 const clearRoute = createRoute({
   method: "delete",
@@ -90,39 +93,41 @@ const clearRoute = createRoute({
   },
 });
 
-const importRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/memories/import",
-  tags,
-  summary: "Bulk import: a JSON array, or JSON Lines (application/x-ndjson) streamed in",
-  description:
-    "Items are MemoryInput objects. They are validated one by one and written in batches of 1,000, each in " +
-    "its own transaction; invalid items are reported by index and field, valid ones are kept.",
-  request: {
-    headers: userHeader,
-    params: idParamSchema,
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: z.array(memoryInputSchema) },
-        "application/x-ndjson": { schema: z.string() },
+const importRoute = createRoute(
+  withIdempotencyKeyHeader({
+    method: "post",
+    path: "/v1/personas/{id}/memories/import",
+    tags,
+    summary: "Bulk import: a JSON array, or JSON Lines (application/x-ndjson) streamed in",
+    description:
+      "Items are MemoryInput objects. They are validated one by one and written in batches of 1,000, each in " +
+      "its own transaction; invalid items are reported by index and field, valid ones are kept.",
+    request: {
+      headers: userHeader,
+      params: idParamSchema,
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: z.array(memoryInputSchema) },
+          "application/x-ndjson": { schema: z.string() },
+        },
       },
     },
-  },
-  responses: {
-    200: jsonContent(
-      z
-        .object({
-          imported: z.number().int(),
-          failed: z.number().int(),
-          errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
-        })
-        .openapi("MemoryImportReport"),
-      "What was imported and what was not",
-    ),
-    ...problemResponses(404, 413, 422),
-  },
-});
+    responses: {
+      200: jsonContent(
+        z
+          .object({
+            imported: z.number().int(),
+            failed: z.number().int(),
+            errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
+          })
+          .openapi("MemoryImportReport"),
+        "What was imported and what was not",
+      ),
+      ...problemResponses(404, 413, 422),
+    },
+  }),
+);
 
 const exportRoute = createRoute({
   method: "get",
@@ -329,7 +334,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
 
   // The body is read as a stream (JSON Lines) or whole (a JSON array), not by the generic JSON validator.
   router.openAPIRegistry.registerPath(importRoute);
-  router.post("/v1/personas/:id/memories/import", async (c) => {
+  router.post("/v1/personas/:id/memories/import", idempotent, async (c) => {
     const items = readJsonItems(c.req.raw.body, c.req.header("content-type"));
     const report = await service(c).import(await actorOf(c), c.req.param("id"), asClientErrors(items));
     return c.json(report, 200);

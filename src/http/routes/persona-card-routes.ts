@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { idempotent, withIdempotencyKeyHeader } from "../idempotency.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
@@ -15,40 +16,42 @@ const cardSchema = z
   })
   .openapi("CharacterCard");
 
-const importRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/import",
-  tags,
-  summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
-  description:
-    "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
-    "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. " +
-    "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
-    "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
-  request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: cardSchema },
-        "image/png": { schema: z.string().openapi({ format: "binary" }) },
-        "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
+const importRoute = createRoute(
+  withIdempotencyKeyHeader({
+    method: "post",
+    path: "/v1/personas/import",
+    tags,
+    summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
+    description:
+      "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
+      "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. " +
+      "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
+      "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
+    request: {
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: cardSchema },
+          "image/png": { schema: z.string().openapi({ format: "binary" }) },
+          "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
+        },
       },
     },
-  },
-  responses: {
-    201: jsonContent(
-      z
-        .object({
-          persona: personaSchema,
-          format: z.enum(["card_v2", "card_v3"]),
-          warnings: z.array(z.string()),
-        })
-        .openapi("CardImport"),
-      "The new persona, the card's format and anything worth knowing about the import",
-    ),
-    ...problemResponses(413, 422),
-  },
-});
+    responses: {
+      201: jsonContent(
+        z
+          .object({
+            persona: personaSchema,
+            format: z.enum(["card_v2", "card_v3"]),
+            warnings: z.array(z.string()),
+          })
+          .openapi("CardImport"),
+        "The new persona, the card's format and anything worth knowing about the import",
+      ),
+      ...problemResponses(413, 422),
+    },
+  }),
+);
 
 const exportRoute = createRoute({
   method: "get",
@@ -115,7 +118,7 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
   // Registered for the document only: the body is read raw, so the card parser's own size and depth
   // bounds apply instead of a generic JSON parse.
   router.openAPIRegistry.registerPath(importRoute);
-  router.post(importRoute.path, async (c) => {
+  router.post(importRoute.path, idempotent, async (c) => {
     const user = await optionalUser(c);
     const upload = await readCardUpload(c.req.raw);
     if (upload.bytes.length === 0) throw new BadRequestError("the request body is empty: send a card");

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import type { JsonObject } from "../../lib/deep-merge.ts";
 import {
   personaCreateSchema,
@@ -75,14 +76,16 @@ const listRoute = createRoute({
   },
 });
 
-const createPersonaRoute = createRoute({
-  method: "post",
-  path: "/v1/personas",
-  tags,
-  summary: "Create a persona (only name is required)",
-  request: { body: jsonBody(personaCreateSchema) },
-  responses: { 201: jsonContent(personaSchema, "The new persona"), ...problemResponses(413, 422) },
-});
+const createPersonaRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas",
+    tags,
+    summary: "Create a persona (only name is required)",
+    request: { body: jsonBody(personaCreateSchema) },
+    responses: { 201: jsonContent(personaSchema, "The new persona"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",
@@ -116,26 +119,33 @@ const deleteRoute = createRoute({
   responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
 });
 
-const publishRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/publish",
-  tags,
-  summary: "Publish the draft as the next version and make it production",
-  request: { params: idParamSchema },
-  responses: {
-    201: jsonContent(z.object({ version: versionSummarySchema, persona: personaSchema }), "The new version"),
-    ...problemResponses(404, 409),
-  },
-});
+const publishRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/publish",
+    tags,
+    summary: "Publish the draft as the next version and make it production",
+    request: { params: idParamSchema },
+    responses: {
+      201: jsonContent(
+        z.object({ version: versionSummarySchema, persona: personaSchema }),
+        "The new version",
+      ),
+      ...problemResponses(404, 409),
+    },
+  }),
+);
 
-const rollbackRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/rollback",
-  tags,
-  summary: "Make an earlier published version production",
-  request: { params: idParamSchema, body: jsonBody(z.strictObject({ version: z.number().int().min(1) })) },
-  responses: { 200: jsonContent(personaSchema, "The persona"), ...problemResponses(404, 422) },
-});
+const rollbackRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/rollback",
+    tags,
+    summary: "Make an earlier published version production",
+    request: { params: idParamSchema, body: jsonBody(z.strictObject({ version: z.number().int().min(1) })) },
+    responses: { 200: jsonContent(personaSchema, "The persona"), ...problemResponses(404, 422) },
+  }),
+);
 
 const listVersionsRoute = createRoute({
   method: "get",
@@ -194,23 +204,25 @@ const joinRoute = createRoute({
   responses: { 201: jsonContent(personaSchema, "The copy"), ...problemResponses(404, 422) },
 });
 
-const generateRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/generate",
-  tags,
-  summary: "Generate a persona from a seed (name, age, location, occupation) with an initial timeline",
-  description:
-    "Returns a full definition (traits, communication style, domain knowledge, summary) stored as a draft, " +
-    "and a timeline of typed memories. Deterministic for the same seed and fields.",
-  request: { body: jsonBody(personaSeedSchema) },
-  responses: {
-    201: jsonContent(
-      z.object({ persona: personaSchema, timeline: z.array(memorySchema) }).openapi("GeneratedPersona"),
-      "The persona (a draft) and its timeline",
-    ),
-    ...problemResponses(413, 422),
-  },
-});
+const generateRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/generate",
+    tags,
+    summary: "Generate a persona from a seed (name, age, location, occupation) with an initial timeline",
+    description:
+      "Returns a full definition (traits, communication style, domain knowledge, summary) stored as a draft, " +
+      "and a timeline of typed memories. Deterministic for the same seed and fields.",
+    request: { body: jsonBody(personaSeedSchema) },
+    responses: {
+      201: jsonContent(
+        z.object({ persona: personaSchema, timeline: z.array(memorySchema) }).openapi("GeneratedPersona"),
+        "The persona (a draft) and its timeline",
+      ),
+      ...problemResponses(413, 422),
+    },
+  }),
+);
 
 const listTemplatesRoute = createRoute({
   method: "get",

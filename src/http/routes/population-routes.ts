@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { populationInputSchema } from "../../services/research/population-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser } from "../auth.ts";
@@ -64,14 +65,17 @@ const listRoute = createRoute({
   },
 });
 
-const createPopulationRoute = createRoute({
-  method: "post",
-  path: "/v1/populations",
-  tags,
-  summary: "Create a population from cohorts in proportions; generated members are created in the background",
-  request: { body: jsonBody(populationInputSchema) },
-  responses: { 201: jsonContent(populationSchema, "The new population"), ...problemResponses(413, 422) },
-});
+const createPopulationRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/populations",
+    tags,
+    summary:
+      "Create a population from cohorts in proportions; generated members are created in the background",
+    request: { body: jsonBody(populationInputSchema) },
+    responses: { 201: jsonContent(populationSchema, "The new population"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",

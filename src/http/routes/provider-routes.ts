@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { providerInputSchema, providerPatchSchema } from "../../services/provider-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
@@ -32,16 +33,18 @@ const listRoute = createRoute({
   },
 });
 
-const createProviderRoute = createRoute({
-  method: "post",
-  path: "/v1/providers",
-  tags,
-  summary:
-    "Add a model provider for this tenant (OpenAI-compatible or Anthropic); its key is stored encrypted",
-  middleware: adminOnly,
-  request: { body: jsonBody(providerInputSchema) },
-  responses: { 201: jsonContent(providerSchema, "The provider"), ...problemResponses(409, 413, 422) },
-});
+const createProviderRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/providers",
+    tags,
+    summary:
+      "Add a model provider for this tenant (OpenAI-compatible or Anthropic); its key is stored encrypted",
+    middleware: adminOnly,
+    request: { body: jsonBody(providerInputSchema) },
+    responses: { 201: jsonContent(providerSchema, "The provider"), ...problemResponses(409, 413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",

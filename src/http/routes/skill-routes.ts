@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { answerSpecSchema, scoringSchema } from "../../research/answer-spec.ts";
 import { skillInputSchema, skillPatchSchema } from "../../services/research/skill-service.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -39,14 +40,16 @@ const listRoute = createRoute({
   },
 });
 
-const createSkillRoute = createRoute({
-  method: "post",
-  path: "/v1/skills",
-  tags,
-  summary: "Create a skill: a prompt template and an answer schema, with scoring rules",
-  request: { body: jsonBody(skillInputSchema) },
-  responses: { 201: jsonContent(skillSchema, "The new skill"), ...problemResponses(413, 422) },
-});
+const createSkillRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/skills",
+    tags,
+    summary: "Create a skill: a prompt template and an answer schema, with scoring rules",
+    request: { body: jsonBody(skillInputSchema) },
+    responses: { 201: jsonContent(skillSchema, "The new skill"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",

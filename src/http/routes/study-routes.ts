@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { stream, streamSSE } from "hono/streaming";
 import { optionalUser, personaEditor } from "../auth.ts";
 import { NotFoundError } from "../../services/errors.ts";
@@ -128,14 +129,16 @@ const listRoute = createRoute({
   },
 });
 
-const createStudyRoute = createRoute({
-  method: "post",
-  path: "/v1/studies",
-  tags,
-  summary: "Ask a skill of every persona of a ready population; starts at once",
-  request: { body: jsonBody(studyInputSchema) },
-  responses: { 201: jsonContent(studySchema, "The running study"), ...problemResponses(413, 422) },
-});
+const createStudyRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/studies",
+    tags,
+    summary: "Ask a skill of every persona of a ready population; starts at once",
+    request: { body: jsonBody(studyInputSchema) },
+    responses: { 201: jsonContent(studySchema, "The running study"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getRoute = createRoute({
   method: "get",

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { userPersonaInputSchema, userPersonaPatchSchema } from "../../services/user-persona-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth.ts";
@@ -39,14 +40,16 @@ const listRoute = createRoute({
   },
 });
 
-const createUserPersonaRoute = createRoute({
-  method: "post",
-  path: "/v1/user-personas",
-  tags,
-  summary: "Create a user persona",
-  request: { headers, body: jsonBody(userPersonaInputSchema) },
-  responses: { 201: jsonContent(userPersonaSchema, "The new user persona"), ...problemResponses(413, 422) },
-});
+const createUserPersonaRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/user-personas",
+    tags,
+    summary: "Create a user persona",
+    request: { headers, body: jsonBody(userPersonaInputSchema) },
+    responses: { 201: jsonContent(userPersonaSchema, "The new user persona"), ...problemResponses(413, 422) },
+  }),
+);
 
 const getActiveRoute = createRoute({
   method: "get",
