@@ -28,6 +28,7 @@ console.log(
     `rejected answers: ${JSON.stringify(report.rejected)}  integrity_check: ${report.integrityCheck ?? "n/a"}`,
   ].join("\n"),
 );
+console.log(`most crashed jobs: ${JSON.stringify(report.mostCrashedJobs)}`);
 if (report.lost.length > 0 || report.undelivered.length > 0 || (report.integrityCheck ?? "ok") !== "ok") {
   console.error("FAILED:", JSON.stringify({ lost: report.lost, undelivered: report.undelivered }));
   process.exitCode = 1;

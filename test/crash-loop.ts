@@ -24,6 +24,8 @@ const OUTPUT_LIMIT_CHARS = 100_000;
 const READINESS_POLLS = 1_200;
 /** Job polls at the end, 100 ms apart: leases of 5 s, so far more than any recovery needs. */
 const JOB_POLLS = 1_200;
+/** The share of cycles that let every acknowledged reply finish before the kill. */
+const DRAINING_CYCLES = 0.25;
 /** Requests one cycle sends at most, so a server that stops acknowledging cannot stall the loop. */
 const REQUESTS_PER_CYCLE = 300;
 
@@ -53,8 +55,10 @@ export interface CrashLoopReport {
   asyncRepliesDelivered: number;
   /** acknowledged async replies that did not (job id and what was found) */
   undelivered: Array<{ jobId: string; found: string }>;
-  /** highest crash count of any reply job: how often the loop killed a worker mid-job */
+  /** highest crash count of any job: how often the loop killed a worker mid-job */
   maxJobCrashes: number;
+  /** the five most crashed jobs, to explain a high count (progress events: work done across runs) */
+  mostCrashedJobs: Array<{ id: string; kind: string; status: string; crashes: number; events: number }>;
   /** answers that were neither 2xx nor a connection cut by the kill (status: count) */
   rejected: Record<string, number>;
   /** `PRAGMA integrity_check` on SQLite; null on PostgreSQL */
@@ -215,6 +219,18 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     }
 
     const acknowledged: Acknowledged = { messageIds: [], memoryIds: [], asyncReplies: [] };
+    /** Waits (bounded) until these replies' jobs have finished; a cut connection ends the wait early. */
+    const drainReplies = async (replies: Acknowledged["asyncReplies"]) => {
+      for (const reply of [...replies]) {
+        await pollUntil(
+          async () => {
+            const job = (await request("GET", `/v1/jobs/${reply.jobId}`)).body;
+            return ["succeeded", "failed", "cancelled"].includes(job.status);
+          },
+          { what: `job ${reply.jobId} to finish`, polls: JOB_POLLS },
+        ).catch(() => undefined);
+      }
+    };
     const rejected: Record<string, number> = {};
     for (let cycle = 1; cycle <= options.cycles; cycle += 1) {
       if (!server) server = await startServe(environment);
@@ -222,9 +238,19 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       const target = Math.floor(random() * (maxWrites + 1));
       let writes = 0;
       let requests = 0;
-      let killed = target === 0;
+      let killed = false;
+      let clientsDone = false;
+      // One cycle in four also lets the replies acknowledged so far finish before it may be killed: a loop
+      // that always kills sooner than a reply takes would fail replies by the crash bound, which is the
+      // bound's job for a poison job but says nothing about recovery. Writes go on meanwhile.
+      const draining = random() < DRAINING_CYCLES ? drainReplies(acknowledged.asyncReplies) : undefined;
+      let drained = draining === undefined;
+      void draining?.then(() => {
+        drained = true;
+        if (writes >= target || clientsDone) killNow();
+      });
       const killNow = () => {
-        if (killed) return;
+        if (killed || !drained) return;
         killed = true;
         running.child.kill("SIGKILL");
       };
@@ -256,7 +282,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
         }
         return "ok";
       };
-      if (killed) running.child.kill("SIGKILL");
+      if (target === 0) killNow();
       await Promise.all(
         conversations.map(async (conversationId, clientIndex) => {
           while (!killed && requests < REQUESTS_PER_CYCLE) {
@@ -274,6 +300,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
           killNow();
         }),
       );
+      clientsDone = true;
+      killNow();
       await running.exited;
       server = undefined;
       log(`cycle ${cycle}/${options.cycles}: ${writes} acknowledged, killed (${Date.now() - started} ms)`);
@@ -321,6 +349,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       asyncRepliesDelivered: asyncReplies - undelivered.length,
       undelivered,
       maxJobCrashes: check.maxJobCrashes,
+      mostCrashedJobs: check.mostCrashedJobs,
       rejected,
       integrityCheck: check.integrityCheck,
     };
@@ -361,12 +390,32 @@ async function checkDatabase(options: {
     const crashes = await query<{ crashes: number | string | null }>(
       "select max(crashes) as crashes from jobs",
     );
+    const mostCrashed = await query<{
+      id: string;
+      kind: string;
+      status: string;
+      crashes: number;
+      events: number;
+    }>(
+      "select id, kind, status, crashes, (select count(*) from job_events where job_id = jobs.id) as events " +
+        "from jobs order by crashes desc limit 5",
+    );
     const integrity = options.postgresUrl
       ? null
       : (await query<{ integrity_check: string }>("pragma integrity_check"))
           .map((row) => row.integrity_check)
           .join("; ");
-    return { lost, replies, maxJobCrashes: Number(crashes[0]?.crashes ?? 0), integrityCheck: integrity };
+    return {
+      lost,
+      replies,
+      maxJobCrashes: Number(crashes[0]?.crashes ?? 0),
+      mostCrashedJobs: mostCrashed.map((row) => ({
+        ...row,
+        crashes: Number(row.crashes),
+        events: Number(row.events),
+      })),
+      integrityCheck: integrity,
+    };
   } finally {
     await query.close();
   }
