@@ -5,7 +5,9 @@ import { isUniqueViolation } from "../store/errors.ts";
 import { isPostgres } from "../store/dialect.ts";
 import type { Database, JobRow, JobTable } from "../store/schema.ts";
 import {
+  DEFAULT_MAX_CRASHES,
   validateEnqueueInput,
+  validateMaxCrashes,
   type EnqueueJobInput,
   type Job,
   type JobEvent,
@@ -31,6 +33,8 @@ export interface DatabaseJobQueueOptions {
   heartbeatIntervalMs?: number;
   /** the first retry's delay, doubled for each later one; default 1 s */
   retryDelayMs?: number;
+  /** worker deaths a job survives before it fails (see DEFAULT_MAX_CRASHES); default 25 */
+  maxCrashes?: number;
   /** told about failures no caller can see (a failed poll or heartbeat); default console.error */
   onError?: (error: unknown) => void;
 }
@@ -49,6 +53,7 @@ function toJob(row: JobRow): Job {
     error: row.error,
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
+    crashes: Number(row.crashes),
     idempotencyKey: row.idempotency_key,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -82,10 +87,26 @@ function claimableJob(context: ClaimContext) {
     ]);
 }
 
+/**
+ * Claiming a queued job starts an attempt; taking over a running job (its worker died, so its lease
+ * expired) counts a crash instead and leaves the attempts, which are for the handler's errors, alone. The
+ * SET expressions read the row as it was before the update, in both dialects.
+ */
 function claimColumns(context: ClaimContext) {
   return (expression: ExpressionBuilder<Database, "jobs">) => ({
     status: "running" as const,
-    attempts: expression("attempts", "+", 1),
+    attempts: expression
+      .case()
+      .when("status", "=", "running")
+      .then(expression.ref("attempts"))
+      .else(expression("attempts", "+", 1))
+      .end(),
+    crashes: expression
+      .case()
+      .when("status", "=", "running")
+      .then(expression("crashes", "+", 1))
+      .else(expression.ref("crashes"))
+      .end(),
     lease_owner: context.workerId,
     lease_expires_at: addMilliseconds(context.now, context.leaseMs),
     started_at: context.now.toISOString(),
@@ -95,7 +116,8 @@ function claimColumns(context: ClaimContext) {
 
 /**
  * The durable job queue in the project's database (SQLite or PostgreSQL). Workers claim jobs with a lease
- * renewed by a heartbeat; a job whose worker died is claimed again once its lease expires. Progress events
+ * renewed by a heartbeat; a job whose worker died is claimed again once its lease expires, counting a
+ * crash rather than an attempt, and fails only after `maxCrashes` such deaths. Progress events
  * live in `job_events`, so watchers in any process see them.
  *
  * @example
@@ -111,6 +133,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
   readonly #leaseMs: number;
   readonly #heartbeatIntervalMs: number;
   readonly #retryDelayMs: number;
+  readonly #maxCrashes: number;
   readonly #onError: (error: unknown) => void;
   readonly #isPostgres: boolean;
   readonly #jobAvailable = new WakeSignal();
@@ -127,6 +150,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.floor(this.#leaseMs / 3);
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.#maxCrashes = validateMaxCrashes(options.maxCrashes ?? DEFAULT_MAX_CRASHES);
     this.#onError = options.onError ?? ((error) => console.error("job queue:", error));
     this.#isPostgres = isPostgres(options.db);
   }
@@ -147,6 +171,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
         error: null,
         attempts: 0,
         max_attempts: maxAttempts,
+        crashes: 0,
         idempotency_key: input.idempotencyKey ?? null,
         run_after: addMilliseconds(clockNow, Math.round(input.delayMs ?? 0)),
         lease_owner: null,
@@ -238,6 +263,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
       runningJobs: this.#runningJobs,
       pollIntervalMs: this.#pollIntervalMs,
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      maxCrashes: this.#maxCrashes,
       sleep: this.#sleep,
       onError: this.#onError,
     });

@@ -377,9 +377,32 @@ export function describeJobQueueContract(
       };
       const worker = queue.startWorker({ handlers: { recover } });
       const finished = await waitForFinish(queue, { tenantId: TENANT, id: job.id });
-      expect(finished).toMatchObject({ status: "succeeded", result: "recovered", attempts: 2 });
+      // The dead worker's run was a crash, not an attempt.
+      expect(finished).toMatchObject({ status: "succeeded", result: "recovered", attempts: 1, crashes: 1 });
       expect(ran).toEqual([job.id]);
       await worker.stop();
+    });
+
+    it("retries a job whose lease expired without spending the attempts meant for errors", async () => {
+      const queue = await fixture.openQueue();
+      const job = await queue.enqueue({ tenantId: TENANT, kind: "crashed", payload: null, maxAttempts: 2 });
+      expect(await fixture.abandonNextJob("crashed")).toBe(job.id);
+
+      // Both attempts are still there for errors: one retryable failure, then success.
+      const seen: Array<{ attempts: number; crashes: number }> = [];
+      const crashed: JobHandler = async (current) => {
+        seen.push({ attempts: current.attempts, crashes: current.crashes });
+        if (seen.length === 1) throw new RetryableJobError("upstream busy");
+        return "delivered";
+      };
+      const worker = queue.startWorker({ handlers: { crashed } });
+      const finished = await waitForFinish(queue, { tenantId: TENANT, id: job.id });
+      await worker.stop();
+      expect(finished).toMatchObject({ status: "succeeded", result: "delivered", attempts: 2, crashes: 1 });
+      expect(seen).toEqual([
+        { attempts: 1, crashes: 1 },
+        { attempts: 2, crashes: 1 },
+      ]);
     });
   });
 }

@@ -27,9 +27,14 @@ export interface Job {
   result: unknown | null;
   /** the message of the last failure; null while no attempt has failed or once succeeded */
   error: string | null;
-  /** attempts started so far, including one in progress */
+  /**
+   * attempts started so far, including one in progress. A run cut short because its worker process died
+   * (its lease expired) is not counted here but in `crashes`: attempts are for the handler's errors.
+   */
   attempts: number;
   maxAttempts: number;
+  /** times a worker died (or stopped renewing its lease) while running this job; the job ran again each time */
+  crashes: number;
   idempotencyKey: string | null;
   createdAt: string;
   updatedAt: string;
@@ -132,6 +137,26 @@ export interface JobQueue {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * Worker deaths a job survives before it fails. Generous, because a crash (kill -9, OOM, a deploy) is
+ * rarely the job's fault and must not use up the attempts meant for its errors; bounded, so a poison job
+ * that kills every worker that takes it still ends.
+ */
+export const DEFAULT_MAX_CRASHES = 25;
+
+/** Checks a crash bound; returns it. */
+export function validateMaxCrashes(maxCrashes: number): number {
+  if (!Number.isInteger(maxCrashes) || maxCrashes < 1) {
+    throw new RangeError(`maxCrashes must be a positive integer, got ${maxCrashes}`);
+  }
+  return maxCrashes;
+}
+
+/** The error stored for a job failed because its workers kept dying. */
+export function describeCrashLimit(crashes: number): string {
+  return `the worker running this job stopped responding ${crashes} times; it is not run again`;
+}
 
 /**
  * Thrown by a handler for a failure worth another attempt (a timeout, a rate limit); any other error

@@ -1,6 +1,7 @@
 import { randomToken } from "../lib/ids.ts";
 import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
 import {
+  describeCrashLimit,
   describeJobError,
   isRetryableJobError,
   type Job,
@@ -36,6 +37,8 @@ export interface LeasedJobWorkerOptions extends JobWorkerOptions {
   runningJobs: Map<string, AbortController>;
   pollIntervalMs: number;
   heartbeatIntervalMs: number;
+  /** a job taken over this many times after its worker died fails instead of running again */
+  maxCrashes: number;
   sleep: Sleep;
   onError(error: unknown): void;
 }
@@ -138,8 +141,12 @@ export class LeasedJobWorker implements JobWorker {
   }
 
   async #attempt(job: Job, controller: AbortController): Promise<JobOutcome> {
+    if (job.crashes >= this.#options.maxCrashes) {
+      // Its workers keep dying while running it: most likely the job kills them (a poison job).
+      return { type: "failed", error: describeCrashLimit(job.crashes) };
+    }
     if (job.attempts > job.maxAttempts) {
-      // Only a job whose worker died mid-attempt gets here: the takeover itself used up the last attempt.
+      // Only a takeover recorded by an older version (which counted crashes as attempts) gets here.
       return { type: "failed", error: `worker stopped responding; no attempts left of ${job.maxAttempts}` };
     }
     const handler = this.#options.handlers[job.kind] as JobHandler;

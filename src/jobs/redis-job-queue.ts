@@ -4,10 +4,12 @@ import { Redis } from "ioredis";
 import { systemClock, type Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import {
+  DEFAULT_MAX_CRASHES,
   describeJobError,
   isRetryableJobError,
   isTerminalJobStatus,
   validateEnqueueInput,
+  validateMaxCrashes,
   type EnqueueJobInput,
   type Job,
   type JobEvent,
@@ -37,6 +39,8 @@ export interface RedisJobQueueOptions {
   leaseMs?: number;
   /** the first retry's delay, doubled for each later one; default 1 s */
   retryDelayMs?: number;
+  /** worker deaths (BullMQ stalls) a job survives before it fails (see DEFAULT_MAX_CRASHES); default 25 */
+  maxCrashes?: number;
   /** how long finished jobs, their progress and cancellations are kept; default 7 days */
   retentionMs?: number;
   /** told about failures no caller can see (a worker's connection errors); default console.error */
@@ -101,8 +105,11 @@ function toJob(bullJob: BullJob, observed: { state: JobState | "unknown"; cancel
     status,
     result: status === "succeeded" ? (bullJob.returnvalue ?? null) : null,
     error: status === "succeeded" || status === "cancelled" ? null : bullJob.failedReason || null,
-    attempts: bullJob.attemptsStarted ?? bullJob.attemptsMade,
+    // BullMQ counts a stalled run (its worker died) in attemptsStarted and in stalledCounter, never in
+    // attemptsMade, so the attempts that count against maxAttempts are the starts that were not stalls.
+    attempts: Math.max(0, (bullJob.attemptsStarted ?? bullJob.attemptsMade) - (bullJob.stalledCounter ?? 0)),
     maxAttempts: bullJob.opts.attempts ?? 1,
+    crashes: bullJob.stalledCounter ?? 0,
     idempotencyKey: data.idempotencyKey,
     createdAt: data.createdAt,
     updatedAt: times.sort().at(-1) as string,
@@ -113,7 +120,8 @@ function toJob(bullJob: BullJob, observed: { state: JobState | "unknown"; cancel
 
 /**
  * The job queue on Redis through BullMQ. BullMQ provides claiming, locks renewed while a job runs, stalled
- * job recovery and retries with backoff; this class adds tenants, cancellation and progress streams.
+ * job recovery (a dead worker's job waits again without spending an attempt; see maxCrashes) and retries
+ * with backoff; this class adds tenants, cancellation and progress streams.
  * Progress events go to a per-job Redis list (so late readers and other processes see them in order) and
  * a pub/sub channel wakes readers and carries cancellations to the worker running the job.
  * Every worker should register every kind: BullMQ hands any job to any worker, and an unknown kind fails.
@@ -132,6 +140,7 @@ export class RedisJobQueue implements JobQueue {
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
   readonly #retryDelayMs: number;
+  readonly #maxCrashes: number;
   readonly #retentionMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #queue: Queue;
@@ -151,6 +160,7 @@ export class RedisJobQueue implements JobQueue {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.#maxCrashes = validateMaxCrashes(options.maxCrashes ?? DEFAULT_MAX_CRASHES);
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
     this.#onError = options.onError ?? ((error) => console.error("job queue:", error));
     this.#queue = new Queue(this.#queueName, { connection: { url: this.#url }, prefix: this.#prefix });
@@ -253,8 +263,11 @@ export class RedisJobQueue implements JobQueue {
         concurrency: options.concurrency ?? 1,
         lockDuration: this.#leaseMs,
         stalledInterval: this.#leaseMs,
-        // A worker dying twice on one job is likely the job's fault; fail it rather than kill a third.
-        maxStalledCount: 2,
+        // A stalled job (its worker died, so its lock expired) goes back to waiting: BullMQ counts the stall
+        // in stalledCounter, not in attemptsMade, so the attempts meant for errors are not spent. The stall
+        // bound is generous (a crash is rarely the job's fault) but finite, so a poison job that kills
+        // every worker that takes it still ends: failed after maxCrashes stalls.
+        maxStalledCount: this.#maxCrashes - 1,
       },
     );
     worker.on("error", this.#onError);

@@ -989,6 +989,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("rate_limits").execute();
     },
   },
+  "0020_job_crash_recovery": {
+    // A job taken over after its worker died counts a crash, not an attempt (attempts are for errors).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("jobs")
+        .addColumn("crashes", "integer", (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("jobs").dropColumn("crashes").execute();
+    },
+  },
 };
 
 class InlineMigrationProvider implements MigrationProvider {

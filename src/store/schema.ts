@@ -208,8 +208,11 @@ export interface JobTable {
   /** JSON of what the handler returned */
   result: string | null;
   error: string | null;
+  /** claims of a queued job; a takeover of a dead worker's job counts in `crashes` instead */
   attempts: number;
   max_attempts: number;
+  /** takeovers after the job's worker stopped renewing its lease (died) */
+  crashes: number;
   idempotency_key: string | null;
   /** a queued job is not claimed before this time (retry backoff) */
   run_after: string;

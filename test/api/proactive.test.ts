@@ -180,6 +180,7 @@ describe("proactive messages", () => {
       error: null,
       attempts: 1,
       maxAttempts: 3,
+      crashes: 0,
       idempotencyKey: null,
       createdAt: "",
       updatedAt: "",

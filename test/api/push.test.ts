@@ -483,6 +483,7 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
           error: null,
           attempts: 1,
           maxAttempts: 3,
+          crashes: 0,
           idempotencyKey: null,
           createdAt: "",
           updatedAt: "",
