@@ -1,4 +1,4 @@
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
@@ -69,6 +69,8 @@ export async function createTestApp(
     push?: PushSettings;
     /** Meta's WhatsApp app (base URL on a loopback server); default none: WhatsApp is off */
     whatsapp?: WhatsAppSettings;
+    /** where the app logs (unhandled errors included); default silent */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const database = await (options.backend ?? sqliteBackend).open();
@@ -90,7 +92,7 @@ export async function createTestApp(
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({
     services,
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     webDirectory: options.webDirectory,
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
