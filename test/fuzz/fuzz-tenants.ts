@@ -233,7 +233,15 @@ export class FuzzPools implements IdPools {
     const pool = (this.own[kind] ??= []);
     if (pool.includes(id)) return;
     pool.push(id);
-    if (pool.length > FuzzPools.LIMIT) pool.splice(1, 1);
+    if (pool.length > FuzzPools.LIMIT) pool.splice(0, 1);
+  }
+
+  /** Forgets an id the run deleted, keeping at least one (a 404 then still names a real kind of id). */
+  forget(id: string): void {
+    for (const pool of Object.values(this.own)) {
+      const index = pool.indexOf(id);
+      if (index >= 0 && pool.length > 1) pool.splice(index, 1);
+    }
   }
 }
 

@@ -207,7 +207,12 @@ function stringArbitrary(schema: JsonSchema, options: SchemaArbitraryOptions): f
       break;
     case "uri":
     case "url":
-      base = fc.webUrl();
+      // Mostly a closed loopback port: a URL the server may try to reach answers at once, never the network.
+      base = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom("http://127.0.0.1:9/v1", "https://127.0.0.1:9/x.png") },
+        { weight: 1, arbitrary: fc.webUrl().map((url) => url.replace(/^(https?:\/\/)[^/:?#]+/, "$1127.0.0.1:9")) },
+        { weight: 1, arbitrary: fc.constantFrom("not a url", "javascript:alert(1)", "file:///etc/passwd", "http://[::1", "") },
+      );
       break;
     case "uuid":
       base = fc.uuid();
@@ -238,11 +243,14 @@ function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<num
   if (integer) {
     const lower = min === undefined ? -1000 : Math.ceil(min);
     const upper = max === undefined ? Math.max(lower, 1000) : Math.floor(max);
-    // Mostly small values near the lower bound, where real use lives (sizes, limits), sometimes the extremes.
+    // Mostly small values near the lower bound, where real use lives (sizes, limits); the bounds and just
+    // past them. Accepted values stay within 1,000 of the lower bound: a valid 100,000-persona population
+    // is legitimate work that would spend the run's time in the background worker rather than on requests.
+    const cheapUpper = Math.max(lower, Math.min(upper, lower + 1000));
     return fc.oneof(
       { weight: 4, arbitrary: fc.integer({ min: lower, max: Math.max(lower, Math.min(upper, lower + 20)) }) },
-      { weight: 1, arbitrary: fc.integer({ min: lower, max: Math.max(lower, upper) }) },
-      { weight: 1, arbitrary: fc.constantFrom(lower, Math.max(lower, upper)) },
+      { weight: 1, arbitrary: fc.integer({ min: lower, max: cheapUpper }) },
+      { weight: 1, arbitrary: fc.constantFrom(lower, cheapUpper, lower - 1, upper + 1) },
     );
   }
   return fc.double({
@@ -352,11 +360,20 @@ function deeplyNested(levels: number, asArrays: boolean): string {
   return asArrays ? "[".repeat(levels) + "]".repeat(levels) : '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
 }
 
+const NESTING_MARK = "\u0001nesting\u0001";
+
+interface Mutation {
+  value: unknown;
+  shape: string;
+  /** rewrites the serialised body (for shapes JSON.stringify cannot build cheaply) */
+  raw?: (json: string) => string;
+}
+
 /** A hostile edit of a JSON value: the wrong type, a field dropped or added, huge or odd strings, deep nesting. */
-function mutateValue(value: unknown): fc.Arbitrary<{ value: unknown; shape: string }> {
+function mutateValue(value: unknown): fc.Arbitrary<Mutation> {
   const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
   const keys = isObject ? Object.keys(value as object) : [];
-  const mutations: fc.Arbitrary<{ value: unknown; shape: string }>[] = [
+  const mutations: fc.Arbitrary<Mutation>[] = [
     anyJsonLeaf.map((leaf) => ({ value: leaf, shape: "wrong type for the whole body" })),
   ];
   if (isObject) {
@@ -387,11 +404,12 @@ function mutateValue(value: unknown): fc.Arbitrary<{ value: unknown; shape: stri
         value: { ...(value as object), [name]: "x".repeat(length) },
         shape: `huge string (${length}) in ${name}`,
       })),
-      fc.tuple(key, fc.constantFrom(50, 64, 65, 200)).map(([name, levels]) => {
-        let nested: unknown = 1;
-        for (let level = 0; level < levels; level++) nested = { a: nested };
-        return { value: { ...(value as object), [name]: nested }, shape: `${levels}-level nesting in ${name}` };
-      }),
+      fc.tuple(key, fc.constantFrom(50, 64, 65, 200, 2000, 5000), fc.boolean()).map(([name, levels, arrays]) => ({
+        // Spliced in as text: building and stringifying thousands of levels would recurse here, not there.
+        value: { ...(value as object), [name]: NESTING_MARK },
+        raw: (json: string) => json.replace(JSON.stringify(NESTING_MARK), deeplyNested(levels, arrays)),
+        shape: `${levels}-level nested ${arrays ? "arrays" : "objects"} in ${name}`,
+      })),
       fc.tuple(key, fc.constantFrom(1_000, 10_000)).map(([name, count]) => ({
         value: { ...(value as object), [name]: Array.from({ length: count }, (_, index) => index) },
         shape: `${count}-item array in ${name}`,
@@ -532,12 +550,17 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
     }
     const valid = value.map((item) => ({ body: JSON.stringify(item), contentType: type, shape: "valid-ish JSON" }));
     const mutated = value.chain((item) =>
-      mutateValue(item).map(({ value: edited, shape }) => ({
-        body: JSON.stringify(edited),
-        contentType: type,
-        shape,
-      })),
+      mutateValue(item).map(({ value: edited, shape, raw }) => {
+        const json = JSON.stringify(edited) ?? "null";
+        return { body: raw ? raw(json) : json, contentType: type, shape };
+      }),
     );
+    // A well-formed body under the wrong content type (a multipart or form type, none, an odd charset).
+    const mislabelled = fc.tuple(value, fc.constantFrom(...CONTENT_TYPES)).map(([item, contentType]) => ({
+      body: JSON.stringify(item),
+      contentType,
+      shape: `valid-ish JSON as ${JSON.stringify(contentType)}`,
+    }));
     const deep = fc
       .tuple(fc.constantFrom(65, 1000, 5000), fc.boolean())
       .map(([levels, arrays]) => ({
@@ -549,6 +572,7 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
       { weight: 10, arbitrary: valid },
       { weight: 6, arbitrary: mutated },
       { weight: 1, arbitrary: deep },
+      { weight: 1, arbitrary: mislabelled },
     );
   });
   return fc.oneof(
@@ -556,6 +580,20 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
     { weight: 2, arbitrary: hostileRaw },
     { weight: operation.bodyRequired ? 1 : 3, arbitrary: none },
   );
+}
+
+/**
+ * encodeURIComponent that never throws: lone surrogates (which it refuses) go out as the UTF-8 encoder's
+ * replacement bytes, as a client library would send them.
+ */
+export function percentEncode(text: string): string {
+  return [...Buffer.from(text, "utf8")]
+    .map((byte) =>
+      /[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(byte)) && byte < 0x80
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
+    )
+    .join("");
 }
 
 /** Percent-encoded garbage, traversal and oversize ids: what a path segment should survive. */
@@ -577,7 +615,7 @@ const GARBAGE_SEGMENTS = [
   "-1",
   "1e999",
   "__proto__",
-  encodeURIComponent("👩‍👩‍👧"),
+  percentEncode("👩‍👩‍👧"),
   "x".repeat(201),
   "x".repeat(5000),
   "'%20or%201=1--",
@@ -594,15 +632,24 @@ function pathParameterArbitrary(
     {
       weight: 2,
       arbitrary: schemaArbitrary(parameter.schema ?? { type: "string" }, options).map((value) =>
-        encodeURIComponent(String(value)),
+        percentEncode(String(value)),
       ),
     },
     { weight: 1, arbitrary: fc.constantFrom(...GARBAGE_SEGMENTS) },
-    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 12 }).map(encodeURIComponent) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 12 }).map(percentEncode) },
   ];
-  if (own.length > 0) choices.push({ weight: 10, arbitrary: fc.constantFrom(...own).map(encodeURIComponent) });
+  // The pool is read at draw time: it grows with the objects the run creates and shrinks with deletions.
+  if (own.length > 0) {
+    choices.push({
+      weight: 10,
+      arbitrary: fc.nat().map((index) => {
+        const live = options.pools.idsFor(operation.path, parameter.name);
+        return percentEncode(live[index % live.length] ?? own[0]!);
+      }),
+    });
+  }
   if (foreignIds.length > 0) {
-    choices.push({ weight: 3, arbitrary: fc.constantFrom(...foreignIds).map(encodeURIComponent) });
+    choices.push({ weight: 3, arbitrary: fc.constantFrom(...foreignIds).map(percentEncode) });
   }
   return fc.oneof(...choices);
 }
@@ -613,9 +660,9 @@ function queryArbitrary(operation: Operation, options: SchemaArbitraryOptions): 
     fc.option(
       fc.oneof(
         { weight: 6, arbitrary: schemaArbitrary(parameter.schema ?? {}, { ...options, field: parameter.name }).map(formatQueryValue) },
-        { weight: 1, arbitrary: anyText.map(encodeURIComponent) },
+        { weight: 1, arbitrary: anyText.map(percentEncode) },
         { weight: 1, arbitrary: fc.constantFrom(...GARBAGE_SEGMENTS) },
-      ).map((value) => `${encodeURIComponent(parameter.name)}=${value}`),
+      ).map((value) => `${percentEncode(parameter.name)}=${value}`),
       { freq: 2 },
     ),
   );
@@ -634,8 +681,8 @@ function queryArbitrary(operation: Operation, options: SchemaArbitraryOptions): 
 
 function formatQueryValue(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "object") return encodeURIComponent(JSON.stringify(value));
-  return encodeURIComponent(String(value));
+  if (typeof value === "object") return percentEncode(JSON.stringify(value));
+  return percentEncode(String(value));
 }
 
 /** End users an API key might name, the tenant's real ones first. */
