@@ -220,6 +220,7 @@ export class FuzzPools implements IdPools {
   }
 
   idsForField(field: string): readonly string[] {
+    if (field === "time_zone") return ["UTC", "Europe/Oslo", "America/New_York"];
     const kind = kindForField(field);
     if (!kind) return [];
     return [...(this.own[kind] ?? []), ...(this.victim[kind] ?? [])];
@@ -236,11 +237,11 @@ export class FuzzPools implements IdPools {
     if (pool.length > FuzzPools.LIMIT) pool.splice(0, 1);
   }
 
-  /** Forgets an id the run deleted, keeping at least one (a 404 then still names a real kind of id). */
+  /** Forgets an id the run deleted; the objects valid-ish requests create refill the pool. */
   forget(id: string): void {
     for (const pool of Object.values(this.own)) {
       const index = pool.indexOf(id);
-      if (index >= 0 && pool.length > 1) pool.splice(index, 1);
+      if (index >= 0) pool.splice(index, 1);
     }
   }
 }

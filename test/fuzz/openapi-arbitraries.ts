@@ -61,7 +61,7 @@ export interface FuzzRequest {
 export interface IdPools {
   /** ids for `{param}` of `path`, e.g. the tenant's personas for /v1/personas/{id}; may be empty */
   idsFor(path: string, parameter: string): readonly string[];
-  /** ids for a body or query field such as `persona_id`, `cohort_id`, `memory_ids[]` */
+  /** real ids or known-good values for a body or query field such as `persona_id`, `memory_ids[]`, `time_zone` */
   idsForField(field: string): readonly string[];
 }
 
@@ -232,7 +232,7 @@ function stringArbitrary(schema: JsonSchema, options: SchemaArbitraryOptions): f
         );
       }
   }
-  return hint ? fc.oneof({ weight: 3, arbitrary: hint }, { weight: 1, arbitrary: base }) : base;
+  return hint ? fc.oneof({ weight: 9, arbitrary: hint }, { weight: 1, arbitrary: base }) : base;
 }
 
 function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
@@ -250,7 +250,7 @@ function numberArbitrary(schema: JsonSchema, integer: boolean): fc.Arbitrary<num
     return fc.oneof(
       { weight: 4, arbitrary: fc.integer({ min: lower, max: Math.max(lower, Math.min(upper, lower + 20)) }) },
       { weight: 1, arbitrary: fc.integer({ min: lower, max: cheapUpper }) },
-      { weight: 1, arbitrary: fc.constantFrom(lower, cheapUpper, lower - 1, upper + 1) },
+      { weight: 1, arbitrary: fc.constantFrom(lower, cheapUpper) },
     );
   }
   return fc.double({
@@ -413,6 +413,10 @@ function mutateValue(value: unknown): fc.Arbitrary<Mutation> {
       fc.tuple(key, fc.constantFrom(1_000, 10_000)).map(([name, count]) => ({
         value: { ...(value as object), [name]: Array.from({ length: count }, (_, index) => index) },
         shape: `${count}-item array in ${name}`,
+      })),
+      fc.tuple(key, fc.constantFrom(-1, 0, 1e9, -1e9, 0.5, 2 ** 53 + 1)).map(([name, number]) => ({
+        value: { ...(value as object), [name]: number },
+        shape: `number ${number} in ${name}`,
       })),
       fc.tuple(key, nastyString).map(([name, text]) => ({
         value: { ...(value as object), [name]: text },
@@ -644,7 +648,7 @@ function pathParameterArbitrary(
       weight: 10,
       arbitrary: fc.nat().map((index) => {
         const live = options.pools.idsFor(operation.path, parameter.name);
-        return percentEncode(live[index % live.length] ?? own[0]!);
+        return percentEncode(live.length > 0 ? live[index % live.length]! : own[0]!);
       }),
     });
   }

@@ -234,6 +234,9 @@ describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
             // not JSON after all: nothing to learn
           }
         }
+        if (process.env.FUZZ_TRACE && request.operation === process.env.FUZZ_TRACE) {
+          console.info(`${request.role} ${request.method} ${request.url.slice(0, 120)} [${request.shape}] -> ${outcome.status} ${outcome.text.slice(0, 600)}`);
+        }
         await renewSessions(request, outcome);
         const breach = contractBreach(request, outcome);
         if (breach === undefined) return;
