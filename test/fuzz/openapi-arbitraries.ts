@@ -388,6 +388,20 @@ function mutateValue(value: unknown): fc.Arbitrary<Mutation> {
       })),
     );
   }
+  // Fields that hold objects (extensions, metadata, answer schemas) are where deep nesting gets stored.
+  const objectKeys = keys.filter((name) => {
+    const field = (value as Record<string, unknown>)[name];
+    return field !== null && typeof field === "object";
+  });
+  if (objectKeys.length > 0) {
+    mutations.push(
+      fc.tuple(fc.constantFrom(...objectKeys), fc.constantFrom(65, 2000, 5000)).map(([name, levels]) => ({
+        value: { ...(value as object), [name]: { nested: NESTING_MARK } },
+        raw: (json: string) => json.replace(JSON.stringify(NESTING_MARK), deeplyNested(levels, false)),
+        shape: `${levels}-level nested objects inside ${name}`,
+      })),
+    );
+  }
   if (keys.length > 0) {
     const key = fc.constantFrom(...keys);
     mutations.push(
@@ -631,7 +645,8 @@ function pathParameterArbitrary(
   options: SchemaArbitraryOptions,
   foreignIds: readonly string[],
 ): fc.Arbitrary<string> {
-  const own = options.pools.idsFor(operation.path, parameter.name);
+  // A copy: the pool itself changes as the run creates and deletes objects.
+  const own = [...options.pools.idsFor(operation.path, parameter.name)];
   const choices: { weight: number; arbitrary: fc.Arbitrary<string> }[] = [
     {
       weight: 2,
