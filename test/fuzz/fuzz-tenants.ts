@@ -11,6 +11,7 @@ import type { IdPools, Role } from "./openapi-arbitraries.ts";
 /** Real ids by kind; the fuzz loop adds the ids its own successful requests create. */
 export type SeededIds = Record<string, string[]>;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- seeding reads loosely typed JSON
 async function expectOk(response: TestResponse, what: string): Promise<any> {
   const text = await response.text();
   if (response.status >= 300) throw new Error(`seeding ${what} failed: ${response.status} ${text}`);
@@ -94,7 +95,12 @@ export async function seedTenant(app: TestApp, key: string, label: string): Prom
     (
       await send("/v1/providers", {
         method: "POST",
-        json: { name: `${label}-provider`, kind: "openai-compatible", base_url: "http://127.0.0.1:9/v1", models: ["m"] },
+        json: {
+          name: `${label}-provider`,
+          kind: "openai-compatible",
+          base_url: "http://127.0.0.1:9/v1",
+          models: ["m"],
+        },
       })
     ).id,
   );
@@ -136,7 +142,10 @@ export async function seedTenant(app: TestApp, key: string, label: string): Prom
     json: { name: "Agreement", skill_id: skill.id, population_id: population.id },
   });
   add("study", study.id);
-  await waitUntil(`${label} study`, async () => (await send(`/v1/studies/${study.id}`)).status === "completed");
+  await waitUntil(
+    `${label} study`,
+    async () => (await send(`/v1/studies/${study.id}`)).status === "completed",
+  );
   await waitUntil(`${label} async reply`, async () => {
     const job = await send(`/v1/jobs/${accepted.job.id}`, { user: "alice" });
     return job.status === "succeeded" || job.status === "failed";
@@ -260,7 +269,11 @@ export interface SessionCredentials {
 
 /** Signs an account in, as the web app does, and keeps the cookie and CSRF token. */
 export async function signIn(app: TestApp, email: string, password: string): Promise<SessionCredentials> {
-  const response = await app.request("/v1/auth/login", { key: null, method: "POST", json: { email, password } });
+  const response = await app.request("/v1/auth/login", {
+    key: null,
+    method: "POST",
+    json: { email, password },
+  });
   const body = await expectOk(response, `sign-in of ${email}`);
   const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0]!;
   return { cookie, csrfToken: body.csrf_token };
@@ -299,6 +312,7 @@ export function createRoles(credentials: {
  * name one of those rows' ids, until nothing new joins (messages of its conversations, versions of its
  * personas, ...). Compared before and after, it shows any change reaching into the tenant.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks every table, whatever its type
 export async function snapshotTenant(db: Kysely<any>, tenantId: string): Promise<Map<string, string[]>> {
   const tables = (await db.introspection.getTables()).map((table) => table.name).sort();
   const rowsByTable = new Map<string, Record<string, unknown>[]>();
@@ -308,7 +322,7 @@ export async function snapshotTenant(db: Kysely<any>, tenantId: string): Promise
   }
   const owned = new Set<unknown>([tenantId]);
   const belongs = new Map<string, Set<Record<string, unknown>>>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [table, rows] of rowsByTable) {
       const mine = belongs.get(table) ?? new Set();
@@ -328,14 +342,21 @@ export async function snapshotTenant(db: Kysely<any>, tenantId: string): Promise
     if (rows.size === 0) continue;
     snapshot.set(
       table,
-      [...rows].map((row) => JSON.stringify(row, (_, value) => (Buffer.isBuffer(value) ? value.toString("hex") : value))).sort(),
+      [...rows]
+        .map((row) =>
+          JSON.stringify(row, (_, value) => (Buffer.isBuffer(value) ? value.toString("hex") : value)),
+        )
+        .sort(),
     );
   }
   return snapshot;
 }
 
 /** The rows that differ between two snapshots, table by table, for the failure message. */
-export function describeSnapshotChanges(before: Map<string, string[]>, after: Map<string, string[]>): string[] {
+export function describeSnapshotChanges(
+  before: Map<string, string[]>,
+  after: Map<string, string[]>,
+): string[] {
   const changes: string[] = [];
   for (const table of new Set([...before.keys(), ...after.keys()])) {
     const was = new Set(before.get(table) ?? []);

@@ -102,7 +102,10 @@ function resolve(document: OpenApiDocument, schema: JsonSchema): JsonSchema {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let target: any = document;
     for (const part of parts) target = target?.[part.replace(/~1/g, "/").replace(/~0/g, "~")];
-    current = { ...(target ?? {}), ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== "$ref")) };
+    current = {
+      ...(target ?? {}),
+      ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== "$ref")),
+    };
   }
   return current;
 }
@@ -194,12 +197,20 @@ function stringArbitrary(schema: JsonSchema, options: SchemaArbitraryOptions): f
   switch (schema.format) {
     case "date-time":
       base = fc
-        .date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true })
+        .date({
+          min: new Date("1900-01-01T00:00:00Z"),
+          max: new Date("2100-01-01T00:00:00Z"),
+          noInvalidDate: true,
+        })
         .map((date) => date.toISOString());
       break;
     case "date":
       base = fc
-        .date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true })
+        .date({
+          min: new Date("1900-01-01T00:00:00Z"),
+          max: new Date("2100-01-01T00:00:00Z"),
+          noInvalidDate: true,
+        })
         .map((date) => date.toISOString().slice(0, 10));
       break;
     case "email":
@@ -210,8 +221,20 @@ function stringArbitrary(schema: JsonSchema, options: SchemaArbitraryOptions): f
       // Mostly a closed loopback port: a URL the server may try to reach answers at once, never the network.
       base = fc.oneof(
         { weight: 3, arbitrary: fc.constantFrom("http://127.0.0.1:9/v1", "https://127.0.0.1:9/x.png") },
-        { weight: 1, arbitrary: fc.webUrl().map((url) => url.replace(/^(https?:\/\/)[^/:?#]+/, "$1127.0.0.1:9")) },
-        { weight: 1, arbitrary: fc.constantFrom("not a url", "javascript:alert(1)", "file:///etc/passwd", "http://[::1", "") },
+        {
+          weight: 1,
+          arbitrary: fc.webUrl().map((url) => url.replace(/^(https?:\/\/)[^/:?#]+/, "$1127.0.0.1:9")),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            "not a url",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "http://[::1",
+            "",
+          ),
+        },
       );
       break;
     case "uuid":
@@ -286,7 +309,8 @@ export function schemaArbitrary(input: JsonSchema, options: SchemaArbitraryOptio
   const depth = options.depth ?? 6;
   const schema = mergeAllOf(document, resolve(document, input ?? {}));
   if ("const" in schema) return fc.constant(schema.const);
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return fc.constantFrom(...(schema.enum as unknown[]));
+  if (Array.isArray(schema.enum) && schema.enum.length > 0)
+    return fc.constantFrom(...(schema.enum as unknown[]));
   const branches = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
   if (Array.isArray(branches) && branches.length > 0) {
     const rest = { ...schema };
@@ -357,7 +381,9 @@ export function schemaArbitrary(input: JsonSchema, options: SchemaArbitraryOptio
 
 /** JSON nested `levels` deep inside `key`, built without recursion so any depth is cheap to make. */
 function deeplyNested(levels: number, asArrays: boolean): string {
-  return asArrays ? "[".repeat(levels) + "]".repeat(levels) : '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
+  return asArrays
+    ? "[".repeat(levels) + "]".repeat(levels)
+    : '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
 }
 
 const NESTING_MARK = "\u0001nesting\u0001";
@@ -383,7 +409,9 @@ function mutateValue(value: unknown): fc.Arbitrary<Mutation> {
         shape: `extra field ${JSON.stringify(extra)}`,
       })),
       fc.constantFrom("__proto__", "constructor", "prototype").map((name) => ({
-        value: JSON.parse(JSON.stringify(value).replace(/^\{/, `{"${name}":{"polluted":true},`).replace(/,\}$/, "}")),
+        value: JSON.parse(
+          JSON.stringify(value).replace(/^\{/, `{"${name}":{"polluted":true},`).replace(/,\}$/, "}"),
+        ),
         shape: `prototype key ${name}`,
       })),
     );
@@ -418,12 +446,14 @@ function mutateValue(value: unknown): fc.Arbitrary<Mutation> {
         value: { ...(value as object), [name]: "x".repeat(length) },
         shape: `huge string (${length}) in ${name}`,
       })),
-      fc.tuple(key, fc.constantFrom(50, 64, 65, 200, 2000, 5000), fc.boolean()).map(([name, levels, arrays]) => ({
-        // Spliced in as text: building and stringifying thousands of levels would recurse here, not there.
-        value: { ...(value as object), [name]: NESTING_MARK },
-        raw: (json: string) => json.replace(JSON.stringify(NESTING_MARK), deeplyNested(levels, arrays)),
-        shape: `${levels}-level nested ${arrays ? "arrays" : "objects"} in ${name}`,
-      })),
+      fc
+        .tuple(key, fc.constantFrom(50, 64, 65, 200, 2000, 5000), fc.boolean())
+        .map(([name, levels, arrays]) => ({
+          // Spliced in as text: building and stringifying thousands of levels would recurse here, not there.
+          value: { ...(value as object), [name]: NESTING_MARK },
+          raw: (json: string) => json.replace(JSON.stringify(NESTING_MARK), deeplyNested(levels, arrays)),
+          shape: `${levels}-level nested ${arrays ? "arrays" : "objects"} in ${name}`,
+        })),
       fc.tuple(key, fc.constantFrom(1_000, 10_000)).map(([name, count]) => ({
         value: { ...(value as object), [name]: Array.from({ length: count }, (_, index) => index) },
         shape: `${count}-item array in ${name}`,
@@ -484,10 +514,6 @@ const CONTENT_TYPES = [
   "application/json\u0000",
 ];
 
-function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
 /** The smallest valid PNG (1x1, grey): lets image routes reach decoding rather than stop at the signature. */
 const TINY_PNG = Uint8Array.from(
   Buffer.from(
@@ -506,11 +532,13 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
   const types = Object.keys(operation.bodies);
   const none: fc.Arbitrary<BodyDraw> = fc.constant({ shape: "no body" });
   const hostileRaw: fc.Arbitrary<BodyDraw> = fc.oneof(
-    fc.tuple(fc.constantFrom(...MALFORMED_JSON), fc.constantFrom(...CONTENT_TYPES)).map(([body, contentType]) => ({
-      body,
-      contentType,
-      shape: `malformed body ${JSON.stringify(body)} as ${JSON.stringify(contentType)}`,
-    })),
+    fc
+      .tuple(fc.constantFrom(...MALFORMED_JSON), fc.constantFrom(...CONTENT_TYPES))
+      .map(([body, contentType]) => ({
+        body,
+        contentType,
+        shape: `malformed body ${JSON.stringify(body)} as ${JSON.stringify(contentType)}`,
+      })),
     fc
       .uint8Array({ maxLength: 64 })
       .map((bytes) => ({ body: bytes, contentType: "application/json", shape: "random bytes as JSON" })),
@@ -534,7 +562,9 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
     if (type.startsWith("image/")) {
       return fc.oneof(
         fc.constant<BodyDraw>({ body: TINY_PNG, contentType: type, shape: `tiny PNG as ${type}` }),
-        fc.uint8Array({ maxLength: 256 }).map((bytes) => ({ body: bytes, contentType: type, shape: `random bytes as ${type}` })),
+        fc
+          .uint8Array({ maxLength: 256 })
+          .map((bytes) => ({ body: bytes, contentType: type, shape: `random bytes as ${type}` })),
         fc.uint8Array({ maxLength: 64 }).map((bytes) => ({
           body: Uint8Array.from([...TINY_PNG.subarray(0, 33), ...bytes]),
           contentType: type,
@@ -560,13 +590,19 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
     if (type === "application/x-www-form-urlencoded") {
       return value.map((item) => ({
         body: new URLSearchParams(
-          Object.entries((item ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)] as [string, string]),
+          Object.entries((item ?? {}) as Record<string, unknown>).map(
+            ([k, v]) => [k, String(v)] as [string, string],
+          ),
         ).toString(),
         contentType: type,
         shape: "form from schema",
       }));
     }
-    const valid = value.map((item) => ({ body: JSON.stringify(item), contentType: type, shape: "valid-ish JSON" }));
+    const valid = value.map((item) => ({
+      body: JSON.stringify(item),
+      contentType: type,
+      shape: "valid-ish JSON",
+    }));
     const mutated = value.chain((item) =>
       mutateValue(item).map(({ value: edited, shape, raw }) => {
         const json = JSON.stringify(edited) ?? "null";
@@ -579,13 +615,11 @@ function bodyArbitrary(operation: Operation, options: SchemaArbitraryOptions): f
       contentType,
       shape: `valid-ish JSON as ${JSON.stringify(contentType)}`,
     }));
-    const deep = fc
-      .tuple(fc.constantFrom(65, 1000, 5000), fc.boolean())
-      .map(([levels, arrays]) => ({
-        body: deeplyNested(levels, arrays),
-        contentType: type,
-        shape: `${levels}-level nested ${arrays ? "arrays" : "objects"}`,
-      }));
+    const deep = fc.tuple(fc.constantFrom(65, 1000, 5000), fc.boolean()).map(([levels, arrays]) => ({
+      body: deeplyNested(levels, arrays),
+      contentType: type,
+      shape: `${levels}-level nested ${arrays ? "arrays" : "objects"}`,
+    }));
     return fc.oneof(
       { weight: 10, arbitrary: valid },
       { weight: 6, arbitrary: mutated },
@@ -677,11 +711,18 @@ function queryArbitrary(operation: Operation, options: SchemaArbitraryOptions): 
   const query = operation.parameters.filter((parameter) => parameter.in === "query");
   const entries = query.map((parameter) =>
     fc.option(
-      fc.oneof(
-        { weight: 6, arbitrary: schemaArbitrary(parameter.schema ?? {}, { ...options, field: parameter.name }).map(formatQueryValue) },
-        { weight: 1, arbitrary: anyText.map(percentEncode) },
-        { weight: 1, arbitrary: fc.constantFrom(...GARBAGE_SEGMENTS) },
-      ).map((value) => `${percentEncode(parameter.name)}=${value}`),
+      fc
+        .oneof(
+          {
+            weight: 6,
+            arbitrary: schemaArbitrary(parameter.schema ?? {}, { ...options, field: parameter.name }).map(
+              formatQueryValue,
+            ),
+          },
+          { weight: 1, arbitrary: anyText.map(percentEncode) },
+          { weight: 1, arbitrary: fc.constantFrom(...GARBAGE_SEGMENTS) },
+        )
+        .map((value) => `${percentEncode(parameter.name)}=${value}`),
       { freq: 2 },
     ),
   );
@@ -689,7 +730,17 @@ function queryArbitrary(operation: Operation, options: SchemaArbitraryOptions): 
     { weight: 6, arbitrary: fc.constant(null) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom("limit=-1", "limit=1e9", "after=%", "a[b]=c", "limit=1&limit=2", "=", "&&", "%=%", "after=%ff"),
+      arbitrary: fc.constantFrom(
+        "limit=-1",
+        "limit=1e9",
+        "after=%",
+        "a[b]=c",
+        "limit=1&limit=2",
+        "=",
+        "&&",
+        "%=%",
+        "after=%ff",
+      ),
     },
   );
   return fc.tuple(fc.tuple(...entries), junk).map(([values, extra]) => {
@@ -705,11 +756,24 @@ function formatQueryValue(value: unknown): string {
 }
 
 /** End users an API key might name, the tenant's real ones first. */
-const USER_NAMES = ["alice", "bob", "mallory", "", " ", "x".repeat(300), "\u0000", "👩‍👩‍👧", "ALICE", "alice@example.com"];
+const USER_NAMES = [
+  "alice",
+  "bob",
+  "mallory",
+  "",
+  " ",
+  "x".repeat(300),
+  "\u0000",
+  "👩‍👩‍👧",
+  "ALICE",
+  "alice@example.com",
+];
 
 function headerValue(text: string): string {
   // Headers carry Latin-1 only; anything else is what a proxy would have refused before us.
-  return [...text].filter((character) => character.charCodeAt(0) >= 0x20 && character.charCodeAt(0) < 0x7f).join("");
+  return [...text]
+    .filter((character) => character.charCodeAt(0) >= 0x20 && character.charCodeAt(0) < 0x7f)
+    .join("");
 }
 
 export interface RequestArbitraryOptions {
@@ -731,7 +795,9 @@ export function requestArbitrary(options: RequestArbitraryOptions): fc.Arbitrary
     const headerParameters = operation.parameters.filter(
       (parameter) => parameter.in === "header" && parameter.name.toLowerCase() !== "x-dramatis-user",
     );
-    const wantsUser = operation.parameters.some((parameter) => parameter.name.toLowerCase() === "x-dramatis-user");
+    const wantsUser = operation.parameters.some(
+      (parameter) => parameter.name.toLowerCase() === "x-dramatis-user",
+    );
     return fc
       .record({
         role: fc.constantFrom(...options.roles),
@@ -742,12 +808,18 @@ export function requestArbitrary(options: RequestArbitraryOptions): fc.Arbitrary
         ),
         query: queryArbitrary(operation, schemaOptions),
         user: fc.option(
-          fc.oneof({ weight: 5, arbitrary: fc.constantFrom("alice", "bob") }, { weight: 1, arbitrary: fc.constantFrom(...USER_NAMES) }),
+          fc.oneof(
+            { weight: 5, arbitrary: fc.constantFrom("alice", "bob") },
+            { weight: 1, arbitrary: fc.constantFrom(...USER_NAMES) },
+          ),
           { freq: wantsUser ? 8 : 2 },
         ),
         extraHeaders: fc.tuple(
           ...headerParameters.map((parameter) =>
-            fc.option(anyText.map(headerValue).map((value) => [parameter.name, value] as const), { freq: 2 }),
+            fc.option(
+              anyText.map(headerValue).map((value) => [parameter.name, value] as const),
+              { freq: 2 },
+            ),
           ),
         ),
         body: bodyArbitrary(operation, schemaOptions),
@@ -789,9 +861,14 @@ export function describeRequest(request: FuzzRequest): string {
     request.body === undefined
       ? "(none)"
       : typeof request.body === "string"
-        ? JSON.stringify(request.body.length > 600 ? `${request.body.slice(0, 600)}… (${request.body.length} chars)` : request.body)
+        ? JSON.stringify(
+            request.body.length > 600
+              ? `${request.body.slice(0, 600)}… (${request.body.length} chars)`
+              : request.body,
+          )
         : `bytes ${Buffer.from(request.body.subarray(0, 200)).toString("hex")}${request.body.length > 200 ? "…" : ""} (${request.body.length})`;
-  const url = request.url.length > 400 ? `${request.url.slice(0, 400)}… (${request.url.length} chars)` : request.url;
+  const url =
+    request.url.length > 400 ? `${request.url.slice(0, 400)}… (${request.url.length} chars)` : request.url;
   return [
     `${request.method} ${url}`,
     `  operation: ${request.operation}; role: ${request.role}; body shape: ${request.shape}`,

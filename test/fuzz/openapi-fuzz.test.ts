@@ -36,7 +36,10 @@ import {
  */
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 20_000);
-const SEED = process.env.FUZZ_SEED === undefined ? Date.now() ^ (Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const SEED =
+  process.env.FUZZ_SEED === undefined
+    ? Date.now() ^ (Math.random() * 2 ** 31)
+    : Number(process.env.FUZZ_SEED);
 const COLLECT = process.env.FUZZ_COLLECT === "1";
 const ONLY_BACKEND = process.env.FUZZ_BACKENDS;
 
@@ -135,7 +138,9 @@ function decodeSegment(segment: string): string {
 
 const OTHER_TENANT_ROLE = "another tenant's key";
 
-const backends = BACKENDS.filter((backend) => !ONLY_BACKEND || ONLY_BACKEND.split(",").includes(backend.name));
+const backends = BACKENDS.filter(
+  (backend) => !ONLY_BACKEND || ONLY_BACKEND.split(",").includes(backend.name),
+);
 
 describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
   const errors = new ErrorLog();
@@ -192,7 +197,8 @@ describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
       pools,
       foreignIds: foreignIds(victimIds),
       // Deletions are drawn half as often, so the seeded rows last through most of the run.
-      weightOf: (operation) => (hashesPasswords(document, operation) ? 1 : operation.method === "DELETE" ? 2 : 4),
+      weightOf: (operation) =>
+        hashesPasswords(document, operation) ? 1 : operation.method === "DELETE" ? 2 : 4,
     });
   }, 120_000);
   afterAll(async () => app?.close());
@@ -211,7 +217,9 @@ describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
       const stats: Record<string, { count: number; ms: number; statuses: Record<number, number> }> = {};
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      console.info(`fuzz on ${backend.name}: ${REQUESTS} requests, seed ${SEED} (FUZZ_SEED=${SEED} to replay)`);
+      console.info(
+        `fuzz on ${backend.name}: ${REQUESTS} requests, seed ${SEED} (FUZZ_SEED=${SEED} to replay)`,
+      );
 
       const property = fc.asyncProperty(arbitrary, async (request) => {
         errors.take();
@@ -235,7 +243,9 @@ describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
           }
         }
         if (process.env.FUZZ_TRACE && request.operation === process.env.FUZZ_TRACE) {
-          console.info(`${request.role} ${request.method} ${request.url.slice(0, 120)} [${request.shape}] -> ${outcome.status} ${outcome.text.slice(0, 600)}`);
+          console.info(
+            `${request.role} ${request.method} ${request.url.slice(0, 120)} [${request.shape}] -> ${outcome.status} ${outcome.text.slice(0, 600)}`,
+          );
         }
         await renewSessions(request, outcome);
         const breach = contractBreach(request, outcome);
@@ -259,14 +269,19 @@ describe.each(backends)("OpenAPI fuzz on $name", (backend) => {
       );
       if (process.env.FUZZ_STATS === "1") {
         for (const [operation, stat] of Object.entries(stats).sort((a, b) => b[1].ms - a[1].ms)) {
-          console.info(`${operation}: ${stat.count} in ${Math.round(stat.ms)} ms ${JSON.stringify(stat.statuses)}`);
+          console.info(
+            `${operation}: ${stat.count} in ${Math.round(stat.ms)} ms ${JSON.stringify(stat.statuses)}`,
+          );
         }
       }
       if (failures.size > 0) {
         const lines = [...failures.values()].map(({ count, example }) => `x${count} ${example}`);
         throw new Error(`${failures.size} distinct contract breaches:\n\n${lines.join("\n\n")}`);
       }
-      const changes = describeSnapshotChanges(victimBefore, await snapshotTenant(app.database.db, victimTenant));
+      const changes = describeSnapshotChanges(
+        victimBefore,
+        await snapshotTenant(app.database.db, victimTenant),
+      );
       expect(changes, "rows of the victim tenant changed").toEqual([]);
     },
     // Generous for a busy machine; the figure it prints is what bench/README.md records.
