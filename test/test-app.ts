@@ -1,4 +1,4 @@
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import type { ScryptCost } from "../src/lib/password-hash.ts";
@@ -101,6 +101,8 @@ export async function createTestApp(
     trustProxyHops?: number;
     /** Another app's database, to run a second instance on it (closing this app leaves it open). */
     database?: DatabaseHandle;
+    /** where the app logs (unhandled errors included); default silent */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const database = options.database
@@ -143,7 +145,7 @@ export async function createTestApp(
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({
     services,
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     webDirectory: options.webDirectory,
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,

@@ -3,7 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { excerpt, redactSecrets } from "../lib/redact.ts";
-import { AppError, TooManyRequestsError, type FieldError } from "../services/errors.ts";
+import { AppError, BadRequestError, TooManyRequestsError, type FieldError } from "../services/errors.ts";
+import { isUnstorableText } from "../store/errors.ts";
 import { isOpenAIPath, openAIErrorResponse } from "./openai/openai-errors.ts";
 
 /** RFC 9457 problem document, extended with the list of fields at fault. */
@@ -81,7 +82,12 @@ export function logUpstreamFailure(logger: Logger, error: unknown, c: Context): 
  * The one error handler: typed errors keep their status and message; Hono's own HTTP errors (such as
  * malformed JSON) keep theirs; anything else is logged and becomes an opaque 500.
  */
-export function handleError(error: Error, c: Context, logger: Logger): Response {
+export function handleError(thrown: Error, c: Context, logger: Logger): Response {
+  // A NUL character anywhere in an id, a query or a body reaches PostgreSQL as a parameter it refuses:
+  // the caller's input is at fault, whichever route and statement it reached.
+  const error = isUnstorableText(thrown)
+    ? new BadRequestError("text must not contain the NUL character (U+0000)")
+    : thrown;
   logUpstreamFailure(logger, error, c);
   if (isOpenAIPath(c.req.path)) return handleOpenAIError(error, c, logger);
   if (error instanceof AppError) {
