@@ -213,7 +213,11 @@ describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (b
   let upstream: Awaited<ReturnType<typeof startMockOpenAI>>;
 
   beforeAll(async () => {
-    app = await createTestApp({ backend, outboundAllow: "127.0.0.1", secrets: new SecretBox(newKey, { previous: [oldKey] }) });
+    app = await createTestApp({
+      backend,
+      outboundAllow: "127.0.0.1",
+      secrets: new SecretBox(newKey, { previous: [oldKey] }),
+    });
     upstream = await startMockOpenAI({ reply: "Rotated." });
   });
   afterAll(async () => {

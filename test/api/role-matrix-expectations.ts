@@ -164,6 +164,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "DELETE /v1/studies/{id}": [204, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/skills/{id}": [204, 204, 204, 204, 403, 404, 401],
   "DELETE /v1/keys/{id}": [403, 403, 403, 200, 403, 404, 401],
+  "PATCH /v1/keys/{id}": [403, 403, 403, 200, 403, 404, 401],
   "POST /v1/auth/password": [422, 422, 422, 422, 403, 401, 401],
   "POST /v1/auth/logout": [204, 204, 204, 204, 403, 401, 401],
 };

@@ -61,7 +61,13 @@ class ErrorLog extends Writable {
 
 /** The one place the fuzz suite builds its app (limiter settings and the like join here). */
 function createFuzzApp(backend: Backend, errors: ErrorLog): Promise<TestApp> {
-  return createTestApp({ backend, workerConcurrency: 1, logger: pino({ level: "error" }, errors) });
+  return createTestApp({
+    backend,
+    workerConcurrency: 1,
+    // The seeded provider points at a closed loopback port, allow-listed as an operator would a local server.
+    outboundAllow: "127.0.0.1:9",
+    logger: pino({ level: "error" }, errors),
+  });
 }
 
 interface Outcome {
