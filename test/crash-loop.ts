@@ -199,6 +199,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     // Leases are written by the process that claims a job, so every process gets the short one. Not
     // shorter: on a busy machine a late heartbeat would let a live worker lose its job (counted as a crash).
     DRAMATIS_JOB_LEASE_MS: "5000",
+    // The clients write as fast as they can from one key: the loop is about crashes, not rate limits.
+    DRAMATIS_RATE_LIMIT_PER_MINUTE: "1000000",
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
   };
   let server: ServeProcess | undefined;

@@ -102,7 +102,9 @@ function contractBreach(request: FuzzRequest, outcome: Outcome): string | undefi
   } catch {
     return `a ${outcome.status} whose body is not JSON (${outcome.contentType}): ${outcome.text.slice(0, 200)}`;
   }
-  const path = request.url.split("?")[0]!;
+  // The route the server saw: the URL parser resolves dot segments, `%2e%2e` included
+  // (/v1/providers/%2e%2e/models is /v1/models, an OpenAI route).
+  const path = new URL(request.url, "http://fuzz.invalid").pathname;
   if (isOpenAIPath(path)) {
     const error = body?.error;
     const ok =
