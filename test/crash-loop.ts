@@ -8,16 +8,14 @@
  * It imports nothing from vitest, so the benchmark runs it outside the test runner. Waiting is on events
  * (a process's exit, /healthz answering, a job reaching its final status), each bounded by a count.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { freePort, spawnServe } from "./serve-process.ts";
 import pg from "pg";
 
-const PROJECT_DIRECTORY = path.resolve(import.meta.dirname, "..");
-const CLI = path.join(PROJECT_DIRECTORY, "bin", "dramatis.js");
 const USER = "crash-client";
 const OUTPUT_LIMIT_CHARS = 100_000;
 /** /healthz polls before a start counts as failed: 100 ms apart, so about two minutes on a busy machine. */
@@ -78,14 +76,6 @@ interface ServeProcess {
   exited: Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function pause(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
@@ -102,25 +92,10 @@ async function pollUntil(check: () => Promise<boolean>, options: { what: string;
 /** Starts `dramatis serve` with only this environment and waits until /healthz answers 200. */
 async function startServe(environment: Record<string, string>): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    cwd: PROJECT_DIRECTORY,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? os.tmpdir(),
-      TMPDIR: os.tmpdir(),
-      LOG_LEVEL: "warn",
-      PORT: String(port),
-      ...environment,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const { child, output, exited } = spawnServe({
+    environment: { LOG_LEVEL: "warn", PORT: String(port), ...environment },
+    outputLimitChars: OUTPUT_LIMIT_CHARS,
   });
-  const output = { text: "" };
-  const append = (chunk: Buffer) => {
-    output.text = (output.text + chunk.toString("utf8")).slice(-OUTPUT_LIMIT_CHARS);
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const server = { child, url: `http://127.0.0.1:${port}`, output, exited };
   let gone = false;
   void exited.then(() => (gone = true));

@@ -3,18 +3,17 @@
  * workers on one database): start them with only the environment given, wait until they serve, talk to
  * their API, and stop and remove everything afterwards whether the test passed or not.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { expect } from "vitest";
 import { randomToken } from "../src/lib/ids.ts";
+import { freePort, hasExited, spawnServe } from "./serve-process.ts";
+export { freePort, hasExited };
 import { startMockOpenAI, type MockUpstream, type MockUpstreamOptions } from "./mock-upstreams.ts";
 
-const PROJECT_DIRECTORY = path.resolve(import.meta.dirname, "..");
-const CLI = path.join(PROJECT_DIRECTORY, "bin", "dramatis.js");
 /** Kept from each process's output for the failure report: the end matters most. */
 const OUTPUT_LIMIT_CHARS = 200_000;
 
@@ -74,20 +73,8 @@ export class Resources {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}
-
-export function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
 }
 
 /** SIGKILL to this one process id (the CLI runs in-process through tsx, so it has no children). */
@@ -113,9 +100,6 @@ export async function startServe(
 ): Promise<ServerProcess> {
   const port = options.role === "worker" ? 0 : await freePort();
   const environment: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? os.tmpdir(),
-    TMPDIR: os.tmpdir(),
     LOG_LEVEL: "info",
     PORT: String(port),
     // Load-generating suites: rate limits out of reach unless a suite sets them.
@@ -123,20 +107,10 @@ export async function startServe(
     DRAMATIS_RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000",
     ...options.environment,
   };
-  const child = spawn(process.execPath, [CLI, "serve", "--role", options.role], {
-    cwd: PROJECT_DIRECTORY,
-    env: environment,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { text: "" };
-  const append = (chunk: Buffer) => {
-    output.text = (output.text + chunk.toString("utf8")).slice(-OUTPUT_LIMIT_CHARS);
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<void>((resolve) => {
-    if (hasExited(child)) resolve();
-    else child.once("exit", () => resolve());
+  const { child, output, exited } = spawnServe({
+    args: ["--role", options.role],
+    environment,
+    outputLimitChars: OUTPUT_LIMIT_CHARS,
   });
   const server: ServerProcess = {
     name: options.name,
