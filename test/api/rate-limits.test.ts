@@ -317,6 +317,18 @@ describe.each(BACKENDS)("counters shared through the database ($name)", (backend
     expect((await first.request("/v1/personas", { key: ADMIN_KEY })).status).toBe(429);
   });
 
+  it("takes tokens atomically: of 10 concurrent requests on both instances, exactly the bucket's 4 pass", async () => {
+    first.clock.advance(60_000);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        (index % 2 ? second : first).request("/v1/personas", { key: ADMIN_KEY }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
+  });
+
   it("keeps a sign-in lockout across a restart", async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       expect((await signIn(first, "eve@example.com", "wrong", "198.51.100.7")).status).toBe(401);
@@ -384,6 +396,16 @@ describe.skipIf(!redisUrl)("counters shared through Redis", () => {
     // Nothing was counted in the database.
     expect(await first.database.db.selectFrom("rate_limits").selectAll().execute()).toEqual([]);
     expect(await first.database.db.selectFrom("token_buckets").selectAll().execute()).toEqual([]);
+  });
+
+  it("takes tokens atomically: of 10 concurrent requests on both instances, exactly the bucket's 4 pass", async () => {
+    clock.advance(60_000);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => (index % 2 ? second : first).request("/v1/personas")),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
   });
 
   it("keeps a sign-in lockout across a restart", async () => {
