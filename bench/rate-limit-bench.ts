@@ -2,8 +2,8 @@
  * What the rate limiter adds to each /v1 request: one `RateLimits.consumeRequest` (the middleware's only
  * store call), timed sequentially on each shared store — SQLite (a file in a temp directory), and
  * PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set — with one key per run so every call is an
- * update of a live counter, as under load. Also times an in-process `GET /v1/auth/status` through the
- * whole app, to put the figure next to a cheap request.
+ * update of a live token bucket (GCRA), as under load. Also times an in-process `GET /v1/auth/status`
+ * through the whole app, to put the figure next to a cheap request.
  *
  * Run: `node --import tsx bench/rate-limit-bench.ts` (RATE_BENCH_REQUESTS, default 5000).
  */

@@ -25,13 +25,18 @@ const problemDescriptions = {
 
 /** Headers of a 429: every /v1 response also carries RateLimit and RateLimit-Policy. */
 const rateLimitedHeaders = {
-  "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  "Retry-After": {
+    description: "Seconds until the token bucket holds a token again",
+    schema: { type: "integer" },
+  },
   RateLimit: {
-    description: 'Remaining quota and seconds until it resets, e.g. `"default";r=0;t=42`',
+    description:
+      'Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42`',
     schema: { type: "string" },
   },
   "RateLimit-Policy": {
-    description: 'The quota and window in seconds, e.g. `"default";q=600;w=60`',
+    description:
+      'The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60`',
     schema: { type: "string" },
   },
 } as const;

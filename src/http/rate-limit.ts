@@ -9,11 +9,12 @@ import { handleError } from "./problem.ts";
 
 /**
  * The rate-limit headers of draft-ietf-httpapi-ratelimit-headers (-09/-10): structured-field lists of
- * one policy item each. `RateLimit-Policy: "default";q=600;w=60` (quota q requests per window of w
- * seconds) and `RateLimit: "default";r=599;t=60` (r requests remain, the quota is whole again in t
- * seconds). The policy is `default`, `key` (the API key's own limit) or `anonymous` (per address).
+ * one policy item each, describing a token bucket. `RateLimit-Policy: "default";q=600;w=60` (a bucket of
+ * q tokens refilled over w seconds) and `RateLimit: "default";r=599;t=1` (r whole tokens remain; the
+ * bucket is full again in t seconds, or when empty the next token comes in t seconds). The policy is
+ * `default`, `key` (the API key's own limit) or `anonymous` (per address).
  *
- * @example rateLimitHeaders(decision) // { "RateLimit-Policy": '"default";q=600;w=60', RateLimit: '"default";r=599;t=60' }
+ * @example rateLimitHeaders(decision) // { "RateLimit-Policy": '"default";q=600;w=60', RateLimit: '"default";r=599;t=1' }
  */
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
   const name = `"${decision.policy}"`;
@@ -68,7 +69,7 @@ export function rateLimitHeadersMiddleware(options: {
 /**
  * After authentication: counts the request against the API key (its own limit, else the default), the
  * signed-in account, or for the public endpoints (sign-in, webhooks) the client address; 429 with
- * Retry-After when the window's quota is spent.
+ * Retry-After (seconds until the next token) when its bucket is empty.
  */
 export function countRequests(limits: RateLimits): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async (c, next) => {

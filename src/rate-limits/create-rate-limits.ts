@@ -25,7 +25,7 @@ export function createRateLimits(options: CreateRateLimitsOptions): {
     // rather than hanging every request.
     const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
     return {
-      limits: new RateLimits({ kind: "redis", client }, options.settings),
+      limits: new RateLimits({ kind: "redis", client, clock: options.clock }, options.settings),
       async close() {
         client.disconnect();
       },

@@ -1,13 +1,24 @@
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from "rate-limiter-flexible";
-import type { Clock } from "../lib/clock.ts";
+import { systemClock, type Clock } from "../lib/clock.ts";
 import { TooManyRequestsError } from "../services/errors.ts";
 import type { RateLimitRepository } from "../store/rate-limit-repository.ts";
 import { DatabaseRateLimiter } from "./database-rate-limiter.ts";
+import {
+  bucketShape,
+  DatabaseBucketStore,
+  RedisBucketStore,
+  secondsUntilReset,
+  tokensRemaining,
+  type BucketStore,
+} from "./token-bucket.ts";
 
 /** The limits the server applies; defaults from DRAMATIS_RATE_LIMIT_* (src/config/config.ts). */
 export interface RateLimitSettings {
-  /** Requests per minute per API key or signed-in account, unless the key sets its own. */
+  /**
+   * Requests per minute per API key or signed-in account, unless the key sets its own: a token bucket
+   * of this many tokens (the burst) refilled at this many per minute.
+   */
   readonly requestsPerMinute: number;
   /** Requests per minute per client address for requests without valid credentials (sign-in, webhooks, bad keys). */
   readonly anonymousPerMinute: number;
@@ -30,20 +41,25 @@ export const DEFAULT_RATE_LIMIT_SETTINGS: RateLimitSettings = Object.freeze({
   verificationCodesPerHour: 10,
 });
 
-/** Where the counters live: Redis when REDIS_URL is set, else the database every process shares. */
+/**
+ * Where the counters live: Redis when REDIS_URL is set, else the database every process shares. Request
+ * buckets read time from `clock` (the system clock when a Redis backend names none).
+ */
 export type RateLimitBackend =
-  { kind: "redis"; client: Redis } | { kind: "database"; repository: RateLimitRepository; clock: Clock };
+  | { kind: "redis"; client: Redis; clock?: Clock }
+  | { kind: "database"; repository: RateLimitRepository; clock: Clock };
 
 /** The outcome of counting one request, with what the RateLimit headers report. */
 export interface RateLimitDecision {
   allowed: boolean;
   /** the policy's name in the headers: `default`, `key` (a key's own limit) or `anonymous` */
   policy: string;
-  /** requests allowed per window */
+  /** the bucket's capacity: requests allowed at once, and refilled per window */
   quota: number;
   windowSeconds: number;
+  /** whole tokens left */
   remaining: number;
-  /** seconds until the window ends and the quota is whole again */
+  /** seconds until the bucket is full again; when refused, until the next token (Retry-After) */
   resetSeconds: number;
 }
 
@@ -51,9 +67,10 @@ const REQUEST_WINDOW_SECONDS = 60;
 const HOUR_SECONDS = 3600;
 
 /**
- * Every rate limit of the server over one shared store: request rates per key, account or address (fixed
- * windows, counted atomically in the store), and throttles on guessing (sign-in, setup) and on sending
- * verification codes.
+ * Every rate limit of the server over one shared store: request rates per key, account or address (token
+ * buckets, taken atomically in the store: src/rate-limits/token-bucket.ts), and throttles on guessing
+ * (sign-in, setup) and on sending verification codes (fixed windows of failures and sends: a lockout
+ * should last its whole window, not trickle attempts back).
  *
  * @example
  * const limits = new RateLimits({ kind: "redis", client: redis }, DEFAULT_RATE_LIMIT_SETTINGS);
@@ -61,15 +78,25 @@ const HOUR_SECONDS = 3600;
  */
 export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterStoreAbstract>();
+  private readonly buckets: BucketStore;
+  private readonly clock: Clock;
 
   constructor(
     private readonly backend: RateLimitBackend,
     readonly settings: RateLimitSettings = DEFAULT_RATE_LIMIT_SETTINGS,
-  ) {}
+  ) {
+    this.buckets =
+      backend.kind === "redis"
+        ? new RedisBucketStore(backend.client)
+        : new DatabaseBucketStore(backend.repository);
+    this.clock = backend.clock ?? systemClock;
+  }
 
   /**
-   * Counts one request under `subject` (`key:<id>`, `account:<id>`, `address:<ip>`) against `perMinute`
-   * (the settings' default when omitted) and says whether it may go ahead.
+   * Takes one token for a request under `subject` (`principal:<key id>`, `address:<ip>`) from its bucket
+   * of `perMinute` tokens refilled at `perMinute` a minute (the settings' default when omitted), and says
+   * whether it may go ahead. A key whose limit changes keeps its bucket: the stored arrival time is read
+   * against the new rate.
    */
   async consumeRequest(
     subject: string,
@@ -77,15 +104,16 @@ export class RateLimits {
   ): Promise<RateLimitDecision> {
     const quota = options.perMinute ?? this.settings.requestsPerMinute;
     const policy = options.policy ?? (options.perMinute == null ? "default" : "key");
-    const limiter = this.limiter("requests", quota, REQUEST_WINDOW_SECONDS);
-    const result = await settle(limiter.consume(subject));
+    const shape = bucketShape(quota, REQUEST_WINDOW_SECONDS);
+    const nowUs = this.clock.now().getTime() * 1000;
+    const take = await this.buckets.take(`requests:${subject}`, nowUs, shape);
     return {
-      allowed: result.allowed,
+      allowed: take.allowed,
       policy,
       quota,
       windowSeconds: REQUEST_WINDOW_SECONDS,
-      remaining: result.res.remainingPoints,
-      resetSeconds: secondsUntil(result.res.msBeforeNext, REQUEST_WINDOW_SECONDS),
+      remaining: tokensRemaining(shape, take, nowUs),
+      resetSeconds: secondsUntilReset(shape, take, nowUs),
     };
   }
 
@@ -157,6 +185,7 @@ export class RateLimits {
 
   /** Forgets every counter of `subject` under a limiter family (tests, and an operator unlocking someone). */
   async reset(family: "requests" | "signin-email" | "signin-address", subject: string): Promise<void> {
+    if (family === "requests") return this.buckets.delete(`requests:${subject}`);
     // Every limiter of a family shares its key prefix, so any of them deletes the counter.
     await this.limiter(family, 1, REQUEST_WINDOW_SECONDS).delete(subject);
   }

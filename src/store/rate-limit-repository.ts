@@ -84,4 +84,66 @@ export class RateLimitRepository {
     const result = await this.db.deleteFrom("rate_limits").where("expires_at", "<=", now).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+
+  /**
+   * Takes one token from the key's bucket (GCRA, src/rate-limits/token-bucket.ts) in one conditional
+   * upsert: a new key is inserted with its first token taken; an existing one moves its TAT on only when
+   * `max(tat, now) - now <= tolerance`, else the statement changes and returns nothing, and the TAT that
+   * refused the request is read for Retry-After. Times are epoch microseconds.
+   */
+  async takeToken(options: {
+    key: string;
+    nowUs: number;
+    intervalUs: number;
+    toleranceUs: number;
+  }): Promise<{ allowed: boolean; tatUs: number }> {
+    if (isPostgres(this.db)) {
+      // As for the counters: a token is not worth a WAL flush per request.
+      return this.db.transaction().execute(async (transaction) => {
+        await sql`set local synchronous_commit = off`.execute(transaction);
+        return new RateLimitRepository(transaction).upsertToken(options);
+      });
+    }
+    return this.upsertToken(options);
+  }
+
+  private async upsertToken(options: {
+    key: string;
+    nowUs: number;
+    intervalUs: number;
+    toleranceUs: number;
+  }): Promise<{ allowed: boolean; tatUs: number }> {
+    const { key, nowUs, intervalUs, toleranceUs } = options;
+    const start = sql<number>`(case when token_buckets.tat > ${nowUs} then token_buckets.tat else ${nowUs} end)`;
+    const row = await this.db
+      .insertInto("token_buckets")
+      .values({ key, tat: nowUs + intervalUs })
+      .onConflict((conflict) =>
+        conflict
+          .column("key")
+          .doUpdateSet({ tat: sql<number>`${start} + ${intervalUs}` })
+          .where(sql<boolean>`${start} - ${nowUs} <= ${toleranceUs}`),
+      )
+      .returning("tat")
+      .executeTakeFirst();
+    if (row) return { allowed: true, tatUs: Number(row.tat) };
+    const refused = await this.db
+      .selectFrom("token_buckets")
+      .select("tat")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    // Swept between the two statements: the bucket filled up, so the next request goes through.
+    return { allowed: false, tatUs: refused ? Number(refused.tat) : nowUs + toleranceUs };
+  }
+
+  /** Forgets the key's bucket (it is full again). */
+  async deleteBucket(key: string): Promise<void> {
+    await this.db.deleteFrom("token_buckets").where("key", "=", key).execute();
+  }
+
+  /** Drops buckets whose TAT has passed: they are full, exactly as if there were no row. */
+  async deleteFullBuckets(nowUs: number): Promise<number> {
+    const result = await this.db.deleteFrom("token_buckets").where("tat", "<=", nowUs).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

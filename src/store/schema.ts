@@ -75,6 +75,13 @@ export interface ApiKeyTable {
 }
 
 /** A rate-limit counter: points spent under `key` in the window that ends at `expires_at` (epoch ms). */
+/** A request-rate token bucket (GCRA): the key's theoretical arrival time, epoch microseconds. */
+export interface TokenBucketTable {
+  key: string;
+  /** bigint: PostgreSQL hands it back as a string, so the repository converts it */
+  tat: number | string;
+}
+
 export interface RateLimitTable {
   key: string;
   points: number;
@@ -613,6 +620,7 @@ export interface Database {
   persona_avatars: PersonaAvatarTable;
   api_keys: ApiKeyTable;
   rate_limits: RateLimitTable;
+  token_buckets: TokenBucketTable;
   personas: PersonaTable;
   persona_versions: PersonaVersionTable;
   user_personas: UserPersonaTable;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RateLimits, DEFAULT_RATE_LIMIT_SETTINGS } from "../../src/rate-limits/rate-limits.ts";
 import { BACKENDS } from "../backends.ts";
 import { startMockTwilio, type MockTwilio } from "../mock-twilio.ts";
-import { ADMIN_KEY, createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
+import { ADMIN_KEY, createTestApp, TestClock, type TestApp, type TestResponse } from "../test-app.ts";
 
 const POLICY = /^"(default|key|anonymous)";q=\d+;w=\d+$/;
 const REMAINING = /^"(default|key|anonymous)";r=\d+;t=\d+$/;
@@ -62,13 +62,15 @@ describe("request rate limits", () => {
   });
   afterAll(async () => app.close());
 
-  it("answers the fourth request of a window 429 with Retry-After and a problem document, then resets", async () => {
+  it("lets a full bucket's burst through at once, then answers 429 with Retry-After and a problem document", async () => {
+    // 3 a minute: a token every 20 seconds, at most 3 at once.
     const answers = [];
     for (let index = 0; index < 3; index++) answers.push(await app.request("/v1/personas"));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    // t: seconds until the bucket is full again.
     expect(answers.map((answer) => answer.headers.get("ratelimit"))).toEqual([
-      '"default";r=2;t=60',
-      '"default";r=1;t=60',
+      '"default";r=2;t=20',
+      '"default";r=1;t=40',
       '"default";r=0;t=60',
     ]);
 
@@ -76,8 +78,9 @@ describe("request rate limits", () => {
     const refused = await app.request("/v1/personas");
     expect(refused.status).toBe(429);
     expect(refused.headers.get("content-type")).toBe("application/problem+json");
-    expect(refused.headers.get("retry-after")).toBe("45");
-    expect(refused.headers.get("ratelimit")).toBe('"default";r=0;t=45');
+    // t and Retry-After when empty: seconds until one token.
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(refused.headers.get("ratelimit")).toBe('"default";r=0;t=5');
     expect(refused.headers.get("ratelimit-policy")).toBe('"default";q=3;w=60');
     const problem = await refused.json();
     expect(problem).toMatchObject({ status: 429, title: "Too Many Requests", instance: "/v1/personas" });
@@ -89,14 +92,39 @@ describe("request rate limits", () => {
       json: { model: "offline/default", messages: [{ role: "user", content: "hi" }] },
     });
     expect(completion.status).toBe(429);
-    expect(completion.headers.get("retry-after")).toBe("45");
+    expect(completion.headers.get("retry-after")).toBe("5");
     expect((await completion.json()).error).toMatchObject({
       type: "rate_limit_error",
       code: "rate_limit_exceeded",
     });
 
-    app.clock.advance(45_000);
-    expect((await app.request("/v1/personas")).status).toBe(200);
+    // The refill is continuous: 1/rate seconds after the burst exactly one more goes through.
+    app.clock.advance(5_000);
+    const refilled = await app.request("/v1/personas");
+    expect(refilled.status).toBe(200);
+    expect(refilled.headers.get("ratelimit")).toBe('"default";r=0;t=60');
+    const again = await app.request("/v1/personas");
+    expect(again.status).toBe(429);
+    expect(again.headers.get("retry-after")).toBe("20");
+  });
+
+  it("allows no second burst across a minute boundary: after a burst, one request per 1/rate seconds", async () => {
+    // Full again, then a burst in the last second of a clock minute (where a fixed window resets).
+    app.clock.advance(60_000);
+    const intoMinute = app.clock.now().getTime() % 60_000;
+    app.clock.advance((59_000 - intoMinute + 60_000) % 60_000);
+    expect(app.clock.now().getTime() % 60_000).toBe(59_000);
+    const burst = [];
+    for (let index = 0; index < 3; index++) burst.push((await app.request("/v1/personas")).status);
+    expect(burst).toEqual([200, 200, 200]);
+
+    // Step one second at a time through the next minute: a token every 20 s, never a fresh quota.
+    const allowedAt: number[] = [];
+    for (let second = 1; second <= 60; second++) {
+      app.clock.advance(1_000);
+      if ((await app.request("/v1/personas")).status === 200) allowedAt.push(second);
+    }
+    expect(allowedAt).toEqual([20, 40, 60]);
   });
 
   it("limits requests without valid credentials per address, even when they fail authentication", async () => {
@@ -112,6 +140,7 @@ describe("request rate limits", () => {
   });
 
   it("gives a key its own limit, set at creation and changed later", async () => {
+    app.clock.advance(60_000); // the admin key's bucket full again after the tests above
     const created = await app.request("/v1/keys", {
       method: "POST",
       json: { name: "slow bot", scopes: ["read"], rate_limit_per_minute: 1 },
@@ -132,9 +161,21 @@ describe("request rate limits", () => {
     });
     expect(raised.status).toBe(200);
     expect((await raised.json()).rate_limit_per_minute).toBe(5);
+    // The key keeps its bucket, read at the new rate: a token every 12 s now, and room for a burst of 5.
+    const soon = await app.request("/v1/personas", { key: key.key });
+    expect(soon.status).toBe(429);
+    expect(Number(soon.headers.get("retry-after"))).toBeLessThanOrEqual(12);
+    app.clock.advance(60_000);
+    const statuses = [];
+    for (let index = 0; index < 6; index++) {
+      statuses.push((await app.request("/v1/personas", { key: key.key })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    app.clock.advance(12_000);
     const again = await app.request("/v1/personas", { key: key.key });
     expect(again.status).toBe(200);
-    expect(again.headers.get("ratelimit")).toBe('"key";r=2;t=60');
+    expect(again.headers.get("ratelimit-policy")).toBe('"key";q=5;w=60');
+    expect(again.headers.get("ratelimit")).toBe('"key";r=0;t=60');
 
     const bad = await app.request(`/v1/keys/${key.id}`, {
       method: "PATCH",
@@ -270,6 +311,22 @@ describe.each(BACKENDS)("counters shared through the database ($name)", (backend
       statuses.push((await app.request("/v1/personas", { key: ADMIN_KEY })).status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    // 4 a minute: one token 15 s later, taken by whichever instance asks first.
+    first.clock.advance(15_000);
+    expect((await second.request("/v1/personas", { key: ADMIN_KEY })).status).toBe(200);
+    expect((await first.request("/v1/personas", { key: ADMIN_KEY })).status).toBe(429);
+  });
+
+  it("takes tokens atomically: of 10 concurrent requests on both instances, exactly the bucket's 4 pass", async () => {
+    first.clock.advance(60_000);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        (index % 2 ? second : first).request("/v1/personas", { key: ADMIN_KEY }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
   });
 
   it("keeps a sign-in lockout across a restart", async () => {
@@ -301,10 +358,13 @@ describe.skipIf(!redisUrl)("counters shared through Redis", () => {
   let first: TestApp;
   let second: TestApp;
   const settings = { ...DEFAULT_RATE_LIMIT_SETTINGS, requestsPerMinute: 4, signInFailuresPerEmail: 3 };
+  // Buckets read this clock (the test moves it); Redis' own expiry runs in real time and only forgets
+  // full buckets.
+  const clock = new TestClock(new Date());
   const overRedis = () => {
     const client = new Redis(redisUrl!);
     clients.push(client);
-    return new RateLimits({ kind: "redis", client }, settings);
+    return new RateLimits({ kind: "redis", client, clock }, settings);
   };
   // Emails are per run: Redis outlives the test, and its windows are real time.
   const email = `fay-${Date.now()}@example.com`;
@@ -313,6 +373,10 @@ describe.skipIf(!redisUrl)("counters shared through Redis", () => {
     first = await createTestApp({ rateLimiter: overRedis() });
     second = await createTestApp({ database: first.database, rateLimiter: overRedis() });
     await createAccount(first, email);
+    // Redis outlives the test: start from full buckets whatever an earlier run left.
+    for (const { id } of await first.database.db.selectFrom("api_keys").select("id").execute()) {
+      await first.services.rateLimits.reset("requests", `principal:${id}`);
+    }
   });
   afterAll(async () => {
     await second.close();
@@ -326,8 +390,22 @@ describe.skipIf(!redisUrl)("counters shared through Redis", () => {
       statuses.push((await app.request("/v1/personas")).status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    clock.advance(15_000);
+    expect((await second.request("/v1/personas")).status).toBe(200);
+    expect((await first.request("/v1/personas")).status).toBe(429);
     // Nothing was counted in the database.
     expect(await first.database.db.selectFrom("rate_limits").selectAll().execute()).toEqual([]);
+    expect(await first.database.db.selectFrom("token_buckets").selectAll().execute()).toEqual([]);
+  });
+
+  it("takes tokens atomically: of 10 concurrent requests on both instances, exactly the bucket's 4 pass", async () => {
+    clock.advance(60_000);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => (index % 2 ? second : first).request("/v1/personas")),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
   });
 
   it("keeps a sign-in lockout across a restart", async () => {
