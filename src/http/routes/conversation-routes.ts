@@ -8,7 +8,7 @@ import { PROMPT_SECTION_NAMES } from "../../services/prompt-assembly.ts";
 import { jobSchema } from "./job-routes.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import { logUpstreamFailure } from "../problem.ts";
 import {
   idParamSchema,
@@ -279,7 +279,11 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
   const service = (c: { var: AppEnv["Variables"] }) => c.var.services.conversations;
 
   router.openapi(createConversationRoute, async (c) => {
-    const { conversation, messages } = await service(c).create(await requireUser(c), c.req.valid("json"));
+    const { conversation, messages } = await service(c).create(
+      await requireUser(c),
+      c.req.valid("json"),
+      personaEditor(c),
+    );
     return c.json({ ...conversation, messages }, 201);
   });
 
