@@ -47,7 +47,10 @@ export function activePersonaRoutes(): OpenAPIHono<AppEnv> {
     return c.json({ status: "active" as const, persona_id: personaId }, 200);
   });
   router.openapi(getRoute, async (c) => {
-    const personaId = await c.var.services.chatCompletions.getActivePersonaId(await requireUser(c), personaEditor(c));
+    const personaId = await c.var.services.chatCompletions.getActivePersonaId(
+      await requireUser(c),
+      personaEditor(c),
+    );
     return c.json({ status: "active" as const, persona_id: personaId }, 200);
   });
   router.openapi(clearRoute, async (c) => {

@@ -131,14 +131,10 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(exportRoute, async (c) => {
     const { format, as, version } = c.req.valid("query");
-    const exported = await c.var.services.personas.exportCard(
-      personaEditor(c),
-      c.req.valid("param").id,
-      {
-        format,
-        version,
-      },
-    );
+    const exported = await c.var.services.personas.exportCard(personaEditor(c), c.req.valid("param").id, {
+      format,
+      version,
+    });
     if (as === "png") {
       return c.body(new Uint8Array(exported.png()), 200, {
         "content-type": "image/png",

@@ -302,10 +302,7 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(listVersionsRoute, async (c) => {
-    const versions = await c.var.services.personas.listVersions(
-      personaEditor(c),
-      c.req.valid("param").id,
-    );
+    const versions = await c.var.services.personas.listVersions(personaEditor(c), c.req.valid("param").id);
     return c.json({ data: versions }, 200);
   });
 
