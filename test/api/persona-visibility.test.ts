@@ -221,6 +221,37 @@ describe.each(BACKENDS)("persona visibility ($name)", (backend) => {
     expect(bad.status).toBe(422);
   });
 
+  it("stops answering a member's conversation once its persona turns private", async () => {
+    const created = await as("owner", "/v1/personas", { method: "POST", json: { name: "Turncoat" } });
+    const persona = await created.json();
+    const started = await as("member", "/v1/conversations", {
+      method: "POST",
+      json: { persona_id: persona.id },
+    });
+    expect(started.status).toBe(201);
+    const conversation = await started.json();
+    const hidden = await as("owner", `/v1/personas/${persona.id}`, {
+      method: "PATCH",
+      json: { visibility: "private" },
+    });
+    expect(hidden.status).toBe(200);
+    const count = async () =>
+      (
+        await app.services.store.db
+          .selectFrom("messages")
+          .select("id")
+          .where("conversation_id", "=", conversation.id)
+          .execute()
+      ).length;
+    const before = await count();
+    const sent = await as("member", `/v1/conversations/${conversation.id}/messages`, {
+      method: "POST",
+      json: { content: "still there?" },
+    });
+    expect(sent.status).toBe(404);
+    expect(await count()).toBe(before);
+  });
+
   it("refuses a private persona made with an API key and no user", async () => {
     const response = await app.request("/v1/personas", {
       method: "POST",

@@ -316,7 +316,9 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
     const conversationId = c.req.valid("param").id;
     const body = c.req.valid("json");
     // Resolve the conversation before streaming starts, so a wrong id is a plain 404, not an event.
-    await service(c).get(user, conversationId);
+    const conversation = await service(c).get(user, conversationId);
+    // A persona made private by another member since the conversation began answers no more (404).
+    await c.var.services.personas.assertNotHidden(personaEditor(c), conversation.persona_id);
     if (body.mode === "async") {
       const { job, userMessage } = await c.var.services.jobs.startReply(user, conversationId, {
         content: body.content,
