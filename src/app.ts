@@ -1,3 +1,4 @@
+import { hidePrivatePersonas } from "./http/persona-visibility.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -167,6 +168,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
         path === IMPORT_PATH || AVATAR_PATH.test(path) || MEMORY_IMPORT_PATH.test(path),
     }),
   );
+
+  // Another member's private persona is a 404 on every path under /v1/personas/{id}.
+  app.use("/v1/personas/*", hidePrivatePersonas);
 
   const checkHealth = options.checkHealth ?? (() => pingDatabase(services.store.db));
   app.openapi(healthRoute, async (c) => {

@@ -1,3 +1,4 @@
+import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { SamplingParameters } from "../models/language-model.ts";
@@ -22,6 +23,8 @@ export interface CompletionRequest {
   id: string;
   /** The persona: explicit, else from `model: "persona/<id>"`, else the user's active persona. */
   personaId?: string | undefined;
+  /** Who asks: a signed-in member does not reach another member's private persona (default: the tenant). */
+  viewer?: PersonaViewer | undefined;
   model?: string | undefined;
   messages: CompletionMessage[];
   sampling: SamplingParameters;
@@ -51,7 +54,10 @@ export class ChatCompletionService {
 
   async complete(user: UserRow, request: CompletionRequest): Promise<CompletionOutcome> {
     const personaId = this.choosePersona(user, request);
-    const { definition } = await this.personas.getServingDefinition(user.tenant_id, personaId);
+    const { definition } = await this.personas.getServingDefinition(
+      request.viewer ?? user.tenant_id,
+      personaId,
+    );
     const systemTexts = request.messages
       .filter((message) => message.role === "system" || message.role === "developer")
       .map((message) => message.content.trim())
@@ -102,15 +108,19 @@ export class ChatCompletionService {
   }
 
   /** Makes a persona the user's active one for calls that name none. */
-  async setActivePersona(user: UserRow, personaId: string): Promise<string> {
-    await this.personas.get(user.tenant_id, personaId);
+  async setActivePersona(
+    user: UserRow,
+    personaId: string,
+    viewer: PersonaViewer = user.tenant_id,
+  ): Promise<string> {
+    await this.personas.get(viewer, personaId);
     await this.store.users.setActivePersona(user.id, personaId);
     return personaId;
   }
 
-  async getActivePersonaId(user: UserRow): Promise<string> {
+  async getActivePersonaId(user: UserRow, viewer: PersonaViewer = user.tenant_id): Promise<string> {
     if (!user.active_persona_id) throw new NotFoundError("an active persona (none is set for this user)");
-    await this.personas.get(user.tenant_id, user.active_persona_id);
+    await this.personas.get(viewer, user.active_persona_id);
     return user.active_persona_id;
   }
 

@@ -1,3 +1,4 @@
+import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { ChatMessage } from "../models/language-model.ts";
@@ -116,11 +117,10 @@ export class ConversationService {
   async create(
     user: UserRow,
     input: { persona_id: string; title?: string | undefined; channel?: Channel | undefined },
+    /** a signed-in member cannot start a conversation with another member's private persona (404) */
+    viewer: PersonaViewer = user.tenant_id,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
-    const { definition, version } = await this.personas.getServingDefinition(
-      user.tenant_id,
-      input.persona_id,
-    );
+    const { definition, version } = await this.personas.getServingDefinition(viewer, input.persona_id);
     const now = this.clock.now().toISOString();
     const row: ConversationRow = {
       id: newId("cnv"),

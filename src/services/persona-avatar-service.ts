@@ -8,7 +8,7 @@ import {
   reencodeAvatar,
 } from "../lib/avatar-images.ts";
 import type { Clock } from "../lib/clock.ts";
-import type { PersonaEditor } from "./persona-editor.ts";
+import type { PersonaEditor, PersonaViewer } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "./errors.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -33,8 +33,8 @@ export class PersonaAvatarService {
   ) {}
 
   /** The persona's picture: its upload, or a generated one. 404 when the persona is not visible. */
-  async get(tenantId: string, personaId: string): Promise<AvatarImage> {
-    const persona = await this.personas.get(tenantId, personaId);
+  async get(viewer: PersonaViewer, personaId: string): Promise<AvatarImage> {
+    const persona = await this.personas.get(viewer, personaId);
     const upload = await this.store.personaAvatars.find(persona.id);
     if (upload) return { png: upload.image, source: "upload", revision: `u-${upload.updated_at}` };
     const artStyle = persona.appearance.art_style;

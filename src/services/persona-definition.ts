@@ -246,8 +246,20 @@ const readOnlyFields = Object.fromEntries(
   ]),
 );
 
+/** Who sees a persona: not part of its definition (versions do not carry it), a column of its own. */
+export const personaVisibilitySchema = z.enum(["tenant", "private"]).openapi({
+  description:
+    '"tenant" (the default): every member of the tenant sees and chats with it. "private": only its creator, ' +
+    "admins, members granted can_edit_all and API keys see it; to any other member it does not exist (404). " +
+    "Only someone who may edit the persona may change it.",
+});
+
 export const personaDefinitionPatchSchema = z
-  .strictObject({ ...partialDefinitionShape, ...readOnlyFields })
+  .strictObject({
+    ...partialDefinitionShape,
+    ...readOnlyFields,
+    visibility: personaVisibilitySchema.optional(),
+  })
   .openapi("PersonaPatch", {
     description:
       "Any subset of the definition. Objects are merged field by field; arrays and scalars replace; " +
@@ -258,6 +270,7 @@ export const personaCreateSchema = z
   .strictObject({
     ...partialDefinitionShape,
     ...readOnlyFields,
+    visibility: personaVisibilitySchema.optional(),
     template_id: z
       .string()
       .optional()

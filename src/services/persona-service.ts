@@ -5,7 +5,7 @@ import { newId, randomToken } from "../lib/ids.ts";
 import { diffJson, type JsonChange } from "../lib/json-diff.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { Page } from "../store/pagination.ts";
-import type { PersonaRow } from "../store/schema.ts";
+import type { PersonaRow, PersonaVisibility } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import {
   exportCard,
@@ -34,7 +34,14 @@ import {
   personaDefinitionSchema,
   type PersonaDefinition,
 } from "./persona-definition.ts";
-import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
+import {
+  mayEditPersona,
+  mayViewPersona,
+  viewerFilter,
+  viewerOf,
+  type PersonaEditor,
+  type PersonaViewer,
+} from "./persona-editor.ts";
 import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
 
 export type PersonaKind = PersonaRow["kind"];
@@ -49,6 +56,8 @@ export type Persona = {
   has_unpublished_changes: boolean;
   /** the user who created it (who may change it); null for presets and personas made with an API key */
   created_by_user_id: string | null;
+  /** "tenant": every member sees it; "private": only its creator, admins and members with can_edit_all */
+  visibility: PersonaVisibility;
   created_at: string;
   updated_at: string;
 } & PersonaDefinition;
@@ -90,6 +99,7 @@ function toPersona(row: PersonaRow): Persona {
     latest_version: row.latest_version,
     has_unpublished_changes: row.has_unpublished_changes === 1,
     created_by_user_id: row.created_by_user_id,
+    visibility: row.visibility,
     created_at: row.created_at,
     updated_at: row.updated_at,
     ...readStoredJson<PersonaDefinition>(row.draft),
@@ -98,7 +108,7 @@ function toPersona(row: PersonaRow): Persona {
 
 function withoutReadOnlyFields(body: JsonObject): JsonObject {
   const copy = { ...body };
-  for (const field of [...READ_ONLY_PERSONA_FIELDS, "template_id"]) delete copy[field];
+  for (const field of [...READ_ONLY_PERSONA_FIELDS, "template_id", "visibility"]) delete copy[field];
   return copy;
 }
 
@@ -112,6 +122,11 @@ export function validateDefinition(candidate: unknown, fieldPrefix = ""): Person
 /** Join codes are what people type: 8 characters, upper case, no look-alike letters. */
 export function normalizeJoinCode(code: string): string {
   return code.replace(/[\s-]/g, "").toUpperCase();
+}
+
+/** The body's `visibility` when it names one (the route's schema has checked its value). */
+function visibilityOf(body: JsonObject): PersonaVisibility | undefined {
+  return body.visibility === "private" || body.visibility === "tenant" ? body.visibility : undefined;
 }
 
 function presetJoinCode(id: string): string {
@@ -146,6 +161,7 @@ export class PersonaService {
           kind: "preset",
           join_code: presetJoinCode(preset.id),
           created_by_user_id: null,
+          visibility: "tenant",
           draft: definition,
           production_version: 1,
           latest_version: 1,
@@ -177,11 +193,21 @@ export class PersonaService {
       base = template.definition;
     }
     const definition = validateDefinition(deepMerge(base, withoutReadOnlyFields(body)));
-    return this.insertPersona(actor, definition);
+    return this.insertPersona(actor, definition, visibilityOf(body));
   }
 
   /** Inserts a new persona in the actor's tenant with a fresh join code (retried on the rare collision). */
-  async insertPersona(actor: PersonaActor, definition: PersonaDefinition): Promise<Persona> {
+  async insertPersona(
+    actor: PersonaActor,
+    definition: PersonaDefinition,
+    visibility: PersonaVisibility = "tenant",
+  ): Promise<Persona> {
+    // A private persona needs someone to see it: made with an API key (no user) it would be the tenant's.
+    if (visibility === "private" && !actor.userId) {
+      throw new ValidationError([
+        { field: "visibility", message: "a private persona needs a signed-in creator (or a body user)" },
+      ]);
+    }
     const now = this.clock.now().toISOString();
     for (let attempt = 0; ; attempt++) {
       const row: PersonaRow = {
@@ -190,6 +216,7 @@ export class PersonaService {
         kind: "persona",
         join_code: randomToken(8).toUpperCase(),
         created_by_user_id: actor.userId ?? null,
+        visibility,
         draft: serializeStoredJson(definition),
         production_version: null,
         latest_version: 0,
@@ -219,6 +246,7 @@ export class PersonaService {
       kind: "persona",
       join_code: randomToken(8).toUpperCase(),
       created_by_user_id: actor.userId ?? null,
+      visibility: "tenant",
       draft,
       production_version: 1,
       latest_version: 1,
@@ -241,10 +269,10 @@ export class PersonaService {
    * published. `version` is null when it is the draft.
    */
   async getServingDefinition(
-    tenantId: string,
+    viewer: PersonaViewer,
     id: string,
   ): Promise<{ definition: PersonaDefinition; version: number | null }> {
-    const row = await this.findVisibleRow(tenantId, id);
+    const row = await this.findVisibleRow(viewer, id);
     if (row.production_version === null) {
       return { definition: readStoredJson<PersonaDefinition>(row.draft), version: null };
     }
@@ -256,8 +284,8 @@ export class PersonaService {
     };
   }
 
-  async get(tenantId: string, id: string): Promise<Persona> {
-    return toPersona(await this.findVisibleRow(tenantId, id));
+  async get(viewer: PersonaViewer, id: string): Promise<Persona> {
+    return toPersona(await this.findVisibleRow(viewer, id));
   }
 
   /** The tenant's own persona; 404 when invisible, 403 for a (read-only) preset. */
@@ -274,19 +302,20 @@ export class PersonaService {
   }
 
   async list(
-    tenantId: string,
+    viewer: PersonaViewer,
     filter: { kind?: PersonaKind; limit: number; after?: string },
   ): Promise<Page<Persona>> {
-    const page = await this.store.personas.list(tenantId, filter);
+    const who = viewerOf(viewer);
+    const page = await this.store.personas.list(who.tenantId, { ...filter, viewer: viewerFilter(who) });
     return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
   }
 
   /** Every persona the tenant can use (its own and the presets), for model lists. */
-  async listAll(tenantId: string): Promise<Persona[]> {
+  async listAll(viewer: PersonaViewer): Promise<Persona[]> {
     const personas: Persona[] = [];
     let after: string | undefined;
     do {
-      const page = await this.list(tenantId, { limit: 200, ...(after ? { after } : {}) });
+      const page = await this.list(viewer, { limit: 200, ...(after ? { after } : {}) });
       personas.push(...page.items);
       after = page.nextCursor ?? undefined;
     } while (after);
@@ -309,9 +338,18 @@ export class PersonaService {
           { field: "modifiers.nsfw", message: "NSFW is permanent once set and cannot be turned off" },
         ]);
       }
+      const visibility = visibilityOf(patch) ?? row.visibility;
+      if (visibility === "private" && row.created_by_user_id === null) {
+        throw new ValidationError([
+          { field: "visibility", message: "only a persona created by a user can be private (to that user)" },
+        ]);
+      }
+      const draft = serializeStoredJson(next);
       const changes = {
-        draft: serializeStoredJson(next),
-        has_unpublished_changes: 1,
+        draft,
+        visibility,
+        // Changing only who sees it is not an unpublished change to the definition.
+        has_unpublished_changes: draft === row.draft ? row.has_unpublished_changes : 1,
         updated_at: this.clock.now().toISOString(),
       };
       if (await this.store.personas.update(tenantId, id, changes, { draft: row.draft })) {
@@ -369,8 +407,8 @@ export class PersonaService {
     return toPersona({ ...row, ...changes });
   }
 
-  async listVersions(tenantId: string, id: string): Promise<PersonaVersionSummary[]> {
-    const row = await this.findVisibleRow(tenantId, id);
+  async listVersions(viewer: PersonaViewer, id: string): Promise<PersonaVersionSummary[]> {
+    const row = await this.findVisibleRow(viewer, id);
     const versions = await this.store.personas.listVersions(id);
     return versions.map((version) => ({
       version: version.version,
@@ -380,8 +418,8 @@ export class PersonaService {
     }));
   }
 
-  async getVersion(tenantId: string, id: string, version: number): Promise<PersonaVersion> {
-    const row = await this.findVisibleRow(tenantId, id);
+  async getVersion(viewer: PersonaViewer, id: string, version: number): Promise<PersonaVersion> {
+    const row = await this.findVisibleRow(viewer, id);
     const found = await this.store.personas.findVersion(id, version);
     if (!found) throw new NotFoundError(`version ${version} of persona ${id}`);
     const definition = readStoredJson<PersonaDefinition>(found.definition);
@@ -395,23 +433,27 @@ export class PersonaService {
   }
 
   /** The definition at a version reference: a published number or the draft. */
-  async getDefinition(tenantId: string, id: string, reference: VersionReference): Promise<PersonaDefinition> {
+  async getDefinition(
+    viewer: PersonaViewer,
+    id: string,
+    reference: VersionReference,
+  ): Promise<PersonaDefinition> {
     if (reference === "draft") {
-      const row = await this.findVisibleRow(tenantId, id);
+      const row = await this.findVisibleRow(viewer, id);
       return readStoredJson<PersonaDefinition>(row.draft);
     }
-    return (await this.getVersion(tenantId, id, reference)).definition;
+    return (await this.getVersion(viewer, id, reference)).definition;
   }
 
   async diff(
-    tenantId: string,
+    viewer: PersonaViewer,
     id: string,
     from: VersionReference,
     to: VersionReference,
   ): Promise<{ from: VersionReference; to: VersionReference; changes: JsonChange[] }> {
     const [fromDefinition, toDefinition] = await Promise.all([
-      this.getDefinition(tenantId, id, from),
-      this.getDefinition(tenantId, id, to),
+      this.getDefinition(viewer, id, from),
+      this.getDefinition(viewer, id, to),
     ]);
     return { from, to, changes: diffJson(fromDefinition, toDefinition) };
   }
@@ -420,9 +462,13 @@ export class PersonaService {
    * Copies the persona with this join code (from any tenant, or a preset) into the actor's tenant: its
    * production version when it has one, else its draft. The copy is independent of the original.
    */
-  async join(actor: PersonaActor, code: string): Promise<Persona> {
+  async join(actor: PersonaActor, code: string, viewer: PersonaViewer = actor.tenantId): Promise<Persona> {
     const source = await this.store.personas.findByJoinCode(normalizeJoinCode(code));
-    if (!source) throw new NotFoundError(`a persona with join code ${code}`);
+    // A private persona's code works only for those who see it: inside its tenant, never from another.
+    const who = viewerOf(viewer);
+    const hidden =
+      source?.visibility === "private" && (source.tenant_id !== who.tenantId || !mayViewPersona(who, source));
+    if (!source || hidden) throw new NotFoundError(`a persona with join code ${code}`);
     const production =
       source.production_version === null
         ? undefined
@@ -446,17 +492,17 @@ export class PersonaService {
    * production version, or the draft when nothing is published) or a version number.
    */
   async exportCard(
-    tenantId: string,
+    viewer: PersonaViewer,
     id: string,
     options: { format: CardFormat; version: VersionReference | "production" },
   ): Promise<{ card: CharacterCard; png: () => Buffer; name: string }> {
     let reference: VersionReference;
     if (options.version === "production") {
-      reference = (await this.findVisibleRow(tenantId, id)).production_version ?? "draft";
+      reference = (await this.findVisibleRow(viewer, id)).production_version ?? "draft";
     } else {
       reference = options.version;
     }
-    const definition = await this.getDefinition(tenantId, id, reference);
+    const definition = await this.getDefinition(viewer, id, reference);
     return {
       card: exportCard(definition, options.format),
       png: () => exportCardPng(definition, options.format),
@@ -464,8 +510,17 @@ export class PersonaService {
     };
   }
 
-  private async findVisibleRow(tenantId: string, id: string): Promise<PersonaRow> {
-    const row = await this.store.personas.findVisible(tenantId, id);
+  /** Throws NotFoundError when persona `id` exists in the tenant but is another member's private one. */
+  async assertNotHidden(viewer: PersonaViewer, id: string): Promise<void> {
+    const who = viewerOf(viewer);
+    const row = await this.store.personas.findVisible(who.tenantId, id);
+    if (row && !mayViewPersona(who, row)) throw new NotFoundError(`persona ${id}`);
+  }
+
+  /** A persona the viewer may see; another member's private persona is as missing as a foreign one. */
+  private async findVisibleRow(viewer: PersonaViewer, id: string): Promise<PersonaRow> {
+    const who = viewerOf(viewer);
+    const row = await this.store.personas.findVisible(who.tenantId, id, viewerFilter(who));
     if (!row) throw new NotFoundError(`persona ${id}`);
     return row;
   }
@@ -488,6 +543,7 @@ export class PersonaService {
     store: Store = this.store,
   ): Promise<PersonaRow> {
     const row = await this.findOwnRow(editor.tenantId, id, store);
+    if (!mayViewPersona(editor, row)) throw new NotFoundError(`persona ${id}`);
     if (!mayEditPersona(editor, row.created_by_user_id)) {
       throw new ForbiddenError(
         `persona ${id} was created by another member: only they, an admin, or a member an admin granted ` +

@@ -1001,6 +1001,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("jobs").dropColumn("crashes").execute();
     },
   },
+  "0021_persona_visibility": {
+    // A persona is shared with the tenant ("tenant", what every persona was) or seen only by its creator,
+    // admins and members granted can_edit_all ("private"). A column, not a draft field, so lists filter in SQL.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("personas")
+        .addColumn("visibility", "text", (column) => column.notNull().defaultTo("tenant"))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("personas").dropColumn("visibility").execute();
+    },
+  },
   "0022_token_buckets": {
     // Request rates as token buckets (GCRA): one row per key holding its theoretical arrival time in epoch
     // MICROseconds (a limit of 7 a minute is a token every 8,571,428 µs: milliseconds would round away

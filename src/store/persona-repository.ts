@@ -1,9 +1,31 @@
-import type { Kysely } from "kysely";
+import type { ExpressionBuilder, Kysely } from "kysely";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
 import type { Database, NewPersonaRow, PersonaRow, PersonaUpdate, PersonaVersionRow } from "./schema.ts";
 
+/**
+ * Who is looking, for private personas: `seesAll` for admins, members granted can_edit_all and API keys
+ * (the tenant itself); otherwise a private persona is seen only by `userId`, its creator.
+ */
+export interface PersonaViewerFilter {
+  userId: string | null;
+  seesAll: boolean;
+}
+
 export interface PersonaListFilter extends PageRequest {
   kind?: PersonaRow["kind"] | undefined;
+  viewer?: PersonaViewerFilter | undefined;
+}
+
+/** The SQL form of mayViewPersona (services/persona-editor.ts): shared, or private and the viewer's own. */
+function visibleTo(viewer: PersonaViewerFilter) {
+  return (where: ExpressionBuilder<Database, "personas">) => {
+    if (viewer.seesAll) return where.lit(true);
+    if (viewer.userId === null) return where("personas.visibility", "=", "tenant");
+    return where.or([
+      where("personas.visibility", "=", "tenant"),
+      where("personas.created_by_user_id", "=", viewer.userId),
+    ]);
+  };
 }
 
 /**
@@ -18,13 +40,18 @@ export class PersonaRepository {
   }
 
   /** A persona the tenant may read: its own, or a preset. */
-  async findVisible(tenantId: string, id: string): Promise<PersonaRow | undefined> {
-    return this.db
+  async findVisible(
+    tenantId: string,
+    id: string,
+    viewer?: PersonaViewerFilter,
+  ): Promise<PersonaRow | undefined> {
+    let query = this.db
       .selectFrom("personas")
       .selectAll()
       .where("id", "=", id)
-      .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]))
-      .executeTakeFirst();
+      .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]));
+    if (viewer) query = query.where(visibleTo(viewer));
+    return query.executeTakeFirst();
   }
 
   async findByJoinCode(joinCode: string): Promise<PersonaRow | undefined> {
@@ -37,6 +64,7 @@ export class PersonaRepository {
       .selectAll()
       .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]));
     if (filter.kind) query = query.where("kind", "=", filter.kind);
+    if (filter.viewer) query = query.where(visibleTo(filter.viewer));
     if (filter.after) query = query.where("id", ">", filter.after);
     const rows = await query
       .orderBy("id")
@@ -94,8 +122,9 @@ export class PersonaRepository {
    */
   async listServingDefinitions(
     tenantId: string,
+    viewer?: PersonaViewerFilter,
   ): Promise<{ id: string; production_version: number | null; definition: string }[]> {
-    return this.db
+    let query = this.db
       .selectFrom("personas")
       .leftJoin("persona_versions", (join) =>
         join
@@ -108,9 +137,9 @@ export class PersonaRepository {
         eb.fn.coalesce("persona_versions.definition", "personas.draft").as("definition"),
       ])
       .where("personas.tenant_id", "=", tenantId)
-      .where("personas.kind", "=", "persona")
-      .orderBy("personas.id")
-      .execute();
+      .where("personas.kind", "=", "persona");
+    if (viewer) query = query.where(visibleTo(viewer));
+    return query.orderBy("personas.id").execute();
   }
 
   async insertVersion(version: PersonaVersionRow): Promise<void> {

@@ -89,6 +89,8 @@ export interface RateLimitTable {
   expires_at: number | string;
 }
 
+export type PersonaVisibility = "tenant" | "private";
+
 export interface PersonaTable {
   id: string;
   /** null for presets, which every tenant sees */
@@ -96,6 +98,8 @@ export interface PersonaTable {
   kind: "persona" | "preset";
   join_code: string;
   created_by_user_id: string | null;
+  /** "tenant": every member sees it; "private": only its creator, admins and members with can_edit_all */
+  visibility: Generated<PersonaVisibility>;
   draft: string;
   production_version: number | null;
   latest_version: number;

@@ -180,8 +180,11 @@ export interface OwnedTenant {
   operations: Operation[];
   /** the admin key of a second tenant */
   otherTenantKey: string;
-  /** a path with the owner's object filled into each parameter (and a query where one is required) */
-  fillPath(path: string): string;
+  /**
+   * a path with the owner's object filled into each parameter (and a query where one is required);
+   * `personaId` replaces the owner's shared persona (the private one, for the visibility walk)
+   */
+  fillPath(path: string, personaId?: string): string;
   /** a body that would succeed for the owner, so a refusal proves isolation rather than validation */
   validBody(method: string, path: string): unknown;
   /** a response's text; of an endless event stream (the inbox), its first event */
@@ -195,6 +198,9 @@ export type Owned = typeof EMPTY_OWNED;
 const EMPTY_OWNED = {
   personaId: "",
   joinCode: "",
+  /** the owner's PRIVATE persona (visibility "private"): another member must never reach it */
+  privatePersonaId: "",
+  privateJoinCode: "",
   userPersonaId: "",
   keyId: "",
   conversationId: "",
@@ -231,6 +237,17 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   await app.request(`/v1/personas/${persona.id}/publish`, { method: "POST" });
   owned.personaId = persona.id;
   owned.joinCode = persona.join_code;
+  const privatePersona = await (
+    await app.request("/v1/personas", {
+      method: "POST",
+      user,
+      json: { name: "Diary", visibility: "private" },
+    })
+  ).json();
+  expect(privatePersona.visibility).toBe("private");
+  await app.request(`/v1/personas/${privatePersona.id}/publish`, { method: "POST" });
+  owned.privatePersonaId = privatePersona.id;
+  owned.privateJoinCode = privatePersona.join_code;
   const userPersona = await (
     await app.request("/v1/user-personas", {
       method: "POST",
@@ -412,7 +429,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     await (await app.request("/v1/tenants", { method: "POST", json: { name: "Other" } })).json()
   ).admin_key;
   /** The owner's object for each path parameter, so a foreign caller aims at something real. */
-  function fillPath(path: string): string {
+  function fillPath(path: string, personaId = owned.personaId): string {
     const query = path.endsWith("/diff") ? "?from=1&to=draft" : "";
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (name === "version") return "1";
@@ -423,7 +440,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "waId") return ALICE_WHATSAPP;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
-      if (path.startsWith("/v1/personas")) return owned.personaId;
+      if (path.startsWith("/v1/personas")) return personaId;
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
       if (path.startsWith("/v1/keys")) return owned.keyId;
       if (path.startsWith("/v1/conversations")) return owned.conversationId;

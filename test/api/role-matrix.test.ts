@@ -189,6 +189,88 @@ describe.each(BACKENDS)("role matrix ($name)", (backend) => {
     expect(failures).toEqual([]);
   }, 600_000);
 
+  it("hides the owner's private persona from the member and the body-named user on every persona path", async () => {
+    const { app, tenant } = world;
+    const failures: string[] = [];
+    const privateId = tenant.owned.privatePersonaId;
+    const personaPaths = tenant.operations
+      .filter((operation) => operation.path.startsWith("/v1/personas/") && operation.path.includes("{id}"))
+      .sort((a, b) => executionOrder(a) - executionOrder(b));
+    expect(personaPaths.length).toBeGreaterThan(20);
+    for (const principal of ["member", "body-user"] as const) {
+      const session = world.sessions.member;
+      const headers = (method: string): Record<string, string> => ({
+        cookie: session.cookie,
+        ...(method !== "GET" ? { "x-csrf-token": session.csrf } : {}),
+        ...(principal === "body-user" ? { "x-dramatis-user": OWNER_EMAIL } : {}),
+      });
+      const attempts: { label: string; method: string; path: string; json: unknown }[] = [
+        ...personaPaths.map((operation) => ({
+          label: label(operation),
+          method: operation.method,
+          path: tenant.fillPath(operation.path, privateId),
+          json: tenant.validBody(operation.method, operation.path),
+        })),
+        // The paths that name a persona in their body or by its join code.
+        {
+          label: "POST /v1/chat/completions",
+          method: "POST",
+          path: "/v1/chat/completions",
+          json: {
+            model: `persona/${privateId}`,
+            messages: [{ role: "user", content: "hi" }],
+            ...(principal === "body-user" ? { user: OWNER_EMAIL } : {}),
+          },
+        },
+        {
+          label: "POST /v1/conversations",
+          method: "POST",
+          path: "/v1/conversations",
+          json: { persona_id: privateId },
+        },
+        {
+          label: "POST /v1/personas/join",
+          method: "POST",
+          path: "/v1/personas/join",
+          json: { code: tenant.owned.privateJoinCode },
+        },
+      ];
+      for (const attempt of attempts) {
+        const before = await snapshotTenant(app.services.store, TENANT_A);
+        const response = await app.request(attempt.path, {
+          method: attempt.method,
+          key: null,
+          headers: headers(attempt.method),
+          json: attempt.json,
+        });
+        const text = await tenant.bodyText(attempt.path, response);
+        if (response.status !== 404)
+          failures.push(`${attempt.label} on the private persona as ${principal}: ${response.status}`);
+        // The caller's own input may be echoed ("persona psn_… not found", as for any unknown id).
+        const named = attempt.path.includes(privateId) || JSON.stringify(attempt.json).includes(privateId);
+        if (text.includes(privateId) && !named)
+          failures.push(`${attempt.label} as ${principal} named the private persona`);
+        if ((await snapshotTenant(app.services.store, TENANT_A)) !== before)
+          failures.push(`${attempt.label} on the private persona as ${principal} changed rows`);
+      }
+      // Nor does it show in lists.
+      for (const path of ["/v1/personas?limit=100", "/v1/models"]) {
+        const listed = await app.request(path, { key: null, headers: headers("GET") });
+        expect(listed.status).toBe(200);
+        if ((await listed.text()).includes(privateId)) failures.push(`${path} as ${principal} lists it`);
+      }
+    }
+    // The owner and the admin still reach it.
+    for (const who of ["owner", "admin"] as const) {
+      const response = await app.request(`/v1/personas/${privateId}`, {
+        key: null,
+        headers: { cookie: world.sessions[who].cookie },
+      });
+      expect(response.status, who).toBe(200);
+    }
+    expect(failures).toEqual([]);
+  });
+
   it("gives a member who names the owner (header or body `user`) only their own data", async () => {
     const { app, tenant } = world;
     const mallory = world.sessions.member;

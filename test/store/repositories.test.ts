@@ -15,6 +15,7 @@ function personaRow(tenantId: string | null, overrides: Partial<PersonaRow> = {}
     kind: tenantId === null ? "preset" : "persona",
     join_code: newId("jc").slice(-10).toUpperCase(),
     created_by_user_id: null,
+    visibility: "tenant",
     draft: JSON.stringify({ name: "Ada" }),
     production_version: null,
     latest_version: 0,

@@ -8,7 +8,7 @@ import { PERSONA_MODEL_PREFIX, type CompletionMessage } from "../../services/cha
 import { AppError } from "../../services/errors.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import { jsonContent } from "../openapi-common.ts";
 import { logUpstreamFailure } from "../problem.ts";
 
@@ -213,6 +213,7 @@ function streamCompletion(
       const outcome = await c.var.services.chatCompletions.complete(options.user, {
         id,
         personaId: body.persona_id,
+        viewer: personaEditor(c),
         model: body.model,
         messages: options.messages,
         sampling: samplingFrom(body),
@@ -256,6 +257,7 @@ export function chatCompletionRoutes(): OpenAPIHono<AppEnv> {
     const outcome = await c.var.services.chatCompletions.complete(user, {
       id: newCompletionId(),
       personaId: body.persona_id,
+      viewer: personaEditor(c),
       model: body.model,
       messages,
       sampling: samplingFrom(body),
@@ -283,7 +285,7 @@ export function chatCompletionRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(modelsRoute, async (c) => {
     const created = nowSeconds(c);
-    const personas = await c.var.services.personas.listAll(c.var.principal.tenantId);
+    const personas = await c.var.services.personas.listAll(personaEditor(c));
     const models = await c.var.services.models.list(c.var.principal.tenantId);
     return c.json(
       {

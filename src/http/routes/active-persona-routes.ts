@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import { idParamSchema, jsonContent, problemResponses, userHeaderSchema } from "../openapi-common.ts";
 
 const tags = ["OpenAI-compatible"];
@@ -42,11 +42,15 @@ export function activePersonaRoutes(): OpenAPIHono<AppEnv> {
     const personaId = await c.var.services.chatCompletions.setActivePersona(
       await requireUser(c),
       c.req.valid("param").id,
+      personaEditor(c),
     );
     return c.json({ status: "active" as const, persona_id: personaId }, 200);
   });
   router.openapi(getRoute, async (c) => {
-    const personaId = await c.var.services.chatCompletions.getActivePersonaId(await requireUser(c));
+    const personaId = await c.var.services.chatCompletions.getActivePersonaId(
+      await requireUser(c),
+      personaEditor(c),
+    );
     return c.json({ status: "active" as const, persona_id: personaId }, 200);
   });
   router.openapi(clearRoute, async (c) => {

@@ -1,3 +1,4 @@
+import { personaEditor } from "../auth.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { cohortFilterSchema, cohortGeneratorSchema } from "../../research/cohort-spec.ts";
@@ -112,7 +113,7 @@ export function cohortRoutes(): OpenAPIHono<AppEnv> {
     c.json(await c.var.services.cohorts.get(c.var.principal.tenantId, c.req.valid("param").id), 200),
   );
   router.openapi(previewRoute, async (c) => {
-    const preview = await c.var.services.cohorts.preview(c.var.principal.tenantId, c.req.valid("param").id);
+    const preview = await c.var.services.cohorts.preview(personaEditor(c), c.req.valid("param").id);
     return c.json(preview as unknown as z.infer<typeof previewSchema>, 200);
   });
   router.openapi(patchRoute, async (c) =>

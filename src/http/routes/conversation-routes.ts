@@ -8,7 +8,7 @@ import { PROMPT_SECTION_NAMES } from "../../services/prompt-assembly.ts";
 import { jobSchema } from "./job-routes.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import { logUpstreamFailure } from "../problem.ts";
 import {
   idParamSchema,
@@ -279,7 +279,11 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
   const service = (c: { var: AppEnv["Variables"] }) => c.var.services.conversations;
 
   router.openapi(createConversationRoute, async (c) => {
-    const { conversation, messages } = await service(c).create(await requireUser(c), c.req.valid("json"));
+    const { conversation, messages } = await service(c).create(
+      await requireUser(c),
+      c.req.valid("json"),
+      personaEditor(c),
+    );
     return c.json({ ...conversation, messages }, 201);
   });
 
@@ -312,7 +316,9 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
     const conversationId = c.req.valid("param").id;
     const body = c.req.valid("json");
     // Resolve the conversation before streaming starts, so a wrong id is a plain 404, not an event.
-    await service(c).get(user, conversationId);
+    const conversation = await service(c).get(user, conversationId);
+    // A persona made private by another member since the conversation began answers no more (404).
+    await c.var.services.personas.assertNotHidden(personaEditor(c), conversation.persona_id);
     if (body.mode === "async") {
       const { job, userMessage } = await c.var.services.jobs.startReply(user, conversationId, {
         content: body.content,

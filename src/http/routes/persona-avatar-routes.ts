@@ -58,7 +58,7 @@ export function personaAvatarRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
 
   router.openapi(getRoute, async (c) => {
-    const avatar = await c.var.services.personaAvatars.get(c.var.principal.tenantId, c.req.valid("param").id);
+    const avatar = await c.var.services.personaAvatars.get(personaEditor(c), c.req.valid("param").id);
     const etag = `"${avatar.revision}"`;
     const headers = {
       etag,

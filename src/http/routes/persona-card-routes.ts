@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { idempotent, withIdempotencyKeyHeader } from "../idempotency.ts";
 import { BadRequestError } from "../../services/errors.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import { idParamSchema, jsonContent, problemResponses } from "../openapi-common.ts";
 import { personaSchema, versionReferenceSchema } from "./persona-routes.ts";
 
@@ -131,14 +131,10 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(exportRoute, async (c) => {
     const { format, as, version } = c.req.valid("query");
-    const exported = await c.var.services.personas.exportCard(
-      c.var.principal.tenantId,
-      c.req.valid("param").id,
-      {
-        format,
-        version,
-      },
-    );
+    const exported = await c.var.services.personas.exportCard(personaEditor(c), c.req.valid("param").id, {
+      format,
+      version,
+    });
     if (as === "png") {
       return c.body(new Uint8Array(exported.png()), 200, {
         "content-type": "image/png",

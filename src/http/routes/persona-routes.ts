@@ -5,6 +5,7 @@ import {
   personaCreateSchema,
   personaDefinitionPatchSchema,
   personaDefinitionSchema,
+  personaVisibilitySchema,
 } from "../../services/persona-definition.ts";
 import { memorySchema } from "../../services/memory-schemas.ts";
 import { personaSeedSchema } from "../../services/persona-generation.ts";
@@ -35,6 +36,7 @@ export const personaSchema = personaDefinitionSchema
           "The user who created it. Members change only personas they created unless an admin granted them " +
           "can_edit_all; admins and write keys change every persona of the tenant. Null: made by a key or a preset.",
       }),
+    visibility: personaVisibilitySchema,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -255,7 +257,7 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(listRoute, async (c) => {
     const { limit, after, kind } = c.req.valid("query");
-    const page = await c.var.services.personas.list(c.var.principal.tenantId, { limit, after, kind });
+    const page = await c.var.services.personas.list(personaEditor(c), { limit, after, kind });
     return c.json({ data: page.items, next_cursor: page.nextCursor }, 200);
   });
 
@@ -269,7 +271,7 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(getRoute, async (c) =>
-    c.json(await c.var.services.personas.get(c.var.principal.tenantId, c.req.valid("param").id), 200),
+    c.json(await c.var.services.personas.get(personaEditor(c), c.req.valid("param").id), 200),
   );
 
   router.openapi(patchRoute, async (c) => {
@@ -300,22 +302,19 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(listVersionsRoute, async (c) => {
-    const versions = await c.var.services.personas.listVersions(
-      c.var.principal.tenantId,
-      c.req.valid("param").id,
-    );
+    const versions = await c.var.services.personas.listVersions(personaEditor(c), c.req.valid("param").id);
     return c.json({ data: versions }, 200);
   });
 
   router.openapi(getVersionRoute, async (c) => {
     const { id, version } = c.req.valid("param");
-    return c.json(await c.var.services.personas.getVersion(c.var.principal.tenantId, id, version), 200);
+    return c.json(await c.var.services.personas.getVersion(personaEditor(c), id, version), 200);
   });
 
   router.openapi(diffRoute, async (c) => {
     const { from, to } = c.req.valid("query");
     return c.json(
-      await c.var.services.personas.diff(c.var.principal.tenantId, c.req.valid("param").id, from, to),
+      await c.var.services.personas.diff(personaEditor(c), c.req.valid("param").id, from, to),
       200,
     );
   });
@@ -325,6 +324,7 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
     const persona = await c.var.services.personas.join(
       { tenantId: c.var.principal.tenantId, userId: user?.id },
       c.req.valid("json").code,
+      personaEditor(c),
     );
     return c.json(persona, 201);
   });

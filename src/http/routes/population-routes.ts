@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { populationInputSchema } from "../../services/research/population-service.ts";
 import type { AppEnv } from "../app-env.ts";
-import { optionalUser } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -119,7 +119,12 @@ export function populationRoutes(): OpenAPIHono<AppEnv> {
   router.openapi(createPopulationRoute, async (c) => {
     const user = await optionalUser(c);
     return c.json(
-      await c.var.services.populations.create(c.var.principal.tenantId, user?.id, c.req.valid("json")),
+      await c.var.services.populations.create(
+        c.var.principal.tenantId,
+        user?.id,
+        c.req.valid("json"),
+        personaEditor(c),
+      ),
       201,
     );
   });

@@ -1,3 +1,4 @@
+import { viewerFilter, viewerOf, type PersonaViewer } from "../persona-editor.ts";
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
@@ -167,9 +168,13 @@ export class CohortService {
     await this.store.cohorts.delete(tenantId, id);
   }
 
-  /** The tenant's personas a filter matches, in id order. */
-  async matching(tenantId: string, filter: CohortFilter): Promise<MatchingPersona[]> {
-    const rows = await this.store.personas.listServingDefinitions(tenantId);
+  /**
+   * The tenant's personas a filter matches, in id order. Studies draw only personas the caller sees: a
+   * signed-in member's populations never include another member's private persona.
+   */
+  async matching(viewer: PersonaViewer, filter: CohortFilter): Promise<MatchingPersona[]> {
+    const who = viewerOf(viewer);
+    const rows = await this.store.personas.listServingDefinitions(who.tenantId, viewerFilter(who));
     const matches: MatchingPersona[] = [];
     for (const row of rows) {
       const attributes = personaAttributes(JSON.parse(row.definition) as PersonaDefinition);
@@ -182,14 +187,14 @@ export class CohortService {
 
   /** How many personas a filter cohort matches and a few of them; a few example seeds for a generator. */
   async preview(
-    tenantId: string,
+    viewer: PersonaViewer,
     id: string,
   ): Promise<{ matching: number | null; sample: (MatchingPersona | CohortMemberSeed)[] }> {
-    const cohort = await this.get(tenantId, id);
+    const cohort = await this.get(viewerOf(viewer).tenantId, id);
     if (cohort.generator) {
       return { matching: null, sample: drawCohortSeeds(cohort.generator, { count: 5, seed: cohort.id }) };
     }
-    const matches = await this.matching(tenantId, cohort.filter as CohortFilter);
+    const matches = await this.matching(viewer, cohort.filter as CohortFilter);
     return { matching: matches.length, sample: matches.slice(0, 5) };
   }
 

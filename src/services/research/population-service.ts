@@ -1,3 +1,4 @@
+import type { PersonaViewer } from "../persona-editor.ts";
 import { z } from "@hono/zod-openapi";
 import type { Clock } from "../../lib/clock.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
@@ -133,7 +134,13 @@ export class PopulationService {
     private readonly generation: PersonaGenerationService,
   ) {}
 
-  async create(tenantId: string, userId: string | undefined, input: PopulationInput): Promise<Population> {
+  async create(
+    tenantId: string,
+    userId: string | undefined,
+    input: PopulationInput,
+    /** whose eyes draw filter cohorts: a member's population never includes others' private personas */
+    viewer: PersonaViewer = tenantId,
+  ): Promise<Population> {
     const seed = input.seed === undefined ? randomToken(12) : String(input.seed);
     const cohorts = await Promise.all(
       // An unknown id is a 404 like any other object the caller cannot see.
@@ -169,7 +176,7 @@ export class PopulationService {
     for (const [index, part] of parts.entries()) {
       const cohort = cohorts[index];
       if (cohort?.filter) {
-        const matches = await this.cohorts.matching(tenantId, cohort.filter);
+        const matches = await this.cohorts.matching(viewer, cohort.filter);
         if (matches.length < part.size) {
           errors.push({
             field: `cohorts.${index}.cohort_id`,

@@ -13,6 +13,7 @@ import {
   setIn,
   type Persona,
   type PersonaDefinition,
+  type PersonaVisibility,
 } from "./persona-model.tsx";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
@@ -56,6 +57,8 @@ export function PersonaEditor({
   const [failures, setFailures] = useState(0);
   const [message, setMessage] = useState<string | undefined>(undefined);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
+  // Who sees it: a column beside the definition, saved with the draft (PATCH only by someone who may edit).
+  const [visibility, setVisibility] = useState<PersonaVisibility>(initial?.visibility ?? "tenant");
 
   /** Shows an error; a new failure (not an edit clearing part of one) also reopens sections with errors. */
   const setError = useCallback((next: unknown | ((current: unknown) => unknown)) => {
@@ -78,7 +81,7 @@ export function PersonaEditor({
     !session.account.can_edit_all &&
     persona.created_by_user_id !== session.account.user_id;
   const readOnly = preset || notMine;
-  const dirty = JSON.stringify(definition) !== saved;
+  const dirty = JSON.stringify(definition) !== saved || visibility !== (persona?.visibility ?? "tenant");
   const invalidPaths = Object.keys(invalid);
 
   useEffect(() => {
@@ -125,6 +128,7 @@ export function PersonaEditor({
   /** Adopts the server's copy, unless the user typed while the request ran. */
   const adopt = (next: Persona, sent: PersonaDefinition) => {
     setPersona(next);
+    setVisibility(next.visibility);
     const fromServer = definitionOf(next);
     setSaved(JSON.stringify(fromServer));
     setDefinition((current) => (JSON.stringify(current) === JSON.stringify(sent) ? fromServer : current));
@@ -139,14 +143,14 @@ export function PersonaEditor({
     const sent = definition;
     try {
       if (!persona) {
-        const created = await api<Persona>("POST", "/v1/personas", { body: sent });
+        const created = await api<Persona>("POST", "/v1/personas", { body: { ...sent, visibility } });
         adopt(created, sent);
         onCreated(created);
         return created;
       }
       if (!dirty) return persona;
       const updated = await api<Persona>("PATCH", `/v1/personas/${encodeURIComponent(persona.id)}`, {
-        body: sent,
+        body: { ...sent, visibility },
       });
       adopt(updated, sent);
       return updated;
@@ -275,6 +279,23 @@ export function PersonaEditor({
               </>
             )}
           </div>
+          {!preset && (
+            <div className="field persona-visibility">
+              <label htmlFor="persona-visibility">Who sees it</label>
+              <select
+                id="persona-visibility"
+                value={visibility}
+                disabled={busy !== undefined || readOnly}
+                onChange={(event) => setVisibility(event.target.value as PersonaVisibility)}
+              >
+                <option value="tenant">Shared with the tenant</option>
+                <option value="private">Private (only you)</option>
+              </select>
+              <p className="field-hint">
+                A private persona is seen only by you, admins and members allowed to edit every persona.
+              </p>
+            </div>
+          )}
           <div aria-live="polite">{message && <Notice kind="success">{message}</Notice>}</div>
           <ErrorNotice error={error} />
           <PersonaBuilderForm

@@ -82,6 +82,8 @@ export interface PersonaDefinition {
   extensions: Record<string, unknown>;
 }
 
+export type PersonaVisibility = "tenant" | "private";
+
 export interface Persona extends PersonaDefinition {
   id: string;
   kind: "persona" | "preset";
@@ -91,6 +93,8 @@ export interface Persona extends PersonaDefinition {
   has_unpublished_changes: boolean;
   /** who created it: members change only their own unless an admin granted them can_edit_all */
   created_by_user_id: string | null;
+  /** "private": only its creator, admins and members with can_edit_all see it; "tenant": every member */
+  visibility: PersonaVisibility;
   created_at: string;
   updated_at: string;
 }

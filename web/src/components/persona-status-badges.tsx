@@ -15,6 +15,11 @@ export function PersonaStatusBadges({ persona }: { persona: Persona }) {
   }
   return (
     <span className="persona-badges">
+      {persona.visibility === "private" && (
+        <span className="badge" title="Only its creator and admins see this persona">
+          Private
+        </span>
+      )}
       {status === "draft" && <span className="badge">Draft</span>}
       {status === "production" && (
         <span className="badge badge-accent">Production v{persona.production_version}</span>
