@@ -28,15 +28,20 @@ export class RateLimitRepository {
     expiresAt: number;
     replace?: boolean;
   }): Promise<RateLimitCounter> {
-    // A counter is not worth a disk flush per request: on PostgreSQL the commit returns before its WAL
-    // is flushed (a crash may forget the last fraction of a second of counts; nothing else is in it).
-    if (isPostgres(this.db)) {
-      return this.db.transaction().execute(async (transaction) => {
-        await sql`set local synchronous_commit = off`.execute(transaction);
-        return new RateLimitRepository(transaction).upsert(options);
-      });
-    }
-    return this.upsert(options);
+    return this.withoutFlush((repository) => repository.upsert(options));
+  }
+
+  /**
+   * A counter or a token is not worth a disk flush per request: on PostgreSQL the commit returns before
+   * its WAL is flushed (a crash may forget the last fraction of a second of counts; nothing else is in
+   * the transaction). SQLite runs `work` as it is.
+   */
+  private async withoutFlush<T>(work: (repository: RateLimitRepository) => Promise<T>): Promise<T> {
+    if (!isPostgres(this.db)) return work(this);
+    return this.db.transaction().execute(async (transaction) => {
+      await sql`set local synchronous_commit = off`.execute(transaction);
+      return work(new RateLimitRepository(transaction));
+    });
   }
 
   private async upsert(options: {
@@ -97,14 +102,7 @@ export class RateLimitRepository {
     intervalUs: number;
     toleranceUs: number;
   }): Promise<{ allowed: boolean; tatUs: number }> {
-    if (isPostgres(this.db)) {
-      // As for the counters: a token is not worth a WAL flush per request.
-      return this.db.transaction().execute(async (transaction) => {
-        await sql`set local synchronous_commit = off`.execute(transaction);
-        return new RateLimitRepository(transaction).upsertToken(options);
-      });
-    }
-    return this.upsertToken(options);
+    return this.withoutFlush((repository) => repository.upsertToken(options));
   }
 
   private async upsertToken(options: {
