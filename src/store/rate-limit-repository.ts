@@ -12,6 +12,15 @@ export interface RateLimitCounter {
  * Rate-limit counters in the database, for servers without Redis. One atomic upsert per hit, so several
  * processes on one database count together: a window that has ended starts again from the new points.
  */
+/** One request's points added to a key's counter (see `add`); times are epoch milliseconds. */
+export interface CounterUpdate {
+  key: string;
+  points: number;
+  now: number;
+  expiresAt: number;
+  replace?: boolean;
+}
+
 export class RateLimitRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -21,13 +30,7 @@ export class RateLimitRepository {
    *
    * @example await rateLimits.add({ key: "api:key_1", points: 1, now: 1000, expiresAt: 61000 })
    */
-  async add(options: {
-    key: string;
-    points: number;
-    now: number;
-    expiresAt: number;
-    replace?: boolean;
-  }): Promise<RateLimitCounter> {
+  async add(options: CounterUpdate): Promise<RateLimitCounter> {
     return this.withoutFlush((repository) => repository.upsert(options));
   }
 
@@ -44,13 +47,7 @@ export class RateLimitRepository {
     });
   }
 
-  private async upsert(options: {
-    key: string;
-    points: number;
-    now: number;
-    expiresAt: number;
-    replace?: boolean;
-  }): Promise<RateLimitCounter> {
+  private async upsert(options: CounterUpdate): Promise<RateLimitCounter> {
     const { key, points, now, expiresAt } = options;
     const restart = options.replace ? sql<boolean>`1 = 1` : sql<boolean>`rate_limits.expires_at <= ${now}`;
     const row = await this.db

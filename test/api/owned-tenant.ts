@@ -9,6 +9,29 @@ import type { TestApp, TestResponse } from "../test-app.ts";
  * so the owner's user created the persona and holds the user persona, conversation and memories.
  */
 
+/** The password of the accounts the suites create and sign in with. */
+export const PASSWORD = "a long password for tests";
+
+/** A signed-in browser: its session cookie and the CSRF token state-changing requests must echo. */
+export interface WebSession {
+  cookie: string;
+  csrf: string;
+}
+
+/** Signs `email` in with PASSWORD, as the web app does. */
+export async function signIn(app: TestApp, email: string): Promise<WebSession> {
+  const response = await app.request("/v1/auth/login", {
+    method: "POST",
+    key: null,
+    json: { email, password: PASSWORD },
+  });
+  expect(response.status, `sign-in of ${email}`).toBe(200);
+  return {
+    cookie: response.headers.get("set-cookie")!.split(";")[0]!,
+    csrf: (await response.json()).csrf_token,
+  };
+}
+
 export interface Operation {
   method: string;
   path: string;

@@ -1,31 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
+import { PASSWORD, signIn, type WebSession } from "./owned-tenant.ts";
 
 /**
  * Private personas (visibility "private"): seen by their creator, admins, members granted can_edit_all
  * and API keys; to any other signed-in member they do not exist (404, filtered out of lists).
  */
-
-const PASSWORD = "a long password for tests";
-
-interface WebSession {
-  cookie: string;
-  csrf: string;
-}
-
-async function signIn(app: TestApp, email: string): Promise<WebSession> {
-  const response = await app.request("/v1/auth/login", {
-    method: "POST",
-    key: null,
-    json: { email, password: PASSWORD },
-  });
-  expect(response.status, `sign-in of ${email}`).toBe(200);
-  return {
-    cookie: response.headers.get("set-cookie")!.split(";")[0]!,
-    csrf: (await response.json()).csrf_token,
-  };
-}
 
 describe.each(BACKENDS)("persona visibility ($name)", (backend) => {
   let app: TestApp;

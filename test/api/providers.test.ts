@@ -348,6 +348,23 @@ async function startServer(handle: http.RequestListener): Promise<{
   };
 }
 
+/** Alice's first message to a new persona answered by `model`: the response to look at. */
+async function sayHiThrough(app: TestApp, name: string, model: string) {
+  const persona = await (await app.request("/v1/personas", { method: "POST", json: { name, model } })).json();
+  const conversation = await (
+    await app.request("/v1/conversations", {
+      method: "POST",
+      user: "alice",
+      json: { persona_id: persona.id },
+    })
+  ).json();
+  return app.request(`/v1/conversations/${conversation.id}/messages`, {
+    method: "POST",
+    user: "alice",
+    json: { content: "Hi" },
+  });
+}
+
 describe("tenant providers under the outbound policy", () => {
   let app: TestApp;
   let inside: Awaited<ReturnType<typeof startServer>>;
@@ -445,21 +462,7 @@ describe("tenant providers under the outbound policy", () => {
     expect(listed.status).toBe(200);
     expect((await listed.json()).data).toEqual([]);
 
-    const persona = await (
-      await app.request("/v1/personas", { method: "POST", json: { name: "Bounce", model: "bouncer/m" } })
-    ).json();
-    const conversation = await (
-      await app.request("/v1/conversations", {
-        method: "POST",
-        user: "alice",
-        json: { persona_id: persona.id },
-      })
-    ).json();
-    const failed = await app.request(`/v1/conversations/${conversation.id}/messages`, {
-      method: "POST",
-      user: "alice",
-      json: { content: "Hi" },
-    });
+    const failed = await sayHiThrough(app, "Bounce", "bouncer/m");
     const text = await failed.text();
     expect(failed.status, text).toBe(502);
     expect(text).toContain("refused by the outbound policy");
@@ -483,21 +486,7 @@ describe("tenant providers under the outbound policy", () => {
       updated_at: now,
     });
     expect((await (await app.request("/v1/providers/prv_legacy/models")).json()).data).toEqual([]);
-    const persona = await (
-      await app.request("/v1/personas", { method: "POST", json: { name: "Legacy", model: "legacy/m" } })
-    ).json();
-    const conversation = await (
-      await app.request("/v1/conversations", {
-        method: "POST",
-        user: "alice",
-        json: { persona_id: persona.id },
-      })
-    ).json();
-    const failed = await app.request(`/v1/conversations/${conversation.id}/messages`, {
-      method: "POST",
-      user: "alice",
-      json: { content: "Hi" },
-    });
+    const failed = await sayHiThrough(app, "Legacy", "legacy/m");
     const problem = await failed.json();
     expect(failed.status).toBe(502);
     expect(problem.detail).toContain("refused by the outbound policy");

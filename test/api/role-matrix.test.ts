@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS, type Backend } from "../backends.ts";
 import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
 import { EXPECTED_STATUS, PRINCIPALS, type Principal } from "./role-matrix-expectations.ts";
-import { TENANT_A, createOwnedTenant, snapshotTenant, type OwnedTenant } from "./owned-tenant.ts";
+import {
+  PASSWORD,
+  TENANT_A,
+  createOwnedTenant,
+  signIn,
+  snapshotTenant,
+  type OwnedTenant,
+  type WebSession,
+} from "./owned-tenant.ts";
 
 /**
  * The role matrix: every operation of /openapi.json x every kind of caller, with the status each must get
@@ -13,33 +21,14 @@ import { TENANT_A, createOwnedTenant, snapshotTenant, type OwnedTenant } from ".
  * refusal.
  */
 
-const PASSWORD = "a long password for tests";
 const OWNER_EMAIL = "alice@example.com";
 
 /** A signed-in person as the browser is: the session cookie and the CSRF token on writes. */
-interface WebSession {
-  cookie: string;
-  csrf: string;
-}
-
 interface World {
   app: TestApp;
   tenant: OwnedTenant;
   sessions: Record<"owner" | "member" | "admin", WebSession>;
   readKey: string;
-}
-
-async function signIn(app: TestApp, email: string): Promise<WebSession> {
-  const response = await app.request("/v1/auth/login", {
-    method: "POST",
-    key: null,
-    json: { email, password: PASSWORD },
-  });
-  expect(response.status, `sign-in of ${email}`).toBe(200);
-  return {
-    cookie: response.headers.get("set-cookie")!.split(";")[0]!,
-    csrf: (await response.json()).csrf_token,
-  };
 }
 
 async function createWorld(backend: Backend): Promise<World> {
