@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "data", "coverage", "dist", "web/dist", ".cache"] },
+  { ignores: ["node_modules", "data", "coverage", "dist", "web/dist", "sdk/dist", ".cache"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,3 +1,4 @@
+import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 import pino, { type Logger } from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
@@ -53,6 +54,11 @@ export interface TestApp {
     path: string,
     init?: RequestInit & { key?: string | null; user?: string; json?: unknown },
   ): Promise<TestResponse>;
+  /**
+   * The typed SDK client over the app in process: as the admin key by default, or another key (null for
+   * none, e.g. a session cookie in `headers`) acting for `user`.
+   */
+  client(options?: { key?: string | null; user?: string; headers?: Record<string, string> }): DramatisClient;
   /** Waits until no job of `kind` that may run by the app's clock is queued or running. */
   settleJobs(kind: string): Promise<void>;
   close(): Promise<void>;
@@ -168,6 +174,15 @@ export async function createTestApp(
         body = JSON.stringify(json);
       }
       return Promise.resolve(app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
+    },
+    client({ key = ADMIN_KEY, user, headers } = {}) {
+      return createDramatisClient({
+        baseUrl: "http://dramatis.test",
+        ...(key === null ? {} : { apiKey: key }),
+        ...(user === undefined ? {} : { user }),
+        headers: () => ({ ...headers }),
+        fetch: async (request) => app.request(request),
+      });
     },
     async settleJobs(kind) {
       for (let attempt = 0; attempt < 500; attempt++) {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 const webRoot = fileURLToPath(new URL(".", import.meta.url));
 const apiTarget = process.env.DRAMATIS_API ?? "http://127.0.0.1:8787";
@@ -9,6 +9,8 @@ export default defineConfig({
   root: webRoot,
   base: "/",
   esbuild: { jsx: "automatic" },
+  // @dramatis/sdk is a workspace package: bundle its TypeScript sources, not a separately built copy.
+  resolve: { conditions: ["dramatis-source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

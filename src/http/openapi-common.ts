@@ -108,9 +108,12 @@ export const USER_HEADER_DESCRIPTION =
   "The end user's external id, for API-key requests (a key acts as the tenant and may name any of its " +
   "users). Ignored for a signed-in web session, which always acts as its own user.";
 
+// Optional in the document: a signed-in session names its own user, and with an API key the handler's
+// requireUser answers 400 naming this header when it is missing (so SDK callers are not forced to send it).
 export const userHeaderSchema = z.object({
   "x-dramatis-user": z
     .string()
     .min(1, "required")
+    .optional()
     .openapi({ param: { name: "x-dramatis-user", in: "header" }, description: USER_HEADER_DESCRIPTION }),
 });
