@@ -4,6 +4,7 @@ import path from "node:path";
 import pino from "pino";
 import { loadConfig } from "../src/config/config.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
+import { settleJobs } from "./settle-jobs.ts";
 
 /** A server started as `npm start` does, on a loopback port over a fresh data directory. */
 export interface RunningTestServer {
@@ -15,6 +16,8 @@ export interface RunningTestServer {
     route: string,
     init?: { method?: string; user?: string; json?: unknown },
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Waits until every due job of `kind` has run (see settleJobs). */
+  settleJobs(kind: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function startRunningServer(
     server,
     url: server.url,
     adminKey: ADMIN_KEY,
+    settleJobs: (kind) => settleJobs({ db: server.services.store.db, kind, now: () => new Date() }),
     async call(route, init = {}) {
       const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_KEY}` };
       if (init.user) headers["x-dramatis-user"] = init.user;

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -36,29 +37,44 @@ describe("server", () => {
     const adminKey = "dra_fixed_admin_key_for_tests_000000000";
     const config = loadConfig({ DRAMATIS_DATA_DIR: dataDir, PORT: "0" });
     const server = await startServer({ config, logger: pino({ level: "silent" }) });
-    // A slow upload keeps a request in flight while stop() begins.
-    let push: (chunk: Uint8Array | null) => void = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        push = (chunk) => (chunk ? controller.enqueue(chunk) : controller.close());
-      },
+    // A slow upload keeps a request in flight while stop() begins. It asks for "100 Continue", which the
+    // server sends once it has read the headers: proof the request is in flight, whatever the machine's load.
+    const body = '{"name":"late"}';
+    const { hostname, port } = new URL(server.url);
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    let received = "";
+    socket.setEncoding("utf8");
+    const answered = new Promise<string>((resolve, reject) => {
+      socket.on("data", (chunk: string) => (received += chunk));
+      socket.on("end", () => resolve(received));
+      socket.on("error", reject);
     });
-    const inFlight = fetch(`${server.url}/healthz`, { method: "GET" }).then(() =>
-      fetch(`${server.url}/v1/personas`, {
-        method: "POST",
-        headers: { "x-api-key": adminKey, "content-type": "application/json" },
-        body,
-        duplex: "half",
-      } as RequestInit),
+    const continued = new Promise<void>((resolve) => {
+      const check = () => {
+        if (received.startsWith("HTTP/1.1 100 Continue\r\n\r\n")) resolve();
+        else socket.once("data", check);
+      };
+      socket.once("data", check);
+    });
+    socket.write(
+      [
+        "POST /v1/personas HTTP/1.1",
+        `host: ${hostname}:${port}`,
+        `x-api-key: ${adminKey}`,
+        "content-type: application/json",
+        `content-length: ${Buffer.byteLength(body)}`,
+        "expect: 100-continue",
+        "connection: close",
+        "",
+        "",
+      ].join("\r\n"),
     );
-    push(new TextEncoder().encode('{"name":'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await continued;
     const stopping = server.stop();
-    push(new TextEncoder().encode('"late"}'));
-    push(null);
-    const response = await inFlight;
-    expect(response.status).toBe(201);
-    expect(((await response.json()) as { name: string }).name).toBe("late");
+    socket.end(body);
+    const response = parseResponse((await answered).slice("HTTP/1.1 100 Continue\r\n\r\n".length));
+    expect(response.status, response.body).toBe(201);
+    expect((JSON.parse(response.body) as { name: string }).name).toBe("late");
     await stopping;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
@@ -144,3 +160,22 @@ describe("server", () => {
     }
   });
 });
+
+/** The status and body of a raw HTTP/1.1 response (chunked or not) read until the server closed. */
+function parseResponse(raw: string): { status: number; body: string } {
+  const split = raw.indexOf("\r\n\r\n");
+  const head = raw.slice(0, split);
+  let body = raw.slice(split + 4);
+  if (/^transfer-encoding:\s*chunked/im.test(head)) {
+    let decoded = "";
+    for (;;) {
+      const lineEnd = body.indexOf("\r\n");
+      const size = Number.parseInt(body.slice(0, lineEnd), 16);
+      if (!size) break;
+      decoded += body.slice(lineEnd + 2, lineEnd + 2 + size);
+      body = body.slice(lineEnd + 2 + size + 2);
+    }
+    body = decoded;
+  }
+  return { status: Number(head.split(" ")[1]), body };
+}

@@ -21,6 +21,7 @@ import {
 } from "../src/rate-limits/rate-limits.ts";
 import { Store } from "../src/store/store.ts";
 import { sqliteBackend, type Backend } from "./backends.ts";
+import { settleJobs } from "./settle-jobs.ts";
 
 export const ADMIN_KEY = "dra_testadmin_0123456789abcdefghijklmnopqrstuv";
 
@@ -184,20 +185,7 @@ export async function createTestApp(
         fetch: async (request) => app.request(request),
       });
     },
-    async settleJobs(kind) {
-      for (let attempt = 0; attempt < 500; attempt++) {
-        const busy = await database.db
-          .selectFrom("jobs")
-          .select("id")
-          .where("kind", "=", kind)
-          .where("status", "in", ["queued", "running"])
-          .where("run_after", "<=", clock.now().toISOString())
-          .execute();
-        if (busy.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`${kind} jobs did not settle`);
-    },
+    settleJobs: (kind) => settleJobs({ db: database.db, kind, now: () => clock.now() }),
     async close() {
       services.studyRunner.stop();
       await worker.stop();

@@ -1,5 +1,11 @@
 import { createRandom, hashSeed } from "../memory/seeded-random.ts";
-import { activeWindow, isWithinActiveHours, localDay, type ScheduleSettings } from "./schedule-planning.ts";
+import {
+  activeWindow,
+  addDays,
+  isWithinActiveHours,
+  localDay,
+  type ScheduleSettings,
+} from "./schedule-planning.ts";
 
 /*
  * When a persona answers a text: like a person, not at once. The delay shrinks as initiative grows (a
@@ -47,10 +53,7 @@ function initiativeDelay(initiative: number, seed: string): number {
 export function nextActiveStart(instant: Date, hours: ScheduleSettings["activeHours"]): Date {
   const day = localDay(instant, hours.time_zone);
   for (let offset = 0; offset <= 2; offset++) {
-    const candidate = new Date(Date.parse(`${day}T00:00:00Z`) + offset * 24 * 3_600_000)
-      .toISOString()
-      .slice(0, 10);
-    const { start } = activeWindow(candidate, hours);
+    const { start } = activeWindow(addDays(day, offset), hours);
     if (start >= instant) return start;
   }
   // Unreachable for real time zones (a window starts every local day); answer now rather than never.

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { createRandom, hashSeed } from "../memory/seeded-random.ts";
 
 /*
@@ -44,58 +45,47 @@ function greetingsFor(initiative: number): SlotKind[] {
   return [];
 }
 
-/** The UTC offset of a time zone at an instant, in milliseconds (positive east of Greenwich). */
-export function timeZoneOffset(instant: Date, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    })
-      .formatToParts(instant)
-      .map((part) => [part.type, part.value]),
-  );
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+/** An instant as the wall clock of a time zone shows it. */
+function wallClock(instant: Date, timeZone: string): DateTime {
+  return DateTime.fromJSDate(instant, { zone: timeZone });
 }
 
 /** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(instant: Date, timeZone: string): string {
-  return new Date(instant.getTime() + timeZoneOffset(instant, timeZone)).toISOString().slice(0, 10);
+  return wallClock(instant, timeZone).toFormat("yyyy-MM-dd");
 }
 
 /** The local wall time (HH:MM, 24-hour) of an instant in a time zone: what active hours are written in. */
 export function localTime(instant: Date, timeZone: string): string {
-  return new Date(instant.getTime() + timeZoneOffset(instant, timeZone)).toISOString().slice(11, 16);
+  return wallClock(instant, timeZone).toFormat("HH:mm");
 }
+
+/** Instants already resolved, keyed by zone, day and time: every tick asks for the same few windows. */
+const resolvedWallTimes = new Map<string, number>();
+/** Enough for every zone and day a scheduler pass touches; cleared whole when full, so it stays small. */
+const RESOLVED_WALL_TIMES_LIMIT = 10_000;
 
 /**
  * The instant a local wall time names in a time zone. A time skipped by a DST change moves forward by the
- * gap; a repeated one takes its first occurrence.
+ * gap (Luxon's rule); a repeated one takes its first occurrence (Luxon would pick by today's offset).
  */
 export function zonedTime(day: string, time: string, timeZone: string): Date {
+  const key = `${timeZone} ${day}T${time}`;
+  const known = resolvedWallTimes.get(key);
+  if (known !== undefined) return new Date(known);
   const [year, month, date] = day.split("-").map(Number) as [number, number, number];
   const [hour, minute] = time.split(":").map(Number) as [number, number];
-  const wall = Date.UTC(year, month - 1, date, hour, minute);
-  const first = wall - timeZoneOffset(new Date(wall), timeZone);
-  const second = wall - timeZoneOffset(new Date(first), timeZone);
-  return new Date(Math.min(first, second));
+  const local = DateTime.fromObject({ year, month, day: date, hour, minute }, { zone: timeZone });
+  if (!local.isValid) throw new RangeError(`${day} ${time} in ${timeZone}: ${local.invalidExplanation}`);
+  const first = Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
+  if (resolvedWallTimes.size >= RESOLVED_WALL_TIMES_LIMIT) resolvedWallTimes.clear();
+  resolvedWallTimes.set(key, first);
+  return new Date(first);
 }
 
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 24 * HOUR).toISOString().slice(0, 10);
+/** The calendar day `days` after a YYYY-MM-DD day. */
+export function addDays(day: string, days: number): string {
+  return DateTime.fromISO(day, { zone: "UTC" }).plus({ days }).toFormat("yyyy-MM-dd");
 }
 
 /** The active-hours window that starts on a local day; an end before the start runs past midnight. */
@@ -112,10 +102,11 @@ export function activeWindow(
 /** Whether an instant falls inside the persona's active hours (the window of that day or the one before). */
 export function isWithinActiveHours(instant: Date, hours: ScheduleSettings["activeHours"]): boolean {
   const day = localDay(instant, hours.time_zone);
-  return [addDays(day, -1), day].some((candidate) => {
-    const { start, end } = activeWindow(candidate, hours);
-    return instant >= start && instant < end;
-  });
+  const start = zonedTime(day, hours.start, hours.time_zone);
+  const end = zonedTime(day, hours.end, hours.time_zone);
+  // Past midnight, the end on this day closes the window that opened the day before.
+  if (hours.end <= hours.start) return instant >= start || instant < end;
+  return instant >= start && instant < end;
 }
 
 /** The slots of one local day, whatever their time. */

@@ -66,13 +66,30 @@ async function post(app: TestApp, path: string, json: unknown, expected = 201) {
   return body;
 }
 
+/**
+ * The 1,000-persona study takes minutes on a loaded machine. Waiting fails on a stall (see waitFor), so this
+ * only bounds a hang; the suite's default 30 s would measure the machine, not the code.
+ */
+const LARGE_STUDY_TIMEOUT_MS = 15 * 60_000;
+
+/** Polls without progress (an unchanged answer) before waiting gives up: a stall, not a slow machine. */
+const STALLED_AFTER_POLLS = 600;
+
+/**
+ * Polls until `done`. It gives up only when the answer stops changing, so a busy machine that is slow but
+ * still moving (a population generating, a study answering) never fails the test.
+ */
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  let last = "";
+  for (let unchanged = 0; unchanged < STALLED_AFTER_POLLS; unchanged++) {
     const value = await read();
     if (done(value)) return value;
+    const seen = JSON.stringify(value);
+    if (seen !== last) unchanged = 0;
+    last = seen;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`no progress while waiting for ${what}: ${last}`);
 }
 
 async function readyPopulation(app: TestApp, body: unknown) {
@@ -231,92 +248,102 @@ describe.each(BACKENDS)("research studies on $name", (backend) => {
     expect((await app.request(`/v1/populations/${first.id}`)).status).toBe(404);
   });
 
-  it("runs a Likert study across two cohorts: statistics per cohort, a chi-square test, CSV and JSON", async () => {
-    const size = backend.name === "sqlite" ? 1000 : 120;
-    const { young, old } = await twoCohorts(app);
-    const population = await readyPopulation(app, {
-      name: "Big panel",
-      size,
-      seed: 7,
-      cohorts: [
-        { cohort_id: young.id, proportion: 0.5 },
-        { cohort_id: old.id, proportion: 0.5 },
-      ],
-    });
-    expect(population.generated).toBe(size);
-    const skill = await likertSkill(app);
-    const created = await post(app, "/v1/studies", {
-      name: "Remote work",
-      skill_id: skill.id,
-      population_id: population.id,
-      concurrency: 16,
-      seed: 3,
-    });
-    expect(created.progress.total).toBe(size);
-    const study = await finishedStudy(app, created.id);
-    expect(study.status).toBe("completed");
-    expect(study.progress).toMatchObject({ total: size, answered: size, done: size, failed: 0, invalid: 0 });
+  it(
+    "runs a Likert study across two cohorts: statistics per cohort, a chi-square test, CSV and JSON",
+    async () => {
+      const size = backend.name === "sqlite" ? 1000 : 120;
+      const { young, old } = await twoCohorts(app);
+      const population = await readyPopulation(app, {
+        name: "Big panel",
+        size,
+        seed: 7,
+        cohorts: [
+          { cohort_id: young.id, proportion: 0.5 },
+          { cohort_id: old.id, proportion: 0.5 },
+        ],
+      });
+      expect(population.generated).toBe(size);
+      const skill = await likertSkill(app);
+      const created = await post(app, "/v1/studies", {
+        name: "Remote work",
+        skill_id: skill.id,
+        population_id: population.id,
+        concurrency: 16,
+        seed: 3,
+      });
+      expect(created.progress.total).toBe(size);
+      const study = await finishedStudy(app, created.id);
+      expect(study.status).toBe("completed");
+      expect(study.progress).toMatchObject({
+        total: size,
+        answered: size,
+        done: size,
+        failed: 0,
+        invalid: 0,
+      });
 
-    const statistics = await (await app.request(`/v1/studies/${study.id}/statistics`)).json();
-    expect(statistics.answer_type).toBe("likert");
-    expect(statistics.cohorts.map((cohort: { cohort_name: string }) => cohort.cohort_name).sort()).toEqual([
-      "Old",
-      "Young",
-    ]);
-    for (const cohort of statistics.cohorts) {
-      expect(cohort.answered).toBe(size / 2);
-      expect(cohort.mean).toBeGreaterThanOrEqual(1);
-      expect(cohort.mean).toBeLessThanOrEqual(5);
-      expect(cohort.ci95[0]).toBeLessThan(cohort.mean);
-      expect(cohort.ci95[1]).toBeGreaterThan(cohort.mean);
-      expect(cohort.distribution.map((entry: { value: string }) => entry.value)).toEqual([
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
+      const statistics = await (await app.request(`/v1/studies/${study.id}/statistics`)).json();
+      expect(statistics.answer_type).toBe("likert");
+      expect(statistics.cohorts.map((cohort: { cohort_name: string }) => cohort.cohort_name).sort()).toEqual([
+        "Old",
+        "Young",
       ]);
-      const counted = cohort.distribution.reduce(
-        (sum: number, entry: { count: number }) => sum + entry.count,
-        0,
+      for (const cohort of statistics.cohorts) {
+        expect(cohort.answered).toBe(size / 2);
+        expect(cohort.mean).toBeGreaterThanOrEqual(1);
+        expect(cohort.mean).toBeLessThanOrEqual(5);
+        expect(cohort.ci95[0]).toBeLessThan(cohort.mean);
+        expect(cohort.ci95[1]).toBeGreaterThan(cohort.mean);
+        expect(cohort.distribution.map((entry: { value: string }) => entry.value)).toEqual([
+          "1",
+          "2",
+          "3",
+          "4",
+          "5",
+        ]);
+        const counted = cohort.distribution.reduce(
+          (sum: number, entry: { count: number }) => sum + entry.count,
+          0,
+        );
+        expect(counted).toBe(size / 2);
+      }
+      expect(statistics.test).toMatchObject({ name: "chi_square", df: 4 });
+      expect(statistics.test.p_value).toBeGreaterThanOrEqual(0);
+      expect(statistics.test.p_value).toBeLessThanOrEqual(1);
+
+      const rows = await csvRows(app, study.id);
+      expect(rows[0]?.slice(0, 3)).toEqual(["run_id", "persona_id", "persona_name"]);
+      expect(rows).toHaveLength(size + 1);
+      expect(new Set(rows.slice(1).map((row) => row[1])).size).toBe(size);
+      const exported = await (await app.request(`/v1/studies/${study.id}/export?format=json`)).json();
+      expect(exported.results).toHaveLength(size);
+      expect(exported.statistics.overall.answered).toBe(size);
+
+      // The same population, skill and seed give the same answers: the versions are pinned.
+      const rerun = await finishedStudy(
+        app,
+        (
+          await post(app, "/v1/studies", {
+            name: "Again",
+            skill_id: skill.id,
+            population_id: population.id,
+            concurrency: 16,
+            seed: 3,
+          })
+        ).id,
       );
-      expect(counted).toBe(size / 2);
-    }
-    expect(statistics.test).toMatchObject({ name: "chi_square", df: 4 });
-    expect(statistics.test.p_value).toBeGreaterThanOrEqual(0);
-    expect(statistics.test.p_value).toBeLessThanOrEqual(1);
+      const again = await (await app.request(`/v1/studies/${rerun.id}/export?format=json`)).json();
+      const answers = (results: { persona_id: string; answer: number }[]) =>
+        Object.fromEntries(results.map((result) => [result.persona_id, result.answer]));
+      expect(answers(again.results)).toEqual(answers(exported.results));
 
-    const rows = await csvRows(app, study.id);
-    expect(rows[0]?.slice(0, 3)).toEqual(["run_id", "persona_id", "persona_name"]);
-    expect(rows).toHaveLength(size + 1);
-    expect(new Set(rows.slice(1).map((row) => row[1])).size).toBe(size);
-    const exported = await (await app.request(`/v1/studies/${study.id}/export?format=json`)).json();
-    expect(exported.results).toHaveLength(size);
-    expect(exported.statistics.overall.answered).toBe(size);
-
-    // The same population, skill and seed give the same answers: the versions are pinned.
-    const rerun = await finishedStudy(
-      app,
-      (
-        await post(app, "/v1/studies", {
-          name: "Again",
-          skill_id: skill.id,
-          population_id: population.id,
-          concurrency: 16,
-          seed: 3,
-        })
-      ).id,
-    );
-    const again = await (await app.request(`/v1/studies/${rerun.id}/export?format=json`)).json();
-    const answers = (results: { persona_id: string; answer: number }[]) =>
-      Object.fromEntries(results.map((result) => [result.persona_id, result.answer]));
-    expect(answers(again.results)).toEqual(answers(exported.results));
-
-    const usage = await (await app.request("/v1/usage?group_by=kind")).json();
-    const studyUsage = usage.totals.find((total: { key: string }) => total.key === "study_run");
-    expect(studyUsage.requests).toBe(size * 2);
-    expect((await app.request(`/v1/populations/${population.id}`, { method: "DELETE" })).status).toBe(409);
-  });
+      const usage = await (await app.request("/v1/usage?group_by=kind")).json();
+      const studyUsage = usage.totals.find((total: { key: string }) => total.key === "study_run");
+      expect(studyUsage.requests).toBe(size * 2);
+      expect((await app.request(`/v1/populations/${population.id}`, { method: "DELETE" })).status).toBe(409);
+    },
+    LARGE_STUDY_TIMEOUT_MS,
+  );
 });
 
 describe("study runs with a scripted model", () => {

@@ -245,7 +245,7 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
     expect(sentTo(waId)[0]?.body).toContain("Settings → WhatsApp");
     expect(sentTo(waId)[0]?.phoneNumberId).toBe(PHONE_NUMBER_ID);
     await write(waId, "Anyone there?");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The webhook queued its job before answering: once no job is left, the second message is handled.
     await settle();
     expect(sentTo(waId)).toHaveLength(1);
     expect(await userMessages("Hello Ada?")).toEqual([]);
@@ -307,7 +307,7 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
       const responses = await Promise.all(Array.from({ length: 20 }, () => post(body)));
       expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle(); // all 20 deliveries handled, not only the first
     expect(await userMessages("Storm check")).toHaveLength(1);
     expect(sentTo(waId).slice(before)).toHaveLength(1);
   });
@@ -348,7 +348,8 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
     const wait = Date.parse(await jobOf(id)) - app.clock.now().getTime();
     expect(wait).toBeGreaterThanOrEqual(3_000);
     expect(wait).toBeLessThanOrEqual(9_000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Every job that is due has run; this one is not due yet, so nothing may be stored.
+    await settle();
     expect(await userMessages("Coffee?")).toEqual([]);
     const before = sentTo(waId).length;
     await andOneSent(async () => app.clock.advance(10_000));
@@ -490,7 +491,7 @@ describe("WhatsApp on a running server", () => {
       const accepted = await send(body, signByHand(body));
       expect(accepted.status).toBe(200);
       const messages = await meta.waitForMessages(2);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await running.settleJobs("whatsapp-inbound"); // handled in full: a second reply would be sent by now
       expect(meta.messages).toHaveLength(2);
       expect(messages[1]).toMatchObject({ phoneNumberId: PHONE_NUMBER_ID, to: waId });
     } finally {
