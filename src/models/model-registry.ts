@@ -1,3 +1,4 @@
+import type { ModelCallMetrics } from "../lib/metrics.ts";
 import { ValidationError } from "../services/errors.ts";
 import {
   parseModelId,
@@ -5,6 +6,7 @@ import {
   type LanguageModel,
   type ModelProvider,
 } from "./language-model.ts";
+import { meterEmbeddingModel, meterLanguageModel } from "./metered-language-model.ts";
 
 /** A model as listed: its full id and the provider it comes from. */
 export interface ListedModel {
@@ -36,6 +38,8 @@ export class ModelRegistry {
   constructor(
     providers: ModelProvider[],
     readonly defaultModelId: string,
+    /** every call's latency, tokens and errors by provider and model; none: not counted */
+    private readonly metrics?: ModelCallMetrics,
   ) {
     for (const provider of providers) this.providers.set(provider.name, provider);
   }
@@ -86,6 +90,9 @@ export class ModelRegistry {
       // Ids come from requests; a bound keeps a stream of made-up names from growing the cache forever.
       if (byName.size >= 1000) byName.clear();
       model = provider.languageModel(modelName);
+      if (this.metrics) {
+        model = meterLanguageModel(model, { provider: provider.name, model: modelName }, this.metrics);
+      }
       byName.set(modelName, model);
     }
     return model;
@@ -93,7 +100,9 @@ export class ModelRegistry {
 
   /** A server-wide provider's embedding model, when it can embed. */
   embeddingModel(providerName: string, modelName: string): EmbeddingModel | undefined {
-    return this.providers.get(providerName)?.embeddingModel?.(modelName);
+    const model = this.providers.get(providerName)?.embeddingModel?.(modelName);
+    if (!model || !this.metrics) return model;
+    return meterEmbeddingModel(model, { provider: providerName, model: modelName }, this.metrics);
   }
 
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */
@@ -106,6 +115,7 @@ export class ModelRegistry {
     const tenantProviders = tenantId && this.tenantProviders ? await this.tenantProviders.list(tenantId) : [];
     const lists = await Promise.all(
       [...this.providers.values(), ...tenantProviders].map(async (provider) => {
+        // A provider that is down must not hide every other provider's models; its calls report it.
         const names = await provider.listModels().catch(() => [] as string[]);
         return names.map((name) => ({ id: `${provider.name}/${name}`, provider: provider.name }));
       }),

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DatabaseJobQueue } from "../../src/jobs/database-job-queue.ts";
 import { describeJobQueueContract, type JobQueueContractFixture } from "../../src/jobs/job-queue.contract.ts";
@@ -18,6 +19,11 @@ import { openDatabase, type DatabaseHandle } from "../../src/store/database.ts";
  */
 const DATABASE_TIMING = { pollIntervalMs: 20, leaseMs: 400, retryDelayMs: 10 };
 const REDIS_TIMING = { pollIntervalMs: 50, leaseMs: 500, retryDelayMs: 10 };
+
+/** Where a queue logs and counts; the contract's logging test captures both. */
+type Observation = Parameters<JobQueueContractFixture["openQueue"]>[0] & {};
+/** Expected failures (the contract fails jobs on purpose) need not fill the test output. */
+const silent = pino({ level: "silent" });
 
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
@@ -60,10 +66,15 @@ function postgresLocation(url: string): DatabaseLocation {
 async function openDatabaseFixture(location: DatabaseLocation): Promise<JobQueueContractFixture> {
   const handles: DatabaseHandle[] = [];
   const queues: DatabaseJobQueue[] = [];
-  async function openQueue(): Promise<DatabaseJobQueue> {
+  async function openQueue(observation: Observation = {}): Promise<DatabaseJobQueue> {
     const handle = await location.open();
     handles.push(handle);
-    const queue = new DatabaseJobQueue({ db: handle.db, ...DATABASE_TIMING });
+    const queue = new DatabaseJobQueue({
+      db: handle.db,
+      ...DATABASE_TIMING,
+      logger: observation.logger ?? silent,
+      metrics: observation.metrics,
+    });
     queues.push(queue);
     return queue;
   }
@@ -88,8 +99,13 @@ async function openRedisFixture(url: string): Promise<JobQueueContractFixture> {
   const queues: JobQueue[] = [];
   const deadWorkers: Worker[] = [];
   return {
-    async openQueue() {
-      const queue = new RedisJobQueue({ ...settings, ...REDIS_TIMING });
+    async openQueue(observation: Observation = {}) {
+      const queue = new RedisJobQueue({
+        ...settings,
+        ...REDIS_TIMING,
+        logger: observation.logger ?? silent,
+        metrics: observation.metrics,
+      });
       queues.push(queue);
       return queue;
     },
@@ -165,6 +181,7 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
       retryDelayMs: 1_000,
       pollIntervalMs: 10,
       maxCrashes: MAX_CRASHES,
+      logger: silent,
     });
   });
   afterEach(async () => {
