@@ -8,6 +8,9 @@ import {
 } from "./language-model.ts";
 import { meterEmbeddingModel, meterLanguageModel } from "./metered-language-model.ts";
 
+/** Distinct (provider, model) label pairs of the model call metrics; later ones count as model `other`. */
+export const METERED_MODELS_LIMIT = 500;
+
 /** A model as listed: its full id and the provider it comes from. */
 export interface ListedModel {
   id: string;
@@ -34,6 +37,8 @@ export class ModelRegistry {
   private tenantProviders: { find: TenantProviderLookup; list: TenantProviderList } | undefined;
   /** Built models per provider object: building one (AI SDK schemas and all) costs more than a call. */
   private readonly models = new WeakMap<ModelProvider, Map<string, LanguageModel>>();
+  /** (provider, model) pairs with metric series of their own; see metricLabels. */
+  private readonly meteredModels = new Set<string>();
 
   constructor(
     providers: ModelProvider[],
@@ -91,7 +96,7 @@ export class ModelRegistry {
       if (byName.size >= 1000) byName.clear();
       model = provider.languageModel(modelName);
       if (this.metrics) {
-        model = meterLanguageModel(model, { provider: provider.name, model: modelName }, this.metrics);
+        model = meterLanguageModel(model, this.metricLabels(provider.name, modelName), this.metrics);
       }
       byName.set(modelName, model);
     }
@@ -102,7 +107,20 @@ export class ModelRegistry {
   embeddingModel(providerName: string, modelName: string): EmbeddingModel | undefined {
     const model = this.providers.get(providerName)?.embeddingModel?.(modelName);
     if (!model || !this.metrics) return model;
-    return meterEmbeddingModel(model, { provider: providerName, model: modelName }, this.metrics);
+    return meterEmbeddingModel(model, this.metricLabels(providerName, modelName), this.metrics);
+  }
+
+  /**
+   * The labels a model's calls are counted under. Model names come from requests, and every label pair
+   * is a series the process keeps for good: past METERED_MODELS_LIMIT pairs, new names count as `other`.
+   */
+  private metricLabels(provider: string, model: string): { provider: string; model: string } {
+    const key = JSON.stringify([provider, model]);
+    if (!this.meteredModels.has(key)) {
+      if (this.meteredModels.size >= METERED_MODELS_LIMIT) return { provider, model: "other" };
+      this.meteredModels.add(key);
+    }
+    return { provider, model };
   }
 
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */
