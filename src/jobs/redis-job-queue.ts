@@ -293,7 +293,19 @@ export class RedisJobQueue implements JobQueue {
     worker.on("active", (job) => void this.#announce({ jobId: job.id as string }));
     worker.on("completed", (job) => void this.#announce({ jobId: job.id as string }));
     worker.on("failed", (job) => {
-      if (job) void this.#announce({ jobId: job.id as string });
+      if (!job) return;
+      // A handler's failure was logged where it ran; a job failed for its workers' deaths ran no handler.
+      if ((job.stalledCounter ?? 0) >= this.#maxCrashes) {
+        this.#metrics?.failed.inc({ kind: job.name });
+        this.#logger.error(
+          {
+            ...jobLogFields(toJob(job, { state: "failed", cancelledAt: null })),
+            crashes: job.stalledCounter,
+          },
+          "job failed: its workers kept dying while running it",
+        );
+      }
+      void this.#announce({ jobId: job.id as string });
     });
     worker.on("stalled", (jobId) => void this.#announce({ jobId }));
     this.#workers.add(worker);

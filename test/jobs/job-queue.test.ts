@@ -10,6 +10,7 @@ import { describeJobQueueContract, type JobQueueContractFixture } from "../../sr
 import type { Job, JobQueue } from "../../src/jobs/job-queue.ts";
 import { RedisJobQueue } from "../../src/jobs/redis-job-queue.ts";
 import type { Clock } from "../../src/lib/clock.ts";
+import { createLogger } from "../../src/lib/create-logger.ts";
 import { randomToken } from "../../src/lib/ids.ts";
 import { openDatabase, type DatabaseHandle } from "../../src/store/database.ts";
 
@@ -169,8 +170,10 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
   let handle: DatabaseHandle;
   let clock: ReturnType<typeof manualClock>;
   let queue: DatabaseJobQueue;
+  let logged: Record<string, unknown>[];
 
   beforeEach(async () => {
+    logged = [];
     location = makeLocation();
     handle = await location.open();
     clock = manualClock("2026-01-01T00:00:00.000Z");
@@ -181,7 +184,10 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
       retryDelayMs: 1_000,
       pollIntervalMs: 10,
       maxCrashes: MAX_CRASHES,
-      logger: silent,
+      logger: createLogger({
+        level: "info",
+        destination: { write: (line) => void logged.push(JSON.parse(line)) },
+      }),
     });
   });
   afterEach(async () => {
@@ -258,5 +264,14 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
       error: expect.stringMatching(/stopped responding 3 times/),
     });
     expect(ran).toBe(false);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        msg: "job failed: its workers kept dying while running it",
+        job_id: job.id,
+        kind: "work",
+        tenant_id: "ten_a",
+        crashes: MAX_CRASHES,
+      }),
+    );
   });
 });
