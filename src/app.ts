@@ -8,8 +8,8 @@ import { apiReferenceRoutes } from "./http/api-reference.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { authenticate } from "./http/auth.ts";
 import { idempotencyKeyParameter } from "./http/idempotency.ts";
-import { HttpMetrics } from "./http/metrics.ts";
-import { equalInConstantTime } from "./lib/constant-time.ts";
+import { HttpMetrics, serveMetrics } from "./http/metrics.ts";
+import { Metrics } from "./lib/metrics.ts";
 import { jsonContent } from "./http/openapi-common.ts";
 import { webAppRoutes } from "./http/web-app.ts";
 import { handleError, problemResponse } from "./http/problem.ts";
@@ -56,6 +56,8 @@ export interface AppOptions {
     Partial<Pick<Config, "memoryImportLimitBytes" | "metricsToken" | "trustProxyHops">>;
   /** The built web app to serve at /; web/dist by default. */
   webDirectory?: string;
+  /** The process's metrics, served at /metrics; default: a registry of this app's own. */
+  metrics?: Metrics;
   /** Checked by /healthz; defaults to a trivial query. */
   checkHealth?: () => Promise<void>;
 }
@@ -86,7 +88,8 @@ const healthRoute = createRoute({
  */
 export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const { services, logger, config } = options;
-  const metrics = new HttpMetrics();
+  const metrics = options.metrics ?? new Metrics();
+  const httpMetrics = new HttpMetrics(metrics.registry);
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
@@ -108,7 +111,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   );
 
   app.use("*", requestId());
-  app.use("*", metrics.middleware);
+  app.use("*", httpMetrics.middleware);
   app.use("*", async (c, next) => {
     c.set("services", services);
     c.set("logger", logger);
@@ -183,22 +186,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     }
   });
 
-  app.get("/metrics", async (c) => {
-    // DRAMATIS_METRICS_TOKEN: route names, status counts and process figures are for the operator only.
-    if (config.metricsToken) {
-      const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
-      if (!equalInConstantTime(config.metricsToken, presented)) {
-        const response = problemResponse(c, {
-          title: "Unauthorized",
-          status: 401,
-          detail: "/metrics needs the bearer token set in DRAMATIS_METRICS_TOKEN",
-        });
-        response.headers.set("www-authenticate", 'Bearer realm="metrics"');
-        return response;
-      }
-    }
-    return c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType });
-  });
+  app.get("/metrics", serveMetrics({ registry: metrics.registry, token: config.metricsToken }));
 
   app.route("/", authRoutes());
   app.route("/", accountRoutes());

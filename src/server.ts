@@ -3,7 +3,9 @@ import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
+import { createMetricsApp } from "./http/metrics.ts";
 import { createLogger } from "./lib/create-logger.ts";
+import { Metrics } from "./lib/metrics.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
 import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
@@ -20,6 +22,8 @@ import { Store } from "./store/store.ts";
 export interface RunningServer {
   /** The HTTP address; empty for a worker-only process. */
   readonly url: string;
+  /** The metrics port's address (DRAMATIS_METRICS_PORT), serving only /metrics; empty when none. */
+  readonly metricsUrl: string;
   readonly services: Services;
   /** The admin key created on this first start, or null when the tenant already existed. */
   readonly createdAdminKey: string | null;
@@ -54,6 +58,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const role = options.role ?? "all";
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // One registry for the process: the API's /metrics and the metrics port serve the same figures.
+  const metrics = new Metrics();
   const database: DatabaseHandle = await openDatabase({ database: config.database });
   const clock = options.clock ?? chooseClock(config, logger);
   const queue = createJobQueue({
@@ -63,6 +69,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Delays handed to the queue are converted to real time (realMilliseconds) by whoever enqueues.
     clock: clock.rate && clock.rate !== 1 ? systemClock : clock,
     leaseMs: config.jobLeaseMs,
+    logger,
+    metrics: metrics.jobs,
   });
   const store = new Store(database.db);
   const rateLimits = createRateLimits({
@@ -72,10 +80,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     clock: clock.rate && clock.rate !== 1 ? systemClock : clock,
     settings: config.rateLimits,
   });
+  let metricsServer: ServerType | undefined;
   try {
     const services = createServices(store, clock, {
       rateLimits: rateLimits.limits,
-      models: createModelRegistry(config, await chooseDefaultModel(config)),
+      models: createModelRegistry(config, await chooseDefaultModel(config), metrics.modelCalls),
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
@@ -88,6 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
+      logger,
+      metrics,
     });
     await services.personas.installPresets();
     // The web push (VAPID) key pair: made on first start, one for all processes sharing the database.
@@ -103,6 +114,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const setupToken =
       role === "worker" ? undefined : await services.accounts.prepareSetup(config.setupToken);
+    // Before any job runs, so a port already in use stops the start-up with nothing half-started.
+    if (config.metricsPort !== undefined) {
+      metricsServer = await listen(
+        createMetricsApp({ registry: metrics.registry, token: config.metricsToken }).fetch,
+        { host: config.host, port: config.metricsPort },
+      );
+    }
+    const metricsUrl = metricsServer ? `${addressOf(metricsServer, config)}/metrics` : "";
     const worker =
       role === "api"
         ? undefined
@@ -118,7 +137,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             (error) => logger.warn({ err: error }, "proactive scheduling failed; retrying at the next tick"),
           );
     const server =
-      role === "worker" ? undefined : await listen(createApp({ services, logger, config }).fetch, config);
+      role === "worker"
+        ? undefined
+        : await listen(createApp({ services, logger, config, metrics }).fetch, config);
     const url = server ? addressOf(server, config) : "";
     logger.info(
       {
@@ -127,11 +148,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         database: database.kind,
         jobs: config.redisUrl ? "redis" : "database",
         default_model: services.models.defaultModelId,
+        ...(metricsUrl ? { metrics_url: metricsUrl } : {}),
       },
       role === "worker" ? "worker started" : "listening",
     );
     const stop = async () => {
       if (server) await stopServer({ server, config, logger });
+      if (metricsServer) await stopServer({ server: metricsServer, config, logger });
       supervision?.stop();
       proactive?.stop();
       services.studyRunner.stop();
@@ -144,8 +167,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const setupUrl = setupToken && url ? `${url}/setup?token=${encodeURIComponent(setupToken)}` : null;
     if (setupUrl)
       logger.info({ setup_url: setupUrl }, "no account yet: create the first admin in the web app");
-    return { url, services, createdAdminKey, setupUrl, stop };
+    return { url, metricsUrl, services, createdAdminKey, setupUrl, stop };
   } catch (error) {
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     await queue.close();
     await rateLimits.close();
     await database.close();
@@ -199,10 +223,10 @@ function addressOf(server: ServerType, config: Config): string {
 
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  config: Config,
+  address: { host: string; port: number },
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(server));
+    const server = serve({ fetch, port: address.port, hostname: address.host }, () => resolve(server));
     server.once("error", reject);
   });
 }

@@ -2,6 +2,7 @@ import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 import pino, { type Logger } from "pino";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
+import { Metrics } from "../src/lib/metrics.ts";
 import type { ScryptCost } from "../src/lib/password-hash.ts";
 import type { SecretBox } from "../src/lib/secret-box.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
@@ -48,6 +49,8 @@ export interface TestResponse {
 
 export interface TestApp {
   services: Services;
+  /** The registry the app's /metrics serves: its jobs, the default models' calls and deliveries. */
+  metrics: Metrics;
   database: DatabaseHandle;
   clock: TestClock;
   /** Sends a request to the app in process (no socket). */
@@ -108,7 +111,7 @@ export async function createTestApp(
     trustProxyHops?: number;
     /** Another app's database, to run a second instance on it (closing this app leaves it open). */
     database?: DatabaseHandle;
-    /** where the app logs (unhandled errors included); default silent */
+    /** where the app, its job queue and services log (unhandled errors, failed jobs); default silent */
     logger?: Logger;
   } = {},
 ): Promise<TestApp> {
@@ -130,10 +133,19 @@ export async function createTestApp(
         ...options.rateLimits,
       },
     );
-  const queue = new DatabaseJobQueue({ db: database.db, clock, pollIntervalMs: 20 });
+  const logger = options.logger ?? pino({ level: "silent" });
+  const metrics = new Metrics();
+  const queue = new DatabaseJobQueue({
+    db: database.db,
+    clock,
+    pollIntervalMs: 20,
+    logger,
+    metrics: metrics.jobs,
+  });
   const services = createServices(store, clock, {
     rateLimits,
-    models: options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default"),
+    models:
+      options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default", metrics.modelCalls),
     jobs: queue,
     embeddingModel: options.embeddingModel,
     twilio: options.twilio,
@@ -143,6 +155,8 @@ export async function createTestApp(
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
     secrets: options.secrets,
+    logger,
+    metrics,
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),
@@ -152,7 +166,8 @@ export async function createTestApp(
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({
     services,
-    logger: options.logger ?? pino({ level: "silent" }),
+    logger,
+    metrics,
     webDirectory: options.webDirectory,
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
@@ -162,6 +177,7 @@ export async function createTestApp(
   });
   return {
     services,
+    metrics,
     database,
     clock,
     request(path, init = {}) {

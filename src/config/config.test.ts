@@ -220,6 +220,19 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads DRAMATIS_METRICS_PORT: none by default, a port of its own otherwise", () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ DRAMATIS_METRICS_PORT: "9464" }).metricsPort).toBe(9464);
+    expect(loadConfig({}, { "metrics-port": "9465" }).metricsPort).toBe(9465);
+    expect(() => loadConfig({ DRAMATIS_METRICS_PORT: "metrics" })).toThrow(
+      /DRAMATIS_METRICS_PORT: expected a port number/,
+    );
+    expect(() => loadConfig({ DRAMATIS_METRICS_PORT: "70000" })).toThrow(/DRAMATIS_METRICS_PORT/);
+    expect(() => loadConfig({ PORT: "9000", DRAMATIS_METRICS_PORT: "9000" })).toThrow(
+      /DRAMATIS_METRICS_PORT: must differ from PORT/,
+    );
+  });
+
   it("lists the configured secrets, so unexpected errors can be redacted", () => {
     const secrets = configuredSecrets({
       DRAMATIS_ADMIN_KEY: "admin-key-value-123456789012",

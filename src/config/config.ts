@@ -49,6 +49,11 @@ export interface Config {
   readonly previousSecretKey: string | undefined;
   /** Bearer token `/metrics` asks for (DRAMATIS_METRICS_TOKEN); undefined: `/metrics` is open. */
   readonly metricsToken: string | undefined;
+  /**
+   * A port of its own serving only `/metrics` (DRAMATIS_METRICS_PORT), in every role: how a worker, which
+   * serves no API, is scraped. undefined: none (the API's `/metrics` only).
+   */
+  readonly metricsPort: number | undefined;
   /** Redis for the job queue (BullMQ) and rate-limit counters; undefined: both live in the database. */
   readonly redisUrl: string | undefined;
   /** Request rates and sign-in throttles (DRAMATIS_RATE_LIMIT_*, DRAMATIS_SIGN_IN_*). */
@@ -287,6 +292,18 @@ const settings = {
       .refine(
         (value) => value === "" || /^[\x21-\x7e]{16,200}$/.test(value),
         "expected 16-200 printable characters without spaces (openssl rand -hex 24)",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_METRICS_PORT: {
+    flag: "metrics-port",
+    schema: z
+      .string()
+      .regex(/^$|^\d+$/, "expected a port number 0-65535 (0: any free one), or nothing for none")
+      .transform((value) => (value === "" ? undefined : Number(value)))
+      .refine(
+        (value) => value === undefined || (value >= 0 && value <= 65535),
+        "expected a port number 0-65535 (0: any free one), or nothing for none",
       ),
     fallback: "",
   },
@@ -651,6 +668,13 @@ export function loadConfig(
   if (Boolean(values.TWILIO_ACCOUNT_SID) !== Boolean(values.TWILIO_AUTH_TOKEN)) {
     problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both to enable SMS, or neither");
   }
+  if (
+    values.DRAMATIS_METRICS_PORT !== undefined &&
+    values.DRAMATIS_METRICS_PORT === values.PORT &&
+    values.PORT !== 0
+  ) {
+    problems.push("DRAMATIS_METRICS_PORT: must differ from PORT (the API serves /metrics on PORT already)");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(values.DRAMATIS_DATA_DIR);
@@ -696,6 +720,7 @@ export function loadConfig(
     secretKey: values.DRAMATIS_SECRET_KEY || undefined,
     previousSecretKey: values.DRAMATIS_SECRET_KEY_PREVIOUS || undefined,
     metricsToken: values.DRAMATIS_METRICS_TOKEN || undefined,
+    metricsPort: values.DRAMATIS_METRICS_PORT,
     llamaRuntimeDirectory: path.resolve(values.DRAMATIS_LLAMA_RUNTIME || path.join(dataDir, "runtime")),
     twilio:
       values.TWILIO_ACCOUNT_SID && values.TWILIO_AUTH_TOKEN

@@ -1,5 +1,7 @@
 import type { Kysely } from "kysely";
+import type { Logger } from "pino";
 import type { Clock } from "../lib/clock.ts";
+import type { JobMetrics } from "../lib/metrics.ts";
 import type { Database } from "../store/schema.ts";
 import { DatabaseJobQueue } from "./database-job-queue.ts";
 import type { JobQueue } from "./job-queue.ts";
@@ -13,6 +15,10 @@ export interface CreateJobQueueOptions {
   clock?: Clock;
   /** how long a crashed worker's jobs stay claimed; default 30 s */
   leaseMs?: number;
+  /** where failed jobs and queue errors are logged, with the job's id, kind and tenant */
+  logger: Logger;
+  /** jobs queued, running, failed and their durations */
+  metrics?: JobMetrics;
 }
 
 /**
@@ -21,7 +27,7 @@ export interface CreateJobQueueOptions {
  * @example const queue = createJobQueue({ db, redisUrl: config.redisUrl });
  */
 export function createJobQueue(options: CreateJobQueueOptions): JobQueue {
-  const { clock, leaseMs } = options;
-  if (options.redisUrl) return new RedisJobQueue({ url: options.redisUrl, clock, leaseMs });
-  return new DatabaseJobQueue({ db: options.db, clock, leaseMs });
+  const { clock, leaseMs, logger, metrics } = options;
+  if (options.redisUrl) return new RedisJobQueue({ url: options.redisUrl, clock, leaseMs, logger, metrics });
+  return new DatabaseJobQueue({ db: options.db, clock, leaseMs, logger, metrics });
 }

@@ -1,5 +1,8 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Updateable } from "kysely";
+import type { Logger } from "pino";
 import { systemClock, type Clock } from "../lib/clock.ts";
+import { createLogger } from "../lib/create-logger.ts";
+import type { JobMetrics } from "../lib/metrics.ts";
 import { newId } from "../lib/ids.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import { isPostgres } from "../store/dialect.ts";
@@ -18,6 +21,7 @@ import {
 } from "./job-queue.ts";
 import { streamJobEvents, type JobEventSource } from "./job-event-stream.ts";
 import { LeasedJobWorker, type JobLeaseStore, type JobOutcome } from "./leased-job-worker.ts";
+import { observeJobHandlers } from "./observed-job-handlers.ts";
 import { JobWatchers, WakeSignal, sleepOnTimer, type Sleep } from "./wake-signal.ts";
 
 export interface DatabaseJobQueueOptions {
@@ -35,8 +39,10 @@ export interface DatabaseJobQueueOptions {
   retryDelayMs?: number;
   /** worker deaths a job survives before it fails (see DEFAULT_MAX_CRASHES); default 25 */
   maxCrashes?: number;
-  /** told about failures no caller can see (a failed poll or heartbeat); default console.error */
-  onError?: (error: unknown) => void;
+  /** told about failed jobs and failures no caller can see (a failed poll or heartbeat); default: stdout at info */
+  logger?: Logger;
+  /** jobs queued, running, failed and their durations; none: not counted */
+  metrics?: JobMetrics;
 }
 
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
@@ -134,7 +140,8 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
   readonly #heartbeatIntervalMs: number;
   readonly #retryDelayMs: number;
   readonly #maxCrashes: number;
-  readonly #onError: (error: unknown) => void;
+  readonly #logger: Logger;
+  readonly #metrics: JobMetrics | undefined;
   readonly #isPostgres: boolean;
   readonly #jobAvailable = new WakeSignal();
   readonly #watchers = new JobWatchers();
@@ -151,7 +158,8 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.floor(this.#leaseMs / 3);
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#maxCrashes = validateMaxCrashes(options.maxCrashes ?? DEFAULT_MAX_CRASHES);
-    this.#onError = options.onError ?? ((error) => console.error("job queue:", error));
+    this.#logger = options.logger ?? createLogger({ level: "info" });
+    this.#metrics = options.metrics;
     this.#isPostgres = isPostgres(options.db);
   }
 
@@ -185,6 +193,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
       .returningAll()
       .executeTakeFirst();
     if (inserted) {
+      this.#metrics?.enqueued.inc({ kind: input.kind });
       this.#jobAvailable.notify();
       return toJob(inserted);
     }
@@ -256,8 +265,10 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
 
   startWorker(options: JobWorkerOptions): JobWorker {
     if (this.#closing.signal.aborted) throw new Error("the job queue is closed");
+    const observation = { logger: this.#logger, metrics: this.#metrics };
     const worker = new LeasedJobWorker({
       ...options,
+      handlers: observeJobHandlers(options.handlers, observation),
       store: this,
       jobAvailable: this.#jobAvailable,
       runningJobs: this.#runningJobs,
@@ -265,7 +276,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
       heartbeatIntervalMs: this.#heartbeatIntervalMs,
       maxCrashes: this.#maxCrashes,
       sleep: this.#sleep,
-      onError: this.#onError,
+      ...observation,
     });
     this.#workers.add(worker);
     return {

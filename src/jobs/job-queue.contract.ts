@@ -1,4 +1,7 @@
+import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../lib/create-logger.ts";
+import { Metrics, type JobMetrics } from "../lib/metrics.ts";
 import {
   RetryableJobError,
   isTerminalJobStatus,
@@ -10,8 +13,11 @@ import {
 
 /** One backend under test, fresh for every test. */
 export interface JobQueueContractFixture {
-  /** A new queue instance on the backend; each instance stands for a separate process. */
-  openQueue(): Promise<JobQueue>;
+  /**
+   * A new queue instance on the backend; each instance stands for a separate process. It logs to
+   * `observation.logger` (default: nowhere) and counts in `observation.metrics` (default: not at all).
+   */
+  openQueue(observation?: { logger?: Logger; metrics?: JobMetrics }): Promise<JobQueue>;
   /**
    * Plays a worker process that claims the next queued job of `kind` and dies: it never finishes the job
    * nor renews its lease. Returns the job id.
@@ -65,6 +71,13 @@ async function waitForFinish(queue: JobQueue, options: { tenantId: string; id: s
     throw new Error(`job ${options.id} did not finish; last event ${JSON.stringify(last)}`);
   }
   return last.job;
+}
+
+/** A logger whose lines (parsed) land in `lines`. */
+function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  return { logger: createLogger({ level: "info", destination }), lines };
 }
 
 function statusesOf(events: JobEvent[]): string[] {
@@ -249,6 +262,55 @@ export function describeJobQueueContract(
       const finished = await waitForFinish(queue, { tenantId: TENANT, id: job.id });
       expect(finished).toMatchObject({ status: "failed", error: "payload names no persona", attempts: 1 });
       expect(calls).toBe(1);
+      await worker.stop();
+    });
+
+    it("logs a failed job with its id, kind and tenant, and counts jobs by kind in the metrics", async () => {
+      const { logger, lines } = capturingLogger();
+      const metrics = new Metrics();
+      const queue = await fixture.openQueue({ logger, metrics: metrics.jobs });
+      const worker = queue.startWorker({
+        handlers: {
+          broken: async () => {
+            throw new Error("payload names no persona");
+          },
+          echo: async (job) => job.payload,
+        },
+      });
+      const failing = await queue.enqueue({ tenantId: TENANT, kind: "broken", payload: null });
+      const echo = await queue.enqueue({
+        tenantId: TENANT,
+        kind: "echo",
+        payload: 1,
+        idempotencyKey: "once",
+      });
+      // The same key again is the same job: queued once, counted once.
+      await queue.enqueue({ tenantId: TENANT, kind: "echo", payload: 1, idempotencyKey: "once" });
+      expect(await waitForFinish(queue, { tenantId: TENANT, id: failing.id })).toMatchObject({
+        status: "failed",
+      });
+      expect(await waitForFinish(queue, { tenantId: TENANT, id: echo.id })).toMatchObject({
+        status: "succeeded",
+      });
+
+      const failure = lines.find((line) => line.job_id === failing.id);
+      expect(failure).toMatchObject({
+        level: 50,
+        msg: "job failed",
+        job_id: failing.id,
+        kind: "broken",
+        tenant_id: TENANT,
+        attempt: 1,
+        will_retry: false,
+        err: { message: "payload names no persona" },
+      });
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('dramatis_jobs_enqueued_total{kind="broken"} 1');
+      expect(text).toContain('dramatis_jobs_enqueued_total{kind="echo"} 1');
+      expect(text).toContain('dramatis_jobs_failed_total{kind="broken"} 1');
+      expect(text).toContain('dramatis_job_duration_seconds_count{kind="broken",outcome="failed"} 1');
+      expect(text).toContain('dramatis_job_duration_seconds_count{kind="echo",outcome="succeeded"} 1');
+      expect(text).toContain('dramatis_jobs_running{kind="echo"} 0');
       await worker.stop();
     });
 

@@ -1,4 +1,6 @@
+import type { Logger } from "pino";
 import { randomToken } from "../lib/ids.ts";
+import type { JobMetrics } from "../lib/metrics.ts";
 import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
 import {
   describeCrashLimit,
@@ -9,6 +11,7 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./job-queue.ts";
+import { jobLogFields } from "./observed-job-handlers.ts";
 import type { Sleep, WakeSignal } from "./wake-signal.ts";
 
 /** How an attempt ended, as the store records it. */
@@ -40,7 +43,10 @@ export interface LeasedJobWorkerOptions extends JobWorkerOptions {
   /** a job taken over this many times after its worker died fails instead of running again */
   maxCrashes: number;
   sleep: Sleep;
-  onError(error: unknown): void;
+  /** told about failures no caller sees (a failed poll, heartbeat or outcome write), with the job's ids */
+  logger: Logger;
+  /** counts jobs failed for their workers' crashes; the handlers count their own attempts */
+  metrics?: JobMetrics | undefined;
 }
 
 /** The reason a handler's signal aborts when its lease is gone. */
@@ -112,7 +118,10 @@ export class LeasedJobWorker implements JobWorker {
       return await this.#options.store.claimNextJob({ workerId: this.#workerId, kinds: this.#kinds });
     } catch (error) {
       // A failed poll (database restarting, busy) is retried at the next interval.
-      this.#options.onError(error);
+      this.#options.logger.error(
+        { err: error, worker_id: this.#workerId, kinds: this.#kinds },
+        "job queue: claiming a job failed; trying again at the next poll",
+      );
       return undefined;
     }
   }
@@ -132,7 +141,10 @@ export class LeasedJobWorker implements JobWorker {
       await this.#options.store.finishJob({ job, workerId: this.#workerId, outcome });
     } catch (error) {
       // The lease then expires and another worker runs the job again.
-      this.#options.onError(error);
+      this.#options.logger.error(
+        { ...jobLogFields(job), worker_id: this.#workerId, err: error },
+        "job queue: recording a job's outcome failed; it runs again once its lease expires",
+      );
     } finally {
       heartbeat.abort();
       await keepingLease;
@@ -143,10 +155,12 @@ export class LeasedJobWorker implements JobWorker {
   async #attempt(job: Job, controller: AbortController): Promise<JobOutcome> {
     if (job.crashes >= this.#options.maxCrashes) {
       // Its workers keep dying while running it: most likely the job kills them (a poison job).
+      this.#failWithoutRunning(job, "job failed: its workers kept dying while running it");
       return { type: "failed", error: describeCrashLimit(job.crashes) };
     }
     if (job.attempts > job.maxAttempts) {
       // Only a takeover recorded by an older version (which counted crashes as attempts) gets here.
+      this.#failWithoutRunning(job, "job failed: no attempts left after its worker stopped responding");
       return { type: "failed", error: `worker stopped responding; no attempts left of ${job.maxAttempts}` };
     }
     const handler = this.#options.handlers[job.kind] as JobHandler;
@@ -162,6 +176,11 @@ export class LeasedJobWorker implements JobWorker {
     }
   }
 
+  #failWithoutRunning(job: Job, message: string): void {
+    this.#options.metrics?.failed.inc({ kind: job.kind });
+    this.#options.logger.error({ ...jobLogFields(job), crashes: job.crashes }, message);
+  }
+
   async #publish(options: { job: Job; controller: AbortController; data: unknown }): Promise<void> {
     const { job, controller, data } = options;
     const held = await this.#options.store.publishProgress({ job, workerId: this.#workerId, data });
@@ -173,7 +192,7 @@ export class LeasedJobWorker implements JobWorker {
   }
 
   async #keepLease(job: Job, controller: AbortController, stop: AbortSignal): Promise<void> {
-    const { store, heartbeatIntervalMs, sleep, onError } = this.#options;
+    const { store, heartbeatIntervalMs, sleep, logger } = this.#options;
     while (!stop.aborted) {
       await sleep(heartbeatIntervalMs, stop);
       if (stop.aborted) return;
@@ -184,7 +203,10 @@ export class LeasedJobWorker implements JobWorker {
         }
       } catch (error) {
         // One failed renewal is not fatal: the lease is still valid for a while, so try again.
-        onError(error);
+        logger.warn(
+          { ...jobLogFields(job), worker_id: this.#workerId, err: error },
+          "job queue: renewing a job's lease failed; trying again at the next heartbeat",
+        );
       }
     }
   }

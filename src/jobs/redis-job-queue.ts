@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { Queue, UnrecoverableError, Worker, type Job as BullJob, type JobState } from "bullmq";
 import { Redis } from "ioredis";
+import type { Logger } from "pino";
 import { systemClock, type Clock } from "../lib/clock.ts";
-import { newId } from "../lib/ids.ts";
+import { createLogger } from "../lib/create-logger.ts";
+import { newId, randomToken } from "../lib/ids.ts";
+import type { JobMetrics } from "../lib/metrics.ts";
 import {
   DEFAULT_MAX_CRASHES,
   describeJobError,
@@ -21,6 +24,7 @@ import {
   type JobWorkerOptions,
 } from "./job-queue.ts";
 import { streamJobEvents, type JobEventSource } from "./job-event-stream.ts";
+import { jobLogFields, observeJobHandlers } from "./observed-job-handlers.ts";
 import { JobWatchers, sleepOnTimer, type Sleep } from "./wake-signal.ts";
 
 export interface RedisJobQueueOptions {
@@ -43,8 +47,10 @@ export interface RedisJobQueueOptions {
   maxCrashes?: number;
   /** how long finished jobs, their progress and cancellations are kept; default 7 days */
   retentionMs?: number;
-  /** told about failures no caller can see (a worker's connection errors); default console.error */
-  onError?: (error: unknown) => void;
+  /** told about failed jobs and failures no caller can see (connection errors); default: stdout at info */
+  logger?: Logger;
+  /** jobs queued, running, failed and their durations; none: not counted */
+  metrics?: JobMetrics;
 }
 
 /** What the BullMQ job's data holds; the kind is the BullMQ job name. */
@@ -53,6 +59,8 @@ interface StoredJobData {
   payload: unknown;
   idempotencyKey: string | null;
   createdAt: string;
+  /** unique to one enqueue: tells a new job from the one an earlier enqueue with the same key made */
+  enqueueId?: string;
 }
 
 /** A message on the queue's change channel. */
@@ -142,7 +150,11 @@ export class RedisJobQueue implements JobQueue {
   readonly #retryDelayMs: number;
   readonly #maxCrashes: number;
   readonly #retentionMs: number;
-  readonly #onError: (error: unknown) => void;
+  readonly #logger: Logger;
+  readonly #metrics: JobMetrics | undefined;
+  /** Connection errors (Redis restarting, unreachable): ioredis reconnects by itself. */
+  readonly #onConnectionError = (error: unknown) =>
+    this.#logger.error({ err: error }, "job queue: Redis connection error; reconnecting");
   readonly #queue: Queue;
   readonly #commands: Redis;
   #subscriber: Promise<Redis> | undefined;
@@ -162,11 +174,12 @@ export class RedisJobQueue implements JobQueue {
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#maxCrashes = validateMaxCrashes(options.maxCrashes ?? DEFAULT_MAX_CRASHES);
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
-    this.#onError = options.onError ?? ((error) => console.error("job queue:", error));
+    this.#logger = options.logger ?? createLogger({ level: "info" });
+    this.#metrics = options.metrics;
     this.#queue = new Queue(this.#queueName, { connection: { url: this.#url }, prefix: this.#prefix });
-    this.#queue.on("error", this.#onError);
+    this.#queue.on("error", this.#onConnectionError);
     this.#commands = new Redis(this.#url);
-    this.#commands.on("error", this.#onError);
+    this.#commands.on("error", this.#onConnectionError);
   }
 
   async enqueue(input: EnqueueJobInput): Promise<Job> {
@@ -180,6 +193,7 @@ export class RedisJobQueue implements JobQueue {
       payload: input.payload ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
       createdAt: this.#clock.now().toISOString(),
+      enqueueId: randomToken(16),
     };
     const retentionSeconds = Math.ceil(this.#retentionMs / 1_000);
     await this.#queue.add(input.kind, data, {
@@ -193,6 +207,10 @@ export class RedisJobQueue implements JobQueue {
     // Read back rather than trust the add: for a repeated idempotency key BullMQ kept the first job.
     const job = await this.get(input.tenantId, id);
     if (!job) throw new Error(`job ${id} vanished right after it was enqueued`);
+    const stored = await this.#queue.getJob(id);
+    if ((stored?.data as StoredJobData | undefined)?.enqueueId === data.enqueueId) {
+      this.#metrics?.enqueued.inc({ kind: input.kind });
+    }
     return job;
   }
 
@@ -254,9 +272,10 @@ export class RedisJobQueue implements JobQueue {
 
   startWorker(options: JobWorkerOptions): JobWorker {
     if (this.#closing.signal.aborted) throw new Error("the job queue is closed");
+    const handlers = observeJobHandlers(options.handlers, { logger: this.#logger, metrics: this.#metrics });
     const worker = new Worker(
       this.#queueName,
-      (job, _token, signal) => this.#process(job, options.handlers, signal),
+      (job, _token, signal) => this.#process(job, handlers, signal),
       {
         connection: { url: this.#url, maxRetriesPerRequest: null },
         prefix: this.#prefix,
@@ -270,16 +289,33 @@ export class RedisJobQueue implements JobQueue {
         maxStalledCount: this.#maxCrashes - 1,
       },
     );
-    worker.on("error", this.#onError);
+    worker.on("error", this.#onConnectionError);
     worker.on("active", (job) => void this.#announce({ jobId: job.id as string }));
     worker.on("completed", (job) => void this.#announce({ jobId: job.id as string }));
     worker.on("failed", (job) => {
-      if (job) void this.#announce({ jobId: job.id as string });
+      if (!job) return;
+      // A handler's failure was logged where it ran; a job failed for its workers' deaths ran no handler.
+      if ((job.stalledCounter ?? 0) >= this.#maxCrashes) {
+        this.#metrics?.failed.inc({ kind: job.name });
+        this.#logger.error(
+          {
+            ...jobLogFields(toJob(job, { state: "failed", cancelledAt: null })),
+            crashes: job.stalledCounter,
+          },
+          "job failed: its workers kept dying while running it",
+        );
+      }
+      void this.#announce({ jobId: job.id as string });
     });
     worker.on("stalled", (jobId) => void this.#announce({ jobId }));
     this.#workers.add(worker);
     // Cancellations from other processes arrive by pub/sub.
-    this.#subscribe().catch(this.#onError);
+    this.#subscribe().catch((error: unknown) =>
+      this.#logger.error(
+        { err: error },
+        "job queue: subscribing to cancellations failed; jobs cancelled elsewhere stop only when they end",
+      ),
+    );
     return {
       stop: async () => {
         await worker.close();
@@ -293,6 +329,7 @@ export class RedisJobQueue implements JobQueue {
     await Promise.all([...this.#workers].map((worker) => worker.close()));
     this.#workers.clear();
     await this.#queue.close();
+    // A subscription that failed was logged when it failed; there is nothing to close then.
     const subscriber = await this.#subscriber?.catch(() => undefined);
     await Promise.all([subscriber?.quit(), this.#commands.quit()]);
   }
@@ -305,7 +342,12 @@ export class RedisJobQueue implements JobQueue {
     const id = bullJob.id as string;
     if (await this.#isCancelled(id)) throw new UnrecoverableError(`job ${id} was cancelled`);
     const handler = handlers[bullJob.name];
-    if (!handler) throw new UnrecoverableError(`no handler for job kind ${bullJob.name}`);
+    if (!handler) {
+      const job = toJob(bullJob, { state: "active", cancelledAt: null });
+      this.#logger.error(jobLogFields(job), "job failed: this worker has no handler for its kind");
+      this.#metrics?.failed.inc({ kind: job.kind });
+      throw new UnrecoverableError(`no handler for job kind ${bullJob.name}`);
+    }
     const abortSignal = signal ?? new AbortController().signal;
     try {
       const job = toJob(bullJob, { state: "active", cancelledAt: null });
@@ -342,14 +384,17 @@ export class RedisJobQueue implements JobQueue {
       await this.#commands.publish(this.#channel(), JSON.stringify(message));
     } catch (error) {
       // Readers elsewhere still notice at their next poll.
-      this.#onError(error);
+      this.#logger.warn(
+        { err: error, job_id: message.jobId },
+        "job queue: announcing a job's change failed; watchers elsewhere see it at their next poll",
+      );
     }
   }
 
   #subscribe(): Promise<Redis> {
     this.#subscriber ??= (async () => {
       const subscriber = this.#commands.duplicate();
-      subscriber.on("error", this.#onError);
+      subscriber.on("error", this.#onConnectionError);
       subscriber.on("message", (_channel: string, text: string) => this.#receive(text));
       await subscriber.subscribe(this.#channel());
       return subscriber;

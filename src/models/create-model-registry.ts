@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Config } from "../config/config.ts";
+import type { ModelCallMetrics } from "../lib/metrics.ts";
 import type { ModelProvider } from "./language-model.ts";
 import {
   createLocalGgufProvider,
@@ -37,9 +38,13 @@ export async function chooseDefaultModel(config: ModelRegistryConfig): Promise<s
 
 /**
  * The server's model registry: the built-in offline engine, local GGUF files (loaded on first use) and
- * every configured provider.
+ * every configured provider, with their calls counted in `metrics`.
  */
-export function createModelRegistry(config: ModelRegistryConfig, defaultModel: string): ModelRegistry {
+export function createModelRegistry(
+  config: ModelRegistryConfig,
+  defaultModel: string,
+  metrics?: ModelCallMetrics,
+): ModelRegistry {
   const providers: ModelProvider[] = [
     createOfflineProvider(),
     createLocalGgufProvider({
@@ -48,5 +53,5 @@ export function createModelRegistry(config: ModelRegistryConfig, defaultModel: s
     }),
     ...createConfiguredProviders(config.providers),
   ];
-  return new ModelRegistry(providers, defaultModel);
+  return new ModelRegistry(providers, defaultModel, metrics);
 }

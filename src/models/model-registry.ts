@@ -1,3 +1,4 @@
+import type { ModelCallMetrics } from "../lib/metrics.ts";
 import { ValidationError } from "../services/errors.ts";
 import {
   parseModelId,
@@ -5,6 +6,10 @@ import {
   type LanguageModel,
   type ModelProvider,
 } from "./language-model.ts";
+import { meterEmbeddingModel, meterLanguageModel } from "./metered-language-model.ts";
+
+/** Distinct (provider, model) label pairs of the model call metrics; later ones count as model `other`. */
+export const METERED_MODELS_LIMIT = 500;
 
 /** A model as listed: its full id and the provider it comes from. */
 export interface ListedModel {
@@ -32,10 +37,14 @@ export class ModelRegistry {
   private tenantProviders: { find: TenantProviderLookup; list: TenantProviderList } | undefined;
   /** Built models per provider object: building one (AI SDK schemas and all) costs more than a call. */
   private readonly models = new WeakMap<ModelProvider, Map<string, LanguageModel>>();
+  /** (provider, model) pairs with metric series of their own; see metricLabels. */
+  private readonly meteredModels = new Set<string>();
 
   constructor(
     providers: ModelProvider[],
     readonly defaultModelId: string,
+    /** every call's latency, tokens and errors by provider and model; none: not counted */
+    private readonly metrics?: ModelCallMetrics,
   ) {
     for (const provider of providers) this.providers.set(provider.name, provider);
   }
@@ -86,6 +95,9 @@ export class ModelRegistry {
       // Ids come from requests; a bound keeps a stream of made-up names from growing the cache forever.
       if (byName.size >= 1000) byName.clear();
       model = provider.languageModel(modelName);
+      if (this.metrics) {
+        model = meterLanguageModel(model, this.metricLabels(provider.name, modelName), this.metrics);
+      }
       byName.set(modelName, model);
     }
     return model;
@@ -93,7 +105,22 @@ export class ModelRegistry {
 
   /** A server-wide provider's embedding model, when it can embed. */
   embeddingModel(providerName: string, modelName: string): EmbeddingModel | undefined {
-    return this.providers.get(providerName)?.embeddingModel?.(modelName);
+    const model = this.providers.get(providerName)?.embeddingModel?.(modelName);
+    if (!model || !this.metrics) return model;
+    return meterEmbeddingModel(model, this.metricLabels(providerName, modelName), this.metrics);
+  }
+
+  /**
+   * The labels a model's calls are counted under. Model names come from requests, and every label pair
+   * is a series the process keeps for good: past METERED_MODELS_LIMIT pairs, new names count as `other`.
+   */
+  private metricLabels(provider: string, model: string): { provider: string; model: string } {
+    const key = JSON.stringify([provider, model]);
+    if (!this.meteredModels.has(key)) {
+      if (this.meteredModels.size >= METERED_MODELS_LIMIT) return { provider, model: "other" };
+      this.meteredModels.add(key);
+    }
+    return { provider, model };
   }
 
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */
@@ -106,6 +133,7 @@ export class ModelRegistry {
     const tenantProviders = tenantId && this.tenantProviders ? await this.tenantProviders.list(tenantId) : [];
     const lists = await Promise.all(
       [...this.providers.values(), ...tenantProviders].map(async (provider) => {
+        // A provider that is down must not hide every other provider's models; its calls report it.
         const names = await provider.listModels().catch(() => [] as string[]);
         return names.map((name) => ({ id: `${provider.name}/${name}`, provider: provider.name }));
       }),

@@ -104,6 +104,8 @@ export class ConsistencyService {
         return found ? [{ memory_ids: [found[0].id, found[1].id], message: explanation }] : [];
       });
     } catch {
+      // The rules still answer when the model cannot; its failure is counted where every model call is
+      // (dramatis_model_call_errors_total), so falling back hides nothing from the operator.
       return findRuleContradictions(memories);
     }
   }

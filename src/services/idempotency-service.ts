@@ -194,6 +194,8 @@ export class IdempotencyLease {
     },
   ) {
     const every = Math.max(1, realMilliseconds(options.clock, options.leaseMs / 3));
+    // A failed renewal is tried again at the next turn, a third of the lease later; if the lease lapses,
+    // a retry of the request takes it over, which is what the lease is for.
     this.timer = setInterval(() => void this.renew().catch(() => undefined), every);
     this.timer.unref();
   }

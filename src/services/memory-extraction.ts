@@ -202,7 +202,8 @@ export class MemoryExtraction {
       }));
       return { drafts, method: "model" };
     } catch {
-      // A failing model must not lose what the rules can still find.
+      // A failing model must not lose what the rules can still find. Its failure is counted where every
+      // model call is (dramatis_model_call_errors_total), so falling back hides nothing from the operator.
       return byRules();
     }
   }

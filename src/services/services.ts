@@ -1,4 +1,8 @@
+import type { Logger } from "pino";
 import type { JobQueue } from "../jobs/job-queue.ts";
+import { DeliveryRecorder } from "../channels/delivery-recorder.ts";
+import { createLogger } from "../lib/create-logger.ts";
+import type { Metrics } from "../lib/metrics.ts";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { OutboundGuard } from "../lib/outbound-guard.ts";
@@ -123,11 +127,17 @@ export interface ServiceOptions {
   passwordCost?: ScryptCost;
   /** The rate limits (Redis-backed when REDIS_URL is set); default: counters in this store, default limits. */
   rateLimits?: RateLimits;
+  /** The process's logger (delivery failures, planning errors); default: pino to stdout at info. */
+  logger?: Logger;
+  /** The process's metrics (deliveries by channel); default: not counted. */
+  metrics?: Metrics;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
   const rateLimits =
     options.rateLimits ?? new RateLimits({ kind: "database", repository: store.rateLimits, clock });
+  const logger = options.logger ?? createLogger({ level: "info" });
+  const deliveries = new DeliveryRecorder({ logger, metrics: options.metrics?.deliveries });
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
   const vectors = new MemoryVectors(store);
@@ -173,6 +183,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     conversations,
     settings: options.twilio,
     transport: options.smsTransport,
+    deliveries,
   });
   const whatsapp = new WhatsAppChannel({
     store,
@@ -182,6 +193,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     conversations,
     settings: options.whatsapp,
     transport: options.whatsappTransport,
+    deliveries,
   });
   const secrets = options.secrets ?? new SecretBox(randomBytes(32));
   const outbound = options.outbound ?? new OutboundGuard();
@@ -192,10 +204,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     outbound,
     settings: options.push,
     transport: options.pushTransport,
+    deliveries,
+    logger,
   });
-  const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies);
+  const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies, logger);
   // A proactive message in an SMS conversation also goes out by SMS (deliver skips every other one).
-  proactive.onSent(async (message) => {
+  proactive.onSent("sms", async (message) => {
     await sms.deliver({
       tenantId: message.tenant_id,
       userId: message.user_id,
@@ -206,7 +220,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     });
   });
   // And one in a WhatsApp conversation over WhatsApp, inside Meta's 24-hour window.
-  proactive.onSent(async (message) => {
+  proactive.onSent("whatsapp", async (message) => {
     await whatsapp.deliver({
       tenantId: message.tenant_id,
       userId: message.user_id,
@@ -217,7 +231,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     });
   });
   // Every other proactive message becomes a notification on the user's devices while the app is closed.
-  proactive.onSent(async (message) => {
+  proactive.onSent("push", async (message) => {
     await push.deliver(message);
   });
   return {

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InboxPresence } from "../../src/channels/push/inbox-presence.ts";
 import { shortenNotificationText } from "../../src/channels/push/notification-payload.ts";
 import { PushChannel } from "../../src/channels/push/push-channel.ts";
+import { DeliveryRecorder } from "../../src/channels/delivery-recorder.ts";
 import { SecretBox } from "../../src/lib/secret-box.ts";
 import { Store } from "../../src/store/store.ts";
 import { BACKENDS } from "../backends.ts";
@@ -92,9 +94,11 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
     try {
       const secrets = new SecretBox(randomBytes(32));
       const clock = new TestClock();
+      const logger = pino({ level: "silent" });
+      const deliveries = new DeliveryRecorder({ logger });
       const processes = Array.from(
         { length: 5 },
-        () => new PushChannel({ store: new Store(database.db), clock, secrets }),
+        () => new PushChannel({ store: new Store(database.db), clock, secrets, deliveries, logger }),
       );
       const keys = await Promise.all(processes.map((process) => process.vapidPublicKey()));
       expect(new Set(keys).size).toBe(1);
@@ -103,6 +107,8 @@ describe.each(BACKENDS)("web push on $name", (backend) => {
         store: new Store(database.db),
         clock,
         secrets: new SecretBox(randomBytes(32)),
+        deliveries,
+        logger,
       });
       await expect(stranger.ensureVapidKeys()).rejects.toThrow(/DRAMATIS_SECRET_KEY/);
     } finally {

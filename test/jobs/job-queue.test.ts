@@ -3,12 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DatabaseJobQueue } from "../../src/jobs/database-job-queue.ts";
 import { describeJobQueueContract, type JobQueueContractFixture } from "../../src/jobs/job-queue.contract.ts";
 import type { Job, JobQueue } from "../../src/jobs/job-queue.ts";
 import { RedisJobQueue } from "../../src/jobs/redis-job-queue.ts";
 import type { Clock } from "../../src/lib/clock.ts";
+import { createLogger } from "../../src/lib/create-logger.ts";
 import { randomToken } from "../../src/lib/ids.ts";
 import { openDatabase, type DatabaseHandle } from "../../src/store/database.ts";
 
@@ -18,6 +20,11 @@ import { openDatabase, type DatabaseHandle } from "../../src/store/database.ts";
  */
 const DATABASE_TIMING = { pollIntervalMs: 20, leaseMs: 400, retryDelayMs: 10 };
 const REDIS_TIMING = { pollIntervalMs: 50, leaseMs: 500, retryDelayMs: 10 };
+
+/** Where a queue logs and counts; the contract's logging test captures both. */
+type Observation = Parameters<JobQueueContractFixture["openQueue"]>[0] & {};
+/** Expected failures (the contract fails jobs on purpose) need not fill the test output. */
+const silent = pino({ level: "silent" });
 
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
@@ -60,10 +67,15 @@ function postgresLocation(url: string): DatabaseLocation {
 async function openDatabaseFixture(location: DatabaseLocation): Promise<JobQueueContractFixture> {
   const handles: DatabaseHandle[] = [];
   const queues: DatabaseJobQueue[] = [];
-  async function openQueue(): Promise<DatabaseJobQueue> {
+  async function openQueue(observation: Observation = {}): Promise<DatabaseJobQueue> {
     const handle = await location.open();
     handles.push(handle);
-    const queue = new DatabaseJobQueue({ db: handle.db, ...DATABASE_TIMING });
+    const queue = new DatabaseJobQueue({
+      db: handle.db,
+      ...DATABASE_TIMING,
+      logger: observation.logger ?? silent,
+      metrics: observation.metrics,
+    });
     queues.push(queue);
     return queue;
   }
@@ -88,8 +100,13 @@ async function openRedisFixture(url: string): Promise<JobQueueContractFixture> {
   const queues: JobQueue[] = [];
   const deadWorkers: Worker[] = [];
   return {
-    async openQueue() {
-      const queue = new RedisJobQueue({ ...settings, ...REDIS_TIMING });
+    async openQueue(observation: Observation = {}) {
+      const queue = new RedisJobQueue({
+        ...settings,
+        ...REDIS_TIMING,
+        logger: observation.logger ?? silent,
+        metrics: observation.metrics,
+      });
       queues.push(queue);
       return queue;
     },
@@ -153,8 +170,10 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
   let handle: DatabaseHandle;
   let clock: ReturnType<typeof manualClock>;
   let queue: DatabaseJobQueue;
+  let logged: Record<string, unknown>[];
 
   beforeEach(async () => {
+    logged = [];
     location = makeLocation();
     handle = await location.open();
     clock = manualClock("2026-01-01T00:00:00.000Z");
@@ -165,6 +184,10 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
       retryDelayMs: 1_000,
       pollIntervalMs: 10,
       maxCrashes: MAX_CRASHES,
+      logger: createLogger({
+        level: "info",
+        destination: { write: (line) => void logged.push(JSON.parse(line)) },
+      }),
     });
   });
   afterEach(async () => {
@@ -241,5 +264,14 @@ describe.each(databaseLocations)("database job queue leases and backoff on %s", 
       error: expect.stringMatching(/stopped responding 3 times/),
     });
     expect(ran).toBe(false);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        msg: "job failed: its workers kept dying while running it",
+        job_id: job.id,
+        kind: "work",
+        tenant_id: "ten_a",
+        crashes: MAX_CRASHES,
+      }),
+    );
   });
 });

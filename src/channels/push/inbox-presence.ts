@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import type { UserRow } from "../../store/schema.ts";
@@ -26,12 +27,19 @@ export interface InboxConnection {
 export class InboxPresence {
   private readonly renewMs: number;
   private readonly timeToLiveMs: number;
+  private readonly logger: Logger | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    options: { renewMs?: number; timeToLiveMs?: number } = {},
+    options: {
+      renewMs?: number;
+      timeToLiveMs?: number;
+      /** told about failed renewals (each is retried; a row outlives two) */
+      logger?: Logger | undefined;
+    } = {},
   ) {
+    this.logger = options.logger;
     this.renewMs = options.renewMs ?? PRESENCE_RENEW_MS;
     this.timeToLiveMs = options.timeToLiveMs ?? PRESENCE_TIME_TO_LIVE_MS;
   }
@@ -59,7 +67,12 @@ export class InboxPresence {
     let renewal: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
       // A failed renewal is tried again at the next turn; the row outlives two missed ones.
-      renewal = this.store.inboxConnections.upsert(row()).catch(() => undefined);
+      renewal = this.store.inboxConnections.upsert(row()).catch((error: unknown) => {
+        this.logger?.warn(
+          { err: error, connection_id: id, user_id: user.id, tenant_id: user.tenant_id },
+          "renewing an inbox connection failed; trying again at the next turn",
+        );
+      });
     }, this.renewMs);
     timer.unref();
     return {

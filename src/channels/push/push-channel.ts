@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Clock } from "../../lib/clock.ts";
 import { OutboundGuard, type OutboundScheme } from "../../lib/outbound-guard.ts";
 import { secretContext, type SecretBox } from "../../lib/secret-box.ts";
@@ -6,6 +7,7 @@ import type { ScheduledMessageRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import type { ProviderHttpClientOptions } from "../provider-http.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
+import { deliveryLogFields, type DeliveryRecorder } from "../delivery-recorder.ts";
 import { InboxPresence } from "./inbox-presence.ts";
 import { shortenNotificationText } from "./notification-payload.ts";
 import { PushDevices } from "./push-devices.ts";
@@ -79,6 +81,10 @@ export class PushChannel {
       outbound?: OutboundGuard | undefined;
       /** replaces the web push protocol client (tests of what is sent, not how) */
       transport?: PushTransport | undefined;
+      /** counts every notification sent and logs every failed one */
+      deliveries: DeliveryRecorder;
+      /** told when a device's notification could not even be tried (its database writes failed) */
+      logger: Logger;
     },
   ) {
     const { store, clock, secrets } = options;
@@ -95,8 +101,8 @@ export class PushChannel {
         // Push services answer at once; a slow or huge answer is not one.
         fetch: outbound.fetcher({ schemes, timeoutMs: 15_000, maxResponseBytes: 64 * 1024, maxRedirects: 0 }),
       });
-    this.presence = new InboxPresence(store, clock);
-    this.sender = new PushSender(store, clock, secrets, transport);
+    this.presence = new InboxPresence(store, clock, { logger: options.logger });
+    this.sender = new PushSender(store, clock, secrets, transport, options.deliveries);
     this.devices = new PushDevices({
       store,
       clock,
@@ -167,7 +173,26 @@ export class PushChannel {
             messageId: message.message_id,
             signal,
           })
-          .catch((): PushSendResult["outcome"] => "failed");
+          .catch((error: unknown): PushSendResult["outcome"] => {
+            // One device's failure never stops the others; the sender reported the push service's
+            // refusals, so what arrives here is this server's own failure (a database write).
+            this.options.logger.error(
+              {
+                channel: "push",
+                ...deliveryLogFields({
+                  tenantId: message.tenant_id,
+                  userId: message.user_id,
+                  personaId: message.persona_id,
+                  conversationId: message.conversation_id,
+                  messageId: message.message_id,
+                  deviceId: device.id,
+                }),
+                err: error,
+              },
+              "notifying a device failed",
+            );
+            return "failed";
+          });
         return { id: device.id, outcome: typeof result === "string" ? result : result.outcome };
       }),
     );

@@ -222,6 +222,7 @@ export class PushDevices {
       if (error instanceof OutboundRefusedError) {
         throw new ValidationError([{ field: "endpoint", message: OUTBOUND_REFUSED_MESSAGE }]);
       }
+      // Anything else (the name does not resolve now) is accepted on purpose: each send checks again.
     }
   }
 

@@ -8,6 +8,7 @@ import { decodeBase64Url } from "./base64url.ts";
 import type { NotificationPayload } from "./notification-payload.ts";
 import type { PushTransport, PushUrgency } from "./web-push-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
+import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
 /** What became of one notification to one device. */
 export type PushSendResult =
@@ -34,7 +35,7 @@ const GONE_STATUSES = new Set([404, 410]);
 /**
  * Every notification goes through here: one device, one send, and the outcome recorded on the device
  * (last success or last failure), a `push_notification` usage event for each delivered one, and the
- * device removed when the push service answers 404 or 410.
+ * device removed when the push service answers 404 or 410; each outcome is reported to `deliveries`.
  */
 export class PushSender {
   constructor(
@@ -42,6 +43,7 @@ export class PushSender {
     private readonly clock: Clock,
     private readonly secrets: SecretBox,
     private readonly transport: PushTransport,
+    private readonly deliveries: DeliveryRecorder,
   ) {}
 
   /** Never throws for a push service's refusal: that is the `failed` outcome, recorded on the device. */
@@ -67,7 +69,7 @@ export class PushSender {
       });
     } catch (error) {
       if (input.signal?.aborted) throw error;
-      const failure =
+      const failure: ProviderHttpError =
         error instanceof ProviderHttpError
           ? error
           : new ProviderHttpError({
@@ -78,6 +80,14 @@ export class PushSender {
               attempts: 1,
               cause: error,
             });
+      this.deliveries.failed("push", failure, {
+        tenantId: device.tenant_id,
+        userId: device.user_id,
+        personaId: input.personaId,
+        conversationId: input.conversationId,
+        messageId: input.messageId,
+        deviceId: device.id,
+      });
       if (failure.providerStatus !== undefined && GONE_STATUSES.has(failure.providerStatus)) {
         await this.store.pushSubscriptions.deleteById(device.id);
         return { outcome: "removed", status: failure.providerStatus, detail: failure.message };
@@ -89,6 +99,7 @@ export class PushSender {
       });
       return { outcome: "failed", error: failure };
     }
+    this.deliveries.sent("push");
     const now = this.clock.now().toISOString();
     await this.store.pushSubscriptions.update(device.id, { last_success_at: now });
     await recordChannelUsage(this.store, {

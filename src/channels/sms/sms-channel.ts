@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { ConversationService } from "../../services/conversation-service.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { Store } from "../../store/store.ts";
+import type { DeliveryRecorder } from "../delivery-recorder.ts";
 import { PersonaPhoneNumbers } from "./persona-phone-numbers.ts";
 import { SenderVerification } from "./sender-verification.ts";
 import { SmsInbound } from "./sms-inbound.ts";
@@ -55,11 +56,13 @@ export class SmsChannel {
       settings?: TwilioSettings | undefined;
       /** replaces the Twilio REST client (tests) */
       transport?: SmsTransport | undefined;
+      /** counts every text sent and logs every failed one */
+      deliveries: DeliveryRecorder;
     },
   ) {
     const { store, clock, personas, settings } = options;
     const transport = options.transport ?? (settings ? new TwilioClient(settings) : undefined);
-    this.sender = new SmsSender(store, clock, transport);
+    this.sender = new SmsSender(store, clock, transport, options.deliveries);
     this.personaNumbers = new PersonaPhoneNumbers(store, clock, personas);
     this.senders = new SenderVerification(store, clock, personas, this.sender);
     this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });

@@ -7,6 +7,7 @@ import { ProviderHttpError } from "../provider-http.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { TWILIO_UNSUBSCRIBED_RECIPIENT, type SmsTransport } from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
+import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
 /** Twilio refuses bodies longer than this many characters. */
 export const SMS_MAX_CHARACTERS = 1600;
@@ -42,13 +43,14 @@ export type SmsSendResult =
 /**
  * Every outbound SMS goes through here: nothing is sent to a number that opted out (STOP), texts are
  * capped at Twilio's length limit, and each sent text is recorded as an `sms_outbound` usage event
- * with its segment count.
+ * with its segment count, and every provider call's outcome reported to `deliveries`.
  */
 export class SmsSender {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly transport: SmsTransport | undefined,
+    private readonly deliveries: DeliveryRecorder,
   ) {}
 
   get configured(): boolean {
@@ -72,8 +74,10 @@ export class SmsSender {
         await this.markOptedOut(input.tenantId, input.to);
         return { status: "skipped", reason: "opted_out" };
       }
+      if (!input.signal?.aborted) this.deliveries.failed("sms", error, input);
       throw error;
     }
+    this.deliveries.sent("sms");
     const segments = countSmsSegments(body).segments;
     await recordChannelUsage(this.store, {
       tenantId: input.tenantId,

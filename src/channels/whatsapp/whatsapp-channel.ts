@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { ConversationService } from "../../services/conversation-service.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { Store } from "../../store/store.ts";
+import type { DeliveryRecorder } from "../delivery-recorder.ts";
 import { PersonaWhatsAppNumbers } from "./persona-whatsapp-numbers.ts";
 import { WhatsAppClient, type WhatsAppSettings, type WhatsAppTransport } from "./whatsapp-client.ts";
 import { WhatsAppInbound } from "./whatsapp-inbound.ts";
@@ -58,11 +59,13 @@ export class WhatsAppChannel {
       settings?: WhatsAppSettings | undefined;
       /** replaces the Graph API client (tests) */
       transport?: WhatsAppTransport | undefined;
+      /** counts every message sent and logs every failed one */
+      deliveries: DeliveryRecorder;
     },
   ) {
     const { store, clock, personas, settings } = options;
     const transport = options.transport ?? (settings ? new WhatsAppClient(settings) : undefined);
-    this.sender = new WhatsAppSender(store, clock, transport);
+    this.sender = new WhatsAppSender(store, clock, transport, options.deliveries);
     this.numbers = new PersonaWhatsAppNumbers(store, clock, personas);
     this.links = new WhatsAppLinks(store, clock);
     this.inbound = new WhatsAppInbound({ ...options, links: this.links, sender: this.sender, settings });

@@ -4,6 +4,7 @@ import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
 import type { WhatsAppTransport } from "./whatsapp-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
+import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
 /** WhatsApp refuses text bodies longer than this many characters. */
 export const WHATSAPP_MAX_CHARACTERS = 4096;
@@ -36,13 +37,14 @@ export interface WhatsAppSendInput {
 
 /**
  * Every outbound WhatsApp message goes through here: capped at WhatsApp's length limit and recorded as a
- * `whatsapp_outbound` usage event.
+ * `whatsapp_outbound` usage event, and every provider call's outcome reported to `deliveries`.
  */
 export class WhatsAppSender {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly transport: WhatsAppTransport | undefined,
+    private readonly deliveries: DeliveryRecorder,
   ) {}
 
   get configured(): boolean {
@@ -52,14 +54,21 @@ export class WhatsAppSender {
   /** Throws a ProviderHttpError (with `retryable`) when Meta refuses or cannot be reached. */
   async send(input: WhatsAppSendInput): Promise<{ id: string }> {
     if (!this.transport) throw new WhatsAppNotConfiguredError();
-    const sent = await this.transport.send(
-      {
-        phoneNumberId: input.phoneNumberId,
-        to: input.to,
-        body: capMessageText(input.body, WHATSAPP_MAX_CHARACTERS),
-      },
-      input.signal,
-    );
+    let sent: { id: string; latencyMs: number };
+    try {
+      sent = await this.transport.send(
+        {
+          phoneNumberId: input.phoneNumberId,
+          to: input.to,
+          body: capMessageText(input.body, WHATSAPP_MAX_CHARACTERS),
+        },
+        input.signal,
+      );
+    } catch (error) {
+      if (!input.signal?.aborted) this.deliveries.failed("whatsapp", error, input);
+      throw error;
+    }
+    this.deliveries.sent("whatsapp");
     await recordChannelUsage(this.store, {
       tenantId: input.tenantId,
       kind: "whatsapp_outbound",

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../../proactive/schedule-planning.ts";
 import type { ScheduledMessageRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
+import { NotFoundError } from "../errors.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 import type { PersonaService } from "../persona-service.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
@@ -74,6 +76,18 @@ class SlotTakenError extends Error {}
 /** Told about each proactive message once it is stored (channels deliver it: push, SMS, WhatsApp). */
 export type ProactiveDelivery = (message: ScheduledMessageRow) => Promise<void>;
 
+/** The ids of a scheduled message as log fields. */
+function scheduledMessageLogFields(message: ScheduledMessageRow): Record<string, unknown> {
+  return {
+    scheduled_message_id: message.id,
+    tenant_id: message.tenant_id,
+    user_id: message.user_id,
+    persona_id: message.persona_id,
+    conversation_id: message.conversation_id,
+    message_id: message.message_id,
+  };
+}
+
 /**
  * Proactive messages. `tick` plans the next day's slots of every recently active (persona, user) pair and
  * queues the slots that are due; a job per slot asks the persona what to send and stores it with the
@@ -81,7 +95,7 @@ export type ProactiveDelivery = (message: ScheduledMessageRow) => Promise<void>;
  * clock, so tests drive it.
  */
 export class ProactiveScheduler {
-  private deliveries: ProactiveDelivery[] = [];
+  private deliveries: { channel: string; deliver: ProactiveDelivery }[] = [];
 
   constructor(
     private readonly store: Store,
@@ -89,11 +103,17 @@ export class ProactiveScheduler {
     private readonly queue: JobQueue,
     private readonly personas: PersonaService,
     private readonly replies: ReplyGenerator,
+    /** told about a channel's failure to deliver, and personas that cannot be planned for */
+    private readonly logger: Logger,
   ) {}
 
-  /** Adds a channel that hears of each sent message. */
-  onSent(delivery: ProactiveDelivery): void {
-    this.deliveries.push(delivery);
+  /**
+   * Adds a channel that hears of each sent message; its failures are logged under its name.
+   *
+   * @example proactive.onSent("push", (message) => push.deliver(message));
+   */
+  onSent(channel: string, deliver: ProactiveDelivery): void {
+    this.deliveries.push({ channel, deliver });
   }
 
   /** One pass: plan, then queue what is due. Safe to run in several processes at once. */
@@ -118,7 +138,16 @@ export class ProactiveScheduler {
         definition = await this.personas
           .getServingDefinition(pair.tenant_id, pair.persona_id)
           .then((served) => served.definition)
-          .catch(() => null); // deleted meanwhile
+          .catch((error: unknown) => {
+            // Deleted meanwhile: nothing to plan. Anything else is logged, and the other pairs planned.
+            if (!(error instanceof NotFoundError)) {
+              this.logger.error(
+                { err: error, tenant_id: pair.tenant_id, persona_id: pair.persona_id },
+                "planning proactive messages of a persona failed",
+              );
+            }
+            return null;
+          });
         definitions.set(pair.persona_id, definition);
       }
       if (!definition) continue;
@@ -186,7 +215,9 @@ export class ProactiveScheduler {
     let served: { definition: PersonaDefinition; version: number | null };
     try {
       served = await this.personas.getServingDefinition(slot.tenant_id, slot.persona_id);
-    } catch {
+    } catch (error) {
+      // Any other failure fails the job, which logs and records it.
+      if (!(error instanceof NotFoundError)) throw error;
       await skip("the persona no longer exists");
       return { status: "skipped" };
     }
@@ -259,9 +290,14 @@ export class ProactiveScheduler {
     }
     const sent = await this.store.scheduledMessages.findById(slot.id);
     if (sent) {
-      for (const delivery of this.deliveries) {
+      for (const { channel, deliver } of this.deliveries) {
         // A channel's failure is its own: the message is stored and shown in the app regardless.
-        await delivery(sent).catch(() => undefined);
+        await deliver(sent).catch((error: unknown) => {
+          this.logger.error(
+            { err: error, channel, ...scheduledMessageLogFields(sent) },
+            "delivering a proactive message failed",
+          );
+        });
       }
     }
     return { status: "sent", message_id: outcome.reply.id };
