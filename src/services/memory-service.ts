@@ -16,7 +16,7 @@ import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-
 import type { PersonaDefinition } from "./persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
-import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
+import { readStoredJson, serializeStoredJson } from "../store/stored-documents/stored-json.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
 export const MEMORY_TIER_LIMITS: Record<PersonaDefinition["memory"]["tier"], number> = {

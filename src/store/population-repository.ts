@@ -1,10 +1,13 @@
 import type { Kysely, Updateable } from "kysely";
+import type { PersonaDefinition } from "../services/persona-definition.ts";
 import { TenantRows } from "./tenant-rows.ts";
 import type { Database, PopulationMemberRow, PopulationRow, PopulationTable, PersonaRow } from "./schema.ts";
+import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";
+import { readVersionedDocument } from "./stored-documents/versioned-document.ts";
 
 /** A member with the persona's current draft, from which its attributes are read. */
 export interface PopulationMemberWithPersona extends PopulationMemberRow {
-  draft: PersonaRow["draft"];
+  draft: PersonaDefinition;
   production_version: PersonaRow["production_version"];
 }
 
@@ -53,7 +56,11 @@ export class PopulationRepository extends TenantRows<"populations"> {
     if (options.afterOrdinal !== undefined) {
       query = query.where("population_members.ordinal", ">", options.afterOrdinal);
     }
-    return query.orderBy("population_members.ordinal").limit(options.limit).execute();
+    const rows = await query.orderBy("population_members.ordinal").limit(options.limit).execute();
+    return rows.map((row) => ({
+      ...row,
+      draft: readVersionedDocument(PERSONA_DEFINITION_DOCUMENT, row.draft, `personas.draft of ${row.persona_id}`),
+    }));
   }
 
   /** Ids of the personas this population created, to delete them with it. */

@@ -79,9 +79,9 @@ describe.each(BACKENDS)("stored persona documents on $name", (backend) => {
       chat_configuration: _chat,
       ...oldest
     } = await storedDraft(id);
-    const oldDraft = { ...oldest, name: "Old draft", voice_configurations: [{ locale: "en-US" }] };
-    await storeDraft(id, oldDraft);
-    await storeVersion(id, 1, { ...oldest, name: "Old v1" });
+    const voiceConfigurations = [{ locale: "en-US" }];
+    await storeDraft(id, { ...oldest, name: "Old draft", voice_configurations: voiceConfigurations });
+    await storeVersion(id, 1, { ...oldest, name: "Old v1", voice_configurations: voiceConfigurations });
 
     const persona = await (await app.request(`/v1/personas/${id}`)).json();
     expect(personaSchema.safeParse(persona).error).toBeUndefined();
@@ -125,7 +125,7 @@ describe.each(BACKENDS)("stored persona documents on $name", (backend) => {
     // Serving the old version 1 again (rollback) works from the upgraded document too.
     const rolledBack = await app.request(`/v1/personas/${id}/rollback`, { method: "POST", json: { version: 1 } });
     expect(rolledBack.status).toBe(200);
-    const card = await app.request(`/v1/personas/${id}/card?version=production`);
+    const card = await app.request(`/v1/personas/${id}/export?version=production`);
     expect(card.status).toBe(200);
   });
 

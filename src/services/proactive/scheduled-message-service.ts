@@ -52,7 +52,7 @@ export class PersonaNames {
     let name = this.names.get(personaId);
     if (name === undefined) {
       const row = await this.store.personas.findVisible(tenantId, personaId);
-      name = row ? (JSON.parse(row.draft) as PersonaDefinition).name : "";
+      name = row ? row.draft.name : "";
       this.names.set(personaId, name);
     }
     return name;

@@ -177,7 +177,7 @@ export class CohortService {
     const rows = await this.store.personas.listServingDefinitions(who.tenantId, viewerFilter(who));
     const matches: MatchingPersona[] = [];
     for (const row of rows) {
-      const attributes = personaAttributes(JSON.parse(row.definition) as PersonaDefinition);
+      const attributes = personaAttributes(row.definition);
       if (matchesCohortFilter(filter, attributes)) {
         matches.push({ id: row.id, production_version: row.production_version, ...attributes });
       }

@@ -265,7 +265,7 @@ export class PopulationService {
       limit: options.limit + 1,
     });
     const items = rows.slice(0, options.limit).map((row): PopulationMember => {
-      const { tags: _tags, ...attributes } = personaAttributes(JSON.parse(row.draft) as PersonaDefinition);
+      const { tags: _tags, ...attributes } = personaAttributes(row.draft);
       return {
         persona_id: row.persona_id,
         ...attributes,

@@ -13,7 +13,7 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { SkillRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
+import { readStoredJson, serializeStoredJson } from "../../store/stored-documents/stored-json.ts";
 
 export const contextValuesSchema = z
   .record(

@@ -27,7 +27,7 @@ import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
 import type { Skill } from "./skill-service.ts";
-import { readStoredJson } from "../stored-json.ts";
+import { readStoredJson } from "../../store/stored-documents/stored-json.ts";
 import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
 
 export const STUDY_RUN_JOB = "study-run";
@@ -332,10 +332,9 @@ export class StudyRunner {
       run.persona_version === null
         ? undefined
         : await this.store.personas.findVersion(run.persona_id, run.persona_version);
-    const text =
+    const definition =
       row?.definition ?? (await this.store.personas.findVisible(run.tenant_id, run.persona_id))?.draft;
-    if (!text) throw new Error(`persona ${run.persona_id} was deleted`);
-    const definition = readStoredJson<PersonaDefinition>(text);
+    if (!definition) throw new Error(`persona ${run.persona_id} was deleted`);
     // A draft can change, so only pinned versions are cached.
     if (run.persona_version !== null) {
       if (this.definitions.size >= DEFINITION_CACHE_SIZE) this.definitions.clear();

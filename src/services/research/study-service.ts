@@ -15,7 +15,7 @@ import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
 import type { StudyRunner } from "./study-runner.ts";
-import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
+import { readStoredJson, serializeStoredJson } from "../../store/stored-documents/stored-json.ts";
 
 export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
 
@@ -404,7 +404,7 @@ export class StudyService {
           tenant_id: study.tenant_id,
           ordinal: member.ordinal,
           persona_id: member.persona_id,
-          persona_name: (JSON.parse(member.draft) as PersonaDefinition).name,
+          persona_name: member.draft.name,
           persona_version: member.production_version,
           cohort_id: member.cohort_id,
           cohort_name: names.get(member.cohort_id) ?? "",
