@@ -1,9 +1,10 @@
 import type { Kysely, Updateable } from "kysely";
 import type { PersonaDefinition } from "../services/persona-definition.ts";
 import { TenantRows } from "./tenant-rows.ts";
-import type { Database, PopulationMemberRow, PopulationRow, PopulationTable, PersonaRow } from "./schema.ts";
+import type { Database, PopulationMemberRow, PopulationTable, PersonaRow } from "./schema.ts";
 import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";
 import { readVersionedDocument } from "./stored-documents/versioned-document.ts";
+import { readPopulationRow, type StoredPopulation } from "./stored-documents/research-documents.ts";
 
 /** A member with the persona's current draft, from which its attributes are read. */
 export interface PopulationMemberWithPersona extends PopulationMemberRow {
@@ -12,14 +13,15 @@ export interface PopulationMemberWithPersona extends PopulationMemberRow {
 }
 
 /** Populations and their members (personas with the cohort they were drawn for). */
-export class PopulationRepository extends TenantRows<"populations"> {
+export class PopulationRepository extends TenantRows<"populations", StoredPopulation> {
   constructor(private readonly db: Kysely<Database>) {
-    super(db, "populations");
+    super(db, "populations", readPopulationRow);
   }
 
   /** Every population of the tenant (to find the ones that use a cohort). */
-  async listAll(tenantId: string): Promise<PopulationRow[]> {
-    return this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
+  async listAll(tenantId: string): Promise<StoredPopulation[]> {
+    const rows = await this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
+    return rows.map(readPopulationRow);
   }
 
   /** For the generation job, which acts on the id from its payload. */

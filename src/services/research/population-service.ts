@@ -17,6 +17,10 @@ import {
   type CohortGenerator,
 } from "../../research/cohort-spec.ts";
 import type { PopulationMemberRow, PopulationRow } from "../../store/schema.ts";
+import type {
+  StoredPopulation,
+  StoredPopulationPart,
+} from "../../store/stored-documents/research-documents.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
@@ -71,10 +75,6 @@ export interface PopulationPart {
   size: number;
 }
 
-/** As stored: a generator cohort's part keeps its generator, so later edits cannot change the draw. */
-interface StoredPopulationPart extends PopulationPart {
-  generator?: CohortGenerator;
-}
 
 type CohortSeed = ReturnType<typeof drawCohortSeeds>[number];
 
@@ -100,8 +100,8 @@ export interface PopulationMember extends Omit<PersonaAttributes, "tags"> {
   ordinal: number;
 }
 
-export function toPopulation(row: PopulationRow): Population {
-  const parts = JSON.parse(row.composition) as StoredPopulationPart[];
+export function toPopulation(row: StoredPopulation): Population {
+  const parts = row.composition;
   return {
     id: row.id,
     name: row.name,
@@ -232,7 +232,7 @@ export class PopulationService {
       row.job_id = job.id;
       await this.store.populations.updateById(id, { job_id: job.id });
     }
-    return toPopulation(row);
+    return toPopulation({ ...row, composition: parts });
   }
 
   async get(tenantId: string, id: string): Promise<Population> {
@@ -363,9 +363,9 @@ export class PopulationService {
   }
 
   /** Generator members not stored yet, each with the seed its ordinal always gets. */
-  private missingMembers(population: PopulationRow, existing: ReadonlySet<number>) {
+  private missingMembers(population: StoredPopulation, existing: ReadonlySet<number>) {
     // The stored composition keeps each generator as it was when the population was created.
-    const parts = JSON.parse(population.composition) as StoredPopulationPart[];
+    const parts = population.composition;
     const missing: { ordinal: number; cohortId: string; cohortName: string; seed: CohortSeed }[] = [];
     let start = 0;
     for (const [index, part] of parts.entries()) {
