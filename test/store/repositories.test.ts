@@ -75,7 +75,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       name: "k",
       prefix: "dra_abcdefgh",
       secret_hash: `hash-${newId("h")}`,
-      scopes: '["read"]',
+      scopes: ["read"],
       created_at: NOW,
       last_used_at: null,
       revoked_at: null,
