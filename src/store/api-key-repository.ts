@@ -1,10 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ApiKeyRow, Database } from "./schema.ts";
-import {
-  readApiKeyRow,
-  writeApiKeyRow,
-  type StoredApiKey,
-} from "./stored-documents/access-documents.ts";
+import { readApiKeyRow, writeApiKeyRow, type StoredApiKey } from "./stored-documents/access-documents.ts";
 
 export class ApiKeyRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -1,9 +1,6 @@
 import type { Insertable, Kysely } from "kysely";
 import type { Database, IdempotencyKeyTable } from "./schema.ts";
-import {
-  readIdempotencyKeyRow,
-  type StoredIdempotencyKey,
-} from "./stored-documents/access-documents.ts";
+import { readIdempotencyKeyRow, type StoredIdempotencyKey } from "./stored-documents/access-documents.ts";
 
 /** The stored response of a finished request, replayed for every retry with the same key. */
 export interface StoredResponse {
@@ -31,7 +28,11 @@ export class IdempotencyKeyRepository {
   }
 
   async find(id: string): Promise<StoredIdempotencyKey | undefined> {
-    const row = await this.db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row && readIdempotencyKeyRow(row);
   }
 

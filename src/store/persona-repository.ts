@@ -19,7 +19,11 @@ function readDefinition(text: string, column: string): PersonaDefinition {
 }
 
 function toStoredPersona(row: PersonaRow): StoredPersona {
-  return { ...row, draft: readDefinition(row.draft, `personas.draft of ${row.id}`), draft_revision: row.draft };
+  return {
+    ...row,
+    draft: readDefinition(row.draft, `personas.draft of ${row.id}`),
+    draft_revision: row.draft,
+  };
 }
 
 function toStoredVersion(row: PersonaVersionRow): StoredPersonaVersion {
@@ -214,7 +218,10 @@ export class PersonaRepository {
   }
 
   /** Writes a preset as shipped: inserts it, or refreshes its draft and version 1 when it changed. */
-  async upsertPreset(preset: NewStoredPersona & { id: string }, version: StoredPersonaVersion): Promise<void> {
+  async upsertPreset(
+    preset: NewStoredPersona & { id: string },
+    version: StoredPersonaVersion,
+  ): Promise<void> {
     const draft = serializeDefinition(preset.draft);
     await this.db
       .insertInto("personas")

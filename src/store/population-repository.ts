@@ -20,7 +20,11 @@ export class PopulationRepository extends TenantRows<"populations", StoredPopula
 
   /** Every population of the tenant (to find the ones that use a cohort). */
   async listAll(tenantId: string): Promise<StoredPopulation[]> {
-    const rows = await this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
+    const rows = await this.db
+      .selectFrom("populations")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .execute();
     return rows.map(readPopulationRow);
   }
 
@@ -61,7 +65,11 @@ export class PopulationRepository extends TenantRows<"populations", StoredPopula
     const rows = await query.orderBy("population_members.ordinal").limit(options.limit).execute();
     return rows.map((row) => ({
       ...row,
-      draft: readVersionedDocument(PERSONA_DEFINITION_DOCUMENT, row.draft, `personas.draft of ${row.persona_id}`),
+      draft: readVersionedDocument(
+        PERSONA_DEFINITION_DOCUMENT,
+        row.draft,
+        `personas.draft of ${row.persona_id}`,
+      ),
     }));
   }
 

@@ -264,7 +264,9 @@ export class StudyRepository extends TenantRows<"studies", StoredStudy> {
   async listOutcomes(
     studyId: string,
   ): Promise<
-    StoredRunAnswer<Pick<StudyRunRow, "cohort_id" | "cohort_name" | "ordinal" | "status" | "answer" | "score">>[]
+    StoredRunAnswer<
+      Pick<StudyRunRow, "cohort_id" | "cohort_name" | "ordinal" | "status" | "answer" | "score">
+    >[]
   > {
     const rows = await this.db
       .selectFrom("study_runs")

@@ -123,7 +123,10 @@ describe.each(BACKENDS)("stored persona documents on $name", (backend) => {
     expect(version2.definition).toMatchObject({ initiative: 7, memory: { tier: "extended" } });
 
     // Serving the old version 1 again (rollback) works from the upgraded document too.
-    const rolledBack = await app.request(`/v1/personas/${id}/rollback`, { method: "POST", json: { version: 1 } });
+    const rolledBack = await app.request(`/v1/personas/${id}/rollback`, {
+      method: "POST",
+      json: { version: 1 },
+    });
     expect(rolledBack.status).toBe(200);
     const card = await app.request(`/v1/personas/${id}/export?version=production`);
     expect(card.status).toBe(200);
@@ -140,8 +143,8 @@ describe.each(BACKENDS)("stored persona documents on $name", (backend) => {
     expect(personaSchema.safeParse(persona).error).toBeUndefined();
     expect(persona).toMatchObject({ name: "Broken", verbosity: 3, appearance: { art_style: "realistic" } });
     expect(persona).not.toHaveProperty("unknown_field");
-    expect((await app.request(`/v1/personas/${id}`, { method: "PATCH", json: { verbosity: 4 } })).status).toBe(
-      200,
-    );
+    expect(
+      (await app.request(`/v1/personas/${id}`, { method: "PATCH", json: { verbosity: 4 } })).status,
+    ).toBe(200);
   });
 });

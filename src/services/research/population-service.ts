@@ -10,12 +10,7 @@ import {
   type JobContext,
   type JobQueue,
 } from "../../jobs/job-queue.ts";
-import {
-  allocateBySize,
-  drawCohortSeeds,
-  sampleWithoutReplacement,
-  type CohortGenerator,
-} from "../../research/cohort-spec.ts";
+import { allocateBySize, drawCohortSeeds, sampleWithoutReplacement } from "../../research/cohort-spec.ts";
 import type { PopulationMemberRow, PopulationRow } from "../../store/schema.ts";
 import type {
   StoredPopulation,
@@ -25,7 +20,6 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
 import type { MemoryService } from "../memory-service.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
 import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";
 import type { PersonaService } from "../persona-service.ts";
 import { personaAttributes, type CohortService, type PersonaAttributes } from "./cohort-service.ts";
@@ -74,7 +68,6 @@ export interface PopulationPart {
   proportion: number;
   size: number;
 }
-
 
 type CohortSeed = ReturnType<typeof drawCohortSeeds>[number];
 

@@ -20,13 +20,12 @@ import {
 } from "../../research/answer-spec.ts";
 import { renderPromptTemplate } from "../../research/prompt-template.ts";
 import type { RunOutcome } from "../../store/study-repository.ts";
-import type { StudyRow, StudyRunRow } from "../../store/schema.ts";
+import type { StudyRunRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
-import type { Skill } from "./skill-service.ts";
 import type { StoredStudy } from "../../store/stored-documents/research-documents.ts";
 import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
 

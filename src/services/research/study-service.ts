@@ -10,7 +10,7 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
+import { samplingSchema } from "../persona-definition.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";

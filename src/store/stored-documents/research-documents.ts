@@ -112,7 +112,9 @@ export function readStudyRow(row: StudyRow): StoredStudy {
 }
 
 /** A run's answer is whatever JSON the answer spec accepted when it was recorded: parsed, not reshaped. */
-export type StoredRunAnswer<Row extends Pick<StudyRunRow, "answer">> = Omit<Row, "answer"> & { answer: unknown };
+export type StoredRunAnswer<Row extends Pick<StudyRunRow, "answer">> = Omit<Row, "answer"> & {
+  answer: unknown;
+};
 
 export function readRunAnswer<Row extends Pick<StudyRunRow, "answer"> & { id?: string }>(
   row: Row,

@@ -56,7 +56,8 @@ export function readVersionedDocument<T>(
     ]);
   }
   let document = fields;
-  for (let step = Math.max(version, 1); step < current; step++) document = kind.upgraders[step - 1]!(document);
+  for (let step = Math.max(version, 1); step < current; step++)
+    document = kind.upgraders[step - 1]!(document);
   return validateRepairing(kind, document, column);
 }
 
