@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { newId, randomToken } from "../lib/ids.ts";
-import type { ApiKeyRow } from "../store/schema.ts";
+import type { StoredApiKey } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError, UnauthorizedError, ValidationError } from "./errors.ts";
 
@@ -50,12 +50,21 @@ function visiblePrefix(key: string): string {
   return key.slice(0, 12);
 }
 
-function toSummary(row: ApiKeyRow): ApiKeySummary {
+function isApiKeyScope(scope: string): scope is ApiKeyScope {
+  return (API_KEY_SCOPES as readonly string[]).includes(scope);
+}
+
+/** Only scopes this release knows: a stored name it does not know grants nothing. */
+function scopesOf(row: StoredApiKey): ApiKeyScope[] {
+  return row.scopes.filter(isApiKeyScope);
+}
+
+function toSummary(row: StoredApiKey): ApiKeySummary {
   return {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
-    scopes: JSON.parse(row.scopes) as ApiKeyScope[],
+    scopes: scopesOf(row),
     created_at: row.created_at,
     last_used_at: row.last_used_at,
     revoked_at: row.revoked_at,
@@ -103,13 +112,13 @@ export class ApiKeyService {
       throw new ValidationError([{ field: "scopes", message: "must name at least one scope" }]);
     validateRateLimit(options.rate_limit_per_minute);
     const key = options.secret ?? `dra_${randomToken(8)}_${randomToken(38)}`;
-    const row: ApiKeyRow = {
+    const row: StoredApiKey = {
       id: newId("key"),
       tenant_id: tenantId,
       name: options.name,
       prefix: visiblePrefix(key),
       secret_hash: hashApiKey(key),
-      scopes: JSON.stringify(scopes),
+      scopes,
       created_at: this.clock.now().toISOString(),
       last_used_at: null,
       revoked_at: null,
@@ -166,7 +175,7 @@ export class ApiKeyService {
     return {
       tenantId: row.tenant_id,
       keyId: row.id,
-      scopes: JSON.parse(row.scopes) as ApiKeyScope[],
+      scopes: scopesOf(row),
       rateLimitPerMinute: row.rate_limit_per_minute,
     };
   }

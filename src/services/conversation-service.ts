@@ -5,6 +5,7 @@ import type { ChatMessage } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
 import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
+import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "./errors.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -79,7 +80,7 @@ function toConversation(row: ConversationRow): Conversation {
   };
 }
 
-export function toMessage(row: MessageRow): Message {
+export function toMessage(row: StoredMessage): Message {
   return {
     id: row.id,
     conversation_id: row.conversation_id,
@@ -87,7 +88,7 @@ export function toMessage(row: MessageRow): Message {
     role: row.role,
     content: row.content,
     status: row.status,
-    user_persona: row.user_persona ? (JSON.parse(row.user_persona) as UserPersonaSnapshot) : null,
+    user_persona: row.user_persona,
     persona_version: row.persona_version,
     model: row.model,
     token_count: row.token_count,
@@ -202,17 +203,17 @@ export class ConversationService {
         `a prompt for message ${messageId} (only the persona's generated replies have one)`,
       );
     }
-    const messages = JSON.parse(prompt.messages) as ChatMessage[];
-    const sections = (JSON.parse(prompt.sections) as PromptSection[]).map((section) =>
+    const { messages } = prompt;
+    const sections = prompt.sections.map((section) =>
       section.name === "history" ? { ...section, text: renderHistory(messages.slice(1)) } : section,
     );
     return {
       message_id: messageId,
       model: prompt.model,
-      parameters: JSON.parse(prompt.parameters) as Record<string, unknown>,
+      parameters: prompt.parameters,
       sections,
       messages,
-      warnings: JSON.parse(prompt.warnings) as string[],
+      warnings: prompt.warnings,
       total_tokens: sections.reduce((total, section) => total + section.tokens, 0),
       created_at: prompt.created_at,
     };
@@ -326,14 +327,14 @@ export class ConversationService {
   }): Promise<Message> {
     const now = this.clock.now().toISOString();
     const row = await this.store.transaction(async (store) => {
-      const message: MessageRow = {
+      const message: StoredMessage = {
         id: newId("msg"),
         conversation_id: options.conversationId,
         sequence: await store.conversations.claimSequence(options.conversationId, now),
         role: options.role,
         content: options.content,
         status: "complete",
-        user_persona: options.userPersona ? JSON.stringify(options.userPersona) : null,
+        user_persona: options.userPersona ?? null,
         persona_version: options.personaVersion,
         model: null,
         token_count: countTokens(options.content),

@@ -122,7 +122,7 @@ export class IdempotencyService {
           kind: "replay",
           response: {
             status: existing.response_status ?? 500,
-            headers: JSON.parse(existing.response_headers ?? "{}") as Record<string, string>,
+            headers: existing.response_headers,
             body: new Uint8Array(existing.response_body ?? new Uint8Array()),
           },
         };

@@ -16,7 +16,8 @@ import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-
 import type { PersonaDefinition } from "./persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
-import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
+import { readMemoryRow, type StoredMemory } from "../store/stored-documents/memory-documents.ts";
+import { serializeStoredJson } from "../store/stored-documents/stored-json.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
 export const MEMORY_TIER_LIMITS: Record<PersonaDefinition["memory"]["tier"], number> = {
@@ -50,7 +51,7 @@ export interface ImportReport {
   errors: { index: number; field: string; message: string }[];
 }
 
-export function toMemory(row: MemoryRow): Memory {
+export function toMemory(row: StoredMemory): Memory {
   return {
     id: row.id,
     persona_id: row.persona_id,
@@ -59,15 +60,15 @@ export function toMemory(row: MemoryRow): Memory {
     scope: row.scope,
     facts: row.facts,
     feelings: row.feelings,
-    emotion_tags: JSON.parse(row.emotion_tags) as string[],
+    emotion_tags: row.emotion_tags,
     interpretation: row.interpretation,
     type: row.type as Memory["type"],
     strength: row.strength,
     event_time: row.event_time,
     sequence: row.sequence,
     revises: row.revises,
-    source: JSON.parse(row.source) as MemorySource,
-    metadata: readStoredJson<Record<string, unknown>>(row.metadata),
+    source: row.source,
+    metadata: row.metadata,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -112,7 +113,7 @@ export class MemoryService {
     await this.checkRevision(actor, personaId, row);
     await this.store.memories.insertMany([row]);
     await this.afterWrite(actor.tenantId, personaId);
-    return toMemory(row);
+    return toMemory(readMemoryRow(row));
   }
 
   async get(actor: MemoryActor, personaId: string, id: string): Promise<Memory> {
@@ -339,7 +340,7 @@ export class MemoryService {
     await (options.store ?? this.store).memories.insertMany(rows);
     // Inside a caller's transaction the caller reports the write once it commits (see `written`).
     if (!options.store) await this.afterWrite(options.tenantId, options.personaId);
-    return rows.map(toMemory);
+    return rows.map((row) => toMemory(readMemoryRow(row)));
   }
 
   /** Reports memories written in a caller's transaction, once it has committed. */
@@ -502,7 +503,7 @@ export class MemoryService {
     return actor.user;
   }
 
-  private async findRow(actor: MemoryActor, personaId: string, id: string): Promise<MemoryRow> {
+  private async findRow(actor: MemoryActor, personaId: string, id: string): Promise<StoredMemory> {
     const row = await this.store.memories.find(personaId, id, visibilityOf(actor));
     if (!row) throw new NotFoundError(`memory ${id}`);
     return row;

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import type { Clock } from "../lib/clock.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
 import { newId, randomToken } from "../lib/ids.ts";
 import { diffJson, type JsonChange } from "../lib/json-diff.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { Page } from "../store/pagination.ts";
+import type { StoredPersona } from "../store/persona-repository.ts";
 import type { PersonaRow, PersonaVisibility } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import {
@@ -42,7 +44,6 @@ import {
   type PersonaEditor,
   type PersonaViewer,
 } from "./persona-editor.ts";
-import { readStoredJson, serializeStoredJson } from "./stored-json.ts";
 
 export type PersonaKind = PersonaRow["kind"];
 
@@ -90,7 +91,7 @@ export interface PersonaActor {
   userId?: string | undefined;
 }
 
-function toPersona(row: PersonaRow): Persona {
+function toPersona(row: Omit<StoredPersona, "draft_revision">): Persona {
   return {
     id: row.id,
     kind: row.kind,
@@ -102,7 +103,7 @@ function toPersona(row: PersonaRow): Persona {
     visibility: row.visibility,
     created_at: row.created_at,
     updated_at: row.updated_at,
-    ...readStoredJson<PersonaDefinition>(row.draft),
+    ...row.draft,
   };
 }
 
@@ -153,7 +154,7 @@ export class PersonaService {
   async installPresets(): Promise<void> {
     const now = this.clock.now().toISOString();
     for (const preset of PRESET_PERSONAS) {
-      const definition = JSON.stringify(validateDefinition(preset.definition));
+      const definition = validateDefinition(preset.definition);
       await this.store.personas.upsertPreset(
         {
           id: preset.id,
@@ -210,14 +211,14 @@ export class PersonaService {
     }
     const now = this.clock.now().toISOString();
     for (let attempt = 0; ; attempt++) {
-      const row: PersonaRow = {
+      const row = {
         id: newId("psn"),
         tenant_id: actor.tenantId,
-        kind: "persona",
+        kind: "persona" as const,
         join_code: randomToken(8).toUpperCase(),
         created_by_user_id: actor.userId ?? null,
         visibility,
-        draft: serializeStoredJson(definition),
+        draft: definition,
         production_version: null,
         latest_version: 0,
         has_unpublished_changes: 1,
@@ -239,15 +240,14 @@ export class PersonaService {
    */
   async insertPublished(actor: PersonaActor, definition: PersonaDefinition, store: Store): Promise<Persona> {
     const now = this.clock.now().toISOString();
-    const draft = serializeStoredJson(definition);
-    const row: PersonaRow = {
+    const row = {
       id: newId("psn"),
       tenant_id: actor.tenantId,
-      kind: "persona",
+      kind: "persona" as const,
       join_code: randomToken(8).toUpperCase(),
       created_by_user_id: actor.userId ?? null,
-      visibility: "tenant",
-      draft,
+      visibility: "tenant" as const,
+      draft: definition,
       production_version: 1,
       latest_version: 1,
       has_unpublished_changes: 0,
@@ -258,7 +258,7 @@ export class PersonaService {
     await store.personas.insertVersion({
       persona_id: row.id,
       version: 1,
-      definition: draft,
+      definition,
       created_at: now,
     });
     return toPersona(row);
@@ -274,14 +274,11 @@ export class PersonaService {
   ): Promise<{ definition: PersonaDefinition; version: number | null }> {
     const row = await this.findVisibleRow(viewer, id);
     if (row.production_version === null) {
-      return { definition: readStoredJson<PersonaDefinition>(row.draft), version: null };
+      return { definition: row.draft, version: null };
     }
     const version = await this.store.personas.findVersion(id, row.production_version);
-    if (!version) return { definition: readStoredJson<PersonaDefinition>(row.draft), version: null };
-    return {
-      definition: readStoredJson<PersonaDefinition>(version.definition),
-      version: row.production_version,
-    };
+    if (!version) return { definition: row.draft, version: null };
+    return { definition: version.definition, version: row.production_version };
   }
 
   async get(viewer: PersonaViewer, id: string): Promise<Persona> {
@@ -331,7 +328,7 @@ export class PersonaService {
     const { tenantId } = editor;
     for (let attempt = 0; ; attempt++) {
       const row = await this.findEditableRow(editor, id);
-      const current = readStoredJson<PersonaDefinition>(row.draft);
+      const current = row.draft;
       const next = validateDefinition(deepMerge(current, withoutReadOnlyFields(patch)));
       if (current.modifiers.nsfw && !next.modifiers.nsfw) {
         throw new ValidationError([
@@ -344,15 +341,14 @@ export class PersonaService {
           { field: "visibility", message: "only a persona created by a user can be private (to that user)" },
         ]);
       }
-      const draft = serializeStoredJson(next);
       const changes = {
-        draft,
+        draft: next,
         visibility,
         // Changing only who sees it is not an unpublished change to the definition.
-        has_unpublished_changes: draft === row.draft ? row.has_unpublished_changes : 1,
+        has_unpublished_changes: isDeepStrictEqual(next, current) ? row.has_unpublished_changes : 1,
         updated_at: this.clock.now().toISOString(),
       };
-      if (await this.store.personas.update(tenantId, id, changes, { draft: row.draft })) {
+      if (await this.store.personas.update(tenantId, id, changes, { draftRevision: row.draft_revision })) {
         return toPersona({ ...row, ...changes });
       }
       if (attempt >= 5) throw new ConflictError(`persona ${id} is being edited concurrently; try again`);
@@ -385,7 +381,7 @@ export class PersonaService {
         throw new ConflictError(`persona ${id} was published by another request at the same time; try again`);
       }
       await store.personas.insertVersion({ persona_id: id, version, definition: row.draft, created_at: now });
-      const name = readStoredJson<PersonaDefinition>(row.draft).name;
+      const name = row.draft.name;
       return {
         version: { version, name, is_production: true, created_at: now },
         persona: toPersona({ ...row, ...changes }),
@@ -412,7 +408,7 @@ export class PersonaService {
     const versions = await this.store.personas.listVersions(id);
     return versions.map((version) => ({
       version: version.version,
-      name: readStoredJson<PersonaDefinition>(version.definition).name,
+      name: version.definition.name,
       is_production: version.version === row.production_version,
       created_at: version.created_at,
     }));
@@ -422,7 +418,7 @@ export class PersonaService {
     const row = await this.findVisibleRow(viewer, id);
     const found = await this.store.personas.findVersion(id, version);
     if (!found) throw new NotFoundError(`version ${version} of persona ${id}`);
-    const definition = readStoredJson<PersonaDefinition>(found.definition);
+    const definition = found.definition;
     return {
       version,
       name: definition.name,
@@ -440,7 +436,7 @@ export class PersonaService {
   ): Promise<PersonaDefinition> {
     if (reference === "draft") {
       const row = await this.findVisibleRow(viewer, id);
-      return readStoredJson<PersonaDefinition>(row.draft);
+      return row.draft;
     }
     return (await this.getVersion(viewer, id, reference)).definition;
   }
@@ -473,7 +469,7 @@ export class PersonaService {
       source.production_version === null
         ? undefined
         : await this.store.personas.findVersion(source.id, source.production_version);
-    const definition = readStoredJson<PersonaDefinition>(production?.definition ?? source.draft);
+    const definition = production?.definition ?? source.draft;
     return this.insertPersona(actor, definition);
   }
 
@@ -518,7 +514,7 @@ export class PersonaService {
   }
 
   /** A persona the viewer may see; another member's private persona is as missing as a foreign one. */
-  private async findVisibleRow(viewer: PersonaViewer, id: string): Promise<PersonaRow> {
+  private async findVisibleRow(viewer: PersonaViewer, id: string): Promise<StoredPersona> {
     const who = viewerOf(viewer);
     const row = await this.store.personas.findVisible(who.tenantId, id, viewerFilter(who));
     if (!row) throw new NotFoundError(`persona ${id}`);
@@ -526,7 +522,7 @@ export class PersonaService {
   }
 
   /** The tenant's own persona, for writes; a preset is visible but read-only. */
-  private async findOwnRow(tenantId: string, id: string, store: Store = this.store): Promise<PersonaRow> {
+  private async findOwnRow(tenantId: string, id: string, store: Store = this.store): Promise<StoredPersona> {
     const row = await store.personas.findVisible(tenantId, id);
     if (!row) throw new NotFoundError(`persona ${id}`);
     if (row.kind === "preset") {
@@ -541,7 +537,7 @@ export class PersonaService {
     editor: PersonaEditor,
     id: string,
     store: Store = this.store,
-  ): Promise<PersonaRow> {
+  ): Promise<StoredPersona> {
     const row = await this.findOwnRow(editor.tenantId, id, store);
     if (!mayViewPersona(editor, row)) throw new NotFoundError(`persona ${id}`);
     if (!mayEditPersona(editor, row.created_by_user_id)) {

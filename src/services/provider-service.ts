@@ -8,7 +8,7 @@ import type { ModelProvider } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { createConfiguredProviders, providerConfigSchema } from "../models/provider-config.ts";
 import { isUniqueViolation } from "../store/errors.ts";
-import type { TenantProviderRow } from "../store/schema.ts";
+import type { StoredProvider } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 
@@ -59,7 +59,7 @@ export interface ProviderView {
   updated_at: string | null;
 }
 
-function toView(row: TenantProviderRow): ProviderView {
+function toView(row: StoredProvider): ProviderView {
   return {
     id: row.id,
     name: row.name,
@@ -68,7 +68,7 @@ function toView(row: TenantProviderRow): ProviderView {
     // Rows stored before credentials in URLs were refused still never show them.
     base_url: row.base_url === null ? null : redactUrl(row.base_url),
     has_api_key: row.api_key_sealed !== null,
-    models: JSON.parse(row.models) as string[],
+    models: row.models,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -137,14 +137,14 @@ export class ProviderService {
     this.checkName(input.name);
     const now = this.clock.now().toISOString();
     const id = newId("prv");
-    const row: TenantProviderRow = {
+    const row: StoredProvider = {
       id,
       tenant_id: tenantId,
       name: input.name,
       kind: input.kind,
       base_url: input.base_url ?? null,
       api_key_sealed: input.api_key ? this.secrets.seal(input.api_key, apiKeyContext(tenantId, id)) : null,
-      models: JSON.stringify(input.models ?? []),
+      models: input.models ?? [],
       created_at: now,
       updated_at: now,
     };
@@ -171,7 +171,7 @@ export class ProviderService {
             api_key_sealed:
               patch.api_key === null ? null : this.secrets.seal(patch.api_key, apiKeyContext(tenantId, id)),
           }),
-      ...(patch.models === undefined ? {} : { models: JSON.stringify(patch.models) }),
+      ...(patch.models === undefined ? {} : { models: patch.models }),
       updated_at: this.clock.now().toISOString(),
     };
     const next = { ...row, ...changes };
@@ -197,7 +197,7 @@ export class ProviderService {
     return row ? this.build(row) : undefined;
   }
 
-  private async build(row: TenantProviderRow): Promise<ModelProvider> {
+  private async build(row: StoredProvider): Promise<ModelProvider> {
     const cached = this.built.get(row.id);
     if (cached && cached.updatedAt === row.updated_at) return cached.provider;
     const context = apiKeyContext(row.tenant_id, row.id);
@@ -216,7 +216,7 @@ export class ProviderService {
           kind: row.kind,
           ...(row.base_url ? { base_url: row.base_url } : {}),
           ...(apiKey !== undefined ? { api_key: apiKey } : {}),
-          ...(JSON.parse(row.models).length > 0 ? { models: JSON.parse(row.models) as string[] } : {}),
+          ...(row.models.length > 0 ? { models: row.models } : {}),
         },
       ],
       { fetch: this.outbound.fetcher(TENANT_PROVIDER_LIMITS) },
@@ -235,7 +235,7 @@ export class ProviderService {
   }
 
   /** Rejects combinations that could never make a call, naming the missing field. */
-  private checkBuildable(row: TenantProviderRow): void {
+  private checkBuildable(row: StoredProvider): void {
     if (row.kind === "openai-compatible" && !row.base_url) {
       throw new ValidationError([
         { field: "base_url", message: "is required for an openai-compatible provider" },
@@ -262,7 +262,7 @@ export class ProviderService {
     }
   }
 
-  private async findRow(tenantId: string, id: string): Promise<TenantProviderRow> {
+  private async findRow(tenantId: string, id: string): Promise<StoredProvider> {
     const row = await this.store.providers.find(tenantId, id);
     if (!row) throw new NotFoundError(`provider ${id}`);
     return row;

@@ -10,7 +10,7 @@ import type {
 } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { countTokens } from "../models/token-count.ts";
-import type { MessageRow } from "../store/schema.ts";
+import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
@@ -76,7 +76,7 @@ export interface ReplyRequest extends Omit<GenerationInput, "history"> {
 }
 
 export interface ReplyOutcome {
-  reply: MessageRow;
+  reply: StoredMessage;
   result: GenerateResult;
   prompt: AssembledPrompt;
   timings: { prompt_ms: number; model_ms: number; total_ms: number };
@@ -198,7 +198,7 @@ export class ReplyGenerator {
   async initiate(
     request: Omit<ReplyRequest, "replyTo" | "onStart"> & {
       accept: (text: string) => boolean;
-      alongside: (store: Store, message: MessageRow) => Promise<void>;
+      alongside: (store: Store, message: StoredMessage) => Promise<void>;
     },
   ): Promise<ReplyOutcome | null> {
     const started = performance.now();
@@ -280,20 +280,20 @@ export class ReplyGenerator {
     generation: Generation;
     startedAt: number;
     /** more writes that must land with the message, or not at all */
-    alongside?: (store: Store, message: MessageRow) => Promise<void>;
-  }): Promise<MessageRow> {
+    alongside?: (store: Store, message: StoredMessage) => Promise<void>;
+  }): Promise<StoredMessage> {
     const { request, replyId } = options;
     const { prompt, sampling, result, costUsd } = options.generation;
     const now = this.clock.now().toISOString();
     return this.store.transaction(async (store) => {
-      const reply: MessageRow = {
+      const reply: StoredMessage = {
         id: replyId,
         conversation_id: request.conversationId,
         sequence: await store.conversations.claimSequence(request.conversationId, now),
         role: "assistant",
         content: result.text,
         status: result.finishReason === "aborted" ? "partial" : "complete",
-        user_persona: request.userPersona ? JSON.stringify(request.userPersona) : null,
+        user_persona: request.userPersona ?? null,
         persona_version: request.personaVersion,
         model: result.model,
         token_count: countTokens(result.text),
@@ -305,13 +305,13 @@ export class ReplyGenerator {
       await store.conversations.insertPrompt({
         message_id: replyId,
         model: result.model,
-        parameters: JSON.stringify(sampling),
+        parameters: { ...sampling },
         // The history section's text repeats the messages stored beside it; it is rebuilt when read.
-        sections: JSON.stringify(
-          prompt.sections.map((section) => (section.name === "history" ? { ...section, text: "" } : section)),
+        sections: prompt.sections.map((section) =>
+          section.name === "history" ? { ...section, text: "" } : section,
         ),
-        messages: JSON.stringify(prompt.messages),
-        warnings: JSON.stringify(result.warnings),
+        messages: prompt.messages,
+        warnings: result.warnings,
         created_at: now,
       });
       await store.usage.insert({
@@ -336,7 +336,7 @@ export class ReplyGenerator {
 }
 
 function outcomeOf(
-  reply: MessageRow,
+  reply: StoredMessage,
   generation: Generation,
   times: { started: number; loaded: number },
 ): ReplyOutcome {

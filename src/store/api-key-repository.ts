@@ -1,37 +1,41 @@
 import type { Kysely } from "kysely";
 import type { ApiKeyRow, Database } from "./schema.ts";
+import { readApiKeyRow, writeApiKeyRow, type StoredApiKey } from "./stored-documents/access-documents.ts";
 
 export class ApiKeyRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(key: ApiKeyRow): Promise<void> {
-    await this.db.insertInto("api_keys").values(key).execute();
+  async insert(key: StoredApiKey): Promise<void> {
+    await this.db.insertInto("api_keys").values(writeApiKeyRow(key)).execute();
   }
 
-  async findBySecretHash(secretHash: string): Promise<ApiKeyRow | undefined> {
-    return this.db
+  async findBySecretHash(secretHash: string): Promise<StoredApiKey | undefined> {
+    const row = await this.db
       .selectFrom("api_keys")
       .selectAll()
       .where("secret_hash", "=", secretHash)
       .executeTakeFirst();
+    return row && readApiKeyRow(row);
   }
 
-  async findById(tenantId: string, id: string): Promise<ApiKeyRow | undefined> {
-    return this.db
+  async findById(tenantId: string, id: string): Promise<StoredApiKey | undefined> {
+    const row = await this.db
       .selectFrom("api_keys")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id)
       .executeTakeFirst();
+    return row && readApiKeyRow(row);
   }
 
-  async listByTenant(tenantId: string): Promise<ApiKeyRow[]> {
-    return this.db
+  async listByTenant(tenantId: string): Promise<StoredApiKey[]> {
+    const rows = await this.db
       .selectFrom("api_keys")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .orderBy("id")
       .execute();
+    return rows.map(readApiKeyRow);
   }
 
   /** Marks the key revoked; returns false when it does not exist in this tenant or was already revoked. */

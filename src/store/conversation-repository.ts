@@ -1,6 +1,14 @@
 import { sql, type Kysely } from "kysely";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
-import type { ConversationRow, Database, MessagePromptRow, MessageRow } from "./schema.ts";
+import type { ConversationRow, Database, MessageRow } from "./schema.ts";
+import {
+  readMessageRow,
+  readPromptRow,
+  writeMessageRow,
+  writePromptRow,
+  type StoredMessage,
+  type StoredPrompt,
+} from "./stored-documents/conversation-documents.ts";
 
 /** Conversations belong to one user; every query is scoped by that user's id. */
 export class ConversationRepository {
@@ -74,27 +82,29 @@ export class ConversationRepository {
     return row.message_count;
   }
 
-  async insertMessage(message: MessageRow): Promise<void> {
-    await this.db.insertInto("messages").values(message).execute();
+  async insertMessage(message: StoredMessage): Promise<void> {
+    await this.db.insertInto("messages").values(writeMessageRow(message)).execute();
   }
 
-  async findMessage(conversationId: string, id: string): Promise<MessageRow | undefined> {
-    return this.db
+  async findMessage(conversationId: string, id: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
       .selectFrom("messages")
       .selectAll()
       .where("conversation_id", "=", conversationId)
       .where("id", "=", id)
       .executeTakeFirst();
+    return row && readMessageRow(row);
   }
 
   /** Messages in conversation order, paged by sequence. */
   async listMessages(
     conversationId: string,
     page: { limit: number; afterSequence?: number },
-  ): Promise<MessageRow[]> {
+  ): Promise<StoredMessage[]> {
     let query = this.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
     if (page.afterSequence !== undefined) query = query.where("sequence", ">", page.afterSequence);
-    return query.orderBy("sequence").limit(page.limit).execute();
+    const rows = await query.orderBy("sequence").limit(page.limit).execute();
+    return rows.map(readMessageRow);
   }
 
   /**
@@ -113,15 +123,16 @@ export class ConversationRepository {
     return query.orderBy("sequence", "desc").limit(options.limit).execute();
   }
 
-  async insertPrompt(prompt: MessagePromptRow): Promise<void> {
-    await this.db.insertInto("message_prompts").values(prompt).execute();
+  async insertPrompt(prompt: StoredPrompt): Promise<void> {
+    await this.db.insertInto("message_prompts").values(writePromptRow(prompt)).execute();
   }
 
-  async findPrompt(messageId: string): Promise<MessagePromptRow | undefined> {
-    return this.db
+  async findPrompt(messageId: string): Promise<StoredPrompt | undefined> {
+    const row = await this.db
       .selectFrom("message_prompts")
       .selectAll()
       .where("message_id", "=", messageId)
       .executeTakeFirst();
+    return row && readPromptRow(row);
   }
 }

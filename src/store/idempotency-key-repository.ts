@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from "kysely";
-import type { Database, IdempotencyKeyRow, IdempotencyKeyTable } from "./schema.ts";
+import type { Database, IdempotencyKeyTable } from "./schema.ts";
+import { readIdempotencyKeyRow, type StoredIdempotencyKey } from "./stored-documents/access-documents.ts";
 
 /** The stored response of a finished request, replayed for every retry with the same key. */
 export interface StoredResponse {
@@ -26,8 +27,13 @@ export class IdempotencyKeyRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  async find(id: string): Promise<IdempotencyKeyRow | undefined> {
-    return this.db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirst();
+  async find(id: string): Promise<StoredIdempotencyKey | undefined> {
+    const row = await this.db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row && readIdempotencyKeyRow(row);
   }
 
   /**

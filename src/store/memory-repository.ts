@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Updateable } from "kysely";
 import { isPostgres } from "./dialect.ts";
 import type { Database, MemoryRow, MemoryTable } from "./schema.ts";
+import { readMemoryRow, type StoredMemory } from "./stored-documents/memory-documents.ts";
 
 /** Whose memories a query may see: the timeline always; relationship memory of one user only. */
 export interface MemoryVisibility {
@@ -24,7 +25,7 @@ export interface MemoryFilter extends MemoryVisibility {
 }
 
 export interface TextMatch {
-  row: MemoryRow;
+  row: StoredMemory;
   /** Higher is better; BM25 on SQLite, summed inverse document frequency on PostgreSQL. */
   textScore: number;
 }
@@ -74,18 +75,18 @@ export class MemoryRepository {
     }
   }
 
-  async find(personaId: string, id: string, visibility: MemoryVisibility): Promise<MemoryRow | undefined> {
+  async find(personaId: string, id: string, visibility: MemoryVisibility): Promise<StoredMemory | undefined> {
     const row = await this.visible(personaId, visibility).where("id", "=", id).selectAll().executeTakeFirst();
     return row && withoutSearchVector(row);
   }
 
-  async findMany(personaId: string, ids: string[], visibility: MemoryVisibility): Promise<MemoryRow[]> {
+  async findMany(personaId: string, ids: string[], visibility: MemoryVisibility): Promise<StoredMemory[]> {
     if (ids.length === 0) return [];
     const rows = await this.visible(personaId, visibility).where("id", "in", ids).selectAll().execute();
     return rows.map(withoutSearchVector);
   }
 
-  async list(personaId: string, filter: MemoryFilter): Promise<MemoryRow[]> {
+  async list(personaId: string, filter: MemoryFilter): Promise<StoredMemory[]> {
     let query = this.visible(personaId, filter).selectAll();
     if (filter.owner) query = query.where("owner", "=", filter.owner);
     if (filter.types?.length) query = query.where("type", "in", filter.types);
@@ -102,7 +103,7 @@ export class MemoryRepository {
   async listSalient(
     personaId: string,
     options: MemoryVisibility & { asOf?: string | undefined; limit: number },
-  ): Promise<MemoryRow[]> {
+  ): Promise<StoredMemory[]> {
     let query = this.visible(personaId, options).selectAll();
     if (options.asOf) query = query.where("created_at", "<=", options.asOf);
     const rows = await query
@@ -315,7 +316,7 @@ export class MemoryRepository {
 /** `m.*` brings the search index column (PostgreSQL) and the embedding bytes; neither belongs in a memory. */
 function withoutSearchVector(
   row: MemoryRow & { search_vector?: unknown; embedding?: unknown; embedding_model?: unknown },
-): MemoryRow {
+): StoredMemory {
   const { search_vector: _vector, embedding: _embedding, embedding_model: _model, ...rest } = row;
-  return rest;
+  return readMemoryRow(rest);
 }

@@ -1,6 +1,40 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
+import type { PersonaDefinition } from "../services/persona-definition.ts";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
 import type { Database, NewPersonaRow, PersonaRow, PersonaUpdate, PersonaVersionRow } from "./schema.ts";
+import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";
+import { readVersionedDocument, serializeVersionedDocument } from "./stored-documents/versioned-document.ts";
+
+/**
+ * A persona row with its draft read, upgraded and validated (stored-documents/). `draft_revision` is the
+ * draft's stored text: `update` compares it to notice a concurrent edit.
+ */
+export type StoredPersona = Omit<PersonaRow, "draft"> & { draft: PersonaDefinition; draft_revision: string };
+export type NewStoredPersona = Omit<NewPersonaRow, "draft"> & { draft: PersonaDefinition };
+export type StoredPersonaUpdate = Omit<PersonaUpdate, "draft"> & { draft?: PersonaDefinition };
+export type StoredPersonaVersion = Omit<PersonaVersionRow, "definition"> & { definition: PersonaDefinition };
+
+function readDefinition(text: string, column: string): PersonaDefinition {
+  return readVersionedDocument(PERSONA_DEFINITION_DOCUMENT, text, column);
+}
+
+function toStoredPersona(row: PersonaRow): StoredPersona {
+  return {
+    ...row,
+    draft: readDefinition(row.draft, `personas.draft of ${row.id}`),
+    draft_revision: row.draft,
+  };
+}
+
+function toStoredVersion(row: PersonaVersionRow): StoredPersonaVersion {
+  const column = `persona_versions.definition of ${row.persona_id} version ${row.version}`;
+  return { ...row, definition: readDefinition(row.definition, column) };
+}
+
+/** Serializes a definition at the current schema version; a 422 when it exceeds the stored-JSON bounds. */
+function serializeDefinition(definition: PersonaDefinition): string {
+  return serializeVersionedDocument(PERSONA_DEFINITION_DOCUMENT, definition);
+}
 
 /**
  * Who is looking, for private personas: `seesAll` for admins, members granted can_edit_all and API keys
@@ -35,8 +69,11 @@ function visibleTo(viewer: PersonaViewerFilter) {
 export class PersonaRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(persona: NewPersonaRow): Promise<void> {
-    await this.db.insertInto("personas").values(persona).execute();
+  async insert(persona: NewStoredPersona): Promise<void> {
+    await this.db
+      .insertInto("personas")
+      .values({ ...persona, draft: serializeDefinition(persona.draft) })
+      .execute();
   }
 
   /** A persona the tenant may read: its own, or a preset. */
@@ -44,21 +81,27 @@ export class PersonaRepository {
     tenantId: string,
     id: string,
     viewer?: PersonaViewerFilter,
-  ): Promise<PersonaRow | undefined> {
+  ): Promise<StoredPersona | undefined> {
     let query = this.db
       .selectFrom("personas")
       .selectAll()
       .where("id", "=", id)
       .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]));
     if (viewer) query = query.where(visibleTo(viewer));
-    return query.executeTakeFirst();
+    const row = await query.executeTakeFirst();
+    return row && toStoredPersona(row);
   }
 
-  async findByJoinCode(joinCode: string): Promise<PersonaRow | undefined> {
-    return this.db.selectFrom("personas").selectAll().where("join_code", "=", joinCode).executeTakeFirst();
+  async findByJoinCode(joinCode: string): Promise<StoredPersona | undefined> {
+    const row = await this.db
+      .selectFrom("personas")
+      .selectAll()
+      .where("join_code", "=", joinCode)
+      .executeTakeFirst();
+    return row && toStoredPersona(row);
   }
 
-  async list(tenantId: string, filter: PersonaListFilter): Promise<Page<PersonaRow>> {
+  async list(tenantId: string, filter: PersonaListFilter): Promise<Page<StoredPersona>> {
     let query = this.db
       .selectFrom("personas")
       .selectAll()
@@ -70,28 +113,29 @@ export class PersonaRepository {
       .orderBy("id")
       .limit(filter.limit + 1)
       .execute();
-    return toPage(rows, filter.limit);
+    return toPage(rows.map(toStoredPersona), filter.limit);
   }
 
   /**
    * Updates the tenant's own persona. With `expected`, the update only applies while those columns still
    * hold the given values (optimistic concurrency: a concurrent publish or edit makes it a no-op);
-   * returns whether a row changed.
+   * returns whether a row changed. `draftRevision` is the `draft_revision` the change was computed from.
    */
   async update(
     tenantId: string,
     id: string,
-    changes: PersonaUpdate,
-    expected: { latestVersion?: number; draft?: string } = {},
+    changes: StoredPersonaUpdate,
+    expected: { latestVersion?: number; draftRevision?: string } = {},
   ): Promise<boolean> {
+    const { draft, ...columns } = changes;
     let query = this.db
       .updateTable("personas")
-      .set(changes)
+      .set(draft === undefined ? columns : { ...columns, draft: serializeDefinition(draft) })
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id);
     if (expected.latestVersion !== undefined)
       query = query.where("latest_version", "=", expected.latestVersion);
-    if (expected.draft !== undefined) query = query.where("draft", "=", expected.draft);
+    if (expected.draftRevision !== undefined) query = query.where("draft", "=", expected.draftRevision);
     const result = await query.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -123,7 +167,7 @@ export class PersonaRepository {
   async listServingDefinitions(
     tenantId: string,
     viewer?: PersonaViewerFilter,
-  ): Promise<{ id: string; production_version: number | null; definition: string }[]> {
+  ): Promise<{ id: string; production_version: number | null; definition: PersonaDefinition }[]> {
     let query = this.db
       .selectFrom("personas")
       .leftJoin("persona_versions", (join) =>
@@ -139,49 +183,56 @@ export class PersonaRepository {
       .where("personas.tenant_id", "=", tenantId)
       .where("personas.kind", "=", "persona");
     if (viewer) query = query.where(visibleTo(viewer));
-    return query.orderBy("personas.id").execute();
+    const rows = await query.orderBy("personas.id").execute();
+    return rows.map((row) => ({
+      ...row,
+      definition: readDefinition(row.definition, `the serving definition of ${row.id}`),
+    }));
   }
 
-  async insertVersion(version: PersonaVersionRow): Promise<void> {
-    await this.db.insertInto("persona_versions").values(version).execute();
+  async insertVersion(version: StoredPersonaVersion): Promise<void> {
+    await this.db
+      .insertInto("persona_versions")
+      .values({ ...version, definition: serializeDefinition(version.definition) })
+      .execute();
   }
 
-  async findVersion(personaId: string, version: number): Promise<PersonaVersionRow | undefined> {
-    return this.db
+  async findVersion(personaId: string, version: number): Promise<StoredPersonaVersion | undefined> {
+    const row = await this.db
       .selectFrom("persona_versions")
       .selectAll()
       .where("persona_id", "=", personaId)
       .where("version", "=", version)
       .executeTakeFirst();
+    return row && toStoredVersion(row);
   }
 
-  async listVersions(personaId: string): Promise<PersonaVersionRow[]> {
-    return this.db
+  async listVersions(personaId: string): Promise<StoredPersonaVersion[]> {
+    const rows = await this.db
       .selectFrom("persona_versions")
       .selectAll()
       .where("persona_id", "=", personaId)
       .orderBy("version")
       .execute();
+    return rows.map(toStoredVersion);
   }
 
   /** Writes a preset as shipped: inserts it, or refreshes its draft and version 1 when it changed. */
   async upsertPreset(
-    preset: NewPersonaRow & { id: string; draft: string },
-    version: PersonaVersionRow,
+    preset: NewStoredPersona & { id: string },
+    version: StoredPersonaVersion,
   ): Promise<void> {
+    const draft = serializeDefinition(preset.draft);
     await this.db
       .insertInto("personas")
-      .values(preset)
-      .onConflict((conflict) =>
-        conflict.column("id").doUpdateSet({ draft: preset.draft, updated_at: preset.updated_at }),
-      )
+      .values({ ...preset, draft })
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ draft, updated_at: preset.updated_at }))
       .execute();
+    const definition = serializeDefinition(version.definition);
     await this.db
       .insertInto("persona_versions")
-      .values(version)
-      .onConflict((conflict) =>
-        conflict.columns(["persona_id", "version"]).doUpdateSet({ definition: version.definition }),
-      )
+      .values({ ...version, definition })
+      .onConflict((conflict) => conflict.columns(["persona_id", "version"]).doUpdateSet({ definition }))
       .execute();
   }
 }

@@ -1,22 +1,31 @@
 import type { Kysely, Updateable } from "kysely";
+import type { PersonaDefinition } from "../services/persona-definition.ts";
 import { TenantRows } from "./tenant-rows.ts";
-import type { Database, PopulationMemberRow, PopulationRow, PopulationTable, PersonaRow } from "./schema.ts";
+import type { Database, PopulationMemberRow, PopulationTable, PersonaRow } from "./schema.ts";
+import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";
+import { readVersionedDocument } from "./stored-documents/versioned-document.ts";
+import { readPopulationRow, type StoredPopulation } from "./stored-documents/research-documents.ts";
 
 /** A member with the persona's current draft, from which its attributes are read. */
 export interface PopulationMemberWithPersona extends PopulationMemberRow {
-  draft: PersonaRow["draft"];
+  draft: PersonaDefinition;
   production_version: PersonaRow["production_version"];
 }
 
 /** Populations and their members (personas with the cohort they were drawn for). */
-export class PopulationRepository extends TenantRows<"populations"> {
+export class PopulationRepository extends TenantRows<"populations", StoredPopulation> {
   constructor(private readonly db: Kysely<Database>) {
-    super(db, "populations");
+    super(db, "populations", readPopulationRow);
   }
 
   /** Every population of the tenant (to find the ones that use a cohort). */
-  async listAll(tenantId: string): Promise<PopulationRow[]> {
-    return this.db.selectFrom("populations").selectAll().where("tenant_id", "=", tenantId).execute();
+  async listAll(tenantId: string): Promise<StoredPopulation[]> {
+    const rows = await this.db
+      .selectFrom("populations")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .execute();
+    return rows.map(readPopulationRow);
   }
 
   /** For the generation job, which acts on the id from its payload. */
@@ -53,7 +62,15 @@ export class PopulationRepository extends TenantRows<"populations"> {
     if (options.afterOrdinal !== undefined) {
       query = query.where("population_members.ordinal", ">", options.afterOrdinal);
     }
-    return query.orderBy("population_members.ordinal").limit(options.limit).execute();
+    const rows = await query.orderBy("population_members.ordinal").limit(options.limit).execute();
+    return rows.map((row) => ({
+      ...row,
+      draft: readVersionedDocument(
+        PERSONA_DEFINITION_DOCUMENT,
+        row.draft,
+        `personas.draft of ${row.persona_id}`,
+      ),
+    }));
   }
 
   /** Ids of the personas this population created, to delete them with it. */

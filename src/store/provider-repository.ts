@@ -1,45 +1,58 @@
 import type { Kysely, Updateable } from "kysely";
-import type { Database, TenantProviderRow, TenantProviderTable } from "./schema.ts";
+import type { Database, TenantProviderTable } from "./schema.ts";
+import {
+  readProviderRow,
+  writeProviderRow,
+  type StoredProvider,
+} from "./stored-documents/access-documents.ts";
 
 /** Model providers a tenant configured for itself; every query is scoped by tenant. */
 export class ProviderRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(provider: TenantProviderRow): Promise<void> {
-    await this.db.insertInto("tenant_providers").values(provider).execute();
+  async insert(provider: StoredProvider): Promise<void> {
+    await this.db.insertInto("tenant_providers").values(writeProviderRow(provider)).execute();
   }
 
-  async find(tenantId: string, id: string): Promise<TenantProviderRow | undefined> {
-    return this.db
+  async find(tenantId: string, id: string): Promise<StoredProvider | undefined> {
+    const row = await this.db
       .selectFrom("tenant_providers")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id)
       .executeTakeFirst();
+    return row && readProviderRow(row);
   }
 
-  async findByName(tenantId: string, name: string): Promise<TenantProviderRow | undefined> {
-    return this.db
+  async findByName(tenantId: string, name: string): Promise<StoredProvider | undefined> {
+    const row = await this.db
       .selectFrom("tenant_providers")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("name", "=", name)
       .executeTakeFirst();
+    return row && readProviderRow(row);
   }
 
-  async list(tenantId: string): Promise<TenantProviderRow[]> {
-    return this.db
+  async list(tenantId: string): Promise<StoredProvider[]> {
+    const rows = await this.db
       .selectFrom("tenant_providers")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .orderBy("name")
       .execute();
+    return rows.map(readProviderRow);
   }
 
-  async update(tenantId: string, id: string, changes: Updateable<TenantProviderTable>): Promise<boolean> {
+  async update(
+    tenantId: string,
+    id: string,
+    changes: Omit<Updateable<TenantProviderTable>, "models"> & { models?: string[] },
+  ): Promise<boolean> {
+    const { models, ...columns } = changes;
     const result = await this.db
       .updateTable("tenant_providers")
-      .set(changes)
+      .set(models === undefined ? columns : { ...columns, models: JSON.stringify(models) })
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id)
       .executeTakeFirst();

@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Updateable } from "kysely";
 import { isPostgres } from "./dialect.ts";
 import { TenantRows } from "./tenant-rows.ts";
+import {
+  readRunAnswer,
+  readStudyRow,
+  type StoredRunAnswer,
+  type StoredStudy,
+} from "./stored-documents/research-documents.ts";
 import type { Database, StudyRow, StudyRunRow, StudyRunStatus, StudyRunTable, StudyTable } from "./schema.ts";
 
 /** Runs inserted per statement: well under SQLite's bound-parameter limit. */
@@ -32,9 +38,9 @@ export type RunOutcome = Pick<
  * Studies and their runs. Every change to a run is conditional on its `dispatch` (and status), so a job
  * for an older dispatch, or a second worker that took over a job, can never record twice.
  */
-export class StudyRepository extends TenantRows<"studies"> {
+export class StudyRepository extends TenantRows<"studies", StoredStudy> {
   constructor(private readonly db: Kysely<Database>) {
-    super(db, "studies");
+    super(db, "studies", readStudyRow);
   }
 
   async insertRuns(runs: readonly StudyRunRow[]): Promise<void> {
@@ -47,12 +53,14 @@ export class StudyRepository extends TenantRows<"studies"> {
   }
 
   /** For workers, which act on ids from job payloads. */
-  async findById(id: string): Promise<StudyRow | undefined> {
-    return this.db.selectFrom("studies").selectAll().where("id", "=", id).executeTakeFirst();
+  async findById(id: string): Promise<StoredStudy | undefined> {
+    const row = await this.db.selectFrom("studies").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && readStudyRow(row);
   }
 
-  async listRunning(): Promise<StudyRow[]> {
-    return this.db.selectFrom("studies").selectAll().where("status", "=", "running").execute();
+  async listRunning(): Promise<StoredStudy[]> {
+    const rows = await this.db.selectFrom("studies").selectAll().where("status", "=", "running").execute();
+    return rows.map(readStudyRow);
   }
 
   async usesPopulation(populationId: string): Promise<boolean> {
@@ -243,24 +251,30 @@ export class StudyRepository extends TenantRows<"studies"> {
       afterOrdinal?: number | undefined;
       limit: number;
     },
-  ): Promise<StudyRunRow[]> {
+  ): Promise<StoredRunAnswer<StudyRunRow>[]> {
     let query = this.db.selectFrom("study_runs").selectAll().where("study_id", "=", studyId);
     if (filter.cohortId) query = query.where("cohort_id", "=", filter.cohortId);
     if (filter.status) query = query.where("status", "=", filter.status);
     if (filter.afterOrdinal !== undefined) query = query.where("ordinal", ">", filter.afterOrdinal);
-    return query.orderBy("ordinal").limit(filter.limit).execute();
+    const rows = await query.orderBy("ordinal").limit(filter.limit).execute();
+    return rows.map(readRunAnswer);
   }
 
   /** What statistics read of every run. */
   async listOutcomes(
     studyId: string,
-  ): Promise<Pick<StudyRunRow, "cohort_id" | "cohort_name" | "ordinal" | "status" | "answer" | "score">[]> {
-    return this.db
+  ): Promise<
+    StoredRunAnswer<
+      Pick<StudyRunRow, "cohort_id" | "cohort_name" | "ordinal" | "status" | "answer" | "score">
+    >[]
+  > {
+    const rows = await this.db
       .selectFrom("study_runs")
       .select(["cohort_id", "cohort_name", "ordinal", "status", "answer", "score"])
       .where("study_id", "=", studyId)
       .orderBy("ordinal")
       .execute();
+    return rows.map(readRunAnswer);
   }
 
   /** Takes the study's supervision turn when nobody had it since `staleBefore`; false when another did. */

@@ -13,11 +13,16 @@ type OwnedDatabase = Record<string, OwnedRow>;
  * Insert, find, page, change and delete for a table of tenant-owned rows: the part the research
  * repositories share. Every read and write is scoped to the tenant, so another tenant's id finds nothing.
  */
-export class TenantRows<T extends TenantTableName> {
+export class TenantRows<T extends TenantTableName, Stored extends { id: string }> {
   private readonly owned: Kysely<OwnedDatabase>;
   private readonly table: string;
 
-  constructor(db: Kysely<Database>, table: T) {
+  /** `readRow` parses and validates the table's JSON columns (stored-documents/), so reads return them typed. */
+  constructor(
+    db: Kysely<Database>,
+    table: T,
+    private readonly readRow: (row: Selectable<Database[T]>) => Stored,
+  ) {
     this.table = table;
     // Kysely cannot type queries over a table chosen by a type parameter; they are checked against the
     // columns every such table shares, and typed back at the edges.
@@ -31,25 +36,25 @@ export class TenantRows<T extends TenantTableName> {
       .execute();
   }
 
-  async find(tenantId: string, id: string): Promise<Selectable<Database[T]> | undefined> {
+  async find(tenantId: string, id: string): Promise<Stored | undefined> {
     const row = await this.owned
       .selectFrom(this.table)
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id)
       .executeTakeFirst();
-    return row as Selectable<Database[T]> | undefined;
+    return row && this.readRow(row as Selectable<Database[T]>);
   }
 
   /** A page in id (creation) order. */
-  async list(tenantId: string, page: PageRequest): Promise<Page<Selectable<Database[T]>>> {
+  async list(tenantId: string, page: PageRequest): Promise<Page<Stored>> {
     let query = this.owned.selectFrom(this.table).selectAll().where("tenant_id", "=", tenantId);
     if (page.after) query = query.where("id", ">", page.after);
     const rows = await query
       .orderBy("id")
       .limit(page.limit + 1)
       .execute();
-    return toPage(rows, page.limit) as unknown as Page<Selectable<Database[T]>>;
+    return toPage((rows as unknown as Selectable<Database[T]>[]).map(this.readRow), page.limit);
   }
 
   async update(tenantId: string, id: string, changes: Updateable<Database[T]>): Promise<void> {

@@ -183,7 +183,7 @@ describe("tenant model providers", () => {
       kind: "openai-compatible",
       base_url: "https://operator:hunter2-password@llm.example.com/v1",
       api_key_sealed: null,
-      models: "[]",
+      models: [],
       created_at: now,
       updated_at: now,
     });
@@ -252,7 +252,7 @@ describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (b
         kind: "openai-compatible",
         base_url: upstream.baseURL,
         api_key_sealed: row.sealed,
-        models: JSON.stringify(["m1"]),
+        models: ["m1"],
         created_at: now,
         updated_at: now,
       });
@@ -481,7 +481,7 @@ describe("tenant providers under the outbound policy", () => {
       kind: "openai-compatible",
       base_url: `http://127.0.0.1:${inside.port}/v1`,
       api_key_sealed: null,
-      models: "[]",
+      models: [],
       created_at: now,
       updated_at: now,
     });

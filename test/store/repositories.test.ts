@@ -2,13 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/lib/ids.ts";
 import { isUniqueViolation } from "../../src/store/errors.ts";
 import type { DatabaseHandle } from "../../src/store/database.ts";
-import type { PersonaRow } from "../../src/store/schema.ts";
+import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../../src/services/persona-definition.ts";
+import type { StoredPersona } from "../../src/store/persona-repository.ts";
 import { Store } from "../../src/store/store.ts";
 import { BACKENDS } from "../backends.ts";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 
-function personaRow(tenantId: string | null, overrides: Partial<PersonaRow> = {}): PersonaRow {
+const definitionNamed = (name: string): PersonaDefinition => ({ ...DEFAULT_PERSONA_DEFINITION, name });
+
+function personaRow(
+  tenantId: string | null,
+  overrides: Partial<Omit<StoredPersona, "draft_revision">> = {},
+): Omit<StoredPersona, "draft_revision"> {
   return {
     id: newId("psn"),
     tenant_id: tenantId,
@@ -16,7 +22,7 @@ function personaRow(tenantId: string | null, overrides: Partial<PersonaRow> = {}
     join_code: newId("jc").slice(-10).toUpperCase(),
     created_by_user_id: null,
     visibility: "tenant",
-    draft: JSON.stringify({ name: "Ada" }),
+    draft: definitionNamed("Ada"),
     production_version: null,
     latest_version: 0,
     has_unpublished_changes: 1,
@@ -69,7 +75,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
       name: "k",
       prefix: "dra_abcdefgh",
       secret_hash: `hash-${newId("h")}`,
-      scopes: '["read"]',
+      scopes: ["read"],
       created_at: NOW,
       last_used_at: null,
       revoked_at: null,
@@ -100,12 +106,10 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
     expect(listed).toContain(own.id);
     expect(listed).toContain(preset.id);
     expect(listed).not.toContain(foreign.id);
-    expect(await store.personas.update("ten_a", foreign.id, { draft: "{}" })).toBe(false);
-    expect(await store.personas.update("ten_a", preset.id, { draft: "{}" })).toBe(false);
+    expect(await store.personas.update("ten_a", foreign.id, { draft: definitionNamed("B") })).toBe(false);
+    expect(await store.personas.update("ten_a", preset.id, { draft: definitionNamed("B") })).toBe(false);
     expect(await store.personas.delete("ten_a", foreign.id)).toBe(false);
-    expect(JSON.parse((await store.personas.findVisible("ten_b", foreign.id))!.draft)).toEqual({
-      name: "Ada",
-    });
+    expect((await store.personas.findVisible("ten_b", foreign.id))!.draft).toEqual(definitionNamed("Ada"));
   });
 
   it("pages through personas by cursor without gaps or repeats", async () => {
@@ -134,15 +138,13 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
     expect(await store.personas.update("ten_a", row.id, { latest_version: 2 }, { latestVersion: 0 })).toBe(
       false,
     );
-    expect(await store.personas.update("ten_a", row.id, { draft: "{}" }, { draft: "stale" })).toBe(false);
-    expect(await store.personas.update("ten_a", row.id, { draft: "{}" }, { draft: row.draft })).toBe(true);
-    await store.personas.insertVersion({ persona_id: row.id, version: 1, definition: "{}", created_at: NOW });
-    const duplicate = store.personas.insertVersion({
-      persona_id: row.id,
-      version: 1,
-      definition: "{}",
-      created_at: NOW,
-    });
+    const { draft_revision: revision } = (await store.personas.findVisible("ten_a", row.id))!;
+    const edit = { draft: definitionNamed("Edited") };
+    expect(await store.personas.update("ten_a", row.id, edit, { draftRevision: "stale" })).toBe(false);
+    expect(await store.personas.update("ten_a", row.id, edit, { draftRevision: revision })).toBe(true);
+    const version = { persona_id: row.id, version: 1, definition: definitionNamed("v1"), created_at: NOW };
+    await store.personas.insertVersion(version);
+    const duplicate = store.personas.insertVersion(version);
     await expect(duplicate).rejects.toSatisfy(isUniqueViolation);
   });
 
@@ -161,21 +163,31 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
     await expect(store.personas.insert(personaRow("ten_missing"))).rejects.toThrow();
     const row = personaRow("ten_a");
     await store.personas.insert(row);
-    await store.personas.insertVersion({ persona_id: row.id, version: 1, definition: "{}", created_at: NOW });
+    await store.personas.insertVersion({
+      persona_id: row.id,
+      version: 1,
+      definition: definitionNamed("v1"),
+      created_at: NOW,
+    });
     await store.personas.delete("ten_a", row.id);
     expect(await store.personas.listVersions(row.id)).toEqual([]);
   });
 
   it("upserts presets idempotently", async () => {
     const preset = personaRow(null, { id: "preset_test", production_version: 1, latest_version: 1 });
-    const version = { persona_id: "preset_test", version: 1, definition: '{"name":"v1"}', created_at: NOW };
+    const version = {
+      persona_id: "preset_test",
+      version: 1,
+      definition: definitionNamed("v1"),
+      created_at: NOW,
+    };
     await store.personas.upsertPreset(preset, version);
     await store.personas.upsertPreset(
-      { ...preset, draft: '{"name":"v2"}' },
-      { ...version, definition: '{"name":"v2"}' },
+      { ...preset, draft: definitionNamed("v2") },
+      { ...version, definition: definitionNamed("v2") },
     );
-    expect((await store.personas.findVisible("ten_b", "preset_test"))?.draft).toBe('{"name":"v2"}');
-    expect((await store.personas.findVersion("preset_test", 1))?.definition).toBe('{"name":"v2"}');
+    expect((await store.personas.findVisible("ten_b", "preset_test"))?.draft.name).toBe("v2");
+    expect((await store.personas.findVersion("preset_test", 1))?.definition.name).toBe("v2");
   });
 
   it("scopes user personas to their user", async () => {

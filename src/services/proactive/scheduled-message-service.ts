@@ -8,7 +8,6 @@ import type {
 } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
 
 export const SCHEDULED_MESSAGE_KINDS = ["good_morning", "good_night", "check_in"] as const;
 export const SCHEDULED_MESSAGE_STATUSES = ["pending", "sent", "skipped", "failed", "cancelled"] as const;
@@ -52,7 +51,7 @@ export class PersonaNames {
     let name = this.names.get(personaId);
     if (name === undefined) {
       const row = await this.store.personas.findVisible(tenantId, personaId);
-      name = row ? (JSON.parse(row.draft) as PersonaDefinition).name : "";
+      name = row ? row.draft.name : "";
       this.names.set(personaId, name);
     }
     return name;

@@ -13,6 +13,7 @@ import {
 } from "../../research/cohort-spec.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { CohortRow } from "../../store/schema.ts";
+import type { StoredCohort } from "../../store/stored-documents/research-documents.ts";
 import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
@@ -76,14 +77,14 @@ export interface MatchingPersona extends PersonaAttributes {
   production_version: number | null;
 }
 
-export function toCohort(row: CohortRow): Cohort {
+export function toCohort(row: StoredCohort): Cohort {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     kind: row.generator === null ? "filter" : "generator",
-    filter: row.filter === null ? null : (JSON.parse(row.filter) as CohortFilter),
-    generator: row.generator === null ? null : (JSON.parse(row.generator) as CohortGenerator),
+    filter: row.filter,
+    generator: row.generator,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -125,7 +126,7 @@ export class CohortService {
       updated_at: now,
     };
     await this.store.cohorts.insert(row);
-    return toCohort(row);
+    return toCohort({ ...row, filter: input.filter ?? null, generator: input.generator ?? null });
   }
 
   async get(tenantId: string, id: string): Promise<Cohort> {
@@ -177,7 +178,7 @@ export class CohortService {
     const rows = await this.store.personas.listServingDefinitions(who.tenantId, viewerFilter(who));
     const matches: MatchingPersona[] = [];
     for (const row of rows) {
-      const attributes = personaAttributes(JSON.parse(row.definition) as PersonaDefinition);
+      const attributes = personaAttributes(row.definition);
       if (matchesCohortFilter(filter, attributes)) {
         matches.push({ id: row.id, production_version: row.production_version, ...attributes });
       }
@@ -201,7 +202,7 @@ export class CohortService {
   private async ensureUnused(tenantId: string, id: string, action: string): Promise<void> {
     const populations = await this.store.populations.listAll(tenantId);
     const user = populations.find((population) =>
-      (JSON.parse(population.composition) as { cohort_id: string }[]).some((part) => part.cohort_id === id),
+      population.composition.some((part) => part.cohort_id === id),
     );
     if (user) {
       throw new ConflictError(

@@ -10,18 +10,16 @@ import {
   type JobContext,
   type JobQueue,
 } from "../../jobs/job-queue.ts";
-import {
-  allocateBySize,
-  drawCohortSeeds,
-  sampleWithoutReplacement,
-  type CohortGenerator,
-} from "../../research/cohort-spec.ts";
+import { allocateBySize, drawCohortSeeds, sampleWithoutReplacement } from "../../research/cohort-spec.ts";
 import type { PopulationMemberRow, PopulationRow } from "../../store/schema.ts";
+import type {
+  StoredPopulation,
+  StoredPopulationPart,
+} from "../../store/stored-documents/research-documents.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { Store } from "../../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
 import type { MemoryService } from "../memory-service.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
 import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";
 import type { PersonaService } from "../persona-service.ts";
 import { personaAttributes, type CohortService, type PersonaAttributes } from "./cohort-service.ts";
@@ -71,11 +69,6 @@ export interface PopulationPart {
   size: number;
 }
 
-/** As stored: a generator cohort's part keeps its generator, so later edits cannot change the draw. */
-interface StoredPopulationPart extends PopulationPart {
-  generator?: CohortGenerator;
-}
-
 type CohortSeed = ReturnType<typeof drawCohortSeeds>[number];
 
 export interface Population {
@@ -100,8 +93,8 @@ export interface PopulationMember extends Omit<PersonaAttributes, "tags"> {
   ordinal: number;
 }
 
-export function toPopulation(row: PopulationRow): Population {
-  const parts = JSON.parse(row.composition) as StoredPopulationPart[];
+export function toPopulation(row: StoredPopulation): Population {
+  const parts = row.composition;
   return {
     id: row.id,
     name: row.name,
@@ -232,7 +225,7 @@ export class PopulationService {
       row.job_id = job.id;
       await this.store.populations.updateById(id, { job_id: job.id });
     }
-    return toPopulation(row);
+    return toPopulation({ ...row, composition: parts });
   }
 
   async get(tenantId: string, id: string): Promise<Population> {
@@ -265,7 +258,7 @@ export class PopulationService {
       limit: options.limit + 1,
     });
     const items = rows.slice(0, options.limit).map((row): PopulationMember => {
-      const { tags: _tags, ...attributes } = personaAttributes(JSON.parse(row.draft) as PersonaDefinition);
+      const { tags: _tags, ...attributes } = personaAttributes(row.draft);
       return {
         persona_id: row.persona_id,
         ...attributes,
@@ -363,9 +356,9 @@ export class PopulationService {
   }
 
   /** Generator members not stored yet, each with the seed its ordinal always gets. */
-  private missingMembers(population: PopulationRow, existing: ReadonlySet<number>) {
+  private missingMembers(population: StoredPopulation, existing: ReadonlySet<number>) {
     // The stored composition keeps each generator as it was when the population was created.
-    const parts = JSON.parse(population.composition) as StoredPopulationPart[];
+    const parts = population.composition;
     const missing: { ordinal: number; cohortId: string; cohortName: string; seed: CohortSeed }[] = [];
     let start = 0;
     for (const [index, part] of parts.entries()) {

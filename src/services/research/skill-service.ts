@@ -13,7 +13,8 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { SkillRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
+import type { StoredSkill } from "../../store/stored-documents/research-documents.ts";
+import { serializeStoredJson } from "../../store/stored-documents/stored-json.ts";
 
 export const contextValuesSchema = z
   .record(
@@ -63,15 +64,15 @@ export interface Skill {
   updated_at: string;
 }
 
-export function toSkill(row: SkillRow): Skill {
+export function toSkill(row: StoredSkill): Skill {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     prompt: row.prompt,
-    answer: readStoredJson<AnswerSpec>(row.answer),
-    scoring: row.scoring === null ? null : readStoredJson<Scoring>(row.scoring),
-    context: readStoredJson<Record<string, unknown>>(row.context),
+    answer: row.answer,
+    scoring: row.scoring,
+    context: row.context,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -108,7 +109,7 @@ export class SkillService {
       updated_at: now,
     };
     await this.store.skills.insert(row);
-    return toSkill(row);
+    return toSkill({ ...row, answer: input.answer, scoring: input.scoring, context: input.context });
   }
 
   async get(tenantId: string, id: string): Promise<Skill> {

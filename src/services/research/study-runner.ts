@@ -20,14 +20,13 @@ import {
 } from "../../research/answer-spec.ts";
 import { renderPromptTemplate } from "../../research/prompt-template.ts";
 import type { RunOutcome } from "../../store/study-repository.ts";
-import type { StudyRow, StudyRunRow } from "../../store/schema.ts";
+import type { StudyRunRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
-import type { Skill } from "./skill-service.ts";
-import { readStoredJson } from "../stored-json.ts";
+import type { StoredStudy } from "../../store/stored-documents/research-documents.ts";
 import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
 
 export const STUDY_RUN_JOB = "study-run";
@@ -94,7 +93,7 @@ export class StudyRunner {
   ) {}
 
   /** Queues pending runs until the study has `concurrency` in flight. */
-  async fill(study: StudyRow): Promise<void> {
+  async fill(study: StoredStudy): Promise<void> {
     if (study.status !== "running") return;
     const inFlight = await this.store.studies.listInFlight(study.id);
     const runs = await this.store.studies.claimPending(
@@ -177,7 +176,7 @@ export class StudyRunner {
     }
   }
 
-  private async enqueue(study: StudyRow, runs: readonly StudyRunRow[]): Promise<void> {
+  private async enqueue(study: StoredStudy, runs: readonly StudyRunRow[]): Promise<void> {
     for (const run of runs) {
       const payload: StudyRunPayload = { study_id: study.id, run_id: run.id, dispatch: run.dispatch };
       await this.queue.enqueue({
@@ -191,17 +190,17 @@ export class StudyRunner {
   }
 
   /** Asks the persona, re-asking after an invalid answer up to the study's `invalid_retries`. */
-  private async answer(study: StudyRow, run: StudyRunRow, signal: AbortSignal): Promise<RunOutcome> {
-    const skill = readStoredJson<Skill>(study.skill);
+  private async answer(study: StoredStudy, run: StudyRunRow, signal: AbortSignal): Promise<RunOutcome> {
+    const skill = study.skill;
     const persona = await this.definitionOf(run);
     const instructions = describeAnswerForPrompt(skill.answer);
     const question = renderPromptTemplate(skill.prompt, {
       persona: personaVariables(persona),
-      context: { ...skill.context, ...readStoredJson<Record<string, unknown>>(study.context) },
+      context: { ...skill.context, ...study.context },
     });
     const history: HistoryMessage[] = [message("user", `${question}\n\n${instructions}`)];
     const sampling: SamplingParameters = {
-      ...(JSON.parse(study.sampling) as SamplingParameters),
+      ...study.sampling,
       seed: hashSeed(`${study.seed}:${run.persona_id}`),
     };
     const totals = { model: null as string | null, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
@@ -269,7 +268,7 @@ export class StudyRunner {
   }
 
   /** Waits for the next model-call slot under the study's requests-per-minute limit, if it has one. */
-  private async waitForSlot(study: StudyRow, signal: AbortSignal): Promise<void> {
+  private async waitForSlot(study: StoredStudy, signal: AbortSignal): Promise<void> {
     if (!study.requests_per_minute) return;
     const now = this.clock.now();
     const start = await this.store.studies.reserveSlot(study.id, 60_000 / study.requests_per_minute, now);
@@ -278,7 +277,7 @@ export class StudyRunner {
   }
 
   /** Records the outcome and its usage together; false when another attempt already recorded the run. */
-  private async record(study: StudyRow, run: StudyRunRow, outcome: RunOutcome): Promise<boolean> {
+  private async record(study: StoredStudy, run: StudyRunRow, outcome: RunOutcome): Promise<boolean> {
     const now = this.now();
     return this.store.transaction(async (store) => {
       const recorded = await store.studies.finishRun({ id: run.id, dispatch: run.dispatch, outcome, now });
@@ -304,7 +303,7 @@ export class StudyRunner {
   }
 
   /** After a run finished: queue the next pending one, or complete the study when nothing is left. */
-  private async advance(study: StudyRow): Promise<void> {
+  private async advance(study: StoredStudy): Promise<void> {
     const current = await this.store.studies.findById(study.id);
     if (current?.status !== "running") return;
     const next = await this.store.studies.claimPending(study.id, 1, this.now());
@@ -332,10 +331,9 @@ export class StudyRunner {
       run.persona_version === null
         ? undefined
         : await this.store.personas.findVersion(run.persona_id, run.persona_version);
-    const text =
+    const definition =
       row?.definition ?? (await this.store.personas.findVisible(run.tenant_id, run.persona_id))?.draft;
-    if (!text) throw new Error(`persona ${run.persona_id} was deleted`);
-    const definition = readStoredJson<PersonaDefinition>(text);
+    if (!definition) throw new Error(`persona ${run.persona_id} was deleted`);
     // A draft can change, so only pinned versions are cached.
     if (run.persona_version !== null) {
       if (this.definitions.size >= DEFINITION_CACHE_SIZE) this.definitions.clear();

@@ -10,12 +10,13 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
+import { samplingSchema } from "../persona-definition.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
 import type { StudyRunner } from "./study-runner.ts";
-import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
+import type { StoredRunAnswer, StoredStudy } from "../../store/stored-documents/research-documents.ts";
+import { serializeStoredJson } from "../../store/stored-documents/stored-json.ts";
 
 export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
 
@@ -131,7 +132,7 @@ const CSV_COLUMNS = [
 /** The window the progress rate is measured over. */
 const RATE_WINDOW_MS = 30_000;
 
-export function toStudyResult(row: StudyRunRow): StudyResult {
+export function toStudyResult(row: StoredRunAnswer<StudyRunRow>): StudyResult {
   return {
     id: row.id,
     persona_id: row.persona_id,
@@ -140,7 +141,7 @@ export function toStudyResult(row: StudyRunRow): StudyResult {
     cohort_id: row.cohort_id,
     cohort_name: row.cohort_name,
     status: row.status,
-    answer: row.answer === null ? null : (JSON.parse(row.answer) as unknown),
+    answer: row.answer,
     score: row.score === null ? null : Number(row.score),
     raw_output: row.raw_output,
     error: row.error,
@@ -213,7 +214,13 @@ export class StudyService {
       started_at: now,
       finished_at: null,
     };
-    const runs = await this.pinRuns(study, toPopulation(populationRow));
+    const stored: StoredStudy = {
+      ...study,
+      skill: toSkill(skillRow),
+      sampling: input.sampling,
+      context: input.context,
+    };
+    const runs = await this.pinRuns(stored, toPopulation(populationRow));
     if (runs.length === 0) {
       throw new ValidationError([{ field: "population_id", message: "the population has no members" }]);
     }
@@ -221,8 +228,8 @@ export class StudyService {
       await store.studies.insert(study);
       await store.studies.insertRuns(runs);
     });
-    await this.runner.fill(study);
-    return this.view(study);
+    await this.runner.fill(stored);
+    return this.view(stored);
   }
 
   async get(tenantId: string, id: string): Promise<Study> {
@@ -310,8 +317,7 @@ export class StudyService {
 
   async statistics(tenantId: string, id: string): Promise<StudyStatistics> {
     const study = await this.findRow(tenantId, id);
-    const skill = JSON.parse(study.skill) as Skill;
-    return computeStudyStatistics(skill.answer, await this.store.studies.listOutcomes(id));
+    return computeStudyStatistics(study.skill.answer, await this.store.studies.listOutcomes(id));
   }
 
   /** The CSV export, a chunk of rows at a time. */
@@ -372,7 +378,7 @@ export class StudyService {
    * A study the editor may cancel, resume or delete: every member reads the tenant's studies, but only
    * the one who started it, admins, members granted can_edit_all and API keys change it (403 otherwise).
    */
-  private async findChangeableRow(editor: PersonaEditor, id: string): Promise<StudyRow> {
+  private async findChangeableRow(editor: PersonaEditor, id: string): Promise<StoredStudy> {
     const row = await this.findRow(editor.tenantId, id);
     if (!mayEditPersona(editor, row.created_by_user_id)) {
       throw new ForbiddenError(
@@ -383,14 +389,14 @@ export class StudyService {
     return row;
   }
 
-  private async findRow(tenantId: string, id: string): Promise<StudyRow> {
+  private async findRow(tenantId: string, id: string): Promise<StoredStudy> {
     const row = await this.store.studies.find(tenantId, id);
     if (!row) throw new NotFoundError(`study ${id}`);
     return row;
   }
 
   /** One run per population member, pinned to the persona's production version (or its draft). */
-  private async pinRuns(study: StudyRow, population: Population): Promise<StudyRunRow[]> {
+  private async pinRuns(study: StoredStudy, population: Population): Promise<StudyRunRow[]> {
     const runs: StudyRunRow[] = [];
     let afterOrdinal: number | undefined;
     const names = new Map(population.cohorts.map((part) => [part.cohort_id, part.cohort_name]));
@@ -404,7 +410,7 @@ export class StudyService {
           tenant_id: study.tenant_id,
           ordinal: member.ordinal,
           persona_id: member.persona_id,
-          persona_name: (JSON.parse(member.draft) as PersonaDefinition).name,
+          persona_name: member.draft.name,
           persona_version: member.production_version,
           cohort_id: member.cohort_id,
           cohort_name: names.get(member.cohort_id) ?? "",
@@ -429,7 +435,7 @@ export class StudyService {
     }
   }
 
-  private async view(row: StudyRow): Promise<Study> {
+  private async view(row: StoredStudy): Promise<Study> {
     const [counts, usage] = await Promise.all([
       this.store.studies.countRuns(row.id),
       this.store.studies.usageTotals(row.id),
@@ -440,14 +446,14 @@ export class StudyService {
       status: row.status,
       created_by_user_id: row.created_by_user_id,
       skill_id: row.skill_id,
-      skill: readStoredJson<Skill>(row.skill),
+      skill: row.skill,
       population_id: row.population_id,
       model: row.model,
-      sampling: readStoredJson<Record<string, unknown>>(row.sampling),
+      sampling: row.sampling,
       concurrency: row.concurrency,
       requests_per_minute: row.requests_per_minute,
       seed: row.seed,
-      context: readStoredJson<Record<string, unknown>>(row.context),
+      context: row.context,
       invalid_retries: row.invalid_retries,
       max_attempts: row.max_attempts,
       progress: await this.progress(row, counts),
@@ -458,7 +464,7 @@ export class StudyService {
     };
   }
 
-  private async progress(row: StudyRow, counts: StudyRunCounts): Promise<StudyProgress> {
+  private async progress(row: StoredStudy, counts: StudyRunCounts): Promise<StudyProgress> {
     const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
     const done = counts.answered + counts.invalid + counts.failed;
     const now = this.clock.now().getTime();

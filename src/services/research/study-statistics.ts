@@ -32,7 +32,8 @@ export interface StudyStatistics {
   test: BetweenCohortTest;
 }
 
-type Outcome = Pick<StudyRunRow, "cohort_id" | "cohort_name" | "status" | "answer" | "score">;
+/** A run's outcome; `answer` is the parsed JSON the run recorded (null when it has none). */
+type Outcome = Pick<StudyRunRow, "cohort_id" | "cohort_name" | "status" | "score"> & { answer: unknown };
 
 function describeGroup(answer: AnswerSpec, outcomes: readonly Outcome[]): GroupStatistics {
   const answered = outcomes.filter((outcome) => outcome.status === "answered");
@@ -53,7 +54,7 @@ function describeGroup(answer: AnswerSpec, outcomes: readonly Outcome[]): GroupS
         ? null
         : distribution(
             categories,
-            answered.flatMap((outcome) => categoriesOf(answer, JSON.parse(outcome.answer ?? "null"))),
+            answered.flatMap((outcome) => categoriesOf(answer, outcome.answer)),
           ),
   };
 }
