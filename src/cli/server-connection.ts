@@ -142,48 +142,5 @@ export async function sendApiRequest(options: {
   return response;
 }
 
-/**
- * The events of a `text/event-stream` body: `event:` names it, `data:` lines join with newlines, and a
- * blank line ends each event. A failed read throws what `readFailed` makes of it. Leaving early cancels
- * the body, so the connection is not kept busy.
- */
-export async function* readServerSentEvents(
-  body: ReadableStream<Uint8Array>,
-  readFailed: (error: unknown) => Error,
-): AsyncGenerator<{ event: string; data: string }> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  let event = "message";
-  let data: string[] = [];
-  let finished = false;
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        throw readFailed(error);
-      }
-      finished = chunk.done;
-      buffered += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = chunk.done ? "" : (lines.pop() ?? "");
-      for (const rawLine of lines) {
-        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-        if (line === "") {
-          if (data.length > 0) yield { event, data: data.join("\n") };
-          event = "message";
-          data = [];
-        } else if (line.startsWith("event:")) {
-          event = line.slice(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.push(line.slice(5).replace(/^ /, ""));
-        }
-      }
-      if (chunk.done) return;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-  }
-}
+// The one text/event-stream parser is the SDK's.
+export { readServerSentEvents } from "@dramatis/sdk";
