@@ -1,13 +1,15 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, api, type Schema } from "../lib/api.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { PersonaSummary, UserPersona } from "./chat-api.tsx";
 import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
 import { ChatConversationHeader } from "./chat-conversation-header.tsx";
 import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
 import { useChatConversation, type PendingExchange } from "./chat-use-conversation.tsx";
-import type { Message } from "./chat-api.tsx";
+
+type PersonaSummary = Schema<"Persona">;
+type UserPersona = Schema<"UserPersona">;
+type Message = Schema<"Message">;
 
 function shownMessages(messages: Message[], pending: PendingExchange | undefined): ShownMessage[] {
   const shown: ShownMessage[] = messages.map((message, index) => ({

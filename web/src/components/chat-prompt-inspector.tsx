@@ -1,9 +1,12 @@
 import { useEffect, useRef } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { Exchange, PromptRecord, PromptSectionName } from "./chat-api.tsx";
 import type { ShownMessage } from "./chat-message.tsx";
+
+type Exchange = Schema<"Exchange">;
+type PromptRecord = Schema<"PromptRecord">;
+type PromptSectionName = Schema<"PromptRecord">["sections"][number]["name"];
 
 const SECTION_LABELS: Record<PromptSectionName, string> = {
   base_instructions: "Base instructions",

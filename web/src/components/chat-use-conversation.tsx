@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, apiErrorFromProblem, streamEvents } from "../lib/api.ts";
-import {
-  loadMessages,
-  type Conversation,
-  type Exchange,
-  type Message,
-  type UserPersonaSnapshot,
-} from "./chat-api.tsx";
+import { api, apiErrorFromProblem, streamEvents, type Schema } from "../lib/api.ts";
+import { loadMessages } from "./chat-loaders.ts";
+
+type Conversation = Schema<"Conversation">;
+type Exchange = Schema<"Exchange">;
+type Message = Schema<"Message">;
+type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
 
 /** The message being sent and the reply streaming back, until the stored versions replace them. */
 export interface PendingExchange {

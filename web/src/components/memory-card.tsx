@@ -1,15 +1,10 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { MemoryEditor } from "./memory-editor.tsx";
-import {
-  TYPE_DESCRIPTIONS,
-  excerpt,
-  formatDateTime,
-  ownerLabel,
-  strengthBand,
-  type Memory,
-} from "./memory-model.tsx";
+import { TYPE_DESCRIPTIONS, excerpt, formatDateTime, ownerLabel, strengthBand } from "./memory-format.ts";
+
+type Memory = Schema<"Memory">;
 
 /**
  * One memory on the timeline: what happened, how it is held (type, strength, owner), and Edit / Delete.

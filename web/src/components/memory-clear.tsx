@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
-import type { MemoryUsage } from "./memory-model.tsx";
+
+type MemoryUsage = Schema<"MemoryUsage">;
 
 /** "Clear relationship memory": forgets everything the persona knows about the signed-in user. */
 export function MemoryClear({

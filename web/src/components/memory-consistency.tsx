@@ -1,7 +1,10 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
-import { FINDING_LABELS, excerpt, type ConsistencyReport, type Memory } from "./memory-model.tsx";
+import { FINDING_LABELS, excerpt } from "./memory-format.ts";
+
+type ConsistencyReport = Schema<"ConsistencyReport">;
+type Memory = Schema<"Memory">;
 
 /** At most this many cited memories are fetched one by one to name them. */
 const MAX_FETCHED = 40;

@@ -1,15 +1,16 @@
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, api, type Schema } from "../lib/api.ts";
 import {
   MEMORY_TYPES,
   TYPE_DESCRIPTIONS,
   fromLocalInput,
   strengthBand,
   toLocalInput,
-  type Memory,
   type MemoryOwner,
   type MemoryType,
-} from "./memory-model.tsx";
+} from "./memory-format.ts";
+
+type Memory = Schema<"Memory">;
 
 /** The fields the form shows, and the wire field each one maps to. */
 const FIELD_OF = {

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, query } from "../lib/api.ts";
-import type { Memory, MemoryPage } from "./memory-model.tsx";
+import { api, query, type Schema } from "../lib/api.ts";
 import type { MemoryFilterValues } from "./memory-filters.tsx";
+
+type Memory = Schema<"Memory">;
+type MemoryPage = Schema<"MemoryPage">;
 
 /** Memories fetched per request (the API's maximum page) and per batch shown before "Load more". */
 const PAGE_SIZE = 200;

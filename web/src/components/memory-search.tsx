@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
-import type { MemorySearchResult } from "./memory-model.tsx";
+import { ApiError, api, type Schema } from "../lib/api.ts";
+
+type MemorySearchResult = Schema<"MemorySearchResult">;
 
 /** Searches the persona's memories the way a reply recalls them: by relevance, strength and recency. */
 export function MemorySearch({

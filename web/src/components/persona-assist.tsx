@@ -1,8 +1,9 @@
 import { useId, useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
-import type { PersonaDefinition } from "./persona-model.tsx";
+
+type PersonaDefinition = Schema<"PersonaDefinition">;
 
 type AssistTask = "improve_system_message" | "describe_appearance";
 

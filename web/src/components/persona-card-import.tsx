@@ -1,8 +1,9 @@
 import { useId, useRef, useState, type DragEvent } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 interface CardImport {
   persona: Persona;

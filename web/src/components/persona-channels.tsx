@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
 import {
@@ -10,10 +10,11 @@ import {
 } from "./channel-model.ts";
 import "./channel-settings.css";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import { SmsPersonaNumbers, webhookUrl } from "./sms-persona-numbers.tsx";
+
+type Persona = Schema<"Persona">;
 
 /**
  * Channels: the Twilio numbers people text the persona at, and the WhatsApp Business numbers it answers

@@ -1,8 +1,9 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 /** Deletes the persona with all its versions, after a confirmation. */
 export function PersonaDeleteButton({ persona }: { persona: Persona }) {

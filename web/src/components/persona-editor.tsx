@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, api, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
@@ -7,18 +7,15 @@ import { PersonaAvatarEditor } from "./persona-avatar-editor.tsx";
 import { PersonaBuilderForm } from "./persona-builder-form.tsx";
 import { PersonaDeleteButton } from "./persona-delete-button.tsx";
 import { PersonaFormContext, type PersonaFormValue } from "./persona-form-context.tsx";
-import {
-  DEFAULT_DEFINITION,
-  definitionOf,
-  setIn,
-  type Persona,
-  type PersonaDefinition,
-  type PersonaVisibility,
-} from "./persona-model.tsx";
+import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.ts";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
+
+type Persona = Schema<"Persona">;
+type PersonaDefinition = Schema<"PersonaDefinition">;
+type PersonaVisibility = Schema<"Persona">["visibility"];
 
 type Busy = "save" | "publish" | "copy" | undefined;
 

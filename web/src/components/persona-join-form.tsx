@@ -1,7 +1,8 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, api, type Schema } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 /** "Join by code": copies the persona with that join code (from anyone, or a preset) into this account. */
 export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => void }) {

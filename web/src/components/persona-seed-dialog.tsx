@@ -1,7 +1,8 @@
 import { useId, useRef, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, api, type Schema } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 interface SeedForm {
   name: string;

@@ -1,7 +1,8 @@
 import { useId, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { api, query, type Schema } from "../lib/api.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { PersonaVersionSummary } from "./persona-model.tsx";
+
+type PersonaVersionSummary = Schema<"PersonaVersionSummary">;
 
 type Reference = number | "draft";
 

@@ -1,9 +1,12 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import { formatTime, type Persona, type PersonaVersionSummary } from "./persona-model.tsx";
+import { formatTime } from "./persona-form-values.ts";
 import { PersonaVersionDiff } from "./persona-version-diff.tsx";
+
+type Persona = Schema<"Persona">;
+type PersonaVersionSummary = Schema<"PersonaVersionSummary">;
 
 /**
  * "Version history": published versions, newest first, which one is production, a way to make another

@@ -2,13 +2,13 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
+import type { Schema } from "../lib/api.ts";
 import {
   createConversation,
   loadConversations,
   loadPersonas,
   loadUserPersonas,
-  type PersonaSummary,
-} from "../components/chat-api.tsx";
+} from "../components/chat-loaders.ts";
 import { ChatConversationList } from "../components/chat-conversation-list.tsx";
 import { ChatConversationView } from "../components/chat-conversation-view.tsx";
 import { ChatNewConversation } from "../components/chat-new-conversation.tsx";
@@ -16,6 +16,8 @@ import { ChatNewConversation } from "../components/chat-new-conversation.tsx";
 import "./chat-messages.css";
 import "./chat-page.css";
 import "./chat-inspector.css";
+
+type PersonaSummary = Schema<"Persona">;
 
 /**
  * Chat: the conversation list beside the open conversation (on phones, one or the other). /chat shows

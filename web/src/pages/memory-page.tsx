@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { Link } from "../lib/router.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
@@ -10,11 +10,14 @@ import { MemoryConsistency } from "../components/memory-consistency.tsx";
 import { MemoryEditor } from "../components/memory-editor.tsx";
 import { DEFAULT_FILTERS, MemoryFilters, isFiltered } from "../components/memory-filters.tsx";
 import { useMemoryList } from "../components/memory-list-loader.tsx";
-import type { Memory, MemorySearchResult, MemoryUsage } from "../components/memory-model.tsx";
 import { MemorySearch } from "../components/memory-search.tsx";
 import { MemoryTimeline } from "../components/memory-timeline.tsx";
 import { MemoryUsagePanel } from "../components/memory-usage.tsx";
 import "./memory-page.css";
+
+type Memory = Schema<"Memory">;
+type MemorySearchResult = Schema<"MemorySearchResult">;
+type MemoryUsage = Schema<"MemoryUsage">;
 
 interface PersonaSummary {
   id: string;

@@ -1,11 +1,12 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { api, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { PersonaEditor } from "../components/persona-editor.tsx";
-import type { Persona } from "../components/persona-model.tsx";
 import "./persona-builder.css";
+
+type Persona = Schema<"Persona">;
 
 /**
  * /personas/new and /personas/:id: the persona studio. A persona created here keeps the same editor

@@ -1,15 +1,18 @@
 import { useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { api, query, type Schema } from "../lib/api.ts";
 import { navigate } from "../lib/router.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { PersonaCard } from "../components/persona-card.tsx";
 import { PersonaCardImport } from "../components/persona-card-import.tsx";
 import { PersonaJoinForm } from "../components/persona-join-form.tsx";
-import type { Persona, PersonaPage, PersonaTemplate } from "../components/persona-model.tsx";
 import { PersonaSeedDialog } from "../components/persona-seed-dialog.tsx";
 import { PersonaTemplateCard } from "../components/persona-template-card.tsx";
 import "./persona-library.css";
+
+type Persona = Schema<"Persona">;
+type PersonaPage = Schema<"PersonaPage">;
+type PersonaTemplate = Schema<"PersonaTemplate">;
 
 function openBuilder(persona: Persona): void {
   navigate(`/personas/${encodeURIComponent(persona.id)}`);
