@@ -1,5 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api, type Schema } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice } from "./notice.tsx";
 
 type Persona = Schema<"Persona">;
@@ -11,6 +13,7 @@ export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => 
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const queryClient = useQueryClient();
 
   const fieldError = error instanceof ApiError ? error.fieldMessage("code") : undefined;
 
@@ -23,7 +26,8 @@ export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => 
     setBusy(true);
     setError(undefined);
     try {
-      const persona = await api<Persona>("POST", "/v1/personas/join", { body: { code: code.trim() } });
+      const persona = await unwrap(client.POST("/v1/personas/join", { body: { code: code.trim() } }));
+      void queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
       setCode("");
       onJoined(persona);
     } catch (failure) {
