@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, type Schema } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
@@ -27,7 +27,7 @@ export function ChatConversationHeader({
     setBusy(true);
     setError(undefined);
     try {
-      await api("DELETE", `/v1/conversations/${encodeURIComponent(conversation.id)}`);
+      await unwrap(client.DELETE("/v1/conversations/{id}", { params: { path: { id: conversation.id } } }));
       onDeleted();
       navigate("/chat", { replace: true });
     } catch (failure) {
