@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, type Schema } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 
 type MemoryUsage = Schema<"MemoryUsage">;
@@ -32,9 +32,8 @@ export function MemoryClear({
         confirmLabel="Forget everything about me"
         onClose={() => setConfirming(false)}
         onConfirm={async () => {
-          const result = await api<{ deleted: number }>(
-            "DELETE",
-            `/v1/personas/${encodeURIComponent(personaId)}/memories`,
+          const result = await unwrap(
+            client.DELETE("/v1/personas/{id}/memories", { params: { path: { id: personaId } } }),
           );
           onCleared(result.deleted);
         }}
