@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { api, setCsrfToken } from "./lib/api.ts";
+import { client, setCsrfToken, unwrap } from "./lib/api.ts";
 import { Link, matchPath, navigate, useLocation } from "./lib/router.tsx";
 import { SessionContext, type Session } from "./lib/session.tsx";
 import { ErrorNotice, Loading } from "./components/notice.tsx";
@@ -26,13 +26,13 @@ export function App() {
   const loadSession = useCallback(async () => {
     try {
       // The status call never answers 401, so a signed-out visit logs no failed request.
-      const status = await api<{ setup_required: boolean; signed_in: boolean }>("GET", "/v1/auth/status");
+      const status = await unwrap(client.GET("/v1/auth/status"));
       if (!status.signed_in) {
         setCsrfToken(undefined);
         setState({ kind: "signed-out", setupRequired: status.setup_required });
         return;
       }
-      const session = await api<Session>("GET", "/v1/auth/session");
+      const session = await unwrap(client.GET("/v1/auth/session"));
       setCsrfToken(session.csrf_token);
       setState({ kind: "signed-in", session });
     } catch (error) {
@@ -45,7 +45,7 @@ export function App() {
   }, [loadSession]);
 
   const signOut = useCallback(async () => {
-    await api("POST", "/v1/auth/logout");
+    await unwrap(client.POST("/v1/auth/logout"));
     setCsrfToken(undefined);
     // Leave the signed-in screens before moving, so none of them loads data without a session.
     setState({ kind: "signed-out", setupRequired: false });

@@ -1,5 +1,7 @@
 import { useEffect, useRef, type FormEvent, type KeyboardEvent } from "react";
-import type { UserPersona } from "./chat-api.tsx";
+import type { Schema } from "../lib/api.ts";
+
+type UserPersona = Schema<"UserPersona">;
 
 /** No Persona in the "Speaking as" select. */
 export const NO_PERSONA = "";

@@ -1,9 +1,10 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
-import type { Conversation } from "./chat-api.tsx";
+
+type Conversation = Schema<"Conversation">;
 
 /** Who the conversation is with (picture, name, links to its memory and builder) and deleting it. */
 export function ChatConversationHeader({
@@ -26,7 +27,7 @@ export function ChatConversationHeader({
     setBusy(true);
     setError(undefined);
     try {
-      await api("DELETE", `/v1/conversations/${encodeURIComponent(conversation.id)}`);
+      await unwrap(client.DELETE("/v1/conversations/{id}", { params: { path: { id: conversation.id } } }));
       onDeleted();
       navigate("/chat", { replace: true });
     } catch (failure) {

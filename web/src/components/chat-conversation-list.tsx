@@ -1,7 +1,11 @@
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
-import { relativeTime, type Conversation, type PersonaSummary } from "./chat-api.tsx";
+import type { Schema } from "../lib/api.ts";
+import { relativeTime } from "./chat-format.ts";
+
+type Conversation = Schema<"Conversation">;
+type PersonaSummary = Schema<"Persona">;
 
 /** The user's conversations, newest activity first, each with its persona's picture and name. */
 export function ChatConversationList({

@@ -1,13 +1,17 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
+import { userPersonaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { PersonaSummary, UserPersona } from "./chat-api.tsx";
 import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
 import { ChatConversationHeader } from "./chat-conversation-header.tsx";
 import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
 import { useChatConversation, type PendingExchange } from "./chat-use-conversation.tsx";
-import type { Message } from "./chat-api.tsx";
+
+type PersonaSummary = Schema<"Persona">;
+type UserPersona = Schema<"UserPersona">;
+type Message = Schema<"Message">;
 
 function shownMessages(messages: Message[], pending: PendingExchange | undefined): ShownMessage[] {
   const shown: ShownMessage[] = messages.map((message, index) => ({
@@ -59,6 +63,7 @@ export function ChatConversationView({
   onActivity: () => void;
 }) {
   const chat = useChatConversation(conversationId, onActivity);
+  const queryClient = useQueryClient();
   const [draft, setDraft] = useState("");
   const [focusRequest, setFocusRequest] = useState(0);
   const [speakingAsChoice, setSpeakingAsChoice] = useState<string | undefined>(undefined);
@@ -100,9 +105,10 @@ export function ChatConversationView({
     setSpeakingAsError(undefined);
     // Also make it the active user persona, so new conversations and API clients follow the choice.
     try {
-      if (id === NO_PERSONA) await api("DELETE", "/v1/user-personas/active");
-      else await api("PUT", `/v1/user-personas/active/${encodeURIComponent(id)}`);
+      if (id === NO_PERSONA) await unwrap(client.DELETE("/v1/user-personas/active"));
+      else await unwrap(client.PUT("/v1/user-personas/active/{id}", { params: { path: { id } } }));
       onActiveUserPersonaChange(id === NO_PERSONA ? null : id);
+      void queryClient.invalidateQueries({ queryKey: userPersonaKeys.all });
     } catch (error) {
       setSpeakingAsError(
         `Could not make it your active user persona (${error instanceof Error ? error.message : String(error)}); ` +

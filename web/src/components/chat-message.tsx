@@ -1,7 +1,11 @@
 import { Link } from "../lib/router.tsx";
 import { Markdown } from "./markdown.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
-import { isOfflineModel, type Message, type UserPersonaSnapshot } from "./chat-api.tsx";
+import type { Schema } from "../lib/api.ts";
+import { isOfflineModel } from "./chat-format.ts";
+
+type Message = Schema<"Message">;
+type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
 
 /** A message as the screen shows it: a stored one, or the reply being streamed right now. */
 export interface ShownMessage {

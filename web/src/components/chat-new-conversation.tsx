@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { ApiError } from "../lib/api.ts";
+import { ApiError, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import { createConversation, type PersonaSummary } from "./chat-api.tsx";
+import { createConversation } from "./chat-loaders.ts";
+
+type PersonaSummary = Schema<"Persona">;
 
 /** "Start a new conversation": pick one of the personas (or a preset) and open a conversation with it. */
 export function ChatNewConversation({

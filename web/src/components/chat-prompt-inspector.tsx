@@ -1,9 +1,12 @@
 import { useEffect, useRef } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { useQuery } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { conversationKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { Exchange, PromptRecord, PromptSectionName } from "./chat-api.tsx";
 import type { ShownMessage } from "./chat-message.tsx";
+
+type Exchange = Schema<"Exchange">;
+type PromptSectionName = Schema<"PromptRecord">["sections"][number]["name"];
 
 const SECTION_LABELS: Record<PromptSectionName, string> = {
   base_instructions: "Base instructions",
@@ -46,12 +49,16 @@ export function ChatPromptInspector({
   exchange: Exchange | undefined;
   onClose: () => void;
 }) {
-  const prompt = useResource(`${conversationId}/${message.id}`, () =>
-    api<PromptRecord>(
-      "GET",
-      `/v1/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(message.id)}/prompt`,
-    ),
-  );
+  const prompt = useQuery({
+    queryKey: conversationKeys.prompt(conversationId, message.id),
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET("/v1/conversations/{id}/messages/{messageId}/prompt", {
+          params: { path: { id: conversationId, messageId: message.id } },
+          signal,
+        }),
+      ),
+  });
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), [message.id]);
 
@@ -77,7 +84,7 @@ export function ChatPromptInspector({
           Close
         </button>
       </div>
-      {prompt.loading && !record && <Loading label="Loading the prompt…" />}
+      {prompt.isFetching && !record && <Loading label="Loading the prompt…" />}
       <ErrorNotice error={prompt.error} />
       {record && (
         <>

@@ -1,12 +1,13 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { streamReply } from "@dramatis/sdk";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, apiErrorFromProblem, streamEvents } from "../lib/api.ts";
-import {
-  loadMessages,
-  type Conversation,
-  type Exchange,
-  type Message,
-  type UserPersonaSnapshot,
-} from "./chat-api.tsx";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { conversationKeys } from "../lib/query-keys-personas.ts";
+import { loadMessages } from "./chat-loaders.ts";
+
+type Exchange = Schema<"Exchange">;
+type Message = Schema<"Message">;
+type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
 
 /** The message being sent and the reply streaming back, until the stored versions replace them. */
 export interface PendingExchange {
@@ -33,7 +34,6 @@ export interface SendOutcome {
   restoreDraft: boolean;
 }
 
-const PATH = (id: string) => `/v1/conversations/${encodeURIComponent(id)}`;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -42,9 +42,25 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * what was generated as a `partial` reply, which is read back and shown as such.
  */
 export function useChatConversation(conversationId: string, onActivity: () => void) {
-  const [conversation, setConversation] = useState<Conversation | undefined>(undefined);
-  const [messages, setMessages] = useState<Message[] | undefined>(undefined);
-  const [loadError, setLoadError] = useState<unknown>(undefined);
+  const queryClient = useQueryClient();
+  const conversationQuery = useQuery({
+    queryKey: conversationKeys.detail(conversationId),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/conversations/{id}", { params: { path: { id: conversationId } }, signal })),
+  });
+  // The messages live in the query cache: the stream appends to the cached list as it goes.
+  const messagesQuery = useQuery({
+    queryKey: conversationKeys.messages(conversationId),
+    queryFn: ({ signal }) => loadMessages(conversationId, signal),
+  });
+  const conversation = conversationQuery.data;
+  const messages = messagesQuery.data;
+  const loadError = conversationQuery.error ?? messagesQuery.error ?? undefined;
+  const updateMessages = useCallback(
+    (id: string, update: (list: Message[] | undefined) => Message[]) =>
+      queryClient.setQueryData<Message[]>(conversationKeys.messages(id), update),
+    [queryClient],
+  );
   const [pending, setPending] = useState<PendingExchange | undefined>(undefined);
   const [failure, setFailure] = useState<SendFailure | undefined>(undefined);
   const [exchanges, setExchanges] = useState<Map<string, Exchange>>(() => new Map());
@@ -54,44 +70,32 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
   currentIdRef.current = conversationId;
 
   useEffect(() => {
-    let current = true;
-    setConversation(undefined);
-    setMessages(undefined);
-    setLoadError(undefined);
     setPending(undefined);
     setFailure(undefined);
-    Promise.all([api<Conversation>("GET", PATH(conversationId)), loadMessages(conversationId)]).then(
-      ([loaded, loadedMessages]) => {
-        if (!current) return;
-        setConversation(loaded);
-        setMessages(loadedMessages);
-      },
-      (error: unknown) => {
-        if (current) setLoadError(error);
-      },
-    );
     return () => {
-      current = false;
       // Leaving the conversation stops its reply; the server keeps what was written as partial.
       controllerRef.current?.abort();
     };
   }, [conversationId]);
 
-  const refresh = useCallback(async (id: string) => {
-    try {
-      const loaded = await loadMessages(id);
-      if (currentIdRef.current !== id) return;
-      // Keep messages that arrived (from a newer send) after this list was read.
-      const ids = new Set(loaded.map((message) => message.id));
-      const last = loaded.at(-1)?.sequence ?? 0;
-      setMessages((list) => [
-        ...loaded,
-        ...(list ?? []).filter((message) => !ids.has(message.id) && message.sequence > last),
-      ]);
-    } catch {
-      // The messages on screen stay; the next action tries again.
-    }
-  }, []);
+  const refresh = useCallback(
+    async (id: string) => {
+      try {
+        const loaded = await loadMessages(id);
+        if (currentIdRef.current !== id) return;
+        // Keep messages that arrived (from a newer send) after this list was read.
+        const ids = new Set(loaded.map((message) => message.id));
+        const last = loaded.at(-1)?.sequence ?? 0;
+        updateMessages(id, (list) => [
+          ...loaded,
+          ...(list ?? []).filter((message) => !ids.has(message.id) && message.sequence > last),
+        ]);
+      } catch {
+        // The messages on screen stay; the next action tries again.
+      }
+    },
+    [updateMessages],
+  );
 
   const send = useCallback(
     /** `userPersona` undefined: the user's active one (the server decides). */
@@ -113,43 +117,36 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
       let ended = false;
       let error: unknown;
       try {
-        await streamEvents("POST", `${PATH(id)}/messages`, {
-          body: {
-            content,
-            user_persona_id: userPersona === undefined ? undefined : (userPersona?.id ?? null),
-            stream: true,
-          },
-          signal: controller.signal,
-          onEvent: (event) => {
-            if (currentIdRef.current !== id) return;
-            if (event.event === "message-start") {
-              const data = JSON.parse(event.data) as { user_message: Message; message_id: string };
-              stored = true;
-              setMessages((list) => [...(list ?? []), data.user_message]);
-              setPending(
-                (p) =>
-                  p && { ...p, userMessage: data.user_message, replyId: data.message_id, phase: "streaming" },
-              );
-            } else if (event.event === "message-delta") {
-              const { text } = JSON.parse(event.data) as { text: string };
-              setPending((p) => p && { ...p, text: p.text + text, phase: "streaming" });
-            } else if (event.event === "message-end") {
-              const exchange = JSON.parse(event.data) as Exchange;
-              ended = true;
-              setMessages((list) => [
-                ...(list ?? []).filter(
-                  (m) => m.id !== exchange.user_message.id && m.id !== exchange.message.id,
-                ),
-                exchange.user_message,
-                exchange.message,
-              ]);
-              setExchanges((map) => new Map(map).set(exchange.message.id, exchange));
-              setPending(undefined);
-            } else if (event.event === "error") {
-              error = apiErrorFromProblem(event.data, 500, "Error");
-            }
-          },
-        });
+        const body = {
+          content,
+          user_persona_id: userPersona === undefined ? undefined : (userPersona?.id ?? null),
+        };
+        // An `error` event (the model failed after the stream began) throws like a failed request.
+        for await (const event of streamReply(client, id, body, { signal: controller.signal })) {
+          if (currentIdRef.current !== id) continue;
+          if (event.type === "message-start") {
+            stored = true;
+            updateMessages(id, (list) => [...(list ?? []), event.user_message]);
+            setPending(
+              (p) =>
+                p && { ...p, userMessage: event.user_message, replyId: event.message_id, phase: "streaming" },
+            );
+          } else if (event.type === "message-delta") {
+            setPending((p) => p && { ...p, text: p.text + event.text, phase: "streaming" });
+          } else {
+            const exchange = event.exchange;
+            ended = true;
+            updateMessages(id, (list) => [
+              ...(list ?? []).filter(
+                (m) => m.id !== exchange.user_message.id && m.id !== exchange.message.id,
+              ),
+              exchange.user_message,
+              exchange.message,
+            ]);
+            setExchanges((map) => new Map(map).set(exchange.message.id, exchange));
+            setPending(undefined);
+          }
+        }
         if (!ended && error === undefined && !controller.signal.aborted) {
           error = new Error("The connection closed before the reply was complete.");
         }
@@ -179,7 +176,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
       }
       return { restoreDraft: false };
     },
-    [conversationId, onActivity, refresh],
+    [conversationId, onActivity, refresh, updateMessages],
   );
 
   const stop = useCallback(() => controllerRef.current?.abort(), []);

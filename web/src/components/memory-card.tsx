@@ -1,15 +1,10 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { MemoryEditor } from "./memory-editor.tsx";
-import {
-  TYPE_DESCRIPTIONS,
-  excerpt,
-  formatDateTime,
-  ownerLabel,
-  strengthBand,
-  type Memory,
-} from "./memory-model.tsx";
+import { TYPE_DESCRIPTIONS, excerpt, formatDateTime, ownerLabel, strengthBand } from "./memory-format.ts";
+
+type Memory = Schema<"Memory">;
 
 /**
  * One memory on the timeline: what happened, how it is held (type, strength, owner), and Edit / Delete.
@@ -159,9 +154,10 @@ export function MemoryCard({
         confirmLabel="Delete memory"
         onClose={() => setConfirmingDelete(false)}
         onConfirm={async () => {
-          await api(
-            "DELETE",
-            `/v1/personas/${encodeURIComponent(personaId)}/memories/${encodeURIComponent(memory.id)}`,
+          await unwrap(
+            client.DELETE("/v1/personas/{id}/memories/{memoryId}", {
+              params: { path: { id: personaId, memoryId: memory.id } },
+            }),
           );
           onDeleted(memory.id);
         }}

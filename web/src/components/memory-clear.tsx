@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
-import type { MemoryUsage } from "./memory-model.tsx";
+
+type MemoryUsage = Schema<"MemoryUsage">;
 
 /** "Clear relationship memory": forgets everything the persona knows about the signed-in user. */
 export function MemoryClear({
@@ -31,9 +32,8 @@ export function MemoryClear({
         confirmLabel="Forget everything about me"
         onClose={() => setConfirming(false)}
         onConfirm={async () => {
-          const result = await api<{ deleted: number }>(
-            "DELETE",
-            `/v1/personas/${encodeURIComponent(personaId)}/memories`,
+          const result = await unwrap(
+            client.DELETE("/v1/personas/{id}/memories", { params: { path: { id: personaId } } }),
           );
           onCleared(result.deleted);
         }}

@@ -1,7 +1,10 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
-import { FINDING_LABELS, excerpt, type ConsistencyReport, type Memory } from "./memory-model.tsx";
+import { FINDING_LABELS, excerpt } from "./memory-format.ts";
+
+type ConsistencyReport = Schema<"ConsistencyReport">;
+type Memory = Schema<"Memory">;
 
 /** At most this many cited memories are fetched one by one to name them. */
 const MAX_FETCHED = 40;
@@ -25,19 +28,23 @@ export function MemoryConsistency({
   const [error, setError] = useState<unknown>(undefined);
   /** Cited memories that are not on screen (filtered out), fetched to name them; null when gone. */
   const [fetched, setFetched] = useState<Map<string, Memory | null>>(new Map());
-  const base = `/v1/personas/${encodeURIComponent(personaId)}`;
+  const path = { id: personaId };
 
   async function check() {
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await api<ConsistencyReport>("POST", `${base}/consistency`);
+      const answer = await unwrap(client.POST("/v1/personas/{id}/consistency", { params: { path } }));
       const unknown = [...new Set(answer.findings.flatMap((finding) => finding.memory_ids))]
         .filter((id) => !memoriesById.has(id))
         .slice(0, MAX_FETCHED);
       const found = await Promise.all(
         unknown.map((id) =>
-          api<Memory>("GET", `${base}/memories/${encodeURIComponent(id)}`).then(
+          unwrap(
+            client.GET("/v1/personas/{id}/memories/{memoryId}", {
+              params: { path: { ...path, memoryId: id } },
+            }),
+          ).then(
             (memory) => [id, memory] as const,
             () => [id, null] as const,
           ),

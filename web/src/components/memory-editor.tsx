@@ -1,15 +1,16 @@
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
 import {
   MEMORY_TYPES,
   TYPE_DESCRIPTIONS,
   fromLocalInput,
   strengthBand,
   toLocalInput,
-  type Memory,
   type MemoryOwner,
   type MemoryType,
-} from "./memory-model.tsx";
+} from "./memory-format.ts";
+
+type Memory = Schema<"Memory">;
 
 /** The fields the form shows, and the wire field each one maps to. */
 const FIELD_OF = {
@@ -88,7 +89,7 @@ export function MemoryEditor({
     setBusy(true);
     setError(undefined);
     try {
-      const body: Record<string, unknown> = {};
+      const body: Schema<"MemoryPatch"> = {};
       const changed = <K extends keyof Draft>(key: K) => !memory || draft[key] !== initial[key];
       if (changed("facts")) body.facts = draft.facts;
       if (changed("feelings")) body.feelings = draft.feelings;
@@ -97,10 +98,19 @@ export function MemoryEditor({
       if (changed("type")) body.type = draft.type;
       if (changed("strength")) body.strength = draft.strength;
       if (changed("eventTime")) body.event_time = fromLocalInput(draft.eventTime);
-      const base = `/v1/personas/${encodeURIComponent(personaId)}/memories`;
       const saved = memory
-        ? await api<Memory>("PATCH", `${base}/${encodeURIComponent(memory.id)}`, { body })
-        : await api<Memory>("POST", base, { body: { ...body, owner: draft.owner } });
+        ? await unwrap(
+            client.PATCH("/v1/personas/{id}/memories/{memoryId}", {
+              params: { path: { id: personaId, memoryId: memory.id } },
+              body,
+            }),
+          )
+        : await unwrap(
+            client.POST("/v1/personas/{id}/memories", {
+              params: { path: { id: personaId } },
+              body: { ...body, facts: draft.facts, owner: draft.owner },
+            }),
+          );
       onSaved(saved);
     } catch (failure) {
       setError(failure);

@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { MEMORY_TYPES, type MemoryType } from "./memory-model.tsx";
+import { MEMORY_TYPES, type MemoryType } from "./memory-format.ts";
 
 export interface MemoryFilterValues {
   owner: "all" | "timeline" | "relationship";

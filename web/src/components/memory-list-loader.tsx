@@ -1,11 +1,19 @@
-import { useCallback, useEffect, useState } from "react";
-import { api, query } from "../lib/api.ts";
-import type { Memory, MemoryPage } from "./memory-model.tsx";
+import { keepPreviousData, useInfiniteQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import { useCallback, useMemo } from "react";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { memoryKeys } from "../lib/query-keys-personas.ts";
 import type { MemoryFilterValues } from "./memory-filters.tsx";
+
+type Memory = Schema<"Memory">;
 
 /** Memories fetched per request (the API's maximum page) and per batch shown before "Load more". */
 const PAGE_SIZE = 200;
 const BATCH = 1000;
+
+interface Batch {
+  loaded: Memory[];
+  next: string | null;
+}
 
 export interface MemoryList {
   memories: Memory[];
@@ -16,9 +24,7 @@ export interface MemoryList {
   /** More memories match than are loaded. */
   hasMore: boolean;
   loadMore: () => void;
-  /** Loads the same filters again from the start (after a change elsewhere). */
-  reload: () => void;
-  /** Updates one memory in place, without a reload. */
+  /** Updates one memory in the cached list, without reading it again. */
   replace: (memory: Memory) => void;
   remove: (id: string) => void;
 }
@@ -28,90 +34,62 @@ export interface MemoryList {
  * batch of 1,000; "Load more" appends the next batch. Ordering and grouping happen on screen.
  */
 export function useMemoryList(personaId: string, filters: MemoryFilterValues): MemoryList {
-  const [memories, setMemories] = useState<Memory[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(undefined);
-  const [generation, setGeneration] = useState(0);
-  const key = `${personaId}|${filters.owner}|${filters.type}|${filters.minStrength}|${generation}`;
-  const [loadedKey, setLoadedKey] = useState<string | undefined>(undefined);
-
-  const fetchBatch = useCallback(
-    async (after: string | null, signal: AbortSignal) => {
+  const queryClient = useQueryClient();
+  const query = {
+    owner: filters.owner === "all" ? undefined : filters.owner,
+    type: filters.type || undefined,
+    strength_min: filters.minStrength > 0 ? filters.minStrength : undefined,
+  };
+  const queryKey = memoryKeys.list(personaId, query);
+  const batches = useInfiniteQuery({
+    queryKey,
+    queryFn: async ({ pageParam, signal }): Promise<Batch> => {
       const loaded: Memory[] = [];
-      let next = after;
+      let next = pageParam;
       do {
-        const page = await api<MemoryPage>(
-          "GET",
-          `/v1/personas/${encodeURIComponent(personaId)}/memories${query({
-            limit: PAGE_SIZE,
-            after: next,
-            owner: filters.owner === "all" ? undefined : filters.owner,
-            type: filters.type || undefined,
-            strength_min: filters.minStrength > 0 ? filters.minStrength : undefined,
-          })}`,
-          { signal },
+        const page = await unwrap(
+          client.GET("/v1/personas/{id}/memories", {
+            params: {
+              path: { id: personaId },
+              query: { ...query, limit: PAGE_SIZE, after: next ?? undefined },
+            },
+            signal,
+          }),
         );
         loaded.push(...page.data);
         next = page.next_cursor;
       } while (next && loaded.length < BATCH && !signal.aborted);
       return { loaded, next };
     },
-    [personaId, filters.owner, filters.type, filters.minStrength],
+    initialPageParam: null as string | null,
+    getNextPageParam: (batch) => batch.next ?? undefined,
+    // Other filters' memories stay on screen until these arrive (`settled` tells them apart).
+    placeholderData: keepPreviousData,
+  });
+  const memories = useMemo(() => batches.data?.pages.flatMap((batch) => batch.loaded) ?? [], [batches.data]);
+  const update = useCallback(
+    (change: (memories: Memory[]) => Memory[]) =>
+      queryClient.setQueryData<InfiniteData<Batch, string | null>>(
+        queryKey,
+        (data) =>
+          data && { ...data, pages: data.pages.map((batch) => ({ ...batch, loaded: change(batch.loaded) })) },
+      ),
+    // `queryKey` is rebuilt each render; its parts say when it changes.
+    [queryClient, personaId, query.owner, query.type, query.strength_min],
   );
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    fetchBatch(null, controller.signal).then(
-      ({ loaded, next }) => {
-        if (controller.signal.aborted) return;
-        setMemories(loaded);
-        setCursor(next);
-        setError(undefined);
-        setLoading(false);
-        setLoadedKey(key);
-      },
-      (failure: unknown) => {
-        if (controller.signal.aborted) return;
-        setError(failure);
-        setLoading(false);
-        setLoadedKey(key);
-      },
-    );
-    return () => controller.abort();
-    // `key` changes with the filters (as `fetchBatch` does) and with every reload.
-  }, [fetchBatch, key]);
-
-  const loadMore = useCallback(() => {
-    if (!cursor) return;
-    const controller = new AbortController();
-    setLoading(true);
-    fetchBatch(cursor, controller.signal).then(
-      ({ loaded, next }) => {
-        setMemories((old) => [...old, ...loaded]);
-        setCursor(next);
-        setLoading(false);
-      },
-      (failure: unknown) => {
-        setError(failure);
-        setLoading(false);
-      },
-    );
-  }, [cursor, fetchBatch]);
+  const { fetchNextPage } = batches;
 
   return {
     memories,
-    loading,
-    settled: !loading && loadedKey === key,
-    error,
-    hasMore: cursor !== null,
-    loadMore,
-    reload: useCallback(() => setGeneration((value) => value + 1), []),
+    loading: batches.isFetching,
+    settled: !batches.isFetching && !batches.isPlaceholderData,
+    error: batches.error ?? undefined,
+    hasMore: batches.hasNextPage,
+    loadMore: useCallback(() => void fetchNextPage(), [fetchNextPage]),
     replace: useCallback(
-      (memory: Memory) => setMemories((old) => old.map((item) => (item.id === memory.id ? memory : item))),
-      [],
+      (memory: Memory) => update((old) => old.map((item) => (item.id === memory.id ? memory : item))),
+      [update],
     ),
-    remove: useCallback((id: string) => setMemories((old) => old.filter((item) => item.id !== id)), []),
+    remove: useCallback((id: string) => update((old) => old.filter((item) => item.id !== id)), [update]),
   };
 }

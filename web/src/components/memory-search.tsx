@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
-import type { MemorySearchResult } from "./memory-model.tsx";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
+
+type MemorySearchResult = Schema<"MemorySearchResult">;
 
 /** Searches the persona's memories the way a reply recalls them: by relevance, strength and recency. */
 export function MemorySearch({
@@ -27,10 +28,11 @@ export function MemorySearch({
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await api<{ data: MemorySearchResult[] }>(
-        "POST",
-        `/v1/personas/${encodeURIComponent(personaId)}/memories/search`,
-        { body: { query, k: 50 } },
+      const answer = await unwrap(
+        client.POST("/v1/personas/{id}/memories/search", {
+          params: { path: { id: personaId } },
+          body: { query, k: 50 },
+        }),
       );
       onResults(query, answer.data);
     } catch (failure) {

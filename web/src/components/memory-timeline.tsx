@@ -1,5 +1,8 @@
 import { MemoryCard } from "./memory-card.tsx";
-import { groupByDay, type Memory } from "./memory-model.tsx";
+import type { Schema } from "../lib/api.ts";
+import { groupByDay } from "./memory-format.ts";
+
+type Memory = Schema<"Memory">;
 
 /** Memories grouped by day, newest first or in the order they happened. */
 export function MemoryTimeline({

@@ -1,5 +1,7 @@
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { MemoryUsage } from "./memory-model.tsx";
+import type { Schema } from "../lib/api.ts";
+
+type MemoryUsage = Schema<"MemoryUsage">;
 
 const TIER_LABELS: Record<string, string> = {
   basic: "Basic memory",

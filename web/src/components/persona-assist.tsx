@@ -1,16 +1,13 @@
 import { useId, useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
-import type { PersonaDefinition } from "./persona-model.tsx";
+
+type PersonaDefinition = Schema<"PersonaDefinition">;
 
 type AssistTask = "improve_system_message" | "describe_appearance";
 
-interface AssistAnswer {
-  text: string;
-  model: string;
-  offline: boolean;
-}
+type AssistAnswer = Schema<"PersonaAssistResult">;
 
 /**
  * An AI helper under a field: asks the configured model (POST /v1/personas/assist) for a suggestion
@@ -40,9 +37,9 @@ export function PersonaAssist({
     setBusy(true);
     setError(undefined);
     try {
-      const body: Record<string, unknown> = { task, definition };
-      if (instructions.trim()) body.instructions = instructions.trim();
-      const result = await api<AssistAnswer>("POST", "/v1/personas/assist", { body });
+      const guidance = instructions.trim();
+      const body = guidance ? { task, definition, instructions: guidance } : { task, definition };
+      const result = await unwrap(client.POST("/v1/personas/assist", { body }));
       setAnswer(result);
       setDraft(result.text);
     } catch (failure) {

@@ -1,5 +1,7 @@
-import { useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, apiFetch } from "../lib/api.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useRef, useState } from "react";
+import { ApiError, client, unwrap } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 
 const ACCEPTED_TYPES = "image/png,image/jpeg,image/webp,image/gif";
@@ -29,33 +31,38 @@ export function PersonaAvatarEditor({
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [revision, setRevision] = useState<string | undefined>(undefined);
-  const [source, setSource] = useState<"upload" | "generated" | undefined>(undefined);
+  const queryClient = useQueryClient();
+  const sourceKey = personaKeys.avatarSource(personaId);
+  // The ETag says which picture this is: "u-…" for an upload, "g-…" for a generated one.
+  const source = useQuery({
+    queryKey: sourceKey,
+    queryFn: async ({ signal }) => {
+      const { response } = await client.GET("/v1/personas/{id}/avatar", {
+        params: { path: { id: personaId } },
+        parseAs: "stream",
+        signal,
+      });
+      if (response.ok) await response.body?.cancel();
+      return response.headers.get("etag")?.startsWith('"u-') ? ("upload" as const) : ("generated" as const);
+    },
+  }).data;
+  const setSource = (next: "upload" | "generated") => queryClient.setQueryData(sourceKey, next);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-  const path = `/v1/personas/${encodeURIComponent(personaId)}/avatar`;
-
-  useEffect(() => {
-    let current = true;
-    // The ETag says which picture this is: "u-…" for an upload, "g-…" for a generated one.
-    apiFetch("GET", path).then(
-      (response) => {
-        if (current) setSource(response.headers.get("etag")?.startsWith('"u-') ? "upload" : "generated");
-      },
-      () => undefined,
-    );
-    return () => {
-      current = false;
-    };
-  }, [path]);
 
   const upload = async (file: File) => {
     setBusy(true);
     setError(undefined);
     try {
-      const result = await api<{ avatar: { updated_at: string } }>("PUT", path, {
-        body: file,
-        headers: { "content-type": file.type || "application/octet-stream" },
-      });
+      const result = await unwrap(
+        client.PUT("/v1/personas/{id}/avatar", {
+          params: { path: { id: personaId } },
+          // The picture goes as the raw body, typed by the file's own media type.
+          body: file as unknown as string,
+          bodySerializer: (body) => body,
+          headers: { "content-type": file.type || "application/octet-stream" },
+        }),
+      );
       setRevision(result.avatar.updated_at);
       setSource("upload");
     } catch (failure) {
@@ -75,7 +82,7 @@ export function PersonaAvatarEditor({
     setBusy(true);
     setError(undefined);
     try {
-      await api("DELETE", path);
+      await unwrap(client.DELETE("/v1/personas/{id}/avatar", { params: { path: { id: personaId } } }));
       setRevision(`generated-${Date.now()}`);
       setSource("generated");
     } catch (failure) {

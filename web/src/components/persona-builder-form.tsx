@@ -6,7 +6,7 @@ import { PersonaBasicFields } from "./persona-basic-fields.tsx";
 import { PersonaBuilderSection } from "./persona-builder-section.tsx";
 import { PersonaCommunicationFields } from "./persona-communication-fields.tsx";
 import { PersonaFeatureFields } from "./persona-feature-fields.tsx";
-import { hasErrorUnder } from "./persona-model.tsx";
+import { hasErrorUnder } from "./persona-form-values.ts";
 import { PersonaModifierFields } from "./persona-modifier-fields.tsx";
 import { PersonaPersonalityFields } from "./persona-personality-fields.tsx";
 import { PersonaResponseFields } from "./persona-response-fields.tsx";

@@ -1,14 +1,13 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState, type DragEvent } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
 
-interface CardImport {
-  persona: Persona;
-  format: "card_v2" | "card_v3";
-  warnings: string[];
-}
+type Persona = Schema<"Persona">;
+
+type CardImport = Schema<"CardImport">;
 
 const ACCEPTED = ".png,.json,image/png,application/json";
 
@@ -16,7 +15,7 @@ const ACCEPTED = ".png,.json,image/png,application/json";
  * "Import a Character Card": drop a PNG or JSON card on the zone, or choose one; the server reads V1,
  * V2 and V3 cards (POST /v1/personas/import as multipart with the file in `file`).
  */
-export function PersonaCardImport({ onImported }: { onImported: (persona: Persona) => void }) {
+export function PersonaCardImport({ onImported }: { onImported?: (persona: Persona) => void }) {
   const inputId = useId();
   const hintId = useId();
   const input = useRef<HTMLInputElement>(null);
@@ -24,6 +23,7 @@ export function PersonaCardImport({ onImported }: { onImported: (persona: Person
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [result, setResult] = useState<CardImport | undefined>(undefined);
+  const queryClient = useQueryClient();
 
   const importFile = async (file: File) => {
     setBusy(true);
@@ -32,9 +32,13 @@ export function PersonaCardImport({ onImported }: { onImported: (persona: Person
     try {
       const form = new FormData();
       form.append("file", file, file.name);
-      const imported = await api<CardImport>("POST", "/v1/personas/import", { body: form });
+      // The typed body is the JSON card; a file goes as multipart instead, which openapi-fetch sends as
+      // is (the browser writes the boundary into the content type).
+      const body = form as unknown as Schema<"CharacterCard">;
+      const imported = await unwrap(client.POST("/v1/personas/import", { body }));
+      await queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
       setResult(imported);
-      onImported(imported.persona);
+      onImported?.(imported.persona);
     } catch (failure) {
       setError(failure);
     } finally {

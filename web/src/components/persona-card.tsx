@@ -2,8 +2,10 @@ import { useId } from "react";
 import { Link } from "../lib/router.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 import { PersonaExportButtons } from "./persona-export-buttons.tsx";
-import type { Persona } from "./persona-model.tsx";
+import type { Schema } from "../lib/api.ts";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
+
+type Persona = Schema<"Persona">;
 
 /**
  * One persona in the library: picture, name, status and tags, with the ways to use it. A preset is

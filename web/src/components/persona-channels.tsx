@@ -1,19 +1,16 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
-import {
-  isNotConfigured,
-  useChannels,
-  type ChannelsStatus,
-  type PersonaWhatsAppNumber,
-} from "./channel-model.ts";
+import { isNotConfigured, useChannels, type ChannelsStatus } from "./channel-model.ts";
 import "./channel-settings.css";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import { SmsPersonaNumbers, webhookUrl } from "./sms-persona-numbers.tsx";
+
+type Persona = Schema<"Persona">;
 
 /**
  * Channels: the Twilio numbers people text the persona at, and the WhatsApp Business numbers it answers
@@ -38,26 +35,31 @@ export function PersonaChannels({ persona }: { persona: Persona }) {
 }
 
 function WhatsAppNumbers({ persona, channels }: { persona: Persona; channels: ChannelsStatus }) {
-  const [generation, setGeneration] = useState(0);
-  const path = `/v1/personas/${encodeURIComponent(persona.id)}/whatsapp-numbers`;
+  const queryClient = useQueryClient();
+  const numbersKey = personaKeys.whatsappNumbers(persona.id);
+  const path = { params: { path: { id: persona.id } } };
   // Without WhatsApp set up its routes answer 404: ask only when the server says it is on.
-  const numbers = useResource(
-    channels.whatsapp.enabled ? `persona-whatsapp-numbers:${persona.id}:${generation}` : null,
-    () => api<{ data: PersonaWhatsAppNumber[] }>("GET", path),
-  );
+  const numbers = useQuery({
+    queryKey: numbersKey,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/personas/{id}/whatsapp-numbers", { ...path, signal })),
+    enabled: channels.whatsapp.enabled,
+  });
   const [phoneNumberId, setPhoneNumberId] = useState("");
   const [displayNumber, setDisplayNumber] = useState("");
   const action = useAction();
-  const reload = () => setGeneration((value) => value + 1);
+  const numbersChanged = () => queryClient.invalidateQueries({ queryKey: numbersKey });
   const bind = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      await api("POST", path, {
-        body: { phone_number_id: phoneNumberId.trim(), display_phone_number: displayNumber.trim() },
-      });
+      await unwrap(
+        client.POST("/v1/personas/{id}/whatsapp-numbers", {
+          ...path,
+          body: { phone_number_id: phoneNumberId.trim(), display_phone_number: displayNumber.trim() },
+        }),
+      );
       setPhoneNumberId("");
       setDisplayNumber("");
-      reload();
+      await numbersChanged();
     });
   };
   const list = numbers.data?.data ?? [];
@@ -73,7 +75,7 @@ function WhatsAppNumbers({ persona, channels }: { persona: Persona; channels: Ch
       ) : (
         <>
           <ChannelBoundNumbers
-            loading={numbers.loading && !numbers.data}
+            loading={numbers.isPending}
             error={numbers.error}
             empty="No WhatsApp number yet."
             items={list.map((number) => ({
@@ -82,8 +84,12 @@ function WhatsAppNumbers({ persona, channels }: { persona: Persona; channels: Ch
             }))}
             removeTitle={(label) => `Unbind ${label} from ${persona.name}?`}
             onRemove={async (key) => {
-              await api("DELETE", `${path}/${encodeURIComponent(key)}`);
-              reload();
+              await unwrap(
+                client.DELETE("/v1/personas/{id}/whatsapp-numbers/{phoneNumberId}", {
+                  params: { path: { id: persona.id, phoneNumberId: key } },
+                }),
+              );
+              await numbersChanged();
             }}
           />
           <form onSubmit={bind} aria-label="Add a WhatsApp number" className="settings-inline-form">

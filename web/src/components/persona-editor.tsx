@@ -1,24 +1,22 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
 import { PersonaAvatarEditor } from "./persona-avatar-editor.tsx";
 import { PersonaBuilderForm } from "./persona-builder-form.tsx";
+import { usePersonaChanged } from "./persona-cache.ts";
 import { PersonaDeleteButton } from "./persona-delete-button.tsx";
 import { PersonaFormContext, type PersonaFormValue } from "./persona-form-context.tsx";
-import {
-  DEFAULT_DEFINITION,
-  definitionOf,
-  setIn,
-  type Persona,
-  type PersonaDefinition,
-  type PersonaVisibility,
-} from "./persona-model.tsx";
+import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.ts";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
+
+type Persona = Schema<"Persona">;
+type PersonaDefinition = Schema<"PersonaDefinition">;
+type PersonaVisibility = Schema<"Persona">["visibility"];
 
 type Busy = "save" | "publish" | "copy" | undefined;
 
@@ -71,6 +69,7 @@ export function PersonaEditor({
   }, []);
 
   const { session } = useSession();
+  const personaChanged = usePersonaChanged();
   const preset = persona?.kind === "preset";
   // Another member's persona is shared for reading and chatting; only its creator, admins and members an
   // admin granted can_edit_all change it (the server refuses the rest with 403).
@@ -127,6 +126,7 @@ export function PersonaEditor({
 
   /** Adopts the server's copy, unless the user typed while the request ran. */
   const adopt = (next: Persona, sent: PersonaDefinition) => {
+    personaChanged(next);
     setPersona(next);
     setVisibility(next.visibility);
     const fromServer = definitionOf(next);
@@ -143,15 +143,18 @@ export function PersonaEditor({
     const sent = definition;
     try {
       if (!persona) {
-        const created = await api<Persona>("POST", "/v1/personas", { body: { ...sent, visibility } });
+        const created = await unwrap(client.POST("/v1/personas", { body: { ...sent, visibility } }));
         adopt(created, sent);
         onCreated(created);
         return created;
       }
       if (!dirty) return persona;
-      const updated = await api<Persona>("PATCH", `/v1/personas/${encodeURIComponent(persona.id)}`, {
-        body: { ...sent, visibility },
-      });
+      const updated = await unwrap(
+        client.PATCH("/v1/personas/{id}", {
+          params: { path: { id: persona.id } },
+          body: { ...sent, visibility },
+        }),
+      );
       adopt(updated, sent);
       return updated;
     } catch (failure) {
@@ -180,10 +183,10 @@ export function PersonaEditor({
     const current = await save();
     if (current) {
       try {
-        const published = await api<{ version: { version: number }; persona: Persona }>(
-          "POST",
-          `/v1/personas/${encodeURIComponent(current.id)}/publish`,
+        const published = await unwrap(
+          client.POST("/v1/personas/{id}/publish", { params: { path: { id: current.id } } }),
         );
+        personaChanged(published.persona);
         setPersona(published.persona);
         setMessage(`Published version ${published.version.version}. It is now production.`);
       } catch (failure) {
@@ -198,7 +201,8 @@ export function PersonaEditor({
     setBusy("copy");
     setError(undefined);
     try {
-      const copy = await api<Persona>("POST", "/v1/personas/join", { body: { code: persona.join_code } });
+      const copy = await unwrap(client.POST("/v1/personas/join", { body: { code: persona.join_code } }));
+      personaChanged(copy);
       navigate(`/personas/${encodeURIComponent(copy.id)}`);
     } catch (failure) {
       setError(failure);

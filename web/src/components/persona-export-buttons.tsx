@@ -1,8 +1,15 @@
 import { useState } from "react";
-import { apiFetch, query } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
 
 type ExportKind = "json" | "png";
+
+function requestExport(
+  id: string,
+  query: { format: "card_v2" | "card_v3"; as: ExportKind; version: string | undefined },
+) {
+  return client.GET("/v1/personas/{id}/export", { params: { path: { id }, query }, parseAs: "blob" });
+}
 
 function fileNameFrom(response: Response, fallback: string): string {
   const disposition = response.headers.get("content-disposition") ?? "";
@@ -11,9 +18,9 @@ function fileNameFrom(response: Response, fallback: string): string {
 }
 
 /** Fetches with the session (and its errors) and hands the answer to the browser as a download. */
-async function download(path: string, fallbackName: string): Promise<void> {
-  const response = await apiFetch("GET", path);
-  const blob = await response.blob();
+async function download(request: ReturnType<typeof requestExport>, fallbackName: string): Promise<void> {
+  const response = (await request).response;
+  const blob = await unwrap(request);
   const url = URL.createObjectURL(blob);
   const anchor = document.createElement("a");
   anchor.href = url;
@@ -46,8 +53,12 @@ export function PersonaExportButtons({
     setBusy(kind);
     setError(undefined);
     try {
-      const path = `/v1/personas/${encodeURIComponent(personaId)}/export${query({ format, as: kind, version })}`;
-      await download(path, `${personaName || "persona"}.${kind}`);
+      const request = requestExport(personaId, {
+        format,
+        as: kind,
+        version: version === undefined ? undefined : String(version),
+      });
+      await download(request, `${personaName || "persona"}.${kind}`);
     } catch (failure) {
       setError(failure);
     } finally {

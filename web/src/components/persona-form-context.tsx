@@ -1,6 +1,8 @@
 import { createContext, useContext } from "react";
-import type { ApiError } from "../lib/api.ts";
-import { fieldErrorFor, getIn, type PersonaDefinition } from "./persona-model.tsx";
+import type { ApiError, Schema } from "../lib/api.ts";
+import { fieldErrorFor, getIn } from "./persona-form-values.ts";
+
+type PersonaDefinition = Schema<"PersonaDefinition">;
 
 /**
  * What every builder field needs: the definition being edited, a way to change one dotted path, and

@@ -1,7 +1,10 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 /** "Join by code": copies the persona with that join code (from anyone, or a preset) into this account. */
 export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => void }) {
@@ -10,6 +13,7 @@ export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => 
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const queryClient = useQueryClient();
 
   const fieldError = error instanceof ApiError ? error.fieldMessage("code") : undefined;
 
@@ -22,7 +26,8 @@ export function PersonaJoinForm({ onJoined }: { onJoined: (persona: Persona) => 
     setBusy(true);
     setError(undefined);
     try {
-      const persona = await api<Persona>("POST", "/v1/personas/join", { body: { code: code.trim() } });
+      const persona = await unwrap(client.POST("/v1/personas/join", { body: { code: code.trim() } }));
+      void queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
       setCode("");
       onJoined(persona);
     } catch (failure) {

@@ -1,7 +1,10 @@
 import { useId, useRef, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 interface SeedForm {
   name: string;
@@ -34,6 +37,7 @@ export function PersonaSeedDialog({ onGenerated }: { onGenerated: (persona: Pers
   const [form, setForm] = useState<SeedForm>(EMPTY);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const queryClient = useQueryClient();
   const apiError = error instanceof ApiError ? error : undefined;
 
   const submit = async (event: FormEvent) => {
@@ -54,7 +58,10 @@ export function PersonaSeedDialog({ onGenerated }: { onGenerated: (persona: Pers
     if (traits.length > 0) body.traits = traits;
     if (form.seed.trim()) body.seed = form.seed.trim();
     try {
-      const generated = await api<{ persona: Persona }>("POST", "/v1/personas/generate", { body });
+      // Sent as typed, blanks included: the server's 422 names each missing or wrong field.
+      const seed = body as unknown as Schema<"PersonaSeed">;
+      const generated = await unwrap(client.POST("/v1/personas/generate", { body: seed }));
+      void queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
       dialog.current?.close();
       setForm(EMPTY);
       onGenerated(generated.persona);

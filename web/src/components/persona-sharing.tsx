@@ -1,6 +1,8 @@
 import { useId, useState } from "react";
 import { PersonaExportButtons } from "./persona-export-buttons.tsx";
-import type { Persona } from "./persona-model.tsx";
+import type { Schema } from "../lib/api.ts";
+
+type Persona = Schema<"Persona">;
 
 /**
  * Sharing: the join code (anyone entering it in "Join by code" gets an independent copy of the

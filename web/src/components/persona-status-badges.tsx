@@ -1,4 +1,7 @@
-import { statusOf, type Persona } from "./persona-model.tsx";
+import type { Schema } from "../lib/api.ts";
+import { statusOf } from "./persona-form-values.ts";
+
+type Persona = Schema<"Persona">;
 
 /**
  * Where a persona stands: Draft (never published), Production vN (its newest version answers) or

@@ -1,5 +1,7 @@
 import { useId } from "react";
-import type { PersonaTemplate } from "./persona-model.tsx";
+import type { Schema } from "../lib/api.ts";
+
+type PersonaTemplate = Schema<"PersonaTemplate">;
 
 const CATEGORY_LABELS: Record<string, string> = {
   customer_support: "Customer support",

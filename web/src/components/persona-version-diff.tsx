@@ -1,15 +1,12 @@
+import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import type { PersonaVersionSummary } from "./persona-model.tsx";
+
+type PersonaVersionSummary = Schema<"PersonaVersionSummary">;
 
 type Reference = number | "draft";
-
-interface PersonaDiff {
-  from: Reference;
-  to: Reference;
-  changes: { path: string; from?: unknown; to?: unknown }[];
-}
 
 function show(value: unknown): string {
   if (value === undefined) return "(absent)";
@@ -39,26 +36,28 @@ export function PersonaVersionDiff({
   const id = useId();
   const [from, setFrom] = useState<Reference>(initialFrom);
   const [to, setTo] = useState<Reference>("draft");
-  const [diff, setDiff] = useState<PersonaDiff | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const [compared, setCompared] = useState<{ from: string; to: string } | undefined>(undefined);
+  const pair = compared ?? { from: "", to: "" };
+  const comparison = useQuery({
+    queryKey: personaKeys.diff(personaId, pair.from, pair.to),
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET("/v1/personas/{id}/diff", {
+          params: { path: { id: personaId }, query: pair },
+          signal,
+        }),
+      ),
+    enabled: compared !== undefined,
+  });
+  const busy = comparison.isFetching;
+  const error = comparison.error ?? undefined;
+  const diff = comparison.data;
 
-  const compare = async (left: Reference, right: Reference) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setDiff(
-        await api<PersonaDiff>(
-          "GET",
-          `/v1/personas/${encodeURIComponent(personaId)}/diff${query({ from: String(left), to: String(right) })}`,
-        ),
-      );
-    } catch (failure) {
-      setError(failure);
-      setDiff(undefined);
-    } finally {
-      setBusy(false);
-    }
+  const compare = (left: Reference, right: Reference) => {
+    const next = { from: String(left), to: String(right) };
+    // Asking for the same comparison again reads it again (the draft may have changed meanwhile).
+    if (compared?.from === next.from && compared.to === next.to) void comparison.refetch();
+    else setCompared(next);
   };
 
   const options = [
@@ -73,7 +72,7 @@ export function PersonaVersionDiff({
         className="persona-diff-controls"
         onSubmit={(event) => {
           event.preventDefault();
-          void compare(from, to);
+          compare(from, to);
         }}
       >
         <VersionSelect

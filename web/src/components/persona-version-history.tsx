@@ -1,9 +1,13 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
+import { usePersonaChanged } from "./persona-cache.ts";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import { formatTime, type Persona, type PersonaVersionSummary } from "./persona-model.tsx";
+import { formatTime } from "./persona-form-values.ts";
 import { PersonaVersionDiff } from "./persona-version-diff.tsx";
+
+type Persona = Schema<"Persona">;
 
 /**
  * "Version history": published versions, newest first, which one is production, a way to make another
@@ -19,31 +23,35 @@ export function PersonaVersionHistory({
   readOnly: boolean;
   onPersonaChanged: (persona: Persona) => void;
 }) {
-  const encoded = encodeURIComponent(persona.id);
-  const versions = useResource(
-    `versions:${persona.id}:${persona.latest_version}:${persona.production_version}`,
-    () => api<{ data: PersonaVersionSummary[] }>("GET", `/v1/personas/${encoded}/versions`),
-  );
-  const [busy, setBusy] = useState<number | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
+  const versions = useQuery({
+    queryKey: personaKeys.versions(persona.id),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/personas/{id}/versions", { params: { path: { id: persona.id } }, signal })),
+  });
+  const personaChanged = usePersonaChanged();
   const [done, setDone] = useState<string | undefined>(undefined);
-
-  // Not destructive (the draft stays, and any version can be made production again), so no confirmation.
-  const makeProduction = async (version: number) => {
-    setBusy(version);
-    setError(undefined);
-    setDone(undefined);
-    try {
-      onPersonaChanged(await api<Persona>("POST", `/v1/personas/${encoded}/rollback`, { body: { version } }));
+  const rollback = useMutation({
+    mutationFn: (version: number) =>
+      unwrap(
+        client.POST("/v1/personas/{id}/rollback", {
+          params: { path: { id: persona.id } },
+          body: { version },
+        }),
+      ),
+    onMutate: () => setDone(undefined),
+    onSuccess: (changed, version) => {
+      personaChanged(changed);
+      onPersonaChanged(changed);
       setDone(
         `Version ${version} is now production: conversations are answered by it. Your draft is unchanged.`,
       );
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(undefined);
-    }
-  };
+    },
+  });
+  const busy = rollback.isPending ? rollback.variables : undefined;
+  const error = rollback.error ?? undefined;
+
+  // Not destructive (the draft stays, and any version can be made production again), so no confirmation.
+  const makeProduction = (version: number) => rollback.mutate(version);
 
   const list = versions.data?.data ?? [];
   const newestFirst = [...list].reverse();
@@ -55,9 +63,9 @@ export function PersonaVersionHistory({
         Publishing freezes the draft as a new version and makes it production. Editing never changes a
         published version.
       </p>
-      <ErrorNotice error={error ?? versions.error} />
+      <ErrorNotice error={error ?? versions.error ?? undefined} />
       {done && <Notice kind="success">{done}</Notice>}
-      {versions.loading && !versions.data && <Loading label="Loading versions…" />}
+      {versions.isPending && <Loading label="Loading versions…" />}
       {versions.data && list.length === 0 && (
         <p className="muted">Nothing published yet: conversations use the draft until you publish.</p>
       )}
@@ -95,7 +103,7 @@ export function PersonaVersionHistory({
                           className="button-small"
                           aria-describedby={rowId}
                           disabled={busy !== undefined}
-                          onClick={() => void makeProduction(version.version)}
+                          onClick={() => makeProduction(version.version)}
                         >
                           {busy === version.version ? "Working…" : older ? "Roll back" : "Make production"}
                         </button>

@@ -1,6 +1,9 @@
 import { usePersonaForm } from "./persona-form-context.tsx";
 import { CheckboxField, NumberField, SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
-import { NEW_VOICE_CONFIGURATION, type VoiceConfiguration } from "./persona-model.tsx";
+import type { Schema } from "../lib/api.ts";
+import { NEW_VOICE_CONFIGURATION } from "./persona-form-values.ts";
+
+type VoiceConfiguration = Schema<"VoiceConfiguration">;
 
 const FIRST_SPEAKER_OPTIONS = [
   { value: "agent", label: "The persona" },

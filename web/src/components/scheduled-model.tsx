@@ -2,8 +2,9 @@
  * The shapes of /v1/scheduled-messages and /v1/inbox as the web app reads them (mirroring
  * src/http/routes/scheduled-message-routes.ts), and the words the screens use for them.
  */
-import { api, query } from "../lib/api.ts";
-import type { PersonaPage } from "./persona-model.tsx";
+import { api, query, type Schema } from "../lib/api.ts";
+
+type PersonaPage = Schema<"PersonaPage">;
 
 export const SCHEDULED_KINDS = ["good_morning", "good_night", "check_in"] as const;
 export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];

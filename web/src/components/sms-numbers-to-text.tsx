@@ -1,7 +1,8 @@
-import { api, query } from "../lib/api.ts";
+import { api, query, type Schema } from "../lib/api.ts";
 import { useResource, type Resource } from "../lib/use-resource.ts";
 import type { PersonaPhoneNumber } from "./channel-model.ts";
-import type { Persona } from "./persona-model.tsx";
+
+type Persona = Schema<"Persona">;
 
 /**
  * How many personas' numbers the Settings screen asks for. There is no one request for every persona

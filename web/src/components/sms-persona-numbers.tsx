@@ -1,14 +1,15 @@
 import { useId, useState, type FormEvent } from "react";
-import { api, apiFetch } from "../lib/api.ts";
+import { api, apiFetch, type Schema } from "../lib/api.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
 import { isNotConfigured, type ChannelsStatus, type PersonaPhoneNumber } from "./channel-model.ts";
 import { Notice } from "./notice.tsx";
-import type { Persona } from "./persona-model.tsx";
 import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
 import { FormProblem } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import { SmsNotConfiguredNotice } from "./sms-not-configured-notice.tsx";
+
+type Persona = Schema<"Persona">;
 
 /** Where a provider's webhook points: this server's own address, as the browser sees it. */
 export function webhookUrl(path: string): string {

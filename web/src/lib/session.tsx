@@ -1,24 +1,9 @@
 import { createContext, useContext } from "react";
+import type { Schema } from "./api.ts";
 
-/** The signed-in person, as GET /v1/auth/session returns them. */
-export interface Account {
-  id: string;
-  email: string;
-  name: string;
-  role: "admin" | "member";
-  /** a member an admin let change every persona (admins always may) */
-  can_edit_all: boolean;
-  /** the users row the API names with X-Dramatis-User (its external id is the email) */
-  user_id: string;
-  tenant_id: string;
-  created_at: string;
-}
-
-export interface Session {
-  account: Account;
-  tenant: { id: string; name: string };
-  csrf_token: string;
-}
+/** The signed-in person and their tenant, as GET /v1/auth/session returns them. */
+export type Account = Schema<"Account">;
+export type Session = Schema<"Session">;
 
 export interface SessionContextValue {
   session: Session;

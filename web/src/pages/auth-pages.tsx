@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, client, unwrap } from "../lib/api.ts";
 import { ErrorNotice } from "../components/notice.tsx";
 import "./auth-pages.css";
 
@@ -10,7 +10,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { busy, error, submit } = useSubmit(async () => {
-    await api("POST", "/v1/auth/login", { body: { email: email.trim(), password } });
+    await unwrap(client.POST("/v1/auth/login", { body: { email: email.trim(), password } }));
     await onSignedIn();
   });
 
@@ -62,9 +62,11 @@ export function SetupPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
       return;
     }
     setTooShort(false);
-    await api("POST", "/v1/auth/setup", {
-      body: { setup_token: token.trim(), name: name.trim(), email: email.trim(), password },
-    });
+    await unwrap(
+      client.POST("/v1/auth/setup", {
+        body: { setup_token: token.trim(), name: name.trim(), email: email.trim(), password },
+      }),
+    );
     await onSignedIn();
   });
   const passwordError =

@@ -1,14 +1,15 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { conversationKeys, personaKeys, userPersonaKeys } from "../lib/query-keys-personas.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
+import type { Schema } from "../lib/api.ts";
 import {
   createConversation,
   loadConversations,
   loadPersonas,
   loadUserPersonas,
-  type PersonaSummary,
-} from "../components/chat-api.tsx";
+} from "../components/chat-loaders.ts";
 import { ChatConversationList } from "../components/chat-conversation-list.tsx";
 import { ChatConversationView } from "../components/chat-conversation-view.tsx";
 import { ChatNewConversation } from "../components/chat-new-conversation.tsx";
@@ -16,6 +17,8 @@ import { ChatNewConversation } from "../components/chat-new-conversation.tsx";
 import "./chat-messages.css";
 import "./chat-page.css";
 import "./chat-inspector.css";
+
+type PersonaSummary = Schema<"Persona">;
 
 /**
  * Chat: the conversation list beside the open conversation (on phones, one or the other). /chat shows
@@ -26,9 +29,18 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   const { search } = useLocation();
   const startWith = conversationId ? null : search.get("persona");
 
-  const conversations = useResource("conversations", loadConversations);
-  const personaList = useResource("personas", loadPersonas);
-  const userPersonas = useResource("user-personas", loadUserPersonas);
+  const conversations = useQuery({
+    queryKey: conversationKeys.list(),
+    queryFn: ({ signal }) => loadConversations(signal),
+  });
+  const personaList = useQuery({
+    queryKey: personaKeys.summaries(),
+    queryFn: ({ signal }) => loadPersonas(signal),
+  });
+  const userPersonas = useQuery({
+    queryKey: userPersonaKeys.list(),
+    queryFn: ({ signal }) => loadUserPersonas(signal),
+  });
   const [activeOverride, setActiveOverride] = useState<string | null | undefined>(undefined);
   const [focusNew, setFocusNew] = useState(0);
 
@@ -36,16 +48,20 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
     () => new Map<string, PersonaSummary>((personaList.data ?? []).map((persona) => [persona.id, persona])),
     [personaList.data],
   );
-  const reloadConversations = conversations.reload;
-  const onActivity = useCallback(() => reloadConversations(), [reloadConversations]);
+  const queryClient = useQueryClient();
+  // A message sent, a conversation started or deleted: the list's order and counts change.
+  const onActivity = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: conversationKeys.list() }),
+    [queryClient],
+  );
 
   return (
     <div className={conversationId ? "chat-layout chat-layout-open" : "chat-layout"}>
       <ChatConversationList
         conversations={conversations.data}
         personas={personas}
-        error={conversations.error}
-        loading={conversations.loading}
+        error={conversations.error ?? undefined}
+        loading={conversations.isFetching}
         currentId={conversationId}
         onNewConversation={() => {
           if (conversationId) navigate("/chat");
@@ -71,7 +87,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         ) : (
           <ChatNewConversation
             personas={personaList.data}
-            personasError={personaList.error}
+            personasError={personaList.error ?? undefined}
             focusRequest={focusNew}
             onCreated={onActivity}
           />

@@ -1,7 +1,8 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { memoryKeys, personaKeys } from "../lib/query-keys-personas.ts";
 import { Link } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { PersonaAvatar } from "../components/persona-avatar.tsx";
 import { MemoryCard } from "../components/memory-card.tsx";
@@ -10,29 +11,28 @@ import { MemoryConsistency } from "../components/memory-consistency.tsx";
 import { MemoryEditor } from "../components/memory-editor.tsx";
 import { DEFAULT_FILTERS, MemoryFilters, isFiltered } from "../components/memory-filters.tsx";
 import { useMemoryList } from "../components/memory-list-loader.tsx";
-import type { Memory, MemorySearchResult, MemoryUsage } from "../components/memory-model.tsx";
 import { MemorySearch } from "../components/memory-search.tsx";
 import { MemoryTimeline } from "../components/memory-timeline.tsx";
 import { MemoryUsagePanel } from "../components/memory-usage.tsx";
 import "./memory-page.css";
 
-interface PersonaSummary {
-  id: string;
-  name: string;
-  kind: "persona" | "preset";
-  updated_at: string;
-}
+type Memory = Schema<"Memory">;
+type MemorySearchResult = Schema<"MemorySearchResult">;
 
 const HIGHLIGHT_MS = 6000;
 
 /** What a persona remembers: its own timeline and what it has learned about the signed-in user. */
 export function MemoryPage({ personaId }: { personaId: string }) {
-  const path = `/v1/personas/${encodeURIComponent(personaId)}`;
-  const persona = useResource(`persona:${personaId}`, () => api<PersonaSummary>("GET", path));
-  const [usageGeneration, setUsageGeneration] = useState(0);
-  const usage = useResource(`usage:${personaId}:${usageGeneration}`, () =>
-    api<MemoryUsage>("GET", `${path}/memories/usage`),
-  );
+  const path = { path: { id: personaId } };
+  const persona = useQuery({
+    queryKey: personaKeys.detail(personaId),
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/personas/{id}", { params: path, signal })),
+  });
+  const usage = useQuery({
+    queryKey: memoryKeys.usage(personaId),
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/personas/{id}/memories/usage", { params: path, signal })),
+  });
+  const queryClient = useQueryClient();
   const [filters, setFilters] = useState(DEFAULT_FILTERS);
   const list = useMemoryList(personaId, filters);
   const [search, setSearch] = useState<{ query: string; results: MemorySearchResult[] } | undefined>();
@@ -50,7 +50,13 @@ export function MemoryPage({ personaId }: { personaId: string }) {
     return byId;
   }, [list.memories, search]);
 
-  const refreshUsage = () => setUsageGeneration((value) => value + 1);
+  /** One memory changed in place (the list on screen is updated): other filters' lists go stale. */
+  const refreshUsage = () => {
+    void queryClient.invalidateQueries({ queryKey: memoryKeys.all(personaId), refetchType: "none" });
+    void queryClient.invalidateQueries({ queryKey: memoryKeys.usage(personaId) });
+  };
+  /** Memories were added or removed in bulk: the lists and the usage are read again. */
+  const memoriesChanged = () => void queryClient.invalidateQueries({ queryKey: memoryKeys.all(personaId) });
   const changed = (memory: Memory) => {
     list.replace(memory);
     setSearch(
@@ -152,7 +158,7 @@ export function MemoryPage({ personaId }: { personaId: string }) {
 
       <div className="memory-layout">
         <aside className="memory-side" aria-label="Memory tools">
-          <MemoryUsagePanel usage={usage.data} error={usage.error} loading={usage.loading} />
+          <MemoryUsagePanel usage={usage.data} error={usage.error ?? undefined} loading={usage.isFetching} />
           <MemoryConsistency personaId={personaId} memoriesById={memoriesById} onShowMemory={showMemory} />
           <MemoryClear
             personaId={personaId}
@@ -161,8 +167,7 @@ export function MemoryPage({ personaId }: { personaId: string }) {
             onCleared={(count) => {
               setMessage(`${name} forgot ${count} ${count === 1 ? "memory" : "memories"} about you.`);
               setSearch(undefined);
-              list.reload();
-              refreshUsage();
+              memoriesChanged();
             }}
           />
         </aside>
@@ -177,8 +182,7 @@ export function MemoryPage({ personaId }: { personaId: string }) {
                 onSaved={() => {
                   setAdding(false);
                   setMessage("Memory added.");
-                  list.reload();
-                  refreshUsage();
+                  memoriesChanged();
                 }}
                 onCancel={() => setAdding(false)}
               />

@@ -1,10 +1,10 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { Link, navigate } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { PersonaEditor } from "../components/persona-editor.tsx";
-import type { Persona } from "../components/persona-model.tsx";
 import "./persona-builder.css";
 
 /**
@@ -21,9 +21,12 @@ export function PersonaBuilderPage({ personaId }: { personaId: string | undefine
     setFresh({ createdId: undefined, generation: fresh.generation + 1 });
   }
   const isNew = personaId === undefined || personaId === fresh.createdId;
-  const resource = useResource(isNew ? null : `persona:${personaId}`, () =>
-    api<Persona>("GET", `/v1/personas/${encodeURIComponent(personaId ?? "")}`),
-  );
+  const resource = useQuery({
+    queryKey: personaKeys.detail(personaId ?? ""),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/personas/{id}", { params: { path: { id: personaId ?? "" } }, signal })),
+    enabled: !isNew,
+  });
 
   if (isNew) {
     return (

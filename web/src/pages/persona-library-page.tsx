@@ -1,15 +1,18 @@
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
 import { navigate } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { PersonaCard } from "../components/persona-card.tsx";
 import { PersonaCardImport } from "../components/persona-card-import.tsx";
 import { PersonaJoinForm } from "../components/persona-join-form.tsx";
-import type { Persona, PersonaPage, PersonaTemplate } from "../components/persona-model.tsx";
 import { PersonaSeedDialog } from "../components/persona-seed-dialog.tsx";
 import { PersonaTemplateCard } from "../components/persona-template-card.tsx";
 import "./persona-library.css";
+
+type Persona = Schema<"Persona">;
+type PersonaTemplate = Schema<"PersonaTemplate">;
 
 function openBuilder(persona: Persona): void {
   navigate(`/personas/${encodeURIComponent(persona.id)}`);
@@ -27,27 +30,37 @@ function matches(persona: Persona, filter: string): boolean {
 
 /** /personas: the user's personas, ways to add one (new, template, join code, card, seed) and the presets. */
 export function PersonaLibraryPage() {
-  const [pages, setPages] = useState<string[]>([""]);
   const [filter, setFilter] = useState("");
-  const own = useResource(`own:${pages.join(",")}`, async () => {
-    const personas: Persona[] = [];
-    let next: string | null = null;
-    for (const after of pages) {
-      const page = await api<PersonaPage>(
-        "GET",
-        `/v1/personas${query({ kind: "persona", limit: 100, after })}`,
-      );
-      personas.push(...page.data);
-      next = page.next_cursor;
-    }
-    return { personas, next };
+  const queryClient = useQueryClient();
+  const ownPages = useInfiniteQuery({
+    queryKey: personaKeys.list({ kind: "persona" }),
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(
+        client.GET("/v1/personas", {
+          params: { query: { kind: "persona", limit: 100, after: pageParam } },
+          signal,
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
   });
-  const presets = useResource("presets", () =>
-    api<PersonaPage>("GET", `/v1/personas${query({ kind: "preset", limit: 200 })}`),
-  );
-  const templates = useResource("templates", () =>
-    api<{ data: PersonaTemplate[] }>("GET", "/v1/persona-templates"),
-  );
+  const own = {
+    data: ownPages.data && {
+      personas: ownPages.data.pages.flatMap((page) => page.data),
+      next: ownPages.hasNextPage,
+    },
+    error: ownPages.error,
+    loading: ownPages.isFetching,
+  };
+  const presets = useQuery({
+    queryKey: personaKeys.list({ kind: "preset" }),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/personas", { params: { query: { kind: "preset", limit: 200 } }, signal })),
+  });
+  const templates = useQuery({
+    queryKey: personaKeys.templates(),
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/persona-templates", { signal })),
+  });
   const [usingTemplate, setUsingTemplate] = useState<string | undefined>(undefined);
   const [copyingPreset, setCopyingPreset] = useState<string | undefined>(undefined);
   const [actionError, setActionError] = useState<unknown>(undefined);
@@ -56,7 +69,8 @@ export function PersonaLibraryPage() {
     setUsingTemplate(template.id);
     setActionError(undefined);
     try {
-      openBuilder(await api<Persona>("POST", "/v1/personas", { body: { template_id: template.id } }));
+      openBuilder(await unwrap(client.POST("/v1/personas", { body: { template_id: template.id } })));
+      void queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
     } catch (failure) {
       setActionError(failure);
       setUsingTemplate(undefined);
@@ -67,7 +81,8 @@ export function PersonaLibraryPage() {
     setCopyingPreset(preset.id);
     setActionError(undefined);
     try {
-      openBuilder(await api<Persona>("POST", "/v1/personas/join", { body: { code: preset.join_code } }));
+      openBuilder(await unwrap(client.POST("/v1/personas/join", { body: { code: preset.join_code } })));
+      void queryClient.invalidateQueries({ queryKey: personaKeys.lists() });
     } catch (failure) {
       setActionError(failure);
       setCopyingPreset(undefined);
@@ -108,7 +123,7 @@ export function PersonaLibraryPage() {
           )}
         </div>
         {own.error && <ErrorNotice error={own.error} />}
-        {own.loading && !own.data && <Loading label="Loading your personas…" />}
+        {ownPages.isPending && <Loading label="Loading your personas…" />}
         {own.data && own.data.personas.length === 0 && (
           <div className="card persona-empty">
             <p>
@@ -132,12 +147,8 @@ export function PersonaLibraryPage() {
         )}
         {own.data?.next && (
           <div className="button-row persona-more">
-            <button
-              type="button"
-              disabled={own.loading}
-              onClick={() => own.data?.next && setPages([...pages, own.data.next])}
-            >
-              {own.loading ? "Loading…" : "Show more"}
+            <button type="button" disabled={own.loading} onClick={() => void ownPages.fetchNextPage()}>
+              {ownPages.isFetchingNextPage ? "Loading…" : "Show more"}
             </button>
           </div>
         )}
@@ -145,14 +156,14 @@ export function PersonaLibraryPage() {
 
       <div className="persona-tools">
         <PersonaJoinForm onJoined={openBuilder} />
-        <PersonaCardImport onImported={() => own.reload()} />
+        <PersonaCardImport />
       </div>
 
       <section aria-labelledby="templates-heading" className="persona-library-section">
         <h2 id="templates-heading">Templates</h2>
         <p className="muted">Starting points: a copy opens in the builder for you to make it your own.</p>
         {templates.error && <ErrorNotice error={templates.error} />}
-        {templates.loading && !templates.data && <Loading label="Loading templates…" />}
+        {templates.isPending && <Loading label="Loading templates…" />}
         {templates.data && templates.data.data.length === 0 && <p className="muted">No templates.</p>}
         {templates.data && templates.data.data.length > 0 && (
           <div className="card-grid">
@@ -173,7 +184,7 @@ export function PersonaLibraryPage() {
         <h2 id="presets-heading">Presets</h2>
         <p className="muted">Ready to chat with, shared by everyone on this server and read-only.</p>
         {presets.error && <ErrorNotice error={presets.error} />}
-        {presets.loading && !presets.data && <Loading label="Loading presets…" />}
+        {presets.isPending && <Loading label="Loading presets…" />}
         {presets.data && presets.data.data.length === 0 && <p className="muted">No presets.</p>}
         {presets.data && presets.data.data.length > 0 && (
           <div className="card-grid">

@@ -1,63 +1,22 @@
 /**
- * The memory screen's view of the API (src/services/memory-schemas.ts, memory-routes.ts) and the small
- * pure helpers its components share: labels, strength bands, dates for the timeline.
+ * The memory screen's small pure helpers: labels, strength bands, dates for the timeline. The shapes come
+ * from the SDK (`Schema<"Memory">`).
  */
+import type { Schema } from "../lib/api.ts";
 
-export const MEMORY_TYPES = ["normal", "pride", "shame", "repressed", "revised", "exaggerated"] as const;
-export type MemoryType = (typeof MEMORY_TYPES)[number];
-export type MemoryOwner = "timeline" | "relationship";
+type Memory = Schema<"Memory">;
+export type MemoryType = Memory["type"];
+export type MemoryOwner = Memory["owner"];
+type FindingKind = Schema<"ConsistencyReport">["findings"][number]["kind"];
 
-export interface Memory {
-  id: string;
-  persona_id: string;
-  owner: MemoryOwner;
-  user_id: string | null;
-  scope: string | null;
-  facts: string;
-  feelings: string;
-  emotion_tags: string[];
-  interpretation: string;
-  type: MemoryType;
-  strength: number;
-  event_time: string | null;
-  sequence: number | null;
-  revises: string | null;
-  source: { kind: string; message_ids?: string[] };
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface MemoryPage {
-  data: Memory[];
-  next_cursor: string | null;
-}
-
-export interface MemoryUsage {
-  tier: string;
-  limit: number;
-  used: number;
-  percent: number;
-  timeline: number;
-  relationship: number;
-  characters: number;
-}
-
-export interface MemorySearchResult {
-  memory: Memory;
-  score: number;
-  components: { relevance: number; importance: number; recency: number; text: number; vector: number | null };
-}
-
-export type FindingKind =
-  "sequence_gap" | "time_order" | "broken_revision" | "duplicate_event" | "contradiction";
-
-export interface ConsistencyReport {
-  persona_id: string;
-  checked: number;
-  judged_by: string;
-  findings: { kind: FindingKind; message: string; memory_ids: string[] }[];
-}
+export const MEMORY_TYPES = [
+  "normal",
+  "pride",
+  "shame",
+  "repressed",
+  "revised",
+  "exaggerated",
+] as const satisfies readonly MemoryType[];
 
 /** How the persona relates to a memory of each type (wording from the product reference). */
 export const TYPE_DESCRIPTIONS: Record<MemoryType, string> = {
