@@ -7,7 +7,7 @@ import {
   useChannels,
   type ChannelsStatus,
   type PersonaWhatsAppNumber,
-} from "./channel-model.ts";
+} from "./channel-status.ts";
 import "./channel-settings.css";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import type { Persona } from "./persona-model.tsx";
@@ -30,7 +30,7 @@ export function PersonaChannels({ persona }: { persona: Persona }) {
         active hours and the “Responds immediately” modifier).
       </p>
       <ErrorNotice error={channels.error} />
-      {channels.loading && !channels.data && <Loading />}
+      {channels.isPending && <Loading />}
       {channels.data && <SmsPersonaNumbers persona={persona} channels={channels.data} />}
       {channels.data && <WhatsAppNumbers persona={persona} channels={channels.data} />}
     </section>

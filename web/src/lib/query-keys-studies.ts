@@ -28,3 +28,16 @@ export const populationKeys = {
   members: (id: string, filter: Record<string, string | number | undefined>) =>
     ["populations", "detail", id, "members", filter] as const,
 };
+
+/** The Settings screens' lists. */
+export const settingsKeys = {
+  accounts: ["accounts"] as const,
+  apiKeys: ["api-keys"] as const,
+  providers: ["providers"] as const,
+  providerModels: (id: string) => ["providers", id, "models"] as const,
+  models: ["models"] as const,
+  pushDevices: ["push-devices"] as const,
+  phoneNumbers: ["phone-numbers"] as const,
+  userPersonas: ["user-personas"] as const,
+  whatsappContacts: ["whatsapp-contacts"] as const,
+};
