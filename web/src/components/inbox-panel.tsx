@@ -4,7 +4,7 @@ import { Link } from "../lib/router.tsx";
 import { useResource } from "../lib/use-resource.ts";
 import { useInbox } from "./inbox-provider.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import { KIND_LABELS, formatDateTime, summarise, type InboxItem } from "./scheduled-model.tsx";
+import { KIND_LABELS, formatDateTime, summarise, type InboxItem } from "./scheduled-format.ts";
 
 /** The newest messages the panel shows; the Scheduled page has them all. */
 const PANEL_LIMIT = 20;

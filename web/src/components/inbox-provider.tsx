@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, streamEvents, type ServerSentEvent } from "../lib/api.ts";
 import { InboxToasts, type Toast } from "./inbox-toasts.tsx";
-import type { InboxItem } from "./scheduled-model.tsx";
+import type { InboxItem } from "./scheduled-format.ts";
 
 /**
  * In-app delivery: while someone is signed in, one server-sent event stream (/v1/inbox/events) tells the

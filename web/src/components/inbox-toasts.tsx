@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link } from "../lib/router.tsx";
-import { summarise, type InboxItem } from "./scheduled-model.tsx";
+import { summarise, type InboxItem } from "./scheduled-format.ts";
 import "./inbox-styles.css";
 
 export interface Toast {

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from "react";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { personaKeys } from "../lib/query-keys-personas.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
-import { isNotConfigured, useChannels, type ChannelsStatus } from "./channel-model.ts";
+import { isNotConfigured, useChannels, type ChannelsStatus } from "./channel-status.ts";
 import "./channel-settings.css";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
@@ -27,7 +27,7 @@ export function PersonaChannels({ persona }: { persona: Persona }) {
         active hours and the “Responds immediately” modifier).
       </p>
       <ErrorNotice error={channels.error} />
-      {channels.loading && !channels.data && <Loading />}
+      {channels.isPending && <Loading />}
       {channels.data && <SmsPersonaNumbers persona={persona} channels={channels.data} />}
       {channels.data && <WhatsAppNumbers persona={persona} channels={channels.data} />}
     </section>

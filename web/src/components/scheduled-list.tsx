@@ -1,7 +1,7 @@
 import { Link } from "../lib/router.tsx";
 import { Markdown } from "./markdown.tsx";
 import { ErrorNotice } from "./notice.tsx";
-import { KIND_LABELS, formatDateTime, type ScheduledMessage } from "./scheduled-model.tsx";
+import { KIND_LABELS, formatDateTime, type ScheduledMessage } from "./scheduled-format.ts";
 import { ScheduledStatusBadge } from "./scheduled-status-badge.tsx";
 
 /**

@@ -1,4 +1,4 @@
-import type { ScheduledStatistics } from "./scheduled-model.tsx";
+import type { ScheduledStatistics } from "./scheduled-format.ts";
 
 const TILES: { key: keyof ScheduledStatistics; label: string }[] = [
   { key: "total", label: "Total" },

@@ -1,4 +1,4 @@
-import { STATUS_LABELS, type ScheduledStatus } from "./scheduled-model.tsx";
+import { STATUS_LABELS, type ScheduledStatus } from "./scheduled-format.ts";
 
 const TONES: Record<ScheduledStatus, string> = {
   pending: "badge-accent",

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
-import type { Account } from "../lib/session.tsx";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { useSession } from "../lib/session.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
@@ -10,38 +10,46 @@ import { useAction } from "./settings-use-action.tsx";
 
 const MIN_PASSWORD_LENGTH = 10;
 
+type Account = Schema<"Account">;
+
 /** The people who sign in to this workspace (admins only): add, change role, remove. */
 export function SettingsAccounts() {
   const { session } = useSession();
-  const [generation, setGeneration] = useState(0);
-  const accounts = useResource(`accounts:${generation}`, () =>
-    api<{ data: Account[] }>("GET", "/v1/accounts"),
-  );
+  const queryClient = useQueryClient();
+  const accounts = useQuery({
+    queryKey: settingsKeys.accounts,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/accounts", { signal })),
+  });
   const [removing, setRemoving] = useState<Account | undefined>();
   const [resetting, setResetting] = useState<Account | undefined>();
   const [newPassword, setNewPassword] = useState("");
   const [message, setMessage] = useState<string | undefined>();
   const roleChange = useAction();
-  const reload = () => setGeneration((value) => value + 1);
+  const reload = () => queryClient.invalidateQueries({ queryKey: settingsKeys.accounts });
 
   const changeRole = (account: Account, role: Account["role"]) =>
     roleChange.run(async () => {
-      await api("PATCH", `/v1/accounts/${encodeURIComponent(account.id)}`, { body: { role } });
+      await unwrap(
+        client.PATCH("/v1/accounts/{id}", { params: { path: { id: account.id } }, body: { role } }),
+      );
       setMessage(`${account.name || account.email} is now ${role === "admin" ? "an admin" : "a member"}.`);
-      reload();
+      await reload();
     });
 
   const changeEditRights = (account: Account, canEditAll: boolean) =>
     roleChange.run(async () => {
-      await api("PATCH", `/v1/accounts/${encodeURIComponent(account.id)}`, {
-        body: { can_edit_all: canEditAll },
-      });
+      await unwrap(
+        client.PATCH("/v1/accounts/{id}", {
+          params: { path: { id: account.id } },
+          body: { can_edit_all: canEditAll },
+        }),
+      );
       setMessage(
         canEditAll
           ? `${account.name || account.email} may now edit every persona.`
           : `${account.name || account.email} may now edit only the personas they created.`,
       );
-      reload();
+      await reload();
     });
 
   return (
@@ -57,14 +65,14 @@ export function SettingsAccounts() {
       <AddAccountForm
         onAdded={(account) => {
           setMessage(`Added ${account.email}. Give them their password; they can change it under Profile.`);
-          reload();
+          void reload();
         }}
       />
       {message && <Notice kind="success">{message}</Notice>}
       <ErrorNotice error={roleChange.error} />
       <h3>People</h3>
       <ErrorNotice error={accounts.error} />
-      {accounts.loading && !accounts.data && <Loading label="Loading accounts…" />}
+      {accounts.isPending && <Loading label="Loading accounts…" />}
       {accounts.data && (
         <div className="table-scroll">
           <table className="settings-table">
@@ -159,9 +167,12 @@ export function SettingsAccounts() {
         onClose={() => setResetting(undefined)}
         onConfirm={async () => {
           if (!resetting) return;
-          await api("PATCH", `/v1/accounts/${encodeURIComponent(resetting.id)}`, {
-            body: { password: newPassword },
-          });
+          await unwrap(
+            client.PATCH("/v1/accounts/{id}", {
+              params: { path: { id: resetting.id } },
+              body: { password: newPassword },
+            }),
+          );
           setMessage(
             `New password set for ${resetting.email}. Give it to them; they can change it under Profile.`,
           );
@@ -186,9 +197,9 @@ export function SettingsAccounts() {
         onClose={() => setRemoving(undefined)}
         onConfirm={async () => {
           if (!removing) return;
-          await api("DELETE", `/v1/accounts/${encodeURIComponent(removing.id)}`);
+          await unwrap(client.DELETE("/v1/accounts/{id}", { params: { path: { id: removing.id } } }));
           setMessage(`Removed ${removing.email}.`);
-          reload();
+          await reload();
         }}
       >
         <p>
@@ -211,9 +222,9 @@ function AddAccountForm({ onAdded }: { onAdded: (account: Account) => void }) {
     event.preventDefault();
     const ok = await action.run(async () => {
       onAdded(
-        await api<Account>("POST", "/v1/accounts", {
-          body: { email: email.trim(), name: name.trim(), password, role },
-        }),
+        await unwrap(
+          client.POST("/v1/accounts", { body: { email: email.trim(), name: name.trim(), password, role } }),
+        ),
       );
     });
     if (ok) {

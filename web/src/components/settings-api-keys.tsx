@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { useSession } from "../lib/session.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
@@ -16,17 +17,9 @@ const SCOPES = [
 
 type Scope = (typeof SCOPES)[number]["id"];
 
-interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: Scope[];
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  /** requests per minute; null: the server's default */
-  rate_limit_per_minute: number | null;
-}
+type ApiKey = Schema<"ApiKey">;
+/** A key as created: the only time the secret is shown. */
+type CreatedKey = { name: string; key: string };
 
 /** The limit as typed: blank is the server's default (null). */
 function parseLimit(text: string): number | null {
@@ -70,11 +63,14 @@ function KeysExplained() {
 }
 
 function AdminKeys() {
-  const [generation, setGeneration] = useState(0);
-  const keys = useResource(`keys:${generation}`, () => api<{ data: ApiKey[] }>("GET", "/v1/keys"));
-  const [created, setCreated] = useState<(ApiKey & { key: string }) | undefined>();
+  const queryClient = useQueryClient();
+  const keys = useQuery({
+    queryKey: settingsKeys.apiKeys,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/keys", { signal })),
+  });
+  const [created, setCreated] = useState<CreatedKey | undefined>();
   const [revoking, setRevoking] = useState<ApiKey | undefined>();
-  const reload = () => setGeneration((value) => value + 1);
+  const reload = () => queryClient.invalidateQueries({ queryKey: settingsKeys.apiKeys });
 
   return (
     <section aria-labelledby="keys-heading">
@@ -86,12 +82,12 @@ function AdminKeys() {
       <CreateKeyForm
         onCreated={(key) => {
           setCreated(key);
-          reload();
+          void reload();
         }}
       />
       <h3>Keys</h3>
       <ErrorNotice error={keys.error} />
-      {keys.loading && !keys.data && <Loading label="Loading keys…" />}
+      {keys.isPending && <Loading label="Loading keys…" />}
       {keys.data && keys.data.data.length === 0 && <p className="muted">No API keys yet.</p>}
       {keys.data && keys.data.data.length > 0 && (
         <div className="table-scroll">
@@ -129,7 +125,7 @@ function AdminKeys() {
                     </span>
                   </td>
                   <td data-label="Rate limit">
-                    <KeyRateLimit apiKey={key} onChanged={reload} />
+                    <KeyRateLimit apiKey={key} onChanged={() => void reload()} />
                   </td>
                   <td data-label="Created">
                     <time dateTime={key.created_at} title={formatTime(key.created_at, "")}>
@@ -172,8 +168,8 @@ function AdminKeys() {
         onClose={() => setRevoking(undefined)}
         onConfirm={async () => {
           if (!revoking) return;
-          await api("DELETE", `/v1/keys/${encodeURIComponent(revoking.id)}`);
-          reload();
+          await unwrap(client.DELETE("/v1/keys/{id}", { params: { path: { id: revoking.id } } }));
+          await reload();
         }}
       >
         <p>
@@ -214,9 +210,12 @@ function KeyRateLimit({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => 
   async function save(event: FormEvent) {
     event.preventDefault();
     const ok = await action.run(async () => {
-      await api("PATCH", `/v1/keys/${encodeURIComponent(apiKey.id)}`, {
-        body: { rate_limit_per_minute: parseLimit(limit) },
-      });
+      await unwrap(
+        client.PATCH("/v1/keys/{id}", {
+          params: { path: { id: apiKey.id } },
+          body: { rate_limit_per_minute: parseLimit(limit) },
+        }),
+      );
     });
     if (ok) {
       setEditing(false);
@@ -250,7 +249,7 @@ function KeyRateLimit({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => 
   );
 }
 
-function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKey & { key: string }) => void }) {
+function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["read", "write"]);
   const [limit, setLimit] = useState("");
@@ -260,9 +259,11 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKey & { key: string 
     event.preventDefault();
     const ok = await action.run(async () => {
       onCreated(
-        await api<ApiKey & { key: string }>("POST", "/v1/keys", {
-          body: { name: name.trim(), scopes, rate_limit_per_minute: parseLimit(limit) },
-        }),
+        await unwrap(
+          client.POST("/v1/keys", {
+            body: { name: name.trim(), scopes, rate_limit_per_minute: parseLimit(limit) },
+          }),
+        ),
       );
     });
     if (ok) {

@@ -9,11 +9,11 @@ import {
   type PushState,
 } from "../lib/push-notifications.ts";
 import { useResource } from "../lib/use-resource.ts";
-import type { PushDevice } from "./channel-model.ts";
+import type { PushDevice } from "./channel-status.ts";
 import "./channel-settings.css";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import { formatDateTime } from "./scheduled-model.tsx";
+import { formatDateTime } from "./scheduled-format.ts";
 import { SettingsField } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 

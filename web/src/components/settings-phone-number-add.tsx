@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { apiFetch } from "../lib/api.ts";
-import type { UserPhoneNumber } from "./channel-model.ts";
+import type { UserPhoneNumber } from "./channel-status.ts";
 import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";

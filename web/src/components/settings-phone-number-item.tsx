@@ -1,7 +1,7 @@
 import { apiFetch } from "../lib/api.ts";
-import type { UserPhoneNumber } from "./channel-model.ts";
+import type { UserPhoneNumber } from "./channel-status.ts";
 import { ErrorNotice } from "./notice.tsx";
-import { formatDateTime } from "./scheduled-model.tsx";
+import { formatDateTime } from "./scheduled-format.ts";
 import { SettingsPhoneNumberCodeForm } from "./settings-phone-number-code-form.tsx";
 import { useAction } from "./settings-use-action.tsx";
 

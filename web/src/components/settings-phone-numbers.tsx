@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
-import { isNotConfigured, useChannels, type UserPhoneNumber } from "./channel-model.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
+import { isNotConfigured, useChannels, type UserPhoneNumber } from "./channel-status.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import "./channel-settings.css";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
@@ -15,19 +16,21 @@ import { SmsNumbersToText, useNumbersToText } from "./sms-numbers-to-text.tsx";
  * then on texts from that phone to a persona's number reach your conversations with it.
  */
 export function SettingsPhoneNumbers() {
-  const [generation, setGeneration] = useState(0);
+  const queryClient = useQueryClient();
   const channels = useChannels();
   // Without Twilio every SMS route answers 404: ask only once the server says SMS is on.
   const configured = channels.data?.sms.enabled === true;
-  const numbers = useResource(configured ? `phone-numbers:${generation}` : null, () =>
-    api<{ data: UserPhoneNumber[] }>("GET", "/v1/phone-numbers"),
-  );
+  const numbers = useQuery({
+    queryKey: settingsKeys.phoneNumbers,
+    enabled: configured,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/phone-numbers", { signal })),
+  });
   // The personas' numbers: which to text once verified, and which one may text the code.
-  const numbersToText = useNumbersToText(configured ? "settings" : null);
+  const numbersToText = useNumbersToText(configured);
   const [removing, setRemoving] = useState<UserPhoneNumber | undefined>();
   const [verifying, setVerifying] = useState<string | undefined>();
   const [message, setMessage] = useState<ReactNode>();
-  const reload = () => setGeneration((value) => value + 1);
+  const reload = () => void queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers });
 
   if (channels.data?.sms.enabled === false || isNotConfigured(numbers.error)) {
     return (
@@ -82,7 +85,9 @@ export function SettingsPhoneNumbers() {
         }}
       />
       <ErrorNotice error={channels.error ?? numbers.error} />
-      {(channels.loading || numbers.loading) && !numbers.data && <Loading label="Loading phone numbers…" />}
+      {(channels.isPending || (configured && numbers.isPending)) && (
+        <Loading label="Loading phone numbers…" />
+      )}
       {numbers.data && list.length === 0 && (
         <div className="card settings-empty">
           <p>No phone numbers yet.</p>
@@ -112,7 +117,11 @@ export function SettingsPhoneNumbers() {
         onClose={() => setRemoving(undefined)}
         onConfirm={async () => {
           if (!removing) return;
-          await api("DELETE", `/v1/phone-numbers/${encodeURIComponent(removing.phone_number)}`);
+          await unwrap(
+            client.DELETE("/v1/phone-numbers/{phoneNumber}", {
+              params: { path: { phoneNumber: removing.phone_number } },
+            }),
+          );
           setMessage(undefined);
           if (verifying === removing.phone_number) setVerifying(undefined);
           reload();

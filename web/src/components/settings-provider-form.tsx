@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 
@@ -33,15 +33,17 @@ export function SettingsProviderForm({
       .map((model) => model.trim())
       .filter(Boolean);
     const ok = await action.run(async () => {
-      await api("POST", "/v1/providers", {
-        body: {
-          kind,
-          name: name.trim(),
-          ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
-          ...(apiKey ? { api_key: apiKey } : {}),
-          ...(modelList.length > 0 ? { models: modelList } : {}),
-        },
-      });
+      await unwrap(
+        client.POST("/v1/providers", {
+          body: {
+            kind,
+            name: name.trim(),
+            ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
+            ...(apiKey ? { api_key: apiKey } : {}),
+            ...(modelList.length > 0 ? { models: modelList } : {}),
+          },
+        }),
+      );
     });
     if (ok) {
       setApiKey("");

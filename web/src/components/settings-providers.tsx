@@ -1,23 +1,14 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { useSession } from "../lib/session.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { SettingsProviderForm } from "./settings-provider-form.tsx";
 import { useAction } from "./settings-use-action.tsx";
 
-export interface Provider {
-  id: string | null;
-  name: string;
-  kind: string;
-  scope: "tenant" | "server";
-  base_url: string | null;
-  has_api_key: boolean;
-  models: string[];
-  created_at: string | null;
-  updated_at: string | null;
-}
+type Provider = Schema<"Provider">;
 
 const KIND_LABELS: Record<string, string> = {
   "openai-compatible": "OpenAI-compatible",
@@ -28,13 +19,19 @@ const KIND_LABELS: Record<string, string> = {
 export function SettingsProviders() {
   const { session } = useSession();
   const isAdmin = session.account.role === "admin";
-  const [generation, setGeneration] = useState(0);
-  const providers = useResource(`providers:${generation}`, () =>
-    api<{ data: Provider[] }>("GET", "/v1/providers"),
-  );
+  const queryClient = useQueryClient();
+  const providers = useQuery({
+    queryKey: settingsKeys.providers,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/providers", { signal })),
+  });
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Provider | undefined>();
-  const reload = () => setGeneration((value) => value + 1);
+  // A provider's models show up in every model picker, hence the model list too.
+  const reload = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: settingsKeys.providers }),
+      queryClient.invalidateQueries({ queryKey: settingsKeys.models }),
+    ]);
   const list = providers.data?.data ?? [];
 
   return (
@@ -71,13 +68,13 @@ export function SettingsProviders() {
         <SettingsProviderForm
           onCreated={() => {
             setAdding(false);
-            reload();
+            void reload();
           }}
           onCancel={() => setAdding(false)}
         />
       )}
       <ErrorNotice error={providers.error} />
-      {providers.loading && !providers.data && <Loading label="Loading providers…" />}
+      {providers.isPending && <Loading label="Loading providers…" />}
       <ul className="settings-list">
         {list.map((provider) => (
           <ProviderItem
@@ -95,8 +92,8 @@ export function SettingsProviders() {
         onClose={() => setRemoving(undefined)}
         onConfirm={async () => {
           if (!removing?.id) return;
-          await api("DELETE", `/v1/providers/${encodeURIComponent(removing.id)}`);
-          reload();
+          await unwrap(client.DELETE("/v1/providers/{id}", { params: { path: { id: removing.id } } }));
+          await reload();
         }}
       >
         <p>
@@ -124,14 +121,13 @@ function ProviderItem({
   async function loadModels() {
     await action.run(async () => {
       if (provider.id) {
-        const answer = await api<{ data: string[] }>(
-          "GET",
-          `/v1/providers/${encodeURIComponent(provider.id)}/models`,
+        const answer = await unwrap(
+          client.GET("/v1/providers/{id}/models", { params: { path: { id: provider.id } } }),
         );
         setModels(answer.data);
       } else {
         // Server-wide providers have no id: their models are in the OpenAI-style model list.
-        const answer = await api<{ data: { id: string; owned_by: string }[] }>("GET", "/v1/models");
+        const answer = await unwrap(client.GET("/v1/models"));
         setModels(answer.data.filter((model) => model.owned_by === provider.name).map((model) => model.id));
       }
     });

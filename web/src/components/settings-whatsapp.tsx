@@ -6,11 +6,11 @@ import {
   useChannels,
   type WhatsAppContact,
   type WhatsAppLinkCode,
-} from "./channel-model.ts";
+} from "./channel-status.ts";
 import "./channel-settings.css";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
-import { formatDateTime } from "./scheduled-model.tsx";
+import { formatDateTime } from "./scheduled-format.ts";
 import { useAction } from "./settings-use-action.tsx";
 
 /** A code on screen, and when each WhatsApp already linked was linked (to see which one it links). */

@@ -1,8 +1,6 @@
-import { api, query, type Schema } from "../lib/api.ts";
-import { useResource, type Resource } from "../lib/use-resource.ts";
-import type { PersonaPhoneNumber } from "./channel-model.ts";
-
-type Persona = Schema<"Persona">;
+import { useQuery } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 
 /**
  * How many personas' numbers the Settings screen asks for. There is no one request for every persona
@@ -26,35 +24,39 @@ export interface NumbersToText {
 }
 
 /** The tenant's persona numbers, read persona by persona (the first PERSONAS_ASKED personas). */
-export function useNumbersToText(key: string | null): Resource<NumbersToText> {
-  return useResource(key === null ? null : `numbers-to-text:${key}`, async () => {
-    const page = await api<{ data: Persona[]; next_cursor: string | null }>(
-      "GET",
-      `/v1/personas${query({ kind: "persona", limit: PERSONAS_ASKED })}`,
-    );
-    const perPersona = await Promise.all(
-      page.data.map(async (persona) => {
-        const numbers = await api<{ data: PersonaPhoneNumber[]; sms_enabled: boolean }>(
-          "GET",
-          `/v1/personas/${encodeURIComponent(persona.id)}/phone-numbers`,
-        );
-        return numbers.data.map((number) => ({
-          personaId: persona.id,
-          personaName: persona.name || "Untitled persona",
-          phoneNumber: number.phone_number,
-          answers: numbers.sms_enabled,
-        }));
-      }),
-    );
-    return { numbers: perPersona.flat(), partial: page.next_cursor !== null };
+export function useNumbersToText(enabled: boolean) {
+  return useQuery({
+    queryKey: [...settingsKeys.phoneNumbers, "to-text"],
+    enabled,
+    queryFn: ({ signal }) => loadNumbersToText(signal),
   });
+}
+
+async function loadNumbersToText(signal: AbortSignal): Promise<NumbersToText> {
+  const page = await unwrap(
+    client.GET("/v1/personas", { params: { query: { kind: "persona", limit: PERSONAS_ASKED } }, signal }),
+  );
+  const perPersona = await Promise.all(
+    page.data.map(async (persona) => {
+      const numbers = await unwrap(
+        client.GET("/v1/personas/{id}/phone-numbers", { params: { path: { id: persona.id } }, signal }),
+      );
+      return numbers.data.map((number) => ({
+        personaId: persona.id,
+        personaName: persona.name || "Untitled persona",
+        phoneNumber: number.phone_number,
+        answers: numbers.sms_enabled,
+      }));
+    }),
+  );
+  return { numbers: perPersona.flat(), partial: page.next_cursor !== null };
 }
 
 /**
  * Which numbers a verified phone can text, and who answers at each; a short hint when they could not
  * be listed (or none answers yet).
  */
-export function SmsNumbersToText({ resource }: { resource: Resource<NumbersToText> }) {
+export function SmsNumbersToText({ resource }: { resource: { data: NumbersToText | undefined } }) {
   const answering = resource.data?.numbers.filter((number) => number.answers) ?? [];
   if (!resource.data || answering.length === 0) {
     return (

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 import { api, apiFetch, type Schema } from "../lib/api.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
-import { isNotConfigured, type ChannelsStatus, type PersonaPhoneNumber } from "./channel-model.ts";
+import { isNotConfigured, type ChannelsStatus, type PersonaPhoneNumber } from "./channel-status.ts";
 import { Notice } from "./notice.tsx";
 import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
 import { FormProblem } from "./settings-field.tsx";

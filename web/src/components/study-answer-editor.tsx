@@ -1,6 +1,6 @@
 import { SettingsField } from "./settings-field.tsx";
 import { errorUnder, errorsUnclaimed } from "./study-field.tsx";
-import { ANSWER_TYPES, linesOf, optionalNumber, type AnswerSpec, type AnswerType } from "./study-model.tsx";
+import { ANSWER_TYPES, linesOf, optionalNumber, type AnswerSpec, type AnswerType } from "./study-format.ts";
 
 /** What the answer editor holds: text for every type's fields, so switching type loses nothing. */
 export interface AnswerDraft {
@@ -85,7 +85,8 @@ export function answerFromDraft(
       };
     case "json": {
       try {
-        return { answer: { type: "json", schema: JSON.parse(draft.schema) as unknown } };
+        // Not an object: sent as it is, so the server names answer.schema.
+        return { answer: { type: "json", schema: JSON.parse(draft.schema) as Record<string, unknown> } };
       } catch (failure) {
         return {
           field: "answer.schema",

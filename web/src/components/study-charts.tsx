@@ -1,13 +1,5 @@
-import {
-  formatAnswer,
-  formatNumber,
-  formatPercent,
-  likertLabel,
-  type AnswerSpec,
-  type Stats,
-  type StatisticalTest,
-  type StudyStatistics,
-} from "./study-model.tsx";
+import { formatAnswer, formatNumber, formatPercent, likertLabel, type AnswerSpec } from "./study-format.ts";
+import type { StatisticalTest, Stats, StudyStatistics } from "./study-queries.ts";
 
 /**
  * Charts of a study's statistics, drawn as inline SVG (no chart library, nothing the strict CSP would
@@ -201,7 +193,10 @@ export function StudyMeanChart({
       <div className="study-means">
         {rows.map((row) => {
           const mean = row.stats.mean!;
-          const interval = row.stats.ci95;
+          // The interval is [low, high]; the document types it only as an array of numbers.
+          const [low, high] = row.stats.ci95 ?? [];
+          const interval: [number, number] | undefined =
+            low !== undefined && high !== undefined ? [low, high] : undefined;
           return (
             <div key={row.key} className="study-bar-line">
               <span className="study-bar-name">{row.name}</span>
@@ -276,9 +271,10 @@ export function StudyTestSummary({ statistics }: { statistics: StudyStatistics }
   }
   const significant = test.p_value < 0.05;
   const detail =
-    test.name === "chi_square"
-      ? `Chi-square test of the answer distributions: χ²(${test.df}) = ${formatNumber(test.statistic)}, ${formatP(test.p_value)}.`
-      : `One-way ANOVA of the scores: F(${test.df[0]}, ${test.df[1]}) = ${formatNumber(test.statistic)}, ${formatP(test.p_value)}.`;
+    // ANOVA has two degrees of freedom, the chi-square test one.
+    test.name === "anova" && Array.isArray(test.df)
+      ? `One-way ANOVA of the scores: F(${test.df[0]}, ${test.df[1]}) = ${formatNumber(test.statistic)}, ${formatP(test.p_value)}.`
+      : `Chi-square test of the answer distributions: χ²(${String(test.df)}) = ${formatNumber(test.statistic)}, ${formatP(test.p_value)}.`;
   return (
     <div className={`notice ${significant ? "notice-success" : ""} study-test`}>
       <p>

@@ -1,9 +1,11 @@
 import { useId, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { cohortKeys } from "../lib/query-keys-studies.ts";
 import { SettingsField } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import { StudyFormProblem, errorUnder, errorsUnclaimed } from "./study-field.tsx";
-import { commaList, optionalNumber, type Cohort } from "./study-model.tsx";
+import { commaList, optionalNumber, type Cohort } from "./study-format.ts";
 
 /** The example generator from docs/studies.md: a starting point to edit. */
 export const EXAMPLE_GENERATOR = {
@@ -85,6 +87,7 @@ export function StudyCohortForm({
   const [generator, setGenerator] = useState(() => JSON.stringify(EXAMPLE_GENERATOR, null, 2));
   const [jsonError, setJsonError] = useState<string | undefined>();
   const action = useAction();
+  const queryClient = useQueryClient();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -100,7 +103,12 @@ export function StudyCohortForm({
       }
     }
     await action.run(async () => {
-      onCreated(await api<Cohort>("POST", "/v1/cohorts", { body }));
+      // The server validates: a field left as typed text comes back as a 422 naming it.
+      const created = await unwrap(
+        client.POST("/v1/cohorts", { body: body as unknown as Schema<"CohortInput"> }),
+      );
+      await queryClient.invalidateQueries({ queryKey: cohortKeys.all });
+      onCreated(created);
     });
   }
 

@@ -1,5 +1,25 @@
 import { Link } from "../lib/router.tsx";
-import type { CohortPreview, CohortSample } from "./study-model.tsx";
+import type { CohortPreview } from "./study-format.ts";
+
+/**
+ * What the preview reads of a sample. The API types a sample loosely (a matching persona's summary, or a
+ * generator's seed with its identity), so only these fields are read, each optional.
+ */
+interface CohortSample {
+  id?: string;
+  name?: string;
+  age?: number | null;
+  sex?: string | null;
+  location?: string | null;
+  occupation?: string | null;
+  traits?: string[];
+  identity?: {
+    age?: number | null;
+    sex?: string | null;
+    location?: string | null;
+    occupation?: string | null;
+  };
+}
 
 function describe(sample: CohortSample): string {
   const age = sample.age ?? sample.identity?.age;
@@ -33,7 +53,7 @@ export function StudyCohortPreview({ preview }: { preview: CohortPreview }) {
       </p>
       {preview.sample.length > 0 && (
         <ul className="study-sample">
-          {preview.sample.map((sample, index) => (
+          {(preview.sample as CohortSample[]).map((sample, index) => (
             <li key={sample.id ?? index}>
               {sample.id ? (
                 <Link to={`/personas/${encodeURIComponent(sample.id)}`}>{sample.name ?? sample.id}</Link>

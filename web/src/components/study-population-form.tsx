@@ -1,10 +1,12 @@
 import { useId, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { populationKeys } from "../lib/query-keys-studies.ts";
 import { Link } from "../lib/router.tsx";
 import { SettingsField } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import { StudyFormProblem, errorUnder } from "./study-field.tsx";
-import { formatPercent, optionalNumber, type Cohort, type Population } from "./study-model.tsx";
+import { formatPercent, optionalNumber, type Cohort, type Population } from "./study-format.ts";
 
 interface CohortRow {
   id: number;
@@ -39,6 +41,7 @@ export function StudyPopulationForm({
     cohorts.slice(0, 2).map((cohort) => cohortRow(cohort.id)),
   );
   const action = useAction();
+  const queryClient = useQueryClient();
 
   const weights = rows.map((row) => Number(row.proportion));
   const total = weights.reduce(
@@ -58,7 +61,12 @@ export function StudyPopulationForm({
     const seedValue = optionalNumber(seed);
     if (seedValue !== undefined) body.seed = seedValue;
     await action.run(async () => {
-      onCreated(await api<Population>("POST", "/v1/populations", { body }));
+      // The server validates: a field left as typed text comes back as a 422 naming it.
+      const created = await unwrap(
+        client.POST("/v1/populations", { body: body as unknown as Schema<"PopulationInput"> }),
+      );
+      await queryClient.invalidateQueries({ queryKey: populationKeys.all });
+      onCreated(created);
     });
   }
 

@@ -1,5 +1,5 @@
 import { StudyStatusBadge } from "./study-status-badge.tsx";
-import { formatCost, formatDuration, formatNumber, formatPercent, type Study } from "./study-model.tsx";
+import { formatCost, formatDuration, formatNumber, formatPercent, type Study } from "./study-format.ts";
 
 /** The study's progress: a bar, done of total, what each run ended as, speed, time left and usage. */
 export function StudyProgressPanel({ study }: { study: Study }) {

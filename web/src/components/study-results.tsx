@@ -1,7 +1,8 @@
 import { useId, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
 import { StudyStatusBadge } from "./study-status-badge.tsx";
 import {
@@ -11,9 +12,9 @@ import {
   formatNumber,
   likertLabel,
   type AnswerSpec,
-  type Page,
+  type RunStatus,
   type StudyRun,
-} from "./study-model.tsx";
+} from "./study-format.ts";
 
 const RESULTS_PAGE = 25;
 
@@ -39,17 +40,25 @@ export function StudyResultsTable({
   // The cursors of the pages read so far: the last is the page shown; "Previous" drops it.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const after = cursors[cursors.length - 1];
-  const results = useResource(`results:${studyId}:${cohortId}:${status}:${after ?? ""}:${refreshKey}`, () =>
-    api<Page<StudyRun>>(
-      "GET",
-      `/v1/studies/${encodeURIComponent(studyId)}/results${query({
-        cohort_id: cohortId,
-        status,
-        limit: RESULTS_PAGE,
-        after,
-      })}`,
-    ),
-  );
+  const results = useQuery({
+    queryKey: studyKeys.results(studyId, { cohortId, status, after, refreshKey }),
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET("/v1/studies/{id}/results", {
+          params: {
+            path: { id: studyId },
+            query: {
+              cohort_id: cohortId || undefined,
+              status: (status || undefined) as RunStatus | undefined,
+              limit: RESULTS_PAGE,
+              after,
+            },
+          },
+          signal,
+        }),
+      ),
+  });
   const firstIndex = (cursors.length - 1) * RESULTS_PAGE;
 
   return (
@@ -96,11 +105,11 @@ export function StudyResultsTable({
         </div>
       </div>
       <ErrorNotice error={results.error} />
-      {results.loading && !results.data && <Loading label="Loading results…" />}
+      {results.isPending && <Loading label="Loading results…" />}
       {results.data && results.data.data.length === 0 && <p className="muted">No runs match.</p>}
       {results.data && results.data.data.length > 0 && (
         <div className="table-scroll">
-          <table className="study-table study-results" aria-busy={results.loading}>
+          <table className="study-table study-results" aria-busy={results.isFetching}>
             <caption className="visually-hidden">
               Runs {firstIndex + 1} to {firstIndex + results.data.data.length}
             </caption>
@@ -127,7 +136,7 @@ export function StudyResultsTable({
         <nav className="button-row study-pager" aria-label="Results pages">
           <button
             type="button"
-            disabled={cursors.length <= 1 || results.loading}
+            disabled={cursors.length <= 1 || results.isFetching}
             onClick={() => setCursors((old) => old.slice(0, -1))}
           >
             Previous page
@@ -135,7 +144,7 @@ export function StudyResultsTable({
           <span className="study-subtle">Page {cursors.length}</span>
           <button
             type="button"
-            disabled={!results.data.next_cursor || results.loading}
+            disabled={!results.data.next_cursor || results.isFetching}
             onClick={() => setCursors((old) => [...old, results.data!.next_cursor!])}
           >
             Next page

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { skillKeys } from "../lib/query-keys-studies.ts";
 import { SettingsField } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 import {
@@ -10,7 +12,7 @@ import {
 } from "./study-answer-editor.tsx";
 import { StudyContextRows, contextFromRows, contextRow, type ContextRow } from "./study-context-rows.tsx";
 import { StudyFormProblem, errorUnder } from "./study-field.tsx";
-import type { AnswerType, Skill } from "./study-model.tsx";
+import type { AnswerType, Skill } from "./study-format.ts";
 
 const DEFAULT_PROMPT =
   "You are {{persona.name}}, {{persona.age}}, a {{persona.occupation}} in {{persona.location}}. {{context.question}}";
@@ -59,6 +61,7 @@ export function StudySkillForm({
   const [context, setContext] = useState<ContextRow[]>(() => [contextRow("question", "")]);
   const [localError, setLocalError] = useState<LocalError | undefined>();
   const action = useAction();
+  const queryClient = useQueryClient();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -89,7 +92,12 @@ export function StudySkillForm({
     if (description.trim()) body.description = description.trim();
     if (scoringValue !== undefined) body.scoring = scoringValue;
     await action.run(async () => {
-      onCreated(await api<Skill>("POST", "/v1/skills", { body }));
+      // The server validates: a field left as typed text comes back as a 422 naming it.
+      const created = await unwrap(
+        client.POST("/v1/skills", { body: body as unknown as Schema<"SkillInput"> }),
+      );
+      await queryClient.invalidateQueries({ queryKey: skillKeys.all });
+      onCreated(created);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { PopulationStatus, RunStatus, StudyStatus } from "./study-model.tsx";
+import type { PopulationStatus, RunStatus, StudyStatus } from "./study-format.ts";
 
 const WORDS: Record<string, string> = {
   running: "Running",

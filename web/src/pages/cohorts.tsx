@@ -1,29 +1,23 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { cohortKeys } from "../lib/query-keys-studies.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
-import { useAction } from "../components/settings-use-action.tsx";
 import { StudyCohortForm } from "../components/study-cohort-form.tsx";
 import { StudyCohortPreview } from "../components/study-cohort-preview.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
-import {
-  fetchAll,
-  formatTime,
-  type Cohort,
-  type CohortFilter,
-  type CohortPreview,
-} from "../components/study-model.tsx";
+import { useCohorts } from "../components/study-queries.ts";
+import { formatTime, type Cohort } from "../components/study-format.ts";
 
 /** /studies/cohorts: groups of personas, filtered from your own or generated from a recipe. */
 export function CohortsPage() {
   useStudyPageTitle("Cohorts · Studies");
-  const [generation, setGeneration] = useState(0);
-  const cohorts = useResource(`cohorts:${generation}`, () => fetchAll<Cohort>("/v1/cohorts"));
+  const cohorts = useCohorts();
+  const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Cohort | undefined>();
   const [message, setMessage] = useState<string | undefined>();
-  const reload = () => setGeneration((value) => value + 1);
 
   return (
     <>
@@ -51,13 +45,12 @@ export function CohortsPage() {
           onCreated={(cohort) => {
             setCreating(false);
             setMessage(`Cohort “${cohort.name}” created.`);
-            reload();
           }}
           onCancel={() => setCreating(false)}
         />
       )}
       <ErrorNotice error={cohorts.error} />
-      {cohorts.loading && !cohorts.data && <Loading label="Loading cohorts…" />}
+      {cohorts.isPending && <Loading label="Loading cohorts…" />}
       {cohorts.data && cohorts.data.length === 0 && !creating && (
         <div className="card study-empty">
           <p>
@@ -79,9 +72,9 @@ export function CohortsPage() {
         onClose={() => setDeleting(undefined)}
         onConfirm={async () => {
           if (!deleting) return;
-          await api("DELETE", `/v1/cohorts/${encodeURIComponent(deleting.id)}`);
+          await unwrap(client.DELETE("/v1/cohorts/{id}", { params: { path: { id: deleting.id } } }));
           setMessage(`Cohort “${deleting.name}” deleted.`);
-          reload();
+          await queryClient.invalidateQueries({ queryKey: cohortKeys.all });
         }}
       >
         <p>
@@ -94,8 +87,15 @@ export function CohortsPage() {
 }
 
 function CohortItem({ cohort, onDelete }: { cohort: Cohort; onDelete: () => void }) {
-  const [preview, setPreview] = useState<CohortPreview | undefined>();
-  const action = useAction();
+  // The preview is read when asked for (it samples personas), and again on each press.
+  const [asked, setAsked] = useState(false);
+  const preview = useQuery({
+    queryKey: cohortKeys.preview(cohort.id),
+    enabled: asked,
+    staleTime: 0,
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/cohorts/{id}/preview", { params: { path: { id: cohort.id } }, signal })),
+  });
   const nameId = `cohort-${cohort.id}-name`;
   const isFilter = cohort.kind ? cohort.kind === "filter" : cohort.filter != null;
 
@@ -110,16 +110,13 @@ function CohortItem({ cohort, onDelete }: { cohort: Cohort; onDelete: () => void
             type="button"
             className="button-small"
             aria-describedby={nameId}
-            disabled={action.busy}
-            onClick={() =>
-              void action.run(async () => {
-                setPreview(
-                  await api<CohortPreview>("GET", `/v1/cohorts/${encodeURIComponent(cohort.id)}/preview`),
-                );
-              })
-            }
+            disabled={preview.isFetching}
+            onClick={() => {
+              if (asked) void preview.refetch();
+              else setAsked(true);
+            }}
           >
-            {action.busy ? "Previewing…" : "Preview"}
+            {preview.isFetching ? "Previewing…" : "Preview"}
           </button>
           <button
             type="button"
@@ -139,13 +136,13 @@ function CohortItem({ cohort, onDelete }: { cohort: Cohort; onDelete: () => void
         <summary>{isFilter ? "Filter" : "Generator"} as JSON</summary>
         <pre>{JSON.stringify(isFilter ? cohort.filter : cohort.generator, null, 2)}</pre>
       </details>
-      <ErrorNotice error={action.error} />
-      {preview && <StudyCohortPreview preview={preview} />}
+      <ErrorNotice error={preview.error} />
+      {preview.data && <StudyCohortPreview preview={preview.data} />}
     </li>
   );
 }
 
-function describeFilter(filter: CohortFilter): string {
+function describeFilter(filter: NonNullable<Cohort["filter"]>): string {
   const parts: string[] = [];
   if (filter.age?.min != null && filter.age?.max != null)
     parts.push(`aged ${filter.age.min}–${filter.age.max}`);

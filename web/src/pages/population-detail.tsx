@@ -1,34 +1,32 @@
 import { useId, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { populationKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
-import { usePopulationPoll } from "../components/study-population-poll.tsx";
+import { usePopulation } from "../components/study-queries.ts";
 import { StudyStatusBadge } from "../components/study-status-badge.tsx";
 import {
   formatPercent,
   formatTime,
-  type Page,
   type Population,
   type PopulationMember,
-} from "../components/study-model.tsx";
+} from "../components/study-format.ts";
 
 const MEMBERS_PAGE = 50;
 
 /** /studies/populations/{id}: generation progress, the cohorts' shares and the members, by cohort. */
 export function PopulationDetailPage({ populationId }: { populationId: string }) {
-  const path = `/v1/populations/${encodeURIComponent(populationId)}`;
-  const loaded = useResource(`population:${populationId}`, () => api<Population>("GET", path));
-  const [membersGeneration, setMembersGeneration] = useState(0);
-  const { population, error: pollError } = usePopulationPoll(loaded.data, () =>
-    setMembersGeneration((value) => value + 1),
-  );
+  // Read again every second while generating; the members list follows the count generated.
+  const loaded = usePopulation(populationId);
+  const population = loaded.data;
+  const queryClient = useQueryClient();
   const [deleting, setDeleting] = useState(false);
   useStudyPageTitle(population ? `${population.name} · Populations` : undefined);
 
-  if (loaded.error) {
+  if (loaded.error && !population) {
     return (
       <>
         <h1>Population</h1>
@@ -53,7 +51,7 @@ export function PopulationDetailPage({ populationId }: { populationId: string })
           {population.status === "ready" && (
             <Link
               className="button button-primary"
-              to={`/studies/new${query({ population: population.id })}`}
+              to={`/studies/new?${new URLSearchParams({ population: population.id }).toString()}`}
             >
               New study with it
             </Link>
@@ -83,7 +81,7 @@ export function PopulationDetailPage({ populationId }: { populationId: string })
             Generation failed{population.error ? `: ${population.error}` : "."}
           </div>
         )}
-        <ErrorNotice error={pollError} />
+        <ErrorNotice error={loaded.error} />
         <dl className="study-facts">
           <div>
             <dt>Seed</dt>
@@ -120,7 +118,7 @@ export function PopulationDetailPage({ populationId }: { populationId: string })
         </div>
       </section>
 
-      <PopulationMembers population={population} generation={membersGeneration} />
+      <PopulationMembers population={population} />
 
       <ConfirmDialog
         open={deleting}
@@ -128,7 +126,9 @@ export function PopulationDetailPage({ populationId }: { populationId: string })
         confirmLabel="Delete population and its personas"
         onClose={() => setDeleting(false)}
         onConfirm={async () => {
-          await api("DELETE", path);
+          await unwrap(client.DELETE("/v1/populations/{id}", { params: { path: { id: populationId } } }));
+          queryClient.removeQueries({ queryKey: populationKeys.detail(populationId) });
+          await queryClient.invalidateQueries({ queryKey: populationKeys.list() });
           navigate("/studies/populations");
         }}
       >
@@ -148,30 +148,38 @@ function shareOf(population: Population, proportion: number): number {
   return total > 0 ? proportion / total : 0;
 }
 
-function PopulationMembers({ population, generation }: { population: Population; generation: number }) {
+function PopulationMembers({ population }: { population: Population }) {
   const id = useId();
   const [cohortId, setCohortId] = useState("");
   const [pages, setPages] = useState<string[]>([""]);
-  const members = useResource(
-    `members:${population.id}:${cohortId}:${pages.join(",")}:${generation}`,
-    async () => {
+  const members = useQuery({
+    // The generated count is in the key: members appear as they are generated.
+    queryKey: populationKeys.members(population.id, {
+      cohortId,
+      pages: pages.join(","),
+      generated: population.generated,
+      status: population.status,
+    }),
+    placeholderData: keepPreviousData,
+    queryFn: async ({ signal }) => {
       const list: PopulationMember[] = [];
       let next: string | null = null;
       for (const after of pages) {
-        const page = await api<Page<PopulationMember>>(
-          "GET",
-          `/v1/populations/${encodeURIComponent(population.id)}/members${query({
-            cohort_id: cohortId,
-            limit: MEMBERS_PAGE,
-            after,
-          })}`,
+        const page = await unwrap(
+          client.GET("/v1/populations/{id}/members", {
+            params: {
+              path: { id: population.id },
+              query: { cohort_id: cohortId || undefined, limit: MEMBERS_PAGE, after: after || undefined },
+            },
+            signal,
+          }),
         );
         list.push(...page.data);
         next = page.next_cursor;
       }
       return { list, next };
     },
-  );
+  });
   const cohortName = new Map(population.cohorts.map((cohort) => [cohort.cohort_id, cohort.cohort_name]));
 
   return (
@@ -198,7 +206,7 @@ function PopulationMembers({ population, generation }: { population: Population;
         </div>
       </div>
       <ErrorNotice error={members.error} />
-      {members.loading && !members.data && <Loading label="Loading members…" />}
+      {members.isPending && <Loading label="Loading members…" />}
       {members.data && members.data.list.length === 0 && (
         <p className="muted">
           {population.status === "generating"
@@ -241,10 +249,10 @@ function PopulationMembers({ population, generation }: { population: Population;
       {members.data?.next && (
         <button
           type="button"
-          disabled={members.loading}
+          disabled={members.isFetching}
           onClick={() => setPages((old) => [...old, members.data!.next!])}
         >
-          {members.loading ? "Loading…" : "Load more members"}
+          {members.isFetching ? "Loading…" : "Load more members"}
         </button>
       )}
     </section>

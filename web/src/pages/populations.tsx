@@ -1,20 +1,20 @@
 import { useState } from "react";
 import { Link, navigate } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
-import { usePopulationPoll } from "../components/study-population-poll.tsx";
+import { useCohorts, usePopulations } from "../components/study-queries.ts";
 import { StudyPopulationForm } from "../components/study-population-form.tsx";
 import { StudyStatusBadge } from "../components/study-status-badge.tsx";
-import { fetchAll, formatTime, type Cohort, type Population } from "../components/study-model.tsx";
+import { formatTime, type Population } from "../components/study-format.ts";
 
 /** /studies/populations: cohorts combined in set proportions to a size, generated in the background. */
 export function PopulationsPage() {
   useStudyPageTitle("Populations · Studies");
-  const populations = useResource("populations", () => fetchAll<Population>("/v1/populations"));
+  // Read again every second while one is generating, so each row shows its progress.
+  const populations = usePopulations();
   const [creating, setCreating] = useState(false);
   // The cohorts are needed only by the form; load them when it opens.
-  const cohorts = useResource(creating ? "population-cohorts" : null, () => fetchAll<Cohort>("/v1/cohorts"));
+  const cohorts = useCohorts(creating);
 
   return (
     <>
@@ -37,7 +37,7 @@ export function PopulationsPage() {
       {creating && (
         <>
           <ErrorNotice error={cohorts.error} />
-          {cohorts.loading && !cohorts.data && <Loading label="Loading cohorts…" />}
+          {cohorts.isPending && <Loading label="Loading cohorts…" />}
           {cohorts.data && (
             <StudyPopulationForm
               cohorts={cohorts.data}
@@ -50,7 +50,7 @@ export function PopulationsPage() {
         </>
       )}
       <ErrorNotice error={populations.error} />
-      {populations.loading && !populations.data && <Loading label="Loading populations…" />}
+      {populations.isPending && <Loading label="Loading populations…" />}
       {populations.data && populations.data.length === 0 && !creating && (
         <div className="card study-empty">
           <p>
@@ -72,7 +72,7 @@ export function PopulationsPage() {
             </thead>
             <tbody>
               {populations.data.map((population) => (
-                <PopulationRow key={population.id} initial={population} />
+                <PopulationRow key={population.id} population={population} />
               ))}
             </tbody>
           </table>
@@ -82,8 +82,7 @@ export function PopulationsPage() {
   );
 }
 
-function PopulationRow({ initial }: { initial: Population }) {
-  const { population = initial } = usePopulationPoll(initial);
+function PopulationRow({ population }: { population: Population }) {
   return (
     <tr>
       <th scope="row">

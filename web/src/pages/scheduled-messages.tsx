@@ -13,7 +13,7 @@ import {
   type ScheduledMessage,
   type ScheduledPage,
   type ScheduledStatistics,
-} from "../components/scheduled-model.tsx";
+} from "../components/scheduled-format.ts";
 import { ScheduledStatisticsTiles } from "../components/scheduled-statistics.tsx";
 import "./scheduled-messages.css";
 

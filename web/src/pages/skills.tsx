@@ -1,28 +1,28 @@
 import { useState } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { skillKeys } from "../lib/query-keys-studies.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
+import { useSkills } from "../components/study-queries.ts";
 import { StudySkillForm } from "../components/study-skill-form.tsx";
 import {
   answerTypeLabel,
   contextValueText,
-  fetchAll,
   formatTime,
   type AnswerSpec,
   type Skill,
-} from "../components/study-model.tsx";
+} from "../components/study-format.ts";
 
 /** /studies/skills: the questions studies ask, each with the shape of its answer. */
 export function SkillsPage() {
   useStudyPageTitle("Skills · Studies");
-  const [generation, setGeneration] = useState(0);
-  const skills = useResource(`skills:${generation}`, () => fetchAll<Skill>("/v1/skills"));
+  const skills = useSkills();
+  const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Skill | undefined>();
   const [message, setMessage] = useState<string | undefined>();
-  const reload = () => setGeneration((value) => value + 1);
 
   return (
     <>
@@ -50,13 +50,12 @@ export function SkillsPage() {
           onCreated={(skill) => {
             setCreating(false);
             setMessage(`Skill “${skill.name}” created.`);
-            reload();
           }}
           onCancel={() => setCreating(false)}
         />
       )}
       <ErrorNotice error={skills.error} />
-      {skills.loading && !skills.data && <Loading label="Loading skills…" />}
+      {skills.isPending && <Loading label="Loading skills…" />}
       {skills.data && skills.data.length === 0 && !creating && (
         <div className="card study-empty">
           <p>
@@ -115,9 +114,9 @@ export function SkillsPage() {
         onClose={() => setDeleting(undefined)}
         onConfirm={async () => {
           if (!deleting) return;
-          await api("DELETE", `/v1/skills/${encodeURIComponent(deleting.id)}`);
+          await unwrap(client.DELETE("/v1/skills/{id}", { params: { path: { id: deleting.id } } }));
           setMessage(`Skill “${deleting.name}” deleted.`);
-          reload();
+          await queryClient.invalidateQueries({ queryKey: skillKeys.all });
         }}
       >
         <p>“{deleting?.name}” will be deleted. Studies that already asked it keep their own copy of it.</p>

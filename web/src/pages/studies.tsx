@@ -1,11 +1,12 @@
 import { useEffect, useState, type ReactNode } from "react";
-import { api, query } from "../lib/api.ts";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link, matchPath, navigate } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
 import { StudyStatusBadge } from "../components/study-status-badge.tsx";
-import { PAGE_LIMIT, formatTime, type Page, type Study } from "../components/study-model.tsx";
+import { PAGE_LIMIT, formatTime, type Study } from "../components/study-format.ts";
 import { CohortsPage } from "./cohorts.tsx";
 import { PopulationDetailPage } from "./population-detail.tsx";
 import { PopulationsPage } from "./populations.tsx";
@@ -86,24 +87,28 @@ const LIST_REFRESH_MS = 3000;
 function StudyListPage() {
   useStudyPageTitle("Studies");
   const [pages, setPages] = useState<string[]>([""]);
-  const [generation, setGeneration] = useState(0);
-  const list = useResource(`studies:${pages.join(",")}:${generation}`, async () => {
-    const studies: Study[] = [];
-    let next: string | null = null;
-    for (const after of pages) {
-      const page = await api<Page<Study>>("GET", `/v1/studies${query({ limit: PAGE_LIMIT, after })}`);
-      studies.push(...page.data);
-      next = page.next_cursor;
-    }
-    return { studies, next };
+  const list = useQuery({
+    queryKey: studyKeys.list(pages),
+    placeholderData: keepPreviousData,
+    queryFn: async ({ signal }) => {
+      const studies: Study[] = [];
+      let next: string | null = null;
+      for (const after of pages) {
+        const page = await unwrap(
+          client.GET("/v1/studies", {
+            params: { query: { limit: PAGE_LIMIT, after: after || undefined } },
+            signal,
+          }),
+        );
+        studies.push(...page.data);
+        next = page.next_cursor;
+      }
+      return { studies, next };
+    },
+    // Read again while a study on the list runs, for its progress bar.
+    refetchInterval: (query) =>
+      query.state.data?.studies.some((study) => study.status === "running") ? LIST_REFRESH_MS : false,
   });
-
-  const anyRunning = list.data?.studies.some((study) => study.status === "running") ?? false;
-  useEffect(() => {
-    if (!anyRunning || list.loading) return;
-    const timer = window.setTimeout(() => setGeneration((value) => value + 1), LIST_REFRESH_MS);
-    return () => window.clearTimeout(timer);
-  }, [anyRunning, list.loading, list.data]);
 
   return (
     <>
@@ -119,7 +124,7 @@ function StudyListPage() {
         <Link to="/studies/cohorts">cohorts</Link>.
       </p>
       <ErrorNotice error={list.error} />
-      {list.loading && !list.data && <Loading label="Loading studies…" />}
+      {list.isPending && <Loading label="Loading studies…" />}
       {list.data && list.data.studies.length === 0 && (
         <div className="card study-empty">
           <p>
@@ -150,10 +155,10 @@ function StudyListPage() {
       {list.data?.next && (
         <button
           type="button"
-          disabled={list.loading}
+          disabled={list.isFetching}
           onClick={() => setPages((old) => [...old, list.data!.next!])}
         >
-          {list.loading ? "Loading…" : "Load more studies"}
+          {list.isFetching ? "Loading…" : "Load more studies"}
         </button>
       )}
     </>

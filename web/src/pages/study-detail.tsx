@@ -1,8 +1,9 @@
 import { useId, useState } from "react";
-import { api } from "../lib/api.ts";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap } from "../lib/api.ts";
+import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { useAction } from "../components/settings-use-action.tsx";
@@ -13,15 +14,9 @@ import {
   StudyTestSummary,
 } from "../components/study-charts.tsx";
 import { useStudyLive } from "../components/study-live.tsx";
-import {
-  answerTypeLabel,
-  contextValueText,
-  formatTime,
-  type Population,
-  type Study,
-  type StudyStatistics,
-} from "../components/study-model.tsx";
+import { answerTypeLabel, contextValueText, formatTime, type Study } from "../components/study-format.ts";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
+import { fetchStudyStatistics, usePopulation } from "../components/study-queries.ts";
 import { StudyProgressPanel } from "../components/study-progress.tsx";
 import { StudyResultsTable } from "../components/study-results.tsx";
 
@@ -39,12 +34,18 @@ function refreshKeyOf(study: Study): string {
 export function StudyDetailPage({ studyId }: { studyId: string }) {
   const live = useStudyLive(studyId);
   const study = live.study;
+  // The export links are plain downloads (the browser saves the file), not SDK calls.
   const path = `/v1/studies/${encodeURIComponent(studyId)}`;
   useStudyPageTitle(study ? `${study.name} · Studies` : undefined);
   const refreshKey = study ? refreshKeyOf(study) : "";
-  const statistics = useResource(study ? `statistics:${studyId}:${refreshKey}` : null, () =>
-    api<StudyStatistics>("GET", `${path}/statistics`),
-  );
+  const statistics = useQuery({
+    queryKey: studyKeys.statistics(studyId, refreshKey),
+    enabled: study !== undefined,
+    // The previous figures stay on screen while the next ones load.
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) => fetchStudyStatistics(studyId, signal),
+  });
+  const queryClient = useQueryClient();
   const [deleting, setDeleting] = useState(false);
   const { session } = useSession();
 
@@ -100,7 +101,7 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
         <div>
           <StudyProgressPanel study={study} />
           {mayChange ? (
-            <StudyControls study={study} path={path} onChanged={live.replace} onResumed={live.reconnect} />
+            <StudyControls study={study} onChanged={live.replace} onResumed={live.reconnect} />
           ) : (
             <p className="field-hint">
               Another member started this study: only they or an admin can stop it.
@@ -113,7 +114,7 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
       <section className="study-section" aria-labelledby="study-statistics-heading">
         <h2 id="study-statistics-heading">Results by cohort</h2>
         <ErrorNotice error={statistics.error} />
-        {statistics.loading && !statistics.data && <Loading label="Loading statistics…" />}
+        {statistics.isPending && <Loading label="Loading statistics…" />}
         {statistics.data && (
           <>
             {statistics.data.overall.answered === 0 ? (
@@ -143,7 +144,9 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
         confirmLabel="Delete study"
         onClose={() => setDeleting(false)}
         onConfirm={async () => {
-          await api("DELETE", path);
+          await unwrap(client.DELETE("/v1/studies/{id}", { params: { path: { id: studyId } } }));
+          queryClient.removeQueries({ queryKey: studyKeys.detail(studyId) });
+          await queryClient.invalidateQueries({ queryKey: studyKeys.all });
           navigate("/studies");
         }}
       >
@@ -160,12 +163,10 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
 /** Cancel a running study; resume a stopped one, optionally running failed and invalid runs again. */
 function StudyControls({
   study,
-  path,
   onChanged,
   onResumed,
 }: {
   study: Study;
-  path: string;
   onChanged: (study: Study) => void;
   onResumed: () => void;
 }) {
@@ -186,7 +187,15 @@ function StudyControls({
           <button
             type="button"
             disabled={action.busy}
-            onClick={() => void action.run(async () => onChanged(await api<Study>("POST", `${path}/cancel`)))}
+            onClick={() =>
+              void action.run(async () =>
+                onChanged(
+                  await unwrap(
+                    client.POST("/v1/studies/{id}/cancel", { params: { path: { id: study.id } } }),
+                  ),
+                ),
+              )
+            }
           >
             {action.busy ? "Cancelling…" : "Cancel study"}
           </button>
@@ -216,7 +225,11 @@ function StudyControls({
             onClick={() =>
               void action.run(async () => {
                 const body = retryFailed ? { retry_failed: true } : {};
-                onChanged(await api<Study>("POST", `${path}/resume`, { body }));
+                onChanged(
+                  await unwrap(
+                    client.POST("/v1/studies/{id}/resume", { params: { path: { id: study.id } }, body }),
+                  ),
+                );
                 setRetryFailed(false);
                 onResumed();
               })
@@ -232,9 +245,7 @@ function StudyControls({
 
 function StudyFacts({ study }: { study: Study }) {
   const context = Object.entries(study.context ?? {});
-  const population = useResource(`study-population:${study.population_id}`, () =>
-    api<Population>("GET", `/v1/populations/${encodeURIComponent(study.population_id)}`),
-  );
+  const population = usePopulation(study.population_id);
   return (
     <section className="card study-panel" aria-labelledby="study-facts-heading">
       <h2 id="study-facts-heading">Setup</h2>

@@ -1,7 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate, useLocation } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { SettingsField } from "../components/settings-field.tsx";
 import { useAction } from "../components/settings-use-action.tsx";
@@ -13,14 +14,8 @@ import {
 } from "../components/study-context-rows.tsx";
 import { StudyFormProblem, errorUnder } from "../components/study-field.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
-import {
-  answerTypeLabel,
-  fetchAll,
-  optionalNumber,
-  type Population,
-  type Skill,
-  type Study,
-} from "../components/study-model.tsx";
+import { usePopulations, useSkills } from "../components/study-queries.ts";
+import { answerTypeLabel, optionalNumber } from "../components/study-format.ts";
 
 const SHOWN_FIELDS = [
   "name",
@@ -35,8 +30,8 @@ const SHOWN_FIELDS = [
 ];
 
 /** Model ids for the picker: the configured models, without personas (which the list also names). */
-async function loadModels(): Promise<string[]> {
-  const answer = await api<{ data: { id: string }[] }>("GET", "/v1/models");
+async function loadModels(signal: AbortSignal): Promise<string[]> {
+  const answer = await unwrap(client.GET("/v1/models", { signal }));
   return answer.data.map((model) => model.id).filter((id) => !id.startsWith("persona/"));
 }
 
@@ -48,14 +43,14 @@ export function StudyNewPage() {
   useStudyPageTitle("New study · Studies");
   const { search } = useLocation();
   const id = useId();
-  const choices = useResource("study-choices", async () => {
-    const [skills, populations] = await Promise.all([
-      fetchAll<Skill>("/v1/skills"),
-      fetchAll<Population>("/v1/populations"),
-    ]);
-    return { skills, populations };
+  const skillList = useSkills();
+  const populationList = usePopulations();
+  const choicesError = skillList.error ?? populationList.error;
+  const models = useQuery({
+    queryKey: ["models", "study-picker"],
+    queryFn: ({ signal }) => loadModels(signal),
   });
-  const models = useResource("study-models", loadModels);
+  const queryClient = useQueryClient();
 
   const [name, setName] = useState("");
   const [nameTouched, setNameTouched] = useState(false);
@@ -69,19 +64,19 @@ export function StudyNewPage() {
   const [context, setContext] = useState<ContextRow[]>([]);
   const action = useAction();
 
-  const skills = choices.data?.skills ?? [];
-  const populations = choices.data?.populations ?? [];
+  const skills = skillList.data ?? [];
+  const populations = populationList.data ?? [];
   const skill = skills.find((item) => item.id === skillId);
   const population = populations.find((item) => item.id === populationId);
 
   // Once the lists arrive, start from the first skill and the first ready population if none is chosen.
   useEffect(() => {
-    if (!choices.data) return;
-    setSkillId((old) => old || choices.data!.skills[0]?.id || "");
-    setPopulationId(
-      (old) => old || choices.data!.populations.find((item) => item.status === "ready")?.id || "",
-    );
-  }, [choices.data]);
+    if (!skillList.data || !populationList.data) return;
+    const firstSkill = skillList.data[0]?.id;
+    const firstReady = populationList.data.find((item) => item.status === "ready")?.id;
+    setSkillId((old) => old || firstSkill || "");
+    setPopulationId((old) => old || firstReady || "");
+  }, [skillList.data, populationList.data]);
 
   // Each skill brings its own context defaults.
   useEffect(() => setContext(contextRowsFrom(skill?.context)), [skill]);
@@ -108,13 +103,17 @@ export function StudyNewPage() {
     // Blank means unlimited, which the API spells null.
     if (numbers.requests_per_minute === undefined) body.requests_per_minute = null;
     await action.run(async () => {
-      const study = await api<Study>("POST", "/v1/studies", { body });
+      // The server validates: a field left as typed text comes back as a 422 naming it.
+      const study = await unwrap(
+        client.POST("/v1/studies", { body: body as unknown as Schema<"StudyInput"> }),
+      );
+      await queryClient.invalidateQueries({ queryKey: studyKeys.all });
       navigate(`/studies/${encodeURIComponent(study.id)}`);
     });
   }
 
-  if (choices.error) return <ErrorNotice error={choices.error} />;
-  if (!choices.data) return <Loading label="Loading skills and populations…" />;
+  if (choicesError) return <ErrorNotice error={choicesError} />;
+  if (!skillList.data || !populationList.data) return <Loading label="Loading skills and populations…" />;
 
   const ready = populations.filter((item) => item.status === "ready");
   const missing =

@@ -1,59 +1,17 @@
 /**
- * The shapes of /v1/scheduled-messages and /v1/inbox as the web app reads them (mirroring
- * src/http/routes/scheduled-message-routes.ts), and the words the screens use for them.
+ * The scheduled messages and the inbox: the SDK's shapes under the names the screens use, and the words
+ * and small formatters they show them with.
  */
-import { api, query, type Schema } from "../lib/api.ts";
-
-type PersonaPage = Schema<"PersonaPage">;
+import { client, unwrap, type Schema } from "../lib/api.ts";
 
 export const SCHEDULED_KINDS = ["good_morning", "good_night", "check_in"] as const;
 export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
-export type ScheduledStatus = "pending" | "sent" | "skipped" | "failed" | "cancelled";
-
-export interface ScheduledMessage {
-  id: string;
-  persona_id: string;
-  persona_name: string;
-  conversation_id: string;
-  kind: ScheduledKind;
-  due_at: string;
-  status: ScheduledStatus;
-  /** what was sent, once sent */
-  content: string | null;
-  message_id: string | null;
-  /** why it was skipped or failed */
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-  sent_at: string | null;
-}
-
-export interface ScheduledPage {
-  data: ScheduledMessage[];
-  next_cursor: string | null;
-}
-
-export interface ScheduledStatistics {
-  total: number;
-  pending: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  check_ins: number;
-  good_mornings: number;
-  good_nights: number;
-}
-
+export type ScheduledMessage = Schema<"ScheduledMessage">;
+export type ScheduledStatus = ScheduledMessage["status"];
+export type ScheduledPage = Schema<"ScheduledMessagePage">;
+export type ScheduledStatistics = Schema<"ScheduledMessageStatistics">;
 /** A message a persona sent on its own, as GET /v1/inbox and the `message` event carry it. */
-export interface InboxItem {
-  message: { id: string; content: string; created_at: string };
-  persona_id: string;
-  persona_name: string;
-  conversation_id: string;
-  scheduled_message_id: string;
-  kind: ScheduledKind;
-}
+export type InboxItem = Schema<"InboxItem">;
 
 export const KIND_LABELS: Record<ScheduledKind, string> = {
   good_morning: "Good morning",
@@ -96,11 +54,13 @@ export interface PersonaChoice {
 const PERSONA_PAGES = 5;
 
 /** The tenant's personas and the presets, by name, for the persona filter. */
-export async function loadPersonaChoices(): Promise<PersonaChoice[]> {
+export async function loadPersonaChoices(signal?: AbortSignal): Promise<PersonaChoice[]> {
   const choices: PersonaChoice[] = [];
   let after: string | undefined;
   for (let page = 0; page < PERSONA_PAGES; page++) {
-    const result = await api<PersonaPage>("GET", `/v1/personas${query({ limit: 200, after })}`);
+    const result = await unwrap(
+      client.GET("/v1/personas", { params: { query: { limit: 200, after } }, signal }),
+    );
     choices.push(...result.data.map(({ id, name, kind }) => ({ id, name, kind })));
     if (!result.next_cursor) break;
     after = result.next_cursor;
