@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -76,7 +77,7 @@ function compile(target, log) {
   log(`Compiling the ${target.name} (${path.relative(PROJECT_DIRECTORY, target.project)})…`);
   // The stamp carries the time the compilation started: a file saved during it counts as newer.
   const started = new Date();
-  const tsc = fileURLToPath(import.meta.resolve("typescript/bin/tsc"));
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "-p", target.project], {
     cwd: PROJECT_DIRECTORY,
     stdio: ["ignore", "inherit", "inherit"],
@@ -99,7 +100,8 @@ function processIsAlive(pid) {
 }
 
 /**
- * Holds a lock file while `work` runs, so that processes started together (a test suite spawning several
+ * Holds a lock file while `work` runs (src/lib/file-lock.ts does the same for compiled code; this one runs
+ * before anything is compiled), so that processes started together (a test suite spawning several
  * servers) build once instead of overwriting each other's output. A lock whose owner died is taken over.
  */
 async function withBuildLock(lockFile, work) {
@@ -129,6 +131,8 @@ async function withBuildLock(lockFile, work) {
  * Compiles whatever is stale; returns the names of the targets it compiled (none when all are current).
  *
  * @example await ensureBuilt({ log: (line) => console.error(line) });
+ * @param {{ projectDirectory?: string; log?: (line: string) => void }} [options]
+ * @returns {Promise<string[]>}
  */
 export async function ensureBuilt(options = {}) {
   const projectDirectory = options.projectDirectory ?? PROJECT_DIRECTORY;
