@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npm install && npm start` needs no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI (dist/). The sources are compiled once, at `npm install`; when they have changed
+// since (a developer's edit, a pull), they are compiled again here before the command runs.
+import { ensureBuilt } from "./ensure-built.js";
 
-register();
-const { runCli } = await import("../src/cli/main.ts");
+await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
+const { runCli } = await import("../dist/cli/main.js");
 process.exitCode = await runCli(process.argv.slice(2));

@@ -1,16 +1,21 @@
 import { fileURLToPath } from "node:url";
 import { defaultClientConditions, defineConfig } from "vite";
+import { precompress } from "./build/precompress.ts";
 
 const webRoot = fileURLToPath(new URL(".", import.meta.url));
 const apiTarget = process.env.DRAMATIS_API ?? "http://127.0.0.1:8787";
 
 // No React plugin: esbuild's automatic JSX runtime is all the build needs, and it installs offline.
-export default defineConfig({
+export default defineConfig(({ command, mode }) => ({
   root: webRoot,
   base: "/",
   esbuild: { jsx: "automatic" },
   // @dramatis/sdk is a workspace package: bundle its TypeScript sources, not a separately built copy.
   resolve: { conditions: ["dramatis-source", ...defaultClientConditions] },
+  // A build is React's production bundle whatever NODE_ENV the caller runs with (vitest sets "test",
+  // which Vite would otherwise pass on): `vite build --mode development` is the way to ask for the other.
+  define: command === "build" ? { "process.env.NODE_ENV": JSON.stringify(mode) } : {},
+  plugins: [precompress()],
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -21,4 +26,4 @@ export default defineConfig({
   server: {
     proxy: { "/v1": apiTarget },
   },
-});
+}));

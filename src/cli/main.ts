@@ -1,22 +1,23 @@
 import { parseArgs } from "node:util";
-import { CONFIG_FLAGS, ConfigError, configuredSecrets, loadConfig, type Config } from "../config/config.ts";
-import { redactSecrets } from "../lib/redact.ts";
-import { systemClock } from "../lib/clock.ts";
-import { DatabaseJobQueue } from "../jobs/database-job-queue.ts";
-import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
-import { startServer } from "../server.ts";
+import type { Config } from "../config/config.ts";
+import type { ApiKeyScope } from "../services/api-key-service.ts";
+import type { Services } from "../services/services.ts";
 import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
 import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
-import { modelsCommand } from "./models-command.ts";
 import { SCHEDULED_USAGE, scheduledCommand } from "./scheduled-command.ts";
 import { STUDY_USAGE, studyCommand } from "./study-command.ts";
 import { formatTable } from "./text-table.ts";
-import { API_KEY_SCOPES, KEY_RATE_LIMIT_MAX, type ApiKeyScope } from "../services/api-key-service.ts";
-import { AppError } from "../services/errors.ts";
-import { createServices, type Services } from "../services/services.ts";
-import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
-import { openDatabase } from "../store/database.ts";
-import { Store } from "../store/store.ts";
+
+/*
+ * Only the clients of a running server and their usage texts are imported up front. The configuration,
+ * the database, the services and the server are imported by the commands that need them, so
+ * `dramatis --help` (and `dramatis chat`) do not load the whole server.
+ */
+
+/** Settings, their flags and their errors (zod and every setting's rules: loaded only past --help). */
+async function loadConfigModule() {
+  return import("../config/config.ts");
+}
 
 const USAGE = `Usage: dramatis <command> [options]
 
@@ -58,7 +59,7 @@ interface CliContext {
   print: Output;
 }
 
-function parseCommandLine(argv: string[]) {
+function parseCommandLine(argv: string[], configFlagNames: readonly string[]) {
   const options: Record<string, { type: "string" | "boolean" }> = {
     json: { type: "boolean" },
     help: { type: "boolean" },
@@ -75,7 +76,7 @@ function parseCommandLine(argv: string[]) {
     "as-of": { type: "string" },
     role: { type: "string" },
   };
-  for (const flag of CONFIG_FLAGS) options[flag] = { type: "string" };
+  for (const flag of configFlagNames) options[flag] = { type: "string" };
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -85,11 +86,27 @@ function parseCommandLine(argv: string[]) {
 
 function configFlags(
   values: Record<string, string | boolean | undefined>,
+  configFlagNames: readonly string[],
 ): Record<string, string | undefined> {
-  return Object.fromEntries(CONFIG_FLAGS.map((flag) => [flag, values[flag] as string | undefined]));
+  return Object.fromEntries(configFlagNames.map((flag) => [flag, values[flag] as string | undefined]));
 }
 
 async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+  const [
+    { openDatabase },
+    { systemClock },
+    { DatabaseJobQueue },
+    { OFFLINE_DEFAULT_MODEL, createModelRegistry },
+    { createServices },
+    { Store },
+  ] = await Promise.all([
+    import("../store/database.ts"),
+    import("../lib/clock.ts"),
+    import("../jobs/database-job-queue.ts"),
+    import("../models/create-model-registry.ts"),
+    import("../services/services.ts"),
+    import("../store/store.ts"),
+  ]);
   const database = await openDatabase({ database: config.database });
   try {
     // Admin commands touch no jobs; the database queue here only satisfies the services' wiring.
@@ -104,7 +121,8 @@ async function withServices<T>(config: Config, work: (services: Services) => Pro
   }
 }
 
-function parseScopes(text: string | undefined): ApiKeyScope[] {
+async function parseScopes(text: string | undefined): Promise<ApiKeyScope[]> {
+  const { API_KEY_SCOPES } = await import("../services/api-key-service.ts");
   if (text === undefined) return ["read", "write"];
   const scopes = text.split(",").map((scope) => scope.trim());
   const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
@@ -132,6 +150,7 @@ async function serveCommand(context: CliContext): Promise<number> {
     throw new UsageError(`--role must be all, api or worker, got ${String(role)}`);
   }
   const worker = role === "worker";
+  const { startServer } = await import("../server.ts");
   const server = await startServer({ config: context.config, role });
   context.print(
     worker
@@ -191,12 +210,13 @@ async function tenantsCommand(context: CliContext): Promise<number> {
 async function keysCommand(context: CliContext): Promise<number> {
   const [, action, keyId] = context.positionals;
   const { values, print } = context;
+  const { DEFAULT_TENANT_ID } = await import("../services/tenant-service.ts");
   const tenantId = typeof values.tenant === "string" ? values.tenant : DEFAULT_TENANT_ID;
   if (action === "create") {
     const name = requireName(values);
-    const scopes = parseScopes(values.scopes as string | undefined);
+    const scopes = await parseScopes(values.scopes as string | undefined);
     const rateLimit = values["rate-limit"];
-    const limit = typeof rateLimit === "string" ? parseRateLimit(rateLimit) : undefined;
+    const limit = typeof rateLimit === "string" ? await parseRateLimit(rateLimit) : undefined;
     const { key, summary } = await withServices(context.config, async (services) => {
       await services.tenants.get(tenantId);
       return services.apiKeys.create(tenantId, { name, scopes, rate_limit_per_minute: limit });
@@ -230,7 +250,7 @@ async function keysCommand(context: CliContext): Promise<number> {
     const value = context.positionals[3];
     if (!keyId || value === undefined)
       throw new UsageError("keys limit needs the key id and a number: dramatis keys limit KEY_ID 60|default");
-    const limit = value === "default" ? null : parseRateLimit(value);
+    const limit = value === "default" ? null : await parseRateLimit(value);
     const updated = await withServices(context.config, (services) =>
       services.apiKeys.update(tenantId, keyId, { rate_limit_per_minute: limit }),
     );
@@ -258,7 +278,8 @@ async function keysCommand(context: CliContext): Promise<number> {
 }
 
 /** A key's requests per minute as typed on the command line. */
-function parseRateLimit(text: string): number {
+async function parseRateLimit(text: string): Promise<number> {
+  const { KEY_RATE_LIMIT_MAX } = await import("../services/api-key-service.ts");
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > KEY_RATE_LIMIT_MAX) {
     throw new UsageError(
       `the rate limit must be a whole number of requests per minute, 1-${KEY_RATE_LIMIT_MAX}`,
@@ -272,6 +293,7 @@ class CommandError extends Error {}
 
 async function modelsCliCommand(context: CliContext): Promise<number> {
   const [, action, ...positionals] = context.positionals;
+  const { modelsCommand } = await import("./models-command.ts");
   try {
     return await modelsCommand({
       action,
@@ -326,7 +348,13 @@ export async function runCli(
         printError: io.printError,
       });
     }
-    const { values, positionals } = parseCommandLine(argv);
+    // Answered before the configuration module loads: help is the one thing that must be instant.
+    if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
+      io.print(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    const { CONFIG_FLAGS, loadConfig } = await loadConfigModule();
+    const { values, positionals } = parseCommandLine(argv, CONFIG_FLAGS);
     const command = positionals[0];
     if (values.help || command === undefined || command === "help") {
       io.print(USAGE);
@@ -356,13 +384,18 @@ export async function runCli(
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command ${command}`);
-    const config = loadConfig(io.environment, configFlags(values));
+    const config = loadConfig(io.environment, configFlags(values, CONFIG_FLAGS));
     return await run({ positionals, values, config, print: io.print });
   } catch (error) {
     if (error instanceof UsageError) {
       io.printError(`dramatis: ${error.message}\n\n${USAGE}`);
       return 2;
     }
+    const [{ ConfigError, configuredSecrets }, { AppError }, { redactSecrets }] = await Promise.all([
+      loadConfigModule(),
+      import("../services/errors.ts"),
+      import("../lib/redact.ts"),
+    ]);
     if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandError) {
       io.printError(`dramatis: ${error.message}`);
       return 1;

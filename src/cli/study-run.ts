@@ -20,7 +20,7 @@ import {
   type Study,
   type StudyStatistics,
 } from "./study-display.ts";
-import { parseStudySpec, type StudySpec } from "./study-spec.ts";
+import type { StudySpec } from "./study-spec.ts";
 
 /*
  * `dramatis study run SPEC.json`: creates what the spec describes (skill, cohorts, population, study),
@@ -113,6 +113,9 @@ async function readStudySpec(file: string): Promise<StudySpec> {
   } catch (error) {
     throw new StudyCommandError(`cannot read ${file}: ${describeFileError(error)}`);
   }
+  // Loaded here, not at the top: the spec's schemas come from the services, which `dramatis --help`
+  // and every other command have no use for.
+  const { parseStudySpec } = await import("./study-spec.ts");
   const result = parseStudySpec(text);
   if (!result.ok) {
     const problems = result.problems.map((problem) => `  ${problem}`).join("\n");

@@ -1,18 +1,28 @@
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
 import { client, setCsrfToken, unwrap } from "./lib/api.ts";
 import { Link, matchPath, navigate, useLocation } from "./lib/router.tsx";
 import { SessionContext, type Session } from "./lib/session.tsx";
 import { ErrorNotice, Loading } from "./components/notice.tsx";
-import { SignInPage, SetupPage } from "./pages/auth-pages.tsx";
-import { PersonaLibraryPage } from "./pages/persona-library-page.tsx";
-import { PersonaBuilderPage } from "./pages/persona-builder-page.tsx";
-import { ChatPage } from "./pages/chat-page.tsx";
-import { MemoryPage } from "./pages/memory-page.tsx";
-import { SettingsPage } from "./pages/settings-page.tsx";
-import { StudiesSection } from "./pages/studies.tsx";
-import { ScheduledMessagesPage } from "./pages/scheduled-messages.tsx";
+import { lazyPage } from "./lib/lazy-page.ts";
 import { InboxProvider } from "./components/inbox-provider.tsx";
 import { InboxBell } from "./components/inbox-bell.tsx";
+
+// Each screen is a chunk of its own, loaded when first shown: the first load carries only the shell.
+const SignInPage = lazyPage(() => import("./pages/auth-pages.tsx").then((page) => page.SignInPage));
+const SetupPage = lazyPage(() => import("./pages/auth-pages.tsx").then((page) => page.SetupPage));
+const PersonaLibraryPage = lazyPage(() =>
+  import("./pages/persona-library-page.tsx").then((page) => page.PersonaLibraryPage),
+);
+const PersonaBuilderPage = lazyPage(() =>
+  import("./pages/persona-builder-page.tsx").then((page) => page.PersonaBuilderPage),
+);
+const ChatPage = lazyPage(() => import("./pages/chat-page.tsx").then((page) => page.ChatPage));
+const MemoryPage = lazyPage(() => import("./pages/memory-page.tsx").then((page) => page.MemoryPage));
+const SettingsPage = lazyPage(() => import("./pages/settings-page.tsx").then((page) => page.SettingsPage));
+const StudiesSection = lazyPage(() => import("./pages/studies.tsx").then((page) => page.StudiesSection));
+const ScheduledMessagesPage = lazyPage(() =>
+  import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
+);
 
 type AuthState =
   | { kind: "loading" }
@@ -61,17 +71,23 @@ export function App() {
       </main>
     );
   if (state.kind === "signed-out") {
-    return state.setupRequired ? (
-      <SetupPage onSignedIn={loadSession} />
-    ) : (
-      <SignInPage onSignedIn={loadSession} />
+    return (
+      <Suspense fallback={<Loading />}>
+        {state.setupRequired ? (
+          <SetupPage onSignedIn={loadSession} />
+        ) : (
+          <SignInPage onSignedIn={loadSession} />
+        )}
+      </Suspense>
     );
   }
   return (
     <SessionContext.Provider value={{ session: state.session, signOut }}>
       <InboxProvider>
         <Shell session={state.session} onSignOut={signOut}>
-          <Screen />
+          <Suspense fallback={<Loading />}>
+            <Screen />
+          </Suspense>
         </Shell>
       </InboxProvider>
     </SessionContext.Provider>
