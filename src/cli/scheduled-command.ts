@@ -1,10 +1,9 @@
 import { parseArgs } from "node:util";
+import { DramatisApiError, readServerSentEvents } from "@dramatis/sdk";
 import {
-  ApiProblemError,
   ServerAccessError,
   describeUnreachableServer,
   readServerAccess,
-  readServerSentEvents,
   sendApiRequest,
   type ServerAccess,
 } from "./server-connection.ts";
@@ -133,8 +132,8 @@ export async function scheduledCommand(options: ScheduledCommandOptions): Promis
       options.printError(`${name}: ${error.message}`);
       return 2;
     }
-    if (error instanceof ApiProblemError) {
-      options.printError(`${name}: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+    if (error instanceof DramatisApiError) {
+      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
     }
     throw error;

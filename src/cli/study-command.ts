@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { ApiProblemError, readServerAccess, ServerAccessError } from "./server-connection.ts";
+import { DramatisApiError } from "@dramatis/sdk";
+import { readServerAccess, ServerAccessError } from "./server-connection.ts";
 import {
   InterruptedError,
   ServerUnreachableError,
@@ -174,8 +175,8 @@ function reportStudyFailure(options: StudyRuntime, error: unknown): number {
     printError(`dramatis study: ${error.message}`);
     return error.exitCode;
   }
-  if (error instanceof ApiProblemError) {
-    printError(`dramatis study: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+  if (error instanceof DramatisApiError) {
+    printError(`dramatis study: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
     return 1;
   }
   if (error instanceof ServerUnreachableError || error instanceof InterruptedError) {
