@@ -76,7 +76,9 @@ describe("dramatis CLI", () => {
   });
 
   it("explains mistakes: unknown command, bad scope, missing name, other tenant's key, bad config", async () => {
-    expect((await run("frobnicate")).errors).toMatch(/unknown command frobnicate/);
+    const unknown = await run("frobnicate");
+    expect(unknown.code).toBe(2);
+    expect(unknown.errors).toMatch(/unknown command 'frobnicate'/);
     expect((await run("keys", "create", "--name", "x", "--scopes", "root")).errors).toMatch(
       /unknown scope root/,
     );
@@ -92,5 +94,53 @@ describe("dramatis CLI", () => {
     expect(badRedis.code).toBe(1);
     expect(badRedis.errors).toMatch(/--redis-url: expected a redis:\/\/ or rediss:\/\/ URL/);
     expect(badRedis.errors).not.toContain("redis-password-0001");
+  });
+
+  it("rejects a flag the command does not take, naming it", async () => {
+    const misplaced = await run("keys", "list", "--role", "worker", "--sha256", "abc");
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.errors).toMatch(/unknown option '--role'/);
+    const studyFlag = await run("study", "status", "std_1", "--detach");
+    expect(studyFlag.code).toBe(2);
+    expect(studyFlag.errors).toMatch(/unknown option '--detach'/);
+    const badRole = await run("serve", "--role", "everything");
+    expect(badRole.code).toBe(2);
+    expect(badRole.errors).toMatch(/Allowed choices are all, api, worker/);
+    const extra = await run("models", "list", "more");
+    expect(extra.code).toBe(2);
+    expect(extra.errors).toMatch(/too many arguments/);
+    const missingArgument = await run("keys", "revoke");
+    expect(missingArgument.code).toBe(2);
+    expect(missingArgument.errors).toMatch(/missing required argument 'key-id'/);
+  });
+
+  it("generates help for the program and for each command", async () => {
+    const help = await run("--help");
+    expect(help.code).toBe(0);
+    for (const command of [
+      "serve",
+      "worker",
+      "tenants",
+      "keys",
+      "models",
+      "chat",
+      "memories",
+      "study",
+      "scheduled",
+      "inbox",
+    ]) {
+      expect(help.out).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    }
+    const serve = await run("serve", "--help");
+    expect(serve.out).toContain("--role <role>");
+    expect(serve.out).toContain("--data-dir <value>");
+    const keysCreate = await run("keys", "create", "--help");
+    expect(keysCreate.out).toContain("--rate-limit <n>");
+    expect(keysCreate.out).not.toContain("--port");
+    const search = await run("memories", "search", "--help");
+    expect(search.out).toContain("--as-of <time>");
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.errors).toContain("Usage: dramatis <command> [options]");
   });
 });

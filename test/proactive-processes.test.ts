@@ -8,18 +8,19 @@
  * made. So that both take part whatever the timing, each upstream holds its first good morning until the
  * other upstream has one too (each process runs one job at a time, so the other must take the next).
  */
+import { unwrap, type Schema } from "@dramatis/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { randomToken } from "../src/lib/ids.ts";
 import type { RecordedRequest } from "./mock-upstreams.ts";
 import {
   Resources,
-  apiClient,
   createPostgresDatabase,
   databaseUrl,
   hasPostgres,
   providersFor,
   startServe,
   waitUntil,
+  serverClient,
 } from "./server-processes.ts";
 
 /** Bounds a hang only: every wait below ends on an event (or the simulated clock passing a point). */
@@ -94,20 +95,24 @@ describe("scheduled messages across two real server processes", () => {
         role: "all",
         environment: { ...shared, DRAMATIS_PROVIDERS: providersFor(upstreams[1]!) },
       });
-      const apis = [apiClient(() => first.url, adminKey), apiClient(() => second.url, adminKey)];
+      const apis = [serverClient(() => first.url, adminKey), serverClient(() => second.url, adminKey)];
 
       // Scheduled messages stay off during the set-up, which takes however long the machine needs; they
       // are turned on afterwards with the day starting just ahead of the simulated clock.
       const personaIds: string[] = [];
       for (let index = 0; index < PERSONAS; index++) {
-        const persona = await apis[index % 2]!.create("/v1/personas", {
-          name: `Persona ${index + 1}`,
-          model: "mock/m",
-          initiative: 10,
-          active_hours: { start: "04:00", end: "23:00", time_zone: "UTC" },
-          modifiers: { responds_immediately: true, disable_scheduled_messages: true },
-          memory: { extraction: false },
-        });
+        const persona = await unwrap(
+          apis[index % 2]!.POST("/v1/personas", {
+            body: {
+              name: `Persona ${index + 1}`,
+              model: "mock/m",
+              initiative: 10,
+              active_hours: { start: "04:00", end: "23:00", time_zone: "UTC" },
+              modifiers: { responds_immediately: true, disable_scheduled_messages: true },
+              memory: { extraction: false },
+            },
+          }),
+        );
         personaIds.push(persona.id);
       }
       // Every user chats once with a persona, through either process.
@@ -116,32 +121,31 @@ describe("scheduled messages across two real server processes", () => {
         for (let userIndex = 0; userIndex < USERS_PER_PERSONA; userIndex++) {
           const api = apis[(personaIndex + userIndex) % 2]!;
           const user = `user-${personaIndex}-${userIndex}`;
-          const conversation = await api.create(
-            "/v1/conversations",
-            { persona_id: personaId, channel: "web" },
-            user,
+          const headers = { "x-dramatis-user": user };
+          const conversation = await unwrap(
+            api.POST("/v1/conversations", { body: { persona_id: personaId, channel: "web" }, headers }),
           );
           users.set(conversation.id, user);
-          const said = await api.request(
-            "POST",
-            `/v1/conversations/${conversation.id}/messages`,
-            { content: "See you tomorrow morning." },
-            user,
+          await unwrap(
+            api.POST("/v1/conversations/{id}/messages", {
+              params: { path: { id: conversation.id } },
+              body: { content: "See you tomorrow morning." },
+              headers,
+            }),
           );
-          expect(said.status, said.text).toBe(200);
         }
       }
-      interface Slot {
-        status: string;
-        due_at: string;
-        conversation_id: string;
-        message_id: string | null;
-      }
+      type Slot = Schema<"ScheduledMessage">;
       const goodMornings = async (): Promise<Slot[]> => {
         const slots: Slot[] = [];
         for (const user of new Set(users.values())) {
-          const page = await apis[0]!.get("/v1/scheduled-messages?include_sent=true&kind=good_morning", user);
-          slots.push(...(page.data as Slot[]));
+          const page = await unwrap(
+            apis[0]!.GET("/v1/scheduled-messages", {
+              params: { query: { include_sent: "true", kind: "good_morning" } },
+              headers: { "x-dramatis-user": user },
+            }),
+          );
+          slots.push(...page.data);
         }
         return slots;
       };
@@ -157,11 +161,15 @@ describe("scheduled messages across two real server processes", () => {
         const dayStart = simulatedNow() + 11 * 60_000;
         await Promise.all(
           personaIds.map(async (id) => {
-            const patched = await apis[0]!.request("PATCH", `/v1/personas/${id}`, {
-              active_hours: { start: utcTime(dayStart), end: "23:00", time_zone: "UTC" },
-              modifiers: { disable_scheduled_messages: false },
-            });
-            expect(patched.status, patched.text).toBe(200);
+            await unwrap(
+              apis[0]!.PATCH("/v1/personas/{id}", {
+                params: { path: { id } },
+                body: {
+                  active_hours: { start: utcTime(dayStart), end: "23:00", time_zone: "UTC" },
+                  modifiers: { disable_scheduled_messages: false },
+                },
+              }),
+            );
           }),
         );
         // Good mornings fall within the first 30 simulated minutes of the day.
@@ -186,11 +194,13 @@ describe("scheduled messages across two real server processes", () => {
       expect(settled.map((slot) => slot.status)).toEqual(Array(PAIRS).fill("sent"));
       // Each conversation holds its chat reply and exactly one good morning.
       for (const slot of settled) {
-        const page = await apis[1]!.get(
-          `/v1/conversations/${slot.conversation_id}/messages?limit=50`,
-          users.get(slot.conversation_id),
+        const page = await unwrap(
+          apis[1]!.GET("/v1/conversations/{id}/messages", {
+            params: { path: { id: slot.conversation_id }, query: { limit: 50 } },
+            headers: { "x-dramatis-user": users.get(slot.conversation_id) },
+          }),
         );
-        const greetings = (page.data as { id: string; role: string; reply_to: string | null }[]).filter(
+        const greetings = page.data.filter(
           (message) => message.role === "assistant" && message.reply_to === null,
         );
         expect(greetings.map((message) => message.id)).toEqual([slot.message_id]);

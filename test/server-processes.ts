@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { expect } from "vitest";
+import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 import { randomToken } from "../src/lib/ids.ts";
 import { freePort, hasExited, spawnServe } from "./serve-process.ts";
 export { freePort, hasExited };
@@ -146,39 +146,32 @@ export async function waitUntil(
   throw new Error(`timed out waiting for ${options.what}`);
 }
 
-/** A small client for one server's HTTP API with the admin key, acting for `user` when one is named. */
-export function apiClient(baseUrl: () => string, adminKey: string) {
-  const request = async (method: string, pathname: string, body?: unknown, user?: string) => {
-    const response = await fetch(`${baseUrl()}${pathname}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminKey}`,
-        ...(user === undefined ? {} : { "x-dramatis-user": user }),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, text, headers: response.headers };
-  };
-  return {
-    request,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on the shape
-    async get(pathname: string, user?: string): Promise<any> {
-      const response = await request("GET", pathname, undefined, user);
-      expect(response.status, `GET ${pathname}: ${response.text}`).toBe(200);
-      return JSON.parse(response.text);
+/**
+ * The SDK client of a spawned server, as its admin key. The server's address is read at each request,
+ * since a server restarted on the same data listens on a new port.
+ *
+ * @example const persona = await unwrap(serverClient(() => server.url, adminKey).POST("/v1/personas", { body }));
+ */
+export function serverClient(baseUrl: () => string, adminKey: string): DramatisClient {
+  return createDramatisClient({
+    baseUrl: PLACEHOLDER_ORIGIN,
+    apiKey: adminKey,
+    fetch: (request) => {
+      const url = new URL(request.url);
+      return fetch(`${baseUrl()}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+        // A request body is a stream here; undici requires saying it is sent as it is read.
+        ...(request.body ? { duplex: "half" } : {}),
+      } as RequestInit);
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on the shape
-    async create(pathname: string, body: unknown, user?: string): Promise<any> {
-      const response = await request("POST", pathname, body, user);
-      expect(response.status, `POST ${pathname}: ${response.text}`).toBe(201);
-      return JSON.parse(response.text);
-    },
-  };
+  });
 }
 
-export type ApiClient = ReturnType<typeof apiClient>;
+/** Stands in for the server's address until a request is sent (serverClient replaces it then). */
+const PLACEHOLDER_ORIGIN = "http://spawned-server.invalid";
 
 /** A database of its own for this run on the PostgreSQL server of `url`, dropped afterwards. */
 export async function createPostgresDatabase(resources: Resources, url: string): Promise<string> {

@@ -11,19 +11,19 @@
  * own mock upstream, so the requests each upstream received are the work its worker did.
  */
 import { Queue } from "bullmq";
+import { unwrap, type DramatisClient, type Schema, type paths } from "@dramatis/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { randomToken } from "../src/lib/ids.ts";
 import { readCsvRecords } from "./csv-records.ts";
 import {
   Resources,
-  apiClient,
   createPostgresDatabase,
   databaseUrl,
   hasPostgres,
   providersFor,
+  serverClient,
   startServe,
   waitUntil,
-  type ApiClient,
 } from "./server-processes.ts";
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -43,38 +43,45 @@ if (!redisUrl && !process.env.DRAMATIS_QUIET_SKIPS) {
 }
 
 /** A generator cohort, a population of `size` (generated in the background, waited for) and a Likert skill. */
-async function preparePanel(api: ApiClient, size: number) {
-  const cohort = await api.create("/v1/cohorts", {
-    name: "Everyone",
-    generator: {
-      age: { type: "uniform", min: 18, max: 80 },
-      sex: { female: 1, male: 1 },
-      location: { "Lisbon, Portugal": 2, "Porto, Portugal": 1 },
-      occupation: ["nurse", "teacher", "software engineer", "barista"],
-      traits: { values: ["curious", "cautious", "warm", "ambitious"], per_persona: 2 },
-    },
-  });
-  const created = await api.create("/v1/populations", {
-    name: "Crash panel",
-    size,
-    seed: 11,
-    cohorts: [{ cohort_id: cohort.id, proportion: 1 }],
-  });
-  let population: any;
+async function preparePanel(api: DramatisClient, size: number) {
+  const cohort = await unwrap(
+    api.POST("/v1/cohorts", {
+      body: {
+        name: "Everyone",
+        generator: {
+          age: { type: "uniform", min: 18, max: 80 },
+          sex: { female: 1, male: 1 },
+          location: { "Lisbon, Portugal": 2, "Porto, Portugal": 1 },
+          occupation: ["nurse", "teacher", "software engineer", "barista"],
+          traits: { values: ["curious", "cautious", "warm", "ambitious"], per_persona: 2 },
+        },
+      },
+    }),
+  );
+  const created = await unwrap(
+    api.POST("/v1/populations", {
+      body: { name: "Crash panel", size, seed: 11, cohorts: [{ cohort_id: cohort.id, proportion: 1 }] },
+    }),
+  );
+  let population = created;
   await waitUntil(
     async () => {
-      population = await api.get(`/v1/populations/${created.id}`);
+      population = await unwrap(api.GET("/v1/populations/{id}", { params: { path: { id: created.id } } }));
       return population.status !== "generating";
     },
     { what: "the population to be generated" },
   );
   expect(population).toMatchObject({ status: "ready", generated: size });
-  const skill = await api.create("/v1/skills", {
-    name: "Remote work",
-    prompt: "You are {{persona.name}}, {{persona.age}}, a {{persona.occupation}}. {{context.question}}",
-    answer: { type: "likert", scale: { min: 1, max: 5 } },
-    context: { question: "Working from home makes me more productive." },
-  });
+  const skill = await unwrap(
+    api.POST("/v1/skills", {
+      body: {
+        name: "Remote work",
+        prompt: "You are {{persona.name}}, {{persona.age}}, a {{persona.occupation}}. {{context.question}}",
+        answer: { type: "likert", scale: { min: 1, max: 5 } },
+        context: { question: "Working from home makes me more productive." },
+      },
+    }),
+  );
   return { population, skill };
 }
 
@@ -83,28 +90,36 @@ async function preparePanel(api: ApiClient, size: number) {
  * member, each member once, all answered, and exactly one `study_run` usage event per member.
  */
 async function expectEachMemberAnsweredOnce(
-  api: ApiClient,
+  api: DramatisClient,
   studyId: string,
   populationId: string,
   size: number,
 ) {
-  const study = await api.get(`/v1/studies/${studyId}`);
+  const study = await getStudy(api, studyId);
   expect(study.status).toBe("completed");
   expect(study.progress).toMatchObject({ total: size, answered: size, done: size, invalid: 0, failed: 0 });
 
   const members = new Set<string>();
-  let after = "";
+  let after: string | undefined;
   for (;;) {
-    const page = await api.get(`/v1/populations/${populationId}/members?limit=100${after}`);
+    const page = await unwrap(
+      api.GET("/v1/populations/{id}/members", {
+        params: { path: { id: populationId }, query: { limit: 100, ...(after ? { after } : {}) } },
+      }),
+    );
     for (const member of page.data) members.add(member.persona_id);
     if (!page.next_cursor) break;
-    after = `&after=${encodeURIComponent(page.next_cursor)}`;
+    after = page.next_cursor;
   }
   expect(members.size).toBe(size);
 
-  const exported = await api.request("GET", `/v1/studies/${studyId}/export?format=csv`);
-  expect(exported.status).toBe(200);
-  const [header, ...rows] = readCsvRecords(exported.text);
+  const exported = await unwrap(
+    api.GET("/v1/studies/{id}/export", {
+      params: { path: { id: studyId }, query: { format: "csv" } },
+      parseAs: "text",
+    }),
+  );
+  const [header, ...rows] = readCsvRecords(exported as string);
   const column = (name: string) => header!.indexOf(name);
   expect(column("persona_id")).toBeGreaterThanOrEqual(0);
   expect(rows).toHaveLength(size);
@@ -114,21 +129,37 @@ async function expectEachMemberAnsweredOnce(
   expect(new Set(rows.map((row) => row[column("status")]))).toEqual(new Set(["answered"]));
   expect(new Set(rows.map((row) => row[column("answer")]))).toEqual(new Set(["3"]));
 
-  const usage = await api.get("/v1/usage?group_by=kind");
-  const studyRuns = usage.totals.find((total: { key: string }) => total.key === "study_run");
+  const usage = await unwrap(api.GET("/v1/usage", { params: { query: { group_by: "kind" } } }));
+  const studyRuns = usage.totals.find((total) => total.key === "study_run");
   expect(studyRuns?.requests).toBe(size);
 }
 
-async function waitForStudy(api: ApiClient, studyId: string, done: (study: any) => boolean, what: string) {
-  let study: any;
+type Study = Schema<"Study">;
+type StudyRequest = NonNullable<paths["/v1/studies"]["post"]["requestBody"]>["content"]["application/json"];
+
+function getStudy(api: DramatisClient, id: string): Promise<Study> {
+  return unwrap(api.GET("/v1/studies/{id}", { params: { path: { id } } }));
+}
+
+function createStudy(api: DramatisClient, body: StudyRequest): Promise<Study> {
+  return unwrap(api.POST("/v1/studies", { body }));
+}
+
+async function waitForStudy(
+  api: DramatisClient,
+  studyId: string,
+  done: (study: Study) => boolean,
+  what: string,
+) {
+  let study: Study | undefined;
   await waitUntil(
     async () => {
-      study = await api.get(`/v1/studies/${studyId}`);
+      study = await getStudy(api, studyId);
       return done(study);
     },
     { what, intervalMs: 50 },
   );
-  return study;
+  return study as Study;
 }
 
 describe("studies across real server processes", () => {
@@ -154,10 +185,10 @@ describe("studies across real server processes", () => {
         DRAMATIS_JOB_LEASE_MS: JOB_LEASE_MS,
       };
       let server = await startServe(resources, { name: "server (first start)", role: "all", environment });
-      const api = apiClient(() => server.url, adminKey);
+      const api = serverClient(() => server.url, adminKey);
 
       const { population, skill } = await preparePanel(api, size);
-      const study = await api.create("/v1/studies", {
+      const study = await createStudy(api, {
         name: "Survives a crash",
         skill_id: skill.id,
         population_id: population.id,
@@ -181,7 +212,7 @@ describe("studies across real server processes", () => {
 
       server = await startServe(resources, { name: "server (after the crash)", role: "all", environment });
       // Nothing recorded before the crash was lost.
-      const resumed = await api.get(`/v1/studies/${study.id}`);
+      const resumed = await getStudy(api, study.id);
       expect(resumed.progress.answered).toBeGreaterThanOrEqual(atCrash.progress.answered);
 
       await waitForStudy(api, study.id, (current) => current.status !== "running", "the study to complete");
@@ -232,10 +263,10 @@ describe("studies across real server processes", () => {
           }),
         ),
       );
-      const api = apiClient(() => apiProcess.url, adminKey);
+      const api = serverClient(() => apiProcess.url, adminKey);
 
       const { population, skill } = await preparePanel(api, size);
-      const study = await api.create("/v1/studies", {
+      const study = await createStudy(api, {
         name: "Shared by two workers",
         skill_id: skill.id,
         population_id: population.id,

@@ -1,9 +1,8 @@
 import readline from "node:readline/promises";
+import { DramatisApiError, readServerSentEvents } from "@dramatis/sdk";
 import {
-  ApiProblemError,
   describeUnreachableServer,
   readServerAccess,
-  readServerSentEvents,
   sendApiRequest,
   ServerAccessError,
   type ServerAccess,
@@ -112,9 +111,12 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
       printError(`dramatis chat: ${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof ApiProblemError || error instanceof ConnectionError) {
-      const keyHint = error instanceof ApiProblemError && error.status === 401 ? KEY_HINT : "";
-      printError(`dramatis chat: ${error.message}${keyHint}`);
+    if (error instanceof DramatisApiError) {
+      printError(`dramatis chat: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
+      return 1;
+    }
+    if (error instanceof ConnectionError) {
+      printError(`dramatis chat: ${error.message}`);
       return 1;
     }
     throw error;
@@ -151,7 +153,7 @@ function readSettings(options: ChatCommandOptions): ChatSettings {
 
 interface ApiClient {
   baseUrl: string;
-  /** Sends a request; a non-2xx answer throws ApiProblemError, an unreachable server ConnectionError. */
+  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server ConnectionError. */
   send(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<Response>;
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
@@ -255,7 +257,7 @@ async function findPersonaById(api: ApiClient, reference: string): Promise<Perso
   try {
     return await api.json<PersonaSummary>("GET", `/v1/personas/${encodeURIComponent(reference)}`);
   } catch (error) {
-    if (error instanceof ApiProblemError && (error.status === 404 || error.status === 405)) return undefined;
+    if (error instanceof DramatisApiError && (error.status === 404 || error.status === 405)) return undefined;
     throw error;
   }
 }
@@ -536,8 +538,9 @@ async function switchUserPersona(session: ChatSession, reference: string): Promi
 }
 
 function printFailure(session: ChatSession, error: unknown): void {
-  if (!(error instanceof ApiProblemError) && !(error instanceof ConnectionError)) throw error;
-  session.terminal.line(session.terminal.error(`Error: ${error.message}`));
+  if (!(error instanceof DramatisApiError) && !(error instanceof ConnectionError)) throw error;
+  const message = error instanceof DramatisApiError ? error.describe() : error.message;
+  session.terminal.line(session.terminal.error(`Error: ${message}`));
 }
 
 async function sendMessage(session: ChatSession, content: string): Promise<void> {

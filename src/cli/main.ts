@@ -1,409 +1,408 @@
-import { parseArgs } from "node:util";
-import type { Config } from "../config/config.ts";
-import type { ApiKeyScope } from "../services/api-key-service.ts";
-import type { Services } from "../services/services.ts";
-import { CHAT_USAGE, chatCommand } from "./chat-command.ts";
-import { MEMORIES_USAGE, memoriesCommand } from "./memories-command.ts";
-import { SCHEDULED_USAGE, scheduledCommand } from "./scheduled-command.ts";
-import { STUDY_USAGE, studyCommand } from "./study-command.ts";
-import { formatTable } from "./text-table.ts";
+import { Command, CommanderError, Option } from "commander";
+import { CommandError, UsageError } from "./usage-error.ts";
 
 /*
- * Only the clients of a running server and their usage texts are imported up front. The configuration,
- * the database, the services and the server are imported by the commands that need them, so
- * `dramatis --help` (and `dramatis chat`) do not load the whole server.
+ * The `dramatis` command line on commander: every command declares its own options (an unknown flag is
+ * an error) and its help is generated from them. Each action imports its module when it runs, so
+ * `dramatis --help` loads neither the server nor the database drivers.
  */
 
-/** Settings, their flags and their errors (zod and every setting's rules: loaded only past --help). */
-async function loadConfigModule() {
-  return import("../config/config.ts");
-}
-
-const USAGE = `Usage: dramatis <command> [options]
-
-Commands:
-  serve                         run the server (API, docs, background jobs) on PORT (default 8787)
-  serve --role all|api|worker   all (default): HTTP and background jobs; api: HTTP only; worker: jobs only
-  worker                        run background jobs only, like serve --role worker (more processes share the work)
-  tenants create --name NAME    create a tenant and print its first admin key
-  tenants list                  list tenants
-  keys create --name NAME [--scopes read,write,admin] [--rate-limit N] [--tenant ID]
-                                create an API key (printed once); --rate-limit: its requests per minute
-  keys list [--tenant ID]       list API keys (prefix, scopes, rate limit, last used, revoked)
-  keys limit KEY_ID N|default [--tenant ID]
-                                set a key's requests per minute (default: the server's)
-  keys revoke KEY_ID [--tenant ID]
-                                revoke an API key
-  models pull URL [--sha256 HEX]
-                                download a GGUF model into <data dir>/models (resumes, verifies)
-  models list                   list downloaded GGUF models
-${CHAT_USAGE}
-${MEMORIES_USAGE}
-${STUDY_USAGE}
-${SCHEDULED_USAGE}
-
-Options for every command: --data-dir DIR, --database-url URL (or DRAMATIS_DATA_DIR, DATABASE_URL).
-serve also takes --port, --host, --admin-key, --log-level, --body-limit, --import-limit,
---shutdown-timeout-ms (or PORT, HOST, DRAMATIS_ADMIN_KEY, LOG_LEVEL, ...).
-Add --json to admin commands for machine-readable output. --tenant defaults to the default tenant.`;
-
-/** Thrown for a command line that makes no sense; printed with the usage text. */
-class UsageError extends Error {}
-
 type Output = (line: string) => void;
+type FlagValues = Record<string, string | boolean | undefined>;
 
-interface CliContext {
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
-  config: Config;
+interface CliIo {
   print: Output;
+  printError: Output;
+  environment: Record<string, string | undefined>;
 }
 
-function parseCommandLine(argv: string[], configFlagNames: readonly string[]) {
-  const options: Record<string, { type: "string" | "boolean" }> = {
-    json: { type: "boolean" },
-    help: { type: "boolean" },
-    name: { type: "string" },
-    scopes: { type: "string" },
-    "rate-limit": { type: "string" },
-    tenant: { type: "string" },
-    sha256: { type: "string" },
-    url: { type: "string" },
-    key: { type: "string" },
-    user: { type: "string" },
-    conversation: { type: "string" },
-    k: { type: "string" },
-    "as-of": { type: "string" },
-    role: { type: "string" },
-  };
-  for (const flag of configFlagNames) options[flag] = { type: "string" };
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+/** Commands that read the server's configuration (the data directory, the database, ...). */
+const CONFIGURED_COMMANDS = new Set(["serve", "worker", "tenants", "keys", "models"]);
+/** The configuration an administration command needs: where the data is. */
+const STORAGE_FLAGS = ["data-dir", "database-url"];
 
-function configFlags(
-  values: Record<string, string | boolean | undefined>,
-  configFlagNames: readonly string[],
-): Record<string, string | undefined> {
-  return Object.fromEntries(configFlagNames.map((flag) => [flag, values[flag] as string | undefined]));
-}
-
-async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
-  const [
-    { openDatabase },
-    { systemClock },
-    { DatabaseJobQueue },
-    { OFFLINE_DEFAULT_MODEL, createModelRegistry },
-    { createServices },
-    { Store },
-  ] = await Promise.all([
-    import("../store/database.ts"),
-    import("../lib/clock.ts"),
-    import("../jobs/database-job-queue.ts"),
-    import("../models/create-model-registry.ts"),
-    import("../services/services.ts"),
-    import("../store/store.ts"),
-  ]);
-  const database = await openDatabase({ database: config.database });
-  try {
-    // Admin commands touch no jobs; the database queue here only satisfies the services' wiring.
-    const services = createServices(new Store(database.db), systemClock, {
-      models: createModelRegistry(config, OFFLINE_DEFAULT_MODEL),
-      jobs: new DatabaseJobQueue({ db: database.db }),
-    });
-    await services.tenants.ensureDefaultTenant(undefined);
-    return await work(services);
-  } finally {
-    await database.close();
-  }
-}
-
-async function parseScopes(text: string | undefined): Promise<ApiKeyScope[]> {
-  const { API_KEY_SCOPES } = await import("../services/api-key-service.ts");
-  if (text === undefined) return ["read", "write"];
-  const scopes = text.split(",").map((scope) => scope.trim());
-  const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown scope ${unknown.join(", ")}: expected ${API_KEY_SCOPES.join(", ")}`);
-  }
-  return scopes as ApiKeyScope[];
-}
-
-function requireName(values: CliContext["values"]): string {
-  const name = typeof values.name === "string" ? values.name.trim() : "";
-  if (!name) throw new UsageError("--name is required");
-  return name;
-}
-
-function printTable(print: Output, rows: Record<string, unknown>[], columns: string[]): void {
-  const cell = (value: unknown) => (value === null || value === undefined ? "-" : String(value));
-  const cells = rows.map((row) => columns.map((column) => cell(row[column])));
-  for (const line of formatTable(columns, cells)) print(line);
-}
-
-async function serveCommand(context: CliContext): Promise<number> {
-  const role = context.positionals[0] === "worker" ? "worker" : (context.values.role ?? "all");
-  if (role !== "all" && role !== "api" && role !== "worker") {
-    throw new UsageError(`--role must be all, api or worker, got ${String(role)}`);
-  }
-  const worker = role === "worker";
-  const { startServer } = await import("../server.ts");
-  const server = await startServer({ config: context.config, role });
-  context.print(
-    worker
-      ? "Dramatis worker is running background jobs"
-      : `Dramatis is running at ${server.url}  (API reference: ${server.url}/docs)`,
-  );
-  if (server.setupUrl) {
-    context.print(`First start: create the first admin account at ${server.setupUrl}`);
-  }
-  if (server.createdAdminKey) {
-    context.print(
-      `Admin API key for the default tenant (shown once, store it now): ${server.createdAdminKey}`,
-    );
-  }
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      context.print(`Received ${signal}; finishing in-flight requests and shutting down`);
-      process.off("SIGINT", onInterrupt);
-      process.off("SIGTERM", onTerminate);
-      void server.stop().then(resolve);
-    };
-    const onInterrupt = () => shutdown("SIGINT");
-    const onTerminate = () => shutdown("SIGTERM");
-    process.on("SIGINT", onInterrupt);
-    process.on("SIGTERM", onTerminate);
-  });
-  return 0;
-}
-
-async function tenantsCommand(context: CliContext): Promise<number> {
-  const [, action] = context.positionals;
-  const { values, print } = context;
-  if (action === "create") {
-    const name = requireName(values);
-    const { tenant, adminKey } = await withServices(context.config, (services) =>
-      services.tenants.create(name),
-    );
-    if (values.json) print(JSON.stringify({ tenant, admin_key: adminKey }));
-    else print(`Created tenant ${tenant.id} (${tenant.name})\nAdmin API key (shown once): ${adminKey}`);
-    return 0;
-  }
-  if (action === "list") {
-    const tenants = await withServices(context.config, (services) => services.tenants.list());
-    if (values.json) print(JSON.stringify(tenants));
-    else
-      printTable(print, tenants as unknown as Record<string, unknown>[], [
-        "id",
-        "name",
-        "is_operator",
-        "created_at",
-      ]);
-    return 0;
-  }
-  throw new UsageError(`unknown tenants command ${action ?? "(none)"}: expected create or list`);
-}
-
-async function keysCommand(context: CliContext): Promise<number> {
-  const [, action, keyId] = context.positionals;
-  const { values, print } = context;
-  const { DEFAULT_TENANT_ID } = await import("../services/tenant-service.ts");
-  const tenantId = typeof values.tenant === "string" ? values.tenant : DEFAULT_TENANT_ID;
-  if (action === "create") {
-    const name = requireName(values);
-    const scopes = await parseScopes(values.scopes as string | undefined);
-    const rateLimit = values["rate-limit"];
-    const limit = typeof rateLimit === "string" ? await parseRateLimit(rateLimit) : undefined;
-    const { key, summary } = await withServices(context.config, async (services) => {
-      await services.tenants.get(tenantId);
-      return services.apiKeys.create(tenantId, { name, scopes, rate_limit_per_minute: limit });
-    });
-    if (values.json) print(JSON.stringify({ ...summary, key }));
-    else
-      print(
-        `Created key ${summary.id} (${summary.scopes.join(", ")}) in ${tenantId}\nAPI key (shown once): ${key}`,
-      );
-    return 0;
-  }
-  if (action === "list") {
-    const keys = await withServices(context.config, async (services) => {
-      await services.tenants.get(tenantId);
-      return services.apiKeys.list(tenantId);
-    });
-    if (values.json) print(JSON.stringify(keys));
-    else
-      printTable(
-        print,
-        keys.map((key) => ({
-          ...key,
-          scopes: key.scopes.join(","),
-          rate_limit: key.rate_limit_per_minute === null ? "default" : `${key.rate_limit_per_minute}/min`,
-        })),
-        ["id", "name", "prefix", "scopes", "rate_limit", "created_at", "last_used_at", "revoked_at"],
-      );
-    return 0;
-  }
-  if (action === "limit") {
-    const value = context.positionals[3];
-    if (!keyId || value === undefined)
-      throw new UsageError("keys limit needs the key id and a number: dramatis keys limit KEY_ID 60|default");
-    const limit = value === "default" ? null : await parseRateLimit(value);
-    const updated = await withServices(context.config, (services) =>
-      services.apiKeys.update(tenantId, keyId, { rate_limit_per_minute: limit }),
-    );
-    if (values.json) print(JSON.stringify(updated));
-    else
-      print(
-        `Key ${updated.id} may make ${
-          updated.rate_limit_per_minute === null
-            ? "the server's default number of requests"
-            : `${updated.rate_limit_per_minute} requests`
-        } per minute`,
-      );
-    return 0;
-  }
-  if (action === "revoke") {
-    if (!keyId) throw new UsageError("keys revoke needs the key id: dramatis keys revoke KEY_ID");
-    const revoked = await withServices(context.config, (services) =>
-      services.apiKeys.revoke(tenantId, keyId),
-    );
-    if (values.json) print(JSON.stringify(revoked));
-    else print(`Revoked key ${revoked.id} (${revoked.prefix}…) at ${revoked.revoked_at}`);
-    return 0;
-  }
-  throw new UsageError(`unknown keys command ${action ?? "(none)"}: expected create, list, limit or revoke`);
-}
-
-/** A key's requests per minute as typed on the command line. */
-async function parseRateLimit(text: string): Promise<number> {
-  const { KEY_RATE_LIMIT_MAX } = await import("../services/api-key-service.ts");
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > KEY_RATE_LIMIT_MAX) {
-    throw new UsageError(
-      `the rate limit must be a whole number of requests per minute, 1-${KEY_RATE_LIMIT_MAX}`,
-    );
-  }
-  return Number(text);
-}
-
-/** Errors a command reports as a message for people, not as a stack trace. */
-class CommandError extends Error {}
-
-async function modelsCliCommand(context: CliContext): Promise<number> {
-  const [, action, ...positionals] = context.positionals;
-  const { modelsCommand } = await import("./models-command.ts");
-  try {
-    return await modelsCommand({
-      action,
-      positionals,
-      values: context.values,
-      config: context.config,
-      print: context.print,
-    });
-  } catch (error) {
-    throw new CommandError((error as Error).message, { cause: error });
-  }
-}
-
-const COMMANDS: Record<string, (context: CliContext) => Promise<number>> = {
-  serve: serveCommand,
-  worker: serveCommand,
-  tenants: tenantsCommand,
-  keys: keysCommand,
-  models: modelsCliCommand,
-};
+const CLIENT_HELP = `
+A client command (chat, memories, study, scheduled, inbox) talks to a running server: --url or
+DRAMATIS_URL (default http://127.0.0.1:8787), --key or DRAMATIS_API_KEY, --user or DRAMATIS_USER
+(default the OS account). serve, worker, tenants, keys and models read the server's configuration from
+flags or environment variables (DRAMATIS_DATA_DIR, DATABASE_URL, PORT, ...).`;
 
 /**
- * Runs the `dramatis` command line and returns its exit code.
+ * Runs the `dramatis` command line and returns its exit code: 0, 1 when the work failed, 2 for a command
+ * line that makes no sense.
  *
  * @example await runCli(["keys", "create", "--name", "ci", "--scopes", "read"]);
  */
 export async function runCli(
   argv: string[],
-  io: { print: Output; printError: Output; environment: Record<string, string | undefined> } = {
+  io: CliIo = {
     print: (line) => process.stdout.write(`${line}\n`),
     printError: (line) => process.stderr.write(`${line}\n`),
     environment: process.env,
   },
 ): Promise<number> {
+  let exitCode = 0;
   try {
-    if (argv[0] === "study") {
-      // A client of a running server with flags of its own (--detach, --format, ...): it parses them itself.
-      return await studyCommand({
-        argv: argv.slice(1),
-        environment: io.environment,
-        output: process.stdout,
-        errorOutput: process.stderr,
-        printError: io.printError,
-      });
-    }
-    if (argv[0] === "scheduled" || argv[0] === "inbox") {
-      return await scheduledCommand({
-        command: argv[0],
-        argv: argv.slice(1),
-        environment: io.environment,
-        output: process.stdout,
-        printError: io.printError,
-      });
-    }
-    // Answered before the configuration module loads: help is the one thing that must be instant.
-    if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
-      io.print(USAGE);
-      return argv.length === 0 ? 2 : 0;
-    }
-    const { CONFIG_FLAGS, loadConfig } = await loadConfigModule();
-    const { values, positionals } = parseCommandLine(argv, CONFIG_FLAGS);
-    const command = positionals[0];
-    if (values.help || command === undefined || command === "help") {
-      io.print(USAGE);
-      return command === undefined && !values.help ? 2 : 0;
-    }
-    if (command === "chat") {
-      // A client of a running server: it needs no server configuration of its own.
-      return await chatCommand({
-        positionals: positionals.slice(1),
-        values,
-        environment: io.environment,
-        input: process.stdin,
-        output: process.stdout,
-        printError: io.printError,
-      });
-    }
-    if (command === "memories") {
-      return await memoriesCommand({
-        action: positionals[1],
-        positionals: positionals.slice(2),
-        values,
-        environment: io.environment,
-        input: process.stdin,
-        output: process.stdout,
-        printError: io.printError,
-      });
-    }
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command ${command}`);
-    const config = loadConfig(io.environment, configFlags(values, CONFIG_FLAGS));
-    return await run({ positionals, values, config, print: io.print });
+    const commandName = argv[0] === "help" ? argv[1] : argv[0];
+    // The configuration flags are listed only where they can apply, so other commands skip loading them.
+    const configFlags = CONFIGURED_COMMANDS.has(commandName ?? "")
+      ? (await import("../config/config.ts")).CONFIG_FLAGS
+      : [];
+    const program = buildProgram({ io, configFlags, finish: (code) => (exitCode = code) });
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.printError(`dramatis: ${error.message}\n\n${USAGE}`);
-      return 2;
+    return reportFailure(error, io);
+  }
+}
+
+function buildProgram(options: {
+  io: CliIo;
+  configFlags: readonly string[];
+  finish: (code: number) => void;
+}): Command {
+  const { io, configFlags, finish } = options;
+  const program = new Command("dramatis")
+    .description("Dramatis: personas, memory, studies and proactive messages behind one server.")
+    .usage("<command> [options]")
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({
+      writeOut: (text) => io.print(text.replace(/\n$/, "")),
+      writeErr: (text) => io.printError(text.replace(/\n$/, "")),
+    })
+    .addHelpText("after", CLIENT_HELP);
+  /** Runs an action and keeps its exit code (commander ignores what actions return). */
+  const act =
+    <A extends unknown[]>(work: (...args: A) => Promise<number>) =>
+    async (...args: A) =>
+      finish(await work(...args));
+  const withConfig = (command: Command, flags: readonly string[]) => {
+    for (const flag of flags) {
+      if (configFlags.includes(flag))
+        command.option(`--${flag} <value>`, "overrides its environment variable");
     }
-    const [{ ConfigError, configuredSecrets }, { AppError }, { redactSecrets }] = await Promise.all([
-      loadConfigModule(),
-      import("../services/errors.ts"),
-      import("../lib/redact.ts"),
-    ]);
-    if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandError) {
-      io.printError(`dramatis: ${error.message}`);
-      return 1;
+    return command;
+  };
+  const loadConfiguration = async (values: FlagValues) => {
+    const { CONFIG_FLAGS, loadConfig } = await import("../config/config.ts");
+    const flags = Object.fromEntries(CONFIG_FLAGS.map((flag) => [flag, values[flag] as string | undefined]));
+    return loadConfig(io.environment, flags);
+  };
+
+  const serve = (role: string) => async (values: FlagValues) => {
+    const config = await loadConfiguration(values);
+    const { serveCommand } = await import("./serve-command.ts");
+    return serveCommand({ role, config, print: io.print });
+  };
+  withConfig(
+    program
+      .command("serve")
+      .description("run the server (API, docs, background jobs) on PORT (default 8787)")
+      .addOption(
+        new Option("--role <role>", "all: HTTP and background jobs; api: HTTP only; worker: jobs only")
+          .choices(["all", "api", "worker"])
+          .default("all"),
+      ),
+    configFlags,
+  ).action(
+    act(async (_options, command: Command) => serve(String(command.opts().role))(flagValues(command))),
+  );
+  withConfig(
+    program
+      .command("worker")
+      .description("run background jobs only, like serve --role worker (more processes share the work)"),
+    configFlags,
+  ).action(act(async (_options, command: Command) => serve("worker")(flagValues(command))));
+
+  const admin = async (command: Command) => {
+    const values = flagValues(command);
+    return {
+      values,
+      context: { config: await loadConfiguration(values), print: io.print, json: values.json === true },
+    };
+  };
+  const adminCommand = (parent: Command, name: string, description: string) =>
+    withConfig(parent.command(name).description(description), STORAGE_FLAGS).option(
+      "--json",
+      "machine-readable output",
+    );
+  const tenants = program.command("tenants").description("create and list tenants");
+  adminCommand(tenants, "create", "create a tenant and print its first admin key")
+    .option("--name <name>", "the tenant's name (required)")
+    .action(
+      act(async (_options, command: Command) => {
+        const { context, values } = await admin(command);
+        const { createTenant } = await import("./admin-commands.ts");
+        return createTenant(context, { name: values.name as string | undefined });
+      }),
+    );
+  adminCommand(tenants, "list", "list tenants").action(
+    act(async (_options, command: Command) => {
+      const { context } = await admin(command);
+      const { listTenants } = await import("./admin-commands.ts");
+      return listTenants(context);
+    }),
+  );
+
+  const keys = program.command("keys").description("create, list, limit and revoke API keys");
+  const tenantOption = (command: Command) =>
+    command.option("--tenant <id>", "the tenant (default: the default tenant)");
+  tenantOption(adminCommand(keys, "create", "create an API key (printed once)"))
+    .option("--name <name>", "the key's name (required)")
+    .option("--scopes <list>", "read, write and/or admin, comma-separated (default read,write)")
+    .option("--rate-limit <n>", "its requests per minute (default: the server's)")
+    .action(
+      act(async (_options, command: Command) => {
+        const { context, values } = await admin(command);
+        const { createKey } = await import("./admin-commands.ts");
+        return createKey(context, {
+          name: values.name as string | undefined,
+          scopes: values.scopes as string | undefined,
+          rateLimit: values["rate-limit"] as string | undefined,
+          tenant: values.tenant as string | undefined,
+        });
+      }),
+    );
+  tenantOption(
+    adminCommand(keys, "list", "list API keys (prefix, scopes, rate limit, last used, revoked)"),
+  ).action(
+    act(async (_options, command: Command) => {
+      const { context, values } = await admin(command);
+      const { listKeys } = await import("./admin-commands.ts");
+      return listKeys(context, { tenant: values.tenant as string | undefined });
+    }),
+  );
+  tenantOption(adminCommand(keys, "limit", "set a key's requests per minute (default: the server's)"))
+    .argument("<key-id>", "the key")
+    .argument("<limit>", "requests per minute, or default")
+    .action(
+      act(async (keyId: string, limit: string, _options, command: Command) => {
+        const { context, values } = await admin(command);
+        const { limitKey } = await import("./admin-commands.ts");
+        return limitKey(context, keyId, limit, { tenant: values.tenant as string | undefined });
+      }),
+    );
+  tenantOption(adminCommand(keys, "revoke", "revoke an API key"))
+    .argument("<key-id>", "the key")
+    .action(
+      act(async (keyId: string, _options, command: Command) => {
+        const { context, values } = await admin(command);
+        const { revokeKey } = await import("./admin-commands.ts");
+        return revokeKey(context, keyId, { tenant: values.tenant as string | undefined });
+      }),
+    );
+
+  const models = program.command("models").description("download and list local GGUF models");
+  const runModels = (action: string) => async (positionals: string[], command: Command) => {
+    const values = flagValues(command);
+    const config = await loadConfiguration(values);
+    const { modelsCommand } = await import("./models-command.ts");
+    try {
+      return await modelsCommand({ action, positionals, values, config, print: io.print });
+    } catch (error) {
+      throw new CommandError((error as Error).message, { cause: error });
     }
-    // Anything else (a database or Redis driver refusing its URL, say) is printed with its stack, but
-    // with credentials and the configured secrets removed: the stack can quote a connection string.
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.printError(`dramatis: ${redactSecrets(text, configuredSecrets(io.environment))}`);
+  };
+  adminCommand(models, "pull", "download a GGUF model into <data dir>/models (resumes, verifies)")
+    .argument("<url>", "the .gguf file's URL")
+    .option("--sha256 <hex>", "the file's expected SHA-256")
+    .action(act(async (url: string, _options, command: Command) => runModels("pull")([url], command)));
+  adminCommand(models, "list", "list downloaded GGUF models").action(
+    act(async (_options, command: Command) => runModels("list")([], command)),
+  );
+
+  const clientCommand = (parent: Command, name: string, description: string) =>
+    parent
+      .command(name)
+      .description(description)
+      .option("--url <url>", "the server (default DRAMATIS_URL or http://127.0.0.1:8787)")
+      .option("--key <key>", "an API key (default DRAMATIS_API_KEY)")
+      .option("--user <user>", "the end user (default DRAMATIS_USER or the OS account)");
+
+  clientCommand(program, "chat", "chat with a persona (name or id) on a running server; /help inside")
+    .argument("[persona...]", "the persona's name or id")
+    .option("--conversation <id>", "continue this conversation")
+    .action(
+      act(async (persona: string[], _options, command: Command) => {
+        const { chatCommand } = await import("./chat-command.ts");
+        return chatCommand({
+          positionals: persona,
+          values: flagValues(command),
+          environment: io.environment,
+          input: process.stdin,
+          output: process.stdout,
+          printError: io.printError,
+        });
+      }),
+    );
+
+  const memories = program.command("memories").description("import, search and export a persona's memories");
+  const runMemories = (action: string) => async (positionals: string[], command: Command) => {
+    const { memoriesCommand } = await import("./memories-command.ts");
+    return memoriesCommand({
+      action,
+      positionals,
+      values: flagValues(command),
+      environment: io.environment,
+      input: process.stdin,
+      output: process.stdout,
+      printError: io.printError,
+    });
+  };
+  clientCommand(
+    memories,
+    "import",
+    "import memories: JSON Lines (.jsonl, .ndjson, or - for stdin) or a JSON array; exports re-import as they are",
+  )
+    .argument("<persona>", "the persona's name or id")
+    .argument("<file>", "the file, or - for stdin")
+    .option("--json", "the import report as JSON")
+    .action(
+      act(async (persona: string, file: string, _options, command: Command) =>
+        runMemories("import")([persona, file], command),
+      ),
+    );
+  clientCommand(memories, "search", "a persona's best-matching memories, with their score components")
+    .argument("<persona>", "the persona's name or id")
+    .argument("<query...>", "what to look for")
+    .option("--k <n>", "how many (default 10, at most 100)")
+    .option("--as-of <time>", "search as of this time (ISO 8601; a date or a time without offset is UTC)")
+    .option("--json", "the results as JSON")
+    .action(
+      act(async (persona: string, query: string[], _options, command: Command) =>
+        runMemories("search")([persona, ...query], command),
+      ),
+    );
+  clientCommand(memories, "export", "write every memory as JSON Lines to FILE (default stdout)")
+    .argument("<persona>", "the persona's name or id")
+    .argument("[file]", "where to write (default stdout)")
+    .action(
+      act(async (persona: string, file: string | undefined, _options, command: Command) =>
+        runMemories("export")(file === undefined ? [persona] : [persona, file], command),
+      ),
+    );
+
+  const study = program
+    .command("study")
+    .description("research studies on a running server (docs/studies.md)");
+  const runStudy = (action: string) => async (positionals: string[], command: Command) => {
+    const { runStudyAction } = await import("./study-command.ts");
+    return runStudyAction({
+      action,
+      positionals,
+      flags: flagValues(command),
+      environment: io.environment,
+      output: process.stdout,
+      errorOutput: process.stderr,
+      printError: io.printError,
+    });
+  };
+  const studyCommand = (name: string, description: string) => clientCommand(study, name, description);
+  const json = (command: Command) => command.option("--json", "raw output");
+  studyCommand(
+    "run",
+    "create a study from a spec (docs/examples/study-spec.json), follow its progress and print per-cohort statistics; Ctrl-C stops following, not the study",
+  )
+    .argument("<spec>", "the spec file (JSON)")
+    .option("--detach", "return once the study is created")
+    .option(
+      "--timeout <seconds>",
+      "give up once the server has been unreachable that long in all (default 3600)",
+    )
+    .action(act(async (spec: string, _options, command: Command) => runStudy("run")([spec], command)));
+  json(studyCommand("status", "a study's progress, counts and usage"))
+    .argument("<id>", "the study")
+    .action(act(async (id: string, _options, command: Command) => runStudy("status")([id], command)));
+  json(studyCommand("cancel", "stop a study (runs in flight go back to pending)"))
+    .argument("<id>", "the study")
+    .action(act(async (id: string, _options, command: Command) => runStudy("cancel")([id], command)));
+  json(studyCommand("resume", "run what is left of a study"))
+    .argument("<id>", "the study")
+    .option("--retry-failed", "also its failed and invalid runs")
+    .action(act(async (id: string, _options, command: Command) => runStudy("resume")([id], command)));
+  studyCommand("results", "per-cohort statistics (table), or every run as CSV or JSON")
+    .argument("<id>", "the study")
+    .addOption(new Option("--format <format>", "table, csv or json").choices(["table", "csv", "json"]))
+    .option("--output <file>", "write to this file instead of stdout")
+    .action(act(async (id: string, _options, command: Command) => runStudy("results")([id], command)));
+  json(studyCommand("list", "list studies")).action(
+    act(async (_options, command: Command) => runStudy("list")([], command)),
+  );
+
+  const scheduled = program
+    .command("scheduled")
+    .description("the messages personas plan to send you (docs/proactive.md)");
+  const runScheduled =
+    (name: "scheduled" | "inbox", action?: string) => async (positionals: string[], command: Command) => {
+      const { scheduledCommand } = await import("./scheduled-command.ts");
+      return scheduledCommand({
+        command: name,
+        parsed: { flags: flagValues(command), positionals: action ? [action, ...positionals] : positionals },
+        environment: io.environment,
+        output: process.stdout,
+        printError: io.printError,
+      });
+    };
+  json(clientCommand(scheduled, "list", "the messages personas plan to send you, soonest first"))
+    .option("--all", "also the sent, skipped, failed and cancelled ones")
+    .option("--persona <id>", "only this persona's")
+    .addOption(
+      new Option("--kind <kind>", "only this kind").choices(["good_morning", "good_night", "check_in"]),
+    )
+    .action(act(async (_options, command: Command) => runScheduled("scheduled", "list")([], command)));
+  json(clientCommand(scheduled, "stats", "counts by status and kind"))
+    .option("--persona <id>", "only this persona's")
+    .action(act(async (_options, command: Command) => runScheduled("scheduled", "stats")([], command)));
+  json(clientCommand(scheduled, "cancel", "cancel a pending scheduled message"))
+    .argument("<id>", "the scheduled message")
+    .action(
+      act(async (id: string, _options, command: Command) =>
+        runScheduled("scheduled", "cancel")([id], command),
+      ),
+    );
+  json(clientCommand(program, "inbox", "what personas sent you on their own, newest first"))
+    .option("--follow", "print each new one as it arrives (Ctrl-C stops)")
+    .action(act(async (_options, command: Command) => runScheduled("inbox")([], command)));
+
+  return program;
+}
+
+/** A command's option values by their names on the command line (`as-of`, not `asOf`). */
+function flagValues(command: Command): FlagValues {
+  const values = command.opts();
+  return Object.fromEntries(
+    command.options.map((option) => [
+      option.long?.replace(/^--/, "") ?? option.name(),
+      values[option.attributeName()],
+    ]),
+  );
+}
+
+async function reportFailure(error: unknown, io: CliIo): Promise<number> {
+  if (error instanceof CommanderError) {
+    // Commander printed the help or the error already.
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    io.printError(`dramatis: ${error.message}\n(add --help for usage)`);
+    return 2;
+  }
+  if (error instanceof CommandError) {
+    io.printError(`dramatis: ${error.message}`);
     return 1;
   }
+  const { ConfigError, configuredSecrets } = await import("../config/config.ts");
+  const { AppError } = await import("../services/errors.ts");
+  if (error instanceof ConfigError || error instanceof AppError) {
+    io.printError(`dramatis: ${error.message}`);
+    return 1;
+  }
+  // Anything else (a database or Redis driver refusing its URL, say) is printed with its stack, but
+  // with credentials and the configured secrets removed: the stack can quote a connection string.
+  const { redactSecrets } = await import("../lib/redact.ts");
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.printError(`dramatis: ${redactSecrets(text, configuredSecrets(io.environment))}`);
+  return 1;
 }

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { DramatisApiError } from "@dramatis/sdk";
 import {
-  ApiProblemError,
   describeUnreachableServer,
   readProblem,
   readServerAccess,
@@ -106,8 +106,8 @@ export async function memoriesCommand(options: MemoriesCommandOptions): Promise<
       printError(`dramatis memories: ${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof ApiProblemError) {
-      printError(`dramatis memories: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+    if (error instanceof DramatisApiError) {
+      printError(`dramatis memories: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
     }
     throw error;
@@ -359,7 +359,7 @@ function toWebStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Arr
 }
 
 interface ApiClient {
-  /** Sends a request; a non-2xx answer throws ApiProblemError, an unreachable server a command error. */
+  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server a command error. */
   send(
     method: string,
     path: string,
@@ -411,7 +411,7 @@ async function resolvePersona(api: ApiClient, reference: string): Promise<Person
       const response = await api.send("GET", `/v1/personas/${encodeURIComponent(trimmed)}`);
       return (await response.json()) as PersonaSummary;
     } catch (error) {
-      if (!(error instanceof ApiProblemError && (error.status === 404 || error.status === 405))) throw error;
+      if (!(error instanceof DramatisApiError && (error.status === 404 || error.status === 405))) throw error;
     }
   }
   const personas: PersonaSummary[] = [];

@@ -1,10 +1,9 @@
 import { parseArgs } from "node:util";
+import { DramatisApiError, readServerSentEvents } from "@dramatis/sdk";
 import {
-  ApiProblemError,
   ServerAccessError,
   describeUnreachableServer,
   readServerAccess,
-  readServerSentEvents,
   sendApiRequest,
   type ServerAccess,
 } from "./server-connection.ts";
@@ -19,7 +18,9 @@ export interface ScheduledCommandOptions {
   /** `scheduled` or `inbox` */
   command: "scheduled" | "inbox";
   /** The words after the command: the action, its arguments and its flags. */
-  argv: string[];
+  argv?: string[];
+  /** The same, parsed already (the CLI's parser); used instead of argv. */
+  parsed?: { flags: ScheduledFlags; positionals: string[] };
   /** Read for DRAMATIS_URL, DRAMATIS_API_KEY and DRAMATIS_USER. */
   environment: Record<string, string | undefined>;
   /** Tables, JSON and followed messages (stdout from the CLI). */
@@ -62,7 +63,8 @@ interface InboxItem {
   kind: string;
 }
 
-type Flags = {
+/** The flags of `dramatis scheduled` and `dramatis inbox`, by their names on the command line. */
+export type ScheduledFlags = {
   url?: string;
   key?: string;
   user?: string;
@@ -85,7 +87,7 @@ class ScheduledCommandError extends Error {
 
 interface Context {
   options: ScheduledCommandOptions;
-  flags: Flags;
+  flags: ScheduledFlags;
   positionals: string[];
   get<T>(path: string): Promise<T>;
   post<T>(path: string): Promise<T>;
@@ -109,7 +111,7 @@ const ACTIONS: Record<string, (context: Context) => Promise<number>> = {
 export async function scheduledCommand(options: ScheduledCommandOptions): Promise<number> {
   const name = `dramatis ${options.command}`;
   try {
-    const { flags, positionals } = parseFlags(options.argv);
+    const { flags, positionals } = options.parsed ?? parseFlags(options.argv ?? []);
     const context = createContext(options, flags, positionals);
     if (options.command === "inbox") return await showInbox(context);
     const [action, ...rest] = positionals;
@@ -130,15 +132,15 @@ export async function scheduledCommand(options: ScheduledCommandOptions): Promis
       options.printError(`${name}: ${error.message}`);
       return 2;
     }
-    if (error instanceof ApiProblemError) {
-      options.printError(`${name}: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
+    if (error instanceof DramatisApiError) {
+      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
     }
     throw error;
   }
 }
 
-function parseFlags(argv: string[]): { flags: Flags; positionals: string[] } {
+function parseFlags(argv: string[]): { flags: ScheduledFlags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -155,13 +157,17 @@ function parseFlags(argv: string[]): { flags: Flags; positionals: string[] } {
       allowPositionals: true,
       strict: true,
     });
-    return { flags: values as Flags, positionals };
+    return { flags: values as ScheduledFlags, positionals };
   } catch (error) {
     throw new ScheduledCommandError((error as Error).message, 2);
   }
 }
 
-function createContext(options: ScheduledCommandOptions, flags: Flags, positionals: string[]): Context {
+function createContext(
+  options: ScheduledCommandOptions,
+  flags: ScheduledFlags,
+  positionals: string[],
+): Context {
   const access = readServerAccess(flags, options.environment);
   const request = (method: string, path: string, signal?: AbortSignal) =>
     sendApiRequest({

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { problemError } from "@dramatis/sdk";
 
 /*
  * What the client commands (`dramatis chat`, `dramatis memories`, `dramatis study`) share about talking
@@ -7,16 +8,6 @@ import os from "node:os";
  */
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:8787";
-
-/** A problem document (RFC 9457) the server answered with. */
-export class ApiProblemError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The server's base URL without a trailing slash, or undefined when the text is not an http(s) URL. */
 export function parseServerUrl(text: string): string | undefined {
@@ -50,27 +41,6 @@ export function describeUnreachableServer(baseUrl: string, error: unknown): stri
     `cannot reach the Dramatis server at ${baseUrl} (${reason}); ` +
     "start it with `dramatis serve` or point --url / DRAMATIS_URL at it"
   );
-}
-
-/** The problem's detail, followed by the fields at fault when the detail does not name them already. */
-export async function readProblem(response: Response): Promise<ApiProblemError> {
-  const text = await response.text().catch(() => "");
-  let message: string | undefined;
-  try {
-    const problem = JSON.parse(text) as {
-      detail?: unknown;
-      title?: unknown;
-      errors?: { field?: unknown; message?: unknown }[];
-    };
-    message = String(problem.detail ?? problem.title ?? "");
-    const fields = (problem.errors ?? []).map((error) => `${String(error.field)}: ${String(error.message)}`);
-    if (fields.length > 0 && !fields.every((field) => message?.includes(field))) {
-      message = `${message} (${fields.join("; ")})`;
-    }
-  } catch {
-    message = text.trim().slice(0, 200);
-  }
-  return new ApiProblemError(response.status, message || `HTTP ${response.status} ${response.statusText}`);
 }
 
 /** Where a client command sends its requests, and as whom. */
@@ -109,7 +79,8 @@ export function readServerAccess(
 }
 
 /**
- * Sends one JSON request with the key and the user; a non-2xx answer throws its problem (ApiProblemError).
+ * Sends one JSON request with the key and the user; a non-2xx answer throws its problem (the SDK's
+ * DramatisApiError).
  * A request that never got an answer throws what `unreachable` makes of the failure (each command has its
  * own error for that, and its own idea of what an abort means).
  */
@@ -144,3 +115,9 @@ export async function sendApiRequest(options: {
 
 // The one text/event-stream parser is the SDK's.
 export { readServerSentEvents } from "@dramatis/sdk";
+
+/** A failed answer as the SDK's DramatisApiError, carrying the server's problem document. */
+export async function readProblem(response: Response): Promise<Error> {
+  const text = await response.text().catch(() => "");
+  return problemError(text, response.status, response.statusText || `HTTP ${response.status}`);
+}

@@ -1,9 +1,5 @@
-import {
-  ApiProblemError,
-  describeUnreachableServer,
-  readServerSentEvents,
-  sendApiRequest,
-} from "./server-connection.ts";
+import { DramatisApiError, readServerSentEvents, type ServerSentEvent } from "@dramatis/sdk";
+import { describeUnreachableServer, sendApiRequest } from "./server-connection.ts";
 import { formatDuration } from "./study-display.ts";
 
 /*
@@ -39,7 +35,7 @@ export class ServerUnreachableError extends Error {
 }
 
 export interface StudyApi {
-  /** Sends a request; a non-2xx answer throws ApiProblemError, an unreachable server ServerUnreachableError. */
+  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server ServerUnreachableError. */
   send(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<Response>;
   json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
 }
@@ -98,7 +94,7 @@ export async function listEvery<T>(api: StudyApi, pathname: string): Promise<T[]
 /** Gone, or restarting (a proxy's 502-504, a server shutting down): worth waiting for. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ServerUnreachableError) return true;
-  return error instanceof ApiProblemError && [502, 503, 504].includes(error.status);
+  return error instanceof DramatisApiError && [502, 503, 504].includes(error.status);
 }
 
 /**
@@ -192,7 +188,7 @@ export function sleep(milliseconds: number, signal: AbortSignal): Promise<void> 
 export function readStudyEvents(
   response: Response,
   signal: AbortSignal,
-): AsyncGenerator<{ event: string; data: string }> | [] {
+): AsyncGenerator<ServerSentEvent> | [] {
   if (!response.body) return [];
   return readServerSentEvents(response.body, (error) =>
     signal.aborted

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { ApiProblemError, readServerAccess, ServerAccessError } from "./server-connection.ts";
+import { DramatisApiError } from "@dramatis/sdk";
+import { readServerAccess, ServerAccessError } from "./server-connection.ts";
 import {
   InterruptedError,
   ServerUnreachableError,
@@ -41,6 +42,9 @@ export interface StudyCommandOptions {
   now?: () => number;
 }
 
+/** What a study action needs besides its command line. */
+type StudyRuntime = Omit<StudyCommandOptions, "argv">;
+
 /** Usage lines for `dramatis --help`. */
 export const STUDY_USAGE = `  study run SPEC.json [--detach] [--timeout SECONDS]
                                 create a study from a spec (docs/examples/study-spec.json): its
@@ -61,7 +65,8 @@ const DEFAULT_TIMEOUT_SECONDS = 3600;
 const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 const RESULT_FORMATS = ["table", "csv", "json"];
 
-type Flags = {
+/** The flags of `dramatis study`, by their names on the command line. */
+export type StudyFlags = {
   url?: string;
   key?: string;
   user?: string;
@@ -88,15 +93,15 @@ const FLAG_OPTIONS = {
 } as const;
 
 /** Flags that mean something to one action only; every action takes --url, --key and --user. */
-const ACTION_FLAGS: Record<string, (keyof Flags)[]> = {
+const ACTION_FLAGS: Record<string, (keyof StudyFlags)[]> = {
   run: ["detach", "timeout"],
   resume: ["retry-failed"],
   results: ["format", "output"],
 };
 
 interface ActionContext {
-  options: StudyCommandOptions;
-  flags: Flags;
+  options: StudyRuntime;
+  flags: StudyFlags;
   /** The words after the action. */
   positionals: string[];
   api: StudyApi;
@@ -121,14 +126,35 @@ const ACTIONS: Record<string, (context: ActionContext) => Promise<number>> = {
  * });
  */
 export async function studyCommand(options: StudyCommandOptions): Promise<number> {
-  const printError = options.printError ?? ((line: string) => options.errorOutput.write(`${line}\n`));
+  let parsed: { flags: StudyFlags; positionals: string[] };
   try {
-    const { flags, positionals } = parseStudyArguments(options.argv);
-    const [action, ...rest] = positionals;
-    if (flags.help || action === "help") {
-      writeLine(options.output, `Usage: dramatis study <command> [options]\n\nCommands:\n${STUDY_USAGE}`);
-      return 0;
-    }
+    parsed = parseStudyArguments(options.argv);
+  } catch (error) {
+    return reportStudyFailure(options, error);
+  }
+  const [action, ...positionals] = parsed.positionals;
+  if (parsed.flags.help || action === "help") {
+    writeLine(options.output, `Usage: dramatis study <command> [options]\n\nCommands:\n${STUDY_USAGE}`);
+    return 0;
+  }
+  return runStudyAction({ ...options, action, positionals, flags: parsed.flags });
+}
+
+/**
+ * Runs one study action on flags parsed already (the CLI's parser) and returns the exit code, like
+ * studyCommand.
+ *
+ * @example await runStudyAction({ action: "status", positionals: ["std_1"], flags: { json: true }, ... });
+ */
+export async function runStudyAction(
+  options: StudyRuntime & {
+    action: string | undefined;
+    positionals: string[];
+    flags: StudyFlags;
+  },
+): Promise<number> {
+  const { action, flags } = options;
+  try {
     const run = ACTIONS[action ?? ""];
     if (!run) {
       throw new StudyCommandError(
@@ -137,25 +163,30 @@ export async function studyCommand(options: StudyCommandOptions): Promise<number
       );
     }
     checkFlagsFit(action as string, flags);
-    return await run({ options, flags, positionals: rest, api: createApi(flags, options) });
+    return await run({ options, flags, positionals: options.positionals, api: createApi(flags, options) });
   } catch (error) {
-    if (error instanceof StudyCommandError) {
-      printError(`dramatis study: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof ApiProblemError) {
-      printError(`dramatis study: ${error.message}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    if (error instanceof ServerUnreachableError || error instanceof InterruptedError) {
-      printError(`dramatis study: ${error.message || "interrupted"}`);
-      return 1;
-    }
-    throw error;
+    return reportStudyFailure(options, error);
   }
 }
 
-function parseStudyArguments(argv: string[]): { flags: Flags; positionals: string[] } {
+function reportStudyFailure(options: StudyRuntime, error: unknown): number {
+  const printError = options.printError ?? ((line: string) => options.errorOutput.write(`${line}\n`));
+  if (error instanceof StudyCommandError) {
+    printError(`dramatis study: ${error.message}`);
+    return error.exitCode;
+  }
+  if (error instanceof DramatisApiError) {
+    printError(`dramatis study: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
+    return 1;
+  }
+  if (error instanceof ServerUnreachableError || error instanceof InterruptedError) {
+    printError(`dramatis study: ${error.message || "interrupted"}`);
+    return 1;
+  }
+  throw error;
+}
+
+function parseStudyArguments(argv: string[]): { flags: StudyFlags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -163,13 +194,13 @@ function parseStudyArguments(argv: string[]): { flags: Flags; positionals: strin
       allowPositionals: true,
       strict: true,
     });
-    return { flags: values as Flags, positionals };
+    return { flags: values as StudyFlags, positionals };
   } catch (error) {
     throw new StudyCommandError((error as Error).message, 2);
   }
 }
 
-function checkFlagsFit(action: string, flags: Flags): void {
+function checkFlagsFit(action: string, flags: StudyFlags): void {
   for (const [owner, names] of Object.entries(ACTION_FLAGS)) {
     if (owner === action) continue;
     const misplaced = names.find((name) => flags[name] !== undefined);
@@ -185,7 +216,7 @@ function checkFlagsFit(action: string, flags: Flags): void {
  * The server client, set up on its first request: a wrong command line or spec is reported before a
  * missing key, and a spec can be checked without one.
  */
-function createApi(flags: Flags, options: StudyCommandOptions): StudyApi {
+function createApi(flags: StudyFlags, options: StudyRuntime): StudyApi {
   let api: StudyApi | undefined;
   const connect = () => (api ??= createStudyApi(readConnectionSettings(flags, options)));
   return {
@@ -195,7 +226,7 @@ function createApi(flags: Flags, options: StudyCommandOptions): StudyApi {
   };
 }
 
-function readConnectionSettings(flags: Flags, options: StudyCommandOptions) {
+function readConnectionSettings(flags: StudyFlags, options: StudyRuntime) {
   try {
     return { ...readServerAccess(flags, options.environment), fetch: options.fetch };
   } catch (error) {

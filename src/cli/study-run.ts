@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { ApiProblemError } from "./server-connection.ts";
+import { DramatisApiError } from "@dramatis/sdk";
 import {
   InterruptedError,
   Reconnection,
@@ -207,8 +207,12 @@ async function create<T>(
   try {
     return await options.api.json<T>("POST", request.path, request.body, request.signal);
   } catch (error) {
-    if (error instanceof ApiProblemError && error.status !== 401) {
-      throw new ApiProblemError(error.status, `${request.specPath} was rejected: ${error.message}`);
+    if (error instanceof DramatisApiError && error.status !== 401) {
+      throw new DramatisApiError(
+        error.status,
+        error.title,
+        `${request.specPath} was rejected: ${error.describe()}`,
+      );
     }
     throw error;
   }
