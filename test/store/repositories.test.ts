@@ -40,7 +40,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
   afterAll(async () => database.close());
 
   it("applies migrations idempotently (a second run is a no-op)", async () => {
-    const { migrateToLatest } = await import("../../src/store/migrations.ts");
+    const { migrateToLatest } = await import("../../src/store/migrations/index.ts");
     await expect(migrateToLatest(database.db as never)).resolves.toBeUndefined();
     expect((await store.tenants.list()).map((tenant) => tenant.id)).toEqual(["ten_a", "ten_b"]);
   });
