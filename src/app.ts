@@ -45,7 +45,7 @@ import {
   ValidationError,
   fieldErrorsFromIssues,
   BadRequestError,
-} from "./services/errors.ts";
+} from "./errors/app-error.ts";
 import type { Services } from "./services/services.ts";
 import { pingDatabase } from "./store/database.ts";
 

@@ -1,4 +1,4 @@
-import { ValidationError } from "../services/errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 import {
   parseModelId,
   type EmbeddingModel,

@@ -3,7 +3,7 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } fr
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { JsonSchema } from "../models/language-model.ts";
-import type { FieldError } from "../services/errors.ts";
+import type { FieldError } from "../errors/app-error.ts";
 
 /**
  * The shape of a skill's answer: how it is declared (`answerSpecSchema`, with `checkSkillAnswer` for

@@ -19,7 +19,7 @@ import {
   NotFoundError,
   UnauthorizedError,
   ValidationError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import { DEFAULT_TENANT_ID } from "./tenant-service.ts";
 import type { UserService } from "./user-service.ts";
 

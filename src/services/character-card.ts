@@ -16,7 +16,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
   type FieldError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import {
   activeHoursSchema,
   appearanceSchema,

@@ -5,7 +5,7 @@ import type { SamplingParameters } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { BadRequestError, NotFoundError } from "./errors.ts";
+import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import type { HistoryMessage } from "./prompt-assembly.ts";
 import type { Generation, ReplyGenerator, UserPersonaSnapshot } from "./reply-generator.ts";

@@ -6,7 +6,7 @@ import { countTokens } from "../models/token-count.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
 import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";

@@ -8,7 +8,7 @@ import type {
   UserPersonaChoice,
 } from "./conversation-service.ts";
 import type { MemoryExtractionPayload } from "./memory-extraction.ts";
-import { BadRequestError, NotFoundError } from "./errors.ts";
+import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
 
 export const CONVERSATION_REPLY_JOB = "conversation-reply";
 export const MEMORY_EXTRACTION_JOB = "memory-extraction";

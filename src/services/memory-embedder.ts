@@ -2,7 +2,7 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import type { EmbeddingModel } from "../models/language-model.ts";
 import { parseModelId } from "../models/language-model.ts";
 import type { Store } from "../store/store.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 import type { MemoryVectors } from "./memory-vectors.ts";
 
 /** Memories embedded per model call. */

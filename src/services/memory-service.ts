@@ -11,7 +11,7 @@ import {
   ValidationError,
   fieldErrorsFromIssues,
   type FieldError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-schemas.ts";
 import type { PersonaDefinition } from "./persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";

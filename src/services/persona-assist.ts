@@ -1,6 +1,6 @@
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
-import { ValidationError, fieldErrorsFromIssues } from "./errors.ts";
+import { ValidationError, fieldErrorsFromIssues } from "../errors/app-error.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
   personaDefinitionSchema,

@@ -10,7 +10,7 @@ import {
 import type { Clock } from "../lib/clock.ts";
 import type { PersonaEditor, PersonaViewer } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "./errors.ts";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export interface AvatarImage {

@@ -20,7 +20,7 @@ import {
   NotFoundError,
   ValidationError,
   fieldErrorsFromIssues,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import {
   PERSONA_TEMPLATES,
   PRESET_PERSONAS,

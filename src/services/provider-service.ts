@@ -10,7 +10,7 @@ import { createConfiguredProviders, providerConfigSchema } from "../models/provi
 import { isUniqueViolation } from "../store/errors.ts";
 import type { TenantProviderRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
 
 export const providerInputSchema = z
   .strictObject({

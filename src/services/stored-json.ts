@@ -1,5 +1,5 @@
 import { checkJsonBounds, JsonInputError, parseStoredJson } from "../lib/bounded-json.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 
 /**
  * The storage side of the JSON policy. Free-form JSON columns (a persona's definition with its

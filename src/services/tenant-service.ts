@@ -4,7 +4,7 @@ import { isUniqueViolation } from "../store/errors.ts";
 import type { TenantRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { ApiKeyService } from "./api-key-service.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 
 /** The tenant created on first start; its admins operate the server (they may create tenants). */
 export const DEFAULT_TENANT_ID = "ten_default";

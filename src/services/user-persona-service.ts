@@ -4,7 +4,7 @@ import { newId } from "../lib/ids.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
 import type { UserPersonaRow, UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 
 export const userPersonaInputSchema = z
   .strictObject({

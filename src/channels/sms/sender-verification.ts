@@ -6,7 +6,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   ValidationError,
-} from "../../services/errors.ts";
+} from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { SmsContactRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";

@@ -1,6 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import type { Store } from "../../store/store.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import { ProviderHttpError } from "../provider-http.ts";

@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
-import { ConflictError, NotFoundError } from "../../services/errors.ts";
+import { ConflictError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaEditor } from "../../services/persona-editor.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { WhatsAppNumberRow } from "../../store/schema.ts";

@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
 import type { WhatsAppTransport } from "./whatsapp-client.ts";

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import { CHANNELS } from "../../services/conversation-service.ts";
 import { PROMPT_SECTION_NAMES } from "../../services/prompt-assembly.ts";
 import { jobSchema } from "./job-routes.ts";

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { stream, streamSSE } from "hono/streaming";
 import { optionalUser, personaEditor } from "../auth.ts";
-import { NotFoundError } from "../../services/errors.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
 import { STUDY_RUN_STATUSES, studyInputSchema } from "../../services/research/study-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import {

@@ -14,7 +14,7 @@ import {
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { CohortRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 
 const cohortFields = {

@@ -19,7 +19,7 @@ import {
 import type { PopulationMemberRow, PopulationRow } from "../../store/schema.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors/app-error.ts";
 import type { MemoryService } from "../memory-service.ts";
 import type { PersonaDefinition } from "../persona-definition.ts";
 import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";

@@ -12,7 +12,7 @@ import { checkPromptTemplate } from "../../research/prompt-template.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { SkillRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
 
 export const contextValuesSchema = z

@@ -9,7 +9,7 @@ import type { StudyRunCounts } from "../../store/study-repository.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import { samplingSchema, type PersonaDefinition } from "../persona-definition.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
