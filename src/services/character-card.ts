@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import { excerpt } from "../lib/redact.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
 import {

@@ -1,5 +1,5 @@
 import { viewerFilter, viewerOf, type PersonaViewer } from "../persona-editor.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import {
@@ -24,16 +24,14 @@ const cohortFields = {
   generator: cohortGeneratorSchema.nullable(),
 };
 
-export const cohortInputSchema = z
-  .strictObject({
-    ...cohortFields,
-    description: cohortFields.description.default(""),
-    filter: cohortFields.filter.optional(),
-    generator: cohortFields.generator.optional(),
-  })
-  .openapi("CohortInput", { description: "Exactly one of filter and generator" });
+export const cohortInputSchema = z.strictObject({
+  ...cohortFields,
+  description: cohortFields.description.default(""),
+  filter: cohortFields.filter.optional(),
+  generator: cohortFields.generator.optional(),
+});
 
-export const cohortPatchSchema = z.strictObject(cohortFields).partial().openapi("CohortPatch");
+export const cohortPatchSchema = z.strictObject(cohortFields).partial();
 
 export type CohortInput = z.infer<typeof cohortInputSchema>;
 export type CohortPatch = z.infer<typeof cohortPatchSchema>;

@@ -1,5 +1,5 @@
 import type { PersonaViewer } from "../persona-editor.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
 import { yieldToEventLoop } from "../../lib/yield-to-event-loop.ts";
@@ -31,33 +31,21 @@ export const POPULATION_GENERATION_JOB = "population-generation";
 /** Personas generated per transaction: progress is saved this often, and a restart resumes from there. */
 const GENERATION_BATCH = 25;
 
-export const populationInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-    size: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be 1-100000")
-      .max(100_000, "must be 1-100000"),
-    seed: z
-      .union([z.string().min(1).max(200), z.number()])
-      .optional()
-      .openapi({ description: "The same seed, cohorts and size give the same personas; default: random" }),
-    reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional().openapi({
-      description:
-        "'Now' for every generated life (ages and event dates count back from it); default: the creation time. Give the same one to regenerate identical timelines.",
-    }),
-    cohorts: z
-      .array(
-        z.strictObject({
-          cohort_id: z.string().min(1).max(200),
-          proportion: z.number().positive("must be greater than 0").max(1_000_000),
-        }),
-      )
-      .min(1, "name at least one cohort")
-      .max(20, "at most 20 cohorts"),
-  })
-  .openapi("PopulationInput");
+export const populationInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  size: z.number().int("must be a whole number").min(1, "must be 1-100000").max(100_000, "must be 1-100000"),
+  seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
+  reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional(),
+  cohorts: z
+    .array(
+      z.strictObject({
+        cohort_id: z.string().min(1).max(200),
+        proportion: z.number().positive("must be greater than 0").max(1_000_000),
+      }),
+    )
+    .min(1, "name at least one cohort")
+    .max(20, "at most 20 cohorts"),
+});
 
 export type PopulationInput = z.infer<typeof populationInputSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { mayEditPersona, type PersonaEditor } from "../persona-editor.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
@@ -19,38 +19,35 @@ import { readStoredJson, serializeStoredJson } from "../stored-json.ts";
 
 export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
 
-export const studyInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-    skill_id: z.string().min(1).max(200),
-    population_id: z.string().min(1).max(200),
-    model: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. offline/default")
-      .max(200)
-      .nullable()
-      .default(null)
-      .openapi({ description: "Every run's model; null: each persona's own" }),
-    sampling: samplingSchema.partial().default({}),
-    concurrency: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be 1-256")
-      .max(256, "must be 1-256")
-      .default(8),
-    requests_per_minute: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be at least 1")
-      .max(1_000_000)
-      .nullable()
-      .default(null),
-    seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
-    context: contextValuesSchema.default({}),
-    invalid_retries: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5").default(2),
-    max_attempts: z.number().int().min(1, "must be 1-10").max(10, "must be 1-10").default(3),
-  })
-  .openapi("StudyInput");
+export const studyInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  skill_id: z.string().min(1).max(200),
+  population_id: z.string().min(1).max(200),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. offline/default")
+    .max(200)
+    .nullable()
+    .default(null),
+  sampling: samplingSchema.partial().default({}),
+  concurrency: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be 1-256")
+    .max(256, "must be 1-256")
+    .default(8),
+  requests_per_minute: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1_000_000)
+    .nullable()
+    .default(null),
+  seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
+  context: contextValuesSchema.default({}),
+  invalid_retries: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5").default(2),
+  max_attempts: z.number().int().min(1, "must be 1-10").max(10, "must be 1-10").default(3),
+});
 
 export type StudyInput = z.infer<typeof studyInputSchema>;
 
