@@ -26,7 +26,7 @@ import { systemClock } from "../src/lib/clock.ts";
 import type { LanguageModel, ModelProvider, StreamPart } from "../src/models/language-model.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOpenAICompatibleProvider } from "../src/models/openai-compatible-provider.ts";
-import { createServices } from "../src/services/services.ts";
+import { createServices } from "../src/composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
 import { readPositiveInteger } from "./bench-settings.ts";

@@ -14,7 +14,7 @@ import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import type { PersonaDefinition } from "../src/services/persona-definition.ts";
 import { tenantEditor } from "../src/services/persona-editor.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";

@@ -20,7 +20,7 @@ import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { RateLimits, DEFAULT_RATE_LIMIT_SETTINGS } from "../src/rate-limits/rate-limits.ts";
-import { createServices } from "../src/services/services.ts";
+import { createServices } from "../src/composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
 import { formatNumber, summarizeLatencies } from "./latency-stats.ts";

@@ -13,7 +13,7 @@ import { systemClock } from "../src/lib/clock.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import type { PersonaDefinition } from "../src/services/persona-definition.ts";
 import { tenantEditor } from "../src/services/persona-editor.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase } from "../src/store/database.ts";
 import type { UserRow } from "../src/store/schema.ts";

@@ -46,7 +46,7 @@ import {
   fieldErrorsFromIssues,
   BadRequestError,
 } from "./errors/app-error.ts";
-import type { Services } from "./services/services.ts";
+import type { Services } from "./composition/create-services.ts";
 import { pingDatabase } from "./store/database.ts";
 
 export interface AppOptions {

@@ -12,7 +12,7 @@ import { chooseDefaultModel, createModelRegistry } from "./models/create-model-r
 import { PriceTable } from "./services/pricing.ts";
 import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
 import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
-import { createServices, type Services } from "./services/services.ts";
+import { createServices, type Services } from "./composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
 

@@ -11,7 +11,7 @@ import { OutboundGuard } from "../src/lib/outbound-guard.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import {
   DEFAULT_RATE_LIMIT_SETTINGS,

@@ -13,7 +13,7 @@ import { STUDY_USAGE, studyCommand } from "./study-command.ts";
 import { formatTable } from "./text-table.ts";
 import { API_KEY_SCOPES, KEY_RATE_LIMIT_MAX, type ApiKeyScope } from "../services/api-key-service.ts";
 import { AppError } from "../errors/app-error.ts";
-import { createServices, type Services } from "../services/services.ts";
+import { createServices, type Services } from "../composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
 import { openDatabase } from "../store/database.ts";
 import { Store } from "../store/store.ts";

@@ -1,6 +1,7 @@
 import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { TypedEvents } from "../lib/typed-events.ts";
 import type { ChatMessage } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
@@ -96,6 +97,11 @@ export function toMessage(row: MessageRow): Message {
   };
 }
 
+export interface ConversationEvents extends Record<string, unknown> {
+  /** A user's message and the persona's reply are stored. */
+  "exchange-completed": { user: UserRow; exchange: ExchangeResult };
+}
+
 /** Conversations between one user and one persona; another user's are not found. */
 export class ConversationService {
   constructor(
@@ -103,12 +109,10 @@ export class ConversationService {
     private readonly clock: Clock,
     private readonly personas: PersonaService,
     private readonly replies: ReplyGenerator,
-    /** Called after every stored exchange (memory extraction is queued here). */
-    private readonly afterExchange: (
-      user: UserRow,
-      exchange: ExchangeResult,
-    ) => Promise<void> = async () => {},
   ) {}
+
+  /** What happened to conversations; the composition root subscribes (memory extraction is queued here). */
+  readonly events = new TypedEvents<ConversationEvents>();
 
   /**
    * Starts a conversation. It opens with the persona's first message when it has one, or with a reply the
@@ -290,7 +294,7 @@ export class ConversationService {
       timings: outcome.timings,
       warnings: outcome.result.warnings,
     };
-    await this.afterExchange(user, exchange);
+    await this.events.emit("exchange-completed", { user, exchange });
     return exchange;
   }
 

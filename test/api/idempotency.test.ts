@@ -6,7 +6,7 @@ import type { LanguageModel, ModelProvider, StreamPart } from "../../src/models/
 import { UpstreamModelError } from "../../src/models/language-model.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
-import { createServices } from "../../src/services/services.ts";
+import { createServices } from "../../src/composition/create-services.ts";
 import { Store } from "../../src/store/store.ts";
 import { BACKENDS } from "../backends.ts";
 import { ADMIN_KEY, createTestApp, type TestApp, type TestResponse } from "../test-app.ts";

@@ -7,7 +7,7 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { localDay } from "../../src/proactive/schedule-planning.ts";
 import { InboxService } from "../../src/services/proactive/inbox-service.ts";
-import { createServices } from "../../src/services/services.ts";
+import { createServices } from "../../src/composition/create-services.ts";
 import { Store } from "../../src/store/store.ts";
 import { sqliteBackend } from "../backends.ts";
 import { createTestApp, TestClock, type TestApp } from "../test-app.ts";

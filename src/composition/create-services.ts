@@ -8,37 +8,41 @@ import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
-import { AccountService } from "./account-service.ts";
-import { ApiKeyService } from "./api-key-service.ts";
-import { ChatCompletionService } from "./chat-completion-service.ts";
-import { ConversationService } from "./conversation-service.ts";
-import { IdempotencyService } from "./idempotency-service.ts";
-import { JobService } from "./job-service.ts";
-import { ConsistencyService } from "./consistency-service.ts";
-import { MemoryEmbedder } from "./memory-embedder.ts";
-import { MemoryExtraction } from "./memory-extraction.ts";
-import { MemoryRetrieval } from "./memory-retrieval.ts";
-import { MemoryService } from "./memory-service.ts";
-import { MemoryVectors } from "./memory-vectors.ts";
-import { PersonaAssist } from "./persona-assist.ts";
-import { PersonaAvatarService } from "./persona-avatar-service.ts";
-import { PersonaGenerationService } from "./persona-generation.ts";
-import { PersonaService } from "./persona-service.ts";
-import { PriceTable } from "./pricing.ts";
-import { ProviderService } from "./provider-service.ts";
-import { DEFAULT_MEMORY_TIER_BUDGETS, ReplyGenerator, type MemoryTierBudgets } from "./reply-generator.ts";
-import { TenantService } from "./tenant-service.ts";
-import { UsageService } from "./usage-service.ts";
-import { UserPersonaService } from "./user-persona-service.ts";
-import { UserService } from "./user-service.ts";
-import { CohortService } from "./research/cohort-service.ts";
-import { PopulationService } from "./research/population-service.ts";
-import { SkillService } from "./research/skill-service.ts";
-import { StudyRunner } from "./research/study-runner.ts";
-import { StudyService } from "./research/study-service.ts";
-import { InboxService } from "./proactive/inbox-service.ts";
-import { ProactiveScheduler } from "./proactive/proactive-scheduler.ts";
-import { ScheduledMessageService } from "./proactive/scheduled-message-service.ts";
+import { AccountService } from "../services/account-service.ts";
+import { ApiKeyService } from "../services/api-key-service.ts";
+import { ChatCompletionService } from "../services/chat-completion-service.ts";
+import { ConversationService } from "../services/conversation-service.ts";
+import { IdempotencyService } from "../services/idempotency-service.ts";
+import { JobService } from "../services/job-service.ts";
+import { ConsistencyService } from "../services/consistency-service.ts";
+import { MemoryEmbedder } from "../services/memory-embedder.ts";
+import { MemoryExtraction } from "../services/memory-extraction.ts";
+import { MemoryRetrieval } from "../services/memory-retrieval.ts";
+import { MemoryService } from "../services/memory-service.ts";
+import { MemoryVectors } from "../services/memory-vectors.ts";
+import { PersonaAssist } from "../services/persona-assist.ts";
+import { PersonaAvatarService } from "../services/persona-avatar-service.ts";
+import { PersonaGenerationService } from "../services/persona-generation.ts";
+import { PersonaService } from "../services/persona-service.ts";
+import { PriceTable } from "../services/pricing.ts";
+import { ProviderService } from "../services/provider-service.ts";
+import {
+  DEFAULT_MEMORY_TIER_BUDGETS,
+  ReplyGenerator,
+  type MemoryTierBudgets,
+} from "../services/reply-generator.ts";
+import { TenantService } from "../services/tenant-service.ts";
+import { UsageService } from "../services/usage-service.ts";
+import { UserPersonaService } from "../services/user-persona-service.ts";
+import { UserService } from "../services/user-service.ts";
+import { CohortService } from "../services/research/cohort-service.ts";
+import { PopulationService } from "../services/research/population-service.ts";
+import { SkillService } from "../services/research/skill-service.ts";
+import { StudyRunner } from "../services/research/study-runner.ts";
+import { StudyService } from "../services/research/study-service.ts";
+import { InboxService } from "../services/proactive/inbox-service.ts";
+import { ProactiveScheduler } from "../services/proactive/proactive-scheduler.ts";
+import { ScheduledMessageService } from "../services/proactive/scheduled-message-service.ts";
 import { SmsChannel } from "../channels/sms/sms-channel.ts";
 import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts";
 import type { PushTransport } from "../channels/push/web-push-client.ts";
@@ -141,13 +145,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
   );
-  // Bound late: the job service needs the conversations, and conversations queue extraction through it.
-  const late: { jobs?: JobService } = {};
-  const conversations = new ConversationService(store, clock, personas, replies, async (user, exchange) => {
-    await late.jobs?.enqueueExtraction(user, exchange);
-  });
+  const conversations = new ConversationService(store, clock, personas, replies);
   const jobs = new JobService(store, options.jobs, conversations);
-  late.jobs = jobs;
+  // Every stored exchange queues memory extraction (the job service itself needs the conversations).
+  conversations.events.on("exchange-completed", ({ user, exchange }) =>
+    jobs.enqueueExtraction(user, exchange),
+  );
   const memories = new MemoryService(store, clock, personas, async (tenantId, personaId) => {
     vectors.invalidate(personaId);
     if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
