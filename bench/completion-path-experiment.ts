@@ -16,6 +16,8 @@
  * The wrappers live here only; nothing in src/ changes. When src/ adopts either change, the first row
  * should fall to the matching one.
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -93,6 +95,7 @@ async function createVariant(name: string, provider: ModelProvider): Promise<Var
     models: new ModelRegistry([provider], MODEL_ID),
     // Completions never enqueue jobs; the queue exists because the services need one. No worker runs.
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({

@@ -3,6 +3,8 @@
  * PostgreSQL schema of its own (dropped afterwards), with the real services built in process the way
  * test/test-app.ts builds them, and no job worker (searches enqueue nothing).
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -54,6 +56,7 @@ export async function openBenchDatabase(backend: BackendName): Promise<BenchData
     // Retrieval never calls a model; the registry exists because the services need one.
     models: new ModelRegistry([createOfflineProvider()], "offline/default"),
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(undefined);

@@ -5,6 +5,8 @@
  * reading history newest-first until the memory tier's budget is spent, assembling the prompt, and storing
  * the reply with its prompt record and usage event in one transaction.
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -115,6 +117,7 @@ async function createFixture(db: Store["db"], jobs: DatabaseJobQueue): Promise<F
     models: new ModelRegistry([createInstantProvider()], INSTANT_MODEL_ID),
     // Turns here never enqueue jobs; the queue exists because the services need one. No worker runs.
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(undefined);

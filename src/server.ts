@@ -5,7 +5,7 @@ import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
 import { createLogger } from "./lib/create-logger.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
-import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
+import { openSecretBox } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
@@ -79,8 +79,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
-      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), {
-        previous: config.previousSecretKey ? [decodeKey(config.previousSecretKey)] : [],
+      secrets: openSecretBox({
+        configured: config.secretKey,
+        previous: config.previousSecretKey,
+        dataDir: config.dataDir,
       }),
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,

@@ -1,8 +1,9 @@
 import pino, { type Logger } from "pino";
+import { randomBytes } from "node:crypto";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import type { ScryptCost } from "../src/lib/password-hash.ts";
-import type { SecretBox } from "../src/lib/secret-box.ts";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
@@ -22,6 +23,11 @@ import { Store } from "../src/store/store.ts";
 import { sqliteBackend, type Backend } from "./backends.ts";
 
 export const ADMIN_KEY = "dra_testadmin_0123456789abcdefghijklmnopqrstuv";
+
+/** A secret box with a throwaway key: what a test seals lives only as long as its database. */
+export function createTestSecretBox(): SecretBox {
+  return new SecretBox(randomBytes(32));
+}
 
 /** A manually advanced clock for tests. */
 export class TestClock implements Clock {
@@ -135,7 +141,7 @@ export async function createTestApp(
     outbound: new OutboundGuard({ allow: options.outboundAllow }),
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
-    secrets: options.secrets,
+    secrets: options.secrets ?? createTestSecretBox(),
   });
   const worker = queue.startWorker({
     handlers: createJobHandlers(services),

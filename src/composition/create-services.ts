@@ -1,9 +1,8 @@
 import type { JobQueue } from "../jobs/job-queue.ts";
-import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { OutboundGuard } from "../lib/outbound-guard.ts";
 import type { ScryptCost } from "../lib/password-hash.ts";
-import { SecretBox } from "../lib/secret-box.ts";
+import type { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
@@ -100,8 +99,8 @@ export interface ServiceOptions {
   jobs: JobQueue;
   prices?: PriceTable;
   memoryTierBudgets?: MemoryTierBudgets;
-  /** Seals tenants' provider keys; a throwaway key when omitted (tests). */
-  secrets?: SecretBox;
+  /** Seals tenants' provider keys and push secrets: the installation's key (openSecretBox), never a throwaway. */
+  secrets: SecretBox;
   /** `provider/model` that embeds memories for semantic search (DRAMATIS_EMBEDDING_MODEL); none: text only. */
   embeddingModel?: string | undefined;
   /** The operator's providers, listed (without keys) next to each tenant's own. */
@@ -186,7 +185,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     settings: options.whatsapp,
     transport: options.whatsappTransport,
   });
-  const secrets = options.secrets ?? new SecretBox(randomBytes(32));
+  const secrets = options.secrets;
   const outbound = options.outbound ?? new OutboundGuard();
   const push = new PushChannel({
     store,
