@@ -134,39 +134,49 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
   const vectors = new MemoryVectors(store);
-  const embedder = new MemoryEmbedder(store, options.models, vectors, options.embeddingModel);
-  const retrieval = new MemoryRetrieval(store, clock, personas, embedder, vectors);
-  const replies = new ReplyGenerator(
+  const embedder = new MemoryEmbedder({
+    store,
+    models: options.models,
+    vectors,
+    modelId: options.embeddingModel,
+  });
+  const retrieval = new MemoryRetrieval({ store, clock, personas, embedder, vectors });
+  const replies = new ReplyGenerator({
     store,
     clock,
-    options.models,
-    options.prices ?? new PriceTable(),
-    options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
+    models: options.models,
+    prices: options.prices ?? new PriceTable(),
+    budgets: options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
-  );
-  const conversations = new ConversationService(store, clock, personas, replies);
-  const jobs = new JobService(store, options.jobs, conversations);
+  });
+  const conversations = new ConversationService({ store, clock, personas, replies });
+  const jobs = new JobService({ store, queue: options.jobs, conversations });
   // Every stored exchange queues memory extraction (the job service itself needs the conversations).
   conversations.events.on("exchange-completed", ({ user, exchange }) =>
     jobs.enqueueExtraction(user, exchange),
   );
-  const memories = new MemoryService(store, clock, personas, async (tenantId, personaId) => {
-    vectors.invalidate(personaId);
-    if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
+  const memories = new MemoryService({
+    store,
+    clock,
+    personas,
+    afterWrite: async (tenantId, personaId) => {
+      vectors.invalidate(personaId);
+      if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
+    },
   });
   const users = new UserService(store, clock);
   const cohorts = new CohortService(store, clock);
-  const personaGeneration = new PersonaGenerationService(clock, personas, memories);
-  const populations = new PopulationService(
+  const personaGeneration = new PersonaGenerationService({ clock, personas, memories });
+  const populations = new PopulationService({
     store,
     clock,
-    options.jobs,
+    queue: options.jobs,
     cohorts,
     personas,
     memories,
-    personaGeneration,
-  );
-  const studyRunner = new StudyRunner(store, clock, options.jobs, replies);
+    generation: personaGeneration,
+  });
+  const studyRunner = new StudyRunner({ store, clock, queue: options.jobs, replies });
   const sms = new SmsChannel({
     store,
     clock,
@@ -195,7 +205,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     settings: options.push,
     transport: options.pushTransport,
   });
-  const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies);
+  const proactive = new ProactiveScheduler({ store, clock, queue: options.jobs, personas, replies });
   // A proactive message in an SMS conversation also goes out by SMS (deliver skips every other one).
   proactive.onSent(async (message) => {
     await sms.deliver({
@@ -229,7 +239,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     skills: new SkillService(store, clock),
     cohorts,
     populations,
-    studies: new StudyService(store, clock, options.jobs, options.models, studyRunner),
+    studies: new StudyService({
+      store,
+      clock,
+      queue: options.jobs,
+      models: options.models,
+      runner: studyRunner,
+    }),
     studyRunner,
     proactive,
     scheduledMessages: new ScheduledMessageService(store, clock),
@@ -239,32 +255,45 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     models: options.models,
     outbound,
     apiKeys,
-    tenants: new TenantService(store, apiKeys, clock),
+    tenants: new TenantService({ store, apiKeys, clock }),
     users,
-    accounts: new AccountService(store, clock, users, rateLimits, { passwordCost: options.passwordCost }),
+    accounts: new AccountService({
+      store,
+      clock,
+      users,
+      throttle: rateLimits,
+      passwordCost: options.passwordCost,
+    }),
     rateLimits,
     personas,
-    personaAvatars: new PersonaAvatarService(store, clock, personas),
+    personaAvatars: new PersonaAvatarService({ store, clock, personas }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,
-    chatCompletions: new ChatCompletionService(store, clock, personas, replies),
+    chatCompletions: new ChatCompletionService({ store, clock, personas, replies }),
     usage: new UsageService(store, clock),
     jobs,
     memories,
-    consistency: new ConsistencyService(personas, memories, options.models),
+    consistency: new ConsistencyService({ personas, memories, models: options.models }),
     personaGeneration,
-    memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
+    memoryExtraction: new MemoryExtraction({
+      store,
+      clock,
+      models: options.models,
+      personas,
+      conversations,
+      memories,
+    }),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService(
+    providers: new ProviderService({
       store,
       clock,
       secrets,
-      options.models,
-      options.serverProviders ?? [],
+      models: options.models,
+      serverProviders: options.serverProviders ?? [],
       outbound,
-    ),
+    }),
     idempotency: new IdempotencyService(store, clock),
   };
 }

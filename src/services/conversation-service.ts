@@ -104,12 +104,22 @@ export interface ConversationEvents extends Record<string, unknown> {
 
 /** Conversations between one user and one persona; another user's are not found. */
 export class ConversationService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly replies: ReplyGenerator,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    personas: PersonaService;
+    replies: ReplyGenerator;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.replies = dependencies.replies;
+  }
 
   /** What happened to conversations; the composition root subscribes (memory extraction is queued here). */
   readonly events = new TypedEvents<ConversationEvents>();

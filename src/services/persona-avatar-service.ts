@@ -26,11 +26,15 @@ const GENERATED_CACHE_LIMIT = 500;
 export class PersonaAvatarService {
   private readonly generated = new Map<string, Uint8Array>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+  }
 
   /** The persona's picture: its upload, or a generated one. 404 when the persona is not visible. */
   async get(viewer: PersonaViewer, personaId: string): Promise<AvatarImage> {

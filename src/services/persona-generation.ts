@@ -62,11 +62,15 @@ export function composePersonaFromSeed(
  * as a draft the user can edit and publish.
  */
 export class PersonaGenerationService {
-  constructor(
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly memories: MemoryService,
-  ) {}
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly memories: MemoryService;
+
+  constructor(dependencies: { clock: Clock; personas: PersonaService; memories: MemoryService }) {
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.memories = dependencies.memories;
+  }
 
   async generate(
     actor: PersonaActor,

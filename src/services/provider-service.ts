@@ -77,19 +77,36 @@ const TENANT_PROVIDER_LIMITS = {
 export class ProviderService {
   private readonly built = new Map<string, { updatedAt: string; provider: ModelProvider }>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly secrets: SecretBox,
-    private readonly models: ModelRegistry,
-    private readonly serverProviders: readonly {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly secrets: SecretBox;
+  private readonly models: ModelRegistry;
+  private readonly serverProviders: readonly {
+    name: string;
+    kind: string;
+    base_url?: string | undefined;
+  }[];
+  private readonly outbound: OutboundGuard;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    secrets: SecretBox;
+    models: ModelRegistry;
+    serverProviders: readonly {
       name: string;
       kind: string;
       base_url?: string | undefined;
-    }[],
-    private readonly outbound: OutboundGuard,
-  ) {
-    models.useTenantProviders({
+    }[];
+    outbound: OutboundGuard;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.secrets = dependencies.secrets;
+    this.models = dependencies.models;
+    this.serverProviders = dependencies.serverProviders;
+    this.outbound = dependencies.outbound;
+    this.models.useTenantProviders({
       find: (tenantId, name) => this.findProvider(tenantId, name),
       list: async (tenantId) => {
         const rows = await this.store.providers.list(tenantId);

@@ -21,11 +21,15 @@ function toSummary(row: TenantRow): TenantSummary {
 }
 
 export class TenantService {
-  constructor(
-    private readonly store: Store,
-    private readonly apiKeys: ApiKeyService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: Store;
+  private readonly apiKeys: ApiKeyService;
+  private readonly clock: Clock;
+
+  constructor(dependencies: { store: Store; apiKeys: ApiKeyService; clock: Clock }) {
+    this.store = dependencies.store;
+    this.apiKeys = dependencies.apiKeys;
+    this.clock = dependencies.clock;
+  }
 
   /**
    * On first start, creates the default tenant with an admin key: `adminKey` when given, else a generated

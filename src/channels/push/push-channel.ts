@@ -96,7 +96,7 @@ export class PushChannel {
         fetch: outbound.fetcher({ schemes, timeoutMs: 15_000, maxResponseBytes: 64 * 1024, maxRedirects: 0 }),
       });
     this.presence = new InboxPresence(store, clock);
-    this.sender = new PushSender(store, clock, secrets, transport);
+    this.sender = new PushSender({ store, clock, secrets, transport });
     this.devices = new PushDevices({
       store,
       clock,

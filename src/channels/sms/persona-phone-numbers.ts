@@ -29,11 +29,15 @@ function toPhoneNumber(row: SmsPhoneNumberRow): PersonaPhoneNumber {
  * number's texts to one webhook.
  */
 export class PersonaPhoneNumbers {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+  }
 
   async list(tenantId: string, personaId: string): Promise<PersonaPhoneNumberList> {
     const { definition } = await this.personas.getServingDefinition(tenantId, personaId);

@@ -52,12 +52,17 @@ function hashCode(contactId: string, code: string): string {
  * confirms a new code for it.
  */
 export class SenderVerification {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly sender: SmsSender,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly sender: SmsSender;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService; sender: SmsSender }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.sender = dependencies.sender;
+  }
 
   async list(user: UserRow): Promise<SenderPhoneNumber[]> {
     const rows = await this.store.sms.listContactsOfUser(user.tenant_id, user.id);

@@ -59,9 +59,9 @@ export class SmsChannel {
   ) {
     const { store, clock, personas, settings } = options;
     const transport = options.transport ?? (settings ? new TwilioClient(settings) : undefined);
-    this.sender = new SmsSender(store, clock, transport);
-    this.personaNumbers = new PersonaPhoneNumbers(store, clock, personas);
-    this.senders = new SenderVerification(store, clock, personas, this.sender);
+    this.sender = new SmsSender({ store, clock, transport });
+    this.personaNumbers = new PersonaPhoneNumbers({ store, clock, personas });
+    this.senders = new SenderVerification({ store, clock, personas, sender: this.sender });
     this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });
   }
 

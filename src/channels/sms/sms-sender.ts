@@ -45,11 +45,15 @@ export type SmsSendResult =
  * with its segment count.
  */
 export class SmsSender {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly transport: SmsTransport | undefined,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly transport: SmsTransport | undefined;
+
+  constructor(dependencies: { store: Store; clock: Clock; transport: SmsTransport | undefined }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.transport = dependencies.transport;
+  }
 
   get configured(): boolean {
     return this.transport !== undefined;

@@ -39,11 +39,15 @@ export interface WhatsAppSendInput {
  * `whatsapp_outbound` usage event.
  */
 export class WhatsAppSender {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly transport: WhatsAppTransport | undefined,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly transport: WhatsAppTransport | undefined;
+
+  constructor(dependencies: { store: Store; clock: Clock; transport: WhatsAppTransport | undefined }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.transport = dependencies.transport;
+  }
 
   get configured(): boolean {
     return this.transport !== undefined;

@@ -83,13 +83,25 @@ export type ProactiveDelivery = (message: ScheduledMessageRow) => Promise<void>;
 export class ProactiveScheduler {
   private deliveries: ProactiveDelivery[] = [];
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly personas: PersonaService,
-    private readonly replies: ReplyGenerator,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly personas: PersonaService;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    personas: PersonaService;
+    replies: ReplyGenerator;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.personas = dependencies.personas;
+    this.replies = dependencies.replies;
+  }
 
   /** Adds a channel that hears of each sent message. */
   onSent(delivery: ProactiveDelivery): void {

@@ -112,15 +112,31 @@ export function toPopulation(row: PopulationRow): Population {
  * progress per batch, so a restart resumes where it stopped. Everything drawn depends only on the seed.
  */
 export class PopulationService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly cohorts: CohortService,
-    private readonly personas: PersonaService,
-    private readonly memories: MemoryService,
-    private readonly generation: PersonaGenerationService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly cohorts: CohortService;
+  private readonly personas: PersonaService;
+  private readonly memories: MemoryService;
+  private readonly generation: PersonaGenerationService;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    cohorts: CohortService;
+    personas: PersonaService;
+    memories: MemoryService;
+    generation: PersonaGenerationService;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.cohorts = dependencies.cohorts;
+    this.personas = dependencies.personas;
+    this.memories = dependencies.memories;
+    this.generation = dependencies.generation;
+  }
 
   async create(
     tenantId: string,

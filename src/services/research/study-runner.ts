@@ -86,12 +86,17 @@ export class StudyRunner {
   /** Aborted when the process shuts down: runs still waiting for a rate-limit slot give their place back. */
   private readonly stopping = new AbortController();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly replies: ReplyGenerator,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: { store: Store; clock: Clock; queue: JobQueue; replies: ReplyGenerator }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.replies = dependencies.replies;
+  }
 
   /** Queues pending runs until the study has `concurrency` in flight. */
   async fill(study: StudyRow): Promise<void> {

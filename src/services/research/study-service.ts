@@ -157,13 +157,25 @@ export function toStudyResult(row: StudyRunRow): StudyResult {
  * same question of the same personas.
  */
 export class StudyService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly models: ModelRegistry,
-    private readonly runner: StudyRunner,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly models: ModelRegistry;
+  private readonly runner: StudyRunner;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    models: ModelRegistry;
+    runner: StudyRunner;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.models = dependencies.models;
+    this.runner = dependencies.runner;
+  }
 
   /** Starts a study; `createdByUserId` is who may cancel, resume and delete it besides admins and keys. */
   async create(tenantId: string, input: StudyInput, createdByUserId: string | null = null): Promise<Study> {
