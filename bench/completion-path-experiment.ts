@@ -16,6 +16,8 @@
  * The wrappers live here only; nothing in src/ changes. When src/ adopts either change, the first row
  * should fall to the matching one.
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,7 +28,7 @@ import { systemClock } from "../src/lib/clock.ts";
 import type { LanguageModel, ModelProvider, StreamPart } from "../src/models/language-model.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOpenAICompatibleProvider } from "../src/models/openai-compatible-provider.ts";
-import { createServices } from "../src/services/services.ts";
+import { createServices } from "../src/composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
 import { readPositiveInteger } from "./bench-settings.ts";
@@ -93,6 +95,7 @@ async function createVariant(name: string, provider: ModelProvider): Promise<Var
     models: new ModelRegistry([provider], MODEL_ID),
     // Completions never enqueue jobs; the queue exists because the services need one. No worker runs.
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.tenants.ensureDefaultTenant(ADMIN_KEY);
   const app = createApp({

@@ -3,6 +3,8 @@
  * PostgreSQL schema of its own (dropped afterwards), with the real services built in process the way
  * test/test-app.ts builds them, and no job worker (searches enqueue nothing).
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,9 +14,9 @@ import type { Clock } from "../src/lib/clock.ts";
 import { randomToken } from "../src/lib/ids.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
-import type { PersonaDefinition } from "../src/services/persona-definition.ts";
+import type { PersonaDefinition } from "../src/domain/persona-definition.ts";
 import { tenantEditor } from "../src/services/persona-editor.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
@@ -54,6 +56,7 @@ export async function openBenchDatabase(backend: BackendName): Promise<BenchData
     // Retrieval never calls a model; the registry exists because the services need one.
     models: new ModelRegistry([createOfflineProvider()], "offline/default"),
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(undefined);

@@ -7,6 +7,8 @@
  *
  * Run: `node --import tsx bench/rate-limit-bench.ts` (RATE_BENCH_REQUESTS, default 5000).
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +22,7 @@ import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { RateLimits, DEFAULT_RATE_LIMIT_SETTINGS } from "../src/rate-limits/rate-limits.ts";
-import { createServices } from "../src/services/services.ts";
+import { createServices } from "../src/composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "../src/store/database.ts";
 import { Store } from "../src/store/store.ts";
 import { formatNumber, summarizeLatencies } from "./latency-stats.ts";
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     const services = createServices(store, systemClock, {
       models: new ModelRegistry([createOfflineProvider()], "offline/default"),
       jobs: new DatabaseJobQueue({ db: sqlite.db }),
+      secrets: new SecretBox(randomBytes(32)),
       rateLimits: new RateLimits(
         { kind: "database", repository: store.rateLimits, clock: systemClock },
         { ...settings, anonymousPerMinute: 1_000_000_000 },

@@ -5,15 +5,17 @@
  * reading history newest-first until the memory tier's budget is spent, assembling the prompt, and storing
  * the reply with its prompt record and usage event in one transaction.
  */
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { systemClock } from "../src/lib/clock.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
-import type { PersonaDefinition } from "../src/services/persona-definition.ts";
+import type { PersonaDefinition } from "../src/domain/persona-definition.ts";
 import { tenantEditor } from "../src/services/persona-editor.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../src/services/tenant-service.ts";
 import { openDatabase } from "../src/store/database.ts";
 import type { UserRow } from "../src/store/schema.ts";
@@ -115,6 +117,7 @@ async function createFixture(db: Store["db"], jobs: DatabaseJobQueue): Promise<F
     models: new ModelRegistry([createInstantProvider()], INSTANT_MODEL_ID),
     // Turns here never enqueue jobs; the queue exists because the services need one. No worker runs.
     jobs,
+    secrets: new SecretBox(randomBytes(32)),
   });
   await services.personas.installPresets();
   await services.tenants.ensureDefaultTenant(undefined);

@@ -45,8 +45,8 @@ import {
   ValidationError,
   fieldErrorsFromIssues,
   BadRequestError,
-} from "./services/errors.ts";
-import type { Services } from "./services/services.ts";
+} from "./errors/app-error.ts";
+import type { Services } from "./composition/create-services.ts";
 import { pingDatabase } from "./store/database.ts";
 
 export interface AppOptions {

@@ -7,14 +7,14 @@ import { createMetricsApp } from "./http/metrics.ts";
 import { createLogger } from "./lib/create-logger.ts";
 import { Metrics } from "./lib/metrics.ts";
 import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./lib/clock.ts";
-import { SecretBox, decodeKey, loadSecretKey } from "./lib/secret-box.ts";
+import { openSecretBox } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
 import { PriceTable } from "./services/pricing.ts";
 import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
 import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
-import { createServices, type Services } from "./services/services.ts";
+import { createServices, type Services } from "./composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
 
@@ -88,8 +88,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       jobs: queue,
       prices: new PriceTable(config.prices),
       memoryTierBudgets: config.memoryTierBudgets,
-      secrets: new SecretBox(loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), {
-        previous: config.previousSecretKey ? [decodeKey(config.previousSecretKey)] : [],
+      secrets: openSecretBox({
+        configured: config.secretKey,
+        previous: config.previousSecretKey,
+        dataDir: config.dataDir,
       }),
       serverProviders: config.providers,
       embeddingModel: config.embeddingModel,

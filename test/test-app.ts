@@ -1,10 +1,11 @@
 import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 import pino, { type Logger } from "pino";
+import { randomBytes } from "node:crypto";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import { Metrics } from "../src/lib/metrics.ts";
 import type { ScryptCost } from "../src/lib/password-hash.ts";
-import type { SecretBox } from "../src/lib/secret-box.ts";
+import { SecretBox } from "../src/lib/secret-box.ts";
 import { DatabaseJobQueue } from "../src/jobs/database-job-queue.ts";
 import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
@@ -13,7 +14,7 @@ import { OutboundGuard } from "../src/lib/outbound-guard.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
-import { createServices, type Services } from "../src/services/services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import {
   DEFAULT_RATE_LIMIT_SETTINGS,
@@ -25,6 +26,11 @@ import { sqliteBackend, type Backend } from "./backends.ts";
 import { settleJobs } from "./settle-jobs.ts";
 
 export const ADMIN_KEY = "dra_testadmin_0123456789abcdefghijklmnopqrstuv";
+
+/** A secret box with a throwaway key: what a test seals lives only as long as its database. */
+export function createTestSecretBox(): SecretBox {
+  return new SecretBox(randomBytes(32));
+}
 
 /** A manually advanced clock for tests. */
 export class TestClock implements Clock {
@@ -154,7 +160,7 @@ export async function createTestApp(
     outbound: new OutboundGuard({ allow: options.outboundAllow }),
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
-    secrets: options.secrets,
+    secrets: options.secrets ?? createTestSecretBox(),
     logger,
     metrics,
   });

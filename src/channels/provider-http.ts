@@ -13,7 +13,7 @@ import {
   OutboundRefusedError,
 } from "../lib/outbound-guard.ts";
 import { redactSecrets, safeRequestId } from "../lib/redact.ts";
-import { AppError } from "../services/errors.ts";
+import { AppError } from "../errors/app-error.ts";
 
 /*
  * The one HTTP client for messaging providers (Twilio, the WhatsApp Graph API, web push services).

@@ -3,10 +3,11 @@ import { systemClock } from "../lib/clock.ts";
 import { DatabaseJobQueue } from "../jobs/database-job-queue.ts";
 import { OFFLINE_DEFAULT_MODEL, createModelRegistry } from "../models/create-model-registry.ts";
 import { API_KEY_SCOPES, KEY_RATE_LIMIT_MAX, type ApiKeyScope } from "../services/api-key-service.ts";
-import { createServices, type Services } from "../services/services.ts";
+import { createServices, type Services } from "../composition/create-services.ts";
 import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
 import { openDatabase } from "../store/database.ts";
 import { Store } from "../store/store.ts";
+import { openSecretBox } from "../lib/secret-box.ts";
 import { formatTable } from "./text-table.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -25,10 +26,16 @@ interface AdminContext {
 async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase({ database: config.database });
   try {
-    // Admin commands touch no jobs; the database queue here only satisfies the services' wiring.
+    // Admin commands touch no jobs; the database queue here only satisfies the services' wiring. They seal
+    // nothing either, but the services get the server's own key, never a throwaway one.
     const services = createServices(new Store(database.db), systemClock, {
       models: createModelRegistry(config, OFFLINE_DEFAULT_MODEL),
       jobs: new DatabaseJobQueue({ db: database.db }),
+      secrets: openSecretBox({
+        configured: config.secretKey,
+        previous: config.previousSecretKey,
+        dataDir: config.dataDir,
+      }),
     });
     await services.tenants.ensureDefaultTenant(undefined);
     return await work(services);

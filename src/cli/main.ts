@@ -394,7 +394,7 @@ async function reportFailure(error: unknown, io: CliIo): Promise<number> {
     return 1;
   }
   const { ConfigError, configuredSecrets } = await import("../config/config.ts");
-  const { AppError } = await import("../services/errors.ts");
+  const { AppError } = await import("../errors/app-error.ts");
   if (error instanceof ConfigError || error instanceof AppError) {
     io.printError(`dramatis: ${error.message}`);
     return 1;

@@ -113,9 +113,6 @@ export async function sendApiRequest(options: {
   return response;
 }
 
-// The one text/event-stream parser is the SDK's.
-export { readServerSentEvents } from "@dramatis/sdk";
-
 /** A failed answer as the SDK's DramatisApiError, carrying the server's problem document. */
 export async function readProblem(response: Response): Promise<Error> {
   const text = await response.text().catch(() => "");

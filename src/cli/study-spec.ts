@@ -1,4 +1,4 @@
-import type { z } from "@hono/zod-openapi";
+import type { z } from "zod";
 import { answerSpecSchema, checkSkillAnswer, scoringSchema } from "../research/answer-spec.ts";
 import { checkPromptTemplate } from "../research/prompt-template.ts";
 import { cohortInputSchema } from "../services/research/cohort-service.ts";

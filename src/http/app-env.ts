@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { AccountSummary } from "../services/account-service.ts";
 import type { ApiKeyPrincipal } from "../services/api-key-service.ts";
 import type { RateLimitDecision } from "../rate-limits/rate-limits.ts";
-import type { Services } from "../services/services.ts";
+import type { Services } from "../composition/create-services.ts";
 
 /** What every request handler can reach through `c.var`. */
 export interface AppEnv {

@@ -3,7 +3,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { sameText, scopesForRole } from "../services/account-service.ts";
 import { scopesAllow, type ApiKeyScope } from "../services/api-key-service.ts";
-import { BadRequestError, ForbiddenError, UnauthorizedError } from "../services/errors.ts";
+import { BadRequestError, ForbiddenError, UnauthorizedError } from "../errors/app-error.ts";
 import { USER_HEADER } from "../services/user-service.ts";
 import type { PersonaEditor } from "../services/persona-editor.ts";
 import type { UserRow } from "../store/schema.ts";

@@ -1,7 +1,7 @@
 import { z, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { BadRequestError } from "../services/errors.ts";
+import { BadRequestError } from "../errors/app-error.ts";
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,

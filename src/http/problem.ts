@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { excerpt, redactSecrets } from "../lib/redact.ts";
-import { AppError, BadRequestError, TooManyRequestsError, type FieldError } from "../services/errors.ts";
+import { AppError, BadRequestError, TooManyRequestsError, type FieldError } from "../errors/app-error.ts";
 import { isUnstorableText } from "../store/errors.ts";
 import { isOpenAIPath, openAIErrorResponse } from "./openai/openai-errors.ts";
 

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateLimitDecision, RateLimits } from "../rate-limits/rate-limits.ts";
 import type { ApiKeyPrincipal } from "../services/api-key-service.ts";
-import { TooManyRequestsError } from "../services/errors.ts";
+import { TooManyRequestsError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clientAddress } from "./client-address.ts";
 import { handleError } from "./problem.ts";

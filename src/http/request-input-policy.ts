@@ -5,7 +5,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   type FieldError,
-} from "../services/errors.ts";
+} from "../errors/app-error.ts";
 
 /**
  * The edge of every request: a path that cannot be percent-decoded and a JSON body that is not UTF-8, not

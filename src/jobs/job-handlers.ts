@@ -7,7 +7,7 @@ import {
 import { POPULATION_GENERATION_JOB } from "../services/research/population-service.ts";
 import { STUDY_RUN_JOB } from "../services/research/study-runner.ts";
 import { SCHEDULED_MESSAGE_JOB } from "../services/proactive/proactive-scheduler.ts";
-import type { Services } from "../services/services.ts";
+import type { Services } from "../composition/create-services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
 import type { JobHandler } from "./job-queue.ts";

@@ -5,7 +5,7 @@ import { isIP, type LookupFunction } from "node:net";
 import type { Readable } from "node:stream";
 import zlib from "node:zlib";
 import ipaddr from "ipaddr.js";
-import { AppError } from "../services/errors.ts";
+import { AppError } from "../errors/app-error.ts";
 
 /*
  * The one way the server reaches a URL that a user or tenant supplied (tenant provider base URLs, web

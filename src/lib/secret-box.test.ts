@@ -3,7 +3,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SecretBox, SecretBoxError, decodeKey, loadSecretKey, secretContext } from "./secret-box.ts";
+import {
+  SecretBox,
+  SecretBoxError,
+  decodeKey,
+  loadSecretKey,
+  openSecretBox,
+  secretContext,
+} from "./secret-box.ts";
 
 const context = secretContext({
   tenantId: "ten_1",
@@ -99,5 +106,23 @@ describe("SecretBox", () => {
     expect(loadSecretKey({ configured, dataDir: directory }).equals(decodeKey(configured))).toBe(true);
     expect(() => decodeKey("short")).toThrow(/64 hex characters/);
     fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("fails naming DRAMATIS_SECRET_KEY when no key is configured and none can be kept", () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-secret-"));
+    // A file where the data directory should be: nothing can be created under it.
+    const blocked = path.join(directory, "not-a-directory");
+    fs.writeFileSync(blocked, "");
+    expect(() => openSecretBox({ configured: undefined, previous: undefined, dataDir: blocked })).toThrow(
+      /no secret key: set DRAMATIS_SECRET_KEY/,
+    );
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("opens values sealed with the previous key of a rotation", () => {
+    const previous = "cd".repeat(32);
+    const sealed = new SecretBox(decodeKey(previous)).seal("sk-old", context);
+    const box = openSecretBox({ configured: "ab".repeat(32), previous, dataDir: os.tmpdir() });
+    expect(box.open(sealed, context)).toBe("sk-old");
   });
 });

@@ -125,21 +125,49 @@ function tryOpen(key: Buffer, body: string, context: string | undefined): string
 export function loadSecretKey(options: { configured: string | undefined; dataDir: string }): Buffer {
   if (options.configured) return decodeKey(options.configured);
   const file = path.join(options.dataDir, "secret.key");
+  let stored: string | undefined;
   try {
-    return decodeKey(fs.readFileSync(file, "utf8").trim());
+    stored = fs.readFileSync(file, "utf8").trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new Error(`no secret key: set DRAMATIS_SECRET_KEY, or make ${file} readable (${String(error)})`, {
+        cause: error,
+      });
+    }
   }
-  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  if (stored !== undefined) return decodeKey(stored);
   const key = randomBytes(KEY_BYTES);
   try {
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     // "wx" fails if another process created the file meanwhile; then that process's key wins.
     fs.writeFileSync(file, key.toString("hex"), { mode: 0o600, flag: "wx" });
     return key;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new Error(
+        `no secret key: set DRAMATIS_SECRET_KEY, or let ${file} be created (${String(error)})`,
+        {
+          cause: error,
+        },
+      );
+    }
     return decodeKey(fs.readFileSync(file, "utf8").trim());
   }
+}
+
+/**
+ * The secret box of this installation: the key from `loadSecretKey`, plus the previous key of a rotation
+ * (DRAMATIS_SECRET_KEY_PREVIOUS) so values sealed before still open. The server and the CLI's admin
+ * commands use the same one; there is no throwaway key.
+ */
+export function openSecretBox(options: {
+  configured: string | undefined;
+  previous: string | undefined;
+  dataDir: string;
+}): SecretBox {
+  return new SecretBox(loadSecretKey(options), {
+    previous: options.previous ? [decodeKey(options.previous)] : [],
+  });
 }
 
 export function decodeKey(text: string): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { personaDefinitionSchema, DEFAULT_PERSONA_DEFINITION } from "../services/persona-definition.ts";
+import { personaDefinitionSchema, DEFAULT_PERSONA_DEFINITION } from "../domain/persona-definition.ts";
 import { deepMerge } from "../lib/deep-merge.ts";
 import { checkTimelineConsistency } from "./consistency-checks.ts";
 import { buildMemory } from "./memory-factory.ts";

@@ -1,4 +1,4 @@
-import type { PersonaDefinition } from "../services/persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { createRandom, hashSeed, type RandomSource } from "./seeded-random.ts";
 import {
   fillPlaceholders,

@@ -1,4 +1,4 @@
-import { AppError } from "../services/errors.ts";
+import { AppError } from "../errors/app-error.ts";
 
 /**
  * The one small interface every model provider implements. Core code talks to `LanguageModel` only; it

@@ -1,5 +1,5 @@
 import type { ModelCallMetrics } from "../lib/metrics.ts";
-import { ValidationError } from "../services/errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 import {
   parseModelId,
   type EmbeddingModel,

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from "rate-limiter-flexible";
 import { systemClock, type Clock } from "../lib/clock.ts";
-import { TooManyRequestsError } from "../services/errors.ts";
+import { TooManyRequestsError } from "../errors/app-error.ts";
 import type { RateLimitRepository } from "../store/rate-limit-repository.ts";
 import { DatabaseRateLimiter } from "./database-rate-limiter.ts";
 import {

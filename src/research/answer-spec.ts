@@ -1,9 +1,9 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { JsonSchema } from "../models/language-model.ts";
-import type { FieldError } from "../services/errors.ts";
+import type { FieldError } from "../errors/app-error.ts";
 
 /**
  * The shape of a skill's answer: how it is declared (`answerSpecSchema`, with `checkSkillAnswer` for
@@ -30,97 +30,70 @@ const optionList = z
   .min(2, `must have between 2 and ${MAX_OPTIONS} options`)
   .max(MAX_OPTIONS, `must have between 2 and ${MAX_OPTIONS} options`);
 
-export const likertAnswerSchema = z
-  .strictObject({
-    type: z.literal("likert"),
-    scale: z.strictObject({
-      min: wholeNumber(-1000, 1000),
-      max: wholeNumber(-1000, 1000),
-      labels: z
-        .array(optionText)
-        .max(MAX_LIKERT_SPAN + 1, `must have at most ${MAX_LIKERT_SPAN + 1} labels`)
-        .optional()
-        .openapi({ description: "One label per point, from min to max" }),
-    }),
-  })
-  .openapi("LikertAnswer", { description: "A whole number on a scale from min to max" });
+export const likertAnswerSchema = z.strictObject({
+  type: z.literal("likert"),
+  scale: z.strictObject({
+    min: wholeNumber(-1000, 1000),
+    max: wholeNumber(-1000, 1000),
+    labels: z
+      .array(optionText)
+      .max(MAX_LIKERT_SPAN + 1, `must have at most ${MAX_LIKERT_SPAN + 1} labels`)
+      .optional(),
+  }),
+});
 
-export const singleChoiceAnswerSchema = z
-  .strictObject({ type: z.literal("single_choice"), options: optionList })
-  .openapi("SingleChoiceAnswer", { description: "Exactly one of the options" });
+export const singleChoiceAnswerSchema = z.strictObject({
+  type: z.literal("single_choice"),
+  options: optionList,
+});
 
-export const multipleChoiceAnswerSchema = z
-  .strictObject({
-    type: z.literal("multiple_choice"),
-    options: optionList,
-    min_choices: wholeNumber(0, MAX_OPTIONS).optional().openapi({ description: "Default 1" }),
-    max_choices: wholeNumber(1, MAX_OPTIONS)
-      .optional()
-      .openapi({ description: "Default: the number of options" }),
-  })
-  .openapi("MultipleChoiceAnswer", { description: "A list of distinct options" });
+export const multipleChoiceAnswerSchema = z.strictObject({
+  type: z.literal("multiple_choice"),
+  options: optionList,
+  min_choices: wholeNumber(0, MAX_OPTIONS).optional(),
+  max_choices: wholeNumber(1, MAX_OPTIONS).optional(),
+});
 
-export const numberAnswerSchema = z
-  .strictObject({
-    type: z.literal("number"),
-    minimum: z.number(),
-    maximum: z.number(),
-    integer: z.boolean().optional().openapi({ description: "Whole numbers only; default false" }),
-  })
-  .openapi("NumberAnswer", { description: "A number between minimum and maximum, both included" });
+export const numberAnswerSchema = z.strictObject({
+  type: z.literal("number"),
+  minimum: z.number(),
+  maximum: z.number(),
+  integer: z.boolean().optional(),
+});
 
-export const textAnswerSchema = z
-  .strictObject({
-    type: z.literal("text"),
-    max_length: wholeNumber(1, 20_000)
-      .optional()
-      .openapi({ description: `In characters; default ${DEFAULT_TEXT_MAX_LENGTH}` }),
-  })
-  .openapi("TextAnswer", { description: "Free text" });
+export const textAnswerSchema = z.strictObject({
+  type: z.literal("text"),
+  max_length: wholeNumber(1, 20_000).optional(),
+});
 
-export const jsonAnswerSchema = z
-  .strictObject({
-    type: z.literal("json"),
-    schema: z
-      .record(z.string(), z.unknown(), { error: "must be a JSON schema object" })
-      .openapi({ description: "A JSON schema (draft-07, 2019-09 or 2020-12) the answer must match" }),
-  })
-  .openapi("JsonAnswer", { description: "Any JSON value matching the schema" });
+export const jsonAnswerSchema = z.strictObject({
+  type: z.literal("json"),
+  schema: z.record(z.string(), z.unknown(), { error: "must be a JSON schema object" }),
+});
 
-export const answerSpecSchema = z
-  .discriminatedUnion(
-    "type",
-    [
-      likertAnswerSchema,
-      singleChoiceAnswerSchema,
-      multipleChoiceAnswerSchema,
-      numberAnswerSchema,
-      textAnswerSchema,
-      jsonAnswerSchema,
-    ],
-    { error: `must be one of ${ANSWER_TYPES.join(", ")}` },
-  )
-  .openapi("AnswerSpec");
+export const answerSpecSchema = z.discriminatedUnion(
+  "type",
+  [
+    likertAnswerSchema,
+    singleChoiceAnswerSchema,
+    multipleChoiceAnswerSchema,
+    numberAnswerSchema,
+    textAnswerSchema,
+    jsonAnswerSchema,
+  ],
+  { error: `must be one of ${ANSWER_TYPES.join(", ")}` },
+);
 
 export type AnswerSpec = z.infer<typeof answerSpecSchema>;
 export type AnswerType = AnswerSpec["type"];
 
-export const scoringSchema = z
-  .strictObject({
-    reverse: z
-      .boolean()
-      .optional()
-      .openapi({ description: "Likert only: score max + min − value instead of the value" }),
-    weights: z
-      .record(z.string(), z.number({ error: "must be a number" }))
-      .optional()
-      .openapi({ description: "Choice answers: the score of each option (multiple choice: summed)" }),
-    correct: z
-      .union([z.string(), z.array(z.string())], { error: "must be an option or a list of options" })
-      .optional()
-      .openapi({ description: "Choice answers: score 1 when the answer is right, else 0" }),
-  })
-  .openapi("Scoring");
+export const scoringSchema = z.strictObject({
+  reverse: z.boolean().optional(),
+  weights: z.record(z.string(), z.number({ error: "must be a number" })).optional(),
+  correct: z
+    .union([z.string(), z.array(z.string())], { error: "must be an option or a list of options" })
+    .optional(),
+});
 
 export type Scoring = z.infer<typeof scoringSchema>;
 

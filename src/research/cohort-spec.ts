@@ -1,7 +1,7 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import { createRandom, hashSeed, type RandomSource } from "../memory/seeded-random.ts";
 import { TRAITS } from "../memory/seed-tables.ts";
-import { SEXES } from "../services/persona-definition.ts";
+import { SEXES } from "../domain/persona-definition.ts";
 
 /**
  * Cohorts: a filter over existing personas, or a generator that draws seeds for new ones. Also the
@@ -34,10 +34,7 @@ function categorical(maxLength: number, allowed?: readonly [string, ...string[]]
   // A refinement rather than z.enum: inside the union, an enum failure would hide behind the union's
   // message, while a refinement's issue keeps its own path (`sex.1`).
   const item = allowed
-    ? z
-        .string()
-        .refine((value) => allowed.includes(value), allowedMessage)
-        .openapi({ enum: [...allowed] })
+    ? z.string().refine((value) => allowed.includes(value), allowedMessage)
     : valueText(maxLength);
   const list = z
     .array(item)
@@ -83,12 +80,11 @@ const years = z
 const minNotAboveMax = (range: { min?: number; max?: number }) =>
   range.min === undefined || range.max === undefined || range.min <= range.max;
 
-const uniformAgeSchema = z
+export const uniformAgeSchema = z
   .strictObject({ type: z.literal("uniform"), min: years, max: years })
-  .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" })
-  .openapi("UniformAge");
+  .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" });
 
-const normalAgeSchema = z
+export const normalAgeSchema = z
   .strictObject({
     type: z.literal("normal"),
     mean: z
@@ -102,38 +98,30 @@ const normalAgeSchema = z
     min: years,
     max: years,
   })
-  .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" })
-  .openapi("NormalAge", {
-    description: "Drawn from a normal distribution, rounded and clamped to [min, max]",
-  });
+  .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" });
 
-export const cohortGeneratorSchema = z
-  .strictObject({
-    age: z.discriminatedUnion("type", [uniformAgeSchema, normalAgeSchema], {
-      error: "must be uniform or normal",
-    }),
-    sex: categorical(10, SEXES).optional(),
-    location: categorical(200),
-    occupation: categorical(200),
-    traits: z
-      .strictObject({
-        values: categorical(50),
-        per_persona: z
-          .number({ error: "must be a number" })
-          .int("must be a whole number")
-          .min(1, "must be between 1 and 10")
-          .max(10, "must be between 1 and 10"),
-      })
-      .refine((traits) => traits.per_persona <= categoricalEntries(traits.values).length, {
-        path: ["per_persona"],
-        message: "must be at most the number of trait values",
-      })
-      .optional()
-      .openapi({ description: "Default: 3-4 traits from the built-in list" }),
-  })
-  .openapi("CohortGenerator", {
-    description: "A recipe for new personas; categorical fields are lists (equal weights) or value: weight",
-  });
+export const cohortGeneratorSchema = z.strictObject({
+  age: z.discriminatedUnion("type", [uniformAgeSchema, normalAgeSchema], {
+    error: "must be uniform or normal",
+  }),
+  sex: categorical(10, SEXES).optional(),
+  location: categorical(200),
+  occupation: categorical(200),
+  traits: z
+    .strictObject({
+      values: categorical(50),
+      per_persona: z
+        .number({ error: "must be a number" })
+        .int("must be a whole number")
+        .min(1, "must be between 1 and 10")
+        .max(10, "must be between 1 and 10"),
+    })
+    .refine((traits) => traits.per_persona <= categoricalEntries(traits.values).length, {
+      path: ["per_persona"],
+      message: "must be at most the number of trait values",
+    })
+    .optional(),
+});
 
 export type CohortGenerator = z.infer<typeof cohortGeneratorSchema>;
 
@@ -149,24 +137,20 @@ const filterList = (maxLength: number) =>
     .min(1, "must list at least one value")
     .max(MAX_VALUES, `must list at most ${MAX_VALUES} values`);
 
-export const cohortFilterSchema = z
-  .strictObject({
-    age: z
-      .strictObject({ min: filterAge.optional(), max: filterAge.optional() })
-      .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" })
-      .optional()
-      .openapi({ description: "Inclusive bounds; personas without an age do not match" }),
-    sexes: z
-      .array(z.enum(SEXES, { error: `must be one of ${SEXES.join(", ")}` }))
-      .min(1, "must list at least one value")
-      .optional()
-      .openapi({ description: "Any of these" }),
-    locations: filterList(200).optional().openapi({ description: "The location contains any of these" }),
-    occupations: filterList(200).optional().openapi({ description: "The occupation contains any of these" }),
-    traits: filterList(100).optional().openapi({ description: "All of these, among the persona's tags" }),
-    tags: filterList(100).optional().openapi({ description: "Any of these" }),
-  })
-  .openapi("CohortFilter", { description: "Matches existing personas; text matching ignores case" });
+export const cohortFilterSchema = z.strictObject({
+  age: z
+    .strictObject({ min: filterAge.optional(), max: filterAge.optional() })
+    .refine(minNotAboveMax, { path: ["max"], message: "must be at least min" })
+    .optional(),
+  sexes: z
+    .array(z.enum(SEXES, { error: `must be one of ${SEXES.join(", ")}` }))
+    .min(1, "must list at least one value")
+    .optional(),
+  locations: filterList(200).optional(),
+  occupations: filterList(200).optional(),
+  traits: filterList(100).optional(),
+  tags: filterList(100).optional(),
+});
 
 export type CohortFilter = z.infer<typeof cohortFilterSchema>;
 

@@ -1,4 +1,4 @@
-import type { FieldError } from "../services/errors.ts";
+import type { FieldError } from "../errors/app-error.ts";
 
 /**
  * A skill's prompt template: `{{persona.<field>}}` and `{{context.<key>}}` tags, with optional spaces

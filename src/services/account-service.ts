@@ -19,7 +19,7 @@ import {
   NotFoundError,
   UnauthorizedError,
   ValidationError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import { DEFAULT_TENANT_ID } from "./tenant-service.ts";
 import type { UserService } from "./user-service.ts";
 
@@ -92,21 +92,31 @@ export class AccountService {
   /** scrypt cost of new hashes; older, cheaper hashes are replaced at the next sign-in. */
   private readonly passwordCost: ScryptCost;
 
-  /**
-   * @param throttle counts failed sign-ins per email and per client address in the shared rate-limit
-   *   store (Redis or the database), so a lockout holds across processes and restarts
-   */
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly users: UserService,
-    private readonly throttle: Pick<
-      RateLimits,
-      "assertSignInAllowed" | "recordSignInFailure" | "clearSignInFailures"
-    >,
-    options: { passwordCost?: ScryptCost } = {},
-  ) {
-    this.passwordCost = options.passwordCost ?? DEFAULT_PASSWORD_COST;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly users: UserService;
+  private readonly throttle: Pick<
+    RateLimits,
+    "assertSignInAllowed" | "recordSignInFailure" | "clearSignInFailures"
+  >;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    users: UserService;
+    /**
+     * Counts failed sign-ins per email and per client address in the shared rate-limit store (Redis or
+     * the database), so a lockout holds across processes and restarts.
+     */
+    throttle: Pick<RateLimits, "assertSignInAllowed" | "recordSignInFailure" | "clearSignInFailures">;
+    /** scrypt cost of new hashes; default OWASP's minimum */
+    passwordCost?: ScryptCost | undefined;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.users = dependencies.users;
+    this.throttle = dependencies.throttle;
+    this.passwordCost = dependencies.passwordCost ?? DEFAULT_PASSWORD_COST;
   }
 
   async setupRequired(): Promise<boolean> {

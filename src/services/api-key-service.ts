@@ -3,7 +3,7 @@ import type { Clock } from "../lib/clock.ts";
 import { newId, randomToken } from "../lib/ids.ts";
 import type { StoredApiKey } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError, UnauthorizedError, ValidationError } from "./errors.ts";
+import { NotFoundError, UnauthorizedError, ValidationError } from "../errors/app-error.ts";
 
 export const API_KEY_SCOPES = ["read", "write", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

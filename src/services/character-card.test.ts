@@ -7,13 +7,13 @@ import {
   writePngTextChunks,
 } from "../lib/png-text-chunks.ts";
 import { exportCard, exportCardPng, importCard, type CardFormat } from "./character-card.ts";
-import { BadRequestError, PayloadTooLargeError, ValidationError } from "./errors.ts";
-import type { AppError } from "./errors.ts";
+import { BadRequestError, PayloadTooLargeError, ValidationError } from "../errors/app-error.ts";
+import type { AppError } from "../errors/app-error.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
   personaDefinitionSchema,
   type PersonaDefinition,
-} from "./persona-definition.ts";
+} from "../domain/persona-definition.ts";
 
 const FORMATS: CardFormat[] = ["card_v2", "card_v3"];
 

@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import { excerpt } from "../lib/redact.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
 import {
@@ -16,7 +16,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
   type FieldError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import {
   activeHoursSchema,
   appearanceSchema,
@@ -29,7 +29,7 @@ import {
   personaDefinitionSchema,
   samplingSchema,
   type PersonaDefinition,
-} from "./persona-definition.ts";
+} from "../domain/persona-definition.ts";
 
 /**
  * Character Card V2 (github.com/malfoyslastname/character-card-spec-v2) and V3

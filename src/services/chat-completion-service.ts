@@ -5,7 +5,7 @@ import type { SamplingParameters } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { BadRequestError, NotFoundError } from "./errors.ts";
+import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import type { HistoryMessage } from "./prompt-assembly.ts";
 import type { Generation, ReplyGenerator, UserPersonaSnapshot } from "./reply-generator.ts";
@@ -45,12 +45,22 @@ export interface CompletionOutcome {
  * the base instructions. Every call is metered.
  */
 export class ChatCompletionService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly replies: ReplyGenerator,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    personas: PersonaService;
+    replies: ReplyGenerator;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.replies = dependencies.replies;
+  }
 
   async complete(user: UserRow, request: CompletionRequest): Promise<CompletionOutcome> {
     const personaId = this.choosePersona(user, request);

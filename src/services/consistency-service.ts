@@ -33,11 +33,15 @@ const judgementSchema = z.object({
  * related memories, judged by the persona's model or, offline, by rules. Every finding cites memory ids.
  */
 export class ConsistencyService {
-  constructor(
-    private readonly personas: PersonaService,
-    private readonly memories: MemoryService,
-    private readonly models: ModelRegistry,
-  ) {}
+  private readonly personas: PersonaService;
+  private readonly memories: MemoryService;
+  private readonly models: ModelRegistry;
+
+  constructor(dependencies: { personas: PersonaService; memories: MemoryService; models: ModelRegistry }) {
+    this.personas = dependencies.personas;
+    this.memories = dependencies.memories;
+    this.models = dependencies.models;
+  }
 
   async check(actor: MemoryActor, personaId: string): Promise<ConsistencyReport> {
     const { definition } = await this.personas.getServingDefinition(actor.tenantId, personaId);

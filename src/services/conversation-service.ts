@@ -1,13 +1,14 @@
 import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { TypedEvents } from "../lib/typed-events.ts";
 import type { ChatMessage } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
 import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
@@ -97,19 +98,32 @@ export function toMessage(row: StoredMessage): Message {
   };
 }
 
+export interface ConversationEvents extends Record<string, unknown> {
+  /** A user's message and the persona's reply are stored. */
+  "exchange-completed": { user: UserRow; exchange: ExchangeResult };
+}
+
 /** Conversations between one user and one persona; another user's are not found. */
 export class ConversationService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly replies: ReplyGenerator,
-    /** Called after every stored exchange (memory extraction is queued here). */
-    private readonly afterExchange: (
-      user: UserRow,
-      exchange: ExchangeResult,
-    ) => Promise<void> = async () => {},
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    personas: PersonaService;
+    replies: ReplyGenerator;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.replies = dependencies.replies;
+  }
+
+  /** What happened to conversations; the composition root subscribes (memory extraction is queued here). */
+  readonly events = new TypedEvents<ConversationEvents>();
 
   /**
    * Starts a conversation. It opens with the persona's first message when it has one, or with a reply the
@@ -291,7 +305,7 @@ export class ConversationService {
       timings: outcome.timings,
       warnings: outcome.result.warnings,
     };
-    await this.afterExchange(user, exchange);
+    await this.events.emit("exchange-completed", { user, exchange });
     return exchange;
   }
 

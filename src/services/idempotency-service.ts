@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { realMilliseconds, type Clock } from "../lib/clock.ts";
 import type { StoredResponse } from "../store/idempotency-key-repository.ts";
 import type { Store } from "../store/store.ts";
-import { ConflictError, ValidationError } from "./errors.ts";
+import { ConflictError, ValidationError } from "../errors/app-error.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";

@@ -8,7 +8,7 @@ import type {
   UserPersonaChoice,
 } from "./conversation-service.ts";
 import type { MemoryExtractionPayload } from "./memory-extraction.ts";
-import { BadRequestError, NotFoundError } from "./errors.ts";
+import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
 
 export const CONVERSATION_REPLY_JOB = "conversation-reply";
 export const MEMORY_EXTRACTION_JOB = "memory-extraction";
@@ -60,11 +60,15 @@ function payloadUserId(job: Job): string | undefined {
  * user's: anyone else, in the tenant or not, gets 404.
  */
 export class JobService {
-  constructor(
-    private readonly store: Store,
-    private readonly queue: JobQueue,
-    private readonly conversations: ConversationService,
-  ) {}
+  private readonly store: Store;
+  private readonly queue: JobQueue;
+  private readonly conversations: ConversationService;
+
+  constructor(dependencies: { store: Store; queue: JobQueue; conversations: ConversationService }) {
+    this.store = dependencies.store;
+    this.queue = dependencies.queue;
+    this.conversations = dependencies.conversations;
+  }
 
   /** Stores the user's message now and queues the persona's reply. */
   async startReply(

@@ -2,7 +2,7 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import type { EmbeddingModel } from "../models/language-model.ts";
 import { parseModelId } from "../models/language-model.ts";
 import type { Store } from "../store/store.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 import type { MemoryVectors } from "./memory-vectors.ts";
 
 /** Memories embedded per model call. */
@@ -14,12 +14,22 @@ const EMBED_BATCH = 64;
  * failing embedding model never blocks a write.
  */
 export class MemoryEmbedder {
-  constructor(
-    private readonly store: Store,
-    private readonly models: ModelRegistry,
-    private readonly vectors: MemoryVectors,
-    readonly modelId: string | undefined,
-  ) {}
+  private readonly store: Store;
+  private readonly models: ModelRegistry;
+  private readonly vectors: MemoryVectors;
+  readonly modelId: string | undefined;
+
+  constructor(dependencies: {
+    store: Store;
+    models: ModelRegistry;
+    vectors: MemoryVectors;
+    modelId: string | undefined;
+  }) {
+    this.store = dependencies.store;
+    this.models = dependencies.models;
+    this.vectors = dependencies.vectors;
+    this.modelId = dependencies.modelId;
+  }
 
   get enabled(): boolean {
     return this.modelId !== undefined;

@@ -77,14 +77,28 @@ const EXISTING_COMPARED = 50;
  * and records contradictions as revisions linked to what they revise. Nothing is deleted.
  */
 export class MemoryExtraction {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly models: ModelRegistry,
-    private readonly personas: PersonaService,
-    private readonly conversations: ConversationService,
-    private readonly memories: MemoryService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly models: ModelRegistry;
+  private readonly personas: PersonaService;
+  private readonly conversations: ConversationService;
+  private readonly memories: MemoryService;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    models: ModelRegistry;
+    personas: PersonaService;
+    conversations: ConversationService;
+    memories: MemoryService;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.models = dependencies.models;
+    this.personas = dependencies.personas;
+    this.conversations = dependencies.conversations;
+    this.memories = dependencies.memories;
+  }
 
   async extract(tenantId: string, payload: MemoryExtractionPayload): Promise<ExtractionOutcome> {
     const user = await this.store.users.findById(tenantId, payload.user_id);

@@ -6,7 +6,7 @@ import type { Store } from "../store/store.ts";
 import type { MemoryEmbedder } from "./memory-embedder.ts";
 import type { MemoryVectors } from "./memory-vectors.ts";
 import { toMemory } from "./memory-service.ts";
-import type { PersonaDefinition } from "./persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 /** Full-text matches fetched per search before ranking. */
@@ -32,13 +32,25 @@ export interface MemorySearchRequest {
  * relevance, importance (strength) and recency with the persona's weights.
  */
 export class MemoryRetrieval {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly embedder: MemoryEmbedder,
-    private readonly vectors: MemoryVectors,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly embedder: MemoryEmbedder;
+  private readonly vectors: MemoryVectors;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    personas: PersonaService;
+    embedder: MemoryEmbedder;
+    vectors: MemoryVectors;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.embedder = dependencies.embedder;
+    this.vectors = dependencies.vectors;
+  }
 
   /** The search API: ranked memories with each score component. */
   async search(request: MemorySearchRequest): Promise<RankedMemory[]> {

@@ -11,9 +11,9 @@ import {
   ValidationError,
   fieldErrorsFromIssues,
   type FieldError,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import { memoryInputSchema, type MemoryInput, type MemoryPatch } from "./memory-schemas.ts";
-import type { PersonaDefinition } from "./persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
 import type { Persona, PersonaService } from "./persona-service.ts";
 import { readMemoryRow, type StoredMemory } from "../store/stored-documents/memory-documents.ts";
@@ -92,13 +92,23 @@ function visibilityOf(actor: MemoryActor): MemoryVisibility {
  * user. Relationship memory is only ever visible to the user it is about.
  */
 export class MemoryService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly afterWrite: (tenantId: string, personaId: string) => Promise<void>;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    personas: PersonaService;
     /** Called after memories of a persona were written (vector caches, background embedding). */
-    private readonly afterWrite: (tenantId: string, personaId: string) => Promise<void> = async () => {},
-  ) {}
+    afterWrite?: (tenantId: string, personaId: string) => Promise<void>;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.afterWrite = dependencies.afterWrite ?? (async () => {});
+  }
 
   async create(
     actor: MemoryActor,

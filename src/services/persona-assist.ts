@@ -1,11 +1,11 @@
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
-import { ValidationError, fieldErrorsFromIssues } from "./errors.ts";
+import { ValidationError, fieldErrorsFromIssues } from "../errors/app-error.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
   personaDefinitionSchema,
   type PersonaDefinition,
-} from "./persona-definition.ts";
+} from "../domain/persona-definition.ts";
 
 export const ASSIST_TASKS = ["improve_system_message", "describe_appearance"] as const;
 export type AssistTask = (typeof ASSIST_TASKS)[number];

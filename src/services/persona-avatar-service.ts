@@ -10,7 +10,7 @@ import {
 import type { Clock } from "../lib/clock.ts";
 import type { PersonaEditor, PersonaViewer } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "./errors.ts";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export interface AvatarImage {
@@ -26,11 +26,15 @@ const GENERATED_CACHE_LIMIT = 500;
 export class PersonaAvatarService {
   private readonly generated = new Map<string, Uint8Array>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+  }
 
   /** The persona's picture: its upload, or a generated one. 404 when the persona is not visible. */
   async get(viewer: PersonaViewer, personaId: string): Promise<AvatarImage> {

@@ -7,7 +7,7 @@ import {
   findCatalogPersona,
   type CatalogPersona,
 } from "./persona-catalog.ts";
-import { personaDefinitionSchema } from "./persona-definition.ts";
+import { personaDefinitionSchema } from "../domain/persona-definition.ts";
 
 const catalog: readonly CatalogPersona[] = [...PRESET_PERSONAS, ...PERSONA_TEMPLATES];
 const label = (persona: CatalogPersona) => persona.id;

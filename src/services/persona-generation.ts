@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../lib/clock.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
 import { newId } from "../lib/ids.ts";
@@ -6,7 +6,7 @@ import type { Memory, MemoryDraft } from "../memory/memory.ts";
 import { generatePersonaFromSeed, linkTimelineDrafts } from "../memory/seed-generation.ts";
 import type { Store } from "../store/store.ts";
 import type { MemoryService } from "./memory-service.ts";
-import { DEFAULT_PERSONA_DEFINITION, SEXES, type PersonaDefinition } from "./persona-definition.ts";
+import { DEFAULT_PERSONA_DEFINITION, SEXES, type PersonaDefinition } from "../domain/persona-definition.ts";
 import {
   validateDefinition,
   type Persona,
@@ -14,24 +14,16 @@ import {
   type PersonaService,
 } from "./persona-service.ts";
 
-export const personaSeedSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(100),
-    age: z.number().int("must be a whole number").min(5, "must be 5-120").max(120, "must be 5-120"),
-    location: z.string().trim().min(1, "must not be empty").max(200),
-    occupation: z.string().trim().min(1, "must not be empty").max(200),
-    seed: z
-      .union([z.string().max(200), z.number()])
-      .optional()
-      .openapi({ description: "The same seed and fields give the same persona (offline generation)" }),
-    sex: z.enum(SEXES).nullable().optional(),
-    traits: z.array(z.string().trim().min(1).max(50)).max(10).optional(),
-    reference_date: z.iso
-      .datetime({ offset: true, message: "must be an ISO 8601 time" })
-      .optional()
-      .openapi({ description: "'Now' for the generated life; default: the current time" }),
-  })
-  .openapi("PersonaSeed");
+export const personaSeedSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(100),
+  age: z.number().int("must be a whole number").min(5, "must be 5-120").max(120, "must be 5-120"),
+  location: z.string().trim().min(1, "must not be empty").max(200),
+  occupation: z.string().trim().min(1, "must not be empty").max(200),
+  seed: z.union([z.string().max(200), z.number()]).optional(),
+  sex: z.enum(SEXES).nullable().optional(),
+  traits: z.array(z.string().trim().min(1).max(50)).max(10).optional(),
+  reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional(),
+});
 
 export type PersonaSeedInput = z.infer<typeof personaSeedSchema>;
 
@@ -70,11 +62,15 @@ export function composePersonaFromSeed(
  * as a draft the user can edit and publish.
  */
 export class PersonaGenerationService {
-  constructor(
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly memories: MemoryService,
-  ) {}
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly memories: MemoryService;
+
+  constructor(dependencies: { clock: Clock; personas: PersonaService; memories: MemoryService }) {
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.memories = dependencies.memories;
+  }
 
   async generate(
     actor: PersonaActor,

@@ -22,7 +22,7 @@ import {
   NotFoundError,
   ValidationError,
   fieldErrorsFromIssues,
-} from "./errors.ts";
+} from "../errors/app-error.ts";
 import {
   PERSONA_TEMPLATES,
   PRESET_PERSONAS,
@@ -35,7 +35,7 @@ import {
   READ_ONLY_PERSONA_FIELDS,
   personaDefinitionSchema,
   type PersonaDefinition,
-} from "./persona-definition.ts";
+} from "../domain/persona-definition.ts";
 import {
   mayEditPersona,
   mayViewPersona,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { deepMerge } from "../lib/deep-merge.ts";
 import { countTokens } from "../models/token-count.ts";
-import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "./persona-definition.ts";
+import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../domain/persona-definition.ts";
 import { assemblePrompt, type HistoryMessage, type PromptInput } from "./prompt-assembly.ts";
 
 const persona: PersonaDefinition = deepMerge(DEFAULT_PERSONA_DEFINITION, {

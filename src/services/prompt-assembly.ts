@@ -1,19 +1,7 @@
 import type { ChatMessage } from "../models/language-model.ts";
 import { MESSAGE_OVERHEAD_TOKENS } from "../models/token-count.ts";
-import type { PersonaDefinition } from "./persona-definition.ts";
-
-/** The named parts of a prompt, in the order they are sent. */
-export const PROMPT_SECTION_NAMES = [
-  "base_instructions",
-  "identity",
-  "communication_examples",
-  "verbosity",
-  "user_persona",
-  "memories",
-  "history",
-] as const;
-
-export type PromptSectionName = (typeof PROMPT_SECTION_NAMES)[number];
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
+import type { PromptSectionName } from "../domain/prompt-sections.ts";
 
 export interface PromptSection {
   name: PromptSectionName;

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError, type OutboundGuard } from "../lib/outbound-guard.ts";
@@ -10,38 +10,24 @@ import { createConfiguredProviders, providerConfigSchema } from "../models/provi
 import { isUniqueViolation } from "../store/errors.ts";
 import type { StoredProvider } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
 
-export const providerInputSchema = z
-  .strictObject({
-    name: providerConfigSchema.shape.name,
-    kind: providerConfigSchema.shape.kind,
-    base_url: z
-      .url("must be a URL")
-      .refine(
-        (url) => !hasUrlCredentials(url),
-        "must not contain a user name or password; put the key in api_key",
-      )
-      .nullable()
-      .optional()
-      .openapi({
-        description:
-          "http(s) API root, without credentials (a key goes in api_key, where it is sealed). Loopback, " +
-          "private, link-local and metadata addresses (in any notation, or a name resolving to one) are " +
-          "refused with 422 `refused by the outbound policy` unless the operator allow-lists them " +
-          "(DRAMATIS_OUTBOUND_ALLOW); every call and redirect is checked again",
-      }),
-    api_key: z.string().min(1).max(1000).nullable().optional().openapi({
-      description: "Stored encrypted; never returned (responses say has_api_key)",
-    }),
-    models: z.array(z.string().min(1).max(200)).max(200).optional(),
-  })
-  .openapi("ProviderInput");
+export const providerInputSchema = z.strictObject({
+  name: providerConfigSchema.shape.name,
+  kind: providerConfigSchema.shape.kind,
+  base_url: z
+    .url("must be a URL")
+    .refine(
+      (url) => !hasUrlCredentials(url),
+      "must not contain a user name or password; put the key in api_key",
+    )
+    .nullable()
+    .optional(),
+  api_key: z.string().min(1).max(1000).nullable().optional(),
+  models: z.array(z.string().min(1).max(200)).max(200).optional(),
+});
 
-export const providerPatchSchema = providerInputSchema
-  .partial()
-  .omit({ name: true })
-  .openapi("ProviderPatch");
+export const providerPatchSchema = providerInputSchema.partial().omit({ name: true });
 
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 export type ProviderPatch = z.infer<typeof providerPatchSchema>;
@@ -91,19 +77,36 @@ const TENANT_PROVIDER_LIMITS = {
 export class ProviderService {
   private readonly built = new Map<string, { updatedAt: string; provider: ModelProvider }>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly secrets: SecretBox,
-    private readonly models: ModelRegistry,
-    private readonly serverProviders: readonly {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly secrets: SecretBox;
+  private readonly models: ModelRegistry;
+  private readonly serverProviders: readonly {
+    name: string;
+    kind: string;
+    base_url?: string | undefined;
+  }[];
+  private readonly outbound: OutboundGuard;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    secrets: SecretBox;
+    models: ModelRegistry;
+    serverProviders: readonly {
       name: string;
       kind: string;
       base_url?: string | undefined;
-    }[],
-    private readonly outbound: OutboundGuard,
-  ) {
-    models.useTenantProviders({
+    }[];
+    outbound: OutboundGuard;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.secrets = dependencies.secrets;
+    this.models = dependencies.models;
+    this.serverProviders = dependencies.serverProviders;
+    this.outbound = dependencies.outbound;
+    this.models.useTenantProviders({
       find: (tenantId, name) => this.findProvider(tenantId, name),
       list: async (tenantId) => {
         const rows = await this.store.providers.list(tenantId);

@@ -12,7 +12,7 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
-import type { PersonaDefinition } from "./persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import type { PriceTable } from "./pricing.ts";
 import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
@@ -101,14 +101,28 @@ export function samplingFor(persona: PersonaDefinition): SamplingParameters {
  * keeps what was generated, marked partial.
  */
 export class ReplyGenerator {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly models: ModelRegistry,
-    private readonly prices: PriceTable,
-    private readonly budgets: MemoryTierBudgets,
-    private readonly retrieval: MemoryRetrieval,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly models: ModelRegistry;
+  private readonly prices: PriceTable;
+  private readonly budgets: MemoryTierBudgets;
+  private readonly retrieval: MemoryRetrieval;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    models: ModelRegistry;
+    prices: PriceTable;
+    budgets: MemoryTierBudgets;
+    retrieval: MemoryRetrieval;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.models = dependencies.models;
+    this.prices = dependencies.prices;
+    this.budgets = dependencies.budgets;
+    this.retrieval = dependencies.retrieval;
+  }
 
   /**
    * Assembles the prompt and runs the persona's model over the given history; records nothing. Request

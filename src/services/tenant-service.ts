@@ -4,7 +4,7 @@ import { isUniqueViolation } from "../store/errors.ts";
 import type { TenantRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { ApiKeyService } from "./api-key-service.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 
 /** The tenant created on first start; its admins operate the server (they may create tenants). */
 export const DEFAULT_TENANT_ID = "ten_default";
@@ -21,11 +21,15 @@ function toSummary(row: TenantRow): TenantSummary {
 }
 
 export class TenantService {
-  constructor(
-    private readonly store: Store,
-    private readonly apiKeys: ApiKeyService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: Store;
+  private readonly apiKeys: ApiKeyService;
+  private readonly clock: Clock;
+
+  constructor(dependencies: { store: Store; apiKeys: ApiKeyService; clock: Clock }) {
+    this.store = dependencies.store;
+    this.apiKeys = dependencies.apiKeys;
+    this.clock = dependencies.clock;
+  }
 
   /**
    * On first start, creates the default tenant with an admin key: `adminKey` when given, else a generated

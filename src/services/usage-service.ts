@@ -1,7 +1,7 @@
 import type { Clock } from "../lib/clock.ts";
 import type { UsageGrouping, UsageTotal } from "../store/usage-repository.ts";
 import type { Store } from "../store/store.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../errors/app-error.ts";
 
 export interface UsageSummary {
   from: string;

@@ -1,26 +1,22 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page, PageRequest } from "../store/pagination.ts";
 import type { UserPersonaRow, UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors/app-error.ts";
 
-export const userPersonaInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
-    description: z.string().max(4000, "must be at most 4000 characters").default(""),
-    avatar_url: z.string().url("must be a URL").max(2000).nullable().default(null),
-  })
-  .openapi("UserPersonaInput");
+export const userPersonaInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+  description: z.string().max(4000, "must be at most 4000 characters").default(""),
+  avatar_url: z.string().url("must be a URL").max(2000).nullable().default(null),
+});
 
-export const userPersonaPatchSchema = z
-  .strictObject({
-    name: userPersonaInputSchema.shape.name.optional(),
-    description: z.string().max(4000, "must be at most 4000 characters").optional(),
-    avatar_url: z.string().url("must be a URL").max(2000).nullable().optional(),
-  })
-  .openapi("UserPersonaPatch");
+export const userPersonaPatchSchema = z.strictObject({
+  name: userPersonaInputSchema.shape.name.optional(),
+  description: z.string().max(4000, "must be at most 4000 characters").optional(),
+  avatar_url: z.string().url("must be a URL").max(2000).nullable().optional(),
+});
 
 export type UserPersonaInput = z.infer<typeof userPersonaInputSchema>;
 export type UserPersonaPatch = z.infer<typeof userPersonaPatchSchema>;

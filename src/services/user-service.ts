@@ -2,7 +2,7 @@ import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { BadRequestError } from "./errors.ts";
+import { BadRequestError } from "../errors/app-error.ts";
 
 export const USER_HEADER = "X-Dramatis-User";
 

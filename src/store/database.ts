@@ -4,7 +4,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.ts";
-import { migrateToLatest } from "./migrations.ts";
+import { migrateToLatest } from "./migrations/index.ts";
 import { cacheStatements } from "./sqlite-statement-cache.ts";
 import type { Database } from "./schema.ts";
 

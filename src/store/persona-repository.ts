@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
-import type { PersonaDefinition } from "../services/persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
 import type { Database, NewPersonaRow, PersonaRow, PersonaUpdate, PersonaVersionRow } from "./schema.ts";
 import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from "kysely";
-import type { PersonaDefinition } from "../services/persona-definition.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { TenantRows } from "./tenant-rows.ts";
 import type { Database, PopulationMemberRow, PopulationTable, PersonaRow } from "./schema.ts";
 import { PERSONA_DEFINITION_DOCUMENT } from "./stored-documents/persona-definition-document.ts";

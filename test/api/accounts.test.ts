@@ -458,15 +458,13 @@ describe.each(BACKENDS)("password hashing cost ($name)", (backend) => {
   it("rehashes a password stored at a lower cost on the next successful sign-in, and only then", async () => {
     expect(await storedHash()).toMatch(/^scrypt\$1024\$8\$1\$/);
     // The same database read by a server whose cost has since been raised.
-    const raised = new AccountService(
-      app.services.store,
-      app.clock,
-      app.services.users,
-      app.services.rateLimits,
-      {
-        passwordCost: { N: 2048, r: 8, p: 1 },
-      },
-    );
+    const raised = new AccountService({
+      store: app.services.store,
+      clock: app.clock,
+      users: app.services.users,
+      throttle: app.services.rateLimits,
+      passwordCost: { N: 2048, r: 8, p: 1 },
+    });
     await expect(raised.signIn("dee@example.com", "a wrong password")).rejects.toThrow(/wrong/);
     expect(await storedHash()).toMatch(/^scrypt\$1024\$/);
     await raised.signIn("dee@example.com", "an old cheap hash");

@@ -6,10 +6,16 @@ import type { LanguageModel, ModelProvider, StreamPart } from "../../src/models/
 import { UpstreamModelError } from "../../src/models/language-model.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
-import { createServices } from "../../src/services/services.ts";
+import { createServices } from "../../src/composition/create-services.ts";
 import { Store } from "../../src/store/store.ts";
 import { BACKENDS } from "../backends.ts";
-import { ADMIN_KEY, createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
+import {
+  ADMIN_KEY,
+  createTestApp,
+  createTestSecretBox,
+  type TestApp,
+  type TestResponse,
+} from "../test-app.ts";
 
 /**
  * A model that holds every call until the test releases it, and says when a call has arrived: the way to
@@ -525,6 +531,7 @@ describe.each(BACKENDS)("Idempotency-Key on $name", (backend) => {
       services: createServices(new Store(app.database.db), app.clock, {
         models: models(),
         jobs: secondQueue,
+        secrets: createTestSecretBox(),
       }),
       logger: pino({ level: "silent" }),
       config: { bodyLimitBytes: 1024 * 1024, importLimitBytes: 10 * 1024 * 1024 },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { personaSchema } from "../../src/http/routes/persona-routes.ts";
-import { personaDefinitionSchema } from "../../src/services/persona-definition.ts";
+import { personaDefinitionSchema } from "../../src/domain/persona-definition.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 

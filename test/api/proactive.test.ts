@@ -7,10 +7,10 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { localDay } from "../../src/proactive/schedule-planning.ts";
 import { InboxService } from "../../src/services/proactive/inbox-service.ts";
-import { createServices } from "../../src/services/services.ts";
+import { createServices } from "../../src/composition/create-services.ts";
 import { Store } from "../../src/store/store.ts";
 import { sqliteBackend } from "../backends.ts";
-import { createTestApp, TestClock, type TestApp } from "../test-app.ts";
+import { createTestApp, createTestSecretBox, TestClock, type TestApp } from "../test-app.ts";
 
 const MINUTE = 60_000;
 
@@ -336,6 +336,7 @@ describe("two worker processes on one database", () => {
         const services = createServices(new Store(database.db), clock, {
           models: new ModelRegistry([createOfflineProvider()], "offline/default"),
           jobs: queue,
+          secrets: createTestSecretBox(),
         });
         const worker = queue.startWorker({ handlers: createJobHandlers(services), concurrency: 4 });
         return { queue, services, worker };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../src/lib/ids.ts";
 import { isUniqueViolation } from "../../src/store/errors.ts";
 import type { DatabaseHandle } from "../../src/store/database.ts";
-import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../../src/services/persona-definition.ts";
+import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../../src/domain/persona-definition.ts";
 import type { StoredPersona } from "../../src/store/persona-repository.ts";
 import { Store } from "../../src/store/store.ts";
 import { BACKENDS } from "../backends.ts";
@@ -46,7 +46,7 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
   afterAll(async () => database.close());
 
   it("applies migrations idempotently (a second run is a no-op)", async () => {
-    const { migrateToLatest } = await import("../../src/store/migrations.ts");
+    const { migrateToLatest } = await import("../../src/store/migrations/index.ts");
     await expect(migrateToLatest(database.db as never)).resolves.toBeUndefined();
     expect((await store.tenants.list()).map((tenant) => tenant.id)).toEqual(["ten_a", "ten_b"]);
   });

@@ -102,7 +102,7 @@ export class PushChannel {
         fetch: outbound.fetcher({ schemes, timeoutMs: 15_000, maxResponseBytes: 64 * 1024, maxRedirects: 0 }),
       });
     this.presence = new InboxPresence(store, clock, { logger: options.logger });
-    this.sender = new PushSender(store, clock, secrets, transport, options.deliveries);
+    this.sender = new PushSender({ store, clock, secrets, transport, deliveries: options.deliveries });
     this.devices = new PushDevices({
       store,
       clock,

@@ -7,7 +7,7 @@ import {
   type OutboundScheme,
 } from "../../lib/outbound-guard.ts";
 import { secretContext, type SecretBox } from "../../lib/secret-box.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../../services/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import type { PushSubscriptionRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";

@@ -38,13 +38,25 @@ const GONE_STATUSES = new Set([404, 410]);
  * device removed when the push service answers 404 or 410; each outcome is reported to `deliveries`.
  */
 export class PushSender {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly secrets: SecretBox,
-    private readonly transport: PushTransport,
-    private readonly deliveries: DeliveryRecorder,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly secrets: SecretBox;
+  private readonly transport: PushTransport;
+  private readonly deliveries: DeliveryRecorder;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    secrets: SecretBox;
+    transport: PushTransport;
+    deliveries: DeliveryRecorder;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.secrets = dependencies.secrets;
+    this.transport = dependencies.transport;
+    this.deliveries = dependencies.deliveries;
+  }
 
   /** Never throws for a push service's refusal: that is the `failed` outcome, recorded on the device. */
   async send(input: PushSendInput): Promise<PushSendResult> {

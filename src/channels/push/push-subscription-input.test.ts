@@ -1,6 +1,6 @@
 import { createECDH, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../services/errors.ts";
+import { ValidationError } from "../../errors/app-error.ts";
 import { isLoopbackHost, validateSubscription } from "./push-subscription-input.ts";
 
 function browserKeys() {

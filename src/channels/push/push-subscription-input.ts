@@ -1,5 +1,5 @@
 import { createECDH } from "node:crypto";
-import { ValidationError, type FieldError } from "../../services/errors.ts";
+import { ValidationError, type FieldError } from "../../errors/app-error.ts";
 import { decodeBase64Url } from "./base64url.ts";
 
 /** Longest endpoint accepted; real ones (FCM, Mozilla, Apple, Microsoft) are a few hundred characters. */

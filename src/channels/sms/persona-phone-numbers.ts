@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
-import { ConflictError, NotFoundError } from "../../services/errors.ts";
+import { ConflictError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaEditor } from "../../services/persona-editor.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { SmsPhoneNumberRow } from "../../store/schema.ts";
@@ -29,11 +29,15 @@ function toPhoneNumber(row: SmsPhoneNumberRow): PersonaPhoneNumber {
  * number's texts to one webhook.
  */
 export class PersonaPhoneNumbers {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+  }
 
   async list(tenantId: string, personaId: string): Promise<PersonaPhoneNumberList> {
     const { definition } = await this.personas.getServingDefinition(tenantId, personaId);

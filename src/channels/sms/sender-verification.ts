@@ -6,7 +6,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   ValidationError,
-} from "../../services/errors.ts";
+} from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { SmsContactRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -52,12 +52,17 @@ function hashCode(contactId: string, code: string): string {
  * confirms a new code for it.
  */
 export class SenderVerification {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-    private readonly sender: SmsSender,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+  private readonly sender: SmsSender;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService; sender: SmsSender }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+    this.sender = dependencies.sender;
+  }
 
   async list(user: UserRow): Promise<SenderPhoneNumber[]> {
     const rows = await this.store.sms.listContactsOfUser(user.tenant_id, user.id);

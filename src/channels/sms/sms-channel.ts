@@ -62,9 +62,9 @@ export class SmsChannel {
   ) {
     const { store, clock, personas, settings } = options;
     const transport = options.transport ?? (settings ? new TwilioClient(settings) : undefined);
-    this.sender = new SmsSender(store, clock, transport, options.deliveries);
-    this.personaNumbers = new PersonaPhoneNumbers(store, clock, personas);
-    this.senders = new SenderVerification(store, clock, personas, this.sender);
+    this.sender = new SmsSender({ store, clock, transport, deliveries: options.deliveries });
+    this.personaNumbers = new PersonaPhoneNumbers({ store, clock, personas });
+    this.senders = new SenderVerification({ store, clock, personas, sender: this.sender });
     this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });
   }
 

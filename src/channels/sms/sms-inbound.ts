@@ -3,7 +3,7 @@ import type { JobQueue } from "../../jobs/job-queue.ts";
 import { realMilliseconds, type Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow } from "../../store/schema.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../services/errors.ts";
+import { ValidationError } from "../../errors/app-error.ts";
 import { readSmsKeyword } from "./sms-keywords.ts";
 import { isSmsNumber, parseSmsNumber } from "./sms-phone-numbers.ts";
 

@@ -1,4 +1,4 @@
-import { ValidationError } from "../../services/errors.ts";
+import { ValidationError } from "../../errors/app-error.ts";
 
 /*
  * SMS is offered in the United States and Canada only (as the reference's help centre lists), so a

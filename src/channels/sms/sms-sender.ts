@@ -1,6 +1,6 @@
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import type { Store } from "../../store/store.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import { ProviderHttpError } from "../provider-http.ts";
@@ -46,12 +46,22 @@ export type SmsSendResult =
  * with its segment count, and every provider call's outcome reported to `deliveries`.
  */
 export class SmsSender {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly transport: SmsTransport | undefined,
-    private readonly deliveries: DeliveryRecorder,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly transport: SmsTransport | undefined;
+  private readonly deliveries: DeliveryRecorder;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    transport: SmsTransport | undefined;
+    deliveries: DeliveryRecorder;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.transport = dependencies.transport;
+    this.deliveries = dependencies.deliveries;
+  }
 
   get configured(): boolean {
     return this.transport !== undefined;

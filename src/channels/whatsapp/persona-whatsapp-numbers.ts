@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
-import { ConflictError, NotFoundError } from "../../services/errors.ts";
+import { ConflictError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaEditor } from "../../services/persona-editor.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { WhatsAppNumberRow } from "../../store/schema.ts";
@@ -28,11 +28,15 @@ function toNumber(row: WhatsAppNumberRow): PersonaWhatsAppNumber {
  * is what turns WhatsApp on for the persona; a number belongs to one persona on the whole server.
  */
 export class PersonaWhatsAppNumbers {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly personas: PersonaService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly personas: PersonaService;
+
+  constructor(dependencies: { store: Store; clock: Clock; personas: PersonaService }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.personas = dependencies.personas;
+  }
 
   async list(tenantId: string, personaId: string): Promise<{ data: PersonaWhatsAppNumber[] }> {
     await this.personas.getOwn(tenantId, personaId);

@@ -65,8 +65,8 @@ export class WhatsAppChannel {
   ) {
     const { store, clock, personas, settings } = options;
     const transport = options.transport ?? (settings ? new WhatsAppClient(settings) : undefined);
-    this.sender = new WhatsAppSender(store, clock, transport, options.deliveries);
-    this.numbers = new PersonaWhatsAppNumbers(store, clock, personas);
+    this.sender = new WhatsAppSender({ store, clock, transport, deliveries: options.deliveries });
+    this.numbers = new PersonaWhatsAppNumbers({ store, clock, personas });
     this.links = new WhatsAppLinks(store, clock);
     this.inbound = new WhatsAppInbound({ ...options, links: this.links, sender: this.sender, settings });
   }

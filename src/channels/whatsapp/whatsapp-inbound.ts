@@ -4,7 +4,7 @@ import { equalInConstantTime } from "../../lib/constant-time.ts";
 import { realMilliseconds, type Clock } from "../../lib/clock.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../../services/errors.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { WhatsAppReceiptOutcome, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";

@@ -1,7 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
-import { NotFoundError } from "../../services/errors.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
 import type { WhatsAppContactRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { PersonaNames } from "../../services/proactive/scheduled-message-service.ts";

@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
 import type { WhatsAppTransport } from "./whatsapp-client.ts";
@@ -40,12 +40,22 @@ export interface WhatsAppSendInput {
  * `whatsapp_outbound` usage event, and every provider call's outcome reported to `deliveries`.
  */
 export class WhatsAppSender {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly transport: WhatsAppTransport | undefined,
-    private readonly deliveries: DeliveryRecorder,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly transport: WhatsAppTransport | undefined;
+  private readonly deliveries: DeliveryRecorder;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    transport: WhatsAppTransport | undefined;
+    deliveries: DeliveryRecorder;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.transport = dependencies.transport;
+    this.deliveries = dependencies.deliveries;
+  }
 
   get configured(): boolean {
     return this.transport !== undefined;

@@ -5,7 +5,7 @@ import { streamSSE } from "hono/streaming";
 import { randomToken } from "../../lib/ids.ts";
 import type { FinishReason, SamplingParameters, TokenUsage } from "../../models/language-model.ts";
 import { PERSONA_MODEL_PREFIX, type CompletionMessage } from "../../services/chat-completion-service.ts";
-import { AppError } from "../../services/errors.ts";
+import { AppError } from "../../errors/app-error.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { PASSWORD_MIN_LENGTH, type SignedInSession } from "../../services/account-service.ts";
-import { UnauthorizedError } from "../../services/errors.ts";
+import { UnauthorizedError } from "../../errors/app-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { SESSION_COOKIE } from "../auth.ts";
 import { jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";

@@ -1,8 +1,8 @@
 import { personaEditor } from "../auth.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { cohortFilterSchema, cohortGeneratorSchema } from "../../research/cohort-spec.ts";
-import { cohortInputSchema, cohortPatchSchema } from "../../services/research/cohort-service.ts";
+import { cohortFilterSchema, cohortGeneratorSchema } from "../schemas/research-schemas.ts";
+import { cohortInputSchema, cohortPatchSchema } from "../schemas/research-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import {
   idParamSchema,

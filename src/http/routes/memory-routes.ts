@@ -4,8 +4,8 @@ import { stream } from "hono/streaming";
 import { JsonInputError } from "../../lib/bounded-json.ts";
 import { readJsonItems, type JsonItem } from "../../lib/json-items.ts";
 import { MEMORY_OWNERS, MEMORY_TYPES } from "../../memory/memory.ts";
-import { BadRequestError } from "../../services/errors.ts";
-import { memoryInputSchema, memoryPatchSchema, memorySchema } from "../../services/memory-schemas.ts";
+import { BadRequestError } from "../../errors/app-error.ts";
+import { memoryInputSchema, memoryPatchSchema, memorySchema } from "../schemas/memory-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
 import {

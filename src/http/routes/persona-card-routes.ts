@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { idempotent, withIdempotencyKeyHeader } from "../idempotency.ts";
-import { BadRequestError } from "../../services/errors.ts";
+import { BadRequestError } from "../../errors/app-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
 import { idParamSchema, jsonContent, problemResponses } from "../openapi-common.ts";

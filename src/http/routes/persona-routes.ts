@@ -5,10 +5,10 @@ import {
   personaCreateSchema,
   personaDefinitionPatchSchema,
   personaDefinitionSchema,
+  personaSeedSchema,
   personaVisibilitySchema,
-} from "../../services/persona-definition.ts";
-import { memorySchema } from "../../services/memory-schemas.ts";
-import { personaSeedSchema } from "../../services/persona-generation.ts";
+} from "../schemas/persona-schemas.ts";
+import { memorySchema } from "../schemas/memory-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
 import {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { populationInputSchema } from "../../services/research/population-service.ts";
+import { populationInputSchema } from "../schemas/research-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
 import {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { providerInputSchema, providerPatchSchema } from "../../services/provider-service.ts";
+import { providerInputSchema, providerPatchSchema } from "../schemas/provider-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";

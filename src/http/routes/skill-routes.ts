@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { answerSpecSchema, scoringSchema } from "../../research/answer-spec.ts";
-import { skillInputSchema, skillPatchSchema } from "../../services/research/skill-service.ts";
+import { answerSpecSchema, scoringSchema } from "../schemas/research-schemas.ts";
+import { skillInputSchema, skillPatchSchema } from "../schemas/research-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import {
   idParamSchema,

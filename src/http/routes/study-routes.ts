@@ -2,8 +2,9 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { stream, streamSSE } from "hono/streaming";
 import { optionalUser, personaEditor } from "../auth.ts";
-import { NotFoundError } from "../../services/errors.ts";
-import { STUDY_RUN_STATUSES, studyInputSchema } from "../../services/research/study-service.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
+import { STUDY_RUN_STATUSES } from "../../services/research/study-service.ts";
+import { studyInputSchema } from "../schemas/research-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import {
   idParamSchema,

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { ForbiddenError } from "../../services/errors.ts";
+import { ForbiddenError } from "../../errors/app-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { userPersonaInputSchema, userPersonaPatchSchema } from "../../services/user-persona-service.ts";
+import { userPersonaInputSchema, userPersonaPatchSchema } from "../schemas/user-persona-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth.ts";
 import {

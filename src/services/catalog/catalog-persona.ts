@@ -1,5 +1,5 @@
 import { deepMerge, type JsonObject } from "../../lib/deep-merge.ts";
-import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../persona-definition.ts";
+import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../../domain/persona-definition.ts";
 
 /**
  * The personas Dramatis ships with.

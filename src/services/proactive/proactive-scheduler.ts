@@ -18,8 +18,8 @@ import {
 } from "../../proactive/schedule-planning.ts";
 import type { ScheduledMessageRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { NotFoundError } from "../errors.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
+import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { PersonaService } from "../persona-service.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 
@@ -97,15 +97,29 @@ function scheduledMessageLogFields(message: ScheduledMessageRow): Record<string,
 export class ProactiveScheduler {
   private deliveries: { channel: string; deliver: ProactiveDelivery }[] = [];
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly personas: PersonaService,
-    private readonly replies: ReplyGenerator,
-    /** told about a channel's failure to deliver, and personas that cannot be planned for */
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly personas: PersonaService;
+  private readonly replies: ReplyGenerator;
+  /** told about a channel's failure to deliver, and personas that cannot be planned for */
+  private readonly logger: Logger;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    personas: PersonaService;
+    replies: ReplyGenerator;
+    logger: Logger;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.personas = dependencies.personas;
+    this.replies = dependencies.replies;
+    this.logger = dependencies.logger;
+  }
 
   /**
    * Adds a channel that hears of each sent message; its failures are logged under its name.

@@ -7,7 +7,7 @@ import type {
   UserRow,
 } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 
 export const SCHEDULED_MESSAGE_KINDS = ["good_morning", "good_night", "check_in"] as const;
 export const SCHEDULED_MESSAGE_STATUSES = ["pending", "sent", "skipped", "failed", "cancelled"] as const;

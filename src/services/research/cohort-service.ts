@@ -1,5 +1,5 @@
 import { viewerFilter, viewerOf, type PersonaViewer } from "../persona-editor.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import {
@@ -15,8 +15,8 @@ import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { CohortRow } from "../../store/schema.ts";
 import type { StoredCohort } from "../../store/stored-documents/research-documents.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
+import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 
 const cohortFields = {
   name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
@@ -25,16 +25,14 @@ const cohortFields = {
   generator: cohortGeneratorSchema.nullable(),
 };
 
-export const cohortInputSchema = z
-  .strictObject({
-    ...cohortFields,
-    description: cohortFields.description.default(""),
-    filter: cohortFields.filter.optional(),
-    generator: cohortFields.generator.optional(),
-  })
-  .openapi("CohortInput", { description: "Exactly one of filter and generator" });
+export const cohortInputSchema = z.strictObject({
+  ...cohortFields,
+  description: cohortFields.description.default(""),
+  filter: cohortFields.filter.optional(),
+  generator: cohortFields.generator.optional(),
+});
 
-export const cohortPatchSchema = z.strictObject(cohortFields).partial().openapi("CohortPatch");
+export const cohortPatchSchema = z.strictObject(cohortFields).partial();
 
 export type CohortInput = z.infer<typeof cohortInputSchema>;
 export type CohortPatch = z.infer<typeof cohortPatchSchema>;

@@ -1,5 +1,5 @@
 import type { PersonaViewer } from "../persona-editor.ts";
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
 import { yieldToEventLoop } from "../../lib/yield-to-event-loop.ts";
@@ -18,7 +18,7 @@ import type {
 } from "../../store/stored-documents/research-documents.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { Store } from "../../store/store.ts";
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors/app-error.ts";
 import type { MemoryService } from "../memory-service.ts";
 import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";
 import type { PersonaService } from "../persona-service.ts";
@@ -29,33 +29,21 @@ export const POPULATION_GENERATION_JOB = "population-generation";
 /** Personas generated per transaction: progress is saved this often, and a restart resumes from there. */
 const GENERATION_BATCH = 25;
 
-export const populationInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-    size: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be 1-100000")
-      .max(100_000, "must be 1-100000"),
-    seed: z
-      .union([z.string().min(1).max(200), z.number()])
-      .optional()
-      .openapi({ description: "The same seed, cohorts and size give the same personas; default: random" }),
-    reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional().openapi({
-      description:
-        "'Now' for every generated life (ages and event dates count back from it); default: the creation time. Give the same one to regenerate identical timelines.",
-    }),
-    cohorts: z
-      .array(
-        z.strictObject({
-          cohort_id: z.string().min(1).max(200),
-          proportion: z.number().positive("must be greater than 0").max(1_000_000),
-        }),
-      )
-      .min(1, "name at least one cohort")
-      .max(20, "at most 20 cohorts"),
-  })
-  .openapi("PopulationInput");
+export const populationInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  size: z.number().int("must be a whole number").min(1, "must be 1-100000").max(100_000, "must be 1-100000"),
+  seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
+  reference_date: z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" }).optional(),
+  cohorts: z
+    .array(
+      z.strictObject({
+        cohort_id: z.string().min(1).max(200),
+        proportion: z.number().positive("must be greater than 0").max(1_000_000),
+      }),
+    )
+    .min(1, "name at least one cohort")
+    .max(20, "at most 20 cohorts"),
+});
 
 export type PopulationInput = z.infer<typeof populationInputSchema>;
 
@@ -117,15 +105,31 @@ export function toPopulation(row: StoredPopulation): Population {
  * progress per batch, so a restart resumes where it stopped. Everything drawn depends only on the seed.
  */
 export class PopulationService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly cohorts: CohortService,
-    private readonly personas: PersonaService,
-    private readonly memories: MemoryService,
-    private readonly generation: PersonaGenerationService,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly cohorts: CohortService;
+  private readonly personas: PersonaService;
+  private readonly memories: MemoryService;
+  private readonly generation: PersonaGenerationService;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    cohorts: CohortService;
+    personas: PersonaService;
+    memories: MemoryService;
+    generation: PersonaGenerationService;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.cohorts = dependencies.cohorts;
+    this.personas = dependencies.personas;
+    this.memories = dependencies.memories;
+    this.generation = dependencies.generation;
+  }
 
   async create(
     tenantId: string,

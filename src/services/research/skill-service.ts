@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import {
@@ -12,41 +12,32 @@ import { checkPromptTemplate } from "../../research/prompt-template.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { SkillRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import type { StoredSkill } from "../../store/stored-documents/research-documents.ts";
 import { serializeStoredJson } from "../../store/stored-documents/stored-json.ts";
 
-export const contextValuesSchema = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "context keys are letters, digits, _ and -, at most 64"),
-    z.unknown(),
-  )
-  .openapi({ description: "Values for {{context.<key>}} variables" });
+export const contextValuesSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "context keys are letters, digits, _ and -, at most 64"),
+  z.unknown(),
+);
 
 const skillFields = {
   name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
   description: z.string().max(4000, "must be at most 4000 characters"),
-  prompt: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(20000, "must be at most 20000 characters")
-    .openapi({ description: "Template with {{persona.*}} and {{context.*}} variables" }),
+  prompt: z.string().trim().min(1, "must not be empty").max(20000, "must be at most 20000 characters"),
   answer: answerSpecSchema,
   scoring: scoringSchema.nullable(),
   context: contextValuesSchema,
 };
 
-export const skillInputSchema = z
-  .strictObject({
-    ...skillFields,
-    description: skillFields.description.default(""),
-    scoring: skillFields.scoring.default(null),
-    context: skillFields.context.default({}),
-  })
-  .openapi("SkillInput");
+export const skillInputSchema = z.strictObject({
+  ...skillFields,
+  description: skillFields.description.default(""),
+  scoring: skillFields.scoring.default(null),
+  context: skillFields.context.default({}),
+});
 
-export const skillPatchSchema = z.strictObject(skillFields).partial().openapi("SkillPatch");
+export const skillPatchSchema = z.strictObject(skillFields).partial();
 
 export type SkillInput = z.infer<typeof skillInputSchema>;
 export type SkillPatch = z.infer<typeof skillPatchSchema>;

@@ -22,7 +22,7 @@ import { renderPromptTemplate } from "../../research/prompt-template.ts";
 import type { RunOutcome } from "../../store/study-repository.ts";
 import type { StudyRunRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import type { PersonaDefinition } from "../persona-definition.ts";
+import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { HistoryMessage } from "../prompt-assembly.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
@@ -85,12 +85,17 @@ export class StudyRunner {
   /** Aborted when the process shuts down: runs still waiting for a rate-limit slot give their place back. */
   private readonly stopping = new AbortController();
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly replies: ReplyGenerator,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly replies: ReplyGenerator;
+
+  constructor(dependencies: { store: Store; clock: Clock; queue: JobQueue; replies: ReplyGenerator }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.replies = dependencies.replies;
+  }
 
   /** Queues pending runs until the study has `concurrency` in flight. */
   async fill(study: StoredStudy): Promise<void> {

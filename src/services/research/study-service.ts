@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { Clock } from "../../lib/clock.ts";
 import { mayEditPersona, type PersonaEditor } from "../persona-editor.ts";
 import { newId, randomToken } from "../../lib/ids.ts";
@@ -9,8 +9,8 @@ import type { StudyRunCounts } from "../../store/study-repository.ts";
 import type { Page, PageRequest } from "../../store/pagination.ts";
 import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import { samplingSchema } from "../persona-definition.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
+import { samplingSchema } from "../../domain/persona-definition.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
@@ -20,38 +20,35 @@ import { serializeStoredJson } from "../../store/stored-documents/stored-json.ts
 
 export const STUDY_RUN_STATUSES = ["pending", "queued", "running", "answered", "invalid", "failed"] as const;
 
-export const studyInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-    skill_id: z.string().min(1).max(200),
-    population_id: z.string().min(1).max(200),
-    model: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. offline/default")
-      .max(200)
-      .nullable()
-      .default(null)
-      .openapi({ description: "Every run's model; null: each persona's own" }),
-    sampling: samplingSchema.partial().default({}),
-    concurrency: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be 1-256")
-      .max(256, "must be 1-256")
-      .default(8),
-    requests_per_minute: z
-      .number()
-      .int("must be a whole number")
-      .min(1, "must be at least 1")
-      .max(1_000_000)
-      .nullable()
-      .default(null),
-    seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
-    context: contextValuesSchema.default({}),
-    invalid_retries: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5").default(2),
-    max_attempts: z.number().int().min(1, "must be 1-10").max(10, "must be 1-10").default(3),
-  })
-  .openapi("StudyInput");
+export const studyInputSchema = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  skill_id: z.string().min(1).max(200),
+  population_id: z.string().min(1).max(200),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/i, "must be provider/model, e.g. offline/default")
+    .max(200)
+    .nullable()
+    .default(null),
+  sampling: samplingSchema.partial().default({}),
+  concurrency: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be 1-256")
+    .max(256, "must be 1-256")
+    .default(8),
+  requests_per_minute: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1_000_000)
+    .nullable()
+    .default(null),
+  seed: z.union([z.string().min(1).max(200), z.number()]).optional(),
+  context: contextValuesSchema.default({}),
+  invalid_retries: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5").default(2),
+  max_attempts: z.number().int().min(1, "must be 1-10").max(10, "must be 1-10").default(3),
+});
 
 export type StudyInput = z.infer<typeof studyInputSchema>;
 
@@ -161,13 +158,25 @@ export function toStudyResult(row: StoredRunAnswer<StudyRunRow>): StudyResult {
  * same question of the same personas.
  */
 export class StudyService {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queue: JobQueue,
-    private readonly models: ModelRegistry,
-    private readonly runner: StudyRunner,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queue: JobQueue;
+  private readonly models: ModelRegistry;
+  private readonly runner: StudyRunner;
+
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    queue: JobQueue;
+    models: ModelRegistry;
+    runner: StudyRunner;
+  }) {
+    this.store = dependencies.store;
+    this.clock = dependencies.clock;
+    this.queue = dependencies.queue;
+    this.models = dependencies.models;
+    this.runner = dependencies.runner;
+  }
 
   /** Starts a study; `createdByUserId` is who may cancel, resume and delete it besides admins and keys. */
   async create(tenantId: string, input: StudyInput, createdByUserId: string | null = null): Promise<Study> {

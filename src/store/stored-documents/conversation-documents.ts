@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROMPT_SECTION_NAMES } from "../../services/prompt-assembly.ts";
+import { PROMPT_SECTION_NAMES } from "../../domain/prompt-sections.ts";
 import type { MessagePromptRow, MessageRow } from "../schema.ts";
 import { readNullableStoredDocument, readStoredDocument } from "./stored-json.ts";
 

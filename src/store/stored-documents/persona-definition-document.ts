@@ -1,6 +1,6 @@
 import { deepMerge, type JsonObject } from "../../lib/deep-merge.ts";
-import { personaDefinitionDefaults } from "../../services/persona-defaults.ts";
-import { personaDefinitionSchema, type PersonaDefinition } from "../../services/persona-definition.ts";
+import { personaDefinitionDefaults } from "../../domain/persona-defaults.ts";
+import { personaDefinitionSchema, type PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { VersionedDocumentKind } from "./versioned-document.ts";
 
 /**

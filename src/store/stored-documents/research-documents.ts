@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { answerSpecSchema, scoringSchema } from "../../research/answer-spec.ts";
 import { cohortFilterSchema, cohortGeneratorSchema } from "../../research/cohort-spec.ts";
-import { samplingSchema } from "../../services/persona-definition.ts";
+import { samplingSchema } from "../../domain/persona-definition.ts";
 import type { CohortRow, PopulationRow, SkillRow, StudyRow, StudyRunRow } from "../schema.ts";
 import { readNullableStoredDocument, readStoredDocument, readStoredJson } from "./stored-json.ts";
 

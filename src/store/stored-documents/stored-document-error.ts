@@ -1,4 +1,4 @@
-import { AppError, fieldErrorsFromIssues, type FieldError } from "../../services/errors.ts";
+import { AppError, fieldErrorsFromIssues, type FieldError } from "../../errors/app-error.ts";
 
 /**
  * A stored JSON value the current code cannot read (not JSON, the wrong shape with no meaningful default,

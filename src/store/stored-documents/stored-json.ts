@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { checkJsonBounds, JsonInputError, parseStoredJson } from "../../lib/bounded-json.ts";
-import { ValidationError } from "../../services/errors.ts";
+import { ValidationError } from "../../errors/app-error.ts";
 import { StoredDocumentError } from "./stored-document-error.ts";
 
 /**

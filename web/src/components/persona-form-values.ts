@@ -4,7 +4,7 @@
  * come from the SDK (`Schema<"Persona">`).
  */
 import type { ApiError, Schema } from "../lib/api.ts";
-import { personaDefinitionDefaults } from "../../../src/services/persona-defaults.ts";
+import { personaDefinitionDefaults } from "../../../src/domain/persona-defaults.ts";
 
 type Persona = Schema<"Persona">;
 type PersonaDefinition = Schema<"PersonaDefinition">;

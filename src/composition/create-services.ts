@@ -3,46 +3,49 @@ import type { JobQueue } from "../jobs/job-queue.ts";
 import { DeliveryRecorder } from "../channels/delivery-recorder.ts";
 import { createLogger } from "../lib/create-logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import { randomBytes } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { OutboundGuard } from "../lib/outbound-guard.ts";
 import type { ScryptCost } from "../lib/password-hash.ts";
-import { SecretBox } from "../lib/secret-box.ts";
+import type { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
-import { AccountService } from "./account-service.ts";
-import { ApiKeyService } from "./api-key-service.ts";
-import { ChatCompletionService } from "./chat-completion-service.ts";
-import { ConversationService } from "./conversation-service.ts";
-import { IdempotencyService } from "./idempotency-service.ts";
-import { JobService } from "./job-service.ts";
-import { ConsistencyService } from "./consistency-service.ts";
-import { MemoryEmbedder } from "./memory-embedder.ts";
-import { MemoryExtraction } from "./memory-extraction.ts";
-import { MemoryRetrieval } from "./memory-retrieval.ts";
-import { MemoryService } from "./memory-service.ts";
-import { MemoryVectors } from "./memory-vectors.ts";
-import { PersonaAssist } from "./persona-assist.ts";
-import { PersonaAvatarService } from "./persona-avatar-service.ts";
-import { PersonaGenerationService } from "./persona-generation.ts";
-import { PersonaService } from "./persona-service.ts";
-import { PriceTable } from "./pricing.ts";
-import { ProviderService } from "./provider-service.ts";
-import { DEFAULT_MEMORY_TIER_BUDGETS, ReplyGenerator, type MemoryTierBudgets } from "./reply-generator.ts";
-import { TenantService } from "./tenant-service.ts";
-import { UsageService } from "./usage-service.ts";
-import { UserPersonaService } from "./user-persona-service.ts";
-import { UserService } from "./user-service.ts";
-import { CohortService } from "./research/cohort-service.ts";
-import { PopulationService } from "./research/population-service.ts";
-import { SkillService } from "./research/skill-service.ts";
-import { StudyRunner } from "./research/study-runner.ts";
-import { StudyService } from "./research/study-service.ts";
-import { InboxService } from "./proactive/inbox-service.ts";
-import { ProactiveScheduler } from "./proactive/proactive-scheduler.ts";
-import { ScheduledMessageService } from "./proactive/scheduled-message-service.ts";
+import { AccountService } from "../services/account-service.ts";
+import { ApiKeyService } from "../services/api-key-service.ts";
+import { ChatCompletionService } from "../services/chat-completion-service.ts";
+import { ConversationService } from "../services/conversation-service.ts";
+import { IdempotencyService } from "../services/idempotency-service.ts";
+import { JobService } from "../services/job-service.ts";
+import { ConsistencyService } from "../services/consistency-service.ts";
+import { MemoryEmbedder } from "../services/memory-embedder.ts";
+import { MemoryExtraction } from "../services/memory-extraction.ts";
+import { MemoryRetrieval } from "../services/memory-retrieval.ts";
+import { MemoryService } from "../services/memory-service.ts";
+import { MemoryVectors } from "../services/memory-vectors.ts";
+import { PersonaAssist } from "../services/persona-assist.ts";
+import { PersonaAvatarService } from "../services/persona-avatar-service.ts";
+import { PersonaGenerationService } from "../services/persona-generation.ts";
+import { PersonaService } from "../services/persona-service.ts";
+import { PriceTable } from "../services/pricing.ts";
+import { ProviderService } from "../services/provider-service.ts";
+import {
+  DEFAULT_MEMORY_TIER_BUDGETS,
+  ReplyGenerator,
+  type MemoryTierBudgets,
+} from "../services/reply-generator.ts";
+import { TenantService } from "../services/tenant-service.ts";
+import { UsageService } from "../services/usage-service.ts";
+import { UserPersonaService } from "../services/user-persona-service.ts";
+import { UserService } from "../services/user-service.ts";
+import { CohortService } from "../services/research/cohort-service.ts";
+import { PopulationService } from "../services/research/population-service.ts";
+import { SkillService } from "../services/research/skill-service.ts";
+import { StudyRunner } from "../services/research/study-runner.ts";
+import { StudyService } from "../services/research/study-service.ts";
+import { InboxService } from "../services/proactive/inbox-service.ts";
+import { ProactiveScheduler } from "../services/proactive/proactive-scheduler.ts";
+import { ScheduledMessageService } from "../services/proactive/scheduled-message-service.ts";
 import { SmsChannel } from "../channels/sms/sms-channel.ts";
 import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts";
 import type { PushTransport } from "../channels/push/web-push-client.ts";
@@ -100,8 +103,8 @@ export interface ServiceOptions {
   jobs: JobQueue;
   prices?: PriceTable;
   memoryTierBudgets?: MemoryTierBudgets;
-  /** Seals tenants' provider keys; a throwaway key when omitted (tests). */
-  secrets?: SecretBox;
+  /** Seals tenants' provider keys and push secrets: the installation's key (openSecretBox), never a throwaway. */
+  secrets: SecretBox;
   /** `provider/model` that embeds memories for semantic search (DRAMATIS_EMBEDDING_MODEL); none: text only. */
   embeddingModel?: string | undefined;
   /** The operator's providers, listed (without keys) next to each tenant's own. */
@@ -141,40 +144,49 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
   const vectors = new MemoryVectors(store);
-  const embedder = new MemoryEmbedder(store, options.models, vectors, options.embeddingModel);
-  const retrieval = new MemoryRetrieval(store, clock, personas, embedder, vectors);
-  const replies = new ReplyGenerator(
+  const embedder = new MemoryEmbedder({
+    store,
+    models: options.models,
+    vectors,
+    modelId: options.embeddingModel,
+  });
+  const retrieval = new MemoryRetrieval({ store, clock, personas, embedder, vectors });
+  const replies = new ReplyGenerator({
     store,
     clock,
-    options.models,
-    options.prices ?? new PriceTable(),
-    options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
+    models: options.models,
+    prices: options.prices ?? new PriceTable(),
+    budgets: options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
-  );
-  // Bound late: the job service needs the conversations, and conversations queue extraction through it.
-  const late: { jobs?: JobService } = {};
-  const conversations = new ConversationService(store, clock, personas, replies, async (user, exchange) => {
-    await late.jobs?.enqueueExtraction(user, exchange);
   });
-  const jobs = new JobService(store, options.jobs, conversations);
-  late.jobs = jobs;
-  const memories = new MemoryService(store, clock, personas, async (tenantId, personaId) => {
-    vectors.invalidate(personaId);
-    if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
+  const conversations = new ConversationService({ store, clock, personas, replies });
+  const jobs = new JobService({ store, queue: options.jobs, conversations });
+  // Every stored exchange queues memory extraction (the job service itself needs the conversations).
+  conversations.events.on("exchange-completed", ({ user, exchange }) =>
+    jobs.enqueueExtraction(user, exchange),
+  );
+  const memories = new MemoryService({
+    store,
+    clock,
+    personas,
+    afterWrite: async (tenantId, personaId) => {
+      vectors.invalidate(personaId);
+      if (embedder.enabled) await jobs.enqueueEmbedding(tenantId, personaId);
+    },
   });
   const users = new UserService(store, clock);
   const cohorts = new CohortService(store, clock);
-  const personaGeneration = new PersonaGenerationService(clock, personas, memories);
-  const populations = new PopulationService(
+  const personaGeneration = new PersonaGenerationService({ clock, personas, memories });
+  const populations = new PopulationService({
     store,
     clock,
-    options.jobs,
+    queue: options.jobs,
     cohorts,
     personas,
     memories,
-    personaGeneration,
-  );
-  const studyRunner = new StudyRunner(store, clock, options.jobs, replies);
+    generation: personaGeneration,
+  });
+  const studyRunner = new StudyRunner({ store, clock, queue: options.jobs, replies });
   const sms = new SmsChannel({
     store,
     clock,
@@ -195,7 +207,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     transport: options.whatsappTransport,
     deliveries,
   });
-  const secrets = options.secrets ?? new SecretBox(randomBytes(32));
+  const secrets = options.secrets;
   const outbound = options.outbound ?? new OutboundGuard();
   const push = new PushChannel({
     store,
@@ -207,7 +219,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     deliveries,
     logger,
   });
-  const proactive = new ProactiveScheduler(store, clock, options.jobs, personas, replies, logger);
+  const proactive = new ProactiveScheduler({ store, clock, queue: options.jobs, personas, replies, logger });
   // A proactive message in an SMS conversation also goes out by SMS (deliver skips every other one).
   proactive.onSent("sms", async (message) => {
     await sms.deliver({
@@ -241,7 +253,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     skills: new SkillService(store, clock),
     cohorts,
     populations,
-    studies: new StudyService(store, clock, options.jobs, options.models, studyRunner),
+    studies: new StudyService({
+      store,
+      clock,
+      queue: options.jobs,
+      models: options.models,
+      runner: studyRunner,
+    }),
     studyRunner,
     proactive,
     scheduledMessages: new ScheduledMessageService(store, clock),
@@ -251,32 +269,45 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     models: options.models,
     outbound,
     apiKeys,
-    tenants: new TenantService(store, apiKeys, clock),
+    tenants: new TenantService({ store, apiKeys, clock }),
     users,
-    accounts: new AccountService(store, clock, users, rateLimits, { passwordCost: options.passwordCost }),
+    accounts: new AccountService({
+      store,
+      clock,
+      users,
+      throttle: rateLimits,
+      passwordCost: options.passwordCost,
+    }),
     rateLimits,
     personas,
-    personaAvatars: new PersonaAvatarService(store, clock, personas),
+    personaAvatars: new PersonaAvatarService({ store, clock, personas }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,
-    chatCompletions: new ChatCompletionService(store, clock, personas, replies),
+    chatCompletions: new ChatCompletionService({ store, clock, personas, replies }),
     usage: new UsageService(store, clock),
     jobs,
     memories,
-    consistency: new ConsistencyService(personas, memories, options.models),
+    consistency: new ConsistencyService({ personas, memories, models: options.models }),
     personaGeneration,
-    memoryExtraction: new MemoryExtraction(store, clock, options.models, personas, conversations, memories),
+    memoryExtraction: new MemoryExtraction({
+      store,
+      clock,
+      models: options.models,
+      personas,
+      conversations,
+      memories,
+    }),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService(
+    providers: new ProviderService({
       store,
       clock,
       secrets,
-      options.models,
-      options.serverProviders ?? [],
+      models: options.models,
+      serverProviders: options.serverProviders ?? [],
       outbound,
-    ),
+    }),
     idempotency: new IdempotencyService(store, clock),
   };
 }
