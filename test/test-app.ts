@@ -69,6 +69,8 @@ export interface TestApp {
    * none, e.g. a session cookie in `headers`) acting for `user`.
    */
   client(options?: { key?: string | null; user?: string; headers?: Record<string, string> }): DramatisClient;
+  /** The app as a `fetch` function over any origin (for code that takes one, like the SDK's options). */
+  fetch(request: Request): Promise<Response>;
   /** Waits until no job of `kind` that may run by the app's clock is queued or running. */
   settleJobs(kind: string): Promise<void>;
   close(): Promise<void>;
@@ -207,6 +209,7 @@ export async function createTestApp(
         fetch: async (request) => app.request(request),
       });
     },
+    fetch: async (request) => app.request(request),
     settleJobs: (kind) => settleJobs({ db: database.db, kind, now: () => clock.now() }),
     async close() {
       services.studyRunner.stop();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-// @ts-expect-error -- a plain JavaScript example, typed by the SDK it calls
+// @ts-expect-error -- a plain JavaScript example (the README's), typed by the SDK it calls
 import { quickstart } from "../../docs/examples/sdk-quickstart.mjs";
 import { ADMIN_KEY, createTestApp, type TestApp } from "../test-app.ts";
 
@@ -12,13 +12,12 @@ describe("the README's SDK example", () => {
     await app.close();
   });
 
-  it("creates a persona and streams its reply", async () => {
+  it("creates a persona, starts a conversation and streams the reply", async () => {
     let written = "";
     const result = await quickstart({
       baseUrl: "http://dramatis.test",
       apiKey: ADMIN_KEY,
-      fetch: async (request: Request) =>
-        app.request(request.url.replace("http://dramatis.test", ""), request),
+      fetch: (request: Request) => app.fetch(request),
       write: (text: string) => {
         written += text;
       },
@@ -29,9 +28,8 @@ describe("the README's SDK example", () => {
     const stored = await app.request(`/v1/conversations/${result.conversation.id}/messages`, {
       user: "sdk-example",
     });
-    expect((await stored.json()).data.map((message: { role: string }) => message.role)).toEqual([
-      "user",
-      "assistant",
-    ]);
+    const messages = (await stored.json()) as { data: { role: string; content: string }[] };
+    expect(messages.data.map((message) => message.role)).toEqual(["user", "assistant"]);
+    expect(messages.data[1]!.content.trim()).toBe(result.reply.trim());
   });
 });
