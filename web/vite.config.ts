@@ -9,7 +9,9 @@ const apiTarget = process.env.DRAMATIS_API ?? "http://127.0.0.1:8787";
 export default defineConfig(({ command, mode }) => ({
   root: webRoot,
   base: "/",
-  esbuild: { jsx: "automatic" },
+  // jsxDev follows the mode, not NODE_ENV: under vitest (NODE_ENV "test") Vite would otherwise emit jsxDEV
+  // calls that React's production runtime does not have.
+  esbuild: { jsx: "automatic", jsxDev: mode !== "production" },
   // @dramatis/sdk is a workspace package: bundle its TypeScript sources, not a separately built copy.
   resolve: { conditions: ["dramatis-source", ...defaultClientConditions] },
   // A build is React's production bundle whatever NODE_ENV the caller runs with (vitest sets "test",
