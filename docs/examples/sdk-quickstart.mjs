@@ -1,15 +1,21 @@
 // The typed SDK in a few lines: create a persona, start a conversation, stream a reply.
 // Run it against a running server (`npm start`) with the admin key it printed on first start:
-//   DRAMATIS_API_KEY=dra_... node docs/examples/sdk-quickstart.mjs
+//   DRAMATIS_API_KEY=dra_... node docs/examples/sdk-quickstart.mjs  (DRAMATIS_URL: another server)
 import { createDramatisClient, streamReply, unwrap } from "@dramatis/sdk";
 
-/** Creates a persona and chats once; `fetch` lets the test suite run it against the app in process. */
+/**
+ * Creates a persona and chats once; `fetch` lets the test suite run it against the app in process.
+ * @param {{ baseUrl: string, apiKey: string, user?: string, fetch?: (request: Request) => Promise<Response>,
+ *   write?: (text: string) => void }} options
+ */
 export async function quickstart({
   baseUrl,
   apiKey,
   user = "sdk-example",
   fetch,
-  write = (text) => process.stdout.write(text),
+  write = (text) => {
+    process.stdout.write(text);
+  },
 }) {
   const client = createDramatisClient({ baseUrl, apiKey, user, ...(fetch ? { fetch } : {}) });
   const persona = await unwrap(

@@ -1,5 +1,15 @@
-import { zodToOpenAPIRegistry, type ZodOpenAPIMetadata } from "@asteasolutions/zod-to-openapi";
-import type { z } from "@hono/zod-openapi";
+import {
+  extendZodWithOpenApi,
+  zodToOpenAPIRegistry,
+  type ZodOpenAPIMetadata,
+} from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+
+// `.openapi()` exists once zod is extended; @hono/zod-openapi does that when it loads. Zod 4 copies
+// methods onto each schema when it is built, so a service schema built before that (when a service module
+// loads before the app) lacks the method: documentSchema calls the extended prototype's instead.
+extendZodWithOpenApi(z);
+const openapi = z.ZodType.prototype.openapi;
 
 type OpenApiMetadata = Partial<ZodOpenAPIMetadata>;
 
@@ -23,10 +33,11 @@ export function documentSchema<T extends z.ZodType>(
   refIdOrMetadata: string | OpenApiMetadata,
   metadata?: OpenApiMetadata,
 ): T {
-  const documented =
+  const documented = (
     typeof refIdOrMetadata === "string"
-      ? schema.openapi(refIdOrMetadata, metadata)
-      : schema.openapi(refIdOrMetadata);
+      ? openapi.call(schema, refIdOrMetadata, metadata)
+      : openapi.call(schema, refIdOrMetadata)
+  ) as T;
   const registered = zodToOpenAPIRegistry.get(documented);
   if (registered) zodToOpenAPIRegistry.add(schema, registered);
   return documented;

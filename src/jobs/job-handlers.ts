@@ -1,8 +1,9 @@
-import type { MemoryExtractionPayload } from "../services/memory-extraction.ts";
+import { memoryExtractionPayloadSchema } from "../services/memory-extraction.ts";
 import {
   CONVERSATION_REPLY_JOB,
   MEMORY_EMBEDDING_JOB,
   MEMORY_EXTRACTION_JOB,
+  memoryEmbeddingPayloadSchema,
 } from "../services/job-service.ts";
 import { POPULATION_GENERATION_JOB } from "../services/research/population-service.ts";
 import { STUDY_RUN_JOB } from "../services/research/study-runner.ts";
@@ -10,6 +11,7 @@ import { SCHEDULED_MESSAGE_JOB } from "../services/proactive/proactive-scheduler
 import type { Services } from "../composition/create-services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
+import { readJobPayload } from "./job-payload.ts";
 import type { JobHandler } from "./job-queue.ts";
 
 /** Every kind of background job the server runs, by kind. */
@@ -19,11 +21,11 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     [MEMORY_EMBEDDING_JOB]: async (job) => ({
       embedded: await services.memoryEmbedder.embedPending(
         job.tenantId,
-        (job.payload as { persona_id: string }).persona_id,
+        readJobPayload(job, memoryEmbeddingPayloadSchema).persona_id,
       ),
     }),
-    [MEMORY_EXTRACTION_JOB]: (job) =>
-      services.memoryExtraction.extract(job.tenantId, job.payload as MemoryExtractionPayload),
+    [MEMORY_EXTRACTION_JOB]: async (job) =>
+      services.memoryExtraction.extract(job.tenantId, readJobPayload(job, memoryExtractionPayloadSchema)),
     [POPULATION_GENERATION_JOB]: (job, context) => services.populations.generate(job, context),
     [STUDY_RUN_JOB]: (job, context) => services.studyRunner.run(job, context),
     [SCHEDULED_MESSAGE_JOB]: (job, context) => services.proactive.send(job, context),

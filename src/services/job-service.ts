@@ -9,17 +9,21 @@ import type {
 } from "./conversation-service.ts";
 import type { MemoryExtractionPayload } from "./memory-extraction.ts";
 import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
+import { z } from "zod";
+import { readJobPayload } from "../jobs/job-payload.ts";
 
 export const CONVERSATION_REPLY_JOB = "conversation-reply";
 export const MEMORY_EXTRACTION_JOB = "memory-extraction";
 export const MEMORY_EMBEDDING_JOB = "memory-embedding";
+export const memoryEmbeddingPayloadSchema = z.object({ persona_id: z.string() });
 
 /** What a conversation-reply job needs: the user, and the stored message to answer. */
-export interface ConversationReplyPayload {
-  user_id: string;
-  conversation_id: string;
-  user_message_id: string;
-}
+export const conversationReplyPayloadSchema = z.object({
+  user_id: z.string(),
+  conversation_id: z.string(),
+  user_message_id: z.string(),
+});
+export type ConversationReplyPayload = z.infer<typeof conversationReplyPayloadSchema>;
 
 /** A job as the API shows it. */
 export interface JobView {
@@ -135,7 +139,7 @@ export class JobService {
 
   /** Runs a conversation-reply job: the worker side of `startReply`. */
   async runReply(job: Job, context: { signal: AbortSignal; publish(data: unknown): Promise<void> }) {
-    const payload = job.payload as ConversationReplyPayload;
+    const payload = readJobPayload(job, conversationReplyPayloadSchema);
     const user = await this.store.users.findById(job.tenantId, payload.user_id);
     if (!user) throw new NotFoundError(`user ${payload.user_id}`);
     const userMessage = await this.conversations.getMessage(

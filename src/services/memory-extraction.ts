@@ -12,12 +12,13 @@ import { toMemory } from "./memory-service.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 /** What an extraction job needs: the exchange to learn from. */
-export interface MemoryExtractionPayload {
-  user_id: string;
-  conversation_id: string;
-  user_message_id: string;
-  reply_message_id: string;
-}
+export const memoryExtractionPayloadSchema = z.object({
+  user_id: z.string(),
+  conversation_id: z.string(),
+  user_message_id: z.string(),
+  reply_message_id: z.string(),
+});
+export type MemoryExtractionPayload = z.infer<typeof memoryExtractionPayloadSchema>;
 
 export interface ExtractionOutcome {
   skipped?: "extraction is off for this persona" | "nothing to learn";

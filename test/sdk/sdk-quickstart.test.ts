@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-// @ts-expect-error -- a plain JavaScript example (the README's), typed by the SDK it calls
+// A plain JavaScript example (the README's), type-checked through its JSDoc and the SDK it calls.
 import { quickstart } from "../../docs/examples/sdk-quickstart.mjs";
 import { ADMIN_KEY, createTestApp, type TestApp } from "../test-app.ts";
 

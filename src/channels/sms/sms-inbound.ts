@@ -16,6 +16,8 @@ import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
 import { isValidTwilioSignature } from "./twilio-signature.ts";
 import type { TwilioSettings } from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
+import { z } from "zod";
+import { readJobPayload } from "../../jobs/job-payload.ts";
 
 export const SMS_INBOUND_JOB = "sms-inbound";
 
@@ -23,12 +25,12 @@ export const SMS_INBOUND_JOB = "sms-inbound";
 const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 
 /** What answers an inbound text, decided when it arrives and sent by the `sms-inbound` job. */
-export type SmsAnswer = "persona" | "help" | "start" | "instructions";
-
-export interface SmsInboundPayload {
-  message_sid: string;
-  answer: SmsAnswer;
-}
+const smsInboundPayloadSchema = z.object({
+  message_sid: z.string(),
+  answer: z.enum(["persona", "help", "start", "instructions"]),
+});
+export type SmsInboundPayload = z.infer<typeof smsInboundPayloadSchema>;
+export type SmsAnswer = SmsInboundPayload["answer"];
 
 /** What became of one webhook delivery. */
 export interface SmsWebhookOutcome {
@@ -109,7 +111,7 @@ export class SmsInbound {
 
   /** The worker side: answers a received text (the persona's reply, HELP, START or how to verify). */
   async answer(job: { tenantId: string; payload: unknown }, signal?: AbortSignal): Promise<unknown> {
-    const payload = job.payload as SmsInboundPayload;
+    const payload = readJobPayload(job, smsInboundPayloadSchema);
     const { store } = this.options;
     const receipt = await store.sms.findReceipt(payload.message_sid);
     if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };

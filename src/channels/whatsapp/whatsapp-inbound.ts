@@ -20,6 +20,8 @@ import {
   type InboundWhatsAppMessage,
 } from "./whatsapp-webhook-payload.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
+import { z } from "zod";
+import { readJobPayload } from "../../jobs/job-payload.ts";
 
 export const WHATSAPP_INBOUND_JOB = "whatsapp-inbound";
 
@@ -27,12 +29,12 @@ export const WHATSAPP_INBOUND_JOB = "whatsapp-inbound";
 const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 
 /** What answers an inbound message, decided when it arrives and sent by the `whatsapp-inbound` job. */
-export type WhatsAppAnswer = "persona" | "linked" | "wrong_code" | "instructions" | "text_only";
-
-export interface WhatsAppInboundPayload {
-  message_id: string;
-  answer: WhatsAppAnswer;
-}
+const whatsAppInboundPayloadSchema = z.object({
+  message_id: z.string(),
+  answer: z.enum(["persona", "linked", "wrong_code", "instructions", "text_only"]),
+});
+export type WhatsAppInboundPayload = z.infer<typeof whatsAppInboundPayloadSchema>;
+export type WhatsAppAnswer = WhatsAppInboundPayload["answer"];
 
 /** What Meta's webhook request brings: the body exactly as sent, and its signature header. */
 export interface WhatsAppWebhookRequest {
@@ -146,7 +148,7 @@ export class WhatsAppInbound {
 
   /** The worker side: answers a received message (the persona's reply, or the service's). */
   async answer(job: { tenantId: string; payload: unknown }, signal?: AbortSignal): Promise<unknown> {
-    const payload = job.payload as WhatsAppInboundPayload;
+    const payload = readJobPayload(job, whatsAppInboundPayloadSchema);
     const { store, personas } = this.options;
     const receipt = await store.whatsapp.findReceipt(payload.message_id);
     if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };

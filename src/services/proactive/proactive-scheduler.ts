@@ -22,8 +22,11 @@ import { NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { PersonaService } from "../persona-service.ts";
 import type { ReplyGenerator } from "../reply-generator.ts";
+import { z } from "zod";
+import { readJobPayload } from "../../jobs/job-payload.ts";
 
 export const SCHEDULED_MESSAGE_JOB = "scheduled-message";
+const scheduledMessagePayloadSchema = z.object({ scheduled_message_id: z.string() });
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -214,7 +217,7 @@ export class ProactiveScheduler {
 
   /** The job: decide, then send or skip the slot, exactly once. */
   async send(job: Job, context: Pick<JobContext, "signal">): Promise<unknown> {
-    const id = (job.payload as { scheduled_message_id: string }).scheduled_message_id;
+    const id = readJobPayload(job, scheduledMessagePayloadSchema).scheduled_message_id;
     const slot = await this.store.scheduledMessages.findById(id);
     if (!slot || slot.status !== "pending") return { skipped: "no longer pending" };
     const now = this.clock.now();

@@ -23,8 +23,13 @@ import type { MemoryService } from "../memory-service.ts";
 import { composePersonaFromSeed, type PersonaGenerationService } from "../persona-generation.ts";
 import type { PersonaService } from "../persona-service.ts";
 import { personaAttributes, type CohortService, type PersonaAttributes } from "./cohort-service.ts";
+import { readJobPayload } from "../../jobs/job-payload.ts";
 
 export const POPULATION_GENERATION_JOB = "population-generation";
+const populationGenerationPayloadSchema = z.object({
+  population_id: z.string(),
+  user_id: z.string().nullable(),
+});
 
 /** Personas generated per transaction: progress is saved this often, and a restart resumes from there. */
 const GENERATION_BATCH = 25;
@@ -293,7 +298,7 @@ export class PopulationService {
 
   /** The generation job: creates the generator cohorts' missing members, a batch per transaction. */
   async generate(job: Job, context: Pick<JobContext, "signal" | "publish">): Promise<unknown> {
-    const payload = job.payload as { population_id: string; user_id: string | null };
+    const payload = readJobPayload(job, populationGenerationPayloadSchema);
     const row = await this.store.populations.find(job.tenantId, payload.population_id);
     if (!row) return { skipped: "the population was deleted" };
     const population = toPopulation(row);

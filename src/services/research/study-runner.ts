@@ -28,15 +28,18 @@ import type { ReplyGenerator } from "../reply-generator.ts";
 import { personaAttributes } from "./cohort-service.ts";
 import type { StoredStudy } from "../../store/stored-documents/research-documents.ts";
 import { checkJsonBounds, JsonInputError } from "../../lib/bounded-json.ts";
+import { z } from "zod";
+import { readJobPayload } from "../../jobs/job-payload.ts";
 
 export const STUDY_RUN_JOB = "study-run";
 
 /** What a study-run job carries: the run, and the dispatch it was queued under. */
-export interface StudyRunPayload {
-  study_id: string;
-  run_id: string;
-  dispatch: number;
-}
+export const studyRunPayloadSchema = z.object({
+  study_id: z.string(),
+  run_id: z.string(),
+  dispatch: z.number().int(),
+});
+export type StudyRunPayload = z.infer<typeof studyRunPayloadSchema>;
 
 /** A queued run untouched this long is queued again (idempotently): its enqueue may have been lost. */
 const QUEUED_RUN_GRACE_MS = 30_000;
@@ -111,7 +114,7 @@ export class StudyRunner {
 
   /** The job handler for one run. */
   async run(job: Job, context: Pick<JobContext, "signal">): Promise<unknown> {
-    const payload = job.payload as StudyRunPayload;
+    const payload = readJobPayload(job, studyRunPayloadSchema);
     const run = await this.store.studies.findRun(payload.run_id);
     if (!run || run.dispatch !== payload.dispatch || !["queued", "running"].includes(run.status)) {
       return { skipped: "the run was finished, cancelled or queued again" };
