@@ -9,7 +9,9 @@ const apiTarget = process.env.DRAMATIS_API ?? "http://127.0.0.1:8787";
 export default defineConfig(({ command, mode }) => ({
   root: webRoot,
   base: "/",
-  esbuild: { jsx: "automatic" },
+  // The JSX runtime follows the same mode: Vite picks the dev runtime (jsxDEV) from NODE_ENV alone, and
+  // React's production jsx-dev-runtime has no jsxDEV ("jsxDEV is not a function" under vitest).
+  esbuild: { jsx: "automatic", ...(command === "build" ? { jsxDev: mode !== "production" } : {}) },
   // @dramatis/sdk is a workspace package: bundle its TypeScript sources, not a separately built copy.
   resolve: { conditions: ["dramatis-source", ...defaultClientConditions] },
   // A build is React's production bundle whatever NODE_ENV the caller runs with (vitest sets "test",
