@@ -71,7 +71,7 @@ export function App() {
       await unwrap(client.POST("/v1/auth/logout"));
     } finally {
       setCsrfToken(undefined);
-      // Signed out, or (when the logout failed) back in with the failure shown by the session check.
+      // Signed out; or, when the logout failed, back on the signed-in screens (the session still holds).
       await loadSession();
     }
   }, [loadSession, queryClient]);
