@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CHROMIUM_PATH,
@@ -261,6 +261,27 @@ describe.skipIf(!CHROMIUM_PATH)("web app in Chromium", () => {
     await phonePage.getByLabel("Message", { exact: true }).waitFor();
     await screenshot(phonePage, "chat-phone");
     await phone.close();
+  });
+
+  it("signs out while an avatar is still loading, without a request refused for want of a session", async () => {
+    // Hold the avatar requests until the sign-out is done, as a slow connection or a queue would.
+    const held: Route[] = [];
+    const avatarAsked = new Promise<Request>((resolve) => {
+      void page.route("**/v1/personas/*/avatar*", (route) => {
+        held.push(route);
+        resolve(route.request());
+      });
+    });
+    await page.goto(url("/personas"));
+    const avatar = await avatarAsked;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    // What the page still wants goes out now, after the logout: it must have stopped wanting it.
+    await page.unroute("**/v1/personas/*/avatar*");
+    for (const route of held) await route.continue().catch(() => undefined);
+    // Resolves when the answer arrives, or with null once the request failed (the page dropped it).
+    const answer = await avatar.response();
+    expect(answer?.status() ?? "dropped").not.toBe(401);
   });
 
   it("reported no console errors, uncaught exceptions or CSP violations", () => {

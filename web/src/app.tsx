@@ -1,4 +1,6 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
+import { flushSync } from "react-dom";
 import { client, setCsrfToken, unwrap } from "./lib/api.ts";
 import { Link, matchPath, navigate, useLocation } from "./lib/router.tsx";
 import { SessionContext, type Session } from "./lib/session.tsx";
@@ -26,12 +28,14 @@ const ScheduledMessagesPage = lazyPage(() =>
 
 type AuthState =
   | { kind: "loading" }
+  | { kind: "signing-out" }
   | { kind: "signed-in"; session: Session }
   | { kind: "signed-out"; setupRequired: boolean }
   | { kind: "failed"; error: unknown };
 
 export function App() {
   const [state, setState] = useState<AuthState>({ kind: "loading" });
+  const queryClient = useQueryClient();
 
   const loadSession = useCallback(async () => {
     try {
@@ -55,15 +59,25 @@ export function App() {
   }, [loadSession]);
 
   const signOut = useCallback(async () => {
-    await unwrap(client.POST("/v1/auth/logout"));
-    setCsrfToken(undefined);
-    // Leave the signed-in screens before moving, so none of them loads data without a session.
-    setState({ kind: "signed-out", setupRequired: false });
+    // Leave the signed-in screens before the session ends: once it has, whatever they still asked for
+    // (a lazy avatar coming into view, a query, the inbox stream) would be refused with 401.
+    stopLoadingImages();
+    flushSync(() => setState({ kind: "signing-out" }));
+    // Nothing of this account is shown or kept for whoever signs in next.
+    await queryClient.cancelQueries();
+    queryClient.clear();
     navigate("/", { replace: true });
-    await loadSession();
-  }, [loadSession]);
+    try {
+      await unwrap(client.POST("/v1/auth/logout"));
+    } finally {
+      setCsrfToken(undefined);
+      // Signed out; or, when the logout failed, back on the signed-in screens (the session still holds).
+      await loadSession();
+    }
+  }, [loadSession, queryClient]);
 
   if (state.kind === "loading") return <Loading />;
+  if (state.kind === "signing-out") return <Loading label="Signing out…" />;
   if (state.kind === "failed")
     return (
       <main className="auth-screen">
@@ -92,6 +106,16 @@ export function App() {
       </InboxProvider>
     </SessionContext.Provider>
   );
+}
+
+/**
+ * Stops the pictures still loading (an avatar request waiting for a connection would otherwise go out
+ * after the logout): an image without a source aborts its request, and the screens are about to go.
+ */
+function stopLoadingImages(): void {
+  for (const image of Array.from(document.images)) {
+    if (!image.complete) image.removeAttribute("src");
+  }
 }
 
 const NAVIGATION = [

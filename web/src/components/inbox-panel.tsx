@@ -1,33 +1,36 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { scheduledKeys } from "../lib/query-keys-studies.ts";
 import { Link } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
 import { useInbox } from "./inbox-provider.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import { KIND_LABELS, formatDateTime, summarise, type InboxItem } from "./scheduled-format.ts";
+import { KIND_LABELS, formatDateTime, summarise } from "./scheduled-format.ts";
 
 /** The newest messages the panel shows; the Scheduled page has them all. */
 const PANEL_LIMIT = 20;
 
 /**
  * The inbox opened from the bell: the newest messages personas sent on their own, each linking to its
- * conversation. Being open means they are seen, so it marks everything read when it opens and again when
- * a message arrives while it is open.
+ * conversation. Being open means they are seen, so it marks everything read when it opens and again
+ * whenever it loads anew (the inbox stream invalidates it when a message arrives).
  */
 export function InboxPanel({ id }: { id: string }) {
-  const { revision, markRead } = useInbox();
+  const { markRead } = useInbox();
   const headingId = useId();
   const [readError, setReadError] = useState<unknown>(undefined);
-  const inbox = useResource(`inbox:${revision}`, () =>
-    api<{ unread: number; data: InboxItem[] }>("GET", `/v1/inbox${query({ limit: PANEL_LIMIT })}`),
-  );
+  const inbox = useQuery({
+    queryKey: scheduledKeys.inbox(PANEL_LIMIT),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/inbox", { params: { query: { limit: PANEL_LIMIT } }, signal })),
+  });
 
   useEffect(() => {
     markRead().then(
       () => setReadError(undefined),
       (failure: unknown) => setReadError(failure),
     );
-  }, [revision, markRead]);
+  }, [inbox.dataUpdatedAt, markRead]);
 
   return (
     <section id={id} className="inbox-panel" aria-labelledby={headingId}>
@@ -36,7 +39,7 @@ export function InboxPanel({ id }: { id: string }) {
         <Link to="/scheduled">Scheduled messages</Link>
       </header>
       <ErrorNotice error={inbox.error ?? readError} />
-      {inbox.loading && !inbox.data && <Loading label="Loading the inbox…" />}
+      {inbox.isPending && <Loading label="Loading the inbox…" />}
       {inbox.data && inbox.data.data.length === 0 && (
         <p className="muted inbox-panel-empty">
           Nothing yet. Good mornings, good nights and check-ins your personas send on their own appear here.

@@ -1,22 +1,21 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { watchInbox } from "@dramatis/sdk";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, streamEvents, type ServerSentEvent } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { scheduledKeys } from "../lib/query-keys-studies.ts";
 import { InboxToasts, type Toast } from "./inbox-toasts.tsx";
 import type { InboxItem } from "./scheduled-format.ts";
 
 /**
  * In-app delivery: while someone is signed in, one server-sent event stream (/v1/inbox/events) tells the
  * app of every message a persona sends on its own and of the unread count. New messages pop up as toasts;
- * the bell in the top bar shows the count; screens listing scheduled messages reload when one arrives.
+ * the bell in the top bar shows the count; the inbox panel and the Scheduled page load again when one
+ * arrives (their queries are invalidated).
  */
 
 export interface InboxContextValue {
   /** what the server last said is unread; null until it has said */
   unread: number | null;
-  /**
-   * Moves whenever messages may have arrived (a `message` event, or a reconnect after a drop), so the
-   * inbox panel and the Scheduled page know to load again.
-   */
-  revision: number;
   /** Marks every message read (POST /v1/inbox/read). */
   markRead: () => Promise<void>;
 }
@@ -52,8 +51,8 @@ function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
 /**
  * Keeps the stream open for as long as it is mounted (the signed-in shell), reconnecting after a drop.
  * A reconnect sends the last message event's id as Last-Event-ID, so the messages sent while the stream
- * was down arrive (as toasts) on the new connection; it also bumps `revision`, so lists load again (the
- * unread count comes with the first event of every connection).
+ * was down arrive (as toasts) on the new connection; it also calls `onReconnect`, so lists load again
+ * (the unread count comes with the first event of every connection).
  */
 function useInboxStream(handlers: {
   onMessage: (item: InboxItem) => void;
@@ -64,14 +63,6 @@ function useInboxStream(handlers: {
   useEffect(() => {
     const controller = new AbortController();
     const { signal } = controller;
-    const handle = (event: ServerSentEvent) => {
-      try {
-        if (event.event === "message") onMessage(JSON.parse(event.data) as InboxItem);
-        else if (event.event === "unread") onUnread((JSON.parse(event.data) as { count: number }).count);
-      } catch {
-        // A malformed event is dropped; the next count or reload puts things right.
-      }
-    };
     void (async () => {
       let retryMs = FIRST_RETRY_MS;
       let lastEventId: string | undefined;
@@ -79,17 +70,21 @@ function useInboxStream(handlers: {
         if (connection > 0) onReconnect();
         let heard = false;
         try {
-          await streamEvents("GET", "/v1/inbox/events", {
+          const events = watchInbox(client, {
             signal,
-            headers: lastEventId === undefined ? {} : { "last-event-id": lastEventId },
-            onEvent: (event) => {
-              heard = true;
-              if (event.id !== undefined) lastEventId = event.id;
-              handle(event);
-            },
+            ...(lastEventId === undefined ? {} : { lastEventId }),
           });
+          for await (const event of events) {
+            heard = true;
+            if (event.type === "unread") {
+              onUnread(event.count);
+              continue;
+            }
+            if (event.id !== undefined) lastEventId = event.id;
+            onMessage(event.item);
+          }
         } catch {
-          // Dropped, refused or aborted: aborted ends the loop, anything else is retried below.
+          // Dropped, refused, malformed or aborted: aborted ends the loop, anything else is retried below.
         }
         if (signal.aborted) return;
         // A connection that worked starts the back-off afresh; one that never did waits longer each time.
@@ -102,20 +97,27 @@ function useInboxStream(handlers: {
 }
 
 export function InboxProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
   const [unread, setUnread] = useState<number | null>(null);
-  const [revision, setRevision] = useState(0);
   const [toasts, setToasts] = useState<Toast[]>([]);
 
-  const onMessage = useCallback((item: InboxItem) => {
-    setRevision((value) => value + 1);
-    const key = item.scheduled_message_id;
-    setToasts((old) => [...old.filter((toast) => toast.key !== key), { key, item }].slice(-MAX_TOASTS));
-  }, []);
-  const onReconnect = useCallback(() => setRevision((value) => value + 1), []);
-  useInboxStream({ onMessage, onUnread: setUnread, onReconnect });
+  // Messages may have arrived: the inbox panel and the Scheduled page's lists and counts are stale.
+  const messagesChanged = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: scheduledKeys.all }),
+    [queryClient],
+  );
+  const onMessage = useCallback(
+    (item: InboxItem) => {
+      messagesChanged();
+      const key = item.scheduled_message_id;
+      setToasts((old) => [...old.filter((toast) => toast.key !== key), { key, item }].slice(-MAX_TOASTS));
+    },
+    [messagesChanged],
+  );
+  useInboxStream({ onMessage, onUnread: setUnread, onReconnect: messagesChanged });
 
   const markRead = useCallback(async () => {
-    const result = await api<{ unread: number }>("POST", "/v1/inbox/read");
+    const result = await unwrap(client.POST("/v1/inbox/read"));
     setUnread(result.unread);
   }, []);
   const dismiss = useCallback(
@@ -123,7 +125,7 @@ export function InboxProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const value = useMemo(() => ({ unread, revision, markRead }), [unread, revision, markRead]);
+  const value = useMemo(() => ({ unread, markRead }), [unread, markRead]);
   return (
     <InboxContext.Provider value={value}>
       {children}

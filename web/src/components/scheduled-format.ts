@@ -2,13 +2,12 @@
  * The scheduled messages and the inbox: the SDK's shapes under the names the screens use, and the words
  * and small formatters they show them with.
  */
-import { client, unwrap, type Schema } from "../lib/api.ts";
+import type { Schema } from "../lib/api.ts";
 
 export const SCHEDULED_KINDS = ["good_morning", "good_night", "check_in"] as const;
 export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
 export type ScheduledMessage = Schema<"ScheduledMessage">;
 export type ScheduledStatus = ScheduledMessage["status"];
-export type ScheduledPage = Schema<"ScheduledMessagePage">;
 export type ScheduledStatistics = Schema<"ScheduledMessageStatistics">;
 /** A message a persona sent on its own, as GET /v1/inbox and the `message` event carry it. */
 export type InboxItem = Schema<"InboxItem">;
@@ -42,28 +41,4 @@ export function summarise(text: string, length = 90): string {
   const cut = line.slice(0, length);
   const space = cut.lastIndexOf(" ");
   return `${(space > length / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.!?-]+$/, "")} …`;
-}
-
-export interface PersonaChoice {
-  id: string;
-  name: string;
-  kind: "persona" | "preset";
-}
-
-/** At most this many pages of personas fill the filter; a tenant's own personas are a handful. */
-const PERSONA_PAGES = 5;
-
-/** The tenant's personas and the presets, by name, for the persona filter. */
-export async function loadPersonaChoices(signal?: AbortSignal): Promise<PersonaChoice[]> {
-  const choices: PersonaChoice[] = [];
-  let after: string | undefined;
-  for (let page = 0; page < PERSONA_PAGES; page++) {
-    const result = await unwrap(
-      client.GET("/v1/personas", { params: { query: { limit: 200, after } }, signal }),
-    );
-    choices.push(...result.data.map(({ id, name, kind }) => ({ id, name, kind })));
-    if (!result.next_cursor) break;
-    after = result.next_cursor;
-  }
-  return choices.sort((left, right) => left.name.localeCompare(right.name));
 }

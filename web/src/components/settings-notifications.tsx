@@ -1,5 +1,7 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError, client, unwrap } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import {
   PushSetupError,
   readPushState,
@@ -8,7 +10,6 @@ import {
   turnOnNotifications,
   type PushState,
 } from "../lib/push-notifications.ts";
-import { useResource } from "../lib/use-resource.ts";
 import type { PushDevice } from "./channel-status.ts";
 import "./channel-settings.css";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
@@ -17,27 +18,22 @@ import { formatDateTime } from "./scheduled-format.ts";
 import { SettingsField } from "./settings-field.tsx";
 import { useAction } from "./settings-use-action.tsx";
 
-interface TestOutcome {
-  outcome: "delivered" | "removed";
-  push_service_status: number;
-  detail?: string;
-}
-
 /**
  * Notifications: messages a persona sends on its own also arrive as browser notifications while the app
  * is closed. Turn them on for this browser, and manage every device that has them: rename, test, remove.
  */
 export function SettingsNotifications() {
-  const [generation, setGeneration] = useState(0);
-  const devices = useResource(`push-devices:${generation}`, () =>
-    api<{ data: PushDevice[] }>("GET", "/v1/push/subscriptions"),
-  );
+  const queryClient = useQueryClient();
+  const devices = useQuery({
+    queryKey: settingsKeys.pushDevices,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/push/subscriptions", { signal })),
+  });
   const [state, setState] = useState<PushState | undefined>();
   const [message, setMessage] = useState<{ kind: "success" | "warning"; text: string } | undefined>();
   const [removing, setRemoving] = useState<PushDevice | undefined>();
   const [renaming, setRenaming] = useState<PushDevice | undefined>();
   const action = useAction();
-  const reload = () => setGeneration((value) => value + 1);
+  const devicesChanged = () => queryClient.invalidateQueries({ queryKey: settingsKeys.pushDevices });
 
   useEffect(() => {
     readPushState().then(setState, () => setState({ kind: "off" }));
@@ -49,7 +45,7 @@ export function SettingsNotifications() {
         const deviceId = await turnOnNotifications();
         setState({ kind: "on", deviceId });
         setMessage({ kind: "success", text: "Notifications are on for this browser." });
-        reload();
+        void devicesChanged();
       } catch (error) {
         if (!(error instanceof PushSetupError)) throw error;
         setState(await readPushState().catch((): PushState => ({ kind: "off" })));
@@ -61,14 +57,13 @@ export function SettingsNotifications() {
       await turnOffNotifications();
       setState({ kind: "off" });
       setMessage({ kind: "success", text: "Notifications are off for this browser." });
-      reload();
+      void devicesChanged();
     });
   const sendTest = (device: PushDevice) =>
     action.run(async () => {
       try {
-        const result = await api<TestOutcome>(
-          "POST",
-          `/v1/push/subscriptions/${encodeURIComponent(device.id)}/test`,
+        const result = await unwrap(
+          client.POST("/v1/push/subscriptions/{id}/test", { params: { path: { id: device.id } } }),
         );
         setMessage(
           result.outcome === "delivered"
@@ -82,7 +77,8 @@ export function SettingsNotifications() {
         if (!(error instanceof ApiError) || error.status !== 502) throw error;
         setMessage({ kind: "warning", text: `The test did not arrive: ${error.detail}` });
       }
-      reload();
+      // The device's last success or failure changed, or it was removed.
+      void devicesChanged();
     });
 
   const list = devices.data?.data ?? [];
@@ -104,7 +100,7 @@ export function SettingsNotifications() {
       <ErrorNotice error={action.error} />
       <h3>Devices</h3>
       <ErrorNotice error={devices.error} />
-      {devices.loading && !devices.data && <Loading label="Loading devices…" />}
+      {devices.isPending && <Loading label="Loading devices…" />}
       {devices.data && list.length === 0 && (
         <div className="card settings-empty">
           <p>No device gets notifications yet.</p>
@@ -120,10 +116,7 @@ export function SettingsNotifications() {
             {renaming?.id === device.id ? (
               <RenameForm
                 device={device}
-                onDone={() => {
-                  setRenaming(undefined);
-                  reload();
-                }}
+                onDone={() => setRenaming(undefined)}
                 onCancel={() => setRenaming(undefined)}
               />
             ) : (
@@ -175,9 +168,11 @@ export function SettingsNotifications() {
         onClose={() => setRemoving(undefined)}
         onConfirm={async () => {
           if (!removing) return;
-          await api("DELETE", `/v1/push/subscriptions/${encodeURIComponent(removing.id)}`);
+          await unwrap(
+            client.DELETE("/v1/push/subscriptions/{id}", { params: { path: { id: removing.id } } }),
+          );
           if (removing.id === current) setState({ kind: "off" });
-          reload();
+          await devicesChanged();
         }}
       >
         <p>It gets no more notifications. Turn them on again on that device to get them back.</p>
@@ -238,19 +233,27 @@ function RenameForm({
   onCancel: () => void;
 }) {
   const [name, setName] = useState(device.name);
-  const action = useAction();
+  const queryClient = useQueryClient();
+  const rename = useMutation({
+    mutationFn: (newName: string) =>
+      unwrap(
+        client.PATCH("/v1/push/subscriptions/{id}", {
+          params: { path: { id: device.id } },
+          body: { name: newName },
+        }),
+      ),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: settingsKeys.pushDevices });
+      onDone();
+    },
+  });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void action.run(async () => {
-      await api("PATCH", `/v1/push/subscriptions/${encodeURIComponent(device.id)}`, {
-        body: { name: name.trim() },
-      });
-      onDone();
-    });
+    rename.mutate(name.trim());
   };
   return (
     <form className="settings-inline-form" onSubmit={submit} aria-label={`Rename ${device.name}`}>
-      <ErrorNotice error={action.error} />
+      <ErrorNotice error={rename.error} />
       <SettingsField label="Device name">
         {(control) => (
           <input
@@ -263,7 +266,7 @@ function RenameForm({
         )}
       </SettingsField>
       <div className="button-row">
-        <button type="submit" className="button-primary" disabled={action.busy || name.trim() === ""}>
+        <button type="submit" className="button-primary" disabled={rename.isPending || name.trim() === ""}>
           Save name
         </button>
         <button type="button" className="button-small" onClick={onCancel}>

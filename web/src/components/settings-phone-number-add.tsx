@@ -1,9 +1,9 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { apiFetch } from "../lib/api.ts";
-import type { UserPhoneNumber } from "./channel-status.ts";
+import { client, unwrapWithStatus } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
-import { useAction } from "./settings-use-action.tsx";
 import type { NumberToText } from "./sms-numbers-to-text.tsx";
 
 /**
@@ -22,8 +22,25 @@ export function SettingsPhoneNumberAdd({
 }) {
   const [phoneNumber, setPhoneNumber] = useState("");
   const [personaId, setPersonaId] = useState("");
-  const action = useAction();
-  const problem = asPhoneNumberProblem(action.error);
+  const queryClient = useQueryClient();
+  const add = useMutation({
+    mutationFn: (asked: { phoneNumber: string; personaId: string }) =>
+      unwrapWithStatus(
+        client.POST("/v1/phone-numbers", {
+          body: {
+            phone_number: asked.phoneNumber,
+            ...(asked.personaId ? { persona_id: asked.personaId } : {}),
+          },
+        }),
+      ),
+    onSuccess: ({ data: number, status }) => {
+      setPhoneNumber("");
+      if (status === 202) onCodeSent(number.phone_number);
+      else onAlreadyVerified(number.phone_number);
+      return queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers, exact: true });
+    },
+  });
+  const problem = asPhoneNumberProblem(add.error);
   // The server texts from the persona's first number, so one choice per persona.
   const senders = numbersToText.filter(
     (number, index) => numbersToText.findIndex((other) => other.personaId === number.personaId) === index,
@@ -31,15 +48,7 @@ export function SettingsPhoneNumberAdd({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void action.run(async () => {
-      const response = await apiFetch("POST", "/v1/phone-numbers", {
-        body: { phone_number: phoneNumber.trim(), ...(personaId ? { persona_id: personaId } : {}) },
-      });
-      const number = (await response.json()) as UserPhoneNumber;
-      setPhoneNumber("");
-      if (response.status === 202) onCodeSent(number.phone_number);
-      else onAlreadyVerified(number.phone_number);
-    });
+    add.mutate({ phoneNumber: phoneNumber.trim(), personaId });
   };
 
   return (
@@ -52,7 +61,7 @@ export function SettingsPhoneNumberAdd({
         value={phoneNumber}
         onChange={(value) => {
           setPhoneNumber(value);
-          action.clearError();
+          add.reset();
         }}
         error={problem}
       />
@@ -75,8 +84,12 @@ export function SettingsPhoneNumberAdd({
         </SettingsField>
       )}
       <div className="button-row">
-        <button type="submit" className="button-primary" disabled={action.busy || phoneNumber.trim() === ""}>
-          {action.busy ? "Texting a code…" : "Text me a code"}
+        <button
+          type="submit"
+          className="button-primary"
+          disabled={add.isPending || phoneNumber.trim() === ""}
+        >
+          {add.isPending ? "Texting a code…" : "Text me a code"}
         </button>
       </div>
     </form>

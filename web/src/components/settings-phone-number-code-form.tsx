@@ -1,7 +1,8 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
-import { useAction } from "./settings-use-action.tsx";
 
 /**
  * The six-digit code texted to a phone. It takes the focus when it opens, since the user's next step
@@ -15,16 +16,21 @@ export function SettingsPhoneNumberCodeForm({
   onVerified: () => void;
 }) {
   const [code, setCode] = useState("");
-  const action = useAction();
+  const queryClient = useQueryClient();
+  const verify = useMutation({
+    mutationFn: (typed: string) =>
+      unwrap(client.POST("/v1/phone-numbers/verify", { body: { phone_number: phoneNumber, code: typed } })),
+    onSuccess: () => {
+      onVerified();
+      return queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers, exact: true });
+    },
+  });
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void action.run(async () => {
-      await api("POST", "/v1/phone-numbers/verify", { body: { phone_number: phoneNumber, code } });
-      onVerified();
-    });
+    verify.mutate(code);
   };
 
   return (
@@ -34,11 +40,11 @@ export function SettingsPhoneNumberCodeForm({
       aria-label={`Confirm the code for ${phoneNumber}`}
       noValidate
     >
-      <FormProblem error={action.error} fields={["code"]} />
+      <FormProblem error={verify.error} fields={["code"]} />
       <SettingsField
         label="Code from the text"
         hint="Six digits; the code works for 10 minutes."
-        error={fieldError(action.error, "code")}
+        error={fieldError(verify.error, "code")}
       >
         {(control) => (
           <input
@@ -52,15 +58,15 @@ export function SettingsPhoneNumberCodeForm({
             onChange={(event) => {
               // Pasted codes often carry spaces or a dash; only the digits count.
               setCode(event.target.value.replace(/\D/g, "").slice(0, 6));
-              action.clearError();
+              verify.reset();
             }}
             required
           />
         )}
       </SettingsField>
       <div className="button-row">
-        <button type="submit" className="button-primary" disabled={action.busy || code.length !== 6}>
-          {action.busy ? "Checking…" : "Verify"}
+        <button type="submit" className="button-primary" disabled={verify.isPending || code.length !== 6}>
+          {verify.isPending ? "Checking…" : "Verify"}
         </button>
       </div>
     </form>

@@ -1,9 +1,10 @@
-import { apiFetch } from "../lib/api.ts";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { client, unwrapWithStatus } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import type { UserPhoneNumber } from "./channel-status.ts";
 import { ErrorNotice } from "./notice.tsx";
 import { formatDateTime } from "./scheduled-format.ts";
 import { SettingsPhoneNumberCodeForm } from "./settings-phone-number-code-form.tsx";
-import { useAction } from "./settings-use-action.tsx";
 
 /**
  * One of the user's phone numbers: verified or waiting for its code (with the code field, or a new
@@ -25,20 +26,20 @@ export function SettingsPhoneNumberItem({
   onVerified: () => void;
   onRemove: () => void;
 }) {
-  const resend = useAction();
+  const queryClient = useQueryClient();
+  const resend = useMutation({
+    mutationFn: () =>
+      unwrapWithStatus(client.POST("/v1/phone-numbers", { body: { phone_number: number.phone_number } })),
+    onSuccess: ({ status }) => {
+      if (status === 202) onCodeSent(number.phone_number);
+      else onVerified();
+      return queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers, exact: true });
+    },
+  });
   const headingId = `phone-${number.phone_number}`;
   const pending = number.status === "pending";
   const expired =
     pending && (number.code_expires_at === null || Date.parse(number.code_expires_at) <= Date.now());
-
-  const sendNewCode = () =>
-    void resend.run(async () => {
-      const response = await apiFetch("POST", "/v1/phone-numbers", {
-        body: { phone_number: number.phone_number },
-      });
-      if (response.status === 202) onCodeSent(number.phone_number);
-      else onVerified();
-    });
 
   return (
     <li className="card settings-item">
@@ -77,11 +78,11 @@ export function SettingsPhoneNumberItem({
           <button
             type="button"
             className="button-small"
-            onClick={sendNewCode}
-            disabled={resend.busy}
+            onClick={() => resend.mutate()}
+            disabled={resend.isPending}
             aria-describedby={headingId}
           >
-            {resend.busy ? "Texting…" : "Text a new code"}
+            {resend.isPending ? "Texting…" : "Text a new code"}
           </button>
         )}
         <button

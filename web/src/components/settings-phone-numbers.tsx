@@ -30,7 +30,6 @@ export function SettingsPhoneNumbers() {
   const [removing, setRemoving] = useState<UserPhoneNumber | undefined>();
   const [verifying, setVerifying] = useState<string | undefined>();
   const [message, setMessage] = useState<ReactNode>();
-  const reload = () => void queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers });
 
   if (channels.data?.sms.enabled === false || isNotConfigured(numbers.error)) {
     return (
@@ -50,7 +49,6 @@ export function SettingsPhoneNumbers() {
   const codeSent = (phoneNumber: string) => {
     setMessage(`We texted a code to ${phoneNumber}. Enter it below.`);
     setVerifying(phoneNumber);
-    reload();
   };
 
   return (
@@ -81,7 +79,6 @@ export function SettingsPhoneNumbers() {
         onCodeSent={codeSent}
         onAlreadyVerified={(phoneNumber) => {
           setMessage(`${phoneNumber} is already verified to you.`);
-          reload();
         }}
       />
       <ErrorNotice error={channels.error ?? numbers.error} />
@@ -104,7 +101,6 @@ export function SettingsPhoneNumbers() {
             onVerified={() => {
               setVerifying(undefined);
               setMessage(`${number.phone_number} is verified: its texts now reach your personas.`);
-              reload();
             }}
             onRemove={() => setRemoving(number)}
           />
@@ -124,7 +120,7 @@ export function SettingsPhoneNumbers() {
           );
           setMessage(undefined);
           if (verifying === removing.phone_number) setVerifying(undefined);
-          reload();
+          await queryClient.invalidateQueries({ queryKey: settingsKeys.phoneNumbers, exact: true });
         }}
       >
         <p>

@@ -1,9 +1,9 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
 import { useSession } from "../lib/session.tsx";
 import { Notice } from "./notice.tsx";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
-import { useAction } from "./settings-use-action.tsx";
 
 const MIN_PASSWORD_LENGTH = 10;
 
@@ -59,9 +59,18 @@ function ChangePasswordForm() {
   const [repeat, setRepeat] = useState("");
   const [mismatch, setMismatch] = useState(false);
   const [done, setDone] = useState(false);
-  const action = useAction();
+  const change = useMutation({
+    mutationFn: (passwords: { current_password: string; new_password: string }) =>
+      unwrap(client.POST("/v1/auth/password", { body: passwords })),
+    onSuccess: () => {
+      setCurrent("");
+      setNext("");
+      setRepeat("");
+      setDone(true);
+    },
+  });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     setDone(false);
     if (next !== repeat) {
@@ -69,18 +78,10 @@ function ChangePasswordForm() {
       return;
     }
     setMismatch(false);
-    const ok = await action.run(async () => {
-      await api("POST", "/v1/auth/password", { body: { current_password: current, new_password: next } });
-    });
-    if (ok) {
-      setCurrent("");
-      setNext("");
-      setRepeat("");
-      setDone(true);
-    }
+    change.mutate({ current_password: current, new_password: next });
   }
 
-  const error = action.error;
+  const error = change.error;
   return (
     <form
       className="card settings-form settings-password"
@@ -132,8 +133,8 @@ function ChangePasswordForm() {
         )}
       </SettingsField>
       <p className="field-hint">Changing it signs you out everywhere else; this browser stays signed in.</p>
-      <button type="submit" className="button-primary" disabled={action.busy}>
-        {action.busy ? "Changing…" : "Change password"}
+      <button type="submit" className="button-primary" disabled={change.isPending}>
+        {change.isPending ? "Changing…" : "Change password"}
       </button>
     </form>
   );

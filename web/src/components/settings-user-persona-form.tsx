@@ -1,17 +1,10 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api } from "../lib/api.ts";
+import { client, unwrap, type Schema } from "../lib/api.ts";
+import { userPersonaKeys } from "../lib/query-keys-personas.ts";
 import { FormProblem, SettingsField, fieldError } from "./settings-field.tsx";
-import { useAction } from "./settings-use-action.tsx";
 
-export interface UserPersona {
-  id: string;
-  name: string;
-  description: string;
-  avatar_url: string | null;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type UserPersona = Schema<"UserPersona">;
 
 /** Creates a user persona, or edits one (sending only what changed). */
 export function SettingsUserPersonaForm({
@@ -27,29 +20,51 @@ export function SettingsUserPersonaForm({
   const [description, setDescription] = useState(persona?.description ?? "");
   const [avatarUrl, setAvatarUrl] = useState(persona?.avatar_url ?? "");
   const [makeActive, setMakeActive] = useState(false);
-  const action = useAction();
+  const queryClient = useQueryClient();
   const headingId = persona ? `edit-user-persona-${persona.id}` : "new-user-persona";
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    await action.run(async () => {
-      const body: Record<string, unknown> = {};
-      if (!persona || name !== persona.name) body.name = name.trim();
-      if (!persona || description !== persona.description) body.description = description;
-      if (!persona || avatarUrl !== (persona.avatar_url ?? "")) body.avatar_url = avatarUrl.trim() || null;
+  const save = useMutation({
+    mutationFn: async () => {
       const saved = persona
-        ? await api<UserPersona>("PATCH", `/v1/user-personas/${encodeURIComponent(persona.id)}`, { body })
-        : await api<UserPersona>("POST", "/v1/user-personas", { body });
-      if (makeActive) await api("PUT", `/v1/user-personas/active/${encodeURIComponent(saved.id)}`);
-      onSaved(saved);
-    });
+        ? await unwrap(
+            client.PATCH("/v1/user-personas/{id}", {
+              params: { path: { id: persona.id } },
+              body: changes(persona),
+            }),
+          )
+        : await unwrap(
+            client.POST("/v1/user-personas", {
+              body: { name: name.trim(), description, avatar_url: avatarUrl.trim() || null },
+            }),
+          );
+      if (makeActive)
+        await unwrap(client.PUT("/v1/user-personas/active/{id}", { params: { path: { id: saved.id } } }));
+      return saved;
+    },
+    onSuccess: (saved) => onSaved(saved),
+    // Also after a failed activation: the persona itself was saved.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: userPersonaKeys.all }),
+  });
+
+  /** Only what changed, so an edit never overwrites a field it did not touch. */
+  function changes(old: UserPersona): Schema<"UserPersonaPatch"> {
+    const patch: Schema<"UserPersonaPatch"> = {};
+    if (name !== old.name) patch.name = name.trim();
+    if (description !== old.description) patch.description = description;
+    if (avatarUrl !== (old.avatar_url ?? "")) patch.avatar_url = avatarUrl.trim() || null;
+    return patch;
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate();
   }
 
   return (
     <form className="card settings-form" onSubmit={submit} aria-labelledby={headingId} noValidate>
       <h3 id={headingId}>{persona ? `Edit “${persona.name}”` : "New user persona"}</h3>
-      <FormProblem error={action.error} fields={["name", "description", "avatar_url"]} />
-      <SettingsField label="Name" hint="Up to 100 characters." error={fieldError(action.error, "name")}>
+      <FormProblem error={save.error} fields={["name", "description", "avatar_url"]} />
+      <SettingsField label="Name" hint="Up to 100 characters." error={fieldError(save.error, "name")}>
         {(control) => (
           <input
             {...control}
@@ -63,7 +78,7 @@ export function SettingsUserPersonaForm({
       <SettingsField
         label="Description"
         hint="Who you are to the character: be specific but brief. “A nervous first-year wizard at an academy for magical arts” says more than “a student”."
-        error={fieldError(action.error, "description")}
+        error={fieldError(save.error, "description")}
       >
         {(control) => (
           <textarea
@@ -78,7 +93,7 @@ export function SettingsUserPersonaForm({
       <SettingsField
         label="Avatar URL (optional)"
         hint="A link to a picture of this persona, for apps that show one."
-        error={fieldError(action.error, "avatar_url")}
+        error={fieldError(save.error, "avatar_url")}
       >
         {(control) => (
           <input
@@ -101,10 +116,10 @@ export function SettingsUserPersonaForm({
         </label>
       )}
       <div className="button-row">
-        <button type="submit" className="button-primary" disabled={action.busy}>
-          {action.busy ? "Saving…" : persona ? "Save" : "Create user persona"}
+        <button type="submit" className="button-primary" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : persona ? "Save" : "Create user persona"}
         </button>
-        <button type="button" onClick={onCancel} disabled={action.busy}>
+        <button type="button" onClick={onCancel} disabled={save.isPending}>
           Cancel
         </button>
       </div>

@@ -1,33 +1,40 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { userPersonaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
-import { useAction } from "./settings-use-action.tsx";
 import { SettingsUserPersonaForm, type UserPersona } from "./settings-user-persona-form.tsx";
 
 /**
  * The identities you bring into conversations: list, create, edit, delete, and which one is active
  * (used whenever a conversation names none).
  */
+/** Settings lists this many; past it, it says so. */
+const FIRST_PAGE = 200;
+
 export function SettingsUserPersonas() {
-  const [generation, setGeneration] = useState(0);
-  const personas = useResource(`user-personas:${generation}`, () =>
-    api<{ data: UserPersona[]; next_cursor: string | null }>("GET", "/v1/user-personas?limit=200"),
-  );
+  const queryClient = useQueryClient();
+  const personas = useQuery({
+    queryKey: userPersonaKeys.firstPage(),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET("/v1/user-personas", { params: { query: { limit: FIRST_PAGE } }, signal })),
+  });
   const [editing, setEditing] = useState<UserPersona | "new" | undefined>();
   const [deleting, setDeleting] = useState<UserPersona | undefined>();
-  const action = useAction();
-  const reload = () => setGeneration((value) => value + 1);
+  // Chat's "Speaking as" lists them too: every change refreshes both.
+  const personasChanged = () => queryClient.invalidateQueries({ queryKey: userPersonaKeys.all });
+  const activation = useMutation({
+    mutationFn: async (persona: UserPersona | undefined) => {
+      if (persona)
+        await unwrap(client.PUT("/v1/user-personas/active/{id}", { params: { path: { id: persona.id } } }));
+      else await unwrap(client.DELETE("/v1/user-personas/active"));
+    },
+    onSettled: personasChanged,
+  });
+  const activate = (persona: UserPersona | undefined) => activation.mutate(persona);
   const list = personas.data?.data ?? [];
   const active = list.find((persona) => persona.is_active);
-
-  const activate = (persona: UserPersona | undefined) =>
-    action.run(async () => {
-      if (persona) await api("PUT", `/v1/user-personas/active/${encodeURIComponent(persona.id)}`);
-      else await api("DELETE", "/v1/user-personas/active");
-      reload();
-    });
 
   return (
     <section aria-labelledby="user-personas-heading">
@@ -51,25 +58,22 @@ export function SettingsUserPersonas() {
             type="button"
             className="button-link"
             onClick={() => activate(undefined)}
-            disabled={action.busy}
+            disabled={activation.isPending}
           >
             Switch to No persona
           </button>
         )}
       </p>
-      <ErrorNotice error={action.error} />
+      <ErrorNotice error={activation.error} />
       {editing !== undefined && (
         <SettingsUserPersonaForm
           persona={editing === "new" ? undefined : editing}
-          onSaved={() => {
-            setEditing(undefined);
-            reload();
-          }}
+          onSaved={() => setEditing(undefined)}
           onCancel={() => setEditing(undefined)}
         />
       )}
       <ErrorNotice error={personas.error} />
-      {personas.loading && !personas.data && <Loading label="Loading user personas…" />}
+      {personas.isPending && <Loading label="Loading user personas…" />}
       {personas.data && list.length === 0 && editing === undefined && (
         <div className="card settings-empty">
           <p>You have no user personas yet: you chat as yourself.</p>
@@ -94,7 +98,7 @@ export function SettingsUserPersonas() {
                   type="button"
                   className="button-small"
                   onClick={() => activate(persona)}
-                  disabled={action.busy}
+                  disabled={activation.isPending}
                   aria-describedby={`user-persona-${persona.id}`}
                 >
                   Make active
@@ -120,7 +124,7 @@ export function SettingsUserPersonas() {
           </li>
         ))}
       </ul>
-      {personas.data?.next_cursor && <p className="muted">Showing the first 200 user personas.</p>}
+      {personas.data?.next_cursor && <p className="muted">Showing the first {FIRST_PAGE} user personas.</p>}
       <ConfirmDialog
         open={deleting !== undefined}
         title={`Delete the user persona “${deleting?.name ?? ""}”?`}
@@ -128,9 +132,9 @@ export function SettingsUserPersonas() {
         onClose={() => setDeleting(undefined)}
         onConfirm={async () => {
           if (!deleting) return;
-          await api("DELETE", `/v1/user-personas/${encodeURIComponent(deleting.id)}`);
+          await unwrap(client.DELETE("/v1/user-personas/{id}", { params: { path: { id: deleting.id } } }));
           if (editing !== undefined && editing !== "new" && editing.id === deleting.id) setEditing(undefined);
-          reload();
+          await personasChanged();
         }}
       >
         <p>

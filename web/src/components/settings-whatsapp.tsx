@@ -1,6 +1,7 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { api } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import {
   isNotConfigured,
   useChannels,
@@ -11,7 +12,6 @@ import "./channel-settings.css";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { formatDateTime } from "./scheduled-format.ts";
-import { useAction } from "./settings-use-action.tsx";
 
 /** A code on screen, and when each WhatsApp already linked was linked (to see which one it links). */
 type ShownCode = WhatsAppLinkCode & { linkedBefore: Map<string, string | null> };
@@ -30,17 +30,19 @@ function whatsAppLink(displayPhoneNumber: string, code: string): string {
  * WhatsApp numbers linked to you.
  */
 export function SettingsWhatsApp() {
-  const [generation, setGeneration] = useState(0);
+  const queryClient = useQueryClient();
   const [code, setCode] = useState<ShownCode | undefined>();
   const [unlinking, setUnlinking] = useState<WhatsAppContact | undefined>();
-  const action = useAction();
   const channels = useChannels();
   // Ask only once the server says WhatsApp is on: otherwise there is nothing to list.
-  const contacts = useResource(
-    channels.data?.whatsapp.enabled === true ? `whatsapp-contacts:${generation}` : null,
-    () => api<{ data: WhatsAppContact[] }>("GET", "/v1/whatsapp/contacts"),
-  );
-  const reload = () => setGeneration((value) => value + 1);
+  const configured = channels.data?.whatsapp.enabled === true;
+  const contacts = useQuery({
+    queryKey: settingsKeys.whatsappContacts,
+    enabled: configured,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/whatsapp/contacts", { signal })),
+    // While a code is shown, look for the WhatsApp it links, so the screen says so by itself.
+    refetchInterval: code ? WAITING_POLL_MS : false,
+  });
   const list = contacts.data?.data ?? [];
   // The WhatsApp the shown code linked: one not linked (or linked at another time) when it was made.
   const linkedSince = (contact: WhatsAppContact) =>
@@ -48,12 +50,6 @@ export function SettingsWhatsApp() {
     contact.linked_at !== null &&
     code.linkedBefore.get(contact.wa_id) !== contact.linked_at;
 
-  // While a code is shown, look for the WhatsApp it links, so the screen says so by itself.
-  useEffect(() => {
-    if (!code) return;
-    const timer = window.setInterval(reload, WAITING_POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [code]);
   const justLinked = list.find(linkedSince);
   const [linked, setLinked] = useState<WhatsAppContact | undefined>();
   useEffect(() => {
@@ -61,6 +57,15 @@ export function SettingsWhatsApp() {
     setLinked(justLinked);
     setCode(undefined);
   }, [justLinked]);
+
+  // The linked numbers as they were when the code was asked for, to see which one it links.
+  const createCode = useMutation({
+    mutationFn: (_linkedBefore: ShownCode["linkedBefore"]) => unwrap(client.POST("/v1/whatsapp/link-codes")),
+    onSuccess: (created, linkedBefore) => {
+      setLinked(undefined);
+      setCode({ ...created, linkedBefore });
+    },
+  });
 
   if (channels.data?.whatsapp.enabled === false || isNotConfigured(contacts.error)) {
     return (
@@ -75,16 +80,6 @@ export function SettingsWhatsApp() {
     );
   }
 
-  const createCode = () =>
-    action.run(async () => {
-      const created = await api<WhatsAppLinkCode>("POST", "/v1/whatsapp/link-codes");
-      setLinked(undefined);
-      setCode({
-        ...created,
-        linkedBefore: new Map(list.map((contact) => [contact.wa_id, contact.linked_at])),
-      });
-    });
-
   return (
     <section aria-labelledby="whatsapp-heading">
       <div className="settings-section-header">
@@ -92,8 +87,10 @@ export function SettingsWhatsApp() {
         <button
           type="button"
           className="button-primary"
-          onClick={() => void createCode()}
-          disabled={action.busy}
+          onClick={() =>
+            createCode.mutate(new Map(list.map((contact) => [contact.wa_id, contact.linked_at])))
+          }
+          disabled={createCode.isPending}
         >
           {code ? "New link code" : "Link my WhatsApp"}
         </button>
@@ -103,7 +100,7 @@ export function SettingsWhatsApp() {
         persona&apos;s number: that links your WhatsApp to this account, and from then on your messages reach
         your conversations with the personas and their replies come back on WhatsApp.
       </p>
-      <ErrorNotice error={action.error} />
+      <ErrorNotice error={createCode.error} />
       <div aria-live="polite">
         {linked && (
           <Notice kind="success">
@@ -147,8 +144,10 @@ export function SettingsWhatsApp() {
           </p>
         </div>
       )}
-      <ErrorNotice error={contacts.error} />
-      {contacts.loading && !contacts.data && <Loading label="Loading linked WhatsApp numbers…" />}
+      <ErrorNotice error={channels.error ?? contacts.error} />
+      {(channels.isPending || (configured && contacts.isPending)) && (
+        <Loading label="Loading linked WhatsApp numbers…" />
+      )}
       {contacts.data && list.length === 0 && !code && (
         <div className="card settings-empty">
           <p>No WhatsApp linked yet.</p>
@@ -186,8 +185,10 @@ export function SettingsWhatsApp() {
         onClose={() => setUnlinking(undefined)}
         onConfirm={async () => {
           if (!unlinking) return;
-          await api("DELETE", `/v1/whatsapp/contacts/${encodeURIComponent(unlinking.wa_id)}`);
-          reload();
+          await unwrap(
+            client.DELETE("/v1/whatsapp/contacts/{waId}", { params: { path: { waId: unlinking.wa_id } } }),
+          );
+          await queryClient.invalidateQueries({ queryKey: settingsKeys.whatsappContacts });
         }}
       >
         <p>

@@ -26,7 +26,7 @@ export interface NumbersToText {
 /** The tenant's persona numbers, read persona by persona (the first PERSONAS_ASKED personas). */
 export function useNumbersToText(enabled: boolean) {
   return useQuery({
-    queryKey: [...settingsKeys.phoneNumbers, "to-text"],
+    queryKey: settingsKeys.numbersToText,
     enabled,
     queryFn: ({ signal }) => loadNumbersToText(signal),
   });

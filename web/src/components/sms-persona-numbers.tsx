@@ -1,12 +1,13 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { api, apiFetch, type Schema } from "../lib/api.ts";
-import { useResource } from "../lib/use-resource.ts";
+import { client, unwrap, unwrapWithStatus, type Schema } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
+import { settingsKeys } from "../lib/query-keys-studies.ts";
 import { ChannelBoundNumbers } from "./channel-bound-numbers.tsx";
-import { isNotConfigured, type ChannelsStatus, type PersonaPhoneNumber } from "./channel-status.ts";
+import { isNotConfigured, type ChannelsStatus } from "./channel-status.ts";
 import { Notice } from "./notice.tsx";
 import { PhoneNumberField, asPhoneNumberProblem } from "./phone-number-field.tsx";
 import { FormProblem } from "./settings-field.tsx";
-import { useAction } from "./settings-use-action.tsx";
 import { SmsNotConfiguredNotice } from "./sms-not-configured-notice.tsx";
 
 type Persona = Schema<"Persona">;
@@ -23,36 +24,46 @@ export function webhookUrl(path: string): string {
  */
 export function SmsPersonaNumbers({ persona, channels }: { persona: Persona; channels: ChannelsStatus }) {
   const id = useId();
-  const [generation, setGeneration] = useState(0);
-  const path = `/v1/personas/${encodeURIComponent(persona.id)}/phone-numbers`;
-  // Saving or publishing changes which version answers, and so `sms_enabled`: load again then.
-  // Without Twilio every SMS route answers 404: ask only when the server says SMS is on.
-  const numbers = useResource(
-    channels.sms.enabled
-      ? `persona-phone-numbers:${persona.id}:${persona.updated_at}:${persona.production_version}:${generation}`
-      : null,
-    () => api<{ data: PersonaPhoneNumber[]; sms_enabled: boolean }>("GET", path),
-  );
+  const queryClient = useQueryClient();
+  const path = { params: { path: { id: persona.id } } };
+  // Under the persona's key: saving or publishing changes which version answers, and so `sms_enabled`,
+  // and invalidates what hangs beneath the persona.
+  const numbersKey = personaKeys.phoneNumbers(persona.id);
+  const numbers = useQuery({
+    queryKey: numbersKey,
+    // Without Twilio every SMS route answers 404: ask only when the server says SMS is on.
+    enabled: channels.sms.enabled,
+    queryFn: ({ signal }) => unwrap(client.GET("/v1/personas/{id}/phone-numbers", { ...path, signal })),
+  });
   const [phoneNumber, setPhoneNumber] = useState("");
   const [message, setMessage] = useState<string | undefined>();
-  const action = useAction();
-  const reload = () => setGeneration((value) => value + 1);
-  const problem = asPhoneNumberProblem(action.error);
-
-  const bind = (event: FormEvent) => {
-    event.preventDefault();
-    setMessage(undefined);
-    void action.run(async () => {
-      const response = await apiFetch("POST", path, { body: { phone_number: phoneNumber.trim() } });
-      const bound = (await response.json()) as PersonaPhoneNumber;
+  // Settings → Phone numbers lists every persona's numbers to text, so it is stale too.
+  const numbersChanged = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: numbersKey }),
+      queryClient.invalidateQueries({ queryKey: settingsKeys.numbersToText }),
+    ]);
+  const binding = useMutation({
+    mutationFn: (number: string) =>
+      unwrapWithStatus(
+        client.POST("/v1/personas/{id}/phone-numbers", { ...path, body: { phone_number: number } }),
+      ),
+    onSuccess: ({ data: bound, status }) => {
       setMessage(
-        response.status === 201
+        status === 201
           ? `Bound ${bound.phone_number}.`
           : `${bound.phone_number} was already bound to ${persona.name || "this persona"}.`,
       );
       setPhoneNumber("");
-      reload();
-    });
+      return numbersChanged();
+    },
+  });
+  const problem = asPhoneNumberProblem(binding.error);
+
+  const bind = (event: FormEvent) => {
+    event.preventDefault();
+    setMessage(undefined);
+    binding.mutate(phoneNumber.trim());
   };
 
   const heading = <h3 id={`${id}-heading`}>SMS (Twilio)</h3>;
@@ -75,15 +86,19 @@ export function SmsPersonaNumbers({ persona, channels }: { persona: Persona; cha
         <SmsDisabledWarning persona={persona} />
       )}
       <ChannelBoundNumbers
-        loading={numbers.loading && !numbers.data}
+        loading={numbers.isPending}
         error={numbers.error}
         empty="No phone number yet."
         items={list.map((number) => ({ key: number.phone_number, label: number.phone_number }))}
         removeTitle={(label) => `Unbind ${label} from ${persona.name || "this persona"}?`}
         onRemove={async (key) => {
-          await api("DELETE", `${path}/${encodeURIComponent(key)}`);
+          await unwrap(
+            client.DELETE("/v1/personas/{id}/phone-numbers/{phoneNumber}", {
+              params: { path: { id: persona.id, phoneNumber: key } },
+            }),
+          );
           setMessage(undefined);
-          reload();
+          await numbersChanged();
         }}
       />
       <div aria-live="polite">{message && <Notice kind="success">{message}</Notice>}</div>
@@ -95,13 +110,17 @@ export function SmsPersonaNumbers({ persona, channels }: { persona: Persona; cha
           value={phoneNumber}
           onChange={(value) => {
             setPhoneNumber(value);
-            action.clearError();
+            binding.reset();
           }}
           error={problem}
         />
         <div className="button-row">
-          <button type="submit" className="button-small" disabled={action.busy || phoneNumber.trim() === ""}>
-            {action.busy ? "Adding…" : "Add number"}
+          <button
+            type="submit"
+            className="button-small"
+            disabled={binding.isPending || phoneNumber.trim() === ""}
+          >
+            {binding.isPending ? "Adding…" : "Add number"}
           </button>
         </div>
       </form>

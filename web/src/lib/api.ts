@@ -4,7 +4,7 @@
  * token on every request that changes state. Failures are DramatisApiError (the server's problem
  * document), exported here as ApiError.
  */
-import { createDramatisClient, DramatisApiError } from "@dramatis/sdk";
+import { createDramatisClient, DramatisApiError, unwrap } from "@dramatis/sdk";
 
 export { DramatisApiError as ApiError, problemError, unwrap } from "@dramatis/sdk";
 export type { FieldError, Schema, ServerSentEvent } from "@dramatis/sdk";
@@ -38,6 +38,13 @@ export function isTransient(error: unknown): boolean {
   return error.status >= 500 || error.status === 429;
 }
 
-// MIGRATION ONLY (deleted when the last screen moves to `client`): the old hand-written helpers.
-export { api, apiErrorFromProblem, apiFetch, query, streamEvents } from "./legacy-api.ts";
-export type { RequestOptions } from "./legacy-api.ts";
+/**
+ * Like `unwrap`, with the answer's status as well, for routes whose successes differ only by it
+ * (201 bound / 200 already bound; 202 code texted / 200 already verified).
+ */
+export async function unwrapWithStatus<R extends { data?: unknown; error?: unknown; response: Response }>(
+  request: Promise<R>,
+): Promise<{ data: Awaited<ReturnType<typeof unwrap<R>>>; status: number }> {
+  const outcome = await request;
+  return { data: await unwrap(Promise.resolve(outcome)), status: outcome.response.status };
+}

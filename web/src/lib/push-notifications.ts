@@ -1,4 +1,4 @@
-import { api } from "./api.ts";
+import { client, unwrap, type Schema } from "./api.ts";
 
 /*
  * This browser and web push: whether it can, the notification permission, and turning notifications on
@@ -18,10 +18,6 @@ export type PushState =
   | { kind: "off" }
   | { kind: "on"; deviceId: string };
 
-interface DeviceAnswer {
-  id: string;
-}
-
 function supportProblem(): string | undefined {
   if (!("serviceWorker" in navigator))
     return "This browser has no service workers (or the page is not served over https).";
@@ -37,8 +33,15 @@ async function currentSubscription(): Promise<PushSubscription | null> {
 
 /** Registers the subscription with the server (a known one answers with its device) and remembers it. */
 async function registerDevice(subscription: PushSubscription, name?: string): Promise<string> {
-  const body = { ...subscription.toJSON(), ...(name ? { name } : {}) };
-  const device = await api<DeviceAnswer>("POST", "/v1/push/subscriptions", { body });
+  const { keys } = subscription.toJSON();
+  const body: Schema<"PushSubscriptionRegistration"> = {
+    endpoint: subscription.endpoint,
+    // A subscription always has both keys; toJSON() only types them optional. Blank ones are refused.
+    keys: { p256dh: keys?.p256dh ?? "", auth: keys?.auth ?? "" },
+    expirationTime: subscription.expirationTime,
+    ...(name ? { name } : {}),
+  };
+  const device = await unwrap(client.POST("/v1/push/subscriptions", { body }));
   localStorage.setItem(DEVICE_KEY, device.id);
   return device.id;
 }
@@ -55,7 +58,7 @@ export async function readPushState(): Promise<PushState> {
 
 /** The server's VAPID public key as the bytes PushManager.subscribe wants. */
 async function applicationServerKey(): Promise<Uint8Array<ArrayBuffer>> {
-  const { public_key } = await api<{ public_key: string }>("GET", "/v1/push/vapid-public-key");
+  const { public_key } = await unwrap(client.GET("/v1/push/vapid-public-key"));
   const base64 = public_key.replace(/-/g, "+").replace(/_/g, "/");
   const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
   const bytes = new Uint8Array(new ArrayBuffer(binary.length));
@@ -107,7 +110,9 @@ export async function turnOffNotifications(): Promise<void> {
   const subscription = await currentSubscription();
   await subscription?.unsubscribe();
   if (deviceId) {
-    await api("DELETE", `/v1/push/subscriptions/${encodeURIComponent(deviceId)}`).catch(() => undefined);
+    await unwrap(client.DELETE("/v1/push/subscriptions/{id}", { params: { path: { id: deviceId } } })).catch(
+      () => undefined,
+    );
     localStorage.removeItem(DEVICE_KEY);
   }
 }

@@ -14,6 +14,7 @@ export const personaKeys = {
   diff: (id: string, from: string, to: string) => [...personaKeys.detail(id), "diff", from, to] as const,
   avatarSource: (id: string) => [...personaKeys.detail(id), "avatar-source"] as const,
   whatsappNumbers: (id: string) => [...personaKeys.detail(id), "whatsapp-numbers"] as const,
+  phoneNumbers: (id: string) => [...personaKeys.detail(id), "phone-numbers"] as const,
   templates: () => ["persona-templates"] as const,
 };
 
@@ -36,6 +37,8 @@ export const conversationKeys = {
 export const userPersonaKeys = {
   all: ["user-personas"] as const,
   list: () => [...userPersonaKeys.all, "list"] as const,
+  /** The first page, as Settings lists them (with whether there are more). */
+  firstPage: () => [...userPersonaKeys.all, "first-page"] as const,
 };
 
 export const authKeys = {

@@ -38,6 +38,18 @@ export const settingsKeys = {
   models: ["models"] as const,
   pushDevices: ["push-devices"] as const,
   phoneNumbers: ["phone-numbers"] as const,
-  userPersonas: ["user-personas"] as const,
+  /** Every persona's numbers a verified phone can text (Settings → Phone numbers). */
+  numbersToText: ["phone-numbers", "to-text"] as const,
   whatsappContacts: ["whatsapp-contacts"] as const,
+};
+
+/**
+ * The scheduled messages and the inbox: both change when a persona's message arrives, so the inbox
+ * stream invalidates `all` and every list, count and panel loads again.
+ */
+export const scheduledKeys = {
+  all: ["scheduled"] as const,
+  statistics: (personaId: string) => ["scheduled", "statistics", personaId] as const,
+  list: (filter: Record<string, string | boolean>) => ["scheduled", "list", filter] as const,
+  inbox: (limit: number) => ["scheduled", "inbox", limit] as const,
 };

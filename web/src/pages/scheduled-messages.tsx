@@ -1,18 +1,17 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { api, query } from "../lib/api.ts";
+import { client, unwrap } from "../lib/api.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
+import { scheduledKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate, useLocation } from "../lib/router.tsx";
-import { useResource } from "../lib/use-resource.ts";
-import { useInbox } from "../components/inbox-provider.tsx";
+import { loadPersonas } from "../components/chat-loaders.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { ScheduledList } from "../components/scheduled-list.tsx";
 import {
   KIND_LABELS,
   SCHEDULED_KINDS,
-  loadPersonaChoices,
   type ScheduledKind,
   type ScheduledMessage,
-  type ScheduledPage,
-  type ScheduledStatistics,
 } from "../components/scheduled-format.ts";
 import { ScheduledStatisticsTiles } from "../components/scheduled-statistics.tsx";
 import "./scheduled-messages.css";
@@ -36,28 +35,23 @@ function readFilters(search: URLSearchParams): Filters {
 }
 
 function filtersPath(filters: Filters): string {
-  return `/scheduled${query({
-    persona: filters.personaId,
-    kind: filters.kind,
-    include_sent: filters.includeSent ? "true" : undefined,
-  })}`;
+  const search = new URLSearchParams();
+  if (filters.personaId) search.set("persona", filters.personaId);
+  if (filters.kind) search.set("kind", filters.kind);
+  if (filters.includeSent) search.set("include_sent", "true");
+  const text = search.toString();
+  return text ? `/scheduled?${text}` : "/scheduled";
 }
 
 /**
  * /scheduled: the good mornings, good nights and check-ins personas plan to send the signed-in user, with
  * their counts, what became of each, and Cancel for the pending ones. It reloads by itself when a
- * persona's message arrives (the inbox stream), and with Refresh.
+ * persona's message arrives (the inbox stream invalidates its queries), and with Refresh.
  */
 export function ScheduledMessagesPage() {
   const { search } = useLocation();
   const filters = readFilters(search);
-  const filterKey = filtersPath(filters);
-  const { revision } = useInbox();
-  const [generation, setGeneration] = useState(0);
-  // Pages loaded so far (by cursor) for the current filters; other filters start again at the first.
-  const [paging, setPaging] = useState({ filterKey, pages: [""] });
-  const pages = paging.filterKey === filterKey ? paging.pages : [""];
-  const [cancelling, setCancelling] = useState<string | undefined>(undefined);
+  const queryClient = useQueryClient();
   const [cancelErrors, setCancelErrors] = useState<Record<string, unknown>>({});
   const [cancelled, setCancelled] = useState<string | undefined>(undefined);
 
@@ -68,79 +62,89 @@ export function ScheduledMessagesPage() {
     };
   }, []);
 
-  const personas = useResource("scheduled:personas", loadPersonaChoices);
-  const statistics = useResource(`scheduled:statistics:${filters.personaId}:${generation}:${revision}`, () =>
-    api<ScheduledStatistics>(
-      "GET",
-      `/v1/scheduled-messages/statistics${query({ persona_id: filters.personaId })}`,
-    ),
-  );
-  const list = useResource(
-    `scheduled:list:${filterKey}:${pages.join(",")}:${generation}:${revision}`,
-    async () => {
-      const messages: ScheduledMessage[] = [];
-      let next: string | null = null;
-      for (const after of pages) {
-        const page = await api<ScheduledPage>(
-          "GET",
-          `/v1/scheduled-messages${query({
-            include_sent: filters.includeSent,
-            persona_id: filters.personaId,
-            kind: filters.kind,
-            limit: PAGE_LIMIT,
-            after,
-          })}`,
-        );
-        messages.push(...page.data);
-        next = page.next_cursor;
-      }
-      return { messages, next };
-    },
-  );
-
-  // What a cancel said belongs to the list it was said about.
-  useEffect(() => setCancelErrors({}), [filterKey, generation]);
+  const personas = useQuery({
+    queryKey: personaKeys.summaries(),
+    queryFn: ({ signal }) => loadPersonas(signal),
+  });
+  const personaId = filters.personaId || undefined;
+  const statistics = useQuery({
+    queryKey: scheduledKeys.statistics(filters.personaId),
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET("/v1/scheduled-messages/statistics", {
+          params: { query: { persona_id: personaId } },
+          signal,
+        }),
+      ),
+  });
+  // Pages loaded so far (Load more); other filters start again at the first.
+  const list = useInfiniteQuery({
+    queryKey: scheduledKeys.list({ ...filters }),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(
+        client.GET("/v1/scheduled-messages", {
+          params: {
+            query: {
+              include_sent: filters.includeSent ? "true" : undefined,
+              persona_id: personaId,
+              kind: filters.kind || undefined,
+              limit: PAGE_LIMIT,
+              after: pageParam,
+            },
+          },
+          signal,
+        }),
+      ),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const changed = () => queryClient.invalidateQueries({ queryKey: scheduledKeys.all });
 
   const changeFilters = (change: Partial<Filters>) => {
     setCancelled(undefined);
+    // What a cancel said belongs to the list it was said about.
+    setCancelErrors({});
     navigate(filtersPath({ ...filters, ...change }), { replace: true });
   };
 
   const refresh = () => {
     setCancelled(undefined);
-    setGeneration((value) => value + 1);
+    setCancelErrors({});
+    void changed();
   };
 
-  const cancel = async (message: ScheduledMessage) => {
-    setCancelling(message.id);
-    setCancelled(undefined);
-    setCancelErrors((old) => ({ ...old, [message.id]: undefined }));
-    try {
-      await api<ScheduledMessage>("POST", `/v1/scheduled-messages/${encodeURIComponent(message.id)}/cancel`);
+  const cancel = useMutation({
+    mutationFn: (message: ScheduledMessage) =>
+      unwrap(client.POST("/v1/scheduled-messages/{id}/cancel", { params: { path: { id: message.id } } })),
+    onMutate: (message) => {
+      setCancelled(undefined);
+      setCancelErrors((old) => ({ ...old, [message.id]: undefined }));
+    },
+    onSuccess: (_answer, message) => {
       setCancelled(
         `Cancelled the ${KIND_LABELS[message.kind].toLowerCase()} from ${message.persona_name || "a deleted persona"}.`,
       );
-      setGeneration((value) => value + 1);
-    } catch (failure) {
-      // Typically a 409: it was sent (or skipped) meanwhile. The server's words stay on the message.
-      setCancelErrors((old) => ({ ...old, [message.id]: failure }));
-    } finally {
-      setCancelling(undefined);
-    }
-  };
+      setCancelErrors({});
+      return changed();
+    },
+    // Typically a 409: it was sent (or skipped) meanwhile. The server's words stay on the message.
+    onError: (failure, message) => setCancelErrors((old) => ({ ...old, [message.id]: failure })),
+  });
+  const cancelling = cancel.isPending ? cancel.variables.id : undefined;
+  const refreshing = list.isFetching || statistics.isFetching;
 
   const personaName = personas.data?.find((persona) => persona.id === filters.personaId)?.name;
   const ownPersonas = personas.data?.filter((persona) => persona.kind === "persona") ?? [];
   const presets = personas.data?.filter((persona) => persona.kind === "preset") ?? [];
-  const messages = list.data?.messages ?? [];
+  const messages = list.data?.pages.flatMap((page) => page.data) ?? [];
   const nothingPlannedYet = statistics.data?.total === 0 && !filters.personaId;
 
   return (
     <section className="page scheduled-page">
       <header className="page-header">
         <h1>Scheduled messages</h1>
-        <button type="button" onClick={refresh} disabled={list.loading || statistics.loading}>
-          {list.loading || statistics.loading ? "Refreshing…" : "Refresh"}
+        <button type="button" onClick={refresh} disabled={refreshing}>
+          {refreshing ? "Refreshing…" : "Refresh"}
         </button>
       </header>
       <p className="muted scheduled-intro">
@@ -215,7 +219,7 @@ export function ScheduledMessagesPage() {
 
       {cancelled && <Notice kind="success">{cancelled}</Notice>}
       <ErrorNotice error={list.error} />
-      {list.loading && !list.data && <Loading label="Loading scheduled messages…" />}
+      {list.isPending && <Loading label="Loading scheduled messages…" />}
       {list.data && messages.length === 0 && nothingPlannedYet && <NothingPlanned />}
       {list.data && messages.length === 0 && !nothingPlannedYet && statistics.data && (
         <div className="card scheduled-empty">
@@ -233,17 +237,17 @@ export function ScheduledMessagesPage() {
           messages={messages}
           cancelling={cancelling}
           cancelErrors={cancelErrors}
-          onCancel={(message) => void cancel(message)}
+          onCancel={(message) => cancel.mutate(message)}
         />
       )}
-      {list.data?.next && (
+      {list.hasNextPage && (
         <button
           type="button"
           className="scheduled-more"
-          disabled={list.loading}
-          onClick={() => setPaging({ filterKey, pages: [...pages, list.data!.next!] })}
+          disabled={list.isFetching}
+          onClick={() => void list.fetchNextPage()}
         >
-          {list.loading ? "Loading…" : "Load more"}
+          {list.isFetchingNextPage ? "Loading…" : "Load more"}
         </button>
       )}
     </section>
