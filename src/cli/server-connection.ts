@@ -2,9 +2,9 @@ import os from "node:os";
 import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 
 /*
- * What the client commands (`dramatis chat`, `dramatis memories`, `dramatis study`) share about talking
- * to a running server: where it is, who the user is, the SDK client that talks to it, and how its
- * failures read.
+ * What the client commands (`dramatis chat`, `memories`, `study`, `scheduled`, `inbox`) share about
+ * talking to a running server: where it is, who the user is, the SDK client that talks to it, and how
+ * its failures read.
  */
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:8787";
