@@ -3,10 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closedLoopbackURL, startMockOpenAI, type MockUpstream } from "../../test/mock-upstreams.ts";
 import { loadConfig } from "../config/config.ts";
 import { startServer, type RunningServer } from "../server.ts";
+import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
+import { ConversationRepository } from "../store/conversation-repository.ts";
 import { chatCommand, type ChatCommandOptions } from "./chat-command.ts";
 
 const ADMIN_KEY = "dra_chat_command_test_admin_key_0123456789";
@@ -93,9 +95,9 @@ function startChat(
   output.on("data", (chunk: Buffer) => (written += chunk.toString("utf8")));
   const errors: string[] = [];
   const requests: any[] = [];
-  const recordingFetch: typeof fetch = (url, init) => {
-    if (typeof init?.body === "string") requests.push({ url: String(url), body: JSON.parse(init.body) });
-    return fetch(url, init);
+  const recordingFetch = async (request: Request) => {
+    if (request.body) requests.push({ url: request.url, body: await request.clone().json() });
+    return fetch(request);
   };
   const code = chatCommand({
     positionals: ["Mira"],
@@ -108,12 +110,17 @@ function startChat(
     ...overrides,
   });
   const text = () => stripVTControlCharacters(written);
-  const waitFor = async (pattern: RegExp) => {
-    for (let attempt = 0; attempt < 200 && !pattern.test(text()); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(text()).toMatch(pattern);
-  };
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!pattern.test(text())) return;
+        output.off("data", check);
+        resolve();
+      };
+      // Registered after the listener that collects the text, so each check sees the newest output.
+      output.on("data", check);
+      check();
+    });
   return { code, input, text, errors, waitFor, requests };
 }
 
@@ -121,6 +128,21 @@ function pipe(lines: string[], overrides: Partial<ChatCommandOptions> = {}) {
   const run = startChat(overrides);
   run.input.end(lines.map((line) => `${line}\n`).join(""));
   return run;
+}
+
+/** Resolves with the next assistant message the server stores with `status`. */
+function nextStoredReply(status: StoredMessage["status"]): Promise<StoredMessage> {
+  const insertMessage = ConversationRepository.prototype.insertMessage;
+  return new Promise((resolve) => {
+    const spy = vi
+      .spyOn(ConversationRepository.prototype, "insertMessage")
+      .mockImplementation(async function (this: ConversationRepository, message) {
+        await insertMessage.call(this, message);
+        if (message.role !== "assistant" || message.status !== status) return;
+        spy.mockRestore();
+        resolve(message);
+      });
+  });
 }
 
 async function userPersonaNames(conversationId: string): Promise<(string | null)[]> {
@@ -195,8 +217,8 @@ describe("dramatis chat", () => {
 
   it("reports a connection that breaks mid-reply and carries on", async () => {
     let broken = false;
-    const breakingFetch: typeof fetch = async (url, init) => {
-      if (broken || !String(url).endsWith("/messages") || init?.method !== "POST") return fetch(url, init);
+    const breakingFetch = async (request: Request) => {
+      if (broken || !request.url.endsWith("/messages") || request.method !== "POST") return fetch(request);
       broken = true;
       const encoder = new TextEncoder();
       // Two chunks, then the connection fails (error() would drop chunks still queued, so it waits for a pull).
@@ -227,6 +249,7 @@ describe("dramatis chat", () => {
   });
 
   it("stops a streamed reply on Ctrl-C, keeps the partial reply, and leaves on Ctrl-C at the prompt", async () => {
+    const partialReply = nextStoredReply("partial");
     const run = startChat({ positionals: ["Slowpoke"], terminal: true });
     await run.waitFor(/You> $/);
     run.input.write("tell me a long story\r");
@@ -239,13 +262,9 @@ describe("dramatis chat", () => {
     expect(await run.code).toBe(0);
 
     const conversationId = run.requests.at(-1).url.split("/").at(-2);
-    let reply: any;
-    for (let attempt = 0; attempt < 100 && reply?.status !== "partial"; attempt++) {
-      const messages = await api(`/v1/conversations/${conversationId}/messages`);
-      reply = messages.data.find((message: any) => message.role === "assistant");
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(reply.status).toBe("partial");
+    // The server notices the stop when the connection closes, and stores what it had.
+    const reply = await partialReply;
+    expect(reply.conversation_id).toBe(conversationId);
     expect(reply.content).toMatch(/^word0 word1/);
     expect(reply.content).not.toContain("word39");
   });

@@ -1,11 +1,13 @@
 import readline from "node:readline/promises";
-import { DramatisApiError, readServerSentEvents } from "@dramatis/sdk";
+import { DramatisApiError, streamReply, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
 import {
-  describeUnreachableServer,
+  collectPages,
+  createServerClient,
   readServerAccess,
-  sendApiRequest,
   ServerAccessError,
+  ServerUnreachableError,
   type ServerAccess,
+  type ServerFetch,
 } from "./server-connection.ts";
 
 /**
@@ -24,7 +26,7 @@ export interface ChatCommandOptions {
   output: NodeJS.WritableStream;
   /** Where start-up failures go (stderr from the CLI); defaults to a line on `output`. */
   printError?: (line: string) => void;
-  fetch?: typeof fetch;
+  fetch?: ServerFetch;
 }
 
 /** Usage lines for `dramatis --help`. */
@@ -49,31 +51,9 @@ const HELP_TEXT = `Commands:
   /exit             leave (also Ctrl-D); Ctrl-C stops a reply, or leaves at the prompt
 Start a message with // to send a line that begins with /.`;
 
-interface PersonaSummary {
-  id: string;
-  name: string;
-  kind: "persona" | "preset";
-}
-
-interface UserPersonaSummary {
-  id: string;
-  name: string;
-  description: string;
-  is_active: boolean;
-}
-
-interface StoredMessage {
-  role: "user" | "assistant";
-  content: string;
-  status: "complete" | "partial" | "failed";
-  user_persona: { id: string; name: string } | null;
-  model: string | null;
-}
-
-interface ConversationSummary {
-  id: string;
-  persona_id: string;
-}
+type Persona = Schema<"Persona">;
+type UserPersona = Schema<"UserPersona">;
+type StoredMessage = Schema<"Message">;
 
 /** A start-up failure with a message meant for people. */
 class ChatStartError extends Error {
@@ -84,9 +64,6 @@ class ChatStartError extends Error {
     super(message);
   }
 }
-
-/** The server could not be reached at all. */
-class ConnectionError extends Error {}
 
 /**
  * Runs `dramatis chat`: resolves the persona, starts (or continues) a conversation, then sends each
@@ -104,7 +81,7 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
   let session: ChatSession;
   try {
     const settings = readSettings(options);
-    const api = createApiClient(settings, options.fetch ?? globalThis.fetch);
+    const api = createServerClient(settings, options.fetch);
     session = await openSession({ api, settings, terminal });
   } catch (error) {
     if (error instanceof ChatStartError) {
@@ -115,7 +92,7 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
       printError(`dramatis chat: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
     }
-    if (error instanceof ConnectionError) {
+    if (error instanceof ServerUnreachableError) {
       printError(`dramatis chat: ${error.message}`);
       return 1;
     }
@@ -151,46 +128,20 @@ function readSettings(options: ChatCommandOptions): ChatSettings {
   return { ...access, conversationId, personaReference };
 }
 
-interface ApiClient {
-  baseUrl: string;
-  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server ConnectionError. */
-  send(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<Response>;
-  json<T>(method: string, path: string, body?: unknown): Promise<T>;
+function listPersonas(api: DramatisClient): Promise<Persona[]> {
+  return collectPages((after) =>
+    unwrap(
+      api.GET("/v1/personas", { params: { query: { limit: PAGE_LIMIT, ...(after ? { after } : {}) } } }),
+    ),
+  );
 }
 
-function createApiClient(settings: ChatSettings, fetchImplementation: typeof fetch): ApiClient {
-  const send: ApiClient["send"] = (method, path, init = {}) =>
-    sendApiRequest({
-      access: settings,
-      fetch: fetchImplementation,
-      method,
-      path,
-      body: init.body,
-      signal: init.signal,
-      unreachable: (error) =>
-        init.signal?.aborted
-          ? (error as Error)
-          : new ConnectionError(describeUnreachableServer(settings.baseUrl, error)),
-    });
-  return {
-    baseUrl: settings.baseUrl,
-    send,
-    json: async <T>(method: string, path: string, body?: unknown) =>
-      (await (await send(method, path, { body })).json()) as T,
-  };
-}
-
-/** Every item of a paged list endpoint (`data` + `next_cursor`). */
-async function listEvery<T>(api: ApiClient, path: string): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = `?limit=${PAGE_LIMIT}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`;
-    const page: { data: T[]; next_cursor: string | null } = await api.json("GET", `${path}${query}`);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return items;
+function listUserPersonas(api: DramatisClient): Promise<UserPersona[]> {
+  return collectPages((after) =>
+    unwrap(
+      api.GET("/v1/user-personas", { params: { query: { limit: PAGE_LIMIT, ...(after ? { after } : {}) } } }),
+    ),
+  );
 }
 
 type NameMatch<T> = { found: T } | { ambiguous: T[] } | { unknown: true };
@@ -227,13 +178,13 @@ function formatCandidates<T>(items: T[], describe: (item: T) => string): string 
   return shown.join("\n");
 }
 
-const describePersona = (persona: PersonaSummary) =>
+const describePersona = (persona: Persona) =>
   `${persona.name} (${persona.id}${persona.kind === "preset" ? ", preset" : ""})`;
 
-async function resolvePersona(api: ApiClient, reference: string): Promise<PersonaSummary> {
+async function resolvePersona(api: DramatisClient, reference: string): Promise<Persona> {
   const byId = await findPersonaById(api, reference);
   if (byId) return byId;
-  const personas = await listEvery<PersonaSummary>(api, "/v1/personas");
+  const personas = await listPersonas(api);
   const match = matchByName(personas, reference, (persona) => persona.kind === "persona");
   if ("found" in match) return match.found;
   if ("ambiguous" in match) {
@@ -252,10 +203,10 @@ async function resolvePersona(api: ApiClient, reference: string): Promise<Person
 }
 
 /** Ids have no spaces; anything the server does not know as an id is then tried as a name. */
-async function findPersonaById(api: ApiClient, reference: string): Promise<PersonaSummary | undefined> {
+async function findPersonaById(api: DramatisClient, reference: string): Promise<Persona | undefined> {
   if (/\s/.test(reference)) return undefined;
   try {
-    return await api.json<PersonaSummary>("GET", `/v1/personas/${encodeURIComponent(reference)}`);
+    return await unwrap(api.GET("/v1/personas/{id}", { params: { path: { id: reference } } }));
   } catch (error) {
     if (error instanceof DramatisApiError && (error.status === 404 || error.status === 405)) return undefined;
     throw error;
@@ -299,19 +250,19 @@ function createTerminal(options: ChatCommandOptions): Terminal {
 }
 
 interface ChatSession {
-  api: ApiClient;
+  api: DramatisClient;
   terminal: Terminal;
-  persona: PersonaSummary;
+  persona: Persona;
   conversationId: string;
   /** Sent with every message, so a switch shows in the stored messages; null is No Persona. */
-  userPersona: UserPersonaSummary | null;
+  userPersona: UserPersona | null;
   offlineHintShown: boolean;
   /** The reply being streamed, so Ctrl-C can stop it. */
   activeReply: AbortController | undefined;
 }
 
 async function openSession(options: {
-  api: ApiClient;
+  api: DramatisClient;
   settings: ChatSettings;
   terminal: Terminal;
 }): Promise<ChatSession> {
@@ -319,7 +270,7 @@ async function openSession(options: {
   const { persona, conversationId, messages } = settings.conversationId
     ? await continueConversation(api, settings.conversationId, settings.personaReference)
     : await startConversation(api, settings.personaReference ?? "");
-  const userPersonas = await listEvery<UserPersonaSummary>(api, "/v1/user-personas");
+  const userPersonas = await listUserPersonas(api);
   const session: ChatSession = {
     api,
     terminal,
@@ -341,28 +292,25 @@ async function openSession(options: {
 }
 
 async function startConversation(
-  api: ApiClient,
+  api: DramatisClient,
   reference: string,
-): Promise<{ persona: PersonaSummary; conversationId: string; messages: StoredMessage[] }> {
+): Promise<{ persona: Persona; conversationId: string; messages: StoredMessage[] }> {
   const persona = await resolvePersona(api, reference);
-  const created = await api.json<ConversationSummary & { messages: StoredMessage[] }>(
-    "POST",
-    "/v1/conversations",
-    { persona_id: persona.id },
-  );
+  const created = await unwrap(api.POST("/v1/conversations", { body: { persona_id: persona.id } }));
   return { persona, conversationId: created.id, messages: created.messages };
 }
 
 async function continueConversation(
-  api: ApiClient,
+  api: DramatisClient,
   conversationId: string,
   reference: string | undefined,
-): Promise<{ persona: PersonaSummary; conversationId: string; messages: StoredMessage[] }> {
-  const conversation = await api.json<ConversationSummary>(
-    "GET",
-    `/v1/conversations/${encodeURIComponent(conversationId)}`,
+): Promise<{ persona: Persona; conversationId: string; messages: StoredMessage[] }> {
+  const conversation = await unwrap(
+    api.GET("/v1/conversations/{id}", { params: { path: { id: conversationId } } }),
   );
-  const persona = await api.json<PersonaSummary>("GET", `/v1/personas/${conversation.persona_id}`);
+  const persona = await unwrap(
+    api.GET("/v1/personas/{id}", { params: { path: { id: conversation.persona_id } } }),
+  );
   if (reference && (await resolvePersona(api, reference)).id !== persona.id) {
     throw new ChatStartError(
       `conversation ${conversation.id} is with ${describePersona(persona)}, not "${reference}"`,
@@ -371,15 +319,20 @@ async function continueConversation(
   return { persona, conversationId: conversation.id, messages: await recentMessages(api, conversation.id) };
 }
 
-async function recentMessages(api: ApiClient, conversationId: string): Promise<StoredMessage[]> {
+async function recentMessages(api: DramatisClient, conversationId: string): Promise<StoredMessage[]> {
+  const readPage = (after: number | null) =>
+    unwrap(
+      api.GET("/v1/conversations/{id}/messages", {
+        params: {
+          path: { id: conversationId },
+          query: { limit: PAGE_LIMIT, ...(after === null ? {} : { after_sequence: after }) },
+        },
+      }),
+    );
   let recent: StoredMessage[] = [];
   let after: number | null = null;
   do {
-    const query: string = `?limit=${PAGE_LIMIT}${after === null ? "" : `&after_sequence=${after}`}`;
-    const page: { data: StoredMessage[]; next_sequence: number | null } = await api.json(
-      "GET",
-      `/v1/conversations/${conversationId}/messages${query}`,
-    );
+    const page = await readPage(after);
     recent = [...recent, ...page.data].slice(-RECENT_MESSAGE_COUNT);
     after = page.next_sequence;
   } while (after !== null);
@@ -496,7 +449,7 @@ async function runSlashCommand(session: ChatSession, text: string): Promise<"con
 
 async function printUserPersonas(session: ChatSession): Promise<void> {
   const { terminal } = session;
-  const userPersonas = await listEvery<UserPersonaSummary>(session.api, "/v1/user-personas");
+  const userPersonas = await listUserPersonas(session.api);
   if (userPersonas.length === 0) {
     terminal.line("You have no user personas yet (POST /v1/user-personas creates one).");
     return;
@@ -521,14 +474,14 @@ async function switchUserPersona(session: ChatSession, reference: string): Promi
     terminal.line(terminal.hint("Now speaking as yourself (No Persona)."));
     return;
   }
-  const userPersonas = await listEvery<UserPersonaSummary>(session.api, "/v1/user-personas");
+  const userPersonas = await listUserPersonas(session.api);
   const match = matchByName(userPersonas, reference);
   if ("found" in match) {
     session.userPersona = match.found;
     terminal.line(terminal.hint(`Now speaking as ${match.found.name}.`));
     return;
   }
-  const describe = (userPersona: UserPersonaSummary) => `${userPersona.name} (${userPersona.id})`;
+  const describe = (userPersona: UserPersona) => `${userPersona.name} (${userPersona.id})`;
   const message =
     "ambiguous" in match
       ? `"${reference}" matches more than one user persona; give the id:\n${formatCandidates(match.ambiguous, describe)}`
@@ -538,7 +491,7 @@ async function switchUserPersona(session: ChatSession, reference: string): Promi
 }
 
 function printFailure(session: ChatSession, error: unknown): void {
-  if (!(error instanceof DramatisApiError) && !(error instanceof ConnectionError)) throw error;
+  if (!(error instanceof DramatisApiError) && !(error instanceof ServerUnreachableError)) throw error;
   const message = error instanceof DramatisApiError ? error.describe() : error.message;
   session.terminal.line(session.terminal.error(`Error: ${message}`));
 }
@@ -547,12 +500,7 @@ async function sendMessage(session: ChatSession, content: string): Promise<void>
   const controller = new AbortController();
   session.activeReply = controller;
   try {
-    const response = await session.api.send("POST", `/v1/conversations/${session.conversationId}/messages`, {
-      body: { content, user_persona_id: session.userPersona?.id ?? null, stream: true },
-      signal: controller.signal,
-    });
-    if (!response.body) throw new ConnectionError("the server answered without a body");
-    await printStreamedReply(session, response.body);
+    await printStreamedReply(session, content, controller.signal);
   } catch (error) {
     if (!controller.signal.aborted) printFailure(session, error);
     else printStopped(session.terminal);
@@ -567,39 +515,25 @@ function printStopped(terminal: Terminal): void {
   terminal.endLine();
 }
 
-async function printStreamedReply(session: ChatSession, body: ReadableStream<Uint8Array>): Promise<void> {
+async function printStreamedReply(session: ChatSession, content: string, signal: AbortSignal): Promise<void> {
   const { terminal } = session;
-  for await (const { event, data } of readServerSentEvents(body, (error) =>
-    // A broken connection mid-reply is reported like any unreachable server; a stop stays an abort.
-    (error as Error).name === "AbortError"
-      ? (error as Error)
-      : new ConnectionError(`the connection to the server broke (${(error as Error).message})`),
-  )) {
-    const payload = parseJson(data);
-    if (event === "message-start") {
+  const reply = streamReply(
+    session.api,
+    session.conversationId,
+    { content, user_persona_id: session.userPersona?.id ?? null },
+    { signal },
+  );
+  for await (const event of reply) {
+    if (event.type === "message-start") {
       terminal.write(`${terminal.speaker(`${session.persona.name}:`)} `);
-    } else if (event === "message-delta") {
-      terminal.write(String(payload?.text ?? ""));
-    } else if (event === "message-end") {
+    } else if (event.type === "message-delta") {
+      terminal.write(event.text);
+    } else {
       terminal.endLine();
-      for (const warning of (payload?.warnings as string[] | undefined) ?? []) {
-        terminal.line(terminal.hint(`(warning: ${warning})`));
-      }
-      noteOfflineModel(session, (payload?.message as StoredMessage | undefined)?.model ?? null);
-      return;
-    } else if (event === "error") {
-      terminal.line(terminal.error(`Error: ${String(payload?.detail ?? payload?.title ?? data)}`));
+      for (const warning of event.exchange.warnings) terminal.line(terminal.hint(`(warning: ${warning})`));
+      noteOfflineModel(session, event.exchange.message.model);
       return;
     }
   }
   terminal.line(terminal.error("Error: the reply ended early (the connection closed)"));
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

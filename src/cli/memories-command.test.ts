@@ -56,9 +56,9 @@ async function run(
   output.on("data", (chunk: Buffer) => (written += chunk.toString("utf8")));
   const errors: string[] = [];
   const requests: Run["requests"] = [];
-  const recordingFetch: typeof fetch = (url, init) => {
-    requests.push({ url: String(url), contentType: new Headers(init?.headers).get("content-type") });
-    return fetch(url, init);
+  const recordingFetch = (request: Request) => {
+    requests.push({ url: request.url, contentType: request.headers.get("content-type") });
+    return fetch(request);
   };
   const code = await memoriesCommand({
     action,

@@ -1,13 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { DramatisApiError } from "@dramatis/sdk";
+import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
 import {
-  describeUnreachableServer,
-  readProblem,
+  collectPages,
+  createServerClient,
   readServerAccess,
   ServerAccessError,
+  ServerUnreachableError,
   type ServerAccess,
+  type ServerFetch,
 } from "./server-connection.ts";
 
 /**
@@ -31,7 +33,7 @@ export interface MemoriesCommandOptions {
   output: NodeJS.WritableStream;
   /** Failures and the `export` summary (stderr from the CLI); defaults to a line on `output`. */
   printError?: (line: string) => void;
-  fetch?: typeof fetch;
+  fetch?: ServerFetch;
 }
 
 /** Usage lines for `dramatis --help`. */
@@ -50,25 +52,8 @@ const PAGE_LIMIT = 200;
 const SHOWN_ERROR_LIMIT = 20;
 const CANDIDATE_LIMIT = 25;
 const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
-/** What a stored memory has beyond a MemoryInput; dropped when an exported memory is imported. */
 
-interface PersonaSummary {
-  id: string;
-  name: string;
-  kind: "persona" | "preset";
-}
-
-interface ImportReport {
-  imported: number;
-  failed: number;
-  errors: { index: number; field: string; message: string }[];
-}
-
-interface SearchResult {
-  memory: { owner: string; type: string; strength: number; facts: string };
-  score: number;
-  components: { relevance: number; importance: number; recency: number; text: number; vector: number | null };
-}
+type Persona = Schema<"Persona">;
 
 /** A failure with a message meant for people, and its exit code (2 = the command line was wrong). */
 class MemoriesCommandError extends Error {
@@ -110,6 +95,10 @@ export async function memoriesCommand(options: MemoriesCommandOptions): Promise<
       printError(`dramatis memories: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
     }
+    if (error instanceof ServerUnreachableError) {
+      printError(`dramatis memories: ${error.message}`);
+      return 1;
+    }
     throw error;
   }
 }
@@ -127,26 +116,33 @@ async function importMemories(options: ActionOptions): Promise<number> {
   if (!reference || !file || extra.length > 0) {
     throw new MemoriesCommandError("usage: dramatis memories import PERSONA FILE (or - for stdin)", 2);
   }
-  const api = createApiClient(options);
+  const api = connect(options);
   if (file !== "-") await checkReadableFile(file);
   const persona = await resolvePersona(api, reference);
   const jsonLines = file === "-" || /\.(jsonl|ndjson)$/i.test(file);
   const source: AsyncIterable<Uint8Array | string> = file === "-" ? options.input : fs.createReadStream(file);
   // Sent as it is: the server accepts exported memories and relinks their revisions.
   const upload = new UploadSource(source);
-  let response: Response;
+  let report: Schema<"MemoryImportReport">;
   try {
-    response = await api.send("POST", `/v1/personas/${encodeURIComponent(persona.id)}/memories/import`, {
-      body: toWebStream(upload),
-      contentType: jsonLines ? "application/x-ndjson" : "application/json",
-    });
+    report = await unwrap(
+      api.POST("/v1/personas/{id}/memories/import", {
+        params: { path: { id: persona.id } },
+        // The file goes up as it is read, so a large one is never held whole: the body is a stream of
+        // its bytes, not the typed array the schema describes.
+        body: toWebStream(upload) as unknown as Schema<"MemoryInput">[],
+        bodySerializer: (body) => body,
+        headers: { "content-type": jsonLines ? "application/x-ndjson" : "application/json" },
+        // A streamed upload is sent as it is read (undici requires saying so).
+        duplex: "half",
+      }),
+    );
   } catch (error) {
     if (upload.error) {
       throw new MemoriesCommandError(`cannot read ${file === "-" ? "stdin" : file}: ${upload.error.message}`);
     }
     throw error;
   }
-  const report = (await response.json()) as ImportReport;
   if (options.values.json) {
     writeLine(options.output, JSON.stringify(report));
   } else {
@@ -175,13 +171,14 @@ async function searchMemories(options: ActionOptions): Promise<number> {
   }
   const k = readK(options.values.k);
   const asOf = readAsOf(options.values["as-of"]);
-  const api = createApiClient(options);
+  const api = connect(options);
   const persona = await resolvePersona(api, reference);
-  const response = await api.send("POST", `/v1/personas/${encodeURIComponent(persona.id)}/memories/search`, {
-    body: JSON.stringify({ query, ...(k === undefined ? {} : { k }), ...(asOf ? { as_of: asOf } : {}) }),
-    contentType: "application/json",
-  });
-  const result = (await response.json()) as { data: SearchResult[] };
+  const result = await unwrap(
+    api.POST("/v1/personas/{id}/memories/search", {
+      params: { path: { id: persona.id } },
+      body: { query, ...(k === undefined ? {} : { k }), ...(asOf ? { as_of: asOf } : {}) },
+    }),
+  );
   if (options.values.json) {
     writeLine(options.output, JSON.stringify(result));
     return 0;
@@ -217,13 +214,15 @@ async function exportMemories(options: ActionOptions): Promise<number> {
   if (!reference || extra.length > 0) {
     throw new MemoriesCommandError("usage: dramatis memories export PERSONA [FILE]", 2);
   }
-  const api = createApiClient(options);
+  const api = connect(options);
   const persona = await resolvePersona(api, reference);
-  const response = await api.send("GET", `/v1/personas/${encodeURIComponent(persona.id)}/memories/export`);
+  const body = await unwrap(
+    api.GET("/v1/personas/{id}/memories/export", { params: { path: { id: persona.id } }, parseAs: "stream" }),
+  );
   if (!file || file === "-") {
     try {
       // stdout stays open for whoever writes after this command.
-      await copyLines(response, options.output, { end: false });
+      await copyLines(body, options.output, { end: false });
     } catch (error) {
       // A reader that stopped early (`| head`) is not a failure.
       if ((error as { code?: string }).code !== "EPIPE") throw error;
@@ -233,7 +232,7 @@ async function exportMemories(options: ActionOptions): Promise<number> {
   // Written beside the target and renamed at the end, so a failed export never replaces a good file.
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
   try {
-    const lines = await copyLines(response, fs.createWriteStream(partial), { end: true });
+    const lines = await copyLines(body, fs.createWriteStream(partial), { end: true });
     await fs.promises.rename(partial, file);
     options.printError(`Exported ${lines} ${lines === 1 ? "memory" : "memories"} to ${file}`);
     return 0;
@@ -246,13 +245,12 @@ async function exportMemories(options: ActionOptions): Promise<number> {
 
 /** Streams a JSON Lines body with backpressure and returns how many lines it had. */
 async function copyLines(
-  response: Response,
+  body: ReadableStream<Uint8Array> | null | undefined,
   destination: NodeJS.WritableStream,
   options: { end: boolean },
 ): Promise<number> {
   let lines = 0;
   let readError: Error | undefined;
-  const body = response.body;
   async function* counted(): AsyncGenerator<Uint8Array> {
     if (!body) return;
     try {
@@ -269,9 +267,8 @@ async function copyLines(
     await pipeline(counted, destination, { end: options.end });
   } catch (error) {
     if (!readError) throw error;
-    throw new MemoriesCommandError(
-      `the export broke off after ${lines} memories (${readError.message}); run it again`,
-    );
+    const reason = readError instanceof ServerUnreachableError ? readError.reason : readError.message;
+    throw new MemoriesCommandError(`the export broke off after ${lines} memories (${reason}); run it again`);
   }
   return lines;
 }
@@ -358,16 +355,7 @@ function toWebStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Arr
   });
 }
 
-interface ApiClient {
-  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server a command error. */
-  send(
-    method: string,
-    path: string,
-    init?: { body?: string | ReadableStream<Uint8Array>; contentType?: string },
-  ): Promise<Response>;
-}
-
-function createApiClient(options: ActionOptions): ApiClient {
+function connect(options: ActionOptions): DramatisClient {
   const { values, environment } = options;
   const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   let access: ServerAccess;
@@ -377,54 +365,24 @@ function createApiClient(options: ActionOptions): ApiClient {
     if (error instanceof ServerAccessError) throw new MemoriesCommandError(error.message, 2);
     throw error;
   }
-  const { baseUrl, apiKey, user } = access;
-  const fetchImplementation = options.fetch ?? globalThis.fetch;
-  return {
-    async send(method, pathname, init = {}) {
-      let response: Response;
-      try {
-        response = await fetchImplementation(`${baseUrl}${pathname}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            "x-dramatis-user": user,
-            ...(init.contentType ? { "content-type": init.contentType } : {}),
-          },
-          body: init.body,
-          // A streamed upload is sent as it is read (undici requires saying so).
-          ...(typeof init.body === "object" ? { duplex: "half" as const } : {}),
-        });
-      } catch (error) {
-        throw new MemoriesCommandError(describeUnreachableServer(baseUrl, error));
-      }
-      if (!response.ok) throw await readProblem(response);
-      return response;
-    },
-  };
+  return createServerClient(access, options.fetch);
 }
 
 /** A persona by id, else by name case-insensitively: a whole name first, then the start of a word. */
-async function resolvePersona(api: ApiClient, reference: string): Promise<PersonaSummary> {
+async function resolvePersona(api: DramatisClient, reference: string): Promise<Persona> {
   const trimmed = reference.trim();
   if (!/\s/.test(trimmed)) {
     try {
-      const response = await api.send("GET", `/v1/personas/${encodeURIComponent(trimmed)}`);
-      return (await response.json()) as PersonaSummary;
+      return await unwrap(api.GET("/v1/personas/{id}", { params: { path: { id: trimmed } } }));
     } catch (error) {
       if (!(error instanceof DramatisApiError && (error.status === 404 || error.status === 405))) throw error;
     }
   }
-  const personas: PersonaSummary[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = `?limit=${PAGE_LIMIT}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`;
-    const page = (await (await api.send("GET", `/v1/personas${query}`)).json()) as {
-      data: PersonaSummary[];
-      next_cursor: string | null;
-    };
-    personas.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
+  const personas = await collectPages((after) =>
+    unwrap(
+      api.GET("/v1/personas", { params: { query: { limit: PAGE_LIMIT, ...(after ? { after } : {}) } } }),
+    ),
+  );
   const wanted = trimmed.toLowerCase();
   const exact = personas.filter((persona) => persona.name.toLowerCase() === wanted);
   const starting = personas.filter((persona) =>
@@ -433,9 +391,9 @@ async function resolvePersona(api: ApiClient, reference: string): Promise<Person
       .split(/\s+/)
       .some((_word, index, words) => words.slice(index).join(" ").startsWith(wanted)),
   );
-  const describe = (persona: PersonaSummary) =>
+  const describe = (persona: Persona) =>
     `  ${persona.name} (${persona.id}${persona.kind === "preset" ? ", preset" : ""})`;
-  const list = (items: PersonaSummary[]) =>
+  const list = (items: Persona[]) =>
     items
       .slice(0, CANDIDATE_LIMIT)
       .map(describe)
@@ -446,7 +404,7 @@ async function resolvePersona(api: ApiClient, reference: string): Promise<Person
     // The tenant's own persona wins over a preset of the same name.
     const own = group.filter((persona) => persona.kind === "persona");
     const narrowed = own.length > 0 ? own : group;
-    if (narrowed.length === 1) return narrowed[0] as PersonaSummary;
+    if (narrowed.length === 1) return narrowed[0] as Persona;
     throw new MemoriesCommandError(
       `"${reference}" matches more than one persona; give the id:\n${list(narrowed)}`,
     );

@@ -8,7 +8,44 @@ function recorder() {
   const stream = new PassThrough();
   let text = "";
   stream.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-  return { stream, text: () => text };
+  /** Resolves once what was written matches `pattern`. */
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!pattern.test(text)) return;
+        stream.off("data", check);
+        resolve();
+      };
+      stream.on("data", check);
+      check();
+    });
+  return { stream, text: () => text, waitFor };
+}
+
+/** A fetch that passes everything on, and a promise kept once the inbox stream's first `unread` event arrives. */
+function watchInboxStream(): {
+  fetch: (request: Request) => Promise<Response>;
+  unreadCountSent: Promise<void>;
+} {
+  let markSent!: () => void;
+  const unreadCountSent = new Promise<void>((resolve) => (markSent = resolve));
+  const watchingFetch = async (request: Request) => {
+    const response = await fetch(request);
+    if (!request.url.endsWith("/v1/inbox/events") || !response.body) return response;
+    const decoder = new TextDecoder();
+    let text = "";
+    const body = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          text += decoder.decode(chunk, { stream: true });
+          if (/^event: unread$/m.test(text)) markSent();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return { fetch: watchingFetch, unreadCountSent };
 }
 
 describe("dramatis scheduled and dramatis inbox", () => {
@@ -105,6 +142,7 @@ describe("dramatis scheduled and dramatis inbox", () => {
   it("follows the inbox live, and lists it with the unread count", async () => {
     const stop = new AbortController();
     const output = recorder();
+    const inboxStream = watchInboxStream();
     const following = scheduledCommand({
       command: "inbox",
       argv: ["--follow"],
@@ -112,10 +150,12 @@ describe("dramatis scheduled and dramatis inbox", () => {
       output: output.stream,
       printError: () => undefined,
       interrupt: stop.signal,
+      fetch: inboxStream.fetch,
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // connected before the message is sent
+    // The server sends the first unread count once it follows the inbox: what is sent from then on streams.
+    await inboxStream.unreadCountSent;
     await sendNow("good_night");
-    await expect.poll(output.text, { timeout: 10_000 }).toMatch(/Mira \(good night\): \S/);
+    await output.waitFor(/Mira \(good night\): \S/);
     stop.abort();
     expect(await following).toBe(0);
 

@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
-import { DramatisApiError, readServerSentEvents } from "@dramatis/sdk";
+import { DramatisApiError, unwrap, watchInbox, type DramatisClient, type Schema } from "@dramatis/sdk";
 import {
   ServerAccessError,
-  describeUnreachableServer,
+  ServerUnreachableError,
+  collectPages,
+  createServerClient,
   readServerAccess,
-  sendApiRequest,
-  type ServerAccess,
+  type ServerFetch,
 } from "./server-connection.ts";
 import { formatTable } from "./text-table.ts";
 
@@ -27,7 +28,7 @@ export interface ScheduledCommandOptions {
   output: NodeJS.WritableStream;
   /** Failures (stderr from the CLI). */
   printError: (line: string) => void;
-  fetch?: typeof fetch;
+  fetch?: ServerFetch;
   /** Stops `inbox --follow` (Ctrl-C); defaults to the process's SIGINT while it follows. */
   interrupt?: AbortSignal;
 }
@@ -43,25 +44,10 @@ export const SCHEDULED_USAGE = `  scheduled list [--all] [--persona ID] [--kind 
                                 --follow prints each new one as it arrives (Ctrl-C stops)
                                 (scheduled and inbox take --url, --key, --user like chat; --json)`;
 
-const KINDS = ["good_morning", "good_night", "check_in"];
+type Kind = Schema<"ScheduledMessage">["kind"];
+const KINDS: Kind[] = ["good_morning", "good_night", "check_in"];
 const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 const PAGE_LIMIT = 200;
-
-interface ScheduledMessage {
-  id: string;
-  persona_name: string;
-  kind: string;
-  due_at: string;
-  status: string;
-  content: string | null;
-  error: string | null;
-}
-
-interface InboxItem {
-  message: { content: string; created_at: string };
-  persona_name: string;
-  kind: string;
-}
 
 /** The flags of `dramatis scheduled` and `dramatis inbox`, by their names on the command line. */
 export type ScheduledFlags = {
@@ -89,9 +75,7 @@ interface Context {
   options: ScheduledCommandOptions;
   flags: ScheduledFlags;
   positionals: string[];
-  get<T>(path: string): Promise<T>;
-  post<T>(path: string): Promise<T>;
-  access: ServerAccess;
+  client: DramatisClient;
 }
 
 const ACTIONS: Record<string, (context: Context) => Promise<number>> = {
@@ -132,6 +116,10 @@ export async function scheduledCommand(options: ScheduledCommandOptions): Promis
       options.printError(`${name}: ${error.message}`);
       return 2;
     }
+    if (error instanceof ServerUnreachableError) {
+      options.printError(`${name}: ${error.message}`);
+      return 1;
+    }
     if (error instanceof DramatisApiError) {
       options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
       return 1;
@@ -168,31 +156,8 @@ function createContext(
   flags: ScheduledFlags,
   positionals: string[],
 ): Context {
-  const access = readServerAccess(flags, options.environment);
-  const request = (method: string, path: string, signal?: AbortSignal) =>
-    sendApiRequest({
-      access,
-      fetch: options.fetch ?? globalThis.fetch,
-      method,
-      path,
-      signal,
-      unreachable: (error) => new ScheduledCommandError(describeUnreachableServer(access.baseUrl, error)),
-    });
-  return {
-    options,
-    flags,
-    positionals,
-    access,
-    get: async <T>(path: string) => (await (await request("GET", path)).json()) as T,
-    post: async <T>(path: string) => (await (await request("POST", path)).json()) as T,
-  };
-}
-
-function query(parameters: Record<string, string | undefined>): string {
-  const search = new URLSearchParams(
-    Object.entries(parameters).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  ).toString();
-  return search ? `?${search}` : "";
+  const client = createServerClient(readServerAccess(flags, options.environment), options.fetch);
+  return { options, flags, positionals, client };
 }
 
 function writeLine(context: Context, line: string): void {
@@ -212,24 +177,22 @@ function summarise(text: string | null, length = 60): string {
 async function listScheduled(context: Context): Promise<number> {
   noArguments(context, "scheduled list [--all] [--persona ID] [--kind KIND]");
   const { flags } = context;
-  if (flags.kind !== undefined && !KINDS.includes(flags.kind)) {
-    throw new ScheduledCommandError(`--kind: expected one of ${KINDS.join(", ")}, got ${flags.kind}`, 2);
-  }
-  const messages: ScheduledMessage[] = [];
-  let after: string | undefined;
-  do {
-    const page = await context.get<{ data: ScheduledMessage[]; next_cursor: string | null }>(
-      `/v1/scheduled-messages${query({
-        include_sent: flags.all ? "true" : undefined,
-        persona_id: flags.persona,
-        kind: flags.kind,
-        limit: String(PAGE_LIMIT),
-        after,
-      })}`,
-    );
-    messages.push(...page.data);
-    after = page.next_cursor ?? undefined;
-  } while (after);
+  const kind = readKind(flags.kind);
+  const messages = await collectPages((after) =>
+    unwrap(
+      context.client.GET("/v1/scheduled-messages", {
+        params: {
+          query: {
+            ...(flags.all ? { include_sent: "true" as const } : {}),
+            ...(flags.persona === undefined ? {} : { persona_id: flags.persona }),
+            ...(kind === undefined ? {} : { kind }),
+            limit: PAGE_LIMIT,
+            ...(after === undefined ? {} : { after }),
+          },
+        },
+      }),
+    ),
+  );
   if (flags.json) {
     writeLine(context, JSON.stringify(messages));
     return 0;
@@ -257,10 +220,20 @@ async function listScheduled(context: Context): Promise<number> {
   return 0;
 }
 
+function readKind(text: string | undefined): Kind | undefined {
+  if (text === undefined) return undefined;
+  const kind = KINDS.find((known) => known === text);
+  if (!kind) throw new ScheduledCommandError(`--kind: expected one of ${KINDS.join(", ")}, got ${text}`, 2);
+  return kind;
+}
+
 async function showStatistics(context: Context): Promise<number> {
   noArguments(context, "scheduled stats [--persona ID]");
-  const statistics = await context.get<Record<string, number>>(
-    `/v1/scheduled-messages/statistics${query({ persona_id: context.flags.persona })}`,
+  const { persona } = context.flags;
+  const statistics = await unwrap(
+    context.client.GET("/v1/scheduled-messages/statistics", {
+      params: { query: persona === undefined ? {} : { persona_id: persona } },
+    }),
   );
   if (context.flags.json) {
     writeLine(context, JSON.stringify(statistics));
@@ -274,8 +247,8 @@ async function showStatistics(context: Context): Promise<number> {
 async function cancelScheduled(context: Context): Promise<number> {
   const [id, ...extra] = context.positionals;
   if (!id || extra.length > 0) throw new ScheduledCommandError("usage: dramatis scheduled cancel ID", 2);
-  const message = await context.post<ScheduledMessage>(
-    `/v1/scheduled-messages/${encodeURIComponent(id)}/cancel`,
+  const message = await unwrap(
+    context.client.POST("/v1/scheduled-messages/{id}/cancel", { params: { path: { id } } }),
   );
   writeLine(
     context,
@@ -286,14 +259,14 @@ async function cancelScheduled(context: Context): Promise<number> {
   return 0;
 }
 
-function describeInboxItem(item: InboxItem): string {
+function describeInboxItem(item: Schema<"InboxItem">): string {
   return `${item.message.created_at}  ${item.persona_name} (${item.kind.replaceAll("_", " ")}): ${summarise(item.message.content, 200)}`;
 }
 
 async function showInbox(context: Context): Promise<number> {
   noArguments(context, "inbox [--follow]");
   if (!context.flags.follow) {
-    const inbox = await context.get<{ unread: number; data: InboxItem[] }>("/v1/inbox");
+    const inbox = await unwrap(context.client.GET("/v1/inbox"));
     if (context.flags.json) {
       writeLine(context, JSON.stringify(inbox));
       return 0;
@@ -313,31 +286,14 @@ async function followInbox(context: Context): Promise<number> {
   if (interrupt) interrupt.addEventListener("abort", stop, { once: true });
   else process.once("SIGINT", stop);
   try {
-    const response = await sendApiRequest({
-      access: context.access,
-      fetch: context.options.fetch ?? globalThis.fetch,
-      method: "GET",
-      path: "/v1/inbox/events",
-      signal: controller.signal,
-      unreachable: (error) =>
-        controller.signal.aborted
-          ? new ScheduledCommandError("stopped", 0)
-          : new ScheduledCommandError(describeUnreachableServer(context.access.baseUrl, error)),
-    });
-    if (!response.body) return 0;
-    const events = readServerSentEvents(response.body, (error) =>
-      controller.signal.aborted
-        ? new ScheduledCommandError("stopped", 0)
-        : new ScheduledCommandError(`the stream broke off: ${(error as Error).message}`),
-    );
-    for await (const event of events) {
-      if (event.event !== "message") continue;
-      const item = JSON.parse(event.data) as InboxItem;
-      writeLine(context, context.flags.json ? event.data : describeInboxItem(item));
+    for await (const event of watchInbox(context.client, { signal: controller.signal })) {
+      if (event.type !== "message") continue;
+      writeLine(context, context.flags.json ? JSON.stringify(event.item) : describeInboxItem(event.item));
     }
     return 0;
   } catch (error) {
-    if (error instanceof ScheduledCommandError && error.exitCode === 0) return 0;
+    // Ctrl-C is how following ends.
+    if (controller.signal.aborted) return 0;
     throw error;
   } finally {
     if (interrupt) interrupt.removeEventListener("abort", stop);

@@ -1,10 +1,10 @@
 import os from "node:os";
-import { problemError } from "@dramatis/sdk";
+import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 
 /*
- * What the client commands (`dramatis chat`, `dramatis memories`, `dramatis study`) share about talking
- * to a running server: where it is, who the user is, how requests and event streams go, and how their
- * failures read.
+ * What the client commands (`dramatis chat`, `memories`, `study`, `scheduled`, `inbox`) share about
+ * talking to a running server: where it is, who the user is, the SDK client that talks to it, and how
+ * its failures read.
  */
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:8787";
@@ -35,10 +35,8 @@ export function operatingSystemUser(environment: Record<string, string | undefin
 
 /** Why the server could not be reached, and what to do about it. */
 export function describeUnreachableServer(baseUrl: string, error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
   return (
-    `cannot reach the Dramatis server at ${baseUrl} (${reason}); ` +
+    `cannot reach the Dramatis server at ${baseUrl} (${reasonOf(error)}); ` +
     "start it with `dramatis serve` or point --url / DRAMATIS_URL at it"
   );
 }
@@ -78,43 +76,106 @@ export function readServerAccess(
   return { baseUrl, apiKey, user };
 }
 
-/**
- * Sends one JSON request with the key and the user; a non-2xx answer throws its problem (the SDK's
- * DramatisApiError).
- * A request that never got an answer throws what `unreachable` makes of the failure (each command has its
- * own error for that, and its own idea of what an abort means).
- */
-export async function sendApiRequest(options: {
-  access: ServerAccess;
-  fetch: typeof fetch;
-  method: string;
-  path: string;
-  body?: unknown;
-  signal?: AbortSignal | undefined;
-  unreachable: (error: unknown) => Error;
-}): Promise<Response> {
-  const { access, body } = options;
-  let response: Response;
-  try {
-    response = await options.fetch(`${access.baseUrl}${options.path}`, {
-      method: options.method,
-      headers: {
-        authorization: `Bearer ${access.apiKey}`,
-        "x-dramatis-user": access.user,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: options.signal,
-    });
-  } catch (error) {
-    throw options.unreachable(error);
+/** The server gave no answer, or the connection broke while it answered; worth retrying for a while. */
+export class ServerUnreachableError extends Error {
+  /** The cause in a few words (`ECONNREFUSED`), for a line that says the command is reconnecting. */
+  readonly reason: string;
+
+  constructor(message: string, reason?: string) {
+    super(message);
+    this.name = "ServerUnreachableError";
+    this.reason = reason ?? message;
   }
-  if (!response.ok) throw await readProblem(response);
-  return response;
 }
 
-/** A failed answer as the SDK's DramatisApiError, carrying the server's problem document. */
-export async function readProblem(response: Response): Promise<Error> {
-  const text = await response.text().catch(() => "");
-  return problemError(text, response.status, response.statusText || `HTTP ${response.status}`);
+/** How a client command sends requests: the SDK's form of fetch (tests pass one that records or breaks). */
+export type ServerFetch = (request: Request) => Promise<Response>;
+
+/**
+ * The SDK client of the server the command line names. Calls go through `unwrap(...)` (a non-2xx answer
+ * throws DramatisApiError); a request that gets no answer, or whose answer breaks off mid-body, throws
+ * ServerUnreachableError. A request aborted through its signal throws the abort as it is, so each
+ * command decides what Ctrl-C means.
+ *
+ * @example const client = createServerClient(readServerAccess(flags, process.env));
+ */
+export function createServerClient(access: ServerAccess, fetchImplementation?: ServerFetch): DramatisClient {
+  const send = fetchImplementation ?? ((request: Request) => globalThis.fetch(request));
+  return createDramatisClient({
+    baseUrl: access.baseUrl,
+    apiKey: access.apiKey,
+    user: access.user,
+    fetch: async (request) => {
+      let response: Response;
+      try {
+        response = await send(request);
+      } catch (error) {
+        if (request.signal.aborted) throw error;
+        throw new ServerUnreachableError(describeUnreachableServer(access.baseUrl, error), reasonOf(error));
+      }
+      return response.body ? withBrokenConnectionReported(response, request.signal) : response;
+    },
+  });
+}
+
+function reasonOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/**
+ * The same answer, whose body fails with ServerUnreachableError when the connection breaks mid-body
+ * (undici's bare "terminated" otherwise), so event streams and downloads report it like a refused
+ * connection.
+ */
+function withBrokenConnectionReported(response: Response, signal: AbortSignal): Response {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      } catch (error) {
+        const message = (error as Error).message;
+        controller.error(
+          signal.aborted
+            ? error
+            : new ServerUnreachableError(`the connection to the server broke (${message})`, message),
+        );
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** A page of a list endpoint: its items and the cursor of the next page (null after the last). */
+export interface CursorPage<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * Every item of a paged list endpoint, page after page.
+ *
+ * @example
+ * const personas = await collectPages((after) =>
+ *   unwrap(client.GET("/v1/personas", { params: { query: { limit: 200, ...(after ? { after } : {}) } } })));
+ */
+export async function collectPages<T>(
+  readPage: (after: string | undefined) => Promise<CursorPage<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let after: string | undefined;
+  do {
+    const page = await readPage(after);
+    items.push(...page.data);
+    after = page.next_cursor ?? undefined;
+  } while (after);
+  return items;
 }

@@ -1,13 +1,12 @@
-import { DramatisApiError, readServerSentEvents, type ServerSentEvent } from "@dramatis/sdk";
-import { describeUnreachableServer, sendApiRequest } from "./server-connection.ts";
+import { DramatisApiError } from "@dramatis/sdk";
+import { ServerUnreachableError } from "./server-connection.ts";
 import { formatDuration } from "./study-display.ts";
 
 /*
- * How `dramatis study` talks to the server: JSON requests, paged lists, the server-sent event stream,
- * and waiting out a server that went away (a restart mid-study) for a bounded time.
+ * How `dramatis study` copes with the server: its failures, what Ctrl-C means to a request, and
+ * waiting out a server that went away (a restart mid-study) for a bounded time.
  */
 
-const PAGE_LIMIT = 200;
 const MAXIMUM_RECONNECT_DELAY_MS = 10_000;
 
 /** A failure with a message meant for people, and its exit code (2 = the command line was wrong). */
@@ -23,72 +22,19 @@ export class StudyCommandError extends Error {
 /** Ctrl-C while waiting: the study goes on, only the command stops. */
 export class InterruptedError extends Error {}
 
-/** The server could not be reached, or the connection broke; worth trying again while the budget lasts. */
-export class ServerUnreachableError extends Error {
-  /** The cause in a few words (`ECONNREFUSED`), for a line that says the command is reconnecting. */
-  readonly reason: string;
-
-  constructor(message: string, reason?: string) {
-    super(message);
-    this.reason = reason ?? message;
-  }
-}
-
-export interface StudyApi {
-  /** Sends a request; a non-2xx answer throws DramatisApiError, an unreachable server ServerUnreachableError. */
-  send(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<Response>;
-  json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
-}
-
 /**
- * A client of one server with one key. A request aborted through its signal throws InterruptedError.
+ * What a request resolves to; one the signal aborted (Ctrl-C) throws InterruptedError instead of the
+ * abort.
  *
- * @example
- * const api = createStudyApi({ baseUrl: "http://127.0.0.1:8787", apiKey: "dra_…", user: "me" });
- * const study = await api.json("GET", "/v1/studies/std_1");
+ * @example const study = await interruptible(unwrap(client.GET("/v1/studies/{id}", { params, signal })), signal);
  */
-export function createStudyApi(settings: {
-  baseUrl: string;
-  apiKey: string;
-  user: string;
-  fetch?: typeof fetch;
-}): StudyApi {
-  const fetchImplementation = settings.fetch ?? globalThis.fetch;
-  const send: StudyApi["send"] = (method, pathname, init = {}) =>
-    sendApiRequest({
-      access: settings,
-      fetch: fetchImplementation,
-      method,
-      path: pathname,
-      body: init.body,
-      signal: init.signal,
-      unreachable: (error) => {
-        if (init.signal?.aborted) return new InterruptedError();
-        const cause = (error as { cause?: { code?: string } }).cause;
-        return new ServerUnreachableError(
-          describeUnreachableServer(settings.baseUrl, error),
-          cause?.code ?? (error as Error).message,
-        );
-      },
-    });
-  return {
-    send,
-    json: async <T>(method: string, pathname: string, body?: unknown, signal?: AbortSignal) =>
-      (await (await send(method, pathname, { body, signal })).json()) as T,
-  };
-}
-
-/** Every item of a paged list endpoint (`data` + `next_cursor`). */
-export async function listEvery<T>(api: StudyApi, pathname: string): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = `?limit=${PAGE_LIMIT}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`;
-    const page: { data: T[]; next_cursor: string | null } = await api.json("GET", `${pathname}${query}`);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return items;
+export async function interruptible<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (signal.aborted) throw new InterruptedError();
+    throw error;
+  }
 }
 
 /** Gone, or restarting (a proxy's 502-504, a server shutting down): worth waiting for. */
@@ -105,7 +51,7 @@ export function isRetryable(error: unknown): boolean {
  * @example
  * const reconnection = new Reconnection({ limitMs: 3_600_000, now: Date.now, signal, initialDelayMs: 1000 });
  * for (;;) {
- *   try { const study = await api.json("GET", path); reconnection.connected(); return study; }
+ *   try { const study = await unwrap(client.GET("/v1/studies/{id}", { params })); reconnection.connected(); return study; }
  *   catch (error) { await reconnection.failed(error); }
  * }
  */
@@ -182,17 +128,4 @@ export function sleep(milliseconds: number, signal: AbortSignal): Promise<void> 
     }, milliseconds);
     signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/** The study's event stream; a broken connection is a ServerUnreachableError, an abort an InterruptedError. */
-export function readStudyEvents(
-  response: Response,
-  signal: AbortSignal,
-): AsyncGenerator<ServerSentEvent> | [] {
-  if (!response.body) return [];
-  return readServerSentEvents(response.body, (error) =>
-    signal.aborted
-      ? new InterruptedError()
-      : new ServerUnreachableError(`the connection to the server broke (${(error as Error).message})`),
-  );
 }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedLoopbackURL } from "../../test/mock-upstreams.ts";
 import { loadConfig } from "../config/config.ts";
 import { startServer, type RunningServer } from "../server.ts";
-import { Reconnection, ServerUnreachableError, InterruptedError } from "./study-api.ts";
+import { ServerUnreachableError } from "./server-connection.ts";
+import { Reconnection, InterruptedError } from "./study-api.ts";
 import { STUDY_USAGE, studyCommand, type StudyCommandOptions } from "./study-command.ts";
 import {
   createProgressDisplay,
@@ -100,10 +101,10 @@ describe("study progress rendering", () => {
     );
   });
 
-  it("leaves out an unknown rate or ETA, and the ETA once everything is done", () => {
-    expect(
-      formatStudyProgress(progress({ rate_per_second: null, eta_seconds: null }), { bar: true, barWidth: 4 }),
-    ).toBe("[##..] 512/1000 done · 3 failed · 2 invalid");
+  it("leaves out an unknown ETA, and the ETA once everything is done", () => {
+    expect(formatStudyProgress(progress({ eta_seconds: null }), { bar: true, barWidth: 4 })).toBe(
+      "[##..] 512/1000 done · 3 failed · 2 invalid · 41.2/s",
+    );
     const finished = progress({ done: 1000, answered: 995, pending: 0, eta_seconds: 0, rate_per_second: 3 });
     expect(formatStudyProgress(finished, { bar: true, barWidth: 4 })).toBe(
       "[####] 1000/1000 done · 3 failed · 2 invalid · 3.0/s",
@@ -189,6 +190,7 @@ describe("study statistics table", () => {
       sd: 1.2345,
       ci95: [2.64, 3.56],
       median: 3,
+      distribution: null,
     },
     cohorts: [
       {
@@ -202,6 +204,7 @@ describe("study statistics table", () => {
         sd: 1,
         ci95: [2.95, 4.05],
         median: 4,
+        distribution: null,
       },
       {
         cohort_id: "coh_2",
@@ -214,6 +217,7 @@ describe("study statistics table", () => {
         sd: null,
         ci95: null,
         median: null,
+        distribution: null,
       },
     ],
     test: { name: "chi_square", statistic: 9.4877, df: 4, p_value: 0.0501 },
@@ -499,9 +503,9 @@ describe("dramatis study against a running server", () => {
       errorOutput.stream.on("data", (chunk: Buffer) => overrides.onProgress?.(chunk.toString()));
     const errors: string[] = [];
     const requests: string[] = [];
-    const recordingFetch: typeof fetch = (url, init) => {
-      requests.push(`${init?.method ?? "GET"} ${new URL(String(url)).pathname}`);
-      return (overrides.fetch ?? fetch)(url, init);
+    const recordingFetch = (request: Request) => {
+      requests.push(`${request.method} ${new URL(request.url).pathname}`);
+      return (overrides.fetch ?? fetch)(request);
     };
     const code = await studyCommand({
       argv: [...argv, "--url", server.url, "--key", ADMIN_KEY],
@@ -595,11 +599,11 @@ describe("dramatis study against a running server", () => {
   it("reconnects when the event stream is refused and when it breaks mid-study, on a terminal", async () => {
     const file = writeSpec("spec-slow.json", smallSpec(20, { requests_per_minute: 600 }));
     let eventConnections = 0;
-    const flakyFetch: typeof fetch = async (url, init) => {
-      if (!String(url).endsWith("/events")) return fetch(url, init);
+    const flakyFetch = async (request: Request) => {
+      if (!request.url.endsWith("/events")) return fetch(request);
       eventConnections += 1;
       if (eventConnections === 1) throw new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } });
-      const response = await fetch(url, init);
+      const response = await fetch(request);
       if (eventConnections > 2 || !response.body) return response;
       // The second connection breaks after its first event, as when the server restarts.
       const reader = response.body.getReader();

@@ -2,24 +2,24 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { DramatisApiError } from "@dramatis/sdk";
-import { readServerAccess, ServerAccessError } from "./server-connection.ts";
+import { DramatisApiError, unwrap, type DramatisClient } from "@dramatis/sdk";
 import {
-  InterruptedError,
+  collectPages,
+  createServerClient,
+  readServerAccess,
+  ServerAccessError,
   ServerUnreachableError,
-  StudyCommandError,
-  createStudyApi,
-  listEvery,
-  type StudyApi,
-} from "./study-api.ts";
-import { describeStudy, formatStatisticsTable, type Study, type StudyStatistics } from "./study-display.ts";
+  type ServerFetch,
+} from "./server-connection.ts";
+import { InterruptedError, StudyCommandError } from "./study-api.ts";
+import { describeStudy, formatStatisticsTable } from "./study-display.ts";
 import { describeFileError, runStudy } from "./study-run.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
  * `dramatis study run|status|cancel|resume|results|list`: research studies against a running Dramatis
  * server, over the same REST API any client uses (docs/studies.md). `run` lives in study-run.ts; the
- * spec file in study-spec.ts; progress and tables in study-display.ts; requests in study-api.ts.
+ * spec file in study-spec.ts; progress and tables in study-display.ts; reconnecting in study-api.ts.
  */
 
 export interface StudyCommandOptions {
@@ -33,7 +33,7 @@ export interface StudyCommandOptions {
   errorOutput: NodeJS.WritableStream;
   /** Failures; defaults to a line on `errorOutput`. */
   printError?: (line: string) => void;
-  fetch?: typeof fetch;
+  fetch?: ServerFetch;
   /** Stops `run` from following (Ctrl-C); defaults to the process's SIGINT while `run` runs. */
   interrupt?: AbortSignal;
   /** Between population polls, and the first wait before reconnecting (default 1000). */
@@ -64,6 +64,7 @@ export const STUDY_USAGE = `  study run SPEC.json [--detach] [--timeout SECONDS]
 const DEFAULT_TIMEOUT_SECONDS = 3600;
 const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 const RESULT_FORMATS = ["table", "csv", "json"];
+const PAGE_LIMIT = 200;
 
 /** The flags of `dramatis study`, by their names on the command line. */
 export type StudyFlags = {
@@ -104,7 +105,8 @@ interface ActionContext {
   flags: StudyFlags;
   /** The words after the action. */
   positionals: string[];
-  api: StudyApi;
+  /** The server's client, made on first use. */
+  connect: () => DramatisClient;
 }
 
 const ACTIONS: Record<string, (context: ActionContext) => Promise<number>> = {
@@ -163,7 +165,12 @@ export async function runStudyAction(
       );
     }
     checkFlagsFit(action as string, flags);
-    return await run({ options, flags, positionals: options.positionals, api: createApi(flags, options) });
+    return await run({
+      options,
+      flags,
+      positionals: options.positionals,
+      connect: connector(flags, options),
+    });
   } catch (error) {
     return reportStudyFailure(options, error);
   }
@@ -213,26 +220,21 @@ function checkFlagsFit(action: string, flags: StudyFlags): void {
 }
 
 /**
- * The server client, set up on its first request: a wrong command line or spec is reported before a
+ * The server's client, set up on its first request: a wrong command line or spec is reported before a
  * missing key, and a spec can be checked without one.
  */
-function createApi(flags: StudyFlags, options: StudyRuntime): StudyApi {
-  let api: StudyApi | undefined;
-  const connect = () => (api ??= createStudyApi(readConnectionSettings(flags, options)));
-  return {
-    send: (method, pathname, init) => connect().send(method, pathname, init),
-    json: <T>(method: string, pathname: string, body?: unknown, signal?: AbortSignal) =>
-      connect().json<T>(method, pathname, body, signal),
+function connector(flags: StudyFlags, options: StudyRuntime): () => DramatisClient {
+  let client: DramatisClient | undefined;
+  return () => {
+    if (client) return client;
+    try {
+      client = createServerClient(readServerAccess(flags, options.environment), options.fetch);
+    } catch (error) {
+      if (error instanceof ServerAccessError) throw new StudyCommandError(error.message, 2);
+      throw error;
+    }
+    return client;
   };
-}
-
-function readConnectionSettings(flags: StudyFlags, options: StudyRuntime) {
-  try {
-    return { ...readServerAccess(flags, options.environment), fetch: options.fetch };
-  } catch (error) {
-    if (error instanceof ServerAccessError) throw new StudyCommandError(error.message, 2);
-    throw error;
-  }
 }
 
 /** The one id an action takes, or a usage error naming the action. */
@@ -242,8 +244,8 @@ function requireStudyId(context: ActionContext, usage: string): string {
   return id;
 }
 
-function studyPath(id: string, suffix = ""): string {
-  return `/v1/studies/${encodeURIComponent(id)}${suffix}`;
+function studyParameters(id: string) {
+  return { params: { path: { id } } };
 }
 
 async function startStudy(context: ActionContext): Promise<number> {
@@ -253,7 +255,7 @@ async function startStudy(context: ActionContext): Promise<number> {
   }
   const { options, flags } = context;
   return runStudy({
-    api: context.api,
+    connect: context.connect,
     specFile,
     detach: flags.detach === true,
     timeoutSeconds: readTimeout(flags.timeout),
@@ -276,7 +278,7 @@ function readTimeout(value: string | undefined): number {
 
 async function showStatus(context: ActionContext): Promise<number> {
   const id = requireStudyId(context, "status ID");
-  const study = await context.api.json<Study>("GET", studyPath(id));
+  const study = await unwrap(context.connect().GET("/v1/studies/{id}", studyParameters(id)));
   const lines = context.flags.json ? [JSON.stringify(study)] : describeStudy(study);
   for (const line of lines) writeLine(context.options.output, line);
   return 0;
@@ -284,7 +286,7 @@ async function showStatus(context: ActionContext): Promise<number> {
 
 async function cancelStudy(context: ActionContext): Promise<number> {
   const id = requireStudyId(context, "cancel ID");
-  const study = await context.api.json<Study>("POST", studyPath(id, "/cancel"), {});
+  const study = await unwrap(context.connect().POST("/v1/studies/{id}/cancel", studyParameters(id)));
   writeLine(
     context.options.output,
     context.flags.json
@@ -298,7 +300,9 @@ async function cancelStudy(context: ActionContext): Promise<number> {
 async function resumeStudy(context: ActionContext): Promise<number> {
   const id = requireStudyId(context, "resume ID [--retry-failed]");
   const body = context.flags["retry-failed"] ? { retry_failed: true } : {};
-  const study = await context.api.json<Study>("POST", studyPath(id, "/resume"), body);
+  const study = await unwrap(
+    context.connect().POST("/v1/studies/{id}/resume", { ...studyParameters(id), body }),
+  );
   writeLine(
     context.options.output,
     context.flags.json
@@ -311,7 +315,12 @@ async function resumeStudy(context: ActionContext): Promise<number> {
 
 async function listStudies(context: ActionContext): Promise<number> {
   if (context.positionals.length > 0) throw new StudyCommandError("usage: dramatis study list", 2);
-  const studies = await listEvery<Study>(context.api, "/v1/studies");
+  const client = context.connect();
+  const studies = await collectPages((after) =>
+    unwrap(
+      client.GET("/v1/studies", { params: { query: { limit: PAGE_LIMIT, ...(after ? { after } : {}) } } }),
+    ),
+  );
   const { output } = context.options;
   if (context.flags.json) {
     writeLine(output, JSON.stringify(studies));
@@ -341,16 +350,22 @@ async function showResults(context: ActionContext): Promise<number> {
   const file = context.flags.output === "-" ? undefined : context.flags.output;
   const { output, errorOutput } = context.options;
   if (format === "table") {
-    const study = await context.api.json<Study>("GET", studyPath(id));
-    const statistics = await context.api.json<StudyStatistics>("GET", studyPath(id, "/statistics"));
+    const client = context.connect();
+    const study = await unwrap(client.GET("/v1/studies/{id}", studyParameters(id)));
+    const statistics = await unwrap(client.GET("/v1/studies/{id}/statistics", studyParameters(id)));
     const text = `${[...describeStudy(study), "", ...formatStatisticsTable(statistics)].join("\n")}\n`;
     if (!file) output.write(text);
     else await writeFileSafely(file, (stream) => new Promise<void>((resolve) => stream.end(text, resolve)));
   } else {
-    const response = await context.api.send("GET", studyPath(id, `/export?format=${format}`));
+    const body = await unwrap(
+      context.connect().GET("/v1/studies/{id}/export", {
+        params: { path: { id }, query: { format: format === "csv" ? "csv" : "json" } },
+        parseAs: "stream",
+      }),
+    );
     // stdout stays open for whoever writes after this command.
-    if (!file) await copyBody(response, output, { end: false });
-    else await writeFileSafely(file, (stream) => copyBody(response, stream, { end: true }));
+    if (!file) await copyBody(body, output, { end: false });
+    else await writeFileSafely(file, (stream) => copyBody(body, stream, { end: true }));
   }
   if (file) writeLine(errorOutput, `Wrote the ${format} results of ${id} to ${file}`);
   return 0;
@@ -380,11 +395,10 @@ async function writeFileSafely(
 
 /** Streams a response body with backpressure; a reader that stops early (`| head`) is no failure. */
 async function copyBody(
-  response: Response,
+  body: ReadableStream<Uint8Array> | null | undefined,
   destination: NodeJS.WritableStream,
   options: { end: boolean },
 ): Promise<void> {
-  const body = response.body;
   let readError: Error | undefined;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (!body) return;
@@ -400,7 +414,8 @@ async function copyBody(
   } catch (error) {
     if ((error as { code?: string }).code === "EPIPE") return;
     if (!readError) throw error;
-    throw new StudyCommandError(`the download broke off (${readError.message}); run it again`);
+    const reason = readError instanceof ServerUnreachableError ? readError.reason : readError.message;
+    throw new StudyCommandError(`the download broke off (${reason}); run it again`);
   }
 }
 

@@ -4,24 +4,14 @@
  * createProgressDisplay, which writes to the stream it is given.
  */
 
+import type { Schema } from "@dramatis/sdk";
 import { formatTable } from "./text-table.ts";
 
 /** Plain progress lines (not a terminal) come at most this often, so logs stay short. */
 const PLAIN_LINE_INTERVAL_MS = 2000;
 
 /** A study's `progress` on the wire. */
-export interface StudyProgress {
-  total: number;
-  pending: number;
-  queued: number;
-  running: number;
-  answered: number;
-  invalid: number;
-  failed: number;
-  done: number;
-  rate_per_second: number | null;
-  eta_seconds: number | null;
-}
+export type StudyProgress = Schema<"StudyProgress">;
 
 /** `[#####.....]`: `width` cells, filled in proportion to done / total. */
 export function formatProgressBar(done: number, total: number, width = 20): string {
@@ -45,7 +35,7 @@ export function formatStudyProgress(
     `${progress.failed} failed`,
     `${progress.invalid} invalid`,
   ];
-  if (progress.rate_per_second !== null) parts.push(`${progress.rate_per_second.toFixed(1)}/s`);
+  parts.push(`${progress.rate_per_second.toFixed(1)}/s`);
   if (progress.eta_seconds !== null && progress.done < progress.total) {
     parts.push(`ETA ${formatDuration(progress.eta_seconds)}`);
   }
@@ -139,30 +129,9 @@ export function createProgressDisplay(options: {
   };
 }
 
-/** A study on the wire (the fields this command reads). */
-export interface Study {
-  id: string;
-  name: string;
-  status: "running" | "cancelled" | "completed";
-  skill_id: string;
-  population_id: string;
-  model: string | null;
-  progress: StudyProgress;
-  usage: { input_tokens: number; output_tokens: number; cost_usd: number | null };
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+export type Study = Schema<"Study">;
 
-/** A population on the wire (the fields this command reads). */
-export interface Population {
-  id: string;
-  name: string;
-  size: number;
-  status: "generating" | "ready" | "failed";
-  generated: number;
-  error: string | null;
-}
+export type Population = Schema<"Population">;
 
 /** A study's id, status, progress, counts and usage as labelled lines. */
 export function describeStudy(study: Study): string[] {
@@ -192,24 +161,18 @@ export function describeCounts(study: Study): string {
   return `${progress.answered} answered, ${progress.invalid} invalid, ${progress.failed} failed of ${progress.total}`;
 }
 
-interface Stats {
-  runs: number;
-  answered: number;
-  invalid: number;
-  failed: number;
-  mean: number | null;
-  sd: number | null;
-  ci95: [number, number] | null;
-  median: number | null;
-}
+/** One row of the statistics: a cohort's, or all of them together. */
+type Stats = StudyStatistics["overall"];
+
+/** A type with its tuples as plain arrays, as the SDK's client types what it reads (a tuple is still one). */
+type WithArrays<T> = T extends readonly (infer Item)[]
+  ? WithArrays<Item>[]
+  : T extends object
+    ? { [Key in keyof T]: WithArrays<T[Key]> }
+    : T;
 
 /** `GET /v1/studies/{id}/statistics` on the wire. */
-export interface StudyStatistics {
-  answer_type: string;
-  overall: Stats;
-  cohorts: (Stats & { cohort_id: string; cohort_name: string })[];
-  test: { name: string; statistic: number; df: number | [number, number]; p_value: number } | null;
-}
+export type StudyStatistics = WithArrays<Schema<"StudyStatistics">>;
 
 /**
  * The per-cohort statistics as aligned lines: one row per cohort and one for all, then the test.
@@ -255,6 +218,6 @@ function describeTest(statistics: StudyStatistics): string {
   return `${name} = ${formatNumber(test.statistic)} (df ${df}), ${p}: ${verdict}`;
 }
 
-function formatNumber(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? "-" : value.toFixed(2);
+function formatNumber(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? "-" : value.toFixed(2);
 }

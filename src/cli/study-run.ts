@@ -1,14 +1,7 @@
 import fs from "node:fs";
-import { DramatisApiError } from "@dramatis/sdk";
-import {
-  InterruptedError,
-  Reconnection,
-  ServerUnreachableError,
-  StudyCommandError,
-  readStudyEvents,
-  sleep,
-  type StudyApi,
-} from "./study-api.ts";
+import { DramatisApiError, unwrap, watchStudy, type DramatisClient } from "@dramatis/sdk";
+import { ServerUnreachableError } from "./server-connection.ts";
+import { InterruptedError, Reconnection, StudyCommandError, interruptible, sleep } from "./study-api.ts";
 import {
   createProgressDisplay,
   describeCounts,
@@ -18,7 +11,6 @@ import {
   type Population,
   type ProgressDisplay,
   type Study,
-  type StudyStatistics,
 } from "./study-display.ts";
 import type { StudySpec } from "./study-spec.ts";
 
@@ -32,7 +24,8 @@ import type { StudySpec } from "./study-spec.ts";
 export const EXIT_INTERRUPTED = 130;
 
 export interface RunStudyOptions {
-  api: StudyApi;
+  /** The server's client, made on first use: a spec is checked before a missing key is reported. */
+  connect: () => DramatisClient;
   specFile: string;
   /** Return once the study is created instead of following it. */
   detach: boolean;
@@ -54,7 +47,7 @@ export interface RunStudyOptions {
  * --detach: 0 once it is created), 130 after Ctrl-C. Failures throw.
  *
  * @example
- * const code = await runStudy({ api, specFile: "spec.json", detach: false, timeoutSeconds: 3600,
+ * const code = await runStudy({ connect: () => client, specFile: "spec.json", detach: false, timeoutSeconds: 3600,
  *   output: process.stdout, errorOutput: process.stderr, now: Date.now, pollIntervalMs: 1000 });
  */
 export async function runStudy(options: RunStudyOptions): Promise<number> {
@@ -71,12 +64,8 @@ export async function runStudy(options: RunStudyOptions): Promise<number> {
     const population = await createPopulation(options, spec, cohortIds, signal);
     populationId = typeof population === "string" ? population : population.id;
     await waitForPopulation(options, population, watch);
-    study = await create<Study>(options, {
-      path: "/v1/studies",
-      specPath: "study",
-      body: { ...spec.study, skill_id: skillId, population_id: populationId },
-      signal,
-    });
+    const body = { ...spec.study, skill_id: skillId, population_id: populationId };
+    study = await create("study", options.connect().POST("/v1/studies", { body, signal }), signal);
     writeLine(options.output, `Created study ${study.id} (${study.name}, ${study.progress.total} runs)`);
     if (options.detach) {
       writeLine(
@@ -143,12 +132,11 @@ function listenForInterrupt(given: AbortSignal | undefined): { signal: AbortSign
 
 async function createSkill(options: RunStudyOptions, spec: StudySpec, signal: AbortSignal): Promise<string> {
   if ("id" in spec.skill) return spec.skill.id;
-  const skill = await create<{ id: string; name: string }>(options, {
-    path: "/v1/skills",
-    specPath: "skill",
-    body: spec.skill.body,
+  const skill = await create(
+    "skill",
+    options.connect().POST("/v1/skills", { body: spec.skill.body, signal }),
     signal,
-  });
+  );
   writeLine(options.output, `Created skill ${skill.id} (${skill.name})`);
   return skill.id;
 }
@@ -160,12 +148,11 @@ async function createCohorts(
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const [index, cohort] of spec.cohorts.entries()) {
-    const created = await create<{ id: string }>(options, {
-      path: "/v1/cohorts",
-      specPath: `cohorts[${index}]`,
-      body: cohort.body,
+    const created = await create(
+      `cohorts[${index}]`,
+      options.connect().POST("/v1/cohorts", { body: cohort.body, signal }),
       signal,
-    });
+    );
     writeLine(options.output, `Created cohort ${created.id} (${cohort.name})`);
     ids.set(cohort.name, created.id);
   }
@@ -180,18 +167,16 @@ async function createPopulation(
 ): Promise<Population | string> {
   if ("id" in spec.population) return spec.population.id;
   const { body, cohorts } = spec.population;
-  const population = await create<Population>(options, {
-    path: "/v1/populations",
-    specPath: "population",
-    body: {
-      ...body,
-      cohorts: cohorts.map(({ reference, proportion }) => ({
-        cohort_id: "cohort_id" in reference ? reference.cohort_id : cohortIds.get(reference.cohort),
-        proportion,
-      })),
-    },
+  const members = cohorts.map(({ reference, proportion }) => ({
+    // The spec's check made sure every cohort it names was created.
+    cohort_id: "cohort_id" in reference ? reference.cohort_id : (cohortIds.get(reference.cohort) as string),
+    proportion,
+  }));
+  const population = await create(
+    "population",
+    options.connect().POST("/v1/populations", { body: { ...body, cohorts: members }, signal }),
     signal,
-  });
+  );
   writeLine(
     options.output,
     `Created population ${population.id} (${population.name}, ${population.size} personas)`,
@@ -199,20 +184,17 @@ async function createPopulation(
   return population;
 }
 
-/** POSTs a body; a rejection names the part of the spec it came from. */
-async function create<T>(
-  options: RunStudyOptions,
-  request: { path: string; specPath: string; body: unknown; signal: AbortSignal },
-): Promise<T> {
+/** What a POST of part of the spec created; a rejection names the part it came from. */
+async function create<R extends Parameters<typeof unwrap>[0]>(
+  specPath: string,
+  request: R,
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<typeof unwrap<Awaited<R>>>>> {
   try {
-    return await options.api.json<T>("POST", request.path, request.body, request.signal);
+    return await interruptible(unwrap(request), signal);
   } catch (error) {
     if (error instanceof DramatisApiError && error.status !== 401) {
-      throw new DramatisApiError(
-        error.status,
-        error.title,
-        `${request.specPath} was rejected: ${error.describe()}`,
-      );
+      throw new DramatisApiError(error.status, error.title, `${specPath} was rejected: ${error.describe()}`);
     }
     throw error;
   }
@@ -261,10 +243,8 @@ async function waitForPopulation(
     for (;;) {
       let population: Population;
       try {
-        population = await options.api.json<Population>(
-          "GET",
-          `/v1/populations/${encodeURIComponent(id)}`,
-          undefined,
+        population = await interruptible(
+          unwrap(options.connect().GET("/v1/populations/{id}", { params: { path: { id } }, signal })),
           signal,
         );
         reconnection.connected();
@@ -294,20 +274,16 @@ async function waitForPopulation(
 async function followStudy(options: RunStudyOptions, initial: Study, watch: Watch): Promise<Study> {
   const { display, reconnection, signal } = watch;
   reconnection.giveUpHint = `the study may still be running: \`dramatis study status ${initial.id}\``;
-  const eventsPath = `/v1/studies/${encodeURIComponent(initial.id)}/events`;
   let study = initial;
   display.show((view) => formatStudyProgress(study.progress, view));
   try {
     for (;;) {
       let failure: unknown;
       try {
-        const response = await options.api.send("GET", eventsPath, { signal });
-        for await (const event of readStudyEvents(response, signal)) {
-          const payload = parseJson(event.data) as { study?: Study } | undefined;
-          if (event.event !== "progress" || !payload?.study) continue;
+        for await (const snapshot of watchStudy(options.connect(), initial.id, { signal })) {
           // Only an event proves the connection works: a stream that ends at once is still an outage.
           reconnection.connected();
-          study = payload.study;
+          study = snapshot;
           display.show((view) => formatStudyProgress(study.progress, view));
         }
         if (study.status !== "running") return study;
@@ -331,9 +307,8 @@ async function reportFinishedStudy(options: RunStudyOptions, study: Study): Prom
     );
     return 1;
   }
-  const statistics = await options.api.json<StudyStatistics>(
-    "GET",
-    `/v1/studies/${encodeURIComponent(study.id)}/statistics`,
+  const statistics = await unwrap(
+    options.connect().GET("/v1/studies/{id}/statistics", { params: { path: { id: study.id } } }),
   );
   const lines = [
     "",
@@ -343,14 +318,6 @@ async function reportFinishedStudy(options: RunStudyOptions, study: Study): Prom
   ];
   for (const line of lines) writeLine(options.output, line);
   return 0;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function writeLine(output: NodeJS.WritableStream, line: string): void {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Schema } from "@dramatis/sdk";
 import { answerSpecSchema, checkSkillAnswer, scoringSchema } from "../research/answer-spec.ts";
 import { checkPromptTemplate } from "../research/prompt-template.ts";
 import { cohortInputSchema } from "../services/research/cohort-service.ts";
@@ -23,19 +24,24 @@ const POPULATION_MEMBER_KEYS = ["cohort", "cohort_id", "proportion"];
 /** Stands in for the id of an object the spec creates, so its reference can be checked before it exists. */
 const PLACEHOLDER_ID = "placeholder";
 
-/** A validated spec: the bodies are sent as they are; cohort names become ids as the cohorts are created. */
+/**
+ * A validated spec: the bodies are sent as they are; cohort names become ids as the cohorts are created.
+ * It is only returned when every body passed the schema the server validates it with, so each body has
+ * its request's type.
+ */
 export interface StudySpec {
-  skill: { body: JsonObject } | { id: string };
-  cohorts: { name: string; body: JsonObject }[];
-  population: { body: JsonObject; cohorts: PopulationMember[] } | { id: string };
+  skill: { body: Schema<"SkillInput"> } | { id: string };
+  cohorts: { name: string; body: Schema<"CohortInput"> }[];
+  population:
+    { body: Omit<Schema<"PopulationInput">, "cohorts">; cohorts: PopulationMember[] } | { id: string };
   /** The body of POST /v1/studies without skill_id and population_id. */
-  study: JsonObject;
+  study: Omit<Schema<"StudyInput">, "skill_id" | "population_id">;
 }
 
 /** One of a new population's cohorts: a cohort of the spec by name, or an existing one by id. */
 export interface PopulationMember {
   reference: { cohort: string } | { cohort_id: string };
-  proportion: unknown;
+  proportion: number;
 }
 
 export type StudySpecValidation = { ok: true; spec: StudySpec } | { ok: false; problems: string[] };
@@ -146,7 +152,7 @@ function checkSkill(root: JsonObject, problems: SpecProblems): StudySpec["skill"
   if (answer.success && scoring.success)
     errors.push(...checkSkillAnswer(answer.data, scoring.data ?? undefined));
   for (const error of errors) problems.add(`skill.${error.field}`, error.message);
-  return valid && errors.length === 0 ? { body: skill } : undefined;
+  return valid && errors.length === 0 ? { body: skill as Schema<"SkillInput"> } : undefined;
 }
 
 function checkCohorts(value: unknown, problems: SpecProblems): StudySpec["cohorts"] {
@@ -170,7 +176,8 @@ function checkCohorts(value: unknown, problems: SpecProblems): StudySpec["cohort
     if (name && cohorts.some((other) => other.name === name)) {
       problems.add(`${at}.name`, `another cohort is already named "${name}"`);
     } else if (name) {
-      cohorts.push({ name, body: cohort });
+      // Kept even when invalid, so population.cohorts can still name it; the spec fails on the problem.
+      cohorts.push({ name, body: cohort as Schema<"CohortInput"> });
     }
   });
   return cohorts;
@@ -230,7 +237,7 @@ function checkPopulation(
     }
   });
   if (members.some((member) => member === undefined)) return undefined;
-  const { cohorts: _members, ...body } = population;
+  const { cohorts: _members, ...body } = population as Schema<"PopulationInput">;
   return { body, cohorts: members as PopulationMember[] };
 }
 
@@ -248,7 +255,10 @@ function checkPopulationMember(
   }
   if (value.cohort_id !== undefined) {
     const id = checkId(value.cohort_id, `${at}.cohort_id`, "coh_", problems);
-    return id === undefined ? undefined : { reference: { cohort_id: id }, proportion: value.proportion };
+    // The proportion is checked with the population's schema.
+    return id === undefined
+      ? undefined
+      : { reference: { cohort_id: id }, proportion: value.proportion as number };
   }
   const name = typeof value.cohort === "string" ? value.cohort.trim() : "";
   if (!names.includes(name)) {
@@ -256,10 +266,10 @@ function checkPopulationMember(
     problems.add(`${at}.cohort`, `no cohort named ${describeValue(value.cohort)} in "cohorts"; ${choices}`);
     return undefined;
   }
-  return { reference: { cohort: name }, proportion: value.proportion };
+  return { reference: { cohort: name }, proportion: value.proportion as number };
 }
 
-function toWireMember(member: PopulationMember): { cohort_id: string; proportion: unknown } {
+function toWireMember(member: PopulationMember): { cohort_id: string; proportion: number } {
   const { reference, proportion } = member;
   return { cohort_id: "cohort_id" in reference ? reference.cohort_id : PLACEHOLDER_ID, proportion };
 }
@@ -273,7 +283,7 @@ function sameCohort(member: PopulationMember | undefined, name: string): boolean
   return member !== undefined && "cohort" in member.reference && member.reference.cohort === name;
 }
 
-function checkStudy(value: unknown, problems: SpecProblems): JsonObject | undefined {
+function checkStudy(value: unknown, problems: SpecProblems): StudySpec["study"] | undefined {
   if (value === undefined) {
     problems.add("study", 'is required: at least { "name": "…" }');
     return undefined;
@@ -287,7 +297,7 @@ function checkStudy(value: unknown, problems: SpecProblems): JsonObject | undefi
   const valid = problems.schema(studyInputSchema, wire, "study", {
     hiddenKeys: ["skill_id", "population_id"],
   });
-  return valid ? study : undefined;
+  return valid ? (study as StudySpec["study"]) : undefined;
 }
 
 function checkId(value: unknown, at: string, prefix: string, problems: SpecProblems): string | undefined {
