@@ -114,6 +114,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
         phase: "sending",
       });
       let stored = false;
+      let replyId: string | undefined;
       let ended = false;
       let error: unknown;
       try {
@@ -126,6 +127,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
           if (currentIdRef.current !== id) continue;
           if (event.type === "message-start") {
             stored = true;
+            replyId = event.message_id;
             updateMessages(id, (list) => [...(list ?? []), event.user_message]);
             setPending(
               (p) =>
@@ -160,12 +162,15 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
       onActivity();
       if (controller.signal.aborted && !ended) {
         // Stopped: the server notices the closed connection, stops the model and stores the partial
-        // reply; read it back (twice, in case storing it takes a moment).
+        // reply under the id it announced. Read the conversation back until that reply is there (the
+        // stream is gone, so there is no event to wait for), backing off, for a few seconds at most.
         setPending((p) => p && { ...p, phase: "stopped" });
-        await delay(300);
-        await refresh(id);
-        await delay(1200);
-        await refresh(id);
+        for (let wait = 150; wait <= 4_800; wait *= 2) {
+          await delay(wait);
+          await refresh(id);
+          const shown = queryClient.getQueryData<Message[]>(conversationKeys.messages(id));
+          if (replyId === undefined || shown?.some((message) => message.id === replyId)) break;
+        }
         return { restoreDraft: !stored };
       }
       if (error !== undefined) {
@@ -176,7 +181,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
       }
       return { restoreDraft: false };
     },
-    [conversationId, onActivity, refresh, updateMessages],
+    [conversationId, onActivity, queryClient, refresh, updateMessages],
   );
 
   const stop = useCallback(() => controllerRef.current?.abort(), []);
