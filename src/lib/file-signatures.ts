@@ -4,8 +4,7 @@
  * refused with an error that says what it is.
  */
 
-export type SniffedFileType =
-  "zip" | "gzip" | "7z" | "rar" | "pdf" | "jpeg" | "gif" | "webp" | "bmp" | "tiff";
+export type SniffedFileType = "zip" | "gzip" | "7z" | "rar" | "pdf" | "jpeg" | "gif" | "webp" | "tiff";
 
 const SIGNATURES: ReadonlyArray<[SniffedFileType, number[]]> = [
   // Local file header, empty archive, and spanned archive: all start with "PK".
@@ -18,7 +17,6 @@ const SIGNATURES: ReadonlyArray<[SniffedFileType, number[]]> = [
   ["pdf", [0x25, 0x50, 0x44, 0x46, 0x2d]],
   ["jpeg", [0xff, 0xd8, 0xff]],
   ["gif", [0x47, 0x49, 0x46, 0x38]],
-  ["bmp", [0x42, 0x4d]],
   ["tiff", [0x49, 0x49, 0x2a, 0x00]],
   ["tiff", [0x4d, 0x4d, 0x00, 0x2a]],
 ];

@@ -394,7 +394,6 @@ const OTHER_FORMATS: Record<string, string> = {
   jpeg: "a JPEG image",
   gif: "a GIF image",
   webp: "a WebP image",
-  bmp: "a BMP image",
   tiff: "a TIFF image",
 };
 
@@ -596,8 +595,9 @@ function describeStoredOnlyFields(card: JsonObject): string[] {
 /**
  * Reads a Character Card (PNG with a `ccv3` or `chara` chunk, or JSON; V1, V2 or V3) into a persona
  * definition, with a PNG card's picture. Throws BadRequestError for unreadable input,
- * UnsupportedMediaTypeError naming the format of other files (ZIP, BYAF, CHARX, JPEG, ...), ValidationError naming card fields
- * (`data.name`, `data.extensions.dramatis.verbosity`, ...) when the card does not make a valid persona.
+ * UnsupportedMediaTypeError naming the format of other files (ZIP, BYAF, CHARX, JPEG, ...), and
+ * ValidationError naming card fields (`data.name`, `data.extensions.dramatis.verbosity`, ...) when the
+ * card does not make a valid persona.
  * @example importCard({ bytes: await readFile("card.png") }).definition.name
  */
 export function importCard(input: CardUpload): ImportedCard {
