@@ -3522,7 +3522,7 @@ export interface paths {
     put?: never;
     /**
      * Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)
-     * @description Send the card as the raw body (application/json or image/png), or as multipart/form-data with the file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as lorebook entries) of more than 5,000 items is refused with 422 before it is read further.
+     * @description Send the card as the raw body (application/json or image/png), or as multipart/form-data with the file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk; their picture becomes the persona's avatar (re-encoded like an avatar upload, keeping its proportions, at most 1536 pixels on its longer side; a picture that breaks the avatar rules is a warning, not an error). Other files are refused with 415 naming what they look like (a ZIP archive such as BYAF or CHARX, a JPEG, ...). A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as lorebook entries) of more than 5,000 items is refused with 422 before it is read further.
      */
     post: {
       parameters: {
@@ -3590,6 +3590,15 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description The body is of a type (or file format) the operation does not read; `detail` names it */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description A field is invalid; `errors` names it */
         422: {
           headers: {
@@ -3629,7 +3638,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Export a persona as a Character Card (JSON or PNG) */
+    /**
+     * Export a persona as a Character Card (JSON or PNG)
+     * @description The card carries the V1 fields beside `data` for old readers, `mes_example` as imported (while the examples are unchanged), and the persona's age, sex, location, occupation and appearance as lines at the end of `description` as well as in `extensions.dramatis` (a re-import takes the lines off again). A PNG is the persona's current picture (its upload, or the generated one) with a `chara` (V2) chunk, and for card_v3 a `ccv3` chunk too.
+     */
     get: {
       parameters: {
         query?: {
@@ -3896,12 +3908,14 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description Not one of the accepted image types */
+        /** @description The body is of a type (or file format) the operation does not read; `detail` names it */
         415: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
         };
         /** @description A field is invalid; `errors` names it */
         422: {
@@ -12580,6 +12594,18 @@ export interface components {
       /** @enum {string} */
       spec: "chara_card_v2" | "chara_card_v3";
       spec_version: string;
+      /** @description V1 copy of data.name, for readers that predate V2 */
+      name?: string;
+      /** @description V1 copy of data.description, for readers that predate V2 */
+      description?: string;
+      /** @description V1 copy of data.personality, for readers that predate V2 */
+      personality?: string;
+      /** @description V1 copy of data.scenario, for readers that predate V2 */
+      scenario?: string;
+      /** @description V1 copy of data.first_mes, for readers that predate V2 */
+      first_mes?: string;
+      /** @description V1 copy of data.mes_example, for readers that predate V2 */
+      mes_example?: string;
       data: {
         [key: string]: unknown;
       };

@@ -25,6 +25,7 @@ import { MemoryService } from "../services/memory-service.ts";
 import { MemoryVectors } from "../services/memory-vectors.ts";
 import { PersonaAssist } from "../services/persona-assist.ts";
 import { PersonaAvatarService } from "../services/persona-avatar-service.ts";
+import { CharacterCardService } from "../services/character-card-service.ts";
 import { PersonaGenerationService } from "../services/persona-generation.ts";
 import { PersonaService } from "../services/persona-service.ts";
 import { PriceTable } from "../services/pricing.ts";
@@ -66,6 +67,7 @@ export interface Services {
   readonly accounts: AccountService;
   readonly personas: PersonaService;
   readonly personaAvatars: PersonaAvatarService;
+  readonly characterCards: CharacterCardService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
@@ -246,6 +248,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   proactive.onSent("push", async (message) => {
     await push.deliver(message);
   });
+  const personaAvatars = new PersonaAvatarService({ store, clock, personas });
   return {
     sms,
     push,
@@ -280,7 +283,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     }),
     rateLimits,
     personas,
-    personaAvatars: new PersonaAvatarService({ store, clock, personas }),
+    personaAvatars,
+    characterCards: new CharacterCardService({ personas, avatars: personaAvatars }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,

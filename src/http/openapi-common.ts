@@ -19,6 +19,7 @@ const problemDescriptions = {
   404: "Not found (or not visible to this tenant or user)",
   409: "Conflicting concurrent change",
   413: "Request body too large",
+  415: "The body is of a type (or file format) the operation does not read; `detail` names it",
   422: "A field is invalid; `errors` names it",
   429: "Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more)",
 } as const;

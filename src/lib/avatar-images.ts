@@ -54,10 +54,36 @@ export function detectUploadType(bytes: Uint8Array): (typeof AVATAR_UPLOAD_TYPES
 }
 
 /**
+ * Longest side of a character card's art as stored. Card art is a portrait (commonly 400×600 or 512×768)
+ * that other front ends show whole, so it keeps its proportions instead of being cropped to a square;
+ * bigger art is scaled down to this, smaller art is never enlarged.
+ */
+export const CARD_ART_MAX_SIDE = 1536;
+
+type Resize = (image: sharp.Sharp) => sharp.Sharp;
+
+const toAvatarSquare: Resize = (image) =>
+  image.resize(AVATAR_SIZE, AVATAR_SIZE, { fit: "cover", position: "attention" });
+const toCardArt: Resize = (image) =>
+  image.resize(CARD_ART_MAX_SIDE, CARD_ART_MAX_SIDE, { fit: "inside", withoutEnlargement: true });
+
+/**
  * Decodes an uploaded picture and re-encodes it as a square PNG with no metadata, so what is served was
  * made by us: no embedded scripts, EXIF locations or polyglot payloads survive.
  */
 export async function reencodeAvatar(bytes: Uint8Array): Promise<Uint8Array> {
+  return reencodeImage(bytes, toAvatarSquare);
+}
+
+/**
+ * Re-encodes a character card's picture like an avatar upload (same limits, no metadata, so the card's
+ * own text chunks are gone too) but keeping its proportions, at most CARD_ART_MAX_SIDE on its longer side.
+ */
+export async function reencodeCardArt(bytes: Uint8Array): Promise<Uint8Array> {
+  return reencodeImage(bytes, toCardArt);
+}
+
+async function reencodeImage(bytes: Uint8Array, resize: Resize): Promise<Uint8Array> {
   let width: number;
   let height: number;
   let decodedBytes: number;
@@ -77,11 +103,8 @@ export async function reencodeAvatar(bytes: Uint8Array): Promise<Uint8Array> {
   }
   try {
     // One frame of an animation only; the pixel limit again in case the header lied.
-    const png = await sharp(bytes, { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, animated: false, pages: 1 })
-      .rotate()
-      .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: "cover", position: "attention" })
-      .png({ compressionLevel: 9 })
-      .toBuffer();
+    const decoded = sharp(bytes, { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, animated: false, pages: 1 });
+    const png = await resize(decoded.rotate()).png({ compressionLevel: 9 }).toBuffer();
     return new Uint8Array(png);
   } catch (error) {
     throw new UndecodableImageError(error instanceof Error ? error.message : String(error));

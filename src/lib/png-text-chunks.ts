@@ -163,6 +163,15 @@ export function writePngTextChunks(
   return Buffer.concat([PNG_SIGNATURE, ...body]);
 }
 
+/**
+ * Returns a copy of `png` without any text chunk (tEXt, zTXt or iTXt): the picture alone, for instance a
+ * card's art without the megabytes of card JSON it carries.
+ */
+export function removePngTextChunks(png: Uint8Array, limits: PngLimits = {}): Buffer {
+  const kept = readPngChunks(png, limits).filter((chunk) => !TEXT_CHUNK_TYPES.has(chunk.type));
+  return Buffer.concat([PNG_SIGNATURE, ...kept.map((chunk) => encodeChunk(chunk.type, chunk.data))]);
+}
+
 export interface PlaceholderPngOptions {
   width: number;
   height: number;

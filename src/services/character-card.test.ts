@@ -7,7 +7,12 @@ import {
   writePngTextChunks,
 } from "../lib/png-text-chunks.ts";
 import { exportCard, exportCardPng, importCard, type CardFormat } from "./character-card.ts";
-import { BadRequestError, PayloadTooLargeError, ValidationError } from "../errors/app-error.ts";
+import {
+  BadRequestError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../errors/app-error.ts";
 import type { AppError } from "../errors/app-error.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
@@ -67,7 +72,8 @@ describe("exportCard", () => {
     expect(card).toMatchObject({ spec: "chara_card_v2", spec_version: "2.0" });
     expect(card.data).toMatchObject({
       name: "Ada",
-      description: "Ada writes programs.",
+      description:
+        "Ada writes programs.\n\nAge: 36\nSex: female\nLocation: London\nOccupation: mathematician",
       first_mes: "Hello, {{user}}.",
       mes_example: "<START>\n{{user}}: Hi\n{{char}}: Hello.\n<START>\n{{user}}: Bye",
       system_prompt: "Stay in character.",
@@ -258,7 +264,12 @@ describe("round trips", () => {
     fc.assert(
       fc.property(personaDefinition, fc.constantFrom(...FORMATS), (original, format) => {
         const fromPng = importCard({ bytes: exportCardPng(original, format) });
-        expect(fromPng).toEqual({ definition: original, format, warnings: expect.any(Array) });
+        expect(fromPng).toEqual({
+          definition: original,
+          format,
+          warnings: expect.any(Array),
+          image: expect.any(Uint8Array),
+        });
         const fromJson = importCard({
           bytes: jsonBytes(exportCard(original, format)),
           contentType: "application/json",
@@ -277,6 +288,7 @@ describe("round trips", () => {
         definition: plain,
         format,
         warnings: [],
+        image: expect.any(Uint8Array),
       });
       const extensions = JSON.parse('{"__proto__": {"kept": true}, "constructor": 1}') as Record<
         string,
@@ -373,6 +385,8 @@ describe("importCard", () => {
       creator,
       character_version,
       character_book,
+      // Splitting and joining would change this text, so it is kept as it was for the export.
+      mes_example: sillyTavernCard.data.mes_example,
     });
     expect(definition.extensions).toEqual(sillyTavernCard.data.extensions);
     expect(warnings).toEqual([
@@ -440,6 +454,7 @@ describe("importCard", () => {
         scenario: "s",
         first_message: "hi",
         communication_examples: ["{{user}}: a"],
+        card: { mes_example: "{{user}}: a" },
       }),
     );
   });
@@ -518,8 +533,12 @@ describe("importCard on bad input", () => {
       importError({ bytes: jsonBytes({ spec: "chara_card_v9", data: {} }) }, BadRequestError).errors,
     ).toEqual([{ field: "spec", message: "must be chara_card_v2 or chara_card_v3" }]);
     expect(
-      importError({ bytes: Buffer.from("GIF89a"), contentType: "image/gif" }, BadRequestError).message,
-    ).toMatch(/image\/gif cards are not supported/);
+      importError({ bytes: Buffer.from("GIF89a"), contentType: "image/gif" }, UnsupportedMediaTypeError)
+        .message,
+    ).toMatch(/this looks like a GIF image, not a Character Card \(only PNG images carry a card\)/);
+    expect(
+      importError({ bytes: jsonBytes({}), contentType: "image/webp" }, UnsupportedMediaTypeError).message,
+    ).toMatch(/image\/webp cards are not supported/);
   });
 
   it("rejects JSON nested 10,000 deep quickly and clearly, in JSON and in a PNG", () => {
@@ -614,5 +633,181 @@ describe("importCard on cards that make no valid persona", () => {
     expect(fieldsOf(v2({ name: "A", extensions: { dramatis: "yes" } }))).toEqual([
       "data.extensions.dramatis",
     ]);
+  });
+});
+
+describe("exports for other front ends", () => {
+  it("writes the V1 fields beside data, equal to data's, in V2 and V3", () => {
+    for (const format of FORMATS) {
+      const card = exportCard(ada, format) as unknown as Record<string, unknown> & { data: object };
+      const v1 = ["name", "description", "personality", "scenario", "first_mes", "mes_example"];
+      expect(Object.fromEntries(v1.map((field) => [field, card[field]]))).toEqual(
+        Object.fromEntries(v1.map((field) => [field, (card.data as Record<string, unknown>)[field]])),
+      );
+      expect(card.name).toBe("Ada");
+    }
+  });
+
+  it("keeps mes_example byte for byte, until the examples are edited", () => {
+    const original = sillyTavernCard.data.mes_example;
+    const imported = importCard({ bytes: pngWith({ chara: base64Json(sillyTavernCard) }) }).definition;
+    for (const format of FORMATS) {
+      const card = exportCard(imported, format);
+      expect(card.data.mes_example).toBe(original);
+      expect(card.mes_example).toBe(original);
+      expect(decodeChunk(exportCardPng(imported, format), "chara")).toMatchObject({
+        data: { mes_example: original },
+      });
+    }
+    const again = importCard({ bytes: jsonBytes(exportCard(imported, "card_v3")) }).definition;
+    expect(again).toEqual(imported);
+    const edited = { ...imported, communication_examples: ["{{user}}: Who are you?\r\n{{char}}: A friend."] };
+    expect(exportCard(edited, "card_v2").data.mes_example).toBe(
+      "<START>\n{{user}}: Who are you?\r\n{{char}}: A friend.",
+    );
+  });
+
+  it("appends the Dramatis identity to description and takes it off again on import", () => {
+    const lines =
+      "Age: 36\nSex: female\nLocation: London\nOccupation: mathematician\nAppearance: Ink on her cuffs.";
+    const dressed = { ...ada, appearance: { ...ada.appearance, description: "Ink on her cuffs." } };
+    expect(exportCard(dressed, "card_v2").data.description).toBe(`Ada writes programs.\n\n${lines}`);
+    const noSummary = { ...dressed, identity: { ...dressed.identity, summary: "" } };
+    expect(exportCard(noSummary, "card_v3").data.description).toBe(lines);
+    for (const persona of [dressed, noSummary]) {
+      const once = importCard({ bytes: jsonBytes(exportCard(persona, "card_v3")) }).definition;
+      const twice = importCard({ bytes: exportCardPng(once, "card_v2") }).definition;
+      expect(once).toEqual(persona);
+      expect(twice).toEqual(persona);
+    }
+    const plain = definition({
+      name: "Plain",
+      identity: { ...ada.identity, age: null, sex: null, location: null, occupation: null },
+    });
+    expect(exportCard(plain, "card_v2").data.description).toBe("Ada writes programs.");
+  });
+
+  it("keeps a description edited elsewhere whole, rather than guess which part was ours", () => {
+    const card = exportCard(ada, "card_v2");
+    card.data.description = card.data.description.replace("Age: 36", "Age: 37");
+    const imported = importCard({ bytes: jsonBytes(card) }).definition;
+    expect(imported.identity.summary).toBe(card.data.description);
+    expect(imported.identity.age).toBe(36);
+  });
+
+  it("reads a description that only fits with the identity lines taken off", () => {
+    const long = definition({
+      name: "Long",
+      identity: {
+        age: 30,
+        sex: null,
+        location: "x".repeat(200),
+        occupation: null,
+        summary: "s".repeat(8000),
+      },
+    });
+    const card = exportCard(long, "card_v2");
+    expect(card.data.description.length).toBeGreaterThan(8000);
+    expect(importCard({ bytes: jsonBytes(card) }).definition).toEqual(long);
+  });
+});
+
+describe("the picture of a PNG card", () => {
+  it("comes back from import without the card's text chunks", () => {
+    const art = createPlaceholderPng({ width: 4, height: 6, rgb: [200, 10, 10] });
+    const png = writePngTextChunks(art, { Title: "portrait" });
+    const { image } = importCard({ bytes: exportCardPng(ada, "card_v3", png) });
+    expect(image).toBeDefined();
+    expect(readPngTextChunks(image!).size).toBe(0);
+    expect(readPngChunks(image!).map((chunk) => chunk.type)).toEqual(["IHDR", "IDAT", "IEND"]);
+    expect(importCard({ bytes: jsonBytes(exportCard(ada, "card_v3")) }).image).toBeUndefined();
+  });
+});
+
+// ------------------------------------------------------------------------------ files that are no card
+
+/** A ZIP archive of empty, stored entries: enough for the central directory to name them. */
+function storedZip(names: string[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const encoded = Buffer.from(name, "utf8");
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(encoded.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(encoded.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, encoded);
+    centrals.push(central, encoded);
+    offset += local.length + encoded.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(names.length, 8);
+  end.writeUInt16LE(names.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+describe("importCard on files that are no card", () => {
+  const refusal = (input: Parameters<typeof importCard>[0]) =>
+    importError(input, UnsupportedMediaTypeError).message;
+
+  it("names a CHARX card, by its card.json or its file name", () => {
+    const charx = storedZip(["card.json", "assets/icon/main.png"]);
+    expect(refusal({ bytes: charx })).toMatch(
+      /^this looks like a CHARX card \(a ZIP archive holding card\.json\)/,
+    );
+    expect(refusal({ bytes: storedZip(["x"]), fileName: "Sera.CHARX" })).toMatch(/CHARX card/);
+    expect(importError({ bytes: charx }, UnsupportedMediaTypeError).status).toBe(415);
+  });
+
+  it("names a BYAF archive, by its manifest and character or its file name", () => {
+    const byaf = storedZip([
+      "manifest.json",
+      "characters/sera/character.json",
+      "characters/sera/images/a.png",
+    ]);
+    expect(refusal({ bytes: byaf, contentType: "application/octet-stream" })).toMatch(
+      /^this looks like a BYAF archive \(Backyard AI\), not a Character Card/,
+    );
+    expect(refusal({ bytes: storedZip([]), fileName: "sera.byaf" })).toMatch(/BYAF archive/);
+  });
+
+  it("names any other ZIP archive, even one sent as image/png or JSON", () => {
+    const message = refusal({ bytes: storedZip(["readme.txt"]), contentType: "image/png" });
+    expect(message).toMatch(/^this looks like a ZIP archive \(BYAF or CHARX\?\)/);
+    expect(message).not.toMatch(/UTF-8/);
+    expect(refusal({ bytes: Buffer.from("PK\x03\x04garbage"), contentType: "application/json" })).toMatch(
+      /ZIP archive/,
+    );
+  });
+
+  it.each([
+    ["a JPEG image", [0xff, 0xd8, 0xff, 0xe0, 0, 0x10]],
+    ["a gzip archive", [0x1f, 0x8b, 8, 0]],
+    ["a PDF document", [...Buffer.from("%PDF-1.7")]],
+    ["a WebP image", [...Buffer.from("RIFF\x00\x00\x00\x00WEBPVP8 ")]],
+  ])("names %s", (what, bytes) => {
+    expect(refusal({ bytes: Uint8Array.from(bytes) })).toContain(
+      `this looks like ${what}, not a Character Card`,
+    );
+  });
+
+  it("calls unknown binary data binary, and broken JSON text broken UTF-8", () => {
+    expect(refusal({ bytes: Uint8Array.from([0x00, 0x01, 0xfe, 0xff, 0x80]) })).toMatch(
+      /^this is binary data of an unknown format \(it starts with bytes 00 01 fe ff 80\)/,
+    );
+    expect(importError({ bytes: Buffer.from([0x7b, 0xff, 0x7d]) }, BadRequestError).message).toBe(
+      "the card is not valid UTF-8 text",
+    );
   });
 });

@@ -1,19 +1,23 @@
+import { isDeepStrictEqual } from "node:util";
 import { crc32 } from "node:zlib";
 import { excerpt } from "../lib/redact.ts";
 import { z } from "zod";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
+import { listZipEntryNames, sniffFileType } from "../lib/file-signatures.ts";
 import {
   createPlaceholderPng,
   isPng,
   PngFormatError,
   readPngTextChunks,
+  removePngTextChunks,
   writePngTextChunks,
 } from "../lib/png-text-chunks.ts";
 import {
   BadRequestError,
   fieldErrorsFromIssues,
   PayloadTooLargeError,
+  UnsupportedMediaTypeError,
   ValidationError,
   type FieldError,
 } from "../errors/app-error.ts";
@@ -37,7 +41,9 @@ import {
  *
  * Card fields with a Dramatis equivalent map onto the persona; the other `data` fields live in the persona's
  * `card` object and card `data.extensions` in its `extensions`, so both survive a round trip. Dramatis-only
- * settings travel in `data.extensions.dramatis`, which other card readers ignore.
+ * settings travel in `data.extensions.dramatis`, which other card readers ignore; the identity among them
+ * (age, sex, location, occupation, appearance) is also written as readable lines at the end of
+ * `description`, which every front end shows its model, and taken off again on import.
  */
 
 export type CardFormat = "card_v2" | "card_v3";
@@ -61,13 +67,19 @@ export interface CharacterCardData {
   [field: string]: unknown;
 }
 
-export interface CharacterCardV2 {
+/** The V1 fields, repeated beside `data` in every export for readers that predate V2. */
+export type CharacterCardV1Fields = Pick<
+  CharacterCardData,
+  "name" | "description" | "personality" | "scenario" | "first_mes" | "mes_example"
+>;
+
+export interface CharacterCardV2 extends CharacterCardV1Fields {
   spec: "chara_card_v2";
   spec_version: "2.0";
   data: CharacterCardData;
 }
 
-export interface CharacterCardV3 {
+export interface CharacterCardV3 extends CharacterCardV1Fields {
   spec: "chara_card_v3";
   spec_version: "3.0";
   data: CharacterCardData & { group_only_greetings: unknown };
@@ -79,6 +91,8 @@ export interface ImportedCard {
   definition: PersonaDefinition;
   format: CardFormat;
   warnings: string[];
+  /** A PNG card's picture, without its text chunks; for the caller to check and keep as the avatar. */
+  image?: Uint8Array;
 }
 
 export const MAX_CARD_BYTES = 10 * 1024 * 1024;
@@ -165,6 +179,47 @@ function joinExamples(blocks: readonly string[]): string {
   return blocks.map((block) => `<START>\n${block}`).join("\n");
 }
 
+/**
+ * `mes_example` as written: the imported text byte for byte (kept in `card.mes_example`) while the examples
+ * still say the same, else the examples joined the way SillyTavern writes them.
+ */
+function writeExamples(definition: PersonaDefinition): string {
+  const imported = definition.card.mes_example;
+  const unchanged =
+    typeof imported === "string" &&
+    isDeepStrictEqual(splitExamples(imported), definition.communication_examples);
+  return unchanged ? imported : joinExamples(definition.communication_examples);
+}
+
+const hasText = (value: string | null): value is string => value !== null && value.trim() !== "";
+
+/**
+ * The Dramatis-only identity as labelled lines ("Age: 36", ...), or "" when there is none. A pure function
+ * of the definition, so import can recognise exactly what export appended and take it off.
+ */
+function describeIdentity({
+  identity,
+  appearance,
+}: Pick<PersonaDefinition, "identity" | "appearance">): string {
+  const lines = [
+    identity.age === null ? undefined : `Age: ${identity.age}`,
+    identity.sex === null ? undefined : `Sex: ${identity.sex}`,
+    hasText(identity.location) ? `Location: ${identity.location}` : undefined,
+    hasText(identity.occupation) ? `Occupation: ${identity.occupation}` : undefined,
+    hasText(appearance.description) ? `Appearance: ${appearance.description}` : undefined,
+  ];
+  return lines.filter((line) => line !== undefined).join("\n");
+}
+
+const IDENTITY_SEPARATOR = "\n\n";
+
+function writeDescription(definition: PersonaDefinition): string {
+  const summary = definition.identity.summary;
+  const identity = describeIdentity(definition);
+  if (identity === "") return summary;
+  return summary === "" ? identity : `${summary}${IDENTITY_SEPARATOR}${identity}`;
+}
+
 function pickDramatisExtension(definition: PersonaDefinition): DramatisExtension {
   const { summary: _summary, ...identity } = definition.identity;
   const { appearance, voice_configurations, chat_configuration, model, sampling, verbosity } = definition;
@@ -179,11 +234,11 @@ function buildCardData(definition: PersonaDefinition, format: CardFormat): Chara
   const kept = Object.entries(definition.card).filter(([field]) => !MAPPED_CARD_FIELDS.has(field));
   return {
     name: definition.name,
-    description: definition.identity.summary,
+    description: writeDescription(definition),
     personality: definition.personality,
     scenario: definition.scenario,
     first_mes: definition.first_message,
-    mes_example: joinExamples(definition.communication_examples),
+    mes_example: writeExamples(definition),
     ...(format === "card_v3" ? V3_REQUIRED_FILLERS : V2_REQUIRED_FILLERS),
     ...Object.fromEntries(kept),
     system_prompt: definition.system_message,
@@ -199,10 +254,12 @@ function buildCardData(definition: PersonaDefinition, format: CardFormat): Chara
  */
 export function exportCard(definition: PersonaDefinition, format: CardFormat): CharacterCard {
   const data = buildCardData(definition, format);
+  const { name, description, personality, scenario, first_mes, mes_example } = data;
+  const v1 = { name, description, personality, scenario, first_mes, mes_example };
   if (format === "card_v3") {
-    return { spec: "chara_card_v3", spec_version: "3.0", data: data as CharacterCardV3["data"] };
+    return { spec: "chara_card_v3", spec_version: "3.0", ...v1, data: data as CharacterCardV3["data"] };
   }
-  return { spec: "chara_card_v2", spec_version: "2.0", data };
+  return { spec: "chara_card_v2", spec_version: "2.0", ...v1, data };
 }
 
 function encodeCardText(card: CharacterCard): string {
@@ -224,8 +281,9 @@ function colorFromName(name: string): [number, number, number] {
 }
 
 /**
- * Writes the card into a PNG (the persona's avatar, or a solid placeholder): V2 as a base64 `chara` text
- * chunk; V3 as `ccv3` plus a V2 `chara` copy for readers that only know V2.
+ * Writes the card into a PNG (the persona's avatar, or a solid placeholder without one): V2 as a base64
+ * `chara` text chunk; V3 as `ccv3` plus a V2 `chara` copy for readers that only know V2, as the V3 spec
+ * recommends.
  * @example writeFile("ada.png", exportCardPng(definition, "card_v3"))
  */
 export function exportCardPng(definition: PersonaDefinition, format: CardFormat, image?: Uint8Array): Buffer {
@@ -285,11 +343,13 @@ function parseCardJson(text: string, what: string): unknown {
 
 const CARD_KEYWORDS: ReadonlySet<string> = new Set(["ccv3", "chara"]);
 
-/** The card JSON text of a PNG card: `ccv3` when present (newer), else `chara`. */
-function readPngCardText(bytes: Uint8Array): string {
+/** The card JSON text of a PNG card (`ccv3` when present, being newer, else `chara`) and its picture. */
+function readPngCard(bytes: Uint8Array): { text: string; image: Uint8Array } {
   let chunks: Map<string, string>;
+  let image: Uint8Array;
   try {
     chunks = readPngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES, keywords: CARD_KEYWORDS });
+    image = removePngTextChunks(bytes, { maxBytes: MAX_CARD_BYTES });
   } catch (error) {
     if (error instanceof PngFormatError) throw new BadRequestError(`invalid PNG card: ${error.message}`);
     throw error;
@@ -299,17 +359,97 @@ function readPngCardText(bytes: Uint8Array): string {
   if (encoded === undefined)
     throw new BadRequestError("the PNG holds no character card (no ccv3 or chara chunk)");
   const what = `the PNG ${keyword} chunk`;
-  return decodeUtf8(decodeStrictBase64(encoded, what), what);
+  return { text: decodeUtf8(decodeStrictBase64(encoded, what), what), image };
 }
 
-function readCardJson({ bytes, contentType }: { bytes: Uint8Array; contentType?: string }): unknown {
+const SUPPORTED = "Dramatis imports Character Cards as PNG (V1/V2/V3) or JSON";
+
+/** What a ZIP upload most likely is, from its name and its entries (nothing is decompressed). */
+function describeZip(bytes: Uint8Array, fileName: string | undefined): string {
+  const extension = fileName?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  const entries = listZipEntryNames(bytes);
+  if (extension === "charx" || entries.includes("card.json")) {
+    return (
+      "this looks like a CHARX card (a ZIP archive holding card.json), which Dramatis cannot import yet: " +
+      "export the character as a PNG or JSON card and import that"
+    );
+  }
+  const isByaf =
+    extension === "byaf" ||
+    (entries.includes("manifest.json") && entries.some((entry) => entry.endsWith("character.json")));
+  if (isByaf) {
+    return (
+      "this looks like a BYAF archive (Backyard AI), not a Character Card: export the character from " +
+      `Backyard AI as a PNG card, or convert the archive with a tool that reads BYAF; ${SUPPORTED}`
+    );
+  }
+  return `this looks like a ZIP archive (BYAF or CHARX?) with neither card.json nor manifest.json; ${SUPPORTED}`;
+}
+
+const OTHER_FORMATS: Record<string, string> = {
+  gzip: "a gzip archive",
+  "7z": "a 7-Zip archive",
+  rar: "a RAR archive",
+  pdf: "a PDF document",
+  jpeg: "a JPEG image",
+  gif: "a GIF image",
+  webp: "a WebP image",
+  tiff: "a TIFF image",
+};
+
+/**
+ * A 415 naming what the upload looks like when it is a known format that holds no card, so people learn
+ * they sent a BYAF, a CHARX or a JPEG instead of reading "not valid UTF-8".
+ */
+function refuseOtherFormat(bytes: Uint8Array, fileName: string | undefined): void {
+  const type = sniffFileType(bytes);
+  if (type === undefined) return;
+  if (type === "zip") throw new UnsupportedMediaTypeError(describeZip(bytes, fileName));
+  const what = OTHER_FORMATS[type] ?? type;
+  const imageHint = what.endsWith("image") ? " (only PNG images carry a card)" : "";
+  throw new UnsupportedMediaTypeError(
+    `this looks like ${what}, not a Character Card${imageHint}; ${SUPPORTED}`,
+  );
+}
+
+/** Text starting like JSON is a broken card; anything else is some binary file that is no card at all. */
+function decodeCardText(bytes: Uint8Array): string {
+  const first = bytes.find((byte) => ![0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf].includes(byte));
+  const looksLikeJson = first === 0x7b || first === 0x5b;
+  if (looksLikeJson) return decodeUtf8(bytes, "the card");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const start = Buffer.from(bytes.subarray(0, 8))
+      .toString("hex")
+      .replace(/(..)(?!$)/g, "$1 ");
+    throw new UnsupportedMediaTypeError(
+      `this is binary data of an unknown format (it starts with bytes ${start}), not a Character Card; ${SUPPORTED}`,
+    );
+  }
+}
+
+interface CardUpload {
+  bytes: Uint8Array;
+  contentType?: string | undefined;
+  /** The uploaded file's name, when it came in a form: a hint for archives (`.charx`, `.byaf`). */
+  fileName?: string | undefined;
+}
+
+function readCardJson({ bytes, contentType, fileName }: CardUpload): { json: unknown; image?: Uint8Array } {
   if (bytes.length > MAX_CARD_BYTES) throw new PayloadTooLargeError(MAX_CARD_BYTES);
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
-  if (isPng(bytes) || mediaType === "image/png") return parseCardJson(readPngCardText(bytes), "PNG card");
-  if (mediaType?.startsWith("image/")) {
-    throw new BadRequestError(`${mediaType} cards are not supported; use a PNG or JSON card`);
+  if (isPng(bytes)) {
+    const { text, image } = readPngCard(bytes);
+    return { json: parseCardJson(text, "PNG card"), image };
   }
-  return parseCardJson(decodeUtf8(bytes, "the card"), "the card");
+  refuseOtherFormat(bytes, fileName);
+  if (mediaType === "image/png")
+    throw new BadRequestError("invalid PNG card: not a PNG file (bad signature)");
+  if (mediaType?.startsWith("image/")) {
+    throw new UnsupportedMediaTypeError(`${mediaType} cards are not supported; use a PNG or JSON card`);
+  }
+  return { json: parseCardJson(decodeCardText(bytes), "the card") };
 }
 
 interface CardSource {
@@ -406,10 +546,26 @@ function readDramatisExtension(
   return { value: {}, errors: fieldErrorsFromIssues(parsed.error.issues, where) };
 }
 
+/**
+ * The card fields with the identity lines a Dramatis export appended to `description` taken off again, so a
+ * round trip does not repeat them. Only an exact match of what this card's own Dramatis settings would
+ * write is removed: a description written or edited by a person stays as it is.
+ */
+function withoutIdentityLines(fields: JsonObject, base: PersonaDefinition): JsonObject {
+  const identity = describeIdentity(base);
+  const description = fields.description;
+  if (identity === "" || typeof description !== "string") return fields;
+  if (description === identity) return { ...fields, description: "" };
+  const appended = `${IDENTITY_SEPARATOR}${identity}`;
+  if (!description.endsWith(appended)) return fields;
+  return { ...fields, description: description.slice(0, -appended.length) };
+}
+
 function buildDefinition(source: CardSource): PersonaDefinition {
-  const parsed = cardDataSchema.safeParse(source.fields);
   const rawExtensions = isPlainObject(source.fields.extensions) ? source.fields.extensions : {};
   const dramatis = readDramatisExtension(rawExtensions, source.prefix);
+  const base = deepMerge(DEFAULT_PERSONA_DEFINITION, dramatis.value);
+  const parsed = cardDataSchema.safeParse(withoutIdentityLines(source.fields, base));
   const errors = [
     ...(parsed.success ? [] : fieldErrorsFromIssues(parsed.error.issues, source.prefix)),
     ...dramatis.errors,
@@ -417,8 +573,13 @@ function buildDefinition(source: CardSource): PersonaDefinition {
   if (!parsed.success || errors.length > 0) throw new ValidationError(errors);
   // Built from the raw card, not zod's output: zod drops keys such as "__proto__", and extensions must survive.
   const card = source.prefix === "" ? {} : keepUnmappedFields(source.fields);
+  // Kept only when splitting and joining would change it: the export gives these bytes back.
+  const examples = source.fields.mes_example;
+  if (typeof examples === "string" && examples !== joinExamples(parsed.data.mes_example)) {
+    card.mes_example = examples;
+  }
   const { [DRAMATIS_EXTENSION]: _dramatis, ...extensions } = rawExtensions;
-  const merged = deepMerge(deepMerge(DEFAULT_PERSONA_DEFINITION, dramatis.value), mapCardFields(parsed.data));
+  const merged = deepMerge(base, mapCardFields(parsed.data));
   const result = personaDefinitionSchema.safeParse({ ...merged, card, extensions });
   // The card fields were checked above, so this only catches rules spanning several fields.
   if (!result.success) throw new ValidationError(fieldErrorsFromIssues(result.error.issues, source.prefix));
@@ -433,16 +594,20 @@ function describeStoredOnlyFields(card: JsonObject): string[] {
 
 /**
  * Reads a Character Card (PNG with a `ccv3` or `chara` chunk, or JSON; V1, V2 or V3) into a persona
- * definition. Throws BadRequestError for unreadable input and ValidationError naming card fields
- * (`data.name`, `data.extensions.dramatis.verbosity`, ...) when the card does not make a valid persona.
+ * definition, with a PNG card's picture. Throws BadRequestError for unreadable input,
+ * UnsupportedMediaTypeError naming the format of other files (ZIP, BYAF, CHARX, JPEG, ...), and
+ * ValidationError naming card fields (`data.name`, `data.extensions.dramatis.verbosity`, ...) when the
+ * card does not make a valid persona.
  * @example importCard({ bytes: await readFile("card.png") }).definition.name
  */
-export function importCard(input: { bytes: Uint8Array; contentType?: string }): ImportedCard {
-  const source = identifyCard(readCardJson(input));
+export function importCard(input: CardUpload): ImportedCard {
+  const { json, image } = readCardJson(input);
+  const source = identifyCard(json);
   const definition = buildDefinition(source);
   return {
     definition,
     format: source.format,
     warnings: [...source.warnings, ...describeStoredOnlyFields(definition.card)],
+    ...(image === undefined ? {} : { image }),
   };
 }

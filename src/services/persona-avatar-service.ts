@@ -6,11 +6,17 @@ import {
   detectUploadType,
   generateAvatar,
   reencodeAvatar,
+  reencodeCardArt,
 } from "../lib/avatar-images.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { PersonaEditor, PersonaViewer } from "./persona-editor.ts";
 import type { Store } from "../store/store.ts";
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors/app-error.ts";
+import {
+  AppError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export interface AvatarImage {
@@ -59,40 +65,65 @@ export class PersonaAvatarService {
     upload: { bytes: Uint8Array; contentType: string | undefined },
   ): Promise<{ source: "upload"; updated_at: string }> {
     await this.personas.getEditable(editor, personaId);
-    const declared = upload.contentType?.split(";")[0]?.trim().toLowerCase();
-    const accepted = AVATAR_UPLOAD_TYPES.join(", ");
-    if (!declared || !AVATAR_UPLOAD_TYPES.includes(declared as (typeof AVATAR_UPLOAD_TYPES)[number])) {
-      throw new UnsupportedMediaTypeError(
-        `an avatar must be one of ${accepted}; got ${declared ?? "no type"}`,
-      );
-    }
-    if (upload.bytes.byteLength > AVATAR_MAX_UPLOAD_BYTES)
-      throw new PayloadTooLargeError(AVATAR_MAX_UPLOAD_BYTES);
-    if (detectUploadType(upload.bytes) !== declared) {
-      throw new ValidationError([{ field: "body", message: `is not a valid ${declared} file` }]);
-    }
-    let png: Uint8Array;
-    try {
-      png = await reencodeAvatar(upload.bytes);
-    } catch (error) {
-      if (error instanceof OversizedImageError) {
-        throw new ValidationError([{ field: "body", message: error.message }]);
-      }
-      if (error instanceof UndecodableImageError) {
-        throw new ValidationError([
-          { field: "body", message: `could not be decoded as an image (${error.message})` },
-        ]);
-      }
-      throw error;
-    }
+    const png = await checkAndReencode(upload, reencodeAvatar);
     const updatedAt = this.clock.now().toISOString();
     await this.store.personaAvatars.upsert(personaId, png, updatedAt);
     return { source: "upload", updated_at: updatedAt };
+  }
+
+  /**
+   * Checks a character card's picture with the upload rules (type, size, pixel limits) and re-encodes it,
+   * keeping its proportions. A picture that breaks them is no reason to refuse the whole card, so the
+   * problem comes back as a warning and the persona keeps a generated picture.
+   */
+  async prepareCardArt(png: Uint8Array): Promise<{ png: Uint8Array } | { warning: string }> {
+    try {
+      return { png: await checkAndReencode({ bytes: png, contentType: "image/png" }, reencodeCardArt) };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const reason = error.errors[0]?.message ?? error.message;
+      return { warning: `the card's picture was not kept (${reason}); the persona has a generated picture` };
+    }
+  }
+
+  /** Stores a picture from prepareCardArt for the persona its card just created. */
+  async storeCardArt(personaId: string, png: Uint8Array): Promise<void> {
+    await this.store.personaAvatars.upsert(personaId, png, this.clock.now().toISOString());
   }
 
   /** Goes back to the generated picture. */
   async remove(editor: PersonaEditor, personaId: string): Promise<void> {
     await this.personas.getEditable(editor, personaId);
     await this.store.personaAvatars.delete(personaId);
+  }
+}
+
+/** The upload rules: an accepted declared type that the bytes really are, the size limit, then a re-encode. */
+async function checkAndReencode(
+  upload: { bytes: Uint8Array; contentType: string | undefined },
+  reencode: (bytes: Uint8Array) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const declared = upload.contentType?.split(";")[0]?.trim().toLowerCase();
+  const accepted = AVATAR_UPLOAD_TYPES.join(", ");
+  if (!declared || !AVATAR_UPLOAD_TYPES.includes(declared as (typeof AVATAR_UPLOAD_TYPES)[number])) {
+    throw new UnsupportedMediaTypeError(`an avatar must be one of ${accepted}; got ${declared ?? "no type"}`);
+  }
+  if (upload.bytes.byteLength > AVATAR_MAX_UPLOAD_BYTES)
+    throw new PayloadTooLargeError(AVATAR_MAX_UPLOAD_BYTES);
+  if (detectUploadType(upload.bytes) !== declared) {
+    throw new ValidationError([{ field: "body", message: `is not a valid ${declared} file` }]);
+  }
+  try {
+    return await reencode(upload.bytes);
+  } catch (error) {
+    if (error instanceof OversizedImageError) {
+      throw new ValidationError([{ field: "body", message: error.message }]);
+    }
+    if (error instanceof UndecodableImageError) {
+      throw new ValidationError([
+        { field: "body", message: `could not be decoded as an image (${error.message})` },
+      ]);
+    }
+    throw error;
   }
 }

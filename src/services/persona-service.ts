@@ -10,13 +10,6 @@ import type { StoredPersona } from "../store/persona-repository.ts";
 import type { PersonaRow, PersonaVisibility } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import {
-  exportCard,
-  exportCardPng,
-  importCard,
-  type CardFormat,
-  type CharacterCard,
-} from "./character-card.ts";
-import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
@@ -473,37 +466,20 @@ export class PersonaService {
     return this.insertPersona(actor, definition);
   }
 
-  /** Creates a persona from a Character Card (V1/V2/V3, JSON or PNG). */
-  async importCard(
-    actor: PersonaActor,
-    input: { bytes: Uint8Array; contentType?: string },
-  ): Promise<{ persona: Persona; format: CardFormat; warnings: string[] }> {
-    const imported = importCard(input);
-    const persona = await this.insertPersona(actor, imported.definition);
-    return { persona, format: imported.format, warnings: imported.warnings };
-  }
-
   /**
-   * Exports a persona as a Character Card. `version` is the draft (the default), "production" (the
-   * production version, or the draft when nothing is published) or a version number.
+   * A definition to export: the draft, "production" (the production version, or the draft when nothing is
+   * published) or a version number.
    */
-  async exportCard(
+  async getExportDefinition(
     viewer: PersonaViewer,
     id: string,
-    options: { format: CardFormat; version: VersionReference | "production" },
-  ): Promise<{ card: CharacterCard; png: () => Buffer; name: string }> {
-    let reference: VersionReference;
-    if (options.version === "production") {
-      reference = (await this.findVisibleRow(viewer, id)).production_version ?? "draft";
-    } else {
-      reference = options.version;
-    }
-    const definition = await this.getDefinition(viewer, id, reference);
-    return {
-      card: exportCard(definition, options.format),
-      png: () => exportCardPng(definition, options.format),
-      name: definition.name,
-    };
+    version: VersionReference | "production",
+  ): Promise<PersonaDefinition> {
+    const reference =
+      version === "production"
+        ? ((await this.findVisibleRow(viewer, id)).production_version ?? "draft")
+        : version;
+    return this.getDefinition(viewer, id, reference);
   }
 
   /** Throws NotFoundError when persona `id` exists in the tenant but is another member's private one. */

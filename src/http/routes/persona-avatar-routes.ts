@@ -40,8 +40,7 @@ const uploadRoute = createRoute({
       z.object({ avatar: z.object({ source: z.literal("upload"), updated_at: z.string() }) }),
       "Stored",
     ),
-    415: { description: "Not one of the accepted image types" },
-    ...problemResponses(404, 413, 422),
+    ...problemResponses(404, 413, 415, 422),
   },
 });
 

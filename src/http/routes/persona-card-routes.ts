@@ -8,10 +8,22 @@ import { personaSchema, versionReferenceSchema } from "./persona-routes.ts";
 
 const tags = ["Character Cards"];
 
+const v1Text = (field: string) =>
+  z
+    .string()
+    .optional()
+    .openapi({ description: `V1 copy of data.${field}, for readers that predate V2` });
+
 const cardSchema = z
   .object({
     spec: z.enum(["chara_card_v2", "chara_card_v3"]),
     spec_version: z.string(),
+    name: v1Text("name"),
+    description: v1Text("description"),
+    personality: v1Text("personality"),
+    scenario: v1Text("scenario"),
+    first_mes: v1Text("first_mes"),
+    mes_example: v1Text("mes_example"),
     data: z.record(z.string(), z.unknown()),
   })
   .openapi("CharacterCard");
@@ -24,7 +36,11 @@ const importRoute = createRoute(
     summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
     description:
       "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
-      "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk. " +
+      "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk; their " +
+      "picture becomes the persona's avatar (re-encoded like an avatar upload, keeping its proportions, at " +
+      "most 1536 pixels on its longer side; a picture that breaks the avatar rules is a warning, not an " +
+      "error). Other files are refused with 415 naming what they look like (a ZIP archive such as BYAF or " +
+      "CHARX, a JPEG, ...). " +
       "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
       "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
     request: {
@@ -48,7 +64,7 @@ const importRoute = createRoute(
           .openapi("CardImport"),
         "The new persona, the card's format and anything worth knowing about the import",
       ),
-      ...problemResponses(413, 422),
+      ...problemResponses(413, 415, 422),
     },
   }),
 );
@@ -58,6 +74,12 @@ const exportRoute = createRoute({
   path: "/v1/personas/{id}/export",
   tags,
   summary: "Export a persona as a Character Card (JSON or PNG)",
+  description:
+    "The card carries the V1 fields beside `data` for old readers, `mes_example` as imported (while the " +
+    "examples are unchanged), and the persona's age, sex, location, occupation and appearance as lines at " +
+    "the end of `description` as well as in `extensions.dramatis` (a re-import takes the lines off again). " +
+    "A PNG is the persona's current picture (its upload, or the generated one) with a `chara` (V2) chunk, " +
+    "and for card_v3 a `ccv3` chunk too.",
   request: {
     params: idParamSchema,
     query: z.object({
@@ -82,7 +104,9 @@ const exportRoute = createRoute({
 });
 
 /** Reads the card bytes from a raw body or from the `file` field of a multipart form. */
-async function readCardUpload(request: Request): Promise<{ bytes: Uint8Array; contentType?: string }> {
+async function readCardUpload(
+  request: Request,
+): Promise<{ bytes: Uint8Array; contentType?: string; fileName?: string }> {
   const contentType = request.headers.get("content-type") ?? "";
   if (contentType.toLowerCase().startsWith("multipart/form-data")) {
     let form: FormData;
@@ -102,7 +126,7 @@ async function readCardUpload(request: Request): Promise<{ bytes: Uint8Array; co
         { field: "file", message: "required" },
       ]);
     }
-    return { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type };
+    return { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, fileName: file.name };
   }
   return { bytes: new Uint8Array(await request.arrayBuffer()), contentType };
 }
@@ -122,7 +146,7 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
     const user = await optionalUser(c);
     const upload = await readCardUpload(c.req.raw);
     if (upload.bytes.length === 0) throw new BadRequestError("the request body is empty: send a card");
-    const result = await c.var.services.personas.importCard(
+    const result = await c.var.services.characterCards.import(
       { tenantId: c.var.principal.tenantId, userId: user?.id },
       upload,
     );
@@ -131,12 +155,12 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(exportRoute, async (c) => {
     const { format, as, version } = c.req.valid("query");
-    const exported = await c.var.services.personas.exportCard(personaEditor(c), c.req.valid("param").id, {
+    const exported = await c.var.services.characterCards.export(personaEditor(c), c.req.valid("param").id, {
       format,
       version,
     });
     if (as === "png") {
-      return c.body(new Uint8Array(exported.png()), 200, {
+      return c.body(new Uint8Array(await exported.png()), 200, {
         "content-type": "image/png",
         "content-disposition": `attachment; filename="${fileName(exported.name, "png")}"`,
       });

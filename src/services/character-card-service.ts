@@ -1,0 +1,58 @@
+import {
+  exportCard,
+  exportCardPng,
+  importCard,
+  type CardFormat,
+  type CharacterCard,
+} from "./character-card.ts";
+import type { PersonaAvatarService } from "./persona-avatar-service.ts";
+import type { PersonaViewer } from "./persona-editor.ts";
+import type { Persona, PersonaActor, PersonaService, VersionReference } from "./persona-service.ts";
+
+/**
+ * Character Cards in and out of the persona library, with their pictures: an imported PNG card's art
+ * becomes the persona's avatar, and a PNG export carries the persona's current picture (its upload, or the
+ * generated one the app shows), so a card looks the same on both sides. The card format itself is
+ * character-card.ts.
+ */
+export class CharacterCardService {
+  private readonly personas: PersonaService;
+  private readonly avatars: PersonaAvatarService;
+
+  constructor(dependencies: { personas: PersonaService; avatars: PersonaAvatarService }) {
+    this.personas = dependencies.personas;
+    this.avatars = dependencies.avatars;
+  }
+
+  /** Creates a persona from a Character Card (V1/V2/V3, JSON or PNG); a PNG card's art becomes its avatar. */
+  async import(
+    actor: PersonaActor,
+    upload: { bytes: Uint8Array; contentType?: string | undefined; fileName?: string | undefined },
+  ): Promise<{ persona: Persona; format: CardFormat; warnings: string[] }> {
+    const imported = importCard(upload);
+    // Checked before the persona exists, so a picture that breaks the avatar rules is only a warning.
+    const art = imported.image === undefined ? undefined : await this.avatars.prepareCardArt(imported.image);
+    const persona = await this.personas.insertPersona(actor, imported.definition);
+    if (art && "png" in art) await this.avatars.storeCardArt(persona.id, art.png);
+    const warnings = art && "warning" in art ? [...imported.warnings, art.warning] : imported.warnings;
+    return { persona, format: imported.format, warnings };
+  }
+
+  /**
+   * Exports a persona as a Character Card. `version` is the draft (the default), "production" (the
+   * production version, or the draft when nothing is published) or a version number; the picture of a PNG
+   * export is always the persona's current one, pictures having no versions.
+   */
+  async export(
+    viewer: PersonaViewer,
+    id: string,
+    options: { format: CardFormat; version: VersionReference | "production" },
+  ): Promise<{ card: CharacterCard; png: () => Promise<Buffer>; name: string }> {
+    const definition = await this.personas.getExportDefinition(viewer, id, options.version);
+    return {
+      card: exportCard(definition, options.format),
+      png: async () => exportCardPng(definition, options.format, (await this.avatars.get(viewer, id)).png),
+      name: definition.name,
+    };
+  }
+}
