@@ -60,9 +60,9 @@ describe("expandMacros", () => {
     expect(expandMacros("{{time}} on {{weekday}}, {{date}}", context())).toBe(
       "2:05 PM on Sunday, December 6, 2026",
     );
-    expect(expandMacros("{{time}} {{weekday}} {{isodate}} {{isotime}}", context({ timeZone: "Asia/Tokyo" }))).toBe(
-      "11:05 PM Sunday 2026-12-06 23:05",
-    );
+    expect(
+      expandMacros("{{time}} {{weekday}} {{isodate}} {{isotime}}", context({ timeZone: "Asia/Tokyo" })),
+    ).toBe("11:05 PM Sunday 2026-12-06 23:05");
     expect(expandMacros("{{weekday}} {{date}}", context({ timeZone: "Pacific/Kiritimati" }))).toBe(
       "Monday December 7, 2026",
     );
@@ -87,9 +87,9 @@ describe("expandMacros", () => {
     expect(expandMacros("{{random:red, green ,blue}}", context({ random: scripted(0.5) }))).toBe("green");
     expect(expandMacros("{{random::a, b::c}}", context({ random: scripted(0.1) }))).toBe("a, b");
     expect(expandMacros("{{random: x\\,y, z}}", context({ random: scripted(0) }))).toBe("x,y");
-    expect(expandMacros("{{RANDOM:one,two}} {{random:one,two}}", context({ random: scripted(0.99, 0) }))).toBe(
-      "two one",
-    );
+    expect(
+      expandMacros("{{RANDOM:one,two}} {{random:one,two}}", context({ random: scripted(0.99, 0) })),
+    ).toBe("two one");
   });
 
   it("picks the same item for the same seed, text and position, and spreads over positions", () => {
@@ -130,9 +130,9 @@ describe("expandMacros", () => {
 
 describe("expandNameMacros", () => {
   it("replaces only the names", () => {
-    expect(expandNameMacros("{{char}} to <USER>: {{roll:d20}} at {{time}}", { char: "Vex", user: "Sam" })).toBe(
-      "Vex to Sam: {{roll:d20}} at {{time}}",
-    );
+    expect(
+      expandNameMacros("{{char}} to <USER>: {{roll:d20}} at {{time}}", { char: "Vex", user: "Sam" }),
+    ).toBe("Vex to Sam: {{roll:d20}} at {{time}}");
   });
 });
 

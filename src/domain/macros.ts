@@ -279,7 +279,9 @@ function formatIn(
   options: Intl.DateTimeFormatOptions,
 ): string {
   // Newer ICU puts a narrow no-break space before AM/PM; a plain one reads the same to people and models.
-  return formatter(context.timeZone, options).format(context.now).replace(/\u202f/g, " ");
+  return formatter(context.timeZone, options)
+    .format(context.now)
+    .replace(/\u202f/g, " ");
 }
 
 function isoParts(context: MacroContext): { date: string; time: string } {

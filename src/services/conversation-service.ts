@@ -9,7 +9,9 @@ import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "../errors/app-error.ts";
+import { expandMacros } from "../domain/macros.ts";
 import type { PersonaService } from "./persona-service.ts";
+import { macroContextFor } from "./macro-context.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
 
@@ -152,10 +154,18 @@ export class ConversationService {
     const userPersona = await this.resolveUserPersona(user, undefined);
     const messages: Message[] = [];
     if (definition.first_message.trim()) {
+      const macros = await macroContextFor(this.store, this.clock, {
+        persona: definition,
+        userPersona,
+        userId: user.id,
+        seed: row.id,
+        previousUserMessageAt: null,
+      });
+      // Stored as shown: the greeting's {{random}} must not change each time the chat is read.
       const opener = await this.storeMessage({
         conversationId: row.id,
         role: "assistant",
-        content: definition.first_message,
+        content: expandMacros(definition.first_message, macros),
         userPersona,
         personaVersion: version,
       });

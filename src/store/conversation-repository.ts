@@ -114,10 +114,10 @@ export class ConversationRepository {
   async listRecentForHistory(
     conversationId: string,
     options: { limit: number; beforeSequence?: number },
-  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status">[]> {
+  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]> {
     let query = this.db
       .selectFrom("messages")
-      .select(["sequence", "role", "content", "token_count", "status"])
+      .select(["sequence", "role", "content", "token_count", "status", "created_at"])
       .where("conversation_id", "=", conversationId);
     if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);
     return query.orderBy("sequence", "desc").limit(options.limit).execute();
