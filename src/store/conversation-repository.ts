@@ -96,6 +96,19 @@ export class ConversationRepository {
     return row && readMessageRow(row);
   }
 
+  /** The user's newest message in the conversation: a message the persona sends unasked keeps its user persona. */
+  async findLatestUserMessage(conversationId: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("role", "=", "user")
+      .orderBy("sequence", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && readMessageRow(row);
+  }
+
   /** Messages in conversation order, paged by sequence. */
   async listMessages(
     conversationId: string,
