@@ -1,6 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GenerateRequest, LanguageModel, ModelProvider } from "../../src/models/language-model.ts";
+import { ModelRegistry } from "../../src/models/model-registry.ts";
+import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
+
+/** A model that answers "Noted." and keeps every request, to show exactly what a model is given. */
+function capturingProvider(requests: GenerateRequest[]): ModelProvider {
+  const result = {
+    text: "Noted.",
+    usage: { inputTokens: 1, outputTokens: 1 },
+    finishReason: "stop" as const,
+    warnings: [],
+    model: "capture/model",
+  };
+  const model: LanguageModel = {
+    id: "capture/model",
+    generate: async (request) => {
+      requests.push(request);
+      return result;
+    },
+    stream: async function* (request) {
+      requests.push(request);
+      yield { type: "finish", result };
+    },
+    generateObject: async () => {
+      throw new Error("not used");
+    },
+  };
+  return { name: "capture", listModels: async () => ["model"], languageModel: () => model };
+}
 
 /** What the model got and what the user saw must hold no macro a card author wrote. */
 const UNREPLACED = /\{\{\s*(char|user|original|time|date|weekday|idle_duration)\s*\}\}|<(user|bot|char)>/i;
@@ -9,10 +38,17 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
   let app: TestApp;
   let gatekeeperId: string;
   let openerId: string;
+  const modelRequests: GenerateRequest[] = [];
 
   beforeAll(async () => {
     // The test clock starts at 2026-01-01T00:00Z: 9:00 AM on a Thursday in Tokyo.
-    app = await createTestApp({ backend });
+    app = await createTestApp({
+      backend,
+      models: new ModelRegistry(
+        [createOfflineProvider(), capturingProvider(modelRequests)],
+        "offline/default",
+      ),
+    });
     const create = async (json: Record<string, unknown>) => {
       const response = await app.request("/v1/personas", { method: "POST", json });
       expect(response.status).toBe(201);
@@ -146,5 +182,42 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     expect(prompt.messages.at(-1).content).toBe("Begin the conversation. Greet User as Opener would.");
     expect(JSON.stringify(prompt)).not.toMatch(UNREPLACED);
     expect(opener.content).not.toMatch(UNREPLACED);
+  });
+
+  it("gives a chat completion's system message the persona's instructions as {{original}}", async () => {
+    const personaId = (
+      await (
+        await app.request("/v1/personas", {
+          method: "POST",
+          json: {
+            name: "Quill",
+            model: "capture/model",
+            system_message: "{{char}} is a scribe.",
+            personality: "{{char}} is precise with {{user}}.",
+            communication_examples: ["<USER>: hi\n<BOT>: Noted."],
+          },
+        })
+      ).json()
+    ).id;
+    modelRequests.length = 0;
+    const response = await app.request("/v1/chat/completions", {
+      method: "POST",
+      user: "macro-completions",
+      json: {
+        model: `persona/${personaId}`,
+        messages: [
+          { role: "system", content: "{{original}} Today {{user}} dictates a letter." },
+          { role: "user", content: "Take this down, {{char}}." },
+        ],
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(modelRequests).toHaveLength(1);
+    const [request] = modelRequests;
+    expect(request?.messages[0]?.content).toMatch(/^Quill is a scribe\. Today User dictates a letter\./);
+    expect(request?.messages.at(-1)).toEqual({ role: "user", content: "Take this down, Quill." });
+    // The offline engine composes from the context: it must not see macros either.
+    expect(request?.context?.persona.personality).toBe("Quill is precise with User.");
+    expect(JSON.stringify(request)).not.toMatch(UNREPLACED);
   });
 });
