@@ -122,7 +122,7 @@ describe("expandMacros", () => {
 
   it("copes with hostile nesting and unmatched braces (linear matching, bounded depth)", () => {
     const unmatched = "{{".repeat(10_000) + "{{char}}" + "}}".repeat(3);
-    expect(expandMacros(unmatched, context()).endsWith("{{{{Vex}}}}")).toBe(true);
+    expect(expandMacros(unmatched, context())).toBe(`${"{".repeat(20_000)}Vex${"}".repeat(6)}`);
     const nested = "{{random:".repeat(2000) + "x" + "}}".repeat(2000);
     expect(expandMacros(nested, context())).toContain("{{random:");
   });
