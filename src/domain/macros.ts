@@ -1,3 +1,5 @@
+import { DateTime, FixedOffsetZone } from "luxon";
+
 /**
  * SillyTavern-style macros in persona text: `{{char}}`, `{{user}}`, `{{time}}`, `{{random:a,b}}`, ...
  * Cards written for other front ends use them, so they are replaced before the model or the user sees
@@ -172,15 +174,15 @@ function evaluate(name: string, argument: string | null, evaluation: Evaluation)
       evaluation.state.originalUsed = true;
       return context.original;
     case "time":
-      return formatIn(context, { hour: "numeric", minute: "2-digit" });
+      return formatIn(context, "h:mm a");
     case "date":
-      return formatIn(context, { year: "numeric", month: "long", day: "numeric" });
+      return formatIn(context, "LLLL d, yyyy");
     case "weekday":
-      return formatIn(context, { weekday: "long" });
+      return formatIn(context, "cccc");
     case "isotime":
-      return isoParts(context).time;
+      return formatIn(context, "HH:mm");
     case "isodate":
-      return isoParts(context).date;
+      return formatIn(context, "yyyy-MM-dd");
     case "idle_duration":
       return context.previousUserMessageAt === null
         ? "just now"
@@ -216,8 +218,7 @@ function evaluateWithArgument(name: string, argument: string, evaluation: Evalua
     case "time_utc": {
       const offset = /^([+-]\d{1,2})$/.exec(argument)?.[1];
       if (offset === undefined || Math.abs(Number(offset)) > 14) return null;
-      const shifted = new Date(context.now.getTime() + Number(offset) * 3_600_000);
-      return formatIn({ now: shifted, timeZone: "UTC" }, { hour: "numeric", minute: "2-digit" });
+      return formatIn(context, "h:mm a", Number(offset));
     }
     default:
       return null;
@@ -256,51 +257,19 @@ function hashFraction(text: string): number {
   return (hash >>> 0) / 0x1_0000_0000;
 }
 
-/** Formatters by zone and options: building one costs far more than formatting. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
-  let format = formatters.get(key);
-  if (!format) {
-    try {
-      format = new Intl.DateTimeFormat("en-US", { ...options, timeZone });
-    } catch {
-      format = new Intl.DateTimeFormat("en-US", { ...options, timeZone: "UTC" });
-    }
-    if (formatters.size >= 500) formatters.clear();
-    formatters.set(key, format);
-  }
-  return format;
-}
-
+/**
+ * `now` in the context's zone (an unknown one reads as UTC), or at a fixed UTC offset in hours. English
+ * formats, as SillyTavern writes them: `2:05 PM`, `December 6, 2026`, `Sunday`.
+ */
 function formatIn(
   context: Pick<MacroContext, "now" | "timeZone">,
-  options: Intl.DateTimeFormatOptions,
+  format: string,
+  utcOffset?: number,
 ): string {
-  // Newer ICU puts a narrow no-break space before AM/PM; a plain one reads the same to people and models.
-  return formatter(context.timeZone, options)
-    .format(context.now)
-    .replace(/\u202f/g, " ");
-}
-
-function isoParts(context: MacroContext): { date: string; time: string } {
-  const parts = Object.fromEntries(
-    formatter(context.timeZone, {
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(context.now)
-      .map((part) => [part.type, part.value]),
-  );
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    time: `${parts.hour}:${parts.minute}`,
-  };
+  const zone = utcOffset === undefined ? context.timeZone : FixedOffsetZone.instance(utcOffset * 60);
+  let time = DateTime.fromJSDate(context.now, { zone }).setLocale("en-US");
+  if (!time.isValid) time = DateTime.fromJSDate(context.now, { zone: "UTC" }).setLocale("en-US");
+  return time.toFormat(format);
 }
 
 const SECOND = 1000;
