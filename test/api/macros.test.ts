@@ -184,6 +184,22 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     expect(opener.content).not.toMatch(UNREPLACED);
   });
 
+  it("opens with the start prompt when nothing is left of the first message", async () => {
+    const quiet = await (
+      await app.request("/v1/personas", {
+        method: "POST",
+        json: {
+          name: "Quiet",
+          first_message: "{{noop}}{{// kept for later}}",
+          start_prompt: "Nod at {{user}}.",
+        },
+      })
+    ).json();
+    const conversation = await start("macro-quiet", quiet.id);
+    expect(conversation.messages).toHaveLength(1);
+    expect(conversation.messages[0].model).toBe("offline/default");
+  });
+
   it("gives a chat completion's system message the persona's instructions as {{original}}", async () => {
     const personaId = (
       await (
