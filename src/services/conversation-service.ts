@@ -9,7 +9,10 @@ import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "../errors/app-error.ts";
+import { expandMacros } from "../domain/macros.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
+import { macroContextFor } from "./macro-context.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
 
@@ -151,11 +154,17 @@ export class ConversationService {
     await this.store.conversations.insert(row);
     const userPersona = await this.resolveUserPersona(user, undefined);
     const messages: Message[] = [];
-    if (definition.first_message.trim()) {
+    const greeting = await this.greeting(definition.first_message, {
+      definition,
+      user,
+      userPersona,
+      conversationId: row.id,
+    });
+    if (greeting) {
       const opener = await this.storeMessage({
         conversationId: row.id,
         role: "assistant",
-        content: definition.first_message,
+        content: greeting,
         userPersona,
         personaVersion: version,
       });
@@ -315,6 +324,31 @@ export class ConversationService {
     const row = await this.store.conversations.findMessage(conversationId, messageId);
     if (!row) throw new NotFoundError(`message ${messageId}`);
     return toMessage(row);
+  }
+
+  /**
+   * A greeting as the user sees it, macros replaced, or "" when nothing is left of it. Stored so: its
+   * `{{random}}` must not change each time the chat is read.
+   */
+  private async greeting(
+    text: string,
+    options: {
+      definition: PersonaDefinition;
+      user: UserRow;
+      userPersona: UserPersonaSnapshot | null;
+      conversationId: string;
+    },
+  ): Promise<string> {
+    if (!text.trim()) return "";
+    const macros = await macroContextFor(this.store, this.clock, {
+      persona: options.definition,
+      userPersona: options.userPersona,
+      userId: options.user.id,
+      seed: options.conversationId,
+      previousUserMessageAt: null,
+    });
+    const greeting = expandMacros(text, macros);
+    return greeting.trim() ? greeting : "";
   }
 
   /** The request's user persona, else the user's active one, else none. */

@@ -1,6 +1,7 @@
 import type { ChatMessage } from "../models/language-model.ts";
 import { MESSAGE_OVERHEAD_TOKENS } from "../models/token-count.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
+import { defaultInstructions } from "../domain/persona-macros.ts";
 import type { PromptSectionName } from "../domain/prompt-sections.ts";
 
 export interface PromptSection {
@@ -52,8 +53,14 @@ const VERBOSITY_INSTRUCTIONS: Record<number, string> = {
 
 function baseInstructions(input: PromptInput): string {
   if (input.systemOverride !== undefined) return input.systemOverride.trim();
-  const { persona } = input;
-  const channel = input.channel ?? { kind: "chat" };
+  return personaInstructions(input.persona, input.channel);
+}
+
+/** The persona's own base instructions on a channel: what a request's system override replaces. */
+export function personaInstructions(
+  persona: PersonaDefinition,
+  channel: NonNullable<PromptInput["channel"]> = { kind: "chat" },
+): string {
   if (channel.kind === "voice") {
     const voice = persona.voice_configurations.find(
       (configuration) => configuration.locale === channel.locale,
@@ -62,7 +69,7 @@ function baseInstructions(input: PromptInput): string {
   } else if (persona.chat_configuration.prompt) {
     return persona.chat_configuration.prompt.trim();
   }
-  return persona.system_message.trim() || `You are ${persona.name}. Stay in character.`;
+  return persona.system_message.trim() || defaultInstructions(persona.name);
 }
 
 function describeIdentity(persona: PersonaDefinition): string {

@@ -15,7 +15,9 @@ import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import type { PriceTable } from "./pricing.ts";
+import { macroContextFor } from "./macro-context.ts";
 import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
+import { withMacros } from "./prompt-macros.ts";
 
 /** Token budget of a prompt per memory tier. */
 export type MemoryTierBudgets = Record<PersonaDefinition["memory"]["tier"], number>;
@@ -45,6 +47,12 @@ export interface GenerationInput {
   history: HistoryMessage[];
   /** A request's own system message, replacing the base instructions. */
   systemOverride?: string | undefined;
+  /** Appended after the history for this generation only (the start prompt of an opener). */
+  instruction?: string | undefined;
+  /** The conversation, if any: it seeds `{{pick}}` (else the persona and user do). */
+  conversationId?: string | undefined;
+  /** ISO time of the user's message before the one answered, for `{{idle_duration}}`. */
+  previousUserMessageAt?: string | null | undefined;
   samplingOverrides?: SamplingParameters;
   signal?: AbortSignal | undefined;
   onDelta?: ((text: string) => void | Promise<void>) | undefined;
@@ -69,8 +77,6 @@ export interface ReplyRequest extends Omit<GenerationInput, "history"> {
   personaVersion: number | null;
   /** The message being answered; null for a conversation opener. */
   replyTo: string | null;
-  /** Appended after the history for this reply only (the start prompt of an opener). */
-  instruction?: string;
   /** Called once the reply's id is known, before the model runs. */
   onStart?: (replyId: string) => void | Promise<void>;
 }
@@ -130,7 +136,10 @@ export class ReplyGenerator {
    */
   async generate(input: GenerationInput): Promise<Generation> {
     const prepared = await this.prepare(input);
-    const result = await this.runModel(prepared.model, { input, ...prepared });
+    const result = await this.runModel(prepared.model, {
+      ...prepared,
+      input: { ...input, persona: prepared.persona },
+    });
     return {
       result,
       prompt: prepared.prompt,
@@ -153,7 +162,7 @@ export class ReplyGenerator {
       messages: prepared.prompt.messages,
       sampling: prepared.sampling,
       signal: input.signal,
-      context: generationContext(input, prepared.memories),
+      context: generationContext({ ...input, persona: prepared.persona }, prepared.memories),
       schema: input.schema,
       ...(input.schemaName ? { schemaName: input.schemaName } : {}),
     });
@@ -163,7 +172,15 @@ export class ReplyGenerator {
   /** Memories, the assembled prompt, the model and the sampling for one generation. */
   private async prepare(input: GenerationInput & { modelId?: string | null }) {
     const started = performance.now();
-    const lastUserMessage = [...input.history].reverse().find((message) => message.role === "user");
+    const macros = await macroContextFor(this.store, this.clock, {
+      persona: input.persona,
+      userPersona: input.userPersona,
+      userId: input.userId,
+      seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
+      previousUserMessageAt: input.previousUserMessageAt ?? null,
+    });
+    const { persona, systemOverride, history } = withMacros(input, macros);
+    const lastUserMessage = [...history].reverse().find((message) => message.role === "user");
     const memories = await this.retrieval.linesForPrompt({
       tenantId: input.tenantId,
       personaId: input.personaId,
@@ -173,11 +190,11 @@ export class ReplyGenerator {
       message: lastUserMessage?.content ?? "",
     });
     const prompt = assemblePrompt({
-      persona: input.persona,
+      persona,
       userPersona: input.userPersona,
       memories,
-      history: input.history,
-      systemOverride: input.systemOverride,
+      history,
+      systemOverride,
       tokenBudget: this.budgets[input.persona.memory.tier],
       countTokens,
     });
@@ -188,17 +205,17 @@ export class ReplyGenerator {
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
     await input.onModelChosen?.(model.id);
     const readyAt = performance.now();
-    return { prompt, model, sampling, memories, readyAt, promptMs: round(readyAt - started) };
+    return { prompt, model, sampling, memories, persona, readyAt, promptMs: round(readyAt - started) };
   }
 
   /** A conversation's next reply: history from the store within the tier budget, recorded with its prompt. */
   async reply(request: ReplyRequest): Promise<ReplyOutcome> {
     const started = performance.now();
-    const history = await this.historyFor(request);
+    const { history, previousUserMessageAt } = await this.historyFor(request);
     const replyId = newId("msg");
     await request.onStart?.(replyId);
     const loaded = performance.now();
-    const generation = await this.generate({ ...request, history });
+    const generation = await this.generate({ ...request, history, previousUserMessageAt });
     const reply = await this.record({ request, replyId, generation, startedAt: started });
     return outcomeOf(reply, generation, { started, loaded });
   }
@@ -216,9 +233,9 @@ export class ReplyGenerator {
     },
   ): Promise<ReplyOutcome | null> {
     const started = performance.now();
-    const history = await this.historyFor(request);
+    const { history, previousUserMessageAt } = await this.historyFor({ ...request, replyTo: null });
     const loaded = performance.now();
-    const generation = await this.generate({ ...request, history });
+    const generation = await this.generate({ ...request, history, previousUserMessageAt });
     if (!request.accept(generation.result.text)) return null;
     const reply = await this.record({
       request: { ...request, replyTo: null },
@@ -230,22 +247,34 @@ export class ReplyGenerator {
     return outcomeOf(reply, generation, { started, loaded });
   }
 
-  /** The conversation within the tier's budget, then the request's one-off instruction, if any. */
+  /**
+   * The conversation within the tier's budget, and when the user wrote before the message being answered
+   * (for a reply, the newest user message is the one answered; otherwise it is the previous one).
+   */
   private async historyFor(request: {
     conversationId: string;
     persona: PersonaDefinition;
-    instruction?: string | undefined;
-  }): Promise<HistoryMessage[]> {
-    const history = await this.loadHistory(request.conversationId, this.budgets[request.persona.memory.tier]);
-    if (request.instruction) {
-      history.push({ role: "user", content: request.instruction, tokens: countTokens(request.instruction) });
-    }
-    return history;
+    replyTo: string | null;
+  }): Promise<{ history: HistoryMessage[]; previousUserMessageAt: string | null }> {
+    const { history, userMessageTimes } = await this.loadHistory(
+      request.conversationId,
+      this.budgets[request.persona.memory.tier],
+    );
+    const previousUserMessageAt = userMessageTimes[request.replyTo === null ? 0 : 1] ?? null;
+    return { history, previousUserMessageAt };
   }
 
-  /** Newest history first until the budget is spent, fetched page by page, then put in order. */
-  private async loadHistory(conversationId: string, budget: number): Promise<HistoryMessage[]> {
+  /**
+   * Newest history first until the budget is spent, fetched page by page, then put in order; with the
+   * times of the user's messages in it, newest first.
+   */
+  private async loadHistory(
+    conversationId: string,
+    budget: number,
+  ): Promise<{ history: HistoryMessage[]; userMessageTimes: string[] }> {
     const newestFirst: HistoryMessage[] = [];
+    const userMessageTimes: string[] = [];
+    const done = () => ({ history: newestFirst.reverse(), userMessageTimes });
     let spent = 0;
     let beforeSequence: number | undefined;
     for (;;) {
@@ -255,10 +284,11 @@ export class ReplyGenerator {
       });
       for (const message of page) {
         newestFirst.push({ role: message.role, content: message.content, tokens: message.token_count });
+        if (message.role === "user") userMessageTimes.push(message.created_at);
         spent += message.token_count;
-        if (spent > budget) return newestFirst.reverse();
+        if (spent > budget) return done();
       }
-      if (page.length < HISTORY_PAGE) return newestFirst.reverse();
+      if (page.length < HISTORY_PAGE) return done();
       beforeSequence = page.at(-1)?.sequence;
     }
   }

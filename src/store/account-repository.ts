@@ -30,6 +30,11 @@ export class AccountRepository {
       .executeTakeFirst();
   }
 
+  /** The account of a user, if they sign in to the web app (API-only users have none). */
+  async findByUserId(userId: string): Promise<AccountRow | undefined> {
+    return this.db.selectFrom("accounts").selectAll().where("user_id", "=", userId).executeTakeFirst();
+  }
+
   async list(tenantId: string): Promise<AccountRow[]> {
     return this.db
       .selectFrom("accounts")

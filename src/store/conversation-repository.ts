@@ -96,6 +96,19 @@ export class ConversationRepository {
     return row && readMessageRow(row);
   }
 
+  /** The user's newest message in the conversation: a message the persona sends unasked keeps its user persona. */
+  async findLatestUserMessage(conversationId: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("role", "=", "user")
+      .orderBy("sequence", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && readMessageRow(row);
+  }
+
   /** Messages in conversation order, paged by sequence. */
   async listMessages(
     conversationId: string,
@@ -114,10 +127,10 @@ export class ConversationRepository {
   async listRecentForHistory(
     conversationId: string,
     options: { limit: number; beforeSequence?: number },
-  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status">[]> {
+  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]> {
     let query = this.db
       .selectFrom("messages")
-      .select(["sequence", "role", "content", "token_count", "status"])
+      .select(["sequence", "role", "content", "token_count", "status", "created_at"])
       .where("conversation_id", "=", conversationId);
     if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);
     return query.orderBy("sequence", "desc").limit(options.limit).execute();

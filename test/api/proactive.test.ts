@@ -205,6 +205,53 @@ describe("proactive messages", () => {
     expect(messages.filter((message) => message.id === stored?.message_id)).toHaveLength(1);
   });
 
+  it("writes as the user persona the user last talked as, with the persona's macros replaced", async () => {
+    const elena = await post(app, "/v1/user-personas", { name: "Elena", description: "a sailor" }, "hana");
+    await app.request(`/v1/user-personas/active/${elena.id}`, { method: "PUT", user: "hana" });
+    const persona = await post(app, "/v1/personas", {
+      name: "Vex",
+      system_message: "{{char}} writes to {{user}} at {{time}} on {{weekday}}.",
+      initiative: 10,
+      active_hours: { start: "00:00", end: "23:59", time_zone: "UTC" },
+    });
+    const conversation = await post(app, "/v1/conversations", { persona_id: persona.id }, "hana");
+    await post(app, `/v1/conversations/${conversation.id}/messages`, { content: "Good evening" }, "hana");
+    // Another persona is active by the time the message is sent: the conversation's one counts.
+    await app.request("/v1/user-personas/active", { method: "DELETE", user: "hana" });
+    await app.services.proactive.plan();
+    const slot = await makeNextDueNow(app, "hana", "good_night");
+    const job = {
+      id: "job_macros",
+      tenantId: "ten_default",
+      kind: "scheduled-message",
+      payload: { scheduled_message_id: slot.id },
+      status: "running",
+      result: null,
+      error: null,
+      attempts: 1,
+      maxAttempts: 3,
+      crashes: 0,
+      idempotencyKey: null,
+      createdAt: "",
+      updatedAt: "",
+      startedAt: null,
+      finishedAt: null,
+    } as const;
+    const outcome = await app.services.proactive.send(job, { signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ status: "sent" });
+    const sent = await app.services.store.scheduledMessages.findById(slot.id);
+    const prompt = await (
+      await app.request(`/v1/conversations/${conversation.id}/messages/${sent?.message_id}/prompt`, {
+        user: "hana",
+      })
+    ).json();
+    const section = (name: string) => prompt.sections.find((entry: any) => entry.name === name).text;
+    // The suite's clock is on Monday 2026-01-05, morning in UTC (earlier tests move it forward).
+    expect(section("base_instructions")).toMatch(/^Vex writes to Elena at \d{1,2}:\d\d AM on Monday\.$/);
+    expect(section("user_persona")).toContain("as Elena: a sailor");
+    expect(JSON.stringify(prompt)).not.toMatch(/\{\{|<user>|<bot>|<char>/i);
+  });
+
   it("streams new messages live, and resumes after Last-Event-ID with what was sent while away", async () => {
     await chattedPersona(app, "fern", { initiative: 10, start: "00:00", end: "23:59", timeZone: "UTC" });
     await app.services.proactive.plan();

@@ -270,7 +270,9 @@ export class ProactiveScheduler {
         personaId: slot.persona_id,
         persona: served.definition,
         personaVersion: served.version,
-        userPersona: null,
+        // Whom the user was last talking as: the persona greets them (and `{{user}}` names them) as such.
+        userPersona:
+          (await this.store.conversations.findLatestUserMessage(slot.conversation_id))?.user_persona ?? null,
         instruction: instructionFor(slot.kind),
         signal: context.signal,
         accept: (text) => !isSkip(text),
