@@ -12740,7 +12740,8 @@ export interface components {
           | "verbosity"
           | "user_persona"
           | "memories"
-          | "history";
+          | "history"
+          | "post_history_instructions";
         text: string;
         tokens: number;
       }[];

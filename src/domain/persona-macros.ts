@@ -8,7 +8,7 @@ export function defaultInstructions(name: string): string {
 
 /**
  * The persona with the macros of every text the model or the user sees replaced: instructions, identity,
- * personality, scenario, examples and greetings. `{{original}}` in a system message is the default
+ * personality, scenario, examples, greetings and a card's post-history instructions. `{{original}}` in a system message is the default
  * instructions it replaces; in a chat or voice prompt, the system message (or the default) it replaces.
  *
  * @example expandPersonaMacros(definition, context).first_message // "Hello Sam, I am Vex."
@@ -33,6 +33,10 @@ export function expandPersonaMacros(persona: PersonaDefinition, context: MacroCo
       ...persona.chat_configuration,
       prompt: expand(persona.chat_configuration.prompt, channelOriginal),
     },
+    card:
+      typeof persona.card.post_history_instructions === "string"
+        ? { ...persona.card, post_history_instructions: expand(persona.card.post_history_instructions) }
+        : persona.card,
     voice_configurations: persona.voice_configurations.map((voice) => ({
       ...voice,
       prompt: expand(voice.prompt, channelOriginal),

@@ -10,6 +10,7 @@ export const PROMPT_SECTION_NAMES = [
   "user_persona",
   "memories",
   "history",
+  "post_history_instructions",
 ] as const;
 
 export type PromptSectionName = (typeof PROMPT_SECTION_NAMES)[number];

@@ -389,10 +389,7 @@ describe("importCard", () => {
       mes_example: sillyTavernCard.data.mes_example,
     });
     expect(definition.extensions).toEqual(sillyTavernCard.data.extensions);
-    expect(warnings).toEqual([
-      "character_book is kept for export but not used by Dramatis",
-      "post_history_instructions is kept for export but not used by Dramatis",
-    ]);
+    expect(warnings).toEqual(["character_book is kept for export but not used by Dramatis"]);
   });
 
   it("exports an imported card with its extensions and lorebook unchanged", () => {

@@ -117,7 +117,7 @@ const V2_REQUIRED_FILLERS = {
 const V3_REQUIRED_FILLERS = { ...V2_REQUIRED_FILLERS, group_only_greetings: [] as unknown[] };
 
 /** Card fields that change a character's behaviour elsewhere but are only stored here: worth a warning. */
-const STORED_ONLY_FIELDS = ["character_book", "post_history_instructions", "group_only_greetings"];
+const STORED_ONLY_FIELDS = ["character_book", "group_only_greetings"];
 
 const DRAMATIS_EXTENSION = "dramatis";
 

@@ -46,6 +46,7 @@ describe("assemblePrompt", () => {
       "user_persona",
       "memories",
       "history",
+      "post_history_instructions",
     ]);
     const byName = Object.fromEntries(prompt.sections.map((section) => [section.name, section]));
     expect(byName.base_instructions?.text).toBe("You are Mira, a warm cartographer.");
@@ -57,6 +58,21 @@ describe("assemblePrompt", () => {
       { role: "system", content: expect.stringContaining("You are Mira") },
       { role: "user", content: "Hello there" },
     ]);
+  });
+
+  it("puts a card's post-history instructions after the history, as a system message", () => {
+    const prompt = assemblePrompt(
+      input({ persona: { ...persona, card: { post_history_instructions: "  Keep it short.  " } } }),
+    );
+    expect(prompt.messages.at(-1)).toEqual({ role: "system", content: "Keep it short." });
+    expect(prompt.messages.at(-2)).toEqual({ role: "user", content: "Hello there" });
+    const section = prompt.sections.find((entry) => entry.name === "post_history_instructions");
+    expect(section).toEqual({
+      name: "post_history_instructions",
+      text: "Keep it short.",
+      tokens: countTokens("Keep it short."),
+    });
+    expect(assemblePrompt(input()).messages.at(-1)?.role).toBe("user");
   });
 
   it("addresses the user persona in force, and drops it when there is none", () => {

@@ -109,6 +109,15 @@ function describeMemories(memories: string[]): string {
     : `What you remember:\n${memories.map((memory) => `- ${memory}`).join("\n")}`;
 }
 
+/**
+ * A card's `post_history_instructions` (kept in the persona's `card`): the V2/V3 specs put them after the
+ * history, where they weigh most, as a system message. Empty when the persona has none.
+ */
+export function postHistoryInstructions(persona: PersonaDefinition): string {
+  const text = persona.card.post_history_instructions;
+  return typeof text === "string" ? text.trim() : "";
+}
+
 /** The history section as the prompt inspector shows it: one `role: content` line per message. */
 export function renderHistory(history: readonly { role: string; content: string }[]): string {
   return history.map((message) => `${message.role}: ${message.content}`).join("\n");
@@ -152,21 +161,32 @@ export function assemblePrompt(input: PromptInput): AssembledPrompt {
     .map((section) => section.text)
     .filter(Boolean)
     .join("\n\n");
+  const afterHistory = postHistoryInstructions(input.persona);
+  const afterHistoryTokens = afterHistory ? input.countTokens(afterHistory) + MESSAGE_OVERHEAD_TOKENS : 0;
   const systemTokens = input.countTokens(systemText) + MESSAGE_OVERHEAD_TOKENS;
-  const history = trimHistory(input.history, Math.max(input.tokenBudget - systemTokens, 0));
+  const history = trimHistory(
+    input.history,
+    Math.max(input.tokenBudget - systemTokens - afterHistoryTokens, 0),
+  );
   const historyTokens = history.reduce(
     (total, message) => total + message.tokens + MESSAGE_OVERHEAD_TOKENS,
     0,
   );
   sections.push({ name: "history", text: renderHistory(history), tokens: historyTokens });
+  sections.push({
+    name: "post_history_instructions",
+    text: afterHistory,
+    tokens: afterHistory ? input.countTokens(afterHistory) : 0,
+  });
   return {
     sections,
     messages: [
       { role: "system", content: systemText },
       ...history.map((message) => ({ role: message.role, content: message.content })),
+      ...(afterHistory ? [{ role: "system" as const, content: afterHistory }] : []),
     ],
     historyIncluded: history.length,
     historyDropped: input.history.length - history.length,
-    totalTokens: systemTokens + historyTokens,
+    totalTokens: systemTokens + historyTokens + afterHistoryTokens,
   };
 }

@@ -236,4 +236,27 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     expect(request?.context?.persona.personality).toBe("Quill is precise with User.");
     expect(JSON.stringify(request)).not.toMatch(UNREPLACED);
   });
+
+  it("sends a card's post-history instructions after the history, with their macros replaced", async () => {
+    const personaId = (
+      await (
+        await app.request("/v1/personas", {
+          method: "POST",
+          json: {
+            name: "Wren",
+            model: "capture/model",
+            card: { post_history_instructions: "Answer {{user}} in one line, as {{char}}." },
+          },
+        })
+      ).json()
+    ).id;
+    const conversation = await start("macro-post-history", personaId);
+    modelRequests.length = 0;
+    const { prompt } = await exchange("macro-post-history", conversation.id, "Where does the road go?");
+    expect(modelRequests).toHaveLength(1);
+    const messages = modelRequests[0]!.messages;
+    expect(messages.at(-2)).toEqual({ role: "user", content: "Where does the road go?" });
+    expect(messages.at(-1)).toEqual({ role: "system", content: "Answer User in one line, as Wren." });
+    expect(section(prompt, "post_history_instructions")).toBe("Answer User in one line, as Wren.");
+  });
 });

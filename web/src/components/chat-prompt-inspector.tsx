@@ -16,6 +16,7 @@ const SECTION_LABELS: Record<PromptSectionName, string> = {
   user_persona: "User persona",
   memories: "Memories",
   history: "Conversation history",
+  post_history_instructions: "Post-history instructions",
 };
 
 /** The memory lines of the memories section ("What you remember:\n- …"). */
