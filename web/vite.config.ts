@@ -23,6 +23,14 @@ export default defineConfig(({ command, mode }) => ({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      // TanStack Query marks its modules "use client" for React Server Components; a plain SPA bundle
+      // ignores the directive, and Rollup would say so for every module on every build.
+      onwarn(warning, warn) {
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE") return;
+        warn(warning);
+      },
+    },
   },
   // `npm run dev:web`: hot reload against a running server (DRAMATIS_API, default the server's port).
   server: {

@@ -4786,6 +4786,8 @@ export interface paths {
             title?: string;
             /** @enum {string} */
             channel?: "api" | "web" | "sms" | "whatsapp" | "voice";
+            /** @description Which greeting opens the conversation: 0 (default) the persona's first message, n its n-th alternate greeting (a card's alternate_greetings) */
+            greeting?: number;
           };
         };
       };

@@ -8,7 +8,7 @@ import type { Page, PageRequest } from "../store/pagination.ts";
 import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError } from "../errors/app-error.ts";
+import { NotFoundError, ValidationError } from "../errors/app-error.ts";
 import { expandMacros } from "../domain/macros.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -129,16 +129,23 @@ export class ConversationService {
   readonly events = new TypedEvents<ConversationEvents>();
 
   /**
-   * Starts a conversation. It opens with the persona's first message when it has one, or with a reply the
-   * model writes from the persona's start prompt.
+   * Starts a conversation. It opens with the persona's first message (or the alternate greeting chosen by
+   * `greeting`: 1 is the first alternate) when it has one, or with a reply the model writes from the
+   * persona's start prompt.
    */
   async create(
     user: UserRow,
-    input: { persona_id: string; title?: string | undefined; channel?: Channel | undefined },
+    input: {
+      persona_id: string;
+      title?: string | undefined;
+      channel?: Channel | undefined;
+      greeting?: number | undefined;
+    },
     /** a signed-in member cannot start a conversation with another member's private persona (404) */
     viewer: PersonaViewer = user.tenant_id,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
     const { definition, version } = await this.personas.getServingDefinition(viewer, input.persona_id);
+    const greetingText = chosenGreeting(definition, input.greeting ?? 0);
     const now = this.clock.now().toISOString();
     const row: ConversationRow = {
       id: newId("cnv"),
@@ -154,7 +161,7 @@ export class ConversationService {
     await this.store.conversations.insert(row);
     const userPersona = await this.resolveUserPersona(user, undefined);
     const messages: Message[] = [];
-    const greeting = await this.greeting(definition.first_message, {
+    const greeting = await this.greeting(greetingText, {
       definition,
       user,
       userPersona,
@@ -401,4 +408,23 @@ export class ConversationService {
     if (!row) throw new NotFoundError(`conversation ${id}`);
     return row;
   }
+}
+
+/** The greeting a conversation opens with: 0 the first message, n the n-th alternate greeting. */
+function chosenGreeting(definition: PersonaDefinition, index: number): string {
+  if (index === 0) return definition.first_message;
+  const alternate = definition.alternate_greetings[index - 1];
+  if (alternate === undefined) {
+    const count = definition.alternate_greetings.length;
+    throw new ValidationError([
+      {
+        field: "greeting",
+        message:
+          count === 0
+            ? "this persona has no alternate greetings: use 0 (its first message)"
+            : `this persona has ${count} alternate greeting${count === 1 ? "" : "s"}: use 0 (its first message) to ${count}`,
+      },
+    ]);
+  }
+  return alternate;
 }

@@ -121,6 +121,10 @@ const createConversationRoute = createRoute(
           persona_id: z.string().min(1),
           title: z.string().max(200).optional(),
           channel: z.enum(CHANNELS).optional(),
+          greeting: z.number().int().min(0).max(50).optional().openapi({
+            description:
+              "Which greeting opens the conversation: 0 (default) the persona's first message, n its n-th alternate greeting (a card's alternate_greetings)",
+          }),
         }),
       ),
     },

@@ -67,7 +67,15 @@ export async function loadMessages(
   return messages;
 }
 
-/** Starts a conversation on the web channel; it opens with the persona's greeting when it has one. */
-export async function createConversation(personaId: string): Promise<Schema<"ConversationCreated">> {
-  return unwrap(client.POST("/v1/conversations", { body: { persona_id: personaId, channel: "web" } }));
+/**
+ * Starts a conversation on the web channel; it opens with the persona's greeting when it has one
+ * (`greeting`: 0 the first message, n its n-th alternate greeting).
+ */
+export async function createConversation(
+  personaId: string,
+  greeting = 0,
+): Promise<Schema<"ConversationCreated">> {
+  return unwrap(
+    client.POST("/v1/conversations", { body: { persona_id: personaId, channel: "web", greeting } }),
+  );
 }

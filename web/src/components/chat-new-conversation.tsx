@@ -6,7 +6,20 @@ import { createConversation } from "./chat-loaders.ts";
 
 type PersonaSummary = Schema<"Persona">;
 
-/** "Start a new conversation": pick one of the personas (or a preset) and open a conversation with it. */
+/** A greeting as a short option label: the persona's name for {{char}}, "you" for {{user}}, one line. */
+function greetingLabel(text: string, personaName: string): string {
+  const named = text
+    .replace(/\{\{char\}\}|<BOT>|<CHAR>/gi, personaName)
+    .replace(/\{\{user\}\}|<USER>/gi, "you")
+    .replace(/\s+/g, " ")
+    .trim();
+  return named.length > 80 ? `${named.slice(0, 79)}…` : named || "(empty)";
+}
+
+/**
+ * "Start a new conversation": pick one of the personas (or a preset), and its greeting when it has
+ * alternates (a card's alternate_greetings), and open a conversation with it.
+ */
 export function ChatNewConversation({
   personas,
   personasError,
@@ -20,6 +33,7 @@ export function ChatNewConversation({
   onCreated: () => void;
 }) {
   const [personaId, setPersonaId] = useState("");
+  const [greeting, setGreeting] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const selectRef = useRef<HTMLSelectElement>(null);
@@ -36,6 +50,9 @@ export function ChatNewConversation({
   const own = personas?.filter((persona) => persona.kind === "persona") ?? [];
   const presets = personas?.filter((persona) => persona.kind === "preset") ?? [];
   const chosen = personaId || own[0]?.id || presets[0]?.id || "";
+  const chosenPersona = personas?.find((persona) => persona.id === chosen);
+  const alternates = chosenPersona?.alternate_greetings ?? [];
+  const chosenGreeting = greeting <= alternates.length ? greeting : 0;
 
   async function start(event: FormEvent) {
     event.preventDefault();
@@ -43,7 +60,7 @@ export function ChatNewConversation({
     setBusy(true);
     setError(undefined);
     try {
-      const conversation = await createConversation(chosen);
+      const conversation = await createConversation(chosen, chosenGreeting);
       onCreated();
       navigate(`/chat/${encodeURIComponent(conversation.id)}`);
     } catch (failure) {
@@ -72,7 +89,10 @@ export function ChatNewConversation({
               id="chat-new-persona"
               ref={selectRef}
               value={chosen}
-              onChange={(event) => setPersonaId(event.target.value)}
+              onChange={(event) => {
+                setPersonaId(event.target.value);
+                setGreeting(0);
+              }}
               aria-invalid={fieldError ? true : undefined}
               aria-describedby={fieldError ? "chat-new-persona-error" : undefined}
             >
@@ -102,6 +122,25 @@ export function ChatNewConversation({
             )}
             <span className="field-hint">The conversation opens with the persona&apos;s greeting.</span>
           </div>
+          {chosenPersona && alternates.length > 0 && (
+            <div className="field">
+              <label htmlFor="chat-new-greeting">Greeting</label>
+              <select
+                id="chat-new-greeting"
+                value={chosenGreeting}
+                onChange={(event) => setGreeting(Number(event.target.value))}
+              >
+                <option value={0}>
+                  First message: {greetingLabel(chosenPersona.first_message, chosenPersona.name)}
+                </option>
+                {alternates.map((text, index) => (
+                  <option key={index} value={index + 1}>
+                    Alternate {index + 1}: {greetingLabel(text, chosenPersona.name)}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
           {error !== undefined && !fieldError && <ErrorNotice error={error} />}
           <button type="submit" className="button-primary" disabled={busy || !chosen}>
             {busy ? "Starting…" : "Start conversation"}

@@ -1,0 +1,62 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
+
+/**
+ * An alternate greeting (a card's alternate_greetings) written in the builder is offered when a
+ * conversation starts, and the conversation opens with it, its macros replaced.
+ */
+describe.skipIf(!CHROMIUM_PATH)("choosing a greeting in the web app", () => {
+  let web: WebServer;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    web = await startWebServer({ setupToken: "e2e-greetings-0123" });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    errors = watchForErrors(context).errors;
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+  });
+
+  const url = (path: string) => new URL(path, web.server.url).toString();
+
+  it("opens a conversation with the alternate greeting picked for it", async () => {
+    await page.goto(web.setupUrl);
+    await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
+    await page.getByLabel("Name").fill("Ana");
+    await page.getByLabel("Email").fill("ana@example.com");
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Create admin account" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+    await page.goto(url("/personas"));
+    await page.getByRole("button", { name: "Use this template" }).first().click();
+    await page.waitForURL(/\/personas\/psn_[a-z0-9]+$/);
+    await page.getByLabel("Name", { exact: true }).fill("Mira");
+    await page.getByRole("navigation", { name: "Persona sections" }).getByText("Communication").click();
+    await page.getByRole("button", { name: "Add a greeting" }).click();
+    await page.getByLabel("Greeting 1", { exact: true }).fill("{{char}} waves at {{user}} from the pier.");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText(/saved/i).first().waitFor();
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByText(/Published version (\d+)/).waitFor();
+
+    await page.goto(url("/chat"));
+    await page.getByLabel("Persona", { exact: true }).selectOption({ label: "Mira" });
+    const greeting = page.getByLabel("Greeting", { exact: true });
+    await greeting.selectOption({ label: "Alternate 1: Mira waves at you from the pier." });
+    await page.getByRole("button", { name: "Start conversation" }).click();
+    await page.waitForURL(/\/chat\/cnv_[a-z0-9]+$/);
+    await page.getByText("Mira waves at Ana from the pier.").waitFor();
+    expect(await page.getByText("{{").count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
