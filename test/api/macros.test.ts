@@ -237,7 +237,7 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     expect(JSON.stringify(request)).not.toMatch(UNREPLACED);
   });
 
-  it("sends a card's post-history instructions after the history, with their macros replaced", async () => {
+  it("sends a card's post-history instructions after the history, macros replaced, and never its creator notes", async () => {
     const personaId = (
       await (
         await app.request("/v1/personas", {
@@ -245,7 +245,10 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
           json: {
             name: "Wren",
             model: "capture/model",
-            card: { post_history_instructions: "Answer {{user}} in one line, as {{char}}." },
+            card: {
+              post_history_instructions: "Answer {{user}} in one line, as {{char}}.",
+              creator_notes: "NOTES-FOR-HUMANS: best with a large model.",
+            },
           },
         })
       ).json()
@@ -258,5 +261,8 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     expect(messages.at(-2)).toEqual({ role: "user", content: "Where does the road go?" });
     expect(messages.at(-1)).toEqual({ role: "system", content: "Answer User in one line, as Wren." });
     expect(section(prompt, "post_history_instructions")).toBe("Answer User in one line, as Wren.");
+    // The creator's notes are for people choosing the card: never part of what the model reads.
+    expect(JSON.stringify(messages)).not.toContain("NOTES-FOR-HUMANS");
+    expect(JSON.stringify(prompt)).not.toContain("NOTES-FOR-HUMANS");
   });
 });

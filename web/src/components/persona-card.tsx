@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { Link } from "../lib/router.tsx";
+import { Markdown } from "./markdown.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 import { PersonaExportButtons } from "./persona-export-buttons.tsx";
 import type { Schema } from "../lib/api.ts";
@@ -23,6 +24,10 @@ export function PersonaCard({
   const headingId = useId();
   const encoded = encodeURIComponent(persona.id);
   const blurb = persona.identity.summary || persona.personality || persona.scenario || persona.system_message;
+  // A card's notes from its author to its users (how to play it, which model suits it): shown here, and
+  // never sent to the model.
+  const creatorNotes =
+    typeof persona.card.creator_notes === "string" ? persona.card.creator_notes.trim() : "";
   return (
     <article className="card persona-card" aria-labelledby={headingId}>
       <div className="persona-card-header">
@@ -39,6 +44,12 @@ export function PersonaCard({
         </div>
       </div>
       {blurb && <p className="persona-card-blurb muted">{blurb}</p>}
+      {creatorNotes && (
+        <details className="persona-card-notes">
+          <summary>Creator&apos;s notes</summary>
+          <Markdown>{creatorNotes}</Markdown>
+        </details>
+      )}
       {persona.tags.length > 0 && (
         <ul className="persona-tags" aria-label="Tags">
           {persona.tags.map((tag) => (
