@@ -1,0 +1,416 @@
+import {
+  compileLorebook,
+  entryTokenCounts,
+  type CompiledEntry,
+  type CompiledKey,
+  type CompiledLorebook,
+} from "./compile-lorebook.ts";
+import { findPatternDepths, scanForPatterns, ScanText } from "./key-scanner.ts";
+import {
+  ENTRY_POSITIONS,
+  type EntryPosition,
+  type EntryRole,
+  type Lorebook,
+  type LorebookEntry,
+} from "./lorebook-model.ts";
+
+export interface LorebookMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+  /** The speaker's name; scanned as `name: content` when `includeNames` is on. */
+  name?: string;
+}
+
+export interface ActivateLorebookOptions {
+  /** Every lorebook in play (the character's, the user persona's, the conversation's, ...), in that priority. */
+  books: readonly Lorebook[];
+  /** The conversation, oldest first, newest last. Only the last scan-depth messages are read. */
+  messages: readonly LorebookMessage[];
+  /** Messages scanned for entries and books that do not set their own. Default 2 (SillyTavern's). */
+  scanDepth?: number;
+  /** Tokens all activated entries may take together; entries with the lowest priority go first. */
+  tokenBudget?: number;
+  countTokens: (text: string) => number;
+  /** A float in [0, 1), for entries with a probability below 100. */
+  random: () => number;
+  /** Assistant messages so far, for `@@activate_only_after` / `@@activate_only_every`. Default: counted. */
+  turn?: number;
+  /** The greeting the conversation started from (0 = first_mes), for `@@is_greeting`; unknown: ignored. */
+  greetingIndex?: number;
+  /** For books that leave `recursive_scanning` unset. Default true. */
+  recursiveScanning?: boolean;
+  /** Rounds of entries activating entries after the first scan. Default 3. */
+  maxRecursionSteps?: number;
+  /** For entries that leave these unset. Defaults: case-insensitive, substrings (SillyTavern's). */
+  caseSensitive?: boolean;
+  matchWholeWords?: boolean;
+  /** Scan messages as `name: content`, so names activate entries. Default true. */
+  includeNames?: boolean;
+}
+
+/** Why an entry is in the prompt: what the prompt inspector shows next to it. */
+export type ActivationTrigger =
+  | { kind: "constant" }
+  | { kind: "decorator" }
+  | {
+      kind: "key";
+      key: string;
+      /** The secondary key that satisfied AND ANY / AND ALL, when the entry is selective. */
+      secondaryKey: string | null;
+      /** Found in the chat, or in the content of entries activated before (recursive scanning). */
+      source: "chat" | "recursion";
+    };
+
+export interface ActivatedLorebookEntry {
+  /** Index in `books`. */
+  bookIndex: number;
+  bookName: string;
+  entry: LorebookEntry;
+  /** Index in the book's `entries`. */
+  entryIndex: number;
+  /** The content to insert, decorators removed. */
+  content: string;
+  position: EntryPosition;
+  /** For `at_depth`: messages from the end of the history. */
+  depth: number;
+  role: EntryRole;
+  outletName: string;
+  insertionOrder: number;
+  priority: number;
+  tokens: number;
+  trigger: ActivationTrigger;
+  /** 0: activated by the chat or constant; N: by entries activated in step N - 1. */
+  recursionStep: number;
+}
+
+export interface LorebookActivation {
+  /** Kept entries, by insertion order (lower first). */
+  entries: ActivatedLorebookEntry[];
+  /** The same entries per position, each list by insertion order. */
+  byPosition: Record<EntryPosition, ActivatedLorebookEntry[]>;
+  /** `at_depth` entries grouped by depth and role, shallowest first: one injected message per group. */
+  atDepth: { depth: number; role: EntryRole; entries: ActivatedLorebookEntry[] }[];
+  /** Entries that matched but did not fit the token budget (the lowest priorities). */
+  trimmed: ActivatedLorebookEntry[];
+  totalTokens: number;
+  /** Recursion rounds that activated something. */
+  recursionSteps: number;
+}
+
+interface Candidate {
+  bookIndex: number;
+  compiled: CompiledLorebook;
+  entry: CompiledEntry;
+}
+
+interface BookState {
+  compiled: CompiledLorebook;
+  /** Per pattern, the newest message holding it (see findPatternDepths). */
+  chatDepths: Int32Array;
+  /** Per pattern, 1 once an activated entry's content held it. */
+  inRecursion: Uint8Array;
+  recursive: boolean;
+}
+
+const DEFAULT_SCAN_DEPTH = 2;
+const DEFAULT_MAX_RECURSION_STEPS = 3;
+
+/**
+ * Which lorebook entries the conversation activates, where each goes and why.
+ *
+ * An entry activates when one of its keys is in the last scan-depth messages (secondary keys, `@@additional_keys`
+ * and `@@exclude_keys` then apply), when it is constant, or by `@@activate`; decorators and `delay` can hold it
+ * back; its probability is rolled once. With recursive scanning, activated content is scanned in turn, up to
+ * `maxRecursionSteps` rounds. The token budgets (each book's `token_budget`, then `tokenBudget` over all)
+ * drop the lowest-priority entries first.
+ *
+ * @example
+ * const { byPosition, atDepth } = activateLorebook({
+ *   books: [characterBook], messages, tokenBudget: 800, countTokens, random: Math.random,
+ * });
+ */
+export function activateLorebook(options: ActivateLorebookOptions): LorebookActivation {
+  const defaultScanDepth = options.scanDepth ?? DEFAULT_SCAN_DEPTH;
+  const maxRecursionSteps = options.maxRecursionSteps ?? DEFAULT_MAX_RECURSION_STEPS;
+  const turn = options.turn ?? options.messages.filter((message) => message.role === "assistant").length;
+  const defaults = {
+    caseSensitive: options.caseSensitive ?? false,
+    matchWholeWords: options.matchWholeWords ?? false,
+  };
+  const includeNames = options.includeNames ?? true;
+  const scanTexts = options.messages.map(
+    (message) =>
+      new ScanText(includeNames && message.name ? `${message.name}: ${message.content}` : message.content),
+  );
+
+  const books: BookState[] = options.books.map((book) => {
+    const compiled = compileLorebook(book, defaults);
+    let maxDepth = 0;
+    for (const entry of compiled.entries) {
+      if (entry.entry.enabled) maxDepth = Math.max(maxDepth, entry.scanDepth ?? defaultScanDepth);
+    }
+    return {
+      compiled,
+      chatDepths: findPatternDepths(compiled, scanTexts, maxDepth),
+      inRecursion: new Uint8Array(compiled.patterns.length),
+      recursive: book.recursiveScanning ?? options.recursiveScanning ?? true,
+    };
+  });
+
+  const activated: ActivatedLorebookEntry[] = [];
+  const settled = books.map((book) => new Uint8Array(book.compiled.entries.length));
+  let recursionSteps = 0;
+  for (let step = 0; step <= maxRecursionSteps; step++) {
+    const activatedNow: ActivatedLorebookEntry[] = [];
+    books.forEach((book, bookIndex) => {
+      if (step > 0 && !book.recursive) return;
+      const done = settled[bookIndex] as Uint8Array;
+      for (const entry of book.compiled.entries) {
+        if (done[entry.index]) continue;
+        const trigger = evaluateEntry(entry, book, step, {
+          scanDepth: entry.scanDepth ?? defaultScanDepth,
+          turn,
+          messageCount: options.messages.length,
+          greetingIndex: options.greetingIndex,
+        });
+        if (trigger === null) continue;
+        // Settled either way: a failed probability roll is not re-rolled by a later round.
+        done[entry.index] = 1;
+        const { probability, useProbability } = entry.entry;
+        if (useProbability && probability < 100 && !(options.random() * 100 < probability)) continue;
+        activatedNow.push(
+          toActivated({ bookIndex, compiled: book.compiled, entry }, trigger, step, options.countTokens),
+        );
+      }
+    });
+    activated.push(...activatedNow);
+    if (step > 0 && activatedNow.length > 0) recursionSteps = step;
+    const recursionText = activatedNow
+      .filter((item) => !item.entry.preventRecursion && item.content !== "")
+      .map((item) => item.content)
+      .join("\n\u0001");
+    const anyRecursiveBook = books.some((book) => book.recursive);
+    const waitingForRecursion = step === 0 && hasDelayedEntries(books, settled);
+    if ((recursionText === "" && !waitingForRecursion) || !anyRecursiveBook) break;
+    if (recursionText !== "") {
+      const text = new ScanText(recursionText);
+      for (const book of books) {
+        if (!book.recursive) continue;
+        scanForPatterns(
+          book.compiled,
+          text,
+          (patternId) => book.inRecursion[patternId] === 1,
+          (patternId) => {
+            book.inRecursion[patternId] = 1;
+          },
+        );
+      }
+    }
+  }
+
+  return arrange(applyBudgets(activated, options), recursionSteps);
+}
+
+function hasDelayedEntries(books: readonly BookState[], settled: readonly Uint8Array[]): boolean {
+  return books.some(
+    (book, bookIndex) =>
+      book.recursive &&
+      book.compiled.entries.some(
+        (entry) => entry.entry.delayUntilRecursion > 0 && !(settled[bookIndex] as Uint8Array)[entry.index],
+      ),
+  );
+}
+
+interface EntryContext {
+  scanDepth: number;
+  turn: number;
+  messageCount: number;
+  greetingIndex: number | undefined;
+}
+
+/** The trigger when the entry activates in this round, else null. Probability and budget come later. */
+function evaluateEntry(
+  compiled: CompiledEntry,
+  book: BookState,
+  step: number,
+  context: EntryContext,
+): ActivationTrigger | null {
+  const { entry, directives } = compiled;
+  if (!entry.enabled) return null;
+  if (directives.activate) return step === 0 ? { kind: "decorator" } : null;
+  if (directives.dontActivate) return null;
+  if (directives.isGreeting !== null && context.greetingIndex !== undefined) {
+    if (directives.isGreeting !== context.greetingIndex) return null;
+  }
+  if (directives.activateOnlyAfter !== null && context.turn < directives.activateOnlyAfter) return null;
+  if (directives.activateOnlyEvery !== null && context.turn % directives.activateOnlyEvery !== 0) return null;
+  if (entry.delay !== null && context.messageCount < entry.delay) return null;
+  if (step < entry.delayUntilRecursion) return null;
+  if (step > 0 && entry.excludeRecursion) return null;
+  if (entry.constant) return step === 0 ? { kind: "constant" } : null;
+
+  const useRecursion = step > 0;
+  const found = (key: CompiledKey): "chat" | "recursion" | null => {
+    const depth = book.chatDepths[key.pattern] as number;
+    if (depth !== 0 && depth <= context.scanDepth) return "chat";
+    if (useRecursion && book.inRecursion[key.pattern] === 1) return "recursion";
+    return null;
+  };
+
+  let primary: CompiledKey | undefined;
+  let source: "chat" | "recursion" = "chat";
+  for (const key of compiled.primary) {
+    const where = found(key);
+    if (where === null) continue;
+    // Prefer a key found in the chat: it explains the activation better than one found in other entries.
+    if (!primary || (source === "recursion" && where === "chat")) {
+      primary = key;
+      source = where;
+    }
+    if (where === "chat") break;
+  }
+  if (!primary) return null;
+  if (compiled.additional.length > 0 && !compiled.additional.some((key) => found(key) !== null)) return null;
+  if (compiled.exclude.some((key) => found(key) !== null)) return null;
+
+  let secondaryKey: string | null = null;
+  if (compiled.secondary.length > 0) {
+    const present = compiled.secondary.filter((key) => found(key) !== null);
+    const all = present.length === compiled.secondary.length;
+    switch (entry.selectiveLogic) {
+      case "and_any":
+        if (present.length === 0) return null;
+        break;
+      case "and_all":
+        if (!all) return null;
+        break;
+      case "not_any":
+        if (present.length > 0) return null;
+        break;
+      case "not_all":
+        if (all) return null;
+        break;
+    }
+    if (entry.selectiveLogic === "and_any" || entry.selectiveLogic === "and_all") {
+      secondaryKey = present[0]?.key ?? null;
+    }
+  }
+  return { kind: "key", key: primary.key, secondaryKey, source };
+}
+
+function toActivated(
+  candidate: Candidate,
+  trigger: ActivationTrigger,
+  step: number,
+  countTokens: (text: string) => number,
+): ActivatedLorebookEntry {
+  const { compiled, entry } = candidate;
+  return {
+    bookIndex: candidate.bookIndex,
+    bookName: compiled.book.name,
+    entry: entry.entry,
+    entryIndex: entry.index,
+    content: entry.content,
+    position: entry.position,
+    depth: entry.depth,
+    role: entry.role,
+    outletName: entry.entry.outletName,
+    insertionOrder: entry.entry.insertionOrder,
+    priority: entry.priority,
+    tokens: entryTokenCounts(compiled, countTokens)[entry.index] as number,
+    trigger,
+    recursionStep: step,
+  };
+}
+
+/**
+ * Keeps the highest-priority entries that fit: each book's own budget first, then the overall one. Ties go to
+ * entries found in the chat over recursion, then to the higher insertion order (SillyTavern admits its
+ * highest `order` first), then to the earlier book and entry. Once an entry does not fit, it and every lower
+ * one are dropped, so a lower priority never outlives a higher one. `ignore_budget` entries are always kept
+ * and not counted.
+ */
+function applyBudgets(
+  activated: readonly ActivatedLorebookEntry[],
+  options: ActivateLorebookOptions,
+): { kept: ActivatedLorebookEntry[]; trimmed: ActivatedLorebookEntry[] } {
+  const trimmed: ActivatedLorebookEntry[] = [];
+  const withinBooks: ActivatedLorebookEntry[] = [];
+  options.books.forEach((book, bookIndex) => {
+    const ofBook = activated.filter((item) => item.bookIndex === bookIndex);
+    const { kept, dropped } = keepWithin(ofBook, book.tokenBudget);
+    withinBooks.push(...kept);
+    trimmed.push(...dropped);
+  });
+  const { kept, dropped } = keepWithin(withinBooks, options.tokenBudget ?? null);
+  trimmed.push(...dropped);
+  return { kept, trimmed };
+}
+
+function keepWithin(
+  items: readonly ActivatedLorebookEntry[],
+  budget: number | null,
+): { kept: ActivatedLorebookEntry[]; dropped: ActivatedLorebookEntry[] } {
+  if (budget === null) return { kept: [...items], dropped: [] };
+  const ranked = [...items].sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      a.recursionStep - b.recursionStep ||
+      b.insertionOrder - a.insertionOrder ||
+      a.bookIndex - b.bookIndex ||
+      a.entryIndex - b.entryIndex,
+  );
+  const kept: ActivatedLorebookEntry[] = [];
+  const dropped: ActivatedLorebookEntry[] = [];
+  let used = 0;
+  let overflowed = false;
+  for (const item of ranked) {
+    if (item.entry.ignoreBudget) {
+      kept.push(item);
+    } else if (!overflowed && used + item.tokens <= budget) {
+      used += item.tokens;
+      kept.push(item);
+    } else {
+      overflowed = true;
+      dropped.push(item);
+    }
+  }
+  return { kept, dropped };
+}
+
+function byInsertionOrder(a: ActivatedLorebookEntry, b: ActivatedLorebookEntry): number {
+  return a.insertionOrder - b.insertionOrder || a.bookIndex - b.bookIndex || a.entryIndex - b.entryIndex;
+}
+
+function arrange(
+  budgeted: { kept: ActivatedLorebookEntry[]; trimmed: ActivatedLorebookEntry[] },
+  recursionSteps: number,
+): LorebookActivation {
+  const entries = [...budgeted.kept].sort(byInsertionOrder);
+  const byPosition = Object.fromEntries(
+    ENTRY_POSITIONS.map((position) => [position, []]),
+  ) as unknown as Record<EntryPosition, ActivatedLorebookEntry[]>;
+  for (const item of entries) byPosition[item.position].push(item);
+  const groups = new Map<string, { depth: number; role: EntryRole; entries: ActivatedLorebookEntry[] }>();
+  for (const item of byPosition.at_depth) {
+    const groupKey = `${item.depth}|${item.role}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { depth: item.depth, role: item.role, entries: [] };
+      groups.set(groupKey, group);
+    }
+    group.entries.push(item);
+  }
+  const roleOrder: Record<EntryRole, number> = { system: 0, user: 1, assistant: 2 };
+  const atDepth = [...groups.values()].sort(
+    (a, b) => a.depth - b.depth || roleOrder[a.role] - roleOrder[b.role],
+  );
+  return {
+    entries,
+    byPosition,
+    atDepth,
+    trimmed: [...budgeted.trimmed].sort(byInsertionOrder),
+    totalTokens: entries.reduce((sum, item) => sum + item.tokens, 0),
+    recursionSteps,
+  };
+}

@@ -1,0 +1,165 @@
+import { AhoCorasick } from "./aho-corasick.ts";
+import { parseDecorators, resolveDirectives, type EntryDirectives } from "./entry-decorators.ts";
+import { compileKeyPattern, type KeyMatchSettings } from "./key-pattern.ts";
+import type { EntryPosition, EntryRole, Lorebook, LorebookEntry } from "./lorebook-model.ts";
+
+/** One key of an entry, pointing into its book's pattern table. */
+export interface CompiledKey {
+  key: string;
+  pattern: number;
+}
+
+/** An entry with its decorators applied and its keys compiled: everything activation needs, computed once. */
+export interface CompiledEntry {
+  /** Index in the book's `entries`. */
+  index: number;
+  entry: LorebookEntry;
+  /** The content without decorator lines: what goes into the prompt. */
+  content: string;
+  directives: EntryDirectives;
+  position: EntryPosition;
+  depth: number;
+  role: EntryRole;
+  /** Decorator, then entry, then book scan depth; null: the activation's default. */
+  scanDepth: number | null;
+  /** What the token budget keeps first: `priority`, else the insertion order. */
+  priority: number;
+  primary: CompiledKey[];
+  secondary: CompiledKey[];
+  additional: CompiledKey[];
+  exclude: CompiledKey[];
+}
+
+/** A distinct key pattern of a book: literal keys live in one of the two automatons, regex keys stand alone. */
+export type PatternSlot =
+  | { kind: "literal"; caseSensitive: boolean; wholeWords: boolean; length: number }
+  | { kind: "regex"; regex: RegExp };
+
+export interface CompiledLorebook {
+  book: Lorebook;
+  entries: CompiledEntry[];
+  patterns: PatternSlot[];
+  /** Literal keys matched as written, and the pattern id of each automaton pattern. */
+  caseSensitive: { automaton: AhoCorasick; patternIds: number[] } | null;
+  /** Literal keys matched on case-folded text. */
+  caseInsensitive: { automaton: AhoCorasick; patternIds: number[] } | null;
+  regexPatternIds: number[];
+  /** Token counts of each entry's content, per counting function (counted once, on first use). */
+  tokenCounts: WeakMap<(text: string) => number, number[]>;
+}
+
+/** Matching defaults for entries that leave case and whole words unset (SillyTavern: both off). */
+export interface MatchDefaults {
+  caseSensitive: boolean;
+  matchWholeWords: boolean;
+}
+
+const compiledBooks = new WeakMap<Lorebook, Map<string, CompiledLorebook>>();
+
+/**
+ * The book compiled for activation, cached per book object and defaults: activating the same book on every
+ * turn compiles it once. Books are treated as values: an edited book must be a new object.
+ *
+ * @example compileLorebook(book, { caseSensitive: false, matchWholeWords: true }).entries.length
+ */
+export function compileLorebook(book: Lorebook, defaults: MatchDefaults): CompiledLorebook {
+  const cacheKey = `${defaults.caseSensitive}|${defaults.matchWholeWords}`;
+  let byDefaults = compiledBooks.get(book);
+  if (!byDefaults) {
+    byDefaults = new Map();
+    compiledBooks.set(book, byDefaults);
+  }
+  let compiled = byDefaults.get(cacheKey);
+  if (!compiled) {
+    compiled = buildCompiledLorebook(book, defaults);
+    byDefaults.set(cacheKey, compiled);
+  }
+  return compiled;
+}
+
+function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): CompiledLorebook {
+  const patterns: PatternSlot[] = [];
+  const patternIdsByIdentity = new Map<string, number>();
+  const sensitive = { automaton: new AhoCorasick(), patternIds: [] as number[] };
+  const insensitive = { automaton: new AhoCorasick(), patternIds: [] as number[] };
+  const regexPatternIds: number[] = [];
+
+  const internKey = (key: string, settings: KeyMatchSettings): CompiledKey | null => {
+    const pattern = compileKeyPattern(key, settings);
+    if (!pattern) return null;
+    const identity =
+      pattern.kind === "regex"
+        ? `r|${pattern.regex.source}|${pattern.regex.flags}`
+        : `l|${pattern.caseSensitive}|${pattern.wholeWords}|${pattern.text}`;
+    let id = patternIdsByIdentity.get(identity);
+    if (id === undefined) {
+      id = patterns.length;
+      patternIdsByIdentity.set(identity, id);
+      if (pattern.kind === "regex") {
+        patterns.push({ kind: "regex", regex: pattern.regex });
+        regexPatternIds.push(id);
+      } else {
+        patterns.push({
+          kind: "literal",
+          caseSensitive: pattern.caseSensitive,
+          wholeWords: pattern.wholeWords,
+          length: pattern.text.length,
+        });
+        const target = pattern.caseSensitive ? sensitive : insensitive;
+        target.automaton.add(pattern.text);
+        target.patternIds.push(id);
+      }
+    }
+    return { key: key.trim(), pattern: id };
+  };
+
+  const entries = book.entries.map((entry, index): CompiledEntry => {
+    const { decorators, content } = parseDecorators(entry.content);
+    const directives = resolveDirectives(decorators);
+    const settings: KeyMatchSettings = {
+      useRegex: entry.useRegex,
+      caseSensitive: entry.caseSensitive ?? defaults.caseSensitive,
+      wholeWords: entry.matchWholeWords ?? defaults.matchWholeWords,
+    };
+    const compileKeys = (keys: readonly string[]): CompiledKey[] =>
+      keys.map((key) => internKey(key, settings)).filter((key): key is CompiledKey => key !== null);
+    return {
+      index,
+      entry,
+      content,
+      directives,
+      position: directives.position ?? entry.position,
+      depth: directives.depth ?? entry.depth,
+      role: directives.role ?? entry.role,
+      scanDepth: directives.scanDepth ?? entry.scanDepth ?? book.scanDepth,
+      priority: entry.priority ?? entry.insertionOrder,
+      primary: compileKeys(entry.keys),
+      secondary: entry.selective ? compileKeys(entry.secondaryKeys) : [],
+      additional: compileKeys(directives.additionalKeys),
+      exclude: compileKeys(directives.excludeKeys),
+    };
+  });
+
+  return {
+    book,
+    entries,
+    patterns,
+    caseSensitive: sensitive.patternIds.length > 0 ? sensitive : null,
+    caseInsensitive: insensitive.patternIds.length > 0 ? insensitive : null,
+    regexPatternIds,
+    tokenCounts: new WeakMap(),
+  };
+}
+
+/** Each entry's content tokens, counted once per book and counting function. */
+export function entryTokenCounts(
+  compiled: CompiledLorebook,
+  countTokens: (text: string) => number,
+): number[] {
+  let counts = compiled.tokenCounts.get(countTokens);
+  if (!counts) {
+    counts = compiled.entries.map((entry) => (entry.content === "" ? 0 : countTokens(entry.content)));
+    compiled.tokenCounts.set(countTokens, counts);
+  }
+  return counts;
+}
