@@ -130,21 +130,28 @@ function booleanOrNull(value: unknown): boolean | null {
   return typeof value === "boolean" ? value : null;
 }
 
-/** Ids unique within a book: a missing or repeated id becomes the entry's index (or the next free number). */
+/**
+ * Ids unique within a book: each distinct id is kept by its first entry; a missing or repeated one becomes the
+ * entry's index, or the next free number when another entry holds that.
+ */
 function uniqueIds(ids: readonly (string | number | null | undefined)[]): string[] {
-  const taken = new Set<string>();
   const wanted = ids.map((id) =>
     id === null || id === undefined || String(id).trim() === "" ? null : String(id),
   );
-  const result: string[] = [];
+  const taken = new Set<string>();
+  const result = wanted.map((id) => {
+    if (id === null || taken.has(id)) return null;
+    taken.add(id);
+    return id;
+  });
   let next = 0;
-  wanted.forEach((id, index) => {
-    let chosen = id !== null && !taken.has(id) ? id : String(index);
+  return result.map((id, index) => {
+    if (id !== null) return id;
+    let chosen = String(index);
     while (taken.has(chosen)) chosen = String(next++);
     taken.add(chosen);
-    result.push(chosen);
+    return chosen;
   });
-  return result;
 }
 
 function withoutTypedNames(extensions: Record<string, unknown>): Record<string, unknown> {
