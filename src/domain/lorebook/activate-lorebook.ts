@@ -132,16 +132,23 @@ const DEFAULT_MAX_RECURSION_STEPS = 3;
 export function activateLorebook(options: ActivateLorebookOptions): LorebookActivation {
   const defaultScanDepth = options.scanDepth ?? DEFAULT_SCAN_DEPTH;
   const maxRecursionSteps = options.maxRecursionSteps ?? DEFAULT_MAX_RECURSION_STEPS;
-  const turn = options.turn ?? options.messages.filter((message) => message.role === "assistant").length;
+  const turn = options.turn ?? countAssistantMessages(options.messages);
   const defaults = {
     caseSensitive: options.caseSensitive ?? false,
     matchWholeWords: options.matchWholeWords ?? false,
   };
   const includeNames = options.includeNames ?? true;
-  const scanTexts = options.messages.map(
-    (message) =>
-      new ScanText(includeNames && message.name ? `${message.name}: ${message.content}` : message.content),
-  );
+  // Only the scanned messages become scan texts, however long the conversation.
+  const scanTexts: ScanText[] = [];
+  const scanTextAt = (index: number): ScanText => {
+    let text = scanTexts[index];
+    if (!text) {
+      const message = options.messages[index] as LorebookMessage;
+      text = new ScanText(includeNames && message.name ? `${message.name}: ${message.content}` : message.content);
+      scanTexts[index] = text;
+    }
+    return text;
+  };
 
   const books: BookState[] = options.books.map((book) => {
     const compiled = compileLorebook(book, defaults);
@@ -151,31 +158,31 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
     }
     return {
       compiled,
-      chatDepths: findPatternDepths(compiled, scanTexts, maxDepth),
+      chatDepths: findPatternDepths(compiled, options.messages.length, scanTextAt, maxDepth),
       inRecursion: new Uint8Array(compiled.patterns.length),
       recursive: book.recursiveScanning ?? options.recursiveScanning ?? true,
     };
   });
 
+  const context = { turn, messageCount: options.messages.length, greetingIndex: options.greetingIndex };
   const activated: ActivatedLorebookEntry[] = [];
   const settled = books.map((book) => new Uint8Array(book.compiled.entries.length));
+  // Round 0 looks at the entries a found key or no key at all can activate; later rounds at the entries
+  // using a key found in the last round's content, and those waiting for recursion. The rest cannot change.
+  let candidates = books.map((book) => initialCandidates(book));
   let recursionSteps = 0;
   for (let step = 0; step <= maxRecursionSteps; step++) {
     const activatedNow: ActivatedLorebookEntry[] = [];
     books.forEach((book, bookIndex) => {
       if (step > 0 && !book.recursive) return;
       const done = settled[bookIndex] as Uint8Array;
-      for (const entry of book.compiled.entries) {
-        if (done[entry.index]) continue;
-        const trigger = evaluateEntry(entry, book, step, {
-          scanDepth: entry.scanDepth ?? defaultScanDepth,
-          turn,
-          messageCount: options.messages.length,
-          greetingIndex: options.greetingIndex,
-        });
+      for (const index of candidates[bookIndex] as number[]) {
+        if (done[index]) continue;
+        const entry = book.compiled.entries[index] as CompiledEntry;
+        const trigger = evaluateEntry(entry, book, step, entry.scanDepth ?? defaultScanDepth, context);
         if (trigger === null) continue;
         // Settled either way: a failed probability roll is not re-rolled by a later round.
-        done[entry.index] = 1;
+        done[index] = 1;
         const { probability, useProbability } = entry.entry;
         if (useProbability && probability < 100 && !(options.random() * 100 < probability)) continue;
         activatedNow.push(
@@ -185,47 +192,90 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
     });
     activated.push(...activatedNow);
     if (step > 0 && activatedNow.length > 0) recursionSteps = step;
+    if (step === maxRecursionSteps || !books.some((book) => book.recursive)) break;
     const recursionText = activatedNow
       .filter((item) => !item.entry.preventRecursion && item.content !== "")
       .map((item) => item.content)
       .join("\n\u0001");
-    const anyRecursiveBook = books.some((book) => book.recursive);
-    const waitingForRecursion = step === 0 && hasDelayedEntries(books, settled);
-    if ((recursionText === "" && !waitingForRecursion) || !anyRecursiveBook) break;
-    if (recursionText !== "") {
-      const text = new ScanText(recursionText);
-      for (const book of books) {
-        if (!book.recursive) continue;
-        scanForPatterns(
-          book.compiled,
-          text,
-          (patternId) => book.inRecursion[patternId] === 1,
-          (patternId) => {
-            book.inRecursion[patternId] = 1;
-          },
-        );
-      }
-    }
+    const text = recursionText === "" ? null : new ScanText(recursionText);
+    candidates = books.map((book, bookIndex) =>
+      book.recursive ? recursionCandidates(book, text, settled[bookIndex] as Uint8Array) : [],
+    );
+    if (candidates.every((list) => list.length === 0)) break;
   }
 
   return arrange(applyBudgets(activated, options), recursionSteps);
 }
 
-function hasDelayedEntries(books: readonly BookState[], settled: readonly Uint8Array[]): boolean {
-  return books.some(
-    (book, bookIndex) =>
-      book.recursive &&
-      book.compiled.entries.some(
-        (entry) => entry.entry.delayUntilRecursion > 0 && !(settled[bookIndex] as Uint8Array)[entry.index],
-      ),
-  );
+function countAssistantMessages(messages: readonly LorebookMessage[]): number {
+  let count = 0;
+  for (const message of messages) if (message.role === "assistant") count++;
+  return count;
+}
+
+function initialCandidates(book: BookState): number[] {
+  const { compiled, chatDepths } = book;
+  const marked = new Uint8Array(compiled.entries.length);
+  for (const index of compiled.keylessEntries) marked[index] = 1;
+  for (let pattern = 0; pattern < chatDepths.length; pattern++) {
+    if (chatDepths[pattern] === 0) continue;
+    for (const index of compiled.entriesByPattern[pattern] as number[]) marked[index] = 1;
+  }
+  return markedIndexes(marked);
+}
+
+/** Scans the last round's content for the book's keys; answers the entries that may now activate. */
+function recursionCandidates(book: BookState, text: ScanText | null, settled: Uint8Array): number[] {
+  const { compiled } = book;
+  const marked = new Uint8Array(compiled.entries.length);
+  let any = false;
+  for (const index of compiled.delayedEntries) {
+    if (!settled[index]) marked[index] = 1;
+    any ||= !settled[index];
+  }
+  if (text) {
+    scanForPatterns(
+      compiled,
+      text,
+      (patternId) => book.inRecursion[patternId] === 1,
+      (patternId) => {
+        book.inRecursion[patternId] = 1;
+        for (const index of compiled.entriesByPattern[patternId] as number[]) {
+          if (!settled[index]) {
+            marked[index] = 1;
+            any = true;
+          }
+        }
+      },
+    );
+  }
+  return any ? markedIndexes(marked) : [];
+}
+
+/** Indexes of the marked entries, ascending: entries are evaluated (and roll probability) in book order. */
+function markedIndexes(marked: Uint8Array): number[] {
+  const indexes: number[] = [];
+  for (let index = 0; index < marked.length; index++) if (marked[index]) indexes.push(index);
+  return indexes;
 }
 
 interface EntryContext {
-  scanDepth: number;
   turn: number;
   messageCount: number;
   greetingIndex: number | undefined;
+}
+
+/** Where a key was found for an entry scanning `scanDepth` messages, or null. */
+function whereFound(
+  book: BookState,
+  key: CompiledKey,
+  scanDepth: number,
+  useRecursion: boolean,
+): "chat" | "recursion" | null {
+  const depth = book.chatDepths[key.pattern] as number;
+  if (depth !== 0 && depth <= scanDepth) return "chat";
+  if (useRecursion && book.inRecursion[key.pattern] === 1) return "recursion";
+  return null;
 }
 
 /** The trigger when the entry activates in this round, else null. Probability and budget come later. */
@@ -233,11 +283,12 @@ function evaluateEntry(
   compiled: CompiledEntry,
   book: BookState,
   step: number,
+  scanDepth: number,
   context: EntryContext,
 ): ActivationTrigger | null {
   const { entry, directives } = compiled;
   if (!entry.enabled) return null;
-  if (directives.activate) return step === 0 ? { kind: "decorator" } : null;
+  if (directives.activate) return { kind: "decorator" };
   if (directives.dontActivate) return null;
   if (directives.isGreeting !== null && context.greetingIndex !== undefined) {
     if (directives.isGreeting !== context.greetingIndex) return null;
@@ -247,15 +298,10 @@ function evaluateEntry(
   if (entry.delay !== null && context.messageCount < entry.delay) return null;
   if (step < entry.delayUntilRecursion) return null;
   if (step > 0 && entry.excludeRecursion) return null;
-  if (entry.constant) return step === 0 ? { kind: "constant" } : null;
+  if (entry.constant) return { kind: "constant" };
 
   const useRecursion = step > 0;
-  const found = (key: CompiledKey): "chat" | "recursion" | null => {
-    const depth = book.chatDepths[key.pattern] as number;
-    if (depth !== 0 && depth <= context.scanDepth) return "chat";
-    if (useRecursion && book.inRecursion[key.pattern] === 1) return "recursion";
-    return null;
-  };
+  const found = (key: CompiledKey) => whereFound(book, key, scanDepth, useRecursion);
 
   let primary: CompiledKey | undefined;
   let source: "chat" | "recursion" = "chat";

@@ -65,7 +65,56 @@ export class AhoCorasick {
         queue.push(child);
       }
     }
+    this.flatten();
     this.built = true;
+  }
+
+  /*
+   * The scan reads typed arrays only: the root's children in a table indexed by code unit (most steps of a
+   * scan start from the root), every other node's children as a short run of (code, child) pairs, which
+   * beats a Map lookup for the one or two children most trie nodes have.
+   */
+  private rootChildren: Int32Array = new Int32Array(0);
+  private childStart: Int32Array = new Int32Array(0);
+  private childCodes: Uint16Array = new Uint16Array(0);
+  private childTargets: Int32Array = new Int32Array(0);
+  private hasOutput: Uint8Array = new Uint8Array(0);
+
+  private flatten(): void {
+    const nodeCount = this.children.length;
+    this.rootChildren = new Int32Array(65_536);
+    for (const [code, child] of this.children[0] as Map<number, number>) this.rootChildren[code] = child;
+    this.childStart = new Int32Array(nodeCount + 1);
+    let total = 0;
+    for (let node = 0; node < nodeCount; node++) {
+      this.childStart[node] = total;
+      if (node !== 0) total += (this.children[node] as Map<number, number>).size;
+    }
+    this.childStart[nodeCount] = total;
+    this.childCodes = new Uint16Array(total);
+    this.childTargets = new Int32Array(total);
+    for (let node = 1; node < nodeCount; node++) {
+      let slot = this.childStart[node] as number;
+      for (const [code, child] of this.children[node] as Map<number, number>) {
+        this.childCodes[slot] = code;
+        this.childTargets[slot] = child;
+        slot++;
+      }
+    }
+    this.hasOutput = new Uint8Array(nodeCount);
+    for (let node = 0; node < nodeCount; node++) {
+      if (this.outputs[node] || (this.outputLink[node] as number) > 0) this.hasOutput[node] = 1;
+    }
+  }
+
+  /** The child of `node` on `code`, or 0 when there is none. */
+  private step(node: number, code: number): number {
+    if (node === 0) return this.rootChildren[code] as number;
+    const end = this.childStart[node + 1] as number;
+    for (let slot = this.childStart[node] as number; slot < end; slot++) {
+      if (this.childCodes[slot] === code) return this.childTargets[slot] as number;
+    }
+    return 0;
   }
 
   /**
@@ -74,19 +123,17 @@ export class AhoCorasick {
    */
   scan(text: string, onMatch: (patternId: number, end: number) => boolean | void): void {
     if (!this.built) this.build();
-    const children = this.children;
-    const failure = this.failure;
-    const outputs = this.outputs;
-    const outputLink = this.outputLink;
+    const { failure, outputs, outputLink, hasOutput } = this;
     let node = 0;
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
-      let next = children[node]?.get(code);
-      while (next === undefined && node !== 0) {
+      let next = this.step(node, code);
+      while (next === 0 && node !== 0) {
         node = failure[node] as number;
-        next = children[node]?.get(code);
+        next = this.step(node, code);
       }
-      node = next ?? 0;
+      node = next;
+      if (hasOutput[node] === 0) continue;
       for (let report = outputs[node] ? node : (outputLink[node] as number); report > 0;) {
         for (const id of outputs[report] as number[]) if (onMatch(id, index + 1) === true) return;
         report = outputLink[report] as number;

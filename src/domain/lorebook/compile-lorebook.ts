@@ -44,6 +44,12 @@ export interface CompiledLorebook {
   /** Literal keys matched on case-folded text. */
   caseInsensitive: { automaton: AhoCorasick; patternIds: number[] } | null;
   regexPatternIds: number[];
+  /** Per pattern, the entries that use it (primary, secondary or additional key), ascending. */
+  entriesByPattern: number[][];
+  /** Entries that can activate with no key found: constant ones and `@@activate`. */
+  keylessEntries: number[];
+  /** Entries held back until a recursion round (`delay_until_recursion`). */
+  delayedEntries: number[];
   /** Token counts of each entry's content, per counting function (counted once, on first use). */
   tokenCounts: WeakMap<(text: string) => number, number[]>;
 }
@@ -140,10 +146,25 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
     };
   });
 
+  const entriesByPattern: number[][] = patterns.map(() => []);
+  for (const entry of entries) {
+    for (const key of [...entry.primary, ...entry.secondary, ...entry.additional]) {
+      const users = entriesByPattern[key.pattern] as number[];
+      if (users.at(-1) !== entry.index) users.push(entry.index);
+    }
+  }
+
   return {
     book,
     entries,
     patterns,
+    entriesByPattern,
+    keylessEntries: entries
+      .filter((entry) => entry.entry.constant || entry.directives.activate)
+      .map((entry) => entry.index),
+    delayedEntries: entries
+      .filter((entry) => entry.entry.delayUntilRecursion > 0)
+      .map((entry) => entry.index),
     caseSensitive: sensitive.patternIds.length > 0 ? sensitive : null,
     caseInsensitive: insensitive.patternIds.length > 0 ? insensitive : null,
     regexPatternIds,

@@ -54,17 +54,18 @@ export function scanForPatterns(
  */
 export function findPatternDepths(
   compiled: CompiledLorebook,
-  messages: readonly ScanText[],
+  messageCount: number,
+  messageAt: (index: number) => ScanText,
   maxDepth: number,
 ): Int32Array {
   const depths = new Int32Array(compiled.patterns.length);
   if (compiled.patterns.length === 0) return depths;
-  const oldest = Math.max(0, messages.length - maxDepth);
-  for (let index = messages.length - 1; index >= oldest; index--) {
-    const depth = messages.length - index;
+  const oldest = Math.max(0, messageCount - maxDepth);
+  for (let index = messageCount - 1; index >= oldest; index--) {
+    const depth = messageCount - index;
     scanForPatterns(
       compiled,
-      messages[index] as ScanText,
+      messageAt(index),
       (patternId) => depths[patternId] !== 0,
       (patternId) => {
         depths[patternId] = depth;
