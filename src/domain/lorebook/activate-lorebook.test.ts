@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../../memory/seeded-random.ts";
 import { activateLorebook, type ActivateLorebookOptions, type LorebookMessage } from "./activate-lorebook.ts";
@@ -550,5 +551,45 @@ describe("activateLorebook: V3 decorators", () => {
       entry({ constant: true, content: "@@depth 2\n@@@depth 7\nFallback not needed." }),
     ]);
     expect(activate({ books: [lore] }).entries.map((item) => item.depth)).toEqual([1, 2]);
+  });
+});
+
+describe("activateLorebook: both key search strategies agree", () => {
+  // Books under 48 literal keys are searched with indexOf per key, larger ones with one automaton pass:
+  // padding a book with keys that never match must not change what activates.
+  const words = ["cat", "Cat", "concat", "old king", "café", "cafés", "dog", "kingdom", "the", "CAT!"];
+  const entryArbitrary = fc.record({
+    keys: fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 2 }),
+    caseSensitive: fc.constantFrom(null, true, false),
+    matchWholeWords: fc.constantFrom(null, true, false),
+    scanDepth: fc.constantFrom(null, 1, 2, 4),
+  });
+  const messagesArbitrary = fc.array(
+    fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 5 }).map((parts) => parts.join(" ")),
+    { minLength: 1, maxLength: 6 },
+  );
+
+  it("finds the same entries with and without 60 padding keys", () => {
+    fc.assert(
+      fc.property(
+        fc.array(entryArbitrary, { minLength: 1, maxLength: 6 }),
+        messagesArbitrary,
+        (fields, texts) => {
+          const entries = fields.map((entryFields, index) =>
+            createLorebookEntry({ id: `e${index}`, ...entryFields }),
+          );
+          const padding = Array.from({ length: 60 }, (_, index) =>
+            createLorebookEntry({ id: `pad${index}`, keys: [`zzpadding${index}`] }),
+          );
+          const messages = chat(...texts);
+          const ids = (lorebook: Lorebook) =>
+            activate({ books: [lorebook], messages, recursiveScanning: false }).entries.map(
+              (item) => item.entry.id,
+            );
+          expect(ids(book([...entries, ...padding]))).toEqual(ids(book(entries)));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

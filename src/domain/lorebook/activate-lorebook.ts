@@ -5,7 +5,7 @@ import {
   type CompiledKey,
   type CompiledLorebook,
 } from "./compile-lorebook.ts";
-import { findPatternDepths, scanForPatterns, ScanText } from "./key-scanner.ts";
+import { createScanWindow, findPatternDepths, scanForPatterns, ScanText } from "./key-scanner.ts";
 import {
   ENTRY_POSITIONS,
   type EntryPosition,
@@ -138,27 +138,32 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
     matchWholeWords: options.matchWholeWords ?? false,
   };
   const includeNames = options.includeNames ?? true;
-  // Only the scanned messages become scan texts, however long the conversation.
-  const scanTexts: ScanText[] = [];
-  const scanTextAt = (index: number): ScanText => {
-    let text = scanTexts[index];
-    if (!text) {
-      const message = options.messages[index] as LorebookMessage;
-      text = new ScanText(includeNames && message.name ? `${message.name}: ${message.content}` : message.content);
-      scanTexts[index] = text;
-    }
-    return text;
-  };
-
-  const books: BookState[] = options.books.map((book) => {
-    const compiled = compileLorebook(book, defaults);
+  const enabledDepths = options.books.map((book) => {
     let maxDepth = 0;
-    for (const entry of compiled.entries) {
+    for (const entry of compileLorebook(book, defaults).entries) {
       if (entry.entry.enabled) maxDepth = Math.max(maxDepth, entry.scanDepth ?? defaultScanDepth);
     }
+    return maxDepth;
+  });
+  // Only the messages some book scans are read, however long the conversation.
+  const deepest = Math.max(0, ...enabledDepths);
+  const scanned = deepest === 0 ? [] : options.messages.slice(-deepest);
+  const window = createScanWindow(
+    scanned
+      .reverse()
+      .map(
+        (message) =>
+          new ScanText(
+            includeNames && message.name ? `${message.name}: ${message.content}` : message.content,
+          ),
+      ),
+  );
+
+  const books: BookState[] = options.books.map((book, bookIndex) => {
+    const compiled = compileLorebook(book, defaults);
     return {
       compiled,
-      chatDepths: findPatternDepths(compiled, options.messages.length, scanTextAt, maxDepth),
+      chatDepths: findPatternDepths(compiled, window, enabledDepths[bookIndex] as number),
       inRecursion: new Uint8Array(compiled.patterns.length),
       recursive: book.recursiveScanning ?? options.recursiveScanning ?? true,
     };

@@ -119,13 +119,15 @@ export class AhoCorasick {
 
   /**
    * Calls `onMatch(patternId, end)` for every occurrence (overlapping ones included), `end` being the index
-   * just past the match. Returning true from `onMatch` stops the scan early.
+   * just past the match. Returning true from `onMatch` stops the scan early. Only `text` up to `limit`
+   * (default: all of it) is read.
    */
-  scan(text: string, onMatch: (patternId: number, end: number) => boolean | void): void {
+  scan(text: string, onMatch: (patternId: number, end: number) => boolean | void, limit = text.length): void {
     if (!this.built) this.build();
     const { failure, outputs, outputLink, hasOutput } = this;
+    const end = Math.min(limit, text.length);
     let node = 0;
-    for (let index = 0; index < text.length; index++) {
+    for (let index = 0; index < end; index++) {
       const code = text.charCodeAt(index);
       let next = this.step(node, code);
       while (next === 0 && node !== 0) {

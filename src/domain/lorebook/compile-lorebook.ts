@@ -35,14 +35,21 @@ export type PatternSlot =
   | { kind: "literal"; caseSensitive: boolean; wholeWords: boolean; length: number }
   | { kind: "regex"; regex: RegExp };
 
+/** Literal keys of one case mode: their automaton, and per automaton pattern its text and pattern id. */
+export interface LiteralGroup {
+  automaton: AhoCorasick;
+  texts: string[];
+  patternIds: number[];
+}
+
 export interface CompiledLorebook {
   book: Lorebook;
   entries: CompiledEntry[];
   patterns: PatternSlot[];
   /** Literal keys matched as written, and the pattern id of each automaton pattern. */
-  caseSensitive: { automaton: AhoCorasick; patternIds: number[] } | null;
+  caseSensitive: LiteralGroup | null;
   /** Literal keys matched on case-folded text. */
-  caseInsensitive: { automaton: AhoCorasick; patternIds: number[] } | null;
+  caseInsensitive: LiteralGroup | null;
   regexPatternIds: number[];
   /** Per pattern, the entries that use it (primary, secondary or additional key), ascending. */
   entriesByPattern: number[][];
@@ -86,8 +93,8 @@ export function compileLorebook(book: Lorebook, defaults: MatchDefaults): Compil
 function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): CompiledLorebook {
   const patterns: PatternSlot[] = [];
   const patternIdsByIdentity = new Map<string, number>();
-  const sensitive = { automaton: new AhoCorasick(), patternIds: [] as number[] };
-  const insensitive = { automaton: new AhoCorasick(), patternIds: [] as number[] };
+  const sensitive: LiteralGroup = { automaton: new AhoCorasick(), texts: [], patternIds: [] };
+  const insensitive: LiteralGroup = { automaton: new AhoCorasick(), texts: [], patternIds: [] };
   const regexPatternIds: number[] = [];
 
   const internKey = (key: string, settings: KeyMatchSettings): CompiledKey | null => {
@@ -113,6 +120,7 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
         });
         const target = pattern.caseSensitive ? sensitive : insensitive;
         target.automaton.add(pattern.text);
+        target.texts.push(pattern.text);
         target.patternIds.push(id);
       }
     }
