@@ -87,6 +87,7 @@ function entryExtensions(
 
 function bookFields(book: Lorebook): Omit<CharacterBookV2, "entries"> {
   return {
+    ...book.otherFields,
     ...(book.name !== "" ? { name: book.name } : {}),
     ...(book.description !== "" ? { description: book.description } : {}),
     ...(book.scanDepth !== null ? { scan_depth: book.scanDepth } : {}),
@@ -98,6 +99,7 @@ function bookFields(book: Lorebook): Omit<CharacterBookV2, "entries"> {
 
 function commonEntryFields(entry: LorebookEntry, content: string, position: LorebookEntry["position"]) {
   return {
+    ...entry.otherFields,
     keys: [...entry.keys],
     content,
     enabled: entry.enabled,

@@ -134,6 +134,7 @@ describe("SillyTavern World Info", () => {
         match_scenario: false,
         match_creator_notes: false,
       },
+      otherFields: {},
     });
     expect(book.entries[1]).toMatchObject({
       id: "7",
@@ -302,6 +303,20 @@ describe("Character Card character_book", () => {
       ...model.entries[1],
       extensions: { display_index: 1 },
     });
+  });
+
+  it("keeps fields no spec version defines, on the book and its entries", () => {
+    const source = {
+      x_book_note: "kept",
+      entries: [
+        { keys: ["a"], content: "x", enabled: true, insertion_order: 1, extensions: {}, x_tool: { v: 1 } },
+      ],
+    };
+    const book = parseCharacterBook(source);
+    expect(book.otherFields).toEqual({ x_book_note: "kept" });
+    expect(book.entries[0]?.otherFields).toEqual({ x_tool: { v: 1 } });
+    expect(toCharacterBookV3(book)).toMatchObject({ x_book_note: "kept", entries: [{ x_tool: { v: 1 } }] });
+    expect(toCharacterBookV2(book)).toMatchObject({ x_book_note: "kept", entries: [{ x_tool: { v: 1 } }] });
   });
 
   it("writes decorators as SillyTavern fields in a V2 book, since V2 has none", () => {

@@ -160,6 +160,11 @@ function withoutTypedNames(extensions: Record<string, unknown>): Record<string, 
   return rest;
 }
 
+/** The fields of `record` that `schema` does not name. */
+function otherFieldsOf(record: Record<string, unknown>, known: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([field]) => !(field in known)));
+}
+
 function characterBookEntryToModel(entry: CharacterBookInput["entries"][number], id: string): LorebookEntry {
   const extensions = entry.extensions ?? {};
   const position =
@@ -194,6 +199,7 @@ function characterBookEntryToModel(entry: CharacterBookInput["entries"][number],
     ignoreBudget: extensions.ignore_budget === true,
     delay: numberOrNull(extensions.delay),
     extensions: withoutTypedNames(extensions),
+    otherFields: otherFieldsOf(entry, characterBookEntrySchema.shape),
   });
 }
 
@@ -207,6 +213,7 @@ function characterBookToModel(book: CharacterBookInput): Lorebook {
     recursiveScanning: book.recursive_scanning ?? null,
     extensions: book.extensions ?? {},
     entries: book.entries.map((entry, index) => characterBookEntryToModel(entry, ids[index] as string)),
+    otherFields: otherFieldsOf(book, characterBookSchema.shape),
   });
 }
 

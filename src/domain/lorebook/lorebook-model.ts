@@ -80,6 +80,11 @@ export interface LorebookEntry {
    * `extensions` naming (snake_case), so an export writes it back.
    */
   extensions: Record<string, unknown>;
+  /**
+   * Top-level fields of a V2/V3 entry that no spec version known here defines, kept so an export writes
+   * them back (V3: "the application MAY save the fields that are not present in the specification").
+   */
+  otherFields: Record<string, unknown>;
 }
 
 export interface Lorebook {
@@ -93,6 +98,8 @@ export interface Lorebook {
   recursiveScanning: boolean | null;
   extensions: Record<string, unknown>;
   entries: LorebookEntry[];
+  /** Top-level fields of a V2/V3 book that no spec version known here defines (see LorebookEntry). */
+  otherFields: Record<string, unknown>;
 }
 
 /** The defaults SillyTavern gives a new entry, used wherever a source leaves a field out. */
@@ -128,6 +135,7 @@ export function createLorebookEntry(fields: Partial<LorebookEntry> & { id: strin
     ignoreBudget: false,
     delay: null,
     extensions: {},
+    otherFields: {},
     ...fields,
   };
 }
@@ -141,6 +149,7 @@ export function createLorebook(fields: Partial<Lorebook> = {}): Lorebook {
     recursiveScanning: null,
     extensions: {},
     entries: [],
+    otherFields: {},
     ...fields,
   };
 }
