@@ -545,6 +545,22 @@ describe("activateLorebook: V3 decorators", () => {
     expect(activate({ books: [lore] }).entries).toHaveLength(1);
   });
 
+  it("@@keep_activate_after_match and @@dont_activate_after_match follow earlier turns when they are known", () => {
+    const kept = entry({ keys: ["dragon"], content: "@@keep_activate_after_match\nStays." });
+    const once = entry({ keys: ["dragon"], content: "@@dont_activate_after_match\nOnce." });
+    const lore = book([kept, once]);
+    const before = new Set<LorebookEntry>([kept, once]);
+    const wasActivatedBefore = (item: LorebookEntry) => before.has(item);
+    expect(activatedContents({ books: [lore], messages: chat("no keys here"), wasActivatedBefore })).toEqual([
+      "Stays.",
+    ]);
+    expect(activatedContents({ books: [lore], messages: chat("dragon"), wasActivatedBefore })).toEqual([
+      "Stays.",
+    ]);
+    expect(activatedContents({ books: [lore], messages: chat("dragon") })).toEqual(["Stays.", "Once."]);
+    expect(activatedContents({ books: [lore], messages: chat("no keys here") })).toEqual([]);
+  });
+
   it("uses a fallback decorator when the first one is unknown here", () => {
     const lore = book([
       entry({ constant: true, content: "@@risu_only_thing 4\n@@@depth 1\nWith fallback." }),

@@ -37,6 +37,11 @@ export interface ActivateLorebookOptions {
   turn?: number;
   /** The greeting the conversation started from (0 = first_mes), for `@@is_greeting`; unknown: ignored. */
   greetingIndex?: number;
+  /**
+   * Whether an entry was activated on an earlier turn of this conversation, for
+   * `@@keep_activate_after_match` and `@@dont_activate_after_match`; absent: those decorators are ignored.
+   */
+  wasActivatedBefore?: (entry: LorebookEntry, bookIndex: number) => boolean;
   /** For books that leave `recursive_scanning` unset. Default true. */
   recursiveScanning?: boolean;
   /** Rounds of entries activating entries after the first scan. Default 3. */
@@ -169,7 +174,12 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
     };
   });
 
-  const context = { turn, messageCount: options.messages.length, greetingIndex: options.greetingIndex };
+  const context: EntryContext = {
+    turn,
+    messageCount: options.messages.length,
+    greetingIndex: options.greetingIndex,
+    wasActivatedBefore: options.wasActivatedBefore,
+  };
   const activated: ActivatedLorebookEntry[] = [];
   const settled = books.map((book) => new Uint8Array(book.compiled.entries.length));
   // Round 0 looks at the entries a found key or no key at all can activate; later rounds at the entries
@@ -184,7 +194,14 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
       for (const index of candidates[bookIndex] as number[]) {
         if (done[index]) continue;
         const entry = book.compiled.entries[index] as CompiledEntry;
-        const trigger = evaluateEntry(entry, book, step, entry.scanDepth ?? defaultScanDepth, context);
+        const trigger = evaluateEntry(
+          entry,
+          book,
+          bookIndex,
+          step,
+          entry.scanDepth ?? defaultScanDepth,
+          context,
+        );
         if (trigger === null) continue;
         // Settled either way: a failed probability roll is not re-rolled by a later round.
         done[index] = 1;
@@ -268,6 +285,7 @@ interface EntryContext {
   turn: number;
   messageCount: number;
   greetingIndex: number | undefined;
+  wasActivatedBefore: ((entry: LorebookEntry, bookIndex: number) => boolean) | undefined;
 }
 
 /** Where a key was found for an entry scanning `scanDepth` messages, or null. */
@@ -287,6 +305,7 @@ function whereFound(
 function evaluateEntry(
   compiled: CompiledEntry,
   book: BookState,
+  bookIndex: number,
   step: number,
   scanDepth: number,
   context: EntryContext,
@@ -294,6 +313,15 @@ function evaluateEntry(
   const { entry, directives } = compiled;
   if (!entry.enabled) return null;
   if (directives.activate) return { kind: "decorator" };
+  if (
+    (directives.keepActivateAfterMatch || directives.dontActivateAfterMatch) &&
+    context.wasActivatedBefore
+  ) {
+    const before = context.wasActivatedBefore(entry, bookIndex);
+    // V3 says "IN ANY CASE" for both; with both present, keeping it active is the softer reading.
+    if (before && directives.keepActivateAfterMatch) return { kind: "decorator" };
+    if (before && directives.dontActivateAfterMatch) return null;
+  }
   if (directives.dontActivate) return null;
   if (directives.isGreeting !== null && context.greetingIndex !== undefined) {
     if (directives.isGreeting !== context.greetingIndex) return null;

@@ -53,7 +53,7 @@ export interface CompiledLorebook {
   regexPatternIds: number[];
   /** Per pattern, the entries that use it (primary, secondary or additional key), ascending. */
   entriesByPattern: number[][];
-  /** Entries that can activate with no key found: constant ones and `@@activate`. */
+  /** Entries that can activate with no key found: constant, `@@activate`, `@@keep_activate_after_match`. */
   keylessEntries: number[];
   /** Entries held back until a recursion round (`delay_until_recursion`). */
   delayedEntries: number[];
@@ -168,7 +168,10 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
     patterns,
     entriesByPattern,
     keylessEntries: entries
-      .filter((entry) => entry.entry.constant || entry.directives.activate)
+      .filter(
+        (entry) =>
+          entry.entry.constant || entry.directives.activate || entry.directives.keepActivateAfterMatch,
+      )
       .map((entry) => entry.index),
     delayedEntries: entries
       .filter((entry) => entry.entry.delayUntilRecursion > 0)

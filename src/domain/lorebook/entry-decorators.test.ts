@@ -40,6 +40,8 @@ describe("resolveDirectives", () => {
           "@@exclude_keys z",
           "@@is_greeting 2",
           "@@dont_activate",
+          "@@keep_activate_after_match",
+          "@@dont_activate_after_match",
           "Text",
         ].join("\n"),
       ),
@@ -55,6 +57,8 @@ describe("resolveDirectives", () => {
       additionalKeys: ["x", "y"],
       excludeKeys: ["z"],
       isGreeting: 2,
+      keepActivateAfterMatch: true,
+      dontActivateAfterMatch: true,
     });
   });
 

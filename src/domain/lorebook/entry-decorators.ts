@@ -35,6 +35,10 @@ export interface EntryDirectives {
   excludeKeys: string[];
   /** `@@is_greeting N`: only while the conversation started from greeting N (0 = first_mes). */
   isGreeting: number | null;
+  /** `@@keep_activate_after_match`: once activated, active on every later turn. */
+  keepActivateAfterMatch: boolean;
+  /** `@@dont_activate_after_match`: once activated, never again. */
+  dontActivateAfterMatch: boolean;
 }
 
 const DECORATOR_LINE = /^@@(@*)([a-z_][a-z0-9_]*)(?:[ \t]+(.*))?$/i;
@@ -157,6 +161,8 @@ const KNOWN: Record<string, Apply> = {
     directives.excludeKeys = values;
     return true;
   },
+  keep_activate_after_match: (directives) => ((directives.keepActivateAfterMatch = true), true),
+  dont_activate_after_match: (directives) => ((directives.dontActivateAfterMatch = true), true),
   is_greeting: (directives, values) => {
     const index = wholeNumber(values);
     if (index === null || index < 0) return false;
@@ -178,6 +184,8 @@ export function emptyDirectives(): EntryDirectives {
     additionalKeys: [],
     excludeKeys: [],
     isGreeting: null,
+    keepActivateAfterMatch: false,
+    dontActivateAfterMatch: false,
   };
 }
 
