@@ -144,11 +144,8 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
   };
   const includeNames = options.includeNames ?? true;
   const enabledDepths = options.books.map((book) => {
-    let maxDepth = 0;
-    for (const entry of compileLorebook(book, defaults).entries) {
-      if (entry.entry.enabled) maxDepth = Math.max(maxDepth, entry.scanDepth ?? defaultScanDepth);
-    }
-    return maxDepth;
+    const compiled = compileLorebook(book, defaults);
+    return Math.max(compiled.deepestOwnScanDepth, compiled.usesDefaultScanDepth ? defaultScanDepth : 0);
   });
   // Only the messages some book scans are read, however long the conversation.
   const deepest = Math.max(0, ...enabledDepths);

@@ -55,6 +55,9 @@ export interface CompiledLorebook {
   entriesByPattern: number[][];
   /** Entries that can activate with no key found: constant, `@@activate`, `@@keep_activate_after_match`. */
   keylessEntries: number[];
+  /** The deepest scan depth an enabled entry sets itself (0: none), and whether one uses the default. */
+  deepestOwnScanDepth: number;
+  usesDefaultScanDepth: boolean;
   /** Entries held back until a recursion round (`delay_until_recursion`). */
   delayedEntries: number[];
   /** Token counts of each entry's content, per counting function (counted once, on first use). */
@@ -162,11 +165,14 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
     }
   }
 
+  const enabled = entries.filter((entry) => entry.entry.enabled);
   return {
     book,
     entries,
     patterns,
     entriesByPattern,
+    deepestOwnScanDepth: enabled.reduce((deepest, entry) => Math.max(deepest, entry.scanDepth ?? 0), 0),
+    usesDefaultScanDepth: enabled.some((entry) => entry.scanDepth === null),
     keylessEntries: entries
       .filter(
         (entry) =>
