@@ -475,6 +475,55 @@ describe("activateLorebook: probability", () => {
   });
 });
 
+describe("activateLorebook: inclusion groups", () => {
+  const grouped = (name: string, group: string, extra: Record<string, unknown> = {}, fields = {}) =>
+    entry({ keys: ["weather"], name, content: name, extensions: { group, ...extra }, ...fields });
+
+  it("keeps one entry per group, drawn by weight", () => {
+    const lore = book([grouped("sun", "weather"), grouped("rain", "weather", { group_weight: 300 })]);
+    const messages = chat("the weather");
+    expect(activatedContents({ books: [lore], messages, random: () => 0.2 })).toEqual(["sun"]);
+    expect(activatedContents({ books: [lore], messages, random: () => 0.3 })).toEqual(["rain"]);
+  });
+
+  it("lets group_override win, the highest insertion order first", () => {
+    const lore = book([
+      grouped("sun", "weather", { group_override: true }, { insertionOrder: 10 }),
+      grouped("rain", "weather", { group_override: true }, { insertionOrder: 20 }),
+      grouped("snow", "weather", { group_weight: 1000 }),
+    ]);
+    expect(activatedContents({ books: [lore], messages: chat("weather"), random: () => 0 })).toEqual([
+      "rain",
+    ]);
+  });
+
+  it("keeps no new member of a group already active from an earlier round", () => {
+    const lore = book([
+      entry({ keys: ["castle"], content: "It rains on the castle.", extensions: { group: "weather" } }),
+      entry({ keys: ["rains"], content: "Rain lore.", extensions: { group: "weather" } }),
+      entry({ keys: ["rains"], content: "Ungrouped rain lore." }),
+    ]);
+    expect(activatedContents({ books: [lore], messages: chat("castle"), random: () => 0 })).toEqual([
+      "It rains on the castle.",
+      "Ungrouped rain lore.",
+    ]);
+  });
+
+  it("makes an entry in several groups win each of them, and leaves ungrouped entries alone", () => {
+    const lore = book([
+      grouped("both", "weather, mood", { group_weight: 1 }),
+      grouped("weather only", "weather", { group_weight: 1000 }),
+      grouped("mood only", "mood", { group_weight: 1 }),
+      entry({ keys: ["weather"], content: "free" }),
+    ]);
+    expect(activatedContents({ books: [lore], messages: chat("weather"), random: () => 0.5 })).toEqual([
+      "weather only",
+      "mood only",
+      "free",
+    ]);
+  });
+});
+
 describe("activateLorebook: V3 decorators", () => {
   it("places @@depth entries in the history with their @@role, decorators removed from the content", () => {
     const lore = book([

@@ -5,6 +5,7 @@ import {
   type CompiledKey,
   type CompiledLorebook,
 } from "./compile-lorebook.ts";
+import { keepGroupWinners } from "./inclusion-groups.ts";
 import { createScanWindow, findPatternDepths, scanForPatterns, ScanText } from "./key-scanner.ts";
 import {
   ENTRY_POSITIONS,
@@ -125,7 +126,8 @@ const DEFAULT_MAX_RECURSION_STEPS = 3;
  *
  * An entry activates when one of its keys is in the last scan-depth messages (secondary keys, `@@additional_keys`
  * and `@@exclude_keys` then apply), when it is constant, or by `@@activate`; decorators and `delay` can hold it
- * back; its probability is rolled once. With recursive scanning, activated content is scanned in turn, up to
+ * back; of the entries of one SillyTavern inclusion group matched in a round, one is kept; its probability is
+ * rolled once. With recursive scanning, activated content is scanned in turn, up to
  * `maxRecursionSteps` rounds. The token budgets (each book's `token_budget`, then `tokenBudget` over all)
  * drop the lowest-priority entries first.
  *
@@ -183,8 +185,9 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
   // using a key found in the last round's content, and those waiting for recursion. The rest cannot change.
   let candidates = books.map((book) => initialCandidates(book));
   let recursionSteps = 0;
+  const activeGroups = new Set<string>();
   for (let step = 0; step <= maxRecursionSteps; step++) {
-    const activatedNow: ActivatedLorebookEntry[] = [];
+    const matched: (Candidate & { trigger: ActivationTrigger })[] = [];
     books.forEach((book, bookIndex) => {
       if (step > 0 && !book.recursive) return;
       const done = settled[bookIndex] as Uint8Array;
@@ -200,15 +203,18 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
           context,
         );
         if (trigger === null) continue;
-        // Settled either way: a failed probability roll is not re-rolled by a later round.
+        // Settled either way: a group's loser or a failed probability roll stays out for this activation.
         done[index] = 1;
-        const { probability, useProbability } = entry.entry;
-        if (useProbability && probability < 100 && !(options.random() * 100 < probability)) continue;
-        activatedNow.push(
-          toActivated({ bookIndex, compiled: book.compiled, entry }, trigger, step, options.countTokens),
-        );
+        matched.push({ bookIndex, compiled: book.compiled, entry, trigger });
       }
     });
+    const activatedNow: ActivatedLorebookEntry[] = [];
+    for (const candidate of keepGroupWinners(matched, activeGroups, options.random)) {
+      const { probability, useProbability } = candidate.entry.entry;
+      if (useProbability && probability < 100 && !(options.random() * 100 < probability)) continue;
+      for (const group of candidate.entry.groups) activeGroups.add(group);
+      activatedNow.push(toActivated(candidate, candidate.trigger, step, options.countTokens));
+    }
     activated.push(...activatedNow);
     if (step > 0 && activatedNow.length > 0) recursionSteps = step;
     if (step === maxRecursionSteps || !books.some((book) => book.recursive)) break;

@@ -24,6 +24,10 @@ export interface CompiledEntry {
   scanDepth: number | null;
   /** What the token budget keeps first: `priority`, else the insertion order. */
   priority: number;
+  /** SillyTavern inclusion groups (`extensions.group`, comma-separated): one member activates per group. */
+  groups: string[];
+  groupOverride: boolean;
+  groupWeight: number;
   primary: CompiledKey[];
   secondary: CompiledKey[];
   additional: CompiledKey[];
@@ -150,6 +154,7 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
       role: directives.role ?? entry.role,
       scanDepth: directives.scanDepth ?? entry.scanDepth ?? book.scanDepth,
       priority: entry.priority ?? entry.insertionOrder,
+      ...inclusionGroup(entry.extensions),
       primary: compileKeys(entry.keys),
       secondary: entry.selective ? compileKeys(entry.secondaryKeys) : [],
       additional: compileKeys(directives.additionalKeys),
@@ -186,6 +191,22 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
     caseInsensitive: insensitive.patternIds.length > 0 ? insensitive : null,
     regexPatternIds,
     tokenCounts: new WeakMap(),
+  };
+}
+
+const DEFAULT_GROUP_WEIGHT = 100;
+
+function inclusionGroup(extensions: Record<string, unknown>) {
+  const group = typeof extensions.group === "string" ? extensions.group : "";
+  const weight = extensions.group_weight;
+  return {
+    groups: group
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== ""),
+    groupOverride: extensions.group_override === true,
+    groupWeight:
+      typeof weight === "number" && Number.isFinite(weight) && weight >= 0 ? weight : DEFAULT_GROUP_WEIGHT,
   };
 }
 

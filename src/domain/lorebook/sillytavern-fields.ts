@@ -7,9 +7,10 @@ import {
 } from "./lorebook-model.ts";
 
 /**
- * SillyTavern entry fields this engine does not act on (inclusion groups, timed effects, ...), with the
- * snake_case name SillyTavern gives each inside a card entry's `extensions`. They are carried in the entry's
- * `extensions` under the card name, so every format round-trips them.
+ * SillyTavern entry fields without a typed field in the model, with the snake_case name SillyTavern gives
+ * each inside a card entry's `extensions`. They are carried in the entry's `extensions` under that name, so
+ * every format round-trips them; the engine reads the inclusion group ones (`group`, `group_override`,
+ * `group_weight`) from there and leaves the rest (timed effects, triggers, filters, ...) alone.
  */
 export const CARRIED_SILLYTAVERN_FIELDS: readonly (readonly [
   worldInfoName: string,
