@@ -72,6 +72,21 @@ describe("activateLorebook: keys and scan depth", () => {
     expect(activate({ books: [lore], messages, includeNames: false }).entries).toHaveLength(0);
   });
 
+  it("replaces {{char}} and {{user}} in keys with the values given, case-insensitively", () => {
+    const lore = book([
+      entry({ keys: ["{{char}}'s sword"], content: "sword" }),
+      entry({ keys: ["/{{User}} smiles/"], content: "smile" }),
+      entry({ keys: ["{{unknown}}"], content: "unknown macro" }),
+    ]);
+    const messages = chat("Ana smiles at Seraphina's sword. {{unknown}}");
+    expect(
+      activatedContents({ books: [lore], messages, keyMacros: { char: "Seraphina", user: "Ana" } }),
+    ).toEqual(["sword", "smile", "unknown macro"]);
+    expect(activatedContents({ books: [lore], messages, keyMacros: { char: "Mira", user: "Bo" } })).toEqual([
+      "unknown macro",
+    ]);
+  });
+
   it("ignores empty keys and entries without keys", () => {
     const lore = book([entry({ keys: ["", "  "] }), entry({ keys: [] })]);
     expect(activate({ books: [lore], messages: chat("anything at all") }).entries).toHaveLength(0);

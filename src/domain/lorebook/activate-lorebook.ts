@@ -52,6 +52,11 @@ export interface ActivateLorebookOptions {
   matchWholeWords?: boolean;
   /** Scan messages as `name: content`, so names activate entries. Default true. */
   includeNames?: boolean;
+  /**
+   * Values for `{{char}}`, `{{user}}`, ... in keys. Keep the object's values stable across turns: books are
+   * compiled once per distinct set of values.
+   */
+  keyMacros?: Readonly<Record<string, string>>;
 }
 
 /** Why an entry is in the prompt: what the prompt inspector shows next to it. */
@@ -143,6 +148,7 @@ export function activateLorebook(options: ActivateLorebookOptions): LorebookActi
   const defaults = {
     caseSensitive: options.caseSensitive ?? false,
     matchWholeWords: options.matchWholeWords ?? false,
+    keyMacros: options.keyMacros,
   };
   const includeNames = options.includeNames ?? true;
   const enabledDepths = options.books.map((book) => {

@@ -72,7 +72,15 @@ export interface CompiledLorebook {
 export interface MatchDefaults {
   caseSensitive: boolean;
   matchWholeWords: boolean;
+  /**
+   * Values for `{{name}}` macros in keys (`{ char: "Seraphina", user: "Ana" }`), replaced before keys are
+   * compiled, as SillyTavern does; names are case-insensitive, unknown macros stay as written.
+   */
+  keyMacros?: Readonly<Record<string, string>>;
 }
+
+/** Compiled variants kept per book: one per matching defaults and macro values in use. */
+const VARIANTS_PER_BOOK = 8;
 
 const compiledBooks = new WeakMap<Lorebook, Map<string, CompiledLorebook>>();
 
@@ -83,7 +91,8 @@ const compiledBooks = new WeakMap<Lorebook, Map<string, CompiledLorebook>>();
  * @example compileLorebook(book, { caseSensitive: false, matchWholeWords: true }).entries.length
  */
 export function compileLorebook(book: Lorebook, defaults: MatchDefaults): CompiledLorebook {
-  const cacheKey = `${defaults.caseSensitive}|${defaults.matchWholeWords}`;
+  const macros = Object.entries(defaults.keyMacros ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const cacheKey = JSON.stringify([defaults.caseSensitive, defaults.matchWholeWords, macros]);
   let byDefaults = compiledBooks.get(book);
   if (!byDefaults) {
     byDefaults = new Map();
@@ -92,6 +101,8 @@ export function compileLorebook(book: Lorebook, defaults: MatchDefaults): Compil
   let compiled = byDefaults.get(cacheKey);
   if (!compiled) {
     compiled = buildCompiledLorebook(book, defaults);
+    // Bounded: a caller cycling through many user names must not grow one book's cache forever.
+    if (byDefaults.size >= VARIANTS_PER_BOOK) byDefaults.clear();
     byDefaults.set(cacheKey, compiled);
   }
   return compiled;
@@ -143,7 +154,9 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
       wholeWords: entry.matchWholeWords ?? defaults.matchWholeWords,
     };
     const compileKeys = (keys: readonly string[]): CompiledKey[] =>
-      keys.map((key) => internKey(key, settings)).filter((key): key is CompiledKey => key !== null);
+      keys
+        .map((key) => internKey(expandMacros(key, defaults.keyMacros), settings))
+        .filter((key): key is CompiledKey => key !== null);
     return {
       index,
       entry,
@@ -192,6 +205,16 @@ function buildCompiledLorebook(book: Lorebook, defaults: MatchDefaults): Compile
     regexPatternIds,
     tokenCounts: new WeakMap(),
   };
+}
+
+function expandMacros(key: string, macros: Readonly<Record<string, string>> | undefined): string {
+  if (!macros || !key.includes("{{")) return key;
+  return key.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (macro, name: string) => {
+    const value = Object.entries(macros).find(
+      ([macroName]) => macroName.toLowerCase() === name.toLowerCase(),
+    );
+    return value ? value[1] : macro;
+  });
 }
 
 const DEFAULT_GROUP_WEIGHT = 100;
