@@ -12,8 +12,9 @@ describe.each(BACKENDS)("persona search and generated personas on $name", (backe
 
   const names = async (query: string): Promise<string[]> => {
     const response = await app.request(`/v1/personas?kind=persona&limit=200${query}`);
-    expect(response.status, await response.clone().text()).toBe(200);
-    return ((await response.json()).data as { name: string }[]).map((persona) => persona.name).sort();
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    return (JSON.parse(text).data as { name: string }[]).map((persona) => persona.name).sort();
   };
 
   beforeAll(async () => {
