@@ -12749,9 +12749,11 @@ export interface components {
           | "user_persona"
           | "memories"
           | "history"
-          | "post_history_instructions";
+          | "post_history_instructions"
+          | "world_info";
         text: string;
         tokens: number;
+        detail?: string;
       }[];
       messages: {
         /** @enum {string} */

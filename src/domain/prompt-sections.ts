@@ -11,6 +11,7 @@ export const PROMPT_SECTION_NAMES = [
   "memories",
   "history",
   "post_history_instructions",
+  "world_info",
 ] as const;
 
 export type PromptSectionName = (typeof PROMPT_SECTION_NAMES)[number];

@@ -389,7 +389,8 @@ describe("importCard", () => {
       mes_example: sillyTavernCard.data.mes_example,
     });
     expect(definition.extensions).toEqual(sillyTavernCard.data.extensions);
-    expect(warnings).toEqual(["character_book is kept for export but not used by Dramatis"]);
+    // The lorebook is read and used in chat: nothing to warn about.
+    expect(warnings).toEqual([]);
   });
 
   it("exports an imported card with its extensions and lorebook unchanged", () => {

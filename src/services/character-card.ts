@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { crc32 } from "node:zlib";
 import { excerpt } from "../lib/redact.ts";
 import { z } from "zod";
+import { parseCharacterBook } from "../domain/lorebook/index.ts";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
 import { listZipEntryNames, sniffFileType } from "../lib/file-signatures.ts";
@@ -117,7 +118,7 @@ const V2_REQUIRED_FILLERS = {
 const V3_REQUIRED_FILLERS = { ...V2_REQUIRED_FILLERS, group_only_greetings: [] as unknown[] };
 
 /** Card fields that change a character's behaviour elsewhere but are only stored here: worth a warning. */
-const STORED_ONLY_FIELDS = ["character_book", "group_only_greetings"];
+const STORED_ONLY_FIELDS = ["group_only_greetings"];
 
 const DRAMATIS_EXTENSION = "dramatis";
 
@@ -587,9 +588,22 @@ function buildDefinition(source: CardSource): PersonaDefinition {
 }
 
 function describeStoredOnlyFields(card: JsonObject): string[] {
-  return STORED_ONLY_FIELDS.filter((field) => Object.hasOwn(card, field)).map(
+  const warnings = STORED_ONLY_FIELDS.filter((field) => Object.hasOwn(card, field)).map(
     (field) => `${field} is kept for export but not used by Dramatis`,
   );
+  const book = card.character_book;
+  if (book !== undefined && book !== null) {
+    try {
+      parseCharacterBook(book);
+    } catch (error) {
+      const where =
+        error instanceof z.ZodError && error.issues[0]
+          ? ` (character_book.${error.issues[0].path.join(".")}: ${error.issues[0].message})`
+          : "";
+      warnings.push(`character_book could not be read${where}: it is kept for export but not used in chat`);
+    }
+  }
+  return warnings;
 }
 
 /**

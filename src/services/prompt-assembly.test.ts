@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { deepMerge } from "../lib/deep-merge.ts";
 import { countTokens } from "../models/token-count.ts";
 import { DEFAULT_PERSONA_DEFINITION, type PersonaDefinition } from "../domain/persona-definition.ts";
-import { assemblePrompt, type HistoryMessage, type PromptInput } from "./prompt-assembly.ts";
+import {
+  assemblePrompt,
+  type HistoryMessage,
+  type PromptInput,
+  type WorldInfoInsert,
+} from "./prompt-assembly.ts";
 
 const persona: PersonaDefinition = deepMerge(DEFAULT_PERSONA_DEFINITION, {
   name: "Mira",
@@ -73,6 +78,46 @@ describe("assemblePrompt", () => {
       tokens: countTokens("Keep it short."),
     });
     expect(assemblePrompt(input()).messages.at(-1)?.role).toBe("user");
+  });
+
+  it("places world info around the character and inside the history at its depth, in insertion order", () => {
+    const entry = (position: WorldInfoInsert["position"], content: string, depth = 0): WorldInfoInsert => ({
+      position,
+      depth,
+      role: "system",
+      content,
+      tokens: countTokens(content),
+      detail: `entry ${content}`,
+    });
+    const prompt = assemblePrompt(
+      input({
+        history: [message("user", "one"), message("assistant", "two"), message("user", "three")],
+        worldInfo: [
+          entry("before_char", "BEFORE"),
+          entry("after_char", "AFTER"),
+          entry("at_depth", "DEPTH-2", 2),
+          entry("at_depth", "DEPTH-0a", 0),
+          entry("at_depth", "DEPTH-0b", 0),
+          entry("at_depth", "DEPTH-9", 9),
+        ],
+      }),
+    );
+    const system = prompt.messages[0]!.content as string;
+    expect(system.indexOf("BEFORE")).toBeLessThan(system.indexOf("Your name is Mira"));
+    expect(system.indexOf("AFTER")).toBeGreaterThan(system.indexOf("Your name is Mira"));
+    expect(prompt.messages.slice(1).map((chat) => chat.content)).toEqual([
+      "DEPTH-9",
+      "one",
+      "DEPTH-2",
+      "two",
+      "three",
+      "DEPTH-0a",
+      "DEPTH-0b",
+    ]);
+    const names = prompt.sections.map((section) => section.name);
+    expect(names.filter((name) => name === "world_info")).toHaveLength(6);
+    expect(names.indexOf("world_info")).toBe(names.indexOf("identity") - 1);
+    expect(prompt.totalTokens).toBeGreaterThan(assemblePrompt(input()).totalTokens);
   });
 
   it("addresses the user persona in force, and drops it when there is none", () => {

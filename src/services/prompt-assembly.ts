@@ -8,6 +8,22 @@ export interface PromptSection {
   name: PromptSectionName;
   text: string;
   tokens: number;
+  /** For a world info entry: which book and entry, why it is there and where it went. */
+  detail?: string;
+}
+
+/**
+ * An activated world info (lorebook) entry, placed as SillyTavern places it: around the character's
+ * description, around the examples, or inside the history `depth` messages from its end as `role`.
+ */
+export interface WorldInfoInsert {
+  position: "before_char" | "after_char" | "before_examples" | "after_examples" | "at_depth";
+  depth: number;
+  role: "system" | "user" | "assistant";
+  content: string;
+  tokens: number;
+  /** "Book “Eldoria”, entry “Dragons”, triggered by “dragon”", for the prompt inspector. */
+  detail: string;
 }
 
 /** A message of the conversation so far, with its token count computed once when it was stored. */
@@ -28,6 +44,8 @@ export interface PromptInput {
   history: HistoryMessage[];
   /** A request's own system/developer message: replaces the base instructions only. */
   systemOverride?: string | undefined;
+  /** Activated world info entries, in insertion order; none when no lorebook is in play. */
+  worldInfo?: WorldInfoInsert[];
   /** Token budget of the whole prompt (the persona's memory tier). */
   tokenBudget: number;
   countTokens: (text: string) => number;
@@ -144,35 +162,62 @@ function trimHistory(history: HistoryMessage[], budget: number): HistoryMessage[
  * @example assemblePrompt({ persona, userPersona: null, memories: [], history, tokenBudget: 2000, countTokens })
  */
 export function assemblePrompt(input: PromptInput): AssembledPrompt {
-  const systemTexts: [PromptSectionName, string][] = [
-    ["base_instructions", baseInstructions(input)],
-    ["identity", describeIdentity(input.persona)],
-    ["communication_examples", describeExamples(input.persona)],
-    ["verbosity", VERBOSITY_INSTRUCTIONS[input.persona.verbosity] ?? VERBOSITY_INSTRUCTIONS[3] ?? ""],
-    ["user_persona", describeUserPersona(input.userPersona)],
-    ["memories", describeMemories(input.memories)],
-  ];
-  const sections: PromptSection[] = systemTexts.map(([name, text]) => ({
+  const worldInfo = input.worldInfo ?? [];
+  const placed = (position: WorldInfoInsert["position"]): PromptSection[] =>
+    worldInfo
+      .filter((entry) => entry.position === position)
+      .map((entry) => ({
+        name: "world_info",
+        text: entry.content,
+        tokens: entry.tokens,
+        detail: entry.detail,
+      }));
+  const section = (name: PromptSectionName, text: string): PromptSection => ({
     name,
     text,
     tokens: input.countTokens(text),
-  }));
+  });
+  const sections: PromptSection[] = [
+    section("base_instructions", baseInstructions(input)),
+    ...placed("before_char"),
+    section("identity", describeIdentity(input.persona)),
+    ...placed("after_char"),
+    ...placed("before_examples"),
+    section("communication_examples", describeExamples(input.persona)),
+    ...placed("after_examples"),
+    section("verbosity", VERBOSITY_INSTRUCTIONS[input.persona.verbosity] ?? VERBOSITY_INSTRUCTIONS[3] ?? ""),
+    section("user_persona", describeUserPersona(input.userPersona)),
+    section("memories", describeMemories(input.memories)),
+  ];
   const systemText = sections
-    .map((section) => section.text)
+    .map((entry) => entry.text)
     .filter(Boolean)
     .join("\n\n");
+  const inHistory = worldInfo.filter((entry) => entry.position === "at_depth");
+  const inHistoryTokens = inHistory.reduce(
+    (total, entry) => total + entry.tokens + MESSAGE_OVERHEAD_TOKENS,
+    0,
+  );
   const afterHistory = postHistoryInstructions(input.persona);
   const afterHistoryTokens = afterHistory ? input.countTokens(afterHistory) + MESSAGE_OVERHEAD_TOKENS : 0;
   const systemTokens = input.countTokens(systemText) + MESSAGE_OVERHEAD_TOKENS;
   const history = trimHistory(
     input.history,
-    Math.max(input.tokenBudget - systemTokens - afterHistoryTokens, 0),
+    Math.max(input.tokenBudget - systemTokens - afterHistoryTokens - inHistoryTokens, 0),
   );
   const historyTokens = history.reduce(
     (total, message) => total + message.tokens + MESSAGE_OVERHEAD_TOKENS,
     0,
   );
   sections.push({ name: "history", text: renderHistory(history), tokens: historyTokens });
+  sections.push(
+    ...inHistory.map((entry) => ({
+      name: "world_info" as const,
+      text: entry.content,
+      tokens: entry.tokens,
+      detail: entry.detail,
+    })),
+  );
   sections.push({
     name: "post_history_instructions",
     text: afterHistory,
@@ -182,11 +227,30 @@ export function assemblePrompt(input: PromptInput): AssembledPrompt {
     sections,
     messages: [
       { role: "system", content: systemText },
-      ...history.map((message) => ({ role: message.role, content: message.content })),
+      ...withDepthInserts(
+        history.map((message) => ({ role: message.role, content: message.content })),
+        inHistory,
+      ),
       ...(afterHistory ? [{ role: "system" as const, content: afterHistory }] : []),
     ],
     historyIncluded: history.length,
     historyDropped: input.history.length - history.length,
-    totalTokens: systemTokens + historyTokens + afterHistoryTokens,
+    totalTokens: systemTokens + historyTokens + inHistoryTokens + afterHistoryTokens,
   };
+}
+
+/**
+ * The history with world info entries inserted `depth` messages from its end (0: after the newest), one
+ * message per entry, as their `role`; a depth beyond the history puts the entry first.
+ */
+function withDepthInserts(messages: ChatMessage[], inserts: readonly WorldInfoInsert[]): ChatMessage[] {
+  const result = [...messages];
+  // Deepest first, so the positions of shallower inserts are counted from the original end.
+  const ordered = [...inserts].sort((a, b) => b.depth - a.depth);
+  for (const entry of ordered) {
+    const index = Math.max(0, messages.length - entry.depth);
+    const shift = result.length - messages.length;
+    result.splice(Math.min(index + shift, result.length), 0, { role: entry.role, content: entry.content });
+  }
+  return result;
 }

@@ -18,6 +18,7 @@ import type { PriceTable } from "./pricing.ts";
 import { macroContextFor } from "./macro-context.ts";
 import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
 import { withMacros } from "./prompt-macros.ts";
+import { worldInfoFor } from "./world-info.ts";
 
 /** Token budget of a prompt per memory tier. */
 export type MemoryTierBudgets = Record<PersonaDefinition["memory"]["tier"], number>;
@@ -189,13 +190,23 @@ export class ReplyGenerator {
       userPersonaId: input.userPersona?.id ?? null,
       message: lastUserMessage?.content ?? "",
     });
+    const tokenBudget = this.budgets[input.persona.memory.tier];
+    const worldInfo = worldInfoFor({
+      persona,
+      history,
+      macros,
+      tokenBudget,
+      countTokens,
+      seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
+    });
     const prompt = assemblePrompt({
       persona,
       userPersona: input.userPersona,
       memories,
       history,
       systemOverride,
-      tokenBudget: this.budgets[input.persona.memory.tier],
+      worldInfo,
+      tokenBudget,
       countTokens,
     });
     const model = await this.models.resolve(

@@ -1,35 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GenerateRequest, LanguageModel, ModelProvider } from "../../src/models/language-model.ts";
+import type { GenerateRequest } from "../../src/models/language-model.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
+import { capturingProvider } from "../capturing-model.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
-
-/** A model that answers "Noted." and keeps every request, to show exactly what a model is given. */
-function capturingProvider(requests: GenerateRequest[]): ModelProvider {
-  const result = {
-    text: "Noted.",
-    usage: { inputTokens: 1, outputTokens: 1 },
-    finishReason: "stop" as const,
-    warnings: [],
-    model: "capture/model",
-  };
-  const model: LanguageModel = {
-    id: "capture/model",
-    generate: async (request) => {
-      requests.push(request);
-      return result;
-    },
-    stream: async function* (request) {
-      requests.push(request);
-      yield { type: "finish", result };
-    },
-    generateObject: async () => {
-      throw new Error("not used");
-    },
-  };
-  return { name: "capture", listModels: async () => ["model"], languageModel: () => model };
-}
 
 /** What the model got and what the user saw must hold no macro a card author wrote. */
 const UNREPLACED = /\{\{\s*(char|user|original|time|date|weekday|idle_duration)\s*\}\}|<(user|bot|char)>/i;

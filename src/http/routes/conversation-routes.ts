@@ -74,7 +74,14 @@ const promptSchema = z
     message_id: z.string(),
     model: z.string(),
     parameters: z.record(z.string(), z.unknown()),
-    sections: z.array(z.object({ name: z.enum(PROMPT_SECTION_NAMES), text: z.string(), tokens: z.number() })),
+    sections: z.array(
+      z.object({
+        name: z.enum(PROMPT_SECTION_NAMES),
+        text: z.string(),
+        tokens: z.number(),
+        detail: z.string().optional(),
+      }),
+    ),
     messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })),
     warnings: z.array(z.string()),
     total_tokens: z.number(),

@@ -36,7 +36,14 @@ export function writeMessageRow(message: StoredMessage): MessageRow {
 
 const promptSchemas = {
   messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })),
-  sections: z.array(z.object({ name: z.enum(PROMPT_SECTION_NAMES), text: z.string(), tokens: z.number() })),
+  sections: z.array(
+    z.object({
+      name: z.enum(PROMPT_SECTION_NAMES),
+      text: z.string(),
+      tokens: z.number(),
+      detail: z.string().optional(),
+    }),
+  ),
   parameters: z.record(z.string(), z.unknown()),
   warnings: z.array(z.string()),
 };

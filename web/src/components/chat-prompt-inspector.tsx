@@ -17,6 +17,7 @@ const SECTION_LABELS: Record<PromptSectionName, string> = {
   memories: "Memories",
   history: "Conversation history",
   post_history_instructions: "Post-history instructions",
+  world_info: "World info",
 };
 
 /** The memory lines of the memories section ("What you remember:\n- …"). */
@@ -154,12 +155,15 @@ export function ChatPromptInspector({
 
           <h3>Sections</h3>
           <ol className="chat-inspector-sections">
-            {record.sections.map((section) => (
-              <li key={section.name}>
+            {record.sections.map((section, index) => (
+              <li key={`${section.name}-${index}`}>
                 <details>
                   <summary>
                     <span className="chat-inspector-section-name">{SECTION_LABELS[section.name]}</span>
                     <span className="chat-inspector-tokens">{section.tokens} tokens</span>
+                    {section.detail && (
+                      <span className="chat-inspector-section-detail">{section.detail}</span>
+                    )}
                     <span className="chat-inspector-bar" aria-hidden="true">
                       <span style={{ width: `${(section.tokens / largest) * 100}%` }} />
                     </span>
