@@ -334,7 +334,11 @@ export function composeOfflineReply(options: {
       order: 0,
     });
   }
-  if (firstTurn || reading.intent === "who-are-you") {
+  // A persona whose first message already said who it is does not introduce itself again.
+  const introduced = messages.some(
+    (entry) => entry.role === "assistant" && entry.content.includes(context.persona.name),
+  );
+  if ((firstTurn && !introduced) || reading.intent === "who-are-you") {
     parts.push({ text: introduction(context), priority: greets ? 1 : 2, order: 1 });
   }
   parts.push({ text: answer(reading, context, values, seed >>> 5), priority: greets ? 2 : 0, order: 2 });
