@@ -83,7 +83,7 @@ const POSSESSIVE_START = /(?:^|[.!?,;]\s*|\b(?:and|but|because|so)\s+)(my\s+)/gi
 const GREETING =
   /^(?:hi|hello|hey|heya|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening|day)|ol[aá]|bonjour|hallo|ciao)\b/iu;
 const GOODBYE =
-  /\b(?:bye|goodbye|good\s*night|see\s+you|see\s+ya|farewell|gotta\s+go|got\s+to\s+go|talk\s+(?:to\s+you\s+)?(?:later|soon)|take\s+care|until\s+next\s+time)\b/iu;
+  /\b(?:bye|goodbye|good\s*night|see\s+you|see\s+ya|farewell|gotta\s+go|got\s+to\s+go|talk\s+(?:to\s+you\s+)?(?:later|soon)|take\s+care|until\s+next\s+time|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|night|evening|one|weekend))\b/iu;
 const THANKS =
   /\b(?:thanks|thank\s+you|thank\s+u|thx|ty|cheers|much\s+appreciated|i\s+appreciate\s+(?:it|that))\b/iu;
 const RECALL =
@@ -102,7 +102,7 @@ const WH_START = /^(who|what|where|when|why|how)\b/iu;
 const WH_QUESTION =
   /^(?:who|what|where|when|why|how)(?:'s|\s+(?:is|are|was|were|do|does|did|can|could|would|will|should|about|many|much|come))\b/iu;
 const INTRODUCTION =
-  /\b(?:[Mm]y\s+name\s+is|[Mm]y\s+name'?s|[Cc]all\s+me|I\s+am|I'?m|i'?m)\s+(\p{Lu}[\p{Ll}'-]*\p{Ll})\b/u;
+  /\b(?:[Mm]y\s+name\s+is|[Mm]y\s+name'?s|[Cc]all\s+me|I\s+am|I'?m|i'?m)\s+(\p{Lu}[\p{Ll}'-]*\p{Ll}(?:\s+\p{Lu}[\p{Ll}'-]*\p{Ll})?)\b/u;
 
 /** Capitalised words after "I'm" that describe rather than name the speaker. */
 const NOT_NAMES = new Set(
@@ -142,7 +142,7 @@ export function readMessage(message: string): MessageReading {
   if (text === "") return { intent: "empty" };
   const topic = topicPhrase(text);
   const introduced = INTRODUCTION.exec(text)?.[1];
-  const name = introduced && !NOT_NAMES.has(introduced) ? introduced : undefined;
+  const name = introduced && !NOT_NAMES.has(introduced.split(" ")[0] ?? "") ? introduced : undefined;
   const isQuestion = text.endsWith("?") || YES_NO_START.test(text) || WH_QUESTION.test(text);
   const greeted = GREETING.test(text);
   const reading = readIntent(text, { topic, name, isQuestion });

@@ -202,6 +202,23 @@ describe("offline replies", () => {
     expect(await reply(["hi", "My name is Ana"], context)).toContain("Ana");
   });
 
+  it("read what kind of message it is", () => {
+    expect(readMessage("Have a nice day!").intent).toBe("goodbye");
+    expect(readMessage("Hello, I'm Captain Jack")).toMatchObject({
+      intent: "introduction",
+      name: "Captain Jack",
+    });
+    expect(readMessage("I'm tired").intent).toBe("feeling");
+    expect(readMessage("Hey, how are you?")).toMatchObject({ intent: "how-are-you", greeted: true });
+    expect(readMessage("What do you think about climate change?")).toMatchObject({
+      intent: "question",
+      questionKind: "what",
+      topic: "climate change",
+    });
+    expect(readMessage("Reply later, please").intent).toBe("request");
+    expect(readMessage("Who are you?").intent).toBe("who-are-you");
+  });
+
   it("recall facts about the user in their own words when asked, never the memory line", async () => {
     const context: GenerationContext = {
       persona: { name: "Kai", verbosity: 3 },

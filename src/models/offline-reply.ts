@@ -326,7 +326,9 @@ export function composeOfflineReply(options: {
     ...(reading.topic ? { topic: reading.topic, Topic: capitalised(reading.topic) } : {}),
   };
   const parts: Part[] = [];
-  const greets = reading.intent === "greeting" || reading.greeted === true;
+  // Meeting someone new is its own greeting: "Hi, Elena! Nice to meet you, Ana!" would name two people.
+  const greets =
+    reading.intent === "greeting" || (reading.greeted === true && reading.intent !== "introduction");
   if (greets) {
     parts.push({
       text: choose(firstTurn ? GREETINGS : GREETINGS_AGAIN, values, seed >>> 2),
