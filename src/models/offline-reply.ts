@@ -40,7 +40,6 @@ function pick<T>(options: readonly T[], seed: number): T {
 
 /** Every template set is a list of functions of the few values a reply may use. */
 interface Values {
-  name: string;
   user?: string;
   topic?: string;
   Topic?: string;
@@ -306,7 +305,8 @@ function readInstruction(message: string): MessageReading | undefined {
  * The reply to the last user message: at most `wanted` parts (greeting, introduction, answer, trait,
  * follow-up), the most important kept when verbosity allows fewer.
  *
- * @example composeOfflineReply([{ role: "user", content: "Thanks!" }], context, 42, 2) // "My pleasure."
+ * @example composeOfflineReply({ messages: [{ role: "user", content: "Thanks!" }], context, seed: 42, wanted: 2 })
+ * // e.g. "I'm Mira. My pleasure."
  */
 export function composeOfflineReply(options: {
   messages: ChatMessage[];
@@ -321,7 +321,6 @@ export function composeOfflineReply(options: {
   const userTurns = messages.filter((entry) => entry.role === "user").length;
   const firstTurn = userTurns <= 1;
   const values: Values = {
-    name: context.persona.name,
     ...(context.userPersona ? { user: context.userPersona.name } : {}),
     ...(reading.topic ? { topic: reading.topic, Topic: capitalised(reading.topic) } : {}),
   };
