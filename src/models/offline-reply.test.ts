@@ -262,6 +262,23 @@ describe("offline replies", () => {
     expect(await reply(turns, context)).toBe(await reply(turns, context));
   });
 
+  it("do not answer the same way twice in a row", async () => {
+    const context: GenerationContext = {
+      persona: { name: "Kai", verbosity: 1 },
+      userPersona: null,
+      memories: [],
+    };
+    const history: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }];
+    const bodies: string[] = [];
+    for (let turn = 0; turn < 12; turn++) {
+      history.push({ role: "user", content: "ok" });
+      const { text } = await model.generate({ messages: history, context });
+      history.push({ role: "assistant", content: text });
+      bodies.push(withoutNote(text));
+    }
+    for (let turn = 1; turn < bodies.length; turn++) expect(bodies[turn]).not.toBe(bodies[turn - 1]);
+  });
+
   it("opens a conversation and sends scheduled messages without answering the instruction itself", async () => {
     const context: GenerationContext = {
       persona: { name: "Kai", verbosity: 3 },

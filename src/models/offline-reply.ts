@@ -156,13 +156,11 @@ const FOLLOW_UPS = [
   "What else is on your mind?",
 ];
 
-/** The first template of the set that fits the values, starting from a seeded position. */
+/** A seeded choice among the templates of the set that fit the values (those that need no topic, say). */
 function choose(templates: readonly Template[], values: Values, seed: number): string {
-  for (let step = 0; step < templates.length; step++) {
-    const text = pick(templates, seed + step)(values);
-    if (text) return text;
-  }
-  throw new Error("no template fits");
+  const fitting = templates.map((template) => template(values)).filter((text) => text !== undefined);
+  if (fitting.length === 0) throw new Error("no template fits");
+  return pick(fitting, seed);
 }
 
 function lastUserMessage(messages: ChatMessage[]): string {
@@ -293,6 +291,14 @@ function answer(reading: MessageReading, context: GenerationContext, values: Val
   }
 }
 
+/** An answer the persona did not give in its previous reply, when another template allows. */
+function freshAnswer(messages: ChatMessage[], answerWith: (offset: number) => string): string {
+  const previous = messages.findLast((entry) => entry.role === "assistant")?.content ?? "";
+  let text = answerWith(0);
+  for (let offset = 1; offset < 4 && previous.includes(text); offset++) text = answerWith(offset);
+  return text;
+}
+
 /** What an instruction from the server asks for, answered as the persona would open. */
 function readInstruction(message: string): MessageReading | undefined {
   if (OPENER_INSTRUCTION.test(message)) return { intent: "greeting" };
@@ -342,12 +348,16 @@ export function composeOfflineReply(options: {
   if ((firstTurn && !introduced) || reading.intent === "who-are-you") {
     parts.push({ text: introduction(context), priority: greets ? 1 : 2, order: 1 });
   }
-  parts.push({ text: answer(reading, context, values, seed >>> 5), priority: greets ? 2 : 0, order: 2 });
+  parts.push({
+    text: freshAnswer(messages, (offset) => answer(reading, context, values, (seed >>> 5) + offset)),
+    priority: greets ? 2 : 0,
+    order: 2,
+  });
   const trait = traitOf(context.persona.personality);
   // Worn lightly: a trait now and then, not in every reply.
-  if (trait && (seed >>> 9) % 3 === 0)
+  if (trait && (seed >>> 19) % 3 === 0)
     parts.push({ text: pick(TRAIT_LINES, seed >>> 9)(trait), priority: 3, order: 3 });
-  if (!["goodbye", "thanks", "greeting", "how-are-you"].includes(reading.intent) && !answerAsks(parts)) {
+  if (!["goodbye", "thanks", "greeting", "how-are-you"].includes(reading.intent) && !answerInvites(parts)) {
     parts.push({ text: pick(FOLLOW_UPS, seed >>> 13), priority: 4, order: 4 });
   }
   return parts
@@ -358,7 +368,9 @@ export function composeOfflineReply(options: {
     .join(" ");
 }
 
-/** Whether the answer already ends with a question, so a follow-up would be one too many. */
-function answerAsks(parts: Part[]): boolean {
-  return parts.some((part) => part.order === 2 && part.text.endsWith("?"));
+/** Whether the answer already asks or invites the user to go on, so a follow-up would be one too many. */
+function answerInvites(parts: Part[]): boolean {
+  return parts.some(
+    (part) => part.order === 2 && (part.text.endsWith("?") || /\b(?:more|listening|talk)\b/u.test(part.text)),
+  );
 }
