@@ -160,7 +160,7 @@ describe("dramatis chat", () => {
     expect(run.errors).toEqual([]);
     expect(text).toContain("Mira: Olá! I'm Mira, a cartographer.");
     expect(text).toContain("You: hello\nMira: ");
-    expect(text).toMatch(/You \(Elena\): hi again\nMira: (Hi|Hello|Hey), Elena! I'm Mira\./);
+    expect(text).toMatch(/You \(Elena\): hi again\nMira: (Hello again|Good to see you|Hi), Elena\b/);
     expect(text).toContain("Now speaking as yourself (No Persona).");
     expect(text).toContain("You: bye\nMira: ");
     // Plain lines for a pipe, and the offline hint only once.
@@ -198,7 +198,7 @@ describe("dramatis chat", () => {
     expect(text).toContain('You have no user persona named "Nobody"; choose one of:');
     expect(text).toContain("Error: content: must be at most 32000 characters");
     expect(text).toContain("Unknown command /frobnicate");
-    expect(text).toMatch(/You: still here\nMira: (Hi|Hello|Hey)!/);
+    expect(text).toMatch(/You: still here\nMira: \S.*offline engine/);
   });
 
   it("continues a conversation with --conversation and reprints its recent messages", async () => {
@@ -238,7 +238,7 @@ describe("dramatis chat", () => {
     const run = pipe(["first", "second"], { fetch: breakingFetch });
     expect(await run.code).toBe(0);
     expect(run.text()).toContain(
-      "You: first\nMira: Half a\nError: the connection to the server broke (terminated)\nYou: second\nMira: H",
+      "You: first\nMira: Half a\nError: the connection to the server broke (terminated)\nYou: second\nMira: ",
     );
   });
 

@@ -4,7 +4,6 @@ import type {
   GenerateObjectResult,
   GenerateRequest,
   GenerateResult,
-  GenerationContext,
   JsonSchema,
   LanguageModel,
   ModelProvider,
@@ -13,11 +12,12 @@ import type {
 import { createOfflineEmbeddingModel } from "./offline-embedding.ts";
 import { MESSAGE_OVERHEAD_TOKENS, countTokens } from "./token-count.ts";
 import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
+import { composeOfflineReply } from "./offline-reply.ts";
 
 /**
  * The built-in `offline` engine: deterministic, no network, no weights. It cannot understand language, so
- * it composes an in-character reply from the structured context (persona, user persona in force, memories)
- * and the last user message. It exists so that everything works on a fresh machine and in tests; every
+ * it answers the last user message with simple templates (see offline-reply.ts), in the persona's voice
+ * only lightly, and never repeats its prompt. It exists so that everything works on a fresh machine and in tests; every
  * result names it (`offline/...`) so the web app can label it.
  */
 
@@ -32,81 +32,23 @@ function pick<T>(options: readonly T[], seed: number): T {
   return options[seed % options.length] as T;
 }
 
-function lastUserMessage(messages: ChatMessage[]): string {
-  return (
-    [...messages]
-      .reverse()
-      .find((message) => message.role === "user")
-      ?.content.trim() ?? ""
-  );
-}
-
-/** The most telling words of a message (long ones first), to reply about what was said. */
-function topicOf(message: string): string | undefined {
-  const words = message
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s'-]/gu, " ")
-    .split(/\s+/)
-    .filter((word) => word.length > 3);
-  return [...new Set(words)].sort((left, right) => right.length - left.length)[0];
-}
-
-function introduce(context: GenerationContext): string {
-  const { persona } = context;
-  const role = [persona.occupation, persona.location ? `in ${persona.location}` : undefined].filter(Boolean);
-  return role.length > 0 ? `I'm ${persona.name}, ${role.join(" ")}.` : `I'm ${persona.name}.`;
-}
-
-function greet(context: GenerationContext, seed: number): string {
-  const name = context.userPersona?.name;
-  const greeting = pick(["Hi", "Hello", "Hey"], seed);
-  return name ? `${greeting}, ${name}!` : `${greeting}!`;
-}
-
-function respondTo(message: string, context: GenerationContext, seed: number): string {
-  if (message === "") return pick(["What's on your mind today?", "How has your day been?"], seed);
-  const topic = topicOf(message);
-  const question = message.endsWith("?");
-  const about = topic ? ` about ${topic}` : "";
-  if (question)
-    return `You're asking${about} — good question. Let me think about it as ${context.persona.name} would.`;
-  return pick([`Tell me more${about}.`, `That's interesting${about ? `, the part${about}` : ""}.`], seed);
-}
-
-/** Sentences of the reply; verbosity decides how many are used. */
-function composeSentences(request: GenerateRequest, seed: number): string[] {
-  const context = request.context ?? {
-    persona: { name: "Dramatis", verbosity: 3 },
-    userPersona: null,
-    memories: [],
-  };
-  const message = lastUserMessage(request.messages);
-  // Most telling first, since verbosity keeps only the first few: who is talking, what it remembers.
-  const sentences = [greet(context, seed), introduce(context)];
-  if (context.memories.length > 0) {
-    sentences.push(`I remember this: ${context.memories[0]?.replace(/\.$/, "")}.`);
-  }
-  sentences.push(respondTo(message, context, seed >>> 3));
-  if (context.userPersona?.description) {
-    sentences.push(`I haven't forgotten that you're ${context.userPersona.description.replace(/\.$/, "")}.`);
-  }
-  if (context.persona.personality)
-    sentences.push(`(${context.persona.personality.split(/[.\n]/)[0]?.trim()}.)`);
-  sentences.push("(This reply comes from the offline engine; configure a model for real conversation.)");
-  return sentences;
-}
-
-function sentenceCount(verbosity: number): number {
-  return [2, 3, 4, 5, 7][Math.min(Math.max(verbosity, 1), 5) - 1] ?? 4;
+/** Parts of the reply besides the note, by verbosity 1 to 5. */
+function partCount(verbosity: number): number {
+  return [1, 2, 3, 4, 5][Math.min(Math.max(verbosity, 1), 5) - 1] ?? 3;
 }
 
 function composeReply(request: GenerateRequest): string {
   const seed = stableNumber(JSON.stringify(request.messages));
-  const sentences = composeSentences(request, seed);
-  const wanted = sentenceCount(request.context?.persona.verbosity ?? 3);
-  // The disclosure always stays: replies made offline must say so.
-  const body = sentences.slice(0, Math.max(1, wanted - 1));
-  const text = [...body, sentences.at(-1)].join(" ");
+  const body = composeOfflineReply({
+    messages: request.messages,
+    context: request.context,
+    seed,
+    wanted: partCount(request.context?.persona.verbosity ?? 3),
+  });
+  // Replies made offline must say so, and whose voice the engine borrowed.
+  const name = request.context?.persona.name ?? "Dramatis";
+  const note = `(${name} is played by the offline engine here; configure a model for real conversation.)`;
+  const text = `${body} ${note}`;
   const limit = request.sampling?.max_tokens;
   return limit ? truncateToTokens(text, limit) : text;
 }
