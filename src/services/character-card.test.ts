@@ -62,7 +62,7 @@ const ada = definition({
   system_message: "Stay in character.",
   tags: ["history"],
   verbosity: 4,
-  card: { creator: "someone", character_book: { entries: [] } },
+  card: { creator: "someone", character_book: { entries: [], extensions: {} } },
   extensions: { depth_prompt: { prompt: "Be kind.", depth: 4 } },
 });
 
@@ -81,7 +81,7 @@ describe("exportCard", () => {
       creator_notes: "",
       post_history_instructions: "",
       character_version: "",
-      character_book: { entries: [] },
+      character_book: { entries: [], extensions: {} },
       extensions: { depth_prompt: { prompt: "Be kind.", depth: 4 } },
     });
     expect(card.data).not.toHaveProperty("group_only_greetings");
@@ -165,7 +165,12 @@ const cardOnlyFields = fc.record(
     post_history_instructions: nonEmptyJson,
     creator: nonEmptyJson,
     character_version: nonEmptyJson,
-    character_book: json(4),
+    // A book as a spec-complete card writes it (exports fill what a book lacks: see "fills a lorebook").
+    character_book: fc.record({
+      name: text(20),
+      extensions: fc.dictionary(text(10), nonEmptyJson, { maxKeys: 2 }),
+      entries: fc.constant([]),
+    }),
     nickname: text(20),
     creator_notes_multilingual: fc.dictionary(oneOf("en", "fr", "ja"), text(30)),
     source: fc.array(text(30)),
@@ -657,7 +662,7 @@ describe("exports for other front ends", () => {
         data: { mes_example: original },
       });
     }
-    const again = importCard({ bytes: jsonBytes(exportCard(imported, "card_v3")) }).definition;
+    const again = importCard({ bytes: jsonBytes(exportCard(imported, "card_v2")) }).definition;
     expect(again).toEqual(imported);
     const edited = { ...imported, communication_examples: ["{{user}}: Who are you?\r\n{{char}}: A friend."] };
     expect(exportCard(edited, "card_v2").data.mes_example).toBe(

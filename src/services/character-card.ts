@@ -246,7 +246,50 @@ function buildCardData(definition: PersonaDefinition, format: CardFormat): Chara
     alternate_greetings: [...definition.alternate_greetings],
     tags: [...definition.tags],
     extensions: { ...definition.extensions, [DRAMATIS_EXTENSION]: pickDramatisExtension(definition) },
+    ...exportedCharacterBook(definition.card.character_book, format),
   };
+}
+
+/**
+ * The card's lorebook as imported, with the fields its spec requires filled where the source left them out
+ * (readers such as @risuai/ccardlib and character-card-utils reject a book missing them): everything the
+ * author wrote is kept as written.
+ */
+function exportedCharacterBook(book: unknown, format: CardFormat): { character_book?: unknown } {
+  if (book === undefined || book === null) return {};
+  if (!isPlainObject(book)) return { character_book: book };
+  const entries = Array.isArray(book.entries) ? book.entries : [];
+  return {
+    character_book: {
+      ...book,
+      extensions: isPlainObject(book.extensions) ? book.extensions : {},
+      entries: entries.map((entry) =>
+        isPlainObject(entry) ? withRequiredEntryFields(entry, format) : entry,
+      ),
+    },
+  };
+}
+
+const BOOK_POSITIONS = new Set(["before_char", "after_char"]);
+
+function withRequiredEntryFields(entry: JsonObject, format: CardFormat): JsonObject {
+  const filled: JsonObject = {
+    ...entry,
+    keys: Array.isArray(entry.keys) ? entry.keys.filter((key) => typeof key === "string") : [],
+    content: typeof entry.content === "string" ? entry.content : "",
+    extensions: isPlainObject(entry.extensions) ? entry.extensions : {},
+    enabled: typeof entry.enabled === "boolean" ? entry.enabled : true,
+    insertion_order: typeof entry.insertion_order === "number" ? entry.insertion_order : 100,
+  };
+  if (format === "card_v3") filled.use_regex = typeof entry.use_regex === "boolean" ? entry.use_regex : false;
+  // The specs type these: a number id and one of two positions (SillyTavern keeps its own in extensions).
+  if (entry.id !== undefined && typeof entry.id !== "number") {
+    const id = Number(entry.id);
+    if (typeof entry.id === "string" && Number.isFinite(id)) filled.id = id;
+    else delete filled.id;
+  }
+  if (entry.position !== undefined && !BOOK_POSITIONS.has(String(entry.position))) delete filled.position;
+  return filled;
 }
 
 /**
