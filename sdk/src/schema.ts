@@ -13377,6 +13377,7 @@ export interface components {
       /** @description Index in data of the alternative shown */
       chosen: number;
     };
+    /** @description Exactly one of content (edit) or chosen_alternative (swipe) */
     EditMessage: {
       /** @description The message's new content (the user's or the persona's) */
       content?: string;

@@ -32,6 +32,8 @@ type Row = readonly [number, number, number, number, number, number, number];
  *   by all, cancelled, resumed and deleted by the member who started them, admins and keys;
  * - 404s for SMS and WhatsApp user routes and webhooks: the test app has neither channel configured;
  * - PUT avatar answers 415 to the owner (the matrix sends JSON, not an image): past the ownership check.
+ * - regenerate answers 409 to the owner: the owned reply is not its conversation's latest any more (an
+ *   async message follows it), so the refusal comes past the ownership check.
  */
 export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /healthz": [200, 200, 200, 200, 200, 200, 200],
@@ -119,7 +121,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "PATCH /v1/user-personas/{id}": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations": [201, 201, 201, 201, 403, 404, 401],
   "POST /v1/conversations/{id}/messages": [200, 404, 404, 404, 403, 404, 401],
-  "POST /v1/conversations/{id}/messages/{messageId}/regenerate": [200, 404, 404, 404, 403, 404, 401],
+  "POST /v1/conversations/{id}/messages/{messageId}/regenerate": [409, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations/{id}/continue": [200, 404, 404, 404, 403, 404, 401],
   "PATCH /v1/conversations/{id}": [200, 404, 404, 404, 403, 404, 401],
   "PATCH /v1/conversations/{id}/messages/{messageId}": [200, 404, 404, 404, 403, 404, 401],

@@ -148,7 +148,7 @@ const editMessageBody = z
   .refine((body) => (body.content === undefined) !== (body.chosen_alternative === undefined), {
     message: "give content or chosen_alternative, one of them",
   })
-  .openapi("EditMessage");
+  .openapi("EditMessage", { description: "Exactly one of content (edit) or chosen_alternative (swipe)" });
 
 const tags = ["Conversations"];
 const headers = userHeaderSchema;
