@@ -2299,7 +2299,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the tenant's personas and the presets */
+    /** List the tenant's personas and the presets (search by name with q) */
     get: {
       parameters: {
         query?: {
@@ -2308,6 +2308,12 @@ export interface paths {
           /** @description Cursor: the next_cursor of the previous page */
           after?: string;
           kind?: "persona" | "preset";
+          /** @description Only personas whose name contains this text, in any case */
+          q?: string;
+          /** @description Also list the personas research populations generated (left out by default) */
+          include_generated?: "true" | "false";
+          /** @description Only the members of this population, generated ones included */
+          population_id?: string;
         };
         header?: never;
         path?: never;

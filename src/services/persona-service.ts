@@ -293,14 +293,24 @@ export class PersonaService {
 
   async list(
     viewer: PersonaViewer,
-    filter: { kind?: PersonaKind; limit: number; after?: string },
+    filter: {
+      kind?: PersonaKind | undefined;
+      limit: number;
+      after?: string | undefined;
+      q?: string | undefined;
+      includeGenerated?: boolean | undefined;
+      populationId?: string | undefined;
+    },
   ): Promise<Page<Persona>> {
     const who = viewerOf(viewer);
     const page = await this.store.personas.list(who.tenantId, { ...filter, viewer: viewerFilter(who) });
     return { items: page.items.map(toPersona), nextCursor: page.nextCursor };
   }
 
-  /** Every persona the tenant can use (its own and the presets), for model lists. */
+  /**
+   * Every persona the tenant can use (its own and the presets), for model lists; not the personas research
+   * populations generated.
+   */
   async listAll(viewer: PersonaViewer): Promise<Persona[]> {
     const personas: Persona[] = [];
     let after: string | undefined;

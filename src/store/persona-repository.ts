@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely } from "kysely";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { toPage, type Page, type PageRequest } from "./pagination.ts";
 import type { Database, NewPersonaRow, PersonaRow, PersonaUpdate, PersonaVersionRow } from "./schema.ts";
@@ -9,8 +9,12 @@ import { readVersionedDocument, serializeVersionedDocument } from "./stored-docu
  * A persona row with its draft read, upgraded and validated (stored-documents/). `draft_revision` is the
  * draft's stored text: `update` compares it to notice a concurrent edit.
  */
-export type StoredPersona = Omit<PersonaRow, "draft"> & { draft: PersonaDefinition; draft_revision: string };
-export type NewStoredPersona = Omit<NewPersonaRow, "draft"> & { draft: PersonaDefinition };
+export type StoredPersona = Omit<PersonaRow, "draft" | "name"> & {
+  draft: PersonaDefinition;
+  draft_revision: string;
+};
+/** The `name` column is the repository's copy of the draft's name: callers never set it. */
+export type NewStoredPersona = Omit<NewPersonaRow, "draft" | "name"> & { draft: PersonaDefinition };
 export type StoredPersonaUpdate = Omit<PersonaUpdate, "draft"> & { draft?: PersonaDefinition };
 export type StoredPersonaVersion = Omit<PersonaVersionRow, "definition"> & { definition: PersonaDefinition };
 
@@ -18,7 +22,7 @@ function readDefinition(text: string, column: string): PersonaDefinition {
   return readVersionedDocument(PERSONA_DEFINITION_DOCUMENT, text, column);
 }
 
-function toStoredPersona(row: PersonaRow): StoredPersona {
+function toStoredPersona({ name: _name, ...row }: PersonaRow): StoredPersona {
   return {
     ...row,
     draft: readDefinition(row.draft, `personas.draft of ${row.id}`),
@@ -48,6 +52,20 @@ export interface PersonaViewerFilter {
 export interface PersonaListFilter extends PageRequest {
   kind?: PersonaRow["kind"] | undefined;
   viewer?: PersonaViewerFilter | undefined;
+  /** part of the name, any case */
+  q?: string | undefined;
+  /**
+   * Personas a research population generated are left out of lists unless asked for: a study of 2,000
+   * would otherwise bury the library, the chat picker and /v1/models.
+   */
+  includeGenerated?: boolean | undefined;
+  /** only the members of this population (generated or chosen) */
+  populationId?: string | undefined;
+}
+
+/** A LIKE pattern matching `text` anywhere, with `!` escaping the pattern's own wildcards. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
 /** The SQL form of mayViewPersona (services/persona-editor.ts): shared, or private and the viewer's own. */
@@ -72,7 +90,7 @@ export class PersonaRepository {
   async insert(persona: NewStoredPersona): Promise<void> {
     await this.db
       .insertInto("personas")
-      .values({ ...persona, draft: serializeDefinition(persona.draft) })
+      .values({ ...persona, name: persona.draft.name, draft: serializeDefinition(persona.draft) })
       .execute();
   }
 
@@ -108,6 +126,32 @@ export class PersonaRepository {
       .where((where) => where.or([where("tenant_id", "=", tenantId), where("kind", "=", "preset")]));
     if (filter.kind) query = query.where("kind", "=", filter.kind);
     if (filter.viewer) query = query.where(visibleTo(filter.viewer));
+    if (filter.q) {
+      const pattern = containsPattern(filter.q);
+      query = query.where(sql<boolean>`lower(personas.name) like ${pattern} escape '!'`);
+    }
+    if (filter.populationId) {
+      const populationId = filter.populationId;
+      query = query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom("population_members")
+            .select("population_members.persona_id")
+            .whereRef("population_members.persona_id", "=", "personas.id")
+            .where("population_members.population_id", "=", populationId),
+        ),
+      );
+    } else if (!filter.includeGenerated) {
+      query = query.where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("population_members")
+              .select("population_members.persona_id")
+              .whereRef("population_members.persona_id", "=", "personas.id")
+              .where("population_members.generated", "=", 1),
+          ),
+        ),
+      );
+    }
     if (filter.after) query = query.where("id", ">", filter.after);
     const rows = await query
       .orderBy("id")
@@ -130,7 +174,9 @@ export class PersonaRepository {
     const { draft, ...columns } = changes;
     let query = this.db
       .updateTable("personas")
-      .set(draft === undefined ? columns : { ...columns, draft: serializeDefinition(draft) })
+      .set(
+        draft === undefined ? columns : { ...columns, name: draft.name, draft: serializeDefinition(draft) },
+      )
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id);
     if (expected.latestVersion !== undefined)
@@ -223,10 +269,13 @@ export class PersonaRepository {
     version: StoredPersonaVersion,
   ): Promise<void> {
     const draft = serializeDefinition(preset.draft);
+    const name = preset.draft.name;
     await this.db
       .insertInto("personas")
-      .values({ ...preset, draft })
-      .onConflict((conflict) => conflict.column("id").doUpdateSet({ draft, updated_at: preset.updated_at }))
+      .values({ ...preset, name, draft })
+      .onConflict((conflict) =>
+        conflict.column("id").doUpdateSet({ draft, name, updated_at: preset.updated_at }),
+      )
       .execute();
     const definition = serializeDefinition(version.definition);
     await this.db

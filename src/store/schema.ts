@@ -96,6 +96,8 @@ export interface PersonaTable {
   /** null for presets, which every tenant sees */
   tenant_id: string | null;
   kind: "persona" | "preset";
+  /** the draft's name, copied for search (`?q=`); written by the repository with every draft */
+  name: Generated<string>;
   join_code: string;
   created_by_user_id: string | null;
   /** "tenant": every member sees it; "private": only its creator, admins and members with can_edit_all */

@@ -70,8 +70,31 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/personas",
   tags,
-  summary: "List the tenant's personas and the presets",
-  request: { query: pageQuerySchema.extend({ kind: z.enum(["persona", "preset"]).optional() }) },
+  summary: "List the tenant's personas and the presets (search by name with q)",
+  request: {
+    query: pageQuerySchema.extend({
+      kind: z.enum(["persona", "preset"]).optional(),
+      q: z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .optional()
+        .openapi({ description: "Only personas whose name contains this text, in any case" }),
+      include_generated: z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((value) => value === "true")
+        .openapi({
+          description: "Also list the personas research populations generated (left out by default)",
+        }),
+      population_id: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({ description: "Only the members of this population, generated ones included" }),
+    }),
+  },
   responses: {
     200: jsonContent(pageSchema(personaSchema, "PersonaPage"), "A page of personas"),
     ...problemResponses(422),
@@ -256,8 +279,15 @@ export function personaRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
 
   router.openapi(listRoute, async (c) => {
-    const { limit, after, kind } = c.req.valid("query");
-    const page = await c.var.services.personas.list(personaEditor(c), { limit, after, kind });
+    const { limit, after, kind, q, include_generated, population_id } = c.req.valid("query");
+    const page = await c.var.services.personas.list(personaEditor(c), {
+      limit,
+      after,
+      kind,
+      q,
+      includeGenerated: include_generated,
+      populationId: population_id,
+    });
     return c.json({ data: page.items, next_cursor: page.nextCursor }, 200);
   });
 

@@ -32,6 +32,30 @@ export async function loadConversations(signal?: AbortSignal): Promise<Schema<"C
   return conversations.sort((a, b) => b.updated_at.localeCompare(a.updated_at));
 }
 
+/** The user's most recently active conversation with a persona, if any. */
+export async function latestConversationWith(
+  personaId: string,
+  signal?: AbortSignal,
+): Promise<Schema<"Conversation"> | undefined> {
+  const conversations = await allPages((after) =>
+    unwrap(
+      client.GET("/v1/conversations", {
+        params: { query: { limit: 200, after, persona_id: personaId } },
+        signal,
+      }),
+    ),
+  );
+  return conversations.sort((a, b) => b.updated_at.localeCompare(a.updated_at))[0];
+}
+
+/** Personas and presets whose name contains `text` (the server searches), by name. */
+export async function searchPersonas(text: string, signal?: AbortSignal): Promise<Schema<"Persona">[]> {
+  const page = await unwrap(
+    client.GET("/v1/personas", { params: { query: { q: text, limit: 50 } }, signal }),
+  );
+  return page.data.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** The tenant's personas and presets, by name. */
 export async function loadPersonas(signal?: AbortSignal): Promise<Schema<"Persona">[]> {
   const personas = await allPages((after) =>

@@ -1,8 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useDeferredValue, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
-import { createConversation } from "./chat-loaders.ts";
+import { personaKeys } from "../lib/query-keys-personas.ts";
+import { createConversation, searchPersonas } from "./chat-loaders.ts";
 
 type PersonaSummary = Schema<"Persona">;
 
@@ -34,6 +36,15 @@ export function ChatNewConversation({
 }) {
   const [personaId, setPersonaId] = useState("");
   const [greeting, setGreeting] = useState(0);
+  // The server searches by name, so a tenant with thousands of personas still finds one by typing.
+  const [search, setSearch] = useState("");
+  const needle = useDeferredValue(search.trim());
+  const found = useQuery({
+    queryKey: personaKeys.search(needle),
+    queryFn: ({ signal }) => searchPersonas(needle, signal),
+    enabled: needle !== "",
+  });
+  const shown = needle ? found.data : personas;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const selectRef = useRef<HTMLSelectElement>(null);
@@ -47,10 +58,11 @@ export function ChatNewConversation({
     selectRef.current.focus();
   });
 
-  const own = personas?.filter((persona) => persona.kind === "persona") ?? [];
-  const presets = personas?.filter((persona) => persona.kind === "preset") ?? [];
-  const chosen = personaId || own[0]?.id || presets[0]?.id || "";
-  const chosenPersona = personas?.find((persona) => persona.id === chosen);
+  const own = shown?.filter((persona) => persona.kind === "persona") ?? [];
+  const presets = shown?.filter((persona) => persona.kind === "preset") ?? [];
+  const listed = [...own, ...presets];
+  const chosen = listed.some((persona) => persona.id === personaId) ? personaId : (listed[0]?.id ?? "");
+  const chosenPersona = listed.find((persona) => persona.id === chosen);
   const alternates = chosenPersona?.alternate_greetings ?? [];
   const chosenGreeting = greeting <= alternates.length ? greeting : 0;
 
@@ -83,6 +95,26 @@ export function ChatNewConversation({
       )}
       {personas && personas.length > 0 && (
         <form onSubmit={start}>
+          <div className="field">
+            <label htmlFor="chat-new-search">Find a persona</label>
+            <input
+              id="chat-new-search"
+              type="search"
+              value={search}
+              placeholder="Type part of a name"
+              autoComplete="off"
+              onChange={(event) => {
+                setSearch(event.target.value);
+                setGreeting(0);
+              }}
+            />
+            {needle && found.data?.length === 0 && (
+              <span className="field-hint" role="status">
+                No persona is called anything like &ldquo;{needle}&rdquo;.
+              </span>
+            )}
+            <ErrorNotice error={found.error ?? undefined} />
+          </div>
           <div className="field">
             <label htmlFor="chat-new-persona">Persona</label>
             <select
@@ -142,7 +174,11 @@ export function ChatNewConversation({
             </div>
           )}
           {error !== undefined && !fieldError && <ErrorNotice error={error} />}
-          <button type="submit" className="button-primary" disabled={busy || !chosen}>
+          <button
+            type="submit"
+            className="button-primary"
+            disabled={busy || !chosen || (!!needle && !found.data)}
+          >
             {busy ? "Starting…" : "Start conversation"}
           </button>
         </form>

@@ -17,6 +17,7 @@ const SECTION_LABELS: Record<PromptSectionName, string> = {
   memories: "Memories",
   history: "Conversation history",
   post_history_instructions: "Post-history instructions",
+  world_info: "World info",
 };
 
 /** The memory lines of the memories section ("What you remember:\n- …"). */

@@ -5,10 +5,16 @@
 export const personaKeys = {
   all: ["personas"] as const,
   lists: () => [...personaKeys.all, "list"] as const,
-  list: (filter: { kind: "persona" | "preset"; pages?: readonly string[] }) =>
-    [...personaKeys.lists(), filter] as const,
+  list: (filter: {
+    kind: "persona" | "preset";
+    pages?: readonly string[];
+    q?: string;
+    includeGenerated?: boolean;
+  }) => [...personaKeys.lists(), filter] as const,
   /** Every persona by name, for pickers (chat). */
   summaries: () => [...personaKeys.lists(), "all"] as const,
+  /** Personas whose name contains `text` (the server's `?q=`), for pickers. */
+  search: (text: string) => [...personaKeys.lists(), "search", text] as const,
   detail: (id: string) => [...personaKeys.all, "detail", id] as const,
   versions: (id: string) => [...personaKeys.detail(id), "versions"] as const,
   diff: (id: string, from: string, to: string) => [...personaKeys.detail(id), "diff", from, to] as const,

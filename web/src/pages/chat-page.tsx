@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from "../components/notice.tsx";
 import type { Schema } from "../lib/api.ts";
 import {
   createConversation,
+  latestConversationWith,
   loadConversations,
   loadPersonas,
   loadUserPersonas,
@@ -98,7 +99,10 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   );
 }
 
-/** /chat?persona=<id>: starts the conversation once, then replaces the URL with the conversation's. */
+/**
+ * /chat?persona=<id> ("Chat" on a persona): resumes the user's latest conversation with it, or starts one,
+ * then replaces the URL with the conversation's.
+ */
 function StartWithPersona({ personaId, onCreated }: { personaId: string; onCreated: () => void }) {
   const [error, setError] = useState<unknown>(undefined);
   const started = useRef<string | undefined>(undefined);
@@ -107,13 +111,15 @@ function StartWithPersona({ personaId, onCreated }: { personaId: string; onCreat
     if (started.current === personaId) return;
     started.current = personaId;
     setError(undefined);
-    createConversation(personaId).then(
-      (conversation) => {
-        onCreated();
-        navigate(`/chat/${encodeURIComponent(conversation.id)}`, { replace: true });
-      },
-      (failure: unknown) => setError(failure),
-    );
+    latestConversationWith(personaId)
+      .then((latest) => latest ?? createConversation(personaId))
+      .then(
+        (conversation) => {
+          onCreated();
+          navigate(`/chat/${encodeURIComponent(conversation.id)}`, { replace: true });
+        },
+        (failure: unknown) => setError(failure),
+      );
   }, [personaId, onCreated]);
   if (error) {
     return (

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useDeferredValue, useState } from "react";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { personaKeys } from "../lib/query-keys-personas.ts";
 import { navigate } from "../lib/router.tsx";
@@ -18,26 +18,27 @@ function openBuilder(persona: Persona): void {
   navigate(`/personas/${encodeURIComponent(persona.id)}`);
 }
 
-function matches(persona: Persona, filter: string): boolean {
-  if (!filter) return true;
-  const needle = filter.toLowerCase();
-  return (
-    persona.name.toLowerCase().includes(needle) ||
-    persona.tags.some((tag) => tag.toLowerCase().includes(needle)) ||
-    (persona.identity.occupation ?? "").toLowerCase().includes(needle)
-  );
-}
-
 /** /personas: the user's personas, ways to add one (new, template, join code, card, seed) and the presets. */
 export function PersonaLibraryPage() {
   const [filter, setFilter] = useState("");
+  // The server searches names (`?q=`), so a match on a page not loaded yet is still found.
+  const needle = useDeferredValue(filter.trim());
+  const [includeGenerated, setIncludeGenerated] = useState(false);
   const queryClient = useQueryClient();
   const ownPages = useInfiniteQuery({
-    queryKey: personaKeys.list({ kind: "persona" }),
+    queryKey: personaKeys.list({ kind: "persona", q: needle, includeGenerated }),
     queryFn: ({ pageParam, signal }) =>
       unwrap(
         client.GET("/v1/personas", {
-          params: { query: { kind: "persona", limit: 100, after: pageParam } },
+          params: {
+            query: {
+              kind: "persona",
+              limit: 100,
+              after: pageParam,
+              ...(needle ? { q: needle } : {}),
+              include_generated: includeGenerated ? "true" : "false",
+            },
+          },
           signal,
         }),
       ),
@@ -89,7 +90,8 @@ export function PersonaLibraryPage() {
     }
   };
 
-  const visible = own.data?.personas.filter((persona) => matches(persona, filter.trim())) ?? [];
+  const visible = own.data?.personas ?? [];
+  const searching = needle !== "" || includeGenerated;
 
   return (
     <section className="page persona-library">
@@ -107,24 +109,32 @@ export function PersonaLibraryPage() {
       <section aria-labelledby="your-personas-heading" className="persona-library-section">
         <div className="persona-section-header">
           <h2 id="your-personas-heading">Your personas</h2>
-          {own.data && own.data.personas.length > 0 && (
+          {own.data && (own.data.personas.length > 0 || searching) && (
             <div className="persona-filter">
               <label htmlFor="persona-filter" className="visually-hidden">
-                Filter your personas
+                Search your personas by name
               </label>
               <input
                 id="persona-filter"
                 type="search"
-                placeholder="Filter by name, tag or occupation"
+                placeholder="Search by name"
                 value={filter}
                 onChange={(event) => setFilter(event.target.value)}
               />
+              <label className="persona-filter-generated">
+                <input
+                  type="checkbox"
+                  checked={includeGenerated}
+                  onChange={(event) => setIncludeGenerated(event.target.checked)}
+                />{" "}
+                Include personas generated for research populations
+              </label>
             </div>
           )}
         </div>
         {own.error && <ErrorNotice error={own.error} />}
         {ownPages.isPending && <Loading label="Loading your personas…" />}
-        {own.data && own.data.personas.length === 0 && (
+        {own.data && own.data.personas.length === 0 && !searching && (
           <div className="card persona-empty">
             <p>
               <strong>You have no personas yet.</strong> Start from a template below, generate one from a
@@ -133,9 +143,9 @@ export function PersonaLibraryPage() {
             </p>
           </div>
         )}
-        {own.data && own.data.personas.length > 0 && visible.length === 0 && (
+        {own.data && searching && visible.length === 0 && (
           <p className="muted" role="status">
-            No persona matches “{filter}”.
+            No persona matches “{needle}”.
           </p>
         )}
         {visible.length > 0 && (
