@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GenerateResult, LanguageModel, ModelProvider } from "../../src/models/language-model.ts";
+import {
+  UpstreamModelError,
+  type GenerateResult,
+  type LanguageModel,
+  type ModelProvider,
+} from "../../src/models/language-model.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
@@ -22,9 +27,10 @@ function parseServerSentEvents(body: string): { event: string; data: any }[] {
 }
 
 /** A model whose every answer is numbered ("Take 1.", "Take 2.", ...), so alternatives differ predictably. */
-function countingProvider(): ModelProvider {
+function countingProvider(switches: { failing: boolean }): ModelProvider {
   let takes = 0;
   const answer = (): GenerateResult => {
+    if (switches.failing) throw new UpstreamModelError("the upstream is down", 503, false);
     takes += 1;
     return {
       text: `Take ${takes}.`,
@@ -59,11 +65,12 @@ describe.each(BACKENDS)("chat controls on $name", (backend) => {
   let app: TestApp;
   let personaId: string;
   const user = "alice";
+  const model = { failing: false };
 
   beforeAll(async () => {
     app = await createTestApp({
       backend,
-      models: new ModelRegistry([createOfflineProvider(), countingProvider()], "offline/default"),
+      models: new ModelRegistry([createOfflineProvider(), countingProvider(model)], "offline/default"),
     });
     const persona = await (
       await app.request("/v1/personas", {
@@ -177,6 +184,24 @@ describe.each(BACKENDS)("chat controls on $name", (backend) => {
     expect(events[0]!.data.message_id).toBe(end.message.id);
     expect(events[1]!.data.text).toBe(end.message.content);
     expect(end.message.alternative_count).toBe(2);
+  });
+
+  it("changes nothing when the model fails to regenerate or continue", async () => {
+    const { id, reply } = await conversationWithExchange();
+    model.failing = true;
+    try {
+      expect((await post(path(id, `/messages/${reply.id}/regenerate`))).status).toBe(502);
+      const streamed = await post(path(id, `/messages/${reply.id}/regenerate`), { stream: true });
+      const events = parseServerSentEvents(await streamed.text());
+      expect(events.at(-1)!.event).toBe("error");
+      expect((await post(path(id, "/continue"))).status).toBe(502);
+    } finally {
+      model.failing = false;
+    }
+    const alternatives = await (
+      await app.request(path(id, `/messages/${reply.id}/alternatives`), { user })
+    ).json();
+    expect(alternatives).toMatchObject({ chosen: 0, data: [{ id: reply.id, content: reply.content }] });
   });
 
   it("refuses to regenerate anything but the latest reply to a user's message", async () => {
