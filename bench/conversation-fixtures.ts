@@ -115,6 +115,9 @@ export async function fillConversation(options: {
         token_count: message.tokens,
         reply_to: null,
         error: null,
+        alternative_of: null,
+        chosen: 1,
+        edited_at: null,
         created_at: createdAt,
       });
     }

@@ -8,7 +8,7 @@ import type { Page, PageRequest } from "../store/pagination.ts";
 import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
-import { NotFoundError, ValidationError } from "../errors/app-error.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
 import { expandMacros } from "../domain/macros.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
@@ -42,6 +42,19 @@ export interface Message {
   token_count: number;
   reply_to: string | null;
   created_at: string;
+  /** when its content was last edited by hand; null if never */
+  edited_at: string | null;
+  /** Where a reply stands among its turn's alternatives (regenerations): from 0; given by the chat controls and the message list. */
+  alternative_index?: number;
+  alternative_count?: number;
+}
+
+/** A reply written by a chat control (regenerate, continue), with what it cost. */
+export interface ReplyResult {
+  message: Message;
+  usage: ExchangeResult["usage"];
+  timings: ReplyOutcome["timings"];
+  warnings: string[];
 }
 
 export interface PromptRecord {
@@ -98,7 +111,13 @@ export function toMessage(row: StoredMessage): Message {
     token_count: row.token_count,
     reply_to: row.reply_to,
     created_at: row.created_at,
+    edited_at: row.edited_at,
   };
+}
+
+/** The turn a message belongs to: its first reply's id (every message that is no alternative is its own). */
+function turnOf(message: StoredMessage): string {
+  return message.alternative_of ?? message.id;
 }
 
 export interface ConversationEvents extends Record<string, unknown> {
@@ -218,7 +237,7 @@ export class ConversationService {
   ): Promise<{ items: Message[]; nextSequence: number | null }> {
     await this.findRow(user, id);
     const rows = await this.store.conversations.listMessages(id, { ...page, limit: page.limit + 1 });
-    const items = rows.slice(0, page.limit).map(toMessage);
+    const items = await this.withAlternatives(id, rows.slice(0, page.limit));
     return { items, nextSequence: rows.length > page.limit ? (items.at(-1)?.sequence ?? null) : null };
   }
 
@@ -333,6 +352,227 @@ export class ConversationService {
     return toMessage(row);
   }
 
+  async rename(user: UserRow, id: string, title: string): Promise<Conversation> {
+    await this.findRow(user, id);
+    await this.store.conversations.rename(user.id, id, title, this.clock.now().toISOString());
+    return this.get(user, id);
+  }
+
+  /** Replaces a message's content (the user's or the persona's); the next prompt's history sends the edit. */
+  async editMessage(
+    user: UserRow,
+    conversationId: string,
+    messageId: string,
+    content: string,
+  ): Promise<Message> {
+    const message = await this.findMessageRow(user, conversationId, messageId);
+    await this.store.conversations.updateMessage(conversationId, message.id, {
+      content,
+      token_count: countTokens(content),
+      edited_at: this.clock.now().toISOString(),
+    });
+    return this.shownMessage(conversationId, messageId);
+  }
+
+  /**
+   * Deletes a message. A shown reply goes with every alternative of its turn (what the user sees of it
+   * disappears whole); an alternative not shown goes alone. Only this ever removes a user's message.
+   */
+  async deleteMessage(user: UserRow, conversationId: string, messageId: string): Promise<void> {
+    const message = await this.findMessageRow(user, conversationId, messageId);
+    const doomed = message.chosen
+      ? (await this.store.conversations.listAlternatives(conversationId, [turnOf(message)])).map(
+          (row) => row.id,
+        )
+      : [message.id];
+    await this.store.conversations.deleteMessages(conversationId, doomed);
+  }
+
+  /** Every alternative of the message's turn, oldest first, and which of them is shown. */
+  async listAlternatives(
+    user: UserRow,
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ items: Message[]; chosen: number }> {
+    const message = await this.findMessageRow(user, conversationId, messageId);
+    const rows = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
+    const items = await this.withAlternatives(conversationId, rows);
+    return {
+      items,
+      chosen: Math.max(
+        0,
+        rows.findIndex((row) => row.chosen === 1),
+      ),
+    };
+  }
+
+  /**
+   * Shows the turn's alternative `index` (from 0) instead of the current one: the conversation lists it and
+   * the next prompt's history sends it. Memory follows on its own: extraction learns from the user's
+   * message of an exchange, which no alternative changes, so choosing queues nothing.
+   */
+  async chooseAlternative(
+    user: UserRow,
+    conversationId: string,
+    messageId: string,
+    index: number,
+  ): Promise<Message> {
+    const message = await this.findMessageRow(user, conversationId, messageId);
+    const rows = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
+    const chosen = rows[index];
+    if (!chosen) {
+      throw new ValidationError([
+        {
+          field: "chosen_alternative",
+          message: `this message has ${rows.length} alternative${rows.length === 1 ? "" : "s"}: use 0 to ${rows.length - 1}`,
+        },
+      ]);
+    }
+    await this.store.conversations.chooseAlternative(conversationId, turnOf(message), chosen.id);
+    return this.shownMessage(conversationId, chosen.id);
+  }
+
+  /**
+   * Writes a new reply to the user's message the latest reply answered, kept as another alternative of the
+   * same turn and shown instead of it; the earlier alternatives stay (list them, choose one). The user's
+   * message is untouched. Only the latest reply, and only a reply to a user's message, is regenerated.
+   */
+  async regenerate(
+    user: UserRow,
+    conversationId: string,
+    messageId: string,
+    options: SendMessageOptions = {},
+  ): Promise<ReplyResult> {
+    const conversation = await this.findRow(user, conversationId);
+    const message = await this.findMessageRow(user, conversationId, messageId);
+    if (message.role !== "assistant" || message.reply_to === null) {
+      throw new ValidationError([
+        {
+          field: "messageId",
+          message:
+            message.role === "user"
+              ? "this is the user's message: only the persona's replies are regenerated"
+              : "this message opens the conversation or came unasked: only a reply to the user's message is regenerated",
+        },
+      ]);
+    }
+    await this.assertLatest(conversationId, message, "regenerated");
+    const alternatives = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
+    const { definition, version } = await this.personas.getServingDefinition(
+      user.tenant_id,
+      conversation.persona_id,
+    );
+    const outcome = await this.replies.reply({
+      tenantId: user.tenant_id,
+      userId: user.id,
+      conversationId,
+      personaId: conversation.persona_id,
+      persona: definition,
+      personaVersion: version,
+      userPersona: message.user_persona,
+      replyTo: message.reply_to,
+      alternativeOf: { turnId: turnOf(message), turnSequence: alternatives[0]?.sequence ?? message.sequence },
+      signal: options.signal,
+      onDelta: options.onDelta,
+      onStart: (replyId) => options.onStart?.({ userMessage: toMessage(message), replyId }),
+    });
+    return this.replyResult(conversationId, outcome);
+  }
+
+  /** The persona goes on with the conversation's last message, its own: the continuation is appended. */
+  async continueReply(
+    user: UserRow,
+    conversationId: string,
+    options: Omit<SendMessageOptions, "onStart"> & {
+      onStart?: (message: Message) => void | Promise<void>;
+    } = {},
+  ): Promise<ReplyResult> {
+    const conversation = await this.findRow(user, conversationId);
+    const last = await this.store.conversations.findLatestShown(conversationId);
+    if (!last || last.role !== "assistant") {
+      throw new ConflictError(
+        last
+          ? "the last message is the user's: only the persona's last message can be continued (send a message or regenerate instead)"
+          : "the conversation has no messages to continue",
+      );
+    }
+    const { definition, version } = await this.personas.getServingDefinition(
+      user.tenant_id,
+      conversation.persona_id,
+    );
+    await options.onStart?.(toMessage(last));
+    const outcome = await this.replies.continueReply({
+      tenantId: user.tenant_id,
+      userId: user.id,
+      conversationId,
+      personaId: conversation.persona_id,
+      persona: definition,
+      personaVersion: version,
+      userPersona: last.user_persona,
+      message: last,
+      signal: options.signal,
+      onDelta: options.onDelta,
+    });
+    return this.replyResult(conversationId, outcome);
+  }
+
+  private async replyResult(conversationId: string, outcome: ReplyOutcome): Promise<ReplyResult> {
+    return {
+      message: await this.shownMessage(conversationId, outcome.reply.id),
+      usage: {
+        input_tokens: outcome.result.usage.inputTokens,
+        output_tokens: outcome.result.usage.outputTokens,
+        cost_usd: outcome.costUsd,
+      },
+      timings: outcome.timings,
+      warnings: outcome.result.warnings,
+    };
+  }
+
+  /** 409 unless the message's turn is the newest the conversation shows. */
+  private async assertLatest(conversationId: string, message: StoredMessage, action: string): Promise<void> {
+    const latest = await this.store.conversations.findLatestShown(conversationId);
+    if (latest && turnOf(latest) !== turnOf(message)) {
+      throw new ConflictError(
+        `only the latest reply can be ${action}: message ${latest.id} came after ${message.id}`,
+      );
+    }
+  }
+
+  /** A message as stored now, with where it stands among its turn's alternatives. */
+  private async shownMessage(conversationId: string, messageId: string): Promise<Message> {
+    const row = await this.store.conversations.findMessage(conversationId, messageId);
+    if (!row) throw new NotFoundError(`message ${messageId}`);
+    const [message] = await this.withAlternatives(conversationId, [row]);
+    return message ?? toMessage(row);
+  }
+
+  /** The messages with `alternative_index` and `alternative_count` of their turns (one query for all). */
+  private async withAlternatives(conversationId: string, rows: StoredMessage[]): Promise<Message[]> {
+    const turnIds = [...new Set(rows.filter((row) => row.role === "assistant").map(turnOf))];
+    const alternatives = await this.store.conversations.listAlternatives(conversationId, turnIds);
+    const byTurn = new Map<string, string[]>();
+    for (const alternative of alternatives) {
+      const turn = turnOf(alternative);
+      byTurn.set(turn, [...(byTurn.get(turn) ?? []), alternative.id]);
+    }
+    return rows.map((row) => {
+      const turn = byTurn.get(turnOf(row)) ?? [row.id];
+      return { ...toMessage(row), alternative_index: turn.indexOf(row.id), alternative_count: turn.length };
+    });
+  }
+
+  private async findMessageRow(
+    user: UserRow,
+    conversationId: string,
+    messageId: string,
+  ): Promise<StoredMessage> {
+    await this.findRow(user, conversationId);
+    const row = await this.store.conversations.findMessage(conversationId, messageId);
+    if (!row) throw new NotFoundError(`message ${messageId}`);
+    return row;
+  }
+
   /**
    * A greeting as the user sees it, macros replaced, or "" when nothing is left of it. Stored so: its
    * `{{random}}` must not change each time the chat is read.
@@ -396,6 +636,9 @@ export class ConversationService {
         reply_to: null,
         error: null,
         created_at: now,
+        alternative_of: null,
+        chosen: 1,
+        edited_at: null,
       };
       await store.conversations.insertMessage(message);
       return message;

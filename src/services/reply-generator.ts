@@ -80,6 +80,11 @@ export interface ReplyRequest extends Omit<GenerationInput, "history"> {
   replyTo: string | null;
   /** Called once the reply's id is known, before the model runs. */
   onStart?: (replyId: string) => void | Promise<void>;
+  /**
+   * A regenerated reply: a new alternative of the turn whose first reply is `turnId`, written from the
+   * history before that turn (its sequence `turnSequence`) and shown instead of the current alternative.
+   */
+  alternativeOf?: { turnId: string; turnSequence: number } | undefined;
 }
 
 export interface ReplyOutcome {
@@ -259,6 +264,59 @@ export class ReplyGenerator {
   }
 
   /**
+   * Continues the conversation's last message, the persona's: the model sees the history ending with it
+   * and an instruction to go on, and what it writes is appended to the stored message (with its usage).
+   */
+  async continueReply(
+    request: Omit<ReplyRequest, "replyTo" | "onStart" | "alternativeOf"> & { message: StoredMessage },
+  ): Promise<ReplyOutcome> {
+    const started = performance.now();
+    const { history, previousUserMessageAt } = await this.historyFor({
+      ...request,
+      replyTo: request.message.reply_to,
+    });
+    const loaded = performance.now();
+    const generation = await this.generate({
+      ...request,
+      history,
+      previousUserMessageAt,
+      instruction: CONTINUE_INSTRUCTION,
+    });
+    const { result, costUsd } = generation;
+    const content = joinContinuation(request.message.content, result.text);
+    const now = this.clock.now().toISOString();
+    const continued: StoredMessage = {
+      ...request.message,
+      content,
+      token_count: countTokens(content),
+      status: result.finishReason === "aborted" ? "partial" : "complete",
+    };
+    await this.store.transaction(async (store) => {
+      await store.conversations.updateMessage(request.conversationId, continued.id, {
+        content: continued.content,
+        token_count: continued.token_count,
+        status: continued.status,
+      });
+      await store.usage.insert({
+        id: newId("use"),
+        tenant_id: request.tenantId,
+        user_id: request.userId,
+        persona_id: request.personaId,
+        conversation_id: request.conversationId,
+        message_id: continued.id,
+        kind: "chat_reply",
+        model: result.model,
+        input_tokens: result.usage.inputTokens,
+        output_tokens: result.usage.outputTokens,
+        latency_ms: Math.round(performance.now() - started),
+        cost_usd: costUsd,
+        created_at: now,
+      });
+    });
+    return outcomeOf(continued, generation, { started, loaded });
+  }
+
+  /**
    * The conversation within the tier's budget, and when the user wrote before the message being answered
    * (for a reply, the newest user message is the one answered; otherwise it is the previous one).
    */
@@ -266,10 +324,12 @@ export class ReplyGenerator {
     conversationId: string;
     persona: PersonaDefinition;
     replyTo: string | null;
+    alternativeOf?: ReplyRequest["alternativeOf"];
   }): Promise<{ history: HistoryMessage[]; previousUserMessageAt: string | null }> {
     const { history, userMessageTimes } = await this.loadHistory(
       request.conversationId,
       this.budgets[request.persona.memory.tier],
+      request.alternativeOf?.turnSequence,
     );
     const previousUserMessageAt = userMessageTimes[request.replyTo === null ? 0 : 1] ?? null;
     return { history, previousUserMessageAt };
@@ -282,12 +342,14 @@ export class ReplyGenerator {
   private async loadHistory(
     conversationId: string,
     budget: number,
+    /** only what came before this message (a regenerated turn); undefined: the whole conversation */
+    untilSequence?: number,
   ): Promise<{ history: HistoryMessage[]; userMessageTimes: string[] }> {
     const newestFirst: HistoryMessage[] = [];
     const userMessageTimes: string[] = [];
     const done = () => ({ history: newestFirst.reverse(), userMessageTimes });
     let spent = 0;
-    let beforeSequence: number | undefined;
+    let beforeSequence: number | undefined = untilSequence;
     for (;;) {
       const page = await this.store.conversations.listRecentForHistory(conversationId, {
         limit: HISTORY_PAGE,
@@ -355,8 +417,18 @@ export class ReplyGenerator {
         reply_to: request.replyTo,
         error: null,
         created_at: now,
+        alternative_of: request.alternativeOf?.turnId ?? null,
+        chosen: 1,
+        edited_at: null,
       };
       await store.conversations.insertMessage(reply);
+      // A regenerated reply replaces the turn's shown alternative in the same transaction as it lands.
+      if (request.alternativeOf)
+        await store.conversations.chooseAlternative(
+          request.conversationId,
+          request.alternativeOf.turnId,
+          replyId,
+        );
       await store.conversations.insertPrompt({
         message_id: replyId,
         model: result.model,
@@ -388,6 +460,17 @@ export class ReplyGenerator {
       return reply;
     });
   }
+}
+
+/** What the model is told when asked to continue its last message. */
+const CONTINUE_INSTRUCTION =
+  "Continue your last message from exactly where it stops. Write only the continuation: do not repeat or rephrase what is already written.";
+
+/** The message with its continuation; a space between them unless either side already has one. */
+export function joinContinuation(message: string, continuation: string): string {
+  if (!continuation) return message;
+  if (!message || /\s$/.test(message) || /^[\s,.;:!?)]/.test(continuation)) return message + continuation;
+  return `${message} ${continuation}`;
 }
 
 function outcomeOf(

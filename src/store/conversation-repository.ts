@@ -59,6 +59,15 @@ export class ConversationRepository {
     return toPage(rows, page.limit);
   }
 
+  async rename(userId: string, id: string, title: string, updatedAt: string): Promise<void> {
+    await this.db
+      .updateTable("conversations")
+      .set({ title, updated_at: updatedAt })
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .execute();
+  }
+
   async delete(userId: string, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom("conversations")
@@ -96,6 +105,64 @@ export class ConversationRepository {
     return row && readMessageRow(row);
   }
 
+  /** The newest message the conversation shows (its chosen alternative, for a regenerated reply). */
+  async findLatestShown(conversationId: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("chosen", "=", 1)
+      .orderBy("sequence", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && readMessageRow(row);
+  }
+
+  /** Every alternative of the turns whose first replies are `turnIds`, in the order they were written. */
+  async listAlternatives(conversationId: string, turnIds: string[]): Promise<StoredMessage[]> {
+    if (turnIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where((where) => where.or([where("id", "in", turnIds), where("alternative_of", "in", turnIds)]))
+      .orderBy("sequence")
+      .execute();
+    return rows.map(readMessageRow);
+  }
+
+  /** Shows `chosenId` for its turn and hides the turn's other alternatives. */
+  async chooseAlternative(conversationId: string, turnId: string, chosenId: string): Promise<void> {
+    await this.db
+      .updateTable("messages")
+      .set({ chosen: sql`case when id = ${chosenId} then 1 else 0 end` })
+      .where("conversation_id", "=", conversationId)
+      .where((where) => where.or([where("id", "=", turnId), where("alternative_of", "=", turnId)]))
+      .execute();
+  }
+
+  async updateMessage(
+    conversationId: string,
+    id: string,
+    changes: Partial<Pick<MessageRow, "content" | "token_count" | "status" | "edited_at">>,
+  ): Promise<void> {
+    await this.db
+      .updateTable("messages")
+      .set(changes)
+      .where("conversation_id", "=", conversationId)
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async deleteMessages(conversationId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .deleteFrom("messages")
+      .where("conversation_id", "=", conversationId)
+      .where("id", "in", ids)
+      .execute();
+  }
+
   /** The user's newest message in the conversation: a message the persona sends unasked keeps its user persona. */
   async findLatestUserMessage(conversationId: string): Promise<StoredMessage | undefined> {
     const row = await this.db
@@ -109,12 +176,16 @@ export class ConversationRepository {
     return row && readMessageRow(row);
   }
 
-  /** Messages in conversation order, paged by sequence. */
+  /** The messages the conversation shows (one alternative per turn), in order, paged by sequence. */
   async listMessages(
     conversationId: string,
     page: { limit: number; afterSequence?: number },
   ): Promise<StoredMessage[]> {
-    let query = this.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
+    let query = this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("chosen", "=", 1);
     if (page.afterSequence !== undefined) query = query.where("sequence", ">", page.afterSequence);
     const rows = await query.orderBy("sequence").limit(page.limit).execute();
     return rows.map(readMessageRow);
@@ -122,7 +193,8 @@ export class ConversationRepository {
 
   /**
    * The newest messages, newest first, for prompt history: only what the prompt needs (role, content,
-   * stored token count), fetched in pages so a long conversation is never read whole.
+   * stored token count), fetched in pages so a long conversation is never read whole. Only each turn's
+   * chosen alternative: the others are never sent to the model.
    */
   async listRecentForHistory(
     conversationId: string,
@@ -131,7 +203,8 @@ export class ConversationRepository {
     let query = this.db
       .selectFrom("messages")
       .select(["sequence", "role", "content", "token_count", "status", "created_at"])
-      .where("conversation_id", "=", conversationId);
+      .where("conversation_id", "=", conversationId)
+      .where("chosen", "=", 1);
     if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);
     return query.orderBy("sequence", "desc").limit(options.limit).execute();
   }

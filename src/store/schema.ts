@@ -157,6 +157,12 @@ export interface MessageTable {
   reply_to: string | null;
   error: string | null;
   created_at: string;
+  /** a regenerated reply: the id of its turn's first reply (null on that reply and every other message) */
+  alternative_of: string | null;
+  /** 1: the alternative of its turn the conversation shows and the history sends; 0: kept, not shown */
+  chosen: number;
+  /** when the content was last edited by hand; null if never */
+  edited_at: string | null;
 }
 
 export interface MessagePromptTable {

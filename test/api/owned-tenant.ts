@@ -517,6 +517,10 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (path === "/v1/studies")
       return { name: "Sneaky", skill_id: owned.skillId, population_id: owned.populationId };
     if (path.endsWith("/cancel") || path.endsWith("/resume")) return {};
+    if (path.endsWith("/regenerate") || path.endsWith("/continue")) return {};
+    if (method === "PATCH" && path === "/v1/conversations/{id}") return { title: "Renamed by someone else" };
+    if (method === "PATCH" && path.endsWith("/messages/{messageId}"))
+      return { content: "edited by someone else" };
     if (path === "/v1/conversations") return { persona_id: owned.personaId };
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };

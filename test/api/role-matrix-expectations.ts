@@ -32,6 +32,8 @@ type Row = readonly [number, number, number, number, number, number, number];
  *   by all, cancelled, resumed and deleted by the member who started them, admins and keys;
  * - 404s for SMS and WhatsApp user routes and webhooks: the test app has neither channel configured;
  * - PUT avatar answers 415 to the owner (the matrix sends JSON, not an image): past the ownership check.
+ * - regenerate answers 409 to the owner: the owned reply is not its conversation's latest any more (an
+ *   async message follows it), so the refusal comes past the ownership check.
  */
 export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /healthz": [200, 200, 200, 200, 200, 200, 200],
@@ -58,6 +60,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/conversations/{id}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/conversations/{id}/messages": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/conversations/{id}/messages/{messageId}/prompt": [200, 404, 404, 404, 200, 404, 401],
+  "GET /v1/conversations/{id}/messages/{messageId}/alternatives": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/usage": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/jobs/{id}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/jobs/{id}/events": [200, 404, 404, 404, 200, 404, 401],
@@ -118,6 +121,10 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "PATCH /v1/user-personas/{id}": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations": [201, 201, 201, 201, 403, 404, 401],
   "POST /v1/conversations/{id}/messages": [200, 404, 404, 404, 403, 404, 401],
+  "POST /v1/conversations/{id}/messages/{messageId}/regenerate": [409, 404, 404, 404, 403, 404, 401],
+  "POST /v1/conversations/{id}/continue": [200, 404, 404, 404, 403, 404, 401],
+  "PATCH /v1/conversations/{id}": [200, 404, 404, 404, 403, 404, 401],
+  "PATCH /v1/conversations/{id}/messages/{messageId}": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/jobs/{id}/cancel": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/providers": [403, 403, 403, 201, 403, 201, 401],
   "PATCH /v1/providers/{id}": [403, 403, 403, 200, 403, 404, 401],
@@ -155,6 +162,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "DELETE /v1/user-personas/active": [200, 200, 200, 200, 403, 200, 401],
   "DELETE /v1/user-personas/{id}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/conversations/{id}": [204, 404, 404, 404, 403, 404, 401],
+  "DELETE /v1/conversations/{id}/messages/{messageId}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/populations/{id}": [409, 409, 409, 409, 403, 404, 401],
   "DELETE /v1/personas/active": [200, 200, 200, 200, 403, 200, 401],
   "DELETE /v1/providers/{id}": [403, 403, 403, 204, 403, 404, 401],

@@ -23,6 +23,7 @@ import { migration as m0020 } from "./0020_job_crash_recovery.ts";
 import { migration as m0021 } from "./0021_persona_visibility.ts";
 import { migration as m0022 } from "./0022_token_buckets.ts";
 import { migration as m0023 } from "./0023_persona_search.ts";
+import { migration as m0024 } from "./0024_message_alternatives.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   "0021_persona_visibility": m0021,
   "0022_token_buckets": m0022,
   "0023_persona_search": m0023,
+  "0024_message_alternatives": m0024,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
