@@ -65,8 +65,13 @@ export class ConflictError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(limitBytes: number) {
-    super(413, "Content Too Large", `the request body is larger than the limit of ${limitBytes} bytes`);
+  /** `detail` says what was too large when it is not the body itself (an archive's contents, say). */
+  constructor(limitBytes: number, detail?: string) {
+    super(
+      413,
+      "Content Too Large",
+      detail ?? `the request body is larger than the limit of ${limitBytes} bytes`,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { zipArchive } from "../../test/zip-archive.ts";
 import {
   createPlaceholderPng,
   readPngChunks,
@@ -729,48 +730,62 @@ describe("the picture of a PNG card", () => {
 
 // ------------------------------------------------------------------------------ files that are no card
 
-/** A ZIP archive of empty, stored entries: enough for the central directory to name them. */
-function storedZip(names: string[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const name of names) {
-    const encoded = Buffer.from(name, "utf8");
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(encoded.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(encoded.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, encoded);
-    centrals.push(central, encoded);
-    offset += local.length + encoded.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(names.length, 8);
-  end.writeUInt16LE(names.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
+/** A ZIP of empty files with these names. */
+const storedZip = (names: string[]) => zipArchive(names.map((name) => ({ name, content: "", store: true })));
+
+describe("importCard on CHARX cards", () => {
+  const v3 = {
+    spec: "chara_card_v3",
+    spec_version: "3.0",
+    data: {
+      name: "Sera",
+      description: "A healer.",
+      first_mes: "Hello.",
+      assets: [
+        { type: "icon", uri: "embeded://assets/icon/images/main.png", name: "main", ext: "png" },
+        { type: "emotion", uri: "embeded://assets/emotion/images/joy.png", name: "joy", ext: "png" },
+      ],
+    },
+  };
+
+  it("imports card.json and keeps the main icon as the picture", () => {
+    const icon = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const archive = zipArchive([
+      { name: "card.json", content: JSON.stringify(v3) },
+      { name: "assets/icon/images/main.png", content: icon, store: true },
+      { name: "assets/emotion/images/joy.png", content: new Uint8Array([9, 9]) },
+    ]);
+    const imported = importCard({ bytes: archive, fileName: "sera.charx" });
+    expect(imported.format).toBe("card_v3");
+    expect(imported.definition.name).toBe("Sera");
+    expect(imported.image).toEqual(icon);
+  });
+
+  it("refuses a zip bomb with a 413 before inflating it, and a damaged archive with a 422", () => {
+    const bomb = zipArchive([
+      { name: "card.json", content: JSON.stringify(v3) },
+      { name: "assets/icon/images/main.png", content: Buffer.alloc(50 * 1024 * 1024) },
+    ]);
+    const tooLarge = importError({ bytes: bomb }, PayloadTooLargeError);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.message).toMatch(
+      /^CHARX card refused: entry assets\/icon\/images\/main\.png is \d+ bytes/,
+    );
+    const cut = zipArchive([{ name: "card.json", content: JSON.stringify(v3) }]);
+    const damaged = Uint8Array.from(cut);
+    damaged[45] = damaged[45]! ^ 0xff;
+    expect(importError({ bytes: damaged }, ValidationError).status).toBe(422);
+  });
+});
 
 describe("importCard on files that are no card", () => {
   const refusal = (input: Parameters<typeof importCard>[0]) =>
     importError(input, UnsupportedMediaTypeError).message;
 
-  it("names a CHARX card, by its card.json or its file name", () => {
-    const charx = storedZip(["card.json", "assets/icon/main.png"]);
-    expect(refusal({ bytes: charx })).toMatch(
-      /^this looks like a CHARX card \(a ZIP archive holding card\.json\)/,
+  it("names a .charx file without card.json as a CHARX card it cannot read", () => {
+    expect(refusal({ bytes: storedZip(["x"]), fileName: "Sera.CHARX" })).toMatch(
+      /^this looks like a CHARX card, but the archive holds no card\.json/,
     );
-    expect(refusal({ bytes: storedZip(["x"]), fileName: "Sera.CHARX" })).toMatch(/CHARX card/);
-    expect(importError({ bytes: charx }, UnsupportedMediaTypeError).status).toBe(415);
   });
 
   it("names a BYAF archive, by its manifest and character or its file name", () => {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseCharacterBook } from "../domain/lorebook/index.ts";
 import { JsonInputError, parseBoundedJson } from "../lib/bounded-json.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts";
+import { readZipFiles, ZipArchiveError, type ZipLimits } from "../lib/bounded-unzip.ts";
 import { listZipEntryNames, sniffFileType } from "../lib/file-signatures.ts";
 import {
   createPlaceholderPng,
@@ -406,17 +407,14 @@ function readPngCard(bytes: Uint8Array): { text: string; image: Uint8Array } {
   return { text: decodeUtf8(decodeStrictBase64(encoded, what), what), image };
 }
 
-const SUPPORTED = "Dramatis imports Character Cards as PNG (V1/V2/V3) or JSON";
+const SUPPORTED = "Dramatis imports Character Cards as PNG (V1/V2/V3), JSON or CHARX";
 
 /** What a ZIP upload most likely is, from its name and its entries (nothing is decompressed). */
 function describeZip(bytes: Uint8Array, fileName: string | undefined): string {
   const extension = fileName?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   const entries = listZipEntryNames(bytes);
-  if (extension === "charx" || entries.includes("card.json")) {
-    return (
-      "this looks like a CHARX card (a ZIP archive holding card.json), which Dramatis cannot import yet: " +
-      "export the character as a PNG or JSON card and import that"
-    );
+  if (extension === "charx") {
+    return `this looks like a CHARX card, but the archive holds no card.json at its root; ${SUPPORTED}`;
   }
   const isByaf =
     extension === "byaf" ||
@@ -473,6 +471,55 @@ function decodeCardText(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * What a CHARX card may unpack to: its card.json and its main picture are read, nothing else, and the
+ * archive is refused (413) before inflating anything bigger.
+ */
+const CHARX_LIMITS: ZipLimits = {
+  maxEntries: 1_000,
+  maxEntryBytes: MAX_CARD_BYTES,
+  maxTotalBytes: 200 * 1024 * 1024,
+  maxRatio: 200,
+};
+
+/** The `embeded://path` (CHARX's spelling) or `embedded://path` of an asset, as a path in the archive. */
+function embeddedPath(uri: unknown): string | undefined {
+  if (typeof uri !== "string") return undefined;
+  return /^embedd?ed:\/\/(.+)$/.exec(uri)?.[1];
+}
+
+/**
+ * A CHARX card (RisuAI's ZIP: `card.json`, a V3 card, with its assets in the archive): the card and its
+ * main icon, which becomes the persona's picture like a PNG card's art.
+ */
+function readCharx(bytes: Uint8Array): { json: unknown; image?: Uint8Array } {
+  const readBounded = (wanted: (name: string) => boolean) => {
+    try {
+      return readZipFiles(bytes, CHARX_LIMITS, wanted);
+    } catch (error) {
+      if (!(error instanceof ZipArchiveError)) throw error;
+      if (error.reason === "too_large") {
+        throw new PayloadTooLargeError(CHARX_LIMITS.maxTotalBytes, `CHARX card refused: ${error.message}`);
+      }
+      throw new ValidationError([
+        { field: "file", message: `not a readable CHARX archive: ${error.message}` },
+      ]);
+    }
+  };
+  const cardBytes = readBounded((name) => name === "card.json").get("card.json");
+  if (!cardBytes) throw new BadRequestError("the CHARX archive holds no card.json");
+  const json = parseCardJson(decodeUtf8(cardBytes, "card.json"), "card.json");
+  const assets = isPlainObject(json) && isPlainObject(json.data) ? json.data.assets : undefined;
+  const icons = Array.isArray(assets)
+    ? assets.filter((asset) => isPlainObject(asset) && asset.type === "icon")
+    : [];
+  const main = icons.find((asset) => isPlainObject(asset) && asset.name === "main") ?? icons[0];
+  const iconPath = isPlainObject(main) ? embeddedPath(main.uri) : undefined;
+  if (!iconPath) return { json };
+  const image = readBounded((name) => name === iconPath).get(iconPath);
+  return image ? { json, image } : { json };
+}
+
 interface CardUpload {
   bytes: Uint8Array;
   contentType?: string | undefined;
@@ -487,6 +534,8 @@ function readCardJson({ bytes, contentType, fileName }: CardUpload): { json: unk
     const { text, image } = readPngCard(bytes);
     return { json: parseCardJson(text, "PNG card"), image };
   }
+  if (sniffFileType(bytes) === "zip" && listZipEntryNames(bytes).includes("card.json"))
+    return readCharx(bytes);
   refuseOtherFormat(bytes, fileName);
   if (mediaType === "image/png")
     throw new BadRequestError("invalid PNG card: not a PNG file (bad signature)");

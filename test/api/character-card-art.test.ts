@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPngTextChunks, writePngTextChunks } from "../../src/lib/png-text-chunks.ts";
 import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
+import { zipArchive } from "../zip-archive.ts";
 
 /** A card's art in a colour no placeholder or generated avatar has. */
 const ART_COLOUR = { r: 212, g: 32, b: 96 };
@@ -97,6 +98,42 @@ describe("Character Card art and exports through the API", () => {
       headers: { "content-type": "image/png" },
       body: bytes,
     });
+
+  it("imports a CHARX card with its icon as the avatar, and refuses a CHARX zip bomb with a 413", async () => {
+    const card = {
+      ...v3Card("Quill", ""),
+      data: {
+        ...v3Card("Quill", "").data,
+        assets: [{ type: "icon", uri: "embeded://assets/icon/images/main.png", name: "main", ext: "png" }],
+      },
+    };
+    const archive = zipArchive([
+      { name: "card.json", content: JSON.stringify(card) },
+      { name: "assets/icon/images/main.png", content: await solidPng(300, 450), store: true },
+    ]);
+    const imported = await app.request("/v1/personas/import", {
+      method: "POST",
+      headers: { "content-type": "application/zip" },
+      body: archive,
+    });
+    expect(imported.status).toBe(201);
+    const { persona, format } = await imported.json();
+    expect(format).toBe("card_v3");
+    const avatar = await decoded(await app.request(`/v1/personas/${persona.id}/avatar`));
+    expect(avatar).toMatchObject({ width: 300, height: 450, colour: ART_COLOUR });
+
+    const bomb = zipArchive([
+      { name: "card.json", content: JSON.stringify(card) },
+      { name: "assets/icon/images/main.png", content: Buffer.alloc(64 * 1024 * 1024) },
+    ]);
+    const refused = await app.request("/v1/personas/import", {
+      method: "POST",
+      headers: { "content-type": "application/zip" },
+      body: bomb,
+    });
+    expect(refused.status).toBe(413);
+    expect((await refused.json()).detail).toMatch(/^CHARX card refused: /);
+  });
 
   it("keeps a V3 PNG card's 400x600 art as the avatar and in the exported card", async () => {
     const mesExample = "<start>\r\n{{char}}: Mind the rocks.  \r\n\r\n<START>{{user}}: Thanks.\n";

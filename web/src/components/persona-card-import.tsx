@@ -9,10 +9,10 @@ type Persona = Schema<"Persona">;
 
 type CardImport = Schema<"CardImport">;
 
-const ACCEPTED = ".png,.json,image/png,application/json";
+const ACCEPTED = ".png,.json,.charx,image/png,application/json,application/zip";
 
 /**
- * "Import a Character Card": drop a PNG or JSON card on the zone, or choose one; the server reads V1,
+ * "Import a Character Card": drop a PNG, JSON or CHARX card on the zone, or choose one; the server reads V1,
  * V2 and V3 cards (POST /v1/personas/import as multipart with the file in `file`).
  */
 export function PersonaCardImport({ onImported }: { onImported?: (persona: Persona) => void }) {
@@ -68,7 +68,7 @@ export function PersonaCardImport({ onImported }: { onImported?: (persona: Perso
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <p id={hintId}>Drop a PNG or JSON card here (Character Card V1, V2 or V3), or</p>
+        <p id={hintId}>Drop a PNG, JSON or CHARX card here (Character Card V1, V2 or V3), or</p>
         <input
           ref={input}
           id={inputId}
