@@ -7,17 +7,27 @@ import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
 import { ChatConversationHeader } from "./chat-conversation-header.tsx";
 import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
-import { useChatConversation, type PendingExchange } from "./chat-use-conversation.tsx";
+import { useChatConversation, type LiveControl, type PendingExchange } from "./chat-use-conversation.tsx";
+import { ChatMessageControls, ChatMessageEditor } from "./chat-message-controls.tsx";
+import { chooseAlternative, deleteMessage, editMessage } from "./chat-message-requests.ts";
+import { ConfirmDialog } from "./confirm-dialog.tsx";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
 type Message = Schema<"Message">;
 
-function shownMessages(messages: Message[], pending: PendingExchange | undefined): ShownMessage[] {
-  const shown: ShownMessage[] = messages.map((message, index) => ({
-    ...message,
-    opener: index === 0 && message.role === "assistant" && message.reply_to === null,
-  }));
+function shownMessages(
+  messages: Message[],
+  pending: PendingExchange | undefined,
+  control: LiveControl | undefined,
+): ShownMessage[] {
+  const shown: ShownMessage[] = messages.map((message, index) => {
+    const opener = index === 0 && message.role === "assistant" && message.reply_to === null;
+    if (control?.messageId !== message.id) return { ...message, opener };
+    // Regenerating streams a new text in the reply's place; continuing streams more of it.
+    const content = control.kind === "continue" ? message.content + control.text : control.text;
+    return { ...message, opener, content, status: "streaming" };
+  });
   if (!pending) return shown;
   const live = pending.phase !== "stopped";
   if (!pending.userMessage && live) {
@@ -78,13 +88,17 @@ export function ChatConversationView({
     setSpeakingAsChoice(undefined);
     setSpeakingAsError(undefined);
     setInspected(undefined);
+    setEditing(undefined);
+    setDeleting(undefined);
     stickToBottom.current = true;
   }, [conversationId]);
 
   const persona = chat.conversation ? personas.get(chat.conversation.persona_id) : undefined;
   const personaName = persona?.name ?? "Persona";
   const messages = chat.messages ?? [];
-  const shown = shownMessages(messages, chat.pending);
+  const shown = shownMessages(messages, chat.pending, chat.live);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
+  const [deleting, setDeleting] = useState<Message | undefined>(undefined);
 
   // Who the user speaks as: their choice here, else as in their last message, else the active one.
   const lastUserMessage = [...messages].reverse().find((message) => message.role === "user");
@@ -135,6 +149,37 @@ export function ChatConversationView({
     setFocusRequest((n) => n + 1);
   }, [draft, chat, userPersonas, speakingAs]);
 
+  const { control, refresh, updateMessages, setControlError } = chat;
+  const latestReply = messages.at(-1)?.role === "assistant" ? messages.at(-1) : undefined;
+
+  async function choose(message: Message, index: number) {
+    setControlError(undefined);
+    try {
+      const chosen = await chooseAlternative(conversationId, message.id, index);
+      updateMessages(conversationId, (list) => (list ?? []).map((m) => (m.id === message.id ? chosen : m)));
+      await refresh(conversationId);
+    } catch (error) {
+      setControlError(error);
+    }
+  }
+
+  async function saveEdit(message: Message, content: string) {
+    const edited = await editMessage(conversationId, message.id, content);
+    // The answer may leave out the turn's alternative counts; keep those the list had.
+    updateMessages(conversationId, (list) =>
+      (list ?? []).map((m) => (m.id === message.id ? { ...m, ...edited } : m)),
+    );
+    setEditing(undefined);
+  }
+
+  async function confirmDelete(message: Message) {
+    await deleteMessage(conversationId, message.id);
+    updateMessages(conversationId, (list) => (list ?? []).filter((m) => m.id !== message.id));
+    if (inspected === message.id) setInspected(undefined);
+    await refresh(conversationId);
+    onActivity();
+  }
+
   if (chat.loadError) {
     return (
       <section className="chat-view">
@@ -162,7 +207,7 @@ export function ChatConversationView({
         conversation={chat.conversation}
         personaName={personaName}
         personaRevision={persona?.updated_at}
-        onDeleted={onActivity}
+        onListChange={onActivity}
       />
       <ol
         className="chat-log"
@@ -179,20 +224,64 @@ export function ChatConversationView({
             {personaName} has no greeting. Say hello to start the conversation.
           </li>
         )}
-        {shown.map((message) => (
-          <ChatMessage
-            key={message.id}
-            message={message}
-            personaId={chat.conversation!.persona_id}
-            personaName={personaName}
-            personaRevision={persona?.updated_at}
-            inspecting={inspected === message.id}
-            onInspect={(id, button) => {
-              inspectButtonRef.current = button;
-              setInspected((current) => (current === id ? undefined : id));
-            }}
-          />
-        ))}
+        {shown.map((message) => {
+          const stored = messages.find((m) => m.id === message.id);
+          const speaker = message.role === "assistant" ? personaName : "your";
+          return (
+            <ChatMessage
+              key={message.id}
+              message={message}
+              editor={
+                stored && editing === stored.id ? (
+                  <ChatMessageEditor
+                    initial={stored.content}
+                    onSave={(content) => saveEdit(stored, content)}
+                    onCancel={() => setEditing(undefined)}
+                  />
+                ) : undefined
+              }
+              controls={
+                stored && message.status !== "streaming" ? (
+                  <ChatMessageControls
+                    speaker={speaker}
+                    alternativeIndex={stored.alternative_index ?? 0}
+                    alternativeCount={stored.alternative_count ?? 1}
+                    canRegenerate={stored === latestReply && stored.reply_to !== null}
+                    canContinue={stored === latestReply}
+                    busy={chat.streaming}
+                    onChoose={(index) => void choose(stored, index)}
+                    onRegenerate={() => {
+                      stickToBottom.current = true;
+                      void control({ kind: "regenerate", conversationId, messageId: stored.id }, stored.id);
+                    }}
+                    onContinue={() => {
+                      stickToBottom.current = true;
+                      void control({ kind: "continue", conversationId }, stored.id);
+                    }}
+                    onEdit={() => setEditing(stored.id)}
+                    onDelete={() => setDeleting(stored)}
+                  />
+                ) : undefined
+              }
+              personaId={chat.conversation!.persona_id}
+              personaName={personaName}
+              personaRevision={persona?.updated_at}
+              inspecting={inspected === message.id}
+              onInspect={(id, button) => {
+                inspectButtonRef.current = button;
+                setInspected((current) => (current === id ? undefined : id));
+              }}
+            />
+          );
+        })}
+        {chat.controlError !== undefined && (
+          <li className="chat-failure">
+            <ErrorNotice error={chat.controlError} />
+            <button type="button" className="button-small" onClick={() => setControlError(undefined)}>
+              Dismiss
+            </button>
+          </li>
+        )}
         {failure && (
           <li className="chat-failure">
             <div className="notice notice-error" role="alert">
@@ -244,6 +333,20 @@ export function ChatConversationView({
         contentError={contentError}
         focusRequest={focusRequest}
       />
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title="Delete this message?"
+        confirmLabel="Delete message"
+        onConfirm={() => (deleting ? confirmDelete(deleting) : undefined)}
+        onClose={() => setDeleting(undefined)}
+      >
+        <p>
+          {deleting?.role === "assistant"
+            ? `${personaName}'s reply goes, with every alternative of it. `
+            : "Your message goes from the conversation. "}
+          This cannot be undone.
+        </p>
+      </ConfirmDialog>
       {inspectedMessage && (
         <ChatPromptInspector
           conversationId={conversationId}
