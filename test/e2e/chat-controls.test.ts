@@ -75,17 +75,19 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
     expect(streams.some((address) => address.endsWith("/regenerate"))).toBe(true);
     const previous = replies().last().getByRole("button", { name: "Previous alternative" });
     const next = replies().last().getByRole("button", { name: "Next alternative" });
-    expect(await next.isDisabled()).toBe(true);
+    expect(await next.getAttribute("aria-disabled")).toBe("true");
     await previous.click();
     await replies().last().getByText("1/2").waitFor();
-    expect(await previous.isDisabled()).toBe(true);
+    expect(await previous.getAttribute("aria-disabled")).toBe("true");
     // The choice is stored: a reload shows the first alternative still.
     await page.reload();
     await replies().last().getByText("1/2").waitFor();
-    // And by keyboard: focus the next arrow, press Enter.
+    // And by keyboard: focus the next arrow, press Enter; the focus stays on it.
     await next.focus();
     await page.keyboard.press("Enter");
     await replies().last().getByText("2/2").waitFor();
+    expect(await next.evaluate((button) => button === document.activeElement)).toBe(true);
+    await screenshot(page, "chat-controls-swipe");
   });
 
   it("continues the latest reply", async () => {
@@ -106,6 +108,8 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
     expect(await box.inputValue()).toBe("Tell me about the harbour");
     await page.keyboard.press("Escape");
     await box.waitFor({ state: "detached" });
+    const edit = mine.getByRole("button", { name: "Edit" });
+    expect(await edit.evaluate((button) => button === document.activeElement)).toBe(true);
 
     await mine.getByRole("button", { name: "Edit" }).click();
     await box.fill("Tell me about the lighthouse");

@@ -98,6 +98,15 @@ export function ChatConversationView({
   const messages = chat.messages ?? [];
   const shown = shownMessages(messages, chat.pending, chat.live);
   const [editing, setEditing] = useState<string | undefined>(undefined);
+  // The message whose editor just closed: its Edit button takes the focus back, once.
+  const [editClosed, setEditClosed] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (editClosed) setEditClosed(undefined);
+  }, [editClosed]);
+  const closeEditor = useCallback((messageId: string) => {
+    setEditing(undefined);
+    setEditClosed(messageId);
+  }, []);
   const [deleting, setDeleting] = useState<Message | undefined>(undefined);
 
   // Who the user speaks as: their choice here, else as in their last message, else the active one.
@@ -169,7 +178,7 @@ export function ChatConversationView({
     updateMessages(conversationId, (list) =>
       (list ?? []).map((m) => (m.id === message.id ? { ...m, ...edited } : m)),
     );
-    setEditing(undefined);
+    closeEditor(message.id);
   }
 
   async function confirmDelete(message: Message) {
@@ -226,24 +235,31 @@ export function ChatConversationView({
         )}
         {shown.map((message) => {
           const stored = messages.find((m) => m.id === message.id);
-          const speaker = message.role === "assistant" ? personaName : "your";
+          // A reply keeps its place (and the focus within it) while regenerated or swiped: one per turn.
+          const key =
+            message.role === "assistant" && message.reply_to ? `turn-${message.reply_to}` : message.id;
           return (
             <ChatMessage
-              key={message.id}
+              key={key}
               message={message}
               editor={
                 stored && editing === stored.id ? (
                   <ChatMessageEditor
                     initial={stored.content}
                     onSave={(content) => saveEdit(stored, content)}
-                    onCancel={() => setEditing(undefined)}
+                    onCancel={() => closeEditor(stored.id)}
                   />
                 ) : undefined
               }
               controls={
-                stored && message.status !== "streaming" ? (
+                stored ? (
                   <ChatMessageControls
-                    speaker={speaker}
+                    label={
+                      message.role === "assistant"
+                        ? `Actions for ${personaName}'s message`
+                        : "Actions for your message"
+                    }
+                    focusEdit={editClosed === stored.id}
                     alternativeIndex={stored.alternative_index ?? 0}
                     alternativeCount={stored.alternative_count ?? 1}
                     canRegenerate={stored === latestReply && stored.reply_to !== null}

@@ -1,84 +1,120 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import { ErrorNotice } from "./notice.tsx";
 
 /**
  * The chat controls under a stored message: on the latest reply, the swipe between its alternatives
- * ("‹ 2/3 ›"), Regenerate and Continue; on every message, Edit and Delete. While a reply streams they
- * are disabled, as the server would refuse a second generation.
+ * ("‹ 2/3 ›"), Regenerate and Continue; on every message, Edit and Delete. While a reply streams they do
+ * nothing, as the server would refuse a second generation.
  */
 export function ChatMessageControls({
-  speaker,
+  label,
   alternativeIndex,
   alternativeCount,
   canRegenerate,
   canContinue,
   busy,
+  focusEdit,
   onChoose,
   onRegenerate,
   onContinue,
   onEdit,
   onDelete,
 }: {
-  /** Who wrote the message, so each button names what it acts on for screen readers. */
-  speaker: string;
+  /** Names the group for screen readers: whose message the buttons act on. */
+  label: string;
   alternativeIndex: number;
   alternativeCount: number;
   canRegenerate: boolean;
   canContinue: boolean;
   busy: boolean;
+  /** Edit takes the focus when shown (its editor just closed). */
+  focusEdit: boolean;
   onChoose: (index: number) => void;
   onRegenerate: () => void;
   onContinue: () => void;
   onEdit: () => void;
   onDelete: () => void;
 }) {
+  const editRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (focusEdit) editRef.current?.focus();
+  }, [focusEdit]);
   return (
-    <div className="chat-message-controls" role="group" aria-label={`Actions for ${speaker}'s message`}>
+    <div className="chat-message-controls" role="group" aria-label={label}>
       {canRegenerate && alternativeCount > 1 && (
         <span className="chat-swipe">
-          <button
-            type="button"
-            className="button-link button-small"
-            aria-label="Previous alternative"
-            disabled={busy || alternativeIndex <= 0}
+          <ControlButton
+            label="Previous alternative"
+            unavailable={busy || alternativeIndex <= 0}
             onClick={() => onChoose(alternativeIndex - 1)}
           >
             ‹
-          </button>
+          </ControlButton>
           <span
             className="chat-swipe-count"
             title={`Alternative ${alternativeIndex + 1} of ${alternativeCount}`}
           >
             {alternativeIndex + 1}/{alternativeCount}
           </span>
-          <button
-            type="button"
-            className="button-link button-small"
-            aria-label="Next alternative"
-            disabled={busy || alternativeIndex >= alternativeCount - 1}
+          <ControlButton
+            label="Next alternative"
+            unavailable={busy || alternativeIndex >= alternativeCount - 1}
             onClick={() => onChoose(alternativeIndex + 1)}
           >
             ›
-          </button>
+          </ControlButton>
         </span>
       )}
       {canRegenerate && (
-        <button type="button" className="button-link button-small" disabled={busy} onClick={onRegenerate}>
+        <ControlButton unavailable={busy} onClick={onRegenerate}>
           Regenerate
-        </button>
+        </ControlButton>
       )}
       {canContinue && (
-        <button type="button" className="button-link button-small" disabled={busy} onClick={onContinue}>
+        <ControlButton unavailable={busy} onClick={onContinue}>
           Continue
-        </button>
+        </ControlButton>
       )}
-      <button type="button" className="button-link button-small" disabled={busy} onClick={onEdit}>
+      <ControlButton unavailable={busy} onClick={onEdit} buttonRef={editRef}>
         Edit
-      </button>
-      <button type="button" className="button-link button-small" disabled={busy} onClick={onDelete}>
+      </ControlButton>
+      <ControlButton unavailable={busy} onClick={onDelete}>
         Delete
-      </button>
+      </ControlButton>
     </div>
+  );
+}
+
+/**
+ * A control that, when unavailable, says so (aria-disabled) and ignores clicks but keeps the focus: a
+ * keyboard user swiping to the last alternative, or regenerating, stays where they were.
+ */
+function ControlButton({
+  label,
+  unavailable,
+  onClick,
+  buttonRef,
+  children,
+}: {
+  label?: string;
+  unavailable: boolean;
+  onClick: () => void;
+  buttonRef?: RefObject<HTMLButtonElement | null>;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      ref={buttonRef}
+      className="button-link button-small"
+      aria-label={label}
+      aria-disabled={unavailable || undefined}
+      onClick={() => {
+        if (!unavailable) onClick();
+      }}
+    >
+      {children}
+    </button>
   );
 }
 
