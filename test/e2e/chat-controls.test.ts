@@ -86,7 +86,7 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
     await next.focus();
     await page.keyboard.press("Enter");
     await replies().last().getByText("2/2").waitFor();
-    expect(await next.evaluate((button) => button === document.activeElement)).toBe(true);
+    expect(await next.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
     await screenshot(page, "chat-controls-swipe");
   });
 
@@ -109,7 +109,7 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
     await page.keyboard.press("Escape");
     await box.waitFor({ state: "detached" });
     const edit = mine.getByRole("button", { name: "Edit" });
-    expect(await edit.evaluate((button) => button === document.activeElement)).toBe(true);
+    expect(await edit.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
 
     await mine.getByRole("button", { name: "Edit" }).click();
     await box.fill("Tell me about the lighthouse");

@@ -26,7 +26,7 @@ function shownMessages(
     if (control?.messageId !== message.id) return { ...message, opener };
     // Regenerating streams a new text in the reply's place; continuing streams more of it.
     const content = control.kind === "continue" ? message.content + control.text : control.text;
-    return { ...message, opener, content, status: "streaming" };
+    return { ...message, opener, content, status: control.stopped ? "stopped" : "streaming" };
   });
   if (!pending) return shown;
   const live = pending.phase !== "stopped";

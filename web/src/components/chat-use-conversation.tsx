@@ -41,6 +41,8 @@ export interface LiveControl {
   /** The message whose place the streamed text takes (the reply regenerated or continued). */
   messageId: string;
   text: string;
+  /** Stop was pressed: the text stays shown until the stored reply is read back. */
+  stopped?: boolean;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -233,9 +235,24 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
         setStreaming(false);
       }
       if (currentIdRef.current !== id) return;
-      // Stopped: the server stores what was written once it notices the closed connection; read it back.
-      if (controller.signal.aborted) await delay(300);
-      await refresh(id);
+      if (controller.signal.aborted) {
+        // Stopped: the server stores what was written once it notices the closed connection. Read the
+        // list back until the reply changed (there is no event left to wait for), for a few seconds at most.
+        setLive((l) => l && { ...l, stopped: true });
+        const before = queryClient
+          .getQueryData<Message[]>(conversationKeys.messages(id))
+          ?.find((m) => m.id === messageId);
+        for (let wait = 150; wait <= 4_800; wait *= 2) {
+          await delay(wait);
+          await refresh(id);
+          const now = queryClient
+            .getQueryData<Message[]>(conversationKeys.messages(id))
+            ?.find((m) => m.id === messageId);
+          if (now?.content !== before?.content) break;
+        }
+      } else {
+        await refresh(id);
+      }
       setLive(undefined);
       onActivity();
     },
