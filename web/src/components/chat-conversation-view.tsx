@@ -9,8 +9,7 @@ import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
 import { useChatConversation, type LiveControl, type PendingExchange } from "./chat-use-conversation.tsx";
 import { ChatMessageControls, ChatMessageEditor } from "./chat-message-controls.tsx";
-import { chooseAlternative, deleteMessage, editMessage } from "./chat-message-requests.ts";
-import { ConfirmDialog } from "./confirm-dialog.tsx";
+import { DeleteMessageDialog, useMessageActions } from "./chat-use-message-actions.tsx";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
@@ -88,8 +87,6 @@ export function ChatConversationView({
     setSpeakingAsChoice(undefined);
     setSpeakingAsError(undefined);
     setInspected(undefined);
-    setEditing(undefined);
-    setDeleting(undefined);
     stickToBottom.current = true;
   }, [conversationId]);
 
@@ -97,17 +94,6 @@ export function ChatConversationView({
   const personaName = persona?.name ?? "Persona";
   const messages = chat.messages ?? [];
   const shown = shownMessages(messages, chat.pending, chat.live);
-  const [editing, setEditing] = useState<string | undefined>(undefined);
-  // The message whose editor just closed: its Edit button takes the focus back, once.
-  const [editClosed, setEditClosed] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    if (editClosed) setEditClosed(undefined);
-  }, [editClosed]);
-  const closeEditor = useCallback((messageId: string) => {
-    setEditing(undefined);
-    setEditClosed(messageId);
-  }, []);
-  const [deleting, setDeleting] = useState<Message | undefined>(undefined);
 
   // Who the user speaks as: their choice here, else as in their last message, else the active one.
   const lastUserMessage = [...messages].reverse().find((message) => message.role === "user");
@@ -158,36 +144,11 @@ export function ChatConversationView({
     setFocusRequest((n) => n + 1);
   }, [draft, chat, userPersonas, speakingAs]);
 
-  const { control, refresh, updateMessages, setControlError } = chat;
+  const { control, setControlError } = chat;
+  const actions = useMessageActions(chat, conversationId, onActivity, (id) =>
+    setInspected((current) => (current === id ? undefined : current)),
+  );
   const latestReply = messages.at(-1)?.role === "assistant" ? messages.at(-1) : undefined;
-
-  async function choose(message: Message, index: number) {
-    setControlError(undefined);
-    try {
-      const chosen = await chooseAlternative(conversationId, message.id, index);
-      updateMessages(conversationId, (list) => (list ?? []).map((m) => (m.id === message.id ? chosen : m)));
-      await refresh(conversationId);
-    } catch (error) {
-      setControlError(error);
-    }
-  }
-
-  async function saveEdit(message: Message, content: string) {
-    const edited = await editMessage(conversationId, message.id, content);
-    // The answer may leave out the turn's alternative counts; keep those the list had.
-    updateMessages(conversationId, (list) =>
-      (list ?? []).map((m) => (m.id === message.id ? { ...m, ...edited } : m)),
-    );
-    closeEditor(message.id);
-  }
-
-  async function confirmDelete(message: Message) {
-    await deleteMessage(conversationId, message.id);
-    updateMessages(conversationId, (list) => (list ?? []).filter((m) => m.id !== message.id));
-    if (inspected === message.id) setInspected(undefined);
-    await refresh(conversationId);
-    onActivity();
-  }
 
   if (chat.loadError) {
     return (
@@ -243,11 +204,11 @@ export function ChatConversationView({
               key={key}
               message={message}
               editor={
-                stored && editing === stored.id ? (
+                stored && actions.editing === stored.id ? (
                   <ChatMessageEditor
                     initial={stored.content}
-                    onSave={(content) => saveEdit(stored, content)}
-                    onCancel={() => closeEditor(stored.id)}
+                    onSave={(content) => actions.saveEdit(stored, content)}
+                    onCancel={() => actions.closeEditor(stored.id)}
                   />
                 ) : undefined
               }
@@ -259,13 +220,13 @@ export function ChatConversationView({
                         ? `Actions for ${personaName}'s message`
                         : "Actions for your message"
                     }
-                    focusEdit={editClosed === stored.id}
+                    focusEdit={actions.editClosed === stored.id}
                     alternativeIndex={stored.alternative_index ?? 0}
                     alternativeCount={stored.alternative_count ?? 1}
                     canRegenerate={stored === latestReply && stored.reply_to !== null}
                     canContinue={stored === latestReply}
                     busy={chat.streaming}
-                    onChoose={(index) => void choose(stored, index)}
+                    onChoose={(index) => void actions.choose(stored, index)}
                     onRegenerate={() => {
                       stickToBottom.current = true;
                       void control({ kind: "regenerate", conversationId, messageId: stored.id }, stored.id);
@@ -274,8 +235,8 @@ export function ChatConversationView({
                       stickToBottom.current = true;
                       void control({ kind: "continue", conversationId }, stored.id);
                     }}
-                    onEdit={() => setEditing(stored.id)}
-                    onDelete={() => setDeleting(stored)}
+                    onEdit={() => actions.setEditing(stored.id)}
+                    onDelete={() => actions.setDeleting(stored)}
                   />
                 ) : undefined
               }
@@ -349,20 +310,13 @@ export function ChatConversationView({
         contentError={contentError}
         focusRequest={focusRequest}
       />
-      <ConfirmDialog
-        open={deleting !== undefined}
-        title="Delete this message?"
-        confirmLabel="Delete message"
-        onConfirm={() => (deleting ? confirmDelete(deleting) : undefined)}
-        onClose={() => setDeleting(undefined)}
-      >
-        <p>
-          {deleting?.role === "assistant"
-            ? `${personaName}'s reply goes, with every alternative of it. `
-            : "Your message goes from the conversation. "}
-          This cannot be undone.
-        </p>
-      </ConfirmDialog>
+      <DeleteMessageDialog
+        message={actions.deleting}
+        personaName={personaName}
+        onConfirm={actions.confirmDelete}
+        onClose={() => actions.setDeleting(undefined)}
+      />
+
       {inspectedMessage && (
         <ChatPromptInspector
           conversationId={conversationId}
