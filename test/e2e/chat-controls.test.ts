@@ -159,6 +159,12 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
     await phonePage.goto(conversationUrl);
     await phonePage.getByRole("button", { name: "Edit" }).first().waitFor();
     expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+    // The editor and the title form fit too.
+    await phonePage.getByRole("button", { name: "Edit" }).last().click();
+    await phonePage.getByRole("textbox", { name: "Edit message" }).waitFor();
+    await phonePage.getByRole("button", { name: "Rename" }).click();
+    await phonePage.getByRole("textbox", { name: "Conversation title" }).waitFor();
+    expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
     await screenshot(phonePage, "chat-controls-phone");
     await phone.close();
     expect(errors).toEqual([]);
