@@ -1,26 +1,41 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { client, unwrap, type Schema } from "../lib/api.ts";
+import { conversationKeys } from "../lib/query-keys-personas.ts";
+import { renameConversation } from "./chat-message-requests.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 
 type Conversation = Schema<"Conversation">;
 
-/** Who the conversation is with (picture, name, links to its memory and builder) and deleting it. */
+/**
+ * Who the conversation is with (picture, name, links to its memory and builder), its title (renamed in
+ * place) and deleting it.
+ */
 export function ChatConversationHeader({
   conversation,
   personaName,
   personaRevision,
-  onDeleted,
+  onListChange,
 }: {
   conversation: Conversation;
   personaName: string;
   personaRevision: string | undefined;
-  onDeleted: () => void;
+  /** Renamed or deleted: the conversation list shows it. */
+  onListChange: () => void;
 }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const [renaming, setRenaming] = useState(false);
+  const renameButtonRef = useRef<HTMLButtonElement>(null);
+  const wasRenaming = useRef(false);
+  useEffect(() => {
+    // The title form closed (saved or cancelled): focus goes back to where it was opened from.
+    if (wasRenaming.current && !renaming) renameButtonRef.current?.focus();
+    wasRenaming.current = renaming;
+  }, [renaming]);
   const personaPath = `/personas/${encodeURIComponent(conversation.persona_id)}`;
 
   async function remove() {
@@ -28,7 +43,7 @@ export function ChatConversationHeader({
     setError(undefined);
     try {
       await unwrap(client.DELETE("/v1/conversations/{id}", { params: { path: { id: conversation.id } } }));
-      onDeleted();
+      onListChange();
       navigate("/chat", { replace: true });
     } catch (failure) {
       setError(failure);
@@ -46,8 +61,18 @@ export function ChatConversationHeader({
         <PersonaAvatar personaId={conversation.persona_id} name={personaName} revision={personaRevision} />
         <div className="chat-header-text">
           <h2>{personaName}</h2>
-          {conversation.title !== `Chat with ${personaName}` && (
-            <p className="muted chat-header-title">{conversation.title}</p>
+          {renaming ? (
+            <ChatTitleForm
+              conversation={conversation}
+              onDone={(renamed) => {
+                setRenaming(false);
+                if (renamed) onListChange();
+              }}
+            />
+          ) : (
+            conversation.title !== `Chat with ${personaName}` && (
+              <p className="muted chat-header-title">{conversation.title}</p>
+            )
           )}
         </div>
         <div className="button-row chat-header-actions">
@@ -57,6 +82,16 @@ export function ChatConversationHeader({
           <Link to={personaPath} className="button button-small">
             Edit persona
           </Link>
+          {!renaming && (
+            <button
+              type="button"
+              className="button-small"
+              ref={renameButtonRef}
+              onClick={() => setRenaming(true)}
+            >
+              Rename
+            </button>
+          )}
           {!confirming && (
             <button type="button" className="button-small button-danger" onClick={() => setConfirming(true)}>
               Delete conversation
@@ -86,5 +121,63 @@ export function ChatConversationHeader({
       )}
       <ErrorNotice error={error} />
     </header>
+  );
+}
+
+/** The conversation's title in a text box: Save (or Enter) renames it, Cancel (or Escape) keeps it. */
+function ChatTitleForm({
+  conversation,
+  onDone,
+}: {
+  conversation: Conversation;
+  onDone: (renamed: boolean) => void;
+}) {
+  const queryClient = useQueryClient();
+  const [title, setTitle] = useState(conversation.title);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  async function save() {
+    const wanted = title.trim();
+    if (!wanted || busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const renamed = await renameConversation(conversation.id, wanted);
+      queryClient.setQueryData(conversationKeys.detail(conversation.id), renamed);
+      onDone(true);
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form
+      className="chat-title-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <input
+        aria-label="Conversation title"
+        value={title}
+        maxLength={200}
+        autoFocus
+        disabled={busy}
+        onChange={(event) => setTitle(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Escape") onDone(false);
+        }}
+      />
+      <button type="submit" className="button-primary button-small" disabled={busy || !title.trim()}>
+        {busy ? "Saving…" : "Save title"}
+      </button>
+      <button type="button" className="button-small" disabled={busy} onClick={() => onDone(false)}>
+        Cancel
+      </button>
+      <ErrorNotice error={error} />
+    </form>
   );
 }

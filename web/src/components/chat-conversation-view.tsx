@@ -7,17 +7,26 @@ import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
 import { ChatConversationHeader } from "./chat-conversation-header.tsx";
 import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
-import { useChatConversation, type PendingExchange } from "./chat-use-conversation.tsx";
+import { useChatConversation, type LiveControl, type PendingExchange } from "./chat-use-conversation.tsx";
+import { ChatMessageControls, ChatMessageEditor } from "./chat-message-controls.tsx";
+import { DeleteMessageDialog, useMessageActions } from "./chat-use-message-actions.tsx";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
 type Message = Schema<"Message">;
 
-function shownMessages(messages: Message[], pending: PendingExchange | undefined): ShownMessage[] {
-  const shown: ShownMessage[] = messages.map((message, index) => ({
-    ...message,
-    opener: index === 0 && message.role === "assistant" && message.reply_to === null,
-  }));
+function shownMessages(
+  messages: Message[],
+  pending: PendingExchange | undefined,
+  control: LiveControl | undefined,
+): ShownMessage[] {
+  const shown: ShownMessage[] = messages.map((message, index) => {
+    const opener = index === 0 && message.role === "assistant" && message.reply_to === null;
+    if (control?.messageId !== message.id) return { ...message, opener };
+    // Regenerating streams a new text in the reply's place; continuing streams more of it.
+    const content = control.kind === "continue" ? message.content + control.text : control.text;
+    return { ...message, opener, content, status: control.stopped ? "stopped" : "streaming" };
+  });
   if (!pending) return shown;
   const live = pending.phase !== "stopped";
   if (!pending.userMessage && live) {
@@ -84,7 +93,7 @@ export function ChatConversationView({
   const persona = chat.conversation ? personas.get(chat.conversation.persona_id) : undefined;
   const personaName = persona?.name ?? "Persona";
   const messages = chat.messages ?? [];
-  const shown = shownMessages(messages, chat.pending);
+  const shown = shownMessages(messages, chat.pending, chat.live);
 
   // Who the user speaks as: their choice here, else as in their last message, else the active one.
   const lastUserMessage = [...messages].reverse().find((message) => message.role === "user");
@@ -135,6 +144,12 @@ export function ChatConversationView({
     setFocusRequest((n) => n + 1);
   }, [draft, chat, userPersonas, speakingAs]);
 
+  const { control, setControlError } = chat;
+  const actions = useMessageActions(chat, conversationId, onActivity, (id) =>
+    setInspected((current) => (current === id ? undefined : current)),
+  );
+  const latestReply = messages.at(-1)?.role === "assistant" ? messages.at(-1) : undefined;
+
   if (chat.loadError) {
     return (
       <section className="chat-view">
@@ -162,7 +177,7 @@ export function ChatConversationView({
         conversation={chat.conversation}
         personaName={personaName}
         personaRevision={persona?.updated_at}
-        onDeleted={onActivity}
+        onListChange={onActivity}
       />
       <ol
         className="chat-log"
@@ -179,20 +194,71 @@ export function ChatConversationView({
             {personaName} has no greeting. Say hello to start the conversation.
           </li>
         )}
-        {shown.map((message) => (
-          <ChatMessage
-            key={message.id}
-            message={message}
-            personaId={chat.conversation!.persona_id}
-            personaName={personaName}
-            personaRevision={persona?.updated_at}
-            inspecting={inspected === message.id}
-            onInspect={(id, button) => {
-              inspectButtonRef.current = button;
-              setInspected((current) => (current === id ? undefined : id));
-            }}
-          />
-        ))}
+        {shown.map((message) => {
+          const stored = messages.find((m) => m.id === message.id);
+          // A reply keeps its place (and the focus within it) while regenerated or swiped: one per turn.
+          const key =
+            message.role === "assistant" && message.reply_to ? `turn-${message.reply_to}` : message.id;
+          return (
+            <ChatMessage
+              key={key}
+              message={message}
+              editor={
+                stored && actions.editing === stored.id ? (
+                  <ChatMessageEditor
+                    initial={stored.content}
+                    onSave={(content) => actions.saveEdit(stored, content)}
+                    onCancel={() => actions.closeEditor(stored.id)}
+                  />
+                ) : undefined
+              }
+              controls={
+                stored ? (
+                  <ChatMessageControls
+                    label={
+                      message.role === "assistant"
+                        ? `Actions for ${personaName}'s message`
+                        : "Actions for your message"
+                    }
+                    focusEdit={actions.editClosed === stored.id}
+                    alternativeIndex={stored.alternative_index ?? 0}
+                    alternativeCount={stored.alternative_count ?? 1}
+                    canRegenerate={stored === latestReply && stored.reply_to !== null}
+                    canContinue={stored === latestReply}
+                    busy={chat.streaming}
+                    onChoose={(index) => void actions.choose(stored, index)}
+                    onRegenerate={() => {
+                      stickToBottom.current = true;
+                      void control({ kind: "regenerate", conversationId, messageId: stored.id }, stored.id);
+                    }}
+                    onContinue={() => {
+                      stickToBottom.current = true;
+                      void control({ kind: "continue", conversationId }, stored.id);
+                    }}
+                    onEdit={() => actions.setEditing(stored.id)}
+                    onDelete={() => actions.setDeleting(stored)}
+                  />
+                ) : undefined
+              }
+              personaId={chat.conversation!.persona_id}
+              personaName={personaName}
+              personaRevision={persona?.updated_at}
+              inspecting={inspected === message.id}
+              onInspect={(id, button) => {
+                inspectButtonRef.current = button;
+                setInspected((current) => (current === id ? undefined : id));
+              }}
+            />
+          );
+        })}
+        {chat.controlError !== undefined && (
+          <li className="chat-failure">
+            <ErrorNotice error={chat.controlError} />
+            <button type="button" className="button-small" onClick={() => setControlError(undefined)}>
+              Dismiss
+            </button>
+          </li>
+        )}
         {failure && (
           <li className="chat-failure">
             <div className="notice notice-error" role="alert">
@@ -244,6 +310,13 @@ export function ChatConversationView({
         contentError={contentError}
         focusRequest={focusRequest}
       />
+      <DeleteMessageDialog
+        message={actions.deleting}
+        personaName={personaName}
+        onConfirm={actions.confirmDelete}
+        onClose={() => actions.setDeleting(undefined)}
+      />
+
       {inspectedMessage && (
         <ChatPromptInspector
           conversationId={conversationId}

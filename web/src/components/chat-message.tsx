@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Link } from "../lib/router.tsx";
 import { Markdown } from "./markdown.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
@@ -19,6 +20,10 @@ export interface ShownMessage {
   token_count?: number;
   /** True for the conversation's opening message (the persona's greeting). */
   opener?: boolean;
+  reply_to?: string | null;
+  edited_at?: string | null;
+  alternative_index?: number;
+  alternative_count?: number;
 }
 
 /** One message: who spoke (the persona, or the user as which user persona), what, and its labels. */
@@ -29,6 +34,8 @@ export function ChatMessage({
   personaRevision,
   inspecting,
   onInspect,
+  controls,
+  editor,
 }: {
   message: ShownMessage;
   personaId: string;
@@ -36,6 +43,10 @@ export function ChatMessage({
   personaRevision: string | undefined;
   inspecting: boolean;
   onInspect: (messageId: string, button: HTMLButtonElement) => void;
+  /** The chat controls (regenerate, swipe, edit, delete), for a stored message. */
+  controls?: ReactNode;
+  /** Shown instead of the text while the message is being edited. */
+  editor?: ReactNode;
 }) {
   const fromPersona = message.role === "assistant";
   const speaker = fromPersona
@@ -66,6 +77,11 @@ export function ChatMessage({
           )}
           {message.status === "stopped" && <span className="badge badge-warning">Stopped</span>}
           {message.status === "failed" && <span className="badge badge-warning">Failed</span>}
+          {message.edited_at && (
+            <span className="badge" title={`Edited ${new Date(message.edited_at).toLocaleString()}`}>
+              Edited
+            </span>
+          )}
           {!Number.isNaN(time.getTime()) && (
             <time className="chat-message-time" dateTime={message.created_at} title={time.toLocaleString()}>
               {time.toDateString() === new Date().toDateString()
@@ -74,20 +90,23 @@ export function ChatMessage({
             </time>
           )}
         </div>
-        <div className="chat-message-content">
-          {message.content ? (
-            <Markdown>{message.content}</Markdown>
-          ) : message.status === "streaming" ? (
-            <p className="muted chat-typing">{personaName} is typing…</p>
-          ) : (
-            <p className="muted">(empty reply)</p>
-          )}
-          {message.status === "streaming" && message.content && (
-            <span className="chat-caret" aria-hidden="true" />
-          )}
-        </div>
-        {(inspectable || (fromPersona && isOfflineModel(message.model))) && (
+        {editor ?? (
+          <div className="chat-message-content">
+            {message.content ? (
+              <Markdown>{message.content}</Markdown>
+            ) : message.status === "streaming" ? (
+              <p className="muted chat-typing">{personaName} is typing…</p>
+            ) : (
+              <p className="muted">(empty reply)</p>
+            )}
+            {message.status === "streaming" && message.content && (
+              <span className="chat-caret" aria-hidden="true" />
+            )}
+          </div>
+        )}
+        {(inspectable || (fromPersona && isOfflineModel(message.model)) || (controls && !editor)) && (
           <div className="chat-message-actions">
+            {!editor && controls}
             {fromPersona && isOfflineModel(message.model) && (
               <Link to="/settings/providers" className="chat-offline-hint">
                 Configure a model in Settings → Model providers

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { conversationKeys } from "../lib/query-keys-personas.ts";
 import { loadMessages } from "./chat-loaders.ts";
+import { streamControl, type ControlRequest } from "./chat-control-stream.ts";
 
 type Exchange = Schema<"Exchange">;
 type Message = Schema<"Message">;
@@ -32,6 +33,16 @@ export interface SendFailure {
 export interface SendOutcome {
   /** The message was not stored: the caller puts the text back in the composer. */
   restoreDraft: boolean;
+}
+
+/** A regenerate or continue under way: which message it rewrites and the text streamed so far. */
+export interface LiveControl {
+  kind: ControlRequest["kind"];
+  /** The message whose place the streamed text takes (the reply regenerated or continued). */
+  messageId: string;
+  text: string;
+  /** Stop was pressed: the text stays shown until the stored reply is read back. */
+  stopped?: boolean;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,6 +76,8 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
   const [failure, setFailure] = useState<SendFailure | undefined>(undefined);
   const [exchanges, setExchanges] = useState<Map<string, Exchange>>(() => new Map());
   const [streaming, setStreaming] = useState(false);
+  const [live, setLive] = useState<LiveControl | undefined>(undefined);
+  const [controlError, setControlError] = useState<unknown>(undefined);
   const controllerRef = useRef<AbortController | undefined>(undefined);
   const currentIdRef = useRef(conversationId);
   currentIdRef.current = conversationId;
@@ -72,6 +85,8 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
   useEffect(() => {
     setPending(undefined);
     setFailure(undefined);
+    setLive(undefined);
+    setControlError(undefined);
     return () => {
       // Leaving the conversation stops its reply; the server keeps what was written as partial.
       controllerRef.current?.abort();
@@ -184,6 +199,66 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
     [conversationId, onActivity, queryClient, refresh, updateMessages],
   );
 
+  /**
+   * Regenerates the latest reply (`messageId`) or continues it, streaming the new text in its place. The
+   * reply that ends the stream replaces it in the list; the list is then read back, as its alternatives
+   * and counts changed on the server.
+   */
+  const control = useCallback(
+    async (request: ControlRequest, messageId: string): Promise<void> => {
+      if (controllerRef.current) return;
+      const id = conversationId;
+      const controller = new AbortController();
+      controllerRef.current = controller;
+      setStreaming(true);
+      setControlError(undefined);
+      setFailure(undefined);
+      setLive({ kind: request.kind, messageId, text: "" });
+      try {
+        for await (const event of streamControl(request, controller.signal)) {
+          if (currentIdRef.current !== id) continue;
+          if (event.type === "delta") setLive((l) => l && { ...l, text: l.text + event.text });
+          else if (event.type === "end") {
+            const reply = event.reply.message;
+            const list = queryClient.getQueryData<Message[]>(conversationKeys.messages(id)) ?? [];
+            const asked = list.find((m) => m.id === reply.reply_to);
+            updateMessages(id, () => list.map((m) => (m.id === messageId ? reply : m)));
+            // Usage and timings for the prompt inspector, as a send keeps them.
+            if (asked)
+              setExchanges((map) => new Map(map).set(reply.id, { ...event.reply, user_message: asked }));
+          }
+        }
+      } catch (caught) {
+        if (!controller.signal.aborted && currentIdRef.current === id) setControlError(caught);
+      } finally {
+        controllerRef.current = undefined;
+        setStreaming(false);
+      }
+      if (currentIdRef.current !== id) return;
+      if (controller.signal.aborted) {
+        // Stopped: the server stores what was written once it notices the closed connection. Read the
+        // list back until the reply changed (there is no event left to wait for), for a few seconds at most.
+        setLive((l) => l && { ...l, stopped: true });
+        const before = queryClient
+          .getQueryData<Message[]>(conversationKeys.messages(id))
+          ?.find((m) => m.id === messageId);
+        for (let wait = 150; wait <= 4_800; wait *= 2) {
+          await delay(wait);
+          await refresh(id);
+          const now = queryClient
+            .getQueryData<Message[]>(conversationKeys.messages(id))
+            ?.find((m) => m.id === messageId);
+          if (now?.content !== before?.content) break;
+        }
+      } else {
+        await refresh(id);
+      }
+      setLive(undefined);
+      onActivity();
+    },
+    [conversationId, onActivity, queryClient, refresh, updateMessages],
+  );
+
   const stop = useCallback(() => controllerRef.current?.abort(), []);
   const dismissFailure = useCallback(() => setFailure(undefined), []);
 
@@ -195,8 +270,14 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
     failure,
     exchanges,
     streaming,
+    live,
+    controlError,
+    setControlError,
     send,
+    control,
     stop,
     dismissFailure,
+    refresh,
+    updateMessages,
   };
 }
