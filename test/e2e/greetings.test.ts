@@ -1,6 +1,13 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
+import {
+  CHROMIUM_PATH,
+  launchBrowser,
+  startWebServer,
+  watchForErrors,
+  setUpFirstAdmin,
+  type WebServer,
+} from "./browser.ts";
 
 /**
  * An alternate greeting (a card's alternate_greetings) written in the builder is offered when a
@@ -29,13 +36,7 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a greeting in the web app", () => {
   const url = (path: string) => new URL(path, web.server.url).toString();
 
   it("opens a conversation with the alternate greeting picked for it", async () => {
-    await page.goto(web.setupUrl);
-    await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
-    await page.getByLabel("Name").fill("Ana");
-    await page.getByLabel("Email").fill("ana@example.com");
-    await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await setUpFirstAdmin(page, web.setupUrl, "Ana");
 
     await page.goto(url("/personas"));
     await page.getByRole("button", { name: "Use this template" }).first().click();

@@ -1,6 +1,13 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
+import {
+  CHROMIUM_PATH,
+  launchBrowser,
+  startWebServer,
+  watchForErrors,
+  setUpFirstAdmin,
+  type WebServer,
+} from "./browser.ts";
 
 /**
  * A persona stored by an older release (no schema_version, and none of the fields added since: memory
@@ -40,13 +47,7 @@ describe.skipIf(!CHROMIUM_PATH)("an old-version persona in the web app", () => {
     );
 
   it("opens, edits and publishes a persona whose stored draft predates today's schema", async () => {
-    await page.goto(web.setupUrl);
-    await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
-    await page.getByLabel("Name").fill("Ana");
-    await page.getByLabel("Email").fill("ana@example.com");
-    await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await setUpFirstAdmin(page, web.setupUrl, "Ana");
 
     await page.goto(url("/personas"));
     await page.getByRole("button", { name: "Use this template" }).first().click();

@@ -2,7 +2,14 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TENANT_ID } from "../../src/services/tenant-service.ts";
 import { waitUntil } from "../server-processes.ts";
-import { CHROMIUM_PATH, launchBrowser, startWebServer, watchForErrors, type WebServer } from "./browser.ts";
+import {
+  CHROMIUM_PATH,
+  launchBrowser,
+  startWebServer,
+  watchForErrors,
+  setUpFirstAdmin,
+  type WebServer,
+} from "./browser.ts";
 
 /**
  * Lists that scale: with a 2,000-persona research population in the tenant, the library shows only the
@@ -75,13 +82,7 @@ describe.skipIf(!CHROMIUM_PATH)("persona lists with a large research population"
     errors = watchForErrors(context).errors;
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await page.goto(web.setupUrl);
-    await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
-    await page.getByLabel("Name").fill("Ana");
-    await page.getByLabel("Email").fill("ana@example.com");
-    await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Create admin account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await setUpFirstAdmin(page, web.setupUrl, "Ana");
   }, 300_000);
 
   afterAll(async () => {
