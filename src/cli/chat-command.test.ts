@@ -188,6 +188,40 @@ describe("dramatis chat", () => {
     expect(text).toContain(replies.at(-1).content);
   });
 
+  it("regenerates, lists and chooses answers, continues and renames from slash commands", async () => {
+    const run = pipe([
+      "/regenerate",
+      "hello there",
+      "/regenerate",
+      "/alt",
+      "/alt 1",
+      "/alt 9",
+      "/continue",
+      "/title Night talk",
+    ]);
+    expect(await run.code).toBe(0);
+    const text = run.text();
+    expect(run.errors).toEqual([]);
+    // The greeting answers no message of the user's, so it cannot be regenerated: the server says why.
+    expect(text).toContain("Error: ");
+    expect(text).toMatch(/\nMira: .+ \[2\/2\]\n/);
+    expect(text).toMatch(/\n {2}1\. .+\n {2}2\. .+ {2}\(shown\)\n/);
+    expect(text).toMatch(/\nMira: .+ \[1\/2\]\n/);
+    expect(text).toMatch(/Error: .*chosen_alternative/);
+    expect(text).toMatch(/\nMira \(continued\): .+\n/);
+    expect(text).toContain("Renamed to “Night talk”.");
+
+    const conversationId = run.requests
+      .find((request) => request.url.endsWith("/messages"))
+      .url.split("/")
+      .at(-2);
+    const conversation = await api(`/v1/conversations/${conversationId}`);
+    expect(conversation.title).toBe("Night talk");
+    const messages = await api(`/v1/conversations/${conversationId}/messages`);
+    const reply = messages.data.at(-1);
+    expect(reply).toMatchObject({ role: "assistant", alternative_index: 0, alternative_count: 2 });
+  });
+
   it("lists user personas, reports HTTP problems and keeps the session alive", async () => {
     const run = pipe(["/personas", "/persona Nobody", "x".repeat(32_001), "/frobnicate", "still here"]);
     expect(await run.code).toBe(0);

@@ -47,6 +47,10 @@ const HELP_TEXT = `Commands:
   /persona none     speak as yourself (No Persona)
   /persona          show who you are speaking as
   /personas         list your user personas
+  /regenerate       ask for another answer to your last message (the earlier ones are kept)
+  /alt [N]          list the answers to your last message, or show answer N instead
+  /continue         let the persona go on with its last answer
+  /title TEXT       rename this conversation
   /help             this list
   /exit             leave (also Ctrl-D); Ctrl-C stops a reply, or leaves at the prompt
 Start a message with // to send a line that begins with /.`;
@@ -259,6 +263,8 @@ interface ChatSession {
   offlineHintShown: boolean;
   /** The reply being streamed, so Ctrl-C can stop it. */
   activeReply: AbortController | undefined;
+  /** The persona's latest reply, for /regenerate, /alt and /continue; undefined before the first. */
+  lastReplyId: string | undefined;
 }
 
 async function openSession(options: {
@@ -279,6 +285,7 @@ async function openSession(options: {
     userPersona: userPersonas.find((userPersona) => userPersona.is_active) ?? null,
     offlineHintShown: false,
     activeReply: undefined,
+    lastReplyId: messages.at(-1)?.role === "assistant" ? messages.at(-1)?.id : undefined,
   };
   terminal.line(
     terminal.hint(
@@ -438,6 +445,19 @@ async function runSlashCommand(session: ChatSession, text: string): Promise<"con
       case "persona":
         await switchUserPersona(session, argument);
         break;
+      case "regenerate":
+      case "regen":
+        await regenerateReply(session);
+        break;
+      case "alt":
+        await chooseAlternative(session, argument);
+        break;
+      case "continue":
+        await continueReply(session);
+        break;
+      case "title":
+        await renameConversation(session, argument);
+        break;
       default:
         terminal.line(terminal.error(`Unknown command /${command}; /help lists the commands.`));
     }
@@ -445,6 +465,85 @@ async function runSlashCommand(session: ChatSession, text: string): Promise<"con
     printFailure(session, error);
   }
   return "continue";
+}
+
+/** The persona's latest reply, or a line saying there is none yet. */
+function latestReply(session: ChatSession): string | undefined {
+  if (!session.lastReplyId) session.terminal.line(session.terminal.error("There is no answer yet."));
+  return session.lastReplyId;
+}
+
+function printReply(session: ChatSession, message: StoredMessage, label = session.persona.name): void {
+  const { terminal } = session;
+  const count = message.alternative_count ?? 1;
+  const alternatives = count > 1 ? ` [${(message.alternative_index ?? 0) + 1}/${count}]` : "";
+  terminal.line(`${terminal.speaker(`${label}:`)} ${message.content}${terminal.hint(alternatives)}`);
+  session.lastReplyId = message.id;
+}
+
+async function regenerateReply(session: ChatSession): Promise<void> {
+  const replyId = latestReply(session);
+  if (!replyId) return;
+  const reply = await unwrap(
+    session.api.POST("/v1/conversations/{id}/messages/{messageId}/regenerate", {
+      params: { path: { id: session.conversationId, messageId: replyId } },
+      body: {},
+    }),
+  );
+  printReply(session, reply.message);
+}
+
+async function chooseAlternative(session: ChatSession, argument: string): Promise<void> {
+  const replyId = latestReply(session);
+  if (!replyId) return;
+  const path = { id: session.conversationId, messageId: replyId };
+  if (argument === "") {
+    const alternatives = await unwrap(
+      session.api.GET("/v1/conversations/{id}/messages/{messageId}/alternatives", { params: { path } }),
+    );
+    alternatives.data.forEach((message, index) => {
+      const shown = index === alternatives.chosen ? "  (shown)" : "";
+      session.terminal.line(`  ${index + 1}. ${message.content}${shown}`);
+    });
+    return;
+  }
+  const number = Number(argument);
+  if (!Number.isInteger(number) || number < 1) {
+    session.terminal.line(session.terminal.error("/alt takes the number of an answer: /alt 2"));
+    return;
+  }
+  const chosen = await unwrap(
+    session.api.PATCH("/v1/conversations/{id}/messages/{messageId}", {
+      params: { path },
+      body: { chosen_alternative: number - 1 },
+    }),
+  );
+  printReply(session, chosen);
+}
+
+async function continueReply(session: ChatSession): Promise<void> {
+  if (!latestReply(session)) return;
+  const reply = await unwrap(
+    session.api.POST("/v1/conversations/{id}/continue", {
+      params: { path: { id: session.conversationId } },
+      body: {},
+    }),
+  );
+  printReply(session, reply.message, `${session.persona.name} (continued)`);
+}
+
+async function renameConversation(session: ChatSession, title: string): Promise<void> {
+  if (title === "") {
+    session.terminal.line(session.terminal.error("/title takes the new title: /title Night talk"));
+    return;
+  }
+  const renamed = await unwrap(
+    session.api.PATCH("/v1/conversations/{id}", {
+      params: { path: { id: session.conversationId } },
+      body: { title },
+    }),
+  );
+  session.terminal.line(session.terminal.hint(`Renamed to “${renamed.title}”.`));
 }
 
 async function printUserPersonas(session: ChatSession): Promise<void> {
@@ -530,6 +629,7 @@ async function printStreamedReply(session: ChatSession, content: string, signal:
       terminal.write(event.text);
     } else {
       terminal.endLine();
+      session.lastReplyId = event.exchange.message.id;
       for (const warning of event.exchange.warnings) terminal.line(terminal.hint(`(warning: ${warning})`));
       noteOfflineModel(session, event.exchange.message.model);
       return;
