@@ -24,6 +24,7 @@ import { migration as m0021 } from "./0021_persona_visibility.ts";
 import { migration as m0022 } from "./0022_token_buckets.ts";
 import { migration as m0023 } from "./0023_persona_search.ts";
 import { migration as m0024 } from "./0024_message_alternatives.ts";
+import { migration as m0025 } from "./0025_accounts_by_user.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   "0022_token_buckets": m0022,
   "0023_persona_search": m0023,
   "0024_message_alternatives": m0024,
+  "0025_accounts_by_user": m0025,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
