@@ -304,6 +304,22 @@ export class ConversationService {
     });
   }
 
+  /** What every reply in a conversation is asked with: who, where, and the persona as it serves now. */
+  private async replyContext(user: UserRow, conversation: ConversationRow) {
+    const { definition, version } = await this.personas.getServingDefinition(
+      user.tenant_id,
+      conversation.persona_id,
+    );
+    return {
+      tenantId: user.tenant_id,
+      userId: user.id,
+      conversationId: conversation.id,
+      personaId: conversation.persona_id,
+      persona: definition,
+      personaVersion: version,
+    };
+  }
+
   /** Has the persona reply to a stored user message (with the user persona that message recorded). */
   async answer(
     user: UserRow,
@@ -312,17 +328,9 @@ export class ConversationService {
     options: SendMessageOptions = {},
   ): Promise<ExchangeResult> {
     const conversation = await this.findRow(user, conversationId);
-    const { definition, version } = await this.personas.getServingDefinition(
-      user.tenant_id,
-      conversation.persona_id,
-    );
+    const served = await this.replyContext(user, conversation);
     const outcome = await this.replies.reply({
-      tenantId: user.tenant_id,
-      userId: user.id,
-      conversationId,
-      personaId: conversation.persona_id,
-      persona: definition,
-      personaVersion: version,
+      ...served,
       userPersona: userMessage.user_persona,
       replyTo: userMessage.id,
       signal: options.signal,
@@ -458,17 +466,9 @@ export class ConversationService {
     }
     await this.assertLatest(conversationId, message, "regenerated");
     const alternatives = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
-    const { definition, version } = await this.personas.getServingDefinition(
-      user.tenant_id,
-      conversation.persona_id,
-    );
+    const served = await this.replyContext(user, conversation);
     const outcome = await this.replies.reply({
-      tenantId: user.tenant_id,
-      userId: user.id,
-      conversationId,
-      personaId: conversation.persona_id,
-      persona: definition,
-      personaVersion: version,
+      ...served,
       userPersona: message.user_persona,
       replyTo: message.reply_to,
       alternativeOf: { turnId: turnOf(message), turnSequence: alternatives[0]?.sequence ?? message.sequence },
@@ -496,18 +496,10 @@ export class ConversationService {
           : "the conversation has no messages to continue",
       );
     }
-    const { definition, version } = await this.personas.getServingDefinition(
-      user.tenant_id,
-      conversation.persona_id,
-    );
+    const served = await this.replyContext(user, conversation);
     await options.onStart?.(toMessage(last));
     const outcome = await this.replies.continueReply({
-      tenantId: user.tenant_id,
-      userId: user.id,
-      conversationId,
-      personaId: conversation.persona_id,
-      persona: definition,
-      personaVersion: version,
+      ...served,
       userPersona: last.user_persona,
       message: last,
       signal: options.signal,
