@@ -149,3 +149,34 @@ export async function openPhonePage(
 export async function sidewaysOverflow(page: Page): Promise<number> {
   return (await page.evaluate(`document.documentElement.scrollWidth - ${PHONE_WIDTH}`)) as number;
 }
+
+export interface DesktopSession {
+  web: WebServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, uncaught exceptions, CSP violations and failed requests seen so far. */
+  errors: string[];
+  stop(): Promise<void>;
+}
+
+/** A real server and a desktop-sized Chromium page watched for errors: where most suites start. */
+export async function openDesktopSession(setupToken: string): Promise<DesktopSession> {
+  const web = await startWebServer({ setupToken });
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const { errors } = watchForErrors(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return {
+    web,
+    browser,
+    context,
+    page,
+    errors,
+    async stop() {
+      await browser.close();
+      await web.stop();
+    },
+  };
+}

@@ -2,13 +2,12 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CHROMIUM_PATH,
-  launchBrowser,
   openPhonePage,
   screenshot,
   setUpFirstAdmin,
   sidewaysOverflow,
-  startWebServer,
-  watchForErrors,
+  openDesktopSession,
+  type DesktopSession,
   type WebServer,
 } from "./browser.ts";
 
@@ -25,19 +24,14 @@ describe.skipIf(!CHROMIUM_PATH)("chat controls in the web app", () => {
   let errors: string[];
   let conversationUrl = "";
 
+  let session: DesktopSession | undefined;
+
   beforeAll(async () => {
-    web = await startWebServer({ setupToken: "e2e-chat-controls-0123" });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    errors = watchForErrors(context).errors;
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    session = await openDesktopSession("e2e-chat-controls-0123");
+    ({ web, browser, context, page, errors } = session);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-  });
+  afterAll(async () => session?.stop());
 
   const url = (path: string) => new URL(path, web.server.url).toString();
   const replies = () => page.getByRole("listitem", { name: "Mira", exact: true });

@@ -1,11 +1,10 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CHROMIUM_PATH,
-  launchBrowser,
-  startWebServer,
-  watchForErrors,
   setUpFirstAdmin,
+  openDesktopSession,
+  type DesktopSession,
   type WebServer,
 } from "./browser.ts";
 
@@ -20,23 +19,17 @@ const SETUP_TOKEN = "e2e-old-persona-0123";
 
 describe.skipIf(!CHROMIUM_PATH)("an old-version persona in the web app", () => {
   let web: WebServer;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
+  let session: DesktopSession | undefined;
+
   beforeAll(async () => {
-    web = await startWebServer({ setupToken: SETUP_TOKEN });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    errors = watchForErrors(context).errors;
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    session = await openDesktopSession(SETUP_TOKEN);
+    ({ web, page, errors } = session);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-  });
+  afterAll(async () => session?.stop());
 
   const url = (path: string) => new URL(path, web.server.url).toString();
   const db = () => web.server.services.store.db;
