@@ -1,30 +1,37 @@
 import type { GenerateRequest, LanguageModel, ModelProvider } from "../src/models/language-model.ts";
 
 /**
- * A provider `capture` whose model `capture/model` answers "Noted." and keeps every request it gets, to
- * show exactly what a model is given (pair it with the offline provider in a ModelRegistry).
+ * A provider (`capture` unless named) whose model `<name>/model` answers "Noted." (or `deltas`, streamed
+ * one by one) and keeps every request it gets, to show exactly what a model is given (pair it with the
+ * offline provider in a ModelRegistry).
  */
-export function capturingProvider(requests: GenerateRequest[]): ModelProvider {
+export function capturingProvider(
+  requests: GenerateRequest[],
+  options: { name?: string; deltas?: string[] } = {},
+): ModelProvider {
+  const name = options.name ?? "capture";
+  const deltas = options.deltas ?? ["Noted."];
   const result = {
-    text: "Noted.",
+    text: deltas.join(""),
     usage: { inputTokens: 1, outputTokens: 1 },
     finishReason: "stop" as const,
     warnings: [],
-    model: "capture/model",
+    model: `${name}/model`,
   };
   const model: LanguageModel = {
-    id: "capture/model",
+    id: `${name}/model`,
     generate: async (request) => {
       requests.push(request);
       return result;
     },
     stream: async function* (request) {
       requests.push(request);
+      for (const text of deltas) yield { type: "delta", text };
       yield { type: "finish", result };
     },
     generateObject: async () => {
       throw new Error("not used");
     },
   };
-  return { name: "capture", listModels: async () => ["model"], languageModel: () => model };
+  return { name, listModels: async () => ["model"], languageModel: () => model };
 }

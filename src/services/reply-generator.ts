@@ -13,6 +13,8 @@ import { countTokens } from "../models/token-count.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
+import { expandNameMacros, type NameMacroContext } from "../domain/macros.ts";
+import { NameMacroStream } from "../domain/name-macro-stream.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import type { PriceTable } from "./pricing.ts";
 import { macroContextFor } from "./macro-context.ts";
@@ -221,7 +223,16 @@ export class ReplyGenerator {
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
     await input.onModelChosen?.(model.id);
     const readyAt = performance.now();
-    return { prompt, model, sampling, memories, persona, readyAt, promptMs: round(readyAt - started) };
+    return {
+      prompt,
+      model,
+      sampling,
+      memories,
+      persona,
+      macros,
+      readyAt,
+      promptMs: round(readyAt - started),
+    };
   }
 
   /** A conversation's next reply: history from the store within the tier budget, recorded with its prompt. */
@@ -373,20 +384,34 @@ export class ReplyGenerator {
       prompt: AssembledPrompt;
       sampling: SamplingParameters;
       memories: string[];
+      /** the names `{{char}}`/`{{user}}` in the model's own output stand for */
+      macros: NameMacroContext;
     },
   ): Promise<GenerateResult> {
-    const { input: request, prompt, sampling, memories } = options;
+    const { input: request, prompt, sampling, memories, macros } = options;
     const modelRequest = {
       messages: prompt.messages,
       sampling,
       signal: request.signal,
       context: generationContext(request, memories),
     };
+    // Models that learnt from character cards write `{{user}}` themselves: the user sees the names.
+    const withNames = (result: GenerateResult): GenerateResult => {
+      const text = expandNameMacros(result.text, macros);
+      return text === result.text ? result : { ...result, text };
+    };
     // Streaming costs several stream stages per chunk; when nobody reads the deltas, ask for the whole reply.
-    if (!request.onDelta) return model.generate(modelRequest);
+    if (!request.onDelta) return withNames(await model.generate(modelRequest));
+    const names = new NameMacroStream(macros);
     for await (const part of model.stream(modelRequest)) {
-      if (part.type === "delta") await request.onDelta(part.text);
-      else return part.result;
+      if (part.type === "delta") {
+        const shown = names.push(part.text);
+        if (shown) await request.onDelta(shown);
+        continue;
+      }
+      const rest = names.flush();
+      if (rest) await request.onDelta(rest);
+      return withNames(part.result);
     }
     throw new Error(`model ${model.id} ended its stream without a finish`);
   }

@@ -9,22 +9,7 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
-
-/** A server-sent event stream's events, data parsed (importing conversations.test.ts would rerun its tests). */
-function parseServerSentEvents(body: string): { event: string; data: any }[] {
-  return body
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = block
-        .split("\n")
-        .filter((line) => line.startsWith("data: "))
-        .map((line) => line.slice(6))
-        .join("\n");
-      return { event, data: data ? JSON.parse(data) : null };
-    });
-}
+import { parseServerSentEvents } from "../server-sent-events.ts";
 
 /** A model whose every answer is numbered ("Take 1.", "Take 2.", ...), so alternatives differ predictably. */
 function countingProvider(switches: { failing: boolean }): ModelProvider {

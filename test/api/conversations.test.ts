@@ -5,22 +5,7 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp, type TestResponse } from "../test-app.ts";
-
-/** Parses a server-sent event stream body into events. */
-export function parseServerSentEvents(body: string): { event: string; data: any }[] {
-  return body
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = block
-        .split("\n")
-        .filter((line) => line.startsWith("data: "))
-        .map((line) => line.slice(6))
-        .join("\n");
-      return { event, data: data ? JSON.parse(data) : null };
-    });
-}
+import { parseServerSentEvents } from "../server-sent-events.ts";
 
 /** A provider whose model always fails, to prove the user's message survives. */
 const brokenProvider: ModelProvider = {

@@ -4,6 +4,7 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { BACKENDS } from "../backends.ts";
 import { capturingProvider } from "../capturing-model.ts";
+import { parseServerSentEvents } from "../server-sent-events.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
 /** What the model got and what the user saw must hold no macro a card author wrote. */
@@ -20,7 +21,15 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     app = await createTestApp({
       backend,
       models: new ModelRegistry(
-        [createOfflineProvider(), capturingProvider(modelRequests)],
+        [
+          createOfflineProvider(),
+          capturingProvider(modelRequests),
+          // A model that writes the placeholders itself, cut mid-placeholder the way tokens fall.
+          capturingProvider([], {
+            name: "cardwise",
+            deltas: ["Well met, {{us", "er}}. I am {", "{char}}; <US", "ER> may rest."],
+          }),
+        ],
         "offline/default",
       ),
     });
@@ -239,5 +248,28 @@ describe.each(BACKENDS)("macros in persona text ($name)", (backend) => {
     // The creator's notes are for people choosing the card: never part of what the model reads.
     expect(JSON.stringify(messages)).not.toContain("NOTES-FOR-HUMANS");
     expect(JSON.stringify(prompt)).not.toContain("NOTES-FOR-HUMANS");
+  });
+
+  it("shows the names where the model itself writes {{user}} or {{char}}, streamed or not", async () => {
+    const personaId = (
+      await (
+        await app.request("/v1/personas", { method: "POST", json: { name: "Moth", model: "cardwise/model" } })
+      ).json()
+    ).id;
+    const conversation = await start("macro-output", personaId);
+    const streamed = await app.request(`/v1/conversations/${conversation.id}/messages`, {
+      method: "POST",
+      user: "macro-output",
+      json: { content: "Who are you?", stream: true },
+    });
+    const events = parseServerSentEvents(await streamed.text());
+    const deltas = events.filter((event) => event.event === "message-delta").map((event) => event.data.text);
+    const expected = "Well met, User. I am Moth; User may rest.";
+    expect(deltas.join("")).toBe(expected);
+    for (const delta of deltas) expect(delta).not.toMatch(/[{}<]/);
+    const end = events.find((event) => event.event === "message-end")!.data;
+    expect(end.message.content).toBe(expected);
+    const { result } = await exchange("macro-output", conversation.id, "And again?");
+    expect(result.message.content).toBe(expected);
   });
 });

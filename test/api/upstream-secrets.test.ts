@@ -7,6 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../test-app.ts";
+import { parseServerSentEvents } from "../server-sent-events.ts";
 
 const API_KEY = "sk-operator-secret-0123456789abcdef";
 
@@ -32,22 +33,6 @@ async function startEchoingUpstream(): Promise<{ baseURL: string; close(): Promi
     baseURL: `http://127.0.0.1:${port}/v1`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-function parseServerSentEvents(body: string): { event: string; data: any }[] {
-  return body
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => ({
-      event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
-      data: JSON.parse(
-        block
-          .split("\n")
-          .filter((line) => line.startsWith("data: "))
-          .map((line) => line.slice(6))
-          .join("\n") || "null",
-      ),
-    }));
 }
 
 function expectNoSecret(text: string): void {
