@@ -9143,7 +9143,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Download every result as CSV, or the study, statistics and results as JSON */
+    /**
+     * Download every result as CSV, or the study, statistics and results as JSON
+     * @description Answers written by the offline (demo) engine are marked: the CSV has an `offline_engine` column (true/false per row), the JSON `offline_engine` and `warnings` at the top and on the study, the statistics and each result.
+     */
     get: {
       parameters: {
         query?: {
@@ -13808,6 +13811,15 @@ export interface components {
         output_tokens: number;
         cost_usd: number;
       };
+      /**
+       * @description Every model that answered one of its runs so far
+       * @example [
+       *       "offline/default"
+       *     ]
+       */
+      answer_models: string[];
+      /** @description True when any answer came from the offline engine (`offline/...`): the built-in demo engine's answers are canned templates, so the results and statistics say nothing about the personas */
+      offline_engine: boolean;
       created_at: string;
       started_at: string;
       finished_at: string | null;
@@ -13883,6 +13895,8 @@ export interface components {
       error: string | null;
       attempts: number;
       model: string | null;
+      /** @description True when the offline (demo) engine wrote this answer: canned, not a model's */
+      offline_engine: boolean;
       input_tokens: number;
       output_tokens: number;
       cost_usd: number;
@@ -13934,6 +13948,8 @@ export interface components {
         df: number | [number, number];
         p_value: number;
       } | null;
+      /** @description True when any answer these figures are computed from came from the offline (demo) engine */
+      offline_engine: boolean;
     };
     ScheduledMessagePage: {
       data: components["schemas"]["ScheduledMessage"][];
