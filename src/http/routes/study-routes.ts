@@ -57,12 +57,10 @@ export const studySchema = z
     max_attempts: z.number().int(),
     progress: progressSchema,
     usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.number() }),
-    answer_models: z
-      .array(z.string())
-      .openapi({
-        description: "Every model that answered one of its runs so far",
-        example: ["offline/default"],
-      }),
+    answer_models: z.array(z.string()).openapi({
+      description: "Every model that answered one of its runs so far",
+      example: ["offline/default"],
+    }),
     offline_engine: z.boolean().openapi({
       description:
         "True when any answer came from the offline engine (`offline/...`): the built-in demo engine's " +
@@ -89,11 +87,9 @@ const resultSchema = z
     error: z.string().nullable(),
     attempts: z.number().int(),
     model: z.string().nullable(),
-    offline_engine: z
-      .boolean()
-      .openapi({
-        description: "True when the offline (demo) engine wrote this answer: canned, not a model's",
-      }),
+    offline_engine: z.boolean().openapi({
+      description: "True when the offline (demo) engine wrote this answer: canned, not a model's",
+    }),
     input_tokens: z.number().int(),
     output_tokens: z.number().int(),
     cost_usd: z.number(),
