@@ -9,11 +9,8 @@ import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
-import { expandMacros } from "../domain/macros.ts";
-import type { PersonaDefinition } from "../domain/persona-definition.ts";
-import { groupOnlyGreetings, swipeableGreetings } from "../domain/persona-greetings.ts";
+import { expandGreetings, openingGreetings } from "./conversation-greetings.ts";
 import type { PersonaService } from "./persona-service.ts";
-import { macroContextFor } from "./macro-context.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
 
@@ -182,7 +179,7 @@ export class ConversationService {
     await this.store.conversations.insert(row);
     const userPersona = await this.resolveUserPersona(user, undefined);
     const messages: Message[] = [];
-    const shown = await this.expandGreetings(greetings, {
+    const shown = await expandGreetings({ store: this.store, clock: this.clock }, greetings, {
       definition,
       user,
       userPersona,
@@ -595,39 +592,6 @@ export class ConversationService {
   }
 
   /**
-   * The greetings as the user sees them, macros replaced (one context: `{{pick}}` is the same in each),
-   * without those of which nothing is left; `chosen` is where the chosen one is among them, -1 when nothing
-   * is left of it. Stored
-   * so: a `{{random}}` must not change each time the chat is read.
-   */
-  private async expandGreetings(
-    greetings: { texts: string[]; chosen: number },
-    options: {
-      definition: PersonaDefinition;
-      user: UserRow;
-      userPersona: UserPersonaSnapshot | null;
-      conversationId: string;
-    },
-  ): Promise<{ greetings: string[]; chosen: number }> {
-    const nothing = { greetings: [], chosen: -1 };
-    if (!greetings.texts[greetings.chosen]?.trim()) return nothing;
-    const macros = await macroContextFor(this.store, this.clock, {
-      persona: options.definition,
-      userPersona: options.userPersona,
-      userId: options.user.id,
-      seed: options.conversationId,
-      previousUserMessageAt: null,
-    });
-    const expanded = greetings.texts.map((text) => (text.trim() ? expandMacros(text, macros) : ""));
-    if (!expanded[greetings.chosen]?.trim()) return nothing;
-    const kept = expanded.flatMap((text, index) => (text.trim() ? [{ text, index }] : []));
-    return {
-      greetings: kept.map((greeting) => greeting.text),
-      chosen: kept.findIndex((greeting) => greeting.index === greetings.chosen),
-    };
-  }
-
-  /**
    * Stores the opening greetings as one turn, in their order: the first is the turn, the others its
    * alternatives, and the chosen one is shown. One transaction: a conversation never opens half greeted.
    */
@@ -727,34 +691,4 @@ export class ConversationService {
     if (!row) throw new NotFoundError(`conversation ${id}`);
     return row;
   }
-}
-
-/**
- * The greetings a conversation opening with greeting `index` stores (see swipeableGreetings), and which of
- * them is shown; 422 naming the range when the persona has no such greeting.
- */
-function openingGreetings(definition: PersonaDefinition, index: number): { texts: string[]; chosen: number } {
-  const swipeable = swipeableGreetings(definition, index);
-  if (!swipeable) {
-    const alternates = definition.alternate_greetings.length;
-    const group = groupOnlyGreetings(definition).length;
-    const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
-    const what = [
-      alternates > 0 ? plural(alternates, "alternate greeting") : "",
-      group > 0 ? plural(group, "group greeting") : "",
-    ].filter(Boolean);
-    throw new ValidationError([
-      {
-        field: "greeting",
-        message:
-          what.length === 0
-            ? "this persona has no alternate greetings: use 0 (its first message)"
-            : `this persona has ${what.join(" and ")}: use 0 (its first message) to ${alternates + group}`,
-      },
-    ]);
-  }
-  return {
-    texts: swipeable.greetings.map((greeting) => greeting.text),
-    chosen: swipeable.greetings.indexOf(swipeable.chosen),
-  };
 }
