@@ -221,6 +221,7 @@ describe("study statistics table", () => {
       },
     ],
     test: { name: "chi_square", statistic: 9.4877, df: 4, p_value: 0.0501 },
+    offline_engine: false,
   };
 
   it("aligns one row per cohort and one for all, then the test", () => {
@@ -558,6 +559,9 @@ describe("dramatis study against a running server", () => {
     // Not a terminal: plain progress lines, the last one complete.
     expect(result.errorOutput).not.toContain("\r");
     expect(result.errorOutput).toMatch(/^100% 30\/30 done · \d+ failed · \d+ invalid/m);
+    // The offline engine answered (no model configured): said on stderr, beside the data on stdout.
+    expect(result.errorOutput).toContain("Warning: Demo engine: answers are canned, not a real model.");
+    expect(result.output).not.toContain("Demo engine");
 
     const id = studyId?.[1] as string;
     const csv = await run(["results", id, "--format", "csv"]);
@@ -567,13 +571,21 @@ describe("dramatis study against a running server", () => {
     expect(rows.slice(1)).toHaveLength(30);
     const statusColumn = rows[0]?.indexOf("status") ?? -1;
     expect(new Set(rows.slice(1).map((row) => row[statusColumn]))).not.toContain("pending");
+    const offlineColumn = rows[0]?.indexOf("offline_engine") ?? -1;
+    expect(new Set(rows.slice(1).map((row) => row[offlineColumn]))).toEqual(new Set(["true"]));
+    expect(csv.errorOutput).toContain("Warning: Demo engine");
 
     const jsonFile = path.join(directory, "results.json");
     const json = await run(["results", id, "--format", "json", "--output", jsonFile]);
     expect(json).toMatchObject({ code: 0, output: "" });
-    expect(json.errorOutput).toBe(`Wrote the json results of ${id} to ${jsonFile}\n`);
+    expect(json.errorOutput.split("\n")).toEqual([
+      expect.stringMatching(/^Warning: Demo engine: answers are canned/),
+      `Wrote the json results of ${id} to ${jsonFile}`,
+      "",
+    ]);
     const exported = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
     expect(exported.study.id).toBe(id);
+    expect(exported).toMatchObject({ offline_engine: true, study: { offline_engine: true } });
     expect(exported.results).toHaveLength(30);
 
     const table = await run(["results", id]);
@@ -581,19 +593,27 @@ describe("dramatis study against a running server", () => {
     expect(table.output).toMatch(new RegExp(`^Study +${id} \\(Study of 30\\)$`, "m"));
     expect(table.output).toMatch(/^Status +completed/m);
     expect(table.output).toMatch(/^Young urban +15 +/m);
+    expect(table.output).toMatch(/^Answered by +offline\/default \(demo engine: canned answers\)$/m);
+    expect(table.errorOutput).toContain("Warning: Demo engine");
 
     const status = await run(["status", id]);
     expect(status.output).toMatch(/^Progress +100% 30\/30 done/m);
+    expect(status.errorOutput).toContain("Warning: Demo engine");
     const raw = await run(["status", id, "--json"]);
     expect(JSON.parse(raw.output)).toMatchObject({
       id,
       status: "completed",
       progress: { total: 30, done: 30 },
+      offline_engine: true,
     });
+    expect(raw.errorOutput).toBe("");
 
     const list = await run(["list"]);
-    expect(list.output.split("\n")[0]).toMatch(/^id +name +status +done +created$/);
-    expect(list.output).toMatch(new RegExp(`^${id} +Study of 30 +completed +30/30 `, "m"));
+    expect(list.output.split("\n")[0]).toMatch(/^id +name +status +done +answered by +created$/);
+    expect(list.output).toMatch(
+      new RegExp(`^${id} +Study of 30 +completed +30/30 +DEMO \\(offline engine\\) `, "m"),
+    );
+    expect(list.errorOutput).toContain(`Warning (${id}): Demo engine`);
   });
 
   it("reconnects when the event stream is refused and when it breaks mid-study, on a terminal", async () => {

@@ -12,7 +12,7 @@ import {
   type ServerFetch,
 } from "./server-connection.ts";
 import { InterruptedError, StudyCommandError } from "./study-api.ts";
-import { describeStudy, formatStatisticsTable } from "./study-display.ts";
+import { describeStudy, formatStatisticsTable, offlineEngineWarning, type Study } from "./study-display.ts";
 import { describeFileError, runStudy } from "./study-run.ts";
 import { formatTable } from "./text-table.ts";
 
@@ -281,6 +281,7 @@ async function showStatus(context: ActionContext): Promise<number> {
   const study = await unwrap(context.connect().GET("/v1/studies/{id}", studyParameters(id)));
   const lines = context.flags.json ? [JSON.stringify(study)] : describeStudy(study);
   for (const line of lines) writeLine(context.options.output, line);
+  if (!context.flags.json) warnOfOfflineEngine(context, study);
   return 0;
 }
 
@@ -335,9 +336,13 @@ async function listStudies(context: ActionContext): Promise<number> {
     study.name,
     study.status,
     `${study.progress.done}/${study.progress.total}`,
+    study.offline_engine ? "DEMO (offline engine)" : study.answer_models.join(", ") || "-",
     study.created_at,
   ]);
-  for (const line of formatTable(["id", "name", "status", "done", "created"], rows)) writeLine(output, line);
+  for (const line of formatTable(["id", "name", "status", "done", "answered by", "created"], rows)) {
+    writeLine(output, line);
+  }
+  warnOfOfflineEngine(context, studies);
   return 0;
 }
 
@@ -356,6 +361,7 @@ async function showResults(context: ActionContext): Promise<number> {
     const text = `${[...describeStudy(study), "", ...formatStatisticsTable(statistics)].join("\n")}\n`;
     if (!file) output.write(text);
     else await writeFileSafely(file, (stream) => new Promise<void>((resolve) => stream.end(text, resolve)));
+    warnOfOfflineEngine(context, study);
   } else {
     const body = await unwrap(
       context.connect().GET("/v1/studies/{id}/export", {
@@ -366,6 +372,11 @@ async function showResults(context: ActionContext): Promise<number> {
     // stdout stays open for whoever writes after this command.
     if (!file) await copyBody(body, output, { end: false });
     else await writeFileSafely(file, (stream) => copyBody(body, stream, { end: true }));
+    // The export marks the offline engine's answers itself (a column, a field); a person watching hears it too.
+    warnOfOfflineEngine(
+      context,
+      await unwrap(context.connect().GET("/v1/studies/{id}", studyParameters(id))),
+    );
   }
   if (file) writeLine(errorOutput, `Wrote the ${format} results of ${id} to ${file}`);
   return 0;
@@ -417,6 +428,12 @@ async function copyBody(
     const reason = readError instanceof ServerUnreachableError ? readError.reason : readError.message;
     throw new StudyCommandError(`the download broke off (${reason}); run it again`);
   }
+}
+
+/** On stderr: piped tables and exports stay data, and a person still sees it. */
+function warnOfOfflineEngine(context: ActionContext, studies: Study | Study[]): void {
+  const warning = offlineEngineWarning(studies);
+  if (warning) writeLine(context.options.errorOutput, warning);
 }
 
 function writeLine(output: NodeJS.WritableStream, line: string): void {

@@ -5,6 +5,7 @@
  */
 
 import type { Schema } from "@dramatis/sdk";
+import { OFFLINE_ENGINE_WARNING } from "../domain/offline-engine.ts";
 import { formatTable } from "./text-table.ts";
 
 /** Plain progress lines (not a terminal) come at most this often, so logs stay short. */
@@ -148,11 +149,31 @@ export function describeStudy(study: Study): string[] {
         `${progress.answered} answered · ${progress.invalid} invalid · ${progress.failed} failed`,
     ],
     ["Model", study.model ?? "each persona's own"],
+    ["Answered by", describeAnswerModels(study)],
     ["Usage", `${usage.input_tokens} input tokens · ${usage.output_tokens} output tokens${cost}`],
     ["Skill", study.skill_id],
     ["Population", study.population_id],
   ];
-  return rows.map(([label, value]) => `${label.padEnd(11)}${value}`);
+  return rows.map(([label, value]) => `${label.padEnd(12)}${value}`);
+}
+
+/** The models that answered, the offline engine's flagged as the demo engine. */
+function describeAnswerModels(study: Study): string {
+  if (study.answer_models.length === 0) return "no answers yet";
+  const models = study.answer_models.join(", ");
+  return study.offline_engine ? `${models} (demo engine: canned answers)` : models;
+}
+
+/**
+ * The warning a table of study results carries (on stderr, so piped output stays data) when any answer came
+ * from the offline engine; undefined otherwise. `--json` output has the `offline_engine` field instead.
+ */
+export function offlineEngineWarning(studies: Study | Study[]): string | undefined {
+  const list = Array.isArray(studies) ? studies : [studies];
+  const marked = list.filter((study) => study.offline_engine);
+  if (marked.length === 0) return undefined;
+  const which = Array.isArray(studies) ? ` (${marked.map((study) => study.id).join(", ")})` : "";
+  return `Warning${which}: ${OFFLINE_ENGINE_WARNING}`;
 }
 
 /** `512 answered, 2 invalid, 3 failed of 1000`. */

@@ -7,6 +7,7 @@ import {
   describeCounts,
   formatGenerationProgress,
   formatStatisticsTable,
+  offlineEngineWarning,
   formatStudyProgress,
   type Population,
   type ProgressDisplay,
@@ -317,6 +318,8 @@ async function reportFinishedStudy(options: RunStudyOptions, study: Study): Prom
     `Study ${study.id} completed: ${describeCounts(study)}`,
   ];
   for (const line of lines) writeLine(options.output, line);
+  const warning = offlineEngineWarning(study);
+  if (warning) writeLine(options.errorOutput, warning);
   return 0;
 }
 

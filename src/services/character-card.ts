@@ -118,8 +118,11 @@ const V2_REQUIRED_FILLERS = {
 };
 const V3_REQUIRED_FILLERS = { ...V2_REQUIRED_FILLERS, group_only_greetings: [] as unknown[] };
 
-/** Card fields that change a character's behaviour elsewhere but are only stored here: worth a warning. */
-const STORED_ONLY_FIELDS = ["group_only_greetings"];
+/**
+ * Card fields that change a character's behaviour elsewhere but are only stored here: worth a warning.
+ * (None at the moment: group_only_greetings are offered when a conversation starts.)
+ */
+const STORED_ONLY_FIELDS: string[] = [];
 
 const DRAMATIS_EXTENSION = "dramatis";
 

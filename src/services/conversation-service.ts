@@ -9,10 +9,8 @@ import type { ConversationRow, MessageRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
-import { expandMacros } from "../domain/macros.ts";
-import type { PersonaDefinition } from "../domain/persona-definition.ts";
+import { expandGreetings, openingGreetings } from "./conversation-greetings.ts";
 import type { PersonaService } from "./persona-service.ts";
-import { macroContextFor } from "./macro-context.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
 import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
 
@@ -148,9 +146,10 @@ export class ConversationService {
   readonly events = new TypedEvents<ConversationEvents>();
 
   /**
-   * Starts a conversation. It opens with the persona's first message (or the alternate greeting chosen by
-   * `greeting`: 1 is the first alternate) when it has one, or with a reply the model writes from the
-   * persona's start prompt.
+   * Starts a conversation. It opens with the persona's first message (or the greeting chosen by `greeting`:
+   * 1 is the first alternate greeting, then the card's group-only greetings) when it has one, or with a
+   * reply the model writes from the persona's start prompt. The other greetings are stored as the opening
+   * message's alternatives (see swipeableGreetings), so the user swipes between them like between replies.
    */
   async create(
     user: UserRow,
@@ -164,7 +163,7 @@ export class ConversationService {
     viewer: PersonaViewer = user.tenant_id,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
     const { definition, version } = await this.personas.getServingDefinition(viewer, input.persona_id);
-    const greetingText = chosenGreeting(definition, input.greeting ?? 0);
+    const greetings = openingGreetings(definition, input.greeting ?? 0);
     const now = this.clock.now().toISOString();
     const row: ConversationRow = {
       id: newId("cnv"),
@@ -180,17 +179,17 @@ export class ConversationService {
     await this.store.conversations.insert(row);
     const userPersona = await this.resolveUserPersona(user, undefined);
     const messages: Message[] = [];
-    const greeting = await this.greeting(greetingText, {
+    const shown = await expandGreetings({ store: this.store, clock: this.clock }, greetings, {
       definition,
       user,
       userPersona,
       conversationId: row.id,
     });
-    if (greeting) {
-      const opener = await this.storeMessage({
+    if (shown.chosen >= 0) {
+      const opener = await this.storeGreetings({
         conversationId: row.id,
-        role: "assistant",
-        content: greeting,
+        greetings: shown.greetings,
+        chosen: shown.chosen,
         userPersona,
         personaVersion: version,
       });
@@ -453,6 +452,10 @@ export class ConversationService {
   ): Promise<ReplyResult> {
     const conversation = await this.findRow(user, conversationId);
     const message = await this.findMessageRow(user, conversationId, messageId);
+    const alternatives = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
+    if (message.role === "assistant" && message.reply_to === null && alternatives.length > 1) {
+      return this.swipeGreeting(conversationId, message, alternatives, options);
+    }
     if (message.role !== "assistant" || message.reply_to === null) {
       throw new ValidationError([
         {
@@ -465,7 +468,6 @@ export class ConversationService {
       ]);
     }
     await this.assertLatest(conversationId, message, "regenerated");
-    const alternatives = await this.store.conversations.listAlternatives(conversationId, [turnOf(message)]);
     const served = await this.replyContext(user, conversation);
     const outcome = await this.replies.reply({
       ...served,
@@ -477,6 +479,30 @@ export class ConversationService {
       onStart: (replyId) => options.onStart?.({ userMessage: toMessage(message), replyId }),
     });
     return this.replyResult(conversationId, outcome);
+  }
+
+  /**
+   * "Regenerate" on an opening message with several greetings: no model writes a new one (a card's author
+   * wrote them); the next greeting is shown, after the last the first again, as SillyTavern swipes them.
+   * Told like a regeneration (start, the whole text as one delta), so a streaming client needs no other path.
+   */
+  private async swipeGreeting(
+    conversationId: string,
+    message: StoredMessage,
+    alternatives: StoredMessage[],
+    options: SendMessageOptions,
+  ): Promise<ReplyResult> {
+    const shown = alternatives.findIndex((alternative) => alternative.chosen === 1);
+    const next = alternatives[(shown + 1) % alternatives.length] ?? message;
+    await options.onStart?.({ userMessage: toMessage(message), replyId: next.id });
+    await this.store.conversations.chooseAlternative(conversationId, turnOf(message), next.id);
+    await options.onDelta?.(next.content);
+    return {
+      message: await this.shownMessage(conversationId, next.id),
+      usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0 },
+      timings: { prompt_ms: 0, model_ms: 0, total_ms: 0 },
+      warnings: [],
+    };
   }
 
   /** The persona goes on with the conversation's last message, its own: the continuation is appended. */
@@ -566,28 +592,37 @@ export class ConversationService {
   }
 
   /**
-   * A greeting as the user sees it, macros replaced, or "" when nothing is left of it. Stored so: its
-   * `{{random}}` must not change each time the chat is read.
+   * Stores the opening greetings as one turn, in their order: the first is the turn, the others its
+   * alternatives, and the chosen one is shown. One transaction: a conversation never opens half greeted.
    */
-  private async greeting(
-    text: string,
-    options: {
-      definition: PersonaDefinition;
-      user: UserRow;
-      userPersona: UserPersonaSnapshot | null;
-      conversationId: string;
-    },
-  ): Promise<string> {
-    if (!text.trim()) return "";
-    const macros = await macroContextFor(this.store, this.clock, {
-      persona: options.definition,
-      userPersona: options.userPersona,
-      userId: options.user.id,
-      seed: options.conversationId,
-      previousUserMessageAt: null,
+  private async storeGreetings(options: {
+    conversationId: string;
+    greetings: string[];
+    chosen: number;
+    userPersona: UserPersonaSnapshot | null;
+    personaVersion: number | null;
+  }): Promise<Message> {
+    const now = this.clock.now().toISOString();
+    const shown = await this.store.transaction(async (store) => {
+      let turnId: string | null = null;
+      let shown: StoredMessage | undefined;
+      for (const [index, content] of options.greetings.entries()) {
+        const isChosen = index === options.chosen;
+        const message: StoredMessage = {
+          ...this.newMessage({ ...options, role: "assistant", content }),
+          sequence: await store.conversations.claimSequence(options.conversationId, now),
+          created_at: now,
+          alternative_of: turnId,
+          chosen: isChosen ? 1 : 0,
+        };
+        await store.conversations.insertMessage(message);
+        turnId ??= message.id;
+        if (isChosen) shown = message;
+      }
+      return shown;
     });
-    const greeting = expandMacros(text, macros);
-    return greeting.trim() ? greeting : "";
+    if (!shown) throw new Error("the chosen greeting was not among the greetings stored");
+    return this.shownMessage(options.conversationId, shown.id);
   }
 
   /** The request's user persona, else the user's active one, else none. */
@@ -615,22 +650,9 @@ export class ConversationService {
     const now = this.clock.now().toISOString();
     const row = await this.store.transaction(async (store) => {
       const message: StoredMessage = {
-        id: newId("msg"),
-        conversation_id: options.conversationId,
+        ...this.newMessage(options),
         sequence: await store.conversations.claimSequence(options.conversationId, now),
-        role: options.role,
-        content: options.content,
-        status: "complete",
-        user_persona: options.userPersona ?? null,
-        persona_version: options.personaVersion,
-        model: null,
-        token_count: countTokens(options.content),
-        reply_to: null,
-        error: null,
         created_at: now,
-        alternative_of: null,
-        chosen: 1,
-        edited_at: null,
       };
       await store.conversations.insertMessage(message);
       return message;
@@ -638,28 +660,35 @@ export class ConversationService {
     return toMessage(row);
   }
 
+  /** A complete message written by no model, shown, with no turn of its own yet (sequence: to claim). */
+  private newMessage(options: {
+    conversationId: string;
+    role: MessageRow["role"];
+    content: string;
+    userPersona: UserPersonaSnapshot | null;
+    personaVersion: number | null;
+  }): Omit<StoredMessage, "sequence" | "created_at"> {
+    return {
+      id: newId("msg"),
+      conversation_id: options.conversationId,
+      role: options.role,
+      content: options.content,
+      status: "complete",
+      user_persona: options.userPersona ?? null,
+      persona_version: options.personaVersion,
+      model: null,
+      token_count: countTokens(options.content),
+      reply_to: null,
+      error: null,
+      alternative_of: null,
+      chosen: 1,
+      edited_at: null,
+    };
+  }
+
   private async findRow(user: UserRow, id: string): Promise<ConversationRow> {
     const row = await this.store.conversations.find(user.id, id);
     if (!row) throw new NotFoundError(`conversation ${id}`);
     return row;
   }
-}
-
-/** The greeting a conversation opens with: 0 the first message, n the n-th alternate greeting. */
-function chosenGreeting(definition: PersonaDefinition, index: number): string {
-  if (index === 0) return definition.first_message;
-  const alternate = definition.alternate_greetings[index - 1];
-  if (alternate === undefined) {
-    const count = definition.alternate_greetings.length;
-    throw new ValidationError([
-      {
-        field: "greeting",
-        message:
-          count === 0
-            ? "this persona has no alternate greetings: use 0 (its first message)"
-            : `this persona has ${count} alternate greeting${count === 1 ? "" : "s"}: use 0 (its first message) to ${count}`,
-      },
-    ]);
-  }
-  return alternate;
 }

@@ -124,6 +124,19 @@ export class StudyRepository extends TenantRows<"studies", StoredStudy> {
     };
   }
 
+  /** Every model that answered a run of the study (distinct, sorted); runs not answered yet name none. */
+  async listAnswerModels(studyId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("study_runs")
+      .select("model")
+      .distinct()
+      .where("study_id", "=", studyId)
+      .where("model", "is not", null)
+      .orderBy("model")
+      .execute();
+    return rows.flatMap((row) => (row.model === null ? [] : [row.model]));
+  }
+
   /**
    * Moves up to `limit` pending runs (lowest ordinals first) to `queued` with a new dispatch number and
    * returns them. Safe with several processes: a run is only taken while still pending.

@@ -281,9 +281,14 @@ describe.each(BACKENDS)("research studies on $name", (backend) => {
         failed: 0,
         invalid: 0,
       });
+      // The test app answers with the offline engine: every view of the results says so.
+      expect(study).toMatchObject({ offline_engine: true, answer_models: ["offline/default"] });
+      const listed = (await (await app.request("/v1/studies")).json()).data;
+      expect(listed.find((item: { id: string }) => item.id === study.id).offline_engine).toBe(true);
 
       const statistics = await (await app.request(`/v1/studies/${study.id}/statistics`)).json();
       expect(statistics.answer_type).toBe("likert");
+      expect(statistics.offline_engine).toBe(true);
       expect(statistics.cohorts.map((cohort: { cohort_name: string }) => cohort.cohort_name).sort()).toEqual([
         "Old",
         "Young",
@@ -315,9 +320,21 @@ describe.each(BACKENDS)("research studies on $name", (backend) => {
       expect(rows[0]?.slice(0, 3)).toEqual(["run_id", "persona_id", "persona_name"]);
       expect(rows).toHaveLength(size + 1);
       expect(new Set(rows.slice(1).map((row) => row[1])).size).toBe(size);
+      const offlineColumn = rows[0]!.indexOf("offline_engine");
+      expect(offlineColumn).toBe(rows[0]!.indexOf("model") + 1);
+      expect(new Set(rows.slice(1).map((row) => row[offlineColumn]))).toEqual(new Set(["true"]));
       const exported = await (await app.request(`/v1/studies/${study.id}/export?format=json`)).json();
       expect(exported.results).toHaveLength(size);
       expect(exported.statistics.overall.answered).toBe(size);
+      expect(exported).toMatchObject({
+        offline_engine: true,
+        warnings: [expect.stringMatching(/^Demo engine: answers are canned, not a real model/)],
+        study: { offline_engine: true },
+        statistics: { offline_engine: true },
+      });
+      expect(exported.results.every((result: { offline_engine: boolean }) => result.offline_engine)).toBe(
+        true,
+      );
 
       // The same population, skill and seed give the same answers: the versions are pinned.
       const rerun = await finishedStudy(
@@ -391,8 +408,13 @@ describe("study runs with a scripted model", () => {
     };
     const study = await finishedStudy(app, (await start({ invalid_retries: 1 })).id);
     expect(study.progress).toMatchObject({ answered: 6, invalid: 0 });
+    // A real model answered: nothing is marked as the demo engine's.
+    expect(study).toMatchObject({ offline_engine: false, answer_models: ["scripted/test"] });
     const results = (await (await app.request(`/v1/studies/${study.id}/results`)).json()).data;
     expect(results.every((result: { answer: number }) => result.answer === 4)).toBe(true);
+    expect(results.some((result: { offline_engine: boolean }) => result.offline_engine)).toBe(false);
+    const exported = await (await app.request(`/v1/studies/${study.id}/export?format=json`)).json();
+    expect(exported).toMatchObject({ offline_engine: false, warnings: [] });
     expect(seen.some((text) => /not valid: .*9.*1-5|outside/i.test(text))).toBe(true);
 
     behaviour.next = () => "not json at all";

@@ -10,7 +10,8 @@ import {
 
 /**
  * An alternate greeting (a card's alternate_greetings) written in the builder is offered when a
- * conversation starts, and the conversation opens with it, its macros replaced.
+ * conversation starts, and the conversation opens with it, its macros replaced; the first message then
+ * swipes between the greetings.
  */
 describe.skipIf(!CHROMIUM_PATH)("choosing a greeting in the web app", () => {
   let web: WebServer;
@@ -51,6 +52,23 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a greeting in the web app", () => {
     await page.waitForURL(/\/chat\/cnv_[a-z0-9]+$/);
     await page.getByText("Mira waves at Ana from the pier.").waitFor();
     expect(await page.getByText("{{").count()).toBe(0);
+
+    // The first message swipes between the greetings, like a reply between its alternatives.
+    const log = page.getByRole("list", { name: "Conversation log" });
+    const swipeCount = log.locator(".chat-swipe-count");
+    expect(await swipeCount.textContent()).toBe("2/2");
+    await page.getByRole("button", { name: "Previous greeting" }).click();
+    await swipeCount.filter({ hasText: "1/2" }).waitFor();
+    await page.getByText("Mira waves at Ana from the pier.").waitFor({ state: "detached" });
+    expect(await log.locator(":scope > li").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Regenerate" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Next greeting" }).click();
+    await page.getByText("Mira waves at Ana from the pier.").waitFor();
+    await swipeCount.filter({ hasText: "2/2" }).waitFor();
+
+    // The choice is stored: read back, the conversation still opens with it.
+    await page.reload();
+    await page.getByText("Mira waves at Ana from the pier.").waitFor();
     expect(errors).toEqual([]);
   }, 120_000);
 });

@@ -213,6 +213,16 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     const failed = Number(await panel.locator(".study-count-failed dd").textContent());
     expect(answered + invalid + failed).toBe(POPULATION_SIZE);
     expect(answered).toBeGreaterThan(0);
+
+    // The offline engine answered: the page says the results are canned, and so does the list.
+    const banner = page.getByRole("note", { name: "Demo engine" });
+    await banner.getByText("Demo engine: answers are canned, not a real model.").waitFor();
+    await page.goto(url("/studies"));
+    const row = page.getByRole("row").filter({ hasText: "Remote work, Panel A" });
+    await row.locator(".badge", { hasText: "Demo engine" }).waitFor();
+    expect(await row.locator(".badge", { hasText: "Demo engine" }).getAttribute("title")).toBe(
+      "Demo engine: answers are canned, not a real model",
+    );
   }, 120_000);
 
   it("shows per-cohort charts, the test in words and a paged results table", async () => {
@@ -270,6 +280,8 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     expect(rows.length).toBe(POPULATION_SIZE);
     const cohortColumn = header!.indexOf("cohort_name");
     expect(new Set(rows.map((row) => row[cohortColumn]))).toEqual(new Set(["Young urban", OLDER_COHORT]));
+    const offlineColumn = header!.indexOf("offline_engine");
+    expect(new Set(rows.map((row) => row[offlineColumn]))).toEqual(new Set(["true"]));
   });
 
   it("follows a rate-limited study live, cancels it, resumes it and deletes it", async () => {

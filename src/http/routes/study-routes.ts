@@ -57,6 +57,15 @@ export const studySchema = z
     max_attempts: z.number().int(),
     progress: progressSchema,
     usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.number() }),
+    answer_models: z.array(z.string()).openapi({
+      description: "Every model that answered one of its runs so far",
+      example: ["offline/default"],
+    }),
+    offline_engine: z.boolean().openapi({
+      description:
+        "True when any answer came from the offline engine (`offline/...`): the built-in demo engine's " +
+        "answers are canned templates, so the results and statistics say nothing about the personas",
+    }),
     created_at: z.string(),
     started_at: z.string(),
     finished_at: z.string().nullable(),
@@ -78,6 +87,9 @@ const resultSchema = z
     error: z.string().nullable(),
     attempts: z.number().int(),
     model: z.string().nullable(),
+    offline_engine: z.boolean().openapi({
+      description: "True when the offline (demo) engine wrote this answer: canned, not a model's",
+    }),
     input_tokens: z.number().int(),
     output_tokens: z.number().int(),
     cost_usd: z.number(),
@@ -113,6 +125,9 @@ const statisticsSchema = z
         p_value: z.number(),
       })
       .nullable(),
+    offline_engine: z.boolean().openapi({
+      description: "True when any answer these figures are computed from came from the offline (demo) engine",
+    }),
   })
   .openapi("StudyStatistics");
 
@@ -231,6 +246,10 @@ const exportRoute = createRoute({
   path: "/v1/studies/{id}/export",
   tags,
   summary: "Download every result as CSV, or the study, statistics and results as JSON",
+  description:
+    "Answers written by the offline (demo) engine are marked: the CSV has an `offline_engine` column " +
+    "(true/false per row), the JSON `offline_engine` and `warnings` at the top and on the study, the " +
+    "statistics and each result.",
   request: {
     params: idParamSchema,
     query: z.object({ format: z.enum(["csv", "json"]).default("csv") }),

@@ -11,6 +11,7 @@ import type { StudyRow, StudyRunRow, StudyRunStatus } from "../../store/schema.t
 import type { Store } from "../../store/store.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import { samplingSchema } from "../../domain/persona-definition.ts";
+import { isOfflineEngineModel, OFFLINE_ENGINE_WARNING } from "../../domain/offline-engine.ts";
 import { toPopulation, type Population } from "./population-service.ts";
 import { contextValuesSchema, toSkill, type Skill } from "./skill-service.ts";
 import { computeStudyStatistics, type StudyStatistics } from "./study-statistics.ts";
@@ -78,6 +79,10 @@ export interface Study {
   max_attempts: number;
   progress: StudyProgress;
   usage: { input_tokens: number; output_tokens: number; cost_usd: number };
+  /** Every model that answered one of its runs so far. */
+  answer_models: string[];
+  /** True when any answer came from the offline (demo) engine: its results are canned, not a model's. */
+  offline_engine: boolean;
   created_at: string;
   started_at: string;
   finished_at: string | null;
@@ -97,12 +102,17 @@ export interface StudyResult {
   error: string | null;
   attempts: number;
   model: string | null;
+  /** True when the offline (demo) engine wrote this answer. */
+  offline_engine: boolean;
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
   started_at: string | null;
   finished_at: string | null;
 }
+
+/** A study's statistics, and whether the answers they are computed from came from the offline engine. */
+export type MarkedStudyStatistics = StudyStatistics & { offline_engine: boolean };
 
 /** Columns of the CSV export, in order. */
 const CSV_COLUMNS = [
@@ -119,6 +129,7 @@ const CSV_COLUMNS = [
   "error",
   "attempts",
   "model",
+  "offline_engine",
   "input_tokens",
   "output_tokens",
   "cost_usd",
@@ -144,6 +155,7 @@ export function toStudyResult(row: StoredRunAnswer<StudyRunRow>): StudyResult {
     error: row.error,
     attempts: row.attempts,
     model: row.model,
+    offline_engine: isOfflineEngineModel(row.model),
     input_tokens: row.input_tokens,
     output_tokens: row.output_tokens,
     cost_usd: Number(row.cost_usd),
@@ -324,12 +336,23 @@ export class StudyService {
     };
   }
 
-  async statistics(tenantId: string, id: string): Promise<StudyStatistics> {
+  async statistics(tenantId: string, id: string): Promise<MarkedStudyStatistics> {
     const study = await this.findRow(tenantId, id);
-    return computeStudyStatistics(study.skill.answer, await this.store.studies.listOutcomes(id));
+    const [outcomes, models] = await Promise.all([
+      this.store.studies.listOutcomes(id),
+      this.store.studies.listAnswerModels(id),
+    ]);
+    return {
+      ...computeStudyStatistics(study.skill.answer, outcomes),
+      offline_engine: models.some(isOfflineEngineModel),
+    };
   }
 
-  /** The CSV export, a chunk of rows at a time. */
+  /**
+   * The CSV export, a chunk of rows at a time. Each row says whether the offline engine wrote its answer
+   * (`offline_engine`); a spreadsheet shows that column beside the answer, where a comment line would be
+   * a stray first row (and trip CSV readers that expect a header).
+   */
   async *exportCsv(tenantId: string, id: string): AsyncIterable<string> {
     await this.findRow(tenantId, id);
     yield csvRow(CSV_COLUMNS);
@@ -354,6 +377,7 @@ export class StudyService {
             result.error,
             result.attempts,
             result.model,
+            result.offline_engine,
             result.input_tokens,
             result.output_tokens,
             result.cost_usd,
@@ -366,11 +390,20 @@ export class StudyService {
     }
   }
 
-  /** The JSON export: the study, its statistics and every result. */
+  /**
+   * The JSON export: the study, its statistics and every result; `offline_engine` and `warnings` at the top
+   * say when the offline engine wrote any of the answers.
+   */
   async exportJson(
     tenantId: string,
     id: string,
-  ): Promise<{ study: Study; statistics: StudyStatistics; results: StudyResult[] }> {
+  ): Promise<{
+    offline_engine: boolean;
+    warnings: string[];
+    study: Study;
+    statistics: MarkedStudyStatistics;
+    results: StudyResult[];
+  }> {
     const study = await this.get(tenantId, id);
     const results: StudyResult[] = [];
     let afterOrdinal: number | undefined;
@@ -380,7 +413,13 @@ export class StudyService {
       results.push(...rows.map(toStudyResult));
       afterOrdinal = rows.at(-1)?.ordinal;
     }
-    return { study, statistics: await this.statistics(tenantId, id), results };
+    return {
+      offline_engine: study.offline_engine,
+      warnings: study.offline_engine ? [OFFLINE_ENGINE_WARNING] : [],
+      study,
+      statistics: await this.statistics(tenantId, id),
+      results,
+    };
   }
 
   /**
@@ -445,9 +484,10 @@ export class StudyService {
   }
 
   private async view(row: StoredStudy): Promise<Study> {
-    const [counts, usage] = await Promise.all([
+    const [counts, usage, answerModels] = await Promise.all([
       this.store.studies.countRuns(row.id),
       this.store.studies.usageTotals(row.id),
+      this.store.studies.listAnswerModels(row.id),
     ]);
     return {
       id: row.id,
@@ -467,6 +507,8 @@ export class StudyService {
       max_attempts: row.max_attempts,
       progress: await this.progress(row, counts),
       usage,
+      answer_models: answerModels,
+      offline_engine: answerModels.some(isOfflineEngineModel),
       created_at: row.created_at,
       started_at: row.started_at,
       finished_at: row.finished_at,

@@ -197,8 +197,11 @@ export function ChatConversationView({
         {shown.map((message) => {
           const stored = messages.find((m) => m.id === message.id);
           // A reply keeps its place (and the focus within it) while regenerated or swiped: one per turn.
-          const key =
-            message.role === "assistant" && message.reply_to ? `turn-${message.reply_to}` : message.id;
+          const key = message.opener
+            ? "opener"
+            : message.role === "assistant" && message.reply_to
+              ? `turn-${message.reply_to}`
+              : message.id;
           return (
             <ChatMessage
               key={key}
@@ -223,6 +226,10 @@ export function ChatConversationView({
                     focusEdit={actions.editClosed === stored.id}
                     alternativeIndex={stored.alternative_index ?? 0}
                     alternativeCount={stored.alternative_count ?? 1}
+                    // An opening message swipes between its greetings (SillyTavern's way): no model
+                    // rewrites what the card's author wrote, so it has no Regenerate.
+                    swipeNoun={message.opener ? "greeting" : "alternative"}
+                    canSwipe={stored === latestReply && (stored.reply_to !== null || !!message.opener)}
                     canRegenerate={stored === latestReply && stored.reply_to !== null}
                     canContinue={stored === latestReply}
                     busy={chat.streaming}

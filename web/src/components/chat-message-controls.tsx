@@ -3,13 +3,16 @@ import { ErrorNotice } from "./notice.tsx";
 
 /**
  * The chat controls under a stored message: on the latest reply, the swipe between its alternatives
- * ("‹ 2/3 ›"), Regenerate and Continue; on every message, Edit and Delete. While a reply streams they do
+ * ("‹ 2/3 ›"), Regenerate and Continue; on an opening message with several greetings (while nothing
+ * follows it), the swipe between the greetings; on every message, Edit and Delete. While a reply streams they do
  * nothing, as the server would refuse a second generation.
  */
 export function ChatMessageControls({
   label,
   alternativeIndex,
   alternativeCount,
+  swipeNoun = "alternative",
+  canSwipe,
   canRegenerate,
   canContinue,
   busy,
@@ -24,6 +27,9 @@ export function ChatMessageControls({
   label: string;
   alternativeIndex: number;
   alternativeCount: number;
+  /** What the swipe goes between: a reply's alternatives, an opening message's greetings. */
+  swipeNoun?: "alternative" | "greeting";
+  canSwipe: boolean;
   canRegenerate: boolean;
   canContinue: boolean;
   busy: boolean;
@@ -41,10 +47,10 @@ export function ChatMessageControls({
   }, [focusEdit]);
   return (
     <div className="chat-message-controls" role="group" aria-label={label}>
-      {canRegenerate && alternativeCount > 1 && (
+      {canSwipe && alternativeCount > 1 && (
         <span className="chat-swipe">
           <ControlButton
-            label="Previous alternative"
+            label={`Previous ${swipeNoun}`}
             unavailable={busy || alternativeIndex <= 0}
             onClick={() => onChoose(alternativeIndex - 1)}
           >
@@ -52,12 +58,12 @@ export function ChatMessageControls({
           </ControlButton>
           <span
             className="chat-swipe-count"
-            title={`Alternative ${alternativeIndex + 1} of ${alternativeCount}`}
+            title={`${swipeNoun === "greeting" ? "Greeting" : "Alternative"} ${alternativeIndex + 1} of ${alternativeCount}`}
           >
             {alternativeIndex + 1}/{alternativeCount}
           </span>
           <ControlButton
-            label="Next alternative"
+            label={`Next ${swipeNoun}`}
             unavailable={busy || alternativeIndex >= alternativeCount - 1}
             onClick={() => onChoose(alternativeIndex + 1)}
           >

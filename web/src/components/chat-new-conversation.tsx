@@ -18,9 +18,15 @@ function greetingLabel(text: string, personaName: string): string {
   return named.length > 80 ? `${named.slice(0, 79)}…` : named || "(empty)";
 }
 
+/** A card's group_only_greetings (kept in the persona's `card`), the strings among them. */
+function groupOnlyGreetings(persona: PersonaSummary): string[] {
+  const stored = persona.card?.group_only_greetings;
+  return Array.isArray(stored) ? stored.filter((text): text is string => typeof text === "string") : [];
+}
+
 /**
  * "Start a new conversation": pick one of the personas (or a preset), and its greeting when it has
- * alternates (a card's alternate_greetings), and open a conversation with it.
+ * alternates (a card's alternate_greetings, then its group_only_greetings), and open a conversation with it.
  */
 export function ChatNewConversation({
   personas,
@@ -64,7 +70,8 @@ export function ChatNewConversation({
   const chosen = listed.some((persona) => persona.id === personaId) ? personaId : (listed[0]?.id ?? "");
   const chosenPersona = listed.find((persona) => persona.id === chosen);
   const alternates = chosenPersona?.alternate_greetings ?? [];
-  const chosenGreeting = greeting <= alternates.length ? greeting : 0;
+  const groupGreetings = chosenPersona ? groupOnlyGreetings(chosenPersona) : [];
+  const chosenGreeting = greeting <= alternates.length + groupGreetings.length ? greeting : 0;
 
   async function start(event: FormEvent) {
     event.preventDefault();
@@ -154,7 +161,7 @@ export function ChatNewConversation({
             )}
             <span className="field-hint">The conversation opens with the persona&apos;s greeting.</span>
           </div>
-          {chosenPersona && alternates.length > 0 && (
+          {chosenPersona && alternates.length + groupGreetings.length > 0 && (
             <div className="field">
               <label htmlFor="chat-new-greeting">Greeting</label>
               <select
@@ -170,7 +177,16 @@ export function ChatNewConversation({
                     Alternate {index + 1}: {greetingLabel(text, chosenPersona.name)}
                   </option>
                 ))}
+                {groupGreetings.map((text, index) => (
+                  <option key={`group-${index}`} value={alternates.length + index + 1}>
+                    Group greeting {index + 1}: {greetingLabel(text, chosenPersona.name)}
+                  </option>
+                ))}
               </select>
+              <span className="field-hint">
+                Swipe the first message to see the other greetings. Group greetings were written for group
+                chats: one is among the swipes only when you start with it.
+              </span>
             </div>
           )}
           {error !== undefined && !fieldError && <ErrorNotice error={error} />}

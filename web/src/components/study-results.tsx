@@ -5,6 +5,7 @@ import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "./notice.tsx";
 import { StudyStatusBadge } from "./study-status-badge.tsx";
+import { OfflineEngineBadge } from "./study-offline-engine.tsx";
 import {
   RUN_STATUSES,
   formatAnswer,
@@ -165,7 +166,7 @@ function ResultRow({ run, answer }: { run: StudyRun; answer: AnswerSpec | undefi
       </th>
       <td data-label="Cohort">{run.cohort_name}</td>
       <td data-label="Status">
-        <StudyStatusBadge status={run.status} />
+        <StudyStatusBadge status={run.status} /> {run.offline_engine && <OfflineEngineBadge />}
       </td>
       <td data-label="Answer" className="study-answer-cell">
         <span>

@@ -6,6 +6,7 @@ import { Link, matchPath, navigate } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { useStudyPageTitle } from "../components/study-page-title.tsx";
 import { StudyStatusBadge } from "../components/study-status-badge.tsx";
+import { OfflineEngineBadge } from "../components/study-offline-engine.tsx";
 import { PAGE_LIMIT, formatTime, type Study } from "../components/study-format.ts";
 import { CohortsPage } from "./cohorts.tsx";
 import { PopulationDetailPage } from "./population-detail.tsx";
@@ -170,7 +171,8 @@ function StudyRow({ study }: { study: Study }) {
   return (
     <tr>
       <th scope="row">
-        <Link to={`/studies/${encodeURIComponent(study.id)}`}>{study.name}</Link>
+        <Link to={`/studies/${encodeURIComponent(study.id)}`}>{study.name}</Link>{" "}
+        {study.offline_engine && <OfflineEngineBadge />}
         <span className="study-subtle">{study.skill?.name}</span>
       </th>
       <td data-label="Status">

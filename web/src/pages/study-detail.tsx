@@ -6,6 +6,7 @@ import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
+import { OfflineEngineBadge, StudyOfflineEngineBanner } from "../components/study-offline-engine.tsx";
 import { useAction } from "../components/settings-use-action.tsx";
 import {
   StudyDistributionChart,
@@ -91,6 +92,7 @@ export function StudyDetailPage({ studyId }: { studyId: string }) {
           )}
         </div>
       </header>
+      <StudyOfflineEngineBanner study={study} />
       {/* Progress news for screen readers comes from the summary line; a dropped stream is said once. */}
       {live.error !== undefined && (
         <div className="notice notice-warning" role="alert">
@@ -270,6 +272,15 @@ function StudyFacts({ study }: { study: Study }) {
         <div>
           <dt>Model</dt>
           <dd>{study.model ? <code>{study.model}</code> : "Each persona's own"}</dd>
+        </div>
+        <div>
+          <dt>Answered by</dt>
+          <dd>
+            {study.answer_models.length === 0
+              ? "No answers yet"
+              : study.answer_models.map((model) => <code key={model}>{model} </code>)}
+            {study.offline_engine && <OfflineEngineBadge />}
+          </dd>
         </div>
         <div>
           <dt>Concurrency</dt>
