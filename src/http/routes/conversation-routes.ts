@@ -67,13 +67,10 @@ export const conversationSchema = z
     message_count: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
-    branched_from: z
-      .object({ conversation_id: z.string(), message_id: z.string() })
-      .nullable()
-      .openapi({
-        description:
-          "A branch: the conversation and message it was copied from (POST .../branch); null otherwise",
-      }),
+    branched_from: z.object({ conversation_id: z.string(), message_id: z.string() }).nullable().openapi({
+      description:
+        "A branch: the conversation and message it was copied from (POST .../branch); null otherwise",
+    }),
   })
   .openapi("Conversation");
 
