@@ -20,6 +20,7 @@ import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { authRoutes } from "./http/routes/auth-routes.ts";
 import { cohortRoutes } from "./http/routes/cohort-routes.ts";
+import { conversationArchiveRoutes } from "./http/routes/conversation-archive-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
@@ -68,6 +69,8 @@ export const API_VERSION = "0.1.0";
 const IMPORT_PATH = "/v1/personas/import";
 const AVATAR_PATH = /^\/v1\/personas\/[^/]+\/avatar$/;
 const MEMORY_IMPORT_PATH = /^\/v1\/personas\/[^/]+\/memories\/import$/;
+/** Chat files (SillyTavern JSONL is not JSON): read raw, within the import limit. */
+const CONVERSATION_IMPORT_PATH = "/v1/conversations/import";
 
 const healthRoute = createRoute({
   method: "get",
@@ -156,7 +159,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   });
   app.use("/v1/*", (c, next) => {
-    if (c.req.path === IMPORT_PATH || AVATAR_PATH.test(c.req.path)) return importLimit(c, next);
+    if (c.req.path === IMPORT_PATH || c.req.path === CONVERSATION_IMPORT_PATH || AVATAR_PATH.test(c.req.path))
+      return importLimit(c, next);
     if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
     return generalLimit(c, next);
   });
@@ -168,7 +172,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     boundJsonBodies({
       // These read their bodies raw, with their own bounds (cards, images, bulk memory imports).
       isRawBodyPath: (path) =>
-        path === IMPORT_PATH || AVATAR_PATH.test(path) || MEMORY_IMPORT_PATH.test(path),
+        path === IMPORT_PATH ||
+        path === CONVERSATION_IMPORT_PATH ||
+        AVATAR_PATH.test(path) ||
+        MEMORY_IMPORT_PATH.test(path),
     }),
   );
 
@@ -197,6 +204,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaCardRoutes());
   app.route("/", personaAvatarRoutes());
   app.route("/", userPersonaRoutes());
+  // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.
+  app.route("/", conversationArchiveRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
   app.route("/", jobRoutes());

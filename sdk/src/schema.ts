@@ -4683,6 +4683,455 @@ export interface paths {
     };
     trace?: never;
   };
+  "/v1/conversations/search": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Search the messages of your conversations (case-insensitive, literal text)
+     * @description Only the caller's own conversations and only what they show (hidden alternatives and deleted messages are not searched). Newest first; `cursor` is the previous page's next_cursor.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description The text to find; % and _ match themselves */
+          q: string;
+          /** @description Only conversations with this persona */
+          persona_id?: string;
+          /** @description Page size, 1-200 (default 50) */
+          limit?: number;
+          /** @description The next_cursor of the previous page */
+          cursor?: string;
+        };
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Matching messages, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MessageSearchPage"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/branch": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Branch: a new conversation copying this one up to and including a message
+     * @description The branch (channel web, same persona, titled '<title> (branch)') holds copies of every message the conversation shows up to and including `message_id`, each reply with all its alternatives and the same one shown (a hidden alternative given as `message_id` is shown in the branch). Its `branched_from` names the source conversation and message; the source is unchanged. Memories are neither copied nor learned again: they belong to the persona and the user, so the branch shares them.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["BranchConversation"];
+        };
+      };
+      responses: {
+        /** @description The new conversation */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Conversation"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export a conversation: SillyTavern chat JSONL or the Dramatis JSON document
+     * @description sillytavern: the header line {user_name, character_name, create_date, chat_metadata} then one line per message {name, is_user, is_system, send_date, mes, swipes, swipe_id, swipe_info, extra}; the alternatives of a reply are its swipes. dramatis (default): every message with all its alternatives, the persona and the user persona. Sent as a download (Content-Disposition).
+     */
+    get: {
+      parameters: {
+        query?: {
+          format?: "sillytavern" | "dramatis";
+        };
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ConversationExport"];
+            "application/jsonl": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import a conversation from a SillyTavern chat (JSONL) or a Dramatis export (JSON)
+     * @description Send the file as the raw body. A SillyTavern chat names its character by name only: give `persona_id`; a Dramatis export names its persona (persona_id overrides it). Swipes become the reply's alternatives with the swipe shown (swipe_id) shown; system lines (is_system) are left out with a warning. At most 5,000 messages, 100 swipes per message and 100,000 characters per message: a file past those bounds or with a wrong line or field is a 422 naming it (`line 3: swipe_id`). Other files are a 415. No memory is learned from an import.
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description The persona the conversation is with (required for a SillyTavern chat) */
+          persona_id?: string;
+        };
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/jsonl": string;
+          "application/json": components["schemas"]["ConversationExport"];
+        };
+      };
+      responses: {
+        /** @description The new conversation */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ConversationImport"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is of a type (or file format) the operation does not read; `detail` names it */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/conversations": {
     parameters: {
       query?: never;
@@ -13268,6 +13717,96 @@ export interface components {
       /** Format: uri */
       avatar_url?: string | null;
     };
+    MessageSearchPage: {
+      data: components["schemas"]["MessageSearchHit"][];
+      next_cursor: string | null;
+    };
+    MessageSearchHit: {
+      conversation: {
+        id: string;
+        title: string;
+        persona_id: string;
+      };
+      message_id: string;
+      /** @enum {string} */
+      role: "user" | "assistant";
+      /** @description The message's text around the first match; … where cut */
+      snippet: string;
+      /** @description Where the match is in snippet (length 0 when it could not be placed) */
+      match: {
+        start: number;
+        length: number;
+      };
+      created_at: string;
+    };
+    Conversation: {
+      id: string;
+      persona_id: string;
+      channel: string;
+      title: string;
+      message_count: number;
+      created_at: string;
+      updated_at: string;
+      /** @description A branch: the conversation and message it was copied from (POST .../branch); null otherwise */
+      branched_from: {
+        conversation_id: string;
+        message_id: string;
+      } | null;
+    };
+    BranchConversation: {
+      /** @description The last message the branch copies (any message of this conversation) */
+      message_id: string;
+    };
+    /** @description A conversation as Dramatis exports and imports it (versioned) */
+    ConversationExport: {
+      /** @enum {string} */
+      format: "dramatis.conversation";
+      /** @enum {number} */
+      version: 1;
+      exported_at: string;
+      conversation: {
+        id: string;
+        title: string;
+        channel: string;
+        created_at: string;
+        persona: {
+          id: string | null;
+          name: string;
+        };
+        user_name: string;
+        /** @description A branch: the conversation and message it was copied from (POST .../branch); null otherwise */
+        branched_from: {
+          conversation_id: string;
+          message_id: string;
+        } | null;
+      };
+      messages: {
+        /** @enum {string} */
+        role: "user" | "assistant";
+        user_persona: {
+          id: string;
+          name: string;
+          description: string;
+        } | null;
+        alternatives: {
+          content: string;
+          /** @enum {string} */
+          status: "complete" | "partial" | "failed";
+          model: string | null;
+          created_at: string;
+          edited_at: string | null;
+        }[];
+        /** @description Index in alternatives of the one shown */
+        chosen: number;
+      }[];
+    };
+    ConversationImport: {
+      conversation: components["schemas"]["Conversation"];
+      /** @enum {string} */
+      format: "sillytavern" | "dramatis";
+      message_count: number;
+      warnings: string[];
+    };
     ConversationCreated: components["schemas"]["Conversation"] & {
       messages: components["schemas"]["Message"][];
     };
@@ -13301,15 +13840,6 @@ export interface components {
       alternative_index?: number;
       /** @description How many alternatives its turn has (1: never regenerated); beside alternative_index */
       alternative_count?: number;
-    };
-    Conversation: {
-      id: string;
-      persona_id: string;
-      channel: string;
-      title: string;
-      message_count: number;
-      created_at: string;
-      updated_at: string;
     };
     ConversationPage: {
       data: components["schemas"]["Conversation"][];

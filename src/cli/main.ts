@@ -22,7 +22,7 @@ const CONFIGURED_COMMANDS = new Set(["serve", "worker", "tenants", "keys", "mode
 const STORAGE_FLAGS = ["data-dir", "database-url"];
 
 const CLIENT_HELP = `
-A client command (chat, memories, study, scheduled, inbox) talks to a running server: --url or
+A client command (chat, conversations, memories, study, scheduled, inbox) talks to a running server: --url or
 DRAMATIS_URL (default http://127.0.0.1:8787), --key or DRAMATIS_API_KEY, --user or DRAMATIS_USER
 (default the OS account). serve, worker, tenants, keys and models read the server's configuration from
 flags or environment variables (DRAMATIS_DATA_DIR, DATABASE_URL, PORT, ...).`;
@@ -281,6 +281,43 @@ function buildProgram(options: {
       act(async (persona: string, file: string | undefined, _options, command: Command) =>
         runMemories("export")(file === undefined ? [persona] : [persona, file], command),
       ),
+    );
+
+  const conversations = program
+    .command("conversations")
+    .description("search, export and import your conversations on a running server");
+  const runConversations =
+    (action: string) =>
+    async (positionals: string[], command: Command): Promise<number> => {
+      const { conversationsCommand } = await import("./conversations-command.ts");
+      return conversationsCommand({
+        action,
+        positionals,
+        values: flagValues(command),
+        environment: io.environment,
+        print: io.print,
+        printError: io.printError,
+      });
+    };
+  clientCommand(conversations, "search", "find messages in your conversations (case-insensitive)")
+    .argument("<query...>", "the text to find")
+    .option("--persona <id>", "only conversations with this persona")
+    .option("--limit <n>", "how many hits (default 20, at most 200)")
+    .option("--json", "the hits as JSON")
+    .action(
+      act(async (query: string[], _options, command: Command) => runConversations("search")(query, command)),
+    );
+  clientCommand(conversations, "export", "write a conversation as SillyTavern JSONL or Dramatis JSON")
+    .argument("<id>", "the conversation's id")
+    .option("--format <format>", "sillytavern (default) or dramatis")
+    .option("-o, --output <file>", "where to write (default stdout)")
+    .action(act(async (id: string, _options, command: Command) => runConversations("export")([id], command)));
+  clientCommand(conversations, "import", "create a conversation from a SillyTavern chat or a Dramatis export")
+    .argument("<file>", "a .jsonl (SillyTavern) or .json (Dramatis) file")
+    .option("--persona <id>", "the persona the chat is with (required for a SillyTavern chat)")
+    .option("--json", "the result as JSON")
+    .action(
+      act(async (file: string, _options, command: Command) => runConversations("import")([file], command)),
     );
 
   const study = program

@@ -14,7 +14,10 @@ import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "../services/account-service.ts";
 import { ApiKeyService } from "../services/api-key-service.ts";
 import { ChatCompletionService } from "../services/chat-completion-service.ts";
+import { ConversationBranching } from "../services/conversation-branching.ts";
+import { ConversationSearch } from "../services/conversation-search.ts";
 import { ConversationService } from "../services/conversation-service.ts";
+import { ConversationTransfer } from "../services/conversation-transfer.ts";
 import { IdempotencyService } from "../services/idempotency-service.ts";
 import { JobService } from "../services/job-service.ts";
 import { ConsistencyService } from "../services/consistency-service.ts";
@@ -71,6 +74,12 @@ export interface Services {
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
+  /** branch a conversation from a message */
+  readonly conversationBranching: ConversationBranching;
+  /** search the messages of a user's conversations */
+  readonly conversationSearch: ConversationSearch;
+  /** export and import conversations (SillyTavern JSONL, Dramatis JSON) */
+  readonly conversationTransfer: ConversationTransfer;
   readonly chatCompletions: ChatCompletionService;
   readonly usage: UsageService;
   readonly jobs: JobService;
@@ -288,6 +297,9 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,
+    conversationBranching: new ConversationBranching({ store, clock }),
+    conversationSearch: new ConversationSearch({ store }),
+    conversationTransfer: new ConversationTransfer({ store, clock, personas }),
     chatCompletions: new ChatCompletionService({ store, clock, personas, replies }),
     usage: new UsageService(store, clock),
     jobs,

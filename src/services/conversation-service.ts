@@ -25,6 +25,8 @@ export interface Conversation {
   message_count: number;
   created_at: string;
   updated_at: string;
+  /** a branch: the conversation and message it was copied from; null for every other conversation */
+  branched_from: { conversation_id: string; message_id: string } | null;
 }
 
 export interface Message {
@@ -83,7 +85,7 @@ export interface SendMessageOptions {
   onDelta?: (text: string) => void | Promise<void>;
 }
 
-function toConversation(row: ConversationRow): Conversation {
+export function toConversation(row: ConversationRow): Conversation {
   return {
     id: row.id,
     persona_id: row.persona_id,
@@ -92,6 +94,10 @@ function toConversation(row: ConversationRow): Conversation {
     message_count: row.message_count,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    branched_from:
+      row.branched_from_conversation_id && row.branched_from_message_id
+        ? { conversation_id: row.branched_from_conversation_id, message_id: row.branched_from_message_id }
+        : null,
   };
 }
 
@@ -114,7 +120,7 @@ export function toMessage(row: StoredMessage): Message {
 }
 
 /** The turn a message belongs to: its first reply's id (every message that is no alternative is its own). */
-function turnOf(message: StoredMessage): string {
+export function turnOf(message: Pick<StoredMessage, "id" | "alternative_of">): string {
   return message.alternative_of ?? message.id;
 }
 
@@ -175,6 +181,8 @@ export class ConversationService {
       message_count: 0,
       created_at: now,
       updated_at: now,
+      branched_from_conversation_id: null,
+      branched_from_message_id: null,
     };
     await this.store.conversations.insert(row);
     const userPersona = await this.resolveUserPersona(user, undefined);

@@ -10,6 +10,22 @@ import {
   type StoredPrompt,
 } from "./stored-documents/conversation-documents.ts";
 
+/** A shown message that matched a search, with the conversation it belongs to. */
+export interface MessageSearchRow {
+  message_id: string;
+  conversation_id: string;
+  role: "user" | "assistant";
+  content: string;
+  created_at: string;
+  title: string;
+  persona_id: string;
+}
+
+/** A LIKE pattern matching `text` literally: its wildcards and the escape character itself escaped. */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 /** Conversations belong to one user; every query is scoped by that user's id. */
 export class ConversationRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -207,6 +223,65 @@ export class ConversationRepository {
       .where("chosen", "=", 1);
     if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);
     return query.orderBy("sequence", "desc").limit(options.limit).execute();
+  }
+
+  /**
+   * Every message of the conversation, each turn's hidden alternatives too, in the order stored: what a
+   * branch copies and an export writes. Bounded by the caller (`limit`), so a runaway conversation is
+   * refused rather than read whole.
+   */
+  async listAllMessages(conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .orderBy("sequence")
+      .limit(limit)
+      .execute();
+    return rows.map(readMessageRow);
+  }
+
+  /** Stores a conversation together with messages copied or imported into it (call inside a transaction). */
+  async insertWithMessages(conversation: ConversationRow, messages: StoredMessage[]): Promise<void> {
+    await this.insert(conversation);
+    // Chunks keep each statement under SQLite's bound-parameter limit.
+    for (let start = 0; start < messages.length; start += 200) {
+      await this.db
+        .insertInto("messages")
+        .values(messages.slice(start, start + 200).map(writeMessageRow))
+        .execute();
+    }
+  }
+
+  /**
+   * The user's shown messages containing `text` (case-insensitive; `%`, `_` and `\` match themselves),
+   * newest first, paged by message id (`before`: continue below this id). Hidden alternatives are not
+   * searched: they are not what the conversation shows.
+   */
+  async searchMessages(
+    userId: string,
+    options: { text: string; personaId?: string | undefined; limit: number; before?: string | undefined },
+  ): Promise<MessageSearchRow[]> {
+    const pattern = `%${escapeLikePattern(options.text.toLowerCase())}%`;
+    let query = this.db
+      .selectFrom("messages")
+      .innerJoin("conversations", "conversations.id", "messages.conversation_id")
+      .select([
+        "messages.id as message_id",
+        "messages.conversation_id",
+        "messages.role",
+        "messages.content",
+        "messages.created_at",
+        "conversations.title",
+        "conversations.persona_id",
+      ])
+      .where("conversations.user_id", "=", userId)
+      .where("messages.chosen", "=", 1)
+      // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's only folds ASCII anyway.
+      .where(sql<boolean>`lower(messages.content) like ${pattern} escape '\\'`);
+    if (options.personaId) query = query.where("conversations.persona_id", "=", options.personaId);
+    if (options.before) query = query.where("messages.id", "<", options.before);
+    return query.orderBy("messages.id", "desc").limit(options.limit).execute();
   }
 
   async insertPrompt(prompt: StoredPrompt): Promise<void> {

@@ -138,6 +138,10 @@ export interface ConversationTable {
   message_count: number;
   created_at: string;
   updated_at: string;
+  /** a branch: the conversation it was copied from (null for every other conversation) */
+  branched_from_conversation_id: string | null;
+  /** a branch: the message of that conversation it was copied up to */
+  branched_from_message_id: string | null;
 }
 
 export interface MessageTable {

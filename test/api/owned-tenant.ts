@@ -453,7 +453,11 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   ).admin_key;
   /** The owner's object for each path parameter, so a foreign caller aims at something real. */
   function fillPath(path: string, personaId = owned.personaId): string {
-    const query = path.endsWith("/diff") ? "?from=1&to=draft" : "";
+    const query = path.endsWith("/diff")
+      ? "?from=1&to=draft"
+      : path === "/v1/conversations/search"
+        ? "?q=secret"
+        : "";
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (name === "version") return "1";
       if (name === "messageId") return owned.replyId;
@@ -522,6 +526,21 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (method === "PATCH" && path.endsWith("/messages/{messageId}"))
       return { content: "edited by someone else" };
     if (path === "/v1/conversations") return { persona_id: owned.personaId };
+    if (path.endsWith("/branch")) return { message_id: owned.replyId };
+    if (path === "/v1/conversations/import") {
+      return {
+        format: "dramatis.conversation",
+        version: 1,
+        conversation: {
+          title: "Imported",
+          created_at: "2026-01-01T00:00:00.000Z",
+          persona: { id: owned.personaId, name: "Owned" },
+        },
+        messages: [
+          { role: "user", alternatives: [{ content: "hi", created_at: "2026-01-01T00:00:00.000Z" }] },
+        ],
+      };
+    }
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
     }

@@ -58,7 +58,7 @@ export const messageSchema = z
   })
   .openapi("Message");
 
-const conversationSchema = z
+export const conversationSchema = z
   .object({
     id: z.string(),
     persona_id: z.string(),
@@ -67,6 +67,10 @@ const conversationSchema = z
     message_count: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
+    branched_from: z.object({ conversation_id: z.string(), message_id: z.string() }).nullable().openapi({
+      description:
+        "A branch: the conversation and message it was copied from (POST .../branch); null otherwise",
+    }),
   })
   .openapi("Conversation");
 

@@ -6,6 +6,7 @@ import { renameConversation } from "./chat-message-requests.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
+import { downloadConversation, type ExportFormat } from "./chat-archive-requests.ts";
 
 type Conversation = Schema<"Conversation">;
 
@@ -92,6 +93,7 @@ export function ChatConversationHeader({
               Rename
             </button>
           )}
+          <ChatExportControl conversationId={conversation.id} onError={setError} />
           {!confirming && (
             <button type="button" className="button-small button-danger" onClick={() => setConfirming(true)}>
               Delete conversation
@@ -99,6 +101,16 @@ export function ChatConversationHeader({
           )}
         </div>
       </div>
+      {conversation.branched_from && (
+        <p className="muted chat-branch-source">
+          Branched from{" "}
+          <Link
+            to={`/chat/${encodeURIComponent(conversation.branched_from.conversation_id)}?message=${encodeURIComponent(conversation.branched_from.message_id)}`}
+          >
+            the original conversation
+          </Link>
+        </p>
+      )}
       {confirming && (
         <div
           className="notice notice-warning chat-confirm"
@@ -179,5 +191,43 @@ function ChatTitleForm({
       </button>
       <ErrorNotice error={error} />
     </form>
+  );
+}
+
+/** "Export": a format menu and a download of the conversation in it. */
+function ChatExportControl({
+  conversationId,
+  onError,
+}: {
+  conversationId: string;
+  onError: (error: unknown) => void;
+}) {
+  const [format, setFormat] = useState<ExportFormat>("sillytavern");
+  const [busy, setBusy] = useState(false);
+  async function exportNow() {
+    setBusy(true);
+    onError(undefined);
+    try {
+      await downloadConversation(conversationId, format);
+    } catch (failure) {
+      onError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <span className="chat-export">
+      <select
+        aria-label="Export format"
+        value={format}
+        onChange={(event) => setFormat(event.target.value as ExportFormat)}
+      >
+        <option value="sillytavern">SillyTavern (.jsonl)</option>
+        <option value="dramatis">Dramatis (.json)</option>
+      </select>
+      <button type="button" className="button-small" disabled={busy} onClick={() => void exportNow()}>
+        {busy ? "Exporting…" : "Export"}
+      </button>
+    </span>
   );
 }

@@ -3,6 +3,9 @@ import { ErrorNotice, Loading } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 import type { Schema } from "../lib/api.ts";
 import { relativeTime } from "./chat-format.ts";
+import { useCallback, useState } from "react";
+import { ChatConversationImport } from "./chat-conversation-import.tsx";
+import { ChatConversationSearch } from "./chat-conversation-search.tsx";
 
 type Conversation = Schema<"Conversation">;
 type PersonaSummary = Schema<"Persona">;
@@ -15,6 +18,7 @@ export function ChatConversationList({
   loading,
   currentId,
   onNewConversation,
+  onImported,
 }: {
   conversations: Conversation[] | undefined;
   personas: Map<string, PersonaSummary>;
@@ -22,7 +26,12 @@ export function ChatConversationList({
   loading: boolean;
   currentId: string | undefined;
   onNewConversation: () => void;
+  /** A chat was imported: the list shows it. */
+  onImported: () => void;
 }) {
+  const [searching, setSearching] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const onSearchActive = useCallback((active: boolean) => setSearching(active), []);
   return (
     <nav className="chat-list" aria-labelledby="chat-list-heading">
       <div className="chat-list-header">
@@ -30,13 +39,24 @@ export function ChatConversationList({
         <button type="button" className="button-primary button-small" onClick={onNewConversation}>
           New conversation
         </button>
+        <button type="button" className="button-small" onClick={() => setImporting((open) => !open)}>
+          Import chat
+        </button>
       </div>
+      {importing && (
+        <ChatConversationImport
+          personas={[...personas.values()]}
+          onImported={onImported}
+          onClose={() => setImporting(false)}
+        />
+      )}
+      <ChatConversationSearch onActiveChange={onSearchActive} />
       <ErrorNotice error={error} />
       {loading && !conversations && <Loading label="Loading conversations…" />}
-      {conversations && conversations.length === 0 && (
+      {!searching && conversations && conversations.length === 0 && (
         <p className="muted chat-list-empty">No conversations yet. Start one with any of your personas.</p>
       )}
-      {conversations && conversations.length > 0 && (
+      {!searching && conversations && conversations.length > 0 && (
         <ul className="chat-list-items">
           {conversations.map((conversation) => {
             const persona = personas.get(conversation.persona_id);

@@ -10,6 +10,8 @@ import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
 import { useChatConversation, type LiveControl, type PendingExchange } from "./chat-use-conversation.tsx";
 import { ChatMessageControls, ChatMessageEditor } from "./chat-message-controls.tsx";
 import { DeleteMessageDialog, useMessageActions } from "./chat-use-message-actions.tsx";
+import { branchConversation } from "./chat-archive-requests.ts";
+import { navigate, useLocation } from "../lib/router.tsx";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
@@ -81,6 +83,9 @@ export function ChatConversationView({
   const inspectButtonRef = useRef<HTMLButtonElement | null>(null);
   const logRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
+  // ?message=<id> (a search hit, a branch's source): scrolled to and highlighted once loaded.
+  const pointedAt = useLocation().search.get("message") ?? undefined;
+  const scrolledTo = useRef<string | undefined>(undefined);
 
   useEffect(() => {
     setDraft("");
@@ -104,10 +109,28 @@ export function ChatConversationView({
   const speakingAs = userPersonas?.some((p) => p.id === wanted) ? wanted : NO_PERSONA;
 
   const lastShown = shown.at(-1);
+  const pointedAtLoaded = pointedAt !== undefined && messages.some((message) => message.id === pointedAt);
   useLayoutEffect(() => {
     const log = logRef.current;
+    if (pointedAtLoaded && scrolledTo.current !== `${conversationId}/${pointedAt}`) {
+      scrolledTo.current = `${conversationId}/${pointedAt}`;
+      stickToBottom.current = false;
+      document.getElementById(`message-${pointedAt}`)?.scrollIntoView({ block: "center" });
+      return;
+    }
     if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
-  }, [shown.length, lastShown?.content, chat.failure]);
+  }, [shown.length, lastShown?.content, chat.failure, pointedAtLoaded, pointedAt, conversationId]);
+
+  async function branchFrom(messageId: string) {
+    chat.setControlError(undefined);
+    try {
+      const branch = await branchConversation(conversationId, messageId);
+      onActivity();
+      navigate(`/chat/${encodeURIComponent(branch.id)}`);
+    } catch (error) {
+      chat.setControlError(error);
+    }
+  }
 
   async function changeSpeakingAs(id: string) {
     setSpeakingAsChoice(id);
@@ -244,9 +267,11 @@ export function ChatConversationView({
                     }}
                     onEdit={() => actions.setEditing(stored.id)}
                     onDelete={() => actions.setDeleting(stored)}
+                    onBranch={() => void branchFrom(stored.id)}
                   />
                 ) : undefined
               }
+              highlighted={message.id === pointedAt}
               personaId={chat.conversation!.persona_id}
               personaName={personaName}
               personaRevision={persona?.updated_at}

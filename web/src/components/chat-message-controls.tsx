@@ -4,8 +4,8 @@ import { ErrorNotice } from "./notice.tsx";
 /**
  * The chat controls under a stored message: on the latest reply, the swipe between its alternatives
  * ("‹ 2/3 ›"), Regenerate and Continue; on an opening message with several greetings (while nothing
- * follows it), the swipe between the greetings; on every message, Edit and Delete. While a reply streams they do
- * nothing, as the server would refuse a second generation.
+ * follows it), the swipe between the greetings; on every message, Edit, Delete and Branch from here.
+ * While a reply streams they do nothing, as the server would refuse a second generation.
  */
 export function ChatMessageControls({
   label,
@@ -22,6 +22,7 @@ export function ChatMessageControls({
   onContinue,
   onEdit,
   onDelete,
+  onBranch,
 }: {
   /** Names the group for screen readers: whose message the buttons act on. */
   label: string;
@@ -40,6 +41,8 @@ export function ChatMessageControls({
   onContinue: () => void;
   onEdit: () => void;
   onDelete: () => void;
+  /** A new conversation copying this one up to this message. */
+  onBranch: () => void;
 }) {
   const editRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -86,6 +89,9 @@ export function ChatMessageControls({
       </ControlButton>
       <ControlButton unavailable={busy} onClick={onDelete}>
         Delete
+      </ControlButton>
+      <ControlButton unavailable={busy} onClick={onBranch}>
+        Branch from here
       </ControlButton>
     </div>
   );

@@ -36,6 +36,7 @@ export function ChatMessage({
   onInspect,
   controls,
   editor,
+  highlighted = false,
 }: {
   message: ShownMessage;
   personaId: string;
@@ -47,6 +48,8 @@ export function ChatMessage({
   controls?: ReactNode;
   /** Shown instead of the text while the message is being edited. */
   editor?: ReactNode;
+  /** The message a search hit or a branch link pointed at. */
+  highlighted?: boolean;
 }) {
   const fromPersona = message.role === "assistant";
   const speaker = fromPersona
@@ -59,7 +62,9 @@ export function ChatMessage({
   const time = new Date(message.created_at);
   return (
     <li
-      className={fromPersona ? "chat-message chat-message-persona" : "chat-message chat-message-user"}
+      id={`message-${message.id}`}
+      data-highlighted={highlighted || undefined}
+      className={`chat-message ${fromPersona ? "chat-message-persona" : "chat-message-user"}${highlighted ? " chat-message-highlighted" : ""}`}
       aria-label={`${speaker}${message.opener ? " (greeting)" : ""}`}
     >
       {fromPersona && <PersonaAvatar personaId={personaId} name={personaName} revision={personaRevision} />}

@@ -68,6 +68,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
           if (conversationId) navigate("/chat");
           setFocusNew((n) => n + 1);
         }}
+        onImported={onActivity}
       />
       <div className="chat-main">
         {startWith ? (
