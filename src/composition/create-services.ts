@@ -33,6 +33,12 @@ import { PersonaGenerationService } from "../services/persona-generation.ts";
 import { PersonaService } from "../services/persona-service.ts";
 import { PriceTable } from "../services/pricing.ts";
 import { ProviderService } from "../services/provider-service.ts";
+import { LocalServerAccess } from "../services/local-server-access.ts";
+import { ModelSetupService } from "../services/model-setup-service.ts";
+import { ModelDownloadService } from "../services/model-download-service.ts";
+import type { CatalogEntry } from "../models/model-catalog.ts";
+import type { ModelFiles } from "../models/model-files.ts";
+import type { LocalServerAddress } from "../models/local-model-servers.ts";
 import {
   DEFAULT_MEMORY_TIER_BUDGETS,
   ReplyGenerator,
@@ -85,6 +91,10 @@ export interface Services {
   readonly jobs: JobService;
   readonly idempotency: IdempotencyService;
   readonly providers: ProviderService;
+  /** The tenant's default model, local model servers, hosted providers by key, the model picker's list */
+  readonly modelSetup: ModelSetupService;
+  /** Curated GGUF downloads into the server's models directory, as background jobs */
+  readonly modelDownloads: ModelDownloadService;
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
@@ -118,6 +128,16 @@ export interface ServiceOptions {
   secrets: SecretBox;
   /** `provider/model` that embeds memories for semantic search (DRAMATIS_EMBEDDING_MODEL); none: text only. */
   embeddingModel?: string | undefined;
+  /**
+   * Fixed addresses of model servers on this machine that discovery probes and the operator's tenant may
+   * add (DRAMATIS_LOCAL_MODEL_SERVERS); default none: discovery off.
+   */
+  localModelServers?: readonly LocalServerAddress[];
+  /**
+   * The curated download catalog (DRAMATIS_MODEL_CATALOG or the built-in one) and the models directory it
+   * downloads into; none: an empty catalog, downloads off.
+   */
+  modelDownloads?: { catalog: readonly CatalogEntry[]; files: ModelFiles };
   /** The operator's providers, listed (without keys) next to each tenant's own. */
   serverProviders?: readonly ProviderConfig[];
   /** Twilio's account (TWILIO_ACCOUNT_SID, ...); none: SMS is off. */
@@ -258,6 +278,23 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     await push.deliver(message);
   });
   const personaAvatars = new PersonaAvatarService({ store, clock, personas });
+  const localServers = new LocalServerAccess({ store, addresses: options.localModelServers ?? [] });
+  const providers = new ProviderService({
+    store,
+    clock,
+    secrets,
+    models: options.models,
+    serverProviders: options.serverProviders ?? [],
+    outbound,
+    localServers,
+  });
+  const modelSetup = new ModelSetupService({
+    store,
+    clock,
+    models: options.models,
+    providers,
+    localServers,
+  });
   return {
     sms,
     push,
@@ -316,13 +353,14 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     }),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService({
+    providers,
+    modelSetup,
+    modelDownloads: new ModelDownloadService({
       store,
       clock,
-      secrets,
-      models: options.models,
-      serverProviders: options.serverProviders ?? [],
-      outbound,
+      queue: options.jobs,
+      catalog: options.modelDownloads?.catalog ?? [],
+      files: options.modelDownloads?.files,
     }),
     idempotency: new IdempotencyService(store, clock),
   };
