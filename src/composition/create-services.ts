@@ -1,4 +1,7 @@
+import os from "node:os";
+import path from "node:path";
 import type { Logger } from "pino";
+import { randomToken } from "../lib/ids.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { DeliveryRecorder } from "../channels/delivery-recorder.ts";
 import { createLogger } from "../lib/create-logger.ts";
@@ -10,6 +13,8 @@ import type { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
+import type { BlobStore } from "../store/blob-store.ts";
+import { FileBlobStore } from "../store/file-blob-store.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "../services/account-service.ts";
 import { ApiKeyService } from "../services/api-key-service.ts";
@@ -61,6 +66,8 @@ export interface Services {
   readonly models: ModelRegistry;
   /** The one way to fetch a URL a user or tenant supplied (DRAMATIS_OUTBOUND_ALLOW). */
   readonly outbound: OutboundGuard;
+  /** Where binary data goes (card assets; media, voice and knowledge files to come): see blob-store.ts. */
+  readonly blobs: BlobStore;
   readonly apiKeys: ApiKeyService;
   readonly tenants: TenantService;
   readonly users: UserService;
@@ -136,6 +143,11 @@ export interface ServiceOptions {
   logger?: Logger;
   /** The process's metrics (deliveries by channel); default: not counted. */
   metrics?: Metrics;
+  /**
+   * Where binary data goes: the server's is FileBlobStore under `<dataDir>/blobs`. Default: files in a new
+   * directory under the system's temp directory (tests and benchmarks), made on the first put.
+   */
+  blobs?: BlobStore;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -249,6 +261,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     await push.deliver(message);
   });
   const personaAvatars = new PersonaAvatarService({ store, clock, personas });
+  const blobs =
+    options.blobs ??
+    new FileBlobStore({
+      db: store.db,
+      directory: path.join(os.tmpdir(), `dramatis-blobs-${process.pid}-${randomToken(8)}`),
+      clock,
+    });
   return {
     sms,
     push,
@@ -271,6 +290,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     clock,
     models: options.models,
     outbound,
+    blobs,
     apiKeys,
     tenants: new TenantService({ store, apiKeys, clock }),
     users,
