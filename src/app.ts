@@ -28,6 +28,7 @@ import { providerRoutes } from "./http/routes/provider-routes.ts";
 import { personaAssistRoutes } from "./http/routes/persona-assist-routes.ts";
 import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
+import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
@@ -196,6 +197,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
   app.route("/", personaAvatarRoutes());
+  app.route("/", personaAssetRoutes());
   app.route("/", userPersonaRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());

@@ -30,6 +30,7 @@ import { MemoryService } from "../services/memory-service.ts";
 import { MemoryVectors } from "../services/memory-vectors.ts";
 import { PersonaAssist } from "../services/persona-assist.ts";
 import { PersonaAvatarService } from "../services/persona-avatar-service.ts";
+import { PersonaAssetService } from "../services/persona-asset-service.ts";
 import { CharacterCardService } from "../services/character-card-service.ts";
 import { PersonaGenerationService } from "../services/persona-generation.ts";
 import { PersonaService } from "../services/persona-service.ts";
@@ -75,6 +76,8 @@ export interface Services {
   readonly personas: PersonaService;
   readonly personaAvatars: PersonaAvatarService;
   readonly characterCards: CharacterCardService;
+  /** A persona's card assets (CHARX files and data: URIs as blobs, remote URLs as references) */
+  readonly personaAssets: PersonaAssetService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
@@ -268,6 +271,9 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
       directory: path.join(os.tmpdir(), `dramatis-blobs-${process.pid}-${randomToken(8)}`),
       clock,
     });
+  const personaAssets = new PersonaAssetService({ store, blobs, clock, personas });
+  // Asset rows go with the persona's row (foreign key), but their blobs are files: delete them first.
+  personas.onDelete((tenantId, personaId) => personaAssets.deleteAll(tenantId, personaId));
   return {
     sms,
     push,
@@ -304,7 +310,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     rateLimits,
     personas,
     personaAvatars,
-    characterCards: new CharacterCardService({ personas, avatars: personaAvatars }),
+    personaAssets,
+    characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,
