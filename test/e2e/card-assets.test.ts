@@ -87,8 +87,14 @@ describe.skipIf(!CHROMIUM_PATH)("card assets in the web app", () => {
     const happy = assets.getByRole("img", { name: "emotion happy" });
     await happy.scrollIntoViewIfNeeded();
     const width = await happy.evaluate(
-      (image: HTMLImageElement) =>
+      (element) =>
         new Promise<number>((resolve) => {
+          // The page's DOM types are not the test's: the few members used, typed here.
+          const image = element as unknown as {
+            complete: boolean;
+            naturalWidth: number;
+            addEventListener(type: string, listener: () => void): void;
+          };
           if (image.complete) resolve(image.naturalWidth);
           else {
             image.addEventListener("load", () => resolve(image.naturalWidth));
