@@ -8,7 +8,7 @@ import {
 import { exportCharx } from "./charx-card.ts";
 import type { PersonaAvatarService } from "./persona-avatar-service.ts";
 import type { PersonaAssetService } from "./persona-asset-service.ts";
-import type { PersonaViewer } from "./persona-editor.ts";
+import { tenantEditor, type PersonaViewer } from "./persona-editor.ts";
 import type { Persona, PersonaActor, PersonaService, VersionReference } from "./persona-service.ts";
 
 /**
@@ -48,8 +48,15 @@ export class CharacterCardService {
     let persona: Persona;
     try {
       persona = await this.personas.insertPersona(actor, imported.definition);
+    } catch (error) {
+      await this.assets.discard(assets);
+      throw error;
+    }
+    try {
       await this.assets.attach(persona.id, assets);
     } catch (error) {
+      // No persona without the assets its card promised: take it back (its delete hook drops the blobs).
+      await this.personas.delete(tenantEditor(actor.tenantId), persona.id);
       await this.assets.discard(assets);
       throw error;
     }
