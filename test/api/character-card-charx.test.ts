@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHARX_LIMITS } from "../../src/services/character-card.ts";
 import { readZipFiles } from "../../src/lib/bounded-unzip.ts";
+import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 import { zipArchive } from "../zip-archive.ts";
 
@@ -47,7 +48,7 @@ const card = (assets: unknown[]) => ({
   },
 });
 
-describe("CHARX cards: assets stored, served and exported", () => {
+describe.each(BACKENDS)("CHARX cards: assets stored, served and exported ($name)", (backend) => {
   let app: TestApp;
   let icon: Uint8Array;
   let happy: Uint8Array;
@@ -55,7 +56,7 @@ describe("CHARX cards: assets stored, served and exported", () => {
   let background: Uint8Array;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    app = await createTestApp({ backend });
     icon = await solidPng(64, 96, { r: 10, g: 200, b: 30 });
     happy = await solidPng(32, 32, { r: 250, g: 220, b: 0 });
     sad = await solidPng(32, 32, { r: 0, g: 0, b: 200 });
