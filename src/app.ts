@@ -30,6 +30,7 @@ import { providerRoutes } from "./http/routes/provider-routes.ts";
 import { personaAssistRoutes } from "./http/routes/persona-assist-routes.ts";
 import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
+import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
@@ -204,6 +205,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaRoutes());
   app.route("/", personaCardRoutes());
   app.route("/", personaAvatarRoutes());
+  app.route("/", personaAssetRoutes());
   app.route("/", userPersonaRoutes());
   // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.
   app.route("/", conversationArchiveRoutes());

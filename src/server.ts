@@ -19,6 +19,8 @@ import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
 import { createServices, type Services } from "./composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
+import { FileBlobStore } from "./store/file-blob-store.ts";
+import path from "node:path";
 
 /** A running server and how to stop it. */
 export interface RunningServer {
@@ -106,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
+      blobs: new FileBlobStore({ db: database.db, directory: path.join(config.dataDir, "blobs"), clock }),
       logger,
       metrics,
     });

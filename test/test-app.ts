@@ -1,6 +1,9 @@
 import { createDramatisClient, type DramatisClient } from "@dramatis/sdk";
 import pino, { type Logger } from "pino";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { createApp } from "../src/app.ts";
 import type { Clock } from "../src/lib/clock.ts";
 import { Metrics } from "../src/lib/metrics.ts";
@@ -25,6 +28,7 @@ import {
   type RateLimitSettings,
 } from "../src/rate-limits/rate-limits.ts";
 import { Store } from "../src/store/store.ts";
+import { FileBlobStore } from "../src/store/file-blob-store.ts";
 import { sqliteBackend, type Backend } from "./backends.ts";
 import { settleJobs } from "./settle-jobs.ts";
 
@@ -157,7 +161,10 @@ export async function createTestApp(
     logger,
     metrics: metrics.jobs,
   });
+  // Blobs live beside the test's database and go with the app.
+  const blobDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-test-blobs-"));
   const services = createServices(store, clock, {
+    blobs: new FileBlobStore({ db: database.db, directory: blobDirectory, clock }),
     rateLimits,
     models:
       options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default", metrics.modelCalls),
@@ -225,6 +232,7 @@ export async function createTestApp(
       await worker.stop();
       await queue.close();
       await database.close();
+      fs.rmSync(blobDirectory, { recursive: true, force: true });
     },
   };
 }

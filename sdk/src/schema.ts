@@ -3527,8 +3527,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)
-     * @description Send the card as the raw body (application/json or image/png), or as multipart/form-data with the file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk; their picture becomes the persona's avatar (re-encoded like an avatar upload, keeping its proportions, at most 1536 pixels on its longer side; a picture that breaks the avatar rules is a warning, not an error). Other files are refused with 415 naming what they look like (a ZIP archive such as BYAF or CHARX, a JPEG, ...). A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as lorebook entries) of more than 5,000 items is refused with 422 before it is read further.
+     * Create a persona from a Character Card (V1, V2 or V3; JSON, PNG or CHARX)
+     * @description Send the card as the raw body (application/json or image/png), or as multipart/form-data with the file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk; their picture becomes the persona's avatar (re-encoded like an avatar upload, keeping its proportions, at most 1536 pixels on its longer side; a picture that breaks the avatar rules is a warning, not an error). A CHARX card (a ZIP with `card.json`, as application/zip or in the form) is unpacked within bounds (1,000 entries, 10 MB per entry, 200 MB in all, 200:1 ratio: 413 past them, 422 for a damaged archive); its main icon becomes the avatar and every asset it lists (embeded:// files, data: URIs) is stored (GET /v1/personas/{id}/assets), remote http(s) assets kept as references, never fetched. Other files are refused with 415 naming what they look like (a BYAF archive, a JPEG, ...). A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as lorebook entries) of more than 5,000 items is refused with 422 before it is read further.
      */
     post: {
       parameters: {
@@ -3544,6 +3544,7 @@ export interface paths {
         content: {
           "application/json": components["schemas"]["CharacterCard"];
           "image/png": string;
+          "application/zip": string;
           "multipart/form-data": {
             /** Format: binary */
             file: string;
@@ -3645,14 +3646,14 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Export a persona as a Character Card (JSON or PNG)
-     * @description The card carries the V1 fields beside `data` for old readers, `mes_example` as imported (while the examples are unchanged), and the persona's age, sex, location, occupation and appearance as lines at the end of `description` as well as in `extensions.dramatis` (a re-import takes the lines off again). A PNG is the persona's current picture (its upload, or the generated one) with a `chara` (V2) chunk, and for card_v3 a `ccv3` chunk too.
+     * Export a persona as a Character Card (JSON, PNG or CHARX)
+     * @description The card carries the V1 fields beside `data` for old readers, `mes_example` as imported (while the examples are unchanged), and the persona's age, sex, location, occupation and appearance as lines at the end of `description` as well as in `extensions.dramatis` (a re-import takes the lines off again). A PNG is the persona's current picture (its upload, or the generated one) with a `chara` (V2) chunk, and for card_v3 a `ccv3` chunk too. `as=charx` answers a CHARX archive (application/zip; always a V3 card, whatever `format` says): `card.json` with `data.assets` naming the persona's picture as the `icon` `main` and every stored asset at `assets/{type}/{image|audio|video|other}/{name}.{ext}` (`embeded://` uris, the spec's spelling); remote assets keep their URLs.
      */
     get: {
       parameters: {
         query?: {
           format?: "card_v2" | "card_v3";
-          as?: "json" | "png";
+          as?: "json" | "png" | "charx";
           /** @description draft (default), production, or a version number */
           version?: string;
         };
@@ -3672,6 +3673,7 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["CharacterCard"];
             "image/png": string;
+            "application/zip": string;
           };
         };
         /** @description Malformed request (bad JSON, missing header) */
@@ -3963,6 +3965,269 @@ export interface paths {
       requestBody?: never;
       responses: {
         /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/personas/{id}/assets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The persona's card assets (from a CHARX card or a V3 card's data: URIs), in card order */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The assets */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["PersonaAsset"][];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/personas/{id}/assets/{assetId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A stored asset's bytes
+     * @description Images (PNG, JPEG, GIF, WebP, AVIF), sound and video are served with the type sniffed from their bytes; anything else (HTML, SVG, scripts, unknown files) as application/octet-stream with Content-Disposition: attachment. Always X-Content-Type-Options: nosniff. The ETag is the sha256.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          assetId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The bytes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Unchanged since the ETag sent in If-None-Match */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an asset (and its stored bytes) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          assetId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
         204: {
           headers: {
             [name: string]: unknown;
@@ -14544,6 +14809,20 @@ export interface components {
       data: {
         [key: string]: unknown;
       };
+    };
+    PersonaAsset: {
+      id: string;
+      /** @description icon, background, user_icon, emotion, x-risu-..., other */
+      type: string;
+      name: string;
+      ext: string;
+      /** @description sniffed from the bytes; null for a remote asset */
+      content_type: string | null;
+      size: number | null;
+      /** @description where the asset is served (this API), or a remote asset's URL as the card gave it */
+      url: string;
+      /** @description a remote URL kept as a reference, never fetched */
+      remote: boolean;
     };
     UserPersonaPage: {
       data: components["schemas"]["UserPersona"][];

@@ -1,4 +1,7 @@
+import os from "node:os";
+import path from "node:path";
 import type { Logger } from "pino";
+import { randomToken } from "../lib/ids.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { DeliveryRecorder } from "../channels/delivery-recorder.ts";
 import { createLogger } from "../lib/create-logger.ts";
@@ -10,6 +13,8 @@ import type { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderConfig } from "../models/provider-config.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
+import type { BlobStore } from "../store/blob-store.ts";
+import { FileBlobStore } from "../store/file-blob-store.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "../services/account-service.ts";
 import { ApiKeyService } from "../services/api-key-service.ts";
@@ -28,6 +33,7 @@ import { MemoryService } from "../services/memory-service.ts";
 import { MemoryVectors } from "../services/memory-vectors.ts";
 import { PersonaAssist } from "../services/persona-assist.ts";
 import { PersonaAvatarService } from "../services/persona-avatar-service.ts";
+import { PersonaAssetService } from "../services/persona-asset-service.ts";
 import { CharacterCardService } from "../services/character-card-service.ts";
 import { PersonaGenerationService } from "../services/persona-generation.ts";
 import { PersonaService } from "../services/persona-service.ts";
@@ -70,6 +76,8 @@ export interface Services {
   readonly models: ModelRegistry;
   /** The one way to fetch a URL a user or tenant supplied (DRAMATIS_OUTBOUND_ALLOW). */
   readonly outbound: OutboundGuard;
+  /** Where binary data goes (card assets; media, voice and knowledge files to come): see blob-store.ts. */
+  readonly blobs: BlobStore;
   readonly apiKeys: ApiKeyService;
   readonly tenants: TenantService;
   readonly users: UserService;
@@ -77,6 +85,8 @@ export interface Services {
   readonly personas: PersonaService;
   readonly personaAvatars: PersonaAvatarService;
   readonly characterCards: CharacterCardService;
+  /** A persona's card assets (CHARX files and data: URIs as blobs, remote URLs as references) */
+  readonly personaAssets: PersonaAssetService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly conversations: ConversationService;
@@ -165,6 +175,11 @@ export interface ServiceOptions {
   logger?: Logger;
   /** The process's metrics (deliveries by channel); default: not counted. */
   metrics?: Metrics;
+  /**
+   * Where binary data goes: the server's is FileBlobStore under `<dataDir>/blobs`. Default: files in a new
+   * directory under the system's temp directory (tests and benchmarks), made on the first put.
+   */
+  blobs?: BlobStore;
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -295,6 +310,16 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     providers,
     localServers,
   });
+  const blobs =
+    options.blobs ??
+    new FileBlobStore({
+      db: store.db,
+      directory: path.join(os.tmpdir(), `dramatis-blobs-${process.pid}-${randomToken(8)}`),
+      clock,
+    });
+  const personaAssets = new PersonaAssetService({ store, blobs, clock, personas });
+  // Asset rows go with the persona's row (foreign key), but their blobs are files: delete them first.
+  personas.onDelete((tenantId, personaId) => personaAssets.deleteAll(tenantId, personaId));
   return {
     sms,
     push,
@@ -317,6 +342,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     clock,
     models: options.models,
     outbound,
+    blobs,
     apiKeys,
     tenants: new TenantService({ store, apiKeys, clock }),
     users,
@@ -330,7 +356,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     rateLimits,
     personas,
     personaAvatars,
-    characterCards: new CharacterCardService({ personas, avatars: personaAvatars }),
+    personaAssets,
+    characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
     conversations,

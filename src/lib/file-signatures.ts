@@ -63,3 +63,41 @@ export function listZipEntryNames(bytes: Uint8Array, limit = 1_000): string[] {
   }
   return names;
 }
+
+/** Media types a browser may be handed inline: images and sound, never HTML, SVG or anything scriptable. */
+const MEDIA_SIGNATURES: ReadonlyArray<[string, number, number[]]> = [
+  ["image/png", 0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+  ["image/jpeg", 0, [0xff, 0xd8, 0xff]],
+  ["image/gif", 0, [0x47, 0x49, 0x46, 0x38]],
+  ["audio/ogg", 0, [0x4f, 0x67, 0x67, 0x53]],
+  ["audio/flac", 0, [0x66, 0x4c, 0x61, 0x43]],
+  ["audio/mpeg", 0, [0x49, 0x44, 0x33]],
+  ["video/webm", 0, [0x1a, 0x45, 0xdf, 0xa3]],
+];
+
+/**
+ * The media type of an image, sound or video file from its first bytes (PNG, JPEG, GIF, WebP, AVIF, Ogg,
+ * FLAC, MP3, WAV, MP4/M4A, WebM), or undefined for anything else, which is then served as a download.
+ * @example sniffMediaType(bytes) ?? "application/octet-stream"
+ */
+export function sniffMediaType(bytes: Uint8Array): string | undefined {
+  const at = (offset: number, signature: number[]) =>
+    signature.every((byte, index) => bytes[offset + index] === byte);
+  const ascii = (start: number, end: number) => Buffer.from(bytes.subarray(start, end)).toString("latin1");
+  const known = MEDIA_SIGNATURES.find(([, offset, signature]) => at(offset, signature));
+  if (known) return known[0];
+  if (ascii(0, 4) === "RIFF") {
+    const form = ascii(8, 12);
+    if (form === "WEBP") return "image/webp";
+    if (form === "WAVE") return "audio/wav";
+  }
+  // MPEG audio frames without an ID3 tag start with 11 set bits.
+  if (bytes[0] === 0xff && bytes[1] !== undefined && (bytes[1] & 0xe0) === 0xe0) return "audio/mpeg";
+  if (ascii(4, 8) === "ftyp") {
+    const brand = ascii(8, 12);
+    if (brand === "avif" || brand === "avis") return "image/avif";
+    if (brand.startsWith("M4A")) return "audio/mp4";
+    return "video/mp4";
+  }
+  return undefined;
+}

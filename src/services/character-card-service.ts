@@ -5,8 +5,10 @@ import {
   type CardFormat,
   type CharacterCard,
 } from "./character-card.ts";
+import { exportCharx } from "./charx-card.ts";
 import type { PersonaAvatarService } from "./persona-avatar-service.ts";
-import type { PersonaViewer } from "./persona-editor.ts";
+import type { PersonaAssetService } from "./persona-asset-service.ts";
+import { tenantEditor, type PersonaViewer } from "./persona-editor.ts";
 import type { Persona, PersonaActor, PersonaService, VersionReference } from "./persona-service.ts";
 
 /**
@@ -18,13 +20,22 @@ import type { Persona, PersonaActor, PersonaService, VersionReference } from "./
 export class CharacterCardService {
   private readonly personas: PersonaService;
   private readonly avatars: PersonaAvatarService;
+  private readonly assets: PersonaAssetService;
 
-  constructor(dependencies: { personas: PersonaService; avatars: PersonaAvatarService }) {
+  constructor(dependencies: {
+    personas: PersonaService;
+    avatars: PersonaAvatarService;
+    assets: PersonaAssetService;
+  }) {
     this.personas = dependencies.personas;
     this.avatars = dependencies.avatars;
+    this.assets = dependencies.assets;
   }
 
-  /** Creates a persona from a Character Card (V1/V2/V3, JSON or PNG); a PNG card's art becomes its avatar. */
+  /**
+   * Creates a persona from a Character Card (V1/V2/V3; JSON, PNG or CHARX); a PNG card's art or a CHARX
+   * card's main icon becomes its avatar, and the card's assets (the icon too) are stored as its assets.
+   */
   async import(
     actor: PersonaActor,
     upload: { bytes: Uint8Array; contentType?: string | undefined; fileName?: string | undefined },
@@ -32,7 +43,23 @@ export class CharacterCardService {
     const imported = importCard(upload);
     // Checked before the persona exists, so a picture that breaks the avatar rules is only a warning.
     const art = imported.image === undefined ? undefined : await this.avatars.prepareCardArt(imported.image);
-    const persona = await this.personas.insertPersona(actor, imported.definition);
+    // Blobs first: a persona appears with all its assets or not at all.
+    const assets = await this.assets.prepare(actor.tenantId, imported.assets);
+    let persona: Persona;
+    try {
+      persona = await this.personas.insertPersona(actor, imported.definition);
+    } catch (error) {
+      await this.assets.discard(assets);
+      throw error;
+    }
+    try {
+      await this.assets.attach(persona.id, assets);
+    } catch (error) {
+      // No persona without the assets its card promised: take it back (its delete hook drops the blobs).
+      await this.personas.delete(tenantEditor(actor.tenantId), persona.id);
+      await this.assets.discard(assets);
+      throw error;
+    }
     if (art && "png" in art) await this.avatars.storeCardArt(persona.id, art.png);
     const warnings = art && "warning" in art ? [...imported.warnings, art.warning] : imported.warnings;
     return { persona, format: imported.format, warnings };
@@ -47,11 +74,22 @@ export class CharacterCardService {
     viewer: PersonaViewer,
     id: string,
     options: { format: CardFormat; version: VersionReference | "production" },
-  ): Promise<{ card: CharacterCard; png: () => Promise<Buffer>; name: string }> {
+  ): Promise<{
+    card: CharacterCard;
+    png: () => Promise<Buffer>;
+    /** A CHARX archive (always a V3 card), with the picture and every stored asset. */
+    charx: () => Promise<Uint8Array>;
+    name: string;
+  }> {
     const definition = await this.personas.getExportDefinition(viewer, id, options.version);
     return {
       card: exportCard(definition, options.format),
       png: async () => exportCardPng(definition, options.format, (await this.avatars.get(viewer, id)).png),
+      charx: async () =>
+        exportCharx(definition, {
+          avatarPng: (await this.avatars.get(viewer, id)).png,
+          assets: await this.assets.exportable(viewer, id),
+        }),
       name: definition.name,
     };
   }

@@ -274,6 +274,7 @@ describe("round trips", () => {
           definition: original,
           format,
           warnings: expect.any(Array),
+          assets: [],
           image: expect.any(Uint8Array),
         });
         const fromJson = importCard({
@@ -294,6 +295,7 @@ describe("round trips", () => {
         definition: plain,
         format,
         warnings: [],
+        assets: [],
         image: expect.any(Uint8Array),
       });
       const extensions = JSON.parse('{"__proto__": {"kept": true}, "constructor": 1}') as Record<

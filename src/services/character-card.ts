@@ -8,6 +8,13 @@ import { deepMerge, isPlainObject, type JsonObject } from "../lib/deep-merge.ts"
 import { readZipFiles, ZipArchiveError, type ZipLimits } from "../lib/bounded-unzip.ts";
 import { listZipEntryNames, sniffFileType } from "../lib/file-signatures.ts";
 import {
+  embeddedPath,
+  listCardAssetEntries,
+  readCardAssets,
+  type CardAssetLimits,
+  type ImportedCardAsset,
+} from "./card-assets.ts";
+import {
   createPlaceholderPng,
   isPng,
   PngFormatError,
@@ -95,6 +102,8 @@ export interface ImportedCard {
   warnings: string[];
   /** A PNG card's picture, without its text chunks; for the caller to check and keep as the avatar. */
   image?: Uint8Array;
+  /** The card's assets (CHARX files, data: URIs, remote URLs), in card order; the icon among them too. */
+  assets: ImportedCardAsset[];
 }
 
 export const MAX_CARD_BYTES = 10 * 1024 * 1024;
@@ -478,24 +487,26 @@ function decodeCardText(bytes: Uint8Array): string {
  * What a CHARX card may unpack to: its card.json and its main picture are read, nothing else, and the
  * archive is refused (413) before inflating anything bigger.
  */
-const CHARX_LIMITS: ZipLimits = {
+export const CHARX_LIMITS: ZipLimits = {
   maxEntries: 1_000,
   maxEntryBytes: MAX_CARD_BYTES,
   maxTotalBytes: 200 * 1024 * 1024,
   maxRatio: 200,
 };
 
-/** The `embeded://path` (CHARX's spelling) or `embedded://path` of an asset, as a path in the archive. */
-function embeddedPath(uri: unknown): string | undefined {
-  if (typeof uri !== "string") return undefined;
-  return /^embedd?ed:\/\/(.+)$/.exec(uri)?.[1];
-}
+/** What a card's assets may hold once unpacked or decoded: the CHARX limits, for data: URIs too. */
+const CARD_ASSET_LIMITS: CardAssetLimits = {
+  maxCount: CHARX_LIMITS.maxEntries,
+  maxBytes: CHARX_LIMITS.maxEntryBytes,
+  maxTotalBytes: CHARX_LIMITS.maxTotalBytes,
+};
 
 /**
- * A CHARX card (RisuAI's ZIP: `card.json`, a V3 card, with its assets in the archive): the card and its
- * main icon, which becomes the persona's picture like a PNG card's art.
+ * A CHARX card (RisuAI's ZIP: `card.json`, a V3 card, with its assets in the archive): the card, its main
+ * icon (which becomes the persona's picture like a PNG card's art) and every file its assets name, each
+ * read within CHARX_LIMITS.
  */
-function readCharx(bytes: Uint8Array): { json: unknown; image?: Uint8Array } {
+function readCharx(bytes: Uint8Array): { json: unknown; image?: Uint8Array; files: Map<string, Uint8Array> } {
   const readBounded = (wanted: (name: string) => boolean) => {
     try {
       return readZipFiles(bytes, CHARX_LIMITS, wanted);
@@ -512,15 +523,14 @@ function readCharx(bytes: Uint8Array): { json: unknown; image?: Uint8Array } {
   const cardBytes = readBounded((name) => name === "card.json").get("card.json");
   if (!cardBytes) throw new BadRequestError("the CHARX archive holds no card.json");
   const json = parseCardJson(decodeUtf8(cardBytes, "card.json"), "card.json");
-  const assets = isPlainObject(json) && isPlainObject(json.data) ? json.data.assets : undefined;
-  const icons = Array.isArray(assets)
-    ? assets.filter((asset) => isPlainObject(asset) && asset.type === "icon")
-    : [];
-  const main = icons.find((asset) => isPlainObject(asset) && asset.name === "main") ?? icons[0];
-  const iconPath = isPlainObject(main) ? embeddedPath(main.uri) : undefined;
-  if (!iconPath) return { json };
-  const image = readBounded((name) => name === iconPath).get(iconPath);
-  return image ? { json, image } : { json };
+  const entries = listCardAssetEntries(json);
+  const paths = new Set(entries.map((asset) => embeddedPath(asset.uri)).filter((path) => path !== undefined));
+  const files = paths.size === 0 ? new Map<string, Uint8Array>() : readBounded((name) => paths.has(name));
+  const icons = entries.filter((asset) => asset.type === "icon");
+  const main = icons.find((asset) => asset.name === "main") ?? icons[0];
+  const iconPath = main ? embeddedPath(main.uri) : undefined;
+  const image = iconPath === undefined ? undefined : files.get(iconPath);
+  return image ? { json, image, files } : { json, files };
 }
 
 interface CardUpload {
@@ -530,7 +540,11 @@ interface CardUpload {
   fileName?: string | undefined;
 }
 
-function readCardJson({ bytes, contentType, fileName }: CardUpload): { json: unknown; image?: Uint8Array } {
+function readCardJson({ bytes, contentType, fileName }: CardUpload): {
+  json: unknown;
+  image?: Uint8Array;
+  files?: Map<string, Uint8Array>;
+} {
   if (bytes.length > MAX_CARD_BYTES) throw new PayloadTooLargeError(MAX_CARD_BYTES);
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
   if (isPng(bytes)) {
@@ -710,13 +724,15 @@ function describeStoredOnlyFields(card: JsonObject): string[] {
  * @example importCard({ bytes: await readFile("card.png") }).definition.name
  */
 export function importCard(input: CardUpload): ImportedCard {
-  const { json, image } = readCardJson(input);
+  const { json, image, files } = readCardJson(input);
   const source = identifyCard(json);
   const definition = buildDefinition(source);
+  const assets = readCardAssets(json, CARD_ASSET_LIMITS, (path) => files?.get(path));
   return {
     definition,
     format: source.format,
-    warnings: [...source.warnings, ...describeStoredOnlyFields(definition.card)],
+    warnings: [...source.warnings, ...describeStoredOnlyFields(definition.card), ...assets.warnings],
+    assets: assets.assets,
     ...(image === undefined ? {} : { image }),
   };
 }

@@ -138,10 +138,20 @@ function toTemplate(entry: CatalogPersona): PersonaTemplate {
 }
 
 export class PersonaService {
+  private readonly deleteListeners: Array<(tenantId: string, personaId: string) => Promise<void>> = [];
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Runs `listener` when a persona is about to be deleted (after the editor check), for what lives outside
+   * its rows: its assets' blobs. The composition root subscribes; a failing listener stops the delete.
+   */
+  onDelete(listener: (tenantId: string, personaId: string) => Promise<void>): void {
+    this.deleteListeners.push(listener);
+  }
 
   /** Writes the shipped presets into the database (idempotent; run at start-up). */
   async installPresets(): Promise<void> {
@@ -360,6 +370,7 @@ export class PersonaService {
 
   async delete(editor: PersonaEditor, id: string): Promise<void> {
     await this.findEditableRow(editor, id);
+    for (const listener of this.deleteListeners) await listener(editor.tenantId, id);
     await this.store.personas.delete(editor.tenantId, id);
   }
 

@@ -75,6 +75,32 @@ export interface SessionTable {
   expires_at: string;
 }
 
+/** One stored copy of some bytes (see blob-store.ts); the bytes are a file named by `sha256`. */
+export interface BlobTable {
+  id: string;
+  tenant_id: string;
+  sha256: string;
+  size: number;
+  /** sniffed from the bytes by whoever stored them */
+  content_type: string;
+  created_at: string;
+}
+
+/** A character card's asset: a stored blob, or (blob_id null) a remote URL kept as a reference. */
+export interface PersonaAssetTable {
+  id: string;
+  tenant_id: string;
+  persona_id: string;
+  /** icon, background, user_icon, emotion, x-risu-..., other */
+  type: string;
+  name: string;
+  ext: string;
+  position: number;
+  blob_id: string | null;
+  remote_uri: string | null;
+  created_at: string;
+}
+
 export interface PersonaAvatarTable {
   persona_id: string;
   /** always a re-encoded PNG */
@@ -656,6 +682,8 @@ export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
   persona_avatars: PersonaAvatarTable;
+  blobs: BlobTable;
+  persona_assets: PersonaAssetTable;
   api_keys: ApiKeyTable;
   rate_limits: RateLimitTable;
   token_buckets: TokenBucketTable;

@@ -7,6 +7,7 @@ import { IdempotencyKeyRepository } from "./idempotency-key-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
 import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
+import { PersonaAssetRepository } from "./persona-asset-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
@@ -38,6 +39,7 @@ export class Store {
   readonly memories: MemoryRepository;
   readonly accounts: AccountRepository;
   readonly personaAvatars: PersonaAvatarRepository;
+  readonly personaAssets: PersonaAssetRepository;
   readonly skills: SkillRepository;
   readonly cohorts: CohortRepository;
   readonly populations: PopulationRepository;
@@ -64,6 +66,7 @@ export class Store {
     this.memories = new MemoryRepository(db);
     this.accounts = new AccountRepository(db);
     this.personaAvatars = new PersonaAvatarRepository(db);
+    this.personaAssets = new PersonaAssetRepository(db);
     this.rateLimits = new RateLimitRepository(db);
     this.skills = new SkillRepository(db);
     this.cohorts = new CohortRepository(db);

@@ -238,6 +238,7 @@ const EMPTY_OWNED = {
   providerId: "",
   downloadId: "",
   memoryId: "",
+  assetId: "",
   accountId: "",
   skillId: "",
   cohortId: "",
@@ -267,6 +268,22 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   await app.request(`/v1/personas/${persona.id}/publish`, { method: "POST" });
   owned.personaId = persona.id;
   owned.joinCode = persona.join_code;
+  // A card asset on the shared persona, as a CHARX import would leave it.
+  const { tenant_id: tenantId } = await app.database.db
+    .selectFrom("personas")
+    .select("tenant_id")
+    .where("id", "=", persona.id)
+    .executeTakeFirstOrThrow();
+  const assets = await app.services.personaAssets.prepare(tenantId!, [
+    {
+      type: "emotion",
+      name: "calm",
+      ext: "png",
+      bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    },
+  ]);
+  await app.services.personaAssets.attach(persona.id, assets);
+  owned.assetId = assets.rows[0]!.id;
   const privatePersona = await (
     await app.request("/v1/personas", {
       method: "POST",
@@ -483,6 +500,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "version") return "1";
       if (name === "messageId") return owned.replyId;
       if (name === "memoryId") return owned.memoryId;
+      if (name === "assetId") return owned.assetId;
       if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
       if (name === "phoneNumberId") return PERSONA_WHATSAPP;
       if (name === "waId") return ALICE_WHATSAPP;

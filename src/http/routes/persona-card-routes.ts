@@ -33,14 +33,17 @@ const importRoute = createRoute(
     method: "post",
     path: "/v1/personas/import",
     tags,
-    summary: "Create a persona from a Character Card (V1, V2 or V3; JSON or PNG)",
+    summary: "Create a persona from a Character Card (V1, V2 or V3; JSON, PNG or CHARX)",
     description:
       "Send the card as the raw body (application/json or image/png), or as multipart/form-data with the " +
       "file in a field named `file`. PNG cards carry base64 JSON in a `ccv3` or `chara` tEXt chunk; their " +
       "picture becomes the persona's avatar (re-encoded like an avatar upload, keeping its proportions, at " +
       "most 1536 pixels on its longer side; a picture that breaks the avatar rules is a warning, not an " +
-      "error). Other files are refused with 415 naming what they look like (a ZIP archive such as BYAF or " +
-      "CHARX, a JPEG, ...). " +
+      "error). A CHARX card (a ZIP with `card.json`, as application/zip or in the form) is unpacked within " +
+      "bounds (1,000 entries, 10 MB per entry, 200 MB in all, 200:1 ratio: 413 past them, 422 for a damaged " +
+      "archive); its main icon becomes the avatar and every asset it lists (embeded:// files, data: URIs) " +
+      "is stored (GET /v1/personas/{id}/assets), remote http(s) assets kept as references, never fetched. " +
+      "Other files are refused with 415 naming what they look like (a BYAF archive, a JPEG, ...). " +
       "A card nested deeper than 64 levels, with an object of more than 1,000 keys or an array (such as " +
       "lorebook entries) of more than 5,000 items is refused with 422 before it is read further.",
     request: {
@@ -49,6 +52,7 @@ const importRoute = createRoute(
         content: {
           "application/json": { schema: cardSchema },
           "image/png": { schema: z.string().openapi({ format: "binary" }) },
+          "application/zip": { schema: z.string().openapi({ format: "binary" }) },
           "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }) }) },
         },
       },
@@ -73,18 +77,21 @@ const exportRoute = createRoute({
   method: "get",
   path: "/v1/personas/{id}/export",
   tags,
-  summary: "Export a persona as a Character Card (JSON or PNG)",
+  summary: "Export a persona as a Character Card (JSON, PNG or CHARX)",
   description:
     "The card carries the V1 fields beside `data` for old readers, `mes_example` as imported (while the " +
     "examples are unchanged), and the persona's age, sex, location, occupation and appearance as lines at " +
     "the end of `description` as well as in `extensions.dramatis` (a re-import takes the lines off again). " +
     "A PNG is the persona's current picture (its upload, or the generated one) with a `chara` (V2) chunk, " +
-    "and for card_v3 a `ccv3` chunk too.",
+    "and for card_v3 a `ccv3` chunk too. `as=charx` answers a CHARX archive (application/zip; always a V3 " +
+    "card, whatever `format` says): `card.json` with `data.assets` naming the persona's picture as the " +
+    "`icon` `main` and every stored asset at `assets/{type}/{image|audio|video|other}/{name}.{ext}` " +
+    "(`embeded://` uris, the spec's spelling); remote assets keep their URLs.",
   request: {
     params: idParamSchema,
     query: z.object({
       format: z.enum(["card_v2", "card_v3"]).default("card_v2"),
-      as: z.enum(["json", "png"]).default("json"),
+      as: z.enum(["json", "png", "charx"]).default("json"),
       version: z
         .union([z.literal("production"), versionReferenceSchema])
         .default("draft")
@@ -97,6 +104,7 @@ const exportRoute = createRoute({
       content: {
         "application/json": { schema: cardSchema },
         "image/png": { schema: z.string().openapi({ format: "binary" }) },
+        "application/zip": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
     ...problemResponses(404, 422),
@@ -159,6 +167,12 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
       format,
       version,
     });
+    if (as === "charx") {
+      return c.body(new Uint8Array(await exported.charx()), 200, {
+        "content-type": "application/zip",
+        "content-disposition": `attachment; filename="${fileName(exported.name, "charx")}"`,
+      });
+    }
     if (as === "png") {
       return c.body(new Uint8Array(await exported.png()), 200, {
         "content-type": "image/png",

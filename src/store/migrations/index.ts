@@ -27,6 +27,7 @@ import { migration as m0024 } from "./0024_message_alternatives.ts";
 import { migration as m0025 } from "./0025_accounts_by_user.ts";
 import { migration as m0027 } from "./0027_conversation_branches.ts";
 import { migration as m0028 } from "./0028_model_setup.ts";
+import { migration as m0029 } from "./0029_blobs_and_persona_assets.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   "0025_accounts_by_user": m0025,
   "0027_conversation_branches": m0027,
   "0028_model_setup": m0028,
+  "0029_blobs_and_persona_assets": m0029,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

@@ -11,6 +11,7 @@ import { PersonaFormContext, type PersonaFormValue } from "./persona-form-contex
 import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.ts";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
+import { PersonaAssets } from "./persona-assets.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
 
@@ -321,6 +322,7 @@ export function PersonaEditor({
         {persona && (
           <div className="persona-builder-extras">
             <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
+            <PersonaAssets personaId={persona.id} readOnly={readOnly} />
             <PersonaSharing persona={persona} />
             {!readOnly && <PersonaChannels persona={persona} />}
             {!readOnly && <PersonaDeleteButton persona={persona} />}

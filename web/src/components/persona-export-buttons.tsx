@@ -2,7 +2,7 @@ import { useState } from "react";
 import { client, unwrap } from "../lib/api.ts";
 import { ErrorNotice } from "./notice.tsx";
 
-type ExportKind = "json" | "png";
+type ExportKind = "json" | "png" | "charx";
 
 function requestExport(
   id: string,
@@ -32,8 +32,9 @@ async function download(request: ReturnType<typeof requestExport>, fallbackName:
 }
 
 /**
- * "Export card (JSON)" and "Export card (PNG)": the persona as a Character Card V2 file (or V3 when
- * `format` says so), of its draft unless `version` names another.
+ * "Export JSON", "Export PNG" and "Export as CHARX": the persona as a Character Card V2 file (or V3 when
+ * `format` says so; CHARX is always V3, with the picture and the card's stored assets), of its draft unless
+ * `version` names another.
  */
 export function PersonaExportButtons({
   personaId,
@@ -86,6 +87,15 @@ export function PersonaExportButtons({
           onClick={() => void exportAs("png")}
         >
           {busy === "png" ? "Exporting…" : "Export PNG"}
+        </button>
+        <button
+          type="button"
+          className="button-small"
+          disabled={busy !== undefined}
+          aria-label={`Export ${personaName} as CHARX (a V3 card with its assets)`}
+          onClick={() => void exportAs("charx")}
+        >
+          {busy === "charx" ? "Exporting…" : "Export as CHARX"}
         </button>
       </span>
       <ErrorNotice error={error} />

@@ -19,6 +19,7 @@ export const personaKeys = {
   versions: (id: string) => [...personaKeys.detail(id), "versions"] as const,
   diff: (id: string, from: string, to: string) => [...personaKeys.detail(id), "diff", from, to] as const,
   avatarSource: (id: string) => [...personaKeys.detail(id), "avatar-source"] as const,
+  assets: (id: string) => [...personaKeys.detail(id), "assets"] as const,
   whatsappNumbers: (id: string) => [...personaKeys.detail(id), "whatsapp-numbers"] as const,
   phoneNumbers: (id: string) => [...personaKeys.detail(id), "phone-numbers"] as const,
   templates: () => ["persona-templates"] as const,

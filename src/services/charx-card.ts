@@ -1,0 +1,61 @@
+import { sniffMediaType } from "../lib/file-signatures.ts";
+import { zipArchive, type ZipFile } from "../lib/zip-archive.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
+import { safeAssetName } from "./card-assets.ts";
+import { exportCard, type CharacterCardV3 } from "./character-card.ts";
+
+/** An asset to write into a CHARX export: stored bytes, or a remote URL kept as it is. */
+export interface CharxAsset {
+  type: string;
+  name: string;
+  ext: string;
+  bytes?: Uint8Array;
+  remoteUri?: string;
+}
+
+/** The spec's folder under assets/{type}/ for a file of this kind. */
+function folderOf(bytes: Uint8Array): string {
+  const media = sniffMediaType(bytes) ?? "";
+  if (media.startsWith("image/")) return "image";
+  if (media.startsWith("audio/")) return "audio";
+  if (media.startsWith("video/")) return "video";
+  return "other";
+}
+
+/** Formats that are compressed already gain nothing from deflate. */
+const isCompressed = (bytes: Uint8Array) =>
+  /^(image\/(png|jpeg|gif|webp|avif)|audio\/(mpeg|ogg|flac|mp4)|video)/.test(sniffMediaType(bytes) ?? "");
+
+/**
+ * A persona as a CHARX card (RisuAI's ZIP): `card.json`, the V3 card as the JSON export writes it, with
+ * `data.assets` listing the persona's picture as the `icon` named `main` and every stored asset at
+ * `assets/{type}/{image|audio|video|other}/{name}.{ext}` under an `embeded://` uri (the spec's spelling);
+ * remote assets keep their URL. A stored `icon`/`main` is replaced by the current picture.
+ * @example writeFile("ada.charx", exportCharx(definition, { avatarPng, assets }))
+ */
+export function exportCharx(
+  definition: PersonaDefinition,
+  options: { avatarPng: Uint8Array; assets: readonly CharxAsset[] },
+): Uint8Array {
+  const card = exportCard(definition, "card_v3") as CharacterCardV3;
+  const files: ZipFile[] = [];
+  const used = new Set<string>();
+  const entries: Array<{ type: string; uri: string; name: string; ext: string }> = [];
+  const addFile = (type: string, name: string, ext: string, bytes: Uint8Array) => {
+    const base = `assets/${safeAssetName(type, "other")}/${folderOf(bytes)}/${safeAssetName(name, type)}`;
+    let path = `${base}.${ext}`;
+    for (let suffix = 2; used.has(path); suffix++) path = `${base}_${suffix}.${ext}`;
+    used.add(path);
+    files.push({ name: path, content: bytes, store: isCompressed(bytes) });
+    entries.push({ type, uri: `embeded://${path}`, name, ext });
+  };
+  addFile("icon", "main", "png", options.avatarPng);
+  for (const asset of options.assets) {
+    if (asset.type === "icon" && asset.name === "main") continue;
+    const ext = safeAssetName(asset.ext, "bin");
+    if (asset.bytes) addFile(asset.type, asset.name, ext, asset.bytes);
+    else if (asset.remoteUri) entries.push({ type: asset.type, uri: asset.remoteUri, name: asset.name, ext });
+  }
+  card.data.assets = entries;
+  return zipArchive([{ name: "card.json", content: JSON.stringify(card) }, ...files]);
+}
