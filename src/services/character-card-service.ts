@@ -5,7 +5,7 @@ import {
   type CardFormat,
   type CharacterCard,
 } from "./character-card.ts";
-import { exportCharx } from "./charx-card.ts";
+import { exportCharx, singleFileCardAssets } from "./charx-card.ts";
 import type { PersonaAvatarService } from "./persona-avatar-service.ts";
 import type { PersonaAssetService } from "./persona-asset-service.ts";
 import { tenantEditor, type PersonaViewer } from "./persona-editor.ts";
@@ -75,16 +75,31 @@ export class CharacterCardService {
     id: string,
     options: { format: CardFormat; version: VersionReference | "production" },
   ): Promise<{
-    card: CharacterCard;
+    /** The card as JSON; a V3 card's assets (and picture) ride along as data: URIs. */
+    card: () => Promise<CharacterCard>;
     png: () => Promise<Buffer>;
     /** A CHARX archive (always a V3 card), with the picture and every stored asset. */
     charx: () => Promise<Uint8Array>;
     name: string;
   }> {
     const definition = await this.personas.getExportDefinition(viewer, id, options.version);
+    const picture = async () => (await this.avatars.get(viewer, id)).png;
+    // Only a V3 card has assets; a V2 export skips reading them.
+    const assets = async (where: "in-json" | "in-png") =>
+      options.format === "card_v3"
+        ? singleFileCardAssets({
+            picture: where === "in-png" ? where : { png: await picture() },
+            assets: await this.assets.exportable(viewer, id),
+          })
+        : undefined;
     return {
-      card: exportCard(definition, options.format),
-      png: async () => exportCardPng(definition, options.format, (await this.avatars.get(viewer, id)).png),
+      card: async () => {
+        const card = exportCard(definition, options.format);
+        const entries = await assets("in-json");
+        if (entries && card.spec === "chara_card_v3") card.data.assets = entries;
+        return card;
+      },
+      png: async () => exportCardPng(definition, options.format, await picture(), await assets("in-png")),
       charx: async () =>
         exportCharx(definition, {
           avatarPng: (await this.avatars.get(viewer, id)).png,

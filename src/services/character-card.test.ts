@@ -269,9 +269,12 @@ describe("round trips", () => {
   it("gives back the same definition through PNG and JSON, V2 and V3 (property)", () => {
     fc.assert(
       fc.property(personaDefinition, fc.constantFrom(...FORMATS), (original, format) => {
+        // `assets` is V3's: a V2 export has no place for it.
+        const { assets: _assets, ...cardWithoutAssets } = original.card;
+        const expected = format === "card_v3" ? original : { ...original, card: cardWithoutAssets };
         const fromPng = importCard({ bytes: exportCardPng(original, format) });
         expect(fromPng).toEqual({
-          definition: original,
+          definition: expected,
           format,
           warnings: expect.any(Array),
           assets: [],
@@ -281,7 +284,7 @@ describe("round trips", () => {
           bytes: jsonBytes(exportCard(original, format)),
           contentType: "application/json",
         });
-        expect(fromJson.definition).toEqual(original);
+        expect(fromJson.definition).toEqual(expected);
         expect(fromJson.format).toBe(format);
       }),
       { numRuns: 150 },

@@ -245,7 +245,11 @@ function pickDramatisExtension(definition: PersonaDefinition): DramatisExtension
 }
 
 function buildCardData(definition: PersonaDefinition, format: CardFormat): CharacterCardData {
-  const kept = Object.entries(definition.card).filter(([field]) => !MAPPED_CARD_FIELDS.has(field));
+  // `assets` is V3's and names files stored beside the persona: a V3 export writes it from them, a V2 one
+  // has no place for it (its imported `embeded://` uris would point into an archive that is not there).
+  const kept = Object.entries(definition.card).filter(
+    ([field]) => !MAPPED_CARD_FIELDS.has(field) && !(field === "assets" && format !== "card_v3"),
+  );
   return {
     name: definition.name,
     description: writeDescription(definition),
@@ -343,7 +347,13 @@ function colorFromName(name: string): [number, number, number] {
  * recommends.
  * @example writeFile("ada.png", exportCardPng(definition, "card_v3"))
  */
-export function exportCardPng(definition: PersonaDefinition, format: CardFormat, image?: Uint8Array): Buffer {
+export function exportCardPng(
+  definition: PersonaDefinition,
+  format: CardFormat,
+  image?: Uint8Array,
+  /** the V3 card's `data.assets` in place of the imported ones (the picture is the PNG: `ccdefault:`) */
+  v3Assets?: CharacterCardV3["data"]["assets"],
+): Buffer {
   const png =
     image ??
     createPlaceholderPng({
@@ -352,7 +362,11 @@ export function exportCardPng(definition: PersonaDefinition, format: CardFormat,
       rgb: colorFromName(definition.name),
     });
   const entries: Record<string, string> = { chara: encodeCardText(exportCard(definition, "card_v2")) };
-  if (format === "card_v3") entries.ccv3 = encodeCardText(exportCard(definition, "card_v3"));
+  if (format === "card_v3") {
+    const card = exportCard(definition, "card_v3") as CharacterCardV3;
+    if (v3Assets) card.data.assets = v3Assets;
+    entries.ccv3 = encodeCardText(card);
+  }
   try {
     return writePngTextChunks(png, entries);
   } catch (error) {
@@ -728,11 +742,20 @@ export function importCard(input: CardUpload): ImportedCard {
   const source = identifyCard(json);
   const definition = buildDefinition(source);
   const assets = readCardAssets(json, CARD_ASSET_LIMITS, (path) => files?.get(path));
+  // A JSON card carries its picture, if at all, as its main icon's data: URI (as Dramatis exports it).
+  const picture = image ?? mainIconBytes(assets.assets);
   return {
     definition,
     format: source.format,
     warnings: [...source.warnings, ...describeStoredOnlyFields(definition.card), ...assets.warnings],
     assets: assets.assets,
-    ...(image === undefined ? {} : { image }),
+    ...(picture === undefined ? {} : { image: picture }),
   };
+}
+
+/** The bytes of the card's main icon (or its first icon), when the card holds them. */
+function mainIconBytes(assets: readonly ImportedCardAsset[]): Uint8Array | undefined {
+  const icons = assets.filter((asset) => asset.type === "icon");
+  const main = icons.find((asset) => asset.name === "main") ?? icons[0];
+  return main && "bytes" in main ? main.bytes : undefined;
 }

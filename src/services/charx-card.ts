@@ -59,3 +59,41 @@ export function exportCharx(
   card.data.assets = entries;
   return zipArchive([{ name: "card.json", content: JSON.stringify(card) }, ...files]);
 }
+
+/** A V3 card's `data.assets` entry. */
+export interface CardAssetUri {
+  type: string;
+  uri: string;
+  name: string;
+  ext: string;
+}
+
+/**
+ * A V3 card's `data.assets` for a single-file export (JSON or PNG), where no file can sit beside the card:
+ * the persona's picture as the `icon` named `main` (`ccdefault:` in a PNG, whose image it is; a data: URI
+ * in JSON), every stored file as a data: URI, remote assets by their URL. So no `embeded://` uri points
+ * at an archive the file is not in.
+ * @example singleFileCardAssets({ picture: { png }, assets }) // [{ type: "icon", uri: "data:image/png;base64,...", ... }]
+ */
+export function singleFileCardAssets(options: {
+  /** `"in-png"`: the export is the picture itself */
+  picture: { png: Uint8Array } | "in-png";
+  assets: readonly CharxAsset[];
+}): CardAssetUri[] {
+  const dataUri = (bytes: Uint8Array) =>
+    `data:${sniffMediaType(bytes) ?? "application/octet-stream"};base64,${Buffer.from(bytes).toString("base64")}`;
+  const icon = {
+    type: "icon",
+    uri: options.picture === "in-png" ? "ccdefault:" : dataUri(options.picture.png),
+    name: "main",
+    ext: "png",
+  };
+  const entries: CardAssetUri[] = [icon];
+  for (const asset of options.assets) {
+    if (asset.type === "icon" && asset.name === "main") continue;
+    const ext = safeAssetName(asset.ext, "bin");
+    if (asset.bytes) entries.push({ type: asset.type, uri: dataUri(asset.bytes), name: asset.name, ext });
+    else if (asset.remoteUri) entries.push({ type: asset.type, uri: asset.remoteUri, name: asset.name, ext });
+  }
+  return entries;
+}

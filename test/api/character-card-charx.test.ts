@@ -180,6 +180,61 @@ describe.each(BACKENDS)("CHARX cards: assets stored, served and exported ($name)
     expect((await bytesOf(again[0]!.url)).bytes).toEqual(new Uint8Array(await avatar.arrayBuffer()));
   });
 
+  it("carries the assets in a JSON or PNG export as data: URIs, so nothing points into a missing archive", async () => {
+    const { persona } = await (await importArchive(sourceArchive())).json();
+    const avatar = new Uint8Array(
+      await (await app.request(`/v1/personas/${persona.id}/avatar`)).arrayBuffer(),
+    );
+    const dataOf = (uri: string) =>
+      new Uint8Array(Buffer.from(uri.replace(/^data:[^;]+;base64,/, ""), "base64"));
+
+    const json = await (await app.request(`/v1/personas/${persona.id}/export?format=card_v3`)).json();
+    expect(CCardLib.character.check(structuredClone(json))).toBe("v3");
+    const listed = json.data.assets as Array<{ type: string; uri: string; name: string }>;
+    expect(listed.map((asset) => `${asset.type}/${asset.name}`)).toEqual([
+      "icon/main",
+      "emotion/happy",
+      "emotion/sad",
+      "background/sky",
+      "x-risu-voice/hello",
+      "emotion/angry",
+    ]);
+    expect(listed.some((asset) => asset.uri.startsWith("embeded://"))).toBe(false);
+    expect(listed[0]!.uri).toMatch(/^data:image\/png;base64,/);
+    expect(dataOf(listed[0]!.uri)).toEqual(avatar);
+    expect(dataOf(listed[1]!.uri)).toEqual(happy);
+    expect(listed[4]!.uri).toMatch(/^data:audio\/mpeg;base64,/);
+    expect(listed[5]!.uri).toBe("https://example.com/angry.png");
+
+    // The JSON export comes back whole: the picture becomes the avatar again, the files the assets.
+    const reimported = await app.request("/v1/personas/import", { method: "POST", json });
+    expect(reimported.status).toBe(201);
+    const copy = (await reimported.json()).persona.id;
+    const copyAvatar = new Uint8Array(await (await app.request(`/v1/personas/${copy}/avatar`)).arrayBuffer());
+    expect(copyAvatar).toEqual(avatar);
+    const copyAssets = await assetsOf(copy);
+    expect((await bytesOf(copyAssets[2]!.url)).bytes).toEqual(sad);
+
+    // In a PNG the picture is the file itself: `ccdefault:`.
+    const png = new Uint8Array(
+      await (await app.request(`/v1/personas/${persona.id}/export?as=png&format=card_v3`)).arrayBuffer(),
+    );
+    const fromPng = await app.request("/v1/personas/import", {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: png,
+    });
+    expect(fromPng.status).toBe(201);
+    const pngAssets = await assetsOf((await fromPng.json()).persona.id);
+    expect(pngAssets.map((asset) => `${asset.type}/${asset.name}`)).toEqual([
+      "emotion/happy",
+      "emotion/sad",
+      "background/sky",
+      "x-risu-voice/hello",
+      "emotion/angry",
+    ]);
+  });
+
   it("stores a V3 JSON card's data: URI assets and never serves HTML or SVG inline", async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
     const json = card([

@@ -180,7 +180,7 @@ export function personaCardRoutes(): OpenAPIHono<AppEnv> {
       });
     }
     c.header("content-disposition", `attachment; filename="${fileName(exported.name, "json")}"`);
-    return c.json(exported.card, 200);
+    return c.json(await exported.card(), 200);
   });
 
   return router;
