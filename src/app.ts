@@ -22,6 +22,7 @@ import { authRoutes } from "./http/routes/auth-routes.ts";
 import { cohortRoutes } from "./http/routes/cohort-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
+import { lorebookRoutes } from "./http/routes/lorebook-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { memoryRoutes } from "./http/routes/memory-routes.ts";
 import { providerRoutes } from "./http/routes/provider-routes.ts";
@@ -197,6 +198,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaCardRoutes());
   app.route("/", personaAvatarRoutes());
   app.route("/", userPersonaRoutes());
+  app.route("/", lorebookRoutes());
   app.route("/", conversationRoutes());
   app.route("/", usageRoutes());
   app.route("/", jobRoutes());
