@@ -14146,9 +14146,72 @@ export interface components {
       extensions: {
         [key: string]: unknown;
       };
-      entries: (components["schemas"]["LorebookEntry"] & {
-        id: string;
-      })[];
+      entries: components["schemas"]["LorebookEntryRecord"][];
+    };
+    LorebookEntryRecord: {
+      id: string;
+      name: string;
+      comment: string;
+      keys: string[];
+      secondary_keys: string[];
+      selective: boolean;
+      /** @enum {string} */
+      selective_logic: "and_any" | "not_all" | "not_any" | "and_all";
+      content: string;
+      constant: boolean;
+      enabled: boolean;
+      insertion_order: number;
+      priority: number | null;
+      /** @enum {string} */
+      position:
+        | "before_char"
+        | "after_char"
+        | "author_note_top"
+        | "author_note_bottom"
+        | "at_depth"
+        | "before_examples"
+        | "after_examples"
+        | "outlet";
+      depth: number;
+      /** @enum {string} */
+      role: "system" | "user" | "assistant";
+      outlet_name: string;
+      use_regex: boolean;
+      case_sensitive: boolean | null;
+      match_whole_words: boolean | null;
+      scan_depth: number | null;
+      probability: number;
+      use_probability: boolean;
+      exclude_recursion: boolean;
+      prevent_recursion: boolean;
+      delay_until_recursion: number;
+      ignore_budget: boolean;
+      delay: number | null;
+      extensions: {
+        [key: string]: unknown;
+      };
+    };
+    LorebookInput: {
+      /** @default  */
+      description?: string;
+      /** @default null */
+      scan_depth?: number | null;
+      /** @default null */
+      token_budget?: number | null;
+      /** @default null */
+      recursive_scanning?: boolean | null;
+      /** @default {} */
+      extensions?: {
+        [key: string]: unknown;
+      };
+      /** @default [] */
+      entries?: components["schemas"]["LorebookEntry"][];
+      name: string;
+      /**
+       * @default tenant
+       * @enum {string}
+       */
+      visibility?: "tenant" | "private";
     };
     /**
      * @description One world-info entry, as the activation engine reads it. `keys` fire the entry when one appears in the scanned messages (a key written `/pattern/flags`, or any key with `use_regex`, is a regular expression); `secondary_keys` then filter by `selective_logic` when `selective`. `position` `at_depth` puts the content inside the history, `depth` messages from its end, as `role`. V3 decorators (`@@depth 4`, `@@activate`, ...) at the start of `content` are honoured.
@@ -14235,28 +14298,6 @@ export interface components {
       extensions?: {
         [key: string]: unknown;
       };
-    };
-    LorebookInput: {
-      /** @default  */
-      description?: string;
-      /** @default null */
-      scan_depth?: number | null;
-      /** @default null */
-      token_budget?: number | null;
-      /** @default null */
-      recursive_scanning?: boolean | null;
-      /** @default {} */
-      extensions?: {
-        [key: string]: unknown;
-      };
-      /** @default [] */
-      entries?: components["schemas"]["LorebookEntry"][];
-      name: string;
-      /**
-       * @default tenant
-       * @enum {string}
-       */
-      visibility?: "tenant" | "private";
     };
     /** @description A SillyTavern World Info file (`{ entries: { "0": { key, content, ... } } }`), a V2/V3 `character_book` (`{ entries: [...] }`), a V3 `lorebook_v3` file, or a whole V2/V3 card JSON (its `data.character_book`) */
     LorebookImport: {

@@ -18,6 +18,23 @@ export const lorebookEntrySchema = documentSchema(plainEntrySchema, "LorebookEnt
   example: { keys: ["dragon", "wyrm"], content: "Vyrn, the last dragon, sleeps beneath the Ashen Peak." },
 });
 
+/**
+ * An entry as the API answers it: every field present (the input's defaults applied) and its id.
+ * Built from the input schema's fields, so the two never drift apart.
+ */
+const storedEntrySchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(plainEntrySchema.shape).map(([field, schema]) => [
+        field,
+        schema instanceof z.ZodDefault || schema instanceof z.ZodOptional
+          ? (schema.unwrap() as z.ZodType)
+          : schema,
+      ]),
+    ) as { [Field in keyof typeof plainEntrySchema.shape]-?: z.ZodType },
+  )
+  .openapi("LorebookEntryRecord");
+
 export const lorebookCreateSchema = documentSchema(plainCreateSchema, "LorebookInput");
 export const lorebookPatchSchema = documentSchema(plainPatchSchema, "LorebookPatch");
 
@@ -54,6 +71,6 @@ export const lorebookSchema = z
     token_budget: z.number().int().nullable(),
     recursive_scanning: z.boolean().nullable(),
     extensions: z.record(z.string(), z.unknown()),
-    entries: z.array(lorebookEntrySchema.and(z.object({ id: z.string() }))),
+    entries: z.array(storedEntrySchema),
   })
   .openapi("Lorebook");
