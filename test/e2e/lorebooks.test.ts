@@ -73,4 +73,34 @@ describe.skipIf(!CHROMIUM_PATH)("lorebooks in the web app", () => {
       .waitFor();
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it("imports a World Info file with the file picker, exports it as a download and deletes it", async () => {
+    await page.goto(url("/lorebooks"));
+    await page.getByLabel("Import a file").setInputFiles({
+      name: "harbor.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(
+        JSON.stringify({
+          name: "Harbor",
+          entries: { "0": { uid: 0, key: ["tide"], content: "The tide turns at dusk.", comment: "Tides" } },
+        }),
+      ),
+    });
+    await page.waitForURL(/\/lorebooks\/lbk_[a-z0-9]+$/);
+    const entry = page.getByRole("group", { name: "Entry 1" });
+    expect(await entry.getByLabel("Content").inputValue()).toBe("The tide turns at dusk.");
+
+    const downloaded = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export (SillyTavern)" }).click();
+    const download = await downloaded;
+    expect(download.suggestedFilename()).toBe("Harbor.json");
+
+    await page.goto(url("/lorebooks"));
+    const item = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Harbor" }) });
+    await item.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: "Delete lorebook" }).click();
+    await page.getByRole("heading", { name: "Harbor" }).waitFor({ state: "detached" });
+    await page.getByRole("heading", { name: "Eldoria" }).waitFor();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
