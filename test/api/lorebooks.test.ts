@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 import { PASSWORD, signIn, type WebSession } from "./owned-tenant.ts";
 
@@ -31,7 +32,7 @@ const worldInfo = {
   },
 };
 
-describe("lorebooks API", () => {
+describe.each(BACKENDS)("lorebooks API ($name)", (backend) => {
   let app: TestApp;
   const sessions: Record<string, WebSession> = {};
 
@@ -48,7 +49,7 @@ describe("lorebooks API", () => {
   }
 
   beforeAll(async () => {
-    app = await createTestApp();
+    app = await createTestApp({ backend });
     for (const email of ["owner@example.com", "member@example.com"]) {
       const created = await app.request("/v1/accounts", {
         method: "POST",
