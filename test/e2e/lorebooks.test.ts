@@ -71,6 +71,10 @@ describe.skipIf(!CHROMIUM_PATH)("lorebooks in the web app", () => {
     await page
       .getByText("Lorebook “Eldoria”, entry “Dragons”: key “dragon” in the chat, at depth 1 as system")
       .waitFor();
+
+    // The persona's page lists the book attached to it.
+    await page.goto(url(`/personas/${personaId}`));
+    await page.getByRole("region", { name: "Lorebooks" }).getByRole("link", { name: "Eldoria" }).waitFor();
     expect(errors).toEqual([]);
   }, 180_000);
 

@@ -11,6 +11,7 @@ import { PersonaFormContext, type PersonaFormValue } from "./persona-form-contex
 import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.ts";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
+import { PersonaLorebooks } from "./persona-lorebooks.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
 
@@ -322,6 +323,7 @@ export function PersonaEditor({
           <div className="persona-builder-extras">
             <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
             <PersonaSharing persona={persona} />
+            <PersonaLorebooks persona={persona} />
             {!readOnly && <PersonaChannels persona={persona} />}
             {!readOnly && <PersonaDeleteButton persona={persona} />}
           </div>
