@@ -154,6 +154,15 @@ function entryToModel(entry: LorebookDocumentEntry): LorebookEntry {
   });
 }
 
+/** A whole number at least 0 (files written by other tools may hold 2.5 or -1 where a count belongs). */
+function count(value: number): number {
+  return Math.max(0, Math.round(value));
+}
+
+function countOrNull(value: number | null): number | null {
+  return value === null ? null : count(value);
+}
+
 function entryFromModel(entry: LorebookEntry): LorebookDocumentEntry {
   return {
     id: entry.id,
@@ -166,23 +175,23 @@ function entryFromModel(entry: LorebookEntry): LorebookDocumentEntry {
     content: entry.content,
     constant: entry.constant,
     enabled: entry.enabled,
-    insertion_order: entry.insertionOrder,
+    insertion_order: Math.round(entry.insertionOrder),
     priority: entry.priority,
     position: entry.position,
-    depth: entry.depth,
+    depth: count(entry.depth),
     role: entry.role,
     outlet_name: entry.outletName,
     use_regex: entry.useRegex,
     case_sensitive: entry.caseSensitive,
     match_whole_words: entry.matchWholeWords,
-    scan_depth: entry.scanDepth,
+    scan_depth: countOrNull(entry.scanDepth),
     probability: entry.probability,
     use_probability: entry.useProbability,
     exclude_recursion: entry.excludeRecursion,
     prevent_recursion: entry.preventRecursion,
-    delay_until_recursion: entry.delayUntilRecursion,
+    delay_until_recursion: count(entry.delayUntilRecursion),
     ignore_budget: entry.ignoreBudget,
-    delay: entry.delay,
+    delay: countOrNull(entry.delay),
     // Unknown top-level fields of a V2/V3 entry ride along in extensions, so nothing imported is lost.
     extensions: { ...entry.otherFields, ...entry.extensions },
   };
@@ -201,12 +210,15 @@ export function lorebookFromContent(name: string, content: LorebookContent): Lor
   });
 }
 
-/** A book the importers read, as stored content (the name is the book's own, kept beside it). */
+/**
+ * A book the importers read, as stored content (the name is the book's own, kept beside it). Counts are
+ * rounded into range rather than refused: they are what other tools wrote, and mean the same rounded.
+ */
 export function lorebookToContent(book: Lorebook): LorebookContent {
   return {
     description: book.description,
-    scan_depth: book.scanDepth === null ? null : Math.max(0, Math.floor(book.scanDepth)),
-    token_budget: book.tokenBudget === null ? null : Math.max(0, Math.floor(book.tokenBudget)),
+    scan_depth: countOrNull(book.scanDepth),
+    token_budget: countOrNull(book.tokenBudget),
     recursive_scanning: book.recursiveScanning,
     extensions: { ...book.otherFields, ...book.extensions },
     entries: book.entries.map(entryFromModel),
