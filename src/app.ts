@@ -23,6 +23,7 @@ import { cohortRoutes } from "./http/routes/cohort-routes.ts";
 import { conversationArchiveRoutes } from "./http/routes/conversation-archive-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
+import { lorebookRoutes } from "./http/routes/lorebook-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { memoryRoutes } from "./http/routes/memory-routes.ts";
 import { modelSetupRoutes } from "./http/routes/model-setup-routes.ts";
@@ -207,6 +208,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaAvatarRoutes());
   app.route("/", personaAssetRoutes());
   app.route("/", userPersonaRoutes());
+  app.route("/", lorebookRoutes());
   // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.
   app.route("/", conversationArchiveRoutes());
   app.route("/", conversationRoutes());

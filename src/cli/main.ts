@@ -22,8 +22,8 @@ const CONFIGURED_COMMANDS = new Set(["serve", "worker", "tenants", "keys", "mode
 const STORAGE_FLAGS = ["data-dir", "database-url"];
 
 const CLIENT_HELP = `
-A client command (chat, conversations, memories, study, scheduled, inbox, models setup|default|
-available|discover|catalog|download) talks to a running server: --url or
+A client command (chat, conversations, memories, study, scheduled, inbox, lorebooks, models setup|
+default|available|discover|catalog|download) talks to a running server: --url or
 DRAMATIS_URL (default http://127.0.0.1:8787), --key or DRAMATIS_API_KEY, --user or DRAMATIS_USER
 (default the OS account). serve, worker, tenants, keys and models pull|list read the server's configuration from
 flags or environment variables (DRAMATIS_DATA_DIR, DATABASE_URL, PORT, ...).`;
@@ -439,6 +439,50 @@ function buildProgram(options: {
         runScheduled("scheduled", "cancel")([id], command),
       ),
     );
+  const lorebooks = program
+    .command("lorebooks")
+    .description("standalone lorebooks (world info): list, import, export, attach");
+  const runLorebooks = (action: string) => async (positionals: string[], command: Command) => {
+    const { lorebooksCommand } = await import("./lorebooks-command.ts");
+    return lorebooksCommand({
+      action,
+      positionals,
+      values: flagValues(command),
+      environment: io.environment,
+      print: io.print,
+      printError: io.printError,
+    });
+  };
+  json(
+    clientCommand(lorebooks, "list", "the lorebooks you can see, with entry counts and attachments"),
+  ).action(act(async (_options, command: Command) => runLorebooks("list")([], command)));
+  json(
+    clientCommand(
+      lorebooks,
+      "import",
+      "import a SillyTavern World Info file, a character_book or a card JSON",
+    ),
+  )
+    .argument("<file>", "the JSON file")
+    .option("--name <name>", "the book's name (default: the file's own)")
+    .action(act(async (file: string, _options, command: Command) => runLorebooks("import")([file], command)));
+  clientCommand(lorebooks, "export", "write a lorebook as JSON (SillyTavern World Info by default)")
+    .argument("<id>", "the lorebook")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .addOption(
+      new Option("--format <format>", "the file format")
+        .choices(["sillytavern", "character_book"])
+        .default("sillytavern"),
+    )
+    .action(act(async (id: string, _options, command: Command) => runLorebooks("export")([id], command)));
+  json(clientCommand(lorebooks, "attach", "attach a lorebook to a persona, a user persona or a conversation"))
+    .argument("<id>", "the lorebook")
+    .option("--persona <id>", "the persona whose replies scan it")
+    .option("--user-persona <id>", "your user persona: conversations held as it scan it")
+    .option("--conversation <id>", "your conversation")
+    .option("--detach", "detach instead")
+    .action(act(async (id: string, _options, command: Command) => runLorebooks("attach")([id], command)));
+
   json(clientCommand(program, "inbox", "what personas sent you on their own, newest first"))
     .option("--follow", "print each new one as it arrives (Ctrl-C stops)")
     .action(act(async (_options, command: Command) => runScheduled("inbox")([], command)));

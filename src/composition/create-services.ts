@@ -53,6 +53,7 @@ import {
 import { TenantService } from "../services/tenant-service.ts";
 import { UsageService } from "../services/usage-service.ts";
 import { UserPersonaService } from "../services/user-persona-service.ts";
+import { LorebookService } from "../services/lorebook-service.ts";
 import { UserService } from "../services/user-service.ts";
 import { CohortService } from "../services/research/cohort-service.ts";
 import { PopulationService } from "../services/research/population-service.ts";
@@ -89,6 +90,7 @@ export interface Services {
   readonly personaAssets: PersonaAssetService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
+  readonly lorebooks: LorebookService;
   readonly conversations: ConversationService;
   /** branch a conversation from a message */
   readonly conversationBranching: ConversationBranching;
@@ -189,6 +191,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   const deliveries = new DeliveryRecorder({ logger, metrics: options.metrics?.deliveries });
   const apiKeys = new ApiKeyService(store, clock);
   const personas = new PersonaService(store, clock);
+  const lorebooks = new LorebookService({ store, clock, personas });
   const vectors = new MemoryVectors(store);
   const embedder = new MemoryEmbedder({
     store,
@@ -204,6 +207,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     prices: options.prices ?? new PriceTable(),
     budgets: options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
+    lorebooks,
   });
   const conversations = new ConversationService({ store, clock, personas, replies });
   const jobs = new JobService({ store, queue: options.jobs, conversations });
@@ -360,6 +364,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),
+    lorebooks,
     conversations,
     conversationBranching: new ConversationBranching({ store, clock }),
     conversationSearch: new ConversationSearch({ store }),

@@ -21,6 +21,7 @@ import { macroContextFor } from "./macro-context.ts";
 import { assemblePrompt, type AssembledPrompt, type HistoryMessage } from "./prompt-assembly.ts";
 import { withMacros } from "./prompt-macros.ts";
 import { worldInfoFor } from "./world-info.ts";
+import type { Lorebook } from "../domain/lorebook/index.ts";
 
 /** Token budget of a prompt per memory tier. */
 export type MemoryTierBudgets = Record<PersonaDefinition["memory"]["tier"], number>;
@@ -30,6 +31,16 @@ export const DEFAULT_MEMORY_TIER_BUDGETS: MemoryTierBudgets = {
   extended: 8_000,
   longest: 32_000,
 };
+
+/** Where a reply finds the standalone books attached to what it speaks for (LorebookService). */
+export interface AttachedLorebooks {
+  booksFor(input: {
+    tenantId: string;
+    personaId: string;
+    userPersonaId: string | null;
+    conversationId: string | null;
+  }): Promise<Lorebook[]>;
+}
 
 /** The user persona in force for a message, as stored with it. */
 export interface UserPersonaSnapshot {
@@ -121,6 +132,7 @@ export class ReplyGenerator {
   private readonly prices: PriceTable;
   private readonly budgets: MemoryTierBudgets;
   private readonly retrieval: MemoryRetrieval;
+  private readonly lorebooks: AttachedLorebooks | undefined;
 
   constructor(dependencies: {
     store: Store;
@@ -129,6 +141,8 @@ export class ReplyGenerator {
     prices: PriceTable;
     budgets: MemoryTierBudgets;
     retrieval: MemoryRetrieval;
+    /** the standalone lorebooks attached to the persona, user persona or conversation; none when absent */
+    lorebooks?: AttachedLorebooks;
   }) {
     this.store = dependencies.store;
     this.clock = dependencies.clock;
@@ -136,6 +150,7 @@ export class ReplyGenerator {
     this.prices = dependencies.prices;
     this.budgets = dependencies.budgets;
     this.retrieval = dependencies.retrieval;
+    this.lorebooks = dependencies.lorebooks;
   }
 
   /**
@@ -198,8 +213,16 @@ export class ReplyGenerator {
       message: lastUserMessage?.content ?? "",
     });
     const tokenBudget = this.budgets[input.persona.memory.tier];
+    const attachedBooks =
+      (await this.lorebooks?.booksFor({
+        tenantId: input.tenantId,
+        personaId: input.personaId,
+        userPersonaId: input.userPersona?.id ?? null,
+        conversationId: input.conversationId ?? null,
+      })) ?? [];
     const worldInfo = worldInfoFor({
       persona,
+      attachedBooks,
       history,
       macros,
       tokenBudget,

@@ -42,23 +42,29 @@ export function characterBookOf(persona: PersonaDefinition): Lorebook | null {
 }
 
 /**
- * The world info entries a reply brings into the prompt: the persona's lorebook scanned against the
- * history, entries' macros replaced, within a quarter of the prompt's budget. Probabilities draw from a
- * source seeded by the conversation and its length, so the same turn always activates the same entries.
+ * The world info entries a reply brings into the prompt: the persona's card lorebook and every standalone
+ * book attached to the persona, the user persona or the conversation (`attachedBooks`, in that order),
+ * scanned together against the history within one shared budget, a quarter of the prompt's; entries'
+ * macros replaced. Probabilities draw from a source seeded by the conversation and its length, so the same
+ * turn always activates the same entries.
  */
 export function worldInfoFor(input: {
   persona: PersonaDefinition;
+  attachedBooks?: readonly Lorebook[];
   history: readonly HistoryMessage[];
   macros: MacroContext;
   tokenBudget: number;
   countTokens: (text: string) => number;
   seed: string;
 }): WorldInfoInsert[] {
-  const book = characterBookOf(input.persona);
-  if (!book || book.entries.length === 0) return [];
+  const cardBook = characterBookOf(input.persona);
+  const books = [...(cardBook ? [cardBook] : []), ...(input.attachedBooks ?? [])].filter(
+    (book) => book.entries.length > 0,
+  );
+  if (books.length === 0) return [];
   const random = createRandom(hashSeed(`${input.seed}|${input.history.length}`));
   const activation = activateLorebook({
-    books: [book],
+    books,
     messages: input.history.map((message) => ({ role: message.role, content: message.content })),
     tokenBudget: Math.floor(input.tokenBudget * WORLD_INFO_BUDGET_SHARE),
     countTokens: input.countTokens,

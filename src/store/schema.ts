@@ -158,6 +158,32 @@ export interface PersonaTable {
   updated_at: string;
 }
 
+export interface LorebookTable {
+  id: string;
+  tenant_id: string;
+  created_by_user_id: string | null;
+  /** as for personas: "tenant" (every member sees it) or "private" (its creator, admins, can_edit_all) */
+  visibility: PersonaVisibility;
+  name: string;
+  description: string;
+  /** the book's JSON document: settings and entries, its description too (domain/lorebook/lorebook-document.ts) */
+  content: string;
+  entry_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A lorebook attached to exactly one of a persona, a user persona or a conversation. */
+export interface LorebookAttachmentTable {
+  id: string;
+  tenant_id: string;
+  lorebook_id: string;
+  persona_id: string | null;
+  user_persona_id: string | null;
+  conversation_id: string | null;
+  created_at: string;
+}
+
 export interface PersonaVersionTable {
   persona_id: string;
   version: number;
@@ -690,6 +716,8 @@ export interface Database {
   personas: PersonaTable;
   persona_versions: PersonaVersionTable;
   user_personas: UserPersonaTable;
+  lorebooks: LorebookTable;
+  lorebook_attachments: LorebookAttachmentTable;
   conversations: ConversationTable;
   messages: MessageTable;
   message_prompts: MessagePromptTable;
@@ -735,6 +763,8 @@ export type NewPersonaRow = Insertable<PersonaTable>;
 export type PersonaUpdate = Updateable<PersonaTable>;
 export type PersonaVersionRow = Selectable<PersonaVersionTable>;
 export type UserPersonaRow = Selectable<UserPersonaTable>;
+export type LorebookRow = Selectable<LorebookTable>;
+export type LorebookAttachmentRow = Selectable<LorebookAttachmentTable>;
 export type ConversationRow = Selectable<ConversationTable>;
 export type MessageRow = Selectable<MessageTable>;
 export type MessagePromptRow = Selectable<MessagePromptTable>;

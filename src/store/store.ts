@@ -4,6 +4,7 @@ import { CohortRepository } from "./cohort-repository.ts";
 import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { IdempotencyKeyRepository } from "./idempotency-key-repository.ts";
+import { LorebookRepository } from "./lorebook-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
 import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
@@ -33,6 +34,7 @@ export class Store {
   readonly apiKeys: ApiKeyRepository;
   readonly personas: PersonaRepository;
   readonly userPersonas: UserPersonaRepository;
+  readonly lorebooks: LorebookRepository;
   readonly conversations: ConversationRepository;
   readonly usage: UsageRepository;
   readonly providers: ProviderRepository;
@@ -60,6 +62,7 @@ export class Store {
     this.apiKeys = new ApiKeyRepository(db);
     this.personas = new PersonaRepository(db);
     this.userPersonas = new UserPersonaRepository(db);
+    this.lorebooks = new LorebookRepository(db);
     this.conversations = new ConversationRepository(db);
     this.usage = new UsageRepository(db);
     this.providers = new ProviderRepository(db);

@@ -83,6 +83,18 @@ export async function snapshotTenant(store: Store, tenantId: string): Promise<st
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const lorebooks = await db
+    .selectFrom("lorebooks")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const lorebookAttachments = await db
+    .selectFrom("lorebook_attachments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
   const userPersonas = await db
     .selectFrom("user_personas")
     .selectAll()
@@ -196,6 +208,8 @@ export async function snapshotTenant(store: Store, tenantId: string): Promise<st
     versions,
     users,
     userPersonas,
+    lorebooks,
+    lorebookAttachments,
     keys,
     conversations,
     messages,
@@ -231,6 +245,8 @@ const EMPTY_OWNED = {
   privatePersonaId: "",
   privateJoinCode: "",
   userPersonaId: "",
+  /** the owner's shared lorebook, attached to the owner's persona */
+  lorebookId: "",
   keyId: "",
   conversationId: "",
   replyId: "",
@@ -307,6 +323,19 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   owned.keyId = (
     await (await app.request("/v1/keys", { method: "POST", json: { name: "owned" } })).json()
   ).id;
+  owned.lorebookId = (
+    await (
+      await app.request("/v1/lorebooks", {
+        method: "POST",
+        user,
+        json: { name: "Owned lore", entries: [{ keys: ["secret"], content: "The owner's lore." }] },
+      })
+    ).json()
+  ).id;
+  await app.request(`/v1/lorebooks/${owned.lorebookId}/attachments/persona/${persona.id}`, {
+    method: "PUT",
+    user,
+  });
   const conversation = await (
     await app.request("/v1/conversations", {
       method: "POST",
@@ -504,10 +533,13 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
       if (name === "phoneNumberId") return PERSONA_WHATSAPP;
       if (name === "waId") return ALICE_WHATSAPP;
+      if (name === "kind") return "persona";
+      if (name === "targetId") return personaId;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return personaId;
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
+      if (path.startsWith("/v1/lorebooks")) return owned.lorebookId;
       if (path.startsWith("/v1/keys")) return owned.keyId;
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
@@ -536,6 +568,9 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       return { phone_number_id: "106540352240000", display_phone_number: "+1 415 555 0177" };
     if (path === "/v1/personas/join") return { code: owned.joinCode };
     if (path === "/v1/push/subscriptions") return SNEAKY_SUBSCRIPTION;
+    if (path === "/v1/lorebooks/import") return { entries: { "0": { key: ["k"], content: "c" } } };
+    if (path.startsWith("/v1/lorebooks/{id}/attachments")) return undefined;
+    if (path === "/v1/lorebooks") return { name: "Sneaky lore" };
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
     if (path === "/v1/tenants") return { name: "Sneaky" };
@@ -609,6 +644,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     [
       owned.personaId,
       owned.userPersonaId,
+      owned.lorebookId,
       owned.keyId,
       owned.conversationId,
       owned.replyId,

@@ -27,7 +27,8 @@ type Row = readonly [number, number, number, number, number, number, number];
  *   private objects (user personas, conversations, jobs, relationship memory, push subscriptions); keys
  *   act as the tenant and read them by naming the owner (the read key's 200s);
  * - personas are shared with the tenant: everyone reads them; changing one is the creator's, an admin's
- *   or a granted member's (403 for other members, 404 for another tenant);
+ *   or a granted member's (403 for other members, 404 for another tenant); the owner's shared lorebook
+ *   likewise, and attaching it to (or detaching it from) the owner's persona needs the right to edit that;
  * - research objects (skills, cohorts, populations) are the tenant's shared workspace; studies are read
  *   by all, cancelled, resumed and deleted by the member who started them, admins and keys;
  * - 404s for SMS and WhatsApp user routes and webhooks: the test app has neither channel configured;
@@ -58,6 +59,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/user-personas": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/user-personas/active": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/user-personas/{id}": [200, 404, 404, 404, 200, 404, 401],
+  "GET /v1/lorebooks": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/lorebooks/{id}": [200, 200, 200, 200, 200, 404, 401],
+  "GET /v1/lorebooks/{id}/export": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/conversations": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/conversations/{id}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/conversations/{id}/messages": [200, 404, 404, 404, 200, 404, 401],
@@ -128,6 +132,10 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "POST /v1/personas/import": [201, 201, 201, 201, 403, 201, 401],
   "PUT /v1/personas/{id}/avatar": [415, 403, 403, 415, 403, 404, 401],
   "POST /v1/user-personas": [201, 201, 201, 201, 403, 201, 401],
+  "POST /v1/lorebooks": [201, 201, 201, 201, 403, 201, 401],
+  "POST /v1/lorebooks/import": [201, 201, 201, 201, 403, 201, 401],
+  "PATCH /v1/lorebooks/{id}": [200, 403, 403, 200, 403, 404, 401],
+  "PUT /v1/lorebooks/{id}/attachments/{kind}/{targetId}": [200, 403, 403, 200, 403, 404, 401],
   "PUT /v1/user-personas/active/{id}": [200, 404, 404, 404, 403, 404, 401],
   "PATCH /v1/user-personas/{id}": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations": [201, 201, 201, 201, 403, 404, 401],
@@ -180,6 +188,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "DELETE /v1/personas/{id}/assets/{assetId}": [204, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/user-personas/active": [200, 200, 200, 200, 403, 200, 401],
   "DELETE /v1/user-personas/{id}": [204, 404, 404, 404, 403, 404, 401],
+  "DELETE /v1/lorebooks/{id}": [204, 403, 403, 204, 403, 404, 401],
+  "DELETE /v1/lorebooks/{id}/attachments/{kind}/{targetId}": [200, 403, 403, 200, 403, 404, 401],
   "DELETE /v1/conversations/{id}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/conversations/{id}/messages/{messageId}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/populations/{id}": [409, 409, 409, 409, 403, 404, 401],

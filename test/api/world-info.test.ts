@@ -145,3 +145,125 @@ describe("a card's lorebook in chat", () => {
     );
   });
 });
+
+describe("standalone lorebooks attached to a persona, a user persona or a conversation", () => {
+  let app: TestApp;
+  const requests: GenerateRequest[] = [];
+  let personaId: string;
+  let userPersonaId: string;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      models: new ModelRegistry([createOfflineProvider(), capturingProvider(requests)], "offline/default"),
+    });
+    const persona = await (
+      await app.request("/v1/personas", {
+        method: "POST",
+        user: "reader",
+        json: { name: "Navigator", model: "capture/model" },
+      })
+    ).json();
+    personaId = persona.id;
+    userPersonaId = (
+      await (
+        await app.request("/v1/user-personas", { method: "POST", user: "reader", json: { name: "Deckhand" } })
+      ).json()
+    ).id;
+    const active = await app.request(`/v1/user-personas/active/${userPersonaId}`, {
+      method: "PUT",
+      user: "reader",
+    });
+    expect(active.status).toBe(200);
+    conversationId = (
+      await (
+        await app.request("/v1/conversations", {
+          method: "POST",
+          user: "reader",
+          json: { persona_id: personaId },
+        })
+      ).json()
+    ).id;
+  });
+  afterAll(async () => app?.close());
+
+  async function worldInfoAfter(content: string) {
+    requests.length = 0;
+    const sent = await app.request(`/v1/conversations/${conversationId}/messages`, {
+      method: "POST",
+      user: "reader",
+      json: { content },
+    });
+    expect(sent.status).toBe(200);
+    const reply = (await sent.json()).message;
+    const prompt = await (
+      await app.request(`/v1/conversations/${conversationId}/messages/${reply.id}/prompt`, { user: "reader" })
+    ).json();
+    const sections = (prompt.sections as { name: string; text: string; detail?: string }[]).filter(
+      (section) => section.name === "world_info",
+    );
+    return { sections, sent: JSON.stringify(requests[0]!.messages) };
+  }
+
+  it.each([
+    ["persona", () => personaId],
+    ["user_persona", () => userPersonaId],
+    ["conversation", () => conversationId],
+  ])(
+    "brings a book attached to the %s into the prompt when its key is said, and not once detached",
+    async (kind, target) => {
+      const book = await (
+        await app.request("/v1/lorebooks", {
+          method: "POST",
+          user: "reader",
+          json: {
+            name: `Sea lore (${kind})`,
+            entries: [{ name: "Kraken", keys: ["kraken"], content: `The kraken guards the ${kind} reef.` }],
+          },
+        })
+      ).json();
+      const path = `/v1/lorebooks/${book.id}/attachments/${kind}/${target()}`;
+      expect((await app.request(path, { method: "PUT", user: "reader" })).status).toBe(200);
+
+      const quiet = await worldInfoAfter("Fair winds today.");
+      expect(quiet.sections).toEqual([]);
+      const { sections, sent } = await worldInfoAfter("Did you see the Kraken?");
+      expect(sections).toEqual([
+        expect.objectContaining({
+          text: `The kraken guards the ${kind} reef.`,
+          detail: `Lorebook “Sea lore (${kind})”, entry “Kraken”: key “kraken” in the chat`,
+        }),
+      ]);
+      expect(sent).toContain(`The kraken guards the ${kind} reef.`);
+
+      expect((await app.request(path, { method: "DELETE", user: "reader" })).status).toBe(200);
+      const detached = await worldInfoAfter("The kraken again!");
+      expect(detached.sections).toEqual([]);
+      expect(detached.sent).not.toContain("kraken guards");
+    },
+  );
+
+  it("shares one budget between books and scans each once however many ways it is attached", async () => {
+    const book = await (
+      await app.request("/v1/lorebooks", {
+        method: "POST",
+        user: "reader",
+        json: {
+          name: "Twice",
+          entries: [{ keys: ["lighthouse"], content: "The lighthouse keeper is blind." }],
+        },
+      })
+    ).json();
+    for (const [kind, id] of [
+      ["persona", personaId],
+      ["conversation", conversationId],
+    ]) {
+      await app.request(`/v1/lorebooks/${book.id}/attachments/${kind}/${id}`, {
+        method: "PUT",
+        user: "reader",
+      });
+    }
+    const { sections } = await worldInfoAfter("Is the lighthouse lit?");
+    expect(sections.map((section) => section.text)).toEqual(["The lighthouse keeper is blind."]);
+  });
+});

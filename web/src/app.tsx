@@ -22,6 +22,10 @@ const ChatPage = lazyPage(() => import("./pages/chat-page.tsx").then((page) => p
 const MemoryPage = lazyPage(() => import("./pages/memory-page.tsx").then((page) => page.MemoryPage));
 const SettingsPage = lazyPage(() => import("./pages/settings-page.tsx").then((page) => page.SettingsPage));
 const StudiesSection = lazyPage(() => import("./pages/studies.tsx").then((page) => page.StudiesSection));
+const LorebooksPage = lazyPage(() => import("./pages/lorebooks-page.tsx").then((page) => page.LorebooksPage));
+const LorebookEditorPage = lazyPage(() =>
+  import("./pages/lorebook-editor-page.tsx").then((page) => page.LorebookEditorPage),
+);
 const ScheduledMessagesPage = lazyPage(() =>
   import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
 );
@@ -121,6 +125,7 @@ function stopLoadingImages(): void {
 const NAVIGATION = [
   { to: "/personas", label: "Personas" },
   { to: "/chat", label: "Chat" },
+  { to: "/lorebooks", label: "Lorebooks" },
   { to: "/studies", label: "Studies" },
   { to: "/scheduled", label: "Scheduled" },
   { to: "/settings", label: "Settings" },
@@ -199,6 +204,8 @@ function Screen() {
   if ((params = matchPath("/personas/:id", path))) return <PersonaBuilderPage personaId={params.id!} />;
   if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
+  if (matchPath("/lorebooks", path)) return <LorebooksPage />;
+  if ((params = matchPath("/lorebooks/:id", path))) return <LorebookEditorPage lorebookId={params.id!} />;
   if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;
   if (matchPath("/scheduled", path)) return <ScheduledMessagesPage />;
   if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;

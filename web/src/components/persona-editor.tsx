@@ -12,6 +12,7 @@ import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.t
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
 import { PersonaAssets } from "./persona-assets.tsx";
+import { PersonaLorebooks } from "./persona-lorebooks.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
 import { PersonaVersionHistory } from "./persona-version-history.tsx";
 
@@ -324,6 +325,7 @@ export function PersonaEditor({
             <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
             <PersonaAssets personaId={persona.id} readOnly={readOnly} />
             <PersonaSharing persona={persona} />
+            <PersonaLorebooks persona={persona} />
             {!readOnly && <PersonaChannels persona={persona} />}
             {!readOnly && <PersonaDeleteButton persona={persona} />}
           </div>
