@@ -1,0 +1,147 @@
+/**
+ * The model set-up API (`/v1/model-setup/...`) for the first-run model screen, Settings → Model and
+ * every model picker: the tenant's default model, local servers on this machine, hosted presets,
+ * the model list and downloads of recommended local models.
+ */
+import { client, unwrap, type Schema } from "./api.ts";
+
+// TEMPORARY: the types below mirror the agreed contract until the API lands in the SDK; they are
+// replaced by Schema<...> once `npm run sdk` knows /v1/model-setup.
+export interface ModelSetup {
+  default_model: string | null;
+  effective_default_model: string;
+  offline: boolean;
+  needs_setup: boolean;
+}
+export interface LocalServer {
+  kind: "ollama" | "lm-studio" | "llama.cpp" | "vllm";
+  name: string;
+  base_url: string;
+  reachable: boolean;
+  models: string[];
+  added: boolean;
+}
+export interface ModelChoice {
+  id: string;
+  provider: string;
+  label: string;
+  source: "offline" | "local" | "server" | "tenant";
+  description?: string;
+}
+export interface HostedProvider {
+  id: "openai" | "openrouter" | "anthropic";
+  name: string;
+  kind: "openai-compatible" | "anthropic";
+  base_url: string;
+  key_url: string;
+}
+export interface CatalogModel {
+  id: string;
+  name: string;
+  description: string;
+  size_bytes: number;
+  licence: string;
+  sha256: string;
+  url: string;
+  downloaded: boolean;
+}
+export interface ModelDownload {
+  id: string;
+  catalog_id: string;
+  status: string;
+  received_bytes: number;
+  total_bytes: number;
+  error?: string;
+  /** The model id to choose once the download is complete, when the server says it. */
+  model?: string;
+}
+type Provider = Schema<"Provider">;
+
+/** The routes above are not in the generated paths yet: a client that takes any path (see TEMPORARY). */
+const untyped = client as unknown as {
+  GET(
+    path: string,
+    init?: Record<string, unknown>,
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
+  POST(
+    path: string,
+    init?: Record<string, unknown>,
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
+  PUT(
+    path: string,
+    init?: Record<string, unknown>,
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
+};
+
+/** TanStack Query keys: everything under `all`, so a change of default or provider refreshes every view. */
+export const modelSetupKeys = {
+  all: ["model-setup"] as const,
+  state: ["model-setup", "state"] as const,
+  localServers: ["model-setup", "local-servers"] as const,
+  models: (query: string) => ["model-setup", "models", query] as const,
+  hosted: ["model-setup", "hosted-providers"] as const,
+  catalog: ["model-setup", "catalog"] as const,
+  download: (id: string) => ["model-setup", "downloads", id] as const,
+};
+
+export async function getModelSetup(signal?: AbortSignal): Promise<ModelSetup> {
+  return (await unwrap(untyped.GET("/v1/model-setup", { signal }))) as ModelSetup;
+}
+
+/** Sets the tenant's default model; null goes back to the server's own default. Admins only. */
+export async function setDefaultModel(model: string | null): Promise<void> {
+  await unwrap(untyped.PUT("/v1/model-setup/default-model", { body: { model } }));
+}
+
+export async function listLocalServers(signal?: AbortSignal): Promise<LocalServer[]> {
+  const answer = (await unwrap(untyped.GET("/v1/model-setup/local-servers", { signal }))) as {
+    servers: LocalServer[];
+  };
+  return answer.servers;
+}
+
+/** Adds a local server found on this machine as a provider of this workspace. */
+export async function addLocalServer(kind: LocalServer["kind"]): Promise<Provider> {
+  return (await unwrap(untyped.POST("/v1/model-setup/local-servers", { body: { kind } }))) as Provider;
+}
+
+export async function listModelChoices(
+  query: string,
+  signal?: AbortSignal,
+): Promise<{ models: ModelChoice[]; warnings?: string[] }> {
+  return (await unwrap(
+    untyped.GET("/v1/model-setup/models", { params: { query: query ? { q: query } : {} }, signal }),
+  )) as { models: ModelChoice[]; warnings?: string[] };
+}
+
+export async function listHostedProviders(signal?: AbortSignal): Promise<HostedProvider[]> {
+  const answer = (await unwrap(untyped.GET("/v1/model-setup/hosted-providers", { signal }))) as {
+    providers: HostedProvider[];
+  };
+  return answer.providers;
+}
+
+export async function listCatalog(signal?: AbortSignal): Promise<CatalogModel[]> {
+  const answer = (await unwrap(untyped.GET("/v1/model-setup/downloads/catalog", { signal }))) as {
+    models: CatalogModel[];
+  };
+  return answer.models;
+}
+
+/** Starts (or, after a failure, continues) downloading a catalog model. */
+export async function startDownload(catalogId: string): Promise<ModelDownload> {
+  return (await unwrap(
+    untyped.POST("/v1/model-setup/downloads", { body: { catalog_id: catalogId } }),
+  )) as ModelDownload;
+}
+
+export async function getDownload(id: string, signal?: AbortSignal): Promise<ModelDownload> {
+  return (await unwrap(
+    untyped.GET("/v1/model-setup/downloads/{id}", { params: { path: { id } }, signal }),
+  )) as ModelDownload;
+}
+
+/** A provider's model, as every picker names it: `provider/model`. */
+export function modelIdOf(providerName: string, model: string): string {
+  return `${providerName}/${model}`;
+}
