@@ -8,6 +8,7 @@ import { ErrorNotice, Loading } from "./components/notice.tsx";
 import { lazyPage } from "./lib/lazy-page.ts";
 import { InboxProvider } from "./components/inbox-provider.tsx";
 import { InboxBell } from "./components/inbox-bell.tsx";
+import { ModelSetupBanner } from "./components/model-setup-banner.tsx";
 
 // Each screen is a chunk of its own, loaded when first shown: the first load carries only the shell.
 const SignInPage = lazyPage(() => import("./pages/auth-pages.tsx").then((page) => page.SignInPage));
@@ -22,6 +23,9 @@ const ChatPage = lazyPage(() => import("./pages/chat-page.tsx").then((page) => p
 const MemoryPage = lazyPage(() => import("./pages/memory-page.tsx").then((page) => page.MemoryPage));
 const SettingsPage = lazyPage(() => import("./pages/settings-page.tsx").then((page) => page.SettingsPage));
 const StudiesSection = lazyPage(() => import("./pages/studies.tsx").then((page) => page.StudiesSection));
+const ModelSetupPage = lazyPage(() =>
+  import("./pages/model-setup-page.tsx").then((page) => page.ModelSetupPage),
+);
 const ScheduledMessagesPage = lazyPage(() =>
   import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
 );
@@ -88,7 +92,13 @@ export function App() {
     return (
       <Suspense fallback={<Loading />}>
         {state.setupRequired ? (
-          <SetupPage onSignedIn={loadSession} />
+          <SetupPage
+            onSignedIn={async () => {
+              // The first admin chooses where replies come from before anything else.
+              navigate("/model-setup", { replace: true });
+              await loadSession();
+            }}
+          />
         ) : (
           <SignInPage onSignedIn={loadSession} />
         )}
@@ -177,6 +187,7 @@ function Shell({
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
+        {(path === "/personas" || path === "/chat") && <ModelSetupBanner />}
         {children}
       </main>
     </div>
@@ -201,6 +212,7 @@ function Screen() {
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
   if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;
   if (matchPath("/scheduled", path)) return <ScheduledMessagesPage />;
+  if (matchPath("/model-setup", path)) return <ModelSetupPage />;
   if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;
   if ((params = matchPath("/settings/:section", path))) return <SettingsPage section={params.section!} />;
   return (

@@ -234,8 +234,8 @@ export function ModelPicker({
         </div>
       </div>
       {choices.data?.warnings?.map((warning) => (
-        <span key={warning} className="field-hint">
-          {warning}
+        <span key={warning.provider} className="field-hint">
+          {warning.provider}: {warning.message}
         </span>
       ))}
       {hint && (

@@ -28,6 +28,11 @@ export interface ModelChoice {
   source: "offline" | "local" | "server" | "tenant";
   description?: string;
 }
+export interface ModelChoices {
+  models: ModelChoice[];
+  /** providers that listed nothing (unreachable, a refused key, or no models) */
+  warnings?: { provider: string; message: string }[];
+}
 export interface HostedProvider {
   id: "openai" | "openrouter" | "anthropic";
   name: string;
@@ -105,13 +110,10 @@ export async function addLocalServer(kind: LocalServer["kind"]): Promise<Provide
   return (await unwrap(untyped.POST("/v1/model-setup/local-servers", { body: { kind } }))) as Provider;
 }
 
-export async function listModelChoices(
-  query: string,
-  signal?: AbortSignal,
-): Promise<{ models: ModelChoice[]; warnings?: string[] }> {
+export async function listModelChoices(query: string, signal?: AbortSignal): Promise<ModelChoices> {
   return (await unwrap(
     untyped.GET("/v1/model-setup/models", { params: { query: query ? { q: query } : {} }, signal }),
-  )) as { models: ModelChoice[]; warnings?: string[] };
+  )) as ModelChoices;
 }
 
 export async function listHostedProviders(signal?: AbortSignal): Promise<HostedProvider[]> {

@@ -1,0 +1,172 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import {
+  getDownload,
+  listCatalog,
+  modelSetupKeys,
+  startDownload,
+  type CatalogModel,
+  type ModelDownload,
+} from "../lib/model-setup-api.ts";
+import { formatBytes } from "./model-setup-choose.ts";
+import { ErrorNotice, Loading } from "./notice.tsx";
+import { useAction } from "./settings-use-action.tsx";
+
+/** How often a running download is asked for its progress. */
+const PROGRESS_POLL_MS = 1_000;
+
+const FINISHED = new Set(["completed", "complete", "done", "succeeded"]);
+const FAILED = new Set(["failed", "error", "cancelled"]);
+
+/** The model id a downloaded file is served under (the in-process GGUF provider is called "local"). */
+function downloadedModelId(download: ModelDownload | undefined, model: CatalogModel): string {
+  return download?.model ?? `local/${model.id}`;
+}
+
+/**
+ * Path three: download a recommended GGUF from the curated catalog and run it inside Dramatis. A bar
+ * shows the progress; a download that failed or was cut off continues where it stopped on Retry.
+ */
+export function ModelSetupDownload({
+  canChange,
+  onChosen,
+}: {
+  canChange: boolean;
+  onChosen: (model: string) => Promise<void>;
+}) {
+  const catalog = useQuery({
+    queryKey: modelSetupKeys.catalog,
+    queryFn: ({ signal }) => listCatalog(signal),
+  });
+  if (!canChange) return null;
+  return (
+    <section className="card model-setup-path" aria-labelledby="model-setup-download-heading">
+      <h3 id="model-setup-download-heading">Download a model to run here</h3>
+      <p className="muted">
+        A small open model run by Dramatis itself: no other server and no key, but slower than a GPU server.
+      </p>
+      {catalog.isPending && <Loading label="Loading the recommended models…" />}
+      <ErrorNotice error={catalog.error} />
+      {catalog.data && catalog.data.length === 0 && <p>This server offers no models to download.</p>}
+      <ul className="settings-list">
+        {catalog.data?.map((model) => (
+          <CatalogItem key={model.id} model={model} onChosen={onChosen} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CatalogItem({
+  model,
+  onChosen,
+}: {
+  model: CatalogModel;
+  onChosen: (model: string) => Promise<void>;
+}) {
+  const queryClient = useQueryClient();
+  const [downloadId, setDownloadId] = useState<string | undefined>();
+  const start = useAction();
+  const choose = useAction();
+  const headingId = `catalog-${model.id}`;
+  const download = useQuery({
+    queryKey: modelSetupKeys.download(downloadId ?? ""),
+    queryFn: async ({ signal }) => {
+      const answer = await getDownload(downloadId ?? "", signal);
+      // Once the file is in place it is one of the models every picker lists.
+      if (FINISHED.has(answer.status)) {
+        void queryClient.invalidateQueries({ queryKey: modelSetupKeys.catalog });
+        void queryClient.invalidateQueries({ queryKey: ["model-setup", "models"] });
+      }
+      return answer;
+    },
+    enabled: downloadId !== undefined,
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status && (FINISHED.has(status) || FAILED.has(status)) ? false : PROGRESS_POLL_MS;
+    },
+  });
+  const state = download.data;
+  const finished = model.downloaded || (state !== undefined && FINISHED.has(state.status));
+  const failed = state !== undefined && FAILED.has(state.status);
+  const running = downloadId !== undefined && !finished && !failed && !download.error;
+
+  async function begin() {
+    await start.run(async () => {
+      const started = await startDownload(model.id);
+      queryClient.setQueryData(modelSetupKeys.download(started.id), started);
+      setDownloadId(started.id);
+    });
+  }
+
+  return (
+    <li className="card settings-item model-setup-catalog-item">
+      <div className="settings-item-header">
+        <h4 id={headingId}>{model.name}</h4>
+        <span className="badge">{formatBytes(model.size_bytes)}</span>
+        <span className="badge">{model.licence}</span>
+        {finished && <span className="badge badge-accent">Downloaded</span>}
+      </div>
+      <p className="settings-description">{model.description}</p>
+      <details>
+        <summary>File details</summary>
+        <dl className="settings-facts">
+          <div>
+            <dt>Source</dt>
+            <dd>
+              <code>{model.url}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>SHA-256</dt>
+            <dd>
+              <code>{model.sha256}</code>
+            </dd>
+          </div>
+        </dl>
+      </details>
+      {state && !finished && (
+        <div className="model-setup-progress">
+          <progress
+            max={Math.max(state.total_bytes, 1)}
+            value={state.received_bytes}
+            aria-label={`Downloading ${model.name}`}
+            aria-describedby={headingId}
+          />
+          <span className="field-hint" role="status">
+            {failed
+              ? `Stopped at ${formatBytes(state.received_bytes)}${state.error ? `: ${state.error}` : ""}`
+              : `${formatBytes(state.received_bytes)} of ${state.total_bytes > 0 ? formatBytes(state.total_bytes) : "unknown size"}`}
+          </span>
+        </div>
+      )}
+      <ErrorNotice error={start.error ?? download.error ?? choose.error} />
+      <div className="button-row">
+        {!finished && !running && (
+          <button
+            type="button"
+            className="button-small"
+            disabled={start.busy}
+            aria-describedby={headingId}
+            onClick={() => void begin()}
+          >
+            {failed || download.error
+              ? "Retry (continues where it stopped)"
+              : `Download ${formatBytes(model.size_bytes)}`}
+          </button>
+        )}
+        {finished && (
+          <button
+            type="button"
+            className="button-small button-primary"
+            disabled={choose.busy}
+            aria-describedby={headingId}
+            onClick={() => void choose.run(() => onChosen(downloadedModelId(state, model)))}
+          >
+            Use this model
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
