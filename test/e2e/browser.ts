@@ -160,9 +160,15 @@ export interface DesktopSession {
   stop(): Promise<void>;
 }
 
-/** A real server and a desktop-sized Chromium page watched for errors: where most suites start. */
-export async function openDesktopSession(setupToken: string): Promise<DesktopSession> {
-  const web = await startWebServer({ setupToken });
+/**
+ * A real server and a desktop-sized Chromium page watched for errors: where most suites start.
+ * `environment` adds server settings (e.g. `DRAMATIS_LOCAL_MODEL_SERVERS` pointing at a fake Ollama).
+ */
+export async function openDesktopSession(
+  setupToken: string,
+  options: { environment?: Record<string, string> } = {},
+): Promise<DesktopSession> {
+  const web = await startWebServer({ setupToken, ...options });
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const { errors } = watchForErrors(context);
