@@ -50,18 +50,31 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
     await setUpFirstAdmin(page, session!.web.setupUrl, "Ada");
     await page.waitForURL(/\/model-setup$/);
     await page.getByRole("heading", { name: "Choose a model" }).waitFor();
+    // Left for later, the home screen says replies are canned and links back here.
+    await page.goto(url("/personas"));
+    const banner = page.getByRole("region", { name: "Model set-up" });
+    await banner.getByText("canned demo text").waitFor();
+    await banner.getByRole("link", { name: "Choose a model" }).click();
+    await page.waitForURL(/\/model-setup$/);
     const local = page.getByRole("region", { name: "On this machine" });
     for (const model of MODELS) await local.getByText(model, { exact: true }).waitFor();
     expect(ollama.requests.some((request) => request.path === "/api/tags")).toBe(true);
 
     await local.getByRole("button", { name: "Use llama3.2:1b from Ollama" }).click();
     await page.getByText("Done: new replies come from ollama/llama3.2:1b.").waitFor();
-    await page.getByRole("region", { name: "Replies come from" }).getByText("ollama/llama3.2:1b").waitFor();
+    await page
+      .getByRole("region", { name: "Replies come from" })
+      .getByText("ollama/llama3.2:1b", { exact: true })
+      .waitFor();
 
     // The home screen no longer asks to choose a model.
     await page.goto(url("/personas"));
     await page.getByRole("heading", { name: "Personas" }).first().waitFor();
     expect(await page.getByRole("region", { name: "Model set-up" }).count()).toBe(0);
+    // Settings → Model shows the same choice, in the picker that changes it.
+    await page.goto(url("/settings/model"));
+    const picker = page.getByRole("combobox", { name: "Default model" });
+    await expect.poll(() => picker.inputValue()).toContain("ollama/llama3.2:1b");
     expect(session!.errors).toEqual([]);
   }, 120_000);
 
