@@ -24,6 +24,7 @@ import { conversationRoutes } from "./http/routes/conversation-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
 import { memoryRoutes } from "./http/routes/memory-routes.ts";
+import { modelSetupRoutes } from "./http/routes/model-setup-routes.ts";
 import { providerRoutes } from "./http/routes/provider-routes.ts";
 import { personaAssistRoutes } from "./http/routes/persona-assist-routes.ts";
 import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
@@ -201,6 +202,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", usageRoutes());
   app.route("/", jobRoutes());
   app.route("/", providerRoutes());
+  app.route("/", modelSetupRoutes());
   app.route("/", skillRoutes());
   app.route("/", cohortRoutes());
   app.route("/", populationRoutes());

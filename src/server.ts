@@ -94,6 +94,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         dataDir: config.dataDir,
       }),
       serverProviders: config.providers,
+      localModelServers: config.localModelServers,
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },

@@ -11,6 +11,7 @@ import { createJobHandlers } from "../src/jobs/job-handlers.ts";
 import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { OutboundGuard } from "../src/lib/outbound-guard.ts";
+import type { LocalServerAddress } from "../src/models/local-model-servers.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
@@ -103,6 +104,8 @@ export async function createTestApp(
      * the strict policy, which refuses the loopback fakes. Suites that use them list them here.
      */
     outboundAllow?: string;
+    /** model servers on this machine that discovery probes (loopback fakes); default none: discovery off */
+    localModelServers?: readonly LocalServerAddress[];
     /** scrypt cost of password hashes; default TEST_PASSWORD_COST (cheap) */
     passwordCost?: ScryptCost;
     /** seals secrets at rest; default a throwaway key */
@@ -160,6 +163,7 @@ export async function createTestApp(
     push: options.push,
     whatsapp: options.whatsapp,
     outbound: new OutboundGuard({ allow: options.outboundAllow }),
+    localModelServers: options.localModelServers,
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
     secrets: options.secrets ?? createTestSecretBox(),

@@ -6881,6 +6881,527 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/model-setup": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's default model, and whether a real model still needs setting up */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Model setup */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelSetup"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/default-model": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Choose the model every persona without its own answers with (null: the server's default); it must resolve through a configured provider */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["DefaultModelInput"];
+        };
+      };
+      responses: {
+        /** @description Model setup */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelSetup"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/local-servers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Model servers on this machine (Ollama, LM Studio, llama.cpp, vLLM) at their fixed addresses, probed now; empty unless this is the operator's tenant and discovery is on */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Local servers */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              servers: components["schemas"]["LocalModelServer"][];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a discovered local model server as an OpenAI-compatible provider of this tenant (the outbound policy lets exactly that address through for it) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["LocalModelServerInput"];
+        };
+      };
+      responses: {
+        /** @description The provider */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Provider"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Conflicting concurrent change */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/models": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every model the tenant can use, for the model picker (upstream lists are cached briefly) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Keeps models whose id or label contains it */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Models */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              models: components["schemas"]["AvailableModel"][];
+              warnings: {
+                provider: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/hosted-providers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Hosted model services that need only a key: add one with POST /v1/providers */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Presets */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              providers: components["schemas"]["HostedProviderPreset"][];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/skills": {
     parameters: {
       query?: never;
@@ -13481,6 +14002,64 @@ export interface components {
       /** @description Stored encrypted; never returned (responses say has_api_key) */
       api_key?: string | null;
       models?: string[];
+    };
+    ModelSetup: {
+      /** @description The tenant's own default model (`provider/model`); null: the server's */
+      default_model: string | null;
+      /** @description What a persona without a model of its own answers with now */
+      effective_default_model: string;
+      /** @description The effective default is the offline test engine (no AI) */
+      offline: boolean;
+      /** @description The tenant chose no default model and the server's default is the offline engine */
+      needs_setup: boolean;
+    };
+    DefaultModelInput: {
+      /**
+       * @description `provider/model` (see GET /v1/model-setup/models), or null for the server's default
+       * @example ollama/llama3.2
+       */
+      model: string | null;
+    };
+    LocalModelServer: {
+      /** @enum {string} */
+      kind: "ollama" | "lm-studio" | "llama.cpp" | "vllm";
+      /** @description The provider name it is added under */
+      name: string;
+      /** @description Its OpenAI-compatible API root (`<address>/v1`) */
+      base_url: string;
+      reachable: boolean;
+      models: string[];
+      /** @description A provider of this tenant has this base_url */
+      added: boolean;
+    };
+    LocalModelServerInput: {
+      /**
+       * @description Which discovered server to add (GET /v1/model-setup/local-servers)
+       * @enum {string}
+       */
+      kind: "ollama" | "lm-studio" | "llama.cpp" | "vllm";
+    };
+    AvailableModel: {
+      /** @description `provider/model`, as persona definitions name it */
+      id: string;
+      provider: string;
+      label: string;
+      /**
+       * @description offline: the built-in test engine; local: a GGUF file on this server; server: the operator's providers; tenant: this tenant's providers
+       * @enum {string}
+       */
+      source: "offline" | "local" | "server" | "tenant";
+      description?: string;
+    };
+    HostedProviderPreset: {
+      /** @enum {string} */
+      id: "openai" | "openrouter" | "anthropic";
+      name: string;
+      /** @enum {string} */
+      kind: "openai-compatible" | "anthropic";
+      base_url: string;
+      /** @description Where the user creates an API key */
+      key_url: string;
     };
     SkillPage: {
       data: components["schemas"]["Skill"][];

@@ -30,6 +30,9 @@ import { PersonaGenerationService } from "../services/persona-generation.ts";
 import { PersonaService } from "../services/persona-service.ts";
 import { PriceTable } from "../services/pricing.ts";
 import { ProviderService } from "../services/provider-service.ts";
+import { LocalServerAccess } from "../services/local-server-access.ts";
+import { ModelSetupService } from "../services/model-setup-service.ts";
+import type { LocalServerAddress } from "../models/local-model-servers.ts";
 import {
   DEFAULT_MEMORY_TIER_BUDGETS,
   ReplyGenerator,
@@ -76,6 +79,8 @@ export interface Services {
   readonly jobs: JobService;
   readonly idempotency: IdempotencyService;
   readonly providers: ProviderService;
+  /** The tenant's default model, local model servers, hosted providers by key, the model picker's list */
+  readonly modelSetup: ModelSetupService;
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
@@ -109,6 +114,11 @@ export interface ServiceOptions {
   secrets: SecretBox;
   /** `provider/model` that embeds memories for semantic search (DRAMATIS_EMBEDDING_MODEL); none: text only. */
   embeddingModel?: string | undefined;
+  /**
+   * Fixed addresses of model servers on this machine that discovery probes and the operator's tenant may
+   * add (DRAMATIS_LOCAL_MODEL_SERVERS); default none: discovery off.
+   */
+  localModelServers?: readonly LocalServerAddress[];
   /** The operator's providers, listed (without keys) next to each tenant's own. */
   serverProviders?: readonly ProviderConfig[];
   /** Twilio's account (TWILIO_ACCOUNT_SID, ...); none: SMS is off. */
@@ -249,6 +259,23 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     await push.deliver(message);
   });
   const personaAvatars = new PersonaAvatarService({ store, clock, personas });
+  const localServers = new LocalServerAccess({ store, addresses: options.localModelServers ?? [] });
+  const providers = new ProviderService({
+    store,
+    clock,
+    secrets,
+    models: options.models,
+    serverProviders: options.serverProviders ?? [],
+    outbound,
+    localServers,
+  });
+  const modelSetup = new ModelSetupService({
+    store,
+    clock,
+    models: options.models,
+    providers,
+    localServers,
+  });
   return {
     sms,
     push,
@@ -304,14 +331,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     }),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
-    providers: new ProviderService({
-      store,
-      clock,
-      secrets,
-      models: options.models,
-      serverProviders: options.serverProviders ?? [],
-      outbound,
-    }),
+    providers,
+    modelSetup,
     idempotency: new IdempotencyService(store, clock),
   };
 }

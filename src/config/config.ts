@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { PLACEHOLDER_VAPID_SUBJECT, isVapidSubject } from "../channels/push/vapid.ts";
 import { parseOutboundAllowList } from "../lib/outbound-guard.ts";
+import { parseLocalModelServers, type LocalServerAddress } from "../models/local-model-servers.ts";
 import type { RateLimitSettings } from "../rate-limits/rate-limits.ts";
 import {
   providerConfigListSchema,
@@ -85,6 +86,13 @@ export interface Config {
    * (DRAMATIS_OUTBOUND_ALLOW): hosts, IPs or CIDRs with an optional port, e.g. `127.0.0.1:11434`.
    */
   readonly outboundAllow: readonly string[];
+  /**
+   * Model servers on this machine that discovery probes and the operator's tenant may add as providers
+   * (DRAMATIS_LOCAL_MODEL_SERVERS): the well-known ports by default, `off` for none.
+   */
+  readonly localModelServers: readonly LocalServerAddress[];
+  /** A JSON file replacing the curated model download catalog (DRAMATIS_MODEL_CATALOG); undefined: built in. */
+  readonly modelCatalogFile: string | undefined;
   /** Meta's WhatsApp Cloud API (WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_ACCESS_TOKEN); undefined: off. */
   readonly whatsapp:
     | {
@@ -461,6 +469,26 @@ const settings = {
     }, "expected comma-separated hosts, IP addresses or CIDR ranges, each with an optional :port, such as " + "127.0.0.1:11434,10.0.0.0/8"),
     fallback: "",
   },
+  DRAMATIS_LOCAL_MODEL_SERVERS: {
+    flag: "local-model-servers",
+    schema: z.string().transform((text, context) => {
+      try {
+        return parseLocalModelServers(text);
+      } catch (error) {
+        context.addIssue({
+          code: "custom",
+          message: `${(error as Error).message} (or leave it empty for the well-known ports, or off)`,
+        });
+        return z.NEVER;
+      }
+    }),
+    fallback: "",
+  },
+  DRAMATIS_MODEL_CATALOG: {
+    flag: "model-catalog",
+    schema: z.string(),
+    fallback: "",
+  },
   WHATSAPP_VERIFY_TOKEN: {
     flag: "whatsapp-verify-token",
     schema: z
@@ -741,6 +769,10 @@ export function loadConfig(
         .map((entry) => entry.trim())
         .filter(Boolean),
     ),
+    localModelServers: Object.freeze([
+      ...(values.DRAMATIS_LOCAL_MODEL_SERVERS as readonly LocalServerAddress[]),
+    ]),
+    modelCatalogFile: values.DRAMATIS_MODEL_CATALOG ? path.resolve(values.DRAMATIS_MODEL_CATALOG) : undefined,
     whatsapp: whatsappSecrets.every(Boolean)
       ? Object.freeze({
           verifyToken: values.WHATSAPP_VERIFY_TOKEN,

@@ -26,6 +26,15 @@ export type TenantProviderLookup = (
 /** Lists a tenant's own providers. */
 export type TenantProviderList = (tenantId: string) => Promise<ModelProvider[]>;
 
+/** A tenant's own default model (`provider/model`), or null to use the server's. */
+export type TenantDefaultModelLookup = (tenantId: string) => Promise<string | null>;
+
+/** A provider a tenant can use, and whether the server or the tenant configured it. */
+export interface AvailableProvider {
+  provider: ModelProvider;
+  scope: "server" | "tenant";
+}
+
 /**
  * Resolves `provider/model` ids to language models over a set of providers, with one default for
  * personas that name no model.
@@ -35,6 +44,7 @@ export type TenantProviderList = (tenantId: string) => Promise<ModelProvider[]>;
 export class ModelRegistry {
   private readonly providers = new Map<string, ModelProvider>();
   private tenantProviders: { find: TenantProviderLookup; list: TenantProviderList } | undefined;
+  private tenantDefaultModel: TenantDefaultModelLookup | undefined;
   /** Built models per provider object: building one (AI SDK schemas and all) costs more than a call. */
   private readonly models = new WeakMap<ModelProvider, Map<string, LanguageModel>>();
   /** (provider, model) pairs with metric series of their own; see metricLabels. */
@@ -54,16 +64,48 @@ export class ModelRegistry {
     this.tenantProviders = source;
   }
 
+  /** Lets tenants choose their own default model (the model setup service keeps and caches it). */
+  useTenantDefaultModels(lookup: TenantDefaultModelLookup): void {
+    this.tenantDefaultModel = lookup;
+  }
+
+  /** The tenant's own default model, if it chose one. */
+  async tenantDefaultModelId(tenantId: string): Promise<string | null> {
+    return (await this.tenantDefaultModel?.(tenantId)) ?? null;
+  }
+
+  /**
+   * The model a persona without one of its own answers with for this tenant: the tenant's choice while
+   * its provider exists, else the server's default.
+   */
+  async defaultModelFor(tenantId: string): Promise<string> {
+    const chosen = await this.tenantDefaultModelId(tenantId);
+    if (chosen === null) return this.defaultModelId;
+    // A default whose provider was removed must not make every persona fail: the server's answers.
+    return (await this.findProvider(tenantId, chosen)) ? chosen : this.defaultModelId;
+  }
+
+  private async findProvider(tenantId: string, modelId: string): Promise<ModelProvider | undefined> {
+    let providerName: string;
+    try {
+      providerName = parseModelId(modelId).provider;
+    } catch {
+      return undefined;
+    }
+    return this.providers.get(providerName) ?? (await this.tenantProviders?.find(tenantId, providerName));
+  }
+
   /**
    * The model for an id as a tenant sees it (server-wide providers, then the tenant's own), or the
-   * default when the id is null. Unknown providers are a 422 naming `field`.
+   * default when the id is null (the tenant's own default, then the server's). Unknown providers are a
+   * 422 naming `field`.
    */
   async resolve(
     tenantId: string,
     modelId: string | null | undefined,
     field = "model",
   ): Promise<LanguageModel> {
-    const id = modelId ?? this.defaultModelId;
+    const id = modelId ?? (await this.defaultModelFor(tenantId));
     let parsed: { provider: string; model: string };
     try {
       parsed = parseModelId(id);
@@ -126,6 +168,17 @@ export class ModelRegistry {
   /** Whether a server-wide provider has this name (tenants cannot reuse it). */
   hasProvider(name: string): boolean {
     return this.providers.has(name);
+  }
+
+  /** The providers a tenant can use: the server-wide ones first, then the tenant's own. */
+  async availableProviders(tenantId: string): Promise<AvailableProvider[]> {
+    const tenantProviders = this.tenantProviders ? await this.tenantProviders.list(tenantId) : [];
+    return [
+      ...[...this.providers.values()].map((provider) => ({ provider, scope: "server" as const })),
+      ...tenantProviders
+        .filter((provider) => !this.providers.has(provider.name))
+        .map((provider) => ({ provider, scope: "tenant" as const })),
+    ];
   }
 
   /** Every model a tenant can use; a provider that fails to list contributes nothing. */

@@ -21,7 +21,7 @@ import { composeOfflineReply } from "./offline-reply.ts";
  * result names it (`offline/...`) so the web app can label it.
  */
 
-const OFFLINE_PROVIDER = "offline";
+export const OFFLINE_PROVIDER = "offline";
 
 /** A number from the text, stable across runs: the same conversation gets the same reply. */
 function stableNumber(text: string): number {

@@ -10,6 +10,7 @@ import { createConfiguredProviders, providerConfigSchema } from "../models/provi
 import { isUniqueViolation } from "../store/errors.ts";
 import type { StoredProvider } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
+import type { LocalServerAccess } from "./local-server-access.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
 
 export const providerInputSchema = z.strictObject({
@@ -87,6 +88,7 @@ export class ProviderService {
     base_url?: string | undefined;
   }[];
   private readonly outbound: OutboundGuard;
+  private readonly localServers: LocalServerAccess | undefined;
 
   constructor(dependencies: {
     store: Store;
@@ -99,6 +101,8 @@ export class ProviderService {
       base_url?: string | undefined;
     }[];
     outbound: OutboundGuard;
+    /** lets the operator's tenant reach the discovered model servers on this machine; none: never */
+    localServers?: LocalServerAccess;
   }) {
     this.store = dependencies.store;
     this.clock = dependencies.clock;
@@ -106,6 +110,7 @@ export class ProviderService {
     this.models = dependencies.models;
     this.serverProviders = dependencies.serverProviders;
     this.outbound = dependencies.outbound;
+    this.localServers = dependencies.localServers;
     this.models.useTenantProviders({
       find: (tenantId, name) => this.findProvider(tenantId, name),
       list: async (tenantId) => {
@@ -152,7 +157,7 @@ export class ProviderService {
       updated_at: now,
     };
     this.checkBuildable(row);
-    await this.checkBaseUrl(row.base_url);
+    await this.checkBaseUrl(tenantId, row.base_url);
     try {
       await this.store.providers.insert(row);
     } catch (error) {
@@ -179,7 +184,7 @@ export class ProviderService {
     };
     const next = { ...row, ...changes };
     this.checkBuildable(next);
-    if (patch.base_url !== undefined) await this.checkBaseUrl(next.base_url);
+    if (patch.base_url !== undefined) await this.checkBaseUrl(tenantId, next.base_url);
     await this.store.providers.update(tenantId, id, changes);
     return toView(next);
   }
@@ -222,7 +227,7 @@ export class ProviderService {
           ...(row.models.length > 0 ? { models: row.models } : {}),
         },
       ],
-      { fetch: this.outbound.fetcher(TENANT_PROVIDER_LIMITS) },
+      { fetch: (await this.guardFor(row.tenant_id, row.base_url)).fetcher(TENANT_PROVIDER_LIMITS) },
     );
     if (!provider) throw new Error(`provider ${row.name} could not be built`);
     this.built.set(row.id, { updatedAt: row.updated_at, provider });
@@ -254,15 +259,20 @@ export class ProviderService {
    * notation, names resolving to them), saying no more than that. A name that does not resolve now is
    * accepted: it may later, and every call is checked again.
    */
-  private async checkBaseUrl(baseUrl: string | null): Promise<void> {
+  private async checkBaseUrl(tenantId: string, baseUrl: string | null): Promise<void> {
     if (baseUrl === null) return;
     try {
-      await this.outbound.checkUrl(baseUrl);
+      await (await this.guardFor(tenantId, baseUrl)).checkUrl(baseUrl);
     } catch (error) {
       if (error instanceof OutboundRefusedError) {
         throw new ValidationError([{ field: "base_url", message: OUTBOUND_REFUSED_MESSAGE }]);
       }
     }
+  }
+
+  /** The strict guard, or the one letting a discovered local model server through (LocalServerAccess). */
+  private async guardFor(tenantId: string, baseUrl: string | null): Promise<OutboundGuard> {
+    return (await this.localServers?.guardFor(tenantId, baseUrl)) ?? this.outbound;
   }
 
   private async findRow(tenantId: string, id: string): Promise<StoredProvider> {

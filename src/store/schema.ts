@@ -5,6 +5,28 @@ import type { Generated, Insertable, Selectable, Updateable } from "kysely";
  * JSON is text, booleans are integers 0/1. One representation keeps repositories free of dialect branches.
  */
 
+/** A tenant's model choices (migration 0028): its default model, null for the server's. */
+export interface TenantModelSettingsTable {
+  tenant_id: string;
+  default_model: string | null;
+  updated_at: string;
+}
+
+/** A curated model download (server-wide: one models directory); bytes are bigint, read as numbers. */
+export interface ModelDownloadTable {
+  id: string;
+  catalog_id: string;
+  /** the tenant whose admin started it (its job runs under this tenant) */
+  tenant_id: string;
+  status: "queued" | "downloading" | "done" | "failed";
+  received_bytes: number | string | bigint;
+  total_bytes: number | string | bigint | null;
+  error: string | null;
+  job_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface TenantTable {
   id: string;
   name: string;
@@ -662,6 +684,8 @@ export interface Database {
   whatsapp_contacts: WhatsAppContactTable;
   whatsapp_link_codes: WhatsAppLinkCodeTable;
   whatsapp_receipts: WhatsAppReceiptTable;
+  tenant_model_settings: TenantModelSettingsTable;
+  model_downloads: ModelDownloadTable;
 }
 
 /** A memory row as repositories hand it out: without the embedding bytes, which only the vector scan reads. */

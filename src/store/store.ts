@@ -5,6 +5,7 @@ import { ApiKeyRepository } from "./api-key-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { IdempotencyKeyRepository } from "./idempotency-key-repository.ts";
 import { MemoryRepository } from "./memory-repository.ts";
+import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
@@ -49,6 +50,7 @@ export class Store {
   readonly whatsapp: WhatsAppRepository;
   readonly rateLimits: RateLimitRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
+  readonly modelSetup: ModelSetupRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -74,6 +76,7 @@ export class Store {
     this.inboxConnections = new InboxConnectionRepository(db);
     this.whatsapp = new WhatsAppRepository(db);
     this.idempotencyKeys = new IdempotencyKeyRepository(db);
+    this.modelSetup = new ModelSetupRepository(db);
   }
 
   /** Runs `work` in one transaction: everything it writes lands together or not at all. */

@@ -503,6 +503,8 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (path === "/v1/auth/login") return { email: "bob@example.com", password: "not bob's password" };
     if (path === "/v1/auth/password")
       return { current_password: "a long password", new_password: "another long password" };
+    if (path === "/v1/model-setup/default-model") return { model: null };
+    if (path === "/v1/model-setup/local-servers") return { kind: "ollama" };
     if (path.startsWith("/v1/providers")) {
       return method === "PATCH"
         ? { models: ["stolen"] }

@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
 
-const providerSchema = z
+export const providerSchema = z
   .object({
     id: z.string().nullable().openapi({ description: "null for a server-wide provider" }),
     name: z.string(),

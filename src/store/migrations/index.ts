@@ -25,6 +25,7 @@ import { migration as m0022 } from "./0022_token_buckets.ts";
 import { migration as m0023 } from "./0023_persona_search.ts";
 import { migration as m0024 } from "./0024_message_alternatives.ts";
 import { migration as m0025 } from "./0025_accounts_by_user.ts";
+import { migration as m0028 } from "./0028_model_setup.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   "0023_persona_search": m0023,
   "0024_message_alternatives": m0024,
   "0025_accounts_by_user": m0025,
+  "0028_model_setup": m0028,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
