@@ -5,41 +5,13 @@
  */
 import { client, unwrap, type Schema } from "./api.ts";
 
-// TEMPORARY: the types below mirror the agreed contract until the API lands in the SDK; they are
-// replaced by Schema<...> once `npm run sdk` knows /v1/model-setup.
-export interface ModelSetup {
-  default_model: string | null;
-  effective_default_model: string;
-  offline: boolean;
-  needs_setup: boolean;
-}
-export interface LocalServer {
-  kind: "ollama" | "lm-studio" | "llama.cpp" | "vllm";
-  name: string;
-  base_url: string;
-  reachable: boolean;
-  models: string[];
-  added: boolean;
-}
-export interface ModelChoice {
-  id: string;
-  provider: string;
-  label: string;
-  source: "offline" | "local" | "server" | "tenant";
-  description?: string;
-}
-export interface ModelChoices {
-  models: ModelChoice[];
-  /** providers that listed nothing (unreachable, a refused key, or no models) */
-  warnings?: { provider: string; message: string }[];
-}
-export interface HostedProvider {
-  id: "openai" | "openrouter" | "anthropic";
-  name: string;
-  kind: "openai-compatible" | "anthropic";
-  base_url: string;
-  key_url: string;
-}
+export type ModelSetup = Schema<"ModelSetup">;
+export type LocalServer = Schema<"LocalModelServer">;
+export type ModelChoice = Schema<"AvailableModel">;
+export type HostedProvider = Schema<"HostedProviderPreset">;
+type Provider = Schema<"Provider">;
+
+// TEMPORARY: the download types mirror the agreed contract until the downloads API is in the SDK.
 export interface CatalogModel {
   id: string;
   name: string;
@@ -60,19 +32,13 @@ export interface ModelDownload {
   /** The model id to choose once the download is complete, when the server says it. */
   model?: string;
 }
-type Provider = Schema<"Provider">;
-
-/** The routes above are not in the generated paths yet: a client that takes any path (see TEMPORARY). */
+/** The download routes are not in the generated paths yet: a client that takes any path (see TEMPORARY). */
 const untyped = client as unknown as {
   GET(
     path: string,
     init?: Record<string, unknown>,
   ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
   POST(
-    path: string,
-    init?: Record<string, unknown>,
-  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  PUT(
     path: string,
     init?: Record<string, unknown>,
   ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
@@ -89,38 +55,33 @@ export const modelSetupKeys = {
   download: (id: string) => ["model-setup", "downloads", id] as const,
 };
 
-export async function getModelSetup(signal?: AbortSignal): Promise<ModelSetup> {
-  return (await unwrap(untyped.GET("/v1/model-setup", { signal }))) as ModelSetup;
+export function getModelSetup(signal?: AbortSignal): Promise<ModelSetup> {
+  return unwrap(client.GET("/v1/model-setup", { signal }));
 }
 
 /** Sets the tenant's default model; null goes back to the server's own default. Admins only. */
 export async function setDefaultModel(model: string | null): Promise<void> {
-  await unwrap(untyped.PUT("/v1/model-setup/default-model", { body: { model } }));
+  await unwrap(client.PUT("/v1/model-setup/default-model", { body: { model } }));
 }
 
 export async function listLocalServers(signal?: AbortSignal): Promise<LocalServer[]> {
-  const answer = (await unwrap(untyped.GET("/v1/model-setup/local-servers", { signal }))) as {
-    servers: LocalServer[];
-  };
-  return answer.servers;
+  return (await unwrap(client.GET("/v1/model-setup/local-servers", { signal }))).servers;
 }
 
 /** Adds a local server found on this machine as a provider of this workspace. */
 export async function addLocalServer(kind: LocalServer["kind"]): Promise<Provider> {
-  return (await unwrap(untyped.POST("/v1/model-setup/local-servers", { body: { kind } }))) as Provider;
+  return unwrap(client.POST("/v1/model-setup/local-servers", { body: { kind } }));
 }
 
-export async function listModelChoices(query: string, signal?: AbortSignal): Promise<ModelChoices> {
-  return (await unwrap(
-    untyped.GET("/v1/model-setup/models", { params: { query: query ? { q: query } : {} }, signal }),
-  )) as ModelChoices;
+/** Every model the tenant can pick; `query` keeps those whose id or label contains it. */
+export function listModelChoices(query: string, signal?: AbortSignal) {
+  return unwrap(
+    client.GET("/v1/model-setup/models", { params: { query: query ? { q: query } : {} }, signal }),
+  );
 }
 
 export async function listHostedProviders(signal?: AbortSignal): Promise<HostedProvider[]> {
-  const answer = (await unwrap(untyped.GET("/v1/model-setup/hosted-providers", { signal }))) as {
-    providers: HostedProvider[];
-  };
-  return answer.providers;
+  return (await unwrap(client.GET("/v1/model-setup/hosted-providers", { signal }))).providers;
 }
 
 export async function listCatalog(signal?: AbortSignal): Promise<CatalogModel[]> {
