@@ -37,8 +37,8 @@ export interface ModelPickerProps {
 
 /**
  * A searchable list of every configured model (GET /v1/model-setup/models?q=), as an ARIA combobox:
- * typing filters (by id or label, on the server), arrows move, Enter picks, Escape closes and puts the
- * chosen model back. Only a listed model can be chosen: a model id is never typed in free text.
+ * a click, Down arrow or typing opens it; typing filters (by id or label, on the server), arrows move,
+ * Enter picks, Escape closes and puts the chosen model back. Only a listed model can be chosen: a model id is never typed in free text.
  */
 export function ModelPicker({
   label,
@@ -172,7 +172,8 @@ export function ModelPicker({
           disabled={disabled}
           value={open ? text : selectedText}
           placeholder={open ? "Type to search models" : undefined}
-          onFocus={openList}
+          // Focus selects the shown model, so typing replaces it with a search; a click opens the list.
+          onFocus={(event) => event.target.select()}
           onClick={() => {
             if (!open) openList();
           }}
