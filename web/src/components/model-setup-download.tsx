@@ -6,7 +6,6 @@ import {
   modelSetupKeys,
   startDownload,
   type CatalogModel,
-  type ModelDownload,
 } from "../lib/model-setup-api.ts";
 import { formatBytes } from "./model-setup-choose.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
@@ -14,14 +13,6 @@ import { useAction } from "./settings-use-action.tsx";
 
 /** How often a running download is asked for its progress. */
 const PROGRESS_POLL_MS = 1_000;
-
-const FINISHED = new Set(["completed", "complete", "done", "succeeded"]);
-const FAILED = new Set(["failed", "error", "cancelled"]);
-
-/** The model id a downloaded file is served under (the in-process GGUF provider is called "local"). */
-function downloadedModelId(download: ModelDownload | undefined, model: CatalogModel): string {
-  return download?.model ?? `local/${model.id}`;
-}
 
 /**
  * Path three: download a recommended GGUF from the curated catalog and run it inside Dramatis. A bar
@@ -74,7 +65,7 @@ function CatalogItem({
     queryFn: async ({ signal }) => {
       const answer = await getDownload(downloadId ?? "", signal);
       // Once the file is in place it is one of the models every picker lists.
-      if (FINISHED.has(answer.status)) {
+      if (answer.status === "done") {
         void queryClient.invalidateQueries({ queryKey: modelSetupKeys.catalog });
         void queryClient.invalidateQueries({ queryKey: ["model-setup", "models"] });
       }
@@ -83,12 +74,12 @@ function CatalogItem({
     enabled: downloadId !== undefined,
     refetchInterval: (query) => {
       const status = query.state.data?.status;
-      return status && (FINISHED.has(status) || FAILED.has(status)) ? false : PROGRESS_POLL_MS;
+      return status === "done" || status === "failed" ? false : PROGRESS_POLL_MS;
     },
   });
   const state = download.data;
-  const finished = model.downloaded || (state !== undefined && FINISHED.has(state.status));
-  const failed = state !== undefined && FAILED.has(state.status);
+  const finished = model.downloaded || state?.status === "done";
+  const failed = state?.status === "failed";
   const running = downloadId !== undefined && !finished && !failed && !download.error;
 
   async function begin() {
@@ -119,16 +110,14 @@ function CatalogItem({
           </div>
           <div>
             <dt>SHA-256</dt>
-            <dd>
-              <code>{model.sha256}</code>
-            </dd>
+            <dd>{model.sha256 ? <code>{model.sha256}</code> : "Not published: the file is not verified"}</dd>
           </div>
         </dl>
       </details>
       {state && !finished && (
         <div className="model-setup-progress">
           <progress
-            max={Math.max(state.total_bytes, 1)}
+            max={Math.max(state.total_bytes ?? model.size_bytes, 1)}
             value={state.received_bytes}
             aria-label={`Downloading ${model.name}`}
             aria-describedby={headingId}
@@ -136,7 +125,7 @@ function CatalogItem({
           <span className="field-hint" role="status">
             {failed
               ? `Stopped at ${formatBytes(state.received_bytes)}${state.error ? `: ${state.error}` : ""}`
-              : `${formatBytes(state.received_bytes)} of ${state.total_bytes > 0 ? formatBytes(state.total_bytes) : "unknown size"}`}
+              : `${formatBytes(state.received_bytes)} of ${formatBytes(state.total_bytes ?? model.size_bytes)}${state.error ? ` (${state.error})` : ""}`}
           </span>
         </div>
       )}
@@ -161,7 +150,7 @@ function CatalogItem({
             className="button-small button-primary"
             disabled={choose.busy}
             aria-describedby={headingId}
-            onClick={() => void choose.run(() => onChosen(downloadedModelId(state, model)))}
+            onClick={() => void choose.run(() => onChosen(model.model_id))}
           >
             Use this model
           </button>

@@ -18,19 +18,22 @@ export interface CatalogModel {
   description: string;
   size_bytes: number;
   licence: string;
-  sha256: string;
+  /** null: not known, the file is not verified */
+  sha256: string | null;
   url: string;
+  /** the `local/<name>` id it is used as once downloaded */
+  model_id: string;
   downloaded: boolean;
 }
 export interface ModelDownload {
   id: string;
   catalog_id: string;
-  status: string;
+  /** the `local/<name>` id the model is used as once done */
+  model_id: string;
+  status: "queued" | "downloading" | "done" | "failed";
   received_bytes: number;
-  total_bytes: number;
+  total_bytes: number | null;
   error?: string;
-  /** The model id to choose once the download is complete, when the server says it. */
-  model?: string;
 }
 /** The download routes are not in the generated paths yet: a client that takes any path (see TEMPORARY). */
 const untyped = client as unknown as {
