@@ -2,7 +2,13 @@ import { createDramatisClient, unwrap, type DramatisClient } from "@dramatis/sdk
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
-import { CHROMIUM_PATH, openDesktopSession, setUpFirstAdmin, type DesktopSession } from "./browser.ts";
+import {
+  CHROMIUM_PATH,
+  openDesktopSession,
+  screenshot,
+  setUpFirstAdmin,
+  type DesktopSession,
+} from "./browser.ts";
 
 const FAKE_REPLY = "Hello from the fake Ollama on loopback.";
 const MODELS = ["llama3.2:1b", "qwen2.5:0.5b"];
@@ -59,6 +65,7 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
     const local = page.getByRole("region", { name: "On this machine" });
     for (const model of MODELS) await local.getByText(model, { exact: true }).waitFor();
     expect(ollama.requests.some((request) => request.path === "/api/tags")).toBe(true);
+    await screenshot(page, "model-setup");
 
     await local.getByRole("button", { name: "Use llama3.2:1b from Ollama" }).click();
     await page.getByText("Done: new replies come from ollama/llama3.2:1b.").waitFor();
@@ -145,6 +152,7 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
     // The server searches: the list shows the answer for "qwen" once it has come.
     await list.getByRole("option", { name: /llama3\.2:1b/ }).waitFor({ state: "detached" });
     await list.getByRole("option", { name: /qwen2\.5:0\.5b/ }).waitFor();
+    await screenshot(page, "persona-model-picker");
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("Enter");

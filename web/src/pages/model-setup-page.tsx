@@ -1,6 +1,8 @@
 import { useEffect } from "react";
 import { ModelSetupPanel } from "../components/model-setup-panel.tsx";
 import { Link } from "../lib/router.tsx";
+// The model screen reuses the Settings cards (it is Settings → Model too).
+import "./settings-page.css";
 
 /**
  * /model-setup: the first-run screen an admin lands on once the first account exists (and whenever the
