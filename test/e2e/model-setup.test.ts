@@ -1,4 +1,9 @@
 import { createDramatisClient, unwrap, type DramatisClient } from "@dramatis/sdk";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
@@ -12,6 +17,39 @@ import {
 
 const FAKE_REPLY = "Hello from the fake Ollama on loopback.";
 const MODELS = ["llama3.2:1b", "qwen2.5:0.5b"];
+/** A real (tiny, not chat-tuned) GGUF, served by a loopback file server as the catalog's download. */
+const GGUF = path.resolve(import.meta.dirname, "../../../shared/models/stories260K.gguf");
+const GGUF_AVAILABLE = fs.existsSync(GGUF);
+
+/** A loopback file server for the GGUF that answers 404 until `available`, and honours Range requests. */
+async function startFileServer(file: string) {
+  // Without the shared model the download test skips; the catalog still needs a file of some size.
+  const bytes = GGUF_AVAILABLE ? fs.readFileSync(file) : Buffer.from("GGUF");
+  const state = { available: false, requests: 0 };
+  const server = http.createServer((request, response) => {
+    state.requests += 1;
+    if (!state.available) {
+      response.writeHead(404).end("not yet");
+      return;
+    }
+    const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? "");
+    const start = range ? Number(range[1]) : 0;
+    response.writeHead(range ? 206 : 200, {
+      "content-type": "application/octet-stream",
+      "content-length": String(bytes.length - start),
+      ...(range ? { "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
+    });
+    response.end(bytes.subarray(start));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/stories260K.gguf`,
+    size: bytes.length,
+    state,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /**
  * A real model from the first minute: a fresh install with an Ollama-compatible server on loopback finds
@@ -20,15 +58,37 @@ const MODELS = ["llama3.2:1b", "qwen2.5:0.5b"];
  */
 describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () => {
   let ollama: MockUpstream;
+  let files: Awaited<ReturnType<typeof startFileServer>>;
+  let catalogDirectory: string;
   let session: DesktopSession | undefined;
   let page: Page;
 
   beforeAll(async () => {
     ollama = await startMockOpenAI({ reply: FAKE_REPLY, models: MODELS, ollamaTags: true });
+    files = await startFileServer(GGUF);
+    catalogDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-e2e-catalog-"));
+    const catalog = path.join(catalogDirectory, "catalog.json");
+    fs.writeFileSync(
+      catalog,
+      JSON.stringify([
+        {
+          id: "stories-260k",
+          name: "Stories 260K (test)",
+          description: "A tiny story model, for the test.",
+          size_bytes: files.size,
+          licence: "MIT",
+          sha256: null,
+          url: files.url,
+        },
+      ]),
+    );
     const origin = new URL(ollama.baseURL).origin;
     session = await openDesktopSession("e2e-model-setup-0123", {
-      // Discovery probes only this fake, never the machine's real ports.
-      environment: { DRAMATIS_LOCAL_MODEL_SERVERS: `ollama=${origin}` },
+      environment: {
+        // Discovery probes only this fake, never the machine's real ports.
+        DRAMATIS_LOCAL_MODEL_SERVERS: `ollama=${origin}`,
+        DRAMATIS_MODEL_CATALOG: catalog,
+      },
     });
     page = session.page;
   }, 120_000);
@@ -36,6 +96,8 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
   afterAll(async () => {
     await session?.stop();
     await ollama?.close();
+    await files?.close();
+    if (catalogDirectory) fs.rmSync(catalogDirectory, { recursive: true, force: true });
   });
 
   const url = (path: string) => new URL(path, session!.web.server.url).toString();
@@ -166,4 +228,29 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
     expect(persona.model).toBe("ollama/qwen2.5:0.5b");
     expect(session!.errors).toEqual([]);
   }, 120_000);
+
+  it.skipIf(!GGUF_AVAILABLE)(
+    "downloads a catalog model with a progress bar, and continues a failed download on Retry",
+    async () => {
+      await page.goto(url("/settings/model"));
+      const item = page
+        .getByRole("listitem")
+        .filter({ has: page.getByRole("heading", { name: "Stories 260K (test)" }) });
+      await item.getByText("MIT", { exact: true }).waitFor();
+      // The file server answers 404 at first: the download fails and offers to continue.
+      await item.getByRole("button", { name: /^Download/ }).click();
+      const retry = item.getByRole("button", { name: "Retry (continues where it stopped)" });
+      await retry.waitFor();
+      await item.getByText(/Stopped at/).waitFor();
+      expect(await item.getByRole("progressbar").count()).toBe(1);
+
+      files.state.available = true;
+      await retry.click();
+      await item.getByText("Downloaded", { exact: true }).waitFor();
+      await item.getByRole("button", { name: "Use this model" }).waitFor();
+      expect(files.state.requests).toBeGreaterThanOrEqual(2);
+      expect(session!.errors).toEqual([]);
+    },
+    120_000,
+  );
 });
