@@ -3,9 +3,11 @@ import { useState } from "react";
 import {
   getDownload,
   listCatalog,
+  listDownloads,
   modelSetupKeys,
   startDownload,
   type CatalogModel,
+  type ModelDownload,
 } from "../lib/model-setup-api.ts";
 import { formatBytes } from "./model-setup-choose.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
@@ -29,6 +31,12 @@ export function ModelSetupDownload({
     queryKey: modelSetupKeys.catalog,
     queryFn: ({ signal }) => listCatalog(signal),
   });
+  // Downloads started before (another visit, another admin) show their progress here too.
+  const started = useQuery({
+    queryKey: modelSetupKeys.downloads,
+    queryFn: ({ signal }) => listDownloads(signal),
+    enabled: canChange,
+  });
   if (!canChange) return null;
   return (
     <section className="card model-setup-path" aria-labelledby="model-setup-download-heading">
@@ -41,7 +49,12 @@ export function ModelSetupDownload({
       {catalog.data && catalog.data.length === 0 && <p>This server offers no models to download.</p>}
       <ul className="settings-list">
         {catalog.data?.map((model) => (
-          <CatalogItem key={model.id} model={model} onChosen={onChosen} />
+          <CatalogItem
+            key={model.id}
+            model={model}
+            earlier={started.data?.find((download) => download.catalog_id === model.id)}
+            onChosen={onChosen}
+          />
         ))}
       </ul>
     </section>
@@ -50,13 +63,17 @@ export function ModelSetupDownload({
 
 function CatalogItem({
   model,
+  earlier,
   onChosen,
 }: {
   model: CatalogModel;
+  /** this entry's download started before the screen opened, if any */
+  earlier: ModelDownload | undefined;
   onChosen: (model: string) => Promise<void>;
 }) {
   const queryClient = useQueryClient();
-  const [downloadId, setDownloadId] = useState<string | undefined>();
+  const [startedId, setDownloadId] = useState<string | undefined>();
+  const downloadId = startedId ?? earlier?.id;
   const start = useAction();
   const choose = useAction();
   const headingId = `catalog-${model.id}`;

@@ -55,6 +55,7 @@ export const modelSetupKeys = {
   models: (query: string) => ["model-setup", "models", query] as const,
   hosted: ["model-setup", "hosted-providers"] as const,
   catalog: ["model-setup", "catalog"] as const,
+  downloads: ["model-setup", "downloads"] as const,
   download: (id: string) => ["model-setup", "downloads", id] as const,
 };
 
@@ -99,6 +100,14 @@ export async function startDownload(catalogId: string): Promise<ModelDownload> {
   return (await unwrap(
     untyped.POST("/v1/model-setup/downloads", { body: { catalog_id: catalogId } }),
   )) as ModelDownload;
+}
+
+/** The downloads this workspace started, so a screen opened later picks up their progress. */
+export async function listDownloads(signal?: AbortSignal): Promise<ModelDownload[]> {
+  const answer = (await unwrap(untyped.GET("/v1/model-setup/downloads", { signal }))) as {
+    downloads: ModelDownload[];
+  };
+  return answer.downloads;
 }
 
 export async function getDownload(id: string, signal?: AbortSignal): Promise<ModelDownload> {
