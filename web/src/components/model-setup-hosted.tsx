@@ -107,7 +107,10 @@ export function ModelSetupHosted({
       {added && (
         <div className="model-setup-hosted-models">
           {added.models.length === 0 ? (
-            <p>{added.provider.name} accepted the key but lists no models.</p>
+            <p>
+              {preset?.name ?? added.provider.name} listed no models for this key: check the key (and the
+              account&apos;s credit), then add it again.
+            </p>
           ) : (
             <div className="field">
               <label htmlFor={`${id}-model`}>Model from {preset?.name ?? added.provider.name}</label>
