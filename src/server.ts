@@ -10,7 +10,9 @@ import { AcceleratedClock, realMilliseconds, systemClock, type Clock } from "./l
 import { openSecretBox } from "./lib/secret-box.ts";
 import { createJobHandlers } from "./jobs/job-handlers.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
-import { chooseDefaultModel, createModelRegistry } from "./models/create-model-registry.ts";
+import { chooseDefaultModel, createModelRegistry, modelsDirectory } from "./models/create-model-registry.ts";
+import { loadModelCatalog } from "./models/model-catalog.ts";
+import { createModelFiles } from "./models/model-files.ts";
 import { PriceTable } from "./services/pricing.ts";
 import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
 import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
@@ -95,6 +97,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       }),
       serverProviders: config.providers,
       localModelServers: config.localModelServers,
+      modelDownloads: {
+        catalog: loadModelCatalog(config.modelCatalogFile),
+        files: createModelFiles(modelsDirectory(config)),
+      },
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },

@@ -12,6 +12,8 @@ import { ModelRegistry } from "../src/models/model-registry.ts";
 import { createOfflineProvider } from "../src/models/offline-model.ts";
 import { OutboundGuard } from "../src/lib/outbound-guard.ts";
 import type { LocalServerAddress } from "../src/models/local-model-servers.ts";
+import type { CatalogEntry } from "../src/models/model-catalog.ts";
+import type { ModelFiles } from "../src/models/model-files.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
@@ -106,6 +108,8 @@ export async function createTestApp(
     outboundAllow?: string;
     /** model servers on this machine that discovery probes (loopback fakes); default none: discovery off */
     localModelServers?: readonly LocalServerAddress[];
+    /** the download catalog and the models directory it fills; default none: downloads off */
+    modelDownloads?: { catalog: readonly CatalogEntry[]; files: ModelFiles };
     /** scrypt cost of password hashes; default TEST_PASSWORD_COST (cheap) */
     passwordCost?: ScryptCost;
     /** seals secrets at rest; default a throwaway key */
@@ -164,6 +168,7 @@ export async function createTestApp(
     whatsapp: options.whatsapp,
     outbound: new OutboundGuard({ allow: options.outboundAllow }),
     localModelServers: options.localModelServers,
+    modelDownloads: options.modelDownloads,
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
     secrets: options.secrets ?? createTestSecretBox(),

@@ -7402,6 +7402,342 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/model-setup/downloads/catalog": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Curated GGUF models this server can download (run as local/<name> once downloaded) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Catalog */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              models: components["schemas"]["ModelCatalogEntry"][];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/downloads": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The model downloads this tenant started (only the operator's tenant starts any), with progress */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Downloads */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              downloads: components["schemas"]["ModelDownload"][];
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Download a catalog model in the background (idempotent per entry: returns the download in progress or done; restarts a failed one, resuming its partial file) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ModelDownloadInput"];
+        };
+      };
+      responses: {
+        /** @description The download */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelDownload"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/model-setup/downloads/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One download's progress */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The download */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelDownload"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/skills": {
     parameters: {
       query?: never;
@@ -14060,6 +14396,37 @@ export interface components {
       base_url: string;
       /** @description Where the user creates an API key */
       key_url: string;
+    };
+    ModelCatalogEntry: {
+      id: string;
+      name: string;
+      description: string;
+      size_bytes: number;
+      licence: string;
+      /** @description null: not known; the file is not verified */
+      sha256: string | null;
+      url: string;
+      /** @description The `local/<name>` id it is used as once downloaded */
+      model_id: string;
+      downloaded: boolean;
+    };
+    ModelDownload: {
+      id: string;
+      catalog_id: string;
+      /** @description The `local/<name>` id the model is used as once done */
+      model_id: string;
+      /** @enum {string} */
+      status: "queued" | "downloading" | "done" | "failed";
+      received_bytes: number;
+      total_bytes: number | null;
+      /** @description Why the last attempt failed */
+      error?: string;
+      created_at: string;
+      updated_at: string;
+    };
+    ModelDownloadInput: {
+      /** @description An id from GET /v1/model-setup/downloads/catalog */
+      catalog_id: string;
     };
     SkillPage: {
       data: components["schemas"]["Skill"][];

@@ -22,9 +22,10 @@ const CONFIGURED_COMMANDS = new Set(["serve", "worker", "tenants", "keys", "mode
 const STORAGE_FLAGS = ["data-dir", "database-url"];
 
 const CLIENT_HELP = `
-A client command (chat, memories, study, scheduled, inbox) talks to a running server: --url or
+A client command (chat, memories, study, scheduled, inbox, models setup|default|available|discover|
+catalog|download) talks to a running server: --url or
 DRAMATIS_URL (default http://127.0.0.1:8787), --key or DRAMATIS_API_KEY, --user or DRAMATIS_USER
-(default the OS account). serve, worker, tenants, keys and models read the server's configuration from
+(default the OS account). serve, worker, tenants, keys and models pull|list read the server's configuration from
 flags or environment variables (DRAMATIS_DATA_DIR, DATABASE_URL, PORT, ...).`;
 
 /**
@@ -193,7 +194,9 @@ function buildProgram(options: {
       }),
     );
 
-  const models = program.command("models").description("download and list local GGUF models");
+  const models = program
+    .command("models")
+    .description("choose the model personas answer with; download and list local GGUF models");
   const runModels = (action: string) => async (positionals: string[], command: Command) => {
     const values = flagValues(command);
     const config = await loadConfiguration(values);
@@ -219,6 +222,44 @@ function buildProgram(options: {
       .option("--url <url>", "the server (default DRAMATIS_URL or http://127.0.0.1:8787)")
       .option("--key <key>", "an API key (default DRAMATIS_API_KEY)")
       .option("--user <user>", "the end user (default DRAMATIS_USER or the OS account)");
+
+  // Choosing the model personas answer with, on a running server (the model setup API).
+  const runModelSetup = (action: string) => async (positionals: string[], command: Command) => {
+    const { modelSetupCommand } = await import("./model-setup-command.ts");
+    return modelSetupCommand({
+      action,
+      positionals,
+      values: flagValues(command),
+      environment: io.environment,
+      print: io.print,
+      printError: io.printError,
+    });
+  };
+  const modelsJson = (command: Command) => command.option("--json", "raw output");
+  modelsJson(
+    clientCommand(models, "setup", "which model personas answer with, and how to choose a real one"),
+  ).action(act(async (_options, command: Command) => runModelSetup("setup")([], command)));
+  modelsJson(clientCommand(models, "default", "set the tenant's default model (none: the server's)"))
+    .argument("<model>", "provider/model, or none")
+    .action(
+      act(async (model: string, _options, command: Command) => runModelSetup("default")([model], command)),
+    );
+  modelsJson(clientCommand(models, "available", "every model the tenant can use (optionally filtered)"))
+    .argument("[query...]", "text the model's id or label contains")
+    .action(
+      act(async (query: string[], _options, command: Command) => runModelSetup("available")(query, command)),
+    );
+  modelsJson(
+    clientCommand(models, "discover", "model servers on the server's machine (Ollama, LM Studio, ...)"),
+  )
+    .option("--add <kind>", "add this one as a provider: ollama, lm-studio, llama.cpp or vllm")
+    .action(act(async (_options, command: Command) => runModelSetup("discover")([], command)));
+  modelsJson(clientCommand(models, "catalog", "curated models the server can download")).action(
+    act(async (_options, command: Command) => runModelSetup("catalog")([], command)),
+  );
+  modelsJson(clientCommand(models, "download", "download a catalog model on the server, in the background"))
+    .argument("<id>", "the catalog entry")
+    .action(act(async (id: string, _options, command: Command) => runModelSetup("download")([id], command)));
 
   clientCommand(program, "chat", "chat with a persona (name or id) on a running server; /help inside")
     .argument("[persona...]", "the persona's name or id")

@@ -32,6 +32,9 @@ import { PriceTable } from "../services/pricing.ts";
 import { ProviderService } from "../services/provider-service.ts";
 import { LocalServerAccess } from "../services/local-server-access.ts";
 import { ModelSetupService } from "../services/model-setup-service.ts";
+import { ModelDownloadService } from "../services/model-download-service.ts";
+import type { CatalogEntry } from "../models/model-catalog.ts";
+import type { ModelFiles } from "../models/model-files.ts";
 import type { LocalServerAddress } from "../models/local-model-servers.ts";
 import {
   DEFAULT_MEMORY_TIER_BUDGETS,
@@ -81,6 +84,8 @@ export interface Services {
   readonly providers: ProviderService;
   /** The tenant's default model, local model servers, hosted providers by key, the model picker's list */
   readonly modelSetup: ModelSetupService;
+  /** Curated GGUF downloads into the server's models directory, as background jobs */
+  readonly modelDownloads: ModelDownloadService;
   readonly memories: MemoryService;
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
@@ -119,6 +124,11 @@ export interface ServiceOptions {
    * add (DRAMATIS_LOCAL_MODEL_SERVERS); default none: discovery off.
    */
   localModelServers?: readonly LocalServerAddress[];
+  /**
+   * The curated download catalog (DRAMATIS_MODEL_CATALOG or the built-in one) and the models directory it
+   * downloads into; none: an empty catalog, downloads off.
+   */
+  modelDownloads?: { catalog: readonly CatalogEntry[]; files: ModelFiles };
   /** The operator's providers, listed (without keys) next to each tenant's own. */
   serverProviders?: readonly ProviderConfig[];
   /** Twilio's account (TWILIO_ACCOUNT_SID, ...); none: SMS is off. */
@@ -333,6 +343,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     memoryEmbedder: embedder,
     providers,
     modelSetup,
+    modelDownloads: new ModelDownloadService({
+      store,
+      clock,
+      queue: options.jobs,
+      catalog: options.modelDownloads?.catalog ?? [],
+      files: options.modelDownloads?.files,
+    }),
     idempotency: new IdempotencyService(store, clock),
   };
 }

@@ -11,6 +11,7 @@ import { SCHEDULED_MESSAGE_JOB } from "../services/proactive/proactive-scheduler
 import type { Services } from "../composition/create-services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
+import { MODEL_DOWNLOAD_JOB } from "../services/model-download-service.ts";
 import { readJobPayload } from "./job-payload.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -31,5 +32,6 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     [SCHEDULED_MESSAGE_JOB]: (job, context) => services.proactive.send(job, context),
     [SMS_INBOUND_JOB]: (job, context) => services.sms.inbound.answer(job, context.signal),
     [WHATSAPP_INBOUND_JOB]: (job, context) => services.whatsapp.inbound.answer(job, context.signal),
+    [MODEL_DOWNLOAD_JOB]: (job, context) => services.modelDownloads.run(job, context),
   };
 }

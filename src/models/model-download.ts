@@ -48,9 +48,13 @@ export interface ListedModelFile {
 
 /** A download failed in a way the user can act on; the message says how. */
 export class ModelDownloadError extends Error {
-  constructor(message: string) {
+  /** True for failures another attempt may get past (network, server errors, a cut connection). */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { retryable?: boolean } = {}) {
     super(message);
     this.name = "ModelDownloadError";
+    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -303,12 +307,16 @@ async function request(options: {
   try {
     response = await options.fetch(options.url, { headers, redirect: "follow", signal: options.signal });
   } catch (error) {
-    throw new ModelDownloadError(`could not reach ${options.url.href}: ${(error as Error).message}`);
+    throw new ModelDownloadError(`could not reach ${options.url.href}: ${(error as Error).message}`, {
+      retryable: true,
+    });
   }
   // 416 is not an error here: it is how a server says a partial file is already complete.
   if (!response.ok && response.status !== 416) {
     void response.body?.cancel();
-    throw new ModelDownloadError(`downloading ${options.url.href} failed with HTTP ${response.status}`);
+    throw new ModelDownloadError(`downloading ${options.url.href} failed with HTTP ${response.status}`, {
+      retryable: response.status >= 500 || response.status === 429,
+    });
   }
   return response;
 }
@@ -374,6 +382,7 @@ async function writeBody(options: {
   } catch (error) {
     throw new ModelDownloadError(
       `the download was interrupted after ${received} bytes (${(error as Error).message}); run it again to resume`,
+      { retryable: true },
     );
   } finally {
     await handle.close();
@@ -381,6 +390,7 @@ async function writeBody(options: {
   if (options.totalBytes !== undefined && received !== options.totalBytes) {
     throw new ModelDownloadError(
       `the server sent ${received} of ${options.totalBytes} bytes; run the download again to resume`,
+      { retryable: true },
     );
   }
   return received;

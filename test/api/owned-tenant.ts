@@ -230,6 +230,7 @@ const EMPTY_OWNED = {
   replyId: "",
   jobId: "",
   providerId: "",
+  downloadId: "",
   memoryId: "",
   accountId: "",
   skillId: "",
@@ -316,6 +317,20 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       })
     ).json()
   ).id;
+  // A model download of the tenant's (the test app has no catalog, so it is stored as a finished one).
+  owned.downloadId = "mdl_owned";
+  await app.services.store.modelSetup.insertDownload({
+    id: owned.downloadId,
+    catalog_id: "owned-model",
+    tenant_id: "ten_default",
+    status: "failed",
+    received_bytes: 0,
+    total_bytes: null,
+    error: "stored by the test",
+    job_id: null,
+    created_at: "2026-01-01T00:00:00.000Z",
+    updated_at: "2026-01-01T00:00:00.000Z",
+  });
   owned.providerId = (
     await (
       await app.request("/v1/providers", {
@@ -469,6 +484,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
       if (path.startsWith("/v1/providers")) return owned.providerId;
+      if (path.startsWith("/v1/model-setup/downloads")) return owned.downloadId;
       if (path.startsWith("/v1/accounts")) return owned.accountId;
       if (path.startsWith("/v1/skills")) return owned.skillId;
       if (path.startsWith("/v1/cohorts")) return owned.cohortId;
@@ -505,6 +521,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       return { current_password: "a long password", new_password: "another long password" };
     if (path === "/v1/model-setup/default-model") return { model: null };
     if (path === "/v1/model-setup/local-servers") return { kind: "ollama" };
+    if (path === "/v1/model-setup/downloads") return { catalog_id: "llama-3.2-1b-instruct-q4_k_m" };
     if (path.startsWith("/v1/providers")) {
       return method === "PATCH"
         ? { models: ["stolen"] }

@@ -71,6 +71,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/model-setup/local-servers": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/model-setup/models": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/model-setup/hosted-providers": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/model-setup/downloads/catalog": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/model-setup/downloads": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/model-setup/downloads/{id}": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/skills": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/skills/{id}": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/cohorts": [200, 200, 200, 200, 200, 200, 401],
@@ -134,6 +137,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   // The test app has discovery off: even the operator tenant's admin is refused (403) past the scope check.
   "POST /v1/model-setup/local-servers": [403, 403, 403, 403, 403, 403, 401],
   "PUT /v1/model-setup/default-model": [403, 403, 403, 200, 403, 200, 401],
+  // The test app offers no catalog (422 for the operator's admin); downloads are the operator tenant's (403).
+  "POST /v1/model-setup/downloads": [403, 403, 403, 422, 403, 403, 401],
   "PATCH /v1/providers/{id}": [403, 403, 403, 200, 403, 404, 401],
   "POST /v1/skills": [201, 201, 201, 201, 403, 201, 401],
   "PATCH /v1/skills/{id}": [200, 200, 200, 200, 403, 404, 401],

@@ -2,8 +2,12 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
-import { jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
-import { defaultModelInputSchema, localServerInputSchema } from "../schemas/model-setup-schemas.ts";
+import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
+import {
+  defaultModelInputSchema,
+  downloadInputSchema,
+  localServerInputSchema,
+} from "../schemas/model-setup-schemas.ts";
 import { providerSchema } from "./provider-routes.ts";
 import { LOCAL_SERVER_KINDS } from "../../models/local-model-servers.ts";
 
@@ -145,6 +149,79 @@ const hostedProvidersRoute = createRoute({
   },
 });
 
+const catalogEntrySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    size_bytes: z.number().int(),
+    licence: z.string(),
+    sha256: z.string().nullable().openapi({ description: "null: not known; the file is not verified" }),
+    url: z.string(),
+    model_id: z.string().openapi({ description: "The `local/<name>` id it is used as once downloaded" }),
+    downloaded: z.boolean(),
+  })
+  .openapi("ModelCatalogEntry");
+
+const downloadSchema = z
+  .object({
+    id: z.string(),
+    catalog_id: z.string(),
+    model_id: z.string().openapi({ description: "The `local/<name>` id the model is used as once done" }),
+    status: z.enum(["queued", "downloading", "done", "failed"]),
+    received_bytes: z.number().int(),
+    total_bytes: z.number().int().nullable(),
+    error: z.string().optional().openapi({ description: "Why the last attempt failed" }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("ModelDownload");
+
+const catalogRoute = createRoute({
+  method: "get",
+  path: "/v1/model-setup/downloads/catalog",
+  tags,
+  summary: "Curated GGUF models this server can download (run as local/<name> once downloaded)",
+  responses: {
+    200: jsonContent(z.object({ models: z.array(catalogEntrySchema) }), "Catalog"),
+    ...problemResponses(),
+  },
+});
+
+const startDownloadRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/model-setup/downloads",
+    tags,
+    summary:
+      "Download a catalog model in the background (idempotent per entry: returns the download in " +
+      "progress or done; restarts a failed one, resuming its partial file)",
+    middleware: adminOnly,
+    request: { body: jsonBody(downloadInputSchema) },
+    responses: { 202: jsonContent(downloadSchema, "The download"), ...problemResponses(413, 422) },
+  }),
+);
+
+const listDownloadsRoute = createRoute({
+  method: "get",
+  path: "/v1/model-setup/downloads",
+  tags,
+  summary: "The model downloads this tenant started (only the operator's tenant starts any), with progress",
+  responses: {
+    200: jsonContent(z.object({ downloads: z.array(downloadSchema) }), "Downloads"),
+    ...problemResponses(),
+  },
+});
+
+const getDownloadRoute = createRoute({
+  method: "get",
+  path: "/v1/model-setup/downloads/{id}",
+  tags,
+  summary: "One download's progress",
+  request: { params: idParamSchema },
+  responses: { 200: jsonContent(downloadSchema, "The download"), ...problemResponses(404) },
+});
+
 export function modelSetupRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
   const service = (c: { var: AppEnv["Variables"] }) => c.var.services.modelSetup;
@@ -165,5 +242,16 @@ export function modelSetupRoutes(): OpenAPIHono<AppEnv> {
     c.json(await service(c).listModels(c.var.principal.tenantId, c.req.valid("query").q), 200),
   );
   router.openapi(hostedProvidersRoute, (c) => c.json({ providers: [...service(c).hostedProviders()] }, 200));
+  const downloads = (c: { var: AppEnv["Variables"] }) => c.var.services.modelDownloads;
+  router.openapi(catalogRoute, async (c) => c.json({ models: await downloads(c).catalog() }, 200));
+  router.openapi(startDownloadRoute, async (c) =>
+    c.json(await downloads(c).start(c.var.principal.tenantId, c.req.valid("json").catalog_id), 202),
+  );
+  router.openapi(listDownloadsRoute, async (c) =>
+    c.json({ downloads: await downloads(c).list(c.var.principal.tenantId) }, 200),
+  );
+  router.openapi(getDownloadRoute, async (c) =>
+    c.json(await downloads(c).get(c.var.principal.tenantId, c.req.valid("param").id), 200),
+  );
   return router;
 }
