@@ -9,43 +9,9 @@ export type ModelSetup = Schema<"ModelSetup">;
 export type LocalServer = Schema<"LocalModelServer">;
 export type ModelChoice = Schema<"AvailableModel">;
 export type HostedProvider = Schema<"HostedProviderPreset">;
+export type CatalogModel = Schema<"ModelCatalogEntry">;
+export type ModelDownload = Schema<"ModelDownload">;
 type Provider = Schema<"Provider">;
-
-// TEMPORARY: the download types mirror the agreed contract until the downloads API is in the SDK.
-export interface CatalogModel {
-  id: string;
-  name: string;
-  description: string;
-  size_bytes: number;
-  licence: string;
-  /** null: not known, the file is not verified */
-  sha256: string | null;
-  url: string;
-  /** the `local/<name>` id it is used as once downloaded */
-  model_id: string;
-  downloaded: boolean;
-}
-export interface ModelDownload {
-  id: string;
-  catalog_id: string;
-  /** the `local/<name>` id the model is used as once done */
-  model_id: string;
-  status: "queued" | "downloading" | "done" | "failed";
-  received_bytes: number;
-  total_bytes: number | null;
-  error?: string;
-}
-/** The download routes are not in the generated paths yet: a client that takes any path (see TEMPORARY). */
-const untyped = client as unknown as {
-  GET(
-    path: string,
-    init?: Record<string, unknown>,
-  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(
-    path: string,
-    init?: Record<string, unknown>,
-  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-};
 
 /** TanStack Query keys: everything under `all`, so a change of default or provider refreshes every view. */
 export const modelSetupKeys = {
@@ -89,31 +55,21 @@ export async function listHostedProviders(signal?: AbortSignal): Promise<HostedP
 }
 
 export async function listCatalog(signal?: AbortSignal): Promise<CatalogModel[]> {
-  const answer = (await unwrap(untyped.GET("/v1/model-setup/downloads/catalog", { signal }))) as {
-    models: CatalogModel[];
-  };
-  return answer.models;
+  return (await unwrap(client.GET("/v1/model-setup/downloads/catalog", { signal }))).models;
 }
 
 /** Starts (or, after a failure, continues) downloading a catalog model. */
-export async function startDownload(catalogId: string): Promise<ModelDownload> {
-  return (await unwrap(
-    untyped.POST("/v1/model-setup/downloads", { body: { catalog_id: catalogId } }),
-  )) as ModelDownload;
+export function startDownload(catalogId: string): Promise<ModelDownload> {
+  return unwrap(client.POST("/v1/model-setup/downloads", { body: { catalog_id: catalogId } }));
 }
 
 /** The downloads this workspace started, so a screen opened later picks up their progress. */
 export async function listDownloads(signal?: AbortSignal): Promise<ModelDownload[]> {
-  const answer = (await unwrap(untyped.GET("/v1/model-setup/downloads", { signal }))) as {
-    downloads: ModelDownload[];
-  };
-  return answer.downloads;
+  return (await unwrap(client.GET("/v1/model-setup/downloads", { signal }))).downloads;
 }
 
-export async function getDownload(id: string, signal?: AbortSignal): Promise<ModelDownload> {
-  return (await unwrap(
-    untyped.GET("/v1/model-setup/downloads/{id}", { params: { path: { id } }, signal }),
-  )) as ModelDownload;
+export function getDownload(id: string, signal?: AbortSignal): Promise<ModelDownload> {
+  return unwrap(client.GET("/v1/model-setup/downloads/{id}", { params: { path: { id } }, signal }));
 }
 
 /** A provider's model, as every picker names it: `provider/model`. */
