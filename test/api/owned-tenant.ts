@@ -174,7 +174,13 @@ export async function snapshotTenant(store: Store, tenantId: string): Promise<st
     .where("tenant_id", "=", tenantId)
     .orderBy("id")
     .execute();
+  const modelSetup = await Promise.all(
+    (["tenant_model_settings", "model_downloads"] as const).map((table) =>
+      db.selectFrom(table).selectAll().where("tenant_id", "=", tenantId).execute(),
+    ),
+  );
   return JSON.stringify({
+    modelSetup,
     sms,
     whatsapp,
     push,
