@@ -199,7 +199,8 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
 
     const picker = page.getByRole("combobox", { name: "Model", exact: true });
     await picker.waitFor();
-    expect(await picker.inputValue()).toBe("Tenant default (ollama/llama3.2:1b)");
+    // The label waits for the default model (GET /v1/model-setup) to arrive.
+    await expect.poll(() => picker.inputValue()).toBe("Tenant default (ollama/llama3.2:1b)");
     await picker.click();
     const list = page.getByRole("listbox", { name: "Model", exact: true });
     await list.getByRole("option", { name: /Tenant default \(ollama\/llama3\.2:1b\)/ }).waitFor();
@@ -219,7 +220,7 @@ describe.skipIf(!CHROMIUM_PATH)("choosing a model on the first-run screen", () =
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("Enter");
     await list.waitFor({ state: "hidden" });
-    expect(await picker.inputValue()).toContain("ollama/qwen2.5:0.5b");
+    await expect.poll(() => picker.inputValue()).toContain("ollama/qwen2.5:0.5b");
 
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText(/saved/i).first().waitFor();
