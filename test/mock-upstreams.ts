@@ -2,7 +2,7 @@
  * Loopback stand-ins for model APIs, so provider and end-to-end tests never reach the internet.
  *
  * `startMockOpenAI` speaks the OpenAI chat-completions wire format (`POST /v1/chat/completions`,
- * JSON or SSE, `GET /v1/models`, `POST /v1/embeddings`); `startMockAnthropic` speaks the Anthropic Messages format
+ * JSON or SSE, `GET /v1/models`, `POST /v1/embeddings`, and with `ollamaTags` Ollama's `GET /api/tags`); `startMockAnthropic` speaks the Anthropic Messages format
  * (`POST /v1/messages`, JSON or SSE, `GET /v1/models`). Both listen on 127.0.0.1 on a free port,
  * record every request, and can be scripted to fail, stream slowly or drop the connection.
  *
@@ -52,6 +52,8 @@ export interface MockUpstreamOptions {
   beforeReply?: (body: RecordedRequest["body"]) => Promise<void>;
   /** Ids for `GET /v1/models`. Default `["mock-small", "mock-large"]`. */
   models?: string[];
+  /** Also answer Ollama's own model list, `GET /api/tags`, with the same models (a fake Ollama). */
+  ollamaTags?: boolean;
 }
 
 export interface RecordedRequest {
@@ -188,6 +190,13 @@ async function handleRequest(context: {
   context.requests.push(recorded);
   response.once("close", () => (recorded.disconnected = !response.writableFinished));
 
+  if (request.method === "GET" && path === "/api/tags" && options.ollamaTags) {
+    const names = options.models ?? ["mock-small", "mock-large"];
+    sendJson(response, 200, {
+      models: names.map((name) => ({ name, model: name, modified_at: "2025-01-01T00:00:00Z", size: 1 })),
+    });
+    return;
+  }
   if (request.method === "GET" && path === "/v1/models") {
     sendJson(response, 200, dialect.listModels(options.models ?? ["mock-small", "mock-large"]));
     return;

@@ -118,6 +118,20 @@ export async function tabTo(page: Page, target: Locator, limit = 60): Promise<vo
   throw new Error(`not reached with ${limit} presses of Tab`);
 }
 
+/**
+ * Picks `modelId` in the model combobox labelled `label` (a model is never typed in free text): opens
+ * it, searches for the id, and clicks the option once the server's answer lists it.
+ */
+export async function pickModel(page: Page, label: string, modelId: string): Promise<void> {
+  const picker = page.getByRole("combobox", { name: label, exact: true });
+  await picker.click();
+  await picker.fill(modelId);
+  await page
+    .getByRole("listbox", { name: label, exact: true })
+    .getByRole("option", { name: modelId })
+    .click();
+}
+
 /** Phone width used by the layout checks. */
 export const PHONE_WIDTH = 375;
 
@@ -160,9 +174,15 @@ export interface DesktopSession {
   stop(): Promise<void>;
 }
 
-/** A real server and a desktop-sized Chromium page watched for errors: where most suites start. */
-export async function openDesktopSession(setupToken: string): Promise<DesktopSession> {
-  const web = await startWebServer({ setupToken });
+/**
+ * A real server and a desktop-sized Chromium page watched for errors: where most suites start.
+ * `environment` adds server settings (e.g. `DRAMATIS_LOCAL_MODEL_SERVERS` pointing at a fake Ollama).
+ */
+export async function openDesktopSession(
+  setupToken: string,
+  options: { environment?: Record<string, string> } = {},
+): Promise<DesktopSession> {
+  const web = await startWebServer({ setupToken, ...options });
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const { errors } = watchForErrors(context);

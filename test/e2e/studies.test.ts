@@ -11,6 +11,7 @@ import {
   openPhonePage,
   sidewaysOverflow,
   PHONE_WIDTH,
+  pickModel,
 } from "./browser.ts";
 import { readCsvRecords } from "../csv-records.ts";
 
@@ -192,7 +193,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     await page.getByLabel("Population").selectOption({ label: "Panel A" });
     // The skill's context default is prefilled and can be overridden per study.
     expect(await page.getByLabel("Value {{context.question}}").inputValue()).toContain("working from home");
-    await page.getByLabel("Model (optional)").fill("offline/default");
+    await pickModel(page, "Model (optional)", "offline/default");
     await page.getByLabel("Concurrency").fill("4");
     await page.getByLabel("Seed (optional)").fill("7");
     await page.getByRole("button", { name: "Start study" }).click();
@@ -288,7 +289,7 @@ describe.skipIf(!CHROMIUM_PATH)("studies in Chromium", () => {
     await page.goto(url("/studies/new"));
     await page.getByLabel("Study name").fill("Slow panel");
     await page.getByLabel("Population").selectOption({ label: "Panel A" });
-    await page.getByLabel("Model (optional)").fill("offline/default");
+    await pickModel(page, "Model (optional)", "offline/default");
     // One model call a minute: the first run is answered at once, the rest wait for their slot.
     await page.getByLabel("Requests per minute").fill("1");
     await page.getByRole("button", { name: "Start study" }).click();

@@ -8,6 +8,7 @@ import { ErrorNotice, Loading } from "./components/notice.tsx";
 import { lazyPage } from "./lib/lazy-page.ts";
 import { InboxProvider } from "./components/inbox-provider.tsx";
 import { InboxBell } from "./components/inbox-bell.tsx";
+import { ModelSetupBanner } from "./components/model-setup-banner.tsx";
 
 // Each screen is a chunk of its own, loaded when first shown: the first load carries only the shell.
 const SignInPage = lazyPage(() => import("./pages/auth-pages.tsx").then((page) => page.SignInPage));
@@ -25,6 +26,9 @@ const StudiesSection = lazyPage(() => import("./pages/studies.tsx").then((page) 
 const LorebooksPage = lazyPage(() => import("./pages/lorebooks-page.tsx").then((page) => page.LorebooksPage));
 const LorebookEditorPage = lazyPage(() =>
   import("./pages/lorebook-editor-page.tsx").then((page) => page.LorebookEditorPage),
+);
+const ModelSetupPage = lazyPage(() =>
+  import("./pages/model-setup-page.tsx").then((page) => page.ModelSetupPage),
 );
 const ScheduledMessagesPage = lazyPage(() =>
   import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
@@ -92,7 +96,13 @@ export function App() {
     return (
       <Suspense fallback={<Loading />}>
         {state.setupRequired ? (
-          <SetupPage onSignedIn={loadSession} />
+          <SetupPage
+            onSignedIn={async () => {
+              // The first admin chooses where replies come from before anything else.
+              navigate("/model-setup", { replace: true });
+              await loadSession();
+            }}
+          />
         ) : (
           <SignInPage onSignedIn={loadSession} />
         )}
@@ -182,6 +192,7 @@ function Shell({
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
+        {(path === "/personas" || path === "/chat") && <ModelSetupBanner />}
         {children}
       </main>
     </div>
@@ -208,6 +219,7 @@ function Screen() {
   if ((params = matchPath("/lorebooks/:id", path))) return <LorebookEditorPage lorebookId={params.id!} />;
   if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;
   if (matchPath("/scheduled", path)) return <ScheduledMessagesPage />;
+  if (matchPath("/model-setup", path)) return <ModelSetupPage />;
   if (matchPath("/settings", path)) return <SettingsPage section={undefined} />;
   if ((params = matchPath("/settings/:section", path))) return <SettingsPage section={params.section!} />;
   return (

@@ -113,8 +113,8 @@ export function ChatMessage({
           <div className="chat-message-actions">
             {!editor && controls}
             {fromPersona && isOfflineModel(message.model) && (
-              <Link to="/settings/providers" className="chat-offline-hint">
-                Configure a model in Settings → Model providers
+              <Link to="/settings/model" className="chat-offline-hint">
+                Offline demo text: choose a model in Settings → Model
               </Link>
             )}
             {inspectable && (

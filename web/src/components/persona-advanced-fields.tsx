@@ -1,4 +1,5 @@
-import { CheckboxField, NumberField, SelectField, TextField } from "./persona-form-fields.tsx";
+import { CheckboxField, NumberField, SelectField } from "./persona-form-fields.tsx";
+import { PersonaModelField } from "./persona-model-field.tsx";
 import { JsonObjectField } from "./persona-json-field.tsx";
 
 const TIER_OPTIONS = [
@@ -13,16 +14,14 @@ const SCOPE_OPTIONS = [
   { value: "contact", label: "Per contact" },
 ];
 
-/** Advanced model settings: model override, sampling, memory, and raw card data. Empty means "model default". */
+/** Advanced model settings: model, sampling, memory, and raw card data. Empty means "model default". */
 export function PersonaAdvancedFields() {
   return (
     <>
-      <TextField
+      <PersonaModelField
         path="model"
-        label="Model override"
-        nullable
-        placeholder="provider/model, e.g. openai/gpt-4o-mini"
-        hint="Empty uses the server's default model."
+        label="Model"
+        hint="The tenant default follows whatever an admin chooses in Settings → Model."
       />
       <fieldset>
         <legend>Sampling</legend>

@@ -74,7 +74,7 @@ export function PersonaAssist({
           {answer.offline ? (
             <p className="notice notice-warning">
               This suggestion came from the offline engine, not a language model. Configure a model in{" "}
-              <Link to="/settings/providers">Settings → Model providers</Link> for real suggestions.
+              <Link to="/settings/model">Settings → Model</Link> for real suggestions.
             </p>
           ) : (
             <p className="field-hint">

@@ -1,4 +1,5 @@
 import { CheckboxField, NumberField, TextAreaField, TextField } from "./persona-form-fields.tsx";
+import { PersonaModelField } from "./persona-model-field.tsx";
 import { StringListField } from "./persona-string-list-field.tsx";
 
 function timeZones(): string[] {
@@ -63,11 +64,10 @@ export function PersonaCommunicationFields() {
         </p>
         <TextAreaField path="chat_configuration.prompt" label="Chat prompt" rows={4} />
         <div className="form-grid">
-          <TextField
+          <PersonaModelField
             path="chat_configuration.model"
             label="Chat model"
-            nullable
-            placeholder="provider/model"
+            nullLabel="The persona's own model"
           />
           <NumberField
             path="chat_configuration.temperature"

@@ -1,5 +1,6 @@
 import { usePersonaForm } from "./persona-form-context.tsx";
 import { CheckboxField, NumberField, SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
+import { PersonaModelField } from "./persona-model-field.tsx";
 import type { Schema } from "../lib/api.ts";
 import { NEW_VOICE_CONFIGURATION } from "./persona-form-values.ts";
 
@@ -68,7 +69,11 @@ export function PersonaVoiceFields() {
               rows={4}
             />
             <div className="form-grid">
-              <TextField path={`${base}.model`} label="Voice model" nullable placeholder="provider/model" />
+              <PersonaModelField
+                path={`${base}.model`}
+                label="Voice model"
+                nullLabel="The persona's own model"
+              />
               <NumberField
                 path={`${base}.temperature`}
                 label="Voice temperature"

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { settingsKeys } from "../lib/query-keys-studies.ts";
+import { Link } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { ErrorNotice, Loading, Notice } from "./notice.tsx";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
@@ -46,8 +47,8 @@ export function SettingsProviders() {
       </div>
       <p className="muted settings-intro">
         A provider is where replies come from: an OpenAI-compatible server (OpenAI, OpenRouter, Ollama, vLLM,
-        LM Studio, llama.cpp) or Anthropic. Each persona picks one of their models in its settings, as{" "}
-        <code>provider/model</code>.
+        LM Studio, llama.cpp) or Anthropic. Their models are offered in every model picker; the one replies
+        come from by default is chosen in <Link to="/settings/model">Settings → Model</Link>.
       </p>
       {providers.data && list.length === 0 && (
         <Notice kind="warning">
@@ -59,8 +60,8 @@ export function SettingsProviders() {
       )}
       {providers.data && list.length > 0 && (
         <p className="field-hint">
-          A persona whose model is <code>offline/default</code> (the default) still answers from the offline
-          engine until you pick one of these providers&apos; models in its settings.
+          Personas without a model of their own, and every preset, answer with the workspace&apos;s default
+          model: choose it in <Link to="/settings/model">Settings → Model</Link>.
         </p>
       )}
       {!isAdmin && <p className="muted">Only admins add or remove providers.</p>}

@@ -7,12 +7,14 @@ import { SettingsNotifications } from "../components/settings-notifications.tsx"
 import { SettingsPhoneNumbers } from "../components/settings-phone-numbers.tsx";
 import { SettingsProfile } from "../components/settings-profile.tsx";
 import { SettingsProviders } from "../components/settings-providers.tsx";
+import { SettingsModel } from "../components/settings-model.tsx";
 import { SettingsUserPersonas } from "../components/settings-user-personas.tsx";
 import { SettingsWhatsApp } from "../components/settings-whatsapp.tsx";
 import "./settings-page.css";
 
 const SECTIONS = [
   { id: "keys", label: "API keys", adminOnly: false },
+  { id: "model", label: "Model", adminOnly: false },
   { id: "providers", label: "Model providers", adminOnly: false },
   { id: "user-personas", label: "User personas", adminOnly: false },
   { id: "notifications", label: "Notifications", adminOnly: false },
@@ -25,7 +27,7 @@ const SECTIONS = [
 type SectionId = (typeof SECTIONS)[number]["id"];
 
 /**
- * Settings: API keys, model providers, user personas, notifications, phone numbers (SMS), WhatsApp,
+ * Settings: API keys, the default model, model providers, user personas, notifications, phone numbers (SMS), WhatsApp,
  * accounts (admins) and your profile, one tab each.
  */
 export function SettingsPage({ section }: { section: string | undefined }) {
@@ -81,6 +83,8 @@ function Section({ id }: { id: SectionId }) {
   switch (id) {
     case "keys":
       return <SettingsApiKeys />;
+    case "model":
+      return <SettingsModel />;
     case "providers":
       return <SettingsProviders />;
     case "user-personas":

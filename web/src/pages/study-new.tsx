@@ -1,10 +1,11 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type FormEvent } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { studyKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate, useLocation } from "../lib/router.tsx";
 import { ErrorNotice, Loading } from "../components/notice.tsx";
 import { SettingsField } from "../components/settings-field.tsx";
+import { ModelPicker } from "../components/model-picker.tsx";
 import { useAction } from "../components/settings-use-action.tsx";
 import {
   StudyContextRows,
@@ -29,12 +30,6 @@ const SHOWN_FIELDS = [
   "invalid_retries",
 ];
 
-/** Model ids for the picker: the configured models, without personas (which the list also names). */
-async function loadModels(signal: AbortSignal): Promise<string[]> {
-  const answer = await unwrap(client.GET("/v1/models", { signal }));
-  return answer.data.map((model) => model.id).filter((id) => !id.startsWith("persona/"));
-}
-
 /**
  * /studies/new (optionally ?skill=…&population=…): pick a skill and a ready population, tune how the
  * study runs, override the skill's context, and start it.
@@ -42,21 +37,16 @@ async function loadModels(signal: AbortSignal): Promise<string[]> {
 export function StudyNewPage() {
   useStudyPageTitle("New study · Studies");
   const { search } = useLocation();
-  const id = useId();
   const skillList = useSkills();
   const populationList = usePopulations();
   const choicesError = skillList.error ?? populationList.error;
-  const models = useQuery({
-    queryKey: ["models", "study-picker"],
-    queryFn: ({ signal }) => loadModels(signal),
-  });
   const queryClient = useQueryClient();
 
   const [name, setName] = useState("");
   const [nameTouched, setNameTouched] = useState(false);
   const [skillId, setSkillId] = useState(search.get("skill") ?? "");
   const [populationId, setPopulationId] = useState(search.get("population") ?? "");
-  const [model, setModel] = useState("");
+  const [model, setModel] = useState<string | null>(null);
   const [concurrency, setConcurrency] = useState("8");
   const [requestsPerMinute, setRequestsPerMinute] = useState("");
   const [seed, setSeed] = useState("");
@@ -90,7 +80,7 @@ export function StudyNewPage() {
       name: shownName.trim(),
       skill_id: skillId,
       population_id: populationId,
-      model: model.trim() === "" ? null : model.trim(),
+      model,
       context: contextFromRows(context),
     };
     const numbers = {
@@ -209,29 +199,14 @@ export function StudyNewPage() {
             <pre>{skill.prompt}</pre>
           </details>
         )}
-        <SettingsField
+        <ModelPicker
           label="Model (optional)"
+          value={model}
+          onChange={setModel}
+          nullLabel="Each persona's own model"
           error={errorUnder(action.error, "model")}
-          hint="provider/model for every run; blank asks each persona with its own model"
-        >
-          {(control) => (
-            <>
-              <input
-                {...control}
-                value={model}
-                list={`${id}-models`}
-                placeholder="Each persona's own model"
-                autoComplete="off"
-                onChange={(event) => setModel(event.target.value)}
-              />
-              <datalist id={`${id}-models`}>
-                {(models.data ?? []).map((modelId) => (
-                  <option key={modelId} value={modelId} />
-                ))}
-              </datalist>
-            </>
-          )}
-        </SettingsField>
+          hint="One model for every run, or each persona with its own"
+        />
         <div className="form-grid">
           <SettingsField
             label="Concurrency"
