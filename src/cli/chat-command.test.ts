@@ -222,6 +222,41 @@ describe("dramatis chat", () => {
     expect(reply).toMatchObject({ role: "assistant", alternative_index: 0, alternative_count: 2 });
   });
 
+  it("edits and deletes the latest message and branches the conversation from slash commands", async () => {
+    const run = pipe([
+      "hello there",
+      "/edit A changed answer.",
+      "/delete",
+      "/edit hello, it is me",
+      "/edit",
+      "/branch",
+      "one more",
+    ]);
+    expect(await run.code).toBe(0);
+    const text = run.text();
+    expect(run.errors).toEqual([]);
+    expect(text).toContain("Edited Mira's message:\nMira: A changed answer.\n");
+    expect(text).toContain("Deleted Mira's message: A changed answer.");
+    expect(text).toContain("Edited your message:\nYou: hello, it is me\n");
+    expect(text).toContain("/edit takes the new text");
+    const sends = run.requests.filter((request) => request.url.endsWith("/messages"));
+    const [source, branch] = sends.map((request) => request.url.split("/").at(-2));
+    expect(text).toContain(`Now in the branch ${branch}`);
+    expect(source).not.toBe(branch);
+
+    const contents = async (id: string) =>
+      (await api(`/v1/conversations/${id}/messages`)).data.map((message: any) => [
+        message.role,
+        message.content,
+      ]);
+    const kept = await contents(source);
+    expect(kept.slice(1)).toEqual([["user", "hello, it is me"]]);
+    const branched = await contents(branch);
+    expect(branched.slice(0, 3)).toEqual([kept[0], ["user", "hello, it is me"], ["user", "one more"]]);
+    expect(branched[3]![0]).toBe("assistant");
+    expect((await api(`/v1/conversations/${branch}`)).branched_from.conversation_id).toBe(source);
+  });
+
   it("lists user personas, reports HTTP problems and keeps the session alive", async () => {
     const run = pipe(["/personas", "/persona Nobody", "x".repeat(32_001), "/frobnicate", "still here"]);
     expect(await run.code).toBe(0);

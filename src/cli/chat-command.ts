@@ -50,6 +50,9 @@ const HELP_TEXT = `Commands:
   /regenerate       ask for another answer to your last message (the earlier ones are kept)
   /alt [N]          list the answers to your last message, or show answer N instead
   /continue         let the persona go on with its last answer
+  /edit TEXT        replace the latest message (yours or the persona's) with TEXT
+  /delete           delete the latest message (again to go further back)
+  /branch           continue in a copy of this conversation (this one stays as it is)
   /title TEXT       rename this conversation
   /help             this list
   /exit             leave (also Ctrl-D); Ctrl-C stops a reply, or leaves at the prompt
@@ -458,6 +461,15 @@ async function runSlashCommand(session: ChatSession, text: string): Promise<"con
       case "title":
         await renameConversation(session, argument);
         break;
+      case "edit":
+        await editLatestMessage(session, argument);
+        break;
+      case "delete":
+        await deleteLatestMessage(session);
+        break;
+      case "branch":
+        await branchConversation(session);
+        break;
       default:
         terminal.line(terminal.error(`Unknown command /${command}; /help lists the commands.`));
     }
@@ -544,6 +556,74 @@ async function renameConversation(session: ChatSession, title: string): Promise<
     }),
   );
   session.terminal.line(session.terminal.hint(`Renamed to “${renamed.title}”.`));
+}
+
+/** The conversation's latest shown message, or a line saying there is none. */
+async function latestMessage(session: ChatSession): Promise<StoredMessage | undefined> {
+  const latest = (await recentMessages(session.api, session.conversationId)).at(-1);
+  if (!latest) session.terminal.line(session.terminal.error("This conversation has no messages yet."));
+  return latest;
+}
+
+/** "Mira's message" or "your message", for the lines that say what was changed. */
+function whoseMessage(session: ChatSession, message: StoredMessage): string {
+  return message.role === "assistant" ? `${session.persona.name}'s message` : "your message";
+}
+
+async function editLatestMessage(session: ChatSession, content: string): Promise<void> {
+  if (content === "") {
+    session.terminal.line(session.terminal.error("/edit takes the new text: /edit I meant tomorrow"));
+    return;
+  }
+  const latest = await latestMessage(session);
+  if (!latest) return;
+  const edited = await unwrap(
+    session.api.PATCH("/v1/conversations/{id}/messages/{messageId}", {
+      params: { path: { id: session.conversationId, messageId: latest.id } },
+      body: { content },
+    }),
+  );
+  session.terminal.line(session.terminal.hint(`Edited ${whoseMessage(session, edited)}:`));
+  printStoredMessage(session, edited);
+}
+
+async function deleteLatestMessage(session: ChatSession): Promise<void> {
+  const latest = await latestMessage(session);
+  if (!latest) return;
+  await unwrap(
+    session.api.DELETE("/v1/conversations/{id}/messages/{messageId}", {
+      params: { path: { id: session.conversationId, messageId: latest.id } },
+    }),
+  );
+  const excerpt = latest.content.length > 60 ? `${latest.content.slice(0, 57)}...` : latest.content;
+  session.terminal.line(session.terminal.hint(`Deleted ${whoseMessage(session, latest)}: ${excerpt}`));
+  await refreshLatestReply(session);
+}
+
+/** After a change of what the conversation ends with: the reply /regenerate, /alt and /continue act on. */
+async function refreshLatestReply(session: ChatSession): Promise<void> {
+  const latest = (await recentMessages(session.api, session.conversationId)).at(-1);
+  session.lastReplyId = latest?.role === "assistant" ? latest.id : undefined;
+}
+
+async function branchConversation(session: ChatSession): Promise<void> {
+  const latest = await latestMessage(session);
+  if (!latest) return;
+  const branch = await unwrap(
+    session.api.POST("/v1/conversations/{id}/branch", {
+      params: { path: { id: session.conversationId } },
+      body: { message_id: latest.id },
+    }),
+  );
+  const source = session.conversationId;
+  session.conversationId = branch.id;
+  await refreshLatestReply(session);
+  session.terminal.line(
+    session.terminal.hint(
+      `Now in the branch ${branch.id} (“${branch.title}”); ${source} is kept as it was ` +
+        `(dramatis chat --conversation ${source} goes back to it).`,
+    ),
+  );
 }
 
 async function printUserPersonas(session: ChatSession): Promise<void> {
