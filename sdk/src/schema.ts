@@ -16214,6 +16214,10 @@ export interface components {
       offline: boolean;
       /** @description The tenant chose no default model and the server's default is the offline engine */
       needs_setup: boolean;
+      /** @description This tenant may use model servers on the server's own machine (/local-servers): the operator's tenant, while discovery is on */
+      local_servers_available: boolean;
+      /** @description This tenant may download models onto the server (/downloads): the operator's tenant */
+      downloads_available: boolean;
     };
     DefaultModelInput: {
       /**

@@ -28,6 +28,10 @@ export interface ModelSetupView {
   effective_default_model: string;
   offline: boolean;
   needs_setup: boolean;
+  /** the tenant may use model servers running on this server's machine (the operator's tenant) */
+  local_servers_available: boolean;
+  /** the tenant may download models onto this server (the operator's tenant) */
+  downloads_available: boolean;
 }
 
 export interface LocalServerView {
@@ -99,6 +103,8 @@ export class ModelSetupService {
       effective_default_model: effective,
       offline: isOffline(effective),
       needs_setup: chosen === null && isOffline(this.models.defaultModelId),
+      local_servers_available: await this.localServers.mayUse(tenantId),
+      downloads_available: (await this.store.tenants.findById(tenantId))?.is_operator === 1,
     };
   }
 

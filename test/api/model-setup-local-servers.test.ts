@@ -153,6 +153,11 @@ describe("model setup: model servers on this machine", () => {
   it("offers nothing to another tenant: its admins never reach the operator's machine", async () => {
     const listed = await app.request("/v1/model-setup/local-servers", { key: otherKey });
     expect(await listed.json()).toEqual({ servers: [] });
+    // ...and says so, so the web app does not offer this machine's servers or disk at all.
+    const setup = await (await app.request("/v1/model-setup", { key: otherKey })).json();
+    expect(setup).toMatchObject({ local_servers_available: false, downloads_available: false });
+    const own = await (await app.request("/v1/model-setup")).json();
+    expect(own).toMatchObject({ local_servers_available: true, downloads_available: true });
     const add = await app.request("/v1/model-setup/local-servers", {
       key: otherKey,
       method: "POST",

@@ -29,6 +29,9 @@ describe("model setup: the tenant's default model and the models it can pick", (
       effective_default_model: "offline/default",
       offline: true,
       needs_setup: true,
+      // No local server addresses are configured here; the default tenant is the operator's.
+      local_servers_available: false,
+      downloads_available: true,
     });
   });
 
@@ -61,6 +64,8 @@ describe("model setup: the tenant's default model and the models it can pick", (
       effective_default_model: "mock/small",
       offline: false,
       needs_setup: false,
+      local_servers_available: false,
+      downloads_available: true,
     });
 
     const presets = await (await app.request("/v1/personas?kind=preset")).json();

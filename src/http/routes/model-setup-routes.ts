@@ -27,6 +27,13 @@ const modelSetupSchema = z
     needs_setup: z.boolean().openapi({
       description: "The tenant chose no default model and the server's default is the offline engine",
     }),
+    local_servers_available: z.boolean().openapi({
+      description:
+        "This tenant may use model servers on the server's own machine (/local-servers): the operator's tenant, while discovery is on",
+    }),
+    downloads_available: z.boolean().openapi({
+      description: "This tenant may download models onto the server (/downloads): the operator's tenant",
+    }),
   })
   .openapi("ModelSetup");
 

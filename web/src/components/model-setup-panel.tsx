@@ -81,9 +81,14 @@ export function ModelSetupPanel({ showDefaultPicker }: { showDefaultPicker: bool
       )}
       {canChange && (
         <>
-          <ModelSetupLocal canChange={canChange} onChosen={onChosen} />
+          {/* This machine's servers and disk are the operator's: other workspaces are not offered them. */}
+          {setup.data?.local_servers_available && (
+            <ModelSetupLocal canChange={canChange} onChosen={onChosen} />
+          )}
           <ModelSetupHosted canChange={canChange} onChosen={onChosen} />
-          <ModelSetupDownload canChange={canChange} onChosen={onChosen} />
+          {setup.data?.downloads_available && (
+            <ModelSetupDownload canChange={canChange} onChosen={onChosen} />
+          )}
           <section className="card model-setup-path" aria-labelledby="model-setup-offline-heading">
             <h3 id="model-setup-offline-heading">Or keep the offline demo engine</h3>
             <p>
