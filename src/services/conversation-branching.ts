@@ -95,7 +95,8 @@ export class ConversationBranching {
     }
     const now = this.clock.now().toISOString();
     const id = newId("cnv");
-    const copies = copyMessages(messagesUpTo(all, target), id);
+    const kept = messagesUpTo(all, target);
+    const copies = copyMessages(kept, id);
     const row: ConversationRow = {
       id,
       tenant_id: user.tenant_id,
@@ -109,7 +110,13 @@ export class ConversationBranching {
       branched_from_conversation_id: source.id,
       branched_from_message_id: target.id,
     };
-    await this.store.transaction((store) => store.conversations.insertWithMessages(row, copies));
+    await this.store.transaction(async (store) => {
+      await store.conversations.insertWithMessages(row, copies);
+      // copyMessages keeps the order: the copy of kept[i] is copies[i].
+      await store.conversations.copyPrompts(
+        new Map(kept.map((message, index) => [message.id, (copies[index] as StoredMessage).id])),
+      );
+    });
     return toConversation(row);
   }
 }

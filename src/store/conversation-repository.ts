@@ -288,6 +288,26 @@ export class ConversationRepository {
     await this.db.insertInto("message_prompts").values(writePromptRow(prompt)).execute();
   }
 
+  /**
+   * Gives copied messages the prompts of their originals (`copies`: original id -> copy id), so a branch's
+   * replies open in the prompt inspector as they did in the source. The stored text is copied as it is.
+   */
+  async copyPrompts(copies: ReadonlyMap<string, string>): Promise<void> {
+    const originals = [...copies.keys()];
+    for (let start = 0; start < originals.length; start += 200) {
+      const rows = await this.db
+        .selectFrom("message_prompts")
+        .selectAll()
+        .where("message_id", "in", originals.slice(start, start + 200))
+        .execute();
+      if (rows.length === 0) continue;
+      await this.db
+        .insertInto("message_prompts")
+        .values(rows.map((row) => ({ ...row, message_id: copies.get(row.message_id) as string })))
+        .execute();
+    }
+  }
+
   async findPrompt(messageId: string): Promise<StoredPrompt | undefined> {
     const row = await this.db
       .selectFrom("message_prompts")

@@ -71,6 +71,15 @@ describe.each(BACKENDS)("conversation branching, search, export and import on $n
       ).json();
       expect(alternatives.data).toHaveLength(2);
       expect(alternatives.chosen).toBe(1);
+      // A copied reply opens in the prompt inspector with the prompt its original was written from.
+      const promptOf = async (conversationId: string, messageId: string) =>
+        app.request(path(conversationId, `/messages/${messageId}/prompt`), { user });
+      const copiedPrompt = await promptOf(branch.id, copied[2].id);
+      expect(copiedPrompt.status).toBe(200);
+      expect(await copiedPrompt.json()).toEqual({
+        ...(await (await promptOf(id, target.id)).json()),
+        message_id: copied[2].id,
+      });
       // The branch goes its own way; the source is as it was.
       expect((await post(path(branch.id, "/messages"), { content: "Another path" })).status).toBe(200);
       expect(JSON.stringify(await shown(id))).toBe(before);
