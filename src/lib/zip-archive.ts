@@ -19,6 +19,13 @@ export interface ZipFile {
 const UTF8_NAMES = 0x0800;
 
 /**
+ * 1980-01-01 00:00, the first date MS-DOS time can hold, for every entry: an all-zero date is month 0,
+ * which unzip shows as "1980-00-00" and stricter readers refuse, and a fixed one keeps exports repeatable.
+ */
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+
+/**
  * A ZIP archive of the given files.
  * @example zipArchive([{ name: "card.json", content: JSON.stringify(card) }])
  */
@@ -36,6 +43,8 @@ export function zipArchive(files: readonly ZipFile[]): Uint8Array {
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(UTF8_NAMES, 6);
     local.writeUInt16LE(file.store ? 0 : 8, 8);
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
     local.writeUInt32LE(crc32(content), 14);
     local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(size, 22);
@@ -46,6 +55,8 @@ export function zipArchive(files: readonly ZipFile[]): Uint8Array {
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(UTF8_NAMES, 8);
     central.writeUInt16LE(file.store ? 0 : 8, 10);
+    central.writeUInt16LE(DOS_TIME, 12);
+    central.writeUInt16LE(DOS_DATE, 14);
     central.writeUInt32LE(crc32(content), 16);
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(size, 24);
