@@ -32,9 +32,10 @@ export const catalogSchema = z
   );
 
 /*
- * Sizes are Hugging Face's byte counts. The Llama 3.2 SHA-256 comes from a published checksum of the same
- * file (bartowski's build); the others are not yet confirmed and are left null (downloaded unverified).
- * NEEDS CONFIRMING before a release: every size and hash against the Hugging Face file pages.
+ * Sizes and SHA-256 are the Hugging Face files' own (their LFS byte count and hash), as published for
+ * these exact files by several projects that verify them. Llama and Qwen are pinned to a repository
+ * revision, so the file behind the URL cannot change under its hash; a hash that does not match fails
+ * the download rather than keep an unknown file.
  */
 export const CURATED_MODEL_CATALOG: readonly CatalogEntry[] = [
   {
@@ -45,16 +46,16 @@ export const CURATED_MODEL_CATALOG: readonly CatalogEntry[] = [
     size_bytes: 807_694_464,
     licence: "Llama 3.2 Community License",
     sha256: "6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83",
-    url: "https://huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf",
+    url: "https://huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/067b946cf014b7c697f3654f621d577a3e3afd1c/Llama-3.2-1B-Instruct-Q4_K_M.gguf",
   },
   {
     id: "qwen2.5-1.5b-instruct-q4_k_m",
     name: "Qwen2.5 1.5B Instruct (Q4_K_M)",
     description: "Alibaba's 1.5B instruct model: better at following instructions than the 1B models.",
-    size_bytes: 986_048_768,
+    size_bytes: 1_117_320_736,
     licence: "Apache-2.0",
-    sha256: null,
-    url: "https://huggingface.co/bartowski/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf",
+    sha256: "6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e",
+    url: "https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/91cad51170dc346986eccefdc2dd33a9da36ead9/qwen2.5-1.5b-instruct-q4_k_m.gguf",
   },
   {
     id: "smollm2-1.7b-instruct-q4_k_m",
@@ -62,7 +63,7 @@ export const CURATED_MODEL_CATALOG: readonly CatalogEntry[] = [
     description: "Hugging Face's conversational 1.7B model, trained on openly documented data.",
     size_bytes: 1_055_609_824,
     licence: "Apache-2.0",
-    sha256: null,
+    sha256: "77665ea4815999596525c636fbeb56ba8b080b46ae85efef4f0d986a139834d7",
     url: "https://huggingface.co/bartowski/SmolLM2-1.7B-Instruct-GGUF/resolve/main/SmolLM2-1.7B-Instruct-Q4_K_M.gguf",
   },
 ];
