@@ -181,6 +181,7 @@ export class ConversationTransfer {
         `the file's character is "${transcript.persona.name}"; imported as a chat with "${definition.name}"`,
       );
     }
+    await this.keepOwnUserPersonas(user, transcript, warnings);
     const id = newId("cnv");
     const messages = storedMessagesOf(transcript, id);
     const row: ConversationRow = {
@@ -199,6 +200,34 @@ export class ConversationTransfer {
     };
     await this.store.transaction((store) => store.conversations.insertWithMessages(row, messages));
     return { conversation: toConversation(row), format, message_count: transcript.messages.length, warnings };
+  }
+
+  /**
+   * Keeps a message's user persona only when it is one of the importing user's own: the stored one names
+   * whose lorebooks and memories later replies use, so a file must not name another user's. Others are
+   * dropped (the messages stay), with a warning.
+   */
+  private async keepOwnUserPersonas(
+    user: UserRow,
+    transcript: Transcript,
+    warnings: string[],
+  ): Promise<void> {
+    const own = new Map<string, boolean>();
+    const dropped = new Set<string>();
+    for (const message of transcript.messages) {
+      const named = message.user_persona;
+      if (!named) continue;
+      if (!own.has(named.id))
+        own.set(named.id, (await this.store.userPersonas.find(user.id, named.id)) !== undefined);
+      if (own.get(named.id)) continue;
+      dropped.add(named.name);
+      message.user_persona = null;
+    }
+    if (dropped.size > 0) {
+      warnings.push(
+        `imported without their user persona (not one of yours): the messages spoken as ${[...dropped].join(", ")}`,
+      );
+    }
   }
 
   /** What the user is called in the chat: the user persona of their latest message, else their account's name. */

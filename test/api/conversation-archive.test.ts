@@ -221,6 +221,40 @@ describe.each(BACKENDS)("conversation branching, search, export and import on $n
       ).toBe(200);
     });
 
+    it("keeps a message's user persona only for its owner: another user's import drops it, with a warning", async () => {
+      const elena = await (
+        await post("/v1/user-personas", { name: "Elena", description: "a pirate" })
+      ).json();
+      const conversation = await (await post("/v1/conversations", { persona_id: personaId })).json();
+      const sent = await post(path(conversation.id, "/messages"), {
+        content: "Ahoy",
+        user_persona_id: elena.id,
+      });
+      expect(sent.status).toBe(200);
+      const document = await (await app.request(path(conversation.id, "/export"), { user })).json();
+      const body = JSON.stringify(document);
+      const spokenAs = async (conversationId: string, as: string) =>
+        (await shown(conversationId, as)).find((message) => message.role === "user").user_persona;
+
+      const own = await (await importFile(body, "application/json")).json();
+      expect(own.warnings).toEqual([]);
+      expect(await spokenAs(own.conversation.id, user)).toMatchObject({ id: elena.id, name: "Elena" });
+
+      // Bob may import the file, but Elena is not his: her lorebooks and memories must not answer him.
+      const theirs = await app.request("/v1/conversations/import", {
+        method: "POST",
+        user: "bob-importer",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(theirs.status).toBe(201);
+      const result = await theirs.json();
+      expect(result.warnings).toEqual([
+        "imported without their user persona (not one of yours): the messages spoken as Elena",
+      ]);
+      expect(await spokenAs(result.conversation.id, "bob-importer")).toBeNull();
+    });
+
     it("exports SillyTavern JSONL and imports it back, swipes as alternatives", async () => {
       const { id, messages } = await richConversation();
       const response = await app.request(path(id, "/export?format=sillytavern"), { user });
