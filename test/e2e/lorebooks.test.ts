@@ -93,6 +93,10 @@ describe.skipIf(!CHROMIUM_PATH)("lorebooks in the web app", () => {
     await page.waitForURL(/\/lorebooks\/lbk_[a-z0-9]+$/);
     const entry = page.getByRole("group", { name: "Entry 1" });
     expect(await entry.getByLabel("Content").inputValue()).toBe("The tide turns at dusk.");
+    // Attached to the one conversation of the test before: only its replies scan the book.
+    await page.getByLabel("Attach to one of your conversations").selectOption({ label: "Chat with Mira" });
+    await page.getByRole("button", { name: "Attach to conversation" }).click();
+    await page.getByText("Conversation: Chat with Mira").waitFor();
 
     const downloaded = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export (SillyTavern)" }).click();

@@ -2,12 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { client, unwrap, type Schema } from "../lib/api.ts";
 import { lorebookKeys } from "../lib/query-keys-lorebooks.ts";
-import { personaKeys, userPersonaKeys } from "../lib/query-keys-personas.ts";
-import { loadPersonas, loadUserPersonas } from "./chat-loaders.ts";
+import { conversationKeys, personaKeys, userPersonaKeys } from "../lib/query-keys-personas.ts";
+import { loadConversations, loadPersonas, loadUserPersonas } from "./chat-loaders.ts";
 import { ErrorNotice } from "./notice.tsx";
 
 type Lorebook = Schema<"Lorebook">;
-type Kind = "persona" | "user_persona";
+type Kind = Lorebook["attachments"][number]["kind"];
 
 const KIND_LABELS: Record<Lorebook["attachments"][number]["kind"], string> = {
   persona: "Persona",
@@ -17,7 +17,8 @@ const KIND_LABELS: Record<Lorebook["attachments"][number]["kind"], string> = {
 
 /**
  * Where the book is attached, with Detach, and pickers to attach it to a persona (its replies scan the
- * book) or to one of your user personas (conversations held as it scan the book).
+ * book), to one of your user personas (conversations held as it scan the book) or to one of your
+ * conversations (only its replies scan the book).
  */
 export function LorebookAttachments({ book }: { book: Lorebook }) {
   const queryClient = useQueryClient();
@@ -29,8 +30,13 @@ export function LorebookAttachments({ book }: { book: Lorebook }) {
     queryKey: userPersonaKeys.list(),
     queryFn: ({ signal }) => loadUserPersonas(signal),
   });
+  const conversations = useQuery({
+    queryKey: conversationKeys.list(),
+    queryFn: ({ signal }) => loadConversations(signal),
+  });
   const [personaId, setPersonaId] = useState("");
   const [userPersonaId, setUserPersonaId] = useState("");
+  const [conversationId, setConversationId] = useState("");
   const change = useMutation({
     mutationFn: async (input: {
       kind: Lorebook["attachments"][number]["kind"];
@@ -54,7 +60,7 @@ export function LorebookAttachments({ book }: { book: Lorebook }) {
       ? personas.data?.find((persona) => persona.id === id)?.name
       : kind === "user_persona"
         ? userPersonas.data?.find((persona) => persona.id === id)?.name
-        : undefined) ?? id;
+        : conversations.data?.find((conversation) => conversation.id === id)?.title) ?? id;
   const attach = (kind: Kind, id: string) => id && change.mutate({ kind, id, attach: true });
 
   return (
@@ -129,6 +135,30 @@ export function LorebookAttachments({ book }: { book: Lorebook }) {
               onClick={() => attach("user_persona", userPersonaId)}
             >
               Attach to user persona
+            </button>
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor="lorebook-attach-conversation">Attach to one of your conversations</label>
+          <div className="button-row">
+            <select
+              id="lorebook-attach-conversation"
+              value={conversationId}
+              onChange={(event) => setConversationId(event.target.value)}
+            >
+              <option value="">Choose a conversation…</option>
+              {conversations.data?.map((conversation) => (
+                <option key={conversation.id} value={conversation.id}>
+                  {conversation.title}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              disabled={!conversationId || change.isPending}
+              onClick={() => attach("conversation", conversationId)}
+            >
+              Attach to conversation
             </button>
           </div>
         </div>
