@@ -34,9 +34,6 @@ export function LorebookAttachments({ book }: { book: Lorebook }) {
     queryKey: conversationKeys.list(),
     queryFn: ({ signal }) => loadConversations(signal),
   });
-  const [personaId, setPersonaId] = useState("");
-  const [userPersonaId, setUserPersonaId] = useState("");
-  const [conversationId, setConversationId] = useState("");
   const change = useMutation({
     mutationFn: async (input: {
       kind: Lorebook["attachments"][number]["kind"];
@@ -88,82 +85,71 @@ export function LorebookAttachments({ book }: { book: Lorebook }) {
         </ul>
       )}
       <div className="lorebook-grid">
-        <div className="field">
-          <label htmlFor="lorebook-attach-persona">Attach to a persona</label>
-          <div className="button-row">
-            <select
-              id="lorebook-attach-persona"
-              value={personaId}
-              onChange={(event) => setPersonaId(event.target.value)}
-            >
-              <option value="">Choose a persona…</option>
-              {personas.data
-                ?.filter((persona) => persona.kind === "persona")
-                .map((persona) => (
-                  <option key={persona.id} value={persona.id}>
-                    {persona.name}
-                  </option>
-                ))}
-            </select>
-            <button
-              type="button"
-              disabled={!personaId || change.isPending}
-              onClick={() => attach("persona", personaId)}
-            >
-              Attach to persona
-            </button>
-          </div>
-        </div>
-        <div className="field">
-          <label htmlFor="lorebook-attach-user-persona">Attach to your user persona</label>
-          <div className="button-row">
-            <select
-              id="lorebook-attach-user-persona"
-              value={userPersonaId}
-              onChange={(event) => setUserPersonaId(event.target.value)}
-            >
-              <option value="">Choose a user persona…</option>
-              {userPersonas.data?.map((persona) => (
-                <option key={persona.id} value={persona.id}>
-                  {persona.name}
-                </option>
-              ))}
-            </select>
-            <button
-              type="button"
-              disabled={!userPersonaId || change.isPending}
-              onClick={() => attach("user_persona", userPersonaId)}
-            >
-              Attach to user persona
-            </button>
-          </div>
-        </div>
-        <div className="field">
-          <label htmlFor="lorebook-attach-conversation">Attach to one of your conversations</label>
-          <div className="button-row">
-            <select
-              id="lorebook-attach-conversation"
-              value={conversationId}
-              onChange={(event) => setConversationId(event.target.value)}
-            >
-              <option value="">Choose a conversation…</option>
-              {conversations.data?.map((conversation) => (
-                <option key={conversation.id} value={conversation.id}>
-                  {conversation.title}
-                </option>
-              ))}
-            </select>
-            <button
-              type="button"
-              disabled={!conversationId || change.isPending}
-              onClick={() => attach("conversation", conversationId)}
-            >
-              Attach to conversation
-            </button>
-          </div>
-        </div>
+        <AttachPicker
+          id="lorebook-attach-persona"
+          label="Attach to a persona"
+          placeholder="Choose a persona…"
+          button="Attach to persona"
+          options={(personas.data ?? [])
+            .filter((persona) => persona.kind === "persona")
+            .map((persona) => ({ id: persona.id, name: persona.name }))}
+          busy={change.isPending}
+          onAttach={(id) => attach("persona", id)}
+        />
+        <AttachPicker
+          id="lorebook-attach-user-persona"
+          label="Attach to your user persona"
+          placeholder="Choose a user persona…"
+          button="Attach to user persona"
+          options={(userPersonas.data ?? []).map((persona) => ({ id: persona.id, name: persona.name }))}
+          busy={change.isPending}
+          onAttach={(id) => attach("user_persona", id)}
+        />
+        <AttachPicker
+          id="lorebook-attach-conversation"
+          label="Attach to one of your conversations"
+          placeholder="Choose a conversation…"
+          button="Attach to conversation"
+          options={(conversations.data ?? []).map((conversation) => ({
+            id: conversation.id,
+            name: conversation.title,
+          }))}
+          busy={change.isPending}
+          onAttach={(id) => attach("conversation", id)}
+        />
       </div>
       <ErrorNotice error={change.error} />
     </section>
+  );
+}
+
+/** One kind of target: a select of the candidates and the button that attaches the book to the one chosen. */
+function AttachPicker(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  button: string;
+  options: { id: string; name: string }[];
+  busy: boolean;
+  onAttach: (id: string) => void;
+}) {
+  const [chosen, setChosen] = useState("");
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="button-row">
+        <select id={props.id} value={chosen} onChange={(event) => setChosen(event.target.value)}>
+          <option value="">{props.placeholder}</option>
+          {props.options.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.name}
+            </option>
+          ))}
+        </select>
+        <button type="button" disabled={!chosen || props.busy} onClick={() => props.onAttach(chosen)}>
+          {props.button}
+        </button>
+      </div>
+    </div>
   );
 }
