@@ -16,6 +16,7 @@ import { handleError, problemResponse } from "./http/problem.ts";
 import { boundJsonBodies, rejectUndecodablePaths } from "./http/request-input-policy.ts";
 import { countRequests, rateLimitHeadersMiddleware } from "./http/rate-limit.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
+import { openAIModelRoutes } from "./http/openai/model-routes.ts";
 import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { authRoutes } from "./http/routes/auth-routes.ts";
@@ -226,6 +227,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());
   app.route("/", chatCompletionRoutes());
+  app.route("/", openAIModelRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());
   app.route("/", apiReferenceRoutes());

@@ -326,7 +326,10 @@ export async function fetchModelIds(options: {
 const modelListSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 
 function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
-  return messages.map((message) => ({ role: message.role, content: message.content }));
+  // Placeholder until tool and content parts are mapped: text messages only.
+  return messages.flatMap((message) =>
+    message.role === "tool" ? [] : [{ role: message.role, content: message.content }],
+  );
 }
 
 /** Upstreams that send no usage (some local servers) give undefined; Dramatis counts never hold NaN. */

@@ -432,6 +432,7 @@ export class ReplyGenerator {
         if (shown) await request.onDelta(shown);
         continue;
       }
+      if (part.type !== "finish") continue;
       const rest = names.flush();
       if (rest) await request.onDelta(rest);
       return withNames(part.result);
@@ -485,7 +486,10 @@ export class ReplyGenerator {
         sections: prompt.sections.map((section) =>
           section.name === "history" ? { ...section, text: "" } : section,
         ),
-        messages: prompt.messages,
+        // A conversation's prompt holds no tool messages (only the OpenAI endpoint carries tools).
+        messages: prompt.messages.flatMap(({ role, content }) =>
+          role === "tool" ? [] : [{ role, content }],
+        ),
         warnings: result.warnings,
         created_at: now,
       });

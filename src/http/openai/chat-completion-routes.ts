@@ -4,12 +4,11 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { randomToken } from "../../lib/ids.ts";
 import type { FinishReason, SamplingParameters, TokenUsage } from "../../models/language-model.ts";
-import { PERSONA_MODEL_PREFIX, type CompletionMessage } from "../../services/chat-completion-service.ts";
+import { type CompletionMessage } from "../../services/chat-completion-service.ts";
 import { AppError } from "../../errors/app-error.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
-import { jsonContent } from "../openapi-common.ts";
 import { logUpstreamFailure } from "../problem.ts";
 
 /*
@@ -109,32 +108,6 @@ const completionsRoute = createRoute(
     },
   }),
 );
-
-const modelsRoute = createRoute({
-  method: "get",
-  path: "/v1/models",
-  tags: ["OpenAI-compatible"],
-  summary: "Personas (as persona/<id>) and configured models, in OpenAI's list format",
-  responses: {
-    200: jsonContent(
-      z
-        .object({
-          object: z.literal("list"),
-          data: z.array(
-            z.object({
-              id: z.string(),
-              object: z.literal("model"),
-              created: z.number().int(),
-              owned_by: z.string(),
-              name: z.string().optional(),
-            }),
-          ),
-        })
-        .openapi("ModelList"),
-      "Models",
-    ),
-  },
-});
 
 /** Text of a message whose content may be a string or OpenAI content parts. */
 function messageText(message: CompletionBody["messages"][number]): string {
@@ -278,33 +251,6 @@ export function chatCompletionRoutes(): OpenAPIHono<AppEnv> {
           },
         ],
         usage: toOpenAIUsage(result.usage),
-      },
-      200,
-    );
-  });
-
-  router.openapi(modelsRoute, async (c) => {
-    const created = nowSeconds(c);
-    const personas = await c.var.services.personas.listAll(personaEditor(c));
-    const models = await c.var.services.models.list(c.var.principal.tenantId);
-    return c.json(
-      {
-        object: "list" as const,
-        data: [
-          ...personas.map((persona) => ({
-            id: `${PERSONA_MODEL_PREFIX}${persona.id}`,
-            object: "model" as const,
-            created: Math.floor(Date.parse(persona.created_at) / 1000) || created,
-            owned_by: persona.kind === "preset" ? "dramatis" : c.var.principal.tenantId,
-            name: persona.name,
-          })),
-          ...models.map((model) => ({
-            id: model.id,
-            object: "model" as const,
-            created,
-            owned_by: model.provider,
-          })),
-        ],
       },
       200,
     );
