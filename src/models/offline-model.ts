@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type {
   ChatMessage,
   GenerateObjectResult,
@@ -7,12 +6,23 @@ import type {
   JsonSchema,
   LanguageModel,
   ModelProvider,
+  ModelCapabilities,
   StreamPart,
+  ToolCall,
 } from "./language-model.ts";
 import { createOfflineEmbeddingModel } from "./offline-embedding.ts";
 import { MESSAGE_OVERHEAD_TOKENS, countTokens } from "./token-count.ts";
 import { yieldToEventLoop } from "../lib/yield-to-event-loop.ts";
 import { composeOfflineReply } from "./offline-reply.ts";
+import {
+  offlineJsonAnswer,
+  offlineToolCalls,
+  offlineToolResultReply,
+  sampleFromSchema,
+  stableNumber,
+} from "./offline-structured.ts";
+
+export { sampleFromSchema } from "./offline-structured.ts";
 
 /**
  * The built-in `offline` engine: deterministic, no network, no weights. It cannot understand language, so
@@ -23,18 +33,26 @@ import { composeOfflineReply } from "./offline-reply.ts";
 
 export const OFFLINE_PROVIDER = "offline";
 
-/** A number from the text, stable across runs: the same conversation gets the same reply. */
-function stableNumber(text: string): number {
-  return createHash("sha256").update(text).digest().readUInt32BE(0);
-}
-
-function pick<T>(options: readonly T[], seed: number): T {
-  return options[seed % options.length] as T;
-}
-
 /** Parts of the reply besides the note, by verbosity 1 to 5. */
 function partCount(verbosity: number): number {
   return [1, 2, 3, 4, 5][Math.min(Math.max(verbosity, 1), 5) - 1] ?? 3;
+}
+
+/** The engine's answer: tool calls, or text (JSON for a JSON response format), cut to max_tokens. */
+function composeAnswer(request: GenerateRequest): {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: GenerateResult["finishReason"];
+} {
+  const toolCalls = offlineToolCalls(request);
+  if (toolCalls.length > 0) return { text: "", toolCalls, finishReason: "tool_calls" };
+  const json = offlineJsonAnswer(request, () => composeReply(request));
+  // JSON is never cut: half an object is no answer, and schemas are small.
+  if (json !== undefined) return { text: json, toolCalls: [], finishReason: "stop" };
+  const text = offlineToolResultReply(request) ?? composeReply(request);
+  const limit = request.sampling?.max_tokens;
+  const cut = limit ? truncateToTokens(text, limit) : text;
+  return { text: cut, toolCalls: [], finishReason: cut.length < text.length ? "length" : "stop" };
 }
 
 function composeReply(request: GenerateRequest): string {
@@ -48,9 +66,7 @@ function composeReply(request: GenerateRequest): string {
   // Replies made offline must say so, and whose voice the engine borrowed.
   const name = request.context?.persona.name ?? "Dramatis";
   const note = `(${name} is played by the offline engine here; configure a model for real conversation.)`;
-  const text = `${body} ${note}`;
-  const limit = request.sampling?.max_tokens;
-  return limit ? truncateToTokens(text, limit) : text;
+  return `${body} ${note}`;
 }
 
 function truncateToTokens(text: string, maxTokens: number): string {
@@ -66,65 +82,38 @@ function promptTokens(messages: ChatMessage[]): number {
   );
 }
 
-/** A deterministic value that satisfies a JSON schema: the offline engine's structured answer. */
-export function sampleFromSchema(schema: JsonSchema, seed: number): unknown {
-  if ("const" in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return pick(schema.enum, seed);
-  for (const key of ["anyOf", "oneOf", "allOf"] as const) {
-    const options = schema[key];
-    if (Array.isArray(options) && options.length > 0) return sampleFromSchema(options[0] as JsonSchema, seed);
-  }
-  const type = Array.isArray(schema.type) ? schema.type.find((entry) => entry !== "null") : schema.type;
-  switch (type) {
-    case "object": {
-      const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-      return Object.fromEntries(
-        Object.entries(properties).map(([name, property], index) => [
-          name,
-          sampleFromSchema(property, seed + index * 7919),
-        ]),
-      );
-    }
-    case "array": {
-      const count = Math.max(Number(schema.minItems ?? 1), 1);
-      const items = (schema.items ?? {}) as JsonSchema;
-      return Array.from({ length: count }, (_, index) => sampleFromSchema(items, seed + index));
-    }
-    case "integer":
-    case "number": {
-      const minimum = Number(schema.minimum ?? schema.exclusiveMinimum ?? 0);
-      const maximum = Number(schema.maximum ?? schema.exclusiveMaximum ?? minimum + 10);
-      const span = Math.max(maximum - minimum, 0);
-      const value = minimum + (span === 0 ? 0 : seed % (span + (type === "integer" ? 1 : 0)));
-      const bounded = Math.min(Math.max(value, minimum), maximum);
-      return type === "integer" ? Math.round(bounded) : bounded;
-    }
-    case "boolean":
-      return seed % 2 === 0;
-    case "null":
-      return null;
-    default: {
-      const minLength = Number(schema.minLength ?? 0);
-      const text = "offline answer";
-      return text.length >= minLength ? text : text.padEnd(minLength, ".");
-    }
-  }
-}
+/** It reads no pictures, sound or files; its tool calls and JSON follow offline-structured.ts. */
+const OFFLINE_CAPABILITIES: ModelCapabilities = {
+  images: false,
+  audio: false,
+  files: false,
+  tools: true,
+  structuredOutput: true,
+};
 
 class OfflineLanguageModel implements LanguageModel {
   readonly id: string;
+  readonly capabilities = OFFLINE_CAPABILITIES;
 
   constructor(modelName: string) {
     this.id = `${OFFLINE_PROVIDER}/${modelName}`;
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const text = composeReply(request);
-    return this.result(request, text, "stop");
+    const answer = composeAnswer(request);
+    return this.result(request, answer.text, answer.finishReason, answer.toolCalls);
   }
 
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
-    const text = composeReply(request);
+    const { text, toolCalls, finishReason } = composeAnswer(request);
+    for (const [index, call] of toolCalls.entries()) {
+      yield { type: "tool-call-start", index, id: call.id, name: call.name };
+      // Arguments arrive in pieces, as from a real model.
+      const middle = Math.ceil(call.arguments.length / 2);
+      yield { type: "tool-call-delta", index, argumentsDelta: call.arguments.slice(0, middle) };
+      yield { type: "tool-call-delta", index, argumentsDelta: call.arguments.slice(middle) };
+      await yieldToEventLoop();
+    }
     let sent = "";
     for (const piece of text.match(/\S+\s*/g) ?? []) {
       if (request.signal?.aborted) {
@@ -136,7 +125,7 @@ class OfflineLanguageModel implements LanguageModel {
       // So a disconnect can be noticed between words, as with a real model.
       await yieldToEventLoop();
     }
-    yield { type: "finish", result: this.result(request, sent, "stop") };
+    yield { type: "finish", result: this.result(request, sent, finishReason, toolCalls) };
   }
 
   async generateObject(request: GenerateRequest & { schema: JsonSchema }): Promise<GenerateObjectResult> {
@@ -152,13 +141,20 @@ class OfflineLanguageModel implements LanguageModel {
     };
   }
 
-  private result(request: GenerateRequest, text: string, finishReason: GenerateResult["finishReason"]) {
+  private result(
+    request: GenerateRequest,
+    text: string,
+    finishReason: GenerateResult["finishReason"],
+    toolCalls: ToolCall[] = [],
+  ): GenerateResult {
+    const written = text + toolCalls.map((call) => call.name + call.arguments).join("");
     return {
       text,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       finishReason,
       model: this.id,
       warnings: [],
-      usage: { inputTokens: promptTokens(request.messages), outputTokens: countTokens(text) },
+      usage: { inputTokens: promptTokens(request.messages), outputTokens: countTokens(written) },
     };
   }
 }
