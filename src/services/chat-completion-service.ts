@@ -1,22 +1,30 @@
 import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
-import type { SamplingParameters } from "../models/language-model.ts";
+import type {
+  ChatMessage,
+  GenerateRequest,
+  GenerateResult,
+  LanguageModel,
+  SamplingParameters,
+} from "../models/language-model.ts";
+import { unsupportedInputs } from "../models/model-capabilities.ts";
 import { countTokens } from "../models/token-count.ts";
+import { jsonSchemaProblems } from "../lib/json-schema.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
+import { AppError, BadRequestError, NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import type { HistoryMessage } from "./prompt-assembly.ts";
-import type { Generation, ReplyGenerator, UserPersonaSnapshot } from "./reply-generator.ts";
+import type {
+  Generation,
+  ReplyGenerator,
+  ToolCallStreamPart,
+  UserPersonaSnapshot,
+} from "./reply-generator.ts";
 
 /** The prefix that makes a persona look like a model to OpenAI clients: `persona/<id>`. */
 export const PERSONA_MODEL_PREFIX = "persona/";
-
-export interface CompletionMessage {
-  role: "system" | "developer" | "user" | "assistant" | "tool";
-  content: string;
-}
 
 export interface CompletionRequest {
   /** The completion's id, chosen by the caller so a stream can name it before the model answers. */
@@ -26,10 +34,16 @@ export interface CompletionRequest {
   /** Who asks: a signed-in member does not reach another member's private persona (default: the tenant). */
   viewer?: PersonaViewer | undefined;
   model?: string | undefined;
-  messages: CompletionMessage[];
+  /** The client's messages in its order (developer messages read as system). */
+  messages: ChatMessage[];
+  tools?: GenerateRequest["tools"];
+  toolChoice?: GenerateRequest["toolChoice"];
+  parallelToolCalls?: GenerateRequest["parallelToolCalls"];
+  responseFormat?: GenerateRequest["responseFormat"];
   sampling: SamplingParameters;
   signal?: AbortSignal | undefined;
   onDelta?: ((text: string) => void | Promise<void>) | undefined;
+  onToolCallPart?: ((part: ToolCallStreamPart) => void | Promise<void>) | undefined;
   onModelChosen?: ((modelId: string) => void | Promise<void>) | undefined;
 }
 
@@ -41,8 +55,10 @@ export interface CompletionOutcome {
 
 /**
  * Personas as models on an OpenAI-style endpoint: the client owns the history; the persona's definition,
- * the user persona in force and memory are injected; a client system or developer message replaces only
- * the base instructions. Every call is metered.
+ * the user persona in force and memory are injected; the client's leading system or developer messages
+ * replace only the base instructions, later ones keep their place in the history. Tools, images and
+ * response formats pass to the persona's model, or the request is refused (400) naming what that model
+ * cannot take. Every call is metered.
  */
 export class ChatCompletionService {
   private readonly store: Store;
@@ -68,18 +84,8 @@ export class ChatCompletionService {
       request.viewer ?? user.tenant_id,
       personaId,
     );
-    const systemTexts = request.messages
-      .filter((message) => message.role === "system" || message.role === "developer")
-      .map((message) => message.content.trim())
-      .filter(Boolean);
-    const history: HistoryMessage[] = request.messages
-      .filter((message) => message.role === "user" || message.role === "assistant")
-      .map((message) => ({
-        role: message.role as HistoryMessage["role"],
-        content: message.content,
-        tokens: countTokens(message.content),
-      }));
-    if (history.length === 0) {
+    const { systemTexts, history } = splitLeadingSystem(request.messages);
+    if (!history.some((message) => message.role === "user")) {
       throw new BadRequestError("messages must contain at least one user message", [
         { field: "messages", message: "needs a user message" },
       ]);
@@ -96,8 +102,16 @@ export class ChatCompletionService {
       samplingOverrides: request.sampling,
       signal: request.signal,
       onDelta: request.onDelta,
+      onToolCallPart: request.onToolCallPart,
       onModelChosen: request.onModelChosen,
+      checkModel: (model) => refuseUnsupported(model, request),
+      tools: request.tools,
+      toolChoice: request.toolChoice,
+      parallelToolCalls: request.parallelToolCalls,
+      responseFormat: request.responseFormat,
     });
+    // A streamed answer has reached the client already; a whole one is checked before it does.
+    if (!request.onDelta) generation.result = checkedFormat(generation.result, request.responseFormat);
     const id = request.id;
     await this.store.usage.insert({
       id: newId("use"),
@@ -159,4 +173,69 @@ export class ChatCompletionService {
     const row = await this.store.userPersonas.find(user.id, user.active_user_persona_id);
     return row ? { id: row.id, name: row.name, description: row.description } : null;
   }
+}
+
+/**
+ * The client's leading system and developer messages (they replace the persona's base instructions)
+ * and the rest of the conversation, where a later system message keeps its place.
+ */
+function splitLeadingSystem(messages: ChatMessage[]): { systemTexts: string[]; history: HistoryMessage[] } {
+  const firstOther = messages.findIndex((message) => message.role !== "system");
+  const leading = firstOther === -1 ? messages : messages.slice(0, firstOther);
+  const rest = firstOther === -1 ? [] : messages.slice(firstOther);
+  return {
+    systemTexts: leading.map((message) => message.content.trim()).filter(Boolean),
+    history: rest.map((message) => ({
+      ...message,
+      tokens:
+        countTokens(message.content) +
+        countTokens(message.toolCalls?.map((call) => call.name + call.arguments).join("") ?? ""),
+    })),
+  };
+}
+
+/** Refuses, before the model runs, a request the persona's model cannot take (images, tools, JSON). */
+function refuseUnsupported(model: LanguageModel, request: CompletionRequest): void {
+  const problems = unsupportedInputs(model, request);
+  const first = problems[0];
+  if (first) throw new BadRequestError(`${first.field}: ${first.message}`, problems);
+}
+
+/** The model wrote something its response format does not allow. */
+export class ResponseFormatViolationError extends AppError {
+  constructor(detail: string) {
+    super(502, "Bad Gateway", detail);
+  }
+}
+
+/**
+ * A whole answer checked against its JSON response format: a strict schema the answer breaks is a 502
+ * (the client asked for a guarantee); otherwise the answer goes out with a warning naming the problem.
+ */
+function checkedFormat(result: GenerateResult, format: CompletionRequest["responseFormat"]): GenerateResult {
+  if (!format || format.type === "text" || result.toolCalls?.length) return result;
+  let value: unknown;
+  try {
+    value = JSON.parse(result.text);
+  } catch {
+    return violation(result, format, ["the answer is not JSON"]);
+  }
+  const problems =
+    format.type === "json_schema"
+      ? jsonSchemaProblems(format.schema, value)
+      : typeof value === "object" && value !== null && !Array.isArray(value)
+        ? []
+        : ["the answer is not a JSON object"];
+  return problems.length === 0 ? result : violation(result, format, problems);
+}
+
+function violation(
+  result: GenerateResult,
+  format: NonNullable<CompletionRequest["responseFormat"]>,
+  problems: string[],
+): GenerateResult {
+  const what = format.type === "json_schema" ? `the ${format.name} schema` : "a JSON object";
+  const message = `model ${result.model} answered outside ${what}: ${problems.join("; ")}`;
+  if (format.type === "json_schema" && format.strict) throw new ResponseFormatViolationError(message);
+  return { ...result, warnings: [...result.warnings, message] };
 }

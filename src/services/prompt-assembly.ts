@@ -26,9 +26,13 @@ export interface WorldInfoInsert {
   detail: string;
 }
 
-/** A message of the conversation so far, with its token count computed once when it was stored. */
-export interface HistoryMessage {
-  role: "user" | "assistant";
+/**
+ * A message of the conversation so far, with its token count computed once when it was stored. A
+ * conversation's own history is user and assistant text; an OpenAI client's history may also hold
+ * system messages in place, tool calls and results, named participants and content parts.
+ */
+export interface HistoryMessage extends Pick<ChatMessage, "parts" | "name" | "toolCalls" | "toolCallId"> {
+  role: "user" | "assistant" | "system" | "tool";
   content: string;
   tokens: number;
 }
@@ -141,7 +145,10 @@ export function renderHistory(history: readonly { role: string; content: string 
   return history.map((message) => `${message.role}: ${message.content}`).join("\n");
 }
 
-/** Keeps the newest history that fits; the newest message always stays, even alone over budget. */
+/**
+ * Keeps the newest history that fits; the newest message always stays, even alone over budget. Tool
+ * results whose call was left out go too: a model refuses a result that answers no call.
+ */
 function trimHistory(history: HistoryMessage[], budget: number): HistoryMessage[] {
   const kept: HistoryMessage[] = [];
   let used = 0;
@@ -152,7 +159,21 @@ function trimHistory(history: HistoryMessage[], budget: number): HistoryMessage[
     kept.push(message);
     used += cost;
   }
-  return kept.reverse();
+  kept.reverse();
+  while (kept.length > 1 && kept[0]?.role === "tool") kept.shift();
+  return kept;
+}
+
+/** A history message as the model gets it: its text, and its parts, name and tool calls when it has them. */
+function toChatMessage(message: HistoryMessage): ChatMessage {
+  return {
+    role: message.role,
+    content: message.content,
+    ...(message.parts && { parts: message.parts }),
+    ...(message.name !== undefined && { name: message.name }),
+    ...(message.toolCalls && { toolCalls: message.toolCalls }),
+    ...(message.toolCallId !== undefined && { toolCallId: message.toolCallId }),
+  };
 }
 
 /**
@@ -227,10 +248,7 @@ export function assemblePrompt(input: PromptInput): AssembledPrompt {
     sections,
     messages: [
       { role: "system", content: systemText },
-      ...withDepthInserts(
-        history.map((message) => ({ role: message.role, content: message.content })),
-        inHistory,
-      ),
+      ...withDepthInserts(history.map(toChatMessage), inHistory),
       ...(afterHistory ? [{ role: "system" as const, content: afterHistory }] : []),
     ],
     historyIncluded: history.length,

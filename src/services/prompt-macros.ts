@@ -34,7 +34,11 @@ export function withMacros(
         });
   const history = input.history.map((message) => {
     const content = expandNameMacros(message.content, macros);
-    return content === message.content ? message : { ...message, content, tokens: countTokens(content) };
+    const parts = message.parts?.map((part) =>
+      part.type === "text" ? { ...part, text: expandNameMacros(part.text, macros) } : part,
+    );
+    if (content === message.content && !parts) return message;
+    return { ...message, content, tokens: countTokens(content), ...(parts && { parts }) };
   });
   if (input.instruction) {
     const instruction = expandMacros(input.instruction, macros);

@@ -2,7 +2,9 @@ import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type {
   GenerateObjectResult,
+  GenerateRequest,
   GenerateResult,
+  StreamPart,
   GenerationContext,
   JsonSchema,
   LanguageModel,
@@ -72,7 +74,19 @@ export interface GenerationInput {
   onDelta?: ((text: string) => void | Promise<void>) | undefined;
   /** Called with the `provider/model` id once it is resolved, before the model runs. */
   onModelChosen?: ((modelId: string) => void | Promise<void>) | undefined;
+  /** Throws to refuse a model for this request (one that cannot take its images or tools). */
+  checkModel?: ((model: LanguageModel) => void) | undefined;
+  /** Functions the model may call, how, and the answer's format (an OpenAI client's request). */
+  tools?: GenerateRequest["tools"];
+  toolChoice?: GenerateRequest["toolChoice"];
+  parallelToolCalls?: GenerateRequest["parallelToolCalls"];
+  responseFormat?: GenerateRequest["responseFormat"];
+  /** A streamed tool call's start and argument pieces, as they come (with `onDelta`). */
+  onToolCallPart?: ((part: ToolCallStreamPart) => void | Promise<void>) | undefined;
 }
+
+/** The stream parts that carry tool calls. */
+export type ToolCallStreamPart = Extract<StreamPart, { type: "tool-call-start" | "tool-call-delta" }>;
 
 export interface Generation {
   result: GenerateResult;
@@ -244,6 +258,7 @@ export class ReplyGenerator {
       input.modelId ?? input.persona.chat_configuration.model ?? input.persona.model,
     );
     const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
+    input.checkModel?.(model);
     await input.onModelChosen?.(model.id);
     const readyAt = performance.now();
     return {
@@ -412,11 +427,15 @@ export class ReplyGenerator {
     },
   ): Promise<GenerateResult> {
     const { input: request, prompt, sampling, memories, macros } = options;
-    const modelRequest = {
+    const modelRequest: GenerateRequest = {
       messages: prompt.messages,
       sampling,
       signal: request.signal,
       context: generationContext(request, memories),
+      ...(request.tools && { tools: request.tools }),
+      ...(request.toolChoice && { toolChoice: request.toolChoice }),
+      ...(request.parallelToolCalls !== undefined && { parallelToolCalls: request.parallelToolCalls }),
+      ...(request.responseFormat && { responseFormat: request.responseFormat }),
     };
     // Models that learnt from character cards write `{{user}}` themselves: the user sees the names.
     const withNames = (result: GenerateResult): GenerateResult => {
@@ -432,7 +451,10 @@ export class ReplyGenerator {
         if (shown) await request.onDelta(shown);
         continue;
       }
-      if (part.type !== "finish") continue;
+      if (part.type !== "finish") {
+        await request.onToolCallPart?.(part);
+        continue;
+      }
       const rest = names.flush();
       if (rest) await request.onDelta(rest);
       return withNames(part.result);

@@ -65,7 +65,8 @@ export function worldInfoFor(input: {
   const random = createRandom(hashSeed(`${input.seed}|${input.history.length}`));
   const activation = activateLorebook({
     books,
-    messages: input.history.map((message) => ({ role: message.role, content: message.content })),
+    // Tool results are data, not conversation: keywords in them do not fire entries.
+    messages: input.history.flatMap(({ role, content }) => (role === "tool" ? [] : [{ role, content }])),
     tokenBudget: Math.floor(input.tokenBudget * WORLD_INFO_BUDGET_SHARE),
     countTokens: input.countTokens,
     random: () => random.next(),
