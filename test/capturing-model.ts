@@ -1,13 +1,18 @@
-import type { GenerateRequest, LanguageModel, ModelProvider } from "../src/models/language-model.ts";
+import type {
+  GenerateRequest,
+  LanguageModel,
+  ModelCapabilities,
+  ModelProvider,
+} from "../src/models/language-model.ts";
 
 /**
  * A provider (`capture` unless named) whose model `<name>/model` answers "Noted." (or `deltas`, streamed
- * one by one) and keeps every request it gets, to show exactly what a model is given (pair it with the
+ * one by one), takes what `capabilities` says (text only by default) and keeps every request it gets, to show exactly what a model is given (pair it with the
  * offline provider in a ModelRegistry).
  */
 export function capturingProvider(
   requests: GenerateRequest[],
-  options: { name?: string; deltas?: string[] } = {},
+  options: { name?: string; deltas?: string[]; capabilities?: ModelCapabilities } = {},
 ): ModelProvider {
   const name = options.name ?? "capture";
   const deltas = options.deltas ?? ["Noted."];
@@ -20,6 +25,7 @@ export function capturingProvider(
   };
   const model: LanguageModel = {
     id: `${name}/model`,
+    ...(options.capabilities && { capabilities: options.capabilities }),
     generate: async (request) => {
       requests.push(request);
       return result;

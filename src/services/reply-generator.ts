@@ -10,6 +10,7 @@ import type {
   LanguageModel,
   SamplingParameters,
 } from "../models/language-model.ts";
+import { capabilitiesOf } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
@@ -432,7 +433,8 @@ export class ReplyGenerator {
       sampling,
       signal: request.signal,
       context: generationContext(request, memories),
-      ...(request.tools && { tools: request.tools }),
+      // tool_choice "none" lets a client send tools to a model that cannot call them: they stay here.
+      ...(request.tools && capabilitiesOf(model).tools && { tools: request.tools }),
       ...(request.toolChoice && { toolChoice: request.toolChoice }),
       ...(request.parallelToolCalls !== undefined && { parallelToolCalls: request.parallelToolCalls }),
       ...(request.responseFormat && { responseFormat: request.responseFormat }),
