@@ -185,6 +185,23 @@ describe.each(BACKENDS)("TIE-compatible personas ($name)", (backend) => {
     expect(plain.description).toBe("");
   });
 
+  it("replays a create retried with the same Idempotency-Key, as POST /v1/personas does", async () => {
+    const send = () =>
+      app.request("/personas", {
+        method: "POST",
+        headers: { "idempotency-key": "tie-create-1" },
+        json: { name: "Once", system_prompt: "Only once." },
+      });
+    const first = await send();
+    expect(first.status).toBe(201);
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect((await retry.json()).id).toBe((await first.json()).id);
+    const listed: TiePersona[] = await (await app.request("/personas")).json();
+    expect(listed.filter((persona) => persona.name === "Once")).toHaveLength(1);
+  });
+
   it("refuses a create without name or system_prompt, naming the field in a problem document", async () => {
     const cases: [unknown, string][] = [
       [{ system_prompt: "x" }, "name"],

@@ -9,6 +9,7 @@ import { TiePersonaService } from "../../services/tie-personas.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { authenticate, optionalUser, personaEditor } from "../auth.ts";
+import { withIdempotencyKey } from "../idempotency.ts";
 import { jsonBody, jsonContent, problemResponses, userHeaderSchema } from "../openapi-common.ts";
 import { countRequests, rateLimitHeadersMiddleware } from "../rate-limit.ts";
 import { boundJsonBodies } from "../request-input-policy.ts";
@@ -175,18 +176,21 @@ function tieRoutes(options: TiePersonaRouteOptions) {
         ...problemResponses(),
       },
     }),
-    create: createRoute({
-      method: "post",
-      path: "/personas",
-      tags,
-      middleware,
-      summary: "Mirrors TIE's POST /personas: create a persona from a name and a system prompt",
-      description:
-        "A Dramatis persona (like POST /v1/personas) whose system_message is system_prompt; it answers on " +
-        "/v1/chat/completions at once (an unpublished persona serves its draft).",
-      request: { headers: userHeaderSchema, body: jsonBody(createBodySchema) },
-      responses: { 201: jsonContent(tiePersonaSchema, "The new persona"), ...problemResponses(413, 422) },
-    }),
+    // Safe retries as on POST /v1/personas, for clients that send Idempotency-Key (TIE's do not need to).
+    create: createRoute(
+      withIdempotencyKey({
+        method: "post",
+        path: "/personas",
+        tags,
+        middleware,
+        summary: "Mirrors TIE's POST /personas: create a persona from a name and a system prompt",
+        description:
+          "A Dramatis persona (like POST /v1/personas) whose system_message is system_prompt; it answers on " +
+          "/v1/chat/completions at once (an unpublished persona serves its draft).",
+        request: { headers: userHeaderSchema, body: jsonBody(createBodySchema) },
+        responses: { 201: jsonContent(tiePersonaSchema, "The new persona"), ...problemResponses(413, 422) },
+      }),
+    ),
     getActive: createRoute({
       method: "get",
       path: "/personas/active",
