@@ -41,7 +41,7 @@ export interface TiePersonaRouteOptions {
  * existed). Everything else is the API: a TIE client's Bearer token, or a signed-in script's fetch with
  * Accept: application/json or *\/*.
  */
-export function isWebAppVisit(c: Context): boolean {
+function isWebAppVisit(c: Context): boolean {
   if (c.req.method !== "GET" && c.req.method !== "HEAD") return false;
   if (c.req.header("authorization") || c.req.header("x-api-key") || c.req.header("x-dramatis-user")) {
     return false;
