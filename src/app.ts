@@ -42,6 +42,7 @@ import { smsRoutes } from "./http/routes/sms-routes.ts";
 import { whatsappRoutes } from "./http/routes/whatsapp-routes.ts";
 import { pushRoutes } from "./http/routes/push-routes.ts";
 import { studyRoutes } from "./http/routes/study-routes.ts";
+import { tiePersonaRoutes } from "./http/routes/tie-persona-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { usageRoutes } from "./http/routes/usage-routes.ts";
 import { userPersonaRoutes } from "./http/routes/user-persona-routes.ts";
@@ -227,6 +228,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());
   app.route("/", chatCompletionRoutes());
+  app.route(
+    "/",
+    tiePersonaRoutes({
+      rateLimits: services.rateLimits,
+      trustedProxyHops: config.trustProxyHops ?? 0,
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  );
   app.route("/", openAIModelRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());
