@@ -302,6 +302,40 @@ describe("OpenAI wire", () => {
       expect(((await response.json()) as any).error.code).toBe("model_not_found");
     });
 
+    it("leaves research-population personas out unless include_generated=true", async () => {
+      const cohort = await running.call("/v1/cohorts", {
+        method: "POST",
+        json: {
+          name: "Adults",
+          generator: {
+            age: { type: "uniform", min: 20, max: 60 },
+            sex: { female: 1, male: 1 },
+            location: { "Lisbon, Portugal": 1 },
+            occupation: ["nurse"],
+          },
+        },
+      });
+      const population = await running.call("/v1/populations", {
+        method: "POST",
+        json: {
+          name: "Panel",
+          size: 3,
+          seed: 7,
+          cohorts: [{ cohort_id: (cohort.body as any).id, proportion: 1 }],
+        },
+      });
+      expect(population.status).toBe(201);
+      await running.settleJobs("population-generation");
+      const ids = async (query: string) =>
+        ((await running.call(`/v1/models${query}`)).body as any).data.map(
+          (model: any) => model.id,
+        ) as string[];
+      const usual = await ids("");
+      const all = await ids("?include_generated=true");
+      expect(all.length - usual.length).toBe(3);
+      expect(all).toEqual(expect.arrayContaining(usual));
+    });
+
     it("the openai client lists and retrieves", async () => {
       const client = new OpenAI({ apiKey: running.adminKey, baseURL: `${running.url}/v1`, maxRetries: 0 });
       const ids: string[] = [];
