@@ -549,6 +549,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return personaId;
+      if (path === "/v1/models/{id}") return `persona/${personaId}`;
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
       if (path.startsWith("/v1/lorebooks")) return owned.lorebookId;
       if (path.startsWith("/v1/keys")) return owned.keyId;
@@ -631,6 +632,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
         ],
       };
     }
+    if (path === "/v1/embeddings") return { model: "offline/default", input: "hi" };
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
     }
