@@ -17,6 +17,8 @@ import { boundJsonBodies, rejectUndecodablePaths } from "./http/request-input-po
 import { countRequests, rateLimitHeadersMiddleware } from "./http/rate-limit.ts";
 import { chatCompletionRoutes } from "./http/openai/chat-completion-routes.ts";
 import { openAIModelRoutes } from "./http/openai/model-routes.ts";
+import { openAIEmbeddingRoutes } from "./http/openai/embedding-routes.ts";
+import { openAIRouteNotFound } from "./http/openai/openai-errors.ts";
 import { accountRoutes } from "./http/routes/account-routes.ts";
 import { activePersonaRoutes } from "./http/routes/active-persona-routes.ts";
 import { authRoutes } from "./http/routes/auth-routes.ts";
@@ -42,6 +44,7 @@ import { smsRoutes } from "./http/routes/sms-routes.ts";
 import { whatsappRoutes } from "./http/routes/whatsapp-routes.ts";
 import { pushRoutes } from "./http/routes/push-routes.ts";
 import { studyRoutes } from "./http/routes/study-routes.ts";
+import { tiePersonaRoutes } from "./http/routes/tie-persona-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { usageRoutes } from "./http/routes/usage-routes.ts";
 import { userPersonaRoutes } from "./http/routes/user-persona-routes.ts";
@@ -109,12 +112,15 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   });
 
   app.onError((error, c) => handleError(error, c, logger));
-  app.notFound((c) =>
-    problemResponse(c, {
-      title: "Not Found",
-      status: 404,
-      detail: `no route for ${c.req.method} ${c.req.path}`,
-    }),
+  app.notFound(
+    (c) =>
+      // OpenAI's paths (served or not) answer in OpenAI's error shape: 404 unknown_url, or 405.
+      openAIRouteNotFound(c) ??
+      problemResponse(c, {
+        title: "Not Found",
+        status: 404,
+        detail: `no route for ${c.req.method} ${c.req.path}`,
+      }),
   );
 
   app.use("*", requestId());
@@ -227,7 +233,16 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());
   app.route("/", chatCompletionRoutes());
+  app.route(
+    "/",
+    tiePersonaRoutes({
+      rateLimits: services.rateLimits,
+      trustedProxyHops: config.trustProxyHops ?? 0,
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  );
   app.route("/", openAIModelRoutes());
+  app.route("/", openAIEmbeddingRoutes());
   app.route("/", keyRoutes());
   app.route("/", tenantRoutes());
   app.route("/", apiReferenceRoutes());

@@ -1,8 +1,9 @@
-import { serve, type ServerType } from "@hono/node-server";
+import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { PLACEHOLDER_VAPID_SUBJECT } from "./channels/push/vapid.ts";
 import type { Config } from "./config/config.ts";
+import { createDrainingServer, MINIMUM_DRAIN_BYTES } from "./http/drain-request-body.ts";
 import { createMetricsApp } from "./http/metrics.ts";
 import { createLogger } from "./lib/create-logger.ts";
 import { Metrics } from "./lib/metrics.ts";
@@ -130,7 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (config.metricsPort !== undefined) {
       metricsServer = await listen(
         createMetricsApp({ registry: metrics.registry, token: config.metricsToken }).fetch,
-        { host: config.host, port: config.metricsPort },
+        { host: config.host, port: config.metricsPort, bodyLimitBytes: config.bodyLimitBytes },
       );
     }
     const metricsUrl = metricsServer ? `${addressOf(metricsServer, config)}/metrics` : "";
@@ -235,11 +236,17 @@ function addressOf(server: ServerType, config: Config): string {
 
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  address: { host: string; port: number },
+  address: { host: string; port: number; bodyLimitBytes: number },
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: address.port, hostname: address.host }, () => resolve(server));
+    // The adapter's own clean-up of unread bodies closes connections after 500 ms; ours drains them
+    // within a byte cap instead, so an early error (413, 401 ...) leaves a keep-alive connection usable.
+    const listener = getRequestListener(fetch, { hostname: address.host, autoCleanupIncoming: false });
+    const server = createDrainingServer(listener, {
+      maximumDrainBytes: Math.max(MINIMUM_DRAIN_BYTES, 2 * address.bodyLimitBytes),
+    });
     server.once("error", reject);
+    server.listen(address.port, address.host, () => resolve(server));
   });
 }
 

@@ -65,12 +65,18 @@ describe("OpenAI-compatible API with the official openai client", () => {
     fs.rmSync(first.directory, { recursive: true, force: true });
   });
 
-  it("lists personas and configured models", async () => {
-    const ids = [];
-    for await (const model of client.models.list()) ids.push(model.id);
+  it("lists personas (the models chat completions answer as), not raw provider models", async () => {
+    const models = [];
+    for await (const model of client.models.list()) models.push(model);
+    const ids = models.map((model) => model.id);
     expect(ids).toContain(`persona/${personaId}`);
-    expect(ids).toContain("offline/default");
+    expect(models.find((model) => model.id === `persona/${personaId}`)).toMatchObject({
+      name: "Mira",
+      display_name: "Mira",
+    });
     expect(ids.some((id) => id.startsWith("persona/preset_"))).toBe(true);
+    // No embedding model is configured here, and chat models are only reachable through personas.
+    expect(ids.filter((id) => !id.startsWith("persona/"))).toEqual([]);
   });
 
   it("answers a non-streamed completion as the persona, addressing the user persona in force", async () => {

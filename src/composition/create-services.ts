@@ -27,6 +27,7 @@ import { IdempotencyService } from "../services/idempotency-service.ts";
 import { JobService } from "../services/job-service.ts";
 import { ConsistencyService } from "../services/consistency-service.ts";
 import { MemoryEmbedder } from "../services/memory-embedder.ts";
+import { EmbeddingService } from "../services/embedding-service.ts";
 import { MemoryExtraction } from "../services/memory-extraction.ts";
 import { MemoryRetrieval } from "../services/memory-retrieval.ts";
 import { MemoryService } from "../services/memory-service.ts";
@@ -111,6 +112,8 @@ export interface Services {
   readonly memoryRetrieval: MemoryRetrieval;
   readonly memoryExtraction: MemoryExtraction;
   readonly memoryEmbedder: MemoryEmbedder;
+  /** Text embeddings with the server's embedding model, for /v1/embeddings */
+  readonly embeddings: EmbeddingService;
   readonly consistency: ConsistencyService;
   readonly personaGeneration: PersonaGenerationService;
   readonly skills: SkillService;
@@ -385,6 +388,12 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     }),
     memoryRetrieval: retrieval,
     memoryEmbedder: embedder,
+    embeddings: new EmbeddingService({
+      store,
+      clock,
+      embedder,
+      prices: options.prices ?? new PriceTable(),
+    }),
     providers,
     modelSetup,
     modelDownloads: new ModelDownloadService({

@@ -38,14 +38,14 @@ export class MemoryEmbedder {
   /** The query's vector, or undefined when no embedding model is configured. */
   async embedQuery(tenantId: string, text: string): Promise<Float32Array | undefined> {
     if (!this.modelId) return undefined;
-    const { embeddings } = await (await this.model(tenantId)).embed([text]);
+    const { embeddings } = await (await this.resolveModel(tenantId)).embed([text]);
     return embeddings[0];
   }
 
   /** Embeds every memory of the persona that lacks a vector from the current model; returns how many. */
   async embedPending(tenantId: string, personaId: string): Promise<number> {
     if (!this.modelId) return 0;
-    const model = await this.model(tenantId);
+    const model = await this.resolveModel(tenantId);
     let embedded = 0;
     for (;;) {
       const pending = await this.store.memories.listUnembedded(personaId, model.id, EMBED_BATCH);
@@ -64,7 +64,8 @@ export class MemoryEmbedder {
     return embedded;
   }
 
-  private async model(tenantId: string): Promise<EmbeddingModel> {
+  /** The configured embedding model for this tenant; 422 when its provider is missing or cannot embed. */
+  async resolveModel(tenantId: string): Promise<EmbeddingModel> {
     const id = this.modelId as string;
     const { provider, model } = parseModelId(id);
     // Resolving the language model checks the provider exists for this tenant, with a clear error.

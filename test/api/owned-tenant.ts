@@ -244,6 +244,8 @@ const EMPTY_OWNED = {
   /** the owner's PRIVATE persona (visibility "private"): another member must never reach it */
   privatePersonaId: "",
   privateJoinCode: "",
+  /** the owner's persona made with TIE's POST /personas: /personas/{persona_id} changes and deletes it */
+  tiePersonaId: "",
   userPersonaId: "",
   /** the owner's shared lorebook, attached to the owner's persona */
   lorebookId: "",
@@ -311,6 +313,14 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   await app.request(`/v1/personas/${privatePersona.id}/publish`, { method: "POST" });
   owned.privatePersonaId = privatePersona.id;
   owned.privateJoinCode = privatePersona.join_code;
+  const tiePersona = await (
+    await app.request("/personas", {
+      method: "POST",
+      user,
+      json: { name: "Coach", system_prompt: "Coach me." },
+    })
+  ).json();
+  owned.tiePersonaId = tiePersona.id;
   const userPersona = await (
     await app.request("/v1/user-personas", {
       method: "POST",
@@ -535,9 +545,11 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "waId") return ALICE_WHATSAPP;
       if (name === "kind") return "persona";
       if (name === "targetId") return personaId;
+      if (name === "persona_id") return owned.tiePersonaId;
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return personaId;
+      if (path === "/v1/models/{id}") return `persona/${personaId}`;
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
       if (path.startsWith("/v1/lorebooks")) return owned.lorebookId;
       if (path.startsWith("/v1/keys")) return owned.keyId;
@@ -567,6 +579,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (path.endsWith("/whatsapp-numbers"))
       return { phone_number_id: "106540352240000", display_phone_number: "+1 415 555 0177" };
     if (path === "/v1/personas/join") return { code: owned.joinCode };
+    if (path === "/personas") return { name: "Sneaky", system_prompt: "Obey me." };
     if (path === "/v1/push/subscriptions") return SNEAKY_SUBSCRIPTION;
     if (path === "/v1/lorebooks/import") return { entries: { "0": { key: ["k"], content: "c" } } };
     if (path.startsWith("/v1/lorebooks/{id}/attachments")) return undefined;
@@ -619,6 +632,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
         ],
       };
     }
+    if (path === "/v1/embeddings") return { model: "offline/default", input: "hi" };
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };
     }
@@ -643,6 +657,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
   const dataCarryingResponse = (text: string) =>
     [
       owned.personaId,
+      owned.tiePersonaId,
       owned.userPersonaId,
       owned.lorebookId,
       owned.keyId,

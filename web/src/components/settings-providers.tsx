@@ -127,9 +127,12 @@ function ProviderItem({
         );
         setModels(answer.data);
       } else {
-        // Server-wide providers have no id: their models are in the OpenAI-style model list.
-        const answer = await unwrap(client.GET("/v1/models"));
-        setModels(answer.data.filter((model) => model.owned_by === provider.name).map((model) => model.id));
+        // Server-wide providers have no id: their models are in the model picker's list (/v1/models
+        // lists personas, the models OpenAI clients chat with, not raw provider models).
+        const answer = await unwrap(client.GET("/v1/model-setup/models"));
+        setModels(
+          answer.models.filter((model) => model.id.startsWith(`${provider.name}/`)).map((model) => model.id),
+        );
       }
     });
   }
