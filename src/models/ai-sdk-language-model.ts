@@ -575,8 +575,8 @@ function toResponseOutput(format: ResponseFormat | undefined) {
  * them as mid-conversation system messages behind a beta flag that older models and proxies reject,
  * so they become user-role text "[system] …" where they stood.
  *
- * @throws BadRequestError for a tool call left unanswered, a tool message without a call id, or a
- *   malformed data: URL, naming the message.
+ * @throws BadRequestError for a tool call left unanswered, a tool message answering no call of the
+ *   assistant message before it, or a malformed image URL, naming the message.
  */
 export function toModelMessages(messages: ChatMessage[], kind: ProviderKind): ModelMessage[] {
   checkToolResults(messages);
@@ -621,16 +621,15 @@ export function toModelMessages(messages: ChatMessage[], kind: ProviderKind): Mo
         return { role: "assistant", content, ...nameOption };
       }
       case "tool": {
-        if (!message.toolCallId) {
-          throw new BadRequestError(`${field}.tool_call_id: a tool message must name the call it answers`);
-        }
+        // `checkToolResults` made sure the id names a call of the assistant message before.
+        const toolCallId = message.toolCallId ?? "";
         return {
           role: "tool",
           content: [
             {
               type: "tool-result",
-              toolCallId: message.toolCallId,
-              toolName: toolNames.get(message.toolCallId) ?? "unknown",
+              toolCallId,
+              toolName: toolNames.get(toolCallId) ?? "unknown",
               output: { type: "text", value: message.content },
             },
           ],
@@ -641,8 +640,9 @@ export function toModelMessages(messages: ChatMessage[], kind: ProviderKind): Mo
 }
 
 /**
- * Every assistant tool call must be answered by a tool message before the conversation goes on (the
- * SDK and the upstreams refuse otherwise): said here as a 400 naming the message.
+ * Every assistant tool call must be answered by a tool message before the conversation goes on, and
+ * every tool message must answer one (the SDK and the upstreams refuse otherwise): said here as a 400
+ * naming the message, before any upstream is called.
  */
 function checkToolResults(messages: ChatMessage[]): void {
   let pending = new Set<string>();
@@ -654,7 +654,16 @@ function checkToolResults(messages: ChatMessage[]): void {
   };
   messages.forEach((message, index) => {
     if (message.role === "tool") {
-      if (message.toolCallId) pending.delete(message.toolCallId);
+      if (!message.toolCallId) {
+        throw new BadRequestError(
+          `messages[${index}].tool_call_id: a tool message must name the call it answers`,
+        );
+      }
+      if (!pending.delete(message.toolCallId)) {
+        throw new BadRequestError(
+          `messages[${index}].tool_call_id: ${message.toolCallId} answers no tool call of the assistant message before it`,
+        );
+      }
       return;
     }
     if (pending.size > 0) refuse();

@@ -22,7 +22,7 @@ export interface CapabilitiesConfig {
  * (OpenRouter's `openai/gpt-4o`), lower case, an Ollama tag joined with `-` (`llava:13b` -> `llava-13b`).
  */
 const VISION: readonly RegExp[] = [
-  /^(chatgpt-)?gpt-4o/,
+  /^(chat)?gpt-4o/,
   /^gpt-4\.1/,
   /^gpt-4-turbo/,
   /^gpt-5/,
@@ -47,7 +47,7 @@ const NOT_VISION: readonly RegExp[] = [/audio/, /realtime/, /transcribe/, /tts/,
 
 const AUDIO: readonly RegExp[] = [/^gpt-4o(-mini)?-audio/, /^gpt-audio/, /^gemini/];
 
-const FILES: readonly RegExp[] = [/^claude/, /^(chatgpt-)?gpt-4o/, /^gpt-4\.1/, /^gpt-5/, /^gemini/];
+const FILES: readonly RegExp[] = [/^claude/, /^(chat)?gpt-4o/, /^gpt-4\.1/, /^gpt-5/, /^gemini/];
 
 /** Claude 3 and later: images and PDFs on Anthropic's API. */
 const CLAUDE_3_OR_LATER = /^claude-(3|[4-9]|(sonnet|opus|haiku)-[4-9])/;

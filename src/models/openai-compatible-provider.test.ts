@@ -436,6 +436,23 @@ describe("OpenAI-compatible provider: tools, response formats and content parts"
     });
   });
 
+  it("passes on a call the SDK cannot parse (unknown tool, arguments not JSON) as the upstream wrote it", async () => {
+    const model = await modelFor({ toolCalls: [{ name: "get_time", arguments: "{not json" }] });
+    const result = await model.generate({ messages, tools: [weatherTool] });
+    expect(result).toMatchObject({
+      finishReason: "tool_calls",
+      toolCalls: [{ id: "call_mock_0", name: "get_time", arguments: "{not json" }],
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      result: {
+        finishReason: "tool_calls",
+        toolCalls: [{ id: "call_mock_0", name: "get_time", arguments: "{not json" }],
+      },
+    });
+  });
+
   it("retries a failure before a tool-call-only stream starts, then streams the call", async () => {
     const model = await modelFor({ script: [503], toolCalls: [{ name: "get_weather", arguments: "{}" }] });
     const parts = await collect(model.stream({ messages, tools: [weatherTool], toolChoice: "required" }));
@@ -502,6 +519,11 @@ describe("OpenAI-compatible provider: tools, response formats and content parts"
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 400 });
     expect((failure as Error).message).toMatch(/messages\[2\]\.tool_calls.*call_1/);
+    const stray = await model
+      .generate({ messages: [...messages, { role: "tool", content: "sunny", toolCallId: "call_9" }] })
+      .catch((error: unknown) => error);
+    expect(stray).toMatchObject({ status: 400 });
+    expect((stray as Error).message).toMatch(/messages\[2\]\.tool_call_id: call_9 answers no tool call/);
     expect(upstream!.generationRequests()).toHaveLength(0);
   });
 
