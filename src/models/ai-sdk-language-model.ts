@@ -111,7 +111,7 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
       ...(tools.tools && { parallelToolCalls: request.parallelToolCalls }),
       ...(format?.type === "json_schema" && { strictJsonSchema: format.strict === true }),
     };
-    const output = toResponseOutput(format);
+    const output = toResponseOutput(format, options.kind);
     // The SDK hands tool calls over parsed; the upstream's own argument text is kept here, by call id.
     const toolArguments = new Map<string, string>();
     const call = {
@@ -138,11 +138,7 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
       call,
       describe,
       toolArguments,
-      retry: {
-        ...options.retry,
-        signal: request.signal,
-        provider: options.retry?.provider ?? options.providerName,
-      },
+      retry: { ...options.retry, signal: request.signal },
     };
   };
 
@@ -175,9 +171,10 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
       }
     },
 
-    stream(request) {
+    async *stream(request) {
+      // Inside the generator, so a request refused while mapping fails the iteration, not the call.
       const { call, describe, retry, toolArguments } = prepare(request, "text");
-      return streamParts({ request, call, describe, retry, toolArguments, model: options.id });
+      yield* streamParts({ request, call, describe, retry, toolArguments, model: options.id });
     },
 
     async generateObject(request): Promise<GenerateObjectResult> {
@@ -222,6 +219,8 @@ interface StreamContext {
 
 interface StreamedToolCall extends ToolCall {
   index: number;
+  /** The SDK reported the call whole (its arguments all arrived). */
+  complete: boolean;
 }
 
 /**
@@ -230,7 +229,8 @@ interface StreamedToolCall extends ToolCall {
  * and the finish part says "error" with the upstream message in its warnings. Aborting never throws.
  *
  * Tool calls are numbered in the order they start; a call the SDK reports whole (no input pieces
- * before it) gets its start and all its arguments as one delta.
+ * before it) gets its start and all its arguments as one delta. The finish holds the calls that
+ * arrived whole (one cut off by an abort or a failure is left out).
  */
 async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> {
   const { request } = context;
@@ -259,7 +259,7 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
   };
   const toolCalls = new Map<string, StreamedToolCall>();
   const startCall = (id: string, name: string): StreamedToolCall => {
-    const started = { index: toolCalls.size, id, name, arguments: "" };
+    const started = { index: toolCalls.size, id, name, arguments: "", complete: false };
     toolCalls.set(id, started);
     return started;
   };
@@ -284,9 +284,11 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
         const streamed = toolCalls.get(part.toolCallId);
         if (streamed) {
           streamed.arguments = context.toolArguments.get(part.toolCallId) ?? (streamed.arguments || whole);
+          streamed.complete = true;
         } else {
           const started = startCall(part.toolCallId, part.toolName);
           started.arguments = whole;
+          started.complete = true;
           yield { type: "tool-call-start", index: started.index, id: started.id, name: started.name };
           if (whole) yield { type: "tool-call-delta", index: started.index, argumentsDelta: whole };
         }
@@ -544,14 +546,18 @@ function toSdkToolChoice(request: GenerateRequest): SdkCallToolChoice | undefine
  * text as it is: the caller gets what the model wrote, JSON or not (the SDK's own JSON outputs would
  * throw on text that does not parse).
  */
-function toResponseOutput(format: ResponseFormat | undefined) {
+function toResponseOutput(format: ResponseFormat | undefined, kind: ProviderKind) {
   if (!format || format.type === "text") return undefined;
   const text = Output.text();
   return {
     ...text,
     responseFormat: Promise.resolve(
       format.type === "json_object"
-        ? { type: "json" as const }
+        ? // Anthropic has no schemaless JSON mode (the SDK would drop it with a warning); any object
+          // makes the SDK ask through its forced "json" tool, whose input comes back as the text.
+          kind === "anthropic"
+          ? { type: "json" as const, schema: { type: "object" } as JSONSchema7 }
+          : { type: "json" as const }
         : {
             type: "json" as const,
             schema: format.schema as JSONSchema7,

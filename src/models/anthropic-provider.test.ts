@@ -344,6 +344,15 @@ describe("Anthropic provider: tools, response formats and content parts", () => 
     expect(upstream!.lastBody().output_config).toEqual({ format: { type: "json_schema", schema } });
   });
 
+  it("answers json_object through the SDK's JSON tool, the object coming back as text", async () => {
+    const model = await modelFor({ reply: '{"mood":"calm"}' });
+    const result = await model.generate({ messages, responseFormat: { type: "json_object" } });
+    expect(result).toMatchObject({ text: '{"mood":"calm"}', warnings: [] });
+    expect(upstream!.lastBody().tools).toEqual([
+      expect.objectContaining({ name: "json", input_schema: { type: "object" } }),
+    ]);
+  });
+
   it("sends images as base64 and URL sources, PDFs as documents", async () => {
     const model = await modelFor({
       reply: (body) =>

@@ -617,6 +617,10 @@ describe("OpenAI-compatible provider: tools, response formats and content parts"
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 400 });
     expect((failure as Error).message).toContain("messages[0].content[0]");
+    const stream = model.stream({
+      messages: [{ role: "user", content: "", parts: [{ type: "image", url: "not a url" }] }],
+    });
+    await expect(collect(stream)).rejects.toMatchObject({ status: 400 });
   });
 
   it("sends a message's name as OpenAI's name field", async () => {
