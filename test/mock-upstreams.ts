@@ -54,9 +54,12 @@ export interface MockUpstreamOptions {
   script?: MockScriptStep[];
   /** How a streamed reply is cut into deltas. Default: words with their following space. */
   chunks?: string[];
-  /** Milliseconds between streamed deltas (for abort tests). Default 0. */
+  /** Milliseconds between streamed deltas and argument pieces (for abort tests). Default 0. */
   chunkDelayMs?: number;
-  /** Destroys the socket after this many streamed deltas, to simulate a connection lost mid-answer. */
+  /**
+   * Destroys the socket after this many streamed deltas (text deltas, then tool call argument pieces),
+   * to simulate a connection lost mid-answer.
+   */
   dropAfterChunks?: number;
   /** Milliseconds to wait before answering each generation request (a slow upstream). Default 0. */
   replyDelayMs?: number;
@@ -326,15 +329,26 @@ async function answerOpenAI(context: AnswerContext): Promise<void> {
   if (!completed) {
     return;
   }
+  let streamed = context.chunks.length;
   for (const [index, call] of toolCalls.entries()) {
-    const [first = "", ...rest] = argumentPieces(call.arguments);
     const toolDelta = (toolCall: Record<string, unknown>) =>
       chunk([{ index: 0, delta: { tool_calls: [{ index, ...toolCall }] }, finish_reason: null }]);
-    writeEvent(
-      response,
-      toolDelta({ id: call.id, type: "function", function: { name: call.name, arguments: first } }),
+    const deltas = argumentPieces(call.arguments);
+    const written = await streamDeltas(
+      context,
+      (piece, position) =>
+        writeEvent(
+          response,
+          toolDelta(
+            position === 0
+              ? { id: call.id, type: "function", function: { name: call.name, arguments: piece } }
+              : { function: { arguments: piece } },
+          ),
+        ),
+      { deltas, after: streamed },
     );
-    for (const piece of rest) writeEvent(response, toolDelta({ function: { arguments: piece } }));
+    if (!written) return;
+    streamed += deltas.length;
   }
   writeEvent(response, chunk([{ index: 0, delta: {}, finish_reason: finishReason }]));
   if (wireUsage && body?.stream_options?.include_usage === true) {
@@ -404,6 +418,7 @@ async function answerAnthropic(context: AnswerContext): Promise<void> {
     }
     writeNamedEvent(response, "content_block_stop", { type: "content_block_stop", index: 0 });
   }
+  let streamed = hasTextBlock ? context.chunks.length : 0;
   for (const [position, call] of toolCalls.entries()) {
     const index = position + (hasTextBlock ? 1 : 0);
     writeNamedEvent(response, "content_block_start", {
@@ -411,13 +426,19 @@ async function answerAnthropic(context: AnswerContext): Promise<void> {
       index,
       content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
     });
-    for (const piece of argumentPieces(call.arguments)) {
-      writeNamedEvent(response, "content_block_delta", {
-        type: "content_block_delta",
-        index,
-        delta: { type: "input_json_delta", partial_json: piece },
-      });
-    }
+    const deltas = argumentPieces(call.arguments);
+    const written = await streamDeltas(
+      context,
+      (piece) =>
+        writeNamedEvent(response, "content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json: piece },
+        }),
+      { deltas, after: streamed },
+    );
+    if (!written) return;
+    streamed += deltas.length;
     writeNamedEvent(response, "content_block_stop", { type: "content_block_stop", index });
   }
   writeNamedEvent(response, "message_delta", {
@@ -450,20 +471,25 @@ function failAnthropic(response: http.ServerResponse, step: Exclude<MockScriptSt
  * Writes the deltas, pausing between them; stops early when the client goes away (abort tests) or
  * when told to drop the connection. Returns whether the stream may be finished normally.
  */
-async function streamDeltas(context: AnswerContext, write: (delta: string) => void): Promise<boolean> {
+async function streamDeltas(
+  context: AnswerContext,
+  write: (delta: string, index: number) => void,
+  /** Other pieces than the text's (tool call arguments), and how many were streamed before them. */
+  pieces: { deltas: string[]; after: number } = { deltas: context.chunks, after: 0 },
+): Promise<boolean> {
   const { response, options } = context;
   // The response (not the request, whose "close" fires once its body is read) tells us the client left.
   let clientGone = false;
   response.once("close", () => (clientGone = true));
-  for (const [index, delta] of context.chunks.entries()) {
-    if (options.dropAfterChunks !== undefined && index >= options.dropAfterChunks) {
+  for (const [index, delta] of pieces.deltas.entries()) {
+    if (options.dropAfterChunks !== undefined && pieces.after + index >= options.dropAfterChunks) {
       response.socket?.destroy();
       return false;
     }
     if (clientGone) {
       return false;
     }
-    write(delta);
+    write(delta, index);
     if (options.chunkDelayMs) {
       await new Promise((resolve) => setTimeout(resolve, options.chunkDelayMs));
     }
@@ -502,7 +528,9 @@ function normalizeStep(step: MockScriptStep): Exclude<MockScriptStep, number> {
   return typeof step === "number" ? { status: step } : step;
 }
 
+/** Never empty: a call with no arguments still sends its first (empty) piece. */
 function argumentPieces(text: string): string[] {
+  if (text === "") return [""];
   const pieces: string[] = [];
   for (let start = 0; start < text.length; start += MOCK_ARGUMENT_PIECE_LENGTH) {
     pieces.push(text.slice(start, start + MOCK_ARGUMENT_PIECE_LENGTH));

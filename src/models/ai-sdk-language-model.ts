@@ -311,11 +311,10 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
     stopped.abort();
     await cancelStream(opened.iterator);
   }
-  const calls = [...toolCalls.values()].map(({ id, name, arguments: text }) => ({
-    id,
-    name,
-    arguments: text,
-  }));
+  // A call cut off by an abort or a failure has half its arguments: the finish holds whole calls only.
+  const calls = [...toolCalls.values()]
+    .filter((call) => call.complete)
+    .map(({ id, name, arguments: text }) => ({ id, name, arguments: text }));
   yield finishPart({
     text: state.text,
     ...(calls.length > 0 && { toolCalls: calls }),

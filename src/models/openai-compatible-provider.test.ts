@@ -463,6 +463,23 @@ describe("OpenAI-compatible provider: tools, response formats and content parts"
     expect(upstream!.generationRequests()).toHaveLength(2);
   });
 
+  it("leaves a call cut off mid-arguments out of the finish, which says error", async () => {
+    const model = await modelFor({
+      toolCalls: [{ name: "get_weather", arguments: '{"city":"Paris","units":"metric"}' }],
+      dropAfterChunks: 2,
+      chunkDelayMs: 30,
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.slice(0, 3)).toEqual([
+      { type: "tool-call-start", index: 0, id: "call_mock_0", name: "get_weather" },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '{"city":' },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '"Paris",' },
+    ]);
+    const finish = parts.at(-1);
+    expect(finish).toMatchObject({ type: "finish", result: { finishReason: "error" } });
+    expect(finish?.type === "finish" && finish.result.toolCalls).toBeUndefined();
+  });
+
   it("sends tool calls and tool results back in OpenAI's wire format, arguments as the client wrote them", async () => {
     const model = await modelFor({ reply: "It is sunny in Paris." });
     const result = await model.generate({
