@@ -387,6 +387,20 @@ describe("Anthropic provider: tools, response formats and content parts", () => 
     });
   });
 
+  it("refuses audio, which the Messages API cannot take, with a 400 and no upstream call", async () => {
+    const model = await modelFor();
+    const failure = await model
+      .generate({
+        messages: [
+          { role: "user", content: "Listen", parts: [{ type: "audio", data: "UklGRg==", format: "wav" }] },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as Error).message).toMatch(/^the model provider anthropic does not support .*audio/);
+    expect(upstream!.generationRequests()).toHaveLength(0);
+  });
+
   it("writes a speaker's name before the text, having no name field", async () => {
     const model = await modelFor();
     await model.generate({
