@@ -1,5 +1,6 @@
 import { hidePrivatePersonas } from "./http/persona-visibility.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Logger } from "pino";
@@ -45,6 +46,7 @@ import { whatsappRoutes } from "./http/routes/whatsapp-routes.ts";
 import { pushRoutes } from "./http/routes/push-routes.ts";
 import { studyRoutes } from "./http/routes/study-routes.ts";
 import { tiePersonaRoutes } from "./http/routes/tie-persona-routes.ts";
+import { isWebAppVisit } from "./http/web-app-visit.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { usageRoutes } from "./http/routes/usage-routes.ts";
 import { userPersonaRoutes } from "./http/routes/user-persona-routes.ts";
@@ -143,12 +145,6 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   });
   app.use("*", rejectUndecodablePaths);
 
-  // Rate limits wrap every /v1 request: the headers go on every answer, errors included.
-  app.use(
-    "/v1/*",
-    rateLimitHeadersMiddleware({ limits: services.rateLimits, trustedProxyHops: config.trustProxyHops ?? 0 }),
-  );
-
   const generalLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: () => {
@@ -168,17 +164,23 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       throw new PayloadTooLargeError(memoryImportBytes);
     },
   });
-  app.use("/v1/*", (c, next) => {
-    if (c.req.path === IMPORT_PATH || c.req.path === CONVERSATION_IMPORT_PATH || AVATAR_PATH.test(c.req.path))
-      return importLimit(c, next);
-    if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
-    return generalLimit(c, next);
-  });
-  app.use("/v1/*", authenticate);
-  app.use("/v1/*", countRequests(services.rateLimits));
-  // After authentication, so an anonymous caller cannot make the server parse anything.
-  app.use(
-    "/v1/*",
+  // The API's middleware, in order. Rate limits wrap every request: the headers go on every answer,
+  // errors included. The JSON policy runs after authentication, so an anonymous caller cannot make the
+  // server parse anything.
+  const apiMiddleware: MiddlewareHandler<AppEnv>[] = [
+    rateLimitHeadersMiddleware({ limits: services.rateLimits, trustedProxyHops: config.trustProxyHops ?? 0 }),
+    (c, next) => {
+      if (
+        c.req.path === IMPORT_PATH ||
+        c.req.path === CONVERSATION_IMPORT_PATH ||
+        AVATAR_PATH.test(c.req.path)
+      )
+        return importLimit(c, next);
+      if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
+      return generalLimit(c, next);
+    },
+    authenticate,
+    countRequests(services.rateLimits),
     boundJsonBodies({
       // These read their bodies raw, with their own bounds (cards, images, bulk memory imports).
       isRawBodyPath: (path) =>
@@ -187,7 +189,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
         AVATAR_PATH.test(path) ||
         MEMORY_IMPORT_PATH.test(path),
     }),
-  );
+  ];
+  for (const middleware of apiMiddleware) app.use("/v1/*", middleware);
+  // TIE's personas API lives at /personas (its clients expect that path) under the same middleware; a
+  // browser's visit to the web app's /personas screens passes through untouched.
+  // ("/personas/*" also matches "/personas" itself.)
+  for (const middleware of apiMiddleware) {
+    app.use("/personas/*", (c, next) => (isWebAppVisit(c) ? next() : middleware(c, next)));
+  }
 
   // Another member's private persona is a 404 on every path under /v1/personas/{id}.
   app.use("/v1/personas/*", hidePrivatePersonas);
@@ -233,14 +242,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", whatsappRoutes());
   app.route("/", pushRoutes());
   app.route("/", chatCompletionRoutes());
-  app.route(
-    "/",
-    tiePersonaRoutes({
-      rateLimits: services.rateLimits,
-      trustedProxyHops: config.trustProxyHops ?? 0,
-      bodyLimitBytes: config.bodyLimitBytes,
-    }),
-  );
+  app.route("/", tiePersonaRoutes());
   app.route("/", openAIModelRoutes());
   app.route("/", openAIEmbeddingRoutes());
   app.route("/", keyRoutes());

@@ -4,7 +4,8 @@
  * `startMockOpenAI` speaks the OpenAI chat-completions wire format (`POST /v1/chat/completions`,
  * JSON or SSE, `GET /v1/models`, `POST /v1/embeddings`, and with `ollamaTags` Ollama's `GET /api/tags`); `startMockAnthropic` speaks the Anthropic Messages format
  * (`POST /v1/messages`, JSON or SSE, `GET /v1/models`). Both listen on 127.0.0.1 on a free port,
- * record every request, and can be scripted to fail, stream slowly or drop the connection.
+ * record every request, and can be scripted to fail, stream slowly or drop the connection, or to
+ * answer with tool calls (OpenAI `tool_calls`, Anthropic `tool_use` blocks; streamed in pieces).
  *
  * @example
  * const upstream = await startMockOpenAI({ reply: "Hello there.", script: [503, 200] });
@@ -27,6 +28,17 @@ export type MockScriptStep =
       headers?: Record<string, string>;
     };
 
+/** A tool call the fake model makes; `arguments` is JSON text (an object is written as JSON). */
+export interface MockToolCall {
+  name: string;
+  arguments: string | Record<string, unknown>;
+  /** Default `call_mock_<n>` (OpenAI) or `toolu_mock_<n>` (Anthropic), counting from 0. */
+  id?: string;
+}
+
+/** Streamed tool call arguments arrive in pieces of this many characters. */
+export const MOCK_ARGUMENT_PIECE_LENGTH = 8;
+
 export interface MockUpstreamOptions {
   /** The assistant's text; a function can answer from the request body. Default "Hello from the mock upstream." */
   reply?: string | ((body: RecordedRequest["body"]) => string);
@@ -42,9 +54,12 @@ export interface MockUpstreamOptions {
   script?: MockScriptStep[];
   /** How a streamed reply is cut into deltas. Default: words with their following space. */
   chunks?: string[];
-  /** Milliseconds between streamed deltas (for abort tests). Default 0. */
+  /** Milliseconds between streamed deltas and argument pieces (for abort tests). Default 0. */
   chunkDelayMs?: number;
-  /** Destroys the socket after this many streamed deltas, to simulate a connection lost mid-answer. */
+  /**
+   * Destroys the socket after this many streamed deltas (text deltas, then tool call argument pieces),
+   * to simulate a connection lost mid-answer.
+   */
   dropAfterChunks?: number;
   /** Milliseconds to wait before answering each generation request (a slow upstream). Default 0. */
   replyDelayMs?: number;
@@ -54,6 +69,13 @@ export interface MockUpstreamOptions {
   models?: string[];
   /** Also answer Ollama's own model list, `GET /api/tags`, with the same models (a fake Ollama). */
   ollamaTags?: boolean;
+  /**
+   * Tool calls to answer with (a function can decide from the request body; none or `[]` answers with
+   * text as usual). The answer then has no text unless `reply` is set too, and finishes with
+   * `tool_calls` / `tool_use`. Streamed, each call starts with its id and name (OpenAI: and the first
+   * argument piece), then its arguments follow in pieces of `MOCK_ARGUMENT_PIECE_LENGTH` characters.
+   */
+  toolCalls?: MockToolCall[] | ((body: RecordedRequest["body"]) => MockToolCall[] | undefined);
 }
 
 export interface RecordedRequest {
@@ -138,6 +160,8 @@ interface AnswerContext {
   body: any;
   text: string;
   chunks: string[];
+  /** Scripted tool calls with their arguments as JSON text; empty for a text answer. */
+  toolCalls: { name: string; arguments: string; id?: string | undefined }[];
   usage: { inputTokens: number; outputTokens: number } | null;
   options: MockUpstreamOptions;
 }
@@ -236,12 +260,21 @@ async function handleRequest(context: {
   }
   if (options.replyDelayMs) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
   if (options.beforeReply) await options.beforeReply(body);
-  const text = typeof options.reply === "function" ? options.reply(body) : (options.reply ?? DEFAULT_REPLY);
+  const toolCalls =
+    (typeof options.toolCalls === "function" ? options.toolCalls(body) : options.toolCalls) ?? [];
+  const text =
+    typeof options.reply === "function"
+      ? options.reply(body)
+      : (options.reply ?? (toolCalls.length > 0 ? "" : DEFAULT_REPLY));
   await dialect.answer({
     response,
     body,
     text,
-    chunks: options.chunks ?? splitIntoWords(text),
+    chunks: options.chunks ?? (text || toolCalls.length === 0 ? splitIntoWords(text) : []),
+    toolCalls: toolCalls.map((call) => ({
+      ...call,
+      arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
+    })),
     usage: options.usage === undefined ? DEFAULT_USAGE : options.usage,
     options,
   });
@@ -256,11 +289,28 @@ async function answerOpenAI(context: AnswerContext): Promise<void> {
     completion_tokens: usage.outputTokens,
     total_tokens: usage.inputTokens + usage.outputTokens,
   };
+  const toolCalls = context.toolCalls.map((call, index) => ({
+    ...call,
+    id: call.id ?? `call_mock_${index}`,
+  }));
+  const finishReason = toolCalls.length > 0 ? "tool_calls" : "stop";
   if (body?.stream !== true) {
+    const message =
+      toolCalls.length > 0
+        ? {
+            role: "assistant",
+            content: context.text || null,
+            tool_calls: toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }
+        : { role: "assistant", content: context.text };
     sendJson(response, 200, {
       ...envelope,
       object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant", content: context.text }, finish_reason: "stop" }],
+      choices: [{ index: 0, message, finish_reason: finishReason }],
       ...(wireUsage && { usage: wireUsage }),
     });
     return;
@@ -279,7 +329,28 @@ async function answerOpenAI(context: AnswerContext): Promise<void> {
   if (!completed) {
     return;
   }
-  writeEvent(response, chunk([{ index: 0, delta: {}, finish_reason: "stop" }]));
+  let streamed = context.chunks.length;
+  for (const [index, call] of toolCalls.entries()) {
+    const toolDelta = (toolCall: Record<string, unknown>) =>
+      chunk([{ index: 0, delta: { tool_calls: [{ index, ...toolCall }] }, finish_reason: null }]);
+    const deltas = argumentPieces(call.arguments);
+    const written = await streamDeltas(
+      context,
+      (piece, position) =>
+        writeEvent(
+          response,
+          toolDelta(
+            position === 0
+              ? { id: call.id, type: "function", function: { name: call.name, arguments: piece } }
+              : { function: { arguments: piece } },
+          ),
+        ),
+      { deltas, after: streamed },
+    );
+    if (!written) return;
+    streamed += deltas.length;
+  }
+  writeEvent(response, chunk([{ index: 0, delta: {}, finish_reason: finishReason }]));
   if (wireUsage && body?.stream_options?.include_usage === true) {
     writeEvent(response, chunk([], { usage: wireUsage }));
   }
@@ -294,13 +365,26 @@ async function answerAnthropic(context: AnswerContext): Promise<void> {
   // The AI SDK asks older Claude models for JSON through a forced tool named "json".
   const wantsJsonTool =
     Array.isArray(body?.tools) && body.tools.some((tool: { name?: unknown }) => tool?.name === "json");
+  const toolCalls = context.toolCalls.map((call, index) => ({
+    ...call,
+    id: call.id ?? `toolu_mock_${index}`,
+  }));
+  const stopReason = wantsJsonTool || toolCalls.length > 0 ? "tool_use" : "end_turn";
   if (body?.stream !== true) {
     sendJson(response, 200, {
       ...message,
       content: wantsJsonTool
         ? [{ type: "tool_use", id: "toolu_mock", name: "json", input: parseJson(text) ?? {} }]
-        : [{ type: "text", text }],
-      stop_reason: wantsJsonTool ? "tool_use" : "end_turn",
+        : [
+            ...(text || toolCalls.length === 0 ? [{ type: "text", text }] : []),
+            ...toolCalls.map((call) => ({
+              type: "tool_use",
+              id: call.id,
+              name: call.name,
+              input: parseJson(call.arguments) ?? {},
+            })),
+          ],
+      stop_reason: stopReason,
       usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens },
     });
     return;
@@ -315,25 +399,51 @@ async function answerAnthropic(context: AnswerContext): Promise<void> {
       usage: { input_tokens: usage.inputTokens, output_tokens: 1 },
     },
   });
-  writeNamedEvent(response, "content_block_start", {
-    type: "content_block_start",
-    index: 0,
-    content_block: { type: "text", text: "" },
-  });
-  const completed = await streamDeltas(context, (delta) =>
-    writeNamedEvent(response, "content_block_delta", {
-      type: "content_block_delta",
+  const hasTextBlock = text !== "" || toolCalls.length === 0;
+  if (hasTextBlock) {
+    writeNamedEvent(response, "content_block_start", {
+      type: "content_block_start",
       index: 0,
-      delta: { type: "text_delta", text: delta },
-    }),
-  );
-  if (!completed) {
-    return;
+      content_block: { type: "text", text: "" },
+    });
+    const completed = await streamDeltas(context, (delta) =>
+      writeNamedEvent(response, "content_block_delta", {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text: delta },
+      }),
+    );
+    if (!completed) {
+      return;
+    }
+    writeNamedEvent(response, "content_block_stop", { type: "content_block_stop", index: 0 });
   }
-  writeNamedEvent(response, "content_block_stop", { type: "content_block_stop", index: 0 });
+  let streamed = hasTextBlock ? context.chunks.length : 0;
+  for (const [position, call] of toolCalls.entries()) {
+    const index = position + (hasTextBlock ? 1 : 0);
+    writeNamedEvent(response, "content_block_start", {
+      type: "content_block_start",
+      index,
+      content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
+    });
+    const deltas = argumentPieces(call.arguments);
+    const written = await streamDeltas(
+      context,
+      (piece) =>
+        writeNamedEvent(response, "content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json: piece },
+        }),
+      { deltas, after: streamed },
+    );
+    if (!written) return;
+    streamed += deltas.length;
+    writeNamedEvent(response, "content_block_stop", { type: "content_block_stop", index });
+  }
   writeNamedEvent(response, "message_delta", {
     type: "message_delta",
-    delta: { stop_reason: "end_turn", stop_sequence: null },
+    delta: { stop_reason: stopReason, stop_sequence: null },
     usage: { output_tokens: usage.outputTokens },
   });
   writeNamedEvent(response, "message_stop", { type: "message_stop" });
@@ -361,20 +471,25 @@ function failAnthropic(response: http.ServerResponse, step: Exclude<MockScriptSt
  * Writes the deltas, pausing between them; stops early when the client goes away (abort tests) or
  * when told to drop the connection. Returns whether the stream may be finished normally.
  */
-async function streamDeltas(context: AnswerContext, write: (delta: string) => void): Promise<boolean> {
+async function streamDeltas(
+  context: AnswerContext,
+  write: (delta: string, index: number) => void,
+  /** Other pieces than the text's (tool call arguments), and how many were streamed before them. */
+  pieces: { deltas: string[]; after: number } = { deltas: context.chunks, after: 0 },
+): Promise<boolean> {
   const { response, options } = context;
   // The response (not the request, whose "close" fires once its body is read) tells us the client left.
   let clientGone = false;
   response.once("close", () => (clientGone = true));
-  for (const [index, delta] of context.chunks.entries()) {
-    if (options.dropAfterChunks !== undefined && index >= options.dropAfterChunks) {
+  for (const [index, delta] of pieces.deltas.entries()) {
+    if (options.dropAfterChunks !== undefined && pieces.after + index >= options.dropAfterChunks) {
       response.socket?.destroy();
       return false;
     }
     if (clientGone) {
       return false;
     }
-    write(delta);
+    write(delta, index);
     if (options.chunkDelayMs) {
       await new Promise((resolve) => setTimeout(resolve, options.chunkDelayMs));
     }
@@ -411,6 +526,16 @@ function sendJson(
 
 function normalizeStep(step: MockScriptStep): Exclude<MockScriptStep, number> {
   return typeof step === "number" ? { status: step } : step;
+}
+
+/** Never empty: a call with no arguments still sends its first (empty) piece. */
+function argumentPieces(text: string): string[] {
+  if (text === "") return [""];
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; start += MOCK_ARGUMENT_PIECE_LENGTH) {
+    pieces.push(text.slice(start, start + MOCK_ARGUMENT_PIECE_LENGTH));
+  }
+  return pieces;
 }
 
 function splitIntoWords(text: string): string[] {

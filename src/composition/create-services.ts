@@ -18,6 +18,7 @@ import { FileBlobStore } from "../store/file-blob-store.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "../services/account-service.ts";
 import { ApiKeyService } from "../services/api-key-service.ts";
+import { TiePersonaService } from "../services/tie-personas.ts";
 import { ChatCompletionService } from "../services/chat-completion-service.ts";
 import { ConversationBranching } from "../services/conversation-branching.ts";
 import { ConversationSearch } from "../services/conversation-search.ts";
@@ -100,6 +101,8 @@ export interface Services {
   /** export and import conversations (SillyTavern JSONL, Dramatis JSON) */
   readonly conversationTransfer: ConversationTransfer;
   readonly chatCompletions: ChatCompletionService;
+  /** TIE's personas API shapes over personas and the active persona */
+  readonly tiePersonas: TiePersonaService;
   readonly usage: UsageService;
   readonly jobs: JobService;
   readonly idempotency: IdempotencyService;
@@ -213,6 +216,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     lorebooks,
   });
   const conversations = new ConversationService({ store, clock, personas, replies });
+  const chatCompletions = new ChatCompletionService({ store, clock, personas, replies });
   const jobs = new JobService({ store, queue: options.jobs, conversations });
   // Every stored exchange queues memory extraction (the job service itself needs the conversations).
   conversations.events.on("exchange-completed", ({ user, exchange }) =>
@@ -372,7 +376,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     conversationBranching: new ConversationBranching({ store, clock }),
     conversationSearch: new ConversationSearch({ store }),
     conversationTransfer: new ConversationTransfer({ store, clock, personas }),
-    chatCompletions: new ChatCompletionService({ store, clock, personas, replies }),
+    chatCompletions,
+    tiePersonas: new TiePersonaService({ personas, chatCompletions }),
     usage: new UsageService(store, clock),
     jobs,
     memories,

@@ -4,26 +4,39 @@ import {
   NoObjectGeneratedError,
   Output,
   streamText,
+  tool,
+  UnsupportedFunctionalityError,
+  wrapLanguageModel,
+  type AssistantContent,
   type CallWarning,
+  type FilePart,
   type FinishReason as SdkFinishReason,
+  type ImagePart,
   type JSONSchema7,
-  type LanguageModel as SdkLanguageModel,
+  type LanguageModelMiddleware,
   type LanguageModelUsage,
   type ModelMessage,
+  type TextPart,
   type TextStreamPart,
   type ToolSet,
+  type UserContent,
 } from "ai";
 import { z } from "zod";
+import { BadRequestError } from "../errors/app-error.ts";
 import {
   UnparsableOutputError,
   type ChatMessage,
+  type ContentPart,
   type FinishReason,
   type GenerateObjectResult,
   type GenerateRequest,
   type GenerateResult,
   type LanguageModel,
+  type ModelCapabilities,
+  type ResponseFormat,
   type StreamPart,
   type TokenUsage,
+  type ToolCall,
 } from "./language-model.ts";
 import {
   describeSdkWarnings,
@@ -42,18 +55,32 @@ export type ProviderRetryOptions = Omit<RetryOptions, "signal">;
 
 type SdkProviderOptions = NonNullable<Parameters<typeof generateText>[0]["providerOptions"]>;
 
+/** An AI SDK provider's model object (what `createOpenAICompatible(...).chatModel()` returns). */
+export type SdkModel = Parameters<typeof wrapLanguageModel>[0]["model"];
+
+/** Request features whose wire form differs per provider; each provider's `buildProviderOptions` maps them. */
+export interface CallFeatures {
+  /** Set only when the request has tools: false = at most one tool call per answer. */
+  parallelToolCalls?: boolean | undefined;
+  /** Set only for a `json_schema` response format: whether the upstream must follow the schema strictly. */
+  strictJsonSchema?: boolean | undefined;
+}
+
 export interface AiSdkLanguageModelOptions {
   /** `provider/model`, reported in results. */
   id: string;
-  model: SdkLanguageModel;
+  model: SdkModel;
   kind: ProviderKind;
   /** Named in warnings ("min_p is not supported by anthropic"). */
   providerName: string;
   retry?: ProviderRetryOptions;
+  /** What the model accepts beyond text; absent: text only. */
+  capabilities?: ModelCapabilities | undefined;
   /** Provider-specific options for a call, e.g. extra body fields. */
   buildProviderOptions?: (
     mapping: SamplingMapping,
     purpose: "text" | "object",
+    features: CallFeatures,
   ) => SdkProviderOptions | undefined;
 }
 
@@ -78,31 +105,59 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
       kind: options.kind,
       providerName: options.providerName,
     });
+    const tools = purpose === "text" ? toSdkTools(request) : {};
+    const format = purpose === "text" ? request.responseFormat : undefined;
+    const features: CallFeatures = {
+      ...(tools.tools && { parallelToolCalls: request.parallelToolCalls }),
+      ...(format?.type === "json_schema" && { strictJsonSchema: format.strict === true }),
+    };
+    const output = toResponseOutput(format, options.kind);
+    // The SDK hands tool calls over parsed; the upstream's own argument text is kept here, by call id.
+    const toolArguments = new Map<string, string>();
     const call = {
-      model: options.model,
-      messages: toModelMessages(request.messages),
+      model: wrapLanguageModel({
+        model: options.model,
+        middleware: passThrough({ toolArguments, toolChoice: toSdkToolChoice(request) }),
+      }),
+      messages: toModelMessages(request.messages, options.kind),
       // Persona prompts are ours, not user input, so system messages in the list are intended.
       allowSystemInMessages: true,
       ...mapping.settings,
-      providerOptions: options.buildProviderOptions?.(mapping, purpose),
+      ...tools,
+      ...(output && { output }),
+      providerOptions: options.buildProviderOptions?.(mapping, purpose, features),
       abortSignal: request.signal,
       // Retries happen once, in withRetry, so attempts and backoff are ours to control.
       maxRetries: 0,
+      // Image and file URLs go to the upstream as URLs: this server never fetches a URL a client sent.
+      experimental_download: passUrlsThrough,
     };
     const describe = (warnings: CallWarning[] | undefined) =>
       mergeWarnings(mapping.warnings, describeSdkWarnings(warnings, options.providerName));
-    return { call, describe, retry: { ...options.retry, signal: request.signal } };
+    return {
+      call,
+      describe,
+      toolArguments,
+      retry: { ...options.retry, signal: request.signal },
+    };
   };
 
   return {
     id: options.id,
+    ...(options.capabilities && { capabilities: options.capabilities }),
 
     async generate(request) {
-      const { call, describe, retry } = prepare(request, "text");
+      const { call, describe, retry, toolArguments } = prepare(request, "text");
       try {
-        const result = await withRetry(() => generateText(call), retry);
+        const result = await retryUpstream(() => generateText(call), retry);
+        const toolCalls = result.toolCalls.map((sdkCall): ToolCall => ({
+          id: sdkCall.toolCallId,
+          name: sdkCall.toolName,
+          arguments: toolArguments.get(sdkCall.toolCallId) ?? argumentsText(sdkCall.input),
+        }));
         return {
           text: result.text,
+          ...(toolCalls.length > 0 && { toolCalls }),
           usage: toTokenUsage(result.totalUsage),
           finishReason: toFinishReason(result.finishReason),
           warnings: describe(result.warnings),
@@ -116,9 +171,10 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
       }
     },
 
-    stream(request) {
-      const { call, describe, retry } = prepare(request, "text");
-      return streamParts({ request, call, describe, retry, model: options.id });
+    async *stream(request) {
+      // Inside the generator, so a request refused while mapping fails the iteration, not the call.
+      const { call, describe, retry, toolArguments } = prepare(request, "text");
+      yield* streamParts({ request, call, describe, retry, toolArguments, model: options.id });
     },
 
     async generateObject(request): Promise<GenerateObjectResult> {
@@ -128,7 +184,7 @@ export function createAiSdkLanguageModel(options: AiSdkLanguageModelOptions): La
         schema: jsonSchema(request.schema as JSONSchema7),
         ...(request.schemaName && { name: request.schemaName }),
       });
-      const result = await withRetry(() => generateText({ ...call, output }), retry);
+      const result = await retryUpstream(() => generateText({ ...call, output }), retry);
       let object: unknown;
       try {
         object = result.output;
@@ -156,13 +212,25 @@ interface StreamContext {
   call: Parameters<typeof streamText>[0];
   describe: (warnings: CallWarning[] | undefined) => string[];
   retry: RetryOptions;
+  /** The upstream's argument text of each tool call, by call id (filled while the stream runs). */
+  toolArguments: Map<string, string>;
   model: string;
 }
 
+interface StreamedToolCall extends ToolCall {
+  index: number;
+  /** The SDK reported the call whole (its arguments all arrived). */
+  complete: boolean;
+}
+
 /**
- * Streams text deltas, then exactly one finish part. Failures before the first delta are retried
- * (nothing has reached the user yet); after it, the partial text is kept and the finish part says
- * "error" with the upstream message in its warnings. Aborting never throws.
+ * Streams text deltas and tool call pieces, then exactly one finish part. Failures before the first
+ * delta or tool call are retried (nothing has reached the user yet); after it, the partial text is kept
+ * and the finish part says "error" with the upstream message in its warnings. Aborting never throws.
+ *
+ * Tool calls are numbered in the order they start; a call the SDK reports whole (no input pieces
+ * before it) gets its start and all its arguments as one delta. The finish holds the calls that
+ * arrived whole (one cut off by an abort or a failure is left out).
  */
 async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> {
   const { request } = context;
@@ -172,7 +240,7 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
   const abortSignal = request.signal ? AbortSignal.any([request.signal, stopped.signal]) : stopped.signal;
   let opened: OpenedStream;
   try {
-    opened = await withRetry(() => openStream({ ...context.call, abortSignal }), context.retry);
+    opened = await retryUpstream(() => openStream({ ...context.call, abortSignal }), context.retry);
   } catch (error) {
     if (request.signal?.aborted) {
       yield finishPart(
@@ -189,11 +257,41 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
     sdkWarnings: [] as CallWarning[],
     failures: [] as string[],
   };
+  const toolCalls = new Map<string, StreamedToolCall>();
+  const startCall = (id: string, name: string): StreamedToolCall => {
+    const started = { index: toolCalls.size, id, name, arguments: "", complete: false };
+    toolCalls.set(id, started);
+    return started;
+  };
   try {
     for await (const part of replayThenContinue(opened)) {
       if (part.type === "text-delta") {
         state.text += part.text;
         yield { type: "delta", text: part.text };
+      } else if (part.type === "tool-input-start") {
+        if (!toolCalls.has(part.id)) {
+          const started = startCall(part.id, part.toolName);
+          yield { type: "tool-call-start", index: started.index, id: started.id, name: started.name };
+        }
+      } else if (part.type === "tool-input-delta") {
+        const streamed = toolCalls.get(part.id);
+        if (streamed && part.delta) {
+          streamed.arguments += part.delta;
+          yield { type: "tool-call-delta", index: streamed.index, argumentsDelta: part.delta };
+        }
+      } else if (part.type === "tool-call") {
+        const whole = context.toolArguments.get(part.toolCallId) ?? argumentsText(part.input);
+        const streamed = toolCalls.get(part.toolCallId);
+        if (streamed) {
+          streamed.arguments = context.toolArguments.get(part.toolCallId) ?? (streamed.arguments || whole);
+          streamed.complete = true;
+        } else {
+          const started = startCall(part.toolCallId, part.toolName);
+          started.arguments = whole;
+          started.complete = true;
+          yield { type: "tool-call-start", index: started.index, id: started.id, name: started.name };
+          if (whole) yield { type: "tool-call-delta", index: started.index, argumentsDelta: whole };
+        }
       } else if (part.type === "start-step") {
         state.sdkWarnings.push(...part.warnings);
       } else if (part.type === "finish") {
@@ -213,8 +311,13 @@ async function* streamParts(context: StreamContext): AsyncGenerator<StreamPart> 
     stopped.abort();
     await cancelStream(opened.iterator);
   }
+  // A call cut off by an abort or a failure has half its arguments: the finish holds whole calls only.
+  const calls = [...toolCalls.values()]
+    .filter((call) => call.complete)
+    .map(({ id, name, arguments: text }) => ({ id, name, arguments: text }));
   yield finishPart({
     text: state.text,
+    ...(calls.length > 0 && { toolCalls: calls }),
     usage: state.usage,
     finishReason: request.signal?.aborted ? "aborted" : state.finishReason,
     warnings: mergeWarnings(context.describe(state.sdkWarnings), state.failures),
@@ -228,8 +331,17 @@ interface OpenedStream {
   buffered: SdkPart[];
 }
 
+/** The parts that show a stream attempt succeeded: after one of them nothing is retried. */
+const STARTED_PARTS: ReadonlySet<SdkPart["type"]> = new Set([
+  "text-delta",
+  "tool-input-start",
+  "tool-call",
+  "finish",
+  "abort",
+]);
+
 /**
- * Starts a stream and reads until it produces text, finishes or aborts. The AI SDK reports HTTP
+ * Starts a stream and reads until it produces text or a tool call, finishes or aborts. The AI SDK reports HTTP
  * and connection failures as an error part rather than an exception, so an error part here is
  * rethrown for `withRetry` to judge.
  */
@@ -248,7 +360,7 @@ async function openStream(call: StreamContext["call"]): Promise<OpenedStream> {
       throw next.value.error;
     }
     buffered.push(next.value);
-    if (["text-delta", "finish", "abort"].includes(next.value.type)) {
+    if (STARTED_PARTS.has(next.value.type)) {
       return { iterator, buffered };
     }
   }
@@ -325,11 +437,333 @@ export async function fetchModelIds(options: {
 
 const modelListSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 
-function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
-  // Placeholder until tool and content parts are mapped: text messages only.
-  return messages.flatMap((message) =>
-    message.role === "tool" ? [] : [{ role: message.role, content: message.content }],
+/**
+ * Like `withRetry`, but a request the provider's API cannot express (an audio part sent to a model
+ * API without audio, a file type it has no part for) is the caller's mistake: a 400, not a 502.
+ */
+async function retryUpstream<T>(operation: () => Promise<T>, retry: RetryOptions): Promise<T> {
+  let unsupported: UnsupportedFunctionalityError | undefined;
+  try {
+    return await withRetry(async () => {
+      try {
+        return await operation();
+      } catch (error) {
+        if (UnsupportedFunctionalityError.isInstance(error)) unsupported = error;
+        throw error;
+      }
+    }, retry);
+  } catch (error) {
+    if (unsupported) {
+      const who = retry.provider ? `the model provider ${retry.provider}` : "the model provider";
+      throw new BadRequestError(`${who} does not support ${unsupported.functionality}`);
+    }
+    throw error;
+  }
+}
+
+/** Never downloads: URLs go to the upstream as they are (the SDK would otherwise fetch some itself). */
+const passUrlsThrough = async (requested: readonly unknown[]) => requested.map(() => null);
+
+/**
+ * Sits between the SDK and the provider's model: records the upstream's own argument text of each tool
+ * call (the SDK parses it into an object, and writing that back out could change its spacing or key
+ * order), and sets the tool choice the upstream gets. The SDK itself sees no tool choice ("auto"):
+ * given one, it throws when a model ignores it (answers text when a call was required), and a client of
+ * this server should get what the model said, as it would from the upstream directly.
+ */
+function passThrough(options: {
+  toolArguments: Map<string, string>;
+  toolChoice: SdkCallToolChoice | undefined;
+}): LanguageModelMiddleware {
+  const into = options.toolArguments;
+  return {
+    specificationVersion: "v3",
+    async transformParams({ params }) {
+      return options.toolChoice && params.tools?.length
+        ? { ...params, toolChoice: options.toolChoice }
+        : params;
+    },
+    async wrapGenerate({ doGenerate }) {
+      const result = await doGenerate();
+      for (const part of result.content) {
+        if (part.type === "tool-call") into.set(part.toolCallId, part.input);
+      }
+      return result;
+    },
+    async wrapStream({ doStream }) {
+      const { stream, ...rest } = await doStream();
+      return {
+        ...rest,
+        stream: stream.pipeThrough(
+          new TransformStream({
+            transform(part, controller) {
+              if (part.type === "tool-call") into.set(part.toolCallId, part.input);
+              controller.enqueue(part);
+            },
+          }),
+        ),
+      };
+    },
+  };
+}
+
+/** A tool call's input as JSON text (the SDK keeps unparsable input as its raw text). */
+function argumentsText(input: unknown): string {
+  return typeof input === "string" ? input : JSON.stringify(input ?? {});
+}
+
+/**
+ * The request's tools as SDK tools without `execute`, so the SDK returns calls instead of running
+ * them. Empty when the request has none. The tool choice goes to the upstream through `passThrough`.
+ */
+function toSdkTools(request: GenerateRequest): { tools?: ToolSet } {
+  if (!request.tools?.length) return {};
+  const tools: ToolSet = Object.fromEntries(
+    request.tools.map((definition) => [
+      definition.name,
+      tool({
+        ...(definition.description !== undefined && { description: definition.description }),
+        inputSchema: jsonSchema(definition.parameters as JSONSchema7),
+        ...(definition.strict !== undefined && { strict: definition.strict }),
+      }),
+    ]),
   );
+  return { tools };
+}
+
+/** The tool choice as the provider's model takes it (set by `passThrough`, not given to the SDK). */
+type SdkCallToolChoice = NonNullable<Parameters<SdkModel["doGenerate"]>[0]["toolChoice"]>;
+
+function toSdkToolChoice(request: GenerateRequest): SdkCallToolChoice | undefined {
+  const choice = request.toolChoice;
+  if (choice === undefined || !request.tools?.length) return undefined;
+  return typeof choice === "string" ? { type: choice } : { type: "tool", toolName: choice.name };
+}
+
+/**
+ * A JSON response format as an SDK output that only sets the upstream's response format and keeps the
+ * text as it is: the caller gets what the model wrote, JSON or not (the SDK's own JSON outputs would
+ * throw on text that does not parse).
+ */
+function toResponseOutput(format: ResponseFormat | undefined, kind: ProviderKind) {
+  if (!format || format.type === "text") return undefined;
+  const text = Output.text();
+  return {
+    ...text,
+    responseFormat: Promise.resolve(
+      format.type === "json_object"
+        ? // Anthropic has no schemaless JSON mode (the SDK would drop it with a warning); any object
+          // makes the SDK ask through its forced "json" tool, whose input comes back as the text.
+          kind === "anthropic"
+          ? { type: "json" as const, schema: { type: "object" } as JSONSchema7 }
+          : { type: "json" as const }
+        : {
+            type: "json" as const,
+            schema: format.schema as JSONSchema7,
+            name: format.name,
+            ...(format.description !== undefined && { description: format.description }),
+          },
+    ),
+  };
+}
+
+/**
+ * Dramatis messages as AI SDK messages: content parts, tool calls and tool results, and `name`.
+ *
+ * `name`: the OpenAI-compatible converter spreads `providerOptions.openaiCompatible` of a message
+ * (of its only text part, for a user message with one) into the wire message, so `name` arrives as
+ * the real field. Anthropic's Messages API has no such field; the name is written before the text
+ * ("Ada: hello") so the model still knows who spoke.
+ *
+ * System messages after the first non-system message stay in place for OpenAI-compatible upstreams.
+ * For Anthropic, the SDK would either move them into the system prompt (changing the order) or send
+ * them as mid-conversation system messages behind a beta flag that older models and proxies reject,
+ * so they become user-role text "[system] …" where they stood.
+ *
+ * @throws BadRequestError for a tool call left unanswered, a tool message answering no call of the
+ *   assistant message before it, or a malformed image URL, naming the message.
+ */
+export function toModelMessages(messages: ChatMessage[], kind: ProviderKind): ModelMessage[] {
+  checkToolResults(messages);
+  const toolNames = new Map<string, string>();
+  const firstConversational = messages.findIndex((message) => message.role !== "system");
+  return messages.map((message, index): ModelMessage => {
+    const field = `messages[${index}]`;
+    const nameOption =
+      kind === "openai-compatible" && message.name
+        ? { providerOptions: { openaiCompatible: { name: message.name } } }
+        : {};
+    switch (message.role) {
+      case "system":
+        if (kind === "anthropic" && firstConversational !== -1 && index > firstConversational) {
+          return { role: "user", content: `[system] ${withAnthropicName(message)}` };
+        }
+        return { role: "system", content: message.content, ...nameOption };
+      case "user":
+        // The converter reads `name` from the message, or from the part of a one-text-part message.
+        return { role: "user", content: toUserContent(message, kind, field), ...nameOption };
+      case "assistant": {
+        const text = kind === "anthropic" ? withAnthropicName(message) : message.content;
+        if (!message.toolCalls?.length) return { role: "assistant", content: text, ...nameOption };
+        const content: AssistantContent = [
+          ...(text ? [{ type: "text" as const, text }] : []),
+          ...message.toolCalls.map((call) => {
+            toolNames.set(call.id, call.name);
+            return {
+              type: "tool-call" as const,
+              toolCallId: call.id,
+              toolName: call.name,
+              input: toolInput(call.arguments, kind),
+              // The SDK writes the parsed input back out; this sends the client's own text instead.
+              ...(kind === "openai-compatible" && {
+                providerOptions: {
+                  openaiCompatible: { function: { name: call.name, arguments: call.arguments } },
+                },
+              }),
+            };
+          }),
+        ];
+        return { role: "assistant", content, ...nameOption };
+      }
+      case "tool": {
+        // `checkToolResults` made sure the id names a call of the assistant message before.
+        const toolCallId = message.toolCallId ?? "";
+        return {
+          role: "tool",
+          content: [
+            {
+              type: "tool-result",
+              toolCallId,
+              toolName: toolNames.get(toolCallId) ?? "unknown",
+              output: { type: "text", value: message.content },
+            },
+          ],
+        };
+      }
+    }
+  });
+}
+
+/**
+ * Every assistant tool call must be answered by a tool message before the conversation goes on, and
+ * every tool message must answer one (the SDK and the upstreams refuse otherwise): said here as a 400
+ * naming the message, before any upstream is called.
+ */
+function checkToolResults(messages: ChatMessage[]): void {
+  let pending = new Set<string>();
+  let askedAt = -1;
+  const refuse = (): never => {
+    throw new BadRequestError(
+      `messages[${askedAt}].tool_calls: no tool message answers the call${pending.size > 1 ? "s" : ""} ${[...pending].join(", ")}`,
+    );
+  };
+  messages.forEach((message, index) => {
+    if (message.role === "tool") {
+      if (!message.toolCallId) {
+        throw new BadRequestError(
+          `messages[${index}].tool_call_id: a tool message must name the call it answers`,
+        );
+      }
+      if (!pending.delete(message.toolCallId)) {
+        throw new BadRequestError(
+          `messages[${index}].tool_call_id: ${message.toolCallId} answers no tool call of the assistant message before it`,
+        );
+      }
+      return;
+    }
+    if (pending.size > 0) refuse();
+    if (message.role === "assistant" && message.toolCalls?.length) {
+      pending = new Set(message.toolCalls.map((call) => call.id));
+      askedAt = index;
+    }
+  });
+  if (pending.size > 0) refuse();
+}
+
+/**
+ * A tool call's input for the SDK: the parsed JSON. Text that is not a JSON object still reaches the
+ * upstream: OpenAI-compatible upstreams get the text itself (see `toModelMessages`); Anthropic wants an
+ * object, so it goes as `{ "arguments": "<the text>" }`.
+ */
+function toolInput(text: string, kind: ProviderKind): unknown {
+  if (text.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+  return kind === "anthropic" ? { arguments: text } : text;
+}
+
+function withAnthropicName(message: ChatMessage): string {
+  return message.name && message.content ? `${message.name}: ${message.content}` : message.content;
+}
+
+function toUserContent(message: ChatMessage, kind: ProviderKind, field: string): UserContent {
+  const name = message.name;
+  if (!message.parts?.length) {
+    if (!name) return message.content;
+    if (kind === "anthropic") return withAnthropicName(message);
+    // A user message of one text part gets its wire fields from the part, not the message.
+    return [{ type: "text", text: message.content, providerOptions: { openaiCompatible: { name } } }];
+  }
+  const parts = message.parts.map((part, index) => toUserPart(part, kind, `${field}.content[${index}]`));
+  if (!name) return parts;
+  if (kind === "anthropic") {
+    const first = parts.findIndex((part) => part.type === "text");
+    if (first === -1) return [{ type: "text", text: `${name}:` }, ...parts];
+    const text = parts[first] as TextPart;
+    return parts.map((part, index) => (index === first ? { ...text, text: `${name}: ${text.text}` } : part));
+  }
+  // Several parts: the converter takes the message's own options, which `toModelMessages` sets.
+  return parts.length === 1 && parts[0]?.type === "text"
+    ? [{ ...parts[0], providerOptions: { openaiCompatible: { name } } }]
+    : parts;
+}
+
+function toUserPart(part: ContentPart, kind: ProviderKind, field: string): TextPart | ImagePart | FilePart {
+  switch (part.type) {
+    case "text":
+      return { type: "text", text: part.text };
+    case "image": {
+      const image = toImageData(part.url, field);
+      // OpenAI's `detail` sits inside `image_url`, which the converter builds; this replaces it whole.
+      const detail =
+        kind === "openai-compatible" && part.detail
+          ? { providerOptions: { openaiCompatible: { image_url: { url: part.url, detail: part.detail } } } }
+          : {};
+      return { type: "image", ...image, ...detail };
+    }
+    case "audio":
+      return { type: "file", data: part.data, mediaType: part.format === "wav" ? "audio/wav" : "audio/mpeg" };
+    case "file":
+      return {
+        type: "file",
+        data: part.data,
+        mediaType: part.mediaType,
+        ...(part.filename !== undefined && { filename: part.filename }),
+      };
+  }
+}
+
+/** An image URL as the SDK takes it: bytes and media type from a data: URL, otherwise the URL. */
+function toImageData(url: string, field: string): { image: string | Uint8Array | URL; mediaType?: string } {
+  if (url.startsWith("data:")) {
+    const match = /^data:([^;,]*)((?:;[^;,]*)*?)(;base64)?,(.*)$/s.exec(url);
+    if (!match) throw new BadRequestError(`${field}.image_url.url: not a valid data: URL`);
+    const mediaType = match[1] || "image/*";
+    const payload = match[4] ?? "";
+    return match[3]
+      ? { image: payload, mediaType }
+      : { image: new Uint8Array(Buffer.from(decodeURIComponent(payload), "utf8")), mediaType };
+  }
+  try {
+    return { image: new URL(url) };
+  } catch {
+    throw new BadRequestError(`${field}.image_url.url: must be an https: or data: URL`);
+  }
 }
 
 /** Upstreams that send no usage (some local servers) give undefined; Dramatis counts never hold NaN. */
@@ -342,6 +776,7 @@ function countOrZero(count: number | undefined): number {
 }
 
 function toFinishReason(reason: SdkFinishReason): FinishReason {
+  if (reason === "tool-calls") return "tool_calls";
   return reason === "stop" || reason === "length" || reason === "error" ? reason : "other";
 }
 

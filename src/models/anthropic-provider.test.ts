@@ -208,3 +208,250 @@ describe("Anthropic provider", () => {
     expect(provider.languageModel("claude-haiku-4-5").id).toBe("claude/claude-haiku-4-5");
   });
 });
+
+describe("Anthropic provider: tools, response formats and content parts", () => {
+  const weatherTool = {
+    name: "get_weather",
+    description: "The weather in a city.",
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" } },
+      required: ["city"],
+      additionalProperties: false,
+    },
+  };
+
+  it("forces a tool and returns its call as JSON text, finish reason tool_calls", async () => {
+    const model = await modelFor({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }] });
+    const result = await model.generate({
+      messages,
+      tools: [weatherTool],
+      toolChoice: { name: "get_weather" },
+    });
+    expect(result).toEqual({
+      text: "",
+      toolCalls: [{ id: "toolu_mock_0", name: "get_weather", arguments: '{"city":"Paris"}' }],
+      usage: { inputTokens: 11, outputTokens: 7 },
+      finishReason: "tool_calls",
+      warnings: [],
+      model: "anthropic/claude-haiku-4-5",
+    });
+    const body = upstream!.lastBody();
+    expect(body.tools).toEqual([
+      expect.objectContaining({
+        name: "get_weather",
+        description: "The weather in a city.",
+        input_schema: weatherTool.parameters,
+      }),
+    ]);
+    expect(body.tool_choice).toEqual({ type: "tool", name: "get_weather" });
+  });
+
+  it("maps tool_choice required to any and none to none, and answers with text when no tool is called", async () => {
+    const model = await modelFor({ reply: "No tool needed." });
+    const required = await model.generate({ messages, tools: [weatherTool], toolChoice: "required" });
+    expect(required).toMatchObject({ text: "No tool needed.", finishReason: "stop" });
+    expect(upstream!.lastBody().tool_choice).toEqual({ type: "any" });
+    await model.generate({ messages, tools: [weatherTool], toolChoice: "none" });
+    expect(upstream!.lastBody().tool_choice).toEqual({ type: "none" });
+  });
+
+  it("streams tool calls from input_json_delta events, a stream with no text at all", async () => {
+    const model = await modelFor({
+      toolCalls: [
+        { name: "get_weather", arguments: '{"city":"Paris"}' },
+        { name: "get_weather", arguments: '{"city":"Oslo"}' },
+      ],
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.filter((part) => part.type === "delta")).toEqual([]);
+    expect(parts.filter((part) => part.type === "tool-call-start")).toEqual([
+      { type: "tool-call-start", index: 0, id: "toolu_mock_0", name: "get_weather" },
+      { type: "tool-call-start", index: 1, id: "toolu_mock_1", name: "get_weather" },
+    ]);
+    const deltas = parts.filter((part) => part.type === "tool-call-delta");
+    expect(deltas.filter((part) => part.index === 0).map((part) => part.argumentsDelta)).toEqual([
+      '{"city":',
+      '"Paris"}',
+    ]);
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      result: {
+        text: "",
+        finishReason: "tool_calls",
+        toolCalls: [
+          { id: "toolu_mock_0", name: "get_weather", arguments: '{"city":"Paris"}' },
+          { id: "toolu_mock_1", name: "get_weather", arguments: '{"city":"Oslo"}' },
+        ],
+      },
+    });
+  });
+
+  it("sends tool calls as tool_use blocks and tool results as tool_result blocks, and disables parallel calls", async () => {
+    const model = await modelFor({ reply: "Sunny in Paris." });
+    await model.generate({
+      messages: [
+        ...messages,
+        {
+          role: "assistant",
+          content: "Let me look.",
+          toolCalls: [
+            { id: "toolu_1", name: "get_weather", arguments: '{"city":"Paris"}' },
+            { id: "toolu_2", name: "get_weather", arguments: "not json" },
+          ],
+        },
+        { role: "tool", content: "sunny, 21 C", toolCallId: "toolu_1" },
+        { role: "tool", content: "bad arguments", toolCallId: "toolu_2" },
+      ],
+      tools: [weatherTool],
+      parallelToolCalls: false,
+    });
+    const body = upstream!.lastBody();
+    expect(body.messages.slice(1)).toEqual([
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Let me look." },
+          { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
+          // Anthropic wants an object: arguments that are not one travel as their text.
+          { type: "tool_use", id: "toolu_2", name: "get_weather", input: { arguments: "not json" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_1", content: "sunny, 21 C" },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "bad arguments" },
+        ],
+      },
+    ]);
+    expect(body.tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true });
+  });
+
+  it("sends a json_schema response format as Anthropic's structured output and returns the text", async () => {
+    const model = await modelFor({ reply: '{"mood":"calm"}' });
+    const schema = {
+      type: "object",
+      properties: { mood: { type: "string" } },
+      required: ["mood"],
+      additionalProperties: false,
+    };
+    const result = await model.generate({
+      messages,
+      responseFormat: { type: "json_schema", name: "mood", schema, strict: true },
+    });
+    expect(result.text).toBe('{"mood":"calm"}');
+    expect(upstream!.lastBody().output_config).toEqual({ format: { type: "json_schema", schema } });
+  });
+
+  it("answers json_object through the SDK's JSON tool, the object coming back as text", async () => {
+    const model = await modelFor({ reply: '{"mood":"calm"}' });
+    const result = await model.generate({ messages, responseFormat: { type: "json_object" } });
+    expect(result).toMatchObject({ text: '{"mood":"calm"}', warnings: [] });
+    expect(upstream!.lastBody().tools).toEqual([
+      expect.objectContaining({ name: "json", input_schema: { type: "object" } }),
+    ]);
+  });
+
+  it("sends images as base64 and URL sources, PDFs as documents", async () => {
+    const model = await modelFor({
+      reply: (body) =>
+        JSON.stringify(body.messages.at(-1).content).includes('"type":"image"') ? "A picture." : "Nothing.",
+    });
+    const result = await model.generate({
+      messages: [
+        ...messages,
+        {
+          role: "user",
+          content: "What is this?",
+          parts: [
+            { type: "text", text: "What is this?" },
+            { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" },
+            { type: "image", url: "https://example.com/cat.jpg" },
+            { type: "file", data: "JVBERi0=", mediaType: "application/pdf", filename: "notes.pdf" },
+          ],
+        },
+      ],
+    });
+    expect(result.text).toBe("A picture.");
+    // Anthropic wants alternating turns: the SDK joins the two user messages into one.
+    const content = upstream!.lastBody().messages.at(-1).content.slice(1);
+    expect(content.slice(0, 3)).toEqual([
+      { type: "text", text: "What is this?" },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+      { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } },
+    ]);
+    expect(content[3]).toMatchObject({
+      type: "document",
+      source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" },
+    });
+  });
+
+  it("refuses audio, which the Messages API cannot take, with a 400 and no upstream call", async () => {
+    const model = await modelFor();
+    const failure = await model
+      .generate({
+        messages: [
+          { role: "user", content: "Listen", parts: [{ type: "audio", data: "UklGRg==", format: "wav" }] },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as Error).message).toMatch(/^the model provider anthropic does not support .*audio/);
+    expect(upstream!.generationRequests()).toHaveLength(0);
+  });
+
+  it("writes a speaker's name before the text, having no name field", async () => {
+    const model = await modelFor();
+    await model.generate({
+      messages: [
+        ...messages,
+        { role: "assistant", content: "Hi.", name: "ada" },
+        { role: "user", content: "Hello Ada", name: "bob" },
+      ],
+    });
+    expect(upstream!.lastBody().messages.slice(1)).toEqual([
+      { role: "assistant", content: [{ type: "text", text: "ada: Hi." }] },
+      { role: "user", content: [{ type: "text", text: "bob: Hello Ada" }] },
+    ]);
+  });
+
+  it("accepts a system message late in the conversation, as user text where it stood", async () => {
+    const model = await modelFor({ reply: "Bien." });
+    const result = await model.generate({
+      messages: [
+        ...messages,
+        { role: "assistant", content: "Hi." },
+        { role: "system", content: "Answer in French from now on." },
+        { role: "user", content: "How are you?" },
+      ],
+    });
+    expect(result.text).toBe("Bien.");
+    const body = upstream!.lastBody();
+    expect(body.system).toEqual([{ type: "text", text: "You are Ada, a patient tutor." }]);
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Hello" }] },
+      { role: "assistant", content: [{ type: "text", text: "Hi." }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "[system] Answer in French from now on." },
+          { type: "text", text: "How are you?" },
+        ],
+      },
+    ]);
+  });
+
+  it("declares images and PDFs for Claude 3 and later, never audio", async () => {
+    upstream = await startMockAnthropic();
+    const provider = createAnthropicProvider({ baseURL: upstream.baseURL, apiKey: "k" });
+    expect(provider.languageModel("claude-sonnet-4-5").capabilities).toEqual({
+      images: true,
+      audio: false,
+      files: true,
+      tools: true,
+      structuredOutput: true,
+    });
+    expect(provider.languageModel("claude-2.1").capabilities).toMatchObject({ images: false, files: false });
+  });
+});

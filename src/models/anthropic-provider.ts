@@ -5,6 +5,7 @@ import {
   fetchModelIds,
   type ProviderRetryOptions,
 } from "./ai-sdk-language-model.ts";
+import { resolveCapabilities, type CapabilitiesConfig } from "./model-families.ts";
 
 export interface AnthropicProviderOptions {
   /** The provider part of model ids. Default "anthropic". */
@@ -18,6 +19,8 @@ export interface AnthropicProviderOptions {
   retry?: ProviderRetryOptions;
   /** How long `listModels()` waits for `/models` before giving up. Default 3000. */
   listModelsTimeoutMs?: number;
+  /** What the models take beyond text; features left out follow the model's name (`defaultCapabilities`). */
+  capabilities?: CapabilitiesConfig | undefined;
 }
 
 const DEFAULT_BASE_URL = "https://api.anthropic.com/v1";
@@ -26,8 +29,8 @@ const ANTHROPIC_VERSION = "2023-06-01";
 
 /**
  * Creates a provider for Anthropic's Messages API. Leading system messages become Anthropic's
- * system prompt (the AI SDK moves them); penalties, seed, min_p and top_a are not supported there
- * and come back as warnings.
+ * system prompt (the AI SDK moves them), later ones user text "[system] …" where they stood;
+ * penalties, seed, min_p and top_a are not supported there and come back as warnings.
  *
  * @example
  * const provider = createAnthropicProvider({ apiKey: process.env.ANTHROPIC_API_KEY! });
@@ -51,6 +54,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
         kind: "anthropic",
         providerName: name,
         retry: { provider: name, secrets: [options.apiKey], ...options.retry },
+        capabilities: resolveCapabilities("anthropic", modelName, options.capabilities),
+        buildProviderOptions: (_mapping, _purpose, features) =>
+          features.parallelToolCalls === false ? { anthropic: { disableParallelToolUse: true } } : undefined,
       }),
     listModels: async () =>
       options.models ??

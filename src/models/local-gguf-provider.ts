@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  TEXT_ONLY,
   UpstreamModelError,
   type ChatMessage,
   type FinishReason,
@@ -13,6 +14,7 @@ import {
   type GenerateResult,
   type JsonSchema,
   type LanguageModel,
+  type ModelCapabilities,
   type ModelProvider,
   type SamplingParameters,
   type StreamPart,
@@ -272,6 +274,11 @@ export function detectPhysicalCoreCount(cpuinfo: string | undefined = readCpuinf
 
 class LocalGgufLanguageModel implements LanguageModel {
   readonly id: string;
+  /**
+   * Text only: no tools, and generate/stream ignore `responseFormat` (only `generateObject` applies a
+   * JSON-schema grammar), so structured output is not claimed.
+   */
+  readonly capabilities: ModelCapabilities = { ...TEXT_ONLY };
 
   constructor(
     private readonly source: {

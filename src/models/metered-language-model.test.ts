@@ -121,4 +121,39 @@ describe("metered language models", () => {
     expect(count("name-0")).toBe(1);
     expect(count("one-too-many")).toBeUndefined();
   });
+
+  it("passes capabilities and tool call parts through, counting the finish only", async () => {
+    const metrics = new Metrics();
+    const capabilities = { images: true, audio: false, files: false, tools: true, structuredOutput: true };
+    const toolCalls = [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }];
+    const streamed: StreamPart[] = [
+      { type: "tool-call-start", index: 0, id: "call_1", name: "get_weather" },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '{"city":"Paris"}' },
+      { type: "finish", result: result({ text: "", toolCalls, finishReason: "tool_calls" }) },
+    ];
+    const model = meterLanguageModel(
+      {
+        ...scriptedModel({
+          stream: async function* () {
+            yield* streamed;
+          },
+        }),
+        capabilities,
+      },
+      { provider: "acme", model: "m1" },
+      metrics.modelCalls,
+    );
+    expect(model.capabilities).toEqual(capabilities);
+    const parts: StreamPart[] = [];
+    for await (const part of model.stream({ messages: [] })) parts.push(part);
+    expect(parts).toEqual(streamed);
+
+    const text = await metrics.registry.metrics();
+    expect(sample(text, `dramatis_model_call_duration_seconds_count{${LABELS},operation="stream"}`)).toBe(1);
+    expect(sample(text, `dramatis_model_call_errors_total{${LABELS},operation="stream"}`)).toBeUndefined();
+    expect(sample(text, `dramatis_model_tokens_total{${LABELS},direction="output"}`)).toBe(3);
+    expect(
+      meterLanguageModel(scriptedModel({}), { provider: "acme", model: "m1" }, metrics.modelCalls),
+    ).not.toHaveProperty("capabilities");
+  });
 });

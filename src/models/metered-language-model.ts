@@ -52,6 +52,8 @@ export function meterLanguageModel(
 ): LanguageModel {
   return {
     id: model.id,
+    // The capability check reads these through the wrapper.
+    ...(model.capabilities && { capabilities: model.capabilities }),
     async generate(request) {
       const call = new CallRecorder(metrics, { ...labels, operation: "generate" });
       try {
@@ -68,6 +70,7 @@ export function meterLanguageModel(
       const call = new CallRecorder(metrics, { ...labels, operation: "stream" });
       let recorded = false;
       try {
+        // Text deltas and tool call pieces pass through untouched; only the finish part is counted.
         for await (const part of model.stream(request)) {
           if (part.type === "finish") {
             recorded = true;

@@ -335,3 +335,383 @@ describe("OpenAI-compatible provider", () => {
     }
   });
 });
+
+describe("OpenAI-compatible provider: tools, response formats and content parts", () => {
+  const weatherTool = {
+    name: "get_weather",
+    description: "The weather in a city.",
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" } },
+      required: ["city"],
+      additionalProperties: false,
+    },
+  };
+
+  it("forces a tool and returns its call with the upstream's exact argument text", async () => {
+    const model = await modelFor({ toolCalls: [{ name: "get_weather", arguments: '{ "city": "Paris" }' }] });
+    const result = await model.generate({
+      messages,
+      tools: [{ ...weatherTool, strict: true }],
+      toolChoice: { name: "get_weather" },
+    });
+    expect(result).toEqual({
+      text: "",
+      toolCalls: [{ id: "call_mock_0", name: "get_weather", arguments: '{ "city": "Paris" }' }],
+      usage: { inputTokens: 11, outputTokens: 7 },
+      finishReason: "tool_calls",
+      warnings: [],
+      model: "mock/mock-small",
+    });
+    const body = upstream!.lastBody();
+    expect(body.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "The weather in a city.",
+          parameters: weatherTool.parameters,
+          strict: true,
+        },
+      },
+    ]);
+    expect(body.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
+    expect(body).not.toHaveProperty("parallel_tool_calls");
+  });
+
+  it("sends tool_choice auto, none and required as they are, and answers with text when no tool is called", async () => {
+    const model = await modelFor({ reply: "No tool needed." });
+    for (const toolChoice of ["auto", "none", "required"] as const) {
+      const result = await model.generate({ messages, tools: [weatherTool], toolChoice });
+      expect(result).toMatchObject({ text: "No tool needed.", finishReason: "stop" });
+      expect(result.toolCalls).toBeUndefined();
+      expect(upstream!.lastBody().tool_choice).toBe(toolChoice);
+    }
+    await model.generate({ messages, tools: [weatherTool] });
+    expect(upstream!.lastBody().tool_choice).toBe("auto");
+    expect(upstream!.lastBody().tools[0].function).not.toHaveProperty("strict");
+  });
+
+  it("streams tool calls as a start and argument deltas per call, then a finish holding every call", async () => {
+    const model = await modelFor({
+      toolCalls: [
+        { name: "get_weather", arguments: '{"city":"Paris"}' },
+        { name: "get_weather", arguments: '{"city":"Oslo"}' },
+      ],
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.filter((part) => part.type === "delta")).toEqual([]);
+    const starts = parts.filter((part) => part.type === "tool-call-start");
+    expect(starts).toEqual([
+      { type: "tool-call-start", index: 0, id: "call_mock_0", name: "get_weather" },
+      { type: "tool-call-start", index: 1, id: "call_mock_1", name: "get_weather" },
+    ]);
+    const deltas = parts.filter((part) => part.type === "tool-call-delta");
+    // The mock sends arguments in 8-character pieces: the deltas are those pieces.
+    expect(deltas.filter((part) => part.index === 0).map((part) => part.argumentsDelta)).toEqual([
+      '{"city":',
+      '"Paris"}',
+    ]);
+    expect(
+      deltas
+        .filter((part) => part.index === 1)
+        .map((part) => part.argumentsDelta)
+        .join(""),
+    ).toBe('{"city":"Oslo"}');
+    // Each call's start comes before its deltas.
+    expect(parts.indexOf(starts[1]!)).toBeLessThan(parts.indexOf(deltas.find((part) => part.index === 1)!));
+    expect(parts.at(-1)).toEqual({
+      type: "finish",
+      result: {
+        text: "",
+        toolCalls: [
+          { id: "call_mock_0", name: "get_weather", arguments: '{"city":"Paris"}' },
+          { id: "call_mock_1", name: "get_weather", arguments: '{"city":"Oslo"}' },
+        ],
+        usage: { inputTokens: 11, outputTokens: 7 },
+        finishReason: "tool_calls",
+        warnings: [],
+        model: "mock/mock-small",
+      },
+    });
+  });
+
+  it("passes on a call the SDK cannot parse (unknown tool, arguments not JSON) as the upstream wrote it", async () => {
+    const model = await modelFor({ toolCalls: [{ name: "get_time", arguments: "{not json" }] });
+    const result = await model.generate({ messages, tools: [weatherTool] });
+    expect(result).toMatchObject({
+      finishReason: "tool_calls",
+      toolCalls: [{ id: "call_mock_0", name: "get_time", arguments: "{not json" }],
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      result: {
+        finishReason: "tool_calls",
+        toolCalls: [{ id: "call_mock_0", name: "get_time", arguments: "{not json" }],
+      },
+    });
+  });
+
+  it("retries a failure before a tool-call-only stream starts, then streams the call", async () => {
+    const model = await modelFor({ script: [503], toolCalls: [{ name: "get_weather", arguments: "{}" }] });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool], toolChoice: "required" }));
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      result: { finishReason: "tool_calls", toolCalls: [{ name: "get_weather", arguments: "{}" }] },
+    });
+    expect(upstream!.generationRequests()).toHaveLength(2);
+  });
+
+  it("leaves a call cut off mid-arguments out of the finish, which says error", async () => {
+    const model = await modelFor({
+      toolCalls: [{ name: "get_weather", arguments: '{"city":"Paris","units":"metric"}' }],
+      dropAfterChunks: 2,
+      chunkDelayMs: 30,
+    });
+    const parts = await collect(model.stream({ messages, tools: [weatherTool] }));
+    expect(parts.slice(0, 3)).toEqual([
+      { type: "tool-call-start", index: 0, id: "call_mock_0", name: "get_weather" },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '{"city":' },
+      { type: "tool-call-delta", index: 0, argumentsDelta: '"Paris",' },
+    ]);
+    const finish = parts.at(-1);
+    expect(finish).toMatchObject({ type: "finish", result: { finishReason: "error" } });
+    expect(finish?.type === "finish" && finish.result.toolCalls).toBeUndefined();
+  });
+
+  it("sends tool calls and tool results back in OpenAI's wire format, arguments as the client wrote them", async () => {
+    const model = await modelFor({ reply: "It is sunny in Paris." });
+    const result = await model.generate({
+      messages: [
+        ...messages,
+        {
+          role: "assistant",
+          content: "",
+          toolCalls: [
+            { id: "call_1", name: "get_weather", arguments: '{ "city": "Paris" }' },
+            { id: "call_2", name: "get_weather", arguments: "not json" },
+          ],
+        },
+        { role: "tool", content: "sunny, 21 C", toolCallId: "call_1" },
+        { role: "tool", content: '{"error":"bad arguments"}', toolCallId: "call_2" },
+      ],
+      tools: [weatherTool],
+    });
+    expect(result.text).toBe("It is sunny in Paris.");
+    expect(upstream!.lastBody().messages).toEqual([
+      { role: "system", content: "You are Ada." },
+      { role: "user", content: "Hello" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{ "city": "Paris" }' },
+          },
+          { id: "call_2", type: "function", function: { name: "get_weather", arguments: "not json" } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "sunny, 21 C" },
+      { role: "tool", tool_call_id: "call_2", content: '{"error":"bad arguments"}' },
+    ]);
+  });
+
+  it("refuses a tool call nobody answered with a 400 naming the message, without calling the upstream", async () => {
+    const model = await modelFor();
+    const failure = await model
+      .generate({
+        messages: [
+          ...messages,
+          {
+            role: "assistant",
+            content: "",
+            toolCalls: [{ id: "call_1", name: "get_weather", arguments: "{}" }],
+          },
+          { role: "user", content: "Well?" },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as Error).message).toMatch(/messages\[2\]\.tool_calls.*call_1/);
+    const stray = await model
+      .generate({ messages: [...messages, { role: "tool", content: "sunny", toolCallId: "call_9" }] })
+      .catch((error: unknown) => error);
+    expect(stray).toMatchObject({ status: 400 });
+    expect((stray as Error).message).toMatch(/messages\[2\]\.tool_call_id: call_9 answers no tool call/);
+    expect(upstream!.generationRequests()).toHaveLength(0);
+  });
+
+  it("sends parallel_tool_calls false when asked, only with tools", async () => {
+    const model = await modelFor();
+    await model.generate({ messages, tools: [weatherTool], parallelToolCalls: false });
+    expect(upstream!.lastBody().parallel_tool_calls).toBe(false);
+    await model.generate({ messages, parallelToolCalls: false });
+    expect(upstream!.lastBody()).not.toHaveProperty("parallel_tool_calls");
+  });
+
+  it("sends a json_schema response format, strict when asked, and returns the text as written", async () => {
+    const model = await modelFor({ reply: '{"mood":"calm"}' });
+    const schema = { type: "object", properties: { mood: { type: "string" } }, required: ["mood"] };
+    const result = await model.generate({
+      messages,
+      responseFormat: { type: "json_schema", name: "mood", schema, strict: true, description: "A mood." },
+    });
+    expect(result.text).toBe('{"mood":"calm"}');
+    expect(upstream!.lastBody().response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "mood", schema, strict: true, description: "A mood." },
+    });
+    await model.generate({ messages, responseFormat: { type: "json_schema", name: "mood", schema } });
+    expect(upstream!.lastBody().response_format.json_schema.strict).toBe(false);
+
+    const parts = await collect(
+      model.stream({ messages, responseFormat: { type: "json_schema", name: "mood", schema, strict: true } }),
+    );
+    expect(parts.at(-1)).toMatchObject({ type: "finish", result: { text: '{"mood":"calm"}' } });
+    expect(upstream!.lastBody().response_format.json_schema.strict).toBe(true);
+  });
+
+  it("sends json_object, and keeps text that is not JSON instead of failing", async () => {
+    const model = await modelFor({ reply: "Sorry, no JSON today." });
+    const result = await model.generate({ messages, responseFormat: { type: "json_object" } });
+    expect(result).toMatchObject({ text: "Sorry, no JSON today.", finishReason: "stop" });
+    expect(upstream!.lastBody().response_format).toEqual({ type: "json_object" });
+    await model.generate({ messages, responseFormat: { type: "text" } });
+    expect(upstream!.lastBody()).not.toHaveProperty("response_format");
+  });
+
+  it("sends images (data: and https: URLs), audio and PDFs as OpenAI content parts; the upstream sees them", async () => {
+    const pixel =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+    const model = await modelFor({
+      reply: (body) =>
+        JSON.stringify(body.messages.at(-1).content).includes("image_url")
+          ? "I see a picture."
+          : "No picture.",
+    });
+    const result = await model.generate({
+      messages: [
+        ...messages,
+        {
+          role: "user",
+          content: "What is this?",
+          parts: [
+            { type: "text", text: "What is this?" },
+            { type: "image", url: `data:image/png;base64,${pixel}` },
+            { type: "image", url: "https://example.com/cat.jpg", detail: "low" },
+            { type: "audio", data: "UklGRg==", format: "wav" },
+            { type: "audio", data: "SUQz", format: "mp3" },
+            { type: "file", data: "JVBERi0=", mediaType: "application/pdf", filename: "notes.pdf" },
+          ],
+        },
+      ],
+    });
+    expect(result.text).toBe("I see a picture.");
+    expect(upstream!.lastBody().messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "What is this?" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${pixel}` } },
+        { type: "image_url", image_url: { url: "https://example.com/cat.jpg", detail: "low" } },
+        { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+        { type: "input_audio", input_audio: { data: "SUQz", format: "mp3" } },
+        { type: "file", file: { filename: "notes.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } },
+      ],
+    });
+    // The https image went to the upstream as a URL: this server fetched nothing.
+    expect(upstream!.requests.every((request) => request.path === "/v1/chat/completions")).toBe(true);
+  });
+
+  it("refuses a malformed image URL with a 400 naming the part", async () => {
+    const model = await modelFor();
+    const failure = await model
+      .generate({
+        messages: [{ role: "user", content: "", parts: [{ type: "image", url: "not a url" }] }],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as Error).message).toContain("messages[0].content[0]");
+    const stream = model.stream({
+      messages: [{ role: "user", content: "", parts: [{ type: "image", url: "not a url" }] }],
+    });
+    await expect(collect(stream)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it("sends a message's name as OpenAI's name field", async () => {
+    const model = await modelFor();
+    await model.generate({
+      messages: [
+        { role: "system", content: "You are Ada.", name: "narrator" },
+        { role: "user", content: "Hello", name: "bob" },
+        { role: "assistant", content: "Hi Bob.", name: "ada" },
+        {
+          role: "user",
+          content: "Look",
+          name: "carol",
+          parts: [
+            { type: "text", text: "Look" },
+            { type: "image", url: "https://example.com/a.png" },
+          ],
+        },
+      ],
+    });
+    expect(upstream!.lastBody().messages).toEqual([
+      { role: "system", content: "You are Ada.", name: "narrator" },
+      { role: "user", content: "Hello", name: "bob" },
+      { role: "assistant", content: "Hi Bob.", name: "ada" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Look" },
+          { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+        ],
+        name: "carol",
+      },
+    ]);
+  });
+
+  it("keeps a system message late in the conversation where it is", async () => {
+    const model = await modelFor();
+    await model.generate({
+      messages: [
+        ...messages,
+        { role: "assistant", content: "Hi." },
+        { role: "system", content: "Answer in French from now on." },
+        { role: "user", content: "How are you?" },
+      ],
+    });
+    expect(upstream!.lastBody().messages.map((message: { role: string }) => message.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "system",
+      "user",
+    ]);
+    expect(upstream!.lastBody().messages[3]).toEqual({
+      role: "system",
+      content: "Answer in French from now on.",
+    });
+  });
+
+  it("declares capabilities from the model's name, or from the provider's configuration", async () => {
+    upstream = await startMockOpenAI();
+    const provider = createOpenAICompatibleProvider({ name: "mock", baseURL: upstream.baseURL });
+    expect(provider.languageModel("gpt-4o-mini").capabilities).toEqual({
+      images: true,
+      audio: false,
+      files: true,
+      tools: true,
+      structuredOutput: true,
+    });
+    expect(provider.languageModel("mock-small").capabilities).toMatchObject({ images: false, tools: true });
+    const configured = createOpenAICompatibleProvider({
+      name: "mock",
+      baseURL: upstream.baseURL,
+      capabilities: { images: ["mock-*"], tools: false },
+    });
+    expect(configured.languageModel("mock-small").capabilities).toMatchObject({ images: true, tools: false });
+  });
+});

@@ -7,6 +7,7 @@ import {
   type ProviderRetryOptions,
 } from "./ai-sdk-language-model.ts";
 import type { ModelProvider } from "./language-model.ts";
+import { resolveCapabilities, type CapabilitiesConfig } from "./model-families.ts";
 import { withRetry } from "./upstream-retry.ts";
 
 export interface OpenAICompatibleProviderOptions {
@@ -22,6 +23,8 @@ export interface OpenAICompatibleProviderOptions {
   retry?: ProviderRetryOptions;
   /** How long `listModels()` waits for `/models` before giving up. Default 3000. */
   listModelsTimeoutMs?: number;
+  /** What the models take beyond text; features left out follow the model's name (`defaultCapabilities`). */
+  capabilities?: CapabilitiesConfig | undefined;
 }
 
 /**
@@ -68,12 +71,20 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         kind: "openai-compatible",
         providerName: options.name,
         retry: { provider: options.name, secrets: [options.apiKey], ...options.retry },
-        buildProviderOptions: (mapping, purpose) => ({
+        capabilities: resolveCapabilities("openai-compatible", modelName, options.capabilities),
+        buildProviderOptions: (mapping, purpose, features) => ({
           [SDK_PROVIDER_NAME]: {
             ...mapping.extraBody,
+            // Unknown keys here become body fields; the SDK has no setting of its own for this one.
+            ...(features.parallelToolCalls !== undefined && {
+              parallel_tool_calls: features.parallelToolCalls,
+            }),
             // Strict mode rejects schemas that do not list every property as required, which
-            // callers' schemas often do not; non-strict still guides the model.
-            ...(purpose === "object" && { strictJsonSchema: false }),
+            // callers' schemas often do not; non-strict still guides the model. A client's
+            // json_schema response format is strict only when it asks (OpenAI's default too).
+            ...(purpose === "object"
+              ? { strictJsonSchema: false }
+              : features.strictJsonSchema !== undefined && { strictJsonSchema: features.strictJsonSchema }),
           },
         }),
       }),

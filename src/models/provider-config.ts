@@ -3,6 +3,9 @@ import { createAnthropicProvider } from "./anthropic-provider.ts";
 import type { ModelProvider } from "./language-model.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
 
+/** A capability on or off for every model, or on for models whose names match one of the globs. */
+const capabilitySetting = z.union([z.boolean(), z.array(z.string().min(1))]);
+
 /**
  * A model provider as configured by the operator (DRAMATIS_PROVIDERS or a providers file). Keys are
  * read from a named environment variable so a config file never has to hold a secret.
@@ -18,6 +21,19 @@ export const providerConfigSchema = z.strictObject({
   api_key_env: z.string().min(1).optional(),
   models: z.array(z.string().min(1)).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /**
+   * What the provider's models take beyond text: each feature true/false for all of them, or a list
+   * of model-name globs (`"gpt-4o*"`). Features left out follow the model's name.
+   */
+  capabilities: z
+    .strictObject({
+      images: capabilitySetting.optional(),
+      audio: capabilitySetting.optional(),
+      files: capabilitySetting.optional(),
+      tools: capabilitySetting.optional(),
+      structured_output: capabilitySetting.optional(),
+    })
+    .optional(),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -71,6 +87,7 @@ export function createConfiguredProviders(
         baseURL: config.base_url,
         apiKey,
         models: config.models,
+        capabilities: config.capabilities,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
     }
@@ -81,6 +98,7 @@ export function createConfiguredProviders(
       apiKey,
       headers: config.headers,
       models: config.models,
+      capabilities: config.capabilities,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   });

@@ -1,80 +1,30 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler, Next } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { createMiddleware } from "hono/factory";
-import { PayloadTooLargeError } from "../../errors/app-error.ts";
+import type { Context, Next } from "hono";
 import { personaDefinitionSchema } from "../../domain/persona-definition.ts";
-import type { RateLimits } from "../../rate-limits/rate-limits.ts";
-import { TiePersonaService } from "../../services/tie-personas.ts";
+import type { TiePersonaService } from "../../services/tie-personas.ts";
+import { isWebAppVisit } from "../web-app-visit.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
-import { authenticate, optionalUser, personaEditor } from "../auth.ts";
+import { optionalUser, personaEditor } from "../auth.ts";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { jsonBody, jsonContent, problemResponses, userHeaderSchema } from "../openapi-common.ts";
-import { countRequests, rateLimitHeadersMiddleware } from "../rate-limit.ts";
-import { boundJsonBodies } from "../request-input-policy.ts";
 
 /*
  * TIE's personas API (GET/POST /personas, PUT/DELETE /personas/{persona_id}, the active persona), served
  * without a /v1 prefix so TIE clients work unchanged. Shapes only: TiePersonaService maps them onto
  * Dramatis personas. See docs/tie-compatibility.md.
  *
- * These paths are outside /v1, so the /v1 middleware (rate limits, body limit, authentication, the JSON
- * policy) is attached to each route here. The web app has screens under /personas too: a browser's visit
- * (see isWebAppVisit) passes through these routes untouched to the web app mounted after them.
+ * app.ts gives these paths the same middleware as /v1 (rate limits, body limit, authentication, the JSON
+ * policy). The web app has screens under /personas too: a browser's visit (see isWebAppVisit) passes
+ * through the middleware and these routes untouched to the web app mounted after them.
  */
 
 const tags = ["TIE-compatible"];
-
-export interface TiePersonaRouteOptions {
-  rateLimits: RateLimits;
-  /** DRAMATIS_TRUST_PROXY, as for /v1 */
-  trustedProxyHops: number;
-  /** the general body limit, as for /v1 */
-  bodyLimitBytes: number;
-}
-
-/**
- * A visit to the web app's /personas screens rather than a TIE call: a GET (or HEAD) that carries no API
- * key and names no end user, and either asks for HTML (every browser navigation does, signed in or not) or
- * says nothing at all (no Accept, no cookie: a bare request, which reached the screen before these routes
- * existed). Everything else is the API: a TIE client's Bearer token, or a signed-in script's fetch with
- * Accept: application/json or *\/*.
- */
-function isWebAppVisit(c: Context): boolean {
-  if (c.req.method !== "GET" && c.req.method !== "HEAD") return false;
-  if (c.req.header("authorization") || c.req.header("x-api-key") || c.req.header("x-dramatis-user")) {
-    return false;
-  }
-  const accept = c.req.header("accept");
-  if (accept === undefined || accept.trim() === "") return c.req.header("cookie") === undefined;
-  return /\btext\/html\b/i.test(accept);
-}
 
 /** Lets a web app visit through to the web app's routes and answers what they answered. */
 async function handOnToWebApp(c: Context, next: Next): Promise<never> {
   await next();
   return c.res as never;
-}
-
-/** The /v1 middleware, in the /v1 order, skipped for a web app visit. */
-function apiMiddleware(options: TiePersonaRouteOptions): MiddlewareHandler<AppEnv>[] {
-  const limit = bodyLimit({
-    maxSize: options.bodyLimitBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(options.bodyLimitBytes);
-    },
-  });
-  const chain: MiddlewareHandler<AppEnv>[] = [
-    rateLimitHeadersMiddleware({ limits: options.rateLimits, trustedProxyHops: options.trustedProxyHops }),
-    limit,
-    authenticate,
-    countRequests(options.rateLimits),
-    boundJsonBodies({ isRawBodyPath: () => false }),
-  ];
-  return chain.map((middleware) =>
-    createMiddleware<AppEnv>(async (c, next) => (isWebAppVisit(c) ? next() : middleware(c, next))),
-  );
 }
 
 const tiePersonaSchema = z
@@ -157,14 +107,12 @@ const END_USER_NOTE =
   " The end user (whose active persona counts) is the signed-in person, else X-Dramatis-User, else the " +
   'tenant\'s "anonymous" user, exactly as /v1/chat/completions picks it.';
 
-function tieRoutes(options: TiePersonaRouteOptions) {
-  const middleware = apiMiddleware(options);
+function tieRoutes() {
   return {
     list: createRoute({
       method: "get",
       path: "/personas",
       tags,
-      middleware,
       summary: "Mirrors TIE's GET /personas: the presets and your custom personas, as a JSON array",
       description:
         "Same visibility as GET /v1/personas (without the personas research populations generated). A " +
@@ -182,7 +130,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
         method: "post",
         path: "/personas",
         tags,
-        middleware,
         summary: "Mirrors TIE's POST /personas: create a persona from a name and a system prompt",
         description:
           "A Dramatis persona (like POST /v1/personas) whose system_message is system_prompt; it answers on " +
@@ -195,7 +142,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
       method: "get",
       path: "/personas/active",
       tags,
-      middleware,
       summary: "Mirrors TIE's GET /personas/active: the active persona (404 when none)",
       description: "The same active persona as GET /v1/personas/active." + END_USER_NOTE,
       request: { headers: userHeaderSchema },
@@ -205,7 +151,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
       method: "delete",
       path: "/personas/active",
       tags,
-      middleware,
       summary: "Mirrors TIE's DELETE /personas/active: no persona is active any more",
       description: "As DELETE /v1/personas/active." + END_USER_NOTE,
       request: { headers: userHeaderSchema },
@@ -215,7 +160,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
       method: "put",
       path: "/personas/active/{persona_id}",
       tags,
-      middleware,
       summary: "Mirrors TIE's PUT /personas/active/{persona_id}: make a persona (or preset) the active one",
       description:
         "As PUT /v1/personas/active/{id}: /v1/chat/completions answers as it when a call names no persona." +
@@ -227,7 +171,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
       method: "put",
       path: "/personas/{persona_id}",
       tags,
-      middleware,
       summary: "Mirrors TIE's PUT /personas/{persona_id}: change name, system prompt or description",
       description:
         "Edits the draft as PATCH /v1/personas/{id} does. 404 when the persona does not exist, is not yours " +
@@ -243,7 +186,6 @@ function tieRoutes(options: TiePersonaRouteOptions) {
       method: "delete",
       path: "/personas/{persona_id}",
       tags,
-      middleware,
       summary: "Mirrors TIE's DELETE /personas/{persona_id}: delete a custom persona",
       description:
         "As DELETE /v1/personas/{id}. 404 when the persona does not exist, is not yours, or is a preset.",
@@ -254,8 +196,7 @@ function tieRoutes(options: TiePersonaRouteOptions) {
 }
 
 function tiePersonas(c: Context<AppEnv>): TiePersonaService {
-  const { personas, chatCompletions } = c.var.services;
-  return new TiePersonaService({ personas, chatCompletions });
+  return c.var.services.tiePersonas;
 }
 
 /** As /v1/chat/completions picks it: the session's user, else X-Dramatis-User, else "anonymous". */
@@ -268,9 +209,9 @@ async function endUser(c: Context<AppEnv>): Promise<UserRow> {
  *
  * @example app.route("/", tiePersonaRoutes({ rateLimits, trustedProxyHops: 0, bodyLimitBytes: 1 << 20 }))
  */
-export function tiePersonaRoutes(options: TiePersonaRouteOptions): OpenAPIHono<AppEnv> {
+export function tiePersonaRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
-  const routes = tieRoutes(options);
+  const routes = tieRoutes();
 
   router.openapi(routes.list, async (c, next) => {
     if (isWebAppVisit(c)) return handOnToWebApp(c, next);

@@ -11,6 +11,7 @@ import { PersonaFormContext, type PersonaFormValue } from "./persona-form-contex
 import { DEFAULT_DEFINITION, definitionOf, setIn } from "./persona-form-values.ts";
 import { PersonaChannels } from "./persona-channels.tsx";
 import { PersonaSharing } from "./persona-sharing.tsx";
+import { PersonaApiAccess } from "./persona-api-access.tsx";
 import { PersonaAssets } from "./persona-assets.tsx";
 import { PersonaLorebooks } from "./persona-lorebooks.tsx";
 import { PersonaStatusBadges } from "./persona-status-badges.tsx";
@@ -326,6 +327,7 @@ export function PersonaEditor({
             <PersonaAssets personaId={persona.id} readOnly={readOnly} />
             <PersonaSharing persona={persona} />
             <PersonaLorebooks persona={persona} />
+            <PersonaApiAccess persona={persona} />
             {!readOnly && <PersonaChannels persona={persona} />}
             {!readOnly && <PersonaDeleteButton persona={persona} />}
           </div>
