@@ -12,13 +12,22 @@ import {
 } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  FLAKY_REPLY,
+  imagePartsSent,
   LONG_PROMPT,
+  OVERSIZED_MESSAGE,
+  PIXEL_PNG,
   PIXEL_PNG_BYTES,
   profileSchema,
   startClientServer,
+  startUpstreamClientServer,
   timeArguments,
+  UPSTREAM_ARGUMENTS,
+  UPSTREAM_PROFILE,
+  UPSTREAM_REPLY,
   weatherArguments,
   type ClientServer,
+  type UpstreamClientServer,
 } from "./client-server.ts";
 
 /*
@@ -271,5 +280,138 @@ describe("the Vercel AI SDK over a real socket", () => {
     });
     await collect(streamed.fullStream);
     expect(await streamed.finishReason).toBe("length");
+  });
+});
+
+describe("the Vercel AI SDK through Dramatis to an OpenAI-compatible upstream", () => {
+  let served: UpstreamClientServer;
+  let dramatis: OpenAICompatibleProvider;
+
+  beforeAll(async () => {
+    served = await startUpstreamClientServer();
+    dramatis = createOpenAICompatible({
+      name: "dramatis",
+      baseURL: served.baseURL,
+      apiKey: served.apiKey,
+      headers: served.headers,
+      supportsStructuredOutputs: true,
+    });
+  });
+  afterAll(() => served?.stop());
+
+  it("gets the upstream's tool calls, streamed too, and runs its tool loop through Dramatis", async () => {
+    const forced = await generateText({
+      model: dramatis.chatModel(served.visionModel),
+      prompt: "What's the weather in Oslo?",
+      tools,
+      toolChoice: "required",
+      maxRetries: 0,
+    });
+    expect(served.upstream.lastBody().tool_choice).toBe("required");
+    expect(forced.toolCalls.map((call) => [call.toolName, call.input])).toEqual([
+      ["get_weather", UPSTREAM_ARGUMENTS.get_weather],
+    ]);
+
+    const streamed = streamText({
+      model: dramatis.chatModel(served.visionModel),
+      prompt: "Hi",
+      tools,
+      toolChoice: { type: "tool", toolName: "get_time" },
+      maxRetries: 0,
+    });
+    const { errors } = await collect(streamed.fullStream);
+    expect(errors).toEqual([]);
+    expect(served.upstream.lastBody().stream).toBe(true);
+    expect((await streamed.toolCalls).map((call) => [call.toolName, call.input])).toEqual([
+      ["get_time", UPSTREAM_ARGUMENTS.get_time],
+    ]);
+
+    const inputs: unknown[] = [];
+    const looped = await generateText({
+      model: dramatis.chatModel(served.visionModel),
+      prompt: "What's the get_weather for Oslo?",
+      tools: {
+        get_weather: tool({
+          inputSchema: weatherArguments,
+          execute: async (input) => {
+            inputs.push(input);
+            return "sunny, 4C";
+          },
+        }),
+      },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    expect(inputs).toEqual([UPSTREAM_ARGUMENTS.get_weather]);
+    const sent = served.upstream.lastBody().messages;
+    expect(sent.at(-1)).toMatchObject({ role: "tool", tool_call_id: sent.at(-2).tool_calls[0].id });
+    expect(looped.text).toBe("The upstream read sunny, 4C.");
+  });
+
+  it("passes Output.object's schema to the upstream and its object back", async () => {
+    const generated = await generateText({
+      model: dramatis.chatModel(served.visionModel),
+      prompt: "Describe yourself",
+      output: Output.object({ schema: profileSchema, name: "profile" }),
+      maxRetries: 0,
+    });
+    expect(served.upstream.lastBody().response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { name: "profile" },
+    });
+    expect(generated.output).toEqual(UPSTREAM_PROFILE);
+  });
+
+  it("passes an image to a vision upstream as an image_url part", async () => {
+    const generated = await generateText({
+      model: dramatis.chatModel(served.visionModel),
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is in this picture?" },
+            { type: "image", image: PIXEL_PNG_BYTES, mediaType: "image/png" },
+          ],
+        },
+      ],
+      maxRetries: 0,
+    });
+    expect(generated.text).toBe(UPSTREAM_REPLY);
+    expect(imagePartsSent(served.upstream)).toEqual([
+      expect.objectContaining({ type: "image_url", image_url: expect.objectContaining({ url: PIXEL_PNG }) }),
+    ]);
+  });
+
+  it("reports an error, not a finished answer, when the upstream drops mid-stream", async () => {
+    const streamed = streamText({
+      model: dramatis.chatModel(served.flakyModel),
+      prompt: "Count for me",
+      maxRetries: 0,
+      onError: () => undefined,
+    });
+    const { errors, text, parts } = await collect(streamed.fullStream);
+    expect(errors).toHaveLength(1);
+    expect(text.length).toBeLessThan(FLAKY_REPLY.length);
+    expect(parts.some((part) => part.type === "finish" && part.finishReason === "stop")).toBe(false);
+  });
+
+  it("keeps its keep-alive connection usable after a 413 for a body past the limit", async () => {
+    const error = await generateText({
+      model: dramatis.chatModel(served.model),
+      prompt: OVERSIZED_MESSAGE,
+      maxRetries: 0,
+    }).catch((caught: unknown) => caught);
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect((error as APICallError).statusCode).toBe(413);
+    expect((error as APICallError).responseHeaders?.connection).not.toBe("close");
+    // The first request after it may take a fresh connection; the next ones reuse the old socket.
+    for (let round = 0; round < 3; round++) {
+      const after = await generateText({
+        model: dramatis.chatModel(served.model),
+        prompt: "Still there?",
+        maxRetries: 0,
+      });
+      expect(after.text).toContain("Mira");
+    }
   });
 });

@@ -4,14 +4,22 @@ import { tool } from "@langchain/core/tools";
 import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  FLAKY_REPLY,
+  imagePartsSent,
   LONG_PROMPT,
+  OVERSIZED_MESSAGE,
   PIXEL_PNG,
   profileJsonSchema,
   profileSchema,
   startClientServer,
+  startUpstreamClientServer,
   timeArguments,
+  UPSTREAM_ARGUMENTS,
+  UPSTREAM_PROFILE,
+  UPSTREAM_REPLY,
   weatherArguments,
   type ClientServer,
+  type UpstreamClientServer,
 } from "./client-server.ts";
 
 /*
@@ -211,5 +219,97 @@ describe("LangChain's ChatOpenAI over a real socket", () => {
     let joined: AIMessageChunk | undefined;
     for await (const chunk of await model.stream(LONG_PROMPT)) joined = joined ? joined.concat(chunk) : chunk;
     expect(joined?.response_metadata.finish_reason).toBe("length");
+  });
+});
+
+describe("LangChain's ChatOpenAI through Dramatis to an OpenAI-compatible upstream", () => {
+  let served: UpstreamClientServer;
+  let chat: (fields?: Partial<ChatOpenAIFields>) => ChatOpenAI;
+
+  beforeAll(async () => {
+    served = await startUpstreamClientServer();
+    chat = (fields = {}) =>
+      new ChatOpenAI({
+        model: served.visionModel,
+        apiKey: served.apiKey,
+        configuration: { baseURL: served.baseURL, defaultHeaders: served.headers },
+        maxRetries: 0,
+        ...fields,
+      });
+  });
+  afterAll(() => served?.stop());
+
+  it("gets the upstream's tool calls, streamed too, and sends the ToolMessage on", async () => {
+    const model = chat().bindTools([weatherTool, timeTool], { tool_choice: "required" });
+    const messages: BaseMessage[] = [new HumanMessage("What's the weather in Oslo?")];
+    const forced = await model.invoke(messages);
+    expect(served.upstream.lastBody().tool_choice).toBe("required");
+    expect(forced.tool_calls?.map((call) => [call.name, call.args])).toEqual([
+      ["get_weather", UPSTREAM_ARGUMENTS.get_weather],
+    ]);
+
+    let joined: AIMessageChunk | undefined;
+    const stream = await chat().bindTools([weatherTool, timeTool], { tool_choice: "get_time" }).stream("Hi");
+    for await (const chunk of stream) joined = joined ? joined.concat(chunk) : chunk;
+    expect(served.upstream.lastBody().stream).toBe(true);
+    expect(joined?.tool_calls?.map((call) => [call.name, call.args])).toEqual([
+      ["get_time", UPSTREAM_ARGUMENTS.get_time],
+    ]);
+
+    messages.push(forced, await weatherTool.invoke(forced.tool_calls![0]!));
+    const answer = await chat().bindTools([weatherTool]).invoke(messages);
+    const sent = served.upstream.lastBody().messages;
+    expect(sent.at(-1)).toMatchObject({ role: "tool", tool_call_id: forced.tool_calls![0]!.id });
+    expect(answer.content).toBe('The upstream read {"temperature":4,"city":"Oslo"}.');
+  });
+
+  it("passes withStructuredOutput's json schema to the upstream and its object back", async () => {
+    const profile = await chat()
+      .withStructuredOutput(profileSchema, { name: "profile", method: "jsonSchema", strict: true })
+      .invoke("Describe yourself");
+    expect(served.upstream.lastBody().response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { name: "profile", strict: true },
+    });
+    expect(profile).toEqual(UPSTREAM_PROFILE);
+  });
+
+  it("passes an image to a vision upstream as an image_url part", async () => {
+    const answer = await chat().invoke([
+      new HumanMessage({
+        content: [
+          { type: "text", text: "What is in this picture?" },
+          { type: "image_url", image_url: { url: PIXEL_PNG } },
+        ],
+      }),
+    ]);
+    expect(answer.content).toBe(UPSTREAM_REPLY);
+    expect(imagePartsSent(served.upstream)).toEqual([
+      expect.objectContaining({ type: "image_url", image_url: expect.objectContaining({ url: PIXEL_PNG }) }),
+    ]);
+  });
+
+  it("throws when the upstream drops the connection mid-stream", async () => {
+    let text = "";
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of await chat({ model: served.flakyModel }).stream("Count for me")) {
+          text += String(chunk.content);
+        }
+      })(),
+    );
+    expect(error.message).toMatch(/upstream|provider flaky/);
+    expect(text.length).toBeLessThan(FLAKY_REPLY.length);
+  });
+
+  it("keeps its keep-alive connection usable after a 413 for a body past the limit", async () => {
+    const model = chat({ model: served.model });
+    const error = await rejection(model.invoke(OVERSIZED_MESSAGE));
+    expect(error.status).toBe(413);
+    // The first request after it may take a fresh connection; the next ones reuse the old socket.
+    for (let round = 0; round < 3; round++) {
+      const after = await model.invoke("Still there?");
+      expect(after.content).toContain("Mira");
+    }
   });
 });

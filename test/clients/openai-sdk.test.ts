@@ -2,15 +2,23 @@ import OpenAI from "openai";
 import { zodFunction, zodResponseFormat } from "openai/helpers/zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  FLAKY_REPLY,
+  imagePartsSent,
   LONG_PROMPT,
+  OVERSIZED_MESSAGE,
   PIXEL_PNG,
   profileJsonSchema,
   profileSchema,
   startClientServer,
+  startUpstreamClientServer,
   timeArguments,
+  UPSTREAM_ARGUMENTS,
+  UPSTREAM_PROFILE,
+  UPSTREAM_REPLY,
   weatherArguments,
   weatherParameters,
   type ClientServer,
+  type UpstreamClientServer,
 } from "./client-server.ts";
 
 /*
@@ -267,5 +275,138 @@ describe("the official openai client over a real socket", () => {
     let finishReason: string | null | undefined;
     for await (const chunk of stream) finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
     expect(finishReason).toBe("length");
+  });
+});
+
+describe("the official openai client through Dramatis to an OpenAI-compatible upstream", () => {
+  let served: UpstreamClientServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    served = await startUpstreamClientServer();
+    client = new OpenAI({
+      apiKey: served.apiKey,
+      baseURL: served.baseURL,
+      defaultHeaders: served.headers,
+      maxRetries: 0,
+    });
+  });
+  afterAll(() => served?.stop());
+
+  it("passes tools to the upstream and its tool calls back, streamed, and the results on", async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: "user", content: "What's the weather in Oslo?" },
+    ];
+    const forced = await client.chat.completions.create({
+      model: served.visionModel,
+      messages,
+      tools: [weatherTool, timeTool],
+      tool_choice: "required",
+    });
+    expect(served.upstream.lastBody().tool_choice).toBe("required");
+    expect(served.upstream.lastBody().tools.map((entry: any) => entry.function.name)).toEqual([
+      "get_weather",
+      "get_time",
+    ]);
+    expect(forced.choices[0]?.finish_reason).toBe("tool_calls");
+    const [call] = functionCalls(forced.choices[0]!.message);
+    expect(call?.function.name).toBe("get_weather");
+    expect(JSON.parse(call!.function.arguments)).toEqual(UPSTREAM_ARGUMENTS.get_weather);
+
+    const stream = client.chat.completions.stream({
+      model: served.visionModel,
+      messages: [{ role: "user", content: "Hi" }],
+      tools: [weatherTool, timeTool],
+      tool_choice: { type: "function", function: { name: "get_time" } },
+    });
+    const streamed = await stream.finalChatCompletion();
+    expect(served.upstream.lastBody().stream).toBe(true);
+    const [streamedCall] = functionCalls(streamed.choices[0]!.message);
+    expect(streamedCall?.function.name).toBe("get_time");
+    expect(JSON.parse(streamedCall!.function.arguments)).toEqual(UPSTREAM_ARGUMENTS.get_time);
+    expect(streamed.choices[0]?.finish_reason).toBe("tool_calls");
+
+    messages.push(forced.choices[0]!.message, { role: "tool", tool_call_id: call!.id, content: "sunny, 4C" });
+    const answer = await client.chat.completions.create({
+      model: served.visionModel,
+      messages,
+      tools: [weatherTool],
+    });
+    const sent = served.upstream.lastBody().messages;
+    expect(sent.at(-2)).toMatchObject({
+      role: "assistant",
+      tool_calls: [{ function: { name: "get_weather" } }],
+    });
+    expect(sent.at(-1)).toMatchObject({ role: "tool", tool_call_id: sent.at(-2).tool_calls[0].id });
+    expect(answer.choices[0]?.message.content).toBe("The upstream read sunny, 4C.");
+  });
+
+  it("passes a strict json_schema format to the upstream and its JSON back", async () => {
+    const viaParse = await client.chat.completions.parse({
+      model: served.visionModel,
+      messages: [{ role: "user", content: "Describe yourself" }],
+      response_format: zodResponseFormat(profileSchema, "profile"),
+    });
+    expect(served.upstream.lastBody().response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { name: "profile", strict: true },
+    });
+    expect(viaParse.choices[0]?.message.parsed).toEqual(UPSTREAM_PROFILE);
+  });
+
+  it("passes an image to a vision upstream as an image_url part", async () => {
+    const completion = await client.chat.completions.create({
+      model: served.visionModel,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is in this picture?" },
+            { type: "image_url", image_url: { url: PIXEL_PNG } },
+          ],
+        },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toBe(UPSTREAM_REPLY);
+    expect(imagePartsSent(served.upstream)).toEqual([
+      expect.objectContaining({ type: "image_url", image_url: expect.objectContaining({ url: PIXEL_PNG }) }),
+    ]);
+  });
+
+  it("throws when the upstream drops the connection mid-stream, after the text so far", async () => {
+    let text = "";
+    // Mid-stream as a rule (the fake waits between deltas); had the drop come before Dramatis read any
+    // text, the error would be the request's 502 instead. Either way, never a quiet end.
+    const error = await (async () => {
+      const stream = await client.chat.completions.create({
+        model: served.flakyModel,
+        messages: [{ role: "user", content: "Count for me" }],
+        stream: true,
+      });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toMatch(/upstream|provider flaky/);
+    expect(text.length).toBeLessThan(FLAKY_REPLY.length);
+  });
+
+  it("keeps its keep-alive connection usable after a 413 for a body past the limit", async () => {
+    const error = await client.chat.completions
+      .create({ model: served.model, messages: [{ role: "user", content: OVERSIZED_MESSAGE }] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    const tooLarge = error as InstanceType<typeof OpenAI.APIError>;
+    expect(tooLarge.status).toBe(413);
+    // The server kept the connection (no Connection: close), so the next request reuses it.
+    expect(tooLarge.headers?.get("connection")).not.toBe("close");
+    // The first request after it may go out on a fresh connection while the old one is still busy;
+    // the next ones take the old socket again, which used to fail with "Connection error".
+    for (let round = 0; round < 3; round++) {
+      const after = await client.chat.completions.create({
+        model: served.model,
+        messages: [{ role: "user", content: "Still there?" }],
+      });
+      expect(after.choices[0]?.message.content).toContain("Mira");
+    }
   });
 });
