@@ -326,6 +326,15 @@ describe("the Vercel AI SDK through Dramatis to an OpenAI-compatible upstream", 
       ["get_time", UPSTREAM_ARGUMENTS.get_time],
     ]);
 
+    const auto = await generateText({
+      model: dramatis.chatModel(served.visionModel),
+      prompt: "Tell me about yourself",
+      tools,
+      maxRetries: 0,
+    });
+    expect(auto.toolCalls).toEqual([]);
+    expect(auto.text).toBe(UPSTREAM_REPLY);
+
     const inputs: unknown[] = [];
     const looped = await generateText({
       model: dramatis.chatModel(served.visionModel),

@@ -256,6 +256,10 @@ describe("LangChain's ChatOpenAI through Dramatis to an OpenAI-compatible upstre
       ["get_time", UPSTREAM_ARGUMENTS.get_time],
     ]);
 
+    const auto = await chat().bindTools([weatherTool, timeTool]).invoke("Tell me about yourself");
+    expect(auto.tool_calls ?? []).toEqual([]);
+    expect(auto.content).toBe(UPSTREAM_REPLY);
+
     messages.push(forced, await weatherTool.invoke(forced.tool_calls![0]!));
     const answer = await chat().bindTools([weatherTool]).invoke(messages);
     const sent = served.upstream.lastBody().messages;

@@ -326,6 +326,15 @@ describe("the official openai client through Dramatis to an OpenAI-compatible up
     expect(JSON.parse(streamedCall!.function.arguments)).toEqual(UPSTREAM_ARGUMENTS.get_time);
     expect(streamed.choices[0]?.finish_reason).toBe("tool_calls");
 
+    const auto = await client.chat.completions.create({
+      model: served.visionModel,
+      messages: [{ role: "user", content: "Tell me about yourself" }],
+      tools: [weatherTool, timeTool],
+      tool_choice: "auto",
+    });
+    expect(auto.choices[0]?.message.tool_calls ?? []).toEqual([]);
+    expect(auto.choices[0]?.message.content).toBe(UPSTREAM_REPLY);
+
     messages.push(forced.choices[0]!.message, { role: "tool", tool_call_id: call!.id, content: "sunny, 4C" });
     const answer = await client.chat.completions.create({
       model: served.visionModel,
