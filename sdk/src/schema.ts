@@ -14389,7 +14389,7 @@ export interface paths {
     put?: never;
     /**
      * Talk to a persona as if it were a model (OpenAI chat completions, streaming or not)
-     * @description The persona comes from `persona_id`, else `model: persona/<id>`, else the user's active persona (PUT /v1/personas/active/{id}). The client sends the history; the persona's definition, the user persona in force and memory are injected. A system or developer message replaces only the persona's base instructions.
+     * @description The persona comes from `persona_id`, else `model: persona/<id>`, else the user's active persona (PUT /v1/personas/active/{id}). The client sends the history; the persona's definition, the user persona in force and memory are injected. Leading system or developer messages replace only the persona's base instructions; later ones keep their place. `tools`, `tool_choice`, `parallel_tool_calls`, `response_format` (json_object, json_schema) and image, audio and file parts go to the persona's model, or the request is a 400 naming what that model cannot take. Fields accepted but ignored are named in the `X-Dramatis-Warnings` header (docs/openai-compatibility.md). A streamed request that fails before its first token gets the error's HTTP status.
      */
     post: {
       parameters: {
@@ -14425,6 +14425,634 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/personas": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Mirrors TIE's GET /personas: the presets and your custom personas, as a JSON array
+     * @description Same visibility as GET /v1/personas (without the personas research populations generated). A browser's visit (Accept: text/html, no API key) gets the web app's /personas screen instead. The end user (whose active persona counts) is the signed-in person, else X-Dramatis-User, else the tenant's "anonymous" user, exactly as /v1/chat/completions picks it.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Presets first, then custom personas */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TiePersona"][];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Mirrors TIE's POST /personas: create a persona from a name and a system prompt
+     * @description A Dramatis persona (like POST /v1/personas) whose system_message is system_prompt; it answers on /v1/chat/completions at once (an unpublished persona serves its draft).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TiePersonaCreate"];
+        };
+      };
+      responses: {
+        /** @description The new persona */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TiePersona"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/personas/active": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Mirrors TIE's GET /personas/active: the active persona (404 when none)
+     * @description The same active persona as GET /v1/personas/active. The end user (whose active persona counts) is the signed-in person, else X-Dramatis-User, else the tenant's "anonymous" user, exactly as /v1/chat/completions picks it.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The active persona */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TiePersona"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Mirrors TIE's DELETE /personas/active: no persona is active any more
+     * @description As DELETE /v1/personas/active. The end user (whose active persona counts) is the signed-in person, else X-Dramatis-User, else the tenant's "anonymous" user, exactly as /v1/chat/completions picks it.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Cleared */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TieActivePersonaCleared"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/personas/active/{persona_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Mirrors TIE's PUT /personas/active/{persona_id}: make a persona (or preset) the active one
+     * @description As PUT /v1/personas/active/{id}: /v1/chat/completions answers as it when a call names no persona. The end user (whose active persona counts) is the signed-in person, else X-Dramatis-User, else the tenant's "anonymous" user, exactly as /v1/chat/completions picks it.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          persona_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The active persona */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TieActivePersona"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/personas/{persona_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Mirrors TIE's PUT /personas/{persona_id}: change name, system prompt or description
+     * @description Edits the draft as PATCH /v1/personas/{id} does. 404 when the persona does not exist, is not yours to change, or is a preset. A persona published with /v1/personas/{id}/publish keeps answering with its production version until the draft is published.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          persona_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TiePersonaUpdate"];
+        };
+      };
+      responses: {
+        /** @description The updated persona */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TiePersona"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Mirrors TIE's DELETE /personas/{persona_id}: delete a custom persona
+     * @description As DELETE /v1/personas/{id}. 404 when the persona does not exist, is not yours, or is a preset.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          persona_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TiePersonaDeleted"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/models": {
     parameters: {
       query?: never;
@@ -14432,10 +15060,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Personas (as persona/<id>) and configured models, in OpenAI's list format */
+    /**
+     * Personas (as persona/<id>) and the embedding model, in OpenAI's list format
+     * @description The personas the caller can chat with on /v1/chat/completions (model persona/<id>), then the embedding model /v1/embeddings uses, when the server has one. Personas generated for research populations are left out unless include_generated=true.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Also list personas generated for research populations */
+          include_generated?: "true" | "false";
+        };
         header?: never;
         path?: never;
         cookie?: never;
@@ -14455,6 +15089,106 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/models/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One model: a persona (persona/<id>) or the embedding model
+     * @description The id holds a "/" (persona/psn_…), sent as is or percent-encoded (persona%2Fpsn_…). 404 (OpenAI's model_not_found) for an unknown id or a persona the caller cannot see.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The model */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Model"];
+          };
+        };
+        /** @description No such model, in OpenAI's error shape (code model_not_found) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: {
+                message: string;
+                type: string;
+                param: string | null;
+                code: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/embeddings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Embeds texts with the server's embedding model, in OpenAI's format
+     * @description The model is the embedding model GET /v1/models lists (its id, or its name without the provider); 404 (model_not_found) for another, or when the server has none (DRAMATIS_EMBEDDING_MODEL).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["EmbeddingRequest"];
+        };
+      };
+      responses: {
+        /** @description One embedding per input, in order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EmbeddingList"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -16930,9 +17664,22 @@ export interface components {
         message: {
           /** @enum {string} */
           role: "assistant";
-          content: string;
+          /** @description null when the answer is only tool calls */
+          content: string | null;
+          refusal: null;
+          tool_calls?: {
+            id: string;
+            /** @enum {string} */
+            type: "function";
+            function: {
+              name: string;
+              arguments: string;
+            };
+          }[];
         };
-        finish_reason: string;
+        /** @enum {string} */
+        finish_reason: "stop" | "length" | "tool_calls";
+        logprobs: null;
       }[];
       usage: {
         prompt_tokens: number;
@@ -16946,16 +17693,18 @@ export interface components {
       messages: ({
         /** @enum {string} */
         role: "system" | "developer" | "user" | "assistant" | "tool";
-        content?:
-          | string
-          | ({
-              type: string;
-              text?: string;
-            } & {
-              [key: string]: unknown;
-            })[]
-          | null;
+        content?: string | components["schemas"]["ChatContentPart"][] | null;
         name?: string;
+        tool_calls?: {
+          id: string;
+          /** @enum {string} */
+          type?: "function";
+          function: {
+            name: string;
+            arguments: string;
+          };
+        }[];
+        tool_call_id?: string;
       } & {
         [key: string]: unknown;
       })[];
@@ -16963,7 +17712,7 @@ export interface components {
       persona_id?: string;
       /** @description The end user, for API-key requests only (else X-Dramatis-User); ignored for a signed-in session, which always acts as its own user */
       user?: string;
-      stream?: boolean;
+      stream?: boolean | null;
       stream_options?:
         | ({
             include_usage?: boolean;
@@ -16981,20 +17730,172 @@ export interface components {
       frequency_penalty?: number | null;
       presence_penalty?: number | null;
       seed?: number | null;
+      /** @description Not OpenAI: passed on */
+      top_k?: number | null;
+      /** @description Not OpenAI: passed on */
+      min_p?: number | null;
+      /** @description Not OpenAI: passed on */
+      top_a?: number | null;
+      /** @description Not OpenAI: passed on */
+      repetition_penalty?: number | null;
+      tools?:
+        | ({
+            type: string;
+            function?: {
+              name: string;
+              description?: string;
+              parameters?: {
+                [key: string]: unknown;
+              };
+              strict?: boolean | null;
+            };
+          } & {
+            [key: string]: unknown;
+          })[]
+        | null;
+      tool_choice?:
+        | ("none" | "auto" | "required")
+        | {
+            /** @enum {string} */
+            type: "function";
+            function: {
+              name: string;
+            };
+          }
+        | null;
+      parallel_tool_calls?: boolean | null;
+      response_format?:
+        | {
+            /** @enum {string} */
+            type: "text";
+          }
+        | {
+            /** @enum {string} */
+            type: "json_object";
+          }
+        | {
+            /** @enum {string} */
+            type: "json_schema";
+            json_schema: {
+              name: string;
+              description?: string;
+              schema?: {
+                [key: string]: unknown;
+              };
+              strict?: boolean | null;
+            };
+          }
+        | null;
+      logprobs?: boolean | null;
+      top_logprobs?: number | null;
     } & {
       [key: string]: unknown;
+    };
+    /** @description text, image_url, input_audio, file (with file_data), or refusal (assistant). Parts a persona's model cannot take are a 400 naming the part. */
+    ChatContentPart: {
+      type: string;
+    } & {
+      [key: string]: unknown;
+    };
+    TiePersona: {
+      /** @example psn_01jc8x7k3m9q2r4t6v8w0y2z4a */
+      id: string;
+      /** @example My Coach */
+      name: string;
+      /**
+       * @description A preset's catalogue description; otherwise the persona's Character Card creator notes (card.creator_notes, never sent to the model), or an empty string
+       * @example Life coaching persona
+       */
+      description: string;
+      /**
+       * @description The persona's base instructions for chat: chat_configuration.prompt when set, else system_message
+       * @example You are a supportive life coach...
+       */
+      system_prompt: string;
+      is_preset: boolean;
+      /** @description Whether it is the end user's active persona */
+      is_active: boolean;
+      /** @example 2026-03-20T10:00:00.000Z */
+      created_at: string;
+      /** @example 2026-03-20T10:00:00.000Z */
+      updated_at: string;
+    };
+    TiePersonaCreate: {
+      /** @example Formal Writer */
+      name: string;
+      /** @example You always write in a formal, professional tone. */
+      system_prompt: string;
+      /** @description Stored as the persona's card.creator_notes (never sent to the model) */
+      description?: string;
+    };
+    TieActivePersonaCleared: {
+      /** @enum {string} */
+      status: "cleared";
+    };
+    TieActivePersona: {
+      /** @enum {string} */
+      status: "active";
+      persona_id: string;
+    };
+    TiePersonaUpdate: {
+      /** @example Updated Name */
+      name?: string;
+      /** @example Updated prompt... */
+      system_prompt?: string;
+      /** @description Stored as the persona's card.creator_notes (never sent to the model) */
+      description?: string;
+    };
+    TiePersonaDeleted: {
+      /** @enum {string} */
+      status: "deleted";
+      persona_id: string;
     };
     ModelList: {
       /** @enum {string} */
       object: "list";
+      data: components["schemas"]["Model"][];
+    };
+    Model: {
+      /** @example persona/psn_01jc8x7k3m9q2r4t6v8w0y2z4a */
+      id: string;
+      /** @enum {string} */
+      object: "model";
+      /** @description Unix seconds */
+      created: number;
+      owned_by: string;
+      /** @description The persona's name, or the embedding model's id */
+      name: string;
+      /** @description The same as name, for clients that read this field */
+      display_name: string;
+    };
+    EmbeddingList: {
+      /** @enum {string} */
+      object: "list";
       data: {
-        id: string;
         /** @enum {string} */
-        object: "model";
-        created: number;
-        owned_by: string;
-        name?: string;
+        object: "embedding";
+        index: number;
+        /** @description Numbers, or with encoding_format base64 the little-endian float32 bytes in base64 */
+        embedding: number[] | string;
       }[];
+      model: string;
+      usage: {
+        prompt_tokens: number;
+        total_tokens: number;
+      };
+    };
+    EmbeddingRequest: {
+      /** @example offline/default */
+      model: string;
+      /** @description A text or up to 2048 texts, none empty (token arrays are not supported) */
+      input: string | string[] | number[] | number[][];
+      /** @enum {string} */
+      encoding_format?: "float" | "base64";
+      dimensions?: number;
+      /** @description The end user the call is recorded for, for API-key requests (else X-Dramatis-User) */
+      user?: string;
+    } & {
+      [key: string]: unknown;
     };
     ApiKey: {
       id: string;
