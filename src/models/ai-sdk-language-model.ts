@@ -7,26 +7,18 @@ import {
   tool,
   UnsupportedFunctionalityError,
   wrapLanguageModel,
-  type AssistantContent,
   type CallWarning,
-  type FilePart,
   type FinishReason as SdkFinishReason,
-  type ImagePart,
   type JSONSchema7,
   type LanguageModelMiddleware,
   type LanguageModelUsage,
-  type ModelMessage,
-  type TextPart,
   type TextStreamPart,
   type ToolSet,
-  type UserContent,
 } from "ai";
 import { z } from "zod";
 import { BadRequestError } from "../errors/app-error.ts";
 import {
   UnparsableOutputError,
-  type ChatMessage,
-  type ContentPart,
   type FinishReason,
   type GenerateObjectResult,
   type GenerateRequest,
@@ -45,6 +37,7 @@ import {
   type ProviderKind,
   type SamplingMapping,
 } from "./sampling-mapping.ts";
+import { toModelMessages } from "./ai-sdk-messages.ts";
 import { classifyUpstreamFailure, withRetry, type RetryOptions } from "./upstream-retry.ts";
 
 // The SDK prints call warnings to the console by default; ours travel in every result's `warnings` instead.
@@ -565,205 +558,6 @@ function toResponseOutput(format: ResponseFormat | undefined, kind: ProviderKind
           },
     ),
   };
-}
-
-/**
- * Dramatis messages as AI SDK messages: content parts, tool calls and tool results, and `name`.
- *
- * `name`: the OpenAI-compatible converter spreads `providerOptions.openaiCompatible` of a message
- * (of its only text part, for a user message with one) into the wire message, so `name` arrives as
- * the real field. Anthropic's Messages API has no such field; the name is written before the text
- * ("Ada: hello") so the model still knows who spoke.
- *
- * System messages after the first non-system message stay in place for OpenAI-compatible upstreams.
- * For Anthropic, the SDK would either move them into the system prompt (changing the order) or send
- * them as mid-conversation system messages behind a beta flag that older models and proxies reject,
- * so they become user-role text "[system] …" where they stood.
- *
- * @throws BadRequestError for a tool call left unanswered, a tool message answering no call of the
- *   assistant message before it, or a malformed image URL, naming the message.
- */
-export function toModelMessages(messages: ChatMessage[], kind: ProviderKind): ModelMessage[] {
-  checkToolResults(messages);
-  const toolNames = new Map<string, string>();
-  const firstConversational = messages.findIndex((message) => message.role !== "system");
-  return messages.map((message, index): ModelMessage => {
-    const field = `messages[${index}]`;
-    const nameOption =
-      kind === "openai-compatible" && message.name
-        ? { providerOptions: { openaiCompatible: { name: message.name } } }
-        : {};
-    switch (message.role) {
-      case "system":
-        if (kind === "anthropic" && firstConversational !== -1 && index > firstConversational) {
-          return { role: "user", content: `[system] ${withAnthropicName(message)}` };
-        }
-        return { role: "system", content: message.content, ...nameOption };
-      case "user":
-        // The converter reads `name` from the message, or from the part of a one-text-part message.
-        return { role: "user", content: toUserContent(message, kind, field), ...nameOption };
-      case "assistant": {
-        const text = kind === "anthropic" ? withAnthropicName(message) : message.content;
-        if (!message.toolCalls?.length) return { role: "assistant", content: text, ...nameOption };
-        const content: AssistantContent = [
-          ...(text ? [{ type: "text" as const, text }] : []),
-          ...message.toolCalls.map((call) => {
-            toolNames.set(call.id, call.name);
-            return {
-              type: "tool-call" as const,
-              toolCallId: call.id,
-              toolName: call.name,
-              input: toolInput(call.arguments, kind),
-              // The SDK writes the parsed input back out; this sends the client's own text instead.
-              ...(kind === "openai-compatible" && {
-                providerOptions: {
-                  openaiCompatible: { function: { name: call.name, arguments: call.arguments } },
-                },
-              }),
-            };
-          }),
-        ];
-        return { role: "assistant", content, ...nameOption };
-      }
-      case "tool": {
-        // `checkToolResults` made sure the id names a call of the assistant message before.
-        const toolCallId = message.toolCallId ?? "";
-        return {
-          role: "tool",
-          content: [
-            {
-              type: "tool-result",
-              toolCallId,
-              toolName: toolNames.get(toolCallId) ?? "unknown",
-              output: { type: "text", value: message.content },
-            },
-          ],
-        };
-      }
-    }
-  });
-}
-
-/**
- * Every assistant tool call must be answered by a tool message before the conversation goes on, and
- * every tool message must answer one (the SDK and the upstreams refuse otherwise): said here as a 400
- * naming the message, before any upstream is called.
- */
-function checkToolResults(messages: ChatMessage[]): void {
-  let pending = new Set<string>();
-  let askedAt = -1;
-  const refuse = (): never => {
-    throw new BadRequestError(
-      `messages[${askedAt}].tool_calls: no tool message answers the call${pending.size > 1 ? "s" : ""} ${[...pending].join(", ")}`,
-    );
-  };
-  messages.forEach((message, index) => {
-    if (message.role === "tool") {
-      if (!message.toolCallId) {
-        throw new BadRequestError(
-          `messages[${index}].tool_call_id: a tool message must name the call it answers`,
-        );
-      }
-      if (!pending.delete(message.toolCallId)) {
-        throw new BadRequestError(
-          `messages[${index}].tool_call_id: ${message.toolCallId} answers no tool call of the assistant message before it`,
-        );
-      }
-      return;
-    }
-    if (pending.size > 0) refuse();
-    if (message.role === "assistant" && message.toolCalls?.length) {
-      pending = new Set(message.toolCalls.map((call) => call.id));
-      askedAt = index;
-    }
-  });
-  if (pending.size > 0) refuse();
-}
-
-/**
- * A tool call's input for the SDK: the parsed JSON. Text that is not a JSON object still reaches the
- * upstream: OpenAI-compatible upstreams get the text itself (see `toModelMessages`); Anthropic wants an
- * object, so it goes as `{ "arguments": "<the text>" }`.
- */
-function toolInput(text: string, kind: ProviderKind): unknown {
-  if (text.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
-  return kind === "anthropic" ? { arguments: text } : text;
-}
-
-function withAnthropicName(message: ChatMessage): string {
-  return message.name && message.content ? `${message.name}: ${message.content}` : message.content;
-}
-
-function toUserContent(message: ChatMessage, kind: ProviderKind, field: string): UserContent {
-  const name = message.name;
-  if (!message.parts?.length) {
-    if (!name) return message.content;
-    if (kind === "anthropic") return withAnthropicName(message);
-    // A user message of one text part gets its wire fields from the part, not the message.
-    return [{ type: "text", text: message.content, providerOptions: { openaiCompatible: { name } } }];
-  }
-  const parts = message.parts.map((part, index) => toUserPart(part, kind, `${field}.content[${index}]`));
-  if (!name) return parts;
-  if (kind === "anthropic") {
-    const first = parts.findIndex((part) => part.type === "text");
-    if (first === -1) return [{ type: "text", text: `${name}:` }, ...parts];
-    const text = parts[first] as TextPart;
-    return parts.map((part, index) => (index === first ? { ...text, text: `${name}: ${text.text}` } : part));
-  }
-  // Several parts: the converter takes the message's own options, which `toModelMessages` sets.
-  return parts.length === 1 && parts[0]?.type === "text"
-    ? [{ ...parts[0], providerOptions: { openaiCompatible: { name } } }]
-    : parts;
-}
-
-function toUserPart(part: ContentPart, kind: ProviderKind, field: string): TextPart | ImagePart | FilePart {
-  switch (part.type) {
-    case "text":
-      return { type: "text", text: part.text };
-    case "image": {
-      const image = toImageData(part.url, field);
-      // OpenAI's `detail` sits inside `image_url`, which the converter builds; this replaces it whole.
-      const detail =
-        kind === "openai-compatible" && part.detail
-          ? { providerOptions: { openaiCompatible: { image_url: { url: part.url, detail: part.detail } } } }
-          : {};
-      return { type: "image", ...image, ...detail };
-    }
-    case "audio":
-      return { type: "file", data: part.data, mediaType: part.format === "wav" ? "audio/wav" : "audio/mpeg" };
-    case "file":
-      return {
-        type: "file",
-        data: part.data,
-        mediaType: part.mediaType,
-        ...(part.filename !== undefined && { filename: part.filename }),
-      };
-  }
-}
-
-/** An image URL as the SDK takes it: bytes and media type from a data: URL, otherwise the URL. */
-function toImageData(url: string, field: string): { image: string | Uint8Array | URL; mediaType?: string } {
-  if (url.startsWith("data:")) {
-    const match = /^data:([^;,]*)((?:;[^;,]*)*?)(;base64)?,(.*)$/s.exec(url);
-    if (!match) throw new BadRequestError(`${field}.image_url.url: not a valid data: URL`);
-    const mediaType = match[1] || "image/*";
-    const payload = match[4] ?? "";
-    return match[3]
-      ? { image: payload, mediaType }
-      : { image: new Uint8Array(Buffer.from(decodeURIComponent(payload), "utf8")), mediaType };
-  }
-  try {
-    return { image: new URL(url) };
-  } catch {
-    throw new BadRequestError(`${field}.image_url.url: must be an https: or data: URL`);
-  }
 }
 
 /** Upstreams that send no usage (some local servers) give undefined; Dramatis counts never hold NaN. */

@@ -255,7 +255,10 @@ function classifyApiCallError(
     detail:
       (status === undefined
         ? `cannot connect to ${who}${code ? ` (${code})` : ""}`
-        : `${who} answered HTTP ${status}`) + (requestId ? ` (request id ${requestId})` : ""),
+        : status >= 200 && status < 300
+          ? // It had answered 200 and was streaming when the body broke off.
+            `the connection to ${who} was lost`
+          : `${who} answered HTTP ${status}`) + (requestId ? ` (request id ${requestId})` : ""),
     upstreamMessage: redactSecrets(
       [error.message, error.responseBody].filter(Boolean).join(" ").slice(0, 4000),
       secrets,

@@ -120,6 +120,34 @@ describe("assemblePrompt", () => {
     expect(prompt.totalTokens).toBeGreaterThan(assemblePrompt(input()).totalTokens);
   });
 
+  it("keeps an OpenAI client's tool calls, results, names and parts, never splitting a call from its results", () => {
+    const call = { id: "call_1", name: "get_weather", arguments: '{"city":"Oslo"}' };
+    const history: HistoryMessage[] = [
+      { ...message("user", "Weather?"), name: "elena", parts: [{ type: "text", text: "Weather?" }] },
+      { role: "assistant", content: "", tokens: 5, toolCalls: [call] },
+      { role: "tool", content: '{"temp":4}', tokens: 4, toolCallId: "call_1" },
+      message("user", "Thanks"),
+    ];
+    const depthEntry: WorldInfoInsert = {
+      position: "at_depth",
+      depth: 2,
+      role: "system",
+      content: "LORE",
+      tokens: 1,
+      detail: "entry",
+    };
+    const prompt = assemblePrompt(input({ history, worldInfo: [depthEntry] }));
+    const rest = prompt.messages.slice(1);
+    // Depth 2 would land between the call and its result: it goes after the result instead.
+    expect(rest.map((chat) => chat.content)).toEqual(["Weather?", "", '{"temp":4}', "LORE", "Thanks"]);
+    expect(rest[0]).toMatchObject({ name: "elena", parts: [{ type: "text", text: "Weather?" }] });
+    expect(rest[1]).toMatchObject({ role: "assistant", toolCalls: [call] });
+    expect(rest[2]).toMatchObject({ role: "tool", toolCallId: "call_1" });
+    // A result whose call was trimmed away goes too.
+    const trimmed = assemblePrompt(input({ history: history.slice(2), tokenBudget: 2000 }));
+    expect(trimmed.messages.slice(1).map((chat) => chat.role)).toEqual(["user"]);
+  });
+
   it("addresses the user persona in force, and drops it when there is none", () => {
     const withPersona = assemblePrompt(
       input({ userPersona: { name: "Elena", description: "a space pirate" } }),

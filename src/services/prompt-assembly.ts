@@ -268,7 +268,10 @@ function withDepthInserts(messages: ChatMessage[], inserts: readonly WorldInfoIn
   for (const entry of ordered) {
     const index = Math.max(0, messages.length - entry.depth);
     const shift = result.length - messages.length;
-    result.splice(Math.min(index + shift, result.length), 0, { role: entry.role, content: entry.content });
+    let at = Math.min(index + shift, result.length);
+    // Never between a tool call and its results: models refuse a call whose results do not follow it.
+    while (result[at]?.role === "tool") at++;
+    result.splice(at, 0, { role: entry.role, content: entry.content });
   }
   return result;
 }

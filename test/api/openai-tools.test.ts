@@ -337,6 +337,29 @@ describe("/v1/chat/completions: tools, structured output, parts and early errors
         "messages[0].content[0]",
       ],
       [{ messages: [{ role: "tool", content: "42" }] }, "messages[0].tool_call_id"],
+      [
+        {
+          messages: [
+            { role: "user", content: "Hi" },
+            {
+              role: "assistant",
+              content: null,
+              tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+            },
+            { role: "user", content: "Well?" },
+          ],
+        },
+        "messages[1].tool_calls",
+      ],
+      [
+        {
+          messages: [
+            { role: "user", content: "Hi" },
+            { role: "tool", tool_call_id: "c9", content: "42" },
+          ],
+        },
+        "messages[1].tool_call_id",
+      ],
     ];
     for (const [fields, param] of cases) {
       const response = await complete({

@@ -198,6 +198,7 @@ export function translateRequest(body: CompletionBody): TranslatedRequest {
     problems.push({ field: "modalities", message: "only text answers are available on this endpoint" });
   }
   const messages = body.messages.map((message, index) => readMessage(message, index, problems));
+  problems.push(...unansweredToolCalls(messages));
   const tools = readTools(body, problems);
   const toolChoice = readToolChoice(body, tools, problems);
   const responseFormat = readResponseFormat(body, problems);
@@ -261,6 +262,42 @@ function readMessage(message: RequestMessage, index: number, problems: FieldErro
     chat.toolCallId = message.tool_call_id;
   }
   return chat;
+}
+
+/**
+ * Tool calls and their results must pair up: every call of an assistant message answered by a tool
+ * message right after it, and every tool message answering one (models refuse anything else).
+ */
+function unansweredToolCalls(messages: ChatMessage[]): FieldError[] {
+  const problems: FieldError[] = [];
+  let pending = new Set<string>();
+  let askedAt = -1;
+  const unanswered = () => {
+    if (pending.size === 0) return;
+    problems.push({
+      field: `messages[${askedAt}].tool_calls`,
+      message: `no tool message answers ${[...pending].join(", ")}`,
+    });
+    pending = new Set();
+  };
+  messages.forEach((message, index) => {
+    if (message.role === "tool") {
+      if (message.toolCallId !== undefined && !pending.delete(message.toolCallId)) {
+        problems.push({
+          field: `messages[${index}].tool_call_id`,
+          message: `${message.toolCallId} answers no tool call of the assistant message before it`,
+        });
+      }
+      return;
+    }
+    unanswered();
+    if (message.toolCalls?.length) {
+      pending = new Set(message.toolCalls.map((call) => call.id));
+      askedAt = index;
+    }
+  });
+  unanswered();
+  return problems;
 }
 
 /** A message's content as parts, each checked; a string is one text part. */
