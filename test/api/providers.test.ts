@@ -185,6 +185,7 @@ describe("tenant model providers", () => {
       base_url: "https://operator:hunter2-password@llm.example.com/v1",
       api_key_sealed: null,
       models: [],
+      capabilities: null,
       created_at: now,
       updated_at: now,
     });
@@ -254,6 +255,7 @@ describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (b
         base_url: upstream.baseURL,
         api_key_sealed: row.sealed,
         models: ["m1"],
+        capabilities: null,
         created_at: now,
         updated_at: now,
       });
@@ -483,6 +485,7 @@ describe("tenant providers under the outbound policy", () => {
       base_url: `http://127.0.0.1:${inside.port}/v1`,
       api_key_sealed: null,
       models: [],
+      capabilities: null,
       created_at: now,
       updated_at: now,
     });

@@ -1,6 +1,10 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { providerInputSchema, providerPatchSchema } from "../schemas/provider-schemas.ts";
+import {
+  providerCapabilitiesSchema,
+  providerInputSchema,
+  providerPatchSchema,
+} from "../schemas/provider-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
@@ -14,6 +18,9 @@ export const providerSchema = z
     base_url: z.string().nullable(),
     has_api_key: z.boolean(),
     models: z.array(z.string()),
+    capabilities: providerCapabilitiesSchema.nullable().openapi({
+      description: "What its models take beyond text, as configured; null: decided by each model's name",
+    }),
     created_at: z.string().nullable(),
     updated_at: z.string().nullable(),
   })
