@@ -18,9 +18,8 @@ export const providerSchema = z
     base_url: z.string().nullable(),
     has_api_key: z.boolean(),
     models: z.array(z.string()),
-    capabilities: providerCapabilitiesSchema.nullable().openapi({
-      description: "What its models take beyond text, as configured; null: decided by each model's name",
-    }),
+    /** as configured; null: each model follows its name */
+    capabilities: providerCapabilitiesSchema.nullable(),
     created_at: z.string().nullable(),
     updated_at: z.string().nullable(),
   })
@@ -66,7 +65,7 @@ const patchRoute = createRoute({
   method: "patch",
   path: "/v1/providers/{id}",
   tags,
-  summary: "Change a provider (api_key: null removes the key)",
+  summary: "Change a provider (api_key: null removes the key; capabilities: null clears them)",
   middleware: adminOnly,
   request: { params: idParamSchema, body: jsonBody(providerPatchSchema) },
   responses: { 200: jsonContent(providerSchema, "The provider"), ...problemResponses(404, 413, 422) },
