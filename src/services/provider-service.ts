@@ -6,12 +6,43 @@ import { hasUrlCredentials, redactUrl } from "../lib/redact.ts";
 import { secretContext, type SecretBox } from "../lib/secret-box.ts";
 import type { ModelProvider } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
-import { createConfiguredProviders, providerConfigSchema } from "../models/provider-config.ts";
+import {
+  createConfiguredProviders,
+  providerConfigSchema,
+  type ProviderConfig,
+} from "../models/provider-config.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { StoredProvider } from "../store/stored-documents/access-documents.ts";
 import type { Store } from "../store/store.ts";
 import type { LocalServerAccess } from "./local-server-access.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors/app-error.ts";
+
+/**
+ * One feature of a tenant's provider: on or off for every model, or the globs of the models that take it.
+ * Bounded more tightly than the operator's config: each glob becomes a regular expression matched on
+ * every call, and a tenant's globs must not be able to make that slow.
+ */
+const tenantCapabilitySetting = z.union([
+  z.boolean(),
+  z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(200)
+        .refine((glob) => glob.split("*").length <= 4, "may hold at most 3 `*`"),
+    )
+    .max(50),
+]);
+
+/** What a tenant provider's models take beyond text: the keys of an operator's `capabilities`. */
+export const providerCapabilitiesSchema = z.strictObject({
+  images: tenantCapabilitySetting.optional(),
+  audio: tenantCapabilitySetting.optional(),
+  files: tenantCapabilitySetting.optional(),
+  tools: tenantCapabilitySetting.optional(),
+  structured_output: tenantCapabilitySetting.optional(),
+}) satisfies z.ZodType<NonNullable<ProviderConfig["capabilities"]>>;
 
 export const providerInputSchema = z.strictObject({
   name: providerConfigSchema.shape.name,
@@ -26,12 +57,15 @@ export const providerInputSchema = z.strictObject({
     .optional(),
   api_key: z.string().min(1).max(1000).nullable().optional(),
   models: z.array(z.string().min(1).max(200)).max(200).optional(),
+  /** what its models take beyond text; null (or absent) leaves each model to its name */
+  capabilities: providerCapabilitiesSchema.nullable().optional(),
 });
 
 export const providerPatchSchema = providerInputSchema.partial().omit({ name: true });
 
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 export type ProviderPatch = z.infer<typeof providerPatchSchema>;
+export type ProviderCapabilities = NonNullable<ProviderInput["capabilities"]>;
 
 /** A provider as the API shows it: never its key. */
 export interface ProviderView {
@@ -42,6 +76,8 @@ export interface ProviderView {
   base_url: string | null;
   has_api_key: boolean;
   models: string[];
+  /** what its models take beyond text, as configured; null: decided by each model's name */
+  capabilities: ProviderCapabilities | null;
   created_at: string | null;
   updated_at: string | null;
 }
@@ -56,6 +92,7 @@ function toView(row: StoredProvider): ProviderView {
     base_url: row.base_url === null ? null : redactUrl(row.base_url),
     has_api_key: row.api_key_sealed !== null,
     models: row.models,
+    capabilities: row.capabilities,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -76,7 +113,7 @@ const TENANT_PROVIDER_LIMITS = {
  * outbound guard, which checks it again, with each redirect, at the moment of the call.
  */
 export class ProviderService {
-  private readonly built = new Map<string, { updatedAt: string; provider: ModelProvider }>();
+  private readonly built = new Map<string, { version: string; provider: ModelProvider }>();
 
   private readonly store: Store;
   private readonly clock: Clock;
@@ -131,6 +168,7 @@ export class ProviderService {
       base_url: provider.base_url ? redactUrl(provider.base_url) : null,
       has_api_key: true,
       models: [],
+      capabilities: null,
       created_at: null,
       updated_at: null,
     }));
@@ -153,6 +191,7 @@ export class ProviderService {
       base_url: input.base_url ?? null,
       api_key_sealed: input.api_key ? this.secrets.seal(input.api_key, apiKeyContext(tenantId, id)) : null,
       models: input.models ?? [],
+      capabilities: input.capabilities ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -180,6 +219,7 @@ export class ProviderService {
               patch.api_key === null ? null : this.secrets.seal(patch.api_key, apiKeyContext(tenantId, id)),
           }),
       ...(patch.models === undefined ? {} : { models: patch.models }),
+      ...(patch.capabilities === undefined ? {} : { capabilities: patch.capabilities }),
       updated_at: this.clock.now().toISOString(),
     };
     const next = { ...row, ...changes };
@@ -206,8 +246,9 @@ export class ProviderService {
   }
 
   private async build(row: StoredProvider): Promise<ModelProvider> {
+    const version = builtVersion(row);
     const cached = this.built.get(row.id);
-    if (cached && cached.updatedAt === row.updated_at) return cached.provider;
+    if (cached && cached.version === version) return cached.provider;
     const context = apiKeyContext(row.tenant_id, row.id);
     const apiKey = row.api_key_sealed ? this.secrets.open(row.api_key_sealed, context) : undefined;
     if (apiKey !== undefined && row.api_key_sealed && this.secrets.needsReseal(row.api_key_sealed)) {
@@ -225,12 +266,13 @@ export class ProviderService {
           ...(row.base_url ? { base_url: row.base_url } : {}),
           ...(apiKey !== undefined ? { api_key: apiKey } : {}),
           ...(row.models.length > 0 ? { models: row.models } : {}),
+          ...(row.capabilities ? { capabilities: row.capabilities } : {}),
         },
       ],
       { fetch: (await this.guardFor(row.tenant_id, row.base_url)).fetcher(TENANT_PROVIDER_LIMITS) },
     );
     if (!provider) throw new Error(`provider ${row.name} could not be built`);
-    this.built.set(row.id, { updatedAt: row.updated_at, provider });
+    this.built.set(row.id, { version, provider });
     return provider;
   }
 
@@ -280,6 +322,21 @@ export class ProviderService {
     if (!row) throw new NotFoundError(`provider ${id}`);
     return row;
   }
+}
+
+/**
+ * What a built provider was built from: its row's time of change and everything it is built of, so two
+ * edits within one tick of the clock still rebuild it (a reseal rebuilds it once, at no cost).
+ */
+function builtVersion(row: StoredProvider): string {
+  return JSON.stringify([
+    row.updated_at,
+    row.kind,
+    row.base_url,
+    row.api_key_sealed,
+    row.models,
+    row.capabilities,
+  ]);
 }
 
 /** What a tenant provider's sealed API key is bound to: its tenant, row and column. */

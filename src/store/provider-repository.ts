@@ -4,6 +4,7 @@ import {
   readProviderRow,
   writeProviderRow,
   type StoredProvider,
+  type StoredProviderCapabilities,
 } from "./stored-documents/access-documents.ts";
 
 /** Model providers a tenant configured for itself; every query is scoped by tenant. */
@@ -47,12 +48,22 @@ export class ProviderRepository {
   async update(
     tenantId: string,
     id: string,
-    changes: Omit<Updateable<TenantProviderTable>, "models"> & { models?: string[] },
+    changes: Omit<Updateable<TenantProviderTable>, "models" | "capabilities"> & {
+      models?: string[];
+      /** null clears them */
+      capabilities?: StoredProviderCapabilities | null;
+    },
   ): Promise<boolean> {
-    const { models, ...columns } = changes;
+    const { models, capabilities, ...columns } = changes;
     const result = await this.db
       .updateTable("tenant_providers")
-      .set(models === undefined ? columns : { ...columns, models: JSON.stringify(models) })
+      .set({
+        ...columns,
+        ...(models === undefined ? {} : { models: JSON.stringify(models) }),
+        ...(capabilities === undefined
+          ? {}
+          : { capabilities: capabilities === null ? null : JSON.stringify(capabilities) }),
+      })
       .where("tenant_id", "=", tenantId)
       .where("id", "=", id)
       .executeTakeFirst();

@@ -341,6 +341,8 @@ export interface TenantProviderTable {
   api_key_sealed: string | null;
   /** JSON array of model names */
   models: string;
+  /** JSON: what its models take beyond text (ProviderConfig["capabilities"]); null: decided by model name */
+  capabilities: string | null;
   created_at: string;
   updated_at: string;
 }

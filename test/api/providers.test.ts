@@ -7,6 +7,9 @@ import { BACKENDS } from "../backends.ts";
 import { startMockOpenAI } from "../mock-upstreams.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";
 
+const IMAGE =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
 describe("tenant model providers", () => {
   let app: TestApp;
   let upstream: Awaited<ReturnType<typeof startMockOpenAI>>;
@@ -153,6 +156,82 @@ describe("tenant model providers", () => {
     expect((await app.request(`/v1/providers/${provider.id}`)).status).toBe(404);
   });
 
+  it("lets a provider declare what its models take: an image reaches a model named like no vision family", async () => {
+    const created = await app.request("/v1/providers", {
+      method: "POST",
+      json: {
+        name: "house",
+        kind: "openai-compatible",
+        base_url: upstream.baseURL,
+        models: ["house-model-7b"],
+        capabilities: { images: true, tools: ["house-*"] },
+      },
+    });
+    expect(created.status).toBe(201);
+    const provider = await created.json();
+    expect(provider.capabilities).toEqual({ images: true, tools: ["house-*"] });
+    expect((await (await app.request(`/v1/providers/${provider.id}`)).json()).capabilities).toEqual({
+      images: true,
+      tools: ["house-*"],
+    });
+    const persona = await (
+      await app.request("/v1/personas", { method: "POST", json: { name: "House", model: "mock/m1" } })
+    ).json();
+    const repointed = await app.request(`/v1/personas/${persona.id}`, {
+      method: "PATCH",
+      json: { model: "house/house-model-7b" },
+    });
+    expect(repointed.status).toBe(200);
+    const withImage = {
+      model: `persona/${persona.id}`,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is in this picture?" },
+            { type: "image_url", image_url: { url: IMAGE } },
+          ],
+        },
+      ],
+    };
+
+    const accepted = await app.request("/v1/chat/completions", { method: "POST", json: withImage });
+    expect(accepted.status).toBe(200);
+    const sent = upstream.lastBody();
+    expect(sent.model).toBe("house-model-7b");
+    const parts = sent.messages.at(-1).content;
+    expect(parts).toContainEqual(expect.objectContaining({ type: "image_url" }));
+
+    // Cleared: the model's name decides again, and nothing in "house-model-7b" says it sees.
+    const cleared = await (
+      await app.request(`/v1/providers/${provider.id}`, { method: "PATCH", json: { capabilities: null } })
+    ).json();
+    expect(cleared.capabilities).toBeNull();
+    const requestsBefore = upstream.generationRequests().length;
+    const refused = await app.request("/v1/chat/completions", { method: "POST", json: withImage });
+    expect(refused.status).toBe(400);
+    const body = await refused.json();
+    expect(body.error.param).toBe("messages[0].content[1]");
+    expect(body.error.message).toMatch(/house\/house-model-7b does not accept images/);
+    expect(upstream.generationRequests()).toHaveLength(requestsBefore);
+  });
+
+  it("refuses malformed or unbounded capabilities, naming the field", async () => {
+    const cases: [unknown, string][] = [
+      [{ images: "yes" }, "capabilities.images"],
+      [{ vision: true }, "capabilities.vision"],
+      [{ images: ["*a*a*a*a"] }, "capabilities.images.0"],
+    ];
+    for (const [capabilities, field] of cases) {
+      const response = await app.request("/v1/providers", {
+        method: "POST",
+        json: { name: "badcaps", kind: "openai-compatible", base_url: upstream.baseURL, capabilities },
+      });
+      expect(response.status, JSON.stringify(capabilities)).toBe(422);
+      expect((await response.json()).errors[0].field, JSON.stringify(capabilities)).toBe(field);
+    }
+  });
+
   it("refuses credentials inside base_url, naming the field and never echoing them", async () => {
     for (const [method, path] of [
       ["POST", "/v1/providers"],
@@ -185,6 +264,7 @@ describe("tenant model providers", () => {
       base_url: "https://operator:hunter2-password@llm.example.com/v1",
       api_key_sealed: null,
       models: [],
+      capabilities: null,
       created_at: now,
       updated_at: now,
     });
@@ -254,6 +334,7 @@ describe.each(BACKENDS)("provider keys across a secret key rotation ($name)", (b
         base_url: upstream.baseURL,
         api_key_sealed: row.sealed,
         models: ["m1"],
+        capabilities: null,
         created_at: now,
         updated_at: now,
       });
@@ -483,6 +564,7 @@ describe("tenant providers under the outbound policy", () => {
       base_url: `http://127.0.0.1:${inside.port}/v1`,
       api_key_sealed: null,
       models: [],
+      capabilities: null,
       created_at: now,
       updated_at: now,
     });

@@ -228,4 +228,50 @@ describe.each(BACKENDS)("repositories on $name", (backend) => {
     expect(await store.userPersonas.delete(bob.id, userPersona.id)).toBe(false);
     expect((await store.userPersonas.list(alice.id, { limit: 10 })).items).toHaveLength(1);
   });
+
+  it("stores a tenant provider's capabilities, clears them with null, and reads an unreadable value as none", async () => {
+    const provider = {
+      id: newId("prv"),
+      tenant_id: "ten_a",
+      name: "house",
+      kind: "openai-compatible" as const,
+      base_url: "https://llm.example.com/v1",
+      api_key_sealed: null,
+      models: ["house-model-7b"],
+      capabilities: { images: true, tools: ["house-*"], structured_output: false },
+      created_at: NOW,
+      updated_at: NOW,
+    };
+    await store.providers.insert(provider);
+    expect((await store.providers.find("ten_a", provider.id))?.capabilities).toEqual(provider.capabilities);
+    expect(await store.providers.find("ten_b", provider.id)).toBeUndefined();
+
+    expect(await store.providers.update("ten_a", provider.id, { capabilities: { audio: ["*-audio"] } })).toBe(
+      true,
+    );
+    expect((await store.providers.find("ten_a", provider.id))?.capabilities).toEqual({ audio: ["*-audio"] });
+    // Changing something else leaves them alone.
+    await store.providers.update("ten_a", provider.id, { models: ["other"] });
+    expect((await store.providers.find("ten_a", provider.id))?.capabilities).toEqual({ audio: ["*-audio"] });
+    await store.providers.update("ten_a", provider.id, { capabilities: null });
+    const cleared = await database.db
+      .selectFrom("tenant_providers")
+      .select("capabilities")
+      .where("id", "=", provider.id)
+      .executeTakeFirstOrThrow();
+    expect(cleared.capabilities).toBeNull();
+    expect((await store.providers.find("ten_a", provider.id))?.capabilities).toBeNull();
+
+    // Written by hand or by an older build: the provider still lists, its models following their names.
+    for (const stored of ["not json", '{"images":"yes"}', '{"vision":true}', "[]"]) {
+      await database.db
+        .updateTable("tenant_providers")
+        .set({ capabilities: stored })
+        .where("id", "=", provider.id)
+        .execute();
+      const listed = await store.providers.list("ten_a");
+      expect(listed.find((row) => row.id === provider.id)?.capabilities, stored).toBeNull();
+    }
+    await store.providers.delete("ten_a", provider.id);
+  });
 });

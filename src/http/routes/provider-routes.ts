@@ -1,6 +1,10 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import { providerInputSchema, providerPatchSchema } from "../schemas/provider-schemas.ts";
+import {
+  providerCapabilitiesSchema,
+  providerInputSchema,
+  providerPatchSchema,
+} from "../schemas/provider-schemas.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth.ts";
 import { idParamSchema, jsonBody, jsonContent, problemResponses } from "../openapi-common.ts";
@@ -14,6 +18,8 @@ export const providerSchema = z
     base_url: z.string().nullable(),
     has_api_key: z.boolean(),
     models: z.array(z.string()),
+    /** as configured; null: each model follows its name */
+    capabilities: providerCapabilitiesSchema.nullable(),
     created_at: z.string().nullable(),
     updated_at: z.string().nullable(),
   })
@@ -59,7 +65,7 @@ const patchRoute = createRoute({
   method: "patch",
   path: "/v1/providers/{id}",
   tags,
-  summary: "Change a provider (api_key: null removes the key)",
+  summary: "Change a provider (api_key: null removes the key; capabilities: null clears them)",
   middleware: adminOnly,
   request: { params: idParamSchema, body: jsonBody(providerPatchSchema) },
   responses: { 200: jsonContent(providerSchema, "The provider"), ...problemResponses(404, 413, 422) },

@@ -29,6 +29,7 @@ import { migration as m0026 } from "./0026_lorebooks.ts";
 import { migration as m0027 } from "./0027_conversation_branches.ts";
 import { migration as m0028 } from "./0028_model_setup.ts";
 import { migration as m0029 } from "./0029_blobs_and_persona_assets.ts";
+import { migration as m0030 } from "./0030_tenant_provider_capabilities.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -64,6 +65,7 @@ const migrations: Record<string, Migration> = {
   "0027_conversation_branches": m0027,
   "0028_model_setup": m0028,
   "0029_blobs_and_persona_assets": m0029,
+  "0030_tenant_provider_capabilities": m0030,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

@@ -11,6 +11,30 @@ const URL_HINTS: Record<Kind, string> = {
   anthropic: "Optional: leave empty for Anthropic's own API.",
 };
 
+/** What a provider's models can take beyond text, as the API names it (`capabilities`). */
+const CAPABILITIES = [
+  { key: "images", label: "Images" },
+  { key: "audio", label: "Audio" },
+  { key: "files", label: "Files (PDF)" },
+  { key: "tools", label: "Tools" },
+  { key: "structured_output", label: "JSON output" },
+] as const;
+
+type CapabilityKey = (typeof CAPABILITIES)[number]["key"];
+/** "" leaves it to each model's name; "all" and "none" say true and false for every model. */
+type CapabilityChoice = "" | "all" | "none";
+
+/** The `capabilities` body field: only what was chosen, absent when nothing was. */
+function capabilitiesBody(
+  choices: Partial<Record<CapabilityKey, CapabilityChoice>>,
+): Partial<Record<CapabilityKey, boolean>> | undefined {
+  const entries = CAPABILITIES.flatMap(({ key }) => {
+    const choice = choices[key];
+    return choice ? [[key, choice === "all"] as const] : [];
+  });
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
 /** Adds a model provider for this workspace. The API key is sent once and never shown back. */
 export function SettingsProviderForm({
   onCreated,
@@ -24,6 +48,7 @@ export function SettingsProviderForm({
   const [baseUrl, setBaseUrl] = useState("");
   const [apiKey, setApiKey] = useState("");
   const [models, setModels] = useState("");
+  const [capabilities, setCapabilities] = useState<Partial<Record<CapabilityKey, CapabilityChoice>>>({});
   const action = useAction();
 
   async function submit(event: FormEvent) {
@@ -32,6 +57,7 @@ export function SettingsProviderForm({
       .split(/[\s,]+/)
       .map((model) => model.trim())
       .filter(Boolean);
+    const declared = capabilitiesBody(capabilities);
     const ok = await action.run(async () => {
       await unwrap(
         client.POST("/v1/providers", {
@@ -41,6 +67,7 @@ export function SettingsProviderForm({
             ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
             ...(apiKey ? { api_key: apiKey } : {}),
             ...(modelList.length > 0 ? { models: modelList } : {}),
+            ...(declared ? { capabilities: declared } : {}),
           },
         }),
       );
@@ -55,7 +82,10 @@ export function SettingsProviderForm({
   return (
     <form className="card settings-form" onSubmit={submit} aria-labelledby="provider-form-heading" noValidate>
       <h3 id="provider-form-heading">Add a model provider</h3>
-      <FormProblem error={error} fields={["kind", "name", "base_url", "api_key", "models"]} />
+      <FormProblem
+        error={error}
+        fields={["kind", "name", "base_url", "api_key", "models", ...CAPABILITIES.map(({ key }) => key)]}
+      />
       <div className="form-grid">
         <SettingsField label="Kind" error={fieldError(error, "kind")}>
           {(control) => (
@@ -129,6 +159,31 @@ export function SettingsProviderForm({
           />
         )}
       </SettingsField>
+      <fieldset>
+        <legend>What its models can take</legend>
+        <div className="form-grid">
+          {CAPABILITIES.map(({ key, label }) => (
+            <SettingsField key={key} label={label} error={fieldError(error, `capabilities.${key}`)}>
+              {(control) => (
+                <select
+                  {...control}
+                  value={capabilities[key] ?? ""}
+                  onChange={(event) =>
+                    setCapabilities((current) => ({
+                      ...current,
+                      [key]: event.target.value as CapabilityChoice,
+                    }))
+                  }
+                >
+                  <option value="">Decide by model name (default)</option>
+                  <option value="all">All models</option>
+                  <option value="none">No models</option>
+                </select>
+              )}
+            </SettingsField>
+          ))}
+        </div>
+      </fieldset>
       <div className="button-row">
         <button type="submit" className="button-primary" disabled={action.busy}>
           {action.busy ? "Adding…" : "Add provider"}
