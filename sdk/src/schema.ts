@@ -8246,7 +8246,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Change a provider (api_key: null removes the key) */
+    /** Change a provider (api_key: null removes the key; capabilities: null clears them) */
     patch: {
       parameters: {
         query?: never;
@@ -16911,9 +16911,27 @@ export interface components {
       base_url: string | null;
       has_api_key: boolean;
       models: string[];
+      capabilities: components["schemas"]["ProviderCapabilities"];
       created_at: string | null;
       updated_at: string | null;
     };
+    /**
+     * @description What a provider's models take beyond text. Each key is true (every model), false (none) or a list of model-name globs (`*` any text, `?` one character, case-insensitive; matched against the model's name and its part after the last `/`) naming the models that do; a key left out follows the model's name (the built-in model families). images: `image_url` parts; audio: `input_audio` parts; files: `file` parts such as PDFs; tools: `tools` and `tool_choice`; structured_output: `response_format` json_object or json_schema. A request using what the persona's model cannot take is refused with a 400 naming the field. null or absent: every model follows its name; in a PATCH, null clears them
+     * @example {
+     *       "images": [
+     *         "house-model-*"
+     *       ],
+     *       "tools": true,
+     *       "structured_output": false
+     *     }
+     */
+    ProviderCapabilities: {
+      images?: boolean | string[];
+      audio?: boolean | string[];
+      files?: boolean | string[];
+      tools?: boolean | string[];
+      structured_output?: boolean | string[];
+    } | null;
     ProviderInput: {
       name: string;
       /** @enum {string} */
@@ -16926,6 +16944,7 @@ export interface components {
       /** @description Stored encrypted; never returned (responses say has_api_key) */
       api_key?: string | null;
       models?: string[];
+      capabilities?: components["schemas"]["ProviderCapabilities"];
     };
     ProviderPatch: {
       /** @enum {string} */
@@ -16938,6 +16957,7 @@ export interface components {
       /** @description Stored encrypted; never returned (responses say has_api_key) */
       api_key?: string | null;
       models?: string[];
+      capabilities?: components["schemas"]["ProviderCapabilities"];
     };
     ModelSetup: {
       /** @description The tenant's own default model (`provider/model`); null: the server's */
