@@ -75,6 +75,7 @@ export interface AppOptions {
 export const API_VERSION = "0.1.0";
 
 /** Paths whose bodies may be larger than the general limit (Character Card PNGs). */
+const CHAT_COMPLETIONS_PATH = "/v1/chat/completions";
 const IMPORT_PATH = "/v1/personas/import";
 const AVATAR_PATH = /^\/v1\/personas\/[^/]+\/avatar$/;
 const MEMORY_IMPORT_PATH = /^\/v1\/personas\/[^/]+\/memories\/import$/;
@@ -170,9 +171,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const apiMiddleware: MiddlewareHandler<AppEnv>[] = [
     rateLimitHeadersMiddleware({ limits: services.rateLimits, trustedProxyHops: config.trustProxyHops ?? 0 }),
     (c, next) => {
+      // Uploads, and chat completions, whose messages may carry images and files as data: URLs.
       if (
         c.req.path === IMPORT_PATH ||
         c.req.path === CONVERSATION_IMPORT_PATH ||
+        c.req.path === CHAT_COMPLETIONS_PATH ||
         AVATAR_PATH.test(c.req.path)
       )
         return importLimit(c, next);

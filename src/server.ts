@@ -234,6 +234,9 @@ function addressOf(server: ServerType, config: Config): string {
   return `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 }
 
+/** How long an idle keep-alive connection stays open: above the 60 s idle timeouts of common proxies. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   address: { host: string; port: number; bodyLimitBytes: number },
@@ -245,6 +248,11 @@ function listen(
     const server = createDrainingServer(listener, {
       maximumDrainBytes: Math.max(MINIMUM_DRAIN_BYTES, 2 * address.bodyLimitBytes),
     });
+    // Node closes an idle keep-alive connection after 5 s, the moment a client may be reusing it (the
+    // client then sees ECONNRESET on a request that did nothing wrong). Clients and proxies mostly give
+    // up idle connections sooner than this, so the server is rarely the side that closes one.
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
     server.once("error", reject);
     server.listen(address.port, address.host, () => resolve(server));
   });

@@ -70,6 +70,8 @@ describe("OpenAI wire", () => {
   beforeAll(async () => {
     running = await startRunningServer({
       DRAMATIS_BODY_LIMIT: String(BODY_LIMIT),
+      // Chat completions (which may carry images) are bounded by the upload limit.
+      DRAMATIS_IMPORT_LIMIT: String(BODY_LIMIT),
       DRAMATIS_EMBEDDING_MODEL: "offline/default",
     });
     auth = { authorization: `Bearer ${running.adminKey}`, "x-dramatis-user": "alice" };

@@ -229,6 +229,8 @@ export async function startUpstreamClientServer(): Promise<UpstreamClientServer>
       provider("flaky", flaky, "gpt-4o-mini"),
     ]),
     DRAMATIS_BODY_LIMIT: String(SMALL_BODY_LIMIT),
+    // Chat completions (which may carry images) are bounded by the upload limit.
+    DRAMATIS_IMPORT_LIMIT: String(SMALL_BODY_LIMIT),
   });
   const visionModel = `persona/${await served.createPersona("Iris", "vision/gpt-4o")}`;
   const flakyModel = `persona/${await served.createPersona("Flick", "flaky/gpt-4o-mini")}`;
