@@ -21,7 +21,7 @@ import { completionRequestSchema, translateRequest, type CompletionBody } from "
  */
 
 /** Fields the request carried that were accepted but not acted on, one sentence each, ` | ` between. */
-export const WARNINGS_HEADER = "X-Dramatis-Warnings";
+const WARNINGS_HEADER = "X-Dramatis-Warnings";
 
 const usageSchema = z.object({
   prompt_tokens: z.number().int(),

@@ -1,7 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context, Next } from "hono";
 import { personaDefinitionSchema } from "../../domain/persona-definition.ts";
-import type { TiePersonaService } from "../../services/tie-personas.ts";
 import { isWebAppVisit } from "../web-app-visit.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -195,10 +194,6 @@ function tieRoutes() {
   };
 }
 
-function tiePersonas(c: Context<AppEnv>): TiePersonaService {
-  return c.var.services.tiePersonas;
-}
-
 /** As /v1/chat/completions picks it: the session's user, else X-Dramatis-User, else "anonymous". */
 async function endUser(c: Context<AppEnv>): Promise<UserRow> {
   return (await optionalUser(c)) ?? c.var.services.users.resolve(c.var.principal.tenantId, "anonymous");
@@ -215,13 +210,13 @@ export function tiePersonaRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(routes.list, async (c, next) => {
     if (isWebAppVisit(c)) return handOnToWebApp(c, next);
-    const personas = await tiePersonas(c).list(personaEditor(c), await endUser(c));
+    const personas = await c.var.services.tiePersonas.list(personaEditor(c), await endUser(c));
     return c.json(personas, 200);
   });
 
   router.openapi(routes.create, async (c) => {
     const user = await optionalUser(c);
-    const persona = await tiePersonas(c).create(
+    const persona = await c.var.services.tiePersonas.create(
       { tenantId: c.var.principal.tenantId, userId: user?.id },
       c.req.valid("json"),
     );
@@ -231,16 +226,16 @@ export function tiePersonaRoutes(): OpenAPIHono<AppEnv> {
   // The active persona's routes come before /personas/{persona_id}: "active" is never read as an id.
   router.openapi(routes.getActive, async (c, next) => {
     if (isWebAppVisit(c)) return handOnToWebApp(c, next);
-    return c.json(await tiePersonas(c).getActive(await endUser(c), personaEditor(c)), 200);
+    return c.json(await c.var.services.tiePersonas.getActive(await endUser(c), personaEditor(c)), 200);
   });
 
   router.openapi(routes.clearActive, async (c) => {
-    await tiePersonas(c).clearActive(await endUser(c));
+    await c.var.services.tiePersonas.clearActive(await endUser(c));
     return c.json({ status: "cleared" as const }, 200);
   });
 
   router.openapi(routes.setActive, async (c) => {
-    const personaId = await tiePersonas(c).setActive(
+    const personaId = await c.var.services.tiePersonas.setActive(
       await endUser(c),
       c.req.valid("param").persona_id,
       personaEditor(c),
@@ -249,7 +244,7 @@ export function tiePersonaRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(routes.update, async (c) => {
-    const persona = await tiePersonas(c).update(
+    const persona = await c.var.services.tiePersonas.update(
       personaEditor(c),
       await endUser(c),
       c.req.valid("param").persona_id,
@@ -260,7 +255,7 @@ export function tiePersonaRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(routes.delete, async (c) => {
     const personaId = c.req.valid("param").persona_id;
-    await tiePersonas(c).delete(personaEditor(c), personaId);
+    await c.var.services.tiePersonas.delete(personaEditor(c), personaId);
     return c.json({ status: "deleted" as const, persona_id: personaId }, 200);
   });
 
