@@ -281,6 +281,19 @@ export async function startMockSpeech(initial: MockSpeechOptions = {}): Promise<
       case "elevenlabs":
         if (route === "GET /v1/voices") return json({ voices: ELEVENLABS_VOICES });
         if (request.method === "POST" && request.path.startsWith("/v1/text-to-speech/")) {
+          const voiceId = decodeURIComponent(request.path.slice("/v1/text-to-speech/".length));
+          if (!ELEVENLABS_VOICES.some((known) => known.voice_id === voiceId)) {
+            return {
+              status: 404,
+              type: "application/json",
+              body: JSON.stringify({
+                detail: {
+                  status: "voice_not_found",
+                  message: `A voice with voice_id ${voiceId} was not found.`,
+                },
+              }),
+            };
+          }
           const rate = Number(/^pcm_(\d+)$/.exec(request.query.output_format ?? "")?.[1] ?? 0);
           if (!rate)
             return { status: 200, type: "audio/mpeg", body: new Uint8Array([0xff, 0xfb, 0x90, 0x00]) };

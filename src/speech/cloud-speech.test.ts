@@ -304,7 +304,7 @@ describe("OpenAI-compatible", () => {
     });
     expect(result).toEqual({
       text: MOCK_TRANSCRIPT,
-      language: "en",
+      language: "en-GB",
       durationSeconds: wavDurationSeconds(audio),
     });
     const request = speech.requests[0]!;
@@ -420,7 +420,7 @@ describe("ElevenLabs", () => {
 
   it("enforces the language on flash models and clamps the speed", async () => {
     await provider("elevenlabs", { tts_model: "eleven_flash_v2_5" }).synthesizer!.synthesize({
-      voice: "v",
+      voice: "pNInz6obpgDQGcFMaJgB",
       text: "Hallo",
       rate: 2,
       locale: "de-AT",
@@ -433,6 +433,14 @@ describe("ElevenLabs", () => {
     });
     const samples = decodeWav(pcm16ToWav(new Uint8Array([0x00, 0x40, 0x00, 0xc0, 0x7f]), 24_000)).samples;
     expect(Array.from(samples)).toEqual([0.5, -0.5]);
+  });
+
+  it("names an unknown voice as the caller's mistake", async () => {
+    const error = await failure(
+      provider("elevenlabs").synthesizer!.synthesize({ voice: "no-such-voice", text: "Hi" }),
+    );
+    expect(error).toBeInstanceOf(SpeechInputError);
+    expect(error.message).toBe("elevenlabs has no voice no-such-voice");
   });
 
   it("transcribes with Scribe's multipart fields", async () => {
@@ -573,6 +581,26 @@ describe("provider factory and HTTP helper", () => {
     const shape = await failure(odd.json({ url: "http://x/" }, z.object({ voices: z.array(z.string()) })));
     expect(shape).toBeInstanceOf(SpeechProviderError);
     expect(shape.message).toMatch(/unexpected shape \(voices:/);
+  });
+
+  it("refuses answers larger than the cap, declared or streamed", async () => {
+    const big = new Uint8Array(2_048);
+    const declared = createSpeechHttp({
+      provider: "p",
+      maxBytes: 1_024,
+      fetch: (async () => new Response(big)) as unknown as typeof fetch,
+    });
+    expect((await failure(declared.bytes({ url: "http://x/" }))).message).toBe(
+      "p: answered more than 1024 bytes",
+    );
+    const stream = () =>
+      new Response(new ReadableStream({ pull: (controller) => controller.enqueue(new Uint8Array(512)) }));
+    const streamed = createSpeechHttp({
+      provider: "p",
+      maxBytes: 1_024,
+      fetch: (async () => stream()) as unknown as typeof fetch,
+    });
+    expect(await failure(streamed.bytes({ url: "http://x/" }))).toBeInstanceOf(SpeechProviderError);
   });
 
   it("finds the upstream message in each service's error shape", () => {

@@ -19,7 +19,7 @@ import type {
   VoiceGender,
   VoiceInfo,
 } from "./speech.ts";
-import { SpeechInputError } from "./speech.ts";
+import { SpeechInputError, SpeechProviderError } from "./speech.ts";
 import { encodeWav, wavDurationSeconds } from "./wav.ts";
 
 /**
@@ -132,13 +132,21 @@ class ElevenLabsSynthesizer implements SpeechSynthesizer {
     const language = languageOf(request.locale);
     if (language && LANGUAGE_ENFORCING_MODEL.test(this.model)) body.language_code = language;
     const path = `v1/text-to-speech/${encodeURIComponent(request.voice)}?output_format=pcm_${PCM_SAMPLE_RATE}`;
-    const answer = await this.context.http.bytes({
-      url: joinUrl(this.context.base, path),
-      method: "POST",
-      headers: { ...this.context.headers, "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      signal: request.signal,
-    });
+    const answer = await this.context.http
+      .bytes({
+        url: joinUrl(this.context.base, path),
+        method: "POST",
+        headers: { ...this.context.headers, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        signal: request.signal,
+      })
+      .catch((error: unknown) => {
+        // The path names the voice, so its 404 is an unknown voice: the caller's mistake, not an outage.
+        if (error instanceof SpeechProviderError && error.status === 404) {
+          throw new SpeechInputError(`${this.name} has no voice ${request.voice}`);
+        }
+        throw error;
+      });
     const wav = pcm16ToWav(answer.bytes, PCM_SAMPLE_RATE);
     return { bytes: wav, contentType: "audio/wav", durationSeconds: wavDurationSeconds(wav) };
   }

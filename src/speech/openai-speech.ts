@@ -198,9 +198,11 @@ class OpenAIRecognizer implements SpeechRecognizer {
       },
       transcriptionSchema,
     );
+    const heard = languageCode(answer.language);
     return {
       text: answer.text.trim(),
-      language: languageCode(answer.language) ?? request.locale,
+      // `en-GB` says more than the `english` Whisper heard, when they agree.
+      language: heard && heard !== languageOf(request.locale) ? heard : (request.locale ?? heard),
       durationSeconds: answer.duration ?? wavDurationSeconds(request.audio) ?? 0,
     };
   }

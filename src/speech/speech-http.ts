@@ -20,6 +20,8 @@ export interface SpeechHttpOptions {
   fetch?: typeof fetch | undefined;
   /** per request, unless the request says otherwise */
   timeoutMs?: number | undefined;
+  /** the largest answer read; default 64 MB (ten minutes of 24 kHz WAV is under 30 MB) */
+  maxBytes?: number | undefined;
   /** the keys sent, removed from any upstream text that echoes them */
   secrets?: ReadonlyArray<string | undefined>;
 }
@@ -40,6 +42,7 @@ export interface SpeechHttpAnswer {
 }
 
 export const DEFAULT_SPEECH_TIMEOUT_MS = 60_000;
+export const DEFAULT_SPEECH_MAX_BYTES = 64 * 1024 * 1024;
 /** Upstream error text shown at most this long: enough for a sentence, not for an echoed page. */
 const UPSTREAM_MESSAGE_CHARACTERS = 300;
 
@@ -63,6 +66,7 @@ export function createSpeechHttp(options: SpeechHttpOptions): SpeechHttp {
 
   async function bytes(request: SpeechHttpRequest): Promise<SpeechHttpAnswer> {
     const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? DEFAULT_SPEECH_TIMEOUT_MS;
+    const maxBytes = options.maxBytes ?? DEFAULT_SPEECH_MAX_BYTES;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     let response: Response;
@@ -75,8 +79,9 @@ export function createSpeechHttp(options: SpeechHttpOptions): SpeechHttp {
         signal,
         redirect: "error",
       });
-      body = new Uint8Array(await response.arrayBuffer());
+      body = await readBounded(response, maxBytes);
     } catch (error) {
+      if (error instanceof SpeechProviderError) throw error;
       // The caller gave up: its own abort, not the provider's failure.
       if (request.signal?.aborted) throw request.signal.reason ?? error;
       if (timeout.aborted) throw fail(`no answer within ${describeDuration(timeoutMs)}`);
@@ -107,6 +112,32 @@ export function createSpeechHttp(options: SpeechHttpOptions): SpeechHttp {
       throw fail(`answered in an unexpected shape (${where}: ${issue?.message ?? "invalid"})`);
     }
     return result.data;
+  }
+
+  /** The body, refused as soon as it grows past `maxBytes` rather than after it sat in memory. */
+  async function readBounded(response: Response, maxBytes: number): Promise<Uint8Array> {
+    const limit = maxBytes >= 1024 * 1024 ? `${Math.round(maxBytes / 1024 / 1024)} MB` : `${maxBytes} bytes`;
+    const tooLarge = () => fail(`answered more than ${limit}`, response.status);
+    if (Number(response.headers.get("content-length") ?? 0) > maxBytes) {
+      await response.body?.cancel();
+      throw tooLarge();
+    }
+    if (!response.body) return new Uint8Array(0);
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      length += chunk.byteLength;
+      // Leaving the loop by a throw cancels the stream.
+      if (length > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    const body = new Uint8Array(length);
+    let offset = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return body;
   }
 
   return { bytes, json };
