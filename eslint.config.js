@@ -27,7 +27,7 @@ const layerRules = [
     ignores: ["**/*.test.ts"],
     rules: restrict(
       [
-        ...above("services", "http", "composition", "jobs", "channels", "models"),
+        ...above("services", "http", "composition", "jobs", "channels", "models", "speech"),
         "**/app.ts",
         ...httpFramework,
       ],
@@ -67,7 +67,17 @@ const layerRules = [
     rules: {
       ...restrict(
         [
-          ...above("store", "services", "http", "composition", "jobs", "channels", "models", "rate-limits"),
+          ...above(
+            "store",
+            "services",
+            "http",
+            "composition",
+            "jobs",
+            "channels",
+            "models",
+            "speech",
+            "rate-limits",
+          ),
           "**/app.ts",
           ...httpFramework,
           ...databaseDrivers,
@@ -90,7 +100,17 @@ const layerRules = [
     rules: {
       ...restrict(
         [
-          ...above("store", "services", "http", "composition", "jobs", "channels", "models", "rate-limits"),
+          ...above(
+            "store",
+            "services",
+            "http",
+            "composition",
+            "jobs",
+            "channels",
+            "models",
+            "speech",
+            "rate-limits",
+          ),
           "**/app.ts",
           ...httpFramework,
         ],
@@ -100,7 +120,7 @@ const layerRules = [
     },
   },
   {
-    files: ["src/models/**/*.ts", "src/jobs/**/*.ts", "src/rate-limits/**/*.ts"],
+    files: ["src/models/**/*.ts", "src/speech/**/*.ts", "src/jobs/**/*.ts", "src/rate-limits/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
       ...restrict([...above("http"), "**/app.ts", ...httpFramework], "no HTTP layer below the routes"),

@@ -36,6 +36,7 @@ import { personaAssistRoutes } from "./http/routes/persona-assist-routes.ts";
 import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
+import { speechRoutes } from "./http/routes/speech-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
@@ -81,6 +82,8 @@ const AVATAR_PATH = /^\/v1\/personas\/[^/]+\/avatar$/;
 const MEMORY_IMPORT_PATH = /^\/v1\/personas\/[^/]+\/memories\/import$/;
 /** Chat files (SillyTavern JSONL is not JSON): read raw, within the import limit. */
 const CONVERSATION_IMPORT_PATH = "/v1/conversations/import";
+/** Audio uploads: transcriptions and voice messages, read raw or as multipart forms. */
+const AUDIO_UPLOAD_PATH = /^\/v1\/(transcriptions|audio\/transcriptions|conversations\/[^/]+\/recordings)$/;
 
 const healthRoute = createRoute({
   method: "get",
@@ -176,7 +179,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
         c.req.path === IMPORT_PATH ||
         c.req.path === CONVERSATION_IMPORT_PATH ||
         c.req.path === CHAT_COMPLETIONS_PATH ||
-        AVATAR_PATH.test(c.req.path)
+        AVATAR_PATH.test(c.req.path) ||
+        AUDIO_UPLOAD_PATH.test(c.req.path)
       )
         return importLimit(c, next);
       if (MEMORY_IMPORT_PATH.test(c.req.path)) return memoryImportLimit(c, next);
@@ -190,6 +194,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
         path === IMPORT_PATH ||
         path === CONVERSATION_IMPORT_PATH ||
         AVATAR_PATH.test(path) ||
+        AUDIO_UPLOAD_PATH.test(path) ||
         MEMORY_IMPORT_PATH.test(path),
     }),
   ];
@@ -226,6 +231,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaCardRoutes());
   app.route("/", personaAvatarRoutes());
   app.route("/", personaAssetRoutes());
+  app.route("/", speechRoutes());
   app.route("/", userPersonaRoutes());
   app.route("/", lorebookRoutes());
   // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.

@@ -1,3 +1,5 @@
+import { embeddedSpeechProviders } from "./speech/embedded-speech.ts";
+import { createSpeechProviders } from "./speech/speech-providers.ts";
 import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
@@ -110,6 +112,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
       blobs: new FileBlobStore({ db: database.db, directory: path.join(config.dataDir, "blobs"), clock }),
+      speech: {
+        providers: [
+          ...embeddedSpeechProviders(config.speech.offlineTranscription),
+          ...createSpeechProviders(config.speech.providers),
+        ],
+        defaultRecognizer: config.speech.transcription,
+        defaultVoice: config.speech.defaultVoice,
+        prices: config.speech.prices,
+        limits: { maxAudioBytes: config.importLimitBytes },
+      },
       logger,
       metrics,
     });

@@ -20,7 +20,7 @@ import type { ModelFiles } from "../src/models/model-files.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
-import { createServices, type Services } from "../src/composition/create-services.ts";
+import { createServices, type ServiceOptions, type Services } from "../src/composition/create-services.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import {
   DEFAULT_RATE_LIMIT_SETTINGS,
@@ -132,6 +132,8 @@ export async function createTestApp(
     database?: DatabaseHandle;
     /** where the app, its job queue and services log (unhandled errors, failed jobs); default silent */
     logger?: Logger;
+    /** speech services, prices and limits; default the embedded eSpeak NG voice and no recognizer */
+    speech?: ServiceOptions["speech"];
   } = {},
 ): Promise<TestApp> {
   const database = options.database
@@ -179,6 +181,7 @@ export async function createTestApp(
     // Production hashes cost 128 MiB and ~0.2 s each; suites sign in hundreds of times.
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
     secrets: options.secrets ?? createTestSecretBox(),
+    speech: options.speech,
     logger,
     metrics,
   });

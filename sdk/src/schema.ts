@@ -4292,6 +4292,732 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/voices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The voices personas can speak with, per locale, and the server's speech services
+     * @description Voices are named provider/voice. The embedded eSpeak NG voices (espeak/…) are always here and labelled basic; Azure, OpenAI-compatible, ElevenLabs and Deepgram voices appear when the operator configures them. With `locale`, voices speaking it (its language where a side names no region, and multilingual voices). A service that cannot list its voices right now is named in `unavailable`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          locale?: string;
+          /** @description Only this provider's voices */
+          provider?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The voices */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["VoiceList"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/voices/{id}/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A short clip of a voice (cached), to choose it by listening
+     * @description The id holds a "/" (espeak/en-us), sent as is or percent-encoded. Not billed.
+     */
+    get: {
+      parameters: {
+        query?: {
+          locale?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The clip */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "audio/wav": string;
+            "audio/mpeg": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/speech": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Text read aloud: in a voice, or in a persona's voice for a locale
+     * @description Without `voice`, the persona's voice configuration for `locale` (else its first) chooses the voice, rate and style; without a persona either, the server's default voice for the locale. Billed per character (usage kind tts). The answer carries X-Dramatis-Voice and X-Dramatis-Characters.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description What to read */
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["SpeechRequest"];
+        };
+      };
+      responses: {
+        /** @description The audio */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "audio/wav": string;
+            "audio/mpeg": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/transcriptions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Audio transcribed to text
+     * @description By the server's default recognizer (DRAMATIS_TRANSCRIPTION, else the first configured speech service, else offline PocketSphinx where installed: basic, US English, WAV only) or the one named. Billed per second of audio (usage kind stt). 404 when the server has no recognizer.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description The audio as multipart/form-data (field `file`, plus optional `locale` and `recognizer`) or as the raw body (audio/wav, audio/mpeg, audio/ogg, audio/webm, ...; `locale` and `recognizer` then in the query) */
+      requestBody?: {
+        content: {
+          "multipart/form-data": {
+            /** Format: binary */
+            file: string;
+            /** @example en-US */
+            locale?: string;
+            recognizer?: string;
+          };
+          "audio/wav": string;
+        };
+      };
+      responses: {
+        /** @description The text */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Transcription"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/messages/{messageId}/speech": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A message read aloud in the persona's voice, kept with the message
+     * @description Reads the message's text in the persona's voice for `locale` (or `voice`) and keeps the audio: asking again for the same text and voice returns the stored reading without billing it twice. An edited message is read anew.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            voice?: string;
+            /** @example en-US */
+            locale?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The stored audio */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MessageAudio"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/audio/{audioId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A message's stored audio (a reading or a voice message) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+          audioId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The audio */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "audio/wav": string;
+            "audio/mpeg": string;
+          };
+        };
+        /** @description Unchanged since the ETag sent in If-None-Match */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/recordings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A voice message: stored and transcribed, to send as a message with recording_id
+     * @description The audio is kept and transcribed; send the text (as heard, or corrected) with POST /v1/conversations/{id}/messages and `recording_id`, and the message keeps the recording. A recording is sent once; one never sent is deleted after a day.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      /** @description The audio as multipart/form-data (field `file`, plus optional `locale` and `recognizer`) or as the raw body (audio/wav, audio/mpeg, audio/ogg, audio/webm, ...; `locale` and `recognizer` then in the query) */
+      requestBody?: {
+        content: {
+          "multipart/form-data": {
+            /** Format: binary */
+            file: string;
+            /** @example en-US */
+            locale?: string;
+            recognizer?: string;
+          };
+          "audio/wav": string;
+        };
+      };
+      responses: {
+        /** @description Stored and transcribed */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["UploadedRecording"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/user-personas": {
     parameters: {
       query?: never;
@@ -15997,6 +16723,10 @@ export interface components {
       silence_timeout_seconds?: number;
       /** @default false */
       recording?: boolean;
+      /** @default 1 */
+      speech_rate?: number;
+      /** @default null */
+      speech_style?: string | null;
     };
     ChatConfiguration: {
       prompt: string;
@@ -16398,6 +17128,82 @@ export interface components {
       /** @description a remote URL kept as a reference, never fetched */
       remote: boolean;
     };
+    VoiceList: {
+      data: components["schemas"]["Voice"][];
+      providers: components["schemas"]["SpeechProvider"][];
+      unavailable: {
+        provider: string;
+        error: string;
+      }[];
+    };
+    Voice: {
+      /**
+       * @description provider/voice: what a voice configuration stores
+       * @example espeak/en-us+f3
+       */
+      id: string;
+      provider: string;
+      /** @description The provider's own name for the voice */
+      name: string;
+      display_name: string;
+      /** @description The language tag it speaks; mul for multilingual voices */
+      locale: string;
+      locales: string[];
+      /** @enum {string|null} */
+      gender: "female" | "male" | "neutral" | null;
+      /** @description Speaking styles it takes (speech_style) */
+      styles: string[];
+      /** @description The embedded offline voice: robotic, always available */
+      basic: boolean;
+      /** @description A short clip of it (GET) */
+      preview_url: string;
+    };
+    SpeechProvider: {
+      name: string;
+      label: string;
+      basic: boolean;
+      /** @description Reads text aloud (has voices) */
+      synthesis: boolean;
+      /** @description Transcribes audio */
+      recognition: boolean;
+    };
+    SpeechRequest: {
+      text: string;
+      /** @example espeak/en-us+f3 */
+      voice?: string;
+      persona_id?: string;
+      /** @example en-US */
+      locale?: string;
+      rate?: number;
+      style?: string;
+    };
+    Transcription: {
+      text: string;
+      language: string | null;
+      duration_seconds: number;
+      /** @description The speech service that transcribed it */
+      recognizer: string;
+    };
+    MessageAudio: {
+      id: string;
+      /**
+       * @description speech: the message read aloud; recording: the user's voice message
+       * @enum {string}
+       */
+      kind: "speech" | "recording";
+      voice: string | null;
+      duration_seconds: number;
+      transcript: string | null;
+      content_type: string;
+      /** @description Where the bytes are served (GET) */
+      url: string;
+    };
+    UploadedRecording: {
+      recording_id: string;
+      text: string;
+      duration_seconds: number;
+      recognizer: string;
+    };
     UserPersonaPage: {
       data: components["schemas"]["UserPersona"][];
       next_cursor: string | null;
@@ -16764,6 +17570,8 @@ export interface components {
       alternative_index?: number;
       /** @description How many alternatives its turn has (1: never regenerated); beside alternative_index */
       alternative_count?: number;
+      /** @description Its stored audio: the reading of its current text (speech) and the user's voice message (recording); in message lists and reads */
+      audio?: components["schemas"]["MessageAudio"][];
     };
     ConversationPage: {
       data: components["schemas"]["Conversation"][];
@@ -16808,6 +17616,8 @@ export interface components {
       user_persona_id?: string | null;
       /** @description Stream the reply as server-sent events */
       stream?: boolean;
+      /** @description A voice message uploaded to this conversation (POST .../recordings): the message keeps its audio */
+      recording_id?: string;
       /**
        * @description async: store the message, answer 202 with a job, reply in the background
        * @enum {string}
@@ -16890,6 +17700,10 @@ export interface components {
         cost_usd: number;
         /** @description SMS segments received and sent */
         sms_segments: number;
+        /** @description Characters read aloud (text to speech) */
+        speech_characters: number;
+        /** @description Seconds of audio transcribed (speech to text) and talked in calls */
+        audio_seconds: number;
         key: string | null;
       }[];
       overall: {
@@ -16899,6 +17713,10 @@ export interface components {
         cost_usd: number;
         /** @description SMS segments received and sent */
         sms_segments: number;
+        /** @description Characters read aloud (text to speech) */
+        speech_characters: number;
+        /** @description Seconds of audio transcribed (speech to text) and talked in calls */
+        audio_seconds: number;
       };
     };
     Provider: {

@@ -70,6 +70,10 @@ import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts
 import type { PushTransport } from "../channels/push/web-push-client.ts";
 import type { SmsTransport, TwilioSettings } from "../channels/sms/twilio-client.ts";
 import { WhatsAppChannel } from "../channels/whatsapp/whatsapp-channel.ts";
+import { EspeakSynthesizer } from "../speech/espeak-synthesizer.ts";
+import type { SpeechProvider } from "../speech/speech.ts";
+import { SpeechRegistry } from "../speech/speech-registry.ts";
+import { SpeechService, type SpeechLimits, type SpeechPrices } from "../services/speech-service.ts";
 import type { WhatsAppSettings, WhatsAppTransport } from "../channels/whatsapp/whatsapp-client.ts";
 
 /** Every domain service, wired over one store and one clock. */
@@ -90,6 +94,8 @@ export interface Services {
   readonly characterCards: CharacterCardService;
   /** A persona's card assets (CHARX files and data: URIs as blobs, remote URLs as references) */
   readonly personaAssets: PersonaAssetService;
+  /** Voices, text read aloud, transcription, messages' audio */
+  readonly speech: SpeechService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly lorebooks: LorebookService;
@@ -188,6 +194,17 @@ export interface ServiceOptions {
    * directory under the system's temp directory (tests and benchmarks), made on the first put.
    */
   blobs?: BlobStore;
+  /**
+   * Speech services (the embedded eSpeak NG voice, PocketSphinx where installed, the operator's
+   * DRAMATIS_SPEECH_PROVIDERS), prices and limits. Default: the embedded voice only, no recognizer.
+   */
+  speech?: {
+    providers?: readonly SpeechProvider[];
+    defaultRecognizer?: string | undefined;
+    defaultVoice?: string | undefined;
+    prices?: SpeechPrices | undefined;
+    limits?: Partial<SpeechLimits> | undefined;
+  };
 }
 
 export function createServices(store: Store, clock: Clock, options: ServiceOptions): Services {
@@ -331,6 +348,30 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   const personaAssets = new PersonaAssetService({ store, blobs, clock, personas });
   // Asset rows go with the persona's row (foreign key), but their blobs are files: delete them first.
   personas.onDelete((tenantId, personaId) => personaAssets.deleteAll(tenantId, personaId));
+  const speech = new SpeechService({
+    store,
+    blobs,
+    clock,
+    personas,
+    queue: options.jobs,
+    registry: new SpeechRegistry({
+      providers: options.speech?.providers ?? [{ name: "espeak", synthesizer: new EspeakSynthesizer() }],
+      defaultRecognizer: options.speech?.defaultRecognizer,
+      defaultVoice: options.speech?.defaultVoice,
+      now: () => clock.now().getTime(),
+    }),
+    prices: options.speech?.prices,
+    limits: options.speech?.limits,
+  });
+  // Audio rows outlive their messages' rows by design (no foreign key): sweep them when those go, and
+  // delete a persona's conversations' audio before its conversations cascade away.
+  conversations.onDelete(async (conversationId) => {
+    await speech.sweepOrphans({ conversationId });
+  });
+  personas.onDelete((tenantId, personaId) => speech.deletePersonaAudio(tenantId, personaId));
+  conversations.events.on("exchange-completed", async ({ user, exchange }) => {
+    await speech.enqueueAutoSpeech(user, exchange.message.conversation_id, exchange.message.id);
+  });
   return {
     sms,
     push,
@@ -368,6 +409,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personas,
     personaAvatars,
     personaAssets,
+    speech,
     characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),

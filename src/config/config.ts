@@ -10,6 +10,11 @@ import {
   providersFromWellKnownVariables,
   type ProviderConfig,
 } from "../models/provider-config.ts";
+import {
+  speechProviderConfigListSchema,
+  speechProvidersFromWellKnownVariables,
+  type SpeechProviderConfig,
+} from "../speech/speech-config.ts";
 
 /** The validated, frozen configuration every part of the server reads. */
 export interface Config {
@@ -39,6 +44,16 @@ export interface Config {
   readonly memoryTierBudgets: { basic: number; extended: number; longest: number };
   /** Price overrides by model id (`openai/gpt-4o`, `openai/*`), US dollars per million tokens. */
   readonly prices: Record<string, { input: number; output: number }>;
+  /** Speech services: the operator's (DRAMATIS_SPEECH_PROVIDERS, OPENAI_API_KEY, AZURE_SPEECH_*, …) and the embedded choices. */
+  readonly speech: {
+    readonly providers: readonly SpeechProviderConfig[];
+    /** the recognizer used unless a request names one (DRAMATIS_TRANSCRIPTION) */
+    readonly transcription: string | undefined;
+    readonly defaultVoice: string | undefined;
+    /** PocketSphinx: auto (when installed), on (required), off */
+    readonly offlineTranscription: "auto" | "on" | "off";
+    readonly prices: { readonly ttsPerCharacter: number; readonly sttPerMinute: number };
+  };
   /** Model providers configured by the operator (DRAMATIS_PROVIDERS, the providers file, OPENAI_API_KEY, …). */
   readonly providers: readonly ProviderConfig[];
   /** Key for secrets at rest (hex or base64 of 32 bytes); undefined: `<data dir>/secret.key`. */
@@ -123,6 +138,13 @@ const integerText = (minimum: number, maximum: number, expected: string) =>
   z
     .string()
     .regex(/^\d+$/, `expected ${expected}`)
+    .transform(Number)
+    .refine((value) => value >= minimum && value <= maximum, `expected ${expected}`);
+
+const decimalText = (minimum: number, maximum: number, expected: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(e-?\d+)?$/i, `expected ${expected}`)
     .transform(Number)
     .refine((value) => value >= minimum && value <= maximum, `expected ${expected}`);
 
@@ -255,6 +277,43 @@ const settings = {
     flag: "providers",
     schema: z.string().transform((text, context) => parseProviders(text, context, "DRAMATIS_PROVIDERS")),
     fallback: "[]",
+  },
+  DRAMATIS_SPEECH_PROVIDERS: {
+    flag: "speech-providers",
+    schema: z.string().transform((text, context) => parseSpeechProviders(text, context)),
+    fallback: "[]",
+  },
+  DRAMATIS_TRANSCRIPTION: {
+    flag: "transcription",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[a-z0-9][a-z0-9_-]*$/.test(value),
+        "expected a speech provider name",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_DEFAULT_VOICE: {
+    flag: "default-voice",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^[a-z0-9][a-z0-9_-]*\/\S+$/.test(value), "expected provider/voice"),
+    fallback: "",
+  },
+  DRAMATIS_OFFLINE_TRANSCRIPTION: {
+    flag: "offline-transcription",
+    schema: z.enum(["auto", "on", "off"], { message: "expected auto, on or off" }),
+    fallback: "auto",
+  },
+  DRAMATIS_TTS_PRICE_PER_CHARACTER: {
+    flag: "tts-price-per-character",
+    schema: decimalText(0, 1, "dollars per character between 0 and 1"),
+    fallback: "0.000018",
+  },
+  DRAMATIS_STT_PRICE_PER_MINUTE: {
+    flag: "stt-price-per-minute",
+    schema: decimalText(0, 100, "dollars per minute between 0 and 100"),
+    fallback: "0.006",
   },
   DRAMATIS_PROVIDERS_FILE: {
     flag: "providers-file",
@@ -562,6 +621,26 @@ function parseProviders(text: string, context: z.RefinementCtx, source: string):
   return result.data;
 }
 
+function parseSpeechProviders(text: string, context: z.RefinementCtx): SpeechProviderConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    context.addIssue({ code: "custom", message: "expected a JSON array of speech providers" });
+    return z.NEVER;
+  }
+  const result = speechProviderConfigListSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    context.addIssue({
+      code: "custom",
+      message: `speech providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "azure"|"openai-compatible"|"elevenlabs"|"deepgram", "base_url"|"region", "api_key_env"}])`,
+    });
+    return z.NEVER;
+  }
+  return result.data;
+}
+
 function parseTierBudgets(text: string): Config["memoryTierBudgets"] | undefined {
   const entries = Object.fromEntries(
     text.split(",").map((part) => part.split("=").map((piece) => piece.trim())),
@@ -597,16 +676,18 @@ function mergeProviders(providers: ProviderConfig[]): ProviderConfig[] {
 }
 
 /** Reads each provider's key from the variable it names, so the key is checked once, at start-up. */
-function resolveProviderKeys(
-  providers: ProviderConfig[],
+function resolveProviderKeys<
+  T extends { name: string; api_key?: string | undefined; api_key_env?: string | undefined },
+>(
+  providers: T[],
   environment: Record<string, string | undefined>,
   problems: string[],
-): ProviderConfig[] {
+  what = "provider",
+): T[] {
   return providers.map((provider) => {
     if (provider.api_key || !provider.api_key_env) return provider;
     const key = environment[provider.api_key_env];
-    if (!key)
-      problems.push(`provider ${provider.name}: ${provider.api_key_env} (its api_key_env) is not set`);
+    if (!key) problems.push(`${what} ${provider.name}: ${provider.api_key_env} (its api_key_env) is not set`);
     return { ...provider, api_key: key };
   });
 }
@@ -623,6 +704,7 @@ const SECRET_SETTINGS: readonly SettingName[] = [
   "DRAMATIS_SECRET_KEY_PREVIOUS",
   "DRAMATIS_METRICS_TOKEN",
   "DRAMATIS_PROVIDERS",
+  "DRAMATIS_SPEECH_PROVIDERS",
   "TWILIO_AUTH_TOKEN",
   "WHATSAPP_VERIFY_TOKEN",
   "WHATSAPP_APP_SECRET",
@@ -683,6 +765,22 @@ export function loadConfig(
           environment,
           problems,
         );
+  const speechProviders =
+    problems.length > 0
+      ? []
+      : resolveProviderKeys(
+          [
+            ...new Map(
+              [
+                ...speechProvidersFromWellKnownVariables(environment),
+                ...(values.DRAMATIS_SPEECH_PROVIDERS as SpeechProviderConfig[]),
+              ].map((provider) => [provider.name, provider]),
+            ).values(),
+          ],
+          environment,
+          problems,
+          "speech provider",
+        );
   const whatsappSecrets = [
     values.WHATSAPP_VERIFY_TOKEN,
     values.WHATSAPP_APP_SECRET,
@@ -735,6 +833,16 @@ export function loadConfig(
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),
+    speech: Object.freeze({
+      providers: Object.freeze(speechProviders),
+      transcription: values.DRAMATIS_TRANSCRIPTION || undefined,
+      defaultVoice: values.DRAMATIS_DEFAULT_VOICE || undefined,
+      offlineTranscription: values.DRAMATIS_OFFLINE_TRANSCRIPTION,
+      prices: Object.freeze({
+        ttsPerCharacter: values.DRAMATIS_TTS_PRICE_PER_CHARACTER,
+        sttPerMinute: values.DRAMATIS_STT_PRICE_PER_MINUTE,
+      }),
+    }),
     redisUrl: values.REDIS_URL || undefined,
     rateLimits: Object.freeze({
       requestsPerMinute: values.DRAMATIS_RATE_LIMIT_PER_MINUTE,

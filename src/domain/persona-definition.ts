@@ -81,6 +81,10 @@ export const voiceConfigurationSchema = z.strictObject({
   max_duration_seconds: z.number().int().min(10).max(14400).default(600),
   silence_timeout_seconds: z.number().int().min(1).max(600).default(30),
   recording: z.boolean().default(false),
+  /** speaking rate, 1 = the voice's normal pace */
+  speech_rate: z.number().min(0.5, "must be 0.5-2").max(2, "must be 0.5-2").default(1),
+  /** a speaking style the voice offers (Azure's cheerful, whispering, ...); null: its default */
+  speech_style: shortText(100).nullable().default(null),
 });
 
 export const chatConfigurationSchema = z.strictObject({

@@ -12,6 +12,7 @@ import type { Services } from "../composition/create-services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
 import { MODEL_DOWNLOAD_JOB } from "../services/model-download-service.ts";
+import { MESSAGE_SPEECH_JOB } from "../services/speech-service.ts";
 import { readJobPayload } from "./job-payload.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -33,5 +34,6 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     [SMS_INBOUND_JOB]: (job, context) => services.sms.inbound.answer(job, context.signal),
     [WHATSAPP_INBOUND_JOB]: (job, context) => services.whatsapp.inbound.answer(job, context.signal),
     [MODEL_DOWNLOAD_JOB]: (job, context) => services.modelDownloads.run(job, context),
+    [MESSAGE_SPEECH_JOB]: (job) => services.speech.runMessageSpeech(job),
   };
 }

@@ -1,6 +1,7 @@
 import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { audioByMessage, type MessageAudio } from "./speech-service.ts";
 import { TypedEvents } from "../lib/typed-events.ts";
 import type { ChatMessage } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
@@ -47,6 +48,8 @@ export interface Message {
   /** Where a reply stands among its turn's alternatives (regenerations): from 0; given by the chat controls and the message list. */
   alternative_index?: number;
   alternative_count?: number;
+  /** Its stored audio (the reading of its text, the user's voice recording); given by message lists and reads. */
+  audio?: MessageAudio[];
 }
 
 /** A reply written by a chat control (regenerate, continue), with what it cost. */
@@ -151,6 +154,20 @@ export class ConversationService {
   /** What happened to conversations; the composition root subscribes (memory extraction is queued here). */
   readonly events = new TypedEvents<ConversationEvents>();
 
+  private readonly deleteListeners: Array<(conversationId: string) => Promise<void>> = [];
+
+  /**
+   * Runs after a conversation or some of its messages are deleted: what lives outside their rows (audio
+   * blobs) is cleaned up by the listener the composition root subscribes.
+   */
+  onDelete(listener: (conversationId: string) => Promise<void>): void {
+    this.deleteListeners.push(listener);
+  }
+
+  private async deleted(conversationId: string): Promise<void> {
+    for (const listener of this.deleteListeners) await listener(conversationId);
+  }
+
   /**
    * Starts a conversation. It opens with the persona's first message (or the greeting chosen by `greeting`:
    * 1 is the first alternate greeting, then the card's group-only greetings) when it has one, or with a
@@ -235,6 +252,7 @@ export class ConversationService {
   async delete(user: UserRow, id: string): Promise<void> {
     await this.findRow(user, id);
     await this.store.conversations.delete(user.id, id);
+    await this.deleted(id);
   }
 
   async listMessages(
@@ -283,7 +301,7 @@ export class ConversationService {
   async send(
     user: UserRow,
     conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice },
+    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
     options: SendMessageOptions = {},
   ): Promise<ExchangeResult> {
     const userMessage = await this.accept(user, conversationId, input);
@@ -297,7 +315,7 @@ export class ConversationService {
   async accept(
     user: UserRow,
     conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice },
+    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
   ): Promise<Message> {
     const conversation = await this.findRow(user, conversationId);
     const userPersona = await this.resolveUserPersona(user, input.userPersonaId);
@@ -308,6 +326,7 @@ export class ConversationService {
       content: input.content,
       userPersona,
       personaVersion: version,
+      recording: input.recordingId ? { tenantId: user.tenant_id, id: input.recordingId } : undefined,
     });
   }
 
@@ -401,6 +420,7 @@ export class ConversationService {
         )
       : [message.id];
     await this.store.conversations.deleteMessages(conversationId, doomed);
+    await this.deleted(conversationId);
   }
 
   /** Every alternative of the message's turn, oldest first, and which of them is shown. */
@@ -582,9 +602,19 @@ export class ConversationService {
       const turn = turnOf(alternative);
       byTurn.set(turn, [...(byTurn.get(turn) ?? []), alternative.id]);
     }
+    const audio = audioByMessage(
+      conversationId,
+      rows,
+      await this.store.messageAudio.listForMessages(rows.map((row) => row.id)),
+    );
     return rows.map((row) => {
       const turn = byTurn.get(turnOf(row)) ?? [row.id];
-      return { ...toMessage(row), alternative_index: turn.indexOf(row.id), alternative_count: turn.length };
+      return {
+        ...toMessage(row),
+        alternative_index: turn.indexOf(row.id),
+        alternative_count: turn.length,
+        audio: audio.get(row.id) ?? [],
+      };
     });
   }
 
@@ -654,8 +684,11 @@ export class ConversationService {
     content: string;
     userPersona: UserPersonaSnapshot | null;
     personaVersion: number | null;
+    /** a voice message uploaded to this conversation and not sent yet, kept with the message */
+    recording?: { tenantId: string; id: string } | undefined;
   }): Promise<Message> {
     const now = this.clock.now().toISOString();
+    const { recording } = options;
     const row = await this.store.transaction(async (store) => {
       const message: StoredMessage = {
         ...this.newMessage(options),
@@ -663,9 +696,24 @@ export class ConversationService {
         created_at: now,
       };
       await store.conversations.insertMessage(message);
+      if (
+        recording &&
+        !(await store.messageAudio.attachRecording(
+          recording.tenantId,
+          recording.id,
+          options.conversationId,
+          message.id,
+        ))
+      ) {
+        throw new NotFoundError(
+          `recording ${recording.id} (upload it to this conversation; each is sent once)`,
+        );
+      }
       return message;
     });
-    return toMessage(row);
+    if (!recording) return toMessage(row);
+    const [shown] = await this.withAlternatives(options.conversationId, [row]);
+    return shown ?? toMessage(row);
   }
 
   /** A complete message written by no model, shown, with no turn of its own yet (sequence: to claim). */

@@ -78,7 +78,7 @@ export class JobService {
   async startReply(
     user: UserRow,
     conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice },
+    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
   ): Promise<{ job: JobView; userMessage: Message }> {
     const userMessage = await this.conversations.accept(user, conversationId, input);
     const payload: ConversationReplyPayload = {

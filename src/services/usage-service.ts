@@ -36,8 +36,18 @@ export class UsageService {
         output_tokens: sum.output_tokens + total.output_tokens,
         cost_usd: sum.cost_usd + total.cost_usd,
         sms_segments: sum.sms_segments + total.sms_segments,
+        speech_characters: sum.speech_characters + total.speech_characters,
+        audio_seconds: sum.audio_seconds + total.audio_seconds,
       }),
-      { requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, sms_segments: 0 },
+      {
+        requests: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0,
+        sms_segments: 0,
+        speech_characters: 0,
+        audio_seconds: 0,
+      },
     );
     return { from, to, group_by: options.groupBy, totals, overall };
   }

@@ -44,7 +44,7 @@ function provider(
 }
 
 /** The rejection, for assertions on its class, status and message. */
-async function failure(promise: Promise<unknown>): Promise<Error & { status?: number }> {
+async function failure(promise: Promise<unknown>): Promise<Error & { upstreamStatus?: number }> {
   const error = await promise.then(
     () => undefined,
     (thrown: unknown) => thrown as Error,
@@ -174,8 +174,8 @@ describe("Azure", () => {
   it("turns a refused key into a 401 SpeechProviderError without the key", async () => {
     const error = await failure(provider("azure", { api_key: "wrong-azure-key" }).synthesizer!.listVoices());
     expect(error).toBeInstanceOf(SpeechProviderError);
-    expect(error.status).toBe(401);
-    expect(error.message).toMatch(/^azure: 401: Access denied/);
+    expect(error.upstreamStatus).toBe(401);
+    expect(error.message).toMatch(/^speech provider azure: 401: Access denied/);
     expect(error.message).not.toContain("wrong-azure-key");
   });
 
@@ -363,8 +363,8 @@ describe("OpenAI-compatible", () => {
       }),
     );
     expect(error).toBeInstanceOf(SpeechProviderError);
-    expect(error.status).toBe(401);
-    expect(error.message).toMatch(/^openai: 401: Incorrect API key provided/);
+    expect(error.upstreamStatus).toBe(401);
+    expect(error.message).toMatch(/^speech provider openai: 401: Incorrect API key provided/);
     expect(error.message).not.toContain("sk-wrong-secret-key");
   });
 
@@ -462,8 +462,8 @@ describe("ElevenLabs", () => {
     );
     expect(error).toMatchObject({
       name: "SpeechProviderError",
-      status: 401,
-      message: "elevenlabs: 401: Invalid API key",
+      upstreamStatus: 401,
+      message: "speech provider elevenlabs: 401: Invalid API key",
     });
   });
 });
@@ -512,7 +512,10 @@ describe("Deepgram", () => {
         contentType: "audio/wav",
       }),
     );
-    expect(error).toMatchObject({ status: 401, message: "deepgram: 401: Invalid credentials." });
+    expect(error).toMatchObject({
+      upstreamStatus: 401,
+      message: "speech provider deepgram: 401: Invalid credentials.",
+    });
   });
 });
 
@@ -545,7 +548,10 @@ describe("provider factory and HTTP helper", () => {
     const error = await failure(
       provider("azure").synthesizer!.synthesize({ voice: "en-US-JennyNeural", text: "x" }),
     );
-    expect(error).toMatchObject({ status: 503, message: "azure: 503: mock failure 503" });
+    expect(error).toMatchObject({
+      upstreamStatus: 503,
+      message: "speech provider azure: 503: mock failure 503",
+    });
   });
 
   it("turns unreachable hosts, timeouts and odd answers into SpeechProviderError; a caller's abort stays an abort", async () => {
@@ -555,7 +561,7 @@ describe("provider factory and HTTP helper", () => {
       fetch: (async () => Promise.reject(refused)) as unknown as typeof fetch,
     });
     expect((await failure(unreachable.bytes({ url: "http://10.0.0.1/x" }))).message).toBe(
-      "p: cannot reach the service (ECONNREFUSED)",
+      "speech provider p: cannot reach the service (ECONNREFUSED)",
     );
 
     const hanging = (async (_url: string, init: RequestInit) =>
@@ -563,7 +569,9 @@ describe("provider factory and HTTP helper", () => {
         init.signal!.addEventListener("abort", () => reject(init.signal!.reason)),
       )) as unknown as typeof fetch;
     const slow = createSpeechHttp({ provider: "p", fetch: hanging, timeoutMs: 1 });
-    expect((await failure(slow.bytes({ url: "http://x/" }))).message).toBe("p: no answer within 1 ms");
+    expect((await failure(slow.bytes({ url: "http://x/" }))).message).toBe(
+      "speech provider p: no answer within 1 ms",
+    );
     const controller = new AbortController();
     const pending = failure(
       createSpeechHttp({ provider: "p", fetch: hanging }).bytes({
@@ -591,7 +599,7 @@ describe("provider factory and HTTP helper", () => {
       fetch: (async () => new Response(big)) as unknown as typeof fetch,
     });
     expect((await failure(declared.bytes({ url: "http://x/" }))).message).toBe(
-      "p: answered more than 1024 bytes",
+      "speech provider p: answered more than 1024 bytes",
     );
     const stream = () =>
       new Response(new ReadableStream({ pull: (controller) => controller.enqueue(new Uint8Array(512)) }));

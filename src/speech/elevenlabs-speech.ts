@@ -142,7 +142,7 @@ class ElevenLabsSynthesizer implements SpeechSynthesizer {
       })
       .catch((error: unknown) => {
         // The path names the voice, so its 404 is an unknown voice: the caller's mistake, not an outage.
-        if (error instanceof SpeechProviderError && error.status === 404) {
+        if (error instanceof SpeechProviderError && error.upstreamStatus === 404) {
           throw new SpeechInputError(`${this.name} has no voice ${request.voice}`);
         }
         throw error;

@@ -19,15 +19,23 @@ type EspeakFactory = (options: Record<string, unknown>) => Promise<EspeakModule>
 
 const require = createRequire(import.meta.url);
 
-let compiled: Promise<{ factory: EspeakFactory; wasm: WebAssembly.Module }> | undefined;
+/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<CompiledWasm>;
+  instantiate(module: CompiledWasm, imports: unknown): Promise<unknown>;
+}
+type CompiledWasm = { readonly compiledWasm: unique symbol };
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-function loadEspeak(): Promise<{ factory: EspeakFactory; wasm: WebAssembly.Module }> {
+let compiled: Promise<{ factory: EspeakFactory; wasm: CompiledWasm }> | undefined;
+
+function loadEspeak(): Promise<{ factory: EspeakFactory; wasm: CompiledWasm }> {
   compiled ??= (async () => {
     const entry = require.resolve("espeak-ng");
     const wasmPath = entry.replace(/espeak-ng\.js$/, "espeak-ng.wasm");
     const [module, wasm] = await Promise.all([
-      import("espeak-ng") as Promise<{ default: EspeakFactory }>,
-      WebAssembly.compile(await fs.promises.readFile(wasmPath)),
+      import("espeak-ng") as unknown as Promise<{ default: EspeakFactory }>,
+      wasmApi.compile(await fs.promises.readFile(wasmPath)),
     ]);
     return { factory: module.default, wasm };
   })();
@@ -36,15 +44,22 @@ function loadEspeak(): Promise<{ factory: EspeakFactory; wasm: WebAssembly.Modul
 }
 
 /** Runs eSpeak once with `args`; `files` are written into its file system first. */
-async function runEspeak(args: string[], files: Record<string, string> = {}): Promise<{ module: EspeakModule; output: string[] }> {
+async function runEspeak(
+  args: string[],
+  files: Record<string, string> = {},
+): Promise<{ module: EspeakModule; output: string[] }> {
   const { factory, wasm } = await loadEspeak();
   const output: string[] = [];
   const errors: string[] = [];
   const module = await factory({
     arguments: args,
-    preRun: [(instance: EspeakModule) => Object.entries(files).forEach(([path, text]) => instance.FS.writeFile(path, text))],
-    instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-      void WebAssembly.instantiate(wasm, imports).then((instance) => done(instance, wasm));
+    preRun: [
+      (instance: EspeakModule) =>
+        Object.entries(files).forEach(([path, text]) => instance.FS.writeFile(path, text)),
+    ],
+    // The compiled module is reused; each run only instantiates it (Emscripten's hook for that).
+    instantiateWasm(imports: unknown, done: (instance: unknown, module: CompiledWasm) => void) {
+      void wasmApi.instantiate(wasm, imports).then((instance) => done(instance, wasm));
       return {};
     },
     print: (line: string) => output.push(line),
@@ -99,7 +114,9 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     const [language, variant] = request.voice.split("+", 2) as [string, string | undefined];
     const languages = await this.languageList();
     if (!languages.some((entry) => entry.code === language) || (variant && !/^[mf][1-7]$/.test(variant))) {
-      throw new SpeechInputError(`espeak has no voice ${JSON.stringify(request.voice)} (GET /v1/voices lists them)`);
+      throw new SpeechInputError(
+        `espeak has no voice ${JSON.stringify(request.voice)} (GET /v1/voices lists them)`,
+      );
     }
     const rate = Math.round(WORDS_PER_MINUTE * Math.min(2, Math.max(0.5, request.rate ?? 1)));
     const pieces: Float32Array[] = [];
@@ -115,7 +132,11 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
       pieces.push(audio.samples);
     }
     const samples = joinSamples(pieces);
-    return { bytes: encodeWav({ samples, sampleRate }), contentType: "audio/wav", durationSeconds: samples.length / sampleRate };
+    return {
+      bytes: encodeWav({ samples, sampleRate }),
+      contentType: "audio/wav",
+      durationSeconds: samples.length / sampleRate,
+    };
   }
 
   private languageList(): Promise<Array<{ code: string; name: string }>> {
@@ -156,8 +177,18 @@ export function chunkText(text: string, limit: number): string[] {
   let rest = text.trim();
   while (rest.length > limit) {
     const window = rest.slice(0, limit);
-    const sentenceEnd = Math.max(window.lastIndexOf(". "), window.lastIndexOf("! "), window.lastIndexOf("? "), window.lastIndexOf("\n"));
-    const cut = sentenceEnd > limit / 3 ? sentenceEnd + 1 : window.lastIndexOf(" ") > 0 ? window.lastIndexOf(" ") : limit;
+    const sentenceEnd = Math.max(
+      window.lastIndexOf(". "),
+      window.lastIndexOf("! "),
+      window.lastIndexOf("? "),
+      window.lastIndexOf("\n"),
+    );
+    const cut =
+      sentenceEnd > limit / 3
+        ? sentenceEnd + 1
+        : window.lastIndexOf(" ") > 0
+          ? window.lastIndexOf(" ")
+          : limit;
     chunks.push(rest.slice(0, cut).trim());
     rest = rest.slice(cut).trim();
   }

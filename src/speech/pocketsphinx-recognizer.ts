@@ -63,7 +63,11 @@ export class PocketSphinxRecognizer implements SpeechRecognizer {
         throw new SpeechProviderError(this.name, `recognition failed: ${error.message}`);
       });
       return {
-        text: text.split("\n").map((line) => line.trim()).filter(Boolean).join(" "),
+        text: text
+          .split("\n")
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .join(" "),
         language: "en-US",
         durationSeconds,
       };

@@ -1,3 +1,5 @@
+import { AppError } from "../errors/app-error.ts";
+
 /**
  * Speech in and out behind two small interfaces: a `SpeechSynthesizer` turns text into audio in one of its
  * voices, a `SpeechRecognizer` turns audio into text. Voices are named `provider/voice` across the server
@@ -88,22 +90,20 @@ export interface SpeechRecognizer {
  * A speech provider failed: refused the key, answered garbage, or could not be reached. `status` is the
  * upstream's HTTP status when there was one; callers turn this into a 502 naming the provider.
  */
-export class SpeechProviderError extends Error {
+export class SpeechProviderError extends AppError {
   constructor(
     readonly provider: string,
     message: string,
-    readonly status?: number,
+    readonly upstreamStatus?: number,
   ) {
-    super(`${provider}: ${message}`);
-    this.name = "SpeechProviderError";
+    super(502, "Bad Gateway", `speech provider ${provider}: ${message}`);
   }
 }
 
-/** The request names something the provider does not have (an unknown voice); a 400, not a 502. */
-export class SpeechInputError extends Error {
+/** The request names something the provider does not have (an unknown voice, audio it cannot read): a 400. */
+export class SpeechInputError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = "SpeechInputError";
+    super(400, "Bad Request", message);
   }
 }
 

@@ -77,7 +77,8 @@ function sampleReader(format: number, bits: number): (view: DataView, offset: nu
   if (format === FORMAT_PCM && bits === 16) return (view, at) => view.getInt16(at, true) / 32768;
   if (format === FORMAT_PCM && bits === 8) return (view, at) => (view.getUint8(at) - 128) / 128;
   if (format === FORMAT_PCM && bits === 24) {
-    return (view, at) => ((view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) / 8388608);
+    return (view, at) =>
+      (view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) / 8388608;
   }
   if (format === FORMAT_PCM && bits === 32) return (view, at) => view.getInt32(at, true) / 2147483648;
   if (format === FORMAT_FLOAT && bits === 32) return (view, at) => view.getFloat32(at, true);
@@ -86,7 +87,9 @@ function sampleReader(format: number, bits: number): (view: DataView, offset: nu
 }
 
 /** 16-bit PCM WAV of mono samples, or of two channels (`left`, `right`) for stereo recordings. */
-export function encodeWav(audio: PcmAudio | { left: Float32Array; right: Float32Array; sampleRate: number }): Uint8Array {
+export function encodeWav(
+  audio: PcmAudio | { left: Float32Array; right: Float32Array; sampleRate: number },
+): Uint8Array {
   const channels = "samples" in audio ? [audio.samples] : [audio.left, audio.right];
   const frames = Math.max(...channels.map((channel) => channel.length));
   const dataSize = frames * channels.length * 2;
@@ -178,7 +181,8 @@ export function muLawToLinear(byte: number): number {
 /** Mono float samples to mu-law bytes. */
 export function encodeMuLaw(samples: Float32Array): Uint8Array {
   const out = new Uint8Array(samples.length);
-  for (let index = 0; index < samples.length; index++) out[index] = linearToMuLaw(floatToInt16(samples[index]!));
+  for (let index = 0; index < samples.length; index++)
+    out[index] = linearToMuLaw(floatToInt16(samples[index]!));
   return out;
 }
 

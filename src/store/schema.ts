@@ -86,6 +86,29 @@ export interface BlobTable {
   created_at: string;
 }
 
+/**
+ * A message's audio: a reply read aloud (`speech`) or the user's voice message (`recording`), its bytes
+ * a blob this row owns. `message_id` is null for a recording uploaded but not yet sent.
+ */
+export interface MessageAudioTable {
+  id: string;
+  tenant_id: string;
+  conversation_id: string;
+  message_id: string | null;
+  kind: "speech" | "recording";
+  blob_id: string;
+  /** the audio's sniffed media type */
+  content_type: string;
+  /** `provider/voice` that read it (speech only) */
+  voice: string | null;
+  /** sha256 of the text read (speech only): an edited message is read anew */
+  text_sha256: string | null;
+  duration_ms: number;
+  /** what the recognizer heard (recording only) */
+  transcript: string | null;
+  created_at: string;
+}
+
 /** A character card's asset: a stored blob, or (blob_id null) a remote URL kept as a reference. */
 export interface PersonaAssetTable {
   id: string;
@@ -268,6 +291,10 @@ export interface UsageEventTable {
   cost_usd: number;
   /** SMS segments billed (kinds sms_inbound / sms_outbound); 0 for everything else */
   sms_segments: Generated<number>;
+  /** characters read aloud (kind tts); 0 for everything else */
+  speech_characters: Generated<number>;
+  /** seconds of audio transcribed (kind stt) or talked (kind call); 0 for everything else */
+  audio_seconds: Generated<number>;
   created_at: string;
 }
 
@@ -712,6 +739,7 @@ export interface Database {
   persona_avatars: PersonaAvatarTable;
   blobs: BlobTable;
   persona_assets: PersonaAssetTable;
+  message_audio: MessageAudioTable;
   api_keys: ApiKeyTable;
   rate_limits: RateLimitTable;
   token_buckets: TokenBucketTable;

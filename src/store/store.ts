@@ -9,6 +9,7 @@ import { MemoryRepository } from "./memory-repository.ts";
 import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaAssetRepository } from "./persona-asset-repository.ts";
+import { MessageAudioRepository } from "./message-audio-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
@@ -42,6 +43,7 @@ export class Store {
   readonly accounts: AccountRepository;
   readonly personaAvatars: PersonaAvatarRepository;
   readonly personaAssets: PersonaAssetRepository;
+  readonly messageAudio: MessageAudioRepository;
   readonly skills: SkillRepository;
   readonly cohorts: CohortRepository;
   readonly populations: PopulationRepository;
@@ -70,6 +72,7 @@ export class Store {
     this.accounts = new AccountRepository(db);
     this.personaAvatars = new PersonaAvatarRepository(db);
     this.personaAssets = new PersonaAssetRepository(db);
+    this.messageAudio = new MessageAudioRepository(db);
     this.rateLimits = new RateLimitRepository(db);
     this.skills = new SkillRepository(db);
     this.cohorts = new CohortRepository(db);

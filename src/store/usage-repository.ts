@@ -11,6 +11,10 @@ export interface UsageTotal {
   cost_usd: number;
   /** SMS segments sent and received */
   sms_segments: number;
+  /** characters read aloud */
+  speech_characters: number;
+  /** seconds of audio transcribed or talked */
+  audio_seconds: number;
 }
 
 export class UsageRepository {
@@ -41,6 +45,8 @@ export class UsageRepository {
         sql<number>`sum(output_tokens)`.as("output_tokens"),
         sql<number>`sum(cost_usd)`.as("cost_usd"),
         sql<number>`sum(sms_segments)`.as("sms_segments"),
+        sql<number>`sum(speech_characters)`.as("speech_characters"),
+        sql<number>`sum(audio_seconds)`.as("audio_seconds"),
       ])
       .where("tenant_id", "=", tenantId)
       .where("created_at", ">=", options.from)
@@ -56,6 +62,8 @@ export class UsageRepository {
       output_tokens: Number(row.output_tokens),
       cost_usd: Number(row.cost_usd),
       sms_segments: Number(row.sms_segments),
+      speech_characters: Number(row.speech_characters),
+      audio_seconds: Number(row.audio_seconds),
     }));
   }
 }

@@ -63,6 +63,7 @@ describe("every job handler checks its payload", () => {
     "scheduled-message",
     "sms-inbound",
     "whatsapp-inbound",
+    "message-speech",
   ])("%s fails clearly on a payload from nowhere", async (kind) => {
     const handlers = createJobHandlers(app.services);
     expect(Object.keys(handlers)).toContain(kind);

@@ -257,6 +257,8 @@ const EMPTY_OWNED = {
   downloadId: "",
   memoryId: "",
   assetId: "",
+  /** the owner's reply read aloud: its stored audio */
+  audioId: "",
   accountId: "",
   skillId: "",
   cohortId: "",
@@ -362,6 +364,14 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     })
   ).json();
   owned.replyId = exchange.message.id;
+  owned.audioId = (
+    await (
+      await app.request(`/v1/conversations/${conversation.id}/messages/${exchange.message.id}/speech`, {
+        method: "POST",
+        user,
+      })
+    ).json()
+  ).id;
   const accepted = await (
     await app.request(`/v1/conversations/${conversation.id}/messages`, {
       method: "POST",
@@ -540,6 +550,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "messageId") return owned.replyId;
       if (name === "memoryId") return owned.memoryId;
       if (name === "assetId") return owned.assetId;
+      if (name === "audioId") return owned.audioId;
       if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
       if (name === "phoneNumberId") return PERSONA_WHATSAPP;
       if (name === "waId") return ALICE_WHATSAPP;
@@ -549,6 +560,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name !== "id")
         throw new Error(`isolation test does not know path parameter {${name}} in ${path}: add it`);
       if (path.startsWith("/v1/personas")) return personaId;
+      if (path.startsWith("/v1/voices")) return "espeak/en-us";
       if (path === "/v1/models/{id}") return `persona/${personaId}`;
       if (path.startsWith("/v1/user-personas")) return owned.userPersonaId;
       if (path.startsWith("/v1/lorebooks")) return owned.lorebookId;
@@ -632,6 +644,8 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
         ],
       };
     }
+    if (path === "/v1/speech") return { text: "Hello there." };
+    if (path.endsWith("/speech")) return {};
     if (path === "/v1/embeddings") return { model: "offline/default", input: "hi" };
     if (path === "/v1/chat/completions") {
       return { model: `persona/${owned.personaId}`, messages: [{ role: "user", content: "hi" }] };

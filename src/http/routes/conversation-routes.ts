@@ -1,3 +1,4 @@
+import { messageAudioSchema } from "./speech-routes.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
@@ -54,6 +55,10 @@ export const messageSchema = z
     }),
     alternative_count: z.number().int().optional().openapi({
       description: "How many alternatives its turn has (1: never regenerated); beside alternative_index",
+    }),
+    audio: z.array(messageAudioSchema).optional().openapi({
+      description:
+        "Its stored audio: the reading of its current text (speech) and the user's voice message (recording); in message lists and reads",
     }),
   })
   .openapi("Message");
@@ -122,6 +127,10 @@ const sendMessageBody = z
       .optional()
       .openapi({ description: "This message's user persona; null for No Persona; omitted: the active one" }),
     stream: z.boolean().optional().openapi({ description: "Stream the reply as server-sent events" }),
+    recording_id: z.string().min(1).max(200).optional().openapi({
+      description:
+        "A voice message uploaded to this conversation (POST .../recordings): the message keeps its audio",
+    }),
     mode: z
       .enum(["sync", "async"])
       .optional()
@@ -503,6 +512,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
       const { job, userMessage } = await c.var.services.jobs.startReply(user, conversationId, {
         content: body.content,
         userPersonaId: body.user_persona_id,
+        recordingId: body.recording_id,
       });
       return c.json({ job, user_message: userMessage }, 202);
     }
@@ -511,7 +521,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
         service(c).send(
           user,
           conversationId,
-          { content: body.content, userPersonaId: body.user_persona_id },
+          { content: body.content, userPersonaId: body.user_persona_id, recordingId: body.recording_id },
           {
             signal,
             onDelta,
@@ -523,6 +533,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
     const exchange = await service(c).send(user, conversationId, {
       content: body.content,
       userPersonaId: body.user_persona_id,
+      recordingId: body.recording_id,
     });
     return c.json(exchange, 200);
   });

@@ -8,6 +8,10 @@ const totalSchema = z.object({
   output_tokens: z.number().int(),
   cost_usd: z.number(),
   sms_segments: z.number().int().openapi({ description: "SMS segments received and sent" }),
+  speech_characters: z.number().int().openapi({ description: "Characters read aloud (text to speech)" }),
+  audio_seconds: z
+    .number()
+    .openapi({ description: "Seconds of audio transcribed (speech to text) and talked in calls" }),
 });
 
 const usageRoute = createRoute({

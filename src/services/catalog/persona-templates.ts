@@ -324,7 +324,7 @@ const customerSupport = defineCatalogPersona({
       {
         locale: "en-US",
         prompt: SUPPORT_VOICE_PROMPT,
-        voice: "en-US-JennyNeural",
+        voice: "azure/en-US-JennyNeural",
         first_speaker: "agent",
         first_message: "Thanks for calling customer support, this is Sara. How can I help you today?",
         model: null,
@@ -332,6 +332,8 @@ const customerSupport = defineCatalogPersona({
         max_duration_seconds: 1200,
         silence_timeout_seconds: 20,
         recording: false,
+        speech_rate: 1,
+        speech_style: null,
       },
     ],
     chat_configuration: {

@@ -30,6 +30,7 @@ import { migration as m0027 } from "./0027_conversation_branches.ts";
 import { migration as m0028 } from "./0028_model_setup.ts";
 import { migration as m0029 } from "./0029_blobs_and_persona_assets.ts";
 import { migration as m0030 } from "./0030_tenant_provider_capabilities.ts";
+import { migration as m0031 } from "./0031_message_audio.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -66,6 +67,7 @@ const migrations: Record<string, Migration> = {
   "0028_model_setup": m0028,
   "0029_blobs_and_persona_assets": m0029,
   "0030_tenant_provider_capabilities": m0030,
+  "0031_message_audio": m0031,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
