@@ -13,7 +13,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors/app-err
 import { expandGreetings, openingGreetings } from "./conversation-greetings.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
-import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot } from "./reply-generator.ts";
+import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot, VoiceOrChat } from "./reply-generator.ts";
 
 export const CHANNELS = ["api", "web", "sms", "whatsapp", "voice"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -84,6 +84,8 @@ export type UserPersonaChoice = string | null | undefined;
 
 export interface SendMessageOptions {
   signal?: AbortSignal;
+  /** A voice call's locale: the reply uses that voice configuration (default: the conversation's channel). */
+  channel?: VoiceOrChat | undefined;
   onStart?: (info: { userMessage: Message; replyId: string }) => void | Promise<void>;
   onDelta?: (text: string) => void | Promise<void>;
 }
@@ -336,6 +338,11 @@ export class ConversationService {
       user.tenant_id,
       conversation.persona_id,
     );
+    // A voice conversation answers with its voice configuration (a call names its locale; otherwise the first).
+    const channel: VoiceOrChat =
+      conversation.channel === "voice"
+        ? { kind: "voice", locale: definition.voice_configurations[0]?.locale ?? "en-US" }
+        : { kind: "chat" };
     return {
       tenantId: user.tenant_id,
       userId: user.id,
@@ -343,6 +350,7 @@ export class ConversationService {
       personaId: conversation.persona_id,
       persona: definition,
       personaVersion: version,
+      channel,
     };
   }
 
@@ -357,6 +365,7 @@ export class ConversationService {
     const served = await this.replyContext(user, conversation);
     const outcome = await this.replies.reply({
       ...served,
+      channel: options.channel ?? served.channel,
       userPersona: userMessage.user_persona,
       replyTo: userMessage.id,
       signal: options.signal,

@@ -26,6 +26,21 @@ import { withMacros } from "./prompt-macros.ts";
 import { worldInfoFor } from "./world-info.ts";
 import type { Lorebook } from "../domain/lorebook/index.ts";
 
+export type VoiceOrChat = { kind: "chat" } | { kind: "voice"; locale: string };
+
+/** The voice configuration a voice channel speaks with: its locale's, else the first. */
+export function voiceConfigurationFor(persona: PersonaDefinition, locale: string) {
+  const wanted = locale.toLowerCase();
+  const configurations = persona.voice_configurations;
+  return (
+    configurations.find((configuration) => configuration.locale.toLowerCase() === wanted) ??
+    configurations.find(
+      (configuration) => configuration.locale.split("-")[0]!.toLowerCase() === wanted.split("-")[0],
+    ) ??
+    configurations[0]
+  );
+}
+
 /** Token budget of a prompt per memory tier. */
 export type MemoryTierBudgets = Record<PersonaDefinition["memory"]["tier"], number>;
 
@@ -64,6 +79,11 @@ export interface GenerationInput {
   history: HistoryMessage[];
   /** A request's own system message, replacing the base instructions. */
   systemOverride?: string | undefined;
+  /**
+   * Where the reply is heard: a voice call uses its locale's voice configuration (prompt, model,
+   * temperature) instead of the chat configuration. Default chat.
+   */
+  channel?: VoiceOrChat | undefined;
   /** Appended after the history for this generation only (the start prompt of an opener). */
   instruction?: string | undefined;
   /** The conversation, if any: it seeds `{{pick}}` (else the persona and user do). */
@@ -244,6 +264,8 @@ export class ReplyGenerator {
       countTokens,
       seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
     });
+    const voice =
+      input.channel?.kind === "voice" ? voiceConfigurationFor(input.persona, input.channel.locale) : undefined;
     const prompt = assemblePrompt({
       persona,
       userPersona: input.userPersona,
@@ -253,12 +275,17 @@ export class ReplyGenerator {
       worldInfo,
       tokenBudget,
       countTokens,
+      ...(voice ? { channel: { kind: "voice" as const, locale: voice.locale } } : {}),
     });
     const model = await this.models.resolve(
       input.tenantId,
-      input.modelId ?? input.persona.chat_configuration.model ?? input.persona.model,
+      input.modelId ?? voice?.model ?? input.persona.chat_configuration.model ?? input.persona.model,
     );
-    const sampling = { ...samplingFor(input.persona), ...withoutUndefined(input.samplingOverrides ?? {}) };
+    const sampling = {
+      ...samplingFor(input.persona),
+      ...(voice?.temperature != null ? { temperature: voice.temperature } : {}),
+      ...withoutUndefined(input.samplingOverrides ?? {}),
+    };
     input.checkModel?.(model);
     await input.onModelChosen?.(model.id);
     const readyAt = performance.now();

@@ -17,6 +17,7 @@ import { SpeechInputError } from "../speech/speech.ts";
 import type { SpeechRegistry } from "../speech/speech-registry.ts";
 import { wavDurationSeconds } from "../speech/wav.ts";
 import type { PersonaService } from "./persona-service.ts";
+import { voiceConfigurationFor } from "./reply-generator.ts";
 
 /** What speech costs the tenant: the reference product's TTS price, and a whisper-class STT price. */
 export interface SpeechPrices {
@@ -54,7 +55,7 @@ const actorOf = (user: UserRow): SpeechActor => ({ tenantId: user.tenant_id, use
 /** A message's stored audio as the API shows it. */
 export interface MessageAudio {
   id: string;
-  kind: "speech" | "recording";
+  kind: "speech" | "recording" | "call_recording";
   /** `provider/voice` that read a reply aloud; null for a recording */
   voice: string | null;
   duration_seconds: number;
@@ -476,13 +477,9 @@ export class SpeechService {
     rate?: number | undefined;
     style?: string | null | undefined;
   }> {
-    const configurations = persona.voice_configurations;
-    const wanted = locale?.toLowerCase();
-    const configuration =
-      (wanted && configurations.find((item) => item.locale.toLowerCase() === wanted)) ||
-      (wanted &&
-        configurations.find((item) => item.locale.split("-")[0]!.toLowerCase() === wanted.split("-")[0])) ||
-      configurations[0];
+    const configuration = locale
+      ? voiceConfigurationFor(persona, locale)
+      : persona.voice_configurations[0];
     const speaksIn = configuration?.locale ?? locale ?? "en-US";
     const gender =
       persona.identity.sex === "female" ? "female" : persona.identity.sex === "male" ? "male" : null;

@@ -109,6 +109,7 @@ export class MessageAudioRepository {
             ),
           ]),
           eb.and([
+            eb("message_audio.kind", "=", "recording"),
             eb("message_audio.message_id", "is", null),
             eb("message_audio.created_at", "<", options.unsentBefore),
           ]),

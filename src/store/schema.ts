@@ -95,7 +95,7 @@ export interface MessageAudioTable {
   tenant_id: string;
   conversation_id: string;
   message_id: string | null;
-  kind: "speech" | "recording";
+  kind: "speech" | "recording" | "call_recording";
   blob_id: string;
   /** the audio's sniffed media type */
   content_type: string;
@@ -106,6 +106,38 @@ export interface MessageAudioTable {
   duration_ms: number;
   /** what the recognizer heard (recording only) */
   transcript: string | null;
+  created_at: string;
+}
+
+/** A voice call: browser or phone, its status, timing, turns and recording. */
+export interface CallTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  persona_id: string;
+  conversation_id: string;
+  channel: "browser" | "phone";
+  direction: "inbound" | "outbound";
+  /** ringing -> in-progress -> completed | failed | no-answer | busy | canceled */
+  status: string;
+  locale: string;
+  from_number: string | null;
+  to_number: string | null;
+  /** Twilio's CallSid for a phone call */
+  provider_call_id: string | null;
+  /** sha256 of the one-time token that opens the call's audio stream, until it is used or expires */
+  stream_token_sha256: string | null;
+  stream_token_expires_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  /** hangup, silence_timeout, max_duration, error, server_shutdown, or the phone network's status */
+  end_reason: string | null;
+  /** the message_audio row holding the stereo recording (left caller, right persona) */
+  recording_audio_id: string | null;
+  /** JSON array of turns: user and reply message ids, texts, latency_ms, interrupted */
+  turns: string;
+  error: string | null;
   created_at: string;
 }
 
@@ -740,6 +772,7 @@ export interface Database {
   blobs: BlobTable;
   persona_assets: PersonaAssetTable;
   message_audio: MessageAudioTable;
+  calls: CallTable;
   api_keys: ApiKeyTable;
   rate_limits: RateLimitTable;
   token_buckets: TokenBucketTable;

@@ -46,7 +46,7 @@ const speechProviderSchema = z
 const messageAudioSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(["speech", "recording"]).openapi({
+    kind: z.enum(["speech", "recording", "call_recording"]).openapi({
       description: "speech: the message read aloud; recording: the user's voice message",
     }),
     voice: z.string().nullable(),
