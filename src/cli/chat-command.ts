@@ -188,7 +188,11 @@ function formatCandidates<T>(items: T[], describe: (item: T) => string): string 
 const describePersona = (persona: Persona) =>
   `${persona.name} (${persona.id}${persona.kind === "preset" ? ", preset" : ""})`;
 
-async function resolvePersona(api: DramatisClient, reference: string): Promise<Persona> {
+/**
+ * A persona by id, else by name (see matchByName). An unknown or ambiguous name throws an Error whose
+ * message lists the candidates, meant for people; `dramatis say` reuses it.
+ */
+export async function resolvePersona(api: DramatisClient, reference: string): Promise<Persona> {
   const byId = await findPersonaById(api, reference);
   if (byId) return byId;
   const personas = await listPersonas(api);
