@@ -1,3 +1,4 @@
+import { serveCallStreams } from "./http/call-streams.ts";
 import { embeddedSpeechProviders } from "./speech/embedded-speech.ts";
 import { createSpeechProviders } from "./speech/speech-providers.ts";
 import { getRequestListener, type ServerType } from "@hono/node-server";
@@ -165,6 +166,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       role === "worker"
         ? undefined
         : await listen(createApp({ services, logger, config, metrics }).fetch, config);
+    const callStreams = server ? serveCallStreams({ server, calls: services.calls, logger }) : undefined;
     const url = server ? addressOf(server, config) : "";
     logger.info(
       {
@@ -178,6 +180,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       role === "worker" ? "worker started" : "listening",
     );
     const stop = async () => {
+      // Calls say goodbye and keep their recordings before the connections close.
+      await services.calls.endAll();
+      callStreams?.close();
       if (server) await stopServer({ server, config, logger });
       if (metricsServer) await stopServer({ server: metricsServer, config, logger });
       supervision?.stop();

@@ -74,6 +74,7 @@ import { EspeakSynthesizer } from "../speech/espeak-synthesizer.ts";
 import type { SpeechProvider } from "../speech/speech.ts";
 import { SpeechRegistry } from "../speech/speech-registry.ts";
 import { SpeechService, type SpeechLimits, type SpeechPrices } from "../services/speech-service.ts";
+import { CallService } from "../services/calls/call-service.ts";
 import type { WhatsAppSettings, WhatsAppTransport } from "../channels/whatsapp/whatsapp-client.ts";
 
 /** Every domain service, wired over one store and one clock. */
@@ -96,6 +97,8 @@ export interface Services {
   readonly personaAssets: PersonaAssetService;
   /** Voices, text read aloud, transcription, messages' audio */
   readonly speech: SpeechService;
+  /** Live voice calls (browser, phone) and their history */
+  readonly calls: CallService;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly lorebooks: LorebookService;
@@ -410,6 +413,14 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personaAvatars,
     personaAssets,
     speech,
+    calls: new CallService({
+      store,
+      clock,
+      personas,
+      conversations,
+      speech,
+      onError: (error, callId) => logger.error({ err: error, call_id: callId }, "a call could not be stored"),
+    }),
     characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),

@@ -52,7 +52,11 @@ export interface Config {
     readonly defaultVoice: string | undefined;
     /** PocketSphinx: auto (when installed), on (required), off */
     readonly offlineTranscription: "auto" | "on" | "off";
-    readonly prices: { readonly ttsPerCharacter: number; readonly sttPerMinute: number };
+    readonly prices: {
+      readonly ttsPerCharacter: number;
+      readonly sttPerMinute: number;
+      readonly callPerMinute: number;
+    };
   };
   /** Model providers configured by the operator (DRAMATIS_PROVIDERS, the providers file, OPENAI_API_KEY, …). */
   readonly providers: readonly ProviderConfig[];
@@ -314,6 +318,11 @@ const settings = {
     flag: "stt-price-per-minute",
     schema: decimalText(0, 100, "dollars per minute between 0 and 100"),
     fallback: "0.006",
+  },
+  DRAMATIS_CALL_PRICE_PER_MINUTE: {
+    flag: "call-price-per-minute",
+    schema: decimalText(0, 100, "dollars per minute between 0 and 100"),
+    fallback: "0.014",
   },
   DRAMATIS_PROVIDERS_FILE: {
     flag: "providers-file",
@@ -841,6 +850,7 @@ export function loadConfig(
       prices: Object.freeze({
         ttsPerCharacter: values.DRAMATIS_TTS_PRICE_PER_CHARACTER,
         sttPerMinute: values.DRAMATIS_STT_PRICE_PER_MINUTE,
+        callPerMinute: values.DRAMATIS_CALL_PRICE_PER_MINUTE,
       }),
     }),
     redisUrl: values.REDIS_URL || undefined,

@@ -183,12 +183,15 @@ export class ConversationService {
       title?: string | undefined;
       channel?: Channel | undefined;
       greeting?: number | undefined;
+      /** false: open with no greeting (a call that speaks its own first message) */
+      greet?: boolean | undefined;
     },
     /** a signed-in member cannot start a conversation with another member's private persona (404) */
     viewer: PersonaViewer = user.tenant_id,
   ): Promise<{ conversation: Conversation; messages: Message[] }> {
     const { definition, version } = await this.personas.getServingDefinition(viewer, input.persona_id);
-    const greetings = openingGreetings(definition, input.greeting ?? 0);
+    const greetings =
+      input.greet === false ? { texts: [], chosen: -1 } : openingGreetings(definition, input.greeting ?? 0);
     const now = this.clock.now().toISOString();
     const row: ConversationRow = {
       id: newId("cnv"),
@@ -221,7 +224,7 @@ export class ConversationService {
         personaVersion: version,
       });
       messages.push(opener);
-    } else if (definition.start_prompt.trim()) {
+    } else if (input.greet !== false && definition.start_prompt.trim()) {
       const outcome = await this.replies.reply({
         tenantId: user.tenant_id,
         userId: user.id,
@@ -385,6 +388,22 @@ export class ConversationService {
     };
     await this.events.emit("exchange-completed", { user, exchange });
     return exchange;
+  }
+
+  /**
+   * Stores something the persona says that no model wrote (a call's first message, its goodbye), as a
+   * shown reply of its own.
+   */
+  async say(user: UserRow, conversationId: string, content: string): Promise<Message> {
+    const conversation = await this.findRow(user, conversationId);
+    const { version } = await this.personas.getServingDefinition(user.tenant_id, conversation.persona_id);
+    return this.storeMessage({
+      conversationId,
+      role: "assistant",
+      content,
+      userPersona: await this.resolveUserPersona(user, undefined),
+      personaVersion: version,
+    });
   }
 
   /** A stored message of the user's conversation. */

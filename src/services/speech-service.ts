@@ -25,11 +25,14 @@ export interface SpeechPrices {
   ttsPerCharacter: number;
   /** US dollars per minute of audio transcribed */
   sttPerMinute: number;
+  /** US dollars per minute of a phone call's line (Twilio's); browser calls cost their speech only */
+  callPerMinute: number;
 }
 
 export const DEFAULT_SPEECH_PRICES: SpeechPrices = Object.freeze({
   ttsPerCharacter: 0.000018,
   sttPerMinute: 0.006,
+  callPerMinute: 0.014,
 });
 
 export interface SpeechLimits {
@@ -223,6 +226,9 @@ export class SpeechService {
       locale?: string | undefined;
       rate?: number | undefined;
       style?: string | undefined;
+      /** the conversation it is said in (a call), for the usage record */
+      conversationId?: string | undefined;
+      signal?: AbortSignal | undefined;
     },
   ): Promise<AudioClip & { voice: string }> {
     const text = input.text.trim();
@@ -245,11 +251,12 @@ export class SpeechService {
         style ??= chosen.style ?? undefined;
       }
     }
-    const clip = await this.read(voice, text, { locale, rate, style });
+    const clip = await this.read(voice, text, { locale, rate, style, signal: input.signal });
     await this.recordSpeechUsage(actor, {
       voice,
       characters: text.length,
       personaId: input.personaId ?? null,
+      ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
     return { ...clip, voice };
   }
@@ -262,6 +269,7 @@ export class SpeechService {
       locale?: string | undefined;
       recognizer?: string | undefined;
       conversationId?: string | undefined;
+      signal?: AbortSignal | undefined;
     },
   ): Promise<{ text: string; language: string | null; duration_seconds: number; recognizer: string }> {
     const contentType = this.audioType(input.audio);
@@ -272,7 +280,12 @@ export class SpeechService {
       );
     }
     const started = this.clock.now().getTime();
-    const result = await recognizer.transcribe({ audio: input.audio, contentType, locale: input.locale });
+    const result = await recognizer.transcribe({
+      audio: input.audio,
+      contentType,
+      locale: input.locale,
+      signal: input.signal,
+    });
     await this.store.usage.insert({
       id: newId("use"),
       tenant_id: actor.tenantId,
@@ -459,6 +472,50 @@ export class SpeechService {
     }
   }
 
+  /** Keeps a call's stereo recording with its conversation; the id of its audio row. */
+  async storeCallRecording(user: UserRow, conversationId: string, wav: Uint8Array): Promise<string> {
+    const blob = await this.blobs.put(wav, { tenantId: user.tenant_id, contentType: "audio/wav" });
+    const id = newId("aud");
+    await this.store.messageAudio.insert({
+      id,
+      tenant_id: user.tenant_id,
+      conversation_id: conversationId,
+      message_id: null,
+      kind: "call_recording",
+      blob_id: blob.id,
+      content_type: "audio/wav",
+      voice: null,
+      text_sha256: null,
+      duration_ms: Math.round((wavDurationSeconds(wav) ?? 0) * 1000),
+      transcript: null,
+      created_at: this.clock.now().toISOString(),
+    });
+    return id;
+  }
+
+  /** Meters a call's minutes (usage kind call; its speech is metered as it is read and heard). */
+  async recordCallUsage(
+    user: UserRow,
+    call: { personaId: string; conversationId: string; seconds: number; channel: string },
+  ): Promise<void> {
+    await this.store.usage.insert({
+      id: newId("use"),
+      tenant_id: user.tenant_id,
+      user_id: user.id,
+      persona_id: call.personaId,
+      conversation_id: call.conversationId,
+      message_id: null,
+      kind: "call",
+      model: call.channel,
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: 0,
+      cost_usd: call.channel === "phone" ? (call.seconds / 60) * this.prices.callPerMinute : 0,
+      audio_seconds: call.seconds,
+      created_at: this.clock.now().toISOString(),
+    });
+  }
+
   /** Deletes the audio of a persona's conversations (before the persona and its conversations go). */
   async deletePersonaAudio(tenantId: string, personaId: string): Promise<void> {
     for (const row of await this.store.messageAudio.listForPersona(tenantId, personaId)) {
@@ -496,7 +553,12 @@ export class SpeechService {
   private async read(
     voiceId: string,
     text: string,
-    options: { locale?: string | undefined; rate?: number | undefined; style?: string | null | undefined },
+    options: {
+      locale?: string | undefined;
+      rate?: number | undefined;
+      style?: string | null | undefined;
+      signal?: AbortSignal | undefined;
+    },
   ): Promise<AudioClip> {
     const { synthesizer, voice } = this.registry.resolveVoice(voiceId);
     const clip = await synthesizer.synthesize({
@@ -505,6 +567,7 @@ export class SpeechService {
       locale: options.locale,
       rate: options.rate,
       style: options.style,
+      signal: options.signal,
     });
     return {
       ...clip,

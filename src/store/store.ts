@@ -10,6 +10,7 @@ import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaAssetRepository } from "./persona-asset-repository.ts";
 import { MessageAudioRepository } from "./message-audio-repository.ts";
+import { CallRepository } from "./call-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
 import { ProviderRepository } from "./provider-repository.ts";
@@ -44,6 +45,7 @@ export class Store {
   readonly personaAvatars: PersonaAvatarRepository;
   readonly personaAssets: PersonaAssetRepository;
   readonly messageAudio: MessageAudioRepository;
+  readonly calls: CallRepository;
   readonly skills: SkillRepository;
   readonly cohorts: CohortRepository;
   readonly populations: PopulationRepository;
@@ -73,6 +75,7 @@ export class Store {
     this.personaAvatars = new PersonaAvatarRepository(db);
     this.personaAssets = new PersonaAssetRepository(db);
     this.messageAudio = new MessageAudioRepository(db);
+    this.calls = new CallRepository(db);
     this.rateLimits = new RateLimitRepository(db);
     this.skills = new SkillRepository(db);
     this.cohorts = new CohortRepository(db);

@@ -380,7 +380,8 @@ export class CallSession {
     this.timers.clearTimeout(this.silenceTimer);
     const stillPlaying = Math.max(0, this.playbackEndsAt - this.timers.now());
     this.silenceTimer = this.timers.setTimeout(() => {
-      if (!this.vad.speaking && !this.turn) void this.end("silence_timeout", this.options.settings.silenceGoodbye);
+      if (!this.vad.speaking && !this.turn)
+        void this.end("silence_timeout", this.options.settings.silenceGoodbye);
     }, this.options.settings.silenceTimeoutMs + stillPlaying);
   }
 }

@@ -50,6 +50,8 @@ export class SentenceChunker {
  */
 export function cleanForSpeech(text: string): string {
   return text
+    .replace(/\*\*([^*\n]+)\*\*/g, "$1")
+    .replace(/__([^_\n]+)__/g, "$1")
     .replace(/\*[^*\n]{1,200}\*/g, " ")
     .replace(/https?:\/\/\S+/g, " ")
     .replace(/[#*_`~>|]/g, " ")
