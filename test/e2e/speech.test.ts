@@ -109,6 +109,7 @@ describe.skipIf(!CHROMIUM_PATH)("speech in the browser", () => {
     const radio = list.getByRole("radio", { name: wanted.display_name, exact: true });
     await radio.waitFor();
     await list.getByText("Basic", { exact: true }).first().waitFor();
+    await list.scrollIntoViewIfNeeded();
     await screenshot(page, "persona-voice-picker");
 
     // Searching keeps the matching voices only.
@@ -182,6 +183,16 @@ describe.skipIf(!CHROMIUM_PATH)("speech in the browser", () => {
     const replies = page.getByRole("listitem", { name: presetName, exact: true });
     const before = await replies.count();
     const record = page.getByRole("button", { name: "Record a voice message" });
+    // By keyboard: Enter starts, Escape drops the recording without sending anything.
+    const uploadsBefore = mock.requests.length;
+    await record.focus();
+    await page.keyboard.press("Enter");
+    await page.getByText("Recording…").waitFor();
+    await page.keyboard.press("Escape");
+    await record.waitFor();
+    await page.getByText("Recording…").waitFor({ state: "detached" });
+    expect(mock.requests.length).toBe(uploadsBefore);
+
     await record.click();
     await page.getByText("Recording…").waitFor();
     // The one deliberate wait: the fake microphone plays the eSpeak clip while the recording runs.

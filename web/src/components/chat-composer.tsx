@@ -269,7 +269,7 @@ function useVoiceMessage({
           else begin();
         }}
       >
-        <span aria-hidden="true">{phase === "sending" ? "…" : active ? "■" : "🎤"}</span>
+        {phase === "sending" ? <span aria-hidden="true">…</span> : active ? <StopIcon /> : <MicrophoneIcon />}
       </button>
       {active && (
         <button type="button" onClick={cancel}>
@@ -298,4 +298,28 @@ function useVoiceMessage({
     </div>
   );
   return { controls, feedback };
+}
+
+/** Drawn, not an emoji: not every system has an emoji font. */
+function MicrophoneIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+      <rect x="9" y="3" width="6" height="11" rx="3" fill="currentColor" />
+      <path
+        d="M6 11a6 6 0 0 0 12 0M12 17v4M9 21h6"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+      />
+    </svg>
+  );
+}
+
+function StopIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <rect x="5" y="5" width="14" height="14" rx="2" fill="currentColor" />
+    </svg>
+  );
 }
