@@ -262,6 +262,9 @@ function useVoiceMessage({
         disabled={disabled || phase === "sending"}
         onPointerDown={pointerDown}
         onPointerUp={pointerUp}
+        onPointerCancel={pointerUp}
+        // A long press on a phone would open the context menu instead of recording.
+        onContextMenu={(event) => event.preventDefault()}
         onClick={(event) => {
           // Pointer presses are handled above; a click with no pointer is the keyboard (Enter, Space).
           if (event.detail !== 0) return;

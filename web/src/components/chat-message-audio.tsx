@@ -86,6 +86,10 @@ export function ChatMessageReadAloud({
       setState("idle");
       // Paused before it began (another sound started): not a failure worth showing.
       if (failure instanceof DOMException && failure.name === "AbortError") return;
+      if (failure instanceof DOMException && failure.name === "NotAllowedError") {
+        setError("the browser does not let this page play sound by itself yet; press Read aloud.");
+        return;
+      }
       setError(failure instanceof Error ? failure.message : String(failure));
     }
   }

@@ -1,9 +1,9 @@
+import { useId } from "react";
 import { usePersonaForm } from "./persona-form-context.tsx";
 import { CheckboxField, NumberField, SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
 import { PersonaModelField } from "./persona-model-field.tsx";
 import type { Schema } from "../lib/api.ts";
 import { NEW_VOICE_CONFIGURATION } from "./persona-form-values.ts";
-import { useId } from "react";
 import { useVoices, VoicePicker } from "./voice-picker.tsx";
 
 type VoiceConfiguration = Schema<"VoiceConfiguration">;
