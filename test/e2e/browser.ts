@@ -28,9 +28,13 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+/** `chromiumArgs` are added to the usual flags (e.g. a fake microphone: `--use-fake-device-for-media-stream`). */
+export async function launchBrowser(options: { chromiumArgs?: string[] } = {}): Promise<Browser> {
   if (!CHROMIUM_PATH) throw new Error("no Chromium: apt-get install chromium, or set CHROMIUM_PATH");
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...(options.chromiumArgs ?? [])],
+  });
 }
 
 export interface WebServer {
@@ -176,14 +180,18 @@ export interface DesktopSession {
 
 /**
  * A real server and a desktop-sized Chromium page watched for errors: where most suites start.
- * `environment` adds server settings (e.g. `DRAMATIS_LOCAL_MODEL_SERVERS` pointing at a fake Ollama).
+ * `environment` adds server settings (e.g. `DRAMATIS_LOCAL_MODEL_SERVERS` pointing at a fake Ollama);
+ * `chromiumArgs` adds browser flags.
  */
 export async function openDesktopSession(
   setupToken: string,
-  options: { environment?: Record<string, string> } = {},
+  options: { environment?: Record<string, string>; chromiumArgs?: string[] } = {},
 ): Promise<DesktopSession> {
-  const web = await startWebServer({ setupToken, ...options });
-  const browser = await launchBrowser();
+  const web = await startWebServer({
+    setupToken,
+    ...(options.environment ? { environment: options.environment } : {}),
+  });
+  const browser = await launchBrowser(options.chromiumArgs ? { chromiumArgs: options.chromiumArgs } : {});
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const { errors } = watchForErrors(context);
   const page = await context.newPage();

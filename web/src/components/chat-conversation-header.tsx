@@ -19,12 +19,17 @@ export function ChatConversationHeader({
   personaName,
   personaRevision,
   onListChange,
+  autoPlay,
+  onAutoPlayChange,
 }: {
   conversation: Conversation;
   personaName: string;
   personaRevision: string | undefined;
   /** Renamed or deleted: the conversation list shows it. */
   onListChange: () => void;
+  /** Auto-play replies: each new reply is read aloud when it has finished. */
+  autoPlay: boolean;
+  onAutoPlayChange: (on: boolean) => void;
 }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -77,6 +82,14 @@ export function ChatConversationHeader({
           )}
         </div>
         <div className="button-row chat-header-actions">
+          <label className="chat-auto-play" title="Read each new reply aloud when it has finished">
+            <input
+              type="checkbox"
+              checked={autoPlay}
+              onChange={(event) => onAutoPlayChange(event.target.checked)}
+            />
+            Auto-play replies
+          </label>
           <Link to={`${personaPath}/memory`} className="button button-small">
             Memory
           </Link>

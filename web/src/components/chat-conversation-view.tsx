@@ -12,6 +12,7 @@ import { ChatMessageControls, ChatMessageEditor } from "./chat-message-controls.
 import { DeleteMessageDialog, useMessageActions } from "./chat-use-message-actions.tsx";
 import { branchConversation } from "./chat-archive-requests.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
+import { uploadRecording, useAutoPlayReplies } from "./chat-message-audio.tsx";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
@@ -167,6 +168,41 @@ export function ChatConversationView({
     setFocusRequest((n) => n + 1);
   }, [draft, chat, userPersonas, speakingAs]);
 
+  /** A voice message: stored and transcribed, then sent like a typed message, keeping its recording. */
+  const sendVoiceMessage = useCallback(
+    async (wav: Blob) => {
+      const recording = await uploadRecording(conversationId, wav);
+      const content = recording.text.trim();
+      if (!content)
+        throw new Error("Nothing was heard in the recording. Try again, closer to the microphone.");
+      const chosen = userPersonas?.find((p) => p.id === speakingAs);
+      const snapshot =
+        userPersonas === undefined
+          ? undefined
+          : chosen
+            ? { id: chosen.id, name: chosen.name, description: chosen.description }
+            : null;
+      stickToBottom.current = true;
+      const outcome = await chat.send(content, snapshot, { recordingId: recording.recording_id });
+      if (outcome.restoreDraft) setDraft((current) => (current.trim() ? current : content));
+      // The streamed messages do not carry the recording; the list read back does.
+      else await chat.refresh(conversationId);
+    },
+    [chat, conversationId, userPersonas, speakingAs],
+  );
+
+  // Auto-play replies: a reply that just finished streaming (sent, regenerated, continued) is read aloud.
+  const [autoPlay, setAutoPlay] = useAutoPlayReplies();
+  const [autoPlayId, setAutoPlayId] = useState<string | undefined>(undefined);
+  const wasStreaming = useRef(false);
+  const lastMessage = messages.at(-1);
+  useEffect(() => {
+    if (wasStreaming.current && !chat.streaming && autoPlay && lastMessage?.role === "assistant") {
+      if (lastMessage.status === "complete") setAutoPlayId(lastMessage.id);
+    }
+    wasStreaming.current = chat.streaming;
+  }, [chat.streaming, autoPlay, lastMessage]);
+
   const { control, setControlError } = chat;
   const actions = useMessageActions(chat, conversationId, onActivity, (id) =>
     setInspected((current) => (current === id ? undefined : current)),
@@ -201,6 +237,8 @@ export function ChatConversationView({
         personaName={personaName}
         personaRevision={persona?.updated_at}
         onListChange={onActivity}
+        autoPlay={autoPlay}
+        onAutoPlayChange={setAutoPlay}
       />
       <ol
         className="chat-log"
@@ -229,6 +267,8 @@ export function ChatConversationView({
             <ChatMessage
               key={key}
               message={message}
+              conversationId={conversationId}
+              autoPlay={message.id === autoPlayId}
               editor={
                 stored && actions.editing === stored.id ? (
                   <ChatMessageEditor
@@ -341,6 +381,7 @@ export function ChatConversationView({
         speakingAsError={speakingAsError}
         contentError={contentError}
         focusRequest={focusRequest}
+        onVoiceMessage={sendVoiceMessage}
       />
       <DeleteMessageDialog
         message={actions.deleting}

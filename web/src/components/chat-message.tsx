@@ -4,6 +4,7 @@ import { Markdown } from "./markdown.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
 import type { Schema } from "../lib/api.ts";
 import { isOfflineModel } from "./chat-format.ts";
+import { ChatMessageReadAloud, ChatMessageRecording } from "./chat-message-audio.tsx";
 
 type Message = Schema<"Message">;
 type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
@@ -24,11 +25,15 @@ export interface ShownMessage {
   edited_at?: string | null;
   alternative_index?: number;
   alternative_count?: number;
+  /** Its stored reading and, for the user's, the voice message it was sent as. */
+  audio?: Schema<"MessageAudio">[];
 }
 
 /** One message: who spoke (the persona, or the user as which user persona), what, and its labels. */
 export function ChatMessage({
   message,
+  conversationId,
+  autoPlay = false,
   personaId,
   personaName,
   personaRevision,
@@ -39,6 +44,9 @@ export function ChatMessage({
   highlighted = false,
 }: {
   message: ShownMessage;
+  conversationId: string;
+  /** Read this reply aloud once, by itself (Auto-play replies). */
+  autoPlay?: boolean;
   personaId: string;
   personaName: string;
   personaRevision: string | undefined;
@@ -60,6 +68,15 @@ export function ChatMessage({
   // Only generated replies have a recorded prompt; a stored greeting has no model.
   const inspectable = fromPersona && message.model !== null && message.status !== "streaming";
   const time = new Date(message.created_at);
+  // Stored replies only (controls are given for those): a streaming one has no id on the server yet.
+  const readable =
+    fromPersona &&
+    controls !== undefined &&
+    !editor &&
+    message.content !== "" &&
+    message.status !== "streaming";
+  const recording =
+    message.role === "user" ? message.audio?.find((item) => item.kind === "recording") : undefined;
   return (
     <li
       id={`message-${message.id}`}
@@ -109,8 +126,19 @@ export function ChatMessage({
             )}
           </div>
         )}
+        {recording && <ChatMessageRecording recording={recording} />}
         {(inspectable || (fromPersona && isOfflineModel(message.model)) || (controls && !editor)) && (
           <div className="chat-message-actions">
+            {readable && (
+              <ChatMessageReadAloud
+                // An edited text is read anew.
+                key={`${message.id}/${message.edited_at ?? ""}`}
+                conversationId={conversationId}
+                messageId={message.id}
+                audio={message.audio}
+                autoPlay={autoPlay}
+              />
+            )}
             {!editor && controls}
             {fromPersona && isOfflineModel(message.model) && (
               <Link to="/settings/model" className="chat-offline-hint">

@@ -113,8 +113,15 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
   );
 
   const send = useCallback(
-    /** `userPersona` undefined: the user's active one (the server decides). */
-    async (content: string, userPersona: UserPersonaSnapshot | null | undefined): Promise<SendOutcome> => {
+    /**
+     * `userPersona` undefined: the user's active one (the server decides). `recordingId`: a voice message
+     * uploaded first (its transcript is `content`), kept with the message.
+     */
+    async (
+      content: string,
+      userPersona: UserPersonaSnapshot | null | undefined,
+      options: { recordingId?: string } = {},
+    ): Promise<SendOutcome> => {
       if (controllerRef.current) return { restoreDraft: false };
       const id = conversationId;
       const controller = new AbortController();
@@ -136,6 +143,8 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
         const body = {
           content,
           user_persona_id: userPersona === undefined ? undefined : (userPersona?.id ?? null),
+          // Not in streamReply's parameter type yet; it sends the body as given.
+          ...(options.recordingId ? { recording_id: options.recordingId } : {}),
         };
         // An `error` event (the model failed after the stream began) throws like a failed request.
         for await (const event of streamReply(client, id, body, { signal: controller.signal })) {

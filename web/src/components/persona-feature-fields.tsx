@@ -21,8 +21,11 @@ export function PersonaFeatureFields() {
       />
       <CheckboxField
         path="features.auto_speech"
-        label="Auto-generate speech"
-        hint="Also send every reply as audio in the persona's voice."
+        label="Auto generate speech"
+        hint={
+          "Every reply is also read aloud in the persona's voice (its voice configuration for the " +
+          "language), in the background; the audio is kept with the message, so Read aloud plays it at once."
+        }
       />
     </>
   );

@@ -1,8 +1,10 @@
+import { useId } from "react";
 import { usePersonaForm } from "./persona-form-context.tsx";
 import { CheckboxField, NumberField, SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
 import { PersonaModelField } from "./persona-model-field.tsx";
 import type { Schema } from "../lib/api.ts";
 import { NEW_VOICE_CONFIGURATION } from "./persona-form-values.ts";
+import { useVoices, VoicePicker } from "./voice-picker.tsx";
 
 type VoiceConfiguration = Schema<"VoiceConfiguration">;
 
@@ -44,18 +46,13 @@ export function PersonaVoiceFields() {
             </legend>
             <div className="form-grid">
               <TextField path={`${base}.locale`} label="Language and locale" hint="e.g. en-US, ar-AE" />
-              <TextField
-                path={`${base}.voice`}
-                label="Voice"
-                nullable
-                hint="A voice id, e.g. en-US-JennyNeural; empty for the default."
-              />
               <SelectField
                 path={`${base}.first_speaker`}
                 label="First speaker"
                 options={FIRST_SPEAKER_OPTIONS}
               />
             </div>
+            <VoiceChoice base={base} configuration={configuration} />
             <TextAreaField
               path={`${base}.first_message`}
               label="Opening line"
@@ -127,6 +124,79 @@ export function PersonaVoiceFields() {
       >
         Add a voice configuration
       </button>
+    </>
+  );
+}
+
+/**
+ * The configuration's voice (picked from the voices speaking its locale, or typed as a custom id), how
+ * fast it speaks, and its speaking style when the chosen voice has styles.
+ */
+function VoiceChoice({ base, configuration }: { base: string; configuration: VoiceConfiguration }) {
+  const form = usePersonaForm();
+  const id = useId();
+  const voices = useVoices(configuration.locale);
+  const voice = configuration.voice ?? null;
+  const styles = voices.data?.data.find((item) => item.id === voice)?.styles ?? [];
+  const rate = configuration.speech_rate ?? 1;
+  const rateError = form.errorAt(`${base}.speech_rate`);
+  const style = configuration.speech_style ?? null;
+  return (
+    <>
+      <VoicePicker
+        locale={configuration.locale}
+        value={voice}
+        disabled={form.disabled}
+        error={form.errorAt(`${base}.voice`)}
+        onChange={(next) => {
+          form.setField(`${base}.voice`, next);
+          // A style belongs to a voice: another voice may not have it.
+          const nextStyles = voices.data?.data.find((item) => item.id === next)?.styles ?? [];
+          if (style !== null && !nextStyles.includes(style)) form.setField(`${base}.speech_style`, null);
+        }}
+      />
+      <div className="form-grid">
+        <div className="field">
+          <label htmlFor={`${id}-rate`}>Speech rate</label>
+          <div className="voice-picker-rate">
+            <input
+              id={`${id}-rate`}
+              type="range"
+              min={0.5}
+              max={2}
+              step={0.05}
+              value={rate}
+              disabled={form.disabled}
+              aria-valuetext={`${rate.toFixed(2)} times normal speed`}
+              aria-invalid={rateError ? true : undefined}
+              aria-describedby={`${id}-rate-hint${rateError ? ` ${id}-rate-error` : ""}`}
+              onChange={(event) => form.setField(`${base}.speech_rate`, Number(event.target.value))}
+            />
+            <output htmlFor={`${id}-rate`}>{rate.toFixed(2)}×</output>
+          </div>
+          <span id={`${id}-rate-hint`} className="field-hint">
+            0.5 (slow) to 2 (fast); 1 is the voice's normal pace.
+          </span>
+          {rateError && (
+            <span id={`${id}-rate-error`} className="field-error">
+              {rateError}
+            </span>
+          )}
+        </div>
+        {(styles.length > 0 || style !== null) && (
+          <SelectField
+            path={`${base}.speech_style`}
+            label="Speaking style"
+            nullable
+            nullLabel="The voice's usual style"
+            options={[...new Set([...styles, ...(style ? [style] : [])])].map((item) => ({
+              value: item,
+              label: item,
+            }))}
+            hint="How the voice sounds (e.g. cheerful); offered by some cloud voices."
+          />
+        )}
+      </div>
     </>
   );
 }
