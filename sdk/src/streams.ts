@@ -34,7 +34,7 @@ interface StreamOptions {
 export async function* streamReply(
   client: DramatisClient,
   conversationId: string,
-  body: { content: string; user_persona_id?: string | null },
+  body: { content: string; user_persona_id?: string | null; recording_id?: string },
   options: StreamOptions = {},
 ): AsyncGenerator<ReplyEvent> {
   const events = streamEvents(

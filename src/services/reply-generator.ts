@@ -265,7 +265,9 @@ export class ReplyGenerator {
       seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
     });
     const voice =
-      input.channel?.kind === "voice" ? voiceConfigurationFor(input.persona, input.channel.locale) : undefined;
+      input.channel?.kind === "voice"
+        ? voiceConfigurationFor(input.persona, input.channel.locale)
+        : undefined;
     const prompt = assemblePrompt({
       persona,
       userPersona: input.userPersona,

@@ -534,9 +534,7 @@ export class SpeechService {
     rate?: number | undefined;
     style?: string | null | undefined;
   }> {
-    const configuration = locale
-      ? voiceConfigurationFor(persona, locale)
-      : persona.voice_configurations[0];
+    const configuration = locale ? voiceConfigurationFor(persona, locale) : persona.voice_configurations[0];
     const speaksIn = configuration?.locale ?? locale ?? "en-US";
     const gender =
       persona.identity.sex === "female" ? "female" : persona.identity.sex === "male" ? "male" : null;

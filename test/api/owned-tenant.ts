@@ -259,6 +259,8 @@ const EMPTY_OWNED = {
   assetId: "",
   /** the owner's reply read aloud: its stored audio */
   audioId: "",
+  /** the owner's browser call (ringing: its stream never opened) */
+  callId: "",
   accountId: "",
   skillId: "",
   cohortId: "",
@@ -364,6 +366,9 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     })
   ).json();
   owned.replyId = exchange.message.id;
+  owned.callId = (
+    await (await app.request("/v1/calls", { method: "POST", user, json: { persona_id: persona.id } })).json()
+  ).call.id;
   owned.audioId = (
     await (
       await app.request(`/v1/conversations/${conversation.id}/messages/${exchange.message.id}/speech`, {
@@ -567,6 +572,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (path.startsWith("/v1/keys")) return owned.keyId;
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
+      if (path.startsWith("/v1/calls")) return owned.callId;
       if (path.startsWith("/v1/providers")) return owned.providerId;
       if (path.startsWith("/v1/model-setup/downloads")) return owned.downloadId;
       if (path.startsWith("/v1/accounts")) return owned.accountId;
@@ -645,6 +651,8 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       };
     }
     if (path === "/v1/speech") return { text: "Hello there." };
+    if (path === "/v1/calls") return { persona_id: owned.personaId };
+    if (path.endsWith("/hangup")) return undefined;
     if (path.endsWith("/speech")) return {};
     if (path === "/v1/embeddings") return { model: "offline/default", input: "hi" };
     if (path === "/v1/chat/completions") {
@@ -677,6 +685,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       owned.keyId,
       owned.conversationId,
       owned.replyId,
+      owned.callId,
       owned.jobId,
       owned.skillId,
       owned.cohortId,

@@ -59,6 +59,13 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/personas/{id}/avatar": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/personas/{id}/assets": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/voices": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/calls": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/calls/{id}": [200, 404, 404, 404, 200, 404, 401],
+  "GET /v1/calls/{id}/transcript": [200, 404, 404, 404, 200, 404, 401],
+  // No recording: the ringing call never streamed; the owner's 404 names that (past the ownership check).
+  "GET /v1/calls/{id}/recording": [404, 404, 404, 404, 404, 404, 401],
+  // The stream is a WebSocket: a plain GET is told to upgrade, whoever asks.
+  "GET /v1/calls/{id}/stream": [426, 426, 426, 426, 426, 426, 401],
   "GET /v1/voices/{id}/preview": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/conversations/{id}/audio/{audioId}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/personas/{id}/assets/{assetId}": [200, 200, 200, 200, 200, 404, 401],
@@ -154,6 +161,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   // The matrix sends JSON, not audio: the owner's 400 (not audio) comes past the ownership check.
   "POST /v1/conversations/{id}/recordings": [400, 404, 404, 404, 403, 404, 401],
   "POST /v1/speech": [200, 200, 200, 200, 403, 200, 401],
+  "POST /v1/calls": [201, 201, 201, 201, 403, 404, 401],
+  "POST /v1/calls/{id}/hangup": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/transcriptions": [400, 400, 400, 400, 403, 400, 401],
   "POST /v1/conversations/{id}/messages/{messageId}/regenerate": [409, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations/{id}/continue": [200, 404, 404, 404, 403, 404, 401],
