@@ -233,7 +233,7 @@ describe("live calls over the call stream", () => {
     await client.closed;
     // A plain GET of the stream is told to upgrade.
     const plain = await fetch(`${running.url}${path}`, {
-      headers: { authorization: `Bearer ${running.adminKey}` },
+      headers: { authorization: `Bearer ${running.adminKey}`, "x-dramatis-user": USER },
     });
     expect(plain.status).toBe(426);
   });

@@ -1,3 +1,4 @@
+import { encodeWav } from "../../src/speech/wav.ts";
 import { createECDH, randomBytes } from "node:crypto";
 import { expect } from "vitest";
 import type { Store } from "../../src/store/store.ts";
@@ -366,9 +367,18 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     })
   ).json();
   owned.replyId = exchange.message.id;
-  owned.callId = (
+  const call = (
     await (await app.request("/v1/calls", { method: "POST", user, json: { persona_id: persona.id } })).json()
-  ).call.id;
+  ).call;
+  owned.callId = call.id;
+  // As if the call had run with recording on: its stereo recording kept with its conversation.
+  const owner = await app.services.users.resolve(tenantId!, user);
+  const recordingId = await app.services.speech.storeCallRecording(
+    owner,
+    call.conversation_id,
+    encodeWav({ left: new Float32Array(1600), right: new Float32Array(1600), sampleRate: 16_000 }),
+  );
+  await app.services.store.calls.update(call.id, { recording_audio_id: recordingId, status: "completed" });
   owned.audioId = (
     await (
       await app.request(`/v1/conversations/${conversation.id}/messages/${exchange.message.id}/speech`, {

@@ -62,10 +62,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/calls": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/calls/{id}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/calls/{id}/transcript": [200, 404, 404, 404, 200, 404, 401],
-  // No recording: the ringing call never streamed; the owner's 404 names that (past the ownership check).
-  "GET /v1/calls/{id}/recording": [404, 404, 404, 404, 404, 404, 401],
-  // The stream is a WebSocket: a plain GET is told to upgrade, whoever asks.
-  "GET /v1/calls/{id}/stream": [426, 426, 426, 426, 426, 426, 401],
+  "GET /v1/calls/{id}/recording": [200, 404, 404, 404, 200, 404, 401],
+  // The stream is a WebSocket: a plain GET of one's own call is told to upgrade.
+  "GET /v1/calls/{id}/stream": [426, 404, 404, 404, 426, 404, 401],
   "GET /v1/voices/{id}/preview": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/conversations/{id}/audio/{audioId}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/personas/{id}/assets/{assetId}": [200, 200, 200, 200, 200, 404, 401],

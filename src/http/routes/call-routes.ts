@@ -169,7 +169,11 @@ const streamRoute = createRoute({
   summary: "The call's audio stream (WebSocket only)",
   description:
     "Open with a WebSocket upgrade and `?token=` from POST /v1/calls. A plain HTTP request answers 426.",
-  request: { params: idParamSchema, query: z.object({ token: z.string().optional() }) },
+  request: {
+    headers: userHeaderSchema,
+    params: idParamSchema,
+    query: z.object({ token: z.string().optional() }),
+  },
   responses: {
     101: { description: "Switching to the WebSocket protocol" },
     426: { description: "Not a WebSocket upgrade" },
@@ -228,8 +232,10 @@ export function callRoutes(): OpenAPIHono<AppEnv> {
 
   // The stream itself is served on the server's upgrade event (http/call-streams.ts).
   router.openAPIRegistry.registerPath(streamRoute);
-  router.get("/v1/calls/:id/stream", (c) =>
-    c.json(
+  router.get("/v1/calls/:id/stream", async (c) => {
+    // Someone else's call is not found, as everywhere; the caller's own is told to upgrade.
+    await c.var.services.calls.get(await requireUser(c), c.req.param("id"));
+    return c.json(
       {
         type: "about:blank",
         title: "Upgrade Required",
@@ -239,8 +245,8 @@ export function callRoutes(): OpenAPIHono<AppEnv> {
       },
       426,
       { upgrade: "websocket", "content-type": "application/problem+json" },
-    ),
-  );
+    );
+  });
 
   return router;
 }
