@@ -43,6 +43,8 @@ export interface MockTwilio {
   messages: SentSms[];
   /** calls placed (201), in order */
   calls: PlacedCall[];
+  /** calls ended through `POST .../Calls/{sid}.json` (Status=canceled|completed), in order */
+  endedCalls: Array<{ sid: string; status: string }>;
   /** every request, accepted or not */
   requests: number;
   /** answers for the next requests; when it runs out every request is accepted */
@@ -62,6 +64,7 @@ export async function startMockTwilio(): Promise<MockTwilio> {
   const state: Omit<MockTwilio, "settings" | "waitForMessages" | "waitForCalls" | "close"> = {
     messages: [],
     calls: [],
+    endedCalls: [],
     requests: 0,
     script: [],
   };
@@ -75,12 +78,15 @@ export async function startMockTwilio(): Promise<MockTwilio> {
         response.end(JSON.stringify(body));
       };
       const accountPath = `/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}`;
+      const endedSid = new RegExp(`^${accountPath}/Calls/(CA[0-9a-f]+)\\.json$`).exec(request.url ?? "")?.[1];
       const resource =
         request.url === `${accountPath}/Messages.json`
           ? "message"
           : request.url === `${accountPath}/Calls.json`
             ? "call"
-            : undefined;
+            : endedSid
+              ? "call-update"
+              : undefined;
       if (request.method !== "POST" || !resource) {
         return answer(404, { code: 20404, message: "The requested resource was not found", status: 404 });
       }
@@ -96,6 +102,14 @@ export async function startMockTwilio(): Promise<MockTwilio> {
         return answer(status, { code, message, status });
       }
       const form = new URLSearchParams(text);
+      if (resource === "call-update" && endedSid) {
+        const placed = state.calls.find((call) => call.sid === endedSid);
+        if (!placed)
+          return answer(404, { code: 20404, message: "The requested resource was not found", status: 404 });
+        const status = form.get("Status") ?? "";
+        state.endedCalls.push({ sid: endedSid, status });
+        return answer(200, { sid: endedSid, status, from: placed.from, to: placed.to });
+      }
       if (resource === "call") {
         const from = form.get("From");
         const to = form.get("To");

@@ -327,11 +327,19 @@ describe("phone calls through Twilio Voice", () => {
     );
     expect(await nobody.text()).toMatch(/<Say>[^<]*not set up[^<]*<\/Say><Hangup\/>/);
 
-    const answered = await webhook("/v1/twilio/voice", voiceParameters(newSid("CA")));
+    const sid = newSid("CA");
+    const answered = await webhook("/v1/twilio/voice", voiceParameters(sid));
     const { url, parameters: streamParameters } = readStreamTwiml(await answered.text());
     const stream = await MediaStreamClient.open(socketUrl(url));
-    stream.start(newSid("MZ"), "CA", { call_id: streamParameters.call_id!, token: "wrong" });
+    stream.start(newSid("MZ"), sid, { call_id: streamParameters.call_id!, token: "wrong" });
     expect(await stream.closed).toBe(1008);
+    // Twilio asking again for the same CallSid gets the same call with a new token; the old one is void.
+    const again = readStreamTwiml(await (await webhook("/v1/twilio/voice", voiceParameters(sid))).text());
+    expect(again.parameters.call_id).toBe(streamParameters.call_id);
+    expect(again.parameters.token).not.toBe(streamParameters.token);
+    const stale = await MediaStreamClient.open(socketUrl(url));
+    stale.start(newSid("MZ"), sid, streamParameters);
+    expect(await stale.closed).toBe(1008);
   });
 
   it("places an outbound call with POST /v1/calls {to}, and a no-answer status ends it", async () => {
@@ -375,6 +383,20 @@ describe("phone calls through Twilio Voice", () => {
     const stream = await MediaStreamClient.open(socketUrl(twiml.url));
     stream.start(newSid("MZ"), request.sid, twiml.parameters);
     expect(await stream.closed).toBe(1008);
+
+    // Hanging up a call that still rings cancels it at Twilio too.
+    const ringing = await running.call("/v1/calls", {
+      method: "POST",
+      user: USER,
+      json: { persona_id: personaId, to: "+14155550198" },
+    });
+    const ringingSid = twilio.calls.at(-1)!.sid;
+    const hungUp = await running.call(`/v1/calls/${(ringing.body.call as Record<string, any>).id}/hangup`, {
+      method: "POST",
+      user: USER,
+    });
+    expect(hungUp.body).toMatchObject({ status: "canceled" });
+    expect(twilio.endedCalls).toContainEqual({ sid: ringingSid, status: "canceled" });
 
     // Bad numbers and personas without one are refused, naming the field.
     const badNumber = await running.call("/v1/calls", {

@@ -41,6 +41,8 @@ export interface OutgoingCall {
 /** Places phone calls; the Twilio REST API in production. */
 export interface PhoneDialer {
   placeCall(call: OutgoingCall, signal?: AbortSignal): Promise<{ sid: string; status: string }>;
+  /** Ends a call: `canceled` while it is queued or ringing, `completed` once answered. */
+  endCall(sid: string, status: "canceled" | "completed", signal?: AbortSignal): Promise<void>;
 }
 
 /** Twilio's answer to a created call: only what Dramatis reads. */
@@ -111,5 +113,19 @@ export class TwilioClient implements SmsTransport, PhoneDialer {
       createdCallSchema,
     );
     return { sid: response.body.sid, status: response.body.status };
+  }
+
+  async endCall(sid: string, status: "canceled" | "completed", signal?: AbortSignal): Promise<void> {
+    const account = encodeURIComponent(this.settings.accountSid);
+    await this.http.request(
+      {
+        call: "end call",
+        method: "POST",
+        path: `/2010-04-01/Accounts/${account}/Calls/${encodeURIComponent(sid)}.json`,
+        form: { Status: status },
+        signal,
+      },
+      createdCallSchema,
+    );
   }
 }

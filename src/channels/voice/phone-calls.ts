@@ -4,6 +4,7 @@ import type { Call, CallService } from "../../services/calls/call-service.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
+import { ProviderHttpError } from "../provider-http.ts";
 import type { CallRequest } from "../sms/sms-inbound.ts";
 import { readSignedTwilioForm, requiredField, type TwilioWebhookRequest } from "../sms/sms-inbound.ts";
 import type { PhoneDialer, TwilioSettings } from "../sms/twilio-client.ts";
@@ -62,6 +63,10 @@ export class PhoneCalls {
     const from = requiredField(fields, "From");
     const to = requiredField(fields, "To");
     const { store, calls } = this.options;
+    const origin = this.options.settings?.publicUrl ?? new URL(request.url).origin;
+    // Twilio asks again when our first answer was slow: the same call, with a new token.
+    const retried = await calls.renewPhoneStreamToken(callSid);
+    if (retried) return this.connectTwiml(origin, retried.call.id, retried.streamToken);
     const number = await store.sms.findPhoneNumber(to);
     if (!number) {
       this.options.logger?.warn({ to }, "a call arrived for a number no persona has");
@@ -80,7 +85,6 @@ export class PhoneCalls {
       to,
       providerCallId: callSid,
     });
-    const origin = this.options.settings?.publicUrl ?? new URL(request.url).origin;
     return this.connectTwiml(origin, call.id, streamToken);
   }
 
@@ -140,6 +144,26 @@ export class PhoneCalls {
       throw error;
     }
     return calls.get(user, call.id);
+  }
+
+  /**
+   * Hangs up a call: a phone call that is still with Twilio is ended there too (canceled while it
+   * rings, completed once answered), then the call ends here as `CallService.hangup` does.
+   */
+  async hangup(user: UserRow, id: string): Promise<Call> {
+    const row = await this.options.store.calls.find(user.tenant_id, user.id, id);
+    const dialer = this.options.dialer;
+    const live = row && !["completed", "busy", "no-answer", "failed", "canceled"].includes(row.status);
+    if (row?.channel === "phone" && row.provider_call_id && dialer && live) {
+      try {
+        await dialer.endCall(row.provider_call_id, row.status === "in-progress" ? "completed" : "canceled");
+      } catch (error) {
+        // Twilio refuses (4xx) to end a call that is over already; anything else is worth surfacing.
+        const status = error instanceof ProviderHttpError ? error.providerStatus : undefined;
+        if (status === undefined || status >= 500) throw error;
+      }
+    }
+    return this.options.calls.hangup(user, id);
   }
 
   /** Forward to voice: calls back the user whose text asked for a call (see SmsInbound). */

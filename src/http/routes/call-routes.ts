@@ -41,9 +41,14 @@ const callSchema = z
     started_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     duration_seconds: z.number().nullable(),
-    end_reason: z.string().nullable().openapi({
-      description: "hangup, silence_timeout, max_duration, error, server_shutdown",
-    }),
+    end_reason: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "hangup, silence_timeout, max_duration, error, server_shutdown (phone calls that never connected: " +
+          "busy, no_answer, failed, canceled)",
+      }),
     turns: z.array(turnSchema),
     median_latency_ms: z.number().nullable(),
     recording: z
@@ -245,7 +250,7 @@ export function callRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(hangupRoute, async (c) =>
-    c.json(await c.var.services.calls.hangup(await requireUser(c), c.req.valid("param").id), 200),
+    c.json(await c.var.services.phoneCalls.hangup(await requireUser(c), c.req.valid("param").id), 200),
   );
 
   // The stream itself is served on the server's upgrade event (http/call-streams.ts).

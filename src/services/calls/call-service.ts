@@ -187,6 +187,24 @@ export class CallService {
     });
   }
 
+  /**
+   * A fresh stream token for a phone call whose provider asked again how to connect it (Twilio retries a
+   * webhook it got no answer to in time); undefined when no such call is still waiting for its stream.
+   */
+  async renewPhoneStreamToken(
+    providerCallId: string,
+  ): Promise<{ call: Call; streamToken: string } | undefined> {
+    const row = await this.store.calls.findByProviderId(providerCallId);
+    if (!row || row.started_at !== null || FINAL_STATUSES.has(row.status)) return undefined;
+    const token = randomBytes(24).toString("base64url");
+    const expiresAt = new Date(this.clock.now().getTime() + PHONE_STREAM_TOKEN_TTL_MS).toISOString();
+    await this.store.calls.update(row.id, {
+      stream_token_sha256: sha256(token),
+      stream_token_expires_at: expiresAt,
+    });
+    return { call: this.toCall(row, null), streamToken: token };
+  }
+
   /** Notes the provider's id (Twilio's CallSid) and status of a phone call just placed. */
   async recordProviderCall(callId: string, providerCallId: string, status: string): Promise<void> {
     const row = await this.store.calls.findById(callId);
@@ -368,7 +386,7 @@ export class CallService {
     if (running) {
       await running.session.hangup();
       await running.stored;
-    } else if (row.status === "ringing") {
+    } else if (row.status === "ringing" || row.status === "queued") {
       await this.store.calls.update(id, {
         status: "canceled",
         stream_token_sha256: null,
