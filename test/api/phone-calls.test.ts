@@ -445,6 +445,15 @@ describe("phone calls through Twilio Voice", () => {
     expect(twilio.messages.slice(textsBefore)).toEqual([
       expect.objectContaining({ from: PERSONA_NUMBER, to: USER_NUMBER, body: "Calling you now." }),
     ]);
+    // The request and the persona's answer stay in the SMS conversation.
+    const conversations = await running.call(`/v1/conversations?persona_id=${personaId}`, { user: USER });
+    const sms = (conversations.body.data as Array<Record<string, any>>).find(
+      (item) => item.channel === "sms",
+    );
+    const messages = await running.call(`/v1/conversations/${sms!.id}/messages`, { user: USER });
+    expect(
+      (messages.body.data as Array<Record<string, any>>).slice(-2).map((message) => message.content),
+    ).toEqual(["Can you call me?", "Calling you now."]);
     const history = await running.call(`/v1/calls?persona_id=${personaId}`, { user: USER });
     expect((history.body.data as Array<Record<string, any>>)[0]).toMatchObject({
       direction: "outbound",

@@ -161,9 +161,12 @@ export class SmsInbound {
       case "instructions":
         text = verificationInstructionsText(definition.name, receipt.from_number);
         break;
-      case "call":
-        text = (await this.callBack(receipt, signal)) ? CALLING_TEXT : CANNOT_CALL_TEXT;
+      case "call": {
+        const reply = await this.callBack(receipt, signal);
+        text = reply.content;
+        replyMessageId = reply.id;
         break;
+      }
       case "persona": {
         const reply = await this.personaReply(receipt, signal);
         text = reply.content;
@@ -271,25 +274,45 @@ export class SmsInbound {
   }
 
   /**
-   * Calls the sender back from the number they texted. False when the call could not be placed (the
-   * text then says so); a retried job may place a second call if the first one's text failed to send.
+   * Calls the sender back from the number they texted, keeping the request and the persona's "Calling you
+   * now." (or that it cannot) in the user's SMS conversation. The reply is recorded on the receipt once the
+   * call is placed, so a retried job (its text failed to send) texts again without calling again.
    */
-  private async callBack(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<boolean> {
-    if (!this.placeCall || receipt.user_id === null) return false;
+  private async callBack(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
+    const { store, conversations } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
+    const record = (changes: { conversation_id?: string; message_id?: string; reply_message_id?: string }) =>
+      store.sms.updateReceipt(receipt.message_sid, changes);
+    let conversationId = receipt.conversation_id;
+    if (conversationId === null || receipt.message_id === null) {
+      conversationId =
+        (await store.conversations.findNewestOnChannel(user.id, receipt.persona_id, "sms"))?.id ??
+        (await conversations.create(user, { persona_id: receipt.persona_id, channel: "sms" })).conversation
+          .id;
+      const asked = await conversations.accept(user, conversationId, { content: receipt.body });
+      await record({ conversation_id: conversationId, message_id: asked.id });
+    }
+    if (receipt.reply_message_id !== null) {
+      return conversations.getMessage(user, conversationId, receipt.reply_message_id);
+    }
+    let placed = false;
     try {
-      await this.placeCall({
+      await this.placeCall?.({
         tenantId: receipt.tenant_id,
-        userId: receipt.user_id,
+        userId: user.id,
         personaId: receipt.persona_id,
         personaNumber: receipt.to_number,
         userNumber: receipt.from_number,
         signal,
       });
-      return true;
+      placed = this.placeCall !== undefined;
     } catch (error) {
       if (signal?.aborted) throw error;
-      return false;
     }
+    const reply = await conversations.say(user, conversationId, placed ? CALLING_TEXT : CANNOT_CALL_TEXT);
+    await record({ reply_message_id: reply.id });
+    return reply;
   }
 
   /** Every received text is billed, answered or not. */
