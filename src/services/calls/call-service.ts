@@ -283,7 +283,7 @@ export class CallService {
       const created = await this.conversations.create(user, {
         persona_id: input.personaId,
         channel: "voice",
-        title: `Call with ${definition.name}`,
+        title: `${input.channel === "phone" ? "Phone call" : "Call"} with ${definition.name}`,
         greet: false,
       });
       conversationId = created.conversation.id;
