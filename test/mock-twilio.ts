@@ -1,7 +1,8 @@
 /**
- * A loopback stand-in for Twilio's REST API, so SMS tests never reach the internet. It answers
+ * A loopback stand-in for Twilio's REST API, so SMS and phone tests never reach the internet. It answers
  * `POST /2010-04-01/Accounts/{sid}/Messages.json` (form-encoded From/To/Body, basic auth with the
- * account SID and auth token) like Twilio does, records every message, and can be scripted to fail.
+ * account SID and auth token) and `POST .../Calls.json` (From/To/Twiml/StatusCallback) like Twilio does,
+ * records every message and call, and can be scripted to fail.
  *
  * @example
  * const twilio = await startMockTwilio();
@@ -22,6 +23,16 @@ export interface SentSms {
   body: string;
 }
 
+/** A call placed through `POST .../Calls.json`. */
+export interface PlacedCall {
+  sid: string;
+  from: string;
+  to: string;
+  twiml: string;
+  statusCallback: string | null;
+  statusCallbackEvents: string[];
+}
+
 /** A scripted answer: an HTTP status (201 answers normally), optionally with Twilio's error code. */
 export type MockTwilioStep = number | { status: number; code?: number; message?: string };
 
@@ -30,12 +41,18 @@ export interface MockTwilio {
   settings: TwilioSettings;
   /** messages accepted (201), in order */
   messages: SentSms[];
+  /** calls placed (201), in order */
+  calls: PlacedCall[];
+  /** calls ended through `POST .../Calls/{sid}.json` (Status=canceled|completed), in order */
+  endedCalls: Array<{ sid: string; status: string }>;
   /** every request, accepted or not */
   requests: number;
   /** answers for the next requests; when it runs out every request is accepted */
   script: MockTwilioStep[];
   /** Resolves once `count` messages were accepted; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<SentSms[]>;
+  /** Resolves once `count` calls were placed; rejects after `timeoutMs`. */
+  waitForCalls(count: number, timeoutMs?: number): Promise<PlacedCall[]>;
   close(): Promise<void>;
 }
 
@@ -44,8 +61,10 @@ export const MOCK_TWILIO_AUTH_TOKEN = "mock-twilio-auth-token-0123456789";
 
 export async function startMockTwilio(): Promise<MockTwilio> {
   const expectedAuthorization = `Basic ${Buffer.from(`${MOCK_TWILIO_ACCOUNT_SID}:${MOCK_TWILIO_AUTH_TOKEN}`).toString("base64")}`;
-  const state: Omit<MockTwilio, "settings" | "waitForMessages" | "close"> = {
+  const state: Omit<MockTwilio, "settings" | "waitForMessages" | "waitForCalls" | "close"> = {
     messages: [],
+    calls: [],
+    endedCalls: [],
     requests: 0,
     script: [],
   };
@@ -58,10 +77,17 @@ export async function startMockTwilio(): Promise<MockTwilio> {
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify(body));
       };
-      if (
-        request.method !== "POST" ||
-        request.url !== `/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}/Messages.json`
-      ) {
+      const accountPath = `/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}`;
+      const endedSid = new RegExp(`^${accountPath}/Calls/(CA[0-9a-f]+)\\.json$`).exec(request.url ?? "")?.[1];
+      const resource =
+        request.url === `${accountPath}/Messages.json`
+          ? "message"
+          : request.url === `${accountPath}/Calls.json`
+            ? "call"
+            : endedSid
+              ? "call-update"
+              : undefined;
+      if (request.method !== "POST" || !resource) {
         return answer(404, { code: 20404, message: "The requested resource was not found", status: 404 });
       }
       if (request.headers.authorization !== expectedAuthorization) {
@@ -76,6 +102,32 @@ export async function startMockTwilio(): Promise<MockTwilio> {
         return answer(status, { code, message, status });
       }
       const form = new URLSearchParams(text);
+      if (resource === "call-update" && endedSid) {
+        const placed = state.calls.find((call) => call.sid === endedSid);
+        if (!placed)
+          return answer(404, { code: 20404, message: "The requested resource was not found", status: 404 });
+        const status = form.get("Status") ?? "";
+        state.endedCalls.push({ sid: endedSid, status });
+        return answer(200, { sid: endedSid, status, from: placed.from, to: placed.to });
+      }
+      if (resource === "call") {
+        const from = form.get("From");
+        const to = form.get("To");
+        const twiml = form.get("Twiml");
+        if (!from || !to || !twiml) {
+          return answer(400, { code: 21205, message: "'To', 'From' and 'Twiml' are required", status: 400 });
+        }
+        const sid = `CA${String(state.calls.length + 1).padStart(32, "0")}`;
+        state.calls.push({
+          sid,
+          from,
+          to,
+          twiml,
+          statusCallback: form.get("StatusCallback"),
+          statusCallbackEvents: form.getAll("StatusCallbackEvent"),
+        });
+        return answer(201, { sid, status: "queued", from, to, direction: "outbound-api" });
+      }
       const from = form.get("From");
       const to = form.get("To");
       const body = form.get("Body");
@@ -98,6 +150,8 @@ export async function startMockTwilio(): Promise<MockTwilio> {
     },
     waitForMessages: (count: number, timeoutMs = 10_000) =>
       waitForCount(state.messages, count, { what: "SMS at the mock Twilio", timeoutMs }),
+    waitForCalls: (count: number, timeoutMs = 10_000) =>
+      waitForCount(state.calls, count, { what: "calls placed at the mock Twilio", timeoutMs }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -68,7 +68,8 @@ import { ScheduledMessageService } from "../services/proactive/scheduled-message
 import { SmsChannel } from "../channels/sms/sms-channel.ts";
 import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts";
 import type { PushTransport } from "../channels/push/web-push-client.ts";
-import type { SmsTransport, TwilioSettings } from "../channels/sms/twilio-client.ts";
+import { TwilioClient, type SmsTransport, type TwilioSettings } from "../channels/sms/twilio-client.ts";
+import { PhoneCalls } from "../channels/voice/phone-calls.ts";
 import { WhatsAppChannel } from "../channels/whatsapp/whatsapp-channel.ts";
 import { EspeakSynthesizer } from "../speech/espeak-synthesizer.ts";
 import type { SpeechProvider } from "../speech/speech.ts";
@@ -99,6 +100,8 @@ export interface Services {
   readonly speech: SpeechService;
   /** Live voice calls (browser, phone) and their history */
   readonly calls: CallService;
+  /** Phone calls through Twilio Voice: the voice webhook, placed calls, status callbacks */
+  readonly phoneCalls: PhoneCalls;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly lorebooks: LorebookService;
@@ -375,6 +378,24 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   conversations.events.on("exchange-completed", async ({ user, exchange }) => {
     await speech.enqueueAutoSpeech(user, exchange.message.conversation_id, exchange.message.id);
   });
+  const calls = new CallService({
+    store,
+    clock,
+    personas,
+    conversations,
+    speech,
+    onError: (error, callId) => logger.error({ err: error, call_id: callId }, "a call could not be stored"),
+  });
+  const phoneCalls = new PhoneCalls({
+    store,
+    personas,
+    calls,
+    settings: options.twilio,
+    dialer: options.twilio ? new TwilioClient(options.twilio) : undefined,
+    logger,
+  });
+  // Forward to voice: a text asking for a call is answered with one.
+  sms.forwardCallRequests((request) => phoneCalls.callBack(request));
   return {
     sms,
     push,
@@ -413,14 +434,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personaAvatars,
     personaAssets,
     speech,
-    calls: new CallService({
-      store,
-      clock,
-      personas,
-      conversations,
-      speech,
-      onError: (error, callId) => logger.error({ err: error, call_id: callId }, "a call could not be stored"),
-    }),
+    calls,
+    phoneCalls,
     characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),

@@ -37,6 +37,8 @@ const PUBLIC_PATHS = new Set([
   "/v1/auth/setup",
   "/v1/auth/login",
   "/v1/channels/twilio/sms",
+  "/v1/twilio/voice",
+  "/v1/twilio/voice/status",
   "/v1/channels/whatsapp",
 ]);
 

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { CallService } from "../services/calls/call-service.ts";
 import { CALL_SAMPLE_RATE, type CallEvent, type CallTransport } from "../services/calls/call-session.ts";
 import { floatToInt16 } from "../speech/wav.ts";
+import { TWILIO_MEDIA_STREAM_PATH, runTwilioMediaStream } from "./twilio-media-streams.ts";
 
 /** `/v1/calls/{id}/stream?token=…`: a browser call's audio, both ways, over one WebSocket. */
 const STREAM_PATH = /^\/v1\/calls\/([A-Za-z0-9_-]{1,100})\/stream$/;
@@ -18,7 +19,8 @@ interface UpgradeSource {
 }
 
 /**
- * Serves call audio streams on the HTTP server's WebSocket upgrades. The stream proves itself with the
+ * Serves call audio streams on the HTTP server's WebSocket upgrades (and Twilio's media streams of
+ * phone calls, twilio-media-streams.ts). The stream proves itself with the
  * one-time token POST /v1/calls gave (a WebSocket cannot send an Authorization header from a browser);
  * a wrong id or token is refused with a plain 404 before the upgrade.
  *
@@ -32,6 +34,11 @@ export function serveCallStreams(options: { server: UpgradeSource; calls: CallSe
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   options.server.on("upgrade", (request, socket, head) => {
     const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname === TWILIO_MEDIA_STREAM_PATH) {
+      // Twilio cannot present a token in the URL: the stream's `start` message does (see the file).
+      sockets.handleUpgrade(request, socket, head, (webSocket) => runTwilioMediaStream(webSocket, options));
+      return;
+    }
     const match = STREAM_PATH.exec(url.pathname);
     if (!match) {
       refuse(socket, 404, "Not Found");

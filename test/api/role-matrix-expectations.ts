@@ -31,7 +31,8 @@ type Row = readonly [number, number, number, number, number, number, number];
  *   likewise, and attaching it to (or detaching it from) the owner's persona needs the right to edit that;
  * - research objects (skills, cohorts, populations) are the tenant's shared workspace; studies are read
  *   by all, cancelled, resumed and deleted by the member who started them, admins and keys;
- * - 404s for SMS and WhatsApp user routes and webhooks: the test app has neither channel configured;
+ * - 404s for SMS and WhatsApp user routes and webhooks (Twilio's voice webhooks too): the test app has
+ *   neither channel configured;
  * - PUT avatar answers 415 to the owner (the matrix sends JSON, not an image): past the ownership check.
  * - regenerate answers 409 to the owner: the owned reply is not its conversation's latest any more (an
  *   async message follows it), so the refusal comes past the ownership check.
@@ -191,6 +192,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "POST /v1/phone-numbers": [404, 404, 404, 404, 403, 404, 401],
   "POST /v1/phone-numbers/verify": [404, 404, 404, 404, 403, 404, 401],
   "POST /v1/channels/twilio/sms": [404, 404, 404, 404, 404, 404, 404],
+  "POST /v1/twilio/voice": [404, 404, 404, 404, 404, 404, 404],
+  "POST /v1/twilio/voice/status": [404, 404, 404, 404, 404, 404, 404],
   "POST /v1/personas/{id}/whatsapp-numbers": [201, 403, 403, 201, 403, 404, 401],
   "POST /v1/whatsapp/link-codes": [404, 404, 404, 404, 403, 404, 401],
   "POST /v1/channels/whatsapp": [404, 404, 404, 404, 404, 404, 404],

@@ -6,7 +6,7 @@ import type { Store } from "../../store/store.ts";
 import type { DeliveryRecorder } from "../delivery-recorder.ts";
 import { PersonaPhoneNumbers } from "./persona-phone-numbers.ts";
 import { SenderVerification } from "./sender-verification.ts";
-import { SmsInbound } from "./sms-inbound.ts";
+import { SmsInbound, type CallRequest } from "./sms-inbound.ts";
 import { SmsSender } from "./sms-sender.ts";
 import { TwilioClient, type SmsTransport, type TwilioSettings } from "./twilio-client.ts";
 
@@ -66,6 +66,11 @@ export class SmsChannel {
     this.personaNumbers = new PersonaPhoneNumbers({ store, clock, personas });
     this.senders = new SenderVerification({ store, clock, personas, sender: this.sender });
     this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });
+  }
+
+  /** See SmsInbound.forwardCallRequests: texts asking for a call are answered with one. */
+  forwardCallRequests(placeCall: (request: CallRequest) => Promise<unknown>): void {
+    this.inbound.forwardCallRequests(placeCall);
   }
 
   get configured(): boolean {

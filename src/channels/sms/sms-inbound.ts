@@ -10,6 +10,7 @@ import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow } from "../../
 import type { Store } from "../../store/store.ts";
 import { helpText, readSmsKeyword, resubscribedText, verificationInstructionsText } from "./sms-keywords.ts";
 import { replyOnChannel } from "../channel-conversation.ts";
+import { asksForCall } from "../voice/call-request.ts";
 import { isSmsNumber } from "./sms-phone-numbers.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
@@ -27,10 +28,27 @@ const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 /** What answers an inbound text, decided when it arrives and sent by the `sms-inbound` job. */
 const smsInboundPayloadSchema = z.object({
   message_sid: z.string(),
-  answer: z.enum(["persona", "help", "start", "instructions"]),
+  answer: z.enum(["persona", "help", "start", "instructions", "call"]),
 });
 export type SmsInboundPayload = z.infer<typeof smsInboundPayloadSchema>;
 export type SmsAnswer = SmsInboundPayload["answer"];
+
+/** A text asked the persona to call (forward to voice): who asked, from which number, of which persona. */
+export interface CallRequest {
+  tenantId: string;
+  userId: string;
+  personaId: string;
+  /** the persona's number the text went to: the call comes from it */
+  personaNumber: string;
+  /** the sender's number: the call goes to it */
+  userNumber: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** What the persona texts back instead of a reply when it calls. */
+export const CALLING_TEXT = "Calling you now.";
+/** ... and when the call could not be placed. */
+export const CANNOT_CALL_TEXT = "Sorry, I can't call you right now. Let's keep texting.";
 
 /** What became of one webhook delivery. */
 export interface SmsWebhookOutcome {
@@ -67,6 +85,17 @@ export class SmsInbound {
       settings: TwilioSettings | undefined;
     },
   ) {}
+
+  /** Places the calls texts ask for; none set: such texts get the persona's written reply. */
+  private placeCall: ((request: CallRequest) => Promise<unknown>) | undefined;
+
+  /**
+   * Answers texts that ask for a call with a call (when the persona's chat configuration has
+   * `forward_to_voice`), placed by `placeCall`.
+   */
+  forwardCallRequests(placeCall: (request: CallRequest) => Promise<unknown>): void {
+    this.placeCall = placeCall;
+  }
 
   /**
    * Checks the signature (400 when missing, 403 when wrong), then records and classifies the text.
@@ -132,6 +161,12 @@ export class SmsInbound {
       case "instructions":
         text = verificationInstructionsText(definition.name, receipt.from_number);
         break;
+      case "call": {
+        const reply = await this.callBack(receipt, signal);
+        text = reply.content;
+        replyMessageId = reply.id;
+        break;
+      }
       case "persona": {
         const reply = await this.personaReply(receipt, signal);
         text = reply.content;
@@ -160,28 +195,7 @@ export class SmsInbound {
   }
 
   private verify(request: TwilioWebhookRequest): Array<[string, string]> {
-    const settings = this.options.settings;
-    if (!settings) throw new SmsNotConfiguredError();
-    if (request.signature === undefined || request.signature.trim() === "") {
-      throw new BadRequestError("only Twilio may post here: the X-Twilio-Signature header is missing", [
-        { field: "X-Twilio-Signature", message: "required" },
-      ]);
-    }
-    const parameters = [...new URLSearchParams(request.body)];
-    const url = signedUrl(request.url, settings.publicUrl);
-    if (
-      !isValidTwilioSignature({
-        authToken: settings.authToken,
-        url,
-        parameters,
-        signature: request.signature,
-      })
-    ) {
-      throw new ForbiddenError(
-        `X-Twilio-Signature does not match this request to ${url} (check TWILIO_AUTH_TOKEN and DRAMATIS_PUBLIC_URL)`,
-      );
-    }
-    return parameters;
+    return readSignedTwilioForm(this.options.settings, request);
   }
 
   /** Decides what the text is and queues its answer. */
@@ -232,6 +246,10 @@ export class SmsInbound {
         const notSince = new Date(now.getTime() - INSTRUCTIONS_INTERVAL_MS).toISOString();
         if (await store.sms.claimInstructions(contact.id, now.toISOString(), notSince))
           answer = "instructions";
+      } else if (this.placeCall && definition.chat_configuration.forward_to_voice && asksForCall(text.body)) {
+        outcome = "conversation";
+        answer = "call"; // at once: the persona picks up the phone rather than typing
+        userId = contact.user_id;
       } else {
         outcome = "conversation";
         answer = "persona";
@@ -253,6 +271,48 @@ export class SmsInbound {
       });
     }
     return outcome;
+  }
+
+  /**
+   * Calls the sender back from the number they texted, keeping the request and the persona's "Calling you
+   * now." (or that it cannot) in the user's SMS conversation. The reply is recorded on the receipt once the
+   * call is placed, so a retried job (its text failed to send) texts again without calling again.
+   */
+  private async callBack(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
+    const { store, conversations } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
+    const record = (changes: { conversation_id?: string; message_id?: string; reply_message_id?: string }) =>
+      store.sms.updateReceipt(receipt.message_sid, changes);
+    let conversationId = receipt.conversation_id;
+    if (conversationId === null || receipt.message_id === null) {
+      conversationId =
+        (await store.conversations.findNewestOnChannel(user.id, receipt.persona_id, "sms"))?.id ??
+        (await conversations.create(user, { persona_id: receipt.persona_id, channel: "sms" })).conversation
+          .id;
+      const asked = await conversations.accept(user, conversationId, { content: receipt.body });
+      await record({ conversation_id: conversationId, message_id: asked.id });
+    }
+    if (receipt.reply_message_id !== null) {
+      return conversations.getMessage(user, conversationId, receipt.reply_message_id);
+    }
+    let placed = false;
+    try {
+      await this.placeCall?.({
+        tenantId: receipt.tenant_id,
+        userId: user.id,
+        personaId: receipt.persona_id,
+        personaNumber: receipt.to_number,
+        userNumber: receipt.from_number,
+        signal,
+      });
+      placed = this.placeCall !== undefined;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+    }
+    const reply = await conversations.say(user, conversationId, placed ? CALLING_TEXT : CANNOT_CALL_TEXT);
+    await record({ reply_message_id: reply.id });
+    return reply;
   }
 
   /** Every received text is billed, answered or not. */
@@ -302,6 +362,34 @@ export class SmsInbound {
 }
 
 /**
+ * The form of a Twilio webhook, once its signature is checked: 404 when Twilio is not configured (the
+ * feature does not exist here), 400 when X-Twilio-Signature is missing, 403 when it does not match.
+ *
+ * @example const fields = new Map(readSignedTwilioForm(settings, { url, signature, body }));
+ */
+export function readSignedTwilioForm(
+  settings: TwilioSettings | undefined,
+  request: TwilioWebhookRequest,
+): Array<[string, string]> {
+  if (!settings) throw new SmsNotConfiguredError();
+  if (request.signature === undefined || request.signature.trim() === "") {
+    throw new BadRequestError("only Twilio may post here: the X-Twilio-Signature header is missing", [
+      { field: "X-Twilio-Signature", message: "required" },
+    ]);
+  }
+  const parameters = [...new URLSearchParams(request.body)];
+  const url = signedUrl(request.url, settings.publicUrl);
+  if (
+    !isValidTwilioSignature({ authToken: settings.authToken, url, parameters, signature: request.signature })
+  ) {
+    throw new ForbiddenError(
+      `X-Twilio-Signature does not match this request to ${url} (check TWILIO_AUTH_TOKEN and DRAMATIS_PUBLIC_URL)`,
+    );
+  }
+  return parameters;
+}
+
+/**
  * The URL Twilio signed: the configured public address with the request's path and query (behind a
  * proxy the server sees another host and scheme), or the request's own URL.
  */
@@ -311,7 +399,7 @@ export function signedUrl(requestUrl: string, publicUrl: string | undefined): st
   return `${publicUrl.replace(/\/+$/, "")}${request.pathname}${request.search}`;
 }
 
-function requiredField(fields: Map<string, string>, name: string, fallback?: string): string {
+export function requiredField(fields: Map<string, string>, name: string, fallback?: string): string {
   const value = fields.get(name) ?? fallback;
   if (value === undefined || value.trim() === "") {
     throw new BadRequestError(`${name} is missing from the webhook's form`, [

@@ -29,6 +29,25 @@ export interface SmsTransport {
   send(message: OutgoingSms, signal?: AbortSignal): Promise<{ sid: string; latencyMs: number }>;
 }
 
+/** What placing one phone call takes; `from` is a persona's number, `twiml` what runs once answered. */
+export interface OutgoingCall {
+  from: string;
+  to: string;
+  twiml: string;
+  /** where Twilio posts the call's progress (answered, completed, busy, no-answer, ...) */
+  statusCallback: string;
+}
+
+/** Places phone calls; the Twilio REST API in production. */
+export interface PhoneDialer {
+  placeCall(call: OutgoingCall, signal?: AbortSignal): Promise<{ sid: string; status: string }>;
+  /** Ends a call: `canceled` while it is queued or ringing, `completed` once answered. */
+  endCall(sid: string, status: "canceled" | "completed", signal?: AbortSignal): Promise<void>;
+}
+
+/** Twilio's answer to a created call: only what Dramatis reads. */
+const createdCallSchema = z.object({ sid: z.string().min(1), status: z.string().default("queued") });
+
 /** Twilio's answer to a created message: only what Dramatis reads. */
 const createdMessageSchema = z.object({ sid: z.string().min(1), status: z.string().optional() });
 
@@ -42,8 +61,10 @@ export const TWILIO_UNSUBSCRIBED_RECIPIENT = "21610";
  * @example
  * const twilio = new TwilioClient({ accountSid, authToken, baseUrl: "https://api.twilio.com" });
  * await twilio.send({ from: "+14155550100", to: "+14155550111", body: "Good morning!" });
+ *
+ * Places calls the same way (`POST .../Calls.json` with From/To/Twiml/StatusCallback).
  */
-export class TwilioClient implements SmsTransport {
+export class TwilioClient implements SmsTransport, PhoneDialer {
   private readonly http: ProviderHttpClient;
 
   constructor(private readonly settings: TwilioSettings) {
@@ -67,5 +88,44 @@ export class TwilioClient implements SmsTransport {
       createdMessageSchema,
     );
     return { sid: response.body.sid, latencyMs: response.latencyMs };
+  }
+
+  /**
+   * @example await twilio.placeCall({ from, to, twiml: streamTwiml(...), statusCallback: "https://.../v1/twilio/voice/status" })
+   */
+  async placeCall(call: OutgoingCall, signal?: AbortSignal): Promise<{ sid: string; status: string }> {
+    const form = {
+      From: call.from,
+      To: call.to,
+      Twiml: call.twiml,
+      StatusCallback: call.statusCallback,
+      StatusCallbackMethod: "POST",
+      StatusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+    };
+    const response = await this.http.request(
+      {
+        call: "place call",
+        method: "POST",
+        path: `/2010-04-01/Accounts/${encodeURIComponent(this.settings.accountSid)}/Calls.json`,
+        form,
+        signal,
+      },
+      createdCallSchema,
+    );
+    return { sid: response.body.sid, status: response.body.status };
+  }
+
+  async endCall(sid: string, status: "canceled" | "completed", signal?: AbortSignal): Promise<void> {
+    const account = encodeURIComponent(this.settings.accountSid);
+    await this.http.request(
+      {
+        call: "end call",
+        method: "POST",
+        path: `/2010-04-01/Accounts/${account}/Calls/${encodeURIComponent(sid)}.json`,
+        form: { Status: status },
+        signal,
+      },
+      createdCallSchema,
+    );
   }
 }

@@ -41,9 +41,14 @@ const callSchema = z
     started_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     duration_seconds: z.number().nullable(),
-    end_reason: z.string().nullable().openapi({
-      description: "hangup, silence_timeout, max_duration, error, server_shutdown",
-    }),
+    end_reason: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "hangup, silence_timeout, max_duration, error, server_shutdown (phone calls that never connected: " +
+          "busy, no_answer, failed, canceled)",
+      }),
     turns: z.array(turnSchema),
     median_latency_ms: z.number().nullable(),
     recording: z
@@ -60,14 +65,15 @@ const startRoute = createRoute({
   method: "post",
   path: "/v1/calls",
   tags,
-  summary: "Start a live voice call with a persona (in the browser)",
+  summary: "Start a live voice call with a persona (in the browser, or to a phone with `to`)",
   description:
     "Creates the call (in a new voice conversation, or continuing `conversation_id`) and answers with " +
     "`stream_url`: open it as a WebSocket (ws:// or wss:// on this host) within two minutes. Send 16-bit " +
     'little-endian PCM, 16 kHz mono, as binary messages and `{"type":"hangup"}` to hang up; the persona\'s ' +
     "audio comes back the same way, with JSON events (state, transcript, reply with latency_ms, interrupt, " +
     "ended). The locale's voice configuration decides who speaks first, the first message, the silence " +
-    "timeout, the maximum duration and whether the call is recorded.",
+    "timeout, the maximum duration and whether the call is recorded. With `to`, the persona calls that " +
+    "phone from its first Twilio number instead (404 when Twilio or DRAMATIS_PUBLIC_URL is not configured).",
   request: {
     headers: userHeaderSchema,
     body: jsonContent(
@@ -80,6 +86,17 @@ const startRoute = createRoute({
             .optional()
             .openapi({ description: "Default: the persona's first voice configuration's" }),
           conversation_id: z.string().min(1).max(200).optional(),
+          to: z
+            .string()
+            .min(1)
+            .max(40)
+            .optional()
+            .openapi({
+              description:
+                "A phone number (E.164) to call from the persona's Twilio number instead of a browser call; " +
+                "locale and conversation_id then do not apply",
+              example: "+14155550111",
+            }),
         })
         .openapi("StartCall"),
       "Who to call",
@@ -90,10 +107,13 @@ const startRoute = createRoute({
       z
         .object({
           call: callSchema,
-          stream_url: z.string().openapi({ description: "Path and one-time token of the audio WebSocket" }),
+          stream_url: z.string().nullable().openapi({
+            description:
+              "Path and one-time token of the audio WebSocket; null for a phone call (Twilio opens it)",
+          }),
         })
         .openapi("StartedCall"),
-      "The call, ringing until its stream opens",
+      "The call, ringing (a phone call: queued) until its stream opens",
     ),
     ...problemResponses(404, 422),
   },
@@ -186,6 +206,13 @@ export function callRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(startRoute, async (c) => {
     const body = c.req.valid("json");
+    if (body.to !== undefined) {
+      const call = await c.var.services.phoneCalls.place(await requireUser(c), {
+        personaId: body.persona_id,
+        to: body.to,
+      });
+      return c.json({ call, stream_url: null }, 201);
+    }
     const { call, streamToken } = await c.var.services.calls.startBrowserCall(await requireUser(c), {
       personaId: body.persona_id,
       locale: body.locale,
@@ -227,7 +254,7 @@ export function callRoutes(): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(hangupRoute, async (c) =>
-    c.json(await c.var.services.calls.hangup(await requireUser(c), c.req.valid("param").id), 200),
+    c.json(await c.var.services.phoneCalls.hangup(await requireUser(c), c.req.valid("param").id), 200),
   );
 
   // The stream itself is served on the server's upgrade event (http/call-streams.ts).

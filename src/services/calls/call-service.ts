@@ -57,6 +57,22 @@ const turnsSchema = z.array(
 /** A browser's stream token is good for this long after the call is created. */
 const STREAM_TOKEN_TTL_MS = 120_000;
 
+/** A phone's stream token: the phone may ring for a minute or two before it is answered. */
+const PHONE_STREAM_TOKEN_TTL_MS = 10 * 60_000;
+
+/** How far along a call's status is; a provider's report never moves it back. */
+const STATUS_ORDER: Record<string, number> = { queued: 0, initiated: 0, ringing: 1, "in-progress": 2 };
+const FINAL_STATUSES = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
+
+function statusRank(status: string): number {
+  return FINAL_STATUSES.has(status) ? 3 : (STATUS_ORDER[status] ?? 0);
+}
+
+/** True when `next` is further along than `current` (and `current` is not final already). */
+function shouldAdvance(current: string, next: string): boolean {
+  return !FINAL_STATUSES.has(current) && statusRank(next) > statusRank(current);
+}
+
 /** What a call says when it ends on its own, by language (English otherwise). */
 const GOODBYES: Record<string, { silence: string; timeLimit: string; hello: (name: string) => string }> = {
   en: {
@@ -133,6 +149,126 @@ export class CallService {
     user: UserRow,
     input: { personaId: string; locale?: string | undefined; conversationId?: string | undefined },
   ): Promise<{ call: Call; streamToken: string }> {
+    return this.createCall(user, {
+      ...input,
+      channel: "browser",
+      direction: "outbound",
+      status: "ringing",
+      tokenTtlMs: STREAM_TOKEN_TTL_MS,
+    });
+  }
+
+  /**
+   * Starts a phone call with a persona in a new voice conversation, in the persona's first voice
+   * configuration's locale. Returns the call and the one-time token its media stream presents (Twilio
+   * passes it back from the TwiML's `<Parameter>`); it stays good while the phone rings.
+   *
+   * @example await calls.startPhoneCall(user, { personaId, direction: "inbound", from, to, providerCallId: "CA…" })
+   */
+  async startPhoneCall(
+    user: UserRow,
+    input: {
+      personaId: string;
+      direction: "inbound" | "outbound";
+      from: string;
+      to: string;
+      providerCallId?: string | undefined;
+    },
+  ): Promise<{ call: Call; streamToken: string }> {
+    return this.createCall(user, {
+      personaId: input.personaId,
+      channel: "phone",
+      direction: input.direction,
+      status: input.direction === "inbound" ? "ringing" : "queued",
+      fromNumber: input.from,
+      toNumber: input.to,
+      providerCallId: input.providerCallId ?? null,
+      tokenTtlMs: PHONE_STREAM_TOKEN_TTL_MS,
+    });
+  }
+
+  /**
+   * A fresh stream token for a phone call whose provider asked again how to connect it (Twilio retries a
+   * webhook it got no answer to in time); undefined when no such call is still waiting for its stream.
+   */
+  async renewPhoneStreamToken(
+    providerCallId: string,
+  ): Promise<{ call: Call; streamToken: string } | undefined> {
+    const row = await this.store.calls.findByProviderId(providerCallId);
+    if (!row || row.started_at !== null || FINAL_STATUSES.has(row.status)) return undefined;
+    const token = randomBytes(24).toString("base64url");
+    const expiresAt = new Date(this.clock.now().getTime() + PHONE_STREAM_TOKEN_TTL_MS).toISOString();
+    await this.store.calls.update(row.id, {
+      stream_token_sha256: sha256(token),
+      stream_token_expires_at: expiresAt,
+    });
+    return { call: this.toCall(row, null), streamToken: token };
+  }
+
+  /** Notes the provider's id (Twilio's CallSid) and status of a phone call just placed. */
+  async recordProviderCall(callId: string, providerCallId: string, status: string): Promise<void> {
+    const row = await this.store.calls.findById(callId);
+    const changes = row && shouldAdvance(row.status, status) ? { status } : {};
+    await this.store.calls.update(callId, { provider_call_id: providerCallId, ...changes });
+  }
+
+  /** A phone call that could not be placed: failed, with why, and its stream token void. */
+  async markNotPlaced(callId: string, error: string): Promise<void> {
+    await this.store.calls.update(callId, {
+      status: "failed",
+      end_reason: "error",
+      error,
+      ended_at: this.clock.now().toISOString(),
+      stream_token_sha256: null,
+      stream_token_expires_at: null,
+    });
+  }
+
+  /**
+   * Applies a status the phone provider reported (Twilio's status callback). Statuses only move forward
+   * (queued, ringing, in-progress, then one final one), so a late callback never overwrites what the call's
+   * own session stored; a call that ends before its stream opened (busy, no-answer, failed, canceled) gets
+   * its end time and reason here. Undefined when no call has this provider id.
+   */
+  async applyProviderStatus(providerCallId: string, status: string): Promise<CallRow | undefined> {
+    const row = await this.store.calls.findByProviderId(providerCallId);
+    if (!row) return undefined;
+    const running = this.active.get(row.id);
+    if (running && FINAL_STATUSES.has(status)) {
+      // Twilio says the line is down: end the session (it stores its own summary).
+      await running.session.hangup();
+      await running.stored;
+      return this.store.calls.findById(row.id);
+    }
+    if (!shouldAdvance(row.status, status)) return row;
+    const ended =
+      FINAL_STATUSES.has(status) && row.started_at === null
+        ? {
+            ended_at: this.clock.now().toISOString(),
+            end_reason: status === "completed" ? "hangup" : status.replace(/-/g, "_"),
+            stream_token_sha256: null,
+            stream_token_expires_at: null,
+          }
+        : {};
+    await this.store.calls.update(row.id, { status, ...ended });
+    return this.store.calls.findById(row.id);
+  }
+
+  private async createCall(
+    user: UserRow,
+    input: {
+      personaId: string;
+      locale?: string | undefined;
+      conversationId?: string | undefined;
+      channel: CallRow["channel"];
+      direction: CallRow["direction"];
+      status: string;
+      fromNumber?: string | null;
+      toNumber?: string | null;
+      providerCallId?: string | null;
+      tokenTtlMs: number;
+    },
+  ): Promise<{ call: Call; streamToken: string }> {
     const { definition } = await this.personas.getServingDefinition(user.tenant_id, input.personaId);
     const locale = this.localeFor(definition.voice_configurations, input.locale);
     let conversationId = input.conversationId;
@@ -147,7 +283,7 @@ export class CallService {
       const created = await this.conversations.create(user, {
         persona_id: input.personaId,
         channel: "voice",
-        title: `Call with ${definition.name}`,
+        title: `${input.channel === "phone" ? "Phone call" : "Call"} with ${definition.name}`,
         greet: false,
       });
       conversationId = created.conversation.id;
@@ -160,15 +296,15 @@ export class CallService {
       user_id: user.id,
       persona_id: input.personaId,
       conversation_id: conversationId,
-      channel: "browser",
-      direction: "outbound",
-      status: "ringing",
+      channel: input.channel,
+      direction: input.direction,
+      status: input.status,
       locale,
-      from_number: null,
-      to_number: null,
-      provider_call_id: null,
+      from_number: input.fromNumber ?? null,
+      to_number: input.toNumber ?? null,
+      provider_call_id: input.providerCallId ?? null,
       stream_token_sha256: sha256(token),
-      stream_token_expires_at: new Date(now.getTime() + STREAM_TOKEN_TTL_MS).toISOString(),
+      stream_token_expires_at: new Date(now.getTime() + input.tokenTtlMs).toISOString(),
       started_at: null,
       ended_at: null,
       duration_seconds: null,
@@ -250,7 +386,7 @@ export class CallService {
     if (running) {
       await running.session.hangup();
       await running.stored;
-    } else if (row.status === "ringing") {
+    } else if (row.status === "ringing" || row.status === "queued") {
       await this.store.calls.update(id, {
         status: "canceled",
         stream_token_sha256: null,
