@@ -4501,8 +4501,7 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      /** @description What to read */
-      requestBody?: {
+      requestBody: {
         content: {
           "application/json": components["schemas"]["SpeechRequest"];
         };
@@ -5108,8 +5107,8 @@ export interface paths {
     };
     put?: never;
     /**
-     * Start a live voice call with a persona (in the browser)
-     * @description Creates the call (in a new voice conversation, or continuing `conversation_id`) and answers with `stream_url`: open it as a WebSocket (ws:// or wss:// on this host) within two minutes. Send 16-bit little-endian PCM, 16 kHz mono, as binary messages and `{"type":"hangup"}` to hang up; the persona's audio comes back the same way, with JSON events (state, transcript, reply with latency_ms, interrupt, ended). The locale's voice configuration decides who speaks first, the first message, the silence timeout, the maximum duration and whether the call is recorded.
+     * Start a live voice call with a persona (in the browser, or to a phone with `to`)
+     * @description Creates the call (in a new voice conversation, or continuing `conversation_id`) and answers with `stream_url`: open it as a WebSocket (ws:// or wss:// on this host) within two minutes. Send 16-bit little-endian PCM, 16 kHz mono, as binary messages and `{"type":"hangup"}` to hang up; the persona's audio comes back the same way, with JSON events (state, transcript, reply with latency_ms, interrupt, ended). The locale's voice configuration decides who speaks first, the first message, the silence timeout, the maximum duration and whether the call is recorded. With `to`, the persona calls that phone from its first Twilio number instead (404 when Twilio or DRAMATIS_PUBLIC_URL is not configured).
      */
     post: {
       parameters: {
@@ -5121,14 +5120,13 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      /** @description Who to call */
-      requestBody?: {
+      requestBody: {
         content: {
           "application/json": components["schemas"]["StartCall"];
         };
       };
       responses: {
-        /** @description The call, ringing until its stream opens */
+        /** @description The call, ringing (a phone call: queued) until its stream opens */
         201: {
           headers: {
             [name: string]: unknown;
@@ -5591,7 +5589,10 @@ export interface paths {
         query?: {
           token?: string;
         };
-        header?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
         path: {
           id: string;
         };
@@ -5668,6 +5669,205 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/twilio/voice": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Twilio's voice webhook: a persona's number is called (public; authenticated by X-Twilio-Signature)
+     * @description Configure it as the voice webhook (HTTP POST) of every number bound to a persona. A caller whose number is verified to a user is put through to the persona: the answer is TwiML that connects the call's audio to the media-stream WebSocket (/v1/twilio/media-stream, with the call's id and one-time token as <Parameter>s). Anyone else hears that the number is not set up, and the call hangs up. The signature is checked against DRAMATIS_PUBLIC_URL + this path when set, else the URL as received.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          "x-twilio-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/x-www-form-urlencoded": {
+            CallSid: string;
+            From: string;
+            To: string;
+          };
+        };
+      };
+      responses: {
+        /** @description TwiML for the call */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/xml": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/twilio/voice/status": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Twilio's status callback of calls a persona places (public; authenticated by X-Twilio-Signature)
+     * @description Moves the call's status forward (queued, ringing, in-progress, then completed, busy, no-answer, failed or canceled); a call that ends before its audio stream opened gets its end time and reason here.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          "x-twilio-signature": string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/x-www-form-urlencoded": {
+            CallSid: string;
+            CallStatus: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Received: empty TwiML */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/xml": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -17862,8 +18062,8 @@ export interface components {
     };
     StartedCall: {
       call: components["schemas"]["Call"];
-      /** @description Path and one-time token of the audio WebSocket */
-      stream_url: string;
+      /** @description Path and one-time token of the audio WebSocket; null for a phone call (Twilio opens it) */
+      stream_url: string | null;
     };
     Call: {
       id: string;
@@ -17883,7 +18083,7 @@ export interface components {
       started_at: string | null;
       ended_at: string | null;
       duration_seconds: number | null;
-      /** @description hangup, silence_timeout, max_duration, error, server_shutdown */
+      /** @description hangup, silence_timeout, max_duration, error, server_shutdown (phone calls that never connected: busy, no_answer, failed, canceled) */
       end_reason: string | null;
       turns: {
         user_message_id: string;
@@ -17909,6 +18109,11 @@ export interface components {
       /** @description Default: the persona's first voice configuration's */
       locale?: string;
       conversation_id?: string;
+      /**
+       * @description A phone number (E.164) to call from the persona's Twilio number instead of a browser call; locale and conversation_id then do not apply
+       * @example +14155550111
+       */
+      to?: string;
     };
     CallList: {
       data: components["schemas"]["Call"][];

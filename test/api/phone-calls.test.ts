@@ -346,7 +346,7 @@ describe("phone calls through Twilio Voice", () => {
     const placed = await running.call("/v1/calls", {
       method: "POST",
       user: USER,
-      json: { persona_id: personaId, to: "+1 415 555 0199" },
+      json: { persona_id: personaId, to: "+1 415 555 0111" },
     });
     expect(placed.status).toBe(201);
     const call = placed.body.call as Record<string, any>;
@@ -356,12 +356,12 @@ describe("phone calls through Twilio Voice", () => {
       direction: "outbound",
       status: "queued",
       from_number: PERSONA_NUMBER,
-      to_number: "+14155550199",
+      to_number: USER_NUMBER,
     });
     const request = twilio.calls.at(-1)!;
     expect(request).toMatchObject({
       from: PERSONA_NUMBER,
-      to: "+14155550199",
+      to: USER_NUMBER,
       statusCallback: `${PUBLIC_URL}/v1/twilio/voice/status`,
     });
     expect(request.statusCallbackEvents).toEqual(expect.arrayContaining(["answered", "completed"]));
@@ -388,7 +388,7 @@ describe("phone calls through Twilio Voice", () => {
     const ringing = await running.call("/v1/calls", {
       method: "POST",
       user: USER,
-      json: { persona_id: personaId, to: "+14155550198" },
+      json: { persona_id: personaId, to: USER_NUMBER },
     });
     const ringingSid = twilio.calls.at(-1)!.sid;
     const hungUp = await running.call(`/v1/calls/${(ringing.body.call as Record<string, any>).id}/hangup`, {
@@ -406,11 +406,19 @@ describe("phone calls through Twilio Voice", () => {
     });
     expect(badNumber.status).toBe(422);
     expect((badNumber.body.errors as Array<Record<string, any>>)[0]!.field).toBe("to");
+    // Only a number verified to the user is called: never any number someone types.
+    const stranger = await running.call("/v1/calls", {
+      method: "POST",
+      user: USER,
+      json: { persona_id: personaId, to: "+14155550199" },
+    });
+    expect(stranger.status).toBe(422);
+    expect(JSON.stringify(stranger.body.errors)).toMatch(/verified to this user/);
     const numberless = await running.call("/v1/personas", { method: "POST", json: { name: "Bo" } });
     const noNumber = await running.call("/v1/calls", {
       method: "POST",
       user: USER,
-      json: { persona_id: numberless.body.id, to: "+14155550199" },
+      json: { persona_id: numberless.body.id, to: USER_NUMBER },
     });
     expect(noNumber.status).toBe(422);
     expect((noNumber.body.errors as Array<Record<string, any>>)[0]!.field).toBe("persona_id");

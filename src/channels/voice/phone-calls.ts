@@ -110,6 +110,17 @@ export class PhoneCalls {
       ]);
     }
     await personas.getServingDefinition(user.tenant_id, input.personaId);
+    // A call costs the operator and rings a real phone: only a number verified to this user (the one
+    // texts from it reach), never any number someone types.
+    const contact = await store.sms.findContact(user.tenant_id, to);
+    if (!contact || contact.user_id !== user.id || contact.verified_at === null) {
+      throw new ValidationError([
+        {
+          field: "to",
+          message: "is not a phone number verified to this user: verify it first (POST /v1/phone-numbers)",
+        },
+      ]);
+    }
     const numbers = await store.sms.listPhoneNumbers(user.tenant_id, input.personaId);
     const from =
       numbers.find((number) => number.phone_number === input.from)?.phone_number ?? numbers[0]?.phone_number;

@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth.ts";
 import {
   idParamSchema,
+  jsonBody,
   jsonContent,
   pageQuerySchema,
   problemResponses,
@@ -76,7 +77,7 @@ const startRoute = createRoute({
     "phone from its first Twilio number instead (404 when Twilio or DRAMATIS_PUBLIC_URL is not configured).",
   request: {
     headers: userHeaderSchema,
-    body: jsonContent(
+    body: jsonBody(
       z
         .strictObject({
           persona_id: z.string().min(1).max(200),
@@ -99,7 +100,6 @@ const startRoute = createRoute({
             }),
         })
         .openapi("StartCall"),
-      "Who to call",
     ),
   },
   responses: {

@@ -6,7 +6,13 @@ import type { AudioClip } from "../../speech/speech.ts";
 import type { SpeechActor } from "../../services/speech-service.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, requireUser } from "../auth.ts";
-import { idParamSchema, jsonContent, problemResponses, userHeaderSchema } from "../openapi-common.ts";
+import {
+  idParamSchema,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  userHeaderSchema,
+} from "../openapi-common.ts";
 
 const tags = ["Speech"];
 
@@ -137,7 +143,7 @@ const speechRoute = createRoute({
     "rate and style; without a persona either, the server's default voice for the locale. Billed per " +
     "character (usage kind tts). The answer carries X-Dramatis-Voice and X-Dramatis-Characters.",
   request: {
-    body: jsonContent(
+    body: jsonBody(
       z
         .strictObject({
           text: z.string().min(1, "must not be empty").max(100_000),
@@ -148,7 +154,6 @@ const speechRoute = createRoute({
           style: z.string().min(1).max(100).optional(),
         })
         .openapi("SpeechRequest"),
-      "What to read",
     ),
   },
   responses: { 200: audioResponse("The audio"), ...problemResponses(404, 422) },
