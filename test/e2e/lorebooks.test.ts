@@ -104,10 +104,10 @@ describe.skipIf(!CHROMIUM_PATH)("lorebooks in the web app", () => {
     expect(download.suggestedFilename()).toBe("Harbor.json");
 
     await page.goto(url("/lorebooks"));
-    const item = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Harbor" }) });
+    const item = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Harbor", exact: true }) });
     await item.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("button", { name: "Delete lorebook" }).click();
-    await page.getByRole("heading", { name: "Harbor" }).waitFor({ state: "detached" });
+    await page.getByRole("heading", { name: "Harbor", exact: true }).waitFor({ state: "detached" });
     await page.getByRole("heading", { name: "Eldoria" }).waitFor();
     expect(errors).toEqual([]);
   }, 120_000);

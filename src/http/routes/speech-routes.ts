@@ -366,7 +366,8 @@ export function speechRoutes(): OpenAPIHono<AppEnv> {
         { field: "locale", message: "must be a language tag such as en-US" },
       ]);
     }
-    const clip = await c.var.services.speech.preview(decodeURIComponent(c.req.param("id")), locale);
+    // Hono has decoded the parameter already (espeak%2Fen-us -> espeak/en-us).
+    const clip = await c.var.services.speech.preview(c.req.param("id"), locale);
     // The same voice reads the same sentence every time: browsers may keep it a day.
     return audioBody(clip, { "cache-control": "private, max-age=86400" });
   });
