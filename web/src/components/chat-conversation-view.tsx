@@ -239,6 +239,7 @@ export function ChatConversationView({
         onListChange={onActivity}
         autoPlay={autoPlay}
         onAutoPlayChange={setAutoPlay}
+        callLocales={persona?.voice_configurations.map((configuration) => configuration.locale) ?? []}
       />
       <ol
         className="chat-log"
