@@ -108,7 +108,7 @@ function LiveCallScreen({ controller }: { controller: CallController }) {
           <button
             type="button"
             aria-pressed={snapshot.muted}
-            disabled={snapshot.phase !== "live"}
+            disabled={snapshot.phase === "ending"}
             onClick={() => controller.setMuted(!snapshot.muted)}
           >
             {snapshot.muted ? "Unmute" : "Mute"}
