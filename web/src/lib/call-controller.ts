@@ -241,11 +241,14 @@ export class CallController {
         });
         return;
       case "interrupt": {
+        // The line being played is cut short; a turn still being written says so in its own reply event.
+        const cut = this.player.playing;
         this.player.interrupt();
-        // An opening cut short has no reply event to say so: mark the agent's line itself.
         const transcript = [...this.state.transcript];
         const last = transcript.at(-1);
-        if (last?.kind === "agent") transcript[transcript.length - 1] = { ...last, interrupted: true };
+        if (cut && (last?.kind === "agent" || last?.kind === "reply")) {
+          transcript[transcript.length - 1] = { ...last, interrupted: true };
+        }
         this.update({ transcript, interruptions: this.state.interruptions + 1 });
         return;
       }

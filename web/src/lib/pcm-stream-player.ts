@@ -44,6 +44,11 @@ export class PcmStreamPlayer {
     this.nextStartTime = startAt + buffer.duration;
   }
 
+  /** Whether some audio is playing or waiting its turn. */
+  get playing(): boolean {
+    return this.sources.size > 0;
+  }
+
   /** Stops what plays and drops what is queued. */
   interrupt(): void {
     for (const source of this.sources) {
