@@ -25,6 +25,8 @@ export interface CallSnapshot {
   phase: "connecting" | "live" | "ending" | "ended";
   /** what the persona does now, from the stream's `state` events */
   activity: "listening" | "thinking" | "speaking" | undefined;
+  /** the persona's audio is playing here (the server may already be listening while it plays out) */
+  playing: boolean;
   transcript: CallTranscriptEntry[];
   muted: boolean;
   /** when the stream opened / the call ended, by the injected clock (ms) */
@@ -97,11 +99,14 @@ export class CallController {
     private readonly context: AudioContext,
     private readonly environment: CallEnvironment = browserEnvironment(),
   ) {
-    this.player = new PcmStreamPlayer(context, CALL_SAMPLE_RATE);
+    this.player = new PcmStreamPlayer(context, CALL_SAMPLE_RATE, (playing) => {
+      if (playing !== this.state.playing) this.update({ playing });
+    });
     this.state = {
       call,
       phase: "connecting",
       activity: undefined,
+      playing: false,
       transcript: [],
       muted: false,
       connectedAt: undefined,
@@ -232,6 +237,8 @@ export class CallController {
         this.append({ kind: "user", key: this.newKey(), text: event.text });
         return;
       case "reply":
+        // A reply stopped without a barge-in (the call reached its time limit) is not played out either.
+        if (event.interrupted) this.player.interrupt();
         this.append({
           kind: "reply",
           key: event.message_id ?? this.newKey(),
@@ -253,7 +260,7 @@ export class CallController {
         return;
       }
       case "ended":
-        this.update({ phase: "ending", endReason: event.reason });
+        this.update({ phase: "ending", endReason: event.reason, endedAt: this.environment.now() });
         this.stopMicrophone();
         void this.playOutThenFinish(event.reason);
         return;
@@ -279,7 +286,7 @@ export class CallController {
       phase: "ended",
       activity: undefined,
       endReason: this.state.endReason ?? reason,
-      endedAt: this.environment.now(),
+      endedAt: this.state.endedAt ?? this.environment.now(),
     });
   }
 

@@ -22,6 +22,8 @@ export class PcmStreamPlayer {
   constructor(
     private readonly context: AudioContext,
     private readonly sampleRate: number,
+    /** told when playing starts (a piece queued while idle) and stops (all played, or interrupted) */
+    private readonly onPlayingChange: (playing: boolean) => void = () => undefined,
   ) {}
 
   enqueue(bytes: ArrayBuffer): void {
@@ -39,6 +41,7 @@ export class PcmStreamPlayer {
       if (this.sources.size === 0) this.notifyDrained();
     };
     this.sources.add(source);
+    if (this.sources.size === 1) this.onPlayingChange(true);
     source.start(startAt);
     this.startedPieces++;
     this.nextStartTime = startAt + buffer.duration;
@@ -72,6 +75,7 @@ export class PcmStreamPlayer {
   }
 
   private notifyDrained(): void {
+    this.onPlayingChange(false);
     for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 }

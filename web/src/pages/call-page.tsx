@@ -158,14 +158,21 @@ function CallHeader({
   if (snapshot.phase === "connecting") status = "Connecting…";
   else if (snapshot.phase === "ending") status = "Ending…";
   else if (snapshot.phase === "ended") status = "Call ended";
-  else status = snapshot.activity ? ACTIVITY_LABEL[snapshot.activity] : "Connected";
+  else {
+    const activity = snapshot.playing ? "speaking" : snapshot.activity;
+    status = activity ? ACTIVITY_LABEL[activity] : "Connected";
+  }
   return (
     <header className="call-header">
       <PersonaAvatar personaId={personaId} name={name} revision={persona?.updated_at} size="large" />
       <div>
         <h1>{name}</h1>
         <p className="call-status">
-          <span className="call-activity" data-activity={snapshot.activity ?? snapshot.phase} role="status">
+          <span
+            className="call-activity"
+            data-activity={snapshot.playing ? "speaking" : (snapshot.activity ?? snapshot.phase)}
+            role="status"
+          >
             {status}
           </span>{" "}
           <CallTimer snapshot={snapshot} />
