@@ -183,7 +183,7 @@ describe.skipIf(!CHROMIUM_PATH)("live calls in the browser", () => {
     expect(session.errors).toEqual([]);
   }, 60_000);
 
-  it("calls from the conversation in the language chosen, muted, and ends after the silence", async () => {
+  it("calls from the conversation in the language chosen, muted, ends after the silence; Escape hangs up", async () => {
     const calls = await api(`/v1/calls?persona_id=${personaId}`);
     const conversationId = calls.data[0].conversation_id as string;
     await page.goto(url(`/chat/${conversationId}`));
@@ -202,8 +202,20 @@ describe.skipIf(!CHROMIUM_PATH)("live calls in the browser", () => {
     await summary.getByRole("link", { name: "Open the conversation" }).click();
     await page.waitForURL(new RegExp(`/chat/${conversationId}$`));
 
-    const after = await api(`/v1/calls?persona_id=${personaId}`);
-    expect(after.data).toHaveLength(2);
+    // Escape during a call (the first language again: the menu starts on it) hangs up.
+    await page.getByRole("button", { name: "Call", exact: true }).click();
+    await page.waitForURL(/\/calls\/cal_[A-Za-z0-9]+$/);
+    await page.locator(".call-screen[data-phase=live]").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("region", { name: "Call summary" }).getByText("You hung up.").waitFor();
+
+    const history = () => api(`/v1/calls?persona_id=${personaId}`);
+    // The server stores the call as it closes the stream: wait for that.
+    await expect.poll(async () => (await history()).data[0].end_reason).toBe("hangup");
+    const after = await history();
+    expect(after.data).toHaveLength(3);
+    expect(after.data[0]).toMatchObject({ end_reason: "hangup", locale: "en-US" });
+    after.data.shift();
     expect(after.data[0]).toMatchObject({
       locale: "en-GB",
       conversation_id: conversationId,

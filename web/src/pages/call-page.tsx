@@ -67,9 +67,11 @@ function LiveCallScreen({ controller }: { controller: CallController }) {
   const stored = useStoredCall(call.id, ended).data;
 
   useEffect(() => controller.attachScreen(), [controller]);
+  // The history shows the call once the server has stored how it went.
+  const storedAndSettled = ended && stored !== undefined && !isSettling(stored);
   useEffect(() => {
-    if (ended) void queryClient.invalidateQueries({ queryKey: callKeys.history(call.persona_id) });
-  }, [ended, queryClient, call.persona_id]);
+    if (storedAndSettled) void queryClient.invalidateQueries({ queryKey: callKeys.history(call.persona_id) });
+  }, [storedAndSettled, queryClient, call.persona_id]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== "Escape" || event.defaultPrevented) return;
