@@ -159,7 +159,10 @@ export class CallController {
     );
     socket.binaryType = "arraybuffer";
     this.socket = socket;
-    socket.onopen = () => this.update({ phase: "live", connectedAt: this.environment.now() });
+    socket.onopen = () => {
+      if (this.state.phase === "connecting")
+        this.update({ phase: "live", connectedAt: this.environment.now() });
+    };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data === "string") this.handleEvent(event.data);
       else this.handleAudio(event.data as ArrayBuffer);
