@@ -63,7 +63,8 @@ describe.skipIf(!CHROMIUM_PATH)("live calls in the browser", () => {
   const api = (where: string, init: { method?: string; json?: unknown } = {}): Promise<any> =>
     page.evaluate(
       async ({ where, init }) => {
-        const csrf = (await (await fetch("/v1/auth/session")).json()).csrf_token as string;
+        const signedIn = (await (await fetch("/v1/auth/session")).json()) as { csrf_token: string };
+        const csrf = signedIn.csrf_token;
         const response = await fetch(where, {
           method: init.method ?? "GET",
           headers: { "content-type": "application/json", "x-csrf-token": csrf },

@@ -168,8 +168,12 @@ export class CallController {
       else this.handleAudio(event.data as ArrayBuffer);
     };
     socket.onclose = () => {
-      if (this.state.phase === "ended") return;
-      if (this.state.phase === "ending" || this.closedByUs) return;
+      if (this.state.phase === "ended" || this.closedByUs) return;
+      // Hung up here and closed without an `ended`: nothing more is coming.
+      if (this.state.phase === "ending") {
+        if (!this.state.endReason) this.finish("hangup");
+        return;
+      }
       this.fail(
         this.state.phase === "connecting"
           ? "The call could not be connected."
@@ -197,7 +201,7 @@ export class CallController {
     this.update({ muted });
   }
 
-  /** Hangs up: the server says goodbye-less `ended` with reason hangup, and closes the stream. */
+  /** Hangs up: the server answers `ended` (reason hangup, no goodbye) and closes the stream. */
   hangUp(): void {
     if (this.state.phase === "ended" || this.state.phase === "ending") return;
     const socket = this.socket;
@@ -215,6 +219,7 @@ export class CallController {
   }
 
   private handleAudio(bytes: ArrayBuffer): void {
+    if (this.state.phase === "ended") return;
     this.player.enqueue(bytes);
     this.update({
       audioPiecesReceived: this.state.audioPiecesReceived + 1,
