@@ -9,8 +9,10 @@ import { startMockSpeech, type MockSpeech } from "../mock-speech.ts";
 import {
   CHROMIUM_PATH,
   openDesktopSession,
+  openPhonePage,
   screenshot,
   setUpFirstAdmin,
+  sidewaysOverflow,
   type DesktopSession,
 } from "./browser.ts";
 
@@ -225,4 +227,25 @@ describe.skipIf(!CHROMIUM_PATH)("live calls in the browser", () => {
     });
     expect(session.errors).toEqual([]);
   }, 60_000);
+
+  it("shows a finished call and the history on a phone, without sideways scrolling", async () => {
+    const calls = await api(`/v1/calls?persona_id=${personaId}`);
+    const recorded = (calls.data as Array<{ id: string; end_reason: string }>).find(
+      (call) => call.end_reason === "max_duration",
+    )!;
+    const { phone, phonePage } = await openPhonePage(session.browser, session.context, session.errors);
+    // Opened from a link (not running in this tab): how the call went.
+    await phonePage.goto(url(`/calls/${recorded.id}`));
+    await phonePage.getByText("Time limit reached.").waitFor();
+    await phonePage.getByRole("link", { name: "Download recording" }).waitFor();
+    expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+    await phonePage.goto(url(`/personas/${personaId}`));
+    const history = phonePage.getByRole("list", { name: "Calls with Ada" });
+    await history.getByRole("button", { name: "Show transcript" }).first().click();
+    await history.getByRole("list", { name: "Call transcript" }).waitFor();
+    expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+    await screenshot(phonePage, "call-history-phone");
+    await phone.close();
+    expect(session.errors).toEqual([]);
+  }, 30_000);
 });
