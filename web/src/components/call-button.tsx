@@ -4,6 +4,16 @@ import { startCall } from "../lib/call-controller.ts";
 import { navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 
+/**
+ * The locales a persona can be called in: those of its voice configurations, in order. Defensive, as a
+ * persona summary from an older server may lack the list.
+ */
+export function callLocalesOf(persona: {
+  voice_configurations?: ReadonlyArray<{ locale: string }>;
+}): string[] {
+  return (persona.voice_configurations ?? []).map((configuration) => configuration.locale);
+}
+
 /** "English (United States)" for "en-US", or the tag itself where the browser cannot name it. */
 function localeName(locale: string): string {
   try {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
-import { CallButton } from "./call-button.tsx";
+import { CallButton, callLocalesOf } from "./call-button.tsx";
 import { CallHistory } from "./call-history.tsx";
 import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
@@ -276,7 +276,7 @@ export function PersonaEditor({
                 <CallButton
                   personaId={persona.id}
                   personaName={persona.name}
-                  locales={persona.voice_configurations.map((configuration) => configuration.locale)}
+                  locales={callLocalesOf(persona)}
                 />
                 <Link className="button" to={`/personas/${encoded}/memory`}>
                   Memory

@@ -215,7 +215,7 @@ function CallEnded({
   reason: string | undefined;
   fallbackSeconds?: number | undefined;
 }) {
-  const configuration = persona?.voice_configurations.find((item) => item.locale === call.locale);
+  const configuration = persona?.voice_configurations?.find((item) => item.locale === call.locale);
   const seconds = call.duration_seconds ?? fallbackSeconds;
   return (
     <section className="call-ended" aria-label="Call summary">
