@@ -30,6 +30,7 @@ const LorebookEditorPage = lazyPage(() =>
 const ModelSetupPage = lazyPage(() =>
   import("./pages/model-setup-page.tsx").then((page) => page.ModelSetupPage),
 );
+const CallPage = lazyPage(() => import("./pages/call-page.tsx").then((page) => page.CallPage));
 const ScheduledMessagesPage = lazyPage(() =>
   import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
 );
@@ -215,6 +216,7 @@ function Screen() {
   if ((params = matchPath("/personas/:id", path))) return <PersonaBuilderPage personaId={params.id!} />;
   if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
+  if ((params = matchPath("/calls/:id", path))) return <CallPage key={params.id} callId={params.id!} />;
   if (matchPath("/lorebooks", path)) return <LorebooksPage />;
   if ((params = matchPath("/lorebooks/:id", path))) return <LorebookEditorPage lorebookId={params.id!} />;
   if (path === "/studies" || path.startsWith("/studies/")) return <StudiesSection path={path} />;

@@ -6,6 +6,7 @@ import { renameConversation } from "./chat-message-requests.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
 import { PersonaAvatar } from "./persona-avatar.tsx";
+import { CallButton } from "./call-button.tsx";
 import { downloadConversation, type ExportFormat } from "./chat-archive-requests.ts";
 
 type Conversation = Schema<"Conversation">;
@@ -21,6 +22,7 @@ export function ChatConversationHeader({
   onListChange,
   autoPlay,
   onAutoPlayChange,
+  callLocales,
 }: {
   conversation: Conversation;
   personaName: string;
@@ -30,6 +32,8 @@ export function ChatConversationHeader({
   /** Auto-play replies: each new reply is read aloud when it has finished. */
   autoPlay: boolean;
   onAutoPlayChange: (on: boolean) => void;
+  /** the locales of the persona's voice configurations: Call offers a choice when there are several */
+  callLocales: readonly string[];
 }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -90,6 +94,13 @@ export function ChatConversationHeader({
             />
             Auto-play replies
           </label>
+          <CallButton
+            personaId={conversation.persona_id}
+            personaName={personaName}
+            locales={callLocales}
+            conversationId={conversation.id}
+            small
+          />
           <Link to={`${personaPath}/memory`} className="button button-small">
             Memory
           </Link>

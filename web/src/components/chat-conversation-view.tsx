@@ -5,6 +5,7 @@ import { userPersonaKeys } from "../lib/query-keys-personas.ts";
 import { ErrorNotice, Loading } from "./notice.tsx";
 import { ChatComposer, NO_PERSONA } from "./chat-composer.tsx";
 import { ChatConversationHeader } from "./chat-conversation-header.tsx";
+import { callLocalesOf } from "./call-button.tsx";
 import { ChatMessage, type ShownMessage } from "./chat-message.tsx";
 import { ChatPromptInspector } from "./chat-prompt-inspector.tsx";
 import { useChatConversation, type LiveControl, type PendingExchange } from "./chat-use-conversation.tsx";
@@ -239,6 +240,7 @@ export function ChatConversationView({
         onListChange={onActivity}
         autoPlay={autoPlay}
         onAutoPlayChange={setAutoPlay}
+        callLocales={persona ? callLocalesOf(persona) : []}
       />
       <ol
         className="chat-log"

@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { CallButton, callLocalesOf } from "./call-button.tsx";
+import { CallHistory } from "./call-history.tsx";
 import { ApiError, client, unwrap, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
@@ -271,6 +273,11 @@ export function PersonaEditor({
                 <Link className="button" to={`/chat?persona=${encoded}`}>
                   Chat with this persona
                 </Link>
+                <CallButton
+                  personaId={persona.id}
+                  personaName={persona.name}
+                  locales={callLocalesOf(persona)}
+                />
                 <Link className="button" to={`/personas/${encoded}/memory`}>
                   Memory
                 </Link>
@@ -324,6 +331,7 @@ export function PersonaEditor({
         {persona && (
           <div className="persona-builder-extras">
             <PersonaVersionHistory persona={persona} readOnly={readOnly} onPersonaChanged={setPersona} />
+            <CallHistory personaId={persona.id} personaName={persona.name} />
             <PersonaAssets personaId={persona.id} readOnly={readOnly} />
             <PersonaSharing persona={persona} />
             <PersonaLorebooks persona={persona} />

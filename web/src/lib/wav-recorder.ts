@@ -1,11 +1,14 @@
+import { downsample, startMicrophoneCapture } from "./microphone-capture.ts";
+
+/** Re-exported: the box filter moved to the shared microphone capture. */
+export { downsample };
+
 /**
  * Records the microphone as 16 kHz mono 16-bit WAV, in the browser.
  *
- * Not MediaRecorder: it writes WebM/Opus, and the offline recognizer reads WAV only. Not an AudioWorklet:
- * its module must be a script URL, and the page's CSP (`script-src 'self'`) rules out a blob: module, so
- * the deprecated but universal ScriptProcessorNode collects the samples instead. The context runs at the
- * device's own rate (Firefox refuses to connect a microphone to a context at another rate); the samples
- * are averaged down to 16 kHz when the recording stops.
+ * Not MediaRecorder: it writes WebM/Opus, and the offline recognizer reads WAV only. The capture itself
+ * (`startMicrophoneCapture`) is shared with live calls; the samples are averaged down to 16 kHz when the
+ * recording stops.
  *
  * @example
  * const recorder = await startWavRecording();
@@ -31,48 +34,29 @@ export interface WavRecorderOptions {
 
 /** Asks for the microphone and starts recording. Rejects when access is refused or there is none. */
 export async function startWavRecording(options: WavRecorderOptions = {}): Promise<WavRecorder> {
-  const mediaDevices = options.mediaDevices ?? navigator.mediaDevices;
-  if (!mediaDevices?.getUserMedia) {
-    throw new Error("This browser cannot record audio here (the page needs HTTPS or localhost).");
-  }
   const targetRate = options.sampleRate ?? WAV_SAMPLE_RATE;
-  const stream = await mediaDevices.getUserMedia({
-    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true },
-  });
-  const context = options.createContext?.() ?? new AudioContext();
-  const source = context.createMediaStreamSource(stream);
-  const processor = context.createScriptProcessor(4096, 1, 1);
   const chunks: Float32Array[] = [];
-  processor.onaudioprocess = (event) => {
-    chunks.push(new Float32Array(event.inputBuffer.getChannelData(0)));
-  };
-  source.connect(processor);
-  // A ScriptProcessor only runs while connected to the output; it writes silence there.
-  processor.connect(context.destination);
-  if (context.state === "suspended") await context.resume();
-
+  const capture = await startMicrophoneCapture({
+    onSamples: (samples) => chunks.push(samples),
+    ...(options.mediaDevices ? { mediaDevices: options.mediaDevices } : {}),
+    ...(options.createContext ? { createContext: options.createContext } : {}),
+  });
   let finished = false;
-  const release = () => {
-    finished = true;
-    processor.onaudioprocess = null;
-    source.disconnect();
-    processor.disconnect();
-    for (const track of stream.getTracks()) track.stop();
-    void context.close();
-  };
   return {
     async stop() {
       if (finished) throw new Error("the recording has already ended");
-      const inputRate = context.sampleRate;
-      release();
-      const samples = downsample(joinChunks(chunks), inputRate, targetRate);
+      finished = true;
+      capture.stop();
+      const samples = downsample(joinChunks(chunks), capture.sampleRate, targetRate);
       return {
         wav: new Blob([encodeWavPcm16(samples, targetRate)], { type: "audio/wav" }),
         durationSeconds: samples.length / targetRate,
       };
     },
     cancel() {
-      if (!finished) release();
+      if (finished) return;
+      finished = true;
+      capture.stop();
     },
   };
 }
@@ -85,21 +69,6 @@ function joinChunks(chunks: Float32Array[]): Float32Array {
     offset += chunk.length;
   }
   return joined;
-}
-
-/** Averages each output sample's span of input samples: a box filter, enough against aliasing for speech. */
-export function downsample(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
-  if (fromRate === toRate) return samples;
-  const ratio = fromRate / toRate;
-  const output = new Float32Array(Math.floor(samples.length / ratio));
-  for (let index = 0; index < output.length; index++) {
-    const start = Math.floor(index * ratio);
-    const end = Math.max(start + 1, Math.min(samples.length, Math.floor((index + 1) * ratio)));
-    let sum = 0;
-    for (let position = start; position < end; position++) sum += samples[position]!;
-    output[index] = sum / (end - start);
-  }
-  return output;
 }
 
 /** A RIFF/WAVE file of 16-bit signed little-endian mono PCM. */
