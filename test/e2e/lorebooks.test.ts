@@ -104,7 +104,9 @@ describe.skipIf(!CHROMIUM_PATH)("lorebooks in the web app", () => {
     expect(download.suggestedFilename()).toBe("Harbor.json");
 
     await page.goto(url("/lorebooks"));
-    const item = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Harbor", exact: true }) });
+    const item = page
+      .getByRole("listitem")
+      .filter({ has: page.getByRole("heading", { name: "Harbor", exact: true }) });
     await item.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("button", { name: "Delete lorebook" }).click();
     await page.getByRole("heading", { name: "Harbor", exact: true }).waitFor({ state: "detached" });

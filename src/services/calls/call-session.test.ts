@@ -207,6 +207,9 @@ describe("a call session", () => {
     call.session.pushAudio(tone(1));
     call.session.pushAudio(quiet(1));
     await call.flush();
+    // The reply (~2.7 s) plays out while the caller's line goes on, quiet.
+    call.session.pushAudio(quiet(4));
+    call.timers.advance(4_000);
     const summary = await call.session.hangup();
     expect(summary.reason).toBe("hangup");
     const recording = summary.recording!;
@@ -215,6 +218,19 @@ describe("a call session", () => {
     // The persona spoke after the caller's 2 s of audio.
     expect(recording.right.subarray(0, CALL_SAMPLE_RATE * 2).every((sample) => sample === 0)).toBe(true);
     expect(recording.right.some((sample) => sample !== 0)).toBe(true);
+    expect(recording.left.length / CALL_SAMPLE_RATE).toBeCloseTo(6, 1);
+
+    // Hung up mid-reply: what was sent but never played is not in the recording, and the client is
+    // told to drop it.
+    const cut = harness({ firstSpeaker: "user" });
+    cut.session.start();
+    cut.session.pushAudio(tone(1));
+    cut.session.pushAudio(quiet(1));
+    await cut.flush();
+    const cutSummary = await cut.session.hangup();
+    expect(cutSummary.recording!.right.every((sample) => sample === 0)).toBe(true);
+    expect(cutSummary.recording!.right.length / CALL_SAMPLE_RATE).toBeCloseTo(2, 1);
+    expect(cut.events.some((event) => event.type === "interrupt")).toBe(true);
     const unrecorded = harness({ firstSpeaker: "user", recording: false });
     unrecorded.session.start();
     expect((await unrecorded.session.hangup()).recording).toBeUndefined();

@@ -103,6 +103,13 @@ class Track {
     this.chunks.push({ at, samples });
     this.length = Math.max(this.length, at + samples.length);
   }
+  /** Drops everything from `at` on: audio sent but never heard (cut off by barge-in or the end). */
+  truncate(at: number): void {
+    this.chunks = this.chunks
+      .filter((chunk) => chunk.at < at)
+      .map((chunk) => ({ at: chunk.at, samples: chunk.samples.subarray(0, at - chunk.at) }));
+    this.length = Math.min(this.length, at);
+  }
   render(length: number): Float32Array {
     const out = new Float32Array(length);
     for (const { at, samples } of this.chunks) out.set(samples.subarray(0, Math.max(0, length - at)), at);
@@ -222,10 +229,11 @@ export class CallSession {
     this.timers.clearTimeout(this.silenceTimer);
     this.timers.clearTimeout(this.durationTimer);
     const running = this.turn;
-    if (running) {
-      running.controller.abort();
-      this.options.transport.clearAudio();
-      await running.done;
+    if (running || this.timers.now() < this.playbackEndsAt) {
+      // The persona stops mid-sentence: the client drops what it has queued, the recording too.
+      running?.controller.abort();
+      this.stopPlayback();
+      await running?.done;
     }
     if (goodbye) {
       try {
@@ -264,9 +272,7 @@ export class CallSession {
     // Barge-in: the user talks while the persona thinks or speaks; it stops and listens.
     if (this.turn || this.timers.now() < this.playbackEndsAt) {
       this.turn?.controller.abort();
-      this.playbackEndsAt = this.timers.now();
-      this.options.transport.clearAudio();
-      this.options.transport.send({ type: "interrupt" });
+      this.stopPlayback();
     }
   }
 
@@ -354,6 +360,17 @@ export class CallSession {
           interrupted: turn.interrupted,
         });
       }
+    }
+  }
+
+  /** Drops the persona's audio not yet played, on the client and in the recording. */
+  private stopPlayback(): void {
+    this.playbackEndsAt = this.timers.now();
+    this.options.transport.clearAudio();
+    this.options.transport.send({ type: "interrupt" });
+    if (this.options.settings.recording) {
+      this.agentTrack.truncate(this.heard);
+      this.agentCursor = Math.min(this.agentCursor, this.heard);
     }
   }
 

@@ -365,6 +365,8 @@ export async function startCall(options: {
         },
       }),
     );
+    // Only a phone call (POST with `to`) has no stream: a browser call always gets one.
+    if (!started.stream_url) throw new Error("the server opened no audio stream for this call");
     const controller = new CallController(started.call, started.stream_url, context);
     liveCalls.set(started.call.id, controller);
     void controller.connect();
