@@ -261,6 +261,11 @@ export class SpeechService {
     return { ...clip, voice };
   }
 
+  /** Whether this server can transcribe at all (it has a recognizer). */
+  canListen(): boolean {
+    return this.registry.recognizer() !== undefined;
+  }
+
   /** Transcribes audio with the named or default recognizer, and meters its seconds. */
   async transcribe(
     actor: SpeechActor,
@@ -274,11 +279,7 @@ export class SpeechService {
   ): Promise<{ text: string; language: string | null; duration_seconds: number; recognizer: string }> {
     const contentType = this.audioType(input.audio);
     const recognizer = this.registry.recognizer(input.recognizer);
-    if (!recognizer) {
-      throw new NotFoundError(
-        "a speech recognizer (none is configured: install pocketsphinx, or set DRAMATIS_SPEECH_PROVIDERS or OPENAI_API_KEY)",
-      );
-    }
+    if (!recognizer) throw noRecognizer();
     const started = this.clock.now().getTime();
     const result = await recognizer.transcribe({
       audio: input.audio,
@@ -392,8 +393,9 @@ export class SpeechService {
     try {
       return { audio_id: (await this.readMessage(user, payload.conversation_id, payload.message_id)).id };
     } catch (error) {
-      // Deleted meanwhile: nothing left to read.
-      if (error instanceof NotFoundError) return { skipped: error.message };
+      // Deleted meanwhile, or too long to read in one go: nothing to retry.
+      if (error instanceof NotFoundError || error instanceof BadRequestError)
+        return { skipped: error.message };
       throw error;
     }
   }
@@ -658,6 +660,12 @@ export class SpeechService {
       created_at: this.clock.now().toISOString(),
     });
   }
+}
+
+function noRecognizer(): NotFoundError {
+  return new NotFoundError(
+    "a speech recognizer (none is configured: install pocketsphinx, or set DRAMATIS_SPEECH_PROVIDERS or OPENAI_API_KEY)",
+  );
 }
 
 /** A stored audio row as the API shows it. */

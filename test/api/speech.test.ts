@@ -371,7 +371,9 @@ describe("speech API", () => {
 
 describe("speech API without a recognizer", () => {
   it("answers 404 naming how to get one", async () => {
-    const app = await createTestApp();
+    const app = await createTestApp({
+      speech: { providers: [{ name: "espeak", synthesizer: new EspeakSynthesizer() }] },
+    });
     try {
       const wav = await synthesizeWav("Hello.");
       const response = await app.request("/v1/transcriptions", {

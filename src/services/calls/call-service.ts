@@ -15,6 +15,7 @@ import type { SpeechService } from "../speech-service.ts";
 import {
   CALL_SAMPLE_RATE,
   CallSession,
+  CannotHearError,
   type CallBrain,
   type CallSummary,
   type CallTransport,
@@ -463,6 +464,11 @@ export class CallService {
     const actor = { tenantId: user.tenant_id, userId: user.id };
     return {
       transcribe: async (samples, signal) => {
+        if (!this.speech.canListen()) {
+          throw new CannotHearError(
+            "I'm sorry, I can't hear you on this line: the server has no speech recognizer set up.",
+          );
+        }
         const wav = encodeWav({ samples, sampleRate: CALL_SAMPLE_RATE });
         const result = await this.speech.transcribe(actor, {
           audio: wav,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CALL_SAMPLE_RATE,
   CallSession,
+  CannotHearError,
   type CallBrain,
   type CallEvent,
   type CallSettings,
@@ -234,6 +235,25 @@ describe("a call session", () => {
     const unrecorded = harness({ firstSpeaker: "user", recording: false });
     unrecorded.session.start();
     expect((await unrecorded.session.hangup()).recording).toBeUndefined();
+  });
+
+  it("says once that it cannot hear when the server has no recognizer", async () => {
+    const call = harness(
+      { firstSpeaker: "user" },
+      {
+        transcribe: async () => {
+          throw new CannotHearError("I can't hear you on this line.");
+        },
+      },
+    );
+    call.session.start();
+    for (let utterance = 0; utterance < 2; utterance++) {
+      call.session.pushAudio(tone(1));
+      call.session.pushAudio(quiet(1));
+      await call.flush();
+    }
+    expect(call.said).toEqual(["I can't hear you on this line."]);
+    expect(call.events.some((event) => event.type === "reply")).toBe(false);
   });
 
   it("ignores an utterance the recognizer heard nothing in", async () => {

@@ -22,6 +22,17 @@ export type CallEvent =
 
 export type CallEndReason = "hangup" | "silence_timeout" | "max_duration" | "error" | "server_shutdown";
 
+/**
+ * The brain cannot transcribe (the server has no recognizer): the session says `spoken` once, so the
+ * caller knows why nobody answers, and goes on listening (the silence timeout still ends the call).
+ */
+export class CannotHearError extends Error {
+  constructor(readonly spoken: string) {
+    super(spoken);
+    this.name = "CannotHearError";
+  }
+}
+
 /** Where the session's output goes: a browser's WebSocket, a Twilio media stream. */
 export interface CallTransport {
   send(event: CallEvent): void;
@@ -141,6 +152,7 @@ export class CallSession {
   /** the agent track's write position in samples */
   private agentCursor = 0;
   private turn: { controller: AbortController; done: Promise<void> } | undefined;
+  private toldCannotHear = false;
   private silenceTimer: unknown;
   private durationTimer: unknown;
   private ending: Promise<CallSummary> | undefined;
@@ -315,7 +327,18 @@ export class CallSession {
   private async answer(samples: Float32Array, speechEndAt: number, signal: AbortSignal): Promise<void> {
     const { brain, transport } = this.options;
     transport.send({ type: "state", state: "thinking" });
-    const text = (await brain.transcribe(samples, signal)).trim();
+    let text: string;
+    try {
+      text = (await brain.transcribe(samples, signal)).trim();
+    } catch (error) {
+      if (!(error instanceof CannotHearError)) throw error;
+      if (this.toldCannotHear) return;
+      this.toldCannotHear = true;
+      const { messageId } = await brain.say(error.spoken);
+      transport.send({ type: "agent-message", text: error.spoken, message_id: messageId });
+      await this.speak(error.spoken, signal);
+      return;
+    }
     if (!text || signal.aborted) return;
     transport.send({ type: "transcript", text });
     const chunker = new SentenceChunker();
