@@ -54,7 +54,7 @@ export interface MockWhatsApp {
   addMedia(bytes: Uint8Array, mimeType: string): string;
   /** every request, accepted or not */
   requests: number;
-  /** answers for the next requests; when it runs out every request is accepted */
+  /** answers for the next sends and uploads; when it runs out every request is accepted */
   script: MockWhatsAppStep[];
   /** Resolves once `count` texts were accepted; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<SentWhatsAppMessage[]>;
@@ -116,12 +116,19 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
       }
       const upload = new RegExp(`^/${version}/(\\d+)/media$`).exec(url);
       if (request.method === "POST" && upload) {
+        const scripted = state.script.shift() ?? 200;
+        const scriptedStatus = typeof scripted === "number" ? scripted : scripted.status;
+        if (scriptedStatus !== 200) return error(scriptedStatus, 1, `scripted ${scriptedStatus}`);
         void new Response(raw, { headers: { "content-type": request.headers["content-type"] ?? "" } })
           .formData()
           .then(async (form) => {
             const file = form.get("file");
             const type = form.get("type");
-            if (form.get("messaging_product") !== "whatsapp" || typeof type !== "string" || !(file instanceof Blob)) {
+            if (
+              form.get("messaging_product") !== "whatsapp" ||
+              typeof type !== "string" ||
+              !(file instanceof Blob)
+            ) {
               return error(400, 100, "(#100) Invalid parameter");
             }
             const id = `media-up-${state.uploads.length + 1}`;

@@ -18,7 +18,9 @@ export class AudioCodecError extends Error {
 
 /** True when the bytes start an Ogg stream (`OggS`): WhatsApp's voice notes, browsers' Opus recordings. */
 export function isOgg(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x4f && bytes[1] === 0x67 && bytes[2] === 0x67 && bytes[3] === 0x53;
+  return (
+    bytes.length >= 4 && bytes[0] === 0x4f && bytes[1] === 0x67 && bytes[2] === 0x67 && bytes[3] === 0x53
+  );
 }
 
 /**

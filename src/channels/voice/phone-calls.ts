@@ -115,7 +115,9 @@ export class PhoneCalls {
     // too: the link code they sent from it proves they hold that number (WhatsApp ids are E.164 digits).
     const contact = await store.sms.findContact(user.tenant_id, to);
     const verifiedBySms = contact?.user_id === user.id && contact.verified_at !== null;
-    const whatsApp = verifiedBySms ? undefined : await store.whatsapp.findContact(user.tenant_id, to.slice(1));
+    const whatsApp = verifiedBySms
+      ? undefined
+      : await store.whatsapp.findContact(user.tenant_id, to.slice(1));
     const linkedOnWhatsApp = whatsApp?.user_id === user.id && whatsApp.linked_at !== null;
     if (!verifiedBySms && !linkedOnWhatsApp) {
       throw new ValidationError([

@@ -268,7 +268,10 @@ async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): P
 
 function multipartBody(
   boundary: string,
-  parts: { fields: Record<string, string>; file: { bytes: Uint8Array; contentType: string; filename: string } },
+  parts: {
+    fields: Record<string, string>;
+    file: { bytes: Uint8Array; contentType: string; filename: string };
+  },
 ): Uint8Array {
   const text = (value: string) => Buffer.from(value, "utf8");
   const chunks: Buffer[] = [];

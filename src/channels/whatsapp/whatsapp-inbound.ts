@@ -183,6 +183,7 @@ export class WhatsAppInbound {
     const { definition } = await personas.getServingDefinition(receipt.tenant_id, receipt.persona_id);
     let text: string;
     let replyMessageId: string | null = null;
+    let replyConversationId: string | null = null;
     let user: UserRow | undefined;
     switch (payload.answer) {
       case "linked":
@@ -202,6 +203,7 @@ export class WhatsAppInbound {
         const reply = await this.personaReply(user, receipt, signal);
         text = reply.content;
         replyMessageId = reply.id;
+        replyConversationId = reply.conversation_id;
         break;
       }
       case "voice": {
@@ -209,6 +211,7 @@ export class WhatsAppInbound {
         const heard = await this.voiceNoteReply(user, receipt, definition, payload.media_id, signal);
         text = typeof heard === "string" ? heard : heard.content;
         replyMessageId = typeof heard === "string" ? null : heard.id;
+        replyConversationId = typeof heard === "string" ? null : heard.conversation_id;
         break;
       }
       case "call": {
@@ -237,9 +240,15 @@ export class WhatsAppInbound {
       reply_id: sent.id,
       replied_at: this.options.clock.now().toISOString(),
     });
+    // Calls answer with "Calling you now.": only the persona's own replies are spoken.
     const audioId =
-      user && replyMessageId !== null && payload.answer !== "call" && definition.features.auto_speech
-        ? await this.sendReplyAudio(user, receipt, replyMessageId, signal)
+      user && replyMessageId !== null && replyConversationId !== null && definition.features.auto_speech
+        ? await this.sendReplyAudio(
+            user,
+            receipt,
+            { conversationId: replyConversationId, messageId: replyMessageId },
+            signal,
+          )
         : undefined;
     return { answered: true, id: sent.id, ...(audioId ? { audio_id: audioId } : {}) };
   }
@@ -251,17 +260,16 @@ export class WhatsAppInbound {
   private async sendReplyAudio(
     user: UserRow,
     receipt: WhatsAppReceiptRow,
-    messageId: string,
+    reply: { conversationId: string; messageId: string },
     signal?: AbortSignal,
   ): Promise<string | undefined> {
-    if (!this.voice || receipt.conversation_id === null) return undefined;
+    if (!this.voice) return undefined;
     try {
-      const conversationId = receipt.conversation_id;
-      return (await this.voice.sendReplyAudio(user, receipt, { conversationId, messageId }, signal)).id;
+      return (await this.voice.sendReplyAudio(user, receipt, reply, signal)).id;
     } catch (error) {
       if (signal?.aborted) throw error;
       this.voiceLogger?.warn(
-        { err: error, message_id: messageId, persona_id: receipt.persona_id },
+        { err: error, message_id: reply.messageId, persona_id: receipt.persona_id },
         "a WhatsApp reply's audio was not sent (its text was)",
       );
       return undefined;
