@@ -17,14 +17,11 @@ import {
   linkInstructionsText,
   linkedText,
   textOnlyText,
-  voiceNoteNotHeardText,
-  voiceNoteTooLongText,
   voiceNotesUnavailableText,
   wrongCodeText,
 } from "./whatsapp-texts.ts";
 import { asksForCall } from "../voice/call-request.ts";
-import { UnheardVoiceNoteError, WhatsAppVoice, type WhatsAppVoiceServices } from "./whatsapp-voice.ts";
-import type { PersonaDefinition } from "../../domain/persona-definition.ts";
+import { WhatsAppVoice, type WhatsAppVoiceServices } from "./whatsapp-voice.ts";
 import {
   WhatsAppPayloadError,
   readInboundMessages,
@@ -72,7 +69,6 @@ export interface WhatsAppWebhookOutcome {
  */
 export class WhatsAppInbound {
   private voice: WhatsAppVoice | undefined;
-  private voiceLogger: Logger | undefined;
 
   constructor(
     private readonly options: {
@@ -95,7 +91,6 @@ export class WhatsAppInbound {
   useVoice(services: WhatsAppVoiceServices): void {
     const { store, conversations, sender } = this.options;
     this.voice = new WhatsAppVoice({ store, conversations, sender, services });
-    this.voiceLogger = services.logger;
   }
 
   /**
@@ -207,8 +202,14 @@ export class WhatsAppInbound {
         break;
       }
       case "voice": {
-        user = await this.userOf(receipt);
-        const heard = await this.voiceNoteReply(user, receipt, definition, payload.media_id, signal);
+        const speaker = await this.userOf(receipt);
+        user = speaker;
+        const heard = this.voice
+          ? await this.voice.replyToVoiceNote(
+              { user: speaker, receipt, persona: definition, mediaId: payload.media_id, signal },
+              (accept) => this.personaReply(speaker, receipt, signal, accept),
+            )
+          : voiceNotesUnavailableText(definition.name);
         text = typeof heard === "string" ? heard : heard.content;
         replyMessageId = typeof heard === "string" ? null : heard.id;
         replyConversationId = typeof heard === "string" ? null : heard.conversation_id;
@@ -243,7 +244,7 @@ export class WhatsAppInbound {
     // Calls answer with "Calling you now.": only the persona's own replies are spoken.
     const audioId =
       user && replyMessageId !== null && replyConversationId !== null && definition.features.auto_speech
-        ? await this.sendReplyAudio(
+        ? await this.voice?.trySendReplyAudio(
             user,
             receipt,
             { conversationId: replyConversationId, messageId: replyMessageId },
@@ -251,58 +252,6 @@ export class WhatsAppInbound {
           )
         : undefined;
     return { answered: true, id: sent.id, ...(audioId ? { audio_id: audioId } : {}) };
-  }
-
-  /**
-   * The reply as audio after its text. The text is sent and recorded already, so a failure here is logged
-   * and dropped: retrying the job would not resend the text, and the text is what matters.
-   */
-  private async sendReplyAudio(
-    user: UserRow,
-    receipt: WhatsAppReceiptRow,
-    reply: { conversationId: string; messageId: string },
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    if (!this.voice) return undefined;
-    try {
-      return (await this.voice.sendReplyAudio(user, receipt, reply, signal)).id;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      this.voiceLogger?.warn(
-        { err: error, message_id: reply.messageId, persona_id: receipt.persona_id },
-        "a WhatsApp reply's audio was not sent (its text was)",
-      );
-      return undefined;
-    }
-  }
-
-  /**
-   * The persona's reply to a voice note (its transcript stored as the user's message with the recording),
-   * or the service's text when it cannot be heard.
-   */
-  private async voiceNoteReply(
-    user: UserRow,
-    receipt: WhatsAppReceiptRow,
-    definition: PersonaDefinition,
-    mediaId: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<Message | string> {
-    const voice = this.voice;
-    const heard = receipt.user_message_id !== null;
-    if (!heard && (!voice || !mediaId || !voice.canHear())) return voiceNotesUnavailableText(definition.name);
-    const locale = definition.voice_configurations[0]?.locale;
-    try {
-      return await this.personaReply(user, receipt, signal, (conversationId) =>
-        voice!.acceptVoiceNote(user, conversationId, { mediaId: mediaId!, locale, signal }),
-      );
-    } catch (error) {
-      if (!(error instanceof UnheardVoiceNoteError)) throw error;
-      return error.reason === "too_long"
-        ? voiceNoteTooLongText(definition.name)
-        : error.reason === "unavailable"
-          ? voiceNotesUnavailableText(definition.name)
-          : voiceNoteNotHeardText(definition.name);
-    }
   }
 
   private async userOf(receipt: WhatsAppReceiptRow): Promise<UserRow> {

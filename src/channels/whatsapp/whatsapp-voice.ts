@@ -12,7 +12,13 @@ import { CALLING_TEXT, CANNOT_CALL_TEXT } from "../sms/sms-inbound.ts";
 import { PhoneCallsNotConfiguredError } from "../voice/phone-calls.ts";
 import { WhatsAppMediaTooLargeError } from "./whatsapp-client.ts";
 import type { WhatsAppSender } from "./whatsapp-sender.ts";
-import { callsUnavailableText } from "./whatsapp-texts.ts";
+import {
+  callsUnavailableText,
+  voiceNoteNotHeardText,
+  voiceNoteTooLongText,
+  voiceNotesUnavailableText,
+} from "./whatsapp-texts.ts";
+import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 
 /** Meta's own limit for audio: nothing larger is downloaded. */
 export const WHATSAPP_MAX_AUDIO_BYTES = 16 * 1024 * 1024;
@@ -65,6 +71,37 @@ export class WhatsAppVoice {
   }
 
   /**
+   * The persona's reply to a voice note, or the service's text when it cannot be heard. `personaReply`
+   * is the text path's (replyOnChannel, resumable from the receipt) with the voice note stored as the
+   * user's message; a job resumed after that message was stored goes straight on to the reply.
+   */
+  async replyToVoiceNote(
+    note: {
+      user: UserRow;
+      receipt: WhatsAppReceiptRow;
+      persona: PersonaDefinition;
+      mediaId: string | undefined;
+      signal?: AbortSignal | undefined;
+    },
+    personaReply: (accept: (conversationId: string) => Promise<Message>) => Promise<Message>,
+  ): Promise<Message | string> {
+    const { user, persona, mediaId, signal } = note;
+    const stored = note.receipt.user_message_id !== null;
+    if (!stored && (mediaId === undefined || !this.canHear())) return voiceNotesUnavailableText(persona.name);
+    const locale = persona.voice_configurations[0]?.locale;
+    try {
+      return await personaReply((conversationId) =>
+        this.acceptVoiceNote(user, conversationId, { mediaId: mediaId ?? "", locale, signal }),
+      );
+    } catch (error) {
+      if (!(error instanceof UnheardVoiceNoteError)) throw error;
+      if (error.reason === "too_long") return voiceNoteTooLongText(persona.name);
+      if (error.reason === "unavailable") return voiceNotesUnavailableText(persona.name);
+      return voiceNoteNotHeardText(persona.name);
+    }
+  }
+
+  /**
    * Stores a voice note as the user's message in the conversation: its transcript as the text, the audio
    * as its recording (the way the web's voice messages are sent). Throws UnheardVoiceNoteError when it is
    * too large, not audio, or has no words in it; provider failures propagate (the job retries them).
@@ -100,6 +137,29 @@ export class WhatsAppVoice {
       content: recording.text,
       recordingId: recording.recording_id,
     });
+  }
+
+  /**
+   * `sendReplyAudio` after the reply's text went out. The text is sent and recorded already, so a failure
+   * here is logged and dropped: retrying the job would not resend the text, and the text is what matters.
+   * The id of the audio message, or undefined when it was not sent.
+   */
+  async trySendReplyAudio(
+    user: UserRow,
+    receipt: WhatsAppReceiptRow,
+    reply: { conversationId: string; messageId: string },
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    try {
+      return (await this.sendReplyAudio(user, receipt, reply, signal)).id;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      this.options.services.logger?.warn(
+        { err: error, message_id: reply.messageId, persona_id: receipt.persona_id },
+        "a WhatsApp reply's audio was not sent (its text was)",
+      );
+      return undefined;
+    }
   }
 
   /**
