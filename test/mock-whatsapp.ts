@@ -1,7 +1,9 @@
 /**
  * A loopback stand-in for Meta's WhatsApp Cloud API, so WhatsApp tests never reach the internet. It
  * answers `POST /{version}/{phone-number-id}/messages` (JSON, bearer token) like the Graph API does,
- * records every text, and can be scripted to fail with Meta's error shape.
+ * records every text and audio message, and can be scripted to fail with Meta's error shape. Media a user
+ * "sent" (`addMedia`) is looked up at `GET /{version}/{media-id}` and downloaded from the URL that names;
+ * files uploaded at `POST /{version}/{phone-number-id}/media` (multipart) are kept with their bytes.
  *
  * @example
  * const meta = await startMockWhatsApp();
@@ -18,7 +20,22 @@ export interface SentWhatsAppMessage {
   id: string;
   phoneNumberId: string;
   to: string;
+  type: "text" | "audio";
+  /** the text; "" for an audio message */
   body: string;
+  /** the uploaded media an audio message plays */
+  audioId?: string;
+}
+
+/** A file uploaded for a later message. */
+export interface UploadedWhatsAppMedia {
+  id: string;
+  phoneNumberId: string;
+  /** the `type` field (the media type Meta is told) */
+  type: string;
+  /** the file part's own Content-Type */
+  contentType: string;
+  bytes: Uint8Array;
 }
 
 /** A scripted answer: an HTTP status (200 answers normally), optionally with Meta's error code. */
@@ -27,11 +44,17 @@ export type MockWhatsAppStep = number | { status: number; code?: number; message
 export interface MockWhatsApp {
   /** the app's secrets and base URL to hand the server; retries wait nothing */
   settings: WhatsAppSettings;
-  /** texts accepted, in order */
+  /** texts and audio messages accepted, in order */
   messages: SentWhatsAppMessage[];
+  /** files uploaded, in order */
+  uploads: UploadedWhatsAppMedia[];
+  /** media ids downloaded (their URLs fetched), in order */
+  downloads: string[];
+  /** Makes a file a user "sent"; its media id, for a webhook's `audio.id`. */
+  addMedia(bytes: Uint8Array, mimeType: string): string;
   /** every request, accepted or not */
   requests: number;
-  /** answers for the next requests; when it runs out every request is accepted */
+  /** answers for the next sends and uploads; when it runs out every request is accepted */
   script: MockWhatsAppStep[];
   /** Resolves once `count` texts were accepted; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<SentWhatsAppMessage[]>;
@@ -44,29 +67,85 @@ export const MOCK_WHATSAPP_ACCESS_TOKEN = "EAAmockaccesstoken0123456789";
 const API_VERSION = "v21.0";
 
 export async function startMockWhatsApp(): Promise<MockWhatsApp> {
-  const state: Omit<MockWhatsApp, "settings" | "waitForMessages" | "close"> = {
+  const media = new Map<string, { bytes: Uint8Array; mimeType: string }>();
+  const state: Omit<MockWhatsApp, "settings" | "waitForMessages" | "close" | "addMedia"> = {
     messages: [],
+    uploads: [],
+    downloads: [],
     requests: 0,
     script: [],
   };
+  const version = API_VERSION.replace(".", "\\.");
   const server = http.createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       state.requests += 1;
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString();
       const answer = (status: number, body: unknown) => {
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify(body));
       };
       const error = (status: number, code: number, message: string) =>
         answer(status, { error: { message, type: "OAuthException", code, fbtrace_id: "mock" } });
-      const path = new RegExp(`^/${API_VERSION.replace(".", "\\.")}/(\\d+)/messages$`).exec(
-        request.url ?? "",
-      );
-      if (request.method !== "POST" || !path) return error(404, 100, "Unsupported post request");
       if (request.headers.authorization !== `Bearer ${MOCK_WHATSAPP_ACCESS_TOKEN}`) {
         return error(401, 190, "Invalid OAuth access token");
       }
+      const url = request.url ?? "";
+      const download = /^\/media-files\/([\w.-]+)$/.exec(url);
+      if (request.method === "GET" && download) {
+        const file = media.get(download[1]!);
+        if (!file) return error(404, 100, "Unknown media");
+        state.downloads.push(download[1]!);
+        response.writeHead(200, { "content-type": file.mimeType.split(";")[0]! });
+        return response.end(file.bytes);
+      }
+      const lookup = new RegExp(`^/${version}/([\\w.-]+)$`).exec(url);
+      if (request.method === "GET" && lookup) {
+        const file = media.get(lookup[1]!);
+        if (!file) return error(404, 100, "Unsupported get request");
+        return answer(200, {
+          messaging_product: "whatsapp",
+          url: `${baseUrl}/media-files/${lookup[1]!}`,
+          mime_type: file.mimeType,
+          sha256: "mock",
+          file_size: file.bytes.length,
+          id: lookup[1]!,
+        });
+      }
+      const upload = new RegExp(`^/${version}/(\\d+)/media$`).exec(url);
+      if (request.method === "POST" && upload) {
+        const scripted = state.script.shift() ?? 200;
+        const scriptedStatus = typeof scripted === "number" ? scripted : scripted.status;
+        if (scriptedStatus !== 200) return error(scriptedStatus, 1, `scripted ${scriptedStatus}`);
+        void new Response(raw, { headers: { "content-type": request.headers["content-type"] ?? "" } })
+          .formData()
+          .then(async (form) => {
+            const file = form.get("file");
+            const type = form.get("type");
+            if (
+              form.get("messaging_product") !== "whatsapp" ||
+              typeof type !== "string" ||
+              !(file instanceof Blob)
+            ) {
+              return error(400, 100, "(#100) Invalid parameter");
+            }
+            const id = `media-up-${state.uploads.length + 1}`;
+            state.uploads.push({
+              id,
+              phoneNumberId: upload[1]!,
+              type,
+              contentType: file.type,
+              bytes: new Uint8Array(await file.arrayBuffer()),
+            });
+            answer(200, { id });
+          })
+          .catch(() => error(400, 100, "(#100) Invalid multipart body"));
+        return;
+      }
+      const path = new RegExp(`^/${version}/(\\d+)/messages$`).exec(url);
+      if (request.method !== "POST" || !path) return error(404, 100, "Unsupported post request");
       const step = state.script.shift() ?? 200;
       const status = typeof step === "number" ? step : step.status;
       if (status !== 200) {
@@ -77,17 +156,31 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
           typeof step === "number" ? `scripted ${status}` : (step.message ?? "scripted"),
         );
       }
-      let body: { messaging_product?: string; to?: string; type?: string; text?: { body?: string } };
+      let body: {
+        messaging_product?: string;
+        to?: string;
+        type?: string;
+        text?: { body?: string };
+        audio?: { id?: string };
+      };
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         return error(400, 100, "Invalid JSON");
       }
-      if (body.messaging_product !== "whatsapp" || body.type !== "text" || !body.to || !body.text?.body) {
-        return error(400, 100, "(#100) Invalid parameter");
-      }
+      const audioId = body.audio?.id;
+      const valid =
+        body.messaging_product === "whatsapp" &&
+        body.to &&
+        ((body.type === "text" && body.text?.body) ||
+          (body.type === "audio" && audioId && state.uploads.some((file) => file.id === audioId)));
+      if (!valid || !body.to) return error(400, 100, "(#100) Invalid parameter");
       const id = `wamid.OUT${String(state.messages.length + 1).padStart(20, "0")}`;
-      state.messages.push({ id, phoneNumberId: path[1]!, to: body.to, body: body.text.body });
+      state.messages.push(
+        body.type === "audio"
+          ? { id, phoneNumberId: path[1]!, to: body.to, type: "audio", body: "", audioId: audioId! }
+          : { id, phoneNumberId: path[1]!, to: body.to, type: "text", body: body.text?.body ?? "" },
+      );
       answer(200, {
         messaging_product: "whatsapp",
         contacts: [{ input: body.to, wa_id: body.to }],
@@ -98,6 +191,11 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(state, {
+    addMedia(bytes: Uint8Array, mimeType: string) {
+      const id = String(900_000 + media.size);
+      media.set(id, { bytes, mimeType });
+      return id;
+    },
     settings: {
       verifyToken: MOCK_WHATSAPP_VERIFY_TOKEN,
       appSecret: MOCK_WHATSAPP_APP_SECRET,

@@ -26,6 +26,11 @@ export async function replyOnChannel(options: {
   personaId: string;
   channel: "sms" | "whatsapp";
   text: string;
+  /**
+   * Stores the user's message instead of `text` (a voice note: its transcript, with its recording kept).
+   * Runs at most once per successful attempt: the message it returns is recorded before the reply.
+   */
+  accept?: ((conversationId: string) => Promise<Message>) | undefined;
   progress: ChannelReplyProgress;
   record: (step: Partial<ChannelReplyProgress>) => Promise<void>;
   signal?: AbortSignal | undefined;
@@ -38,7 +43,9 @@ export async function replyOnChannel(options: {
       (await store.conversations.findNewestOnChannel(user.id, options.personaId, options.channel))?.id ??
       (await conversations.create(user, { persona_id: options.personaId, channel: options.channel }))
         .conversation.id;
-    userMessage = await conversations.accept(user, conversationId, { content: options.text });
+    userMessage = options.accept
+      ? await options.accept(conversationId)
+      : await conversations.accept(user, conversationId, { content: options.text });
     await options.record({ conversationId, userMessageId: userMessage.id });
   } else {
     userMessage = await conversations.getMessage(user, conversationId, progress.userMessageId);

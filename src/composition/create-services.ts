@@ -396,6 +396,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   });
   // Forward to voice: a text asking for a call is answered with one.
   sms.forwardCallRequests((request) => phoneCalls.callBack(request));
+  // WhatsApp hears voice notes, speaks replies (auto speech) and calls back when asked (forward to voice).
+  whatsapp.useVoice({ speech, placeCall: (user, request) => phoneCalls.place(user, request), logger });
   return {
     sms,
     push,

@@ -15,7 +15,8 @@ import type { UserRow } from "../store/schema.ts";
 import type { AudioClip, VoiceInfo } from "../speech/speech.ts";
 import { SpeechInputError } from "../speech/speech.ts";
 import type { SpeechRegistry } from "../speech/speech-registry.ts";
-import { wavDurationSeconds } from "../speech/wav.ts";
+import { encodeWav, wavDurationSeconds } from "../speech/wav.ts";
+import { AudioCodecError, decodeOggOpus, isOgg } from "../speech/audio-codecs.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { voiceConfigurationFor } from "./reply-generator.ts";
 
@@ -281,9 +282,9 @@ export class SpeechService {
     const recognizer = this.registry.recognizer(input.recognizer);
     if (!recognizer) throw noRecognizer();
     const started = this.clock.now().getTime();
+    const audio = await readableAudio(input.audio, contentType);
     const result = await recognizer.transcribe({
-      audio: input.audio,
-      contentType,
+      ...audio,
       locale: input.locale,
       signal: input.signal,
     });
@@ -666,6 +667,24 @@ function noRecognizer(): NotFoundError {
   return new NotFoundError(
     "a speech recognizer (none is configured: install pocketsphinx, or set DRAMATIS_SPEECH_PROVIDERS or OPENAI_API_KEY)",
   );
+}
+
+/**
+ * Ogg Opus (WhatsApp's voice notes, some browsers' recordings) decoded to WAV, which every recognizer
+ * reads (PocketSphinx and Azure's short-audio API read nothing else); other audio goes as it came. Ogg
+ * that is not Opus (Vorbis) also goes as it came, for the recognizers that read it.
+ */
+async function readableAudio(
+  audio: Uint8Array,
+  contentType: string,
+): Promise<{ audio: Uint8Array; contentType: string }> {
+  if (!isOgg(audio)) return { audio, contentType };
+  try {
+    return { audio: encodeWav(await decodeOggOpus(audio)), contentType: "audio/wav" };
+  } catch (error) {
+    if (error instanceof AudioCodecError) return { audio, contentType };
+    throw error;
+  }
 }
 
 /** A stored audio row as the API shows it. */

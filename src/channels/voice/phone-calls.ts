@@ -111,9 +111,15 @@ export class PhoneCalls {
     }
     await personas.getServingDefinition(user.tenant_id, input.personaId);
     // A call costs the operator and rings a real phone: only a number verified to this user (the one
-    // texts from it reach), never any number someone types.
+    // texts from it reach), never any number someone types. A WhatsApp account linked to the user counts
+    // too: the link code they sent from it proves they hold that number (WhatsApp ids are E.164 digits).
     const contact = await store.sms.findContact(user.tenant_id, to);
-    if (!contact || contact.user_id !== user.id || contact.verified_at === null) {
+    const verifiedBySms = contact?.user_id === user.id && contact.verified_at !== null;
+    const whatsApp = verifiedBySms
+      ? undefined
+      : await store.whatsapp.findContact(user.tenant_id, to.slice(1));
+    const linkedOnWhatsApp = whatsApp?.user_id === user.id && whatsApp.linked_at !== null;
+    if (!verifiedBySms && !linkedOnWhatsApp) {
       throw new ValidationError([
         {
           field: "to",

@@ -10,6 +10,7 @@ import { WhatsAppInbound } from "./whatsapp-inbound.ts";
 import { WhatsAppLinks, type WhatsAppLinkCode } from "./whatsapp-links.ts";
 import { WhatsAppNotConfiguredError, WhatsAppSender } from "./whatsapp-sender.ts";
 import type { UserRow } from "../../store/schema.ts";
+import type { WhatsAppVoiceServices } from "./whatsapp-voice.ts";
 
 /** Meta lets a business write freely for this long after the user's last message; then only templates. */
 export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 60 * 60_000;
@@ -73,6 +74,11 @@ export class WhatsAppChannel {
 
   get configured(): boolean {
     return this.sender.configured;
+  }
+
+  /** Voice notes, replies read aloud and calls asked for on WhatsApp (see WhatsAppInbound.useVoice). */
+  useVoice(services: WhatsAppVoiceServices): void {
+    this.inbound.useVoice(services);
   }
 
   /** A link code for the user (see WhatsAppLinks); 404 while WhatsApp is off, since nobody could send it. */

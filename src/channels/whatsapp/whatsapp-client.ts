@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ProviderHttpClient, type ProviderHttpClientOptions } from "../provider-http.ts";
+import { randomBytes } from "node:crypto";
+import { ProviderHttpClient, ProviderHttpError, type ProviderHttpClientOptions } from "../provider-http.ts";
 
 /** How the server reaches Meta's Cloud API (WHATSAPP_* settings). */
 export interface WhatsAppSettings {
@@ -26,10 +27,51 @@ export interface OutgoingWhatsAppMessage {
   body: string;
 }
 
-/** Sends WhatsApp messages; the Cloud API in production. */
+/** One audio message (an uploaded media id) to one WhatsApp user. */
+export interface OutgoingWhatsAppAudio {
+  phoneNumberId: string;
+  to: string;
+  /** Meta's id of the uploaded audio (see `uploadMedia`) */
+  mediaId: string;
+}
+
+/** A media file a user sent, downloaded. */
+export interface DownloadedWhatsAppMedia {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** Sends WhatsApp messages and moves their media; the Cloud API in production. */
 export interface WhatsAppTransport {
   send(message: OutgoingWhatsAppMessage, signal?: AbortSignal): Promise<{ id: string; latencyMs: number }>;
+  sendAudio(message: OutgoingWhatsAppAudio, signal?: AbortSignal): Promise<{ id: string; latencyMs: number }>;
+  /** Throws WhatsAppMediaTooLargeError past `maxBytes` (Meta's size, or the bytes as they arrive). */
+  downloadMedia(
+    mediaId: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedWhatsAppMedia>;
+  /** Uploads a file for a later message from `phoneNumberId`; Meta's media id. */
+  uploadMedia(
+    phoneNumberId: string,
+    file: { bytes: Uint8Array; contentType: string; filename: string },
+    signal?: AbortSignal,
+  ): Promise<{ id: string }>;
 }
+
+/** A user's media file is larger than the server takes. */
+export class WhatsAppMediaTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the WhatsApp media file is larger than ${maxBytes} bytes`);
+    this.name = "WhatsAppMediaTooLargeError";
+  }
+}
+
+const mediaInfoSchema = z.object({
+  url: z.string().url(),
+  mime_type: z.string().min(1),
+  file_size: z.number().int().nonnegative().optional(),
+});
+const uploadedMediaSchema = z.object({ id: z.string().min(1) });
 
 /** Meta's answer to a sent message: only what Dramatis reads. */
 const sentMessageSchema = z.object({ messages: z.array(z.object({ id: z.string().min(1) })).min(1) });
@@ -80,4 +122,170 @@ export class WhatsAppClient implements WhatsAppTransport {
     );
     return { id: response.body.messages[0]!.id, latencyMs: response.latencyMs };
   }
+
+  async sendAudio(
+    message: OutgoingWhatsAppAudio,
+    signal?: AbortSignal,
+  ): Promise<{ id: string; latencyMs: number }> {
+    const response = await this.http.request(
+      {
+        call: "send audio",
+        method: "POST",
+        path: `/${this.version()}/${encodeURIComponent(message.phoneNumberId)}/messages`,
+        json: {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: message.to,
+          type: "audio",
+          audio: { id: message.mediaId },
+        },
+        signal,
+      },
+      sentMessageSchema,
+    );
+    return { id: response.body.messages[0]!.id, latencyMs: response.latencyMs };
+  }
+
+  /**
+   * A user's media: Meta's lookup (`GET /{version}/{media-id}`) names a short-lived URL, fetched with the
+   * same token. The token goes only to Meta's hosts (or the configured base URL's), and never follows a
+   * redirect.
+   *
+   * @example const { bytes } = await whatsapp.downloadMedia(message.mediaId, { maxBytes: 16 << 20 });
+   */
+  async downloadMedia(
+    mediaId: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedWhatsAppMedia> {
+    const info = await this.http.request(
+      {
+        call: "look up media",
+        path: `/${this.version()}/${encodeURIComponent(mediaId)}`,
+        signal: options.signal,
+      },
+      mediaInfoSchema,
+    );
+    const { url, mime_type: contentType, file_size: size } = info.body;
+    if (size !== undefined && size > options.maxBytes) throw new WhatsAppMediaTooLargeError(options.maxBytes);
+    if (!isMetaMediaUrl(url, this.settings.baseUrl)) {
+      throw this.failure("download media", "the media URL is not one of Meta's hosts", false);
+    }
+    const timeout = AbortSignal.timeout(this.settings.http?.timeoutMs ?? 30_000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await (this.settings.http?.fetch ?? fetch)(url, {
+        headers: { authorization: `Bearer ${this.settings.accessToken}` },
+        redirect: "error",
+        signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw this.failure("download media", "cannot reach Meta's media host", true, error);
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      const retryable = response.status === 429 || response.status >= 500;
+      throw this.failure("download media", `HTTP ${response.status}`, retryable, undefined, response.status);
+    }
+    return { bytes: await readCapped(response.body, options.maxBytes), contentType };
+  }
+
+  /** Uploads a file (`POST /{version}/{phone-number-id}/media`, multipart) for an audio or image message. */
+  async uploadMedia(
+    phoneNumberId: string,
+    file: { bytes: Uint8Array; contentType: string; filename: string },
+    signal?: AbortSignal,
+  ): Promise<{ id: string }> {
+    const boundary = `dramatis-${randomBytes(12).toString("hex")}`;
+    const response = await this.http.request(
+      {
+        call: "upload media",
+        method: "POST",
+        path: `/${this.version()}/${encodeURIComponent(phoneNumberId)}/media`,
+        binary: {
+          contentType: `multipart/form-data; boundary=${boundary}`,
+          bytes: multipartBody(boundary, {
+            fields: { messaging_product: "whatsapp", type: file.contentType },
+            file,
+          }),
+        },
+        signal,
+      },
+      uploadedMediaSchema,
+    );
+    return { id: response.body.id };
+  }
+
+  private version(): string {
+    return encodeURIComponent(this.settings.apiVersion);
+  }
+
+  private failure(
+    call: string,
+    detail: string,
+    retryable: boolean,
+    cause?: unknown,
+    providerStatus?: number,
+  ): ProviderHttpError {
+    return new ProviderHttpError({
+      provider: "whatsapp",
+      call,
+      detail,
+      retryable,
+      attempts: 1,
+      providerStatus,
+      cause,
+    });
+  }
+}
+
+/** Hosts Meta serves media from; the bearer token is sent nowhere else. */
+const META_MEDIA_HOSTS = [".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net"];
+
+function isMetaMediaUrl(url: string, baseUrl: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.origin === new URL(baseUrl).origin) return true;
+  return (
+    parsed.protocol === "https:" &&
+    META_MEDIA_HOSTS.some((suffix) => parsed.hostname.endsWith(suffix) || `.${parsed.hostname}` === suffix)
+  );
+}
+
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      await body.cancel().catch(() => {});
+      throw new WhatsAppMediaTooLargeError(maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function multipartBody(
+  boundary: string,
+  parts: {
+    fields: Record<string, string>;
+    file: { bytes: Uint8Array; contentType: string; filename: string };
+  },
+): Uint8Array {
+  const text = (value: string) => Buffer.from(value, "utf8");
+  const chunks: Buffer[] = [];
+  for (const [name, value] of Object.entries(parts.fields)) {
+    chunks.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  const { file } = parts;
+  chunks.push(
+    text(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\n` +
+        `Content-Type: ${file.contentType}\r\n\r\n`,
+    ),
+    Buffer.from(file.bytes),
+    text(`\r\n--${boundary}--\r\n`),
+  );
+  return new Uint8Array(Buffer.concat(chunks));
 }

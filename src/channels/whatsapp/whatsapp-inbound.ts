@@ -6,14 +6,22 @@ import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
-import type { WhatsAppReceiptOutcome, WhatsAppReceiptRow } from "../../store/schema.ts";
+import type { UserRow, WhatsAppReceiptOutcome, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { replyOnChannel } from "../channel-conversation.ts";
 import type { WhatsAppSettings } from "./whatsapp-client.ts";
 import { readLinkCode, type WhatsAppLinks } from "./whatsapp-links.ts";
 import { WhatsAppNotConfiguredError, type WhatsAppSender } from "./whatsapp-sender.ts";
 import { isValidWhatsAppSignature } from "./whatsapp-signature.ts";
-import { linkInstructionsText, linkedText, textOnlyText, wrongCodeText } from "./whatsapp-texts.ts";
+import {
+  linkInstructionsText,
+  linkedText,
+  textOnlyText,
+  voiceNotesUnavailableText,
+  wrongCodeText,
+} from "./whatsapp-texts.ts";
+import { asksForCall } from "../voice/call-request.ts";
+import { WhatsAppVoice, type WhatsAppVoiceServices } from "./whatsapp-voice.ts";
 import {
   WhatsAppPayloadError,
   readInboundMessages,
@@ -31,7 +39,9 @@ const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 /** What answers an inbound message, decided when it arrives and sent by the `whatsapp-inbound` job. */
 const whatsAppInboundPayloadSchema = z.object({
   message_id: z.string(),
-  answer: z.enum(["persona", "linked", "wrong_code", "instructions", "text_only"]),
+  answer: z.enum(["persona", "linked", "wrong_code", "instructions", "text_only", "voice", "call"]),
+  /** a voice note's media id (answer "voice") */
+  media_id: z.string().optional(),
 });
 export type WhatsAppInboundPayload = z.infer<typeof whatsAppInboundPayloadSchema>;
 export type WhatsAppAnswer = WhatsAppInboundPayload["answer"];
@@ -58,6 +68,8 @@ export interface WhatsAppWebhookOutcome {
  * for the persona); anything that needs an answer is queued, so Meta gets its 200 at once.
  */
 export class WhatsAppInbound {
+  private voice: WhatsAppVoice | undefined;
+
   constructor(
     private readonly options: {
       store: Store;
@@ -70,6 +82,16 @@ export class WhatsAppInbound {
       settings: WhatsAppSettings | undefined;
     },
   ) {}
+
+  /**
+   * Hears voice notes, sends replies as audio too (personas with `features.auto_speech`) and answers
+   * "call me" with a call (`chat_configuration.forward_to_voice`). Until this is called voice notes get
+   * the "text only" answer, as before.
+   */
+  useVoice(services: WhatsAppVoiceServices): void {
+    const { store, conversations, sender } = this.options;
+    this.voice = new WhatsAppVoice({ store, conversations, sender, services });
+  }
 
   /**
    * The verification handshake when the webhook is set up in Meta's dashboard: the challenge echoed when
@@ -156,6 +178,8 @@ export class WhatsAppInbound {
     const { definition } = await personas.getServingDefinition(receipt.tenant_id, receipt.persona_id);
     let text: string;
     let replyMessageId: string | null = null;
+    let replyConversationId: string | null = null;
+    let user: UserRow | undefined;
     switch (payload.answer) {
       case "linked":
         text = linkedText(definition.name);
@@ -170,7 +194,32 @@ export class WhatsAppInbound {
         text = textOnlyText(definition.name);
         break;
       case "persona": {
-        const reply = await this.personaReply(receipt, signal);
+        user = await this.userOf(receipt);
+        const reply = await this.personaReply(user, receipt, signal);
+        text = reply.content;
+        replyMessageId = reply.id;
+        replyConversationId = reply.conversation_id;
+        break;
+      }
+      case "voice": {
+        const speaker = await this.userOf(receipt);
+        user = speaker;
+        const heard = this.voice
+          ? await this.voice.replyToVoiceNote(
+              { user: speaker, receipt, persona: definition, mediaId: payload.media_id, signal },
+              (accept) => this.personaReply(speaker, receipt, signal, accept),
+            )
+          : voiceNotesUnavailableText(definition.name);
+        text = typeof heard === "string" ? heard : heard.content;
+        replyMessageId = typeof heard === "string" ? null : heard.id;
+        replyConversationId = typeof heard === "string" ? null : heard.conversation_id;
+        break;
+      }
+      case "call": {
+        user = await this.userOf(receipt);
+        const reply = this.voice
+          ? await this.voice.callBack(user, receipt, signal)
+          : await this.personaReply(user, receipt, signal);
         text = reply.content;
         replyMessageId = reply.id;
         break;
@@ -192,7 +241,25 @@ export class WhatsAppInbound {
       reply_id: sent.id,
       replied_at: this.options.clock.now().toISOString(),
     });
-    return { answered: true, id: sent.id };
+    // Calls answer with "Calling you now.": only the persona's own replies are spoken.
+    const audioId =
+      user && replyMessageId !== null && replyConversationId !== null && definition.features.auto_speech
+        ? await this.voice?.trySendReplyAudio(
+            user,
+            receipt,
+            { conversationId: replyConversationId, messageId: replyMessageId },
+            signal,
+          )
+        : undefined;
+    return { answered: true, id: sent.id, ...(audioId ? { audio_id: audioId } : {}) };
+  }
+
+  private async userOf(receipt: WhatsAppReceiptRow): Promise<UserRow> {
+    const { store } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user)
+      throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of message ${receipt.message_id}`);
+    return user;
   }
 
   private read(request: WhatsAppWebhookRequest): InboundWhatsAppMessage[] {
@@ -243,6 +310,7 @@ export class WhatsAppInbound {
     let outcome: WhatsAppReceiptOutcome;
     let answer: WhatsAppAnswer | undefined;
     let delayMs = 0;
+    let mediaId: string | undefined;
     if (code !== undefined && contact.user_id === null) {
       const attempt = await links.attempt(contact, code);
       outcome = attempt.outcome;
@@ -254,9 +322,21 @@ export class WhatsAppInbound {
       if (await store.whatsapp.claimInstructions(contact.id, now.toISOString(), notSince)) {
         answer = "instructions";
       }
+    } else if (message.audio !== null && this.voice) {
+      outcome = "conversation";
+      answer = "voice";
+      mediaId = message.audio.mediaId;
+      const { definition } = await this.options.personas.getServingDefinition(tenantId, number.persona_id);
+      delayMs = realMilliseconds(
+        clock,
+        paceReply(pacingSettings(definition), { now, seed: message.id }).delayMs,
+      );
     } else if (message.text === null) {
       outcome = "not_text";
       answer = "text_only";
+    } else if (this.voice && (await this.forwardsToVoice(tenantId, number.persona_id, message.text))) {
+      outcome = "conversation";
+      answer = "call"; // at once: the persona picks up the phone rather than typing
     } else {
       outcome = "conversation";
       answer = "persona";
@@ -277,7 +357,11 @@ export class WhatsAppInbound {
       at: now.toISOString(),
     });
     if (answer) {
-      const payload: WhatsAppInboundPayload = { message_id: message.id, answer };
+      const payload: WhatsAppInboundPayload = {
+        message_id: message.id,
+        answer,
+        ...(mediaId ? { media_id: mediaId } : {}),
+      };
       await this.options.queue.enqueue({
         tenantId,
         kind: WHATSAPP_INBOUND_JOB,
@@ -289,12 +373,24 @@ export class WhatsAppInbound {
     return outcome;
   }
 
-  /** The persona's reply, in the user's WhatsApp conversation with it (see replyOnChannel). */
-  private async personaReply(receipt: WhatsAppReceiptRow, signal?: AbortSignal): Promise<Message> {
+  /** Forward to voice: the persona takes calls asked for in a message (`forward_to_voice`). */
+  private async forwardsToVoice(tenantId: string, personaId: string, text: string): Promise<boolean> {
+    if (!asksForCall(text)) return false;
+    const { definition } = await this.options.personas.getServingDefinition(tenantId, personaId);
+    return definition.chat_configuration.forward_to_voice === true;
+  }
+
+  /**
+   * The persona's reply, in the user's WhatsApp conversation with it (see replyOnChannel); `accept`
+   * stores the user's message when it is not the receipt's text (a voice note).
+   */
+  private async personaReply(
+    user: UserRow,
+    receipt: WhatsAppReceiptRow,
+    signal?: AbortSignal,
+    accept?: (conversationId: string) => Promise<Message>,
+  ): Promise<Message> {
     const { store, conversations } = this.options;
-    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
-    if (!user)
-      throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of message ${receipt.message_id}`);
     return replyOnChannel({
       store,
       conversations,
@@ -302,6 +398,7 @@ export class WhatsAppInbound {
       personaId: receipt.persona_id,
       channel: "whatsapp",
       text: receipt.body,
+      accept,
       progress: {
         conversationId: receipt.conversation_id,
         userMessageId: receipt.user_message_id,

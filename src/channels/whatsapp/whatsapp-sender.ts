@@ -2,7 +2,7 @@ import type { Clock } from "../../lib/clock.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
-import type { WhatsAppTransport } from "./whatsapp-client.ts";
+import type { DownloadedWhatsAppMedia, WhatsAppTransport } from "./whatsapp-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
 import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
@@ -91,5 +91,54 @@ export class WhatsAppSender {
       at: this.clock.now().toISOString(),
     });
     return { id: sent.id };
+  }
+
+  /**
+   * Uploads audio (MP3, AAC, AMR or Ogg Opus: WhatsApp plays no WAV) and sends it as an audio message,
+   * metered like a text.
+   */
+  async sendAudio(
+    input: Omit<WhatsAppSendInput, "body"> & { audio: { bytes: Uint8Array; contentType: string } },
+  ): Promise<{ id: string }> {
+    if (!this.transport) throw new WhatsAppNotConfiguredError();
+    const transport = this.transport;
+    let sent: { id: string; latencyMs: number };
+    try {
+      const extension = input.audio.contentType === "audio/mpeg" ? "mp3" : "audio";
+      const media = await transport.uploadMedia(
+        input.phoneNumberId,
+        { ...input.audio, filename: `reply.${extension}` },
+        input.signal,
+      );
+      sent = await transport.sendAudio(
+        { phoneNumberId: input.phoneNumberId, to: input.to, mediaId: media.id },
+        input.signal,
+      );
+    } catch (error) {
+      if (!input.signal?.aborted) this.deliveries.failed("whatsapp", error, input);
+      throw error;
+    }
+    this.deliveries.sent("whatsapp");
+    await recordChannelUsage(this.store, {
+      tenantId: input.tenantId,
+      kind: "whatsapp_outbound",
+      provider: "whatsapp",
+      userId: input.userId,
+      personaId: input.personaId,
+      conversationId: input.conversationId,
+      messageId: input.messageId,
+      latencyMs: sent.latencyMs,
+      at: this.clock.now().toISOString(),
+    });
+    return { id: sent.id };
+  }
+
+  /** A user's media file (a voice note); throws WhatsAppMediaTooLargeError past `maxBytes`. */
+  async downloadMedia(
+    mediaId: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedWhatsAppMedia> {
+    if (!this.transport) throw new WhatsAppNotConfiguredError();
+    return this.transport.downloadMedia(mediaId, options);
   }
 }

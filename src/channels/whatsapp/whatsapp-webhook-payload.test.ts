@@ -19,6 +19,13 @@ describe("reading Meta's webhook", () => {
         messages: [
           { from: "14155550111", id: "wamid.1", timestamp: "1", type: "text", text: { body: "Hi" } },
           { from: "14155550111", id: "wamid.2", timestamp: "2", type: "image", image: { id: "x" } },
+          {
+            from: "14155550111",
+            id: "wamid.3",
+            timestamp: "3",
+            type: "audio",
+            audio: { id: "1234", mime_type: "audio/ogg; codecs=opus", sha256: "x", voice: true },
+          },
         ],
       }),
     );
@@ -30,6 +37,7 @@ describe("reading Meta's webhook", () => {
         type: "text",
         text: "Hi",
         profileName: "Ana",
+        audio: null,
       },
       {
         id: "wamid.2",
@@ -38,6 +46,16 @@ describe("reading Meta's webhook", () => {
         type: "image",
         text: null,
         profileName: "Ana",
+        audio: null,
+      },
+      {
+        id: "wamid.3",
+        from: "14155550111",
+        phoneNumberId: "106540352242922",
+        type: "audio",
+        text: null,
+        profileName: "Ana",
+        audio: { mediaId: "1234", mimeType: "audio/ogg; codecs=opus", voice: true },
       },
     ]);
   });

@@ -14,6 +14,10 @@ const messageSchema = z
     timestamp: z.string().optional(),
     type: z.string().min(1),
     text: z.object({ body: z.string() }).passthrough().optional(),
+    audio: z
+      .object({ id: z.string().min(1), mime_type: z.string().optional(), voice: z.boolean().optional() })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 
@@ -65,6 +69,8 @@ export interface InboundWhatsAppMessage {
   text: string | null;
   /** the sender's profile name when Meta sent it */
   profileName: string | null;
+  /** a voice note or audio file: Meta's media id to download it by; null for any other type */
+  audio: { mediaId: string; mimeType: string | null; voice: boolean } | null;
 }
 
 /** Where a webhook body is not what Meta sends: the path and what is wrong, for a 400. */
@@ -105,6 +111,14 @@ export function readInboundMessages(json: unknown): InboundWhatsAppMessage[] {
           type: message.type,
           text: message.type === "text" ? (message.text?.body ?? "") : null,
           profileName: names.get(message.from) ?? null,
+          audio:
+            message.type === "audio" && message.audio
+              ? {
+                  mediaId: message.audio.id,
+                  mimeType: message.audio.mime_type ?? null,
+                  voice: message.audio.voice ?? false,
+                }
+              : null,
         });
       }
     });
