@@ -5,7 +5,7 @@ import {
   joinUrl,
   mediaTypeOf,
   type CloudSpeechOptions,
-  type SpeechHttp,
+  type SpeechServiceContext,
 } from "./speech-http.ts";
 import type {
   AudioClip,
@@ -63,7 +63,7 @@ export function createDeepgramSpeech(
   config: SpeechProviderConfig,
   options: CloudSpeechOptions = {},
 ): SpeechProvider {
-  const context: DeepgramContext = {
+  const context: SpeechServiceContext = {
     name: config.name,
     base: config.base_url ?? DEEPGRAM_DEFAULT_BASE_URL,
     http: createSpeechHttp({ provider: config.name, fetch: options.fetch, secrets: [config.api_key] }),
@@ -80,20 +80,13 @@ export function createDeepgramSpeech(
   };
 }
 
-interface DeepgramContext {
-  name: string;
-  base: string;
-  http: SpeechHttp;
-  headers: Record<string, string>;
-}
-
 class DeepgramSynthesizer implements SpeechSynthesizer {
   readonly name: string;
   readonly label = "Deepgram Aura";
   readonly basic = false;
 
   constructor(
-    private readonly context: DeepgramContext,
+    private readonly context: SpeechServiceContext,
     private readonly voices: readonly string[] | undefined,
   ) {
     this.name = context.name;
@@ -141,7 +134,7 @@ class DeepgramRecognizer implements SpeechRecognizer {
   readonly basic = false;
 
   constructor(
-    private readonly context: DeepgramContext,
+    private readonly context: SpeechServiceContext,
     private readonly model: string,
   ) {
     this.name = context.name;

@@ -6,7 +6,7 @@ import {
   joinUrl,
   languageOf,
   type CloudSpeechOptions,
-  type SpeechHttp,
+  type SpeechServiceContext,
 } from "./speech-http.ts";
 import type {
   AudioClip,
@@ -63,7 +63,7 @@ export function createElevenLabsSpeech(
   config: SpeechProviderConfig,
   options: CloudSpeechOptions = {},
 ): SpeechProvider {
-  const context: ElevenLabsContext = {
+  const context: SpeechServiceContext = {
     name: config.name,
     base: config.base_url ?? ELEVENLABS_DEFAULT_BASE_URL,
     http: createSpeechHttp({ provider: config.name, fetch: options.fetch, secrets: [config.api_key] }),
@@ -82,20 +82,13 @@ export function createElevenLabsSpeech(
   };
 }
 
-interface ElevenLabsContext {
-  name: string;
-  base: string;
-  http: SpeechHttp;
-  headers: Record<string, string>;
-}
-
 class ElevenLabsSynthesizer implements SpeechSynthesizer {
   readonly name: string;
   readonly label = "ElevenLabs";
   readonly basic = false;
 
   constructor(
-    private readonly context: ElevenLabsContext,
+    private readonly context: SpeechServiceContext,
     private readonly model: string,
   ) {
     this.name = context.name;
@@ -172,7 +165,7 @@ class ElevenLabsRecognizer implements SpeechRecognizer {
   readonly basic = false;
 
   constructor(
-    private readonly context: ElevenLabsContext,
+    private readonly context: SpeechServiceContext,
     private readonly model: string,
   ) {
     this.name = context.name;

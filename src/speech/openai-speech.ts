@@ -7,7 +7,7 @@ import {
   joinUrl,
   languageOf,
   type CloudSpeechOptions,
-  type SpeechHttp,
+  type SpeechServiceContext,
 } from "./speech-http.ts";
 import type {
   AudioClip,
@@ -92,12 +92,8 @@ function isOpenAI(base: string): boolean {
   }
 }
 
-interface OpenAIContext {
-  name: string;
+interface OpenAIContext extends SpeechServiceContext {
   label: string;
-  http: SpeechHttp;
-  headers: Record<string, string>;
-  base: string;
 }
 
 class OpenAISynthesizer implements SpeechSynthesizer {

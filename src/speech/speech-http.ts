@@ -234,3 +234,11 @@ export function audioFileName(contentType: string): string | undefined {
   const extension = UPLOAD_EXTENSIONS[mediaTypeOf(contentType) ?? ""];
   return extension ? `audio.${extension}` : undefined;
 }
+
+/** What a cloud speech provider's synthesizer and recognizer share: its name, root URL, HTTP and auth headers. */
+export interface SpeechServiceContext {
+  name: string;
+  base: string;
+  http: SpeechHttp;
+  headers: Record<string, string>;
+}

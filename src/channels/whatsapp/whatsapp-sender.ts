@@ -78,19 +78,7 @@ export class WhatsAppSender {
       if (!input.signal?.aborted) this.deliveries.failed("whatsapp", error, input);
       throw error;
     }
-    this.deliveries.sent("whatsapp");
-    await recordChannelUsage(this.store, {
-      tenantId: input.tenantId,
-      kind: "whatsapp_outbound",
-      provider: "whatsapp",
-      userId: input.userId,
-      personaId: input.personaId,
-      conversationId: input.conversationId,
-      messageId: input.messageId,
-      latencyMs: sent.latencyMs,
-      at: this.clock.now().toISOString(),
-    });
-    return { id: sent.id };
+    return this.delivered(input, sent);
   }
 
   /**
@@ -118,6 +106,14 @@ export class WhatsAppSender {
       if (!input.signal?.aborted) this.deliveries.failed("whatsapp", error, input);
       throw error;
     }
+    return this.delivered(input, sent);
+  }
+
+  /** A message WhatsApp accepted: counted as delivered and metered (text or audio alike). */
+  private async delivered(
+    input: Omit<WhatsAppSendInput, "body">,
+    sent: { id: string; latencyMs: number },
+  ): Promise<{ id: string }> {
     this.deliveries.sent("whatsapp");
     await recordChannelUsage(this.store, {
       tenantId: input.tenantId,
