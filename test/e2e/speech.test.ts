@@ -66,6 +66,8 @@ describe.skipIf(!CHROMIUM_PATH)("speech in the browser", () => {
       environment: {
         DRAMATIS_SPEECH_PROVIDERS: JSON.stringify([
           { name: "fake", kind: "openai-compatible", base_url: `${mock.baseUrl}/v1`, api_key: mock.key },
+          // A loopback fake of Azure Speech: its voice list per locale and its SSML synthesis.
+          { name: "azure", kind: "azure", base_url: mock.baseUrl, api_key: mock.key },
         ]),
         DRAMATIS_TRANSCRIPTION: "fake",
       },
@@ -127,6 +129,21 @@ describe.skipIf(!CHROMIUM_PATH)("speech in the browser", () => {
     await expect
       .poll(async () => (await playedSoFar(page)).some((src) => src.includes("/preview")))
       .toBe(true);
+
+    // Azure's voices of the locale are offered too, each with a preview synthesized by Azure.
+    const jenny = list.getByRole("radio", { name: "Jenny", exact: true });
+    await jenny.waitFor();
+    const azurePreview = page.waitForResponse(
+      (response) => response.url().includes("azure%2Fen-US-JennyNeural/preview") && isWav(response),
+    );
+    await list.getByRole("button", { name: "Preview Jenny", exact: true }).click();
+    await azurePreview;
+    const synthesis = mock.requests.find((request) => request.path === "/cognitiveservices/v1");
+    expect(Buffer.from(synthesis!.body).toString()).toContain('<voice name="en-US-JennyNeural">');
+    const german = await apiGet("/v1/voices?locale=de-DE&provider=azure");
+    expect(german.data.map((voice: { id: string }) => voice.id)).toEqual([
+      "azure/de-DE-SeraphinaMultilingualNeural",
+    ]);
 
     await radio.check();
     await page.getByRole("slider", { name: "Speech rate" }).fill("1.25");
