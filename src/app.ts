@@ -39,6 +39,7 @@ import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
 import { speechRoutes } from "./http/routes/speech-routes.ts";
 import { callRoutes } from "./http/routes/call-routes.ts";
 import { twilioVoiceRoutes } from "./http/routes/twilio-voice-routes.ts";
+import { mediaLinkRoutes } from "./http/routes/media-link-routes.ts";
 import { personaRoutes } from "./http/routes/persona-routes.ts";
 import { populationRoutes } from "./http/routes/population-routes.ts";
 import { scheduledMessageRoutes } from "./http/routes/scheduled-message-routes.ts";
@@ -236,6 +237,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", speechRoutes());
   app.route("/", callRoutes());
   app.route("/", twilioVoiceRoutes());
+  app.route("/", mediaLinkRoutes());
   app.route("/", userPersonaRoutes());
   app.route("/", lorebookRoutes());
   // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.

@@ -109,6 +109,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
       embeddingModel: config.embeddingModel,
       twilio: config.twilio && { ...config.twilio, publicUrl: config.publicUrl },
+      publicUrl: config.publicUrl,
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,

@@ -1,6 +1,6 @@
 /**
  * A loopback stand-in for Twilio's REST API, so SMS and phone tests never reach the internet. It answers
- * `POST /2010-04-01/Accounts/{sid}/Messages.json` (form-encoded From/To/Body, basic auth with the
+ * `POST /2010-04-01/Accounts/{sid}/Messages.json` (form-encoded From/To/Body/MediaUrl, basic auth with the
  * account SID and auth token) and `POST .../Calls.json` (From/To/Twiml/StatusCallback) like Twilio does,
  * records every message and call, and can be scripted to fail.
  *
@@ -21,6 +21,8 @@ export interface SentSms {
   from: string;
   to: string;
   body: string;
+  /** MediaUrl of an MMS, in order; empty for a text */
+  mediaUrls: string[];
 }
 
 /** A call placed through `POST .../Calls.json`. */
@@ -131,11 +133,16 @@ export async function startMockTwilio(): Promise<MockTwilio> {
       const from = form.get("From");
       const to = form.get("To");
       const body = form.get("Body");
-      if (!from || !to || body === null) {
-        return answer(400, { code: 21604, message: "A 'To', 'From' and 'Body' are required", status: 400 });
+      const mediaUrls = form.getAll("MediaUrl");
+      if (!from || !to || (body === null && mediaUrls.length === 0)) {
+        return answer(400, {
+          code: 21604,
+          message: "A 'To', 'From' and 'Body' or 'MediaUrl' are required",
+          status: 400,
+        });
       }
-      const sid = `SM${String(state.messages.length + 1).padStart(32, "0")}`;
-      state.messages.push({ sid, from, to, body });
+      const sid = `${mediaUrls.length > 0 ? "MM" : "SM"}${String(state.messages.length + 1).padStart(32, "0")}`;
+      state.messages.push({ sid, from, to, body: body ?? "", mediaUrls });
       answer(201, { sid, status: "queued", from, to, body, num_segments: "1" });
     });
   });

@@ -70,6 +70,7 @@ import { PushChannel, type PushSettings } from "../channels/push/push-channel.ts
 import type { PushTransport } from "../channels/push/web-push-client.ts";
 import { TwilioClient, type SmsTransport, type TwilioSettings } from "../channels/sms/twilio-client.ts";
 import { PhoneCalls } from "../channels/voice/phone-calls.ts";
+import { MediaLinks } from "../services/media-links.ts";
 import { WhatsAppChannel } from "../channels/whatsapp/whatsapp-channel.ts";
 import { EspeakSynthesizer } from "../speech/espeak-synthesizer.ts";
 import type { SpeechProvider } from "../speech/speech.ts";
@@ -102,6 +103,8 @@ export interface Services {
   readonly calls: CallService;
   /** Phone calls through Twilio Voice: the voice webhook, placed calls, status callbacks */
   readonly phoneCalls: PhoneCalls;
+  /** Signed, expiring links to stored media for services that fetch by URL (Twilio's MMS) */
+  readonly mediaLinks: MediaLinks;
   readonly personaAssist: PersonaAssist;
   readonly userPersonas: UserPersonaService;
   readonly lorebooks: LorebookService;
@@ -172,6 +175,11 @@ export interface ServiceOptions {
   serverProviders?: readonly ProviderConfig[];
   /** Twilio's account (TWILIO_ACCOUNT_SID, ...); none: SMS is off. */
   twilio?: TwilioSettings | undefined;
+  /**
+   * Where the server is reached from the internet (DRAMATIS_PUBLIC_URL); default: Twilio's publicUrl.
+   * Without it no media link is made (no MMS audio).
+   */
+  publicUrl?: string | undefined;
   /** Replaces Twilio's REST client for outbound SMS (tests). */
   smsTransport?: SmsTransport;
   /** Web push (DRAMATIS_VAPID_SUBJECT, DRAMATIS_PUSH_ALLOW_HTTP); default: a placeholder subject, https only. */
@@ -394,6 +402,13 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     dialer: options.twilio ? new TwilioClient(options.twilio) : undefined,
     logger,
   });
+  const mediaLinks = new MediaLinks({
+    secrets,
+    clock,
+    publicUrl: options.publicUrl ?? options.twilio?.publicUrl,
+  });
+  // Replies of personas that speak every reply also go as MMS audio where the numbers carry it.
+  sms.useVoice({ speech, links: mediaLinks, logger });
   // Forward to voice: a text asking for a call is answered with one.
   sms.forwardCallRequests((request) => phoneCalls.callBack(request));
   // WhatsApp hears voice notes, speaks replies (auto speech) and calls back when asked (forward to voice).
@@ -438,6 +453,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     speech,
     calls,
     phoneCalls,
+    mediaLinks,
     characterCards: new CharacterCardService({ personas, avatars: personaAvatars, assets: personaAssets }),
     personaAssist: new PersonaAssist(options.models),
     userPersonas: new UserPersonaService(store, clock),

@@ -5,6 +5,7 @@ import { sameText, scopesForRole } from "../services/account-service.ts";
 import { scopesAllow, type ApiKeyScope } from "../services/api-key-service.ts";
 import { BadRequestError, ForbiddenError, UnauthorizedError } from "../errors/app-error.ts";
 import { USER_HEADER } from "../services/user-service.ts";
+import { MEDIA_LINK_PATH } from "../services/media-links.ts";
 import type { PersonaEditor } from "../services/persona-editor.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -42,6 +43,14 @@ const PUBLIC_PATHS = new Set([
   "/v1/channels/whatsapp",
 ]);
 
+/** Prefixes of paths anyone may GET: signed links, whose token is the credential (media-links.ts). */
+const PUBLIC_PREFIXES = [`${MEDIA_LINK_PATH}/`];
+
+function isPublic(method: string, path: string): boolean {
+  if (PUBLIC_PATHS.has(path)) return true;
+  return (method === "GET" || method === "HEAD") && PUBLIC_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+
 function isSafeMethod(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
@@ -52,7 +61,7 @@ function isSafeMethod(method: string): boolean {
  * session must echo its CSRF token, since browsers attach cookies to cross-site requests.
  */
 export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
-  if (PUBLIC_PATHS.has(c.req.path)) return next();
+  if (isPublic(c.req.method, c.req.path)) return next();
   const key = presentedKey(c);
   const needed = scopeForMethod(c.req.method);
   if (key !== undefined) {

@@ -18,6 +18,7 @@ const problemDescriptions = {
   403: "The API key lacks the scope, or the object is read-only",
   404: "Not found (or not visible to this tenant or user)",
   409: "Conflicting concurrent change",
+  410: "Gone: the link or object existed and has expired",
   413: "Request body too large",
   415: "The body is of a type (or file format) the operation does not read; `detail` names it",
   422: "A field is invalid; `errors` names it",

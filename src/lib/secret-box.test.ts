@@ -125,4 +125,17 @@ describe("SecretBox", () => {
     const box = openSecretBox({ configured: "ab".repeat(32), previous, dataDir: os.tmpdir() });
     expect(box.open(sealed, context)).toBe("sk-old");
   });
+
+  it("signs for one purpose: other data, another purpose or another key do not verify; a rotated key does", () => {
+    const box = new SecretBox(decodeKey("ab".repeat(32)));
+    const signature = box.sign("payload", "media-link");
+    expect(box.verify("payload", signature, "media-link")).toBe(true);
+    expect(box.verify("payload2", signature, "media-link")).toBe(false);
+    expect(box.verify("payload", signature, "other")).toBe(false);
+    expect(box.verify("payload", signature.slice(0, -2), "media-link")).toBe(false);
+    expect(box.verify("payload", "", "media-link")).toBe(false);
+    expect(new SecretBox(decodeKey("cd".repeat(32))).verify("payload", signature, "media-link")).toBe(false);
+    const rotated = new SecretBox(decodeKey("cd".repeat(32)), { previous: [decodeKey("ab".repeat(32))] });
+    expect(rotated.verify("payload", signature, "media-link")).toBe(true);
+  });
 });

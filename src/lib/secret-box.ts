@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -86,6 +93,30 @@ export class SecretBox {
   needsReseal(sealed: string): boolean {
     return !sealed.startsWith(`${VERSION}:${this.keyId}:`);
   }
+
+  /**
+   * A signature of `data` (base64url HMAC-SHA256) with a key derived from the current one for `purpose`,
+   * so a signature made for one purpose (a media link) never verifies for another.
+   *
+   * @example const signature = box.sign(payload, "media-link")
+   */
+  sign(data: string, purpose: string): string {
+    return hmac(this.keys[0]!.key, data, purpose).toString("base64url");
+  }
+
+  /** True when `signature` is `sign(data, purpose)` under the current key or a previous one. */
+  verify(data: string, signature: string, purpose: string): boolean {
+    const presented = Buffer.from(signature, "base64url");
+    return this.keys.some(({ key }) => {
+      const expected = hmac(key, data, purpose);
+      return presented.length === expected.length && timingSafeEqual(presented, expected);
+    });
+  }
+}
+
+function hmac(key: Buffer, data: string, purpose: string): Buffer {
+  const derived = createHmac("sha256", key).update(`dramatis-signing:${purpose}`).digest();
+  return createHmac("sha256", derived).update(data, "utf8").digest();
 }
 
 /** The context a secret in a tenant's row is sealed for: `tenant_id:table:row_id:column`. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Job, JobQueue } from "../jobs/job-queue.ts";
 import { readJobPayload } from "../jobs/job-payload.ts";
 import type { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from "../errors/app-error.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sniffMediaType } from "../lib/file-signatures.ts";
@@ -16,7 +17,8 @@ import type { AudioClip, VoiceInfo } from "../speech/speech.ts";
 import { SpeechInputError } from "../speech/speech.ts";
 import type { SpeechRegistry } from "../speech/speech-registry.ts";
 import { encodeWav, wavDurationSeconds } from "../speech/wav.ts";
-import { AudioCodecError, decodeOggOpus, isOgg } from "../speech/audio-codecs.ts";
+import { AudioCodecError, decodeOggOpus, isOgg, toPlayableAudio } from "../speech/audio-codecs.ts";
+import type { MediaLinkTarget } from "./media-links.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { voiceConfigurationFor } from "./reply-generator.ts";
 
@@ -455,6 +457,33 @@ export class SpeechService {
       size: opened.blob.size,
       sha256: opened.blob.sha256,
     };
+  }
+
+  /** A stored audio of the user's conversation, whole, in a type of `accepted` (WAV encoded to MP3). */
+  async playableAudio(
+    user: UserRow,
+    conversationId: string,
+    audioId: string,
+    accepted: readonly string[],
+  ): Promise<{ bytes: Uint8Array; contentType: string }> {
+    const opened = await this.openAudio(user, conversationId, audioId);
+    return toPlayableAudio(new Uint8Array(await buffer(opened.stream)), opened.contentType, accepted);
+  }
+
+  /**
+   * The audio a signed media link opens (MediaLinks.open checked the signature and expiry): looked up in
+   * the link's tenant, and only while its message is still in the conversation.
+   */
+  async openLinkedAudio(target: MediaLinkTarget): Promise<{ bytes: Uint8Array; contentType: string }> {
+    const missing = new NotFoundError(`audio ${target.audioId}`);
+    const row = await this.store.messageAudio.find(target.tenantId, target.audioId);
+    if (!row || row.conversation_id !== target.conversationId || row.message_id === null) throw missing;
+    if (!(await this.store.conversations.findMessage(row.conversation_id, row.message_id))) throw missing;
+    const opened = await this.blobs.open(target.tenantId, row.blob_id);
+    if (!opened) throw missing;
+    const bytes = new Uint8Array(await buffer(opened.stream));
+    if (target.format === "stored") return { bytes, contentType: opened.blob.contentType };
+    return toPlayableAudio(bytes, opened.blob.contentType, ["audio/mpeg"]);
   }
 
   /**

@@ -1,11 +1,12 @@
 import * as lame from "@breezystack/lamejs";
 import { OggOpusDecoder } from "ogg-opus-decoder";
-import { floatToInt16, resample, type PcmAudio } from "./wav.ts";
+import { decodeWav, floatToInt16, resample, type PcmAudio } from "./wav.ts";
 
 /*
- * The two codecs WhatsApp speaks: voice notes arrive as Ogg Opus (which PocketSphinx and Azure's short
- * audio API cannot read, so they are decoded to PCM first), and audio sent must be MP3, AAC, AMR or Ogg
- * Opus (never WAV), so replies read aloud are encoded to MP3.
+ * The codecs the messaging channels speak: WhatsApp's voice notes arrive as Ogg Opus (which PocketSphinx
+ * and Azure's short audio API cannot read, so they are decoded to PCM first), and audio sent over
+ * WhatsApp or MMS must be MP3 or another compressed type (never WAV), so replies read aloud are encoded
+ * to MP3.
  */
 
 /** The bytes are not Ogg Opus the decoder can read. */
@@ -86,4 +87,33 @@ export function encodeMp3(audio: PcmAudio): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+const WAV_TYPES = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"];
+
+/** A content type without parameters, lower case. */
+function mediaType(contentType: string): string {
+  return contentType.split(";")[0]!.trim().toLowerCase();
+}
+
+/** True when `toPlayableAudio` can turn audio of this type into one of `accepted`. */
+export function canPlayAs(contentType: string, accepted: readonly string[]): boolean {
+  const type = mediaType(contentType);
+  return accepted.includes(type) || (WAV_TYPES.includes(type) && accepted.includes("audio/mpeg"));
+}
+
+/**
+ * Audio a channel plays: as it is when its type is `accepted`, WAV encoded to MP3 otherwise.
+ *
+ * @example const audio = toPlayableAudio(bytes, "audio/wav", ["audio/mpeg", "audio/ogg"]);
+ */
+export function toPlayableAudio(
+  bytes: Uint8Array,
+  contentType: string,
+  accepted: readonly string[],
+): { bytes: Uint8Array; contentType: string } {
+  const type = mediaType(contentType);
+  if (accepted.includes(type)) return { bytes, contentType: type };
+  if (canPlayAs(type, accepted)) return { bytes: encodeMp3(decodeWav(bytes)), contentType: "audio/mpeg" };
+  throw new AudioCodecError(`${type} audio cannot be sent as ${accepted.join(", ")}`);
 }

@@ -260,6 +260,8 @@ const EMPTY_OWNED = {
   assetId: "",
   /** the owner's reply read aloud: its stored audio */
   audioId: "",
+  /** a signed media link's token to that audio (the token is the credential: anyone holding it may fetch) */
+  mediaLinkToken: "",
   /** the owner's browser call (ringing: its stream never opened) */
   callId: "",
   accountId: "",
@@ -387,6 +389,13 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       })
     ).json()
   ).id;
+  owned.mediaLinkToken = app.services.mediaLinks.token({
+    kind: "audio",
+    tenantId: owner.tenant_id,
+    conversationId: conversation.id,
+    audioId: owned.audioId,
+    format: "stored",
+  });
   const accepted = await (
     await app.request(`/v1/conversations/${conversation.id}/messages`, {
       method: "POST",
@@ -566,6 +575,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "memoryId") return owned.memoryId;
       if (name === "assetId") return owned.assetId;
       if (name === "audioId") return owned.audioId;
+      if (name === "token") return owned.mediaLinkToken;
       if (name === "phoneNumber") return path.startsWith("/v1/personas") ? PERSONA_PHONE : ALICE_PHONE;
       if (name === "phoneNumberId") return PERSONA_WHATSAPP;
       if (name === "waId") return ALICE_WHATSAPP;

@@ -68,6 +68,8 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/calls/{id}/stream": [426, 404, 404, 404, 426, 404, 401],
   "GET /v1/voices/{id}/preview": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/conversations/{id}/audio/{audioId}": [200, 404, 404, 404, 200, 404, 401],
+  // A signed link's token is its credential: it opens for anyone holding it (Twilio fetching an MMS).
+  "GET /v1/media-links/{token}": [200, 200, 200, 200, 200, 200, 200],
   "GET /v1/personas/{id}/assets/{assetId}": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/user-personas": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/user-personas/active": [200, 404, 404, 404, 200, 404, 401],

@@ -7,6 +7,7 @@ import type { DeliveryRecorder } from "../delivery-recorder.ts";
 import { PersonaPhoneNumbers } from "./persona-phone-numbers.ts";
 import { SenderVerification } from "./sender-verification.ts";
 import { SmsInbound, type CallRequest } from "./sms-inbound.ts";
+import type { SmsVoiceServices } from "./sms-voice.ts";
 import { SmsSender } from "./sms-sender.ts";
 import { TwilioClient, type SmsTransport, type TwilioSettings } from "./twilio-client.ts";
 
@@ -66,6 +67,11 @@ export class SmsChannel {
     this.personaNumbers = new PersonaPhoneNumbers({ store, clock, personas });
     this.senders = new SenderVerification({ store, clock, personas, sender: this.sender });
     this.inbound = new SmsInbound({ ...options, sender: this.sender, settings });
+  }
+
+  /** See SmsInbound.useVoice: replies of personas with auto speech also go as audio (MMS). */
+  useVoice(services: SmsVoiceServices): void {
+    this.inbound.useVoice(services);
   }
 
   /** See SmsInbound.forwardCallRequests: texts asking for a call are answered with one. */

@@ -6,7 +6,7 @@ import type { ConversationService, Message } from "../../services/conversation-s
 import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
-import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow } from "../../store/schema.ts";
+import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow, UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { helpText, readSmsKeyword, resubscribedText, verificationInstructionsText } from "./sms-keywords.ts";
 import { replyOnChannel } from "../channel-conversation.ts";
@@ -14,6 +14,7 @@ import { asksForCall } from "../voice/call-request.ts";
 import { isSmsNumber } from "./sms-phone-numbers.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
+import { SmsVoice, type SmsVoiceServices } from "./sms-voice.ts";
 import { isValidTwilioSignature } from "./twilio-signature.ts";
 import type { TwilioSettings } from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
@@ -86,6 +87,14 @@ export class SmsInbound {
     },
   ) {}
 
+  /** Sends replies as audio too (MMS) for personas with auto speech; none set: text only. */
+  private voice: SmsVoice | undefined;
+
+  /** Replies read aloud and sent as MMS where the numbers carry it (see SmsVoice). */
+  useVoice(services: SmsVoiceServices): void {
+    this.voice = new SmsVoice({ sender: this.options.sender, services });
+  }
+
   /** Places the calls texts ask for; none set: such texts get the persona's written reply. */
   private placeCall: ((request: CallRequest) => Promise<unknown>) | undefined;
 
@@ -151,6 +160,7 @@ export class SmsInbound {
     );
     let text: string;
     let replyMessageId: string | null = null;
+    let spokenReply: { user: UserRow; conversationId: string; messageId: string } | undefined;
     switch (payload.answer) {
       case "help":
         text = helpText(definition.name);
@@ -168,9 +178,14 @@ export class SmsInbound {
         break;
       }
       case "persona": {
-        const reply = await this.personaReply(receipt, signal);
+        const user = await this.userOf(receipt);
+        const reply = await this.personaReply(user, receipt, signal);
         text = reply.content;
         replyMessageId = reply.id;
+        // Only the persona's own replies are spoken, not "Calling you now." or the service's texts.
+        if (definition.features.auto_speech) {
+          spokenReply = { user, conversationId: reply.conversation_id, messageId: reply.id };
+        }
         break;
       }
     }
@@ -191,7 +206,15 @@ export class SmsInbound {
       reply_sid: result.sid,
       replied_at: this.options.clock.now().toISOString(),
     });
-    return { answered: true, sid: result.sid, segments: result.segments };
+    const audioSid = spokenReply
+      ? await this.voice?.trySendReplyAudio(spokenReply.user, receipt, spokenReply, signal)
+      : undefined;
+    return {
+      answered: true,
+      sid: result.sid,
+      segments: result.segments,
+      ...(audioSid ? { audio_sid: audioSid } : {}),
+    };
   }
 
   private verify(request: TwilioWebhookRequest): Array<[string, string]> {
@@ -280,8 +303,7 @@ export class SmsInbound {
    */
   private async callBack(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
     const { store, conversations } = this.options;
-    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
-    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
+    const user = await this.userOf(receipt);
     const record = (changes: { conversation_id?: string; message_id?: string; reply_message_id?: string }) =>
       store.sms.updateReceipt(receipt.message_sid, changes);
     let conversationId = receipt.conversation_id;
@@ -315,6 +337,13 @@ export class SmsInbound {
     return reply;
   }
 
+  private async userOf(receipt: SmsReceiptRow): Promise<UserRow> {
+    const { store } = this.options;
+    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
+    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
+    return user;
+  }
+
   /** Every received text is billed, answered or not. */
   private async recordInbound(context: {
     tenantId: string;
@@ -334,10 +363,8 @@ export class SmsInbound {
   }
 
   /** The persona's reply to the text, in the user's SMS conversation with it (see replyOnChannel). */
-  private async personaReply(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
+  private async personaReply(user: UserRow, receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
     const { store, conversations } = this.options;
-    const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
-    if (!user) throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of text ${receipt.message_sid}`);
     return replyOnChannel({
       store,
       conversations,

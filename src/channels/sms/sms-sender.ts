@@ -29,6 +29,8 @@ export interface SmsSendInput {
   from: string;
   to: string;
   body: string;
+  /** media Twilio fetches and sends as an MMS (US and Canadian numbers only: see carriesMms) */
+  mediaUrls?: readonly string[] | undefined;
   userId?: string | null;
   personaId?: string | null;
   conversationId?: string | null;
@@ -43,7 +45,7 @@ export type SmsSendResult =
 /**
  * Every outbound SMS goes through here: nothing is sent to a number that opted out (STOP), texts are
  * capped at Twilio's length limit, and each sent text is recorded as an `sms_outbound` usage event
- * with its segment count, and every provider call's outcome reported to `deliveries`.
+ * with its segment count (an MMS as `mms_outbound`), and every provider call's outcome reported to `deliveries`.
  */
 export class SmsSender {
   private readonly store: Store;
@@ -77,7 +79,10 @@ export class SmsSender {
     const body = capSmsBody(input.body);
     let sent: { sid: string; latencyMs: number };
     try {
-      sent = await this.transport.send({ from: input.from, to: input.to, body }, input.signal);
+      sent = await this.transport.send(
+        { from: input.from, to: input.to, body, mediaUrls: input.mediaUrls },
+        input.signal,
+      );
     } catch (error) {
       // Twilio keeps its own opt-out list (a STOP it handled itself); learn from it and stop trying.
       if (error instanceof ProviderHttpError && error.providerCode === TWILIO_UNSUBSCRIBED_RECIPIENT) {
@@ -88,10 +93,12 @@ export class SmsSender {
       throw error;
     }
     this.deliveries.sent("sms");
-    const segments = countSmsSegments(body).segments;
+    // An MMS is billed as one message, not by segments.
+    const mms = (input.mediaUrls?.length ?? 0) > 0;
+    const segments = mms ? 0 : countSmsSegments(body).segments;
     await recordChannelUsage(this.store, {
       tenantId: input.tenantId,
-      kind: "sms_outbound",
+      kind: mms ? "mms_outbound" : "sms_outbound",
       provider: "twilio",
       userId: input.userId,
       personaId: input.personaId,

@@ -17,11 +17,13 @@ export interface TwilioSettings {
   http?: Partial<Omit<ProviderHttpClientOptions, "provider" | "baseUrl" | "auth">>;
 }
 
-/** What sending one SMS takes; `from` is a persona's number. */
+/** What sending one SMS takes; `from` is a persona's number. With `mediaUrls` it goes as an MMS. */
 export interface OutgoingSms {
   from: string;
   to: string;
   body: string;
+  /** public URLs Twilio fetches the MMS's media from (signed media links); the body may then be empty */
+  mediaUrls?: readonly string[] | undefined;
 }
 
 /** Sends SMS; the Twilio REST API in production. */
@@ -56,7 +58,7 @@ export const TWILIO_UNSUBSCRIBED_RECIPIENT = "21610";
 
 /**
  * Sends SMS through Twilio's REST API (`POST /2010-04-01/Accounts/{sid}/Messages.json`, form-encoded
- * From/To/Body, basic auth with the account SID and auth token).
+ * From/To/Body, and MediaUrl for an MMS; basic auth with the account SID and auth token).
  *
  * @example
  * const twilio = new TwilioClient({ accountSid, authToken, baseUrl: "https://api.twilio.com" });
@@ -82,7 +84,12 @@ export class TwilioClient implements SmsTransport, PhoneDialer {
         call: "send message",
         method: "POST",
         path: `/2010-04-01/Accounts/${encodeURIComponent(this.settings.accountSid)}/Messages.json`,
-        form: { From: message.from, To: message.to, Body: message.body },
+        form: {
+          From: message.from,
+          To: message.to,
+          ...(message.body !== "" ? { Body: message.body } : {}),
+          ...(message.mediaUrls?.length ? { MediaUrl: [...message.mediaUrls] } : {}),
+        },
         signal,
       },
       createdMessageSchema,

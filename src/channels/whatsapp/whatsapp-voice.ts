@@ -1,11 +1,8 @@
-import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { BadRequestError, PayloadTooLargeError } from "../../errors/app-error.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
 import type { SpeechService } from "../../services/speech-service.ts";
-import { encodeMp3 } from "../../speech/audio-codecs.ts";
 import { SpeechInputError } from "../../speech/speech.ts";
-import { decodeWav } from "../../speech/wav.ts";
 import type { UserRow, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { CALLING_TEXT, CANNOT_CALL_TEXT } from "../sms/sms-inbound.ts";
@@ -174,13 +171,11 @@ export class WhatsAppVoice {
   ): Promise<{ id: string }> {
     const { speech } = this.options.services;
     const audio = await speech.readMessage(user, reply.conversationId, reply.messageId);
-    const opened = await speech.openAudio(user, reply.conversationId, audio.id);
-    const bytes = await readAll(opened.stream);
     return this.options.sender.sendAudio({
       tenantId: receipt.tenant_id,
       phoneNumberId: receipt.phone_number_id,
       to: receipt.wa_id,
-      audio: toWhatsAppAudio(bytes, opened.contentType),
+      audio: await speech.playableAudio(user, reply.conversationId, audio.id, WHATSAPP_AUDIO_TYPES),
       userId: user.id,
       personaId: receipt.persona_id,
       conversationId: reply.conversationId,
@@ -232,23 +227,4 @@ export class WhatsAppVoice {
     await record({ reply_message_id: reply.id });
     return reply;
   }
-}
-
-/** Audio WhatsApp plays: WAV encoded to MP3, the types it takes as they are. */
-export function toWhatsAppAudio(
-  bytes: Uint8Array,
-  contentType: string,
-): { bytes: Uint8Array; contentType: string } {
-  const type = contentType.split(";")[0]!.trim().toLowerCase();
-  if (WHATSAPP_AUDIO_TYPES.includes(type)) return { bytes, contentType: type };
-  if (type === "audio/wav" || type === "audio/x-wav" || type === "audio/wave") {
-    return { bytes: encodeMp3(decodeWav(bytes)), contentType: "audio/mpeg" };
-  }
-  throw new Error(`WhatsApp cannot play ${type} audio`);
-}
-
-async function readAll(stream: Readable): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return new Uint8Array(Buffer.concat(chunks));
 }
