@@ -2,8 +2,9 @@
  * One loopback stand-in for the cloud speech services, so speech tests never reach the internet. It
  * answers each service's own paths, headers and error shapes: Azure (voice list, SSML synthesis,
  * short-audio recognition), OpenAI (`/v1/audio/speech`, `/v1/audio/transcriptions`), ElevenLabs
- * (`/v1/voices`, `/v1/text-to-speech/{id}`, `/v1/speech-to-text`) and Deepgram (`/v1/listen`, `/v1/speak`).
- * Every request is recorded with its parsed JSON or multipart fields.
+ * (`/v1/voices`, `/v1/text-to-speech/{id}`, `/v1/speech-to-text`) and Deepgram (`/v1/listen`, `/v1/speak`,
+ * and live transcription: a WebSocket to `/v1/listen`). Every request is recorded with its parsed JSON or
+ * multipart fields, every live stream with what it was sent.
  *
  * @example
  * const speech = await startMockSpeech({ transcript: "hello" });
@@ -12,6 +13,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
 import { encodeWav, floatToInt16, wavDurationSeconds } from "../src/speech/wav.ts";
 
 export interface MockSpeechOptions {
@@ -43,12 +45,24 @@ export interface RecordedSpeechRequest {
   form?: Record<string, string | RecordedUpload>;
 }
 
+/** One live transcription (Deepgram's WebSocket) as the fake saw it. */
+export interface RecordedSpeechStream {
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  /** binary audio frames received, and their bytes (16-bit PCM) */
+  frames: number;
+  bytes: number;
+  /** true once the client sent `{"type":"CloseStream"}` */
+  closed: boolean;
+}
+
 export interface MockSpeech {
   baseUrl: string;
   key: string;
   /** change between tests: `speech.options.fail = 503` */
   options: MockSpeechOptions;
   requests: RecordedSpeechRequest[];
+  streams: RecordedSpeechStream[];
   close(): Promise<void>;
 }
 
@@ -140,22 +154,29 @@ function mockPcm(sampleRate: number): Uint8Array {
 }
 
 /** Each service's error body, as it sends it. */
-function errorAnswer(service: Service, status: number, message: string): Answer {
-  const json = (body: unknown): Answer => ({ status, type: "application/json", body: JSON.stringify(body) });
+function errorAnswerBody(service: Service, status: number, message: string): unknown {
   switch (service) {
     case "azure":
-      return json({ error: { code: String(status), message } });
+      return { error: { code: String(status), message } };
     case "openai":
-      return json({ error: { message, type: "invalid_request_error", param: null, code: null } });
+      return { error: { message, type: "invalid_request_error", param: null, code: null } };
     case "elevenlabs":
-      return json({ detail: { status: status === 401 ? "invalid_api_key" : "error", message } });
+      return { detail: { status: status === 401 ? "invalid_api_key" : "error", message } };
     case "deepgram":
-      return json({
+      return {
         err_code: status === 401 ? "INVALID_AUTH" : "REQUEST_FAILED",
         err_msg: message,
         request_id: "req-mock",
-      });
+      };
   }
+}
+
+function errorAnswer(service: Service, status: number, message: string): Answer {
+  return {
+    status,
+    type: "application/json",
+    body: JSON.stringify(errorAnswerBody(service, status, message)),
+  };
 }
 
 function serviceOf(path: string): Service | undefined {
@@ -348,6 +369,55 @@ export async function startMockSpeech(initial: MockSpeechOptions = {}): Promise<
       })();
     });
   });
+  // Deepgram's live transcription: audio frames in, on CloseStream the final Results, Metadata, close.
+  const streams: RecordedSpeechStream[] = [];
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (request, socket, head) => {
+    const url = new URL(request.url ?? "/", baseUrl);
+    const refuse = (status: number, message: string) => {
+      const body = JSON.stringify(errorAnswerBody("deepgram", status, message));
+      socket.end(
+        `HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    };
+    if (url.pathname !== "/v1/listen") return refuse(404, `no live route ${url.pathname}`);
+    if (keyOf("deepgram", request.headers) !== key) return refuse(401, "Invalid credentials.");
+    if (options.fail) return refuse(options.fail, `mock failure ${options.fail}`);
+    sockets.handleUpgrade(request, socket, head, (live) => {
+      const stream: RecordedSpeechStream = {
+        query: Object.fromEntries(url.searchParams),
+        headers: request.headers,
+        frames: 0,
+        bytes: 0,
+        closed: false,
+      };
+      streams.push(stream);
+      live.on("message", (data: Buffer, isBinary) => {
+        if (isBinary) {
+          stream.frames += 1;
+          stream.bytes += data.length;
+          return;
+        }
+        if ((JSON.parse(data.toString()) as { type?: string }).type !== "CloseStream") return;
+        stream.closed = true;
+        const duration = stream.bytes / 2 / Number(stream.query.sample_rate ?? 16_000);
+        const transcript = options.transcript ?? MOCK_TRANSCRIPT;
+        live.send(
+          JSON.stringify({
+            type: "Results",
+            channel_index: [0, 1],
+            duration,
+            start: 0,
+            is_final: true,
+            speech_final: true,
+            channel: { alternatives: [{ transcript, confidence: 0.98, words: [] }] },
+          }),
+        );
+        live.send(JSON.stringify({ type: "Metadata", request_id: "req-mock", duration, channels: 1 }));
+        live.close(1000);
+      });
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -355,7 +425,9 @@ export async function startMockSpeech(initial: MockSpeechOptions = {}): Promise<
     key,
     options,
     requests,
+    streams,
     async close() {
+      for (const client of sockets.clients) client.terminate();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },

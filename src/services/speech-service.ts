@@ -13,7 +13,7 @@ import type { BlobStore } from "../store/blob-store.ts";
 import type { MessageAudioRow } from "../store/message-audio-repository.ts";
 import type { Store } from "../store/store.ts";
 import type { UserRow } from "../store/schema.ts";
-import type { AudioClip, VoiceInfo } from "../speech/speech.ts";
+import type { AudioClip, RecognitionStream, VoiceInfo } from "../speech/speech.ts";
 import { SpeechInputError } from "../speech/speech.ts";
 import type { SpeechRegistry } from "../speech/speech-registry.ts";
 import { encodeWav, wavDurationSeconds } from "../speech/wav.ts";
@@ -290,27 +290,45 @@ export class SpeechService {
       locale: input.locale,
       signal: input.signal,
     });
-    await this.store.usage.insert({
-      id: newId("use"),
-      tenant_id: actor.tenantId,
-      user_id: actor.userId,
-      persona_id: null,
-      conversation_id: input.conversationId ?? null,
-      message_id: null,
-      kind: "stt",
-      model: recognizer.name,
-      input_tokens: 0,
-      output_tokens: 0,
-      latency_ms: this.clock.now().getTime() - started,
-      cost_usd: (result.durationSeconds / 60) * this.prices.sttPerMinute,
-      audio_seconds: result.durationSeconds,
-      created_at: this.clock.now().toISOString(),
+    await this.recordTranscriptionUsage(actor, {
+      recognizer: recognizer.name,
+      seconds: result.durationSeconds,
+      latencyMs: this.clock.now().getTime() - started,
+      conversationId: input.conversationId,
     });
     return {
       text: result.text.trim(),
       language: result.language ?? null,
       duration_seconds: result.durationSeconds,
       recognizer: recognizer.name,
+    };
+  }
+
+  /**
+   * A live transcription of one utterance with the default recognizer, metered like `transcribe` when it
+   * finishes; undefined when that recognizer only takes whole recordings (then callers use `transcribe`).
+   */
+  openTranscriptionStream(
+    actor: SpeechActor,
+    input: { sampleRate: number; locale?: string | undefined; conversationId?: string | undefined },
+  ): RecognitionStream | undefined {
+    const recognizer = this.registry.recognizer();
+    const stream = recognizer?.openStream?.({ sampleRate: input.sampleRate, locale: input.locale });
+    if (!recognizer || !stream) return undefined;
+    const started = this.clock.now().getTime();
+    return {
+      write: (samples) => stream.write(samples),
+      abort: () => stream.abort(),
+      finish: async (signal) => {
+        const result = await stream.finish(signal);
+        await this.recordTranscriptionUsage(actor, {
+          recognizer: recognizer.name,
+          seconds: result.durationSeconds,
+          latencyMs: this.clock.now().getTime() - started,
+          conversationId: input.conversationId,
+        });
+        return { ...result, text: result.text.trim() };
+      },
     };
   }
 
@@ -661,6 +679,28 @@ export class SpeechService {
     const message = await this.store.conversations.findMessage(conversationId, messageId);
     if (!message) throw new NotFoundError(`message ${messageId}`);
     return { conversation, message };
+  }
+
+  private async recordTranscriptionUsage(
+    actor: SpeechActor,
+    event: { recognizer: string; seconds: number; latencyMs: number; conversationId?: string | undefined },
+  ): Promise<void> {
+    await this.store.usage.insert({
+      id: newId("use"),
+      tenant_id: actor.tenantId,
+      user_id: actor.userId,
+      persona_id: null,
+      conversation_id: event.conversationId ?? null,
+      message_id: null,
+      kind: "stt",
+      model: event.recognizer,
+      input_tokens: 0,
+      output_tokens: 0,
+      latency_ms: event.latencyMs,
+      cost_usd: (event.seconds / 60) * this.prices.sttPerMinute,
+      audio_seconds: event.seconds,
+      created_at: this.clock.now().toISOString(),
+    });
   }
 
   private async recordSpeechUsage(

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   MOCK_CLIP_SECONDS,
   MOCK_TRANSCRIPT,
+  mockSine,
   mockWav,
   startMockSpeech,
   type MockSpeech,
@@ -24,6 +25,7 @@ beforeAll(async () => {
 afterAll(() => speech.close());
 afterEach(() => {
   speech.requests.length = 0;
+  speech.streams.length = 0;
   speech.options.fail = undefined;
   speech.options.transcript = undefined;
   speech.options.plainTranscription = undefined;
@@ -516,6 +518,51 @@ describe("Deepgram", () => {
       upstreamStatus: 401,
       message: "speech provider deepgram: 401: Invalid credentials.",
     });
+  });
+});
+
+describe("Deepgram live transcription", () => {
+  /** 20 ms frames of a tone, as a call feeds them. */
+  const frames = (count: number) => Array.from({ length: count }, () => mockSine(16_000, 0.02));
+
+  it("streams 16-bit PCM over the WebSocket while the caller talks and hears the final results on CloseStream", async () => {
+    const recognizer = provider("deepgram").recognizer!;
+    const stream = recognizer.openStream!({ sampleRate: 16_000, locale: "en-US" });
+    for (const frame of frames(50)) stream.write(frame);
+    const result = await stream.finish();
+    expect(result).toEqual({ text: MOCK_TRANSCRIPT, language: "en-US", durationSeconds: 1 });
+    expect(speech.streams).toHaveLength(1);
+    const live = speech.streams[0]!;
+    expect(live.query).toEqual({
+      model: "nova-3",
+      encoding: "linear16",
+      sample_rate: "16000",
+      channels: "1",
+      smart_format: "true",
+      interim_results: "false",
+      language: "en-US",
+    });
+    expect(live.headers.authorization).toBe(`Token ${speech.key}`);
+    // Every frame went as its own binary message (written before the socket opened: buffered, then sent).
+    expect(live).toMatchObject({ frames: 50, bytes: 50 * 320 * 2, closed: true });
+  });
+
+  it("turns a refused key into a 401 with Deepgram's message, and an abort into no result", async () => {
+    const refused = provider("deepgram", { api_key: "wrong-deepgram-key" }).recognizer!.openStream!({
+      sampleRate: 16_000,
+    });
+    refused.write(mockSine(16_000, 0.02));
+    expect(await failure(refused.finish())).toMatchObject({
+      name: "SpeechProviderError",
+      upstreamStatus: 401,
+      message: "speech provider deepgram: 401: Invalid credentials.",
+    });
+    const aborted = provider("deepgram").recognizer!.openStream!({ sampleRate: 16_000 });
+    aborted.write(mockSine(16_000, 0.02));
+    const controller = new AbortController();
+    const finishing = aborted.finish(controller.signal);
+    controller.abort();
+    await expect(finishing).rejects.toThrow();
   });
 });
 

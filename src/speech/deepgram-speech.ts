@@ -7,11 +7,14 @@ import {
   type CloudSpeechOptions,
   type SpeechServiceContext,
 } from "./speech-http.ts";
+import { openDeepgramStream } from "./deepgram-stream.ts";
 import type {
   AudioClip,
+  RecognitionStream,
   SpeechProvider,
   SpeechRecognizer,
   SpeechSynthesizer,
+  StreamingTranscriptionRequest,
   SynthesisRequest,
   Transcription,
   TranscriptionRequest,
@@ -22,8 +25,9 @@ import { SpeechProviderError } from "./speech.ts";
 import { wavDurationSeconds } from "./wav.ts";
 
 /**
- * Deepgram: pre-recorded transcription (`/v1/listen`, the audio as the raw request body) and, when a
- * `tts_model` is configured, Aura synthesis (`/v1/speak`), whose voice is the model name itself.
+ * Deepgram: pre-recorded transcription (`/v1/listen`, the audio as the raw request body), live
+ * transcription over a WebSocket to the same path for calls (deepgram-stream.ts) and, when a `tts_model`
+ * is configured, Aura synthesis (`/v1/speak`), whose voice is the model name itself.
  */
 
 export const DEEPGRAM_DEFAULT_BASE_URL = "https://api.deepgram.com";
@@ -162,5 +166,12 @@ class DeepgramRecognizer implements SpeechRecognizer {
       language: channel.detected_language ?? request.locale,
       durationSeconds: answer.metadata?.duration ?? wavDurationSeconds(request.audio) ?? 0,
     };
+  }
+
+  openStream(request: StreamingTranscriptionRequest): RecognitionStream {
+    return openDeepgramStream(
+      { provider: this.name, baseUrl: this.context.base, headers: this.context.headers, model: this.model },
+      request,
+    );
   }
 }

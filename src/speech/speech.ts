@@ -77,6 +77,26 @@ export interface Transcription {
   durationSeconds: number;
 }
 
+export interface StreamingTranscriptionRequest {
+  /** of the PCM written: mono float samples, sent as 16-bit linear PCM */
+  sampleRate: number;
+  /** the language spoken, when known (BCP 47) */
+  locale?: string | undefined;
+}
+
+/**
+ * One utterance transcribed as it is spoken: audio goes to the service while the caller talks, so the
+ * transcript is ready moments after they stop rather than a whole upload later.
+ */
+export interface RecognitionStream {
+  /** More of the utterance, mono samples at the stream's rate; buffered until the service is connected. */
+  write(samples: Float32Array): void;
+  /** The utterance is over: flushes the service and resolves with everything it heard. */
+  finish(signal?: AbortSignal): Promise<Transcription>;
+  /** Drops the stream (barge-in, hang-up); `finish` is not called after it. */
+  abort(): void;
+}
+
 export interface SpeechRecognizer {
   /** the provider part of recognizer ids (`openai/whisper-1` names provider `openai`) */
   readonly name: string;
@@ -84,6 +104,8 @@ export interface SpeechRecognizer {
   /** offline and weak on real voices: labelled basic */
   readonly basic: boolean;
   transcribe(request: TranscriptionRequest): Promise<Transcription>;
+  /** Live transcription, for services that stream (Deepgram); the others transcribe whole utterances. */
+  openStream?(request: StreamingTranscriptionRequest): RecognitionStream;
 }
 
 /**

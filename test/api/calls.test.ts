@@ -76,12 +76,9 @@ describe("live calls over the call stream", () => {
     recognizer = await startMockSpeech({ transcript: "what is the weather like today" });
     running = await startRunningServer({
       DRAMATIS_SPEECH_PROVIDERS: JSON.stringify([
-        {
-          name: "fake",
-          kind: "openai-compatible",
-          base_url: `${recognizer.baseUrl}/v1`,
-          api_key: recognizer.key,
-        },
+        // Deepgram streams: calls transcribe live while the caller speaks (phone-calls.test.ts covers
+        // a recognizer that takes whole utterances).
+        { name: "fake", kind: "deepgram", base_url: recognizer.baseUrl, api_key: recognizer.key },
       ]),
       DRAMATIS_TRANSCRIPTION: "fake",
       DRAMATIS_OFFLINE_TRANSCRIPTION: "off",
@@ -138,7 +135,9 @@ describe("live calls over the call stream", () => {
     const reply = await client.next((event) => event.type === "reply", mark);
     expect(reply.latency_ms).toBeGreaterThanOrEqual(0);
     expect(reply.interrupted).toBe(false);
-    expect(recognizer.requests.some((request) => request.path === "/v1/audio/transcriptions")).toBe(true);
+    // Heard live: the audio went to the recognizer's WebSocket as it was spoken, nothing uploaded after.
+    expect(recognizer.streams.some((stream) => stream.closed && stream.frames > 10)).toBe(true);
+    expect(recognizer.requests.filter((request) => request.path === "/v1/listen")).toEqual([]);
 
     // Then silence: the call says goodbye and ends.
     const ended = await client.next((event) => event.type === "ended", mark);

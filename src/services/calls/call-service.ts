@@ -478,6 +478,12 @@ export class CallService {
         });
         return result.text;
       },
+      listen: () =>
+        this.speech.openTranscriptionStream(actor, {
+          sampleRate: CALL_SAMPLE_RATE,
+          locale: call.locale,
+          conversationId: call.conversation_id,
+        }),
       synthesize: async (text, signal) => {
         const clip = await this.speech.synthesize(actor, {
           text,

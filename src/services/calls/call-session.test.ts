@@ -153,6 +153,60 @@ describe("a call session", () => {
     expect(call.audio.length).toBe(3);
   });
 
+  it("transcribes live while the user speaks when the recognizer streams, and falls back to the whole utterance when the stream fails", async () => {
+    /** A live transcription that records what reached it, and when. */
+    const liveStream = (outcome: "hears" | "fails") => {
+      const stream = {
+        written: 0,
+        finishedAfter: -1,
+        aborted: false,
+        write: (samples: Float32Array) => {
+          stream.written += samples.length;
+        },
+        finish: async () => {
+          stream.finishedAfter = stream.written;
+          if (outcome === "fails") throw new Error("the live service dropped");
+          return { text: "heard live", durationSeconds: stream.written / CALL_SAMPLE_RATE };
+        },
+        abort: () => {
+          stream.aborted = true;
+        },
+      };
+      return stream;
+    };
+    const streamed = liveStream("hears");
+    const call = harness({ firstSpeaker: "user" }, { listen: () => streamed });
+    call.session.start();
+    call.session.pushAudio(quiet(0.5));
+    call.session.pushAudio(tone(1));
+    // The words reach the recognizer while they are spoken, before the speech ends.
+    expect(streamed.written).toBeGreaterThan(CALL_SAMPLE_RATE * 0.5);
+    expect(streamed.finishedAfter).toBe(-1);
+    call.session.pushAudio(quiet(1));
+    await call.flush();
+    expect(streamed.finishedAfter).toBeGreaterThan(CALL_SAMPLE_RATE);
+    expect(call.heard).toEqual([]); // no whole-utterance transcription
+    expect(call.events).toContainEqual({ type: "transcript", text: "heard live" });
+    expect(call.events.find((event) => event.type === "reply")).toMatchObject({ interrupted: false });
+
+    const failing = liveStream("fails");
+    const fallback = harness({ firstSpeaker: "user" }, { listen: () => failing });
+    fallback.session.start();
+    fallback.session.pushAudio(tone(1));
+    fallback.session.pushAudio(quiet(1));
+    await fallback.flush();
+    expect(fallback.heard[0]).toBeGreaterThan(CALL_SAMPLE_RATE * 0.9);
+    expect(fallback.events).toContainEqual({ type: "transcript", text: "what is the weather like" });
+
+    // Hanging up mid-utterance drops the live stream.
+    const dropped = liveStream("hears");
+    const hungUp = harness({ firstSpeaker: "user" }, { listen: () => dropped });
+    hungUp.session.start();
+    hungUp.session.pushAudio(tone(1));
+    await hungUp.session.hangup();
+    expect(dropped.aborted).toBe(true);
+  });
+
   it("stops talking when the user talks over it (barge-in)", async () => {
     const call = harness();
     call.session.start();

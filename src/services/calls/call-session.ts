@@ -1,4 +1,5 @@
 import { EnergyVad } from "../../speech/energy-vad.ts";
+import type { RecognitionStream } from "../../speech/speech.ts";
 import { SentenceChunker } from "./sentence-chunker.ts";
 
 /** The sample rate of every call's audio inside the server (transports convert at the edges). */
@@ -46,6 +47,12 @@ export interface CallTransport {
 /** What the session needs from the rest of the server: ears, a voice and the persona's mind. */
 export interface CallBrain {
   transcribe(samples: Float32Array, signal: AbortSignal): Promise<string>;
+  /**
+   * A live transcription of the utterance starting now, when the recognizer streams (Deepgram): it hears
+   * the words as they are spoken, so the transcript is ready as the caller stops. Undefined (or absent):
+   * `transcribe` takes the whole utterance at its end.
+   */
+  listen?(): RecognitionStream | undefined;
   /** The text in the call's voice, 16 kHz mono. */
   synthesize(text: string, signal: AbortSignal): Promise<Float32Array>;
   /** Stores the user's words and has the persona answer them, streaming the reply's text. */
@@ -129,7 +136,8 @@ class Track {
 }
 
 /**
- * One live call: listens (voice-activity detection), transcribes each utterance, has the persona answer
+ * One live call: listens (voice-activity detection), transcribes each utterance (live while it is spoken
+ * when the recognizer streams, else whole at its end), has the persona answer
  * (streamed), reads the answer aloud sentence by sentence while the model still writes, and stops at
  * once when the user talks over it (barge-in). The voice configuration decides who opens, what is said
  * first, and when a silent or over-long call ends. Transport and brain are injected, so the same session
@@ -147,6 +155,8 @@ export class CallSession {
   private recent: Float32Array[] = [];
   private utterance: Float32Array[] | undefined;
   private utteranceLength = 0;
+  /** the utterance's live transcription, while it is spoken (brain.listen) */
+  private live: RecognitionStream | undefined;
   /** the moment the client will have played everything sent so far (by the session's clock) */
   private playbackEndsAt = 0;
   /** the agent track's write position in samples */
@@ -209,6 +219,7 @@ export class CallSession {
       if (this.utteranceLength < MAX_UTTERANCE_SAMPLES) {
         this.utterance.push(samples);
         this.utteranceLength += samples.length;
+        this.live?.write(samples);
       }
     } else {
       this.recent.push(samples);
@@ -240,6 +251,8 @@ export class CallSession {
   private async finish(reason: CallEndReason, goodbye: string | undefined): Promise<CallSummary> {
     this.timers.clearTimeout(this.silenceTimer);
     this.timers.clearTimeout(this.durationTimer);
+    this.live?.abort();
+    this.live = undefined;
     const running = this.turn;
     if (running || this.timers.now() < this.playbackEndsAt) {
       // The persona stops mid-sentence: the client drops what it has queued, the recording too.
@@ -281,6 +294,14 @@ export class CallSession {
     this.utterance = [...this.recent];
     this.utteranceLength = this.utterance.reduce((sum, chunk) => sum + chunk.length, 0);
     this.recent = [];
+    this.live?.abort();
+    try {
+      this.live = this.options.brain.listen?.();
+    } catch (error) {
+      this.options.onError?.(error); // the utterance is transcribed whole at its end instead
+      this.live = undefined;
+    }
+    for (const chunk of this.utterance) this.live?.write(chunk);
     // Barge-in: the user talks while the persona thinks or speaks; it stops and listens.
     if (this.turn || this.timers.now() < this.playbackEndsAt) {
       this.turn?.controller.abort();
@@ -298,12 +319,17 @@ export class CallSession {
       offset += chunk.length;
       if (offset >= samples.length) break;
     }
+    const live = this.live;
+    this.live = undefined;
+    // Flushed at once, not after the previous turn: the service finishes while that turn winds down.
+    const heard = live?.finish();
+    heard?.catch(() => {}); // read (or replaced) in the turn
     const speechEndAt = this.timers.now();
     const previous = this.turn;
     this.runTurn(async (signal) => {
       // An interrupted turn finishes first (its partial reply is stored), then this one is answered.
       await previous?.done;
-      await this.answer(samples, speechEndAt, signal);
+      await this.answer({ samples, heard }, speechEndAt, signal);
     });
   }
 
@@ -324,12 +350,35 @@ export class CallSession {
     this.turn = { controller, done };
   }
 
-  private async answer(samples: Float32Array, speechEndAt: number, signal: AbortSignal): Promise<void> {
+  /**
+   * What the caller said: the live transcription's result, or (without one, or when it failed) the whole
+   * utterance transcribed now.
+   */
+  private async hear(
+    utterance: { samples: Float32Array; heard: Promise<{ text: string }> | undefined },
+    signal: AbortSignal,
+  ): Promise<string> {
+    if (utterance.heard) {
+      try {
+        return (await utterance.heard).text;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.options.onError?.(error);
+      }
+    }
+    return this.options.brain.transcribe(utterance.samples, signal);
+  }
+
+  private async answer(
+    utterance: { samples: Float32Array; heard: Promise<{ text: string }> | undefined },
+    speechEndAt: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { brain, transport } = this.options;
     transport.send({ type: "state", state: "thinking" });
     let text: string;
     try {
-      text = (await brain.transcribe(samples, signal)).trim();
+      text = (await this.hear(utterance, signal)).trim();
     } catch (error) {
       if (!(error instanceof CannotHearError)) throw error;
       if (this.toldCannotHear) return;
