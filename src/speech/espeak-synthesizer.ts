@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import { createRequire } from "node:module";
+import { EspeakWorkerPool } from "./espeak-worker-pool.ts";
 import type { AudioClip, SpeechSynthesizer, SynthesisRequest, VoiceGender, VoiceInfo } from "./speech.ts";
 import { SpeechInputError } from "./speech.ts";
 import { decodeWav, encodeWav } from "./wav.ts";
@@ -9,67 +8,22 @@ import { decodeWav, encodeWav } from "./wav.ts";
  * no service and no download. Robotic, but it reads a hundred languages; offered as the *basic* voice.
  *
  * Voice names are eSpeak's language codes with an optional variant: `en-us`, `en-us+f3` (a female
- * variant), `de+m2`. Each synthesis runs one fresh instance of the module (its `main` cannot be called
- * twice); the compiled WebAssembly is kept, so an instance costs its memory set-up only.
+ * variant), `de+m2`. eSpeak runs in worker threads (EspeakWorkerPool), so a sentence's 100-200 ms of CPU
+ * never blocks the event loop: other calls' audio and HTTP requests go on meanwhile. Each worker keeps
+ * the compiled WebAssembly and runs one fresh instance of it per piece of text (its `main` cannot be
+ * called twice), so an instance costs its memory set-up only.
+ *
+ * Synthesizers share one process-wide pool unless given their own (`workers` or `pool`): a worker holds
+ * about 90 MB, and the cores are the process's anyway. Idle workers do not keep the process alive.
+ *
+ * @example
+ * const clip = await new EspeakSynthesizer().synthesize({ voice: "en-us+f3", text: "Hello there." });
  */
-interface EspeakModule {
-  FS: { readFile(path: string): Uint8Array; writeFile(path: string, data: string): void };
-}
-type EspeakFactory = (options: Record<string, unknown>) => Promise<EspeakModule>;
+/** The pool synthesizers share unless given their own; its workers start on the first synthesis. */
+let sharedPool: EspeakWorkerPool | undefined;
 
-const require = createRequire(import.meta.url);
-
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  compile(bytes: Uint8Array): Promise<CompiledWasm>;
-  instantiate(module: CompiledWasm, imports: unknown): Promise<unknown>;
-}
-type CompiledWasm = { readonly compiledWasm: unique symbol };
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let compiled: Promise<{ factory: EspeakFactory; wasm: CompiledWasm }> | undefined;
-
-function loadEspeak(): Promise<{ factory: EspeakFactory; wasm: CompiledWasm }> {
-  compiled ??= (async () => {
-    const entry = require.resolve("espeak-ng");
-    const wasmPath = entry.replace(/espeak-ng\.js$/, "espeak-ng.wasm");
-    const [module, wasm] = await Promise.all([
-      import("espeak-ng") as unknown as Promise<{ default: EspeakFactory }>,
-      wasmApi.compile(await fs.promises.readFile(wasmPath)),
-    ]);
-    return { factory: module.default, wasm };
-  })();
-  compiled.catch(() => (compiled = undefined));
-  return compiled;
-}
-
-/** Runs eSpeak once with `args`; `files` are written into its file system first. */
-async function runEspeak(
-  args: string[],
-  files: Record<string, string> = {},
-): Promise<{ module: EspeakModule; output: string[] }> {
-  const { factory, wasm } = await loadEspeak();
-  const output: string[] = [];
-  const errors: string[] = [];
-  const module = await factory({
-    arguments: args,
-    preRun: [
-      (instance: EspeakModule) =>
-        Object.entries(files).forEach(([path, text]) => instance.FS.writeFile(path, text)),
-    ],
-    // The compiled module is reused; each run only instantiates it (Emscripten's hook for that).
-    instantiateWasm(imports: unknown, done: (instance: unknown, module: CompiledWasm) => void) {
-      void wasmApi.instantiate(wasm, imports).then((instance) => done(instance, wasm));
-      return {};
-    },
-    print: (line: string) => output.push(line),
-    printErr: (line: string) => errors.push(line),
-  });
-  if (errors.some((line) => /error|unknown|failed/i.test(line))) {
-    throw new Error(`eSpeak NG: ${errors.join(" ").slice(0, 300)}`);
-  }
-  return { module, output };
-}
+/** The voices of the bundled eSpeak build: listed once per process. */
+let languageList: Promise<Array<{ code: string; name: string }>> | undefined;
 
 /** eSpeak's variants worth offering: a few distinct male and female timbres. */
 const VARIANTS: ReadonlyArray<{ suffix: string; label: string; gender: VoiceGender }> = [
@@ -84,11 +38,26 @@ const CHUNK_CHARACTERS = 1_500;
 /** eSpeak's words per minute at rate 1. */
 const WORDS_PER_MINUTE = 170;
 
+export interface EspeakSynthesizerOptions {
+  /** worker threads of a pool of its own; default: the shared pool (one core less than the machine, 1-2) */
+  workers?: number;
+  /** the pool to run in (tests); wins over `workers` */
+  pool?: EspeakWorkerPool;
+}
+
 export class EspeakSynthesizer implements SpeechSynthesizer {
   readonly name = "espeak";
   readonly label = "Basic (eSpeak NG, offline)";
   readonly basic = true;
-  private languages: Promise<Array<{ code: string; name: string }>> | undefined;
+  private readonly pool: EspeakWorkerPool;
+
+  constructor(options: EspeakSynthesizerOptions = {}) {
+    this.pool =
+      options.pool ??
+      (options.workers === undefined
+        ? (sharedPool ??= new EspeakWorkerPool())
+        : new EspeakWorkerPool({ size: options.workers }));
+  }
 
   async listVoices(): Promise<VoiceInfo[]> {
     const languages = await this.languageList();
@@ -121,13 +90,19 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     const rate = Math.round(WORDS_PER_MINUTE * Math.min(2, Math.max(0.5, request.rate ?? 1)));
     const pieces: Float32Array[] = [];
     let sampleRate = 22_050;
+    // One job per piece: another call's sentence waiting in the queue goes between a long text's pieces.
     for (const chunk of chunkText(request.text, CHUNK_CHARACTERS)) {
       request.signal?.throwIfAborted();
-      const { module } = await runEspeak(
-        ["-v", request.voice, "-s", String(rate), "-b", "1", "-f", "/in.txt", "-w", "/out.wav"],
-        { "/in.txt": chunk },
+      const { file } = await this.pool.run(
+        {
+          args: ["-v", request.voice, "-s", String(rate), "-b", "1", "-f", "/in.txt", "-w", "/out.wav"],
+          files: { "/in.txt": chunk },
+          outputFile: "/out.wav",
+        },
+        request.signal,
       );
-      const audio = decodeWav(module.FS.readFile("/out.wav"));
+      if (!file) throw new Error("eSpeak NG wrote no audio");
+      const audio = decodeWav(file);
       sampleRate = audio.sampleRate;
       pieces.push(audio.samples);
     }
@@ -139,10 +114,23 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     };
   }
 
+  /**
+   * Terminates the workers of this synthesizer's pool (the shared one unless it was given its own);
+   * syntheses running or waiting reject. A later synthesis starts workers again.
+   */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
   private languageList(): Promise<Array<{ code: string; name: string }>> {
-    this.languages ??= runEspeak(["--voices"]).then(({ output }) => parseVoiceList(output));
-    this.languages.catch(() => (this.languages = undefined));
-    return this.languages;
+    if (!languageList) {
+      const listing = this.pool.run({ args: ["--voices"] }).then(({ output }) => parseVoiceList(output));
+      listing.catch(() => {
+        if (languageList === listing) languageList = undefined;
+      });
+      languageList = listing;
+    }
+    return languageList;
   }
 }
 
