@@ -27,7 +27,7 @@ const layerRules = [
     ignores: ["**/*.test.ts"],
     rules: restrict(
       [
-        ...above("services", "http", "composition", "jobs", "channels", "models", "speech"),
+        ...above("services", "http", "composition", "jobs", "channels", "models", "speech", "media"),
         "**/app.ts",
         ...httpFramework,
       ],
@@ -76,6 +76,7 @@ const layerRules = [
             "channels",
             "models",
             "speech",
+            "media",
             "rate-limits",
           ),
           "**/app.ts",
@@ -109,6 +110,7 @@ const layerRules = [
             "channels",
             "models",
             "speech",
+            "media",
             "rate-limits",
           ),
           "**/app.ts",
@@ -120,7 +122,13 @@ const layerRules = [
     },
   },
   {
-    files: ["src/models/**/*.ts", "src/speech/**/*.ts", "src/jobs/**/*.ts", "src/rate-limits/**/*.ts"],
+    files: [
+      "src/models/**/*.ts",
+      "src/speech/**/*.ts",
+      "src/media/**/*.ts",
+      "src/jobs/**/*.ts",
+      "src/rate-limits/**/*.ts",
+    ],
     ignores: ["**/*.test.ts"],
     rules: {
       ...restrict([...above("http"), "**/app.ts", ...httpFramework], "no HTTP layer below the routes"),
