@@ -30,7 +30,10 @@ export interface MockImagesOptions {
   refuse?: "content_policy_violation" | "moderation_blocked" | undefined;
   /** OpenAI answers links instead of base64, whatever `response_format` asked; "relative": `/files/…` */
   answerWithUrl?: "same-origin" | "other-origin" | "relative" | undefined;
-  /** A1111 generations are answered only on `release()` (or after `releaseAfterPolls` progress polls) */
+  /**
+   * A1111 generations are answered only on `release()`, or once `releaseAfterPolls` progress polls were
+   * answered (on the poll after them, which the client sends only once it has read the last one)
+   */
   holdGenerations?: boolean;
   releaseAfterPolls?: number | undefined;
   /** what `/sdapi/v1/sd-models` lists */
@@ -315,6 +318,12 @@ export async function startMockImages(initial: MockImagesOptions = {}): Promise<
   }
 
   function progressAnswer(): Answer {
+    const first = [...held][0];
+    // Released on the poll after the last one counted: the client sends it only once it has read (and
+    // reported) that one.
+    if (first && options.releaseAfterPolls !== undefined && first.polls >= options.releaseAfterPolls) {
+      first.answer();
+    }
     const running = [...held][0];
     if (!running) {
       return json({
@@ -336,7 +345,7 @@ export async function startMockImages(initial: MockImagesOptions = {}): Promise<
     }
     running.polls += 1;
     const step = Math.min(running.polls, running.steps);
-    const answer = json({
+    return json({
       progress: step / running.steps,
       eta_relative: running.steps - step,
       state: {
@@ -352,9 +361,6 @@ export async function startMockImages(initial: MockImagesOptions = {}): Promise<
       current_image: null,
       textinfo: null,
     });
-    if (options.releaseAfterPolls !== undefined && running.polls >= options.releaseAfterPolls)
-      running.answer();
-    return answer;
   }
 
   async function a1111Generation(

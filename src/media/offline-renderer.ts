@@ -37,6 +37,7 @@ const VIDEO_MIN_SECONDS = 1;
 const VIDEO_MAX_SECONDS = 6;
 /** The still is drawn this much larger than a frame, and the frames pan across the difference. */
 const VIDEO_PAN_MARGIN = 1.12;
+const PROGRESS_BAR_HEIGHT = 3;
 /** How much of the prompt a card shows. */
 const PROMPT_CHARACTERS = 120;
 const PROMPT_LINES = 4;
@@ -133,7 +134,23 @@ class OfflineVideoRenderer implements VideoGenerator {
       raw: { width, height: height * frameCount, channels: 4, pageHeight: height },
     })
       .composite(
-        Array.from({ length: frameCount }, (_, index) => ({ input: banner, left: 0, top: index * height })),
+        Array.from({ length: frameCount }, (_, index): sharp.OverlayOptions[] => [
+          { input: banner, left: 0, top: index * height },
+          // A bar filling along the band's foot: shows time passing, and keeps every frame distinct (the
+          // encoder merges identical frames, which would drop the timing of a still that does not move).
+          {
+            input: {
+              create: {
+                width: Math.max(1, Math.round((width * (index + 1)) / frameCount)),
+                height: PROGRESS_BAR_HEIGHT,
+                channels: 4,
+                background: "#ffffffc0",
+              },
+            },
+            left: 0,
+            top: index * height + bannerHeight(height) - PROGRESS_BAR_HEIGHT,
+          },
+        ]).flat(),
       )
       .webp({
         loop: 0,
@@ -206,7 +223,8 @@ interface CardOptions {
 
 async function renderCard(options: CardOptions): Promise<Uint8Array> {
   const { width, height } = options;
-  const diameter = Math.round(Math.min(width, height) * 0.42);
+  // Even, so the portrait sits on whole pixels around the centre.
+  const diameter = Math.round(Math.min(width, height) * 0.21) * 2;
   const centreX = Math.round(width / 2);
   const centreY = Math.round(height * 0.46);
   const svg = renderCardSvg({ ...options, diameter, centreX, centreY });
@@ -270,8 +288,12 @@ function renderCardSvg(
 }
 
 /** A dark band across the top with `label` in it: on every card and every video frame. */
+function bannerHeight(height: number): number {
+  return Math.max(24, Math.round(height * 0.085));
+}
+
 function renderBannerSvg(width: number, height: number, label: string): string {
-  const bandHeight = Math.max(24, Math.round(height * 0.085));
+  const bandHeight = bannerHeight(height);
   // The label fits the width at about 0.6 em per character.
   const fontSize = Math.max(
     9,
