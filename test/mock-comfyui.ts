@@ -277,7 +277,8 @@ export async function startMockComfyUi(initial: MockComfyUiOptions = {}): Promis
         }
       }
     }
-    const outputs: Record<string, { images: Array<{ filename: string; subfolder: string; type: string }> }> = {};
+    const outputs: Record<string, { images: Array<{ filename: string; subfolder: string; type: string }> }> =
+      {};
     const batchNode = entries.find(([, node]) => node.class_type === "EmptyLatentImage")?.[1];
     const batch = Number(batchNode?.inputs.batch_size ?? 1) || 1;
     for (const [id, node] of entries) {
@@ -315,7 +316,11 @@ export async function startMockComfyUi(initial: MockComfyUiOptions = {}): Promis
         // recorded raw
       }
     } else if (type.startsWith("multipart/form-data")) {
-      const form = await new Request(url, { method: "POST", headers: { "content-type": type }, body }).formData();
+      const form = await new Request(url, {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      }).formData();
       recorded.form = {};
       for (const [name, value] of form) {
         recorded.form[name] =
@@ -440,7 +445,9 @@ export async function startMockComfyUi(initial: MockComfyUiOptions = {}): Promis
   server.on("upgrade", (request, socket, head) => {
     const url = new URL(request.url ?? "/", baseUrl);
     if (url.pathname !== "/ws" || options.refuseSocket) {
-      socket.end("HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 14\r\n\r\n404: Not Found");
+      socket.end(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 14\r\n\r\n404: Not Found",
+      );
       return;
     }
     sockets.handleUpgrade(request, socket, head, (client) => {
@@ -451,7 +458,10 @@ export async function startMockComfyUi(initial: MockComfyUiOptions = {}): Promis
         if (live.get(clientId) === client) live.delete(clientId);
       });
       client.send(
-        JSON.stringify({ type: "status", data: { status: { exec_info: { queue_remaining: 0 } }, sid: clientId } }),
+        JSON.stringify({
+          type: "status",
+          data: { status: { exec_info: { queue_remaining: 0 } }, sid: clientId },
+        }),
       );
     });
   });

@@ -153,7 +153,10 @@ export class ComfyProgressSocket {
   }
 
   private fail(message: string): MediaProviderError {
-    return new MediaProviderError(this.settings.provider, redactSecrets(message, this.settings.secrets ?? []));
+    return new MediaProviderError(
+      this.settings.provider,
+      redactSecrets(message, this.settings.secrets ?? []),
+    );
   }
 }
 
@@ -161,7 +164,9 @@ export class ComfyProgressSocket {
 export function describeExecutionError(data: Record<string, unknown>): string {
   const node = [
     typeof data.node_type === "string" ? data.node_type : undefined,
-    typeof data.node_id === "string" || typeof data.node_id === "number" ? `(node ${data.node_id})` : undefined,
+    typeof data.node_id === "string" || typeof data.node_id === "number"
+      ? `(node ${data.node_id})`
+      : undefined,
   ]
     .filter(Boolean)
     .join(" ");

@@ -37,7 +37,13 @@ function images(overrides: Partial<MediaProviderConfig> = {}, options: ComfyUiOp
 }
 
 function request(overrides: Partial<ImageRequest> = {}): ImageRequest {
-  return { model: MOCK_CHECKPOINTS[0]!, prompt: "a lighthouse at dusk", width: 512, height: 768, ...overrides };
+  return {
+    model: MOCK_CHECKPOINTS[0]!,
+    prompt: "a lighthouse at dusk",
+    width: 512,
+    height: 768,
+    ...overrides,
+  };
 }
 
 /** The rejection, for assertions on its class, status and message. */
@@ -148,11 +154,15 @@ describe("ComfyUI", () => {
     expect(workflow["5"]!.inputs).toEqual({ width: 512, height: 768, batch_size: 1 });
 
     expect(progress[0]).toEqual({ fraction: 0, message: "queued" });
-    expect(progress.slice(1)).toEqual([1, 2, 3, 4].map((step) => ({ fraction: step / 4, message: `step ${step}/4` })));
+    expect(progress.slice(1)).toEqual(
+      [1, 2, 3, 4].map((step) => ({ fraction: step / 4, message: `step ${step}/4` })),
+    );
 
     expect(requestsTo("GET", `/history/${queued.promptId}`)).toHaveLength(1);
     const views = requestsTo("GET", "/view");
-    expect(views.map((view) => view.query)).toEqual([{ filename: "ComfyUI_00001_.png", subfolder: "", type: "output" }]);
+    expect(views.map((view) => view.query)).toEqual([
+      { filename: "ComfyUI_00001_.png", subfolder: "", type: "output" },
+    ]);
   });
 
   it("takes several pictures as one batch, and keeps early socket messages until the prompt id is known", async () => {
@@ -226,7 +236,9 @@ describe("ComfyUI", () => {
     const error = await failure(images().generate(request({ model: "missing.safetensors" })));
     expect(error).toBeInstanceOf(MediaInputError);
     expect(error.status).toBe(400);
-    expect(error.message).toContain("comfy refused the workflow: CheckpointLoaderSimple (node 4): Value not in list");
+    expect(error.message).toContain(
+      "comfy refused the workflow: CheckpointLoaderSimple (node 4): Value not in list",
+    );
     expect(error.message).toContain("missing.safetensors");
 
     const broken = defaultComfyWorkflow();
@@ -240,7 +252,9 @@ describe("ComfyUI", () => {
     const error = await failure(images().generate(request()));
     expect(error).toBeInstanceOf(MediaProviderError);
     expect((error as MediaProviderError).status).toBe(502);
-    expect(error.message).toBe("media provider comfy: KSampler (node 3): CUDA out of memory. Tried to allocate 2.00 GiB");
+    expect(error.message).toBe(
+      "media provider comfy: KSampler (node 3): CUDA out of memory. Tried to allocate 2.00 GiB",
+    );
 
     comfy.options.refuseSocket = true;
     const polled = await failure(images().generate(request()));

@@ -2,7 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { sniffMediaType } from "../lib/file-signatures.ts";
 import { joinUrl } from "../lib/service-http.ts";
-import { ComfyProgressSocket, describeExecutionError, type ComfyWebSocketConstructor } from "./comfyui-socket.ts";
+import {
+  ComfyProgressSocket,
+  describeExecutionError,
+  type ComfyWebSocketConstructor,
+} from "./comfyui-socket.ts";
 import {
   defaultComfyWorkflow,
   fillComfyWorkflow,
@@ -137,7 +141,9 @@ class ComfyUiImages implements ImageGenerator {
     // Without a reference workflow `references` is empty and callers send none; one sent anyway is
     // left out rather than failing the picture.
     const reference = this.config.reference_workflow ? request.reference : undefined;
-    const template = await this.loadWorkflow(reference ? this.config.reference_workflow : this.config.workflow);
+    const template = await this.loadWorkflow(
+      reference ? this.config.reference_workflow : this.config.workflow,
+    );
     let promptId: string | undefined;
     let socket: ComfyProgressSocket | undefined;
     try {
@@ -206,7 +212,11 @@ class ComfyUiImages implements ImageGenerator {
     // Named by content: the same reference sent twice is one file on the server.
     const digest = createHash("sha256").update(image.bytes).digest("hex").slice(0, 24);
     const form = new FormData();
-    form.append("image", new Blob([image.bytes], { type: image.contentType }), `dramatis-${digest}.${extension}`);
+    form.append(
+      "image",
+      new Blob([image.bytes], { type: image.contentType }),
+      `dramatis-${digest}.${extension}`,
+    );
     form.append("overwrite", "true");
     const uploaded = await this.http.json(
       { url: this.url("upload/image"), method: "POST", headers: this.headers, body: form, signal },
@@ -251,7 +261,8 @@ class ComfyUiImages implements ImageGenerator {
       );
       const entry = history[promptId];
       if (entry) {
-        if (entry.status?.status_str === "error") throw new MediaProviderError(this.name, describeFailure(entry));
+        if (entry.status?.status_str === "error")
+          throw new MediaProviderError(this.name, describeFailure(entry));
         return entry;
       }
       await pause(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, signal);
@@ -269,17 +280,31 @@ class ComfyUiImages implements ImageGenerator {
     const saved = references.filter((image) => image.type === "output");
     const chosen = saved.length > 0 ? saved : references;
     if (chosen.length === 0) {
-      throw new MediaProviderError(this.name, "the workflow produced no pictures (does it end in SaveImage?)");
+      throw new MediaProviderError(
+        this.name,
+        "the workflow produced no pictures (does it end in SaveImage?)",
+      );
     }
     return Promise.all(chosen.map((image) => this.view(image, signal)));
   }
 
   private async view(image: ComfyImageReference, signal: AbortSignal): Promise<GeneratedImage> {
-    const query = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder, type: image.type });
-    const answer = await this.http.bytes({ url: `${this.url("view")}?${query}`, headers: this.headers, signal });
+    const query = new URLSearchParams({
+      filename: image.filename,
+      subfolder: image.subfolder,
+      type: image.type,
+    });
+    const answer = await this.http.bytes({
+      url: `${this.url("view")}?${query}`,
+      headers: this.headers,
+      signal,
+    });
     const contentType = sniffMediaType(answer.bytes);
     if (!contentType?.startsWith("image/")) {
-      throw new MediaProviderError(this.name, `answered a file that is not a picture (${answer.contentType ?? "no type"})`);
+      throw new MediaProviderError(
+        this.name,
+        `answered a file that is not a picture (${answer.contentType ?? "no type"})`,
+      );
     }
     return { bytes: answer.bytes, contentType };
   }
@@ -326,7 +351,9 @@ function readChoices(input: unknown[] | undefined): string[] {
     : first === "COMBO" && second && typeof second === "object"
       ? (second as { options?: unknown }).options
       : undefined;
-  return Array.isArray(choices) ? choices.filter((choice): choice is string => typeof choice === "string") : [];
+  return Array.isArray(choices)
+    ? choices.filter((choice): choice is string => typeof choice === "string")
+    : [];
 }
 
 /**
