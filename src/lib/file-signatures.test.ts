@@ -37,6 +37,7 @@ describe("sniffMediaType", () => {
     expect(sniffMediaType(Buffer.from("\x00\x00\x00\x1cftypavif"))).toBe("image/avif");
     expect(sniffMediaType(Buffer.from("\x00\x00\x00\x1cftypM4A "))).toBe("audio/mp4");
     expect(sniffMediaType(Buffer.from("\x00\x00\x00\x1cftypisom"))).toBe("video/mp4");
+    expect(sniffMediaType(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81]))).toBe("video/webm");
     for (const text of [
       "<svg xmlns='http://www.w3.org/2000/svg'/>",
       "<!doctype html><script>",

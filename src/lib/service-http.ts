@@ -27,12 +27,19 @@ export interface ServiceHttpRequest {
   body?: RequestInit["body"];
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
+  /**
+   * Non-2xx statuses answered like a success, for the caller to read: where the service puts what went
+   * wrong somewhere the generic error reading cannot find (ComfyUI's per-node `node_errors` on a 400).
+   */
+  okStatuses?: readonly number[] | undefined;
 }
 
 export interface ServiceHttpAnswer {
   bytes: Uint8Array;
   /** the media type without parameters, lower-case; null when the service sent none */
   contentType: string | null;
+  /** the HTTP status: a 2xx, or one of the request's `okStatuses` */
+  status: number;
 }
 
 export const DEFAULT_SERVICE_TIMEOUT_MS = 60_000;
@@ -88,11 +95,11 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
       throw fail(`cannot reach the service${code ? ` (${code})` : ""}`);
     }
     const contentType = mediaTypeOf(response.headers.get("content-type"));
-    if (!response.ok) {
+    if (!response.ok && !request.okStatuses?.includes(response.status)) {
       const message = readUpstreamMessage(body, contentType) || response.statusText || "no message";
       throw fail(`${response.status}: ${message}`, response.status);
     }
-    return { bytes: body, contentType };
+    return { bytes: body, contentType, status: response.status };
   }
 
   async function json<T>(request: ServiceHttpRequest, schema: z.ZodType<T>): Promise<T> {
