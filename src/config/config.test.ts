@@ -46,6 +46,41 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads media providers (configured, and implied by OPENAI_API_KEY and REPLICATE_API_TOKEN) and default models", () => {
+    expect(loadConfig({}).media).toEqual({ providers: [], imageModel: undefined, videoModel: undefined });
+    const config = loadConfig({
+      OPENAI_API_KEY: "sk-test",
+      REPLICATE_API_TOKEN: "r8_test",
+      FORGE_KEY: "user:pass",
+      DRAMATIS_MEDIA_PROVIDERS: JSON.stringify([
+        { name: "forge", kind: "automatic1111", base_url: "http://127.0.0.1:7860", api_key_env: "FORGE_KEY" },
+      ]),
+      DRAMATIS_IMAGE_MODEL: "forge/sdxl",
+      DRAMATIS_VIDEO_MODEL: "replicate/kwaivgi/kling-v1.6-standard",
+    });
+    expect(
+      config.media.providers.map((provider) => [provider.name, provider.kind, provider.api_key]),
+    ).toEqual([
+      ["openai", "openai-compatible", "sk-test"],
+      ["replicate", "replicate", "r8_test"],
+      ["forge", "automatic1111", "user:pass"],
+    ]);
+    expect(config.media).toMatchObject({
+      imageModel: "forge/sdxl",
+      videoModel: "replicate/kwaivgi/kling-v1.6-standard",
+    });
+    expect(() => loadConfig({ DRAMATIS_MEDIA_PROVIDERS: "[{" })).toThrow(/JSON array of media providers/);
+    expect(() =>
+      loadConfig({ DRAMATIS_MEDIA_PROVIDERS: JSON.stringify([{ name: "offline", kind: "comfyui" }]) }),
+    ).toThrow(/media providers\.0\.name: is reserved/);
+    expect(() =>
+      loadConfig({
+        DRAMATIS_MEDIA_PROVIDERS: JSON.stringify([{ name: "x", kind: "replicate", api_key_env: "NOPE" }]),
+      }),
+    ).toThrow(/media provider x: NOPE/);
+    expect(() => loadConfig({ DRAMATIS_IMAGE_MODEL: "sdxl" })).toThrow(/provider\/model/);
+  });
+
   it("reads rate limits and how many proxies to trust, with defaults", () => {
     const defaults = loadConfig({});
     expect(defaults.rateLimits).toEqual({

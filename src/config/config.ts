@@ -15,6 +15,11 @@ import {
   speechProvidersFromWellKnownVariables,
   type SpeechProviderConfig,
 } from "../speech/speech-config.ts";
+import {
+  mediaProviderConfigListSchema,
+  mediaProvidersFromWellKnownVariables,
+  type MediaProviderConfig,
+} from "../media/media-config.ts";
 
 /** The validated, frozen configuration every part of the server reads. */
 export interface Config {
@@ -44,6 +49,14 @@ export interface Config {
   readonly memoryTierBudgets: { basic: number; extended: number; longest: number };
   /** Price overrides by model id (`openai/gpt-4o`, `openai/*`), US dollars per million tokens. */
   readonly prices: Record<string, { input: number; output: number }>;
+  /** Picture and video services (DRAMATIS_MEDIA_PROVIDERS, OPENAI_API_KEY, REPLICATE_API_TOKEN) and the default models. */
+  readonly media: {
+    readonly providers: readonly MediaProviderConfig[];
+    /** `provider/model` for pictures unless a request names one (DRAMATIS_IMAGE_MODEL) */
+    readonly imageModel: string | undefined;
+    /** `provider/model` for videos unless a request names one (DRAMATIS_VIDEO_MODEL) */
+    readonly videoModel: string | undefined;
+  };
   /** Speech services: the operator's (DRAMATIS_SPEECH_PROVIDERS, OPENAI_API_KEY, AZURE_SPEECH_*, …) and the embedded choices. */
   readonly speech: {
     readonly providers: readonly SpeechProviderConfig[];
@@ -286,6 +299,25 @@ const settings = {
     flag: "speech-providers",
     schema: z.string().transform((text, context) => parseSpeechProviders(text, context)),
     fallback: "[]",
+  },
+  DRAMATIS_MEDIA_PROVIDERS: {
+    flag: "media-providers",
+    schema: z.string().transform((text, context) => parseMediaProviders(text, context)),
+    fallback: "[]",
+  },
+  DRAMATIS_IMAGE_MODEL: {
+    flag: "image-model",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^[a-z0-9][a-z0-9_-]*\/\S+$/.test(value), "expected provider/model"),
+    fallback: "",
+  },
+  DRAMATIS_VIDEO_MODEL: {
+    flag: "video-model",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^[a-z0-9][a-z0-9_-]*\/\S+$/.test(value), "expected provider/model"),
+    fallback: "",
   },
   DRAMATIS_TRANSCRIPTION: {
     flag: "transcription",
@@ -650,6 +682,26 @@ function parseSpeechProviders(text: string, context: z.RefinementCtx): SpeechPro
   return result.data;
 }
 
+function parseMediaProviders(text: string, context: z.RefinementCtx): MediaProviderConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    context.addIssue({ code: "custom", message: "expected a JSON array of media providers" });
+    return z.NEVER;
+  }
+  const result = mediaProviderConfigListSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    context.addIssue({
+      code: "custom",
+      message: `media providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "openai-compatible"|"automatic1111"|"comfyui"|"replicate", "base_url", "api_key_env"}])`,
+    });
+    return z.NEVER;
+  }
+  return result.data;
+}
+
 function parseTierBudgets(text: string): Config["memoryTierBudgets"] | undefined {
   const entries = Object.fromEntries(
     text.split(",").map((part) => part.split("=").map((piece) => piece.trim())),
@@ -714,6 +766,7 @@ const SECRET_SETTINGS: readonly SettingName[] = [
   "DRAMATIS_METRICS_TOKEN",
   "DRAMATIS_PROVIDERS",
   "DRAMATIS_SPEECH_PROVIDERS",
+  "DRAMATIS_MEDIA_PROVIDERS",
   "TWILIO_AUTH_TOKEN",
   "WHATSAPP_VERIFY_TOKEN",
   "WHATSAPP_APP_SECRET",
@@ -790,6 +843,22 @@ export function loadConfig(
           problems,
           "speech provider",
         );
+  const mediaProviders =
+    problems.length > 0
+      ? []
+      : resolveProviderKeys(
+          [
+            ...new Map(
+              [
+                ...mediaProvidersFromWellKnownVariables(environment),
+                ...(values.DRAMATIS_MEDIA_PROVIDERS as MediaProviderConfig[]),
+              ].map((provider) => [provider.name, provider]),
+            ).values(),
+          ],
+          environment,
+          problems,
+          "media provider",
+        );
   const whatsappSecrets = [
     values.WHATSAPP_VERIFY_TOKEN,
     values.WHATSAPP_APP_SECRET,
@@ -842,6 +911,11 @@ export function loadConfig(
     memoryTierBudgets: Object.freeze(values.DRAMATIS_MEMORY_TIER_TOKENS as Config["memoryTierBudgets"]),
     prices: Object.freeze(values.DRAMATIS_PRICES as Config["prices"]),
     providers: Object.freeze(providers),
+    media: Object.freeze({
+      providers: Object.freeze(mediaProviders),
+      imageModel: values.DRAMATIS_IMAGE_MODEL || undefined,
+      videoModel: values.DRAMATIS_VIDEO_MODEL || undefined,
+    }),
     speech: Object.freeze({
       providers: Object.freeze(speechProviders),
       transcription: values.DRAMATIS_TRANSCRIPTION || undefined,

@@ -43,3 +43,26 @@ export const mediaProviderConfigListSchema = z
     (providers) => new Set(providers.map((provider) => provider.name)).size === providers.length,
     "media provider names must be unique",
   );
+
+/**
+ * Media services implied by well-known variables, so `OPENAI_API_KEY=… npm start` also makes pictures with
+ * OpenAI's images model and `REPLICATE_API_TOKEN` brings Replicate's hosted models.
+ */
+export function mediaProvidersFromWellKnownVariables(
+  environment: Record<string, string | undefined>,
+): MediaProviderConfig[] {
+  const providers: MediaProviderConfig[] = [];
+  if (environment.OPENAI_API_KEY) {
+    providers.push({
+      name: "openai",
+      kind: "openai-compatible",
+      base_url: environment.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+      api_key_env: "OPENAI_API_KEY",
+      image_models: ["gpt-image-1"],
+    });
+  }
+  if (environment.REPLICATE_API_TOKEN) {
+    providers.push({ name: "replicate", kind: "replicate", api_key_env: "REPLICATE_API_TOKEN" });
+  }
+  return providers;
+}
