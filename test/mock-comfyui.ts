@@ -17,6 +17,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { WebSocketServer, type WebSocket } from "ws";
+import { readRecordedRequest, type RecordedHttpRequest } from "./recorded-request.ts";
+
+export type { RecordedUpload } from "./recorded-request.ts";
 
 export interface MockComfyUiOptions {
   /** the checkpoints CheckpointLoaderSimple offers */
@@ -35,21 +38,7 @@ export interface MockComfyUiOptions {
   runBeforeAnswer?: boolean;
 }
 
-export interface RecordedUpload {
-  fileName: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-export interface RecordedComfyRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: Uint8Array;
-  json?: unknown;
-  form?: Record<string, string | RecordedUpload>;
-}
+export type RecordedComfyRequest = RecordedHttpRequest;
 
 type Workflow = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 
@@ -300,35 +289,7 @@ export async function startMockComfyUi(initial: MockComfyUiOptions = {}): Promis
   }
 
   async function record(request: http.IncomingMessage, body: Uint8Array): Promise<RecordedComfyRequest> {
-    const url = new URL(request.url ?? "/", baseUrl);
-    const recorded: RecordedComfyRequest = {
-      method: request.method ?? "GET",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: request.headers,
-      body,
-    };
-    const type = request.headers["content-type"] ?? "";
-    if (type.startsWith("application/json") || (body.length > 0 && body[0] === 0x7b)) {
-      try {
-        recorded.json = JSON.parse(new TextDecoder().decode(body));
-      } catch {
-        // recorded raw
-      }
-    } else if (type.startsWith("multipart/form-data")) {
-      const form = await new Request(url, {
-        method: "POST",
-        headers: { "content-type": type },
-        body,
-      }).formData();
-      recorded.form = {};
-      for (const [name, value] of form) {
-        recorded.form[name] =
-          typeof value === "string"
-            ? value
-            : { fileName: value.name, type: value.type, bytes: new Uint8Array(await value.arrayBuffer()) };
-      }
-    }
+    const recorded = await readRecordedRequest(request, body, baseUrl, { jsonWithoutType: true });
     requests.push(recorded);
     return recorded;
   }

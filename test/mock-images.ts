@@ -18,6 +18,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
+import { readRecordedRequest, type RecordedHttpRequest } from "./recorded-request.ts";
+
+export type { RecordedUpload } from "./recorded-request.ts";
 
 export interface MockImagesOptions {
   /** the OpenAI key expected; default `mock-images-key` */
@@ -40,23 +43,9 @@ export interface MockImagesOptions {
   checkpoints?: Array<{ title: string; model_name: string }>;
 }
 
-export interface RecordedUpload {
-  fileName: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-export interface RecordedImageRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: Uint8Array;
+export interface RecordedImageRequest extends RecordedHttpRequest {
   /** which of the fake's two origins it reached: the service, or the one its links point at */
   origin: "service" | "other";
-  json?: unknown;
-  /** the fields of a multipart/form-data body; files as uploads */
-  form?: Record<string, string | RecordedUpload>;
 }
 
 export interface MockImages {
@@ -170,37 +159,7 @@ export async function startMockImages(initial: MockImagesOptions = {}): Promise<
     body: Uint8Array,
     origin: RecordedImageRequest["origin"],
   ): Promise<RecordedImageRequest> {
-    const url = new URL(request.url ?? "/", baseUrl);
-    const recorded: RecordedImageRequest = {
-      method: request.method ?? "GET",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: request.headers,
-      body,
-      origin,
-    };
-    const type = request.headers["content-type"] ?? "";
-    if (type.startsWith("application/json")) {
-      try {
-        recorded.json = JSON.parse(new TextDecoder().decode(body));
-      } catch {
-        // recorded raw; the handler answers 400
-      }
-    } else if (type.startsWith("multipart/form-data")) {
-      // undici's own parser: the fields are what a real server would read.
-      const form = await new Request(url, {
-        method: "POST",
-        headers: { "content-type": type },
-        body,
-      }).formData();
-      recorded.form = {};
-      for (const [name, value] of form) {
-        recorded.form[name] =
-          typeof value === "string"
-            ? value
-            : { fileName: value.name, type: value.type, bytes: new Uint8Array(await value.arrayBuffer()) };
-      }
-    }
+    const recorded: RecordedImageRequest = { ...(await readRecordedRequest(request, body, baseUrl)), origin };
     requests.push(recorded);
     for (const waiter of [...waiters]) waiter();
     return recorded;

@@ -14,6 +14,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { readRecordedRequest, type RecordedHttpRequest } from "./recorded-request.ts";
+
+export type { RecordedUpload } from "./recorded-request.ts";
 import { encodeWav, floatToInt16, wavDurationSeconds } from "../src/speech/wav.ts";
 
 export interface MockSpeechOptions {
@@ -27,23 +30,7 @@ export interface MockSpeechOptions {
   plainTranscription?: boolean;
 }
 
-export interface RecordedUpload {
-  fileName: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-export interface RecordedSpeechRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: Uint8Array;
-  /** the body parsed, for JSON requests */
-  json?: unknown;
-  /** the fields of a multipart/form-data body; files as uploads */
-  form?: Record<string, string | RecordedUpload>;
-}
+export type RecordedSpeechRequest = RecordedHttpRequest;
 
 /** One live transcription (Deepgram's WebSocket) as the fake saw it. */
 export interface RecordedSpeechStream {
@@ -214,36 +201,7 @@ export async function startMockSpeech(initial: MockSpeechOptions = {}): Promise<
   let baseUrl = "";
 
   async function record(request: http.IncomingMessage, body: Uint8Array): Promise<RecordedSpeechRequest> {
-    const url = new URL(request.url ?? "/", baseUrl);
-    const recorded: RecordedSpeechRequest = {
-      method: request.method ?? "GET",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: request.headers,
-      body,
-    };
-    const type = request.headers["content-type"] ?? "";
-    if (type.startsWith("application/json")) {
-      try {
-        recorded.json = JSON.parse(new TextDecoder().decode(body));
-      } catch {
-        // recorded raw; the handler answers 400
-      }
-    } else if (type.startsWith("multipart/form-data")) {
-      // undici's own parser: the fields are what a real server would read.
-      const form = await new Request(url, {
-        method: "POST",
-        headers: { "content-type": type },
-        body,
-      }).formData();
-      recorded.form = {};
-      for (const [name, value] of form) {
-        recorded.form[name] =
-          typeof value === "string"
-            ? value
-            : { fileName: value.name, type: value.type, bytes: new Uint8Array(await value.arrayBuffer()) };
-      }
-    }
+    const recorded = await readRecordedRequest(request, body, baseUrl);
     requests.push(recorded);
     return recorded;
   }

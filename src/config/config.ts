@@ -642,64 +642,57 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function parseProviders(text: string, context: z.RefinementCtx, source: string): ProviderConfig[] {
+/**
+ * A JSON array of service entries checked against `schema`, or one issue that names the first bad field and
+ * shows the expected shape.
+ */
+function parseServiceList<T>(
+  text: string,
+  context: z.RefinementCtx,
+  list: { schema: z.ZodType<T[]>; what: string; expected: string; prefix?: string },
+): T[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    context.addIssue({ code: "custom", message: `expected a JSON array of providers in ${source}` });
+    context.addIssue({ code: "custom", message: `expected a JSON array of ${list.what}` });
     return z.NEVER;
   }
-  const result = providerConfigListSchema.safeParse(parsed);
+  const result = list.schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     context.addIssue({
       code: "custom",
-      message: `providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "openai-compatible"|"anthropic", "base_url", "api_key_env", "models"}])`,
+      message: `${list.prefix ?? list.what}.${issue?.path.join(".")}: ${issue?.message} (expected ${list.expected})`,
     });
     return z.NEVER;
   }
   return result.data;
+}
+
+function parseProviders(text: string, context: z.RefinementCtx, source: string): ProviderConfig[] {
+  return parseServiceList(text, context, {
+    schema: providerConfigListSchema,
+    what: `providers in ${source}`,
+    prefix: "providers",
+    expected: `[{"name", "kind": "openai-compatible"|"anthropic", "base_url", "api_key_env", "models"}]`,
+  });
 }
 
 function parseSpeechProviders(text: string, context: z.RefinementCtx): SpeechProviderConfig[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    context.addIssue({ code: "custom", message: "expected a JSON array of speech providers" });
-    return z.NEVER;
-  }
-  const result = speechProviderConfigListSchema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    context.addIssue({
-      code: "custom",
-      message: `speech providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "azure"|"openai-compatible"|"elevenlabs"|"deepgram", "base_url"|"region", "api_key_env"}])`,
-    });
-    return z.NEVER;
-  }
-  return result.data;
+  return parseServiceList(text, context, {
+    schema: speechProviderConfigListSchema,
+    what: "speech providers",
+    expected: `[{"name", "kind": "azure"|"openai-compatible"|"elevenlabs"|"deepgram", "base_url"|"region", "api_key_env"}]`,
+  });
 }
 
 function parseMediaProviders(text: string, context: z.RefinementCtx): MediaProviderConfig[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    context.addIssue({ code: "custom", message: "expected a JSON array of media providers" });
-    return z.NEVER;
-  }
-  const result = mediaProviderConfigListSchema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    context.addIssue({
-      code: "custom",
-      message: `media providers.${issue?.path.join(".")}: ${issue?.message} (expected [{"name", "kind": "openai-compatible"|"automatic1111"|"comfyui"|"replicate", "base_url", "api_key_env"}])`,
-    });
-    return z.NEVER;
-  }
-  return result.data;
+  return parseServiceList(text, context, {
+    schema: mediaProviderConfigListSchema,
+    what: "media providers",
+    expected: `[{"name", "kind": "openai-compatible"|"automatic1111"|"comfyui"|"replicate", "base_url", "api_key_env"}]`,
+  });
 }
 
 function parseTierBudgets(text: string): Config["memoryTierBudgets"] | undefined {

@@ -1,3 +1,4 @@
+import { resolveApiKey } from "../lib/api-key-env.ts";
 import { createAutomatic1111 } from "./automatic1111.ts";
 import { createComfyUi } from "./comfyui.ts";
 import type { MediaProviderConfig } from "./media-config.ts";
@@ -24,7 +25,7 @@ export function createMediaProvider(
 ): MediaProvider {
   const resolved: MediaProviderConfig = {
     ...config,
-    api_key: resolveApiKey(config, options.environment ?? process.env),
+    api_key: resolveApiKey(config, options.environment ?? process.env, "media provider"),
   };
   // Local servers (A1111, ComfyUI, OpenAI-compatible ones) take no key; Replicate refuses every call without.
   if (!resolved.api_key && resolved.kind === "replicate") {
@@ -49,19 +50,4 @@ export function createMediaProviders(
   options: MediaProvidersOptions = {},
 ): MediaProvider[] {
   return configs.map((config) => createMediaProvider(config, options));
-}
-
-function resolveApiKey(
-  config: MediaProviderConfig,
-  environment: Record<string, string | undefined>,
-): string | undefined {
-  if (config.api_key) return config.api_key;
-  if (!config.api_key_env) return undefined;
-  const key = environment[config.api_key_env];
-  if (!key) {
-    throw new Error(
-      `media provider ${config.name}: api_key_env names ${config.api_key_env}, which is not set`,
-    );
-  }
-  return key;
 }

@@ -1,3 +1,4 @@
+import { resolveApiKey } from "../lib/api-key-env.ts";
 import { createAzureSpeech } from "./azure-speech.ts";
 import { createDeepgramSpeech } from "./deepgram-speech.ts";
 import { createElevenLabsSpeech } from "./elevenlabs-speech.ts";
@@ -24,7 +25,7 @@ export function createSpeechProvider(
 ): SpeechProvider {
   const resolved: SpeechProviderConfig = {
     ...config,
-    api_key: resolveApiKey(config, options.environment ?? process.env),
+    api_key: resolveApiKey(config, options.environment ?? process.env, "speech provider"),
   };
   // Local OpenAI-compatible servers take no key; the cloud services refuse every call without one.
   if (!resolved.api_key && resolved.kind !== "openai-compatible") {
@@ -54,19 +55,4 @@ export function createSpeechProviders(
   options: SpeechProvidersOptions = {},
 ): SpeechProvider[] {
   return configs.map((config) => createSpeechProvider(config, options));
-}
-
-function resolveApiKey(
-  config: SpeechProviderConfig,
-  environment: Record<string, string | undefined>,
-): string | undefined {
-  if (config.api_key) return config.api_key;
-  if (!config.api_key_env) return undefined;
-  const key = environment[config.api_key_env];
-  if (!key) {
-    throw new Error(
-      `speech provider ${config.name}: api_key_env names ${config.api_key_env}, which is not set`,
-    );
-  }
-  return key;
 }
