@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { sniffMediaType } from "../lib/file-signatures.ts";
 import { joinUrl } from "../lib/service-http.ts";
 import {
   ComfyProgressSocket,
@@ -14,6 +13,7 @@ import {
   type ComfyWorkflow,
 } from "./comfyui-workflow.ts";
 import type { MediaProviderConfig } from "./media-config.ts";
+import { toGeneratedImage } from "./generated-images.ts";
 import { createMediaHttp, type CloudMediaOptions, type MediaHttp } from "./media-http.ts";
 import {
   CANCEL_TIMEOUT_MS,
@@ -299,14 +299,7 @@ class ComfyUiImages implements ImageGenerator {
       headers: this.headers,
       signal,
     });
-    const contentType = sniffMediaType(answer.bytes);
-    if (!contentType?.startsWith("image/")) {
-      throw new MediaProviderError(
-        this.name,
-        `answered a file that is not a picture (${answer.contentType ?? "no type"})`,
-      );
-    }
-    return { bytes: answer.bytes, contentType };
+    return toGeneratedImage(this.name, answer.bytes);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namedList } from "../lib/named-list.ts";
 
 /**
  * A picture or video service configured by the operator (DRAMATIS_MEDIA_PROVIDERS, or implied by a
@@ -37,12 +38,7 @@ export const mediaProviderConfigSchema = z.strictObject({
 
 export type MediaProviderConfig = z.infer<typeof mediaProviderConfigSchema>;
 
-export const mediaProviderConfigListSchema = z
-  .array(mediaProviderConfigSchema)
-  .refine(
-    (providers) => new Set(providers.map((provider) => provider.name)).size === providers.length,
-    "media provider names must be unique",
-  );
+export const mediaProviderConfigListSchema = namedList(mediaProviderConfigSchema, "media provider");
 
 /**
  * Media services implied by well-known variables, so `OPENAI_API_KEY=… npm start` also makes pictures with

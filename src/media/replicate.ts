@@ -3,6 +3,7 @@ import { sniffMediaType } from "../lib/file-signatures.ts";
 import { redactSecrets } from "../lib/redact.ts";
 import { joinUrl, readUpstreamMessage, type ServiceHttpAnswer } from "../lib/service-http.ts";
 import type { MediaProviderConfig } from "./media-config.ts";
+import { toGeneratedImage } from "./generated-images.ts";
 import { createMediaHttp, type CloudMediaOptions, type MediaHttp } from "./media-http.ts";
 import {
   CANCEL_TIMEOUT_MS,
@@ -312,27 +313,16 @@ class ReplicateImages implements ImageGenerator {
     if (deadline.signal.aborted) throw deadline.failure();
     if (firstFailure !== undefined) throw firstFailure;
     const count = Math.max(1, request.count ?? 1);
-    return settled
-      .flatMap((result, index) =>
-        result.status === "fulfilled"
-          ? result.value.map((file) => ({
-              ...this.picture(file),
-              seed: request.seed === undefined ? undefined : request.seed + index,
-            }))
-          : [],
-      )
-      .slice(0, count);
-  }
-
-  private picture(file: ServiceHttpAnswer): GeneratedImage {
-    const contentType = sniffMediaType(file.bytes);
-    if (!contentType?.startsWith("image/")) {
-      throw new MediaProviderError(
-        this.name,
-        `answered a file that is not a picture (${file.contentType ?? "no type"})`,
-      );
-    }
-    return { bytes: file.bytes, contentType };
+    const files = settled.flatMap((result, index) =>
+      result.status === "fulfilled" ? result.value.map((file) => ({ file, index })) : [],
+    );
+    return Promise.all(
+      files.slice(0, count).map(({ file, index }) =>
+        toGeneratedImage(this.name, file.bytes, {
+          seed: request.seed === undefined ? undefined : request.seed + index,
+        }),
+      ),
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namedList } from "../lib/named-list.ts";
 import { createAnthropicProvider } from "./anthropic-provider.ts";
 import type { ModelProvider } from "./language-model.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
@@ -38,12 +39,7 @@ export const providerConfigSchema = z.strictObject({
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
-export const providerConfigListSchema = z
-  .array(providerConfigSchema)
-  .refine(
-    (providers) => new Set(providers.map((provider) => provider.name)).size === providers.length,
-    "provider names must be unique",
-  );
+export const providerConfigListSchema = namedList(providerConfigSchema, "provider");
 
 /** Providers implied by well-known variables, so `OPENAI_API_KEY=… npm start` just works. */
 export function providersFromWellKnownVariables(

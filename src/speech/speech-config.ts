@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namedList } from "../lib/named-list.ts";
 
 /**
  * A speech service configured by the operator (DRAMATIS_SPEECH_PROVIDERS, or implied by a well-known
@@ -31,12 +32,7 @@ export const speechProviderConfigSchema = z.strictObject({
 
 export type SpeechProviderConfig = z.infer<typeof speechProviderConfigSchema>;
 
-export const speechProviderConfigListSchema = z
-  .array(speechProviderConfigSchema)
-  .refine(
-    (providers) => new Set(providers.map((provider) => provider.name)).size === providers.length,
-    "speech provider names must be unique",
-  );
+export const speechProviderConfigListSchema = namedList(speechProviderConfigSchema, "speech provider");
 
 /**
  * Speech services implied by well-known variables, so `OPENAI_API_KEY=… npm start` also speaks and listens
