@@ -1,3 +1,4 @@
+import { hashSeed } from "../lib/hash-seed.ts";
 import { DateTime, FixedOffsetZone } from "luxon";
 
 /**
@@ -249,12 +250,7 @@ function rollDice(expression: string, random: () => number): string | null {
 
 /** FNV-1a over the text, as a fraction in [0, 1). */
 function hashFraction(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) / 0x1_0000_0000;
+  return hashSeed(text) / 0x1_0000_0000;
 }
 
 /**

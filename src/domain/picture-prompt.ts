@@ -1,3 +1,4 @@
+import { hashSeed } from "../lib/hash-seed.ts";
 import type { ART_STYLES, SEXES } from "./persona-definition.ts";
 
 /**
@@ -92,14 +93,9 @@ export function scenePicturePrompt(artStyle: ArtStyle, subject: string, nsfw = f
   };
 }
 
-/** A stable 31-bit seed from an id (FNV-1a): every provider takes it. */
+/** A stable 31-bit seed from an id: every provider takes it. */
 export function personaSeed(id: string): number {
-  let hash = 0x811c9dc5;
-  for (const character of id) {
-    hash ^= character.codePointAt(0)!;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash & 0x7fffffff;
+  return hashSeed(id) & 0x7fffffff;
 }
 
 /** "a 29-year-old woman", "a man", "a person". */

@@ -1,3 +1,4 @@
+import { hashSeed } from "../lib/hash-seed.ts";
 import sharp from "sharp";
 import { checkImageSize, imageCountOf } from "./generated-images.ts";
 import {
@@ -73,7 +74,7 @@ class OfflineImageRenderer implements ImageGenerator {
     const width = clampSide(request.width, CARD_MAX_SIDE);
     const height = clampSide(request.height, CARD_MAX_SIDE);
     const reference = request.reference ? await decodeReference(request.reference.image) : undefined;
-    const firstSeed = request.seed ?? hashText(request.prompt);
+    const firstSeed = request.seed ?? hashSeed(request.prompt);
     const cards: GeneratedImage[] = [];
     for (let index = 0; index < count; index++) {
       request.signal?.throwIfAborted();
@@ -124,7 +125,7 @@ class OfflineVideoRenderer implements VideoGenerator {
           prompt: request.prompt,
           width: stillWidth,
           height: stillHeight,
-          seed: request.seed ?? hashText(request.prompt),
+          seed: request.seed ?? hashSeed(request.prompt),
         });
     request.signal?.throwIfAborted();
     const pixels = await sharp(still).ensureAlpha().raw().toBuffer();
@@ -355,16 +356,6 @@ export function escapeXml(text: string): string {
       .replace(/"/g, "&quot;")
       .replace(/'/g, "&apos;")
   );
-}
-
-/** FNV-1a over the UTF-8 bytes: a stable seed for a prompt that came without one. */
-function hashText(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** Neighbouring seeds (a batch) spread across the colour wheel instead of shading one hue. */

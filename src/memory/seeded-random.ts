@@ -16,19 +16,7 @@ export interface RandomSource {
   shuffle<T>(items: readonly T[]): T[];
 }
 
-/**
- * FNV-1a over the UTF-16 code units of a text: a stable 32-bit seed from any string.
- *
- * @example hashSeed("Ana|34|Porto|nurse|7") // the same number on every run
- */
-export function hashSeed(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
+export { hashSeed } from "../lib/hash-seed.ts";
 
 /**
  * A random source seeded with a 32-bit number (mulberry32).
