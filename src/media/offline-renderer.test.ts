@@ -1,10 +1,10 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { escapeXml } from "../lib/escape-xml.ts";
 import { sniffMediaType } from "../lib/file-signatures.ts";
 import { MediaInputError, type ImageRequest } from "./media.ts";
 import {
   createOfflineMedia,
-  escapeXml,
   OFFLINE_IMAGE_MODEL,
   OFFLINE_VIDEO_MODEL,
   wrapPrompt,

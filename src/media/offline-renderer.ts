@@ -1,3 +1,4 @@
+import { escapeXml } from "../lib/escape-xml.ts";
 import { hashSeed } from "../lib/hash-seed.ts";
 import sharp from "sharp";
 import { checkImageSize, imageCountOf } from "./generated-images.ts";
@@ -341,21 +342,6 @@ export function wrapPrompt(prompt: string, perLine: number): string[] {
     kept[kept.length - 1] = `${last.slice(0, Math.max(0, perLine - 1)).join("")}…`;
   }
   return kept;
-}
-
-/** Text safe inside an SVG element: markup characters escaped, characters XML forbids dropped. */
-export function escapeXml(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these control characters outright
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
-      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "")
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-      .replace(/'/g, "&apos;")
-  );
 }
 
 /** Neighbouring seeds (a batch) spread across the colour wheel instead of shading one hue. */

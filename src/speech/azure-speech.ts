@@ -1,3 +1,4 @@
+import { escapeXml } from "../lib/escape-xml.ts";
 import { z } from "zod";
 import type { SpeechProviderConfig } from "./speech-config.ts";
 import { createSpeechHttp, joinUrl, type CloudSpeechOptions, type SpeechHttp } from "./speech-http.ts";
@@ -168,15 +169,6 @@ export function buildSsml(request: SynthesisRequest): string {
     `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${locale}">` +
     `<voice name="${request.voice}">${inner}</voice></speak>`
   );
-}
-
-function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
 }
 
 function genderOf(gender: string | undefined): VoiceGender | null {

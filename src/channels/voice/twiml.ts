@@ -1,3 +1,4 @@
+import { escapeXml } from "../../lib/escape-xml.ts";
 /*
  * TwiML is the XML Twilio reads to know what to do with a call. Dramatis only ever answers with two
  * shapes: connect the call's audio to our media-stream WebSocket, or say a sentence and hang up.
@@ -8,16 +9,6 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
 /** The path Twilio opens its Media Streams WebSocket on (`<Connect><Stream url>`). */
 export const TWILIO_MEDIA_STREAM_PATH = "/v1/twilio/media-stream";
-
-/** Text made safe for an XML attribute or element. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
 
 /**
  * The media-stream WebSocket URL on a public origin (`https://chat.example.com` -> `wss://...`).
