@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../test/rejection.ts";
 import { MOCK_RANDOM_SEED, mockPicture, startMockImages, type MockImages } from "../../test/mock-images.ts";
 import { createAutomatic1111, DEFAULT_EDIT_STRENGTH, describeProgress } from "./automatic1111.ts";
 import type { MediaProviderConfig } from "./media-config.ts";
@@ -25,18 +26,6 @@ function generator(overrides: Partial<MediaProviderConfig> = {}): ImageGenerator
     { name: "forge", kind: "automatic1111", base_url: images.baseUrl, ...overrides },
     { pollIntervalMs: 0 },
   ).images!;
-}
-
-/** The rejection, for assertions on its class, status and message. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { status?: number; upstreamStatus?: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown as Error,
-  );
-  if (!error) throw new Error("expected a rejection");
-  return error;
 }
 
 const isProgressPoll = (request: { path: string }) => request.path === "/sdapi/v1/progress";

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../test/rejection.ts";
 import { MOCK_CHECKPOINTS, mockPng, startMockComfyUi, type MockComfyUi } from "../../test/mock-comfyui.ts";
 import { createComfyUi, type ComfyUiOptions } from "./comfyui.ts";
 import { defaultComfyWorkflow, fillComfyWorkflow, parseComfyWorkflow } from "./comfyui-workflow.ts";
@@ -44,16 +45,6 @@ function request(overrides: Partial<ImageRequest> = {}): ImageRequest {
     height: 768,
     ...overrides,
   };
-}
-
-/** The rejection, for assertions on its class, status and message. */
-async function failure(promise: Promise<unknown>): Promise<Error & { status?: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown as Error,
-  );
-  if (!error) throw new Error("expected a rejection");
-  return error;
 }
 
 const requestsTo = (method: string, pathname: string) =>

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../test/rejection.ts";
 import {
   mockPicture,
   startMockImages,
@@ -39,18 +40,6 @@ function generator(
     options,
   );
   return provider.images!;
-}
-
-/** The rejection, for assertions on its class, status and message. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { status?: number; upstreamStatus?: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown as Error,
-  );
-  if (!error) throw new Error("expected a rejection");
-  return error;
 }
 
 const referencePng = () =>

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../test/rejection.ts";
 import { mockPng } from "../../test/mock-comfyui.ts";
 import {
   MOCK_MP4,
@@ -50,17 +51,6 @@ function request(overrides: Partial<ImageRequest> = {}): ImageRequest {
     height: 576,
     ...overrides,
   };
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { status?: number; upstreamStatus?: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown as Error,
-  );
-  if (!error) throw new Error("expected a rejection");
-  return error;
 }
 
 const requestsTo = (method: string, pattern: RegExp) =>

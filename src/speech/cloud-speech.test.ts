@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../test/rejection.ts";
 import { z } from "zod";
 import {
   MOCK_CLIP_SECONDS,
@@ -43,16 +44,6 @@ function provider(
     api_key: speech.key,
     ...overrides,
   });
-}
-
-/** The rejection, for assertions on its class, status and message. */
-async function failure(promise: Promise<unknown>): Promise<Error & { upstreamStatus?: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown as Error,
-  );
-  if (!error) throw new Error("expected a rejection");
-  return error;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
