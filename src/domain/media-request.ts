@@ -13,6 +13,8 @@ export interface MediaRequest {
   subject: string;
   /** video only: from the attached (or last) picture rather than from words alone */
   fromPicture?: boolean;
+  /** video only: of the persona itself ("a video of you dancing") */
+  ofPersona?: boolean;
 }
 
 const ASK = String.raw`(?:can you |could you |would you |will you |please |pls |plz |go ahead and |now )*`;
@@ -48,7 +50,13 @@ const RULES: ReadonlyArray<{ pattern: RegExp; read: (match: RegExpMatchArray) =>
     read: (match) => {
       const rest = clean(match[1]);
       const self = new RegExp(String.raw`^${YOU}\b\s*`, "i");
-      return { kind: "video", subject: self.test(rest) ? rest.replace(self, "") : rest, fromPicture: false };
+      const ofPersona = self.test(rest);
+      return {
+        kind: "video",
+        subject: ofPersona ? rest.replace(self, "") : rest,
+        fromPicture: false,
+        ofPersona,
+      };
     },
   },
   {
@@ -109,4 +117,89 @@ function clean(text: string | undefined): string {
     .replace(/[\s,;:]+$/g, "")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/** The name of the tool a persona's model calls to send a picture or a video. */
+export const SEND_MEDIA_TOOL = "send_media";
+
+/** The send_media tool's arguments, as the model writes them. */
+export interface SendMediaArguments {
+  kind: "image" | "video";
+  /** a picture or video of the persona itself (its appearance, its face) */
+  of_persona: boolean;
+  /** what should be in it, or what to change in an edit */
+  description: string;
+  /** change the photo the user attached (or the last picture in the chat) */
+  edit_photo?: boolean;
+  /** video only: animate the photo the user attached (or the last picture in the chat) */
+  from_photo?: boolean;
+}
+
+/** The JSON schema of the tool's arguments. */
+export const SEND_MEDIA_PARAMETERS = {
+  type: "object",
+  properties: {
+    kind: { type: "string", enum: ["image", "video"], description: "a picture or a short video" },
+    of_persona: {
+      type: "boolean",
+      description: "true for a picture or video of yourself (a selfie); false for anything else",
+    },
+    description: {
+      type: "string",
+      description:
+        'what it shows ("smiling at the beach at sunset"), or for an edit what to change ("make the sky purple")',
+    },
+    edit_photo: {
+      type: "boolean",
+      description: "change the photo the user sent instead of making a new one",
+    },
+    from_photo: { type: "boolean", description: "video only: animate the photo the user sent" },
+  },
+  required: ["kind", "of_persona", "description"],
+  additionalProperties: false,
+} as const;
+
+export const SEND_MEDIA_DESCRIPTION =
+  "Send the user a picture or a short video: of yourself (a selfie), of something else, an edit of a photo " +
+  "they sent, or a video made from a photo. Call it only when they ask for a picture, photo, selfie or " +
+  "video; it starts the picture and returns at once, and the picture is attached to your reply.";
+
+/** The tool's arguments for a request the rules recognised. */
+export function sendMediaArguments(request: MediaRequest): SendMediaArguments {
+  switch (request.kind) {
+    case "selfie":
+      return { kind: "image", of_persona: true, description: request.subject };
+    case "picture":
+      return { kind: "image", of_persona: false, description: request.subject };
+    case "edit":
+      return { kind: "image", of_persona: false, description: request.subject, edit_photo: true };
+    case "video":
+      return {
+        kind: "video",
+        of_persona: request.ofPersona ?? false,
+        description: request.subject,
+        from_photo: request.fromPicture ?? false,
+      };
+  }
+}
+
+/** What the tool answers the model: the picture is on its way, or why it will not come. */
+export type SendMediaResult =
+  | { status: "started"; media_id: string; kind: "image" | "video"; description: string }
+  | { status: "refused"; reason: string };
+
+/** The offline engine's in-character line after the tool answered. */
+export function mediaToolReply(result: SendMediaResult, ofPersona: boolean): string {
+  if (result.status === "refused") return `I can't send that right now: ${result.reason}.`;
+  const what = result.kind === "video" ? "a little video" : ofPersona ? "a picture of me" : "a picture";
+  const about = result.description ? ` (${result.description})` : "";
+  return `Here's ${what}${about}. Give it a moment to come through!`;
+}
+
+const EXPLICIT =
+  /\b(?:nude|nudes|naked|nsfw|topless|bottomless|porn\w*|sex|sexy|explicit|lingerie|undress\w*|strip(?:ping|tease)?|boobs?|tits?|nipples?|genitals?|xxx)\b/i;
+
+/** Whether a request asks for adult content (refused unless the persona allows it and is an adult). */
+export function asksForAdultContent(text: string): boolean {
+  return EXPLICIT.test(text);
 }

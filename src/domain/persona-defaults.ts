@@ -46,6 +46,13 @@ export function personaDefinitionDefaults() {
       disable_scheduled_messages: false,
     },
     features: { sms: false, premium_model: false, media_generation: false, auto_speech: false },
+    media: {
+      image_model: null,
+      video_model: null,
+      video_seconds: 5,
+      video_quality: "standard",
+      priority_video: false,
+    },
     memory: {
       tier: "basic",
       scope: "account",

@@ -123,6 +123,22 @@ export const featuresSchema = z.strictObject({
   auto_speech: z.boolean(),
 });
 
+export const VIDEO_QUALITIES = ["standard", "high"] as const;
+
+/** Pictures and videos the persona makes when `features.media_generation` is on. */
+export const mediaSettingsSchema = z.strictObject({
+  /** `provider/model` for pictures; null: the server's default */
+  image_model: modelId.nullable(),
+  /** `provider/model` for videos; null: the server's default */
+  video_model: modelId.nullable(),
+  /** a video's length: longer costs more and takes longer */
+  video_seconds: z.number().int("must be a whole number").min(1, "must be 1-20").max(20, "must be 1-20"),
+  /** high: larger frames (and a slower, dearer generation) */
+  video_quality: z.enum(VIDEO_QUALITIES),
+  /** videos jump the queue and are billed as priority videos */
+  priority_video: z.boolean(),
+});
+
 const retrievalWeight = z.number().min(0, "must be 0-10").max(10, "must be 0-10");
 
 export const memorySettingsSchema = z.strictObject({
@@ -162,6 +178,7 @@ export const personaDefinitionSchema = z.strictObject({
   active_hours: activeHoursSchema,
   modifiers: modifiersSchema,
   features: featuresSchema,
+  media: mediaSettingsSchema,
   memory: memorySettingsSchema,
   tags: z.array(shortText(100)).max(100),
   card: jsonObject(),

@@ -83,7 +83,38 @@ export async function reencodeCardArt(bytes: Uint8Array): Promise<Uint8Array> {
   return reencodeImage(bytes, toCardArt);
 }
 
-async function reencodeImage(bytes: Uint8Array, resize: Resize): Promise<Uint8Array> {
+/** Longest side of a photo sent in a chat as stored: vision models scale larger ones down anyway. */
+export const PHOTO_MAX_SIDE = 2048;
+
+export interface ReencodedPhoto {
+  bytes: Uint8Array;
+  contentType: "image/jpeg" | "image/png";
+  width: number;
+  height: number;
+}
+
+/**
+ * A photo sent in a chat, decoded and re-encoded like an avatar upload (same limits; EXIF, locations and
+ * every other metadata gone, turned upright first) at most PHOTO_MAX_SIDE on its longer side: JPEG, or
+ * PNG when it has transparency (screenshots, stickers).
+ */
+export async function reencodePhoto(bytes: Uint8Array): Promise<ReencodedPhoto> {
+  const toPhoto: Resize = (image) =>
+    image.resize(PHOTO_MAX_SIDE, PHOTO_MAX_SIDE, { fit: "inside", withoutEnlargement: true });
+  let hasAlpha = false;
+  const encoded = await reencodeImage(bytes, toPhoto, async (image) => {
+    hasAlpha = (await image.clone().metadata()).hasAlpha ?? false;
+    return hasAlpha ? image.png({ compressionLevel: 9 }) : image.jpeg({ quality: 90, mozjpeg: true });
+  });
+  const { width = 0, height = 0 } = await sharp(encoded).metadata();
+  return { bytes: encoded, contentType: hasAlpha ? "image/png" : "image/jpeg", width, height };
+}
+
+async function reencodeImage(
+  bytes: Uint8Array,
+  resize: Resize,
+  encode: (image: sharp.Sharp) => Promise<sharp.Sharp> = async (image) => image.png({ compressionLevel: 9 }),
+): Promise<Uint8Array> {
   let width: number;
   let height: number;
   let decodedBytes: number;
@@ -97,15 +128,15 @@ async function reencodeImage(bytes: Uint8Array, resize: Resize): Promise<Uint8Ar
   }
   if (width * height > AVATAR_MAX_INPUT_PIXELS || decodedBytes > AVATAR_MAX_DECODED_BYTES) {
     throw new OversizedImageError(
-      `the image is ${width}×${height} pixels (${decodedBytes} bytes decoded); an avatar may have at most ` +
+      `the image is ${width}×${height} pixels (${decodedBytes} bytes decoded); an uploaded image may have at most ` +
         `${AVATAR_MAX_INPUT_PIXELS} pixels (4096×4096) and ${AVATAR_MAX_DECODED_BYTES} decoded bytes: scale it down`,
     );
   }
   try {
     // One frame of an animation only; the pixel limit again in case the header lied.
     const decoded = sharp(bytes, { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, animated: false, pages: 1 });
-    const png = await resize(decoded.rotate()).png({ compressionLevel: 9 }).toBuffer();
-    return new Uint8Array(png);
+    const encoded = await (await encode(resize(decoded.rotate()))).toBuffer();
+    return new Uint8Array(encoded);
   } catch (error) {
     throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
   }

@@ -1,11 +1,20 @@
 import { createHash } from "node:crypto";
 import type { GenerateRequest, JsonSchema, ToolCall, ToolDefinition } from "./language-model.ts";
+import {
+  SEND_MEDIA_TOOL,
+  detectMediaRequest,
+  mediaToolReply,
+  sendMediaArguments,
+  type SendMediaArguments,
+  type SendMediaResult,
+} from "../domain/media-request.ts";
 
 /*
  * The offline engine's tool calls and JSON answers. It cannot understand a request, so it follows fixed
  * rules a test can predict: a required or named tool is always called, with arguments that satisfy the
- * tool's schema; with `tool_choice: "auto"` a tool is called when the user's last message names it; a
- * JSON response format is answered with a value that satisfies the schema.
+ * tool's schema; with `tool_choice: "auto"` a tool is called when the user's last message names it, and
+ * the persona's media tool when the message asks for a picture or video in words the rules of
+ * `domain/media-request.ts` know; a JSON response format is answered with a value that satisfies the schema.
  */
 
 /** A number from the text, stable across runs: the same conversation gets the same answer. */
@@ -33,11 +42,25 @@ export function offlineToolCalls(request: GenerateRequest): ToolCall[] {
     chosen = choice === "required" ? (mentioned.length > 0 ? mentioned : tools.slice(0, 1)) : mentioned;
   }
   if (request.parallelToolCalls === false) chosen = chosen.slice(0, 1);
+  const callId = (index: number, name: string) =>
+    `call_${stableNumber(`${seed}/${index}/${name}`).toString(36).padStart(7, "0")}`;
+  if (chosen.length === 0 && choice === "auto") {
+    const media = mediaToolCall(request, tools);
+    if (media) return [{ id: callId(0, SEND_MEDIA_TOOL), name: SEND_MEDIA_TOOL, arguments: media }];
+  }
   return chosen.map((tool, index) => ({
-    id: `call_${stableNumber(`${seed}/${index}/${tool.name}`).toString(36).padStart(7, "0")}`,
+    id: callId(index, tool.name),
     name: tool.name,
     arguments: JSON.stringify(sampleFromSchema(tool.parameters, seed + index)),
   }));
+}
+
+/** The media tool's arguments when it is offered and the user's last message asks for media. */
+function mediaToolCall(request: GenerateRequest, tools: readonly ToolDefinition[]): string | undefined {
+  const last = request.messages.at(-1);
+  if (last?.role !== "user" || !tools.some((tool) => tool.name === SEND_MEDIA_TOOL)) return undefined;
+  const asked = detectMediaRequest(last.content);
+  return asked && JSON.stringify(sendMediaArguments(asked));
 }
 
 /** Tools whose name (`get_weather`, or its words "get weather") the text contains, in the order given. */
@@ -58,19 +81,34 @@ export function offlineToolResultReply(request: GenerateRequest): string | undef
   for (let index = request.messages.length - 1; index >= 0; index--) {
     const message = request.messages[index];
     if (message?.role !== "tool") break;
-    const name = callName(request, message.toolCallId) ?? "the tool";
+    const call = findCall(request, message.toolCallId);
+    const name = call?.name ?? "the tool";
     const content = message.content.trim();
+    if (name === SEND_MEDIA_TOOL) {
+      const media = mediaReply(call!, content);
+      if (media) return media;
+    }
     results.unshift(`${name} returned ${content.length > 200 ? `${content.slice(0, 200)}…` : content}`);
   }
   return results.length > 0 ? `Here is what I found: ${results.join("; ")}.` : undefined;
 }
 
-function callName(request: GenerateRequest, callId: string | undefined): string | undefined {
+function findCall(request: GenerateRequest, callId: string | undefined): ToolCall | undefined {
   for (const message of request.messages) {
     const call = message.toolCalls?.find((candidate) => candidate.id === callId);
-    if (call) return call.name;
+    if (call) return call;
   }
   return undefined;
+}
+
+/** The persona's line about the picture on its way (or refused); undefined for a result it cannot read. */
+function mediaReply(call: ToolCall, result: string): string | undefined {
+  try {
+    const asked = JSON.parse(call.arguments) as Partial<SendMediaArguments>;
+    return mediaToolReply(JSON.parse(result) as SendMediaResult, asked.of_persona === true);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { audioByMessage, type MessageAudio } from "./speech-service.ts";
+import { mediaByMessage, type MediaView } from "./media/media-views.ts";
 import { TypedEvents } from "../lib/typed-events.ts";
 import type { ChatMessage } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
@@ -13,7 +14,14 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors/app-err
 import { expandGreetings, openingGreetings } from "./conversation-greetings.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
-import type { ReplyGenerator, ReplyOutcome, UserPersonaSnapshot, VoiceOrChat } from "./reply-generator.ts";
+import type {
+  ReplyGenerator,
+  ReplyOutcome,
+  ServerTools,
+  UserPersonaSnapshot,
+  VoiceOrChat,
+} from "./reply-generator.ts";
+import type { PersonaDefinition } from "../domain/persona-definition.ts";
 
 export const CHANNELS = ["api", "web", "sms", "whatsapp", "voice"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -50,6 +58,26 @@ export interface Message {
   alternative_count?: number;
   /** Its stored audio (the reading of its text, the user's voice recording); given by message lists and reads. */
   audio?: MessageAudio[];
+  /** Its pictures and videos (the user's photos, what the persona made); given by message lists and reads. */
+  media?: MediaView[];
+}
+
+/** The persona's media in a chat (MediaGeneration): its send_media tool, when it makes media. */
+export interface ConversationMediaTools {
+  toolsFor(
+    user: UserRow,
+    conversation: { id: string; persona_id: string },
+    persona: PersonaDefinition,
+  ): ServerTools | undefined;
+}
+
+/** What the user sends: text, and a voice message or photos uploaded to the conversation before. */
+export interface SendMessageInput {
+  content: string;
+  userPersonaId?: UserPersonaChoice;
+  recordingId?: string | undefined;
+  /** photos uploaded with POST .../attachments, sent with this message */
+  attachmentIds?: readonly string[] | undefined;
 }
 
 /** A reply written by a chat control (regenerate, continue), with what it cost. */
@@ -140,13 +168,17 @@ export class ConversationService {
   private readonly clock: Clock;
   private readonly personas: PersonaService;
   private readonly replies: ReplyGenerator;
+  private readonly mediaTools: ConversationMediaTools | undefined;
 
   constructor(dependencies: {
     store: Store;
     clock: Clock;
     personas: PersonaService;
     replies: ReplyGenerator;
+    /** the persona's media tool in chats; none: replies are text only */
+    mediaTools?: ConversationMediaTools;
   }) {
+    this.mediaTools = dependencies.mediaTools;
     this.store = dependencies.store;
     this.clock = dependencies.clock;
     this.personas = dependencies.personas;
@@ -306,7 +338,7 @@ export class ConversationService {
   async send(
     user: UserRow,
     conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
+    input: SendMessageInput,
     options: SendMessageOptions = {},
   ): Promise<ExchangeResult> {
     const userMessage = await this.accept(user, conversationId, input);
@@ -317,11 +349,7 @@ export class ConversationService {
    * Stores the user's message with the user persona in force, before any model runs. The reply follows
    * with `answer`, now or in a background job.
    */
-  async accept(
-    user: UserRow,
-    conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
-  ): Promise<Message> {
+  async accept(user: UserRow, conversationId: string, input: SendMessageInput): Promise<Message> {
     const conversation = await this.findRow(user, conversationId);
     const userPersona = await this.resolveUserPersona(user, input.userPersonaId);
     const { version } = await this.personas.getServingDefinition(user.tenant_id, conversation.persona_id);
@@ -332,6 +360,7 @@ export class ConversationService {
       userPersona,
       personaVersion: version,
       recording: input.recordingId ? { tenantId: user.tenant_id, id: input.recordingId } : undefined,
+      attachments: input.attachmentIds?.length ? { userId: user.id, ids: input.attachmentIds } : undefined,
     });
   }
 
@@ -354,6 +383,9 @@ export class ConversationService {
       persona: definition,
       personaVersion: version,
       channel,
+      // Pictures are for chats: a voice conversation has no screen to show them on.
+      serverTools:
+        channel.kind === "chat" ? this.mediaTools?.toolsFor(user, conversation, definition) : undefined,
     };
   }
 
@@ -375,9 +407,10 @@ export class ConversationService {
       onDelta: options.onDelta,
       onStart: (replyId) => options.onStart?.({ userMessage, replyId }),
     });
+    const [reply] = await this.withMedia([toMessage(outcome.reply)]);
     const exchange: ExchangeResult = {
       user_message: userMessage,
-      message: toMessage(outcome.reply),
+      message: reply ?? toMessage(outcome.reply),
       usage: {
         input_tokens: outcome.result.usage.inputTokens,
         output_tokens: outcome.result.usage.outputTokens,
@@ -635,15 +668,25 @@ export class ConversationService {
       rows,
       await this.store.messageAudio.listForMessages(rows.map((row) => row.id)),
     );
-    return rows.map((row) => {
-      const turn = byTurn.get(turnOf(row)) ?? [row.id];
-      return {
-        ...toMessage(row),
-        alternative_index: turn.indexOf(row.id),
-        alternative_count: turn.length,
-        audio: audio.get(row.id) ?? [],
-      };
-    });
+    return this.withMedia(
+      rows.map((row) => {
+        const turn = byTurn.get(turnOf(row)) ?? [row.id];
+        return {
+          ...toMessage(row),
+          alternative_index: turn.indexOf(row.id),
+          alternative_count: turn.length,
+          audio: audio.get(row.id) ?? [],
+        };
+      }),
+    );
+  }
+
+  /** The messages with their pictures and videos (one query for all). */
+  private async withMedia(messages: Message[]): Promise<Message[]> {
+    const media = mediaByMessage(
+      await this.store.media.listForMessages(messages.map((message) => message.id)),
+    );
+    return messages.map((message) => ({ ...message, media: media.get(message.id) ?? [] }));
   }
 
   private async findMessageRow(
@@ -714,9 +757,11 @@ export class ConversationService {
     personaVersion: number | null;
     /** a voice message uploaded to this conversation and not sent yet, kept with the message */
     recording?: { tenantId: string; id: string } | undefined;
+    /** photos the user uploaded to this conversation and has not sent yet */
+    attachments?: { userId: string; ids: readonly string[] } | undefined;
   }): Promise<Message> {
     const now = this.clock.now().toISOString();
-    const { recording } = options;
+    const { recording, attachments } = options;
     const row = await this.store.transaction(async (store) => {
       const message: StoredMessage = {
         ...this.newMessage(options),
@@ -737,9 +782,23 @@ export class ConversationService {
           `recording ${recording.id} (upload it to this conversation; each is sent once)`,
         );
       }
+      if (attachments) {
+        const ids = [...new Set(attachments.ids)];
+        const attached = await store.media.attachUploads(
+          attachments.userId,
+          ids,
+          options.conversationId,
+          message.id,
+        );
+        if (attached !== ids.length) {
+          throw new NotFoundError(
+            `attachment ${ids.join(", ")} (upload each to this conversation first; each is sent once)`,
+          );
+        }
+      }
       return message;
     });
-    if (!recording) return toMessage(row);
+    if (!recording && !attachments) return toMessage(row);
     const [shown] = await this.withAlternatives(options.conversationId, [row]);
     return shown ?? toMessage(row);
   }

@@ -35,6 +35,8 @@ export interface HistoryMessage extends Pick<ChatMessage, "parts" | "name" | "to
   role: "user" | "assistant" | "system" | "tool";
   content: string;
   tokens: number;
+  /** the stored message it came from (a conversation's history), for what is attached to it */
+  messageId?: string | undefined;
 }
 
 export interface PromptInput {

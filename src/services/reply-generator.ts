@@ -9,6 +9,9 @@ import type {
   JsonSchema,
   LanguageModel,
   SamplingParameters,
+  ChatMessage,
+  ToolCall,
+  ToolDefinition,
 } from "../models/language-model.ts";
 import { capabilitiesOf } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
@@ -60,6 +63,18 @@ export interface AttachedLorebooks {
   }): Promise<Lorebook[]>;
 }
 
+/**
+ * Pictures attached to history messages (MediaService): as image parts for a model that sees, as a line
+ * of text for one that does not, with a warning for the user.
+ */
+export interface HistoryAttachments {
+  decorate(
+    tenantId: string,
+    history: HistoryMessage[],
+    model: { id: string; images: boolean },
+  ): Promise<{ history: HistoryMessage[]; warnings: string[] }>;
+}
+
 /** The user persona in force for a message, as stored with it. */
 export interface UserPersonaSnapshot {
   id: string;
@@ -104,6 +119,20 @@ export interface GenerationInput {
   responseFormat?: GenerateRequest["responseFormat"];
   /** A streamed tool call's start and argument pieces, as they come (with `onDelta`). */
   onToolCallPart?: ((part: ToolCallStreamPart) => void | Promise<void>) | undefined;
+  /**
+   * Tools the server runs itself (the persona's media tool), offered when the request carries no tools of
+   * its own and the model takes tools. A call is run, and the model asked once more for its answer.
+   */
+  serverTools?: ServerTools | undefined;
+  /** the reply being written, when it will be stored (the server tools' work attaches to it) */
+  replyId?: string | undefined;
+}
+
+/** Functions the server answers for the model, with what each call returns (JSON text, for the model). */
+export interface ServerTools {
+  definitions: ToolDefinition[];
+  /** `replyId`: the reply being written (what the tool's work attaches to); null outside a conversation */
+  run(call: ToolCall, context: { replyId: string | null }): Promise<string>;
 }
 
 /** The stream parts that carry tool calls. */
@@ -143,6 +172,17 @@ export interface ReplyOutcome {
   costUsd: number;
 }
 
+interface ModelRunOptions {
+  input: GenerationInput;
+  prompt: AssembledPrompt;
+  sampling: SamplingParameters;
+  memories: string[];
+  /** the names `{{char}}`/`{{user}}` in the model's own output stand for */
+  macros: NameMacroContext;
+  /** the server tools' calls and results, after the prompt (the second round) */
+  followUp?: ChatMessage[] | undefined;
+}
+
 /** Messages fetched per page while filling the history budget. */
 const HISTORY_PAGE = 200;
 
@@ -168,6 +208,7 @@ export class ReplyGenerator {
   private readonly budgets: MemoryTierBudgets;
   private readonly retrieval: MemoryRetrieval;
   private readonly lorebooks: AttachedLorebooks | undefined;
+  private readonly attachments: HistoryAttachments | undefined;
 
   constructor(dependencies: {
     store: Store;
@@ -178,6 +219,8 @@ export class ReplyGenerator {
     retrieval: MemoryRetrieval;
     /** the standalone lorebooks attached to the persona, user persona or conversation; none when absent */
     lorebooks?: AttachedLorebooks;
+    /** the pictures attached to messages; text only when absent */
+    attachments?: HistoryAttachments;
   }) {
     this.store = dependencies.store;
     this.clock = dependencies.clock;
@@ -186,6 +229,7 @@ export class ReplyGenerator {
     this.budgets = dependencies.budgets;
     this.retrieval = dependencies.retrieval;
     this.lorebooks = dependencies.lorebooks;
+    this.attachments = dependencies.attachments;
   }
 
   /**
@@ -194,10 +238,13 @@ export class ReplyGenerator {
    */
   async generate(input: GenerationInput): Promise<Generation> {
     const prepared = await this.prepare(input);
-    const result = await this.runModel(prepared.model, {
-      ...prepared,
-      input: { ...input, persona: prepared.persona },
-    });
+    const options = { ...prepared, input: { ...input, persona: prepared.persona } };
+    const result = await this.withServerTools(
+      prepared.model,
+      options,
+      await this.runModel(prepared.model, options),
+    );
+    if (prepared.warnings.length > 0) result.warnings = [...prepared.warnings, ...result.warnings];
     return {
       result,
       prompt: prepared.prompt,
@@ -237,7 +284,22 @@ export class ReplyGenerator {
       seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
       previousUserMessageAt: input.previousUserMessageAt ?? null,
     });
-    const { persona, systemOverride, history } = withMacros(input, macros);
+    const voice =
+      input.channel?.kind === "voice"
+        ? voiceConfigurationFor(input.persona, input.channel.locale)
+        : undefined;
+    const model = await this.models.resolve(
+      input.tenantId,
+      input.modelId ?? voice?.model ?? input.persona.chat_configuration.model ?? input.persona.model,
+    );
+    const expanded = withMacros(input, macros);
+    const { persona, systemOverride } = expanded;
+    const { history, warnings } = this.attachments
+      ? await this.attachments.decorate(input.tenantId, expanded.history, {
+          id: model.id,
+          images: capabilitiesOf(model).images,
+        })
+      : { history: expanded.history, warnings: [] };
     const lastUserMessage = [...history].reverse().find((message) => message.role === "user");
     const memories = await this.retrieval.linesForPrompt({
       tenantId: input.tenantId,
@@ -264,10 +326,6 @@ export class ReplyGenerator {
       countTokens,
       seed: input.conversationId ?? `${input.personaId}/${input.userId ?? ""}`,
     });
-    const voice =
-      input.channel?.kind === "voice"
-        ? voiceConfigurationFor(input.persona, input.channel.locale)
-        : undefined;
     const prompt = assemblePrompt({
       persona,
       userPersona: input.userPersona,
@@ -279,10 +337,6 @@ export class ReplyGenerator {
       countTokens,
       ...(voice ? { channel: { kind: "voice" as const, locale: voice.locale } } : {}),
     });
-    const model = await this.models.resolve(
-      input.tenantId,
-      input.modelId ?? voice?.model ?? input.persona.chat_configuration.model ?? input.persona.model,
-    );
     const sampling = {
       ...samplingFor(input.persona),
       ...(voice?.temperature != null ? { temperature: voice.temperature } : {}),
@@ -298,6 +352,7 @@ export class ReplyGenerator {
       memories,
       persona,
       macros,
+      warnings,
       readyAt,
       promptMs: round(readyAt - started),
     };
@@ -310,7 +365,7 @@ export class ReplyGenerator {
     const replyId = newId("msg");
     await request.onStart?.(replyId);
     const loaded = performance.now();
-    const generation = await this.generate({ ...request, history, previousUserMessageAt });
+    const generation = await this.generate({ ...request, history, previousUserMessageAt, replyId });
     const reply = await this.record({ request, replyId, generation, startedAt: started });
     return outcomeOf(reply, generation, { started, loaded });
   }
@@ -435,7 +490,12 @@ export class ReplyGenerator {
         beforeSequence,
       });
       for (const message of page) {
-        newestFirst.push({ role: message.role, content: message.content, tokens: message.token_count });
+        newestFirst.push({
+          role: message.role,
+          content: message.content,
+          tokens: message.token_count,
+          messageId: message.id,
+        });
         if (message.role === "user") userMessageTimes.push(message.created_at);
         spent += message.token_count;
         if (spent > budget) return done();
@@ -445,25 +505,53 @@ export class ReplyGenerator {
     }
   }
 
-  private async runModel(
+  /**
+   * Runs the server's own tools the model called (the request's tools are the client's to run) and asks
+   * the model once more, without tools, for what it says with their results: one answer, usage summed.
+   */
+  private async withServerTools(
     model: LanguageModel,
-    options: {
-      input: GenerationInput;
-      prompt: AssembledPrompt;
-      sampling: SamplingParameters;
-      memories: string[];
-      /** the names `{{char}}`/`{{user}}` in the model's own output stand for */
-      macros: NameMacroContext;
-    },
+    options: ModelRunOptions,
+    first: GenerateResult,
   ): Promise<GenerateResult> {
-    const { input: request, prompt, sampling, memories, macros } = options;
+    const tools = options.input.serverTools;
+    if (!tools || options.input.tools) return first;
+    const calls = (first.toolCalls ?? []).filter((call) =>
+      tools.definitions.some((definition) => definition.name === call.name),
+    );
+    if (calls.length === 0) return first;
+    const results: ChatMessage[] = [];
+    for (const call of calls) {
+      const content = await tools.run(call, { replyId: options.input.replyId ?? null });
+      results.push({ role: "tool", toolCallId: call.id, content });
+    }
+    const second = await this.runModel(model, {
+      ...options,
+      followUp: [{ role: "assistant", content: first.text, toolCalls: calls }, ...results],
+    });
+    return {
+      ...second,
+      text: joinContinuation(first.text, second.text),
+      usage: {
+        inputTokens: first.usage.inputTokens + second.usage.inputTokens,
+        outputTokens: first.usage.outputTokens + second.usage.outputTokens,
+      },
+      warnings: [...new Set([...first.warnings, ...second.warnings])],
+      toolCalls: [],
+    };
+  }
+
+  private async runModel(model: LanguageModel, options: ModelRunOptions): Promise<GenerateResult> {
+    const { input: request, prompt, sampling, memories, macros, followUp } = options;
+    // A client's tools, else the server's own (not after their results: one round of those per reply).
+    const tools = request.tools ?? (followUp ? undefined : request.serverTools?.definitions);
     const modelRequest: GenerateRequest = {
-      messages: prompt.messages,
+      messages: followUp ? [...prompt.messages, ...followUp] : prompt.messages,
       sampling,
       signal: request.signal,
       context: generationContext(request, memories),
       // tool_choice "none" lets a client send tools to a model that cannot call them: they stay here.
-      ...(request.tools && capabilitiesOf(model).tools && { tools: request.tools }),
+      ...(tools && capabilitiesOf(model).tools && { tools }),
       ...(request.toolChoice && { toolChoice: request.toolChoice }),
       ...(request.parallelToolCalls !== undefined && { parallelToolCalls: request.parallelToolCalls }),
       ...(request.responseFormat && { responseFormat: request.responseFormat }),

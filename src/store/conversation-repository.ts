@@ -215,10 +215,10 @@ export class ConversationRepository {
   async listRecentForHistory(
     conversationId: string,
     options: { limit: number; beforeSequence?: number },
-  ): Promise<Pick<MessageRow, "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]> {
+  ): Promise<Pick<MessageRow, "id" | "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]> {
     let query = this.db
       .selectFrom("messages")
-      .select(["sequence", "role", "content", "token_count", "status", "created_at"])
+      .select(["id", "sequence", "role", "content", "token_count", "status", "created_at"])
       .where("conversation_id", "=", conversationId)
       .where("chosen", "=", 1);
     if (options.beforeSequence !== undefined) query = query.where("sequence", "<", options.beforeSequence);

@@ -95,6 +95,18 @@ export class PersonaRepository {
   }
 
   /** A persona the tenant may read: its own, or a preset. */
+  /** The names of these personas that the tenant still has (one query: a gallery page's labels). */
+  async namesOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom("personas")
+      .select(["id", "name"])
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", [...ids])
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   async findVisible(
     tenantId: string,
     id: string,

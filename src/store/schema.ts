@@ -109,6 +109,52 @@ export interface MessageAudioTable {
   created_at: string;
 }
 
+/**
+ * A picture or video: made by a persona (`generated`: a background job, with status and progress) or sent
+ * by the user (`upload`). The bytes are a blob this row owns (null until a generation succeeds). No
+ * foreign keys but the tenant's: the media service sweeps rows whose user is gone and deletes blobs first.
+ */
+export interface MediaTable {
+  id: string;
+  tenant_id: string;
+  /** whose gallery it is in: the user who asked for it or sent it */
+  user_id: string;
+  persona_id: string | null;
+  conversation_id: string | null;
+  /** the message it is attached to (the persona's reply, or the user's message); null until sent */
+  message_id: string | null;
+  kind: "image" | "video";
+  source: "generated" | "upload";
+  status: "queued" | "running" | "ready" | "failed";
+  /** what was asked for, in the user's (or the model's) words */
+  request: string;
+  /** the prompt sent to the provider */
+  prompt: string;
+  /** `provider/model` that made it */
+  model: string | null;
+  /** 1: the embedded placeholder made it */
+  offline: number;
+  /** 1: a priority video */
+  priority: number;
+  /** the picture it was made from (an edit, an image -> video) */
+  reference_media_id: string | null;
+  job_id: string | null;
+  blob_id: string | null;
+  content_type: string | null;
+  size: number | null;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  seed: number | null;
+  /** 0-1 while running */
+  progress: number | null;
+  error: string | null;
+  /** an upload's original file name */
+  file_name: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 /** A voice call: browser or phone, its status, timing, turns and recording. */
 export interface CallTable {
   id: string;
@@ -772,6 +818,7 @@ export interface Database {
   blobs: BlobTable;
   persona_assets: PersonaAssetTable;
   message_audio: MessageAudioTable;
+  media: MediaTable;
   calls: CallTable;
   api_keys: ApiKeyTable;
   rate_limits: RateLimitTable;

@@ -10,6 +10,7 @@ import { ModelSetupRepository } from "./model-setup-repository.ts";
 import { PersonaAvatarRepository } from "./persona-avatar-repository.ts";
 import { PersonaAssetRepository } from "./persona-asset-repository.ts";
 import { MessageAudioRepository } from "./message-audio-repository.ts";
+import { MediaRepository } from "./media-repository.ts";
 import { CallRepository } from "./call-repository.ts";
 import { PersonaRepository } from "./persona-repository.ts";
 import { PopulationRepository } from "./population-repository.ts";
@@ -45,6 +46,7 @@ export class Store {
   readonly personaAvatars: PersonaAvatarRepository;
   readonly personaAssets: PersonaAssetRepository;
   readonly messageAudio: MessageAudioRepository;
+  readonly media: MediaRepository;
   readonly calls: CallRepository;
   readonly skills: SkillRepository;
   readonly cohorts: CohortRepository;
@@ -75,6 +77,7 @@ export class Store {
     this.personaAvatars = new PersonaAvatarRepository(db);
     this.personaAssets = new PersonaAssetRepository(db);
     this.messageAudio = new MessageAudioRepository(db);
+    this.media = new MediaRepository(db);
     this.calls = new CallRepository(db);
     this.rateLimits = new RateLimitRepository(db);
     this.skills = new SkillRepository(db);

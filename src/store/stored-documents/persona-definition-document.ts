@@ -18,5 +18,7 @@ export const PERSONA_DEFINITION_DOCUMENT: VersionedDocumentKind<PersonaDefinitio
     // 1 -> 2: documents from before versions existed lack whichever fields were added after they were
     // written (initiative, memory settings, chat configuration, ...): each takes its default.
     (document) => deepMerge(personaDefinitionDefaults() as JsonObject, document),
+    // 2 -> 3: media settings (models, video length and quality, priority video) take their defaults.
+    (document) => ({ ...document, media: personaDefinitionDefaults().media as unknown as JsonObject }),
   ],
 };

@@ -1,0 +1,221 @@
+import type { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../../errors/app-error.ts";
+import {
+  AVATAR_MAX_UPLOAD_BYTES,
+  OversizedImageError,
+  UndecodableImageError,
+  detectUploadType,
+  reencodePhoto,
+} from "../../lib/avatar-images.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { newId } from "../../lib/ids.ts";
+import type { BlobStore } from "../../store/blob-store.ts";
+import type { MediaListQuery, MediaRow } from "../../store/media-repository.ts";
+import type { UserRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { toMediaView, type MediaView } from "./media-views.ts";
+
+/** Photos a user sends: the avatar's limits (type, bytes, pixels). */
+export const ATTACHMENT_MAX_BYTES = AVATAR_MAX_UPLOAD_BYTES;
+/** Uploads never sent with a message are kept this long, then swept with their blobs. */
+const UNSENT_UPLOAD_MS = 24 * 60 * 60 * 1000;
+const SWEEP_BATCH = 200;
+
+/**
+ * The pictures and videos of a user: the gallery (list, read, bytes, delete), the photos they send in a
+ * conversation (checked, re-encoded, EXIF gone) and the sweep of what nothing owns any more. Generation
+ * is MediaGeneration's (media-generation.ts).
+ */
+export class MediaService {
+  private readonly store: Store;
+  private readonly blobs: BlobStore;
+  private readonly clock: Clock;
+
+  constructor(dependencies: { store: Store; blobs: BlobStore; clock: Clock }) {
+    this.store = dependencies.store;
+    this.blobs = dependencies.blobs;
+    this.clock = dependencies.clock;
+  }
+
+  /** The user's media, newest first, with the persona's name; `cursor` continues a previous page. */
+  async list(
+    user: UserRow,
+    query: Omit<MediaListQuery, "userId" | "before"> & { cursor?: string | undefined },
+  ): Promise<{ items: MediaView[]; next_cursor: string | null }> {
+    const rows = await this.store.media.list({ ...query, userId: user.id, before: query.cursor });
+    const page = rows.slice(0, query.limit);
+    const names = await this.personaNames(user.tenant_id, page);
+    return {
+      items: page.map((row) => toMediaView(row, names.get(row.persona_id ?? "") ?? null)),
+      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  async get(user: UserRow, id: string): Promise<MediaView> {
+    const row = await this.find(user, id);
+    const names = await this.personaNames(user.tenant_id, [row]);
+    return toMediaView(row, names.get(row.persona_id ?? "") ?? null);
+  }
+
+  /** The bytes of a ready item, streamed. 404 while it is still being made. */
+  async open(
+    user: UserRow,
+    id: string,
+  ): Promise<{ stream: Readable; contentType: string; size: number; sha256: string; row: MediaRow }> {
+    const row = await this.find(user, id);
+    const opened = row.blob_id ? await this.blobs.open(user.tenant_id, row.blob_id) : undefined;
+    if (!opened) throw new NotFoundError(`the content of media ${id} (status ${row.status})`);
+    return {
+      stream: opened.stream,
+      contentType: opened.blob.contentType,
+      size: opened.blob.size,
+      sha256: opened.blob.sha256,
+      row,
+    };
+  }
+
+  /** A ready item's bytes in memory (a reference picture, an image part for a model). */
+  async readBytes(
+    tenantId: string,
+    row: MediaRow,
+  ): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {
+    if (row.status !== "ready" || !row.blob_id) return undefined;
+    const opened = await this.blobs.open(tenantId, row.blob_id);
+    if (!opened) return undefined;
+    return { bytes: new Uint8Array(await buffer(opened.stream)), contentType: opened.blob.contentType };
+  }
+
+  /** Deletes the item and its bytes (blob first: a failure midway leaves a row to retry). */
+  async delete(user: UserRow, id: string): Promise<void> {
+    const row = await this.find(user, id);
+    await this.remove(row);
+  }
+
+  /**
+   * A photo the user sends in a conversation: its type sniffed (PNG, JPEG, WebP or GIF; SVG and anything
+   * else refused), decoded within the pixel limits and re-encoded without metadata. Send it with the next
+   * message's `attachment_ids`; one never sent is deleted after a day.
+   */
+  async upload(
+    user: UserRow,
+    conversationId: string,
+    input: { bytes: Uint8Array; fileName?: string | undefined },
+  ): Promise<MediaView> {
+    const conversation = await this.store.conversations.find(user.id, conversationId);
+    if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+    if (input.bytes.length > ATTACHMENT_MAX_BYTES) throw new PayloadTooLargeError(ATTACHMENT_MAX_BYTES);
+    if (input.bytes.length === 0) throw new UnsupportedMediaTypeError("the upload is empty: send a picture");
+    if (!detectUploadType(input.bytes)) {
+      throw new UnsupportedMediaTypeError(
+        "only pictures can be attached: PNG, JPEG, WebP or GIF (the bytes are none of these)",
+      );
+    }
+    let photo;
+    try {
+      photo = await reencodePhoto(input.bytes);
+    } catch (error) {
+      if (error instanceof OversizedImageError)
+        throw new AppError(422, "Unprocessable Content", error.message);
+      if (error instanceof UndecodableImageError) {
+        throw new UnsupportedMediaTypeError(`the picture could not be decoded: ${error.message}`);
+      }
+      throw error;
+    }
+    const blob = await this.blobs.put(photo.bytes, {
+      tenantId: user.tenant_id,
+      contentType: photo.contentType,
+    });
+    const now = this.clock.now().toISOString();
+    const row: MediaRow = {
+      id: newId("med"),
+      tenant_id: user.tenant_id,
+      user_id: user.id,
+      persona_id: conversation.persona_id,
+      conversation_id: conversationId,
+      message_id: null,
+      kind: "image",
+      source: "upload",
+      status: "ready",
+      request: "",
+      prompt: "",
+      model: null,
+      offline: 0,
+      priority: 0,
+      reference_media_id: null,
+      job_id: null,
+      blob_id: blob.id,
+      content_type: photo.contentType,
+      size: blob.size,
+      width: photo.width,
+      height: photo.height,
+      duration_ms: null,
+      seed: null,
+      progress: null,
+      error: null,
+      file_name: cleanFileName(input.fileName),
+      created_at: now,
+      completed_at: now,
+    };
+    try {
+      await this.store.media.insert(row);
+    } catch (error) {
+      await this.blobs.delete(user.tenant_id, blob.id);
+      throw error;
+    }
+    return toMediaView(row);
+  }
+
+  /**
+   * Deletes media nothing owns any more (see MediaRepository.listOrphans): blob first, then row.
+   * `conversationId` limits the sweep to one conversation.
+   */
+  async sweepOrphans(options: { conversationId?: string } = {}): Promise<number> {
+    const unsentBefore = new Date(this.clock.now().getTime() - UNSENT_UPLOAD_MS).toISOString();
+    let swept = 0;
+    for (;;) {
+      const rows = await this.store.media.listOrphans({ unsentBefore, limit: SWEEP_BATCH, ...options });
+      for (const row of rows) await this.remove(row);
+      swept += rows.length;
+      if (rows.length < SWEEP_BATCH) return swept;
+    }
+  }
+
+  /** Every picture and video of a persona, deleted with it. */
+  async deletePersonaMedia(tenantId: string, personaId: string): Promise<void> {
+    for (const row of await this.store.media.listForPersona(tenantId, personaId)) await this.remove(row);
+  }
+
+  private async remove(row: MediaRow): Promise<void> {
+    if (row.blob_id) await this.blobs.delete(row.tenant_id, row.blob_id);
+    await this.store.media.delete(row.id);
+  }
+
+  private async find(user: UserRow, id: string): Promise<MediaRow> {
+    const row = await this.store.media.find(user.id, id);
+    if (!row) throw new NotFoundError(`media ${id}`);
+    return row;
+  }
+
+  /** The names of the personas of these rows that the tenant still has. */
+  private async personaNames(tenantId: string, rows: readonly MediaRow[]): Promise<Map<string, string>> {
+    const ids = new Set(rows.flatMap((row) => (row.persona_id ? [row.persona_id] : [])));
+    return this.store.personas.namesOf(tenantId, [...ids]);
+  }
+}
+
+/** A file name safe to show and to offer as a download's name: no path, no control characters, bounded. */
+function cleanFileName(name: string | undefined): string | null {
+  const base = (name ?? "").split(/[\\/]/).pop() ?? "";
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"]/g, "")
+    .trim()
+    .slice(0, 200);
+  return cleaned || null;
+}
