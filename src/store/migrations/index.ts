@@ -32,7 +32,7 @@ import { migration as m0029 } from "./0029_blobs_and_persona_assets.ts";
 import { migration as m0030 } from "./0030_tenant_provider_capabilities.ts";
 import { migration as m0031 } from "./0031_message_audio.ts";
 import { migration as m0032 } from "./0032_calls.ts";
-import { migration as m0033 } from "./0033_blobs_tenant_index.ts";
+import { migration as m0034 } from "./0034_blobs_tenant_index.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -71,7 +71,7 @@ const migrations: Record<string, Migration> = {
   "0030_tenant_provider_capabilities": m0030,
   "0031_message_audio": m0031,
   "0032_calls": m0032,
-  "0033_blobs_tenant_index": m0033,
+  "0034_blobs_tenant_index": m0034,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
