@@ -1,10 +1,13 @@
-import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// @dramatis/sdk is a workspace package: tests import its TypeScript sources, not a built copy. Packages
+// resolve as Node resolves them when the server runs, without Vite's default `module` condition: the AWS
+// SDK's `module` entries are bundler-only ESM (extensionless imports) that Node cannot load.
+const conditions = ["dramatis-source", "node", "development|production"];
+
 export default defineConfig({
-  // @dramatis/sdk is a workspace package: tests import its TypeScript sources, not a built copy.
-  resolve: { conditions: ["dramatis-source", ...defaultServerConditions] },
-  ssr: { resolve: { conditions: ["dramatis-source", ...defaultServerConditions] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,

@@ -23,8 +23,7 @@ import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
 import { createServices, type Services } from "./composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";
 import { Store } from "./store/store.ts";
-import { FileBlobStore } from "./store/file-blob-store.ts";
-import path from "node:path";
+import { createBlobStore } from "./store/create-blob-store.ts";
 
 /** A running server and how to stop it. */
 export interface RunningServer {
@@ -113,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       push: { subject: config.vapidSubject, allowHttp: config.pushAllowHttp },
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
-      blobs: new FileBlobStore({ db: database.db, directory: path.join(config.dataDir, "blobs"), clock }),
+      blobs: createBlobStore({ config, db: database.db, clock }),
       speech: {
         providers: [
           ...embeddedSpeechProviders(config.speech.offlineTranscription),

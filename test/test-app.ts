@@ -134,6 +134,8 @@ export async function createTestApp(
     logger?: Logger;
     /** speech services, prices and limits; default the embedded eSpeak NG voice and no recognizer */
     speech?: ServiceOptions["speech"];
+    /** the most bytes of blobs each tenant may store (DRAMATIS_BLOB_QUOTA_MB); default no limit */
+    blobQuotaBytes?: number;
   } = {},
 ): Promise<TestApp> {
   const database = options.database
@@ -166,7 +168,12 @@ export async function createTestApp(
   // Blobs live beside the test's database and go with the app.
   const blobDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "dramatis-test-blobs-"));
   const services = createServices(store, clock, {
-    blobs: new FileBlobStore({ db: database.db, directory: blobDirectory, clock }),
+    blobs: new FileBlobStore({
+      db: database.db,
+      directory: blobDirectory,
+      clock,
+      quotaBytes: options.blobQuotaBytes,
+    }),
     rateLimits,
     models:
       options.models ?? new ModelRegistry([createOfflineProvider()], "offline/default", metrics.modelCalls),

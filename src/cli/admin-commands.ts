@@ -7,8 +7,7 @@ import { createServices, type Services } from "../composition/create-services.ts
 import { DEFAULT_TENANT_ID } from "../services/tenant-service.ts";
 import { openDatabase } from "../store/database.ts";
 import { Store } from "../store/store.ts";
-import { FileBlobStore } from "../store/file-blob-store.ts";
-import path from "node:path";
+import { createBlobStore } from "../store/create-blob-store.ts";
 import { openSecretBox } from "../lib/secret-box.ts";
 import { formatTable } from "./text-table.ts";
 import { UsageError } from "./usage-error.ts";
@@ -33,7 +32,7 @@ async function withServices<T>(config: Config, work: (services: Services) => Pro
     const services = createServices(new Store(database.db), systemClock, {
       models: createModelRegistry(config, OFFLINE_DEFAULT_MODEL),
       jobs: new DatabaseJobQueue({ db: database.db }),
-      blobs: new FileBlobStore({ db: database.db, directory: path.join(config.dataDir, "blobs") }),
+      blobs: createBlobStore({ config, db: database.db }),
       secrets: openSecretBox({
         configured: config.secretKey,
         previous: config.previousSecretKey,

@@ -204,8 +204,9 @@ export interface ServiceOptions {
   /** The process's metrics (deliveries by channel); default: not counted. */
   metrics?: Metrics;
   /**
-   * Where binary data goes: the server's is FileBlobStore under `<dataDir>/blobs`. Default: files in a new
-   * directory under the system's temp directory (tests and benchmarks), made on the first put.
+   * Where binary data goes: the server's is createBlobStore's (files under `<dataDir>/blobs`, or an S3
+   * bucket: DRAMATIS_BLOB_STORE). Default: files in a new directory under the system's temp directory
+   * (tests and benchmarks), made on the first put.
    */
   blobs?: BlobStore;
   /**

@@ -277,4 +277,104 @@ describe("loadConfig", () => {
     expect(secrets).toEqual(expect.arrayContaining(["admin-key-value-123456789012", "sk-openai-value"]));
     expect(secrets).not.toContain("8787");
   });
+
+  it("keeps blobs in files by default, with no quota unless DRAMATIS_BLOB_QUOTA_MB is set", () => {
+    expect(loadConfig({}).blobStore).toEqual({ kind: "file", quotaBytes: undefined });
+    expect(loadConfig({ DRAMATIS_BLOB_QUOTA_MB: "250" }).blobStore).toEqual({
+      kind: "file",
+      quotaBytes: 250 * 1024 * 1024,
+    });
+    expect(loadConfig({}, { "blob-quota-mb": "1" }).blobStore.quotaBytes).toBe(1024 * 1024);
+    expect(() => loadConfig({ DRAMATIS_BLOB_QUOTA_MB: "0" })).toThrow(
+      /DRAMATIS_BLOB_QUOTA_MB: expected megabytes each tenant may store/,
+    );
+    expect(() => loadConfig({ DRAMATIS_BLOB_QUOTA_MB: "1.5" })).toThrow(/DRAMATIS_BLOB_QUOTA_MB/);
+  });
+
+  it("reads an S3-compatible blob store (DRAMATIS_BLOB_STORE=s3, DRAMATIS_S3_*) with its defaults", () => {
+    expect(loadConfig({ DRAMATIS_BLOB_STORE: "s3", DRAMATIS_S3_BUCKET: "dramatis-blobs" }).blobStore).toEqual(
+      {
+        kind: "s3",
+        quotaBytes: undefined,
+        s3: {
+          bucket: "dramatis-blobs",
+          endpoint: undefined,
+          region: "us-east-1",
+          prefix: "",
+          forcePathStyle: false,
+          // Neither: the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profiles, instance roles).
+          accessKeyId: undefined,
+          secretAccessKey: undefined,
+        },
+      },
+    );
+    const minio = loadConfig({
+      DRAMATIS_BLOB_STORE: "s3",
+      DRAMATIS_S3_BUCKET: "blobs",
+      DRAMATIS_S3_ENDPOINT: "http://127.0.0.1:9000/",
+      DRAMATIS_S3_REGION: "auto",
+      DRAMATIS_S3_PREFIX: "dramatis",
+      DRAMATIS_S3_FORCE_PATH_STYLE: "true",
+      DRAMATIS_S3_ACCESS_KEY_ID: "minioadmin",
+      DRAMATIS_S3_SECRET_ACCESS_KEY: "minio-secret-0001",
+      DRAMATIS_BLOB_QUOTA_MB: "10",
+    });
+    expect(minio.blobStore).toEqual({
+      kind: "s3",
+      quotaBytes: 10 * 1024 * 1024,
+      s3: {
+        bucket: "blobs",
+        endpoint: "http://127.0.0.1:9000",
+        region: "auto",
+        prefix: "dramatis/",
+        forcePathStyle: true,
+        accessKeyId: "minioadmin",
+        secretAccessKey: "minio-secret-0001",
+      },
+    });
+    expect(
+      configuredSecrets({
+        DRAMATIS_S3_SECRET_ACCESS_KEY: "minio-secret-0001",
+        AWS_SECRET_ACCESS_KEY: "aws-secret-0002",
+      }),
+    ).toEqual(expect.arrayContaining(["minio-secret-0001", "aws-secret-0002"]));
+  });
+
+  it("refuses an S3 blob store without a bucket, half a key pair, and bad S3 values, at start-up", () => {
+    const problemsOf = (environment: Record<string, string>) => {
+      try {
+        loadConfig(environment);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ DRAMATIS_BLOB_STORE: "s3" })).toEqual([
+      "DRAMATIS_S3_BUCKET: required when DRAMATIS_BLOB_STORE is s3 (the bucket that holds the blobs)",
+    ]);
+    expect(
+      problemsOf({ DRAMATIS_BLOB_STORE: "s3", DRAMATIS_S3_BUCKET: "b1b", DRAMATIS_S3_ACCESS_KEY_ID: "id" }),
+    ).toEqual([
+      expect.stringMatching(
+        /^DRAMATIS_S3_ACCESS_KEY_ID and DRAMATIS_S3_SECRET_ACCESS_KEY: set both, or neither/,
+      ),
+    ]);
+    expect(
+      problemsOf({
+        DRAMATIS_BLOB_STORE: "ftp",
+        DRAMATIS_S3_BUCKET: "Not_A_Bucket",
+        DRAMATIS_S3_ENDPOINT: "minio:9000",
+        DRAMATIS_S3_PREFIX: "/absolute",
+        DRAMATIS_S3_FORCE_PATH_STYLE: "yes",
+        DRAMATIS_S3_SECRET_ACCESS_KEY: "has spaces secret 0003",
+      }),
+    ).toEqual([
+      expect.stringMatching(/^DRAMATIS_BLOB_STORE: expected file .* or s3/),
+      expect.stringMatching(/^DRAMATIS_S3_BUCKET: expected a bucket name/),
+      expect.stringMatching(/^DRAMATIS_S3_ENDPOINT: expected the http\(s\) address/),
+      expect.stringMatching(/^DRAMATIS_S3_PREFIX: expected a key prefix/),
+      expect.stringMatching(/^DRAMATIS_S3_FORCE_PATH_STYLE: expected true or false/),
+      expect.stringMatching(/^DRAMATIS_S3_SECRET_ACCESS_KEY: expected a secret access key without spaces$/),
+    ]);
+  });
 });

@@ -141,6 +141,27 @@ export interface Config {
    */
   readonly simulatedClock:
     { readonly start: Date; readonly rate: number; readonly anchor: Date | undefined } | undefined;
+  /** Where blobs' bytes go (DRAMATIS_BLOB_STORE, DRAMATIS_S3_*) and each tenant's quota (DRAMATIS_BLOB_QUOTA_MB). */
+  readonly blobStore: BlobStoreSettings;
+}
+
+/** Files under `<dataDir>/blobs` (the default), or objects in an S3-compatible bucket. */
+export type BlobStoreSettings =
+  | { readonly kind: "file"; readonly quotaBytes: number | undefined }
+  | { readonly kind: "s3"; readonly quotaBytes: number | undefined; readonly s3: S3Settings };
+
+/** An S3-compatible bucket (DRAMATIS_S3_*). */
+export interface S3Settings {
+  readonly bucket: string;
+  /** MinIO, R2, ...; undefined: AWS */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  /** "" or ending in `/` */
+  readonly prefix: string;
+  readonly forcePathStyle: boolean;
+  /** both, or neither: then the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profiles, instance roles) */
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
 }
 
 /** Thrown when configuration is invalid; lists every bad value at once. */
@@ -164,6 +185,11 @@ const decimalText = (minimum: number, maximum: number, expected: string) =>
     .regex(/^\d+(\.\d+)?(e-?\d+)?$/i, `expected ${expected}`)
     .transform(Number)
     .refine((value) => value >= minimum && value <= maximum, `expected ${expected}`);
+
+const booleanText = (meaning: string) =>
+  z
+    .enum(["true", "false", "1", "0"], { message: `expected true or false (${meaning})` })
+    .transform((value) => value === "true" || value === "1");
 
 /** Each setting: the environment variable, the CLI flag that overrides it, and how to validate it. */
 const settings = {
@@ -550,11 +576,7 @@ const settings = {
   },
   DRAMATIS_PUSH_ALLOW_HTTP: {
     flag: "push-allow-http",
-    schema: z
-      .enum(["true", "false", "1", "0"], {
-        message: "expected true or false (accept http:// push endpoints on loopback hosts)",
-      })
-      .transform((value) => value === "true" || value === "1"),
+    schema: booleanText("accept http:// push endpoints on loopback hosts"),
     fallback: "false",
   },
   DRAMATIS_OUTBOUND_ALLOW: {
@@ -619,6 +641,89 @@ const settings = {
     flag: "whatsapp-api-version",
     schema: z.string().regex(/^v\d+\.\d+$/, "expected a Graph API version such as v21.0"),
     fallback: "v21.0",
+  },
+  DRAMATIS_BLOB_STORE: {
+    flag: "blob-store",
+    schema: z.enum(["file", "s3"], {
+      message: "expected file (under the data directory) or s3 (an S3-compatible bucket: DRAMATIS_S3_BUCKET)",
+    }),
+    fallback: "file",
+  },
+  DRAMATIS_BLOB_QUOTA_MB: {
+    flag: "blob-quota-mb",
+    schema: z
+      .string()
+      .regex(/^$|^\d+$/, "expected megabytes each tenant may store (1-100000000), or nothing for no limit")
+      .transform((value) => (value === "" ? undefined : Number(value)))
+      .refine(
+        (value) => value === undefined || (value >= 1 && value <= 100_000_000),
+        "expected megabytes each tenant may store (1-100000000), or nothing for no limit",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_S3_BUCKET: {
+    flag: "s3-bucket",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(value),
+        "expected a bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_S3_ENDPOINT: {
+    flag: "s3-endpoint",
+    schema: z
+      .string()
+      .refine(
+        (value) => value === "" || isHttpUrl(value),
+        "expected the http(s) address of an S3-compatible service, such as http://127.0.0.1:9000 (MinIO), or nothing for AWS",
+      ),
+    fallback: "",
+  },
+  DRAMATIS_S3_REGION: {
+    flag: "s3-region",
+    schema: z
+      .string()
+      .regex(/^[a-z0-9-]{2,40}$/, "expected a region such as us-east-1 (auto for Cloudflare R2)"),
+    fallback: "us-east-1",
+  },
+  DRAMATIS_S3_PREFIX: {
+    flag: "s3-prefix",
+    schema: z
+      .string()
+      .regex(
+        /^$|^[\x21-\x7e]{1,200}$/,
+        "expected a key prefix of up to 200 printable characters without spaces, such as dramatis/",
+      )
+      .refine(
+        (value) => !value.startsWith("/") && !value.includes("//"),
+        "expected a key prefix that neither starts with / nor contains //, such as dramatis/",
+      )
+      // A folder: `dramatis` would otherwise make keys like `dramatissha256/…`.
+      .transform((value) => (value === "" || value.endsWith("/") ? value : `${value}/`)),
+    fallback: "",
+  },
+  DRAMATIS_S3_FORCE_PATH_STYLE: {
+    flag: "s3-force-path-style",
+    schema: booleanText(
+      "address buckets as <endpoint>/<bucket>, as MinIO and most self-hosted services need",
+    ),
+    fallback: "false",
+  },
+  DRAMATIS_S3_ACCESS_KEY_ID: {
+    flag: "s3-access-key-id",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected an access key id without spaces"),
+    fallback: "",
+  },
+  DRAMATIS_S3_SECRET_ACCESS_KEY: {
+    flag: "s3-secret-access-key",
+    schema: z
+      .string()
+      .refine((value) => value === "" || /^\S+$/.test(value), "expected a secret access key without spaces"),
+    fallback: "",
   },
 } as const;
 
@@ -747,6 +852,7 @@ function resolveProviderKeys<
 }
 
 type SettingName = keyof typeof settings;
+type SettingValues = { [K in SettingName]: z.output<(typeof settings)[K]["schema"]> };
 
 /** Settings whose values are secrets (or may hold one, as a URL's password does). */
 const SECRET_SETTINGS: readonly SettingName[] = [
@@ -764,6 +870,7 @@ const SECRET_SETTINGS: readonly SettingName[] = [
   "WHATSAPP_VERIFY_TOKEN",
   "WHATSAPP_APP_SECRET",
   "WHATSAPP_ACCESS_TOKEN",
+  "DRAMATIS_S3_SECRET_ACCESS_KEY",
 ];
 
 /**
@@ -773,7 +880,9 @@ const SECRET_SETTINGS: readonly SettingName[] = [
 export function configuredSecrets(environment: Record<string, string | undefined>): string[] {
   const names = [
     ...SECRET_SETTINGS,
-    ...Object.keys(environment).filter((name) => /(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$/.test(name)),
+    ...Object.keys(environment).filter((name) =>
+      /(_API_KEY|_TOKEN|_SECRET|_PASSWORD|_SECRET_ACCESS_KEY)$/.test(name),
+    ),
   ];
   return names
     .map((name) => environment[name])
@@ -794,7 +903,7 @@ export function loadConfig(
   flags: Record<string, string | undefined> = {},
 ): Config {
   const problems: string[] = [];
-  const values = {} as { [K in SettingName]: z.output<(typeof settings)[K]["schema"]> };
+  const values = {} as SettingValues;
   for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
     const fromFlag = flags[setting.flag];
     const raw = fromFlag ?? environment[name] ?? setting.fallback;
@@ -871,6 +980,16 @@ export function loadConfig(
     values.PORT !== 0
   ) {
     problems.push("DRAMATIS_METRICS_PORT: must differ from PORT (the API serves /metrics on PORT already)");
+  }
+  if (values.DRAMATIS_BLOB_STORE === "s3" && !values.DRAMATIS_S3_BUCKET) {
+    problems.push(
+      "DRAMATIS_S3_BUCKET: required when DRAMATIS_BLOB_STORE is s3 (the bucket that holds the blobs)",
+    );
+  }
+  if (Boolean(values.DRAMATIS_S3_ACCESS_KEY_ID) !== Boolean(values.DRAMATIS_S3_SECRET_ACCESS_KEY)) {
+    problems.push(
+      "DRAMATIS_S3_ACCESS_KEY_ID and DRAMATIS_S3_SECRET_ACCESS_KEY: set both, or neither to use AWS_ACCESS_KEY_ID and the AWS SDK's other sources",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -975,5 +1094,25 @@ export function loadConfig(
             anchor: values.DRAMATIS_CLOCK_ANCHOR ? new Date(values.DRAMATIS_CLOCK_ANCHOR) : undefined,
           })
         : undefined,
+    blobStore: blobStoreSettings(values),
+  });
+}
+
+function blobStoreSettings(values: SettingValues): BlobStoreSettings {
+  const quotaBytes =
+    values.DRAMATIS_BLOB_QUOTA_MB === undefined ? undefined : values.DRAMATIS_BLOB_QUOTA_MB * 1024 * 1024;
+  if (values.DRAMATIS_BLOB_STORE === "file") return Object.freeze({ kind: "file", quotaBytes });
+  return Object.freeze({
+    kind: "s3",
+    quotaBytes,
+    s3: Object.freeze({
+      bucket: values.DRAMATIS_S3_BUCKET,
+      endpoint: values.DRAMATIS_S3_ENDPOINT.replace(/\/+$/, "") || undefined,
+      region: values.DRAMATIS_S3_REGION,
+      prefix: values.DRAMATIS_S3_PREFIX,
+      forcePathStyle: values.DRAMATIS_S3_FORCE_PATH_STYLE,
+      accessKeyId: values.DRAMATIS_S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: values.DRAMATIS_S3_SECRET_ACCESS_KEY || undefined,
+    }),
   });
 }

@@ -1,9 +1,13 @@
 import type { Kysely } from "kysely";
+import type { StoredBlob } from "./blob-store.ts";
 import type { BlobTable, Database } from "./schema.ts";
 
 export type BlobRow = BlobTable;
 
-/** The `blobs` rows: which tenant owns which stored copy of which bytes. The bytes are FileBlobStore's. */
+/**
+ * The `blobs` rows: which tenant owns which stored copy of which bytes. The bytes are the blob store's
+ * (files for FileBlobStore, objects for S3BlobStore); both keep their rows here.
+ */
 export class BlobRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -42,4 +46,26 @@ export class BlobRepository {
       .executeTakeFirst();
     return row !== undefined;
   }
+
+  /** The bytes a tenant stores: the sum of its rows' sizes (shared bytes count for each row naming them). */
+  async totalSize(tenantId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("blobs")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>("size"), eb.lit(0)).as("total"))
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirstOrThrow();
+    // PostgreSQL's sum of a bigint arrives as numeric text.
+    return Number(row.total);
+  }
+}
+
+export function toStoredBlob(row: BlobRow): StoredBlob {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    sha256: row.sha256,
+    size: row.size,
+    contentType: row.content_type,
+    createdAt: row.created_at,
+  };
 }

@@ -1,18 +1,13 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
 import { systemClock, type Clock } from "../lib/clock.ts";
-import { newId, randomToken } from "../lib/ids.ts";
-import { BlobRepository, type BlobRow } from "./blob-repository.ts";
-import {
-  BlobTooLargeError,
-  type BlobContent,
-  type BlobPutOptions,
-  type BlobStore,
-  type StoredBlob,
-} from "./blob-store.ts";
+import { newId } from "../lib/ids.ts";
+import { KeyedLock } from "../lib/keyed-lock.ts";
+import { BlobRepository, toStoredBlob, type BlobRow } from "./blob-repository.ts";
+import { BlobStaging } from "./blob-staging.ts";
+import type { BlobContent, BlobPutOptions, BlobStore, StoredBlob } from "./blob-store.ts";
 import type { Database } from "./schema.ts";
 
 /**
@@ -27,22 +22,43 @@ import type { Database } from "./schema.ts";
  * Two rows may name one file, so a delete removes the file only when no row names it any more. Puts and
  * deletes of the same bytes are serialised within the process; across processes a put racing the delete of
  * identical bytes could lose the file, which `open` reports as a missing blob rather than wrong bytes.
+ *
+ * `quotaBytes` caps what each tenant stores (BlobQuotaExceededError); see BlobStaging.
  */
 export class FileBlobStore implements BlobStore {
   private readonly rows: BlobRepository;
   private readonly directory: string;
   private readonly clock: Clock;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly staging: BlobStaging;
+  private readonly locks = new KeyedLock();
 
-  constructor(options: { db: Kysely<Database>; directory: string; clock?: Clock }) {
+  constructor(options: {
+    db: Kysely<Database>;
+    directory: string;
+    clock?: Clock;
+    /** the most bytes one tenant may store; default no limit */
+    quotaBytes?: number | undefined;
+  }) {
     this.rows = new BlobRepository(options.db);
     this.directory = options.directory;
     this.clock = options.clock ?? systemClock;
+    // Temp files sit beside the content files: renaming within one filesystem is atomic.
+    this.staging = new BlobStaging({
+      rows: this.rows,
+      directory: path.join(this.directory, "tmp"),
+      quotaBytes: options.quotaBytes,
+    });
   }
 
   async put(content: BlobContent, options: BlobPutOptions): Promise<StoredBlob> {
-    const written = await this.writeTemporary(content, options.maxBytes);
-    return this.withLock(written.sha256, async () => {
+    const written = await this.staging.stage(content, options);
+    return this.locks.run(written.sha256, async () => {
+      try {
+        await this.staging.checkQuota(options.tenantId, written.size);
+      } catch (error) {
+        await fs.rm(written.file, { force: true });
+        throw error;
+      }
       const target = this.contentPath(written.sha256);
       await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await fs.rename(written.file, target);
@@ -96,40 +112,10 @@ export class FileBlobStore implements BlobStore {
   async delete(tenantId: string, id: string): Promise<void> {
     const row = await this.rows.find(tenantId, id);
     if (!row) return;
-    await this.withLock(row.sha256, async () => {
+    await this.locks.run(row.sha256, async () => {
       await this.rows.delete(tenantId, id);
       await this.removeUnreferenced(row.sha256);
     });
-  }
-
-  /** Writes the content to a new temp file while hashing it; the file is fsynced before it is named. */
-  private async writeTemporary(
-    content: BlobContent,
-    maxBytes: number | undefined,
-  ): Promise<{ file: string; sha256: string; size: number }> {
-    const temporary = path.join(this.directory, "tmp");
-    await fs.mkdir(this.directory, { recursive: true, mode: 0o700 });
-    await fs.mkdir(temporary, { recursive: true, mode: 0o700 });
-    const file = path.join(temporary, `${randomToken(20)}.part`);
-    const handle = await fs.open(file, "wx", 0o600);
-    const hash = createHash("sha256");
-    let size = 0;
-    try {
-      const chunks = content instanceof Uint8Array ? [content] : content;
-      for await (const chunk of chunks) {
-        size += chunk.byteLength;
-        if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        hash.update(chunk);
-        await handle.write(chunk);
-      }
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await fs.rm(file, { force: true });
-      throw error;
-    }
-    await handle.close();
-    return { file, sha256: hash.digest("hex"), size };
   }
 
   private async removeUnreferenced(sha256: string): Promise<void> {
@@ -140,27 +126,4 @@ export class FileBlobStore implements BlobStore {
   private contentPath(sha256: string): string {
     return path.join(this.directory, "sha256", sha256.slice(0, 2), sha256);
   }
-
-  /** Runs `work` after every earlier piece of work on the same bytes in this process. */
-  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.locks.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(key) === next) this.locks.delete(key);
-    }
-  }
-}
-
-function toStoredBlob(row: BlobRow): StoredBlob {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    sha256: row.sha256,
-    size: row.size,
-    contentType: row.content_type,
-    createdAt: row.created_at,
-  };
 }
