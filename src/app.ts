@@ -37,6 +37,7 @@ import { personaAvatarRoutes } from "./http/routes/persona-avatar-routes.ts";
 import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
 import { speechRoutes } from "./http/routes/speech-routes.ts";
+import { mediaRoutes } from "./http/routes/media-routes.ts";
 import { callRoutes } from "./http/routes/call-routes.ts";
 import { twilioVoiceRoutes } from "./http/routes/twilio-voice-routes.ts";
 import { mediaLinkRoutes } from "./http/routes/media-link-routes.ts";
@@ -235,6 +236,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaAvatarRoutes());
   app.route("/", personaAssetRoutes());
   app.route("/", speechRoutes());
+  app.route("/", mediaRoutes());
   app.route("/", callRoutes());
   app.route("/", twilioVoiceRoutes());
   app.route("/", mediaLinkRoutes());

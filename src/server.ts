@@ -1,6 +1,7 @@
 import { serveCallStreams } from "./http/call-streams.ts";
 import { embeddedSpeechProviders } from "./speech/embedded-speech.ts";
 import { createSpeechProviders } from "./speech/speech-providers.ts";
+import { createMediaProviders } from "./media/media-providers.ts";
 import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
@@ -113,6 +114,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       outbound: new OutboundGuard({ allow: parseOutboundAllowList(config.outboundAllow.join(",")) }),
       whatsapp: config.whatsapp,
       blobs: createBlobStore({ config, db: database.db, clock }),
+      media: {
+        providers: createMediaProviders(config.media.providers),
+        defaultImageModel: config.media.imageModel,
+        defaultVideoModel: config.media.videoModel,
+        limits: { perUserPerDay: config.media.dailyLimit },
+      },
       speech: {
         providers: [
           ...embeddedSpeechProviders(config.speech.offlineTranscription),

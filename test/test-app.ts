@@ -134,6 +134,8 @@ export async function createTestApp(
     logger?: Logger;
     /** speech services, prices and limits; default the embedded eSpeak NG voice and no recognizer */
     speech?: ServiceOptions["speech"];
+    /** picture and video services, prices and limits; default the embedded placeholder only */
+    media?: ServiceOptions["media"];
     /** the most bytes of blobs each tenant may store (DRAMATIS_BLOB_QUOTA_MB); default no limit */
     blobQuotaBytes?: number;
   } = {},
@@ -189,6 +191,7 @@ export async function createTestApp(
     passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
     secrets: options.secrets ?? createTestSecretBox(),
     speech: options.speech,
+    media: options.media,
     logger,
     metrics,
   });

@@ -5017,6 +5017,643 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/media": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The gallery: the user's pictures and videos, newest first */
+    get: {
+      parameters: {
+        query?: {
+          persona_id?: string;
+          kind?: "image" | "video";
+          /** @description generated (what personas made) or upload (photos sent); default both */
+          source?: "generated" | "upload";
+          conversation_id?: string;
+          /** @description Page size, 1-200 (default 50) */
+          limit?: number;
+          /** @description Cursor: the next_cursor of the previous page */
+          after?: string;
+        };
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of media, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MediaPage"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Make a picture or video of (or by) a persona: a background job
+     * @description Answers at once with the queued item; its job (job_id) streams progress and GET /v1/media/{id} shows where it stands. Refused when the persona's media generation is off (409), for adult content a persona does not allow (422) and past the daily limit (429).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateMedia"];
+        };
+      };
+      responses: {
+        /** @description Queued */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Media"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Conflicting concurrent change */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/models": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The picture and video models of this server (the embedded placeholder is offline) */
+    get: {
+      parameters: {
+        query?: {
+          kind?: "image" | "video";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Models */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MediaModels"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One picture or video, and where its generation stands */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The item */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Media"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a picture or video (and its bytes from storage) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/{id}/content": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The picture's or video's bytes (download=true: as a file to save) */
+    get: {
+      parameters: {
+        query?: {
+          download?: "0" | "1" | "true" | "false";
+        };
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The bytes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "image/png": string;
+            "image/jpeg": string;
+            "video/mp4": string;
+          };
+        };
+        /** @description Unchanged since the ETag sent in If-None-Match */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/attachments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A photo to send: stored (re-encoded, metadata stripped), then sent with a message's attachment_ids
+     * @description PNG, JPEG, WebP or GIF up to 5 MB, as multipart/form-data (field `file`) or as the raw body; anything else (SVG, HTML, ...) is refused with 415. The picture is decoded and re-encoded (EXIF and locations removed). Send it with POST /v1/conversations/{id}/messages and `attachment_ids`; a vision model sees it, "edit this photo" edits it. One never sent is deleted after a day.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "multipart/form-data": {
+            /** Format: binary */
+            file: string;
+          };
+          "image/jpeg": string;
+          "image/png": string;
+        };
+      };
+      responses: {
+        /** @description Stored */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Media"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is of a type (or file format) the operation does not read; `detail` names it */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/calls": {
     parameters: {
       query?: never;
@@ -17760,6 +18397,14 @@ export interface components {
       active_hours: components["schemas"]["ActiveHours"];
       modifiers: components["schemas"]["PersonaModifiers"];
       features: components["schemas"]["PersonaFeatures"];
+      media: {
+        image_model: string | null;
+        video_model: string | null;
+        video_seconds: number;
+        /** @enum {string} */
+        video_quality: "standard" | "high";
+        priority_video: boolean;
+      };
       memory: components["schemas"]["PersonaMemorySettings"];
       tags: string[];
       /** @description Character Card fields with no Dramatis equivalent (creator, character_book, ...), kept for export */
@@ -17838,6 +18483,14 @@ export interface components {
         premium_model?: boolean;
         media_generation?: boolean;
         auto_speech?: boolean;
+      };
+      media?: {
+        image_model?: string | null;
+        video_model?: string | null;
+        video_seconds?: number;
+        /** @enum {string} */
+        video_quality?: "standard" | "high";
+        priority_video?: boolean;
       };
       memory?: {
         /** @enum {string} */
@@ -17954,6 +18607,14 @@ export interface components {
         premium_model?: boolean;
         media_generation?: boolean;
         auto_speech?: boolean;
+      };
+      media?: {
+        image_model?: string | null;
+        video_model?: string | null;
+        video_seconds?: number;
+        /** @enum {string} */
+        video_quality?: "standard" | "high";
+        priority_video?: boolean;
       };
       memory?: {
         /** @enum {string} */
@@ -18162,6 +18823,92 @@ export interface components {
       duration_seconds: number;
       recognizer: string;
     };
+    MediaPage: {
+      data: components["schemas"]["Media"][];
+      next_cursor: string | null;
+    };
+    Media: {
+      id: string;
+      /** @enum {string} */
+      kind: "image" | "video";
+      /**
+       * @description generated: made by a persona; upload: a photo the user sent
+       * @enum {string}
+       */
+      source: "generated" | "upload";
+      /** @enum {string} */
+      status: "queued" | "running" | "ready" | "failed";
+      /** @description 0-1 while it is being made, when the service says */
+      progress: number | null;
+      /** @description Why it failed (status failed) */
+      error: string | null;
+      persona_id: string | null;
+      persona_name: string | null;
+      conversation_id: string | null;
+      /** @description The message it is attached to */
+      message_id: string | null;
+      /** @description What was asked for */
+      request: string;
+      /** @description The prompt the picture or video service got */
+      prompt: string;
+      /** @description provider/model that made it */
+      model: string | null;
+      /** @description true: a labelled placeholder from the embedded renderer (no image or video model is configured) */
+      offline: boolean;
+      priority: boolean;
+      /** @description The picture it was made from */
+      reference_media_id: string | null;
+      /** @description GET /v1/jobs/{id}/events streams its progress */
+      job_id: string | null;
+      content_type: string | null;
+      size: number | null;
+      width: number | null;
+      height: number | null;
+      duration_seconds: number | null;
+      file_name: string | null;
+      /** @description Where the bytes are served (GET, same credentials); null until ready */
+      url: string | null;
+      created_at: string;
+      completed_at: string | null;
+    };
+    MediaModels: {
+      data: {
+        id: string;
+        provider: string;
+        model: string;
+        /** @enum {string} */
+        kind: "image" | "video";
+        label: string;
+        offline: boolean;
+        references: ("edit" | "likeness")[];
+      }[];
+    };
+    CreateMedia: {
+      persona_id: string;
+      /** @enum {string} */
+      kind: "image" | "video";
+      /**
+       * @description What it shows, or for an edit what to change
+       * @default
+       */
+      description?: string;
+      /**
+       * @description Of the persona itself: prompted from its appearance, its profile picture as the reference
+       * @default true
+       */
+      of_persona?: boolean;
+      /** @description Change reference_media_id (a picture) instead of making a new one */
+      edit?: boolean;
+      /** @description A video made from reference_media_id */
+      from_photo?: boolean;
+      reference_media_id?: string;
+      /** @description Where the picture belongs; the newest picture there is the reference when none is named */
+      conversation_id?: string;
+      /** @description provider/model (GET /v1/media/models) */
+      model?: string;
+      /** @description A priority video (billed as one) */
+      priority?: boolean;
+    };
     StartedCall: {
       call: components["schemas"]["Call"];
       /** @description Path and one-time token of the audio WebSocket; null for a phone call (Twilio opens it) */
@@ -18253,6 +19000,8 @@ export interface components {
       alternative_count?: number;
       /** @description Its stored audio: the reading of its current text (speech) and the user's voice message (recording); in message lists and reads */
       audio?: components["schemas"]["MessageAudio"][];
+      /** @description Its pictures and videos: photos the user sent, and what the persona is making or made (status, progress); in message lists and reads */
+      media?: components["schemas"]["Media"][];
     };
     UserPersonaPage: {
       data: components["schemas"]["UserPersona"][];
@@ -18628,6 +19377,7 @@ export interface components {
       finished_at: string | null;
     };
     SendMessage: {
+      /** @description The message; may be empty only when it carries attachments */
       content: string;
       /** @description This message's user persona; null for No Persona; omitted: the active one */
       user_persona_id?: string | null;
@@ -18640,6 +19390,8 @@ export interface components {
        * @enum {string}
        */
       mode?: "sync" | "async";
+      /** @description Photos uploaded to this conversation (POST .../attachments), sent with this message: a vision model sees them */
+      attachment_ids?: string[];
     };
     RenameConversation: {
       title: string;

@@ -15,6 +15,12 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Store } from "../store/store.ts";
 import type { BlobStore } from "../store/blob-store.ts";
 import { FileBlobStore } from "../store/file-blob-store.ts";
+import { MediaService } from "../services/media/media-service.ts";
+import { MediaGeneration, type MediaLimits, type MediaPrices } from "../services/media/media-generation.ts";
+import { MediaHistory } from "../services/media/media-history.ts";
+import { MediaRegistry } from "../media/media-registry.ts";
+import { createOfflineMedia } from "../media/offline-renderer.ts";
+import type { MediaProvider } from "../media/media.ts";
 import { RateLimits } from "../rate-limits/rate-limits.ts";
 import { AccountService } from "../services/account-service.ts";
 import { ApiKeyService } from "../services/api-key-service.ts";
@@ -94,6 +100,10 @@ export interface Services {
   readonly accounts: AccountService;
   readonly personas: PersonaService;
   readonly personaAvatars: PersonaAvatarService;
+  /** The gallery: pictures and videos, the photos users send */
+  readonly media: MediaService;
+  /** Pictures and videos made by personas: requests, background jobs, the chat's media tool */
+  readonly mediaGeneration: MediaGeneration;
   readonly characterCards: CharacterCardService;
   /** A persona's card assets (CHARX files and data: URIs as blobs, remote URLs as references) */
   readonly personaAssets: PersonaAssetService;
@@ -210,6 +220,18 @@ export interface ServiceOptions {
    */
   blobs?: BlobStore;
   /**
+   * Picture and video services (DRAMATIS_MEDIA_PROVIDERS, DRAMATIS_IMAGE_MODEL, DRAMATIS_VIDEO_MODEL),
+   * prices and limits. Default: the embedded placeholder only.
+   */
+  media?: {
+    /** the operator's services (DRAMATIS_MEDIA_PROVIDERS); the embedded placeholder is always added */
+    providers?: readonly MediaProvider[];
+    defaultImageModel?: string | undefined;
+    defaultVideoModel?: string | undefined;
+    prices?: MediaPrices | undefined;
+    limits?: MediaLimits | undefined;
+  };
+  /**
    * Speech services (the embedded eSpeak NG voice, PocketSphinx where installed, the operator's
    * DRAMATIS_SPEECH_PROVIDERS), prices and limits. Default: the embedded voice only, no recognizer.
    */
@@ -238,6 +260,35 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     modelId: options.embeddingModel,
   });
   const retrieval = new MemoryRetrieval({ store, clock, personas, embedder, vectors });
+  const blobs =
+    options.blobs ??
+    new FileBlobStore({
+      db: store.db,
+      directory: path.join(os.tmpdir(), `dramatis-blobs-${process.pid}-${randomToken(8)}`),
+      clock,
+    });
+  const personaAvatars = new PersonaAvatarService({ store, clock, personas });
+  const media = new MediaService({ store, blobs, clock });
+  const mediaGeneration = new MediaGeneration({
+    store,
+    blobs,
+    clock,
+    queue: options.jobs,
+    registry: new MediaRegistry({
+      // The embedded placeholder is always there: the default only when nothing else is configured.
+      providers: [...(options.media?.providers ?? []), createOfflineMedia()],
+      defaultImageModel: options.media?.defaultImageModel,
+      defaultVideoModel: options.media?.defaultVideoModel,
+    }),
+    personas,
+    avatars: personaAvatars,
+    media,
+    prices: options.media?.prices,
+    limits: options.media?.limits,
+  });
+  // Media rows outlive their messages and conversations by design (the gallery keeps what was made):
+  // sweep the photos sent in a deleted conversation, and delete a persona's media with it.
+  personas.onDelete((tenantId, personaId) => media.deletePersonaMedia(tenantId, personaId));
   const replies = new ReplyGenerator({
     store,
     clock,
@@ -246,8 +297,18 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     budgets: options.memoryTierBudgets ?? DEFAULT_MEMORY_TIER_BUDGETS,
     retrieval,
     lorebooks,
+    attachments: new MediaHistory({ store, media }),
   });
-  const conversations = new ConversationService({ store, clock, personas, replies });
+  const conversations = new ConversationService({
+    store,
+    clock,
+    personas,
+    replies,
+    mediaTools: mediaGeneration,
+  });
+  conversations.onDelete(async (conversationId) => {
+    await media.sweepOrphans({ conversationId });
+  });
   const chatCompletions = new ChatCompletionService({ store, clock, personas, replies });
   const jobs = new JobService({ store, queue: options.jobs, conversations });
   // Every stored exchange queues memory extraction (the job service itself needs the conversations).
@@ -335,7 +396,6 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   proactive.onSent("push", async (message) => {
     await push.deliver(message);
   });
-  const personaAvatars = new PersonaAvatarService({ store, clock, personas });
   const localServers = new LocalServerAccess({ store, addresses: options.localModelServers ?? [] });
   const providers = new ProviderService({
     store,
@@ -353,13 +413,6 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     providers,
     localServers,
   });
-  const blobs =
-    options.blobs ??
-    new FileBlobStore({
-      db: store.db,
-      directory: path.join(os.tmpdir(), `dramatis-blobs-${process.pid}-${randomToken(8)}`),
-      clock,
-    });
   const personaAssets = new PersonaAssetService({ store, blobs, clock, personas });
   // Asset rows go with the persona's row (foreign key), but their blobs are files: delete them first.
   personas.onDelete((tenantId, personaId) => personaAssets.deleteAll(tenantId, personaId));
@@ -451,6 +504,8 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     personas,
     personaAvatars,
     personaAssets,
+    media,
+    mediaGeneration,
     speech,
     calls,
     phoneCalls,

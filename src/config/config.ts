@@ -56,6 +56,8 @@ export interface Config {
     readonly imageModel: string | undefined;
     /** `provider/model` for videos unless a request names one (DRAMATIS_VIDEO_MODEL) */
     readonly videoModel: string | undefined;
+    /** pictures and videos one user may ask for in 24 hours (DRAMATIS_MEDIA_DAILY_LIMIT) */
+    readonly dailyLimit: number;
   };
   /** Speech services: the operator's (DRAMATIS_SPEECH_PROVIDERS, OPENAI_API_KEY, AZURE_SPEECH_*, …) and the embedded choices. */
   readonly speech: {
@@ -337,6 +339,11 @@ const settings = {
       .string()
       .refine((value) => value === "" || /^[a-z0-9][a-z0-9_-]*\/\S+$/.test(value), "expected provider/model"),
     fallback: "",
+  },
+  DRAMATIS_MEDIA_DAILY_LIMIT: {
+    flag: "media-daily-limit",
+    schema: integerText(0, 1_000_000, "a count between 0 and 1000000"),
+    fallback: "200",
   },
   DRAMATIS_VIDEO_MODEL: {
     flag: "video-model",
@@ -1027,6 +1034,7 @@ export function loadConfig(
       providers: Object.freeze(mediaProviders),
       imageModel: values.DRAMATIS_IMAGE_MODEL || undefined,
       videoModel: values.DRAMATIS_VIDEO_MODEL || undefined,
+      dailyLimit: values.DRAMATIS_MEDIA_DAILY_LIMIT,
     }),
     speech: Object.freeze({
       providers: Object.freeze(speechProviders),

@@ -18,7 +18,12 @@ describe("detectMediaRequest", () => {
     ],
     ["Animate this picture", { kind: "video", subject: "", fromPicture: true }],
     ["make it into a video", { kind: "video", subject: "", fromPicture: true }],
-    ["send me a video of you dancing", { kind: "video", subject: "dancing", fromPicture: false }],
+    [
+      "send me a video of you dancing",
+      { kind: "video", subject: "dancing", fromPicture: false, ofPersona: true },
+    ],
+    ["send me a quick nude picture of you", { kind: "selfie", subject: "nude" }],
+    ["send me a cute picture of a red panda", { kind: "picture", subject: "a red panda" }],
   ])("reads %j", (text, expected) => {
     expect(detectMediaRequest(text)).toEqual(expected);
   });

@@ -21,6 +21,30 @@ const ASK = String.raw`(?:can you |could you |would you |will you |please |pls |
 const GIVE = String.raw`(?:send|show|give|share|take|snap|draw|make|generate|create|paint|render)`;
 const PICTURE = String.raw`(?:picture|photo|pic|selfie|image|drawing|portrait|snapshot|photograph)`;
 const VIDEO = String.raw`(?:video|clip|animation)`;
+/** "a quick", "a cute little": up to two words before the noun */
+const ADJECTIVES = String.raw`((?:(?!of\b|me\b)[a-z'-]+\s+){0,2}?)`;
+/** Words before "picture" that say nothing about what is in it. */
+const FILLERS = new Set([
+  "quick",
+  "new",
+  "cute",
+  "little",
+  "nice",
+  "good",
+  "recent",
+  "real",
+  "current",
+  "latest",
+]);
+
+/** "a nude picture of you at the beach": "nude, at the beach" (the words before the noun count too). */
+function withAdjectives(adjectives: string | undefined, subject: string): string {
+  const words = (adjectives ?? "")
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word && !FILLERS.has(word.toLowerCase()));
+  return [words.join(" "), subject].filter(Boolean).join(", ");
+}
 const YOU = String.raw`(?:you|yourself|urself|u)`;
 const THIS_PHOTO = String.raw`(?:this|that|the|my|it|the attached|the last)(?:\s+${PICTURE})?\b`;
 
@@ -70,18 +94,18 @@ const RULES: ReadonlyArray<{ pattern: RegExp; read: (match: RegExpMatchArray) =>
   {
     // "send me a selfie", "send me a pic of you at the beach", "what do you look like? show me a photo"
     pattern: new RegExp(
-      String.raw`\b${ASK}${GIVE}\s+(?:me\s+|us\s+)?(?:an?\s+|another\s+|one more\s+|your\s+|some\s+)?(?:new\s+)?(?:selfie|${PICTURE}s?\s+of\s+${YOU}\b)(.*)`,
+      String.raw`\b${ASK}${GIVE}\s+(?:me\s+|us\s+)?(?:an?\s+|another\s+|one more\s+|your\s+|some\s+)?${ADJECTIVES}(?:selfie|${PICTURE}s?\s+of\s+${YOU}\b)(.*)`,
       "i",
     ),
-    read: (match) => ({ kind: "selfie", subject: clean(match[1]) }),
+    read: (match) => ({ kind: "selfie", subject: withAdjectives(match[1], clean(match[2])) }),
   },
   {
     // "send me a picture of a red fox", "draw me a castle"
     pattern: new RegExp(
-      String.raw`\b${ASK}${GIVE}\s+(?:me\s+|us\s+)?(?:an?\s+|another\s+)?${PICTURE}s?\s+of\s+(.+)`,
+      String.raw`\b${ASK}${GIVE}\s+(?:me\s+|us\s+)?(?:an?\s+|another\s+)?${ADJECTIVES}${PICTURE}s?\s+of\s+(.+)`,
       "i",
     ),
-    read: (match) => ({ kind: "picture", subject: clean(match[1]) }),
+    read: (match) => ({ kind: "picture", subject: withAdjectives(match[1], clean(match[2])) }),
   },
 ];
 

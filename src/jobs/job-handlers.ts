@@ -13,6 +13,7 @@ import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
 import { MODEL_DOWNLOAD_JOB } from "../services/model-download-service.ts";
 import { MESSAGE_SPEECH_JOB } from "../services/speech-service.ts";
+import { MEDIA_GENERATION_JOB } from "../services/media/media-generation.ts";
 import { readJobPayload } from "./job-payload.ts";
 import type { JobHandler } from "./job-queue.ts";
 
@@ -35,5 +36,6 @@ export function createJobHandlers(services: Services): Record<string, JobHandler
     [WHATSAPP_INBOUND_JOB]: (job, context) => services.whatsapp.inbound.answer(job, context.signal),
     [MODEL_DOWNLOAD_JOB]: (job, context) => services.modelDownloads.run(job, context),
     [MESSAGE_SPEECH_JOB]: (job) => services.speech.runMessageSpeech(job),
+    [MEDIA_GENERATION_JOB]: (job, context) => services.mediaGeneration.run(job, context),
   };
 }

@@ -5,7 +5,7 @@ import type {
   ConversationService,
   ExchangeResult,
   Message,
-  UserPersonaChoice,
+  SendMessageInput,
 } from "./conversation-service.ts";
 import type { MemoryExtractionPayload } from "./memory-extraction.ts";
 import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
@@ -78,7 +78,7 @@ export class JobService {
   async startReply(
     user: UserRow,
     conversationId: string,
-    input: { content: string; userPersonaId?: UserPersonaChoice; recordingId?: string | undefined },
+    input: SendMessageInput,
   ): Promise<{ job: JobView; userMessage: Message }> {
     const userMessage = await this.conversations.accept(user, conversationId, input);
     const payload: ConversationReplyPayload = {

@@ -1,4 +1,5 @@
 import { messageAudioSchema } from "./speech-routes.ts";
+import { mediaSchema } from "./media-routes.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
@@ -60,6 +61,10 @@ export const messageSchema = z
       description:
         "Its stored audio: the reading of its current text (speech) and the user's voice message (recording); in message lists and reads",
     }),
+    media: z.array(mediaSchema).optional().openapi({
+      description:
+        "Its pictures and videos: photos the user sent, and what the persona is making or made (status, progress); in message lists and reads",
+    }),
   })
   .openapi("Message");
 
@@ -120,7 +125,9 @@ const promptSchema = z
 
 const sendMessageBody = z
   .strictObject({
-    content: z.string().trim().min(1, "must not be empty").max(32_000, "must be at most 32000 characters"),
+    content: z.string().trim().max(32_000, "must be at most 32000 characters").openapi({
+      description: "The message; may be empty only when it carries attachments",
+    }),
     user_persona_id: z
       .string()
       .nullable()
@@ -135,6 +142,18 @@ const sendMessageBody = z
       .enum(["sync", "async"])
       .optional()
       .openapi({ description: "async: store the message, answer 202 with a job, reply in the background" }),
+    attachment_ids: z
+      .array(z.string().min(1).max(200))
+      .max(4, "at most 4 pictures per message")
+      .optional()
+      .openapi({
+        description:
+          "Photos uploaded to this conversation (POST .../attachments), sent with this message: a vision model sees them",
+      }),
+  })
+  .refine((body) => body.content.length > 0 || (body.attachment_ids?.length ?? 0) > 0, {
+    message: "must not be empty (unless the message carries attachment_ids)",
+    path: ["content"],
   })
   .openapi("SendMessage");
 
@@ -513,6 +532,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
         content: body.content,
         userPersonaId: body.user_persona_id,
         recordingId: body.recording_id,
+        attachmentIds: body.attachment_ids,
       });
       return c.json({ job, user_message: userMessage }, 202);
     }
@@ -521,7 +541,12 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
         service(c).send(
           user,
           conversationId,
-          { content: body.content, userPersonaId: body.user_persona_id, recordingId: body.recording_id },
+          {
+            content: body.content,
+            userPersonaId: body.user_persona_id,
+            recordingId: body.recording_id,
+            attachmentIds: body.attachment_ids,
+          },
           {
             signal,
             onDelta,
@@ -534,6 +559,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
       content: body.content,
       userPersonaId: body.user_persona_id,
       recordingId: body.recording_id,
+      attachmentIds: body.attachment_ids,
     });
     return c.json(exchange, 200);
   });

@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { BadRequestError, PayloadTooLargeError } from "../../errors/app-error.ts";
+import { BadRequestError } from "../../errors/app-error.ts";
 import type { AudioClip } from "../../speech/speech.ts";
 import type { SpeechActor } from "../../services/speech-service.ts";
 import type { AppEnv } from "../app-env.ts";
+import { readFileUpload } from "../file-upload.ts";
 import { optionalUser, requireUser } from "../auth.ts";
 import {
   idParamSchema,
@@ -272,42 +273,8 @@ async function readAudioUpload(
   c: Context<AppEnv>,
   maxBytes: number,
 ): Promise<{ audio: Uint8Array; locale?: string | undefined; recognizer?: string | undefined }> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes + 64 * 1024) throw new PayloadTooLargeError(maxBytes);
-  const query = {
-    locale: c.req.query("locale") || undefined,
-    recognizer: c.req.query("recognizer") || undefined,
-  };
-  const contentType = (c.req.header("content-type") ?? "").toLowerCase();
-  let upload: { audio: Uint8Array; locale?: string | undefined; recognizer?: string | undefined };
-  if (contentType.startsWith("multipart/form-data")) {
-    let form: FormData;
-    try {
-      form = await c.req.raw.formData();
-    } catch {
-      throw new BadRequestError(
-        "the body is not a valid multipart form (check the boundary): send the audio in a field named 'file'",
-        [{ field: "file", message: "unreadable multipart body" }],
-      );
-    }
-    const file = form.get("file");
-    if (!(file instanceof File)) {
-      throw new BadRequestError("the multipart form must carry the audio in a field named 'file'", [
-        { field: "file", message: "required" },
-      ]);
-    }
-    const text = (name: string) => {
-      const value = form.get(name);
-      return typeof value === "string" && value !== "" ? value : undefined;
-    };
-    upload = {
-      audio: new Uint8Array(await file.arrayBuffer()),
-      locale: text("locale") ?? query.locale,
-      recognizer: text("recognizer") ?? query.recognizer,
-    };
-  } else {
-    upload = { audio: new Uint8Array(await c.req.arrayBuffer()), ...query };
-  }
+  const file = await readFileUpload(c, maxBytes, "the audio");
+  const upload = { audio: file.bytes, locale: file.field("locale"), recognizer: file.field("recognizer") };
   if (upload.locale !== undefined && !localeSchema.safeParse(upload.locale).success) {
     throw new BadRequestError("locale: must be a language tag such as en-US", [
       { field: "locale", message: "must be a language tag such as en-US" },

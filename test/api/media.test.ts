@@ -1,0 +1,281 @@
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GenerateRequest } from "../../src/models/language-model.ts";
+import { ModelRegistry } from "../../src/models/model-registry.ts";
+import { createOfflineProvider } from "../../src/models/offline-model.ts";
+import { createOpenAIImages } from "../../src/media/openai-images.ts";
+import { capturingProvider } from "../capturing-model.ts";
+import { MOCK_IMAGES_KEY, startMockImages, type MockImages } from "../mock-images.ts";
+import { ADMIN_KEY, createTestApp, type TestApp } from "../test-app.ts";
+
+const USER = "media-user";
+const MEDIA_ON = { sms: false, premium_model: false, media_generation: true, auto_speech: false };
+
+async function createPersona(app: TestApp, definition: Record<string, unknown> = {}): Promise<string> {
+  const response = await app.request("/v1/personas", {
+    method: "POST",
+    json: {
+      name: "Ada",
+      identity: { age: 29, sex: "female" },
+      appearance: {
+        description: "short red hair, freckles, green eyes",
+        art_style: "anime",
+        avatar_url: null,
+      },
+      features: MEDIA_ON,
+      ...definition,
+    },
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()).id;
+}
+
+async function startConversation(app: TestApp, personaId: string): Promise<string> {
+  const response = await app.request("/v1/conversations", {
+    method: "POST",
+    user: USER,
+    json: { persona_id: personaId },
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()).id;
+}
+
+async function send(app: TestApp, conversationId: string, json: Record<string, unknown>) {
+  const response = await app.request(`/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    user: USER,
+    json,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A JPEG photo with EXIF (a camera and GPS position) that uploads must strip. */
+async function photoWithExif(): Promise<Uint8Array> {
+  return new Uint8Array(
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+      .jpeg()
+      .withExif({
+        IFD0: { Make: "SecretCam", Model: "X1" },
+        IFD3: { GPSLatitudeRef: "N", GPSLatitude: "48/1 51/1 0/1" },
+      })
+      .toBuffer(),
+  );
+}
+
+async function upload(app: TestApp, conversationId: string, bytes: Uint8Array, type = "image/jpeg") {
+  const form = new FormData();
+  form.set("file", new File([bytes as Uint8Array<ArrayBuffer>], "beach.jpg", { type }));
+  return app.request(`/v1/conversations/${conversationId}/attachments`, {
+    method: "POST",
+    user: USER,
+    body: form,
+  });
+}
+
+describe("media: offline placeholder", () => {
+  let app: TestApp;
+  const requests: GenerateRequest[] = [];
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      models: new ModelRegistry(
+        [
+          createOfflineProvider(),
+          capturingProvider(requests, {
+            name: "vision",
+            capabilities: { images: true, audio: false, files: false, tools: false, structuredOutput: false },
+          }),
+        ],
+        "offline/default",
+      ),
+    });
+  });
+  afterAll(async () => app?.close());
+
+  it("answers 'send me a picture of you' with a labelled placeholder, in the chat and the gallery", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const { status, body } = await send(app, conversationId, {
+      content: "Send me a picture of you at the beach!",
+    });
+    expect(status).toBe(200);
+    expect(body.message.content).toMatch(/picture of me/);
+    expect(body.message.media).toHaveLength(1);
+    const [started] = body.message.media;
+    expect(started).toMatchObject({
+      kind: "image",
+      source: "generated",
+      offline: true,
+      message_id: body.message.id,
+    });
+    expect(started.request).toBe("at the beach");
+    expect(started.prompt).toMatch(/anime/i);
+    expect(started.prompt).toContain("short red hair, freckles, green eyes");
+    await app.settleJobs("media-generation");
+
+    const item = await (await app.request(`/v1/media/${started.id}`, { user: USER })).json();
+    expect(item).toMatchObject({
+      status: "ready",
+      offline: true,
+      persona_name: "Ada",
+      model: "offline/card",
+    });
+    const content = await app.request(item.url, { user: USER });
+    expect(content.status).toBe(200);
+    expect(content.headers.get("content-type")).toBe("image/png");
+    expect(content.headers.get("x-content-type-options")).toBe("nosniff");
+    const meta = await sharp(Buffer.from(await content.arrayBuffer())).metadata();
+    expect(meta.width).toBeGreaterThan(100);
+
+    const gallery = await (await app.request("/v1/media?source=generated", { user: USER })).json();
+    expect(gallery.data.map((entry: { id: string }) => entry.id)).toContain(started.id);
+    const messages = await (
+      await app.request(`/v1/conversations/${conversationId}/messages`, { user: USER })
+    ).json();
+    const reply = messages.data.find((message: { id: string }) => message.id === body.message.id);
+    expect(reply.media[0]).toMatchObject({ id: started.id, status: "ready" });
+
+    // The placeholder costs nothing; it is still metered.
+    const usage = await app.database.db
+      .selectFrom("usage_events")
+      .selectAll()
+      .where("kind", "=", "image_generation")
+      .execute();
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({ cost_usd: 0, message_id: body.message.id });
+  });
+
+  it("makes no picture when the persona's media generation is off", async () => {
+    const personaId = await createPersona(app, { features: { ...MEDIA_ON, media_generation: false } });
+    const conversationId = await startConversation(app, personaId);
+    const { body } = await send(app, conversationId, { content: "Send me a picture of you" });
+    expect(body.message.media).toEqual([]);
+    const refused = await app.request("/v1/media", {
+      method: "POST",
+      user: USER,
+      json: { persona_id: personaId, kind: "image", description: "smiling" },
+    });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).detail).toMatch(/media generation is turned off/);
+  });
+
+  it("refuses adult pictures of a persona that does not allow them, and says why", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const { body } = await send(app, conversationId, { content: "send me a nude picture of you" });
+    expect(body.message.media).toEqual([]);
+    expect(body.message.content).toMatch(/can't send that.*adult content is off/);
+  });
+
+  it("takes a photo: stripped of EXIF, shown to a vision model as an image part, edited on request", async () => {
+    const personaId = await createPersona(app, { model: "vision/model" });
+    const conversationId = await startConversation(app, personaId);
+    const uploaded = await upload(app, conversationId, await photoWithExif());
+    expect(uploaded.status).toBe(201);
+    const photo = await uploaded.json();
+    expect(photo).toMatchObject({ source: "upload", kind: "image", status: "ready", file_name: "beach.jpg" });
+    const stored = Buffer.from(await (await app.request(photo.url, { user: USER })).arrayBuffer());
+    expect(stored.includes(Buffer.from("SecretCam"))).toBe(false);
+    expect((await sharp(stored).metadata()).exif).toBeUndefined();
+
+    requests.length = 0;
+    const { status, body } = await send(app, conversationId, {
+      content: "What do you think?",
+      attachment_ids: [photo.id],
+    });
+    expect(status).toBe(200);
+    expect(body.user_message.media).toMatchObject([{ id: photo.id }]);
+    const last = requests.at(-1)!.messages.at(-1)!;
+    expect(
+      last.parts?.some((part) => part.type === "image" && part.url.startsWith("data:image/jpeg;base64,")),
+    ).toBe(true);
+
+    // Sent once: the same attachment cannot go with another message.
+    const again = await send(app, conversationId, { content: "again", attachment_ids: [photo.id] });
+    expect(again.status).toBe(404);
+  });
+
+  it("tells the user when the persona's model cannot see pictures", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const photo = await (await upload(app, conversationId, await photoWithExif())).json();
+    const { body } = await send(app, conversationId, { content: "", attachment_ids: [photo.id] });
+    expect(body.warnings.join(" ")).toMatch(/cannot see pictures/);
+  });
+
+  it("refuses what is not a picture, and other users' media are not found", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    );
+    const refused = await upload(app, conversationId, svg, "image/svg+xml");
+    expect(refused.status).toBe(415);
+    const photo = await (await upload(app, conversationId, await photoWithExif())).json();
+    expect((await app.request(`/v1/media/${photo.id}`, { user: "someone-else" })).status).toBe(404);
+    expect(
+      (await app.request(`/v1/media/${photo.id}`, { method: "DELETE", user: "someone-else" })).status,
+    ).toBe(404);
+    expect((await app.request(`/v1/media/${photo.id}`, { method: "DELETE", user: USER })).status).toBe(204);
+    expect((await app.request(`/v1/media/${photo.id}`, { user: USER })).status).toBe(404);
+  });
+});
+
+describe("media: OpenAI Images", () => {
+  let app: TestApp;
+  let images: MockImages;
+
+  beforeAll(async () => {
+    images = await startMockImages();
+    app = await createTestApp({
+      media: {
+        providers: [
+          createOpenAIImages({
+            name: "openai",
+            kind: "openai-compatible",
+            base_url: `${images.baseUrl}/v1`,
+            api_key: MOCK_IMAGES_KEY,
+            image_models: ["gpt-image-1"],
+          }),
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await images?.close();
+  });
+
+  it("sends the appearance, the art style and the profile picture, and shows the provider's picture", async () => {
+    const personaId = await createPersona(app);
+    const avatar = await sharp({ create: { width: 256, height: 256, channels: 3, background: "#c33" } })
+      .png()
+      .toBuffer();
+    const put = await app.request(`/v1/personas/${personaId}/avatar`, {
+      method: "PUT",
+      headers: { "content-type": "image/png", authorization: `Bearer ${ADMIN_KEY}` },
+      body: avatar,
+    });
+    expect(put.status).toBe(200);
+    const conversationId = await startConversation(app, personaId);
+    const { body } = await send(app, conversationId, { content: "send me a selfie" });
+    expect(body.message.media[0]).toMatchObject({ model: "openai/gpt-image-1", offline: false });
+    await app.settleJobs("media-generation");
+    const [edit] = images.requests.filter((request) => request.path === "/v1/images/edits");
+    expect(edit).toBeDefined();
+    const form = edit!.form ?? {};
+    expect(String(form.prompt)).toContain("short red hair, freckles, green eyes");
+    expect(String(form.prompt)).toMatch(/anime/i);
+    expect(Object.values(form).some((value) => typeof value === "object" && value.type === "image/png")).toBe(
+      true,
+    );
+    const item = await (await app.request(`/v1/media/${body.message.media[0].id}`, { user: USER })).json();
+    expect(item).toMatchObject({ status: "ready", offline: false });
+    const usage = await app.database.db
+      .selectFrom("usage_events")
+      .selectAll()
+      .where("kind", "=", "image_generation")
+      .execute();
+    expect(usage.at(-1)?.cost_usd).toBe(0.005);
+  });
+});
