@@ -212,9 +212,9 @@ export class MediaService {
 /** A file name safe to show and to offer as a download's name: no path, no control characters, bounded. */
 function cleanFileName(name: string | undefined): string | null {
   const base = (name ?? "").split(/[\\/]/).pop() ?? "";
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const cleaned = base
-    .replace(/[\u0000-\u001f\u007f"]/g, "")
+  const cleaned = [...base]
+    .filter((character) => character.charCodeAt(0) > 0x1f && character !== "\u007f" && character !== '"')
+    .join("")
     .trim()
     .slice(0, 200);
   return cleaned || null;
