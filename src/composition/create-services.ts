@@ -286,9 +286,9 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     prices: options.media?.prices,
     limits: options.media?.limits,
   });
-  // Media rows outlive their messages and conversations by design (the gallery keeps what was made):
-  // sweep the photos sent in a deleted conversation, and delete a persona's media with it.
-  personas.onDelete((tenantId, personaId) => media.deletePersonaMedia(tenantId, personaId));
+  // Media rows outlive their messages, conversations and personas by design: a user's gallery keeps what
+  // was made for them (a persona's creator deleting it does not empty other members' galleries). Photos
+  // sent in a deleted conversation are swept with it.
   const replies = new ReplyGenerator({
     store,
     clock,

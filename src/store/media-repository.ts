@@ -176,16 +176,6 @@ export class MediaRepository {
     return query.limit(options.limit).execute();
   }
 
-  /** Every media row of a persona (deleted with it). */
-  async listForPersona(tenantId: string, personaId: string): Promise<MediaRow[]> {
-    return this.db
-      .selectFrom("media")
-      .selectAll()
-      .where("tenant_id", "=", tenantId)
-      .where("persona_id", "=", personaId)
-      .execute();
-  }
-
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom("media").where("id", "=", id).execute();
   }

@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import { encodeWav } from "../../src/speech/wav.ts";
 import { createECDH, randomBytes } from "node:crypto";
 import { expect } from "vitest";
@@ -262,6 +263,8 @@ const EMPTY_OWNED = {
   audioId: "",
   /** a signed media link's token to that audio (the token is the credential: anyone holding it may fetch) */
   mediaLinkToken: "",
+  /** a picture in the owner's gallery */
+  mediaId: "",
   /** the owner's browser call (ringing: its stream never opened) */
   callId: "",
   accountId: "",
@@ -389,6 +392,17 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       })
     ).json()
   ).id;
+  owned.mediaId = (
+    await app.services.media.upload(owner, conversation.id, {
+      bytes: new Uint8Array(
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: "#369" } })
+          .png()
+          .toBuffer(),
+      ),
+    })
+  ).id;
+  // Kept as a persona's picture: the gallery keeps it after its conversation is deleted.
+  await app.services.store.media.update(owner.tenant_id, owned.mediaId, { source: "generated" });
   owned.mediaLinkToken = app.services.mediaLinks.token({
     kind: "audio",
     tenantId: owner.tenant_id,
@@ -593,6 +607,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (path.startsWith("/v1/conversations")) return owned.conversationId;
       if (path.startsWith("/v1/jobs")) return owned.jobId;
       if (path.startsWith("/v1/calls")) return owned.callId;
+      if (path.startsWith("/v1/media/")) return owned.mediaId;
       if (path.startsWith("/v1/providers")) return owned.providerId;
       if (path.startsWith("/v1/model-setup/downloads")) return owned.downloadId;
       if (path.startsWith("/v1/accounts")) return owned.accountId;
@@ -625,6 +640,8 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (path === "/v1/personas/import")
       return { spec: "chara_card_v2", spec_version: "2.0", data: { name: "Imported" } };
     if (path === "/v1/tenants") return { name: "Sneaky" };
+    // Aimed at the owner's persona: another tenant must not find it.
+    if (path === "/v1/media") return { persona_id: owned.personaId, kind: "image", description: "x" };
     if (path === "/v1/accounts") return { email: "sneaky@example.com", password: "a long password" };
     if (path.startsWith("/v1/accounts/")) return { role: "member" };
     if (path === "/v1/personas/assist") return { task: "improve_system_message", definition: { name: "X" } };

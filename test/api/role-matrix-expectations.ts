@@ -70,6 +70,11 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "GET /v1/conversations/{id}/audio/{audioId}": [200, 404, 404, 404, 200, 404, 401],
   // A signed link's token is its credential: it opens for anyone holding it (Twilio fetching an MMS).
   "GET /v1/media-links/{token}": [200, 200, 200, 200, 200, 200, 200],
+  // The gallery is the caller's own: an admin sees only its own media; keys read the named user's.
+  "GET /v1/media": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/media/models": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/media/{id}": [200, 404, 404, 404, 200, 404, 401],
+  "GET /v1/media/{id}/content": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/personas/{id}/assets/{assetId}": [200, 200, 200, 200, 200, 404, 401],
   "GET /v1/user-personas": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/user-personas/active": [200, 404, 404, 404, 200, 404, 401],
@@ -161,6 +166,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "POST /v1/conversations/{id}/messages": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/conversations/{id}/messages/{messageId}/speech": [200, 404, 404, 404, 403, 404, 401],
   // The matrix sends JSON, not audio: the owner's 400 (not audio) comes past the ownership check.
+  "POST /v1/conversations/{id}/attachments": [415, 404, 404, 404, 403, 404, 401],
+  // The owner's persona does not make media: refused past the ownership check (409).
+  "POST /v1/media": [409, 409, 409, 409, 403, 404, 401],
   "POST /v1/conversations/{id}/recordings": [400, 404, 404, 404, 403, 404, 401],
   "POST /v1/speech": [200, 200, 200, 200, 403, 200, 401],
   "POST /v1/calls": [201, 201, 201, 201, 403, 404, 401],
@@ -219,6 +227,7 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   "DELETE /v1/user-personas/{id}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/lorebooks/{id}": [204, 403, 403, 204, 403, 404, 401],
   "DELETE /v1/lorebooks/{id}/attachments/{kind}/{targetId}": [200, 403, 403, 200, 403, 404, 401],
+  "DELETE /v1/media/{id}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/conversations/{id}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/conversations/{id}/messages/{messageId}": [204, 404, 404, 404, 403, 404, 401],
   "DELETE /v1/populations/{id}": [409, 409, 409, 409, 403, 404, 401],

@@ -186,11 +186,6 @@ export class MediaService {
     }
   }
 
-  /** Every picture and video of a persona, deleted with it. */
-  async deletePersonaMedia(tenantId: string, personaId: string): Promise<void> {
-    for (const row of await this.store.media.listForPersona(tenantId, personaId)) await this.remove(row);
-  }
-
   private async remove(row: MediaRow): Promise<void> {
     if (row.blob_id) await this.blobs.delete(row.tenant_id, row.blob_id);
     await this.store.media.delete(row.id);
