@@ -22,7 +22,7 @@ const CONFIGURED_COMMANDS = new Set(["serve", "worker", "tenants", "keys", "mode
 const STORAGE_FLAGS = ["data-dir", "database-url"];
 
 const CLIENT_HELP = `
-A client command (chat, conversations, memories, study, scheduled, inbox, lorebooks, say, voices,
+A client command (chat, conversations, memories, study, scheduled, inbox, lorebooks, media, say, voices,
 transcribe, models setup|default|available|discover|catalog|download) talks to a running server: --url or
 DRAMATIS_URL (default http://127.0.0.1:8787), --key or DRAMATIS_API_KEY, --user or DRAMATIS_USER
 (default the OS account). serve, worker, tenants, keys and models pull|list read the server's configuration from
@@ -482,6 +482,32 @@ function buildProgram(options: {
     .option("--conversation <id>", "your conversation")
     .option("--detach", "detach instead")
     .action(act(async (id: string, _options, command: Command) => runLorebooks("attach")([id], command)));
+
+  // Media: the gallery of pictures and videos.
+  const media = program.command("media").description("pictures and videos personas made: list, get, delete");
+  const runMedia = (action: string) => async (positionals: string[], command: Command) => {
+    const { mediaCommand } = await import("./media-command.ts");
+    return mediaCommand({
+      action,
+      positionals,
+      values: flagValues(command),
+      environment: io.environment,
+      print: io.print,
+      printError: io.printError,
+    });
+  };
+  json(clientCommand(media, "list", "your gallery, newest first"))
+    .option("--persona <id>", "only this persona's")
+    .option("--type <type>", "image or video")
+    .option("--uploads", "also the photos you sent")
+    .action(act(async (_options, command: Command) => runMedia("list")([], command)));
+  json(clientCommand(media, "get", "one picture or video: its details, or its file with -o"))
+    .argument("<id>", "the picture or video")
+    .option("-o, --output <file>", "save the picture or video to this file")
+    .action(act(async (id: string, _options, command: Command) => runMedia("get")([id], command)));
+  clientCommand(media, "delete", "delete a picture or video (and its file on the server)")
+    .argument("<id>", "the picture or video")
+    .action(act(async (id: string, _options, command: Command) => runMedia("delete")([id], command)));
 
   // Speech: text read aloud, the voices the server offers, audio transcribed.
   const runSpeech = (action: string) => async (positionals: string[], command: Command) => {
