@@ -5,6 +5,10 @@ import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { createOpenAIImages } from "../../src/media/openai-images.ts";
 import { capturingProvider } from "../capturing-model.ts";
+import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
+import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible-provider.ts";
+import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
+import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible-provider.ts";
 import { MOCK_IMAGES_KEY, startMockImages, type MockImages } from "../mock-images.ts";
 import { ADMIN_KEY, createTestApp, type TestApp } from "../test-app.ts";
 
@@ -195,6 +199,62 @@ describe("media: offline placeholder", () => {
     expect(again.status).toBe(404);
   });
 
+  it("turns a photo into a video: a labelled animated still in the gallery", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const photo = await (await upload(app, conversationId, await photoWithExif())).json();
+    const { body } = await send(app, conversationId, {
+      content: "turn this photo into a video of her waving",
+      attachment_ids: [photo.id],
+    });
+    const [video] = body.message.media;
+    expect(video).toMatchObject({ kind: "video", reference_media_id: photo.id, request: "her waving" });
+    await app.settleJobs("media-generation");
+    const gallery = await (
+      await app.request(`/v1/media?kind=video&persona_id=${personaId}`, { user: USER })
+    ).json();
+    expect(gallery.data).toHaveLength(1);
+    expect(gallery.data[0]).toMatchObject({
+      id: video.id,
+      status: "ready",
+      offline: true,
+      content_type: "image/webp",
+    });
+    expect(gallery.data[0].duration_seconds).toBeGreaterThan(0);
+    const usage = await app.database.db
+      .selectFrom("usage_events")
+      .selectAll()
+      .where("kind", "=", "video_generation")
+      .execute();
+    expect(usage).toHaveLength(1);
+
+    // Asking for a video from a photo in a chat that has none says why.
+    const empty = await startConversation(app, personaId);
+    const refused = await send(app, empty, { content: "animate this picture" });
+    expect(refused.body.message.media).toEqual([]);
+    expect(refused.body.message.content).toMatch(/no picture to make the video from/);
+  });
+
+  it("stops at the daily limit with a clear message", async () => {
+    const limited = await createTestApp({ media: { limits: { perUserPerDay: 1 } } });
+    try {
+      const personaId = await createPersona(limited);
+      const ask = () =>
+        limited.request("/v1/media", {
+          method: "POST",
+          user: USER,
+          json: { persona_id: personaId, kind: "image", description: "waving" },
+        });
+      expect((await ask()).status).toBe(202);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect((await refused.json()).detail).toMatch(/limit of 1 pictures and videos a day/);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("tells the user when the persona's model cannot see pictures", async () => {
     const personaId = await createPersona(app);
     const conversationId = await startConversation(app, personaId);
@@ -277,5 +337,102 @@ describe("media: OpenAI Images", () => {
       .where("kind", "=", "image_generation")
       .execute();
     expect(usage.at(-1)?.cost_usd).toBe(0.005);
+  });
+
+  it("edits the attached photo through the edits endpoint", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const photo = await (await upload(app, conversationId, await photoWithExif())).json();
+    images.requests.length = 0;
+    const { body } = await send(app, conversationId, {
+      content: "edit this photo to make the sky purple",
+      attachment_ids: [photo.id],
+    });
+    expect(body.message.media[0]).toMatchObject({
+      reference_media_id: photo.id,
+      request: "make the sky purple",
+    });
+    await app.settleJobs("media-generation");
+    const [edit] = images.requests.filter((request) => request.path === "/v1/images/edits");
+    expect(String(edit?.form?.prompt)).toContain("make the sky purple");
+    const sent = Object.values(edit?.form ?? {}).find((value) => typeof value === "object");
+    expect(sent && typeof sent === "object" && sent.type).toBe("image/jpeg");
+  });
+
+  it("a failed generation says why, in the chat and the gallery", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    images.options.refuse = "content_policy_violation";
+    try {
+      const { body } = await send(app, conversationId, { content: "send me a picture of a castle" });
+      await app.settleJobs("media-generation");
+      const item = await (await app.request(`/v1/media/${body.message.media[0].id}`, { user: USER })).json();
+      expect(item.status).toBe("failed");
+      expect(item.error).toMatch(/refused/);
+    } finally {
+      images.options.refuse = undefined;
+    }
+  });
+});
+
+describe("media: a real model's tool call", () => {
+  let app: TestApp;
+  let upstream: MockUpstream;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAI({
+      reply: (body) =>
+        body.messages.some((message: { role: string }) => message.role === "tool")
+          ? "Here it is, fresh from the beach!"
+          : "One second, grabbing my camera.",
+      toolCalls: (body) =>
+        body.messages.some((message: { role: string }) => message.role === "tool")
+          ? undefined
+          : [
+              {
+                name: "send_media",
+                arguments: { kind: "image", of_persona: true, description: "at the beach" },
+              },
+            ],
+    });
+    app = await createTestApp({
+      models: new ModelRegistry(
+        [
+          createOfflineProvider(),
+          createOpenAICompatibleProvider({
+            name: "upstream",
+            baseURL: upstream.baseURL,
+            models: ["gpt-4o-mini"],
+          }),
+        ],
+        "offline/default",
+      ),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await upstream?.close();
+  });
+
+  it("offers send_media, runs the call and sends the result back for the reply's text", async () => {
+    const personaId = await createPersona(app, { model: "upstream/gpt-4o-mini" });
+    const conversationId = await startConversation(app, personaId);
+    const { status, body } = await send(app, conversationId, { content: "I miss you, where are you?" });
+    expect(status).toBe(200);
+    const [first, second] = upstream.generationRequests();
+    expect(first!.body.tools.map((tool: { function: { name: string } }) => tool.function.name)).toEqual([
+      "send_media",
+    ]);
+    const result = second!.body.messages.find((message: { role: string }) => message.role === "tool");
+    expect(JSON.parse(result.content)).toMatchObject({
+      status: "started",
+      kind: "image",
+      description: "at the beach",
+    });
+    expect(second!.body.tools).toBeUndefined();
+    // What it said before the call and after the result, as one reply.
+    expect(body.message.content).toBe("One second, grabbing my camera. Here it is, fresh from the beach!");
+    expect(body.message.media[0]).toMatchObject({ kind: "image", request: "at the beach" });
+    await app.settleJobs("media-generation");
   });
 });

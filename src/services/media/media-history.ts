@@ -93,8 +93,13 @@ function sentByPersona(row: MediaRow): string {
   return `[You sent ${what}${about}.]`;
 }
 
+/** The note after what the persona said, before what the user said (whose words the offline rules read to the end). */
 function withNote(message: HistoryMessage, note: string): HistoryMessage {
   if (!note) return message;
-  const content = message.content ? `${message.content}\n${note}` : note;
+  const content = !message.content
+    ? note
+    : message.role === "user"
+      ? `${note}\n${message.content}`
+      : `${message.content}\n${note}`;
   return { ...message, content, tokens: message.tokens + countTokens(note) };
 }
