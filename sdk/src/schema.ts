@@ -4029,6 +4029,216 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/personas/{id}/avatar/candidates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Profile picture candidates drawn from the appearance description, to pick one from
+     * @description Queues `count` portraits of the persona (its appearance, age, sex and art style, each with its own seed) as pictures in the caller's gallery; each has a job streaming its progress. Make one the profile picture with PUT .../avatar/from-media. For whoever may edit the persona.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AvatarCandidatesRequest"];
+        };
+      };
+      responses: {
+        /** @description Queued */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AvatarCandidates"];
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/personas/{id}/avatar/from-media": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Make one of your pictures (a candidate, a photo) the profile picture, cropped */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
+          "x-dramatis-user"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AvatarFromMedia"];
+        };
+      };
+      responses: {
+        /** @description Stored */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              avatar: {
+                /** @enum {string} */
+                source: "upload";
+                updated_at: string;
+              };
+            };
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found (or not visible to this tenant or user) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/personas/{id}/assets": {
     parameters: {
       query?: never;
@@ -18254,6 +18464,10 @@ export interface components {
         [key: string]: unknown;
       };
       instructions?: string;
+      /** @description describe_appearance: a picture of the persona as a data: URL (PNG, JPEG, WebP or GIF up to 5 MB), described by a vision model */
+      image?: string;
+      /** @description provider/model for this request (a model that takes images for `image`) */
+      model?: string;
     };
     PersonaPage: {
       data: components["schemas"]["Persona"][];
@@ -18733,6 +18947,71 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    AvatarCandidates: {
+      data: components["schemas"]["Media"][];
+    };
+    Media: {
+      id: string;
+      /** @enum {string} */
+      kind: "image" | "video";
+      /**
+       * @description generated: made by a persona; upload: a photo the user sent
+       * @enum {string}
+       */
+      source: "generated" | "upload";
+      /** @enum {string} */
+      status: "queued" | "running" | "ready" | "failed";
+      /** @description 0-1 while it is being made, when the service says */
+      progress: number | null;
+      /** @description Why it failed (status failed) */
+      error: string | null;
+      persona_id: string | null;
+      persona_name: string | null;
+      conversation_id: string | null;
+      /** @description The message it is attached to */
+      message_id: string | null;
+      /** @description What was asked for */
+      request: string;
+      /** @description The prompt the picture or video service got */
+      prompt: string;
+      /** @description provider/model that made it */
+      model: string | null;
+      /** @description true: a labelled placeholder from the embedded renderer (no image or video model is configured) */
+      offline: boolean;
+      priority: boolean;
+      /** @description The picture it was made from */
+      reference_media_id: string | null;
+      /** @description GET /v1/jobs/{id}/events streams its progress */
+      job_id: string | null;
+      content_type: string | null;
+      size: number | null;
+      width: number | null;
+      height: number | null;
+      duration_seconds: number | null;
+      file_name: string | null;
+      /** @description Where the bytes are served (GET, same credentials); null until ready */
+      url: string | null;
+      created_at: string;
+      completed_at: string | null;
+    };
+    AvatarCandidatesRequest: {
+      /** @default 4 */
+      count?: number;
+      /** @description What the portrait shows; default a head-and-shoulders portrait */
+      description?: string;
+      /** @description provider/model (GET /v1/media/models) */
+      model?: string;
+    };
+    AvatarFromMedia: {
+      media_id: string;
+      /** @description The part of the picture to keep, in its pixels; then squared to 512×512 */
+      crop?: {
+        x: number;
+        y: number;
+        width: number;
+        height: number;
+      };
+    };
     PersonaAsset: {
       id: string;
       /** @description icon, background, user_icon, emotion, x-risu-..., other */
@@ -18826,50 +19105,6 @@ export interface components {
     MediaPage: {
       data: components["schemas"]["Media"][];
       next_cursor: string | null;
-    };
-    Media: {
-      id: string;
-      /** @enum {string} */
-      kind: "image" | "video";
-      /**
-       * @description generated: made by a persona; upload: a photo the user sent
-       * @enum {string}
-       */
-      source: "generated" | "upload";
-      /** @enum {string} */
-      status: "queued" | "running" | "ready" | "failed";
-      /** @description 0-1 while it is being made, when the service says */
-      progress: number | null;
-      /** @description Why it failed (status failed) */
-      error: string | null;
-      persona_id: string | null;
-      persona_name: string | null;
-      conversation_id: string | null;
-      /** @description The message it is attached to */
-      message_id: string | null;
-      /** @description What was asked for */
-      request: string;
-      /** @description The prompt the picture or video service got */
-      prompt: string;
-      /** @description provider/model that made it */
-      model: string | null;
-      /** @description true: a labelled placeholder from the embedded renderer (no image or video model is configured) */
-      offline: boolean;
-      priority: boolean;
-      /** @description The picture it was made from */
-      reference_media_id: string | null;
-      /** @description GET /v1/jobs/{id}/events streams its progress */
-      job_id: string | null;
-      content_type: string | null;
-      size: number | null;
-      width: number | null;
-      height: number | null;
-      duration_seconds: number | null;
-      file_name: string | null;
-      /** @description Where the bytes are served (GET, same credentials); null until ready */
-      url: string | null;
-      created_at: string;
-      completed_at: string | null;
     };
     MediaModels: {
       data: {

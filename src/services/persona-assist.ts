@@ -1,4 +1,5 @@
 import type { ModelRegistry } from "../models/model-registry.ts";
+import { capabilitiesOf } from "../models/language-model.ts";
 import { deepMerge, type JsonObject } from "../lib/deep-merge.ts";
 import { ValidationError, fieldErrorsFromIssues } from "../errors/app-error.ts";
 import {
@@ -28,6 +29,13 @@ const TASK_INSTRUCTIONS: Record<AssistTask, string> = {
     "Write a vivid appearance description of this persona in two to four sentences, third person, " +
     "consistent with their age, sex, occupation, location and art style. Answer with the description only.",
 };
+
+/** What describe_appearance asks a vision model when a picture comes with it. */
+const DESCRIBE_PICTURE_INSTRUCTION =
+  "Describe the appearance of the person in the picture for an image generator to draw them again: face, " +
+  "hair, eyes, build, skin, typical clothing and style, in two to four sentences, third person, as " +
+  "comma-separated visual details where natural. Describe only what is visible; no names, no guesses " +
+  "about identity. Answer with the description only.";
 
 function describeFields(definition: PersonaDefinition): string {
   const { identity } = definition;
@@ -91,7 +99,15 @@ export class PersonaAssist {
 
   async run(
     tenantId: string,
-    request: { task: AssistTask; definition: JsonObject; instructions?: string | undefined },
+    request: {
+      task: AssistTask;
+      definition: JsonObject;
+      instructions?: string | undefined;
+      /** describe_appearance: a picture of the persona (re-encoded by the caller), described by a vision model */
+      image?: { bytes: Uint8Array; contentType: string } | undefined;
+      /** `provider/model` for this task instead of the persona's (a vision model for a picture) */
+      model?: string | undefined;
+    },
   ): Promise<AssistResult> {
     // The form may be half filled: missing fields take their defaults, a blank name a placeholder.
     const merged = deepMerge(
@@ -102,7 +118,42 @@ export class PersonaAssist {
     const parsed = personaDefinitionSchema.safeParse(merged);
     if (!parsed.success) throw new ValidationError(fieldErrorsFromIssues(parsed.error.issues, "definition"));
     const definition: PersonaDefinition = parsed.data;
-    const model = await this.models.resolve(tenantId, definition.model ?? null, "definition.model");
+    const model = await this.models.resolve(
+      tenantId,
+      request.model ?? definition.model ?? null,
+      request.model ? "model" : "definition.model",
+    );
+    if (request.image) {
+      if (request.task !== "describe_appearance") {
+        throw new ValidationError([{ field: "image", message: "only describe_appearance takes a picture" }]);
+      }
+      if (!capabilitiesOf(model).images) {
+        throw new ValidationError([
+          {
+            field: "image",
+            message: `${model.id} cannot see pictures: choose a model that takes images (model) to describe one`,
+          },
+        ]);
+      }
+      const result = await model.generate({
+        messages: [
+          { role: "system", content: DESCRIBE_PICTURE_INSTRUCTION },
+          {
+            role: "user",
+            content: request.instructions ?? "Describe this person's appearance.",
+            parts: [
+              { type: "text", text: request.instructions ?? "Describe this person's appearance." },
+              {
+                type: "image",
+                url: `data:${request.image.contentType};base64,${Buffer.from(request.image.bytes).toString("base64")}`,
+              },
+            ],
+          },
+        ],
+        sampling: { temperature: 0.4, max_tokens: 400 },
+      });
+      return { text: result.text.trim(), model: result.model, offline: false };
+    }
     if (model.id.startsWith("offline/")) {
       return { text: composeOffline(request.task, definition), model: model.id, offline: true };
     }

@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import {
   AVATAR_MAX_UPLOAD_BYTES,
   AVATAR_UPLOAD_TYPES,
@@ -66,6 +67,38 @@ export class PersonaAvatarService {
   ): Promise<{ source: "upload"; updated_at: string }> {
     await this.personas.getEditable(editor, personaId);
     const png = await checkAndReencode(upload, reencodeAvatar);
+    const updatedAt = this.clock.now().toISOString();
+    await this.store.personaAvatars.upsert(personaId, png, updatedAt);
+    return { source: "upload", updated_at: updatedAt };
+  }
+
+  /**
+   * Makes a picture the persona's profile picture (a generated candidate, a photo from the gallery),
+   * cropped to `crop` (pixels of the picture) when given, then squared and re-encoded like an upload.
+   */
+  async useImage(
+    editor: PersonaEditor,
+    personaId: string,
+    picture: Uint8Array,
+    crop?: { x: number; y: number; width: number; height: number } | undefined,
+  ): Promise<{ source: "upload"; updated_at: string }> {
+    await this.personas.getEditable(editor, personaId);
+    let bytes = picture;
+    if (crop) {
+      const { width = 0, height = 0 } = await sharp(picture).metadata();
+      if (crop.x + crop.width > width || crop.y + crop.height > height) {
+        throw new ValidationError([
+          { field: "crop", message: `must lie inside the ${width}×${height} picture` },
+        ]);
+      }
+      bytes = new Uint8Array(
+        await sharp(picture)
+          .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
+          .png()
+          .toBuffer(),
+      );
+    }
+    const png = await checkAndReencode({ bytes, contentType: detectUploadType(bytes) }, reencodeAvatar);
     const updatedAt = this.clock.now().toISOString();
     await this.store.personaAvatars.upsert(personaId, png, updatedAt);
     return { source: "upload", updated_at: updatedAt };

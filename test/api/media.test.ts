@@ -7,8 +7,6 @@ import { createOpenAIImages } from "../../src/media/openai-images.ts";
 import { capturingProvider } from "../capturing-model.ts";
 import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
 import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible-provider.ts";
-import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
-import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible-provider.ts";
 import { MOCK_IMAGES_KEY, startMockImages, type MockImages } from "../mock-images.ts";
 import { ADMIN_KEY, createTestApp, type TestApp } from "../test-app.ts";
 
@@ -253,6 +251,81 @@ describe("media: offline placeholder", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it("draws profile picture candidates from the appearance and makes the chosen one the avatar, cropped", async () => {
+    const personaId = await createPersona(app, { features: { ...MEDIA_ON, media_generation: false } });
+    const asked = await app.request(`/v1/personas/${personaId}/avatar/candidates`, {
+      method: "POST",
+      user: USER,
+      json: { count: 3 },
+    });
+    expect(asked.status).toBe(202);
+    const candidates = (await asked.json()).data;
+    expect(candidates).toHaveLength(3);
+    expect(candidates[0].prompt).toContain("short red hair, freckles, green eyes");
+    await app.settleJobs("media-generation");
+    const seeds = await app.database.db
+      .selectFrom("media")
+      .select("seed")
+      .where(
+        "id",
+        "in",
+        candidates.map((candidate: { id: string }) => candidate.id),
+      )
+      .execute();
+    expect(new Set(seeds.map((row) => row.seed)).size).toBe(3);
+
+    const before = Buffer.from(await (await app.request(`/v1/personas/${personaId}/avatar`)).arrayBuffer());
+    const chosen = await app.request(`/v1/personas/${personaId}/avatar/from-media`, {
+      method: "PUT",
+      user: USER,
+      json: { media_id: candidates[1].id, crop: { x: 10, y: 10, width: 300, height: 300 } },
+    });
+    expect(chosen.status).toBe(200);
+    const after = Buffer.from(await (await app.request(`/v1/personas/${personaId}/avatar`)).arrayBuffer());
+    expect(after.equals(before)).toBe(false);
+    expect(await sharp(after).metadata()).toMatchObject({ width: 512, height: 512, format: "png" });
+
+    const outside = await app.request(`/v1/personas/${personaId}/avatar/from-media`, {
+      method: "PUT",
+      user: USER,
+      json: { media_id: candidates[0].id, crop: { x: 0, y: 0, width: 99_999, height: 10 } },
+    });
+    expect(outside.status).toBe(422);
+  });
+
+  it("describes the appearance from a picture with a vision model, and says when the model cannot see", async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#a52" } })
+      .png()
+      .toBuffer();
+    const image = `data:image/png;base64,${png.toString("base64")}`;
+    requests.length = 0;
+    const described = await app.request("/v1/personas/assist", {
+      method: "POST",
+      json: { task: "describe_appearance", definition: { name: "Ada" }, image, model: "vision/model" },
+    });
+    expect(described.status).toBe(200);
+    expect((await described.json()).text).toBe("Noted.");
+    expect(
+      requests
+        .at(-1)!
+        .messages.at(-1)!
+        .parts?.some((part) => part.type === "image"),
+    ).toBe(true);
+
+    const blind = await app.request("/v1/personas/assist", {
+      method: "POST",
+      json: { task: "describe_appearance", definition: { name: "Ada" }, image },
+    });
+    expect(blind.status).toBe(422);
+    expect(JSON.stringify(await blind.json())).toMatch(/cannot see pictures/);
+    const svg = `data:image/svg+xml;base64,${Buffer.from("<svg/>").toString("base64")}`;
+    const refused = await app.request("/v1/personas/assist", {
+      method: "POST",
+      json: { task: "describe_appearance", definition: { name: "Ada" }, image: svg, model: "vision/model" },
+    });
+    expect(refused.status).toBe(415);
   });
 
   it("tells the user when the persona's model cannot see pictures", async () => {

@@ -642,6 +642,8 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
     if (path === "/v1/tenants") return { name: "Sneaky" };
     // Aimed at the owner's persona: another tenant must not find it.
     if (path === "/v1/media") return { persona_id: owned.personaId, kind: "image", description: "x" };
+    if (path.endsWith("/avatar/from-media")) return { media_id: owned.mediaId };
+    if (path.endsWith("/avatar/candidates")) return { count: 1 };
     if (path === "/v1/accounts") return { email: "sneaky@example.com", password: "a long password" };
     if (path.startsWith("/v1/accounts/")) return { role: "member" };
     if (path === "/v1/personas/assist") return { task: "improve_system_message", definition: { name: "X" } };

@@ -168,6 +168,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   // The matrix sends JSON, not audio: the owner's 400 (not audio) comes past the ownership check.
   "POST /v1/conversations/{id}/attachments": [415, 404, 404, 404, 403, 404, 401],
   // The owner's persona does not make media: refused past the ownership check (409).
+  "POST /v1/personas/{id}/avatar/candidates": [202, 403, 403, 202, 403, 404, 401],
+  // The picture must be the caller's own: only the owner holds it (a key reads the named owner's).
+  "PUT /v1/personas/{id}/avatar/from-media": [200, 404, 404, 404, 403, 404, 401],
   "POST /v1/media": [409, 409, 409, 409, 403, 404, 401],
   "POST /v1/conversations/{id}/recordings": [400, 404, 404, 404, 403, 404, 401],
   "POST /v1/speech": [200, 200, 200, 200, 403, 200, 401],

@@ -1,8 +1,16 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { AVATAR_UPLOAD_TYPES } from "../../lib/avatar-images.ts";
-import { personaEditor } from "../auth.ts";
+import { personaEditor, requireUser } from "../auth.ts";
 import type { AppEnv } from "../app-env.ts";
-import { idParamSchema, jsonContent, problemResponses } from "../openapi-common.ts";
+import {
+  idParamSchema,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  userHeaderSchema,
+} from "../openapi-common.ts";
+import { MAX_AVATAR_CANDIDATES } from "../../services/media/media-generation.ts";
+import { mediaSchema } from "./media-routes.ts";
 
 const tags = ["Personas"];
 const binary = z.string().openapi({ format: "binary" });
@@ -53,6 +61,78 @@ const deleteRoute = createRoute({
   responses: { 204: { description: "Removed" }, ...problemResponses(404) },
 });
 
+const candidatesRoute = createRoute({
+  method: "post",
+  path: "/v1/personas/{id}/avatar/candidates",
+  tags,
+  summary: "Profile picture candidates drawn from the appearance description, to pick one from",
+  description:
+    "Queues `count` portraits of the persona (its appearance, age, sex and art style, each with its own " +
+    "seed) as pictures in the caller's gallery; each has a job streaming its progress. Make one the " +
+    "profile picture with PUT .../avatar/from-media. For whoever may edit the persona.",
+  request: {
+    headers: userHeaderSchema,
+    params: idParamSchema,
+    body: jsonBody(
+      z
+        .strictObject({
+          count: z.number().int().min(1).max(MAX_AVATAR_CANDIDATES).default(MAX_AVATAR_CANDIDATES),
+          description: z
+            .string()
+            .max(2000)
+            .optional()
+            .openapi({ description: "What the portrait shows; default a head-and-shoulders portrait" }),
+          model: z
+            .string()
+            .max(300)
+            .optional()
+            .openapi({ description: "provider/model (GET /v1/media/models)" }),
+        })
+        .openapi("AvatarCandidatesRequest"),
+    ),
+  },
+  responses: {
+    202: jsonContent(z.object({ data: z.array(mediaSchema) }).openapi("AvatarCandidates"), "Queued"),
+    ...problemResponses(400, 403, 404, 429),
+  },
+});
+
+const fromMediaRoute = createRoute({
+  method: "put",
+  path: "/v1/personas/{id}/avatar/from-media",
+  tags,
+  summary: "Make one of your pictures (a candidate, a photo) the profile picture, cropped",
+  request: {
+    headers: userHeaderSchema,
+    params: idParamSchema,
+    body: jsonBody(
+      z
+        .strictObject({
+          media_id: z.string().min(1).max(200),
+          crop: z
+            .strictObject({
+              x: z.number().int().min(0),
+              y: z.number().int().min(0),
+              width: z.number().int().min(1),
+              height: z.number().int().min(1),
+            })
+            .optional()
+            .openapi({
+              description: "The part of the picture to keep, in its pixels; then squared to 512×512",
+            }),
+        })
+        .openapi("AvatarFromMedia"),
+    ),
+  },
+  responses: {
+    200: jsonContent(
+      z.object({ avatar: z.object({ source: z.literal("upload"), updated_at: z.string() }) }),
+      "Stored",
+    ),
+    ...problemResponses(403, 404, 422),
+  },
+});
+
 export function personaAvatarRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
 
@@ -67,6 +147,29 @@ export function personaAvatarRoutes(): OpenAPIHono<AppEnv> {
     };
     if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
     return c.body(new Uint8Array(avatar.png), 200, { ...headers, "content-type": "image/png" });
+  });
+
+  router.openapi(candidatesRoute, async (c) => {
+    const body = c.req.valid("json");
+    const data = await c.var.services.mediaGeneration.avatarCandidates(
+      await requireUser(c),
+      personaEditor(c),
+      c.req.valid("param").id,
+      body,
+    );
+    return c.json({ data }, 202);
+  });
+
+  router.openapi(fromMediaRoute, async (c) => {
+    const body = c.req.valid("json");
+    const picture = await c.var.services.media.readImage(await requireUser(c), body.media_id);
+    const avatar = await c.var.services.personaAvatars.useImage(
+      personaEditor(c),
+      c.req.valid("param").id,
+      picture.bytes,
+      body.crop,
+    );
+    return c.json({ avatar }, 200);
   });
 
   router.openapi(uploadRoute, async (c) => {

@@ -38,7 +38,7 @@ import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import type { PersonaAvatarService } from "../persona-avatar-service.ts";
-import type { PersonaViewer } from "../persona-editor.ts";
+import type { PersonaEditor, PersonaViewer } from "../persona-editor.ts";
 import type { PersonaService } from "../persona-service.ts";
 import type { ServerTools } from "../reply-generator.ts";
 import type { MediaService } from "./media-service.ts";
@@ -93,7 +93,13 @@ export interface MediaAsk {
   model?: string | null | undefined;
   /** a priority video (billed as one) */
   priority?: boolean | undefined;
+  /** a candidate for the persona's profile picture: made whatever the media setting says, seed varied */
+  avatarCandidate?: number | undefined;
 }
+
+/** How many profile picture candidates one request may ask for. */
+export const MAX_AVATAR_CANDIDATES = 4;
+const AVATAR_PORTRAIT = "head and shoulders portrait, looking at the camera, plain background";
 
 const PICTURE_SIDE = 1024;
 const VIDEO_SIDES = { standard: 512, high: 768 } as const;
@@ -158,7 +164,7 @@ export class MediaGeneration {
    */
   async request(user: UserRow, viewer: PersonaViewer, ask: MediaAsk): Promise<MediaView> {
     const { definition: persona } = await this.personas.getServingDefinition(viewer, ask.personaId);
-    if (!persona.features.media_generation) {
+    if (!persona.features.media_generation && ask.avatarCandidate === undefined) {
       throw new ConflictError(
         `media generation is turned off for ${persona.name} (turn on features.media_generation)`,
       );
@@ -187,6 +193,8 @@ export class MediaGeneration {
         ? await this.registry.image(modelId ?? undefined)
         : await this.registry.video(modelId ?? undefined);
     const prompt = picturePrompt(ask.personaId, persona, { ...ask, description });
+    // Candidates differ by seed; every other picture of the persona keeps its one seed (its face).
+    if (ask.avatarCandidate) prompt.seed = (prompt.seed + ask.avatarCandidate * 7919) & 0x7fffffff;
     const now = this.clock.now().toISOString();
     const row: MediaRow = {
       id: newId("med"),
@@ -222,11 +230,45 @@ export class MediaGeneration {
     const job = await this.queue.enqueue({
       tenantId: user.tenant_id,
       kind: MEDIA_GENERATION_JOB,
-      payload: { media_id: row.id, user_id: user.id, of_persona: ask.ofPersona, edit: ask.edit ?? false },
+      payload: {
+        media_id: row.id,
+        user_id: user.id,
+        // A new profile picture is drawn from the description alone, not from the picture it replaces.
+        of_persona: ask.ofPersona && ask.avatarCandidate === undefined,
+        edit: ask.edit ?? false,
+      },
       idempotencyKey: `media:${row.id}`,
     });
     await this.store.media.update(user.tenant_id, row.id, { job_id: job.id });
     return toMediaView({ ...row, job_id: job.id }, persona.name);
+  }
+
+  /**
+   * Profile picture candidates for the persona builder: `count` portraits from the appearance description
+   * in the art style, each with its own seed, queued like any picture (the gallery keeps them). The editor
+   * picks one (PersonaAvatarService.useMedia). Only whoever may edit the persona asks.
+   */
+  async avatarCandidates(
+    user: UserRow,
+    editor: PersonaEditor,
+    personaId: string,
+    options: { count: number; description?: string | undefined; model?: string | undefined },
+  ): Promise<MediaView[]> {
+    await this.personas.getEditable(editor, personaId);
+    const candidates: MediaView[] = [];
+    for (let index = 0; index < Math.min(options.count, MAX_AVATAR_CANDIDATES); index++) {
+      candidates.push(
+        await this.request(user, editor, {
+          personaId,
+          kind: "image",
+          ofPersona: true,
+          description: options.description?.trim() || AVATAR_PORTRAIT,
+          model: options.model,
+          avatarCandidate: index,
+        }),
+      );
+    }
+    return candidates;
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import {
-  AppError,
   NotFoundError,
+  ValidationError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from "../../errors/app-error.ts";
@@ -12,6 +12,7 @@ import {
   UndecodableImageError,
   detectUploadType,
   reencodePhoto,
+  type ReencodedPhoto,
 } from "../../lib/avatar-images.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
@@ -91,6 +92,18 @@ export class MediaService {
     return { bytes: new Uint8Array(await buffer(opened.stream)), contentType: opened.blob.contentType };
   }
 
+  /** The bytes of one of the user's ready pictures (a candidate to become a profile picture). */
+  async readImage(user: UserRow, id: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+    const row = await this.find(user, id);
+    const read = row.kind === "image" ? await this.readBytes(user.tenant_id, row) : undefined;
+    if (!read) {
+      throw new ValidationError([
+        { field: "media_id", message: `${id} is not a ready picture (it is a ${row.kind}, ${row.status})` },
+      ]);
+    }
+    return read;
+  }
+
   /** Deletes the item and its bytes (blob first: a failure midway leaves a row to retry). */
   async delete(user: UserRow, id: string): Promise<void> {
     const row = await this.find(user, id);
@@ -109,24 +122,7 @@ export class MediaService {
   ): Promise<MediaView> {
     const conversation = await this.store.conversations.find(user.id, conversationId);
     if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
-    if (input.bytes.length > ATTACHMENT_MAX_BYTES) throw new PayloadTooLargeError(ATTACHMENT_MAX_BYTES);
-    if (input.bytes.length === 0) throw new UnsupportedMediaTypeError("the upload is empty: send a picture");
-    if (!detectUploadType(input.bytes)) {
-      throw new UnsupportedMediaTypeError(
-        "only pictures can be attached: PNG, JPEG, WebP or GIF (the bytes are none of these)",
-      );
-    }
-    let photo;
-    try {
-      photo = await reencodePhoto(input.bytes);
-    } catch (error) {
-      if (error instanceof OversizedImageError)
-        throw new AppError(422, "Unprocessable Content", error.message);
-      if (error instanceof UndecodableImageError) {
-        throw new UnsupportedMediaTypeError(`the picture could not be decoded: ${error.message}`);
-      }
-      throw error;
-    }
+    const photo = await checkPhoto(input.bytes);
     const blob = await this.blobs.put(photo.bytes, {
       tenantId: user.tenant_id,
       contentType: photo.contentType,
@@ -201,6 +197,31 @@ export class MediaService {
   private async personaNames(tenantId: string, rows: readonly MediaRow[]): Promise<Map<string, string>> {
     const ids = new Set(rows.flatMap((row) => (row.persona_id ? [row.persona_id] : [])));
     return this.store.personas.namesOf(tenantId, [...ids]);
+  }
+}
+
+/**
+ * A picture a user sent, checked and made safe: within the size limit, really PNG, JPEG, WebP or GIF
+ * (sniffed: SVG and anything else refused with 415), within the pixel limits, re-encoded without metadata.
+ */
+export async function checkPhoto(bytes: Uint8Array, field = "file"): Promise<ReencodedPhoto> {
+  if (bytes.length > ATTACHMENT_MAX_BYTES) throw new PayloadTooLargeError(ATTACHMENT_MAX_BYTES);
+  if (bytes.length === 0) throw new UnsupportedMediaTypeError(`${field}: empty: send a picture`);
+  if (!detectUploadType(bytes)) {
+    throw new UnsupportedMediaTypeError(
+      `${field}: only pictures are taken: PNG, JPEG, WebP or GIF (the bytes are none of these)`,
+    );
+  }
+  try {
+    return await reencodePhoto(bytes);
+  } catch (error) {
+    if (error instanceof OversizedImageError) {
+      throw new ValidationError([{ field, message: error.message }]);
+    }
+    if (error instanceof UndecodableImageError) {
+      throw new UnsupportedMediaTypeError(`${field}: the picture could not be decoded: ${error.message}`);
+    }
+    throw error;
   }
 }
 
