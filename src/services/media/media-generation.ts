@@ -9,6 +9,7 @@ import {
 import { readJobPayload } from "../../jobs/job-payload.ts";
 import { RetryableJobError, type Job, type JobContext, type JobQueue } from "../../jobs/job-queue.ts";
 import type { Clock } from "../../lib/clock.ts";
+import { TypedEvents } from "../../lib/typed-events.ts";
 import { newId } from "../../lib/ids.ts";
 import {
   asksForAdultContent,
@@ -117,7 +118,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * (`media-generation`) that reports progress, stores the result as a blob and meters it. The chat reaches
  * it through the persona's `send_media` tool (toolsFor).
  */
+export interface MediaGenerationEvents extends Record<string, unknown> {
+  /** A picture or video is stored and ready: channels send it where its conversation lives. */
+  "media-ready": { media: MediaRow };
+}
+
 export class MediaGeneration {
+  /** What happened to generations; the composition root subscribes (channels deliver pictures). */
+  readonly events = new TypedEvents<MediaGenerationEvents>();
+
   private readonly store: Store;
   private readonly blobs: BlobStore;
   private readonly clock: Clock;
@@ -329,7 +338,11 @@ export class MediaGeneration {
     const payload = readJobPayload(job, generationPayloadSchema);
     const row = await this.store.media.findInTenant(job.tenantId, payload.media_id);
     if (!row) return { media_id: payload.media_id, status: "deleted" };
-    if (row.status === "ready") return { media_id: row.id, status: row.status };
+    if (row.status === "ready") {
+      // Made on an earlier run whose delivery failed: deliver again, do not make it again.
+      await this.events.emit("media-ready", { media: row });
+      return { media_id: row.id, status: row.status };
+    }
     await this.store.media.update(row.tenant_id, row.id, { status: "running", error: null });
     let lastWritten = 0;
     const onProgress = (progress: MediaProgress) => {
@@ -343,6 +356,7 @@ export class MediaGeneration {
       lastWritten = fraction;
       void this.store.media.update(row.tenant_id, row.id, { progress: fraction }).catch(() => undefined);
     };
+    let ready: MediaRow;
     try {
       const made = await this.generate(row, payload, context.signal, onProgress);
       const blob = await this.blobs.put(made.bytes, {
@@ -381,10 +395,12 @@ export class MediaGeneration {
         });
       });
       // Deleted while it was being made: nothing owns the blob.
-      if (!(await this.store.media.findInTenant(row.tenant_id, row.id))) {
+      const stored = await this.store.media.findInTenant(row.tenant_id, row.id);
+      if (!stored) {
         await this.blobs.delete(row.tenant_id, blob.id);
+        return { media_id: row.id, status: "deleted" };
       }
-      return { media_id: row.id, status: "ready" };
+      ready = stored;
     } catch (error) {
       const retry =
         error instanceof MediaProviderError && job.attempts < job.maxAttempts && !context.signal.aborted;
@@ -401,6 +417,10 @@ export class MediaGeneration {
       if (retry) throw new RetryableJobError(message, { cause: error });
       return { media_id: row.id, status: "failed" };
     }
+    // Outside the try: the picture is stored whatever its listeners (channel deliveries) do; a listener's
+    // error fails the job run, which retries delivery only (the row is ready, so it is not made again).
+    await this.events.emit("media-ready", { media: ready });
+    return { media_id: row.id, status: "ready" };
   }
 
   /** The placeholder costs nothing; a generation costs its kind's price. */
