@@ -182,6 +182,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
         crashes: 0,
         idempotency_key: input.idempotencyKey ?? null,
         run_after: addMilliseconds(clockNow, Math.round(input.delayMs ?? 0)),
+        priority: input.priority ? 1 : 0,
         lease_owner: null,
         lease_expires_at: null,
         created_at: now,
@@ -361,6 +362,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
         .selectFrom("jobs")
         .select("id")
         .where(claimableJob(context))
+        .orderBy("priority", "desc")
         .orderBy("run_after")
         .orderBy("created_at")
         .limit(1)
@@ -386,6 +388,7 @@ export class DatabaseJobQueue implements JobQueue, JobLeaseStore {
       .selectFrom("jobs")
       .select("id")
       .where(claimableJob(context))
+      .orderBy("priority", "desc")
       .orderBy("run_after")
       .orderBy("created_at")
       .limit(1);

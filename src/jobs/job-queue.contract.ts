@@ -356,6 +356,28 @@ export function describeJobQueueContract(
       await worker.stop();
     });
 
+    it("runs a priority job before the jobs already waiting", async () => {
+      const queue = await fixture.openQueue();
+      const order: string[] = [];
+      const waiting = await Promise.all(
+        [1, 2, 3].map(() => queue.enqueue({ tenantId: TENANT, kind: "record", payload: "in turn" })),
+      );
+      const urgent = await queue.enqueue({
+        tenantId: TENANT,
+        kind: "record",
+        payload: "priority",
+        priority: true,
+      });
+      // One worker, started after everything is queued: what it takes first is what the queue put first.
+      const worker = queue.startWorker({
+        handlers: { record: async (current) => void order.push(String(current.payload)) },
+        concurrency: 1,
+      });
+      for (const job of [urgent, ...waiting]) await waitForFinish(queue, { tenantId: TENANT, id: job.id });
+      expect(order).toEqual(["priority", "in turn", "in turn", "in turn"]);
+      await worker.stop();
+    });
+
     it("cancels a running job from another process by aborting its handler", async () => {
       const workerProcess = await fixture.openQueue();
       const apiProcess = await fixture.openQueue();

@@ -66,6 +66,8 @@ export interface EnqueueJobInput {
   maxAttempts?: number;
   /** real milliseconds to wait before the job may run (a persona's reply delay); default 0: at once */
   delayMs?: number;
+  /** runs before every job already waiting (a priority video); default false: in turn */
+  priority?: boolean;
 }
 
 export interface JobWorkerOptions {

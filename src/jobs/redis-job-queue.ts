@@ -201,6 +201,9 @@ export class RedisJobQueue implements JobQueue {
       attempts: maxAttempts,
       backoff: { type: "exponential", delay: this.#retryDelayMs },
       ...(input.delayMs ? { delay: Math.round(input.delayMs) } : {}),
+      // BullMQ runs jobs without a priority before prioritised ones, so a priority job goes to the head
+      // of the waiting list instead: it is taken next.
+      ...(input.priority ? { lifo: true } : {}),
       removeOnComplete: { age: retentionSeconds },
       removeOnFail: { age: retentionSeconds },
     });

@@ -418,6 +418,8 @@ export interface JobTable {
   idempotency_key: string | null;
   /** a queued job is not claimed before this time (retry backoff) */
   run_after: string;
+  /** 1: claimed before every other due job (EnqueueJobInput.priority); 0: in turn */
+  priority: Generated<number>;
   /** the worker holding a running job, until lease_expires_at; a later claim may take it over */
   lease_owner: string | null;
   lease_expires_at: string | null;

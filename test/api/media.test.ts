@@ -4,6 +4,8 @@ import type { GenerateRequest } from "../../src/models/language-model.ts";
 import { ModelRegistry } from "../../src/models/model-registry.ts";
 import { createOfflineProvider } from "../../src/models/offline-model.ts";
 import { createOpenAIImages } from "../../src/media/openai-images.ts";
+import { createReplicate } from "../../src/media/replicate.ts";
+import { MOCK_MP4, startMockReplicate, type MockReplicate } from "../mock-replicate.ts";
 import { capturingProvider } from "../capturing-model.ts";
 import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
 import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible-provider.ts";
@@ -507,5 +509,73 @@ describe("media: a real model's tool call", () => {
     expect(body.message.content).toBe("One second, grabbing my camera. Here it is, fresh from the beach!");
     expect(body.message.media[0]).toMatchObject({ kind: "image", request: "at the beach" });
     await app.settleJobs("media-generation");
+  });
+});
+
+describe("media: videos on a Replicate-style service", () => {
+  let app: TestApp;
+  let replicate: MockReplicate;
+
+  beforeAll(async () => {
+    replicate = await startMockReplicate();
+    app = await createTestApp({
+      media: {
+        providers: [
+          createReplicate(
+            {
+              name: "replicate",
+              kind: "replicate",
+              base_url: replicate.baseUrl,
+              api_key: replicate.key,
+              video_models: ["kwaivgi/kling-v1.6-standard"],
+            },
+            { pollIntervalMs: 0 },
+          ),
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await replicate?.close();
+  });
+
+  it("makes a priority video of the persona: queued first, its length and quality from the persona, billed as priority", async () => {
+    const personaId = await createPersona(app, {
+      media: {
+        image_model: null,
+        video_model: "replicate/kwaivgi/kling-v1.6-standard",
+        video_seconds: 10,
+        video_quality: "high",
+        priority_video: true,
+      },
+    });
+    const conversationId = await startConversation(app, personaId);
+    const { body } = await send(app, conversationId, { content: "send me a video of you dancing" });
+    const [video] = body.message.media;
+    expect(video).toMatchObject({
+      kind: "video",
+      priority: true,
+      model: "replicate/kwaivgi/kling-v1.6-standard",
+    });
+    const job = await app.database.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("id", "=", video.job_id)
+      .executeTakeFirst();
+    expect(job?.priority).toBe(1);
+    await app.settleJobs("media-generation");
+    const item = await (await app.request(`/v1/media/${video.id}`, { user: USER })).json();
+    expect(item).toMatchObject({ status: "ready", content_type: "video/mp4", offline: false });
+    const created = replicate.requests.find((request) => request.method === "POST");
+    expect(JSON.stringify(created?.json)).toMatch(/"duration":10/);
+    const content = await app.request(item.url, { user: USER });
+    expect(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(MOCK_MP4))).toBe(true);
+    const usage = await app.database.db
+      .selectFrom("usage_events")
+      .selectAll()
+      .where("kind", "=", "video_generation")
+      .execute();
+    expect(usage.at(-1)?.cost_usd).toBe(0.1);
   });
 });

@@ -247,6 +247,8 @@ export class MediaGeneration {
         edit: ask.edit ?? false,
       },
       idempotencyKey: `media:${row.id}`,
+      // A priority video jumps the queue: that is what its price buys.
+      priority: row.priority === 1,
     });
     await this.store.media.update(user.tenant_id, row.id, { job_id: job.id });
     return toMediaView({ ...row, job_id: job.id }, persona.name);

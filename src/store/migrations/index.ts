@@ -34,6 +34,7 @@ import { migration as m0031 } from "./0031_message_audio.ts";
 import { migration as m0032 } from "./0032_calls.ts";
 import { migration as m0033 } from "./0033_media.ts";
 import { migration as m0034 } from "./0034_blobs_tenant_index.ts";
+import { migration as m0035 } from "./0035_job_priority.ts";
 
 /*
  * One ordered list of migrations for both dialects. Types used here (text, integer, bigint) mean the same
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
   "0032_calls": m0032,
   "0033_media": m0033,
   "0034_blobs_tenant_index": m0034,
+  "0035_job_priority": m0035,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
