@@ -1,5 +1,5 @@
 import { useLiveMedia } from "./media-live.ts";
-import { mediaNoun, type Media } from "./media-requests.ts";
+import { mediaNoun, playsAsVideo, type Media } from "./media-requests.ts";
 import { MediaStatus } from "./media-status.tsx";
 import "./media.css";
 
@@ -34,7 +34,7 @@ function ChatMediaItem({ item: given, onOpen }: { item: Media; onOpen: (item: Me
     <li className="chat-media-item" data-status={item.status}>
       {item.status !== "ready" || !item.url ? (
         <MediaStatus item={item} />
-      ) : item.kind === "video" ? (
+      ) : playsAsVideo(item) ? (
         <video src={item.url} controls muted loop playsInline preload="metadata" aria-label={description} />
       ) : (
         <button

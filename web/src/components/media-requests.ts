@@ -83,6 +83,14 @@ export async function uploadAttachment(
   return JSON.parse(text) as Media;
 }
 
+/**
+ * Whether it plays in a <video>: real video files do; an animated picture standing for a video (the
+ * offline renderer's animated WebP) plays in an <img>, which a <video> could not show.
+ */
+export function playsAsVideo(item: Pick<Media, "kind" | "content_type">): boolean {
+  return item.content_type ? item.content_type.startsWith("video/") : item.kind === "video";
+}
+
 /** "Picture" or "Video", for labels. */
 export function mediaNoun(item: Pick<Media, "kind">): string {
   return item.kind === "video" ? "Video" : "Picture";

@@ -1,5 +1,5 @@
 import { useLiveMedia } from "./media-live.ts";
-import { formatMediaTime, mediaNoun, type Media } from "./media-requests.ts";
+import { formatMediaTime, mediaNoun, playsAsVideo, type Media } from "./media-requests.ts";
 import { MediaStatus } from "./media-status.tsx";
 import "./media.css";
 
@@ -23,7 +23,7 @@ export function MediaTile({ item: given, onOpen }: { item: Media; onOpen: (item:
       >
         <span className="media-tile-frame">
           {item.status === "ready" && item.url ? (
-            item.kind === "video" ? (
+            playsAsVideo(item) ? (
               // The first frame stands for the video (no poster is stored); it plays in the viewer.
               <video src={item.url} muted preload="metadata" playsInline tabIndex={-1} aria-hidden="true" />
             ) : (

@@ -1,7 +1,14 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { useLiveMedia } from "./media-live.ts";
-import { downloadUrl, formatMediaTime, isPendingMedia, mediaNoun, type Media } from "./media-requests.ts";
+import {
+  downloadUrl,
+  formatMediaTime,
+  isPendingMedia,
+  mediaNoun,
+  type Media,
+  playsAsVideo,
+} from "./media-requests.ts";
 import { MediaStatus } from "./media-status.tsx";
 import "./media.css";
 
@@ -162,7 +169,7 @@ function ViewedMedia({ item: given }: { item: Media }) {
     <figure className="media-viewer-figure">
       {item.status !== "ready" || !item.url ? (
         <MediaStatus item={item} />
-      ) : item.kind === "video" ? (
+      ) : playsAsVideo(item) ? (
         <video src={item.url} autoPlay muted loop controls playsInline aria-label={description} />
       ) : (
         <img src={item.url} alt={description} />
