@@ -8,8 +8,10 @@ import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
 import {
   CHROMIUM_PATH,
   openDesktopSession,
+  openPhonePage,
   screenshot,
   setUpFirstAdmin,
+  sidewaysOverflow,
   type DesktopSession,
 } from "./browser.ts";
 
@@ -62,6 +64,7 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
   let api: DramatisClient;
   let personaId = "";
   let selfieId = "";
+  let chatWithPhotos = "";
 
   const url = (where: string) => new URL(where, session.web.server.url).toString();
 
@@ -295,6 +298,7 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     const iris = await unwrap(api.POST("/v1/personas", { body: { name: "Iris", model: "mock/gpt-4o" } }));
     await page.goto(url(`/chat?persona=${iris.id}`));
     await page.waitForURL(/\/chat\/cnv_[a-z0-9]+$/);
+    chatWithPhotos = page.url();
 
     await page.getByLabel("Attach a photo").setInputFiles({
       name: "square.png",
@@ -389,4 +393,27 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
 
     expect(session.errors).toEqual([]);
   }, 120_000);
+
+  it("fits a phone: the chat with its photo button, the gallery and the viewer", async () => {
+    const { phone, phonePage } = await openPhonePage(session.browser, session.context, session.errors);
+    try {
+      await phonePage.goto(chatWithPhotos);
+      await phonePage.getByLabel("Attach a photo").waitFor({ state: "attached" });
+      await phonePage.getByRole("button", { name: "Open the photo full screen" }).first().waitFor();
+      expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+
+      await phonePage.goto(url("/gallery"));
+      const tiles = phonePage.getByRole("list", { name: "Pictures and videos" }).getByRole("listitem");
+      await tiles.first().waitFor();
+      expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+      await tiles.first().getByRole("button").click();
+      const viewer = phonePage.getByRole("dialog", { name: "Media viewer" });
+      await viewer.getByRole("link", { name: "Download" }).waitFor();
+      expect(await sidewaysOverflow(phonePage)).toBeLessThanOrEqual(0);
+      await screenshot(phonePage, "gallery-viewer-phone");
+    } finally {
+      await phone.close();
+    }
+    expect(session.errors).toEqual([]);
+  }, 60_000);
 });

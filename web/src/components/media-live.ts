@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useQuery, type QueryClient } from "@tanstack/react-query";
 import { mediaKeys } from "../lib/query-keys-media.ts";
 import { isPendingMedia, loadMedia, type Media } from "./media-requests.ts";
 
@@ -28,10 +28,4 @@ export function useLiveMedia(item: Media): Media {
 export function latestMedia(queryClient: QueryClient, item: Media): Media {
   if (!isPendingMedia(item)) return item;
   return queryClient.getQueryData<Media>(mediaKeys.detail(item.id)) ?? item;
-}
-
-/** The cached copy of `item`, kept fresh for lists built on demand (see latestMedia). */
-export function useLatestMedia(): (item: Media) => Media {
-  const queryClient = useQueryClient();
-  return (item) => latestMedia(queryClient, item);
 }

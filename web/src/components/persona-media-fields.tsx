@@ -26,10 +26,7 @@ export function PersonaMediaFields() {
 
   /** The models offered, plus the one saved if the server no longer lists it (so it is not lost). */
   const optionsFor = (models: typeof images.data, path: string) => {
-    const options = (models ?? []).map((model) => ({
-      value: model.id,
-      label: model.offline ? `${model.label} (offline placeholder)` : model.label,
-    }));
+    const options = (models ?? []).map((model) => ({ value: model.id, label: model.label }));
     const saved = form.valueAt(path);
     if (typeof saved === "string" && !options.some((option) => option.value === saved))
       options.unshift({ value: saved, label: `${saved} (not available on this server)` });
