@@ -30,6 +30,7 @@ const LorebookEditorPage = lazyPage(() =>
 const ModelSetupPage = lazyPage(() =>
   import("./pages/model-setup-page.tsx").then((page) => page.ModelSetupPage),
 );
+const GalleryPage = lazyPage(() => import("./pages/gallery-page.tsx").then((page) => page.GalleryPage));
 const CallPage = lazyPage(() => import("./pages/call-page.tsx").then((page) => page.CallPage));
 const ScheduledMessagesPage = lazyPage(() =>
   import("./pages/scheduled-messages.tsx").then((page) => page.ScheduledMessagesPage),
@@ -136,6 +137,7 @@ function stopLoadingImages(): void {
 const NAVIGATION = [
   { to: "/personas", label: "Personas" },
   { to: "/chat", label: "Chat" },
+  { to: "/gallery", label: "Gallery" },
   { to: "/lorebooks", label: "Lorebooks" },
   { to: "/studies", label: "Studies" },
   { to: "/scheduled", label: "Scheduled" },
@@ -216,6 +218,7 @@ function Screen() {
   if ((params = matchPath("/personas/:id", path))) return <PersonaBuilderPage personaId={params.id!} />;
   if (matchPath("/chat", path)) return <ChatPage conversationId={undefined} />;
   if ((params = matchPath("/chat/:id", path))) return <ChatPage conversationId={params.id!} />;
+  if (matchPath("/gallery", path)) return <GalleryPage />;
   if ((params = matchPath("/calls/:id", path))) return <CallPage key={params.id} callId={params.id!} />;
   if (matchPath("/lorebooks", path)) return <LorebooksPage />;
   if ((params = matchPath("/lorebooks/:id", path))) return <LorebookEditorPage lorebookId={params.id!} />;

@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from "react";
 import type { Schema } from "../lib/api.ts";
 import { startWavRecording, type WavRecorder } from "../lib/wav-recorder.ts";
+import {
+  ATTACHMENT_ACCEPT,
+  ChatAttachmentChips,
+  picturesAmong,
+  type ChatAttachments,
+} from "./chat-attachments.tsx";
 import "./chat-message-audio.css";
 
 type UserPersona = Schema<"UserPersona">;
@@ -26,6 +32,7 @@ export function ChatComposer({
   contentError,
   focusRequest,
   onVoiceMessage,
+  attachments,
 }: {
   draft: string;
   onDraftChange: (value: string) => void;
@@ -46,8 +53,13 @@ export function ChatComposer({
    * microphone is not offered.
    */
   onVoiceMessage?: (wav: Blob) => Promise<void>;
+  /** Photos to send with the message (attach, paste or drop); without it none are offered. */
+  attachments?: ChatAttachments;
 }) {
   const textareaRef = useRef<HTMLTextAreaElement>(null);
+  // A message may be only photos; nothing goes while one is still uploading.
+  const sendable =
+    (draft.trim() !== "" || (attachments?.ready ?? 0) > 0) && !(attachments?.uploading ?? false);
   const voice = useVoiceMessage({ disabled: disabled || streaming, onRecorded: onVoiceMessage });
   useEffect(() => {
     if (focusRequest > 0) textareaRef.current?.focus();
@@ -61,13 +73,25 @@ export function ChatComposer({
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
     if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
     event.preventDefault();
-    if (!streaming && !disabled) onSend();
+    if (!streaming && !disabled && sendable) onSend();
   }
 
   const chosenMissing =
     speakingAs !== NO_PERSONA && userPersonas !== undefined && !userPersonas.some((p) => p.id === speakingAs);
   return (
-    <form className="chat-composer" onSubmit={submit}>
+    <form
+      className="chat-composer"
+      onSubmit={submit}
+      onDragOver={(event) => {
+        if (attachments && event.dataTransfer.types.includes("Files")) event.preventDefault();
+      }}
+      onDrop={(event) => {
+        const pictures = picturesAmong(event.dataTransfer.files);
+        if (!attachments || pictures.length === 0) return;
+        event.preventDefault();
+        attachments.add(pictures);
+      }}
+    >
       <div className="chat-composer-labels">
         <label htmlFor="chat-message-input">Message</label>
         <div className="chat-speaking-as">
@@ -95,7 +119,29 @@ export function ChatComposer({
           {speakingAsError}
         </p>
       )}
+      {attachments && <ChatAttachmentChips attachments={attachments} />}
       <div className="chat-composer-row">
+        {attachments && (
+          <span className="chat-attach">
+            <input
+              id="chat-attach-input"
+              type="file"
+              className="visually-hidden"
+              accept={ATTACHMENT_ACCEPT}
+              multiple
+              disabled={disabled}
+              aria-label="Attach a photo"
+              onChange={(event) => {
+                attachments.add(picturesAmong(event.target.files));
+                // The same file chosen again is a new attachment.
+                event.target.value = "";
+              }}
+            />
+            <label htmlFor="chat-attach-input" className="button chat-attach-button" title="Attach a photo">
+              <PaperclipIcon />
+            </label>
+          </span>
+        )}
         <textarea
           id="chat-message-input"
           ref={textareaRef}
@@ -104,6 +150,12 @@ export function ChatComposer({
           placeholder="Enter sends, Shift+Enter adds a line"
           onChange={(event) => onDraftChange(event.target.value)}
           onKeyDown={keyDown}
+          onPaste={(event) => {
+            const pictures = picturesAmong(event.clipboardData.files);
+            if (!attachments || pictures.length === 0) return;
+            event.preventDefault();
+            attachments.add(pictures);
+          }}
           maxLength={32000}
           disabled={disabled}
           aria-invalid={contentError ? true : undefined}
@@ -115,7 +167,7 @@ export function ChatComposer({
             Stop
           </button>
         ) : (
-          <button type="submit" className="button-primary" disabled={disabled || draft.trim() === ""}>
+          <button type="submit" className="button-primary" disabled={disabled || !sendable}>
             Send
           </button>
         )}
@@ -301,6 +353,22 @@ function useVoiceMessage({
     </div>
   );
   return { controls, feedback };
+}
+
+/** Drawn, not an emoji: not every system has an emoji font. */
+function PaperclipIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+      <path
+        d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
 }
 
 /** Drawn, not an emoji: not every system has an emoji font. */

@@ -14,10 +14,17 @@ import { DeleteMessageDialog, useMessageActions } from "./chat-use-message-actio
 import { branchConversation } from "./chat-archive-requests.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { uploadRecording, useAutoPlayReplies } from "./chat-message-audio.tsx";
+import { useChatAttachments } from "./chat-attachments.tsx";
+import { latestMedia } from "./media-live.ts";
+import { deleteMedia } from "./media-requests.ts";
+import { MediaViewer } from "./media-viewer.tsx";
+import { conversationKeys } from "../lib/query-keys-personas.ts";
+import { mediaKeys } from "../lib/query-keys-media.ts";
 
 type PersonaSummary = Schema<"Persona">;
 type UserPersona = Schema<"UserPersona">;
 type Message = Schema<"Message">;
+type Media = Schema<"Media">;
 
 function shownMessages(
   messages: Message[],
@@ -42,6 +49,7 @@ function shownMessages(
       user_persona: pending.userPersona,
       model: null,
       created_at: pending.startedAt,
+      media: pending.media,
     });
   }
   const replyStored = pending.replyId !== undefined && messages.some((m) => m.id === pending.replyId);
@@ -88,12 +96,15 @@ export function ChatConversationView({
   // ?message=<id> (a search hit, a branch's source): scrolled to and highlighted once loaded.
   const pointedAt = useLocation().search.get("message") ?? undefined;
   const scrolledTo = useRef<string | undefined>(undefined);
+  const attachments = useChatAttachments(conversationId);
+  const [viewing, setViewing] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     setDraft("");
     setSpeakingAsChoice(undefined);
     setSpeakingAsError(undefined);
     setInspected(undefined);
+    setViewing(undefined);
     stickToBottom.current = true;
   }, [conversationId]);
 
@@ -153,7 +164,7 @@ export function ChatConversationView({
 
   const send = useCallback(async () => {
     const content = draft.trim();
-    if (!content || chat.streaming) return;
+    if ((!content && attachments.ready === 0) || attachments.uploading || chat.streaming) return;
     const chosen = userPersonas?.find((p) => p.id === speakingAs);
     // Until the user personas are loaded the server picks the active one.
     const snapshot =
@@ -163,11 +174,15 @@ export function ChatConversationView({
           ? { id: chosen.id, name: chosen.name, description: chosen.description }
           : null;
     setDraft("");
+    const photos = attachments.take();
     stickToBottom.current = true;
-    const outcome = await chat.send(content, snapshot);
-    if (outcome.restoreDraft) setDraft((current) => (current.trim() ? current : content));
+    const outcome = await chat.send(content, snapshot, { attachments: photos.media });
+    if (outcome.restoreDraft) {
+      setDraft((current) => (current.trim() ? current : content));
+      photos.restore();
+    } else photos.sent();
     setFocusRequest((n) => n + 1);
-  }, [draft, chat, userPersonas, speakingAs]);
+  }, [draft, chat, userPersonas, speakingAs, attachments]);
 
   /** A voice message: stored and transcribed, then sent like a typed message, keeping its recording. */
   const sendVoiceMessage = useCallback(
@@ -210,6 +225,27 @@ export function ChatConversationView({
   );
   const latestReply = messages.at(-1)?.role === "assistant" ? messages.at(-1) : undefined;
 
+  // The viewer moves through every picture and video of the conversation, in order.
+  const viewable: Media[] = viewing
+    ? shown.flatMap((message) => message.media ?? []).map((item) => latestMedia(queryClient, item))
+    : [];
+  const closeViewer = useCallback(() => setViewing(undefined), []);
+  const deleteFromConversation = useCallback(
+    async (item: Media) => {
+      await deleteMedia(item.id);
+      queryClient.removeQueries({ queryKey: mediaKeys.detail(item.id) });
+      void queryClient.invalidateQueries({ queryKey: mediaKeys.lists() });
+      queryClient.setQueryData<Message[]>(conversationKeys.messages(conversationId), (list) =>
+        list?.map((message) =>
+          message.media?.some((m) => m.id === item.id)
+            ? { ...message, media: message.media.filter((m) => m.id !== item.id) }
+            : message,
+        ),
+      );
+    },
+    [queryClient, conversationId],
+  );
+
   if (chat.loadError) {
     return (
       <section className="chat-view">
@@ -250,6 +286,10 @@ export function ChatConversationView({
         onScroll={(event) => {
           const log = event.currentTarget;
           stickToBottom.current = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+        }}
+        // A picture that arrives makes the log taller: stay at the newest message if the user was there.
+        onLoadCapture={(event) => {
+          if (stickToBottom.current) event.currentTarget.scrollTop = event.currentTarget.scrollHeight;
         }}
       >
         {shown.length === 0 && (
@@ -314,6 +354,8 @@ export function ChatConversationView({
                 ) : undefined
               }
               highlighted={message.id === pointedAt}
+              warnings={chat.exchanges.get(message.id)?.warnings}
+              onOpenMedia={(item) => setViewing(item.id)}
               personaId={chat.conversation!.persona_id}
               personaName={personaName}
               personaRevision={persona?.updated_at}
@@ -384,7 +426,16 @@ export function ChatConversationView({
         contentError={contentError}
         focusRequest={focusRequest}
         onVoiceMessage={sendVoiceMessage}
+        attachments={attachments}
       />
+      {viewing && (
+        <MediaViewer
+          items={viewable}
+          initialId={viewing}
+          onClose={closeViewer}
+          onDelete={deleteFromConversation}
+        />
+      )}
       <DeleteMessageDialog
         message={actions.deleting}
         personaName={personaName}

@@ -5,6 +5,7 @@ import { PersonaAvatar } from "./persona-avatar.tsx";
 import type { Schema } from "../lib/api.ts";
 import { isOfflineModel } from "./chat-format.ts";
 import { ChatMessageReadAloud, ChatMessageRecording } from "./chat-message-audio.tsx";
+import { ChatMessageMedia } from "./chat-message-media.tsx";
 
 type Message = Schema<"Message">;
 type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
@@ -27,6 +28,8 @@ export interface ShownMessage {
   alternative_count?: number;
   /** Its stored reading and, for the user's, the voice message it was sent as. */
   audio?: Schema<"MessageAudio">[];
+  /** Photos the user sent; pictures and videos the persona made or is making. */
+  media?: Schema<"Media">[];
 }
 
 /** One message: who spoke (the persona, or the user as which user persona), what, and its labels. */
@@ -42,6 +45,8 @@ export function ChatMessage({
   controls,
   editor,
   highlighted = false,
+  warnings = [],
+  onOpenMedia,
 }: {
   message: ShownMessage;
   conversationId: string;
@@ -58,6 +63,10 @@ export function ChatMessage({
   editor?: ReactNode;
   /** The message a search hit or a branch link pointed at. */
   highlighted?: boolean;
+  /** What the server noted about the exchange this reply ends (a picture the model could not see). */
+  warnings?: readonly string[];
+  /** Opens one of the message's pictures full screen. */
+  onOpenMedia?: (item: Schema<"Media">) => void;
 }) {
   const fromPersona = message.role === "assistant";
   const speaker = fromPersona
@@ -118,13 +127,23 @@ export function ChatMessage({
               <Markdown>{message.content}</Markdown>
             ) : message.status === "streaming" ? (
               <p className="muted chat-typing">{personaName} is typing…</p>
-            ) : (
+            ) : message.media?.length ? null : (
               <p className="muted">(empty reply)</p>
             )}
             {message.status === "streaming" && message.content && (
               <span className="chat-caret" aria-hidden="true" />
             )}
           </div>
+        )}
+        {message.media && message.media.length > 0 && (
+          <ChatMessageMedia media={message.media} onOpen={(item) => onOpenMedia?.(item)} />
+        )}
+        {warnings.length > 0 && (
+          <ul className="chat-warnings" aria-label="Notes about this reply">
+            {warnings.map((warning) => (
+              <li key={warning}>{warning}</li>
+            ))}
+          </ul>
         )}
         {recording && <ChatMessageRecording recording={recording} />}
         {(inspectable || (fromPersona && isOfflineModel(message.model)) || (controls && !editor)) && (

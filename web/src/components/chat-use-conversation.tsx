@@ -8,6 +8,7 @@ import { streamControl, type ControlRequest } from "./chat-control-stream.ts";
 
 type Exchange = Schema<"Exchange">;
 type Message = Schema<"Message">;
+type Media = Schema<"Media">;
 type UserPersonaSnapshot = NonNullable<Schema<"Message">["user_persona"]>;
 
 /** The message being sent and the reply streaming back, until the stored versions replace them. */
@@ -21,6 +22,8 @@ export interface PendingExchange {
   text: string;
   model?: string;
   phase: "sending" | "streaming" | "stopped";
+  /** The photos sent with the message. */
+  media: Media[];
 }
 
 /** A failed send: what went wrong, and whether the user's message was stored before it did. */
@@ -46,6 +49,14 @@ export interface LiveControl {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The user's message as the stream gives it, with the photos it carries: the stream's copy is the one
+ * stored before they were attached, so it lists none (the list read back has them).
+ */
+function withAttachments(message: Message, media: Media[]): Message {
+  return media.length > 0 && !message.media?.length ? { ...message, media } : message;
+}
 
 /**
  * One conversation: its messages, and sending with the reply streamed token by token (SSE events
@@ -115,13 +126,15 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
   const send = useCallback(
     /**
      * `userPersona` undefined: the user's active one (the server decides). `recordingId`: a voice message
-     * uploaded first (its transcript is `content`), kept with the message.
+     * uploaded first (its transcript is `content`), kept with the message. `attachments`: photos uploaded
+     * to the conversation, sent with it.
      */
     async (
       content: string,
       userPersona: UserPersonaSnapshot | null | undefined,
-      options: { recordingId?: string } = {},
+      options: { recordingId?: string; attachments?: Media[] } = {},
     ): Promise<SendOutcome> => {
+      const attachments = options.attachments ?? [];
       if (controllerRef.current) return { restoreDraft: false };
       const id = conversationId;
       const controller = new AbortController();
@@ -134,6 +147,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
         startedAt: new Date().toISOString(),
         text: "",
         phase: "sending",
+        media: attachments,
       });
       let stored = false;
       let replyId: string | undefined;
@@ -145,6 +159,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
           user_persona_id: userPersona === undefined ? undefined : (userPersona?.id ?? null),
           // Not in streamReply's parameter type yet; it sends the body as given.
           ...(options.recordingId ? { recording_id: options.recordingId } : {}),
+          ...(attachments.length > 0 ? { attachment_ids: attachments.map((item) => item.id) } : {}),
         };
         // An `error` event (the model failed after the stream began) throws like a failed request.
         for await (const event of streamReply(client, id, body, { signal: controller.signal })) {
@@ -152,11 +167,9 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
           if (event.type === "message-start") {
             stored = true;
             replyId = event.message_id;
-            updateMessages(id, (list) => [...(list ?? []), event.user_message]);
-            setPending(
-              (p) =>
-                p && { ...p, userMessage: event.user_message, replyId: event.message_id, phase: "streaming" },
-            );
+            const userMessage = withAttachments(event.user_message, attachments);
+            updateMessages(id, (list) => [...(list ?? []), userMessage]);
+            setPending((p) => p && { ...p, userMessage, replyId: event.message_id, phase: "streaming" });
           } else if (event.type === "message-delta") {
             setPending((p) => p && { ...p, text: p.text + event.text, phase: "streaming" });
           } else {
@@ -166,7 +179,7 @@ export function useChatConversation(conversationId: string, onActivity: () => vo
               ...(list ?? []).filter(
                 (m) => m.id !== exchange.user_message.id && m.id !== exchange.message.id,
               ),
-              exchange.user_message,
+              withAttachments(exchange.user_message, attachments),
               exchange.message,
             ]);
             setExchanges((map) => new Map(map).set(exchange.message.id, exchange));

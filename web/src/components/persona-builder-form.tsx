@@ -95,7 +95,7 @@ export function PersonaBuilderForm({
     {
       id: "features",
       title: "Features",
-      paths: ["features"],
+      paths: ["features", "media"],
       render: () => <PersonaFeatureFields />,
     },
     {

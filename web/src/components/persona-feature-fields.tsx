@@ -1,4 +1,5 @@
 import { CheckboxField } from "./persona-form-fields.tsx";
+import { PersonaMediaFields } from "./persona-media-fields.tsx";
 
 /** Feature toggles: channels and paid capabilities, off by default. */
 export function PersonaFeatureFields() {
@@ -19,6 +20,7 @@ export function PersonaFeatureFields() {
         label="Media generation"
         hint="Allow generating images and videos when asked."
       />
+      <PersonaMediaFields />
       <CheckboxField
         path="features.auto_speech"
         label="Auto generate speech"
