@@ -34,7 +34,12 @@ interface StreamOptions {
 export async function* streamReply(
   client: DramatisClient,
   conversationId: string,
-  body: { content: string; user_persona_id?: string | null; recording_id?: string },
+  body: {
+    content: string;
+    user_persona_id?: string | null;
+    recording_id?: string;
+    attachment_ids?: string[];
+  },
   options: StreamOptions = {},
 ): AsyncGenerator<ReplyEvent> {
   const events = streamEvents(
