@@ -55,7 +55,10 @@ describe("tenant and user isolation across every route", () => {
    * Routes whose path parameter names no tenant's object (the server's voice catalogue), or is itself the
    * credential (a signed media link opens for whoever holds it, as Twilio does when it fetches an MMS).
    */
-  const serverWide = (path: string) => path.startsWith("/v1/voices/") || path.startsWith("/v1/media-links/");
+  const serverWide = (path: string) =>
+    path.startsWith("/v1/voices/") ||
+    path.startsWith("/v1/media-links/") ||
+    path.startsWith("/v1/media/art-styles/");
 
   it("lets the owner read every object route the others are refused (so the 404s mean something)", async () => {
     for (const operation of operations.filter((op) => op.method === "GET" && op.path.includes("{"))) {

@@ -579,3 +579,26 @@ describe("media: videos on a Replicate-style service", () => {
     expect(usage.at(-1)?.cost_usd).toBe(0.1);
   });
 });
+
+describe("media: the builder's art styles and presets", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(async () => app?.close());
+
+  it("lists each art style with its prompt wording and a PNG preview, and appearance presets", async () => {
+    const styles = (await (await app.request("/v1/media/art-styles")).json()).data;
+    expect(styles.map((style: { id: string }) => style.id)).toEqual(["realistic", "semi_realistic", "anime"]);
+    const anime = styles.find((style: { id: string }) => style.id === "anime");
+    expect(anime.prompt).toMatch(/anime/);
+    const preview = await app.request(anime.preview_url);
+    expect(preview.headers.get("content-type")).toBe("image/png");
+    expect((await sharp(Buffer.from(await preview.arrayBuffer())).metadata()).format).toBe("png");
+    expect((await app.request("/v1/media/art-styles/watercolour/preview")).status).toBe(422);
+    const presets = (await (await app.request("/v1/media/appearance-presets")).json()).data;
+    expect(presets.map((preset: { name: string }) => preset.name)).toEqual(
+      expect.arrayContaining(["Blonde Bombshell", "Brunette Siren"]),
+    );
+  });
+});

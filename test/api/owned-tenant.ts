@@ -594,6 +594,7 @@ export async function createOwnedTenant(app: TestApp, user = "alice"): Promise<O
       if (name === "phoneNumberId") return PERSONA_WHATSAPP;
       if (name === "waId") return ALICE_WHATSAPP;
       if (name === "kind") return "persona";
+      if (name === "style") return "anime";
       if (name === "targetId") return personaId;
       if (name === "persona_id") return owned.tiePersonaId;
       if (name !== "id")

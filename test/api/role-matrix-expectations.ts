@@ -73,6 +73,9 @@ export const EXPECTED_STATUS: Record<string, Row> = {
   // The gallery is the caller's own: an admin sees only its own media; keys read the named user's.
   "GET /v1/media": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/media/models": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/media/art-styles": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/media/art-styles/{style}/preview": [200, 200, 200, 200, 200, 200, 401],
+  "GET /v1/media/appearance-presets": [200, 200, 200, 200, 200, 200, 401],
   "GET /v1/media/{id}": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/media/{id}/content": [200, 404, 404, 404, 200, 404, 401],
   "GET /v1/personas/{id}/assets/{assetId}": [200, 200, 200, 200, 200, 404, 401],
