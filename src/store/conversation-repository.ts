@@ -215,7 +215,9 @@ export class ConversationRepository {
   async listRecentForHistory(
     conversationId: string,
     options: { limit: number; beforeSequence?: number },
-  ): Promise<Pick<MessageRow, "id" | "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]> {
+  ): Promise<
+    Pick<MessageRow, "id" | "sequence" | "role" | "content" | "token_count" | "status" | "created_at">[]
+  > {
     let query = this.db
       .selectFrom("messages")
       .select(["id", "sequence", "role", "content", "token_count", "status", "created_at"])

@@ -28,13 +28,9 @@ const assistRoute = createRoute({
             description:
               "describe_appearance: a picture of the persona as a data: URL (PNG, JPEG, WebP or GIF up to 5 MB), described by a vision model",
           }),
-          model: z
-            .string()
-            .max(300)
-            .optional()
-            .openapi({
-              description: "provider/model for this request (a model that takes images for `image`)",
-            }),
+          model: z.string().max(300).optional().openapi({
+            description: "provider/model for this request (a model that takes images for `image`)",
+          }),
         })
         .openapi("PersonaAssistRequest"),
     ),
