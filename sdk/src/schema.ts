@@ -5239,7 +5239,7 @@ export interface paths {
       parameters: {
         query?: {
           persona_id?: string;
-          kind?: "image" | "video";
+          kind?: "image" | "video" | "file";
           /** @description generated (what personas made) or upload (photos sent); default both */
           source?: "generated" | "upload";
           conversation_id?: string;
@@ -19113,10 +19113,13 @@ export interface components {
     };
     Media: {
       id: string;
-      /** @enum {string} */
-      kind: "image" | "video";
       /**
-       * @description generated: made by a persona; upload: a photo the user sent
+       * @description file: a document the user sent (PDF, text)
+       * @enum {string}
+       */
+      kind: "image" | "video" | "file";
+      /**
+       * @description generated: made by a persona; upload: a photo or file the user sent
        * @enum {string}
        */
       source: "generated" | "upload";

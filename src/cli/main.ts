@@ -498,8 +498,8 @@ function buildProgram(options: {
   };
   json(clientCommand(media, "list", "your gallery, newest first"))
     .option("--persona <id>", "only this persona's")
-    .option("--type <type>", "image or video")
-    .option("--uploads", "also the photos you sent")
+    .option("--type <type>", "image, video or file")
+    .option("--uploads", "also the photos and files you sent")
     .action(act(async (_options, command: Command) => runMedia("list")([], command)));
   json(clientCommand(media, "get", "one picture or video: its details, or its file with -o"))
     .argument("<id>", "the picture or video")

@@ -95,8 +95,8 @@ function text(value: string | boolean | undefined): string | undefined {
 
 async function listMedia(client: DramatisClient, options: MediaCommandOptions): Promise<number> {
   const type = text(options.values.type);
-  if (type !== undefined && type !== "image" && type !== "video") {
-    throw new MediaCommandError(`--type must be image or video, not ${type}`, 2);
+  if (type !== undefined && type !== "image" && type !== "video" && type !== "file") {
+    throw new MediaCommandError(`--type must be image, video or file, not ${type}`, 2);
   }
   const persona = text(options.values.persona);
   const items = await collectPages((after) =>

@@ -71,7 +71,7 @@ export interface HistoryAttachments {
   decorate(
     tenantId: string,
     history: HistoryMessage[],
-    model: { id: string; images: boolean },
+    model: { id: string; images: boolean; files: boolean },
   ): Promise<{ history: HistoryMessage[]; warnings: string[] }>;
 }
 
@@ -298,6 +298,7 @@ export class ReplyGenerator {
       ? await this.attachments.decorate(input.tenantId, expanded.history, {
           id: model.id,
           images: capabilitiesOf(model).images,
+          files: capabilitiesOf(model).files,
         })
       : { history: expanded.history, warnings: [] };
     const lastUserMessage = [...history].reverse().find((message) => message.role === "user");

@@ -123,7 +123,8 @@ export interface MediaTable {
   conversation_id: string | null;
   /** the message it is attached to (the persona's reply, or the user's message); null until sent */
   message_id: string | null;
-  kind: "image" | "video";
+  /** file: a document the user sent (PDF, text) */
+  kind: "image" | "video" | "file";
   source: "generated" | "upload";
   status: "queued" | "running" | "ready" | "failed";
   /** what was asked for, in the user's (or the model's) words */

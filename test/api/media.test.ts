@@ -87,7 +87,7 @@ describe("media: offline placeholder", () => {
           createOfflineProvider(),
           capturingProvider(requests, {
             name: "vision",
-            capabilities: { images: true, audio: false, files: false, tools: false, structuredOutput: false },
+            capabilities: { images: true, audio: false, files: true, tools: false, structuredOutput: false },
           }),
         ],
         "offline/default",
@@ -328,6 +328,74 @@ describe("media: offline placeholder", () => {
       json: { task: "describe_appearance", definition: { name: "Ada" }, image: svg, model: "vision/model" },
     });
     expect(refused.status).toBe(415);
+  });
+
+  it("takes documents: a text file quoted for any model, a PDF as a file part or a warning, always a download", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const attach = async (bytes: Uint8Array, name: string, type: string) => {
+      const form = new FormData();
+      form.set("file", new File([bytes as Uint8Array<ArrayBuffer>], name, { type }));
+      return app.request(`/v1/conversations/${conversationId}/attachments`, {
+        method: "POST",
+        user: USER,
+        body: form,
+      });
+    };
+    const notes = await (
+      await attach(new TextEncoder().encode("Pack: tent, stove, 3 days of food."), "trip.md", "text/markdown")
+    ).json();
+    expect(notes).toMatchObject({ kind: "file", content_type: "text/markdown", file_name: "trip.md" });
+    const download = await app.request(notes.url, { user: USER });
+    expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="trip\.md"/);
+
+    const { body } = await send(app, conversationId, {
+      content: "What am I missing?",
+      attachment_ids: [notes.id],
+    });
+    const prompt = await (
+      await app.request(`/v1/conversations/${conversationId}/messages/${body.message.id}/prompt`, {
+        user: USER,
+      })
+    ).json();
+    expect(JSON.stringify(prompt.messages)).toContain("Pack: tent, stove, 3 days of food.");
+
+    const pdf = new TextEncoder().encode("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+    const report = await (await attach(pdf, "report.pdf", "application/pdf")).json();
+    expect(report).toMatchObject({ kind: "file", content_type: "application/pdf" });
+    const blind = await send(app, conversationId, { content: "Read this", attachment_ids: [report.id] });
+    expect(blind.body.warnings.join(" ")).toMatch(/cannot read files: report\.pdf/);
+
+    const html = await attach(
+      new TextEncoder().encode("<html><script>alert(1)</script></html>"),
+      "page.html",
+      "text/html",
+    );
+    expect(html.status).toBe(415);
+    expect((await html.json()).detail).toMatch(/PDFs and text files/);
+  });
+
+  it("gives a model that takes files the PDF as a file part", async () => {
+    const personaId = await createPersona(app, { model: "vision/model" });
+    const conversationId = await startConversation(app, personaId);
+    const form = new FormData();
+    form.set(
+      "file",
+      new File([new TextEncoder().encode("%PDF-1.7\n%%EOF\n")], "menu.pdf", { type: "application/pdf" }),
+    );
+    const report = await (
+      await app.request(`/v1/conversations/${conversationId}/attachments`, {
+        method: "POST",
+        user: USER,
+        body: form,
+      })
+    ).json();
+    requests.length = 0;
+    await send(app, conversationId, { content: "What's good here?", attachment_ids: [report.id] });
+    const parts = requests.at(-1)!.messages.at(-1)!.parts ?? [];
+    expect(parts).toContainEqual(
+      expect.objectContaining({ type: "file", mediaType: "application/pdf", filename: "menu.pdf" }),
+    );
   });
 
   it("tells the user when the persona's model cannot see pictures", async () => {

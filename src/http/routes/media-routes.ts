@@ -23,9 +23,11 @@ const binary = z.string().openapi({ format: "binary" });
 export const mediaSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(["image", "video"]),
+    kind: z
+      .enum(["image", "video", "file"])
+      .openapi({ description: "file: a document the user sent (PDF, text)" }),
     source: z.enum(["generated", "upload"]).openapi({
-      description: "generated: made by a persona; upload: a photo the user sent",
+      description: "generated: made by a persona; upload: a photo or file the user sent",
     }),
     status: z.enum(["queued", "running", "ready", "failed"]),
     progress: z
@@ -73,7 +75,7 @@ const listRoute = createRoute({
     headers,
     query: z.object({
       persona_id: z.string().max(200).optional(),
-      kind: z.enum(["image", "video"]).optional(),
+      kind: z.enum(["image", "video", "file"]).optional(),
       source: z
         .enum(["generated", "upload"])
         .optional()
@@ -383,7 +385,9 @@ export function mediaRoutes(): OpenAPIHono<AppEnv> {
 
   router.openapi(contentRoute, async (c) => {
     const opened = await c.var.services.media.open(await requireUser(c), c.req.valid("param").id);
-    const download = ["true", "1"].includes(c.req.valid("query").download ?? "");
+    // Documents are only ever downloads: a PDF or text file never renders in this origin.
+    const download =
+      opened.row.kind === "file" || ["true", "1"].includes(c.req.valid("query").download ?? "");
     const etag = `"${opened.sha256}"`;
     const shared = {
       etag,
@@ -432,6 +436,11 @@ const EXTENSIONS: Record<string, string> = {
   "image/gif": "gif",
   "video/mp4": "mp4",
   "video/webm": "webm",
+  "application/pdf": "pdf",
+  "text/plain": "txt",
+  "text/markdown": "md",
+  "text/csv": "csv",
+  "application/json": "json",
 };
 
 /** `persona-name-med_….png`: ASCII only, so the header needs no encoding. */

@@ -327,7 +327,7 @@ export class MediaGeneration {
         edit: args.kind === "image" && (args.edit_photo ?? false),
         fromPhoto: args.kind === "video" && (args.from_photo ?? false),
       });
-      return { status: "started", media_id: started.id, kind: started.kind, description: started.request };
+      return { status: "started", media_id: started.id, kind: args.kind, description: started.request };
     } catch (error) {
       if (error instanceof AppError && error.status < 500)
         return { status: "refused", reason: error.message };

@@ -11,6 +11,8 @@ import type { MediaService } from "./media-service.ts";
 const MAX_IMAGES_IN_PROMPT = 4;
 /** What a picture weighs in the history budget (OpenAI bills a 512-px tile about this much). */
 const IMAGE_TOKENS = 255;
+/** A text file is quoted into the prompt up to this many characters for a model that takes no files. */
+const MAX_QUOTED_CHARACTERS = 20_000;
 
 /**
  * The pictures of a conversation as its prompt carries them: the user's photos as image parts for a
@@ -23,7 +25,7 @@ export class MediaHistory implements HistoryAttachments {
   async decorate(
     tenantId: string,
     history: HistoryMessage[],
-    model: { id: string; images: boolean },
+    model: { id: string; images: boolean; files: boolean },
   ): Promise<{ history: HistoryMessage[]; warnings: string[] }> {
     const ids = history.flatMap((message) => (message.messageId ? [message.messageId] : []));
     const rows = await this.dependencies.store.media.listForMessages(ids);
@@ -46,37 +48,63 @@ export class MediaHistory implements HistoryAttachments {
         decorated.push(withNote(message, attached.map(sentByPersona).join("\n")));
         continue;
       }
-      const photos = attached.filter((row) => row.kind === "image" && row.status === "ready");
-      if (!model.images) {
-        if (message === newestUser) {
-          warnings.push(
-            `${model.id} cannot see pictures: the attached picture was not shown to it (choose a model that takes images)`,
-          );
-        }
-        decorated.push(
-          withNote(message, photos.map(() => "[The user sent a picture you cannot see.]").join("\n")),
-        );
-        continue;
-      }
-      const parts: ContentPart[] = [{ type: "text", text: message.content }];
+      const newest = message === newestUser;
+      const parts: ContentPart[] = [];
       const notes: string[] = [];
-      for (const photo of photos) {
-        const bytes = picturesLeft > 0 ? await this.dependencies.media.readBytes(tenantId, photo) : undefined;
-        if (!bytes) {
-          notes.push("[The user sent a picture earlier.]");
+      for (const row of attached) {
+        if (row.status !== "ready") continue;
+        if (row.kind === "image") {
+          if (!model.images) {
+            notes.push("[The user sent a picture you cannot see.]");
+            if (newest) {
+              warnings.push(
+                `${model.id} cannot see pictures: the attached picture was not shown to it (choose a model that takes images)`,
+              );
+            }
+            continue;
+          }
+          const bytes = picturesLeft > 0 ? await this.dependencies.media.readBytes(tenantId, row) : undefined;
+          if (!bytes) {
+            notes.push("[The user sent a picture earlier.]");
+            continue;
+          }
+          picturesLeft--;
+          parts.push({ type: "image", url: toDataUri(bytes.bytes, bytes.contentType) });
           continue;
         }
-        picturesLeft--;
-        parts.push({ type: "image", url: toDataUri(bytes.bytes, bytes.contentType) });
+        if (row.kind !== "file") continue;
+        const name = row.file_name ?? "a file";
+        const bytes = await this.dependencies.media.readBytes(tenantId, row);
+        if (!bytes) continue;
+        if (model.files) {
+          parts.push({
+            type: "file",
+            data: Buffer.from(bytes.bytes).toString("base64"),
+            mediaType: bytes.contentType,
+            ...(row.file_name ? { filename: row.file_name } : {}),
+          });
+        } else if (bytes.contentType.startsWith("text/") || bytes.contentType === "application/json") {
+          // Any model reads text: quoted into the message instead of sent as a file.
+          const text = new TextDecoder().decode(bytes.bytes);
+          const quoted =
+            text.length > MAX_QUOTED_CHARACTERS ? `${text.slice(0, MAX_QUOTED_CHARACTERS)}\n[…cut]` : text;
+          notes.push(`[The user attached ${name}:]\n${quoted}\n[End of ${name}.]`);
+        } else {
+          notes.push(`[The user sent ${name}, which you cannot read.]`);
+          if (newest) {
+            warnings.push(
+              `${model.id} cannot read files: ${name} was not shown to it (choose a model that takes files)`,
+            );
+          }
+        }
       }
       const noted = notes.length > 0 ? withNote(message, notes.join("\n")) : message;
-      const images = parts.length - 1;
       decorated.push(
-        images > 0
+        parts.length > 0
           ? {
               ...noted,
-              parts: [{ type: "text", text: noted.content }, ...parts.slice(1)],
-              tokens: noted.tokens + images * IMAGE_TOKENS,
+              parts: [{ type: "text", text: noted.content }, ...parts],
+              tokens: noted.tokens + parts.length * IMAGE_TOKENS,
             }
           : noted,
       );

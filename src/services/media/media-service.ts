@@ -16,6 +16,7 @@ import {
 } from "../../lib/avatar-images.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
+import { sniffFileType } from "../../lib/file-signatures.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import type { MediaListQuery, MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
@@ -122,7 +123,16 @@ export class MediaService {
   ): Promise<MediaView> {
     const conversation = await this.store.conversations.find(user.id, conversationId);
     if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
-    const photo = await checkPhoto(input.bytes);
+    if (input.bytes.length > ATTACHMENT_MAX_BYTES) throw new PayloadTooLargeError(ATTACHMENT_MAX_BYTES);
+    const file = documentType(input.bytes, input.fileName);
+    if (!file && input.bytes.length > 0 && !detectUploadType(input.bytes)) {
+      throw new UnsupportedMediaTypeError(
+        "only pictures (PNG, JPEG, WebP, GIF), PDFs and text files (.txt, .md, .csv, .json) can be attached; this is none of these",
+      );
+    }
+    const photo = file
+      ? { bytes: input.bytes, contentType: file, width: null, height: null }
+      : await checkPhoto(input.bytes);
     const blob = await this.blobs.put(photo.bytes, {
       tenantId: user.tenant_id,
       contentType: photo.contentType,
@@ -135,7 +145,7 @@ export class MediaService {
       persona_id: conversation.persona_id,
       conversation_id: conversationId,
       message_id: null,
-      kind: "image",
+      kind: file ? "file" : "image",
       source: "upload",
       status: "ready",
       request: "",
@@ -198,6 +208,33 @@ export class MediaService {
     const ids = new Set(rows.flatMap((row) => (row.persona_id ? [row.persona_id] : [])));
     return this.store.personas.namesOf(tenantId, [...ids]);
   }
+}
+
+/** Documents a user may send besides pictures: kept as they are, and only ever served as downloads. */
+const TEXT_EXTENSIONS: Record<string, string> = {
+  txt: "text/plain",
+  md: "text/markdown",
+  markdown: "text/markdown",
+  csv: "text/csv",
+  json: "application/json",
+};
+
+/**
+ * The type of a document upload (a PDF, or UTF-8 text named .txt, .md, .csv or .json), or undefined when
+ * the bytes are not one: pictures and everything else go through checkPhoto.
+ */
+export function documentType(bytes: Uint8Array, fileName: string | undefined): string | undefined {
+  if (bytes.length > ATTACHMENT_MAX_BYTES || bytes.length === 0) return undefined;
+  if (sniffFileType(bytes) === "pdf") return "application/pdf";
+  const extension = (fileName ?? "").toLowerCase().split(".").pop() ?? "";
+  const textType = TEXT_EXTENSIONS[extension];
+  if (!textType || bytes.includes(0)) return undefined;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return textType;
 }
 
 /**
