@@ -150,7 +150,11 @@ export interface PixelCrop {
 }
 
 /** Makes one of the user's pictures the persona's profile picture, cut to `crop`; answers its revision. */
-export async function setAvatarFromMedia(personaId: string, mediaId: string, crop: PixelCrop): Promise<string> {
+export async function setAvatarFromMedia(
+  personaId: string,
+  mediaId: string,
+  crop: PixelCrop,
+): Promise<string> {
   const result = await unwrap(
     client.PUT("/v1/personas/{id}/avatar/from-media", {
       params: { path: { id: personaId } },
@@ -169,7 +173,8 @@ export function readPictureAsDataUrl(file: File): Promise<string> {
     checkPictureFile(file);
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error ?? new Error(`${file.name || "The picture"} could not be read.`));
+    reader.onerror = () =>
+      reject(reader.error ?? new Error(`${file.name || "The picture"} could not be read.`));
     reader.readAsDataURL(file);
   });
 }

@@ -28,7 +28,9 @@ export function PersonaSuggestion({
           <Link to="/settings/model">Settings → Model</Link> for real suggestions.
         </p>
       ) : (
-        <p className="field-hint">Suggested by {answer.model}. Edit it if you like, then accept or discard.</p>
+        <p className="field-hint">
+          Suggested by {answer.model}. Edit it if you like, then accept or discard.
+        </p>
       )}
       <label htmlFor={`${id}-suggestion`} className="visually-hidden">
         Suggested text
