@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type PointerEvent } from "react";
+import { useId, useRef, useState, type CSSProperties, type PointerEvent } from "react";
 import {
   centredSquare,
   fitSquare,
@@ -96,7 +96,15 @@ export function AvatarCrop({
       </div>
       {crop && picture ? (
         <div className="avatar-crop-controls">
-          <p className="field-hint">Drag the square, or place it with the sliders.</p>
+          <div className="avatar-crop-result">
+            <div
+              className="avatar-crop-preview"
+              role="img"
+              aria-label="How the profile picture will look"
+              style={previewStyle(src, crop, picture)}
+            />
+            <p className="field-hint">Drag the square, or place it with the sliders.</p>
+          </div>
           <CropSlider
             id={`${id}-size`}
             label="Crop size"
@@ -127,6 +135,25 @@ export function AvatarCrop({
       )}
     </div>
   );
+}
+
+/**
+ * The square alone, drawn as a background scaled so the square fills the box: what the server will cut
+ * (no canvas needed, and the picture is already loaded).
+ */
+function previewStyle(
+  src: string,
+  crop: SquareCrop,
+  picture: { width: number; height: number },
+): CSSProperties {
+  // A background position in percent places that fraction of the spare room before the box.
+  const position = (offset: number, whole: number) =>
+    whole === crop.size ? "0%" : `${(offset / (whole - crop.size)) * 100}%`;
+  return {
+    backgroundImage: `url("${src}")`,
+    backgroundSize: `${(picture.width / crop.size) * 100}% ${(picture.height / crop.size) * 100}%`,
+    backgroundPosition: `${position(crop.x, picture.width)} ${position(crop.y, picture.height)}`,
+  };
 }
 
 function CropSlider({

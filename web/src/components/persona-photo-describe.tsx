@@ -103,7 +103,8 @@ export function PersonaPhotoDescribe({ onAccept }: { onAccept: (text: string) =>
             }}
           />
           <span id={`${id}-photo-hint`} className="field-hint">
-            PNG, JPEG, WebP or GIF up to 5 MB.
+            {photo ? `Chosen: ${photo.name}. Choose another to replace it. ` : ""}PNG, JPEG, WebP or GIF up to
+            5 MB.
           </span>
         </div>
       </div>
