@@ -52,6 +52,16 @@ export async function loadMediaModels(
   return (await unwrap(client.GET("/v1/media/models", { params: { query: { kind } }, signal }))).data;
 }
 
+/** Throws the usual mistakes (a PDF, a photo too large) at once, before anything is sent. */
+function checkPictureFile(file: File): void {
+  if (!(ATTACHMENT_TYPES as readonly string[]).includes(file.type)) {
+    throw new Error(`${file.name || "That file"} is not a PNG, JPEG, WebP or GIF picture.`);
+  }
+  if (file.size > ATTACHMENT_MAX_BYTES) {
+    throw new Error(`${file.name || "That picture"} is larger than 5 MB.`);
+  }
+}
+
 /**
  * Uploads a photo to send in a conversation (multipart field `file`); answers the stored item, to be
  * sent with the next message's `attachment_ids`. Checked here first so the usual mistakes (a PDF, a
@@ -62,12 +72,7 @@ export async function uploadAttachment(
   file: File,
   signal?: AbortSignal,
 ): Promise<Media> {
-  if (!(ATTACHMENT_TYPES as readonly string[]).includes(file.type)) {
-    throw new Error(`${file.name || "That file"} is not a PNG, JPEG, WebP or GIF picture.`);
-  }
-  if (file.size > ATTACHMENT_MAX_BYTES) {
-    throw new Error(`${file.name || "That picture"} is larger than 5 MB.`);
-  }
+  checkPictureFile(file);
   const form = new FormData();
   form.append("file", file, file.name || "photo");
   const token = currentCsrfToken();
@@ -106,4 +111,70 @@ export function formatMediaTime(iso: string): string {
 /** Where to save it from: the same bytes with Content-Disposition: attachment. */
 export function downloadUrl(item: Pick<Media, "url">): string | undefined {
   return item.url ? `${item.url}?download=true` : undefined;
+}
+
+export type ArtStyle = Schema<"ArtStyles">["data"][number];
+export type AppearancePreset = Schema<"AppearancePresets">["data"][number];
+
+/** The art styles with their prompt wording and a sample picture each. */
+export async function loadArtStyles(signal?: AbortSignal): Promise<ArtStyle[]> {
+  return (await unwrap(client.GET("/v1/media/art-styles", { signal }))).data;
+}
+
+/** Appearance descriptions to start a persona from. */
+export async function loadAppearancePresets(signal?: AbortSignal): Promise<AppearancePreset[]> {
+  return (await unwrap(client.GET("/v1/media/appearance-presets", { signal }))).data;
+}
+
+/**
+ * Queues profile picture candidates of a saved persona, drawn from its saved appearance and art style;
+ * each comes back queued, to poll until ready.
+ */
+export async function requestAvatarCandidates(personaId: string, count = 4): Promise<Media[]> {
+  return (
+    await unwrap(
+      client.POST("/v1/personas/{id}/avatar/candidates", {
+        params: { path: { id: personaId } },
+        body: { count },
+      }),
+    )
+  ).data;
+}
+
+/** A square (or any rectangle) of a picture, in the picture's own pixels. */
+export interface PixelCrop {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Makes one of the user's pictures the persona's profile picture, cut to `crop`; answers its revision. */
+export async function setAvatarFromMedia(
+  personaId: string,
+  mediaId: string,
+  crop: PixelCrop,
+): Promise<string> {
+  const result = await unwrap(
+    client.PUT("/v1/personas/{id}/avatar/from-media", {
+      params: { path: { id: personaId } },
+      body: { media_id: mediaId, crop },
+    }),
+  );
+  return result.avatar.updated_at;
+}
+
+/**
+ * A picture file as a data: URL (what the assistant takes), checked first like a photo sent in a chat:
+ * PNG, JPEG, WebP or GIF up to 5 MB.
+ */
+export function readPictureAsDataUrl(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    checkPictureFile(file);
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () =>
+      reject(reader.error ?? new Error(`${file.name || "The picture"} could not be read.`));
+    reader.readAsDataURL(file);
+  });
 }

@@ -1,13 +1,11 @@
 import type { ReactNode } from "react";
+import { PersonaAppearancePresets } from "./persona-appearance-presets.tsx";
+import { PersonaArtStylePicker } from "./persona-art-style-picker.tsx";
 import { PersonaAssist } from "./persona-assist.tsx";
 import { usePersonaForm } from "./persona-form-context.tsx";
 import { SelectField, TextAreaField, TextField } from "./persona-form-fields.tsx";
-
-const ART_STYLE_OPTIONS = [
-  { value: "realistic", label: "Realistic" },
-  { value: "semi_realistic", label: "Semi-realistic" },
-  { value: "anime", label: "Anime" },
-];
+import { PersonaPhotoDescribe } from "./persona-photo-describe.tsx";
+import "./persona-appearance.css";
 
 const SEX_OPTIONS = [
   { value: "female", label: "Female" },
@@ -15,12 +13,17 @@ const SEX_OPTIONS = [
   { value: "other", label: "Other" },
 ];
 
-/** Appearance: the picture (`avatar`, rendered by the page) and the description images are made from. */
+/**
+ * Appearance: the picture (`avatar`, rendered by the page, with its generator), the description images
+ * are made from (from a preset, written by the assistant, or read off a photo), sex and art style.
+ */
 export function PersonaAppearanceFields({ avatar }: { avatar: ReactNode }) {
   const form = usePersonaForm();
+  const accept = (text: string) => form.setField("appearance.description", text);
   return (
     <>
       {avatar}
+      <PersonaAppearancePresets />
       <TextAreaField
         path="appearance.description"
         label="Appearance description"
@@ -32,8 +35,9 @@ export function PersonaAppearanceFields({ avatar }: { avatar: ReactNode }) {
           buttonLabel="Write appearance description"
           definition={form.definition}
           disabled={form.disabled}
-          onAccept={(text) => form.setField("appearance.description", text)}
+          onAccept={accept}
         />
+        <PersonaPhotoDescribe onAccept={accept} />
       </TextAreaField>
       <div className="form-grid">
         <SelectField
@@ -43,13 +47,8 @@ export function PersonaAppearanceFields({ avatar }: { avatar: ReactNode }) {
           nullable
           nullLabel="Not specified"
         />
-        <SelectField
-          path="appearance.art_style"
-          label="Art style"
-          options={ART_STYLE_OPTIONS}
-          hint="For the generated pictures of this persona."
-        />
       </div>
+      <PersonaArtStylePicker />
       <TextField
         path="appearance.avatar_url"
         label="Picture URL"

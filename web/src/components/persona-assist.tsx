@@ -1,13 +1,11 @@
 import { useId, useState } from "react";
 import { client, unwrap, type Schema } from "../lib/api.ts";
-import { Link } from "../lib/router.tsx";
 import { ErrorNotice } from "./notice.tsx";
+import { PersonaSuggestion, type AssistAnswer } from "./persona-suggestion.tsx";
 
 type PersonaDefinition = Schema<"PersonaDefinition">;
 
 type AssistTask = "improve_system_message" | "describe_appearance";
-
-type AssistAnswer = Schema<"PersonaAssistResult">;
 
 /**
  * An AI helper under a field: asks the configured model (POST /v1/personas/assist) for a suggestion
@@ -31,7 +29,8 @@ export function PersonaAssist({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [answer, setAnswer] = useState<AssistAnswer | undefined>(undefined);
-  const [draft, setDraft] = useState("");
+  // Each answer gets a fresh draft.
+  const [answerCount, setAnswerCount] = useState(0);
 
   const ask = async () => {
     setBusy(true);
@@ -41,7 +40,7 @@ export function PersonaAssist({
       const body = guidance ? { task, definition, instructions: guidance } : { task, definition };
       const result = await unwrap(client.POST("/v1/personas/assist", { body }));
       setAnswer(result);
-      setDraft(result.text);
+      setAnswerCount((count) => count + 1);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -70,42 +69,15 @@ export function PersonaAssist({
       </div>
       <ErrorNotice error={error} />
       {answer && (
-        <div className="persona-suggestion" role="region" aria-label="Assistant suggestion">
-          {answer.offline ? (
-            <p className="notice notice-warning">
-              This suggestion came from the offline engine, not a language model. Configure a model in{" "}
-              <Link to="/settings/model">Settings → Model</Link> for real suggestions.
-            </p>
-          ) : (
-            <p className="field-hint">
-              Suggested by {answer.model}. Edit it if you like, then accept or discard.
-            </p>
-          )}
-          <label htmlFor={`${id}-suggestion`} className="visually-hidden">
-            Suggested text
-          </label>
-          <textarea
-            id={`${id}-suggestion`}
-            rows={8}
-            value={draft}
-            onChange={(event) => setDraft(event.target.value)}
-          />
-          <div className="button-row">
-            <button
-              type="button"
-              className="button-primary button-small"
-              onClick={() => {
-                onAccept(draft);
-                setAnswer(undefined);
-              }}
-            >
-              Accept
-            </button>
-            <button type="button" className="button-small" onClick={() => setAnswer(undefined)}>
-              Discard
-            </button>
-          </div>
-        </div>
+        <PersonaSuggestion
+          key={answerCount}
+          answer={answer}
+          onAccept={(text) => {
+            onAccept(text);
+            setAnswer(undefined);
+          }}
+          onDiscard={() => setAnswer(undefined)}
+        />
       )}
     </div>
   );

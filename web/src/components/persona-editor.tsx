@@ -6,6 +6,7 @@ import { Link, navigate } from "../lib/router.tsx";
 import { useSession } from "../lib/session.tsx";
 import { ErrorNotice, Notice } from "./notice.tsx";
 import { PersonaAvatarEditor } from "./persona-avatar-editor.tsx";
+import { PersonaAvatarGenerator } from "./persona-avatar-generator.tsx";
 import { PersonaBuilderForm } from "./persona-builder-form.tsx";
 import { usePersonaChanged } from "./persona-cache.ts";
 import { PersonaDeleteButton } from "./persona-delete-button.tsx";
@@ -168,7 +169,8 @@ export function PersonaEditor({
     }
   };
 
-  const saveDraft = async (event?: FormEvent) => {
+  /** Save draft (the button, or before something that reads the saved draft); false when it failed. */
+  const saveDraft = async (event?: FormEvent): Promise<boolean> => {
     event?.preventDefault();
     setBusy("save");
     setError(undefined);
@@ -179,6 +181,7 @@ export function PersonaEditor({
         persona ? "Draft saved." : "Persona created. The draft is saved; publish it when it is ready.",
       );
     setBusy(undefined);
+    return result !== undefined;
   };
 
   const publish = async () => {
@@ -319,11 +322,26 @@ export function PersonaEditor({
             savedNsfw={persona?.modifiers.nsfw ?? false}
             avatar={
               persona ? (
-                <PersonaAvatarEditor personaId={persona.id} name={definition.name} disabled={readOnly} />
+                <PersonaAvatarEditor
+                  personaId={persona.id}
+                  name={definition.name}
+                  disabled={readOnly}
+                  dirty={dirty}
+                  onSaveFirst={saveDraft}
+                />
               ) : (
-                <p className="field-hint">
-                  Save the persona to upload a picture; until then it gets a generated one.
-                </p>
+                <div className="persona-avatar-editor">
+                  <p className="field-hint">
+                    Save the persona to upload a picture; until then it gets a generated one.
+                  </p>
+                  <PersonaAvatarGenerator
+                    personaId={undefined}
+                    disabled
+                    dirty={dirty}
+                    onSaveFirst={saveDraft}
+                    onSaved={() => undefined}
+                  />
+                </div>
               )
             }
           />

@@ -1,6 +1,6 @@
 /**
  * Query keys of pictures and videos: the gallery's lists (one per filter), each item while it is being
- * made (polled until ready), and the models the persona builder offers.
+ * made (polled until ready), and what the persona builder offers: models, art styles, appearance presets.
  */
 export const mediaKeys = {
   all: ["media"] as const,
@@ -9,4 +9,6 @@ export const mediaKeys = {
     [...mediaKeys.lists(), filter] as const,
   detail: (id: string) => [...mediaKeys.all, "detail", id] as const,
   models: (kind: "image" | "video") => [...mediaKeys.all, "models", kind] as const,
+  artStyles: () => [...mediaKeys.all, "art-styles"] as const,
+  appearancePresets: () => [...mediaKeys.all, "appearance-presets"] as const,
 };
