@@ -1,5 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ATTACHMENT_TYPES, deleteMedia, uploadAttachment, type Media } from "./media-requests.ts";
+import {
+  CHAT_ATTACHMENT_ACCEPT,
+  deleteMedia,
+  isDocumentFile,
+  uploadAttachment,
+  type Media,
+} from "./media-requests.ts";
 
 /** A photo chosen for the next message: uploading at once, then ready to send (or failed, with why). */
 export interface ChatAttachment {
@@ -96,21 +102,27 @@ export function useChatAttachments(conversationId: string) {
   };
 }
 
-/** Only the pictures among dropped or pasted files. */
+/** Only the pictures and documents among dropped or pasted files. */
 export function picturesAmong(files: FileList | readonly File[] | null | undefined): File[] {
-  return Array.from(files ?? []).filter((file) => file.type.startsWith("image/"));
+  return Array.from(files ?? []).filter((file) => file.type.startsWith("image/") || isDocumentFile(file));
 }
 
-export const ATTACHMENT_ACCEPT = ATTACHMENT_TYPES.join(",");
+export const ATTACHMENT_ACCEPT = CHAT_ATTACHMENT_ACCEPT;
 
 /** The chips above the message box: a thumbnail each, its state, and Remove. */
 export function ChatAttachmentChips({ attachments }: { attachments: ChatAttachments }) {
   if (attachments.items.length === 0) return null;
   return (
-    <ul className="chat-attachments" aria-label="Attached photos">
+    <ul className="chat-attachments" aria-label="Attached photos and files">
       {attachments.items.map((item) => (
         <li key={item.key} className="chat-attachment" data-status={item.status}>
-          <img src={item.preview} alt="" />
+          {isDocumentFile({ name: item.name }) ? (
+            <span className="chat-attachment-file" aria-hidden="true">
+              📄
+            </span>
+          ) : (
+            <img src={item.preview} alt="" />
+          )}
           <span className="chat-attachment-text">
             <span className="chat-attachment-name">{item.name}</span>
             {item.status === "uploading" && <span className="muted">Uploading…</span>}

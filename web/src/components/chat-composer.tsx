@@ -130,7 +130,7 @@ export function ChatComposer({
               accept={ATTACHMENT_ACCEPT}
               multiple
               disabled={disabled}
-              aria-label="Attach a photo"
+              aria-label="Attach a photo or file"
               onChange={(event) => {
                 attachments.add(picturesAmong(event.target.files));
                 // The same file chosen again is a new attachment.

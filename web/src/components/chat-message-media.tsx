@@ -30,6 +30,20 @@ function ChatMediaItem({ item: given, onOpen }: { item: Media; onOpen: (item: Me
     item.source === "upload"
       ? `Photo you sent${item.file_name ? ` (${item.file_name})` : ""}`
       : item.request || `${mediaNoun(item)} by ${item.persona_name ?? "the persona"}`;
+  if (item.kind === "file") {
+    // A document: its name, as a download (the server never shows one inline).
+    return (
+      <li className="chat-media-item chat-media-file" data-status={item.status}>
+        {item.url ? (
+          <a href={`${item.url}?download=true`} download={item.file_name ?? undefined}>
+            📄 {item.file_name ?? "File"}
+          </a>
+        ) : (
+          <span>📄 {item.file_name ?? "File"}</span>
+        )}
+      </li>
+    );
+  }
   return (
     <li className="chat-media-item" data-status={item.status}>
       {item.status !== "ready" || !item.url ? (

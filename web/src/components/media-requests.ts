@@ -9,6 +9,18 @@ export const MEDIA_PAGE_SIZE = 60;
 /** The types a photo sent in a chat may have (the server refuses anything else with 415). */
 export const ATTACHMENT_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"] as const;
 
+/** Documents a chat may carry besides pictures (the server keeps them as sent; models that take files read them). */
+export const DOCUMENT_EXTENSIONS = [".pdf", ".txt", ".md", ".csv", ".json"] as const;
+
+/** What a chat's file picker offers: pictures and documents. */
+export const CHAT_ATTACHMENT_ACCEPT = [...ATTACHMENT_TYPES, ...DOCUMENT_EXTENSIONS].join(",");
+
+/** A document by its name (a PDF or a text file), as the server decides by its bytes and name. */
+export function isDocumentFile(file: Pick<File, "name">): boolean {
+  const name = file.name.toLowerCase();
+  return DOCUMENT_EXTENSIONS.some((extension) => name.endsWith(extension));
+}
+
 /** What the server accepts per photo (5 MB). */
 export const ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -72,7 +84,8 @@ export async function uploadAttachment(
   file: File,
   signal?: AbortSignal,
 ): Promise<Media> {
-  checkPictureFile(file);
+  if (!isDocumentFile(file)) checkPictureFile(file);
+  else if (file.size > ATTACHMENT_MAX_BYTES) throw new Error(`${file.name} is larger than 5 MB.`);
   const form = new FormData();
   form.append("file", file, file.name || "photo");
   const token = currentCsrfToken();
