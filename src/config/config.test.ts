@@ -47,7 +47,12 @@ describe("loadConfig", () => {
   });
 
   it("reads media providers (configured, and implied by OPENAI_API_KEY and REPLICATE_API_TOKEN) and default models", () => {
-    expect(loadConfig({}).media).toEqual({ providers: [], imageModel: undefined, videoModel: undefined });
+    expect(loadConfig({}).media).toEqual({
+      providers: [],
+      imageModel: undefined,
+      videoModel: undefined,
+      dailyLimit: 200,
+    });
     const config = loadConfig({
       OPENAI_API_KEY: "sk-test",
       REPLICATE_API_TOKEN: "r8_test",

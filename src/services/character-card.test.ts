@@ -249,6 +249,13 @@ const personaDefinition: fc.Arbitrary<PersonaDefinition> = fc
       "disable_scheduled_messages",
     ),
     features: booleans("sms", "premium_model", "media_generation", "auto_speech"),
+    media: fc.record({
+      image_model: fc.option(oneOf("openai/gpt-image-1", "forge/sd_xl_base_1.0"), { nil: null }),
+      video_model: fc.option(oneOf("replicate/kwaivgi/kling-v1.6-standard"), { nil: null }),
+      video_seconds: fc.integer({ min: 1, max: 20 }),
+      video_quality: oneOf("standard", "high"),
+      priority_video: fc.boolean(),
+    }),
     memory: fc.record({
       tier: oneOf("basic", "extended", "longest"),
       scope: oneOf("account", "user_persona", "contact"),

@@ -36,6 +36,7 @@ import {
   chatConfigurationSchema,
   DEFAULT_PERSONA_DEFINITION,
   featuresSchema,
+  mediaSettingsSchema,
   identitySchema,
   memorySettingsSchema,
   modifiersSchema,
@@ -151,6 +152,7 @@ const dramatisExtensionSchema = z
     active_hours: activeHoursSchema.partial(),
     modifiers: modifiersSchema.partial(),
     features: featuresSchema.partial(),
+    media: mediaSettingsSchema.partial(),
     memory: memorySettingsSchema.partial(),
     start_prompt: personaShape.start_prompt,
   })
@@ -237,10 +239,10 @@ function writeDescription(definition: PersonaDefinition): string {
 function pickDramatisExtension(definition: PersonaDefinition): DramatisExtension {
   const { summary: _summary, ...identity } = definition.identity;
   const { appearance, voice_configurations, chat_configuration, model, sampling, verbosity } = definition;
-  const { initiative, active_hours, modifiers, features, memory, start_prompt } = definition;
+  const { initiative, active_hours, modifiers, features, media, memory, start_prompt } = definition;
   return {
     ...{ identity, appearance, voice_configurations, chat_configuration, model, sampling, verbosity },
-    ...{ initiative, active_hours, modifiers, features, memory, start_prompt },
+    ...{ initiative, active_hours, modifiers, features, media, memory, start_prompt },
   };
 }
 
