@@ -208,3 +208,10 @@ export async function openDesktopSession(
     },
   };
 }
+
+/**
+ * How long `expect.poll` waits for what the page shows when it follows a background job and the page's own
+ * polling (a picture being made, a page of the gallery): vitest's default second is too short on a busy
+ * machine. The wait ends as soon as the page shows it.
+ */
+export const UI_WAIT = { timeout: 30_000, interval: 100 };

@@ -13,6 +13,7 @@ import {
   setUpFirstAdmin,
   sidewaysOverflow,
   type DesktopSession,
+  UI_WAIT,
 } from "./browser.ts";
 
 const VISION_REPLY = "A small teal square, as far as I can tell.";
@@ -214,13 +215,13 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     await page.waitForURL(/\/gallery$/);
     const grid = page.getByRole("list", { name: "Pictures and videos" });
     const tiles = grid.getByRole("listitem");
-    await expect.poll(() => tiles.count()).toBe(3);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBe(3);
     // Newest first; the tiles show themselves once made.
     const videoTile = grid.getByRole("button", { name: /^Video by Lumi, .*, placeholder$/ });
     const pictureTiles = grid.getByRole("button", { name: /^Picture by Lumi, .*, placeholder$/ });
     await videoTile.waitFor();
-    await expect.poll(() => pictureTiles.count()).toBe(2);
-    await expect.poll(() => grid.locator("img").count()).toBe(3);
+    await expect.poll(() => pictureTiles.count(), UI_WAIT).toBe(2);
+    await expect.poll(() => grid.locator("img").count(), UI_WAIT).toBe(3);
     expect(await tiles.nth(0).getAttribute("data-status")).toBe("ready");
     expect(await grid.getByText("Placeholder", { exact: true }).count()).toBe(3);
     // The time is the viewer's local time, as the browser writes it.
@@ -234,10 +235,10 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
 
     // Filters: videos only, then all again.
     await page.getByLabel("Type", { exact: true }).selectOption("video");
-    await expect.poll(() => tiles.count()).toBe(1);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBe(1);
     await videoTile.waitFor();
     await page.getByLabel("Type", { exact: true }).selectOption("");
-    await expect.poll(() => tiles.count()).toBe(3);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBe(3);
 
     // Full screen from the oldest (the selfie), moving with the arrow keys.
     await tiles.nth(2).getByRole("button").click();
@@ -275,7 +276,7 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     await confirm.waitFor({ state: "detached" });
     await viewer.getByText("2 of 2").waitFor();
     await viewer.getByText(fox.request).waitFor();
-    await expect.poll(() => tiles.count()).toBe(2);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBe(2);
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
     const left = await unwrap(api.GET("/v1/media", { params: { query: { persona_id: personaId } } }));
@@ -309,7 +310,7 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     await chip.getByText("square.png").waitFor();
     // A photo alone may be sent, once uploaded.
     const send = page.getByRole("button", { name: "Send" });
-    await expect.poll(() => send.isEnabled()).toBe(true);
+    await expect.poll(() => send.isEnabled(), UI_WAIT).toBe(true);
     await send.click();
     await chip.waitFor({ state: "detached" });
 
@@ -340,7 +341,7 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     });
     await chip.getByText("dot.png").waitFor();
     await page.getByLabel("Message", { exact: true }).fill("What colour is this?");
-    await expect.poll(() => send.isEnabled()).toBe(true);
+    await expect.poll(() => send.isEnabled(), UI_WAIT).toBe(true);
     await send.click();
     const notes = page
       .getByRole("listitem", { name: "Tex", exact: true })
@@ -370,12 +371,12 @@ describe.skipIf(!CHROMIUM_PATH)("pictures and videos in the web app", () => {
     await page.getByText("Nothing here matches these filters.").waitFor();
     await page.getByLabel("Include photos you sent").check();
     const tiles = grid.getByRole("listitem");
-    await expect.poll(() => tiles.count()).toBe(60);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBe(60);
 
     // The fallback button loads a page; scrolling to the end of the grid loads the rest.
     await page.getByRole("button", { name: "Load more" }).click();
     // (Scrolled to, the button is also in the observer's view, which may load one more page.)
-    await expect.poll(() => tiles.count()).toBeGreaterThanOrEqual(120);
+    await expect.poll(() => tiles.count(), UI_WAIT).toBeGreaterThanOrEqual(120);
     let shown = await tiles.count();
     while (shown < SEEDED) {
       await tiles.last().scrollIntoViewIfNeeded();

@@ -10,6 +10,7 @@ import {
   screenshot,
   setUpFirstAdmin,
   type DesktopSession,
+  UI_WAIT,
 } from "./browser.ts";
 
 const VISION_REPLY =
@@ -113,7 +114,7 @@ describe.skipIf(!CHROMIUM_PATH)("the persona builder's appearance section", () =
 
     // One card per style, each with its sample picture; the chosen one's prompt wording as a hint.
     const picker = page.getByRole("group", { name: "Art style" });
-    await expect.poll(() => picker.locator("img").count()).toBe(styles.data.length);
+    await expect.poll(() => picker.locator("img").count(), UI_WAIT).toBe(styles.data.length);
     for (const style of styles.data) {
       const card = picker.locator("label", {
         has: page.getByRole("radio", { name: style.label, exact: true }),
@@ -176,10 +177,10 @@ describe.skipIf(!CHROMIUM_PATH)("the persona builder's appearance section", () =
     expect(asked).toHaveLength(4);
 
     const candidates = page.getByRole("list", { name: "Profile picture candidates" }).getByRole("listitem");
-    await expect.poll(() => candidates.count()).toBe(4);
+    await expect.poll(() => candidates.count(), UI_WAIT).toBe(4);
     // The default server has no image model: each one is a labelled offline placeholder.
     const radios = page.getByRole("radio", { name: /^Candidate \d Offline placeholder$/ });
-    await expect.poll(() => radios.count()).toBe(4);
+    await expect.poll(() => radios.count(), UI_WAIT).toBe(4);
     for (let index = 0; index < 4; index++) {
       expect(await decodedWidth(candidates.nth(index).locator("img"))).toBeGreaterThan(0);
     }
@@ -240,7 +241,7 @@ describe.skipIf(!CHROMIUM_PATH)("the persona builder's appearance section", () =
     await crop.waitFor({ state: "detached" });
 
     // The builder shows the new picture, and the API serves it: an upload now, 512×512.
-    await expect.poll(() => shown.getAttribute("src")).not.toBe(shownBefore);
+    await expect.poll(() => shown.getAttribute("src"), UI_WAIT).not.toBe(shownBefore);
     expect(await decodedWidth(shown)).toBeGreaterThan(0);
     const after = await avatarOf(personaId);
     expect(after.etag).toMatch(/^"u-/);
