@@ -5238,15 +5238,15 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Page size, 1-200 (default 50) */
+          limit?: number;
+          /** @description Cursor: the next_cursor of the previous page */
+          after?: string;
           persona_id?: string;
           kind?: "image" | "video" | "file";
           /** @description generated (what personas made) or upload (photos sent); default both */
           source?: "generated" | "upload";
           conversation_id?: string;
-          /** @description Page size, 1-200 (default 50) */
-          limit?: number;
-          /** @description Cursor: the next_cursor of the previous page */
-          after?: string;
         };
         header?: {
           /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */

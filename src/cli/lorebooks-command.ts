@@ -1,13 +1,7 @@
 import fs from "node:fs/promises";
-import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
-import {
-  ServerAccessError,
-  ServerUnreachableError,
-  collectPages,
-  createServerClient,
-  readServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
+import { collectPages, type ServerFetch } from "./server-connection.ts";
+import { ClientCommandError, runClientAction } from "./client-action.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -31,16 +25,6 @@ export interface LorebooksCommandOptions {
 
 type Lorebook = Schema<"Lorebook">;
 type Values = LorebooksCommandOptions["values"];
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
-
-class LorebooksCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 const ACTIONS: Record<string, (client: DramatisClient, options: LorebooksCommandOptions) => Promise<number>> =
   {
@@ -58,39 +42,9 @@ const ACTIONS: Record<string, (client: DramatisClient, options: LorebooksCommand
  *   environment: process.env, print: console.log, printError: console.error });
  */
 export async function lorebooksCommand(options: LorebooksCommandOptions): Promise<number> {
-  const name = `dramatis lorebooks ${options.action}`;
-  try {
-    const run = ACTIONS[options.action];
-    if (!run) {
-      throw new LorebooksCommandError(
-        `unknown action ${options.action}: expected ${Object.keys(ACTIONS).join(", ")}`,
-        2,
-      );
-    }
-    const access = readServerAccess(
-      {
-        url: text(options.values.url),
-        key: text(options.values.key),
-        user: text(options.values.user),
-      },
-      options.environment,
-    );
-    return await run(createServerClient(access, options.fetch), options);
-  } catch (error) {
-    if (error instanceof LorebooksCommandError || error instanceof ServerAccessError) {
-      options.printError(`${name}: ${error.message}`);
-      return error instanceof ServerAccessError ? 2 : error.exitCode;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
-  }
+  return runClientAction("dramatis lorebooks", options.action, ACTIONS, options, (run, client) =>
+    run(client, options),
+  );
 }
 
 function text(value: string | boolean | undefined): string | undefined {
@@ -130,23 +84,23 @@ async function readJsonFile(path: string): Promise<Record<string, unknown>> {
   try {
     raw = await fs.readFile(path, "utf8");
   } catch (error) {
-    throw new LorebooksCommandError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ClientCommandError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   let document: unknown;
   try {
     document = JSON.parse(raw);
   } catch (error) {
-    throw new LorebooksCommandError(`${path} is not JSON: ${(error as Error).message}`);
+    throw new ClientCommandError(`${path} is not JSON: ${(error as Error).message}`);
   }
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
-    throw new LorebooksCommandError(`${path} is not a lorebook: expected a JSON object`);
+    throw new ClientCommandError(`${path} is not a lorebook: expected a JSON object`);
   }
   return document as Record<string, unknown>;
 }
 
 async function importLorebook(client: DramatisClient, options: LorebooksCommandOptions): Promise<number> {
   const [file] = options.positionals;
-  if (!file) throw new LorebooksCommandError("name the file to import: dramatis lorebooks import FILE", 2);
+  if (!file) throw new ClientCommandError("name the file to import: dramatis lorebooks import FILE", 2);
   const document = await readJsonFile(file);
   const name = text(options.values.name);
   const book = await unwrap(
@@ -162,10 +116,10 @@ async function importLorebook(client: DramatisClient, options: LorebooksCommandO
 
 async function exportLorebook(client: DramatisClient, options: LorebooksCommandOptions): Promise<number> {
   const [id] = options.positionals;
-  if (!id) throw new LorebooksCommandError("name the lorebook: dramatis lorebooks export ID [-o FILE]", 2);
+  if (!id) throw new ClientCommandError("name the lorebook: dramatis lorebooks export ID [-o FILE]", 2);
   const format = text(options.values.format) ?? "sillytavern";
   if (format !== "sillytavern" && format !== "character_book") {
-    throw new LorebooksCommandError(`--format: expected sillytavern or character_book, got ${format}`, 2);
+    throw new ClientCommandError(`--format: expected sillytavern or character_book, got ${format}`, 2);
   }
   const file = await unwrap(
     client.GET("/v1/lorebooks/{id}/export", { params: { path: { id }, query: { format } } }),
@@ -190,7 +144,7 @@ function attachmentTarget(values: Values): { kind: "persona" | "user_persona" | 
     ] as const
   ).filter(([, id]) => id !== undefined);
   if (given.length !== 1) {
-    throw new LorebooksCommandError(
+    throw new ClientCommandError(
       "name exactly one target: --persona ID, --user-persona ID or --conversation ID",
       2,
     );
@@ -201,7 +155,7 @@ function attachmentTarget(values: Values): { kind: "persona" | "user_persona" | 
 
 async function attachLorebook(client: DramatisClient, options: LorebooksCommandOptions): Promise<number> {
   const [id] = options.positionals;
-  if (!id) throw new LorebooksCommandError("name the lorebook: dramatis lorebooks attach ID --persona ID", 2);
+  if (!id) throw new ClientCommandError("name the lorebook: dramatis lorebooks attach ID --persona ID", 2);
   const target = attachmentTarget(options.values);
   const params = { params: { path: { id, kind: target.kind, targetId: target.id } } };
   const detach = options.values.detach === true;

@@ -1,14 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
-import {
-  ServerAccessError,
-  ServerUnreachableError,
-  collectPages,
-  createServerClient,
-  readServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
+import { collectPages, type ServerFetch } from "./server-connection.ts";
+import { ClientCommandError, runClientAction } from "./client-action.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -33,16 +27,6 @@ export interface MediaCommandOptions {
 }
 
 type Media = Schema<"Media">;
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
-
-class MediaCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 const ACTIONS: Record<string, (client: DramatisClient, options: MediaCommandOptions) => Promise<number>> = {
   list: listMedia,
@@ -58,35 +42,9 @@ const ACTIONS: Record<string, (client: DramatisClient, options: MediaCommandOpti
  *   environment: process.env, print: console.log, printError: console.error });
  */
 export async function mediaCommand(options: MediaCommandOptions): Promise<number> {
-  const name = `dramatis media ${options.action}`;
-  try {
-    const run = ACTIONS[options.action];
-    if (!run) {
-      throw new MediaCommandError(
-        `unknown action ${options.action}: expected ${Object.keys(ACTIONS).join(", ")}`,
-        2,
-      );
-    }
-    const access = readServerAccess(
-      { url: text(options.values.url), key: text(options.values.key), user: text(options.values.user) },
-      options.environment,
-    );
-    return await run(createServerClient(access, options.fetch), options);
-  } catch (error) {
-    if (error instanceof MediaCommandError || error instanceof ServerAccessError) {
-      options.printError(`${name}: ${error.message}`);
-      return error instanceof ServerAccessError ? 2 : error.exitCode;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
-  }
+  return runClientAction("dramatis media", options.action, ACTIONS, options, (run, client) =>
+    run(client, options),
+  );
 }
 
 function text(value: string | boolean | undefined): string | undefined {
@@ -96,7 +54,7 @@ function text(value: string | boolean | undefined): string | undefined {
 async function listMedia(client: DramatisClient, options: MediaCommandOptions): Promise<number> {
   const type = text(options.values.type);
   if (type !== undefined && type !== "image" && type !== "video" && type !== "file") {
-    throw new MediaCommandError(`--type must be image, video or file, not ${type}`, 2);
+    throw new ClientCommandError(`--type must be image, video or file, not ${type}`, 2);
   }
   const persona = text(options.values.persona);
   const items = await collectPages((after) =>
@@ -141,7 +99,7 @@ async function listMedia(client: DramatisClient, options: MediaCommandOptions): 
 
 async function getMedia(client: DramatisClient, options: MediaCommandOptions): Promise<number> {
   const id = options.positionals[0];
-  if (!id) throw new MediaCommandError("name the picture or video: dramatis media get ID [-o FILE]", 2);
+  if (!id) throw new ClientCommandError("name the picture or video: dramatis media get ID [-o FILE]", 2);
   const item = await unwrap(client.GET("/v1/media/{id}", { params: { path: { id } } }));
   const output = text(options.values.output);
   if (!output) {
@@ -149,7 +107,7 @@ async function getMedia(client: DramatisClient, options: MediaCommandOptions): P
     return 0;
   }
   if (item.status !== "ready") {
-    throw new MediaCommandError(
+    throw new ClientCommandError(
       `${id} is ${item.status}${item.error ? ` (${item.error})` : ""}: nothing to save yet`,
     );
   }
@@ -162,7 +120,7 @@ async function getMedia(client: DramatisClient, options: MediaCommandOptions): P
   try {
     await fs.writeFile(target, bytes);
   } catch (error) {
-    throw new MediaCommandError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ClientCommandError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   options.print(`Saved ${item.kind} ${id} (${item.content_type}, ${bytes.length} bytes) to ${output}`);
   return 0;
@@ -170,7 +128,7 @@ async function getMedia(client: DramatisClient, options: MediaCommandOptions): P
 
 async function deleteMedia(client: DramatisClient, options: MediaCommandOptions): Promise<number> {
   const id = options.positionals[0];
-  if (!id) throw new MediaCommandError("name the picture or video: dramatis media delete ID", 2);
+  if (!id) throw new ClientCommandError("name the picture or video: dramatis media delete ID", 2);
   await unwrap(client.DELETE("/v1/media/{id}", { params: { path: { id } } }));
   options.print(`Deleted ${id}`);
   return 0;

@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -215,3 +216,35 @@ export async function openDesktopSession(
  * machine. The wait ends as soon as the page shows it.
  */
 export const UI_WAIT = { timeout: 30_000, interval: 100 };
+
+/** A small real picture, as a phone would send one. */
+export function smallPng(
+  colour: { r: number; g: number; b: number },
+  size: { width: number; height: number } = { width: 24, height: 16 },
+): Promise<Buffer> {
+  return sharp({ create: { ...size, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
+}
+
+/** What a test reads of an <img> in the page (the tests' types have no DOM). */
+interface PageImage {
+  complete: boolean;
+  naturalWidth: number;
+  src: string;
+  addEventListener(type: "load" | "error", listener: () => void, options: { once: boolean }): void;
+}
+
+/** Resolves with the picture's width once it has been decoded; rejects if it cannot load. */
+export function decodedWidth(image: ReturnType<Page["locator"]>): Promise<number> {
+  return image.evaluate((element) => {
+    const picture = element as unknown as PageImage;
+    if (picture.complete && picture.naturalWidth > 0) return picture.naturalWidth;
+    return new Promise<number>((resolve, reject) => {
+      picture.addEventListener("load", () => resolve(picture.naturalWidth), { once: true });
+      picture.addEventListener("error", () => reject(new Error(`${picture.src} did not load`)), {
+        once: true,
+      });
+    });
+  });
+}

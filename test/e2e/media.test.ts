@@ -1,7 +1,6 @@
 import { createDramatisClient, unwrap, type DramatisClient } from "@dramatis/sdk";
 import fs from "node:fs";
 import type { Page } from "playwright-core";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job, JobContext } from "../../src/jobs/job-queue.ts";
 import { startMockOpenAI, type MockUpstream } from "../mock-upstreams.ts";
@@ -14,6 +13,8 @@ import {
   sidewaysOverflow,
   type DesktopSession,
   UI_WAIT,
+  decodedWidth,
+  smallPng,
 } from "./browser.ts";
 
 const VISION_REPLY = "A small teal square, as far as I can tell.";
@@ -21,35 +22,6 @@ const SEEDED = 500;
 
 /** PNG files start with these eight bytes. */
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A small real picture, as a phone would send one. */
-function smallPng(colour: { r: number; g: number; b: number }): Promise<Buffer> {
-  return sharp({ create: { width: 24, height: 16, channels: 3, background: colour } })
-    .png()
-    .toBuffer();
-}
-
-/** What the test reads of an <img> in the page (the test's types have no DOM). */
-interface PageImage {
-  complete: boolean;
-  naturalWidth: number;
-  src: string;
-  addEventListener(type: "load" | "error", listener: () => void, options: { once: boolean }): void;
-}
-
-/** Resolves with the picture's width once it has been decoded; rejects if it cannot load. */
-function decodedWidth(image: ReturnType<Page["locator"]>): Promise<number> {
-  return image.evaluate((element) => {
-    const picture = element as unknown as PageImage;
-    if (picture.complete && picture.naturalWidth > 0) return picture.naturalWidth;
-    return new Promise<number>((resolve, reject) => {
-      picture.addEventListener("load", () => resolve(picture.naturalWidth), { once: true });
-      picture.addEventListener("error", () => reject(new Error(`${picture.src} did not load`)), {
-        once: true,
-      });
-    });
-  });
-}
 
 /**
  * Pictures and videos in the browser, against the real server with its defaults (the offline engine

@@ -11,39 +11,12 @@ import {
   setUpFirstAdmin,
   type DesktopSession,
   UI_WAIT,
+  decodedWidth,
+  smallPng,
 } from "./browser.ts";
 
 const VISION_REPLY =
   "woman in her thirties, short black bob, dark brown eyes, warm brown skin, teal linen shirt, silver studs";
-
-/** A small real picture to describe, as a phone would take one. */
-function smallPng(colour: { r: number; g: number; b: number }): Promise<Buffer> {
-  return sharp({ create: { width: 40, height: 32, channels: 3, background: colour } })
-    .png()
-    .toBuffer();
-}
-
-/** What the test reads of an <img> in the page (the test's types have no DOM). */
-interface PageImage {
-  complete: boolean;
-  naturalWidth: number;
-  src: string;
-  addEventListener(type: "load" | "error", listener: () => void, options: { once: boolean }): void;
-}
-
-/** Resolves with the picture's width once it has been decoded; rejects if it cannot load. */
-function decodedWidth(image: ReturnType<Page["locator"]>): Promise<number> {
-  return image.evaluate((element) => {
-    const picture = element as unknown as PageImage;
-    if (picture.complete && picture.naturalWidth > 0) return picture.naturalWidth;
-    return new Promise<number>((resolve, reject) => {
-      picture.addEventListener("load", () => resolve(picture.naturalWidth), { once: true });
-      picture.addEventListener("error", () => reject(new Error(`${picture.src} did not load`)), {
-        once: true,
-      });
-    });
-  });
-}
 
 /**
  * The persona builder's appearance section in the browser, against the real server with its defaults
@@ -270,7 +243,7 @@ describe.skipIf(!CHROMIUM_PATH)("the persona builder's appearance section", () =
 
     await page.getByRole("button", { name: "Describe from a photo" }).click();
     const panel = page.getByRole("region", { name: "Describe from a photo" });
-    const photo = await smallPng({ r: 0, g: 128, b: 128 });
+    const photo = await smallPng({ r: 0, g: 128, b: 128 }, { width: 40, height: 32 });
     await panel.getByLabel("Photo", { exact: true }).setInputFiles({
       name: "portrait.png",
       mimeType: "image/png",

@@ -12,6 +12,8 @@ import {
   idParamSchema,
   jsonBody,
   jsonContent,
+  pageQuerySchema,
+  pageSchema,
   problemResponses,
   userHeaderSchema,
 } from "../openapi-common.ts";
@@ -73,7 +75,7 @@ const listRoute = createRoute({
   summary: "The gallery: the user's pictures and videos, newest first",
   request: {
     headers,
-    query: z.object({
+    query: pageQuerySchema.extend({
       persona_id: z.string().max(200).optional(),
       kind: z.enum(["image", "video", "file"]).optional(),
       source: z
@@ -81,23 +83,11 @@ const listRoute = createRoute({
         .optional()
         .openapi({ description: "generated (what personas made) or upload (photos sent); default both" }),
       conversation_id: z.string().max(200).optional(),
-      limit: z.coerce
-        .number()
-        .int("must be a whole number")
-        .min(1, "must be 1-200")
-        .max(200, "must be 1-200")
-        .default(50)
-        .openapi({ description: "Page size, 1-200 (default 50)" }),
-      after: z
-        .string()
-        .max(200)
-        .optional()
-        .openapi({ description: "Cursor: the next_cursor of the previous page" }),
     }),
   },
   responses: {
     200: jsonContent(
-      z.object({ data: z.array(mediaSchema), next_cursor: z.string().nullable() }).openapi("MediaPage"),
+      pageSchema(mediaSchema, "MediaPage"),
       "A page of media, newest first",
     ),
     ...problemResponses(422),
