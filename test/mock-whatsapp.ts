@@ -174,7 +174,8 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
       } catch {
         return error(400, 100, "Invalid JSON");
       }
-      const mediaType = body.type === "audio" || body.type === "image" || body.type === "video" ? body.type : null;
+      const mediaType =
+        body.type === "audio" || body.type === "image" || body.type === "video" ? body.type : null;
       const sentMedia = mediaType ? body[mediaType] : undefined;
       // Meta shows pictures and videos whose upload it took (JPEG and PNG; MP4), audio of audio types.
       const uploaded = state.uploads.find((file) => file.id === sentMedia?.id);

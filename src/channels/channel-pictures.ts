@@ -1,9 +1,5 @@
 import type { Logger } from "pino";
-import {
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from "../errors/app-error.ts";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors/app-error.ts";
 import type { ConversationService, Message } from "../services/conversation-service.ts";
 import { ATTACHMENT_MAX_BYTES, type MediaService } from "../services/media/media-service.ts";
 import type { UserRow } from "../store/schema.ts";
@@ -93,6 +89,7 @@ function unreadable(error: unknown): UnreadablePictureError | undefined {
     return new UnreadablePictureError("too_large");
   }
   if (error instanceof UnsupportedMediaTypeError) return new UnreadablePictureError("not_a_picture");
-  if (error instanceof ProviderHttpError && !error.retryable) return new UnreadablePictureError("unavailable");
+  if (error instanceof ProviderHttpError && !error.retryable)
+    return new UnreadablePictureError("unavailable");
   return undefined;
 }

@@ -320,10 +320,13 @@ export class ProviderHttpClient {
       }
       if (!response.ok) {
         const text = await response.text();
-        return { failure: this.describeStatus(response, parseBody(text, response.headers.get("content-type"))) };
+        return {
+          failure: this.describeStatus(response, parseBody(text, response.headers.get("content-type"))),
+        };
       }
       const bytes = await readCapped(response.body, maxBytes, this.provider);
-      const contentType = response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || undefined;
+      const contentType =
+        response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || undefined;
       return { response: { bytes, contentType, latencyMs: Math.round(performance.now() - started) } };
     } catch (error) {
       if (request.signal?.aborted || error instanceof ProviderDownloadTooLargeError) throw error;
@@ -335,7 +338,11 @@ export class ProviderHttpClient {
   private attemptSignal(request: ProviderRequest) {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
-    return { timeout, timeoutMs, signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout };
+    return {
+      timeout,
+      timeoutMs,
+      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+    };
   }
 
   private fetchOnce(request: ProviderRequest, signal: AbortSignal): Promise<Response> {
@@ -484,7 +491,13 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** A failure no retry mends. */
 function permanentFailure(detail: string): AttemptFailure {
-  return { detail, providerStatus: undefined, providerCode: undefined, retryable: false, retryAfterMs: undefined };
+  return {
+    detail,
+    providerStatus: undefined,
+    providerCode: undefined,
+    retryable: false,
+    retryAfterMs: undefined,
+  };
 }
 
 /** The body's bytes, stopped (and the rest cancelled) once they pass `maxBytes`. */

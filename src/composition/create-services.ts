@@ -484,7 +484,10 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
           logger.debug({ media_id: item.id, channel, reason: delivery.reason }, "a picture was not sent");
         }
       } catch (error) {
-        logger.warn({ err: error, media_id: item.id, channel }, "a picture or video was not sent on its channel");
+        logger.warn(
+          { err: error, media_id: item.id, channel },
+          "a picture or video was not sent on its channel",
+        );
       }
     }
   });

@@ -26,7 +26,10 @@ const mediaItemLinkTargetSchema = z.object({
   mediaId: z.string().min(1),
 });
 /** What a link opens. */
-const mediaLinkTargetSchema = z.discriminatedUnion("kind", [audioLinkTargetSchema, mediaItemLinkTargetSchema]);
+const mediaLinkTargetSchema = z.discriminatedUnion("kind", [
+  audioLinkTargetSchema,
+  mediaItemLinkTargetSchema,
+]);
 export type MediaLinkTarget = z.infer<typeof mediaLinkTargetSchema>;
 export type AudioLinkTarget = z.infer<typeof audioLinkTargetSchema>;
 export type MediaItemLinkTarget = z.infer<typeof mediaItemLinkTargetSchema>;

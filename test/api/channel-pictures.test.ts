@@ -19,7 +19,6 @@ import { createTestApp, TestClock, type TestApp } from "../test-app.ts";
 const PUBLIC_URL = "https://dramatis.example";
 const SMS_WEBHOOK = "/v1/channels/twilio/sms";
 const WHATSAPP_WEBHOOK = "/v1/channels/whatsapp";
-const TENANT = "ten_default";
 const IMMEDIATE = { responds_immediately: true, responds_outside_active_hours: true };
 const FEATURES = { sms: true, premium_model: false, media_generation: true, auto_speech: false };
 const VISION = { images: true, audio: false, files: false, tools: false, structuredOutput: false };
@@ -111,7 +110,8 @@ describe("pictures on WhatsApp", () => {
       body,
     });
   }
-  const write = (phoneNumberId: string, text: string) => post(phoneNumberId, { type: "text", text: { body: text } });
+  const write = (phoneNumberId: string, text: string) =>
+    post(phoneNumberId, { type: "text", text: { body: text } });
 
   /** Runs `action`, then waits for `count` more messages at Meta and for the jobs to settle. */
   async function andSent(count: number, action: () => Promise<{ status: number }>) {
@@ -163,7 +163,11 @@ describe("pictures on WhatsApp", () => {
     const image = sent.find((message) => message.type === "image");
     expect(text).toMatchObject({ to: WA_ID, phoneNumberId: ADA_NUMBER_ID });
     const upload = meta.uploads[uploads];
-    expect(upload).toMatchObject({ phoneNumberId: ADA_NUMBER_ID, type: "image/png", contentType: "image/png" });
+    expect(upload).toMatchObject({
+      phoneNumberId: ADA_NUMBER_ID,
+      type: "image/png",
+      contentType: "image/png",
+    });
     expect([...upload!.bytes.subarray(0, 4)]).toEqual(PNG_SIGNATURE);
     expect(image).toMatchObject({ to: WA_ID, phoneNumberId: ADA_NUMBER_ID, mediaId: upload!.id });
 
@@ -190,12 +194,18 @@ describe("pictures on WhatsApp", () => {
     expect(meta.downloads.at(-1)).toBe(id);
     const messages = await messagesWith(app, "pic-user", veraId);
     const asked = messages.find((message) => message.role === "user");
-    expect(asked).toMatchObject({ content: "My garden!", media: [expect.objectContaining({ source: "upload" })] });
+    expect(asked).toMatchObject({
+      content: "My garden!",
+      media: [expect.objectContaining({ source: "upload" })],
+    });
     expect(sawPicture(requests)).toBe(true);
   });
 
   it("answers a photo it cannot open with a text, not silence", async () => {
-    const id = meta.addMedia(new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg'/>"), "image/jpeg");
+    const id = meta.addMedia(
+      new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg'/>"),
+      "image/jpeg",
+    );
     const [answer] = await andSent(1, () => post(VERA_NUMBER_ID, { type: "image", image: { id } }));
     expect(answer?.body).toBe(pictureNotReadText("Vera", "not_a_picture"));
   });
@@ -315,14 +325,18 @@ describe("pictures over SMS", () => {
       .execute();
     expect(events).toEqual([expect.objectContaining({ message_id: withPicture!.id, sms_segments: 0 })]);
     const mediaId = withPicture!.media[0]!.id;
-    expect((await app.request(`/v1/media/${mediaId}`, { method: "DELETE", user: "mms-user" })).status).toBe(204);
+    expect((await app.request(`/v1/media/${mediaId}`, { method: "DELETE", user: "mms-user" })).status).toBe(
+      204,
+    );
     expect((await app.request(url.slice(PUBLIC_URL.length), { key: null })).status).toBe(404);
   });
 
   it("takes an MMS's picture (fetched with the account's credentials) as the user's message for a vision model", async () => {
     requests.length = 0;
     const url = twilio.addMedia(await jpegPhoto(), "image/jpeg");
-    const [reply] = await andSent(1, () => text(VERA_NUMBER, "What do you think?", [{ url, type: "image/jpeg" }]));
+    const [reply] = await andSent(1, () =>
+      text(VERA_NUMBER, "What do you think?", [{ url, type: "image/jpeg" }]),
+    );
     expect(reply).toMatchObject({ from: VERA_NUMBER, body: "Noted." });
     expect(twilio.mediaDownloads).toHaveLength(1);
     const messages = await messagesWith(app, "mms-user", veraId);

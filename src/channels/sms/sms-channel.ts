@@ -144,7 +144,12 @@ export class SmsChannel {
     if (!carriesMms(route.from, route.to)) return { status: "skipped", reason: "mms_not_carried" };
     const url = this.pictures.mediaUrl(media);
     if (typeof url !== "string") return { status: "skipped", reason: url.skipped };
-    const result = await this.sender.send({ ...this.meteredAs(request), ...route, body: "", mediaUrls: [url] });
+    const result = await this.sender.send({
+      ...this.meteredAs(request),
+      ...route,
+      body: "",
+      mediaUrls: [url],
+    });
     if (result.status === "skipped") return result;
     return { ...result, ...route };
   }

@@ -40,7 +40,16 @@ const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 /** What answers an inbound message, decided when it arrives and sent by the `whatsapp-inbound` job. */
 const whatsAppInboundPayloadSchema = z.object({
   message_id: z.string(),
-  answer: z.enum(["persona", "linked", "wrong_code", "instructions", "text_only", "voice", "call", "picture"]),
+  answer: z.enum([
+    "persona",
+    "linked",
+    "wrong_code",
+    "instructions",
+    "text_only",
+    "voice",
+    "call",
+    "picture",
+  ]),
   /** a voice note's or a picture's media id (answers "voice" and "picture") */
   media_id: z.string().optional(),
 });

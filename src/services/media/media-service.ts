@@ -91,7 +91,9 @@ export class MediaService {
   ): Promise<{ stream: Readable; contentType: string; size: number }> {
     const row = await this.store.media.findInTenant(target.tenantId, target.mediaId);
     const opened =
-      row?.status === "ready" && row.blob_id ? await this.blobs.open(target.tenantId, row.blob_id) : undefined;
+      row?.status === "ready" && row.blob_id
+        ? await this.blobs.open(target.tenantId, row.blob_id)
+        : undefined;
     if (!opened) throw new NotFoundError(`media ${target.mediaId}`);
     return { stream: opened.stream, contentType: opened.blob.contentType, size: opened.blob.size };
   }
