@@ -2,7 +2,9 @@
  * A loopback stand-in for Twilio's REST API, so SMS and phone tests never reach the internet. It answers
  * `POST /2010-04-01/Accounts/{sid}/Messages.json` (form-encoded From/To/Body/MediaUrl, basic auth with the
  * account SID and auth token) and `POST .../Calls.json` (From/To/Twiml/StatusCallback) like Twilio does,
- * records every message and call, and can be scripted to fail.
+ * records every message and call, and can be scripted to fail. Media a user "sent" in an MMS (`addMedia`)
+ * is served at its MediaUrl with basic auth, as Twilio does: through a redirect to a storage URL that
+ * takes no credentials (and refuses any sent to it).
  *
  * @example
  * const twilio = await startMockTwilio();
@@ -49,6 +51,10 @@ export interface MockTwilio {
   endedCalls: Array<{ sid: string; status: string }>;
   /** every request, accepted or not */
   requests: number;
+  /** Makes a file a user "sent" in an MMS; its MediaUrl, for the webhook's `MediaUrl0`. */
+  addMedia(bytes: Uint8Array, contentType: string): string;
+  /** media ids whose bytes were fetched from storage, in order */
+  mediaDownloads: string[];
   /** answers for the next requests; when it runs out every request is accepted */
   script: MockTwilioStep[];
   /** Resolves once `count` messages were accepted; rejects after `timeoutMs`. */
@@ -63,14 +69,17 @@ export const MOCK_TWILIO_AUTH_TOKEN = "mock-twilio-auth-token-0123456789";
 
 export async function startMockTwilio(): Promise<MockTwilio> {
   const expectedAuthorization = `Basic ${Buffer.from(`${MOCK_TWILIO_ACCOUNT_SID}:${MOCK_TWILIO_AUTH_TOKEN}`).toString("base64")}`;
-  const state: Omit<MockTwilio, "settings" | "waitForMessages" | "waitForCalls" | "close"> = {
+  const media = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  const state: Omit<MockTwilio, "settings" | "waitForMessages" | "waitForCalls" | "close" | "addMedia"> = {
     messages: [],
     calls: [],
     endedCalls: [],
     requests: 0,
     script: [],
+    mediaDownloads: [],
   };
   const server = http.createServer((request, response) => {
+    if (request.method === "GET") return serveMedia(request, response);
     let text = "";
     request.on("data", (chunk: Buffer) => (text += chunk.toString()));
     request.on("end", () => {
@@ -146,9 +155,44 @@ export async function startMockTwilio(): Promise<MockTwilio> {
       answer(201, { sid, status: "queued", from, to, body, num_segments: "1" });
     });
   });
+  /** An MMS's MediaUrl (basic auth) redirects to storage (no credentials), as Twilio's does. */
+  function serveMedia(request: http.IncomingMessage, response: http.ServerResponse): void {
+    state.requests += 1;
+    const url = request.url ?? "";
+    const mediaPath = new RegExp(
+      `^/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}/Messages/MM[0-9a-f]+/Media/(ME[0-9a-f]+)$`,
+    ).exec(url);
+    const stored = /^\/storage\/(ME[0-9a-f]+)$/.exec(url);
+    const file = media.get(mediaPath?.[1] ?? stored?.[1] ?? "");
+    if (!file) {
+      response.writeHead(404, { "content-type": "application/json" });
+      return void response.end(JSON.stringify({ code: 20404, message: "Not found", status: 404 }));
+    }
+    if (mediaPath) {
+      if (request.headers.authorization !== expectedAuthorization) {
+        response.writeHead(401, { "content-type": "application/json" });
+        return void response.end(JSON.stringify({ code: 20003, message: "Authenticate", status: 401 }));
+      }
+      response.writeHead(307, { location: `/storage/${mediaPath[1]!}` });
+      return void response.end();
+    }
+    if (request.headers.authorization !== undefined) {
+      response.writeHead(400, { "content-type": "text/plain" });
+      return void response.end("storage takes no credentials");
+    }
+    state.mediaDownloads.push(stored![1]!);
+    response.writeHead(200, { "content-type": file.contentType });
+    response.end(file.bytes);
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(state, {
+    addMedia(bytes: Uint8Array, contentType: string) {
+      const id = `ME${String(media.size + 1).padStart(32, "0")}`;
+      media.set(id, { bytes, contentType });
+      const message = `MM${String(media.size).padStart(32, "f")}`;
+      return `${baseUrl}/2010-04-01/Accounts/${MOCK_TWILIO_ACCOUNT_SID}/Messages/${message}/Media/${id}`;
+    },
     settings: {
       accountSid: MOCK_TWILIO_ACCOUNT_SID,
       authToken: MOCK_TWILIO_AUTH_TOKEN,

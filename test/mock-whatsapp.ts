@@ -1,8 +1,9 @@
 /**
  * A loopback stand-in for Meta's WhatsApp Cloud API, so WhatsApp tests never reach the internet. It
  * answers `POST /{version}/{phone-number-id}/messages` (JSON, bearer token) like the Graph API does,
- * records every text and audio message, and can be scripted to fail with Meta's error shape. Media a user
- * "sent" (`addMedia`) is looked up at `GET /{version}/{media-id}` and downloaded from the URL that names;
+ * records every text, audio, image and video message, and can be scripted to fail with Meta's error shape.
+ * Media a user "sent" (`addMedia`: a voice note, a photo) is looked up at `GET /{version}/{media-id}` and
+ * downloaded from the URL that names;
  * files uploaded at `POST /{version}/{phone-number-id}/media` (multipart) are kept with their bytes.
  *
  * @example
@@ -20,11 +21,13 @@ export interface SentWhatsAppMessage {
   id: string;
   phoneNumberId: string;
   to: string;
-  type: "text" | "audio";
-  /** the text; "" for an audio message */
+  type: "text" | "audio" | "image" | "video";
+  /** the text; a picture's or video's caption; "" for an audio message */
   body: string;
   /** the uploaded media an audio message plays */
   audioId?: string;
+  /** the uploaded media an image or video message shows */
+  mediaId?: string;
 }
 
 /** A file uploaded for a later message. */
@@ -44,13 +47,13 @@ export type MockWhatsAppStep = number | { status: number; code?: number; message
 export interface MockWhatsApp {
   /** the app's secrets and base URL to hand the server; retries wait nothing */
   settings: WhatsAppSettings;
-  /** texts and audio messages accepted, in order */
+  /** texts and media messages accepted, in order */
   messages: SentWhatsAppMessage[];
   /** files uploaded, in order */
   uploads: UploadedWhatsAppMedia[];
   /** media ids downloaded (their URLs fetched), in order */
   downloads: string[];
-  /** Makes a file a user "sent"; its media id, for a webhook's `audio.id`. */
+  /** Makes a file a user "sent"; its media id, for a webhook's `audio.id` or `image.id`. */
   addMedia(bytes: Uint8Array, mimeType: string): string;
   /** every request, accepted or not */
   requests: number;
@@ -156,30 +159,46 @@ export async function startMockWhatsApp(): Promise<MockWhatsApp> {
           typeof step === "number" ? `scripted ${status}` : (step.message ?? "scripted"),
         );
       }
+      type MediaObject = { id?: string; caption?: string };
       let body: {
         messaging_product?: string;
         to?: string;
         type?: string;
         text?: { body?: string };
-        audio?: { id?: string };
+        audio?: MediaObject;
+        image?: MediaObject;
+        video?: MediaObject;
       };
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         return error(400, 100, "Invalid JSON");
       }
-      const audioId = body.audio?.id;
+      const mediaType =
+        body.type === "audio" || body.type === "image" || body.type === "video" ? body.type : null;
+      const sentMedia = mediaType ? body[mediaType] : undefined;
+      // Meta shows pictures and videos whose upload it took (JPEG and PNG; MP4), audio of audio types.
+      const uploaded = state.uploads.find((file) => file.id === sentMedia?.id);
+      const playable =
+        uploaded !== undefined &&
+        (mediaType === "image"
+          ? ["image/jpeg", "image/png"].includes(uploaded.type)
+          : mediaType === "video"
+            ? uploaded.type === "video/mp4"
+            : uploaded.type.startsWith("audio/"));
       const valid =
         body.messaging_product === "whatsapp" &&
         body.to &&
-        ((body.type === "text" && body.text?.body) ||
-          (body.type === "audio" && audioId && state.uploads.some((file) => file.id === audioId)));
+        ((body.type === "text" && body.text?.body) || playable);
       if (!valid || !body.to) return error(400, 100, "(#100) Invalid parameter");
       const id = `wamid.OUT${String(state.messages.length + 1).padStart(20, "0")}`;
+      const sent = { id, phoneNumberId: path[1]!, to: body.to };
       state.messages.push(
-        body.type === "audio"
-          ? { id, phoneNumberId: path[1]!, to: body.to, type: "audio", body: "", audioId: audioId! }
-          : { id, phoneNumberId: path[1]!, to: body.to, type: "text", body: body.text?.body ?? "" },
+        mediaType === "audio"
+          ? { ...sent, type: "audio", body: "", audioId: uploaded!.id, mediaId: uploaded!.id }
+          : mediaType
+            ? { ...sent, type: mediaType, body: sentMedia?.caption ?? "", mediaId: uploaded!.id }
+            : { ...sent, type: "text", body: body.text?.body ?? "" },
       );
       answer(200, {
         messaging_product: "whatsapp",

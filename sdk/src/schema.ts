@@ -6891,7 +6891,7 @@ export interface paths {
     };
     /**
      * Media behind a signed link (public; the token is the credential)
-     * @description Links the server hands to services that fetch media by URL and send no credentials: a reply's audio sent as an MMS is fetched by Twilio from here. A token names one stored audio of one conversation and expires after a day; it opens nothing else. 404 when the token is not valid or its audio is gone (the conversation or message was deleted), 410 when it has expired.
+     * @description Links the server hands to services that fetch media by URL and send no credentials: a reply's audio or a persona's picture or video sent as an MMS is fetched by Twilio from here. A token names one stored audio of one conversation, or one picture or video, and expires after a day; it opens nothing else. 404 when the token is not valid or what it names is gone (the conversation, message or picture was deleted), 410 when it has expired.
      */
     get: {
       parameters: {
@@ -6912,6 +6912,10 @@ export interface paths {
           content: {
             "audio/mpeg": string;
             "audio/wav": string;
+            "image/png": string;
+            "image/jpeg": string;
+            "image/webp": string;
+            "video/mp4": string;
           };
         };
         /** @description Malformed request (bad JSON, missing header) */

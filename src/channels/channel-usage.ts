@@ -4,7 +4,7 @@ import type { Store } from "../store/store.ts";
 /** One message a channel carried in or out (an SMS, a WhatsApp message, a notification). */
 export interface ChannelUsageEvent {
   tenantId: string;
-  /** sms_inbound, sms_outbound, mms_outbound, whatsapp_inbound, whatsapp_outbound, push_notification */
+  /** sms_inbound, sms_outbound, mms_inbound, mms_outbound, whatsapp_inbound, whatsapp_outbound, push_notification */
   kind: string;
   /** the provider: twilio, whatsapp, web-push */
   provider: string;

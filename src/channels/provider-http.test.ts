@@ -2,7 +2,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ProviderHttpClient, ProviderHttpError, type ProviderHttpClientOptions } from "./provider-http.ts";
+import {
+  ProviderDownloadTooLargeError,
+  ProviderHttpClient,
+  ProviderHttpError,
+  type ProviderHttpClientOptions,
+} from "./provider-http.ts";
 
 /** One scripted answer of the loopback provider. */
 type Step =
@@ -277,5 +282,53 @@ describe("ProviderHttpClient", () => {
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ retryable: false, attempts: 1 });
     expect((error as Error).message).toContain("unexpected response: sid:");
+  });
+
+  describe("downloads", () => {
+    const basic = { auth: { type: "basic" as const, username: "AC123", password: "token" } };
+
+    it("follows a redirect to storage without the credentials, and retries a failed download", async () => {
+      script = [
+        { status: 503, body: "busy" },
+        { status: 307, body: "", headers: { location: "/storage/ME1" } },
+        { status: 200, body: "the picture's bytes", headers: { "content-type": "image/jpeg; x=1" } },
+      ];
+      const file = await client(basic).download(
+        { call: "download media", path: "/Media/ME1", redirect: "follow-without-credentials" },
+        { maxBytes: 100 },
+      );
+      expect(new TextDecoder().decode(file.bytes)).toBe("the picture's bytes");
+      expect(file).toMatchObject({ contentType: "image/jpeg", attempts: 2 });
+      expect(received.map((request) => request.url)).toEqual(["/Media/ME1", "/Media/ME1", "/storage/ME1"]);
+      expect(received[1]!.headers.authorization).toMatch(/^Basic /);
+      expect(received[2]!.headers.authorization).toBeUndefined();
+    });
+
+    it("stops reading past the limit and does not retry", async () => {
+      script = [{ status: 200, body: "x".repeat(1000) }];
+      const error = await client(basic)
+        .download({ call: "download media", path: "/big" }, { maxBytes: 10 })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderDownloadTooLargeError);
+      expect(received).toHaveLength(1);
+    });
+
+    it("refuses a redirect to plain http elsewhere, and any redirect unless asked to follow", async () => {
+      script = [{ status: 302, body: "", headers: { location: "http://storage.example/ME1" } }];
+      const elsewhere = await client(basic)
+        .download(
+          { call: "download media", path: "/Media/ME1", redirect: "follow-without-credentials" },
+          { maxBytes: 10 },
+        )
+        .catch((caught: unknown) => caught);
+      expect(elsewhere).toMatchObject({ retryable: false });
+      expect((elsewhere as Error).message).toContain("a redirect to no https address");
+      script = [{ status: 302, body: "", headers: { location: "/storage/ME1" } }];
+      const unasked = await client({ ...basic, attempts: 1 })
+        .download({ call: "download media", path: "/Media/ME1" }, { maxBytes: 10 })
+        .catch((caught: unknown) => caught);
+      expect(unasked).toBeInstanceOf(ProviderHttpError);
+      expect(received.map((request) => request.url)).toEqual(["/Media/ME1", "/Media/ME1"]);
+    });
   });
 });

@@ -60,13 +60,29 @@ export interface ProviderHttpClientOptions {
   hideProviderMessages?: boolean;
 }
 
-/** One call to a provider. */
-export interface ProviderRequest {
+/** One call to a provider: to `path` under the base URL, or to an absolute `url`. */
+export type ProviderRequest = ProviderRequestOptions &
+  (
+    | {
+        /** Appended to the base URL: `/2010-04-01/Accounts/AC…/Messages.json`. */
+        path: string;
+        url?: never;
+      }
+    | {
+        /**
+         * An absolute URL instead (a media file Meta serves from its CDN): the caller has checked that its
+         * host may be sent the credentials.
+         */
+        url: string;
+        path?: never;
+      }
+  );
+
+/** What a call carries besides its address. */
+export interface ProviderRequestOptions {
   /** What the call does, for errors: "send message". */
   call: string;
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  /** Appended to the base URL: `/2010-04-01/Accounts/AC…/Messages.json`. */
-  path: string;
   query?: Record<string, string | undefined>;
   /** Sent as `application/x-www-form-urlencoded`; an array repeats the name. */
   form?: Record<string, string | readonly string[] | undefined>;
@@ -76,7 +92,35 @@ export interface ProviderRequest {
   binary?: { contentType: string; bytes: Uint8Array };
   headers?: Record<string, string>;
   /** Aborting stops the call (and its retries) at once; the abort error is rethrown unchanged. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** Limit for one attempt of this call (a large download); default the client's `timeoutMs`. */
+  timeoutMs?: number | undefined;
+  /**
+   * What a redirect does: fails the call (default), or, for a download, is followed once to an https
+   * address (or the base URL's origin) without the credentials: Twilio answers a media URL with a
+   * redirect to its storage, which must not be sent the account's token.
+   */
+  redirect?: "error" | "follow-without-credentials";
+}
+
+/** A file a provider served (`download`). */
+export interface ProviderDownload {
+  bytes: Uint8Array;
+  /** the Content-Type it was served with, parameters removed; undefined when none */
+  contentType: string | undefined;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** A download larger than its caller takes: stopped as soon as the bytes passed the limit. */
+export class ProviderDownloadTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    provider = "a provider",
+  ) {
+    super(`a media file from ${provider} is larger than ${maxBytes} bytes`);
+    this.name = "ProviderDownloadTooLargeError";
+  }
 }
 
 /** A successful (2xx) answer. */
@@ -181,16 +225,33 @@ export class ProviderHttpClient {
 
   /** Calls the provider, retrying what is worth retrying; validates the body when `schema` is given. */
   async request<T = unknown>(request: ProviderRequest, schema?: z.ZodType<T>): Promise<ProviderResponse<T>> {
+    const { result, attempts } = await this.withRetries(request, () => this.attempt(request));
+    return { ...result, body: this.validate(request, result.body, schema, attempts), attempts };
+  }
+
+  /**
+   * Downloads a file (a user's picture) with the client's credentials, retried like any call: its bytes,
+   * read only up to `maxBytes` (ProviderDownloadTooLargeError past it, never retried).
+   *
+   * @example const { bytes } = await twilio.download({ call: "download media", path }, { maxBytes: 5 << 20 });
+   */
+  async download(request: ProviderRequest, options: { maxBytes: number }): Promise<ProviderDownload> {
+    const asked = { ...request, headers: { accept: "*/*", ...request.headers } } as ProviderRequest;
+    const { result, attempts } = await this.withRetries(asked, () =>
+      this.attemptDownload(asked, options.maxBytes),
+    );
+    return { ...result, attempts };
+  }
+
+  /** Runs `attempt` until it succeeds, fails for good or the attempts are used up (backing off between). */
+  private async withRetries<R>(
+    request: ProviderRequest,
+    run: () => Promise<{ response: R } | { failure: AttemptFailure }>,
+  ): Promise<{ result: R; attempts: number }> {
     for (let attempt = 1; ; attempt += 1) {
       request.signal?.throwIfAborted();
-      const outcome = await this.attempt(request);
-      if ("response" in outcome) {
-        return {
-          ...outcome.response,
-          body: this.validate(request, outcome.response.body, schema, attempt),
-          attempts: attempt,
-        };
-      }
+      const outcome = await run();
+      if ("response" in outcome) return { result: outcome.response, attempts: attempt };
       const failure = outcome.failure;
       if (!failure.retryable || attempt >= this.attempts) {
         throw new ProviderHttpError({
@@ -223,28 +284,93 @@ export class ProviderHttpClient {
     | { response: { status: number; headers: Headers; body: unknown; latencyMs: number } }
     | { failure: AttemptFailure }
   > {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const { signal, timeout, timeoutMs } = this.attemptSignal(request);
     const started = performance.now();
     let response: Response;
     let text: string;
     try {
-      response = await (this.options.fetch ?? fetch)(this.urlFor(request), {
-        method: request.method ?? "GET",
-        headers: this.headersFor(request),
-        body: bodyFor(request),
-        signal,
-        redirect: "error",
-      });
+      response = await this.fetchOnce(request, signal);
       text = await response.text();
     } catch (error) {
       if (request.signal?.aborted) throw error; // the caller gave up: not a provider failure
-      return { failure: this.describeThrown(error, timeout.aborted) };
+      return { failure: this.describeThrown(error, timeout.aborted, timeoutMs) };
     }
     const latencyMs = Math.round(performance.now() - started);
     const body = parseBody(text, response.headers.get("content-type"));
     if (response.ok)
       return { response: { status: response.status, headers: response.headers, body, latencyMs } };
+    return { failure: this.describeStatus(response, body) };
+  }
+
+  private async attemptDownload(
+    request: ProviderRequest,
+    maxBytes: number,
+  ): Promise<{ response: Omit<ProviderDownload, "attempts"> } | { failure: AttemptFailure }> {
+    const { signal, timeout, timeoutMs } = this.attemptSignal(request);
+    const started = performance.now();
+    try {
+      let response = await this.fetchOnce(request, signal);
+      if (request.redirect === "follow-without-credentials" && REDIRECT_STATUSES.has(response.status)) {
+        await response.body?.cancel();
+        const location = this.redirectTarget(response, this.urlFor(request));
+        if (location === undefined) {
+          return { failure: permanentFailure(`HTTP ${response.status}: a redirect to no https address`) };
+        }
+        response = await (this.options.fetch ?? fetch)(location, { signal, redirect: "error" });
+      }
+      if (!response.ok) {
+        const text = await response.text();
+        return {
+          failure: this.describeStatus(response, parseBody(text, response.headers.get("content-type"))),
+        };
+      }
+      const bytes = await readCapped(response.body, maxBytes, this.provider);
+      const contentType =
+        response.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || undefined;
+      return { response: { bytes, contentType, latencyMs: Math.round(performance.now() - started) } };
+    } catch (error) {
+      if (request.signal?.aborted || error instanceof ProviderDownloadTooLargeError) throw error;
+      return { failure: this.describeThrown(error, timeout.aborted, timeoutMs) };
+    }
+  }
+
+  /** One attempt's signal: the caller's, ended by the attempt's timeout. */
+  private attemptSignal(request: ProviderRequest) {
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return {
+      timeout,
+      timeoutMs,
+      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+    };
+  }
+
+  private fetchOnce(request: ProviderRequest, signal: AbortSignal): Promise<Response> {
+    return (this.options.fetch ?? fetch)(this.urlFor(request), {
+      method: request.method ?? "GET",
+      headers: this.headersFor(request),
+      body: bodyFor(request),
+      signal,
+      redirect: request.redirect === "follow-without-credentials" ? "manual" : "error",
+    });
+  }
+
+  /** Where a redirect leads, when it may be followed: https, or the base URL's own origin (tests). */
+  private redirectTarget(response: Response, from: string): string | undefined {
+    const location = response.headers.get("location");
+    if (!location) return undefined;
+    let target: URL;
+    try {
+      target = new URL(location, from);
+    } catch {
+      return undefined;
+    }
+    const sameOrigin = target.origin === new URL(this.baseUrl).origin;
+    return target.protocol === "https:" || sameOrigin ? target.toString() : undefined;
+  }
+
+  /** What an answer other than 2xx amounts to: its status, and the provider's code and request id. */
+  private describeStatus(response: Response, body: unknown): AttemptFailure {
     const retryable = isRetryableStatus(response.status);
     const hidden = this.options.hideProviderMessages === true;
     const { message, code: rawCode } = hidden
@@ -260,19 +386,17 @@ export class ProviderHttpClient {
         : undefined;
     const requestId = hidden ? undefined : safeRequestId(response.headers, secrets);
     return {
-      failure: {
-        detail: `HTTP ${response.status}${code ? ` (code ${code})` : ""}${requestId ? ` (request id ${requestId})` : ""}`,
-        providerStatus: response.status,
-        providerCode: code,
-        providerRequestId: requestId,
-        upstreamMessage: message === undefined ? undefined : redactSecrets(message, secrets).slice(0, 300),
-        retryable,
-        retryAfterMs: retryable ? parseRetryAfterMs(lowerCaseHeaders(response.headers)) : undefined,
-      },
+      detail: `HTTP ${response.status}${code ? ` (code ${code})` : ""}${requestId ? ` (request id ${requestId})` : ""}`,
+      providerStatus: response.status,
+      providerCode: code,
+      providerRequestId: requestId,
+      upstreamMessage: message === undefined ? undefined : redactSecrets(message, secrets).slice(0, 300),
+      retryable,
+      retryAfterMs: retryable ? parseRetryAfterMs(lowerCaseHeaders(response.headers)) : undefined,
     };
   }
 
-  private describeThrown(error: unknown, timedOut: boolean): AttemptFailure {
+  private describeThrown(error: unknown, timedOut: boolean, timeoutMs: number): AttemptFailure {
     if (this.options.hideProviderMessages) {
       // A timeout, a refused port and a reset all read the same: nothing about the host leaks.
       const refused = error instanceof OutboundRefusedError;
@@ -287,7 +411,7 @@ export class ProviderHttpClient {
     }
     if (timedOut) {
       return {
-        detail: `no answer within ${this.timeoutMs} ms`,
+        detail: `no answer within ${timeoutMs} ms`,
         providerStatus: undefined,
         providerCode: undefined,
         retryable: true,
@@ -339,7 +463,8 @@ export class ProviderHttpClient {
   }
 
   private urlFor(request: ProviderRequest): string {
-    const url = new URL(`${this.baseUrl}${request.path.startsWith("/") ? "" : "/"}${request.path}`);
+    const path = request.path ?? "";
+    const url = new URL(request.url ?? `${this.baseUrl}${path.startsWith("/") ? "" : "/"}${path}`);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
@@ -360,6 +485,39 @@ export class ProviderHttpClient {
     else if (request.binary !== undefined) headers.set("content-type", request.binary.contentType);
     return headers;
   }
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** A failure no retry mends. */
+function permanentFailure(detail: string): AttemptFailure {
+  return {
+    detail,
+    providerStatus: undefined,
+    providerCode: undefined,
+    retryable: false,
+    retryAfterMs: undefined,
+  };
+}
+
+/** The body's bytes, stopped (and the rest cancelled) once they pass `maxBytes`. */
+async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  provider: string,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      await body.cancel().catch(() => {});
+      throw new ProviderDownloadTooLargeError(maxBytes, provider);
+    }
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function bodyFor(request: ProviderRequest): string | Uint8Array | undefined {

@@ -467,6 +467,30 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   sms.forwardCallRequests((request) => phoneCalls.callBack(request));
   // WhatsApp hears voice notes, speaks replies (auto speech) and calls back when asked (forward to voice).
   whatsapp.useVoice({ speech, placeCall: (user, request) => phoneCalls.place(user, request), logger });
+  // Pictures users send by MMS or WhatsApp reach the persona; the ones it makes for a reply go back there.
+  sms.usePictures({ media, links: mediaLinks, logger });
+  whatsapp.usePictures({ media, logger });
+  mediaGeneration.events.on("media-ready", async ({ media: item }) => {
+    if (item.source !== "generated" || item.message_id === null) return;
+    // The picture is stored whatever happens here: a failure is logged, never thrown into the generation
+    // job (whose retry would send it again where one channel had taken it).
+    for (const [channel, deliverMedia] of [
+      ["sms", (row: typeof item) => sms.deliverMedia(row)],
+      ["whatsapp", (row: typeof item) => whatsapp.deliverMedia(row)],
+    ] as const) {
+      try {
+        const delivery = await deliverMedia(item);
+        if (delivery.status === "skipped" && !delivery.reason.startsWith("not_")) {
+          logger.debug({ media_id: item.id, channel, reason: delivery.reason }, "a picture was not sent");
+        }
+      } catch (error) {
+        logger.warn(
+          { err: error, media_id: item.id, channel },
+          "a picture or video was not sent on its channel",
+        );
+      }
+    }
+  });
   return {
     sms,
     push,

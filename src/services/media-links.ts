@@ -11,22 +11,35 @@ export const MEDIA_LINK_TTL_MS = 24 * 60 * 60_000;
 
 const SIGNING_PURPOSE = "media-link";
 
-/** What a link opens: one stored audio of a conversation, optionally as MP3 (what MMS carries). */
-const mediaLinkTargetSchema = z.object({
+/** A link to one stored audio of a conversation, optionally as MP3 (what MMS carries). */
+const audioLinkTargetSchema = z.object({
   kind: z.literal("audio"),
   tenantId: z.string().min(1),
   conversationId: z.string().min(1),
   audioId: z.string().min(1),
   format: z.enum(["stored", "mp3"]),
 });
+/** A link to one picture or video of the gallery (a persona's picture sent as an MMS), as stored. */
+const mediaItemLinkTargetSchema = z.object({
+  kind: z.literal("media"),
+  tenantId: z.string().min(1),
+  mediaId: z.string().min(1),
+});
+/** What a link opens. */
+const mediaLinkTargetSchema = z.discriminatedUnion("kind", [
+  audioLinkTargetSchema,
+  mediaItemLinkTargetSchema,
+]);
 export type MediaLinkTarget = z.infer<typeof mediaLinkTargetSchema>;
+export type AudioLinkTarget = z.infer<typeof audioLinkTargetSchema>;
+export type MediaItemLinkTarget = z.infer<typeof mediaItemLinkTargetSchema>;
 
 const tokenPayloadSchema = z.object({ target: mediaLinkTargetSchema, expires: z.number().int() });
 
 /** A link whose signature holds but whose time is up. */
 export class MediaLinkExpiredError extends AppError {
   constructor() {
-    super(410, "Gone", "this media link has expired; the message's audio needs a new link");
+    super(410, "Gone", "this media link has expired; the message's audio or picture needs a new link");
   }
 }
 
@@ -37,6 +50,7 @@ export class MediaLinkExpiredError extends AppError {
  * working until they expire. A token names its tenant: the target is looked up in that tenant only.
  *
  * @example const url = links.url({ kind: "audio", tenantId, conversationId, audioId, format: "mp3" })
+ * @example const url = links.url({ kind: "media", tenantId, mediaId })
  */
 export class MediaLinks {
   constructor(

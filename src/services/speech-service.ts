@@ -18,7 +18,7 @@ import { SpeechInputError } from "../speech/speech.ts";
 import type { SpeechRegistry } from "../speech/speech-registry.ts";
 import { encodeWav, wavDurationSeconds } from "../speech/wav.ts";
 import { AudioCodecError, decodeOggOpus, isOgg, toPlayableAudio } from "../speech/audio-codecs.ts";
-import type { MediaLinkTarget } from "./media-links.ts";
+import type { AudioLinkTarget } from "./media-links.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { voiceConfigurationFor } from "./reply-generator.ts";
 
@@ -492,7 +492,7 @@ export class SpeechService {
    * The audio a signed media link opens (MediaLinks.open checked the signature and expiry): looked up in
    * the link's tenant, and only while its message is still in the conversation.
    */
-  async openLinkedAudio(target: MediaLinkTarget): Promise<{ bytes: Uint8Array; contentType: string }> {
+  async openLinkedAudio(target: AudioLinkTarget): Promise<{ bytes: Uint8Array; contentType: string }> {
     const missing = new NotFoundError(`audio ${target.audioId}`);
     const row = await this.store.messageAudio.find(target.tenantId, target.audioId);
     if (!row || row.conversation_id !== target.conversationId || row.message_id === null) throw missing;

@@ -277,8 +277,8 @@ describe.each(BACKENDS)("WhatsApp through Meta's Cloud API on $name", (backend) 
     );
     expect(reply.content.trim()).toBe(replies[0]?.body);
 
-    // A photo is answered politely, and stored nowhere.
-    await andOneSent(() => post(webhookBody(waId, [{ id: newMessageId(), type: "image" }])));
+    // A sticker is answered politely, and stored nowhere.
+    await andOneSent(() => post(webhookBody(waId, [{ id: newMessageId(), type: "sticker" }])));
     expect(sentTo(waId).at(-1)?.body).toContain("only read text");
 
     const usage = await (await app.request("/v1/usage?group_by=kind")).json();

@@ -7,7 +7,9 @@ import type { DeliveryRecorder } from "../delivery-recorder.ts";
 import { PersonaPhoneNumbers } from "./persona-phone-numbers.ts";
 import { SenderVerification } from "./sender-verification.ts";
 import { SmsInbound, type CallRequest } from "./sms-inbound.ts";
-import type { SmsVoiceServices } from "./sms-voice.ts";
+import { carriesMms, type SmsVoiceServices } from "./sms-voice.ts";
+import { SmsPictures, type SmsPictureServices } from "./sms-pictures.ts";
+import type { MediaRow } from "../../store/media-repository.ts";
 import { SmsSender } from "./sms-sender.ts";
 import { TwilioClient, type SmsTransport, type TwilioSettings } from "./twilio-client.ts";
 
@@ -23,14 +25,20 @@ export interface SmsDeliveryRequest {
   signal?: AbortSignal;
 }
 
-/** Why a proactive message did not go out by SMS; none of these is a failure worth retrying. */
+/** Why a proactive message (or a persona's picture) did not go out by SMS; none is worth retrying. */
 export type SmsSkipReason =
   | "not_configured"
   | "not_sms_conversation"
   | "sms_disabled"
   | "no_verified_number"
   | "no_persona_number"
-  | "opted_out";
+  | "opted_out"
+  /** a picture: DRAMATIS_PUBLIC_URL is not set, so Twilio could not fetch it */
+  | "no_public_url"
+  /** a picture: Twilio carries MMS between US and Canadian numbers only */
+  | "mms_not_carried"
+  /** a picture or video of a type or size MMS does not carry */
+  | "unsupported_media";
 
 export type SmsDelivery =
   | { status: "sent"; sid: string; segments: number; from: string; to: string }
@@ -45,6 +53,7 @@ export class SmsChannel {
   readonly senders: SenderVerification;
   readonly inbound: SmsInbound;
   private readonly sender: SmsSender;
+  private pictures: SmsPictures | undefined;
 
   constructor(
     private readonly options: {
@@ -74,6 +83,16 @@ export class SmsChannel {
     this.inbound.useVoice(services);
   }
 
+  /**
+   * The pictures of an inbound MMS reach the persona with its text (see SmsPictures), and the pictures
+   * and videos it makes for a reply are sent back as MMS (deliverMedia).
+   */
+  usePictures(services: SmsPictureServices): void {
+    const { conversations } = this.options;
+    this.pictures = new SmsPictures({ conversations, sender: this.sender, services });
+    this.inbound.usePictures(this.pictures);
+  }
+
   /** See SmsInbound.forwardCallRequests: texts asking for a call are answered with one. */
   forwardCallRequests(placeCall: (request: CallRequest) => Promise<unknown>): void {
     this.inbound.forwardCallRequests(placeCall);
@@ -95,32 +114,79 @@ export class SmsChannel {
    * if (delivery.status === "skipped") logger.debug({ reason: delivery.reason }, "not sent by SMS");
    */
   async deliver(request: SmsDeliveryRequest): Promise<SmsDelivery> {
-    const { store, personas } = this.options;
-    if (!this.configured) return { status: "skipped", reason: "not_configured" };
-    const conversation = await store.conversations.find(request.userId, request.conversationId);
-    if (conversation?.channel !== "sms" || conversation.persona_id !== request.personaId) {
+    const route = await this.route(request);
+    if ("skipped" in route) return { status: "skipped", reason: route.skipped };
+    const result = await this.sender.send({ ...this.meteredAs(request), ...route, body: request.text });
+    if (result.status === "skipped") return result;
+    return { ...result, ...route };
+  }
+
+  /**
+   * Sends a picture or video a persona made for a reply (`media.message_id`) in an SMS conversation, the
+   * way `deliver` sends text, as an MMS whose media Twilio fetches through a signed link: only where the
+   * numbers carry MMS (+1) and DRAMATIS_PUBLIC_URL is set. Skipped until `usePictures` is called.
+   */
+  async deliverMedia(media: MediaRow, signal?: AbortSignal): Promise<SmsDelivery> {
+    if (!this.pictures) return { status: "skipped", reason: "not_configured" };
+    if (media.persona_id === null || media.conversation_id === null) {
       return { status: "skipped", reason: "not_sms_conversation" };
     }
+    const request = {
+      tenantId: media.tenant_id,
+      userId: media.user_id,
+      personaId: media.persona_id,
+      conversationId: media.conversation_id,
+      messageId: media.message_id,
+      signal,
+    };
+    const route = await this.route(request);
+    if ("skipped" in route) return { status: "skipped", reason: route.skipped };
+    if (!carriesMms(route.from, route.to)) return { status: "skipped", reason: "mms_not_carried" };
+    const url = this.pictures.mediaUrl(media);
+    if (typeof url !== "string") return { status: "skipped", reason: url.skipped };
+    const result = await this.sender.send({
+      ...this.meteredAs(request),
+      ...route,
+      body: "",
+      mediaUrls: [url],
+    });
+    if (result.status === "skipped") return result;
+    return { ...result, ...route };
+  }
+
+  /**
+   * Where a message of the persona in this conversation goes: from the persona number the user last
+   * texted (else the persona's first) to the number verified to the user.
+   */
+  private async route(
+    request: Omit<SmsDeliveryRequest, "text">,
+  ): Promise<{ from: string; to: string } | { skipped: SmsSkipReason }> {
+    const { store, personas } = this.options;
+    if (!this.configured) return { skipped: "not_configured" };
+    const conversation = await store.conversations.find(request.userId, request.conversationId);
+    if (conversation?.channel !== "sms" || conversation.persona_id !== request.personaId) {
+      return { skipped: "not_sms_conversation" };
+    }
     const { definition } = await personas.getServingDefinition(request.tenantId, request.personaId);
-    if (!definition.features.sms) return { status: "skipped", reason: "sms_disabled" };
+    if (!definition.features.sms) return { skipped: "sms_disabled" };
     const contact = await store.sms.findVerifiedContactOfUser(request.tenantId, request.userId);
-    if (!contact) return { status: "skipped", reason: "no_verified_number" };
+    if (!contact) return { skipped: "no_verified_number" };
     const from =
       (await store.sms.findLastPersonaNumberTexted(request.userId, request.personaId)) ??
       (await store.sms.listPhoneNumbers(request.tenantId, request.personaId))[0]?.phone_number;
-    if (!from) return { status: "skipped", reason: "no_persona_number" };
-    const result = await this.sender.send({
+    if (!from) return { skipped: "no_persona_number" };
+    return { from, to: contact.phone_number };
+  }
+
+  /** What a sent message is metered and recorded with. */
+  private meteredAs(request: Omit<SmsDeliveryRequest, "text">) {
+    return {
       tenantId: request.tenantId,
-      from,
-      to: contact.phone_number,
-      body: request.text,
       userId: request.userId,
       personaId: request.personaId,
       conversationId: request.conversationId,
       messageId: request.messageId ?? null,
       signal: request.signal,
-    });
-    if (result.status === "skipped") return result;
-    return { ...result, from, to: contact.phone_number };
+    };
   }
 }

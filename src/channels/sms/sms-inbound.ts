@@ -15,6 +15,7 @@ import { isSmsNumber } from "./sms-phone-numbers.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
 import { SmsVoice, type SmsVoiceServices } from "./sms-voice.ts";
+import { mmsMediaSchema, readMmsMedia, type MmsMedia, type SmsPictures } from "./sms-pictures.ts";
 import { isValidTwilioSignature } from "./twilio-signature.ts";
 import type { TwilioSettings } from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
@@ -30,6 +31,8 @@ const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 const smsInboundPayloadSchema = z.object({
   message_sid: z.string(),
   answer: z.enum(["persona", "help", "start", "instructions", "call"]),
+  /** the pictures of an MMS for the persona (answer "persona") */
+  media: z.array(mmsMediaSchema).optional(),
 });
 export type SmsInboundPayload = z.infer<typeof smsInboundPayloadSchema>;
 export type SmsAnswer = SmsInboundPayload["answer"];
@@ -95,6 +98,14 @@ export class SmsInbound {
     this.voice = new SmsVoice({ sender: this.options.sender, services });
   }
 
+  /** Takes the pictures of an MMS into the conversation; none set: only an MMS's text reaches it. */
+  private pictures: SmsPictures | undefined;
+
+  /** The pictures of an MMS reach the persona with its text (see SmsPictures). */
+  usePictures(pictures: SmsPictures): void {
+    this.pictures = pictures;
+  }
+
   /** Places the calls texts ask for; none set: such texts get the persona's written reply. */
   private placeCall: ((request: CallRequest) => Promise<unknown>) | undefined;
 
@@ -118,6 +129,7 @@ export class SmsInbound {
     const from = requiredField(fields, "From");
     const to = requiredField(fields, "To");
     const body = fields.get("Body") ?? "";
+    const media = readMmsMedia(fields);
     const { store, clock } = this.options;
     const number = await store.sms.findPhoneNumber(to);
     if (!number) {
@@ -139,7 +151,10 @@ export class SmsInbound {
     });
     if (!claimed) return { duplicate: true, outcome: null };
     try {
-      return { duplicate: false, outcome: await this.handle(messageSid, number, { from, body, segments }) };
+      return {
+        duplicate: false,
+        outcome: await this.handle(messageSid, number, { from, body, segments, media }),
+      };
     } catch (error) {
       // Forget the receipt so that Twilio's retry of this text is handled afresh rather than absorbed.
       await store.sms.deleteReceipt(messageSid);
@@ -179,7 +194,19 @@ export class SmsInbound {
       }
       case "persona": {
         const user = await this.userOf(receipt);
-        const reply = await this.personaReply(user, receipt, signal);
+        const pictures = this.pictures;
+        const media = payload.media ?? [];
+        const reply =
+          pictures && media.length > 0
+            ? await pictures.replyToPictures(
+                { user, persona: definition, caption: receipt.body, media, signal },
+                (accept) => this.personaReply(user, receipt, signal, accept),
+              )
+            : await this.personaReply(user, receipt, signal);
+        if (typeof reply === "string") {
+          text = reply; // a picture that could not be opened: the service says so
+          break;
+        }
         text = reply.content;
         replyMessageId = reply.id;
         // Only the persona's own replies are spoken, not "Calling you now." or the service's texts.
@@ -225,7 +252,7 @@ export class SmsInbound {
   private async handle(
     messageSid: string,
     number: SmsPhoneNumberRow,
-    text: { from: string; body: string; segments: number },
+    text: { from: string; body: string; segments: number; media: MmsMedia[] },
   ): Promise<SmsReceiptOutcome> {
     const { store, clock } = this.options;
     const now = clock.now();
@@ -269,7 +296,12 @@ export class SmsInbound {
         const notSince = new Date(now.getTime() - INSTRUCTIONS_INTERVAL_MS).toISOString();
         if (await store.sms.claimInstructions(contact.id, now.toISOString(), notSince))
           answer = "instructions";
-      } else if (this.placeCall && definition.chat_configuration.forward_to_voice && asksForCall(text.body)) {
+      } else if (
+        this.placeCall &&
+        definition.chat_configuration.forward_to_voice &&
+        text.media.length === 0 &&
+        asksForCall(text.body)
+      ) {
         outcome = "conversation";
         answer = "call"; // at once: the persona picks up the phone rather than typing
         userId = contact.user_id;
@@ -282,9 +314,19 @@ export class SmsInbound {
       }
     }
     await store.sms.updateReceipt(messageSid, { outcome, user_id: userId });
-    await this.recordInbound({ tenantId, personaId: number.persona_id, userId, segments: text.segments });
+    await this.recordInbound({
+      tenantId,
+      personaId: number.persona_id,
+      userId,
+      segments: text.segments,
+      mms: text.media.length > 0,
+    });
     if (answer) {
-      const payload: SmsInboundPayload = { message_sid: messageSid, answer };
+      const payload: SmsInboundPayload = {
+        message_sid: messageSid,
+        answer,
+        ...(answer === "persona" && text.media.length > 0 ? { media: text.media } : {}),
+      };
       await this.options.queue.enqueue({
         tenantId,
         kind: SMS_INBOUND_JOB,
@@ -344,26 +386,35 @@ export class SmsInbound {
     return user;
   }
 
-  /** Every received text is billed, answered or not. */
+  /** Every received text is billed, answered or not (an MMS as one message, not by segments). */
   private async recordInbound(context: {
     tenantId: string;
     personaId: string;
     userId: string | null;
     segments: number;
+    mms: boolean;
   }): Promise<void> {
     await recordChannelUsage(this.options.store, {
       tenantId: context.tenantId,
-      kind: "sms_inbound",
+      kind: context.mms ? "mms_inbound" : "sms_inbound",
       provider: "twilio",
       userId: context.userId,
       personaId: context.personaId,
-      smsSegments: context.segments,
+      smsSegments: context.mms ? 0 : context.segments,
       at: this.options.clock.now().toISOString(),
     });
   }
 
-  /** The persona's reply to the text, in the user's SMS conversation with it (see replyOnChannel). */
-  private async personaReply(user: UserRow, receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
+  /**
+   * The persona's reply to the text, in the user's SMS conversation with it (see replyOnChannel);
+   * `accept` stores the user's message when it is not the text alone (an MMS's pictures).
+   */
+  private async personaReply(
+    user: UserRow,
+    receipt: SmsReceiptRow,
+    signal?: AbortSignal,
+    accept?: (conversationId: string) => Promise<Message>,
+  ): Promise<Message> {
     const { store, conversations } = this.options;
     return replyOnChannel({
       store,
@@ -372,6 +423,7 @@ export class SmsInbound {
       personaId: receipt.persona_id,
       channel: "sms",
       text: receipt.body,
+      accept,
       progress: {
         conversationId: receipt.conversation_id,
         userMessageId: receipt.message_id,

@@ -5,7 +5,11 @@ import type { Store } from "../../store/store.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import { ProviderHttpError } from "../provider-http.ts";
 import { countSmsSegments } from "./sms-segments.ts";
-import { TWILIO_UNSUBSCRIBED_RECIPIENT, type SmsTransport } from "./twilio-client.ts";
+import {
+  TWILIO_UNSUBSCRIBED_RECIPIENT,
+  type DownloadedMmsMedia,
+  type SmsTransport,
+} from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
 import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
@@ -109,6 +113,15 @@ export class SmsSender {
       at: this.clock.now().toISOString(),
     });
     return { status: "sent", sid: sent.sid, segments };
+  }
+
+  /** A file of an inbound MMS (a picture); throws ProviderDownloadTooLargeError past `maxBytes`. */
+  async downloadMedia(
+    url: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedMmsMedia> {
+    if (!this.transport) throw new SmsNotConfiguredError();
+    return this.transport.downloadMedia(url, options);
   }
 
   private async markOptedOut(tenantId: string, phoneNumber: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProviderHttpClient, type ProviderHttpClientOptions } from "../provider-http.ts";
+import { ProviderHttpClient, ProviderHttpError, type ProviderHttpClientOptions } from "../provider-http.ts";
 
 /** How the server reaches Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_BASE_URL). */
 export interface TwilioSettings {
@@ -26,9 +26,24 @@ export interface OutgoingSms {
   mediaUrls?: readonly string[] | undefined;
 }
 
-/** Sends SMS; the Twilio REST API in production. */
+/** A file a user sent in an MMS, downloaded. */
+export interface DownloadedMmsMedia {
+  bytes: Uint8Array;
+  /** the type Twilio served it as; undefined when it named none */
+  contentType: string | undefined;
+}
+
+/** Sends SMS and fetches what users send in MMS; the Twilio REST API in production. */
 export interface SmsTransport {
   send(message: OutgoingSms, signal?: AbortSignal): Promise<{ sid: string; latencyMs: number }>;
+  /**
+   * A file of an inbound MMS (its MediaUrl): throws ProviderDownloadTooLargeError past `maxBytes`, a
+   * ProviderHttpError when Twilio fails.
+   */
+  downloadMedia(
+    url: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedMmsMedia>;
 }
 
 /** What placing one phone call takes; `from` is a persona's number, `twiml` what runs once answered. */
@@ -95,6 +110,40 @@ export class TwilioClient implements SmsTransport, PhoneDialer {
       createdMessageSchema,
     );
     return { sid: response.body.sid, latencyMs: response.latencyMs };
+  }
+
+  /**
+   * A file of an inbound MMS, from the MediaUrl Twilio posted: fetched with the account's credentials,
+   * which go to Twilio's API host (the base URL's origin) only; Twilio's redirect to its storage is
+   * followed without them.
+   *
+   * @example const { bytes } = await twilio.downloadMedia(fields.get("MediaUrl0"), { maxBytes: 5 << 20 });
+   */
+  async downloadMedia(
+    url: string,
+    options: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<DownloadedMmsMedia> {
+    const media = URL.canParse(url) ? new URL(url) : undefined;
+    if (media?.origin !== new URL(this.settings.baseUrl).origin) {
+      throw new ProviderHttpError({
+        provider: "twilio",
+        call: "download media",
+        detail: "the media URL is not on Twilio's API host",
+        retryable: false,
+        attempts: 1,
+      });
+    }
+    const file = await this.http.download(
+      {
+        call: "download media",
+        path: `${media.pathname}${media.search}`,
+        redirect: "follow-without-credentials",
+        signal: options.signal,
+        timeoutMs: this.settings.http?.timeoutMs ?? 30_000,
+      },
+      { maxBytes: options.maxBytes },
+    );
+    return { bytes: file.bytes, contentType: file.contentType };
   }
 
   /**

@@ -11,6 +11,9 @@ import { WhatsAppLinks, type WhatsAppLinkCode } from "./whatsapp-links.ts";
 import { WhatsAppNotConfiguredError, WhatsAppSender } from "./whatsapp-sender.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { WhatsAppVoiceServices } from "./whatsapp-voice.ts";
+import { WhatsAppPictures } from "./whatsapp-pictures.ts";
+import type { ChannelPictureServices } from "../channel-pictures.ts";
+import type { MediaRow } from "../../store/media-repository.ts";
 
 /** Meta lets a business write freely for this long after the user's last message; then only templates. */
 export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 60 * 60_000;
@@ -27,13 +30,15 @@ export interface WhatsAppDeliveryRequest {
   signal?: AbortSignal;
 }
 
-/** Why a proactive message did not go out over WhatsApp; none is worth retrying. */
+/** Why a proactive message (or a persona's picture) did not go out over WhatsApp; none is worth retrying. */
 export type WhatsAppSkipReason =
   | "not_configured"
   | "not_whatsapp_conversation"
   /** the user has not written to this persona from a WhatsApp linked to them (or unlinked it since) */
   | "no_linked_number"
-  | "outside_customer_service_window";
+  | "outside_customer_service_window"
+  /** a picture or video WhatsApp cannot show, or one not ready (see whatsAppFileFor) */
+  | "unsupported_media";
 
 export type WhatsAppDelivery =
   | { status: "sent"; id: string; from: string; to: string }
@@ -48,6 +53,7 @@ export class WhatsAppChannel {
   readonly links: WhatsAppLinks;
   readonly inbound: WhatsAppInbound;
   private readonly sender: WhatsAppSender;
+  private pictures: WhatsAppPictures | undefined;
 
   constructor(
     private readonly options: {
@@ -81,6 +87,16 @@ export class WhatsAppChannel {
     this.inbound.useVoice(services);
   }
 
+  /**
+   * Photos users send reach the persona (see WhatsAppInbound.usePictures), and the pictures and videos
+   * it makes for a reply are sent back (deliverMedia).
+   */
+  usePictures(services: ChannelPictureServices): void {
+    const { conversations } = this.options;
+    this.pictures = new WhatsAppPictures({ conversations, sender: this.sender, services });
+    this.inbound.usePictures(this.pictures);
+  }
+
   /** A link code for the user (see WhatsAppLinks); 404 while WhatsApp is off, since nobody could send it. */
   async createLinkCode(user: UserRow): Promise<WhatsAppLinkCode> {
     if (!this.configured) throw new WhatsAppNotConfiguredError();
@@ -96,32 +112,75 @@ export class WhatsAppChannel {
    * @example await services.whatsapp.deliver({ tenantId, userId, personaId, conversationId, text })
    */
   async deliver(request: WhatsAppDeliveryRequest): Promise<WhatsAppDelivery> {
-    const { store, clock } = this.options;
-    if (!this.configured) return { status: "skipped", reason: "not_configured" };
-    const conversation = await store.conversations.find(request.userId, request.conversationId);
-    if (conversation?.channel !== "whatsapp" || conversation.persona_id !== request.personaId) {
+    const route = await this.route(request);
+    if ("skipped" in route) return { status: "skipped", reason: route.skipped };
+    const sent = await this.sender.send({
+      ...this.meteredAs(request),
+      ...route,
+      body: request.text,
+    });
+    return { status: "sent", id: sent.id, from: route.phoneNumberId, to: route.to };
+  }
+
+  /**
+   * Sends a picture or video a persona made for a reply (`media.message_id`) in a WhatsApp conversation,
+   * the way `deliver` sends text (same route, same 24-hour window): uploaded, then sent as an image or
+   * video message (see whatsAppFileFor for what WhatsApp takes). Skipped until `usePictures` is called.
+   */
+  async deliverMedia(media: MediaRow, signal?: AbortSignal): Promise<WhatsAppDelivery> {
+    if (!this.pictures) return { status: "skipped", reason: "not_configured" };
+    if (media.persona_id === null || media.conversation_id === null) {
       return { status: "skipped", reason: "not_whatsapp_conversation" };
     }
+    const request = {
+      tenantId: media.tenant_id,
+      userId: media.user_id,
+      personaId: media.persona_id,
+      conversationId: media.conversation_id,
+      messageId: media.message_id,
+      signal,
+    };
+    const route = await this.route(request);
+    if ("skipped" in route) return { status: "skipped", reason: route.skipped };
+    const file = await this.pictures.outgoingFile(media);
+    if ("skipped" in file) return { status: "skipped", reason: "unsupported_media" };
+    const sent = await this.sender.sendMedia({ ...this.meteredAs(request), ...route, media: file });
+    return { status: "sent", id: sent.id, from: route.phoneNumberId, to: route.to };
+  }
+
+  /**
+   * Where a message of the persona in this conversation goes: back the way the user last wrote, while
+   * that WhatsApp is still linked to them and Meta's customer-service window is open.
+   */
+  private async route(
+    request: Omit<WhatsAppDeliveryRequest, "text">,
+  ): Promise<{ phoneNumberId: string; to: string } | { skipped: WhatsAppSkipReason }> {
+    const { store, clock } = this.options;
+    if (!this.configured) return { skipped: "not_configured" };
+    const conversation = await store.conversations.find(request.userId, request.conversationId);
+    if (conversation?.channel !== "whatsapp" || conversation.persona_id !== request.personaId) {
+      return { skipped: "not_whatsapp_conversation" };
+    }
     const last = await store.whatsapp.findLastReceipt(request.userId, request.personaId);
-    if (!last) return { status: "skipped", reason: "no_linked_number" };
+    if (!last) return { skipped: "no_linked_number" };
     const contact = await store.whatsapp.findContact(request.tenantId, last.wa_id);
-    if (contact?.user_id !== request.userId) return { status: "skipped", reason: "no_linked_number" };
-    const from = last.phone_number_id;
+    if (contact?.user_id !== request.userId) return { skipped: "no_linked_number" };
     const lastInbound = contact.last_inbound_at ? Date.parse(contact.last_inbound_at) : Number.NaN;
     if (!(clock.now().getTime() - lastInbound < CUSTOMER_SERVICE_WINDOW_MS)) {
-      return { status: "skipped", reason: "outside_customer_service_window" };
+      return { skipped: "outside_customer_service_window" };
     }
-    const sent = await this.sender.send({
+    return { phoneNumberId: last.phone_number_id, to: contact.wa_id };
+  }
+
+  /** What a sent message is metered and recorded with. */
+  private meteredAs(request: Omit<WhatsAppDeliveryRequest, "text">) {
+    return {
       tenantId: request.tenantId,
-      phoneNumberId: from,
-      to: contact.wa_id,
-      body: request.text,
       userId: request.userId,
       personaId: request.personaId,
       conversationId: request.conversationId,
       messageId: request.messageId ?? null,
       signal: request.signal,
-    });
-    return { status: "sent", id: sent.id, from, to: contact.wa_id };
+    };
   }
 }

@@ -57,9 +57,10 @@ describe("WhatsApp media through the Graph API", () => {
       contentType: "audio/mpeg",
       bytes: file.bytes,
     });
-    const sent = await client.sendAudio({
+    const sent = await client.sendMedia({
       phoneNumberId: "106540352242922",
       to: "14155550111",
+      type: "audio",
       mediaId: uploaded.id,
     });
     expect(meta.messages.at(-1)).toMatchObject({ id: sent.id, type: "audio", audioId: uploaded.id });

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
-import { ProviderHttpClient, ProviderHttpError, type ProviderHttpClientOptions } from "../provider-http.ts";
+import {
+  ProviderDownloadTooLargeError,
+  ProviderHttpClient,
+  ProviderHttpError,
+  type ProviderHttpClientOptions,
+} from "../provider-http.ts";
 
 /** How the server reaches Meta's Cloud API (WHATSAPP_* settings). */
 export interface WhatsAppSettings {
@@ -27,12 +32,18 @@ export interface OutgoingWhatsAppMessage {
   body: string;
 }
 
-/** One audio message (an uploaded media id) to one WhatsApp user. */
-export interface OutgoingWhatsAppAudio {
+/** The kinds of media message Dramatis sends. */
+export type WhatsAppMediaType = "audio" | "image" | "video";
+
+/** One media message (an uploaded media id) to one WhatsApp user. */
+export interface OutgoingWhatsAppMedia {
   phoneNumberId: string;
   to: string;
-  /** Meta's id of the uploaded audio (see `uploadMedia`) */
+  type: WhatsAppMediaType;
+  /** Meta's id of the uploaded file (see `uploadMedia`) */
   mediaId: string;
+  /** text shown under a picture or video (audio has none) */
+  caption?: string | undefined;
 }
 
 /** A media file a user sent, downloaded. */
@@ -44,7 +55,7 @@ export interface DownloadedWhatsAppMedia {
 /** Sends WhatsApp messages and moves their media; the Cloud API in production. */
 export interface WhatsAppTransport {
   send(message: OutgoingWhatsAppMessage, signal?: AbortSignal): Promise<{ id: string; latencyMs: number }>;
-  sendAudio(message: OutgoingWhatsAppAudio, signal?: AbortSignal): Promise<{ id: string; latencyMs: number }>;
+  sendMedia(message: OutgoingWhatsAppMedia, signal?: AbortSignal): Promise<{ id: string; latencyMs: number }>;
   /** Throws WhatsAppMediaTooLargeError past `maxBytes` (Meta's size, or the bytes as they arrive). */
   downloadMedia(
     mediaId: string,
@@ -58,13 +69,8 @@ export interface WhatsAppTransport {
   ): Promise<{ id: string }>;
 }
 
-/** A user's media file is larger than the server takes. */
-export class WhatsAppMediaTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`the WhatsApp media file is larger than ${maxBytes} bytes`);
-    this.name = "WhatsAppMediaTooLargeError";
-  }
-}
+/** A user's media file is larger than the server takes (Meta said so, or the bytes passed the limit). */
+export const WhatsAppMediaTooLargeError = ProviderDownloadTooLargeError;
 
 const mediaInfoSchema = z.object({
   url: z.string().url(),
@@ -123,21 +129,23 @@ export class WhatsAppClient implements WhatsAppTransport {
     return { id: response.body.messages[0]!.id, latencyMs: response.latencyMs };
   }
 
-  async sendAudio(
-    message: OutgoingWhatsAppAudio,
+  /** An audio, image or video message of a file uploaded before (`uploadMedia`). */
+  async sendMedia(
+    message: OutgoingWhatsAppMedia,
     signal?: AbortSignal,
   ): Promise<{ id: string; latencyMs: number }> {
+    const caption = message.type !== "audio" && message.caption ? { caption: message.caption } : {};
     const response = await this.http.request(
       {
-        call: "send audio",
+        call: `send ${message.type}`,
         method: "POST",
         path: `/${this.version()}/${encodeURIComponent(message.phoneNumberId)}/messages`,
         json: {
           messaging_product: "whatsapp",
           recipient_type: "individual",
           to: message.to,
-          type: "audio",
-          audio: { id: message.mediaId },
+          type: message.type,
+          [message.type]: { id: message.mediaId, ...caption },
         },
         signal,
       },
@@ -166,32 +174,25 @@ export class WhatsAppClient implements WhatsAppTransport {
       mediaInfoSchema,
     );
     const { url, mime_type: contentType, file_size: size } = info.body;
-    if (size !== undefined && size > options.maxBytes) throw new WhatsAppMediaTooLargeError(options.maxBytes);
+    if (size !== undefined && size > options.maxBytes) {
+      throw new WhatsAppMediaTooLargeError(options.maxBytes, "whatsapp");
+    }
     if (!isMetaMediaUrl(url, this.settings.baseUrl)) {
       throw this.failure("download media", "the media URL is not one of Meta's hosts", false);
     }
-    const timeout = AbortSignal.timeout(this.settings.http?.timeoutMs ?? 30_000);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response: Response;
-    try {
-      response = await (this.settings.http?.fetch ?? fetch)(url, {
-        headers: { authorization: `Bearer ${this.settings.accessToken}` },
-        redirect: "error",
-        signal,
-      });
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      throw this.failure("download media", "cannot reach Meta's media host", true, error);
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      const retryable = response.status === 429 || response.status >= 500;
-      throw this.failure("download media", `HTTP ${response.status}`, retryable, undefined, response.status);
-    }
-    return { bytes: await readCapped(response.body, options.maxBytes), contentType };
+    const file = await this.http.download(
+      {
+        call: "download media",
+        url,
+        signal: options.signal,
+        timeoutMs: this.settings.http?.timeoutMs ?? 30_000,
+      },
+      { maxBytes: options.maxBytes },
+    );
+    return { bytes: file.bytes, contentType };
   }
 
-  /** Uploads a file (`POST /{version}/{phone-number-id}/media`, multipart) for an audio or image message. */
+  /** Uploads a file (`POST /{version}/{phone-number-id}/media`, multipart) for an audio, image or video message. */
   async uploadMedia(
     phoneNumberId: string,
     file: { bytes: Uint8Array; contentType: string; filename: string },
@@ -250,20 +251,6 @@ function isMetaMediaUrl(url: string, baseUrl: string): boolean {
     parsed.protocol === "https:" &&
     META_MEDIA_HOSTS.some((suffix) => parsed.hostname.endsWith(suffix) || `.${parsed.hostname}` === suffix)
   );
-}
-
-async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      await body.cancel().catch(() => {});
-      throw new WhatsAppMediaTooLargeError(maxBytes);
-    }
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function multipartBody(

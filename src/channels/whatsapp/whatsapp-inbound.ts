@@ -22,6 +22,7 @@ import {
 } from "./whatsapp-texts.ts";
 import { asksForCall } from "../voice/call-request.ts";
 import { WhatsAppVoice, type WhatsAppVoiceServices } from "./whatsapp-voice.ts";
+import type { WhatsAppPictures } from "./whatsapp-pictures.ts";
 import {
   WhatsAppPayloadError,
   readInboundMessages,
@@ -39,8 +40,17 @@ const INSTRUCTIONS_INTERVAL_MS = 60 * 60_000;
 /** What answers an inbound message, decided when it arrives and sent by the `whatsapp-inbound` job. */
 const whatsAppInboundPayloadSchema = z.object({
   message_id: z.string(),
-  answer: z.enum(["persona", "linked", "wrong_code", "instructions", "text_only", "voice", "call"]),
-  /** a voice note's media id (answer "voice") */
+  answer: z.enum([
+    "persona",
+    "linked",
+    "wrong_code",
+    "instructions",
+    "text_only",
+    "voice",
+    "call",
+    "picture",
+  ]),
+  /** a voice note's or a picture's media id (answers "voice" and "picture") */
   media_id: z.string().optional(),
 });
 export type WhatsAppInboundPayload = z.infer<typeof whatsAppInboundPayloadSchema>;
@@ -69,6 +79,7 @@ export interface WhatsAppWebhookOutcome {
  */
 export class WhatsAppInbound {
   private voice: WhatsAppVoice | undefined;
+  private pictures: WhatsAppPictures | undefined;
 
   constructor(
     private readonly options: {
@@ -91,6 +102,14 @@ export class WhatsAppInbound {
   useVoice(services: WhatsAppVoiceServices): void {
     const { store, conversations, sender } = this.options;
     this.voice = new WhatsAppVoice({ store, conversations, sender, services });
+  }
+
+  /**
+   * Takes photos users send into the conversation (the caption as the message's text) for the persona to
+   * look at. Until this is called photos get the "text only" answer.
+   */
+  usePictures(pictures: WhatsAppPictures): void {
+    this.pictures = pictures;
   }
 
   /**
@@ -148,7 +167,7 @@ export class WhatsAppInbound {
         persona_id: number.persona_id,
         phone_number_id: number.phone_number_id,
         wa_id: message.from,
-        body: message.text ?? "",
+        body: message.text ?? message.image?.caption ?? "",
         message_type: message.type,
         outcome: "conversation",
         created_at: this.options.clock.now().toISOString(),
@@ -213,6 +232,26 @@ export class WhatsAppInbound {
         text = typeof heard === "string" ? heard : heard.content;
         replyMessageId = typeof heard === "string" ? null : heard.id;
         replyConversationId = typeof heard === "string" ? null : heard.conversation_id;
+        break;
+      }
+      case "picture": {
+        const sender = await this.userOf(receipt);
+        user = sender;
+        const seen = this.pictures
+          ? await this.pictures.replyToPicture(
+              {
+                user: sender,
+                persona: definition,
+                mediaId: payload.media_id ?? "",
+                caption: receipt.body,
+                signal,
+              },
+              (accept) => this.personaReply(sender, receipt, signal, accept),
+            )
+          : textOnlyText(definition.name);
+        text = typeof seen === "string" ? seen : seen.content;
+        replyMessageId = typeof seen === "string" ? null : seen.id;
+        replyConversationId = typeof seen === "string" ? null : seen.conversation_id;
         break;
       }
       case "call": {
@@ -326,11 +365,12 @@ export class WhatsAppInbound {
       outcome = "conversation";
       answer = "voice";
       mediaId = message.audio.mediaId;
-      const { definition } = await this.options.personas.getServingDefinition(tenantId, number.persona_id);
-      delayMs = realMilliseconds(
-        clock,
-        paceReply(pacingSettings(definition), { now, seed: message.id }).delayMs,
-      );
+      delayMs = await this.replyDelayMs(tenantId, number.persona_id, message.id);
+    } else if (message.image !== null && this.pictures) {
+      outcome = "conversation";
+      answer = "picture";
+      mediaId = message.image.mediaId;
+      delayMs = await this.replyDelayMs(tenantId, number.persona_id, message.id);
     } else if (message.text === null) {
       outcome = "not_text";
       answer = "text_only";
@@ -340,12 +380,7 @@ export class WhatsAppInbound {
     } else {
       outcome = "conversation";
       answer = "persona";
-      const { definition } = await this.options.personas.getServingDefinition(tenantId, number.persona_id);
-      // The service's own answers go at once; the persona answers at its pace (docs/proactive.md).
-      delayMs = realMilliseconds(
-        clock,
-        paceReply(pacingSettings(definition), { now, seed: message.id }).delayMs,
-      );
+      delayMs = await this.replyDelayMs(tenantId, number.persona_id, message.id);
     }
     await store.whatsapp.updateReceipt(message.id, { outcome, user_id: contact.user_id });
     await recordChannelUsage(store, {
@@ -373,6 +408,16 @@ export class WhatsAppInbound {
     return outcome;
   }
 
+  /** The service's own answers go at once; the persona answers at its pace (docs/proactive.md). */
+  private async replyDelayMs(tenantId: string, personaId: string, messageId: string): Promise<number> {
+    const { clock, personas } = this.options;
+    const { definition } = await personas.getServingDefinition(tenantId, personaId);
+    return realMilliseconds(
+      clock,
+      paceReply(pacingSettings(definition), { now: clock.now(), seed: messageId }).delayMs,
+    );
+  }
+
   /** Forward to voice: the persona takes calls asked for in a message (`forward_to_voice`). */
   private async forwardsToVoice(tenantId: string, personaId: string, text: string): Promise<boolean> {
     if (!asksForCall(text)) return false;
@@ -382,7 +427,7 @@ export class WhatsAppInbound {
 
   /**
    * The persona's reply, in the user's WhatsApp conversation with it (see replyOnChannel); `accept`
-   * stores the user's message when it is not the receipt's text (a voice note).
+   * stores the user's message when it is not the receipt's text alone (a voice note, a picture).
    */
   private async personaReply(
     user: UserRow,

@@ -2,12 +2,40 @@ import type { Clock } from "../../lib/clock.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { capMessageText } from "../cap-message-text.ts";
 import type { Store } from "../../store/store.ts";
-import type { DownloadedWhatsAppMedia, WhatsAppTransport } from "./whatsapp-client.ts";
+import type { DownloadedWhatsAppMedia, WhatsAppMediaType, WhatsAppTransport } from "./whatsapp-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
 import type { DeliveryRecorder } from "../delivery-recorder.ts";
 
 /** WhatsApp refuses text bodies longer than this many characters. */
 export const WHATSAPP_MAX_CHARACTERS = 4096;
+/** ... and captions of pictures and videos longer than this. */
+const WHATSAPP_MAX_CAPTION = 1024;
+
+/** A file to send as a media message. */
+export interface OutgoingWhatsAppFile {
+  type: WhatsAppMediaType;
+  bytes: Uint8Array;
+  contentType: string;
+  /** text under a picture or video */
+  caption?: string | undefined;
+}
+
+/** File name extensions Meta is told, by media type. */
+const EXTENSIONS: Record<string, string> = {
+  "audio/mpeg": "mp3",
+  "audio/aac": "aac",
+  "audio/amr": "amr",
+  "audio/mp4": "m4a",
+  "audio/ogg": "ogg",
+  "image/jpeg": "jpg",
+  "image/png": "png",
+  "video/mp4": "mp4",
+  "video/3gpp": "3gp",
+};
+
+function extensionOf(contentType: string): string {
+  return EXTENSIONS[contentType.split(";")[0]!.trim()] ?? "bin";
+}
 
 /** 404 for anything WhatsApp while it is not configured: the feature does not exist on this server. */
 export class WhatsAppNotConfiguredError extends AppError {
@@ -82,24 +110,32 @@ export class WhatsAppSender {
   }
 
   /**
-   * Uploads audio (MP3, AAC, AMR or Ogg Opus: WhatsApp plays no WAV) and sends it as an audio message,
-   * metered like a text.
+   * Uploads a file and sends it as an audio, image or video message, metered like a text. WhatsApp takes
+   * audio as MP3, AAC, AMR or Ogg Opus (no WAV), pictures as JPEG or PNG (5 MB), videos as MP4 (16 MB).
+   *
+   * @example await sender.sendMedia({ tenantId, phoneNumberId, to, media: { type: "image", bytes, contentType: "image/png" } })
    */
-  async sendAudio(
-    input: Omit<WhatsAppSendInput, "body"> & { audio: { bytes: Uint8Array; contentType: string } },
+  async sendMedia(
+    input: Omit<WhatsAppSendInput, "body"> & { media: OutgoingWhatsAppFile },
   ): Promise<{ id: string }> {
     if (!this.transport) throw new WhatsAppNotConfiguredError();
     const transport = this.transport;
+    const { type, bytes, contentType, caption } = input.media;
     let sent: { id: string; latencyMs: number };
     try {
-      const extension = input.audio.contentType === "audio/mpeg" ? "mp3" : "audio";
-      const media = await transport.uploadMedia(
+      const uploaded = await transport.uploadMedia(
         input.phoneNumberId,
-        { ...input.audio, filename: `reply.${extension}` },
+        { bytes, contentType, filename: `${type === "audio" ? "reply" : type}.${extensionOf(contentType)}` },
         input.signal,
       );
-      sent = await transport.sendAudio(
-        { phoneNumberId: input.phoneNumberId, to: input.to, mediaId: media.id },
+      sent = await transport.sendMedia(
+        {
+          phoneNumberId: input.phoneNumberId,
+          to: input.to,
+          type,
+          mediaId: uploaded.id,
+          caption: caption === undefined ? undefined : capMessageText(caption, WHATSAPP_MAX_CAPTION),
+        },
         input.signal,
       );
     } catch (error) {
@@ -109,7 +145,7 @@ export class WhatsAppSender {
     return this.delivered(input, sent);
   }
 
-  /** A message WhatsApp accepted: counted as delivered and metered (text or audio alike). */
+  /** A message WhatsApp accepted: counted as delivered and metered (text or media alike). */
   private async delivered(
     input: Omit<WhatsAppSendInput, "body">,
     sent: { id: string; latencyMs: number },
@@ -129,7 +165,7 @@ export class WhatsAppSender {
     return { id: sent.id };
   }
 
-  /** A user's media file (a voice note); throws WhatsAppMediaTooLargeError past `maxBytes`. */
+  /** A user's media file (a voice note, a picture); throws WhatsAppMediaTooLargeError past `maxBytes`. */
   async downloadMedia(
     mediaId: string,
     options: { maxBytes: number; signal?: AbortSignal | undefined },

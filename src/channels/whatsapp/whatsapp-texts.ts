@@ -21,9 +21,9 @@ export function wrongCodeText(): string {
   return "That link code is not valid or has expired. Create a new one in Settings → WhatsApp and send it here.";
 }
 
-/** The answer to a photo, voice note or anything else that is not text. */
+/** The answer to a sticker, document, location or anything else that is neither text, picture nor voice note. */
 export function textOnlyText(personaName: string): string {
-  return `${personaName} can only read text messages for now; please write it down.`;
+  return `${personaName} can only read text messages and look at pictures here; please write it down.`;
 }
 
 /** The answer to a voice note while no speech recognizer is configured on the server. */

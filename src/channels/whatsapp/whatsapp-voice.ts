@@ -171,11 +171,12 @@ export class WhatsAppVoice {
   ): Promise<{ id: string }> {
     const { speech } = this.options.services;
     const audio = await speech.readMessage(user, reply.conversationId, reply.messageId);
-    return this.options.sender.sendAudio({
+    const playable = await speech.playableAudio(user, reply.conversationId, audio.id, WHATSAPP_AUDIO_TYPES);
+    return this.options.sender.sendMedia({
       tenantId: receipt.tenant_id,
       phoneNumberId: receipt.phone_number_id,
       to: receipt.wa_id,
-      audio: await speech.playableAudio(user, reply.conversationId, audio.id, WHATSAPP_AUDIO_TYPES),
+      media: { type: "audio", ...playable },
       userId: user.id,
       personaId: receipt.persona_id,
       conversationId: reply.conversationId,

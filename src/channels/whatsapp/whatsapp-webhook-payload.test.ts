@@ -18,7 +18,14 @@ describe("reading Meta's webhook", () => {
         contacts: [{ wa_id: "14155550111", profile: { name: "Ana" } }],
         messages: [
           { from: "14155550111", id: "wamid.1", timestamp: "1", type: "text", text: { body: "Hi" } },
-          { from: "14155550111", id: "wamid.2", timestamp: "2", type: "image", image: { id: "x" } },
+          {
+            from: "14155550111",
+            id: "wamid.2",
+            timestamp: "2",
+            type: "image",
+            image: { id: "x", mime_type: "image/jpeg", sha256: "y", caption: "At the beach" },
+          },
+          { from: "14155550111", id: "wamid.4", timestamp: "4", type: "sticker", sticker: { id: "s" } },
           {
             from: "14155550111",
             id: "wamid.3",
@@ -38,6 +45,7 @@ describe("reading Meta's webhook", () => {
         text: "Hi",
         profileName: "Ana",
         audio: null,
+        image: null,
       },
       {
         id: "wamid.2",
@@ -47,6 +55,17 @@ describe("reading Meta's webhook", () => {
         text: null,
         profileName: "Ana",
         audio: null,
+        image: { mediaId: "x", mimeType: "image/jpeg", caption: "At the beach" },
+      },
+      {
+        id: "wamid.4",
+        from: "14155550111",
+        phoneNumberId: "106540352242922",
+        type: "sticker",
+        text: null,
+        profileName: "Ana",
+        audio: null,
+        image: null,
       },
       {
         id: "wamid.3",
@@ -56,6 +75,7 @@ describe("reading Meta's webhook", () => {
         text: null,
         profileName: "Ana",
         audio: { mediaId: "1234", mimeType: "audio/ogg; codecs=opus", voice: true },
+        image: null,
       },
     ]);
   });

@@ -18,6 +18,10 @@ const messageSchema = z
       .object({ id: z.string().min(1), mime_type: z.string().optional(), voice: z.boolean().optional() })
       .passthrough()
       .optional(),
+    image: z
+      .object({ id: z.string().min(1), mime_type: z.string().optional(), caption: z.string().optional() })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 
@@ -71,6 +75,8 @@ export interface InboundWhatsAppMessage {
   profileName: string | null;
   /** a voice note or audio file: Meta's media id to download it by; null for any other type */
   audio: { mediaId: string; mimeType: string | null; voice: boolean } | null;
+  /** a picture: Meta's media id and the caption typed with it ("" when none); null for any other type */
+  image: { mediaId: string; mimeType: string | null; caption: string } | null;
 }
 
 /** Where a webhook body is not what Meta sends: the path and what is wrong, for a 400. */
@@ -117,6 +123,14 @@ export function readInboundMessages(json: unknown): InboundWhatsAppMessage[] {
                   mediaId: message.audio.id,
                   mimeType: message.audio.mime_type ?? null,
                   voice: message.audio.voice ?? false,
+                }
+              : null,
+          image:
+            message.type === "image" && message.image
+              ? {
+                  mediaId: message.image.id,
+                  mimeType: message.image.mime_type ?? null,
+                  caption: message.image.caption ?? "",
                 }
               : null,
         });

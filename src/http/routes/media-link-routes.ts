@@ -1,7 +1,10 @@
+import { Readable } from "node:stream";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { MEDIA_LINK_PATH } from "../../services/media-links.ts";
 import type { AppEnv } from "../app-env.ts";
 import { problemResponses } from "../openapi-common.ts";
+
+const binary = { schema: z.string().openapi({ format: "binary" }) };
 
 const mediaLinkRoute = createRoute({
   method: "get",
@@ -10,9 +13,10 @@ const mediaLinkRoute = createRoute({
   summary: "Media behind a signed link (public; the token is the credential)",
   description:
     "Links the server hands to services that fetch media by URL and send no credentials: a reply's audio " +
-    "sent as an MMS is fetched by Twilio from here. A token names one stored audio of one conversation and " +
-    "expires after a day; it opens nothing else. 404 when the token is not valid or its audio is gone " +
-    "(the conversation or message was deleted), 410 when it has expired.",
+    "or a persona's picture or video sent as an MMS is fetched by Twilio from here. A token names one " +
+    "stored audio of one conversation, or one picture or video, and expires after a day; it opens nothing " +
+    "else. 404 when the token is not valid or what it names is gone (the conversation, message or picture " +
+    "was deleted), 410 when it has expired.",
   security: [],
   request: {
     params: z.object({
@@ -27,26 +31,44 @@ const mediaLinkRoute = createRoute({
     200: {
       description: "The media",
       content: {
-        "audio/mpeg": { schema: z.string().openapi({ format: "binary" }) },
-        "audio/wav": { schema: z.string().openapi({ format: "binary" }) },
+        "audio/mpeg": binary,
+        "audio/wav": binary,
+        "image/png": binary,
+        "image/jpeg": binary,
+        "image/webp": binary,
+        "video/mp4": binary,
       },
     },
     ...problemResponses(404, 410),
   },
 });
 
+/** What every answer of a link carries: nothing a browser would run, kept privately for an hour. */
+const LINK_HEADERS = {
+  "cache-control": "private, max-age=3600",
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; sandbox",
+};
+
 export function mediaLinkRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
   router.openapi(mediaLinkRoute, async (c) => {
     const { token } = c.req.valid("param");
     const services = c.var.services;
-    const audio = await services.speech.openLinkedAudio(services.mediaLinks.open(token));
+    const target = services.mediaLinks.open(token);
+    if (target.kind === "media") {
+      const media = await services.media.openLinkedMedia(target);
+      return c.body(Readable.toWeb(media.stream) as ReadableStream<Uint8Array>, 200, {
+        ...LINK_HEADERS,
+        "content-type": media.contentType,
+        "content-length": String(media.size),
+      }) as never;
+    }
+    const audio = await services.speech.openLinkedAudio(target);
     return c.body(audio.bytes as Uint8Array<ArrayBuffer>, 200, {
+      ...LINK_HEADERS,
       "content-type": audio.contentType,
       "content-length": String(audio.bytes.length),
-      "cache-control": "private, max-age=3600",
-      "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'; sandbox",
     }) as never;
   });
   return router;

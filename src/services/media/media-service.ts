@@ -19,6 +19,7 @@ import { newId } from "../../lib/ids.ts";
 import { sniffFileType } from "../../lib/file-signatures.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import type { MediaListQuery, MediaRow } from "../../store/media-repository.ts";
+import type { MediaItemLinkTarget } from "../media-links.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { toMediaView, type MediaView } from "./media-views.ts";
@@ -80,6 +81,22 @@ export class MediaService {
       sha256: opened.blob.sha256,
       row,
     };
+  }
+
+  /**
+   * The bytes a signed media link opens (MediaLinks.open checked the signature and expiry), streamed:
+   * looked up in the link's tenant only; 404 once the item is deleted or while it is not ready.
+   */
+  async openLinkedMedia(
+    target: MediaItemLinkTarget,
+  ): Promise<{ stream: Readable; contentType: string; size: number }> {
+    const row = await this.store.media.findInTenant(target.tenantId, target.mediaId);
+    const opened =
+      row?.status === "ready" && row.blob_id
+        ? await this.blobs.open(target.tenantId, row.blob_id)
+        : undefined;
+    if (!opened) throw new NotFoundError(`media ${target.mediaId}`);
+    return { stream: opened.stream, contentType: opened.blob.contentType, size: opened.blob.size };
   }
 
   /** A ready item's bytes in memory (a reference picture, an image part for a model). */
