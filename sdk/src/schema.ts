@@ -5803,6 +5803,8 @@ export interface paths {
       parameters: {
         query?: {
           download?: "0" | "1" | "true" | "false";
+          /** @description A small WebP (384 px) of a picture, or of an animated placeholder's first frame, for grids; other kinds answer their bytes */
+          thumbnail?: "0" | "1" | "true" | "false";
         };
         header?: {
           /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */

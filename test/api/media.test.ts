@@ -130,6 +130,11 @@ describe("media: offline placeholder", () => {
     expect(content.headers.get("x-content-type-options")).toBe("nosniff");
     const meta = await sharp(Buffer.from(await content.arrayBuffer())).metadata();
     expect(meta.width).toBeGreaterThan(100);
+    const thumbnail = await app.request(`${item.url}?thumbnail=true`, { user: USER });
+    expect(thumbnail.headers.get("content-type")).toBe("image/webp");
+    const small = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
+    expect(small.width).toBeLessThanOrEqual(384);
+    expect(small.width).toBeLessThan(meta.width!);
 
     const gallery = await (await app.request("/v1/media?source=generated", { user: USER })).json();
     expect(gallery.data.map((entry: { id: string }) => entry.id)).toContain(started.id);

@@ -86,10 +86,7 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: jsonContent(
-      pageSchema(mediaSchema, "MediaPage"),
-      "A page of media, newest first",
-    ),
+    200: jsonContent(pageSchema(mediaSchema, "MediaPage"), "A page of media, newest first"),
     ...problemResponses(422),
   },
 });
@@ -244,7 +241,13 @@ const contentRoute = createRoute({
   request: {
     headers,
     params: mediaParams,
-    query: z.object({ download: z.enum(["true", "false", "1", "0"]).optional() }),
+    query: z.object({
+      download: z.enum(["true", "false", "1", "0"]).optional(),
+      thumbnail: z.enum(["true", "false", "1", "0"]).optional().openapi({
+        description:
+          "A small WebP (384 px) of a picture, or of an animated placeholder's first frame, for grids; other kinds answer their bytes",
+      }),
+    }),
   },
   responses: {
     200: {
@@ -374,7 +377,26 @@ export function mediaRoutes(): OpenAPIHono<AppEnv> {
   );
 
   router.openapi(contentRoute, async (c) => {
-    const opened = await c.var.services.media.open(await requireUser(c), c.req.valid("param").id);
+    const user = await requireUser(c);
+    const { id } = c.req.valid("param");
+    if (["true", "1"].includes(c.req.valid("query").thumbnail ?? "")) {
+      const thumbnail = await c.var.services.media.thumbnail(user, id);
+      if (thumbnail) {
+        const etag = `"${thumbnail.sha256}-thumbnail"`;
+        const headers = {
+          etag,
+          "cache-control": "private, max-age=31536000, immutable",
+          "x-content-type-options": "nosniff",
+          "content-security-policy": "default-src 'none'; sandbox",
+        };
+        if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+        return c.body(thumbnail.bytes as Uint8Array<ArrayBuffer>, 200, {
+          ...headers,
+          "content-type": "image/webp",
+        });
+      }
+    }
+    const opened = await c.var.services.media.open(user, id);
     // Documents are only ever downloads: a PDF or text file never renders in this origin.
     const download =
       opened.row.kind === "file" || ["true", "1"].includes(c.req.valid("query").download ?? "");

@@ -12,6 +12,7 @@ import {
   UndecodableImageError,
   detectUploadType,
   reencodePhoto,
+  thumbnailOf,
   type ReencodedPhoto,
 } from "../../lib/avatar-images.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -97,6 +98,20 @@ export class MediaService {
         : undefined;
     if (!opened) throw new NotFoundError(`media ${target.mediaId}`);
     return { stream: opened.stream, contentType: opened.blob.contentType, size: opened.blob.size };
+  }
+
+  /**
+   * A small WebP of a ready picture (or of an animated placeholder video's first frame), for the gallery's
+   * tiles; undefined for what has no picture to shrink (a real video, a document).
+   */
+  async thumbnail(user: UserRow, id: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
+    const opened = await this.open(user, id);
+    if (!opened.contentType.startsWith("image/")) {
+      opened.stream.destroy();
+      return undefined;
+    }
+    const bytes = new Uint8Array(await buffer(opened.stream));
+    return { bytes: await thumbnailOf(bytes), sha256: opened.sha256 };
   }
 
   /** A ready item's bytes in memory (a reference picture, an image part for a model). */

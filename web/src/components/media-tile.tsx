@@ -27,7 +27,7 @@ export function MediaTile({ item: given, onOpen }: { item: Media; onOpen: (item:
               // The first frame stands for the video (no poster is stored); it plays in the viewer.
               <video src={item.url} muted preload="metadata" playsInline tabIndex={-1} aria-hidden="true" />
             ) : (
-              <img src={item.url} alt="" loading="lazy" decoding="async" />
+              <img src={`${item.url}?thumbnail=true`} alt="" loading="lazy" decoding="async" />
             )
           ) : (
             <MediaStatus item={item} />
