@@ -13,6 +13,8 @@ export interface ChannelPictureServices {
   /** stores the photos users send (checked, re-encoded, EXIF gone) and reads the personas' pictures */
   media: MediaService;
   logger?: Logger | undefined;
+  /** called once a persona's reply went out on the channel: its pictures follow (ReplyMediaDelivery) */
+  replySent?: ((messageId: string) => Promise<void>) | undefined;
 }
 
 /** Why a picture a user sent got the service's answer instead of the persona's. */

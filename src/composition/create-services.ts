@@ -16,6 +16,7 @@ import type { Store } from "../store/store.ts";
 import type { BlobStore } from "../store/blob-store.ts";
 import { FileBlobStore } from "../store/file-blob-store.ts";
 import { MediaService } from "../services/media/media-service.ts";
+import { ReplyMediaDelivery } from "../channels/reply-media-delivery.ts";
 import { MediaGeneration, type MediaLimits, type MediaPrices } from "../services/media/media-generation.ts";
 import { MediaHistory } from "../services/media/media-history.ts";
 import { MediaRegistry } from "../media/media-registry.ts";
@@ -468,29 +469,20 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
   // WhatsApp hears voice notes, speaks replies (auto speech) and calls back when asked (forward to voice).
   whatsapp.useVoice({ speech, placeCall: (user, request) => phoneCalls.place(user, request), logger });
   // Pictures users send by MMS or WhatsApp reach the persona; the ones it makes for a reply go back there.
-  sms.usePictures({ media, links: mediaLinks, logger });
-  whatsapp.usePictures({ media, logger });
-  mediaGeneration.events.on("media-ready", async ({ media: item }) => {
-    if (item.source !== "generated" || item.message_id === null) return;
-    // The picture is stored whatever happens here: a failure is logged, never thrown into the generation
-    // job (whose retry would send it again where one channel had taken it).
-    for (const [channel, deliverMedia] of [
-      ["sms", (row: typeof item) => sms.deliverMedia(row)],
-      ["whatsapp", (row: typeof item) => whatsapp.deliverMedia(row)],
-    ] as const) {
-      try {
-        const delivery = await deliverMedia(item);
-        if (delivery.status === "skipped" && !delivery.reason.startsWith("not_")) {
-          logger.debug({ media_id: item.id, channel, reason: delivery.reason }, "a picture was not sent");
-        }
-      } catch (error) {
-        logger.warn(
-          { err: error, media_id: item.id, channel },
-          "a picture or video was not sent on its channel",
-        );
-      }
-    }
+  const replySent = (messageId: string) => replyMedia.replySent(messageId);
+  sms.usePictures({ media, links: mediaLinks, logger, replySent });
+  whatsapp.usePictures({ media, logger, replySent });
+  // A reply's pictures follow its text on SMS and WhatsApp, once each.
+  const replyMedia = new ReplyMediaDelivery({
+    store,
+    clock,
+    channels: [
+      { name: "sms", deliverMedia: (item) => sms.deliverMedia(item) },
+      { name: "whatsapp", deliverMedia: (item) => whatsapp.deliverMedia(item) },
+    ],
+    logger,
   });
+  mediaGeneration.events.on("media-ready", ({ media: item }) => replyMedia.mediaReady(item));
   return {
     sms,
     push,

@@ -176,6 +176,28 @@ export class MediaRepository {
     return query.limit(options.limit).execute();
   }
 
+  /** Records that the reply `messageId` went out on its channel: its pictures may follow it now. */
+  async markReplySent(messageId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable("media")
+      .set({ reply_sent_at: at })
+      .where("message_id", "=", messageId)
+      .where("reply_sent_at", "is", null)
+      .execute();
+  }
+
+  /** Takes the item for sending on its channel: true for exactly one caller. */
+  async claimChannelSend(tenantId: string, id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("media")
+      .set({ channel_sent_at: at })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .where("channel_sent_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom("media").where("id", "=", id).execute();
   }

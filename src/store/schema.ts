@@ -152,6 +152,10 @@ export interface MediaTable {
   error: string | null;
   /** an upload's original file name */
   file_name: string | null;
+  /** SMS and WhatsApp: when the text of the reply this is attached to went out on the channel */
+  reply_sent_at: string | null;
+  /** SMS and WhatsApp: when this went out on the channel (set once: whoever sets it sends it) */
+  channel_sent_at: string | null;
   created_at: string;
   completed_at: string | null;
 }

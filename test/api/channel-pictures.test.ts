@@ -161,6 +161,8 @@ describe("pictures on WhatsApp", () => {
     const sent = await andSent(2, () => write(ADA_NUMBER_ID, "send me a picture of you"));
     const text = sent.find((message) => message.type === "text");
     const image = sent.find((message) => message.type === "image");
+    // The reply's text first, then its picture (which is drawn before the text goes out).
+    expect(sent.map((message) => message.type)).toEqual(["text", "image"]);
     expect(text).toMatchObject({ to: WA_ID, phoneNumberId: ADA_NUMBER_ID });
     const upload = meta.uploads[uploads];
     expect(upload).toMatchObject({
@@ -302,6 +304,7 @@ describe("pictures over SMS", () => {
     const sent = await andSent(2, () => text(ADA_NUMBER, "send me a picture of you"));
     const reply = sent.find((message) => message.mediaUrls.length === 0);
     const mms = sent.find((message) => message.mediaUrls.length > 0);
+    expect(sent.map((message) => message.mediaUrls.length > 0)).toEqual([false, true]);
     expect(reply).toMatchObject({ from: ADA_NUMBER, to: USER_NUMBER });
     expect(mms).toMatchObject({ from: ADA_NUMBER, to: USER_NUMBER, body: "" });
     const url = mms!.mediaUrls[0]!;

@@ -233,6 +233,7 @@ export class SmsInbound {
       reply_sid: result.sid,
       replied_at: this.options.clock.now().toISOString(),
     });
+    if (replyMessageId !== null) await this.pictures?.replySent(replyMessageId);
     const audioSid = spokenReply
       ? await this.voice?.trySendReplyAudio(spokenReply.user, receipt, spokenReply, signal)
       : undefined;

@@ -60,6 +60,19 @@ export class SmsPictures {
   ) {}
 
   /**
+   * The persona's reply went out: its pictures and videos may follow it now (those not ready yet follow
+   * when they are). Never throws: the text is sent whatever happens to the pictures.
+   */
+  async replySent(messageId: string): Promise<void> {
+    const { services } = this.options;
+    try {
+      await services.replySent?.(messageId);
+    } catch (error) {
+      services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
+    }
+  }
+
+  /**
    * The persona's reply to an MMS with pictures, or the service's text when one cannot be opened
    * (nothing of the MMS is kept then: the sender is asked to send it again). `personaReply` is the text
    * path's (replyOnChannel) with the pictures stored as the user's message.

@@ -280,6 +280,7 @@ export class WhatsAppInbound {
       reply_id: sent.id,
       replied_at: this.options.clock.now().toISOString(),
     });
+    if (replyMessageId !== null) await this.pictures?.replySent(replyMessageId);
     // Calls answer with "Calling you now.": only the persona's own replies are spoken.
     const audioId =
       user && replyMessageId !== null && replyConversationId !== null && definition.features.auto_speech

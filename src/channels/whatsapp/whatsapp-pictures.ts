@@ -32,6 +32,19 @@ export class WhatsAppPictures {
   ) {}
 
   /**
+   * The persona's reply went out: its pictures and videos may follow it now (those not ready yet follow
+   * when they are). Never throws: the text is sent whatever happens to the pictures.
+   */
+  async replySent(messageId: string): Promise<void> {
+    const { services } = this.options;
+    try {
+      await services.replySent?.(messageId);
+    } catch (error) {
+      services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
+    }
+  }
+
+  /**
    * The persona's reply to a photo, or the service's text when it cannot be opened (nothing of it is
    * kept then). `personaReply` is the text path's (replyOnChannel, resumable from the receipt) with the
    * photo stored as the user's message.

@@ -232,6 +232,8 @@ export class MediaGeneration {
       progress: 0,
       error: null,
       file_name: null,
+      reply_sent_at: null,
+      channel_sent_at: null,
       created_at: now,
       completed_at: null,
     };

@@ -197,6 +197,8 @@ export class MediaService {
       progress: null,
       error: null,
       file_name: cleanFileName(input.fileName),
+      reply_sent_at: null,
+      channel_sent_at: null,
       created_at: now,
       completed_at: now,
     };

@@ -36,6 +36,10 @@ export const migration: Migration = {
       .addColumn("progress", "real")
       .addColumn("error", "text")
       .addColumn("file_name", "text")
+      // Channels (SMS, WhatsApp): when the reply this belongs to went out there, and when this did (taken
+      // once, so a picture is sent after its reply's text and never twice).
+      .addColumn("reply_sent_at", "text")
+      .addColumn("channel_sent_at", "text")
       .addColumn("created_at", "text", (column) => column.notNull())
       .addColumn("completed_at", "text")
       .execute();
