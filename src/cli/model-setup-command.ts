@@ -1,11 +1,6 @@
-import { DramatisApiError, unwrap, type DramatisClient } from "@dramatis/sdk";
-import {
-  ServerAccessError,
-  ServerUnreachableError,
-  createServerClient,
-  readServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { ClientCommandError, runClientAction } from "./client-action.ts";
+import { unwrap, type DramatisClient } from "@dramatis/sdk";
+import type { ServerFetch } from "./server-connection.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -22,17 +17,6 @@ export interface ModelSetupCommandOptions {
   print: (line: string) => void;
   printError: (line: string) => void;
   fetch?: ServerFetch;
-}
-
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
-
-class ModelSetupCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
 }
 
 interface Context {
@@ -56,32 +40,9 @@ const ACTIONS: Record<string, (context: Context, positionals: string[]) => Promi
  * @example await modelSetupCommand({ action: "default", positionals: ["ollama/llama3.2"], values: {}, environment: process.env, print: console.log, printError: console.error })
  */
 export async function modelSetupCommand(options: ModelSetupCommandOptions): Promise<number> {
-  const name = `dramatis models ${options.action}`;
-  try {
-    const run = ACTIONS[options.action];
-    if (!run) throw new ModelSetupCommandError(`unknown action ${options.action}`, 2);
-    const flags = options.values as { url?: string; key?: string; user?: string };
-    const client = createServerClient(readServerAccess(flags, options.environment), options.fetch);
-    return await run({ client, options, json: options.values.json === true }, options.positionals);
-  } catch (error) {
-    if (error instanceof ModelSetupCommandError) {
-      options.printError(`${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof ServerAccessError) {
-      options.printError(`${name}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
-  }
+  return runClientAction("dramatis models", options.action, ACTIONS, options, (run, client) =>
+    run({ client, options, json: options.values.json === true }, options.positionals),
+  );
 }
 
 function printJson(context: Context, value: unknown): number {
@@ -110,7 +71,7 @@ async function showSetup(context: Context): Promise<number> {
 async function setDefault(context: Context, positionals: string[]): Promise<number> {
   const [model, ...rest] = positionals;
   if (!model || rest.length > 0) {
-    throw new ModelSetupCommandError("usage: dramatis models default PROVIDER/MODEL|none", 2);
+    throw new ClientCommandError("usage: dramatis models default PROVIDER/MODEL|none", 2);
   }
   const setup = await unwrap(
     context.client.PUT("/v1/model-setup/default-model", { body: { model: model === "none" ? null : model } }),
@@ -145,7 +106,7 @@ async function discover(context: Context): Promise<number> {
   if (typeof add === "string") {
     const kinds = ["ollama", "lm-studio", "llama.cpp", "vllm"] as const;
     const kind = kinds.find((candidate) => candidate === add);
-    if (!kind) throw new ModelSetupCommandError(`--add: expected one of ${kinds.join(", ")}`, 2);
+    if (!kind) throw new ClientCommandError(`--add: expected one of ${kinds.join(", ")}`, 2);
     const provider = await unwrap(context.client.POST("/v1/model-setup/local-servers", { body: { kind } }));
     if (context.json) return printJson(context, provider);
     context.options.print(`added ${kind} as provider ${provider.name} (${provider.base_url ?? ""})`);
@@ -193,8 +154,7 @@ async function showCatalog(context: Context): Promise<number> {
 
 async function startDownload(context: Context, positionals: string[]): Promise<number> {
   const [catalogId, ...rest] = positionals;
-  if (!catalogId || rest.length > 0)
-    throw new ModelSetupCommandError("usage: dramatis models download ID", 2);
+  if (!catalogId || rest.length > 0) throw new ClientCommandError("usage: dramatis models download ID", 2);
   const download = await unwrap(
     context.client.POST("/v1/model-setup/downloads", { body: { catalog_id: catalogId } }),
   );

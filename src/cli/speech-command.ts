@@ -1,15 +1,10 @@
+import { ClientCommandError, runClientAction } from "./client-action.ts";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
 import { wavDurationSeconds } from "../speech/wav.ts";
 import { resolvePersona } from "./chat-command.ts";
-import {
-  ServerAccessError,
-  ServerUnreachableError,
-  createServerClient,
-  readServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { ServerUnreachableError, type ServerFetch } from "./server-connection.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -38,7 +33,6 @@ export interface SpeechCommandOptions {
 
 type Values = SpeechCommandOptions["values"];
 type Voice = Schema<"Voice">;
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 
 /** File extensions of the audio types the server answers with; anything else is saved as .wav. */
 const EXTENSION_BY_TYPE: Record<string, string> = {
@@ -59,15 +53,6 @@ const TYPE_BY_EXTENSION: Record<string, string> = {
   ".m4a": "audio/mp4",
 };
 
-class SpeechCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
 const ACTIONS: Record<string, (client: DramatisClient, options: SpeechCommandOptions) => Promise<number>> = {
   say,
   voices: listVoices,
@@ -82,39 +67,7 @@ const ACTIONS: Record<string, (client: DramatisClient, options: SpeechCommandOpt
  *   environment: process.env, print: console.log, printError: console.error, output: process.stdout });
  */
 export async function speechCommand(options: SpeechCommandOptions): Promise<number> {
-  const name = `dramatis ${options.action}`;
-  try {
-    const run = ACTIONS[options.action];
-    if (!run) {
-      throw new SpeechCommandError(
-        `unknown action ${options.action}: expected ${Object.keys(ACTIONS).join(", ")}`,
-        2,
-      );
-    }
-    const access = readServerAccess(
-      { url: text(options.values.url), key: text(options.values.key), user: text(options.values.user) },
-      options.environment,
-    );
-    return await run(createServerClient(access, options.fetch), options);
-  } catch (error) {
-    if (error instanceof SpeechCommandError) {
-      options.printError(`${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof ServerAccessError) {
-      options.printError(`${name}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
-  }
+  return runClientAction("dramatis", options.action, ACTIONS, options, (run, client) => run(client, options));
 }
 
 function text(value: string | boolean | undefined): string | undefined {
@@ -128,7 +81,7 @@ function readSayArguments(positionals: string[], values: Values): { persona?: st
   if (voice && rest.length === 0 && first !== undefined) return { text: first };
   const words = rest.join(" ").trim();
   if (first === undefined || !words) {
-    throw new SpeechCommandError(
+    throw new ClientCommandError(
       'what should be read, and by whom? dramatis say PERSONA TEXT..., or dramatis say --voice ID "TEXT"',
       2,
     );
@@ -141,7 +94,7 @@ function readRate(values: Values): number | undefined {
   if (raw === undefined) return undefined;
   const rate = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(rate)) {
-    throw new SpeechCommandError(`--rate: expected a number like 1.2 (0.5-2), got ${raw}`, 2);
+    throw new ClientCommandError(`--rate: expected a number like 1.2 (0.5-2), got ${raw}`, 2);
   }
   return rate;
 }
@@ -152,7 +105,7 @@ async function findPersona(client: DramatisClient, reference: string): Promise<S
     return await resolvePersona(client, reference);
   } catch (error) {
     if (error instanceof DramatisApiError || error instanceof ServerUnreachableError) throw error;
-    throw new SpeechCommandError((error as Error).message);
+    throw new ClientCommandError((error as Error).message);
   }
 }
 
@@ -211,7 +164,7 @@ async function say(client: DramatisClient, options: SpeechCommandOptions): Promi
     try {
       await fs.writeFile(path.resolve(options.workingDirectory ?? process.cwd(), target), audio);
     } catch (error) {
-      throw new SpeechCommandError(
+      throw new ClientCommandError(
         `cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? error}`,
       );
     }
@@ -255,12 +208,12 @@ async function listVoices(client: DramatisClient, options: SpeechCommandOptions)
 
 async function transcribe(client: DramatisClient, options: SpeechCommandOptions): Promise<number> {
   const [file] = options.positionals;
-  if (!file) throw new SpeechCommandError("name the audio file: dramatis transcribe FILE", 2);
+  if (!file) throw new ClientCommandError("name the audio file: dramatis transcribe FILE", 2);
   let audio: Uint8Array;
   try {
     audio = await fs.readFile(path.resolve(options.workingDirectory ?? process.cwd(), file));
   } catch (error) {
-    throw new SpeechCommandError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ClientCommandError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   const locale = text(options.values.locale);
   const recognizer = text(options.values.recognizer);
