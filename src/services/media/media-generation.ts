@@ -238,20 +238,31 @@ export class MediaGeneration {
       completed_at: null,
     };
     await this.store.media.insert(row);
-    const job = await this.queue.enqueue({
-      tenantId: user.tenant_id,
-      kind: MEDIA_GENERATION_JOB,
-      payload: {
-        media_id: row.id,
-        user_id: user.id,
-        // A new profile picture is drawn from the description alone, not from the picture it replaces.
-        of_persona: ask.ofPersona && ask.avatarCandidate === undefined,
-        edit: ask.edit ?? false,
-      },
-      idempotencyKey: `media:${row.id}`,
-      // A priority video jumps the queue: that is what its price buys.
-      priority: row.priority === 1,
-    });
+    let job: Awaited<ReturnType<JobQueue["enqueue"]>>;
+    try {
+      job = await this.queue.enqueue({
+        tenantId: user.tenant_id,
+        kind: MEDIA_GENERATION_JOB,
+        payload: {
+          media_id: row.id,
+          user_id: user.id,
+          // A new profile picture is drawn from the description alone, not from the picture it replaces.
+          of_persona: ask.ofPersona && ask.avatarCandidate === undefined,
+          edit: ask.edit ?? false,
+        },
+        idempotencyKey: `media:${row.id}`,
+        // A priority video jumps the queue: that is what its price buys.
+        priority: row.priority === 1,
+      });
+    } catch (error) {
+      // Never a row waiting for a job that does not exist: it says why it will not come.
+      await this.store.media.update(user.tenant_id, row.id, {
+        status: "failed",
+        error: "the generation could not be queued",
+        completed_at: this.clock.now().toISOString(),
+      });
+      throw error;
+    }
     await this.store.media.update(user.tenant_id, row.id, { job_id: job.id });
     return toMediaView({ ...row, job_id: job.id }, persona.name);
   }
@@ -419,6 +430,9 @@ export class MediaGeneration {
         ...(retry ? {} : { completed_at: this.clock.now().toISOString() }),
       });
       if (retry) throw new RetryableJobError(message, { cause: error });
+      // The expected failures (a refusal, a service down for good, bad input) are the row's story; anything
+      // else is a bug, for the job's log too.
+      if (!(error instanceof AppError) && !context.signal.aborted) throw error;
       return { media_id: row.id, status: "failed" };
     }
     // Outside the try: the picture is stored whatever its listeners (channel deliveries) do; a listener's
