@@ -531,7 +531,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     userPersonas: new UserPersonaService(store, clock),
     lorebooks,
     conversations,
-    conversationBranching: new ConversationBranching({ store, clock }),
+    conversationBranching: new ConversationBranching({ store, clock, attachments: media }),
     conversationSearch: new ConversationSearch({ store }),
     conversationTransfer: new ConversationTransfer({ store, clock, personas }),
     chatCompletions,

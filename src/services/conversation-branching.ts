@@ -61,6 +61,11 @@ export function copyMessages(messages: StoredMessage[], conversationId: string):
   }));
 }
 
+/** The photos and files sent with messages (MediaService), copied with them into a branch. */
+export interface BranchAttachments {
+  copyUploads(user: UserRow, copies: ReadonlyMap<string, string>, conversationId: string): Promise<void>;
+}
+
 /**
  * Branching: a new conversation that starts as a copy of another up to one message, and goes its own way
  * from there. The source is unchanged. No memory is queued or copied: memories belong to the persona and
@@ -69,10 +74,17 @@ export function copyMessages(messages: StoredMessage[], conversationId: string):
 export class ConversationBranching {
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly attachments: BranchAttachments | undefined;
 
-  constructor(dependencies: { store: Store; clock: Clock }) {
+  constructor(dependencies: {
+    store: Store;
+    clock: Clock;
+    /** copies the photos and files sent with the copied messages; none: text only */
+    attachments?: BranchAttachments;
+  }) {
     this.store = dependencies.store;
     this.clock = dependencies.clock;
+    this.attachments = dependencies.attachments;
   }
 
   /**
@@ -110,13 +122,13 @@ export class ConversationBranching {
       branched_from_conversation_id: source.id,
       branched_from_message_id: target.id,
     };
+    // copyMessages keeps the order: the copy of kept[i] is copies[i].
+    const copied = new Map(kept.map((message, index) => [message.id, (copies[index] as StoredMessage).id]));
     await this.store.transaction(async (store) => {
       await store.conversations.insertWithMessages(row, copies);
-      // copyMessages keeps the order: the copy of kept[i] is copies[i].
-      await store.conversations.copyPrompts(
-        new Map(kept.map((message, index) => [message.id, (copies[index] as StoredMessage).id])),
-      );
+      await store.conversations.copyPrompts(copied);
     });
+    await this.attachments?.copyUploads(user, copied, id);
     return toConversation(row);
   }
 }

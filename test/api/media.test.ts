@@ -403,6 +403,35 @@ describe("media: offline placeholder", () => {
     );
   });
 
+  it("copies the photos sent into a branch, which keeps them when the original goes", async () => {
+    const personaId = await createPersona(app);
+    const conversationId = await startConversation(app, personaId);
+    const photo = await (await upload(app, conversationId, await photoWithExif())).json();
+    const { body } = await send(app, conversationId, { content: "Look!", attachment_ids: [photo.id] });
+    const branched = await app.request(`/v1/conversations/${conversationId}/branch`, {
+      method: "POST",
+      user: USER,
+      json: { message_id: body.message.id },
+    });
+    expect(branched.status).toBe(201);
+    const branch = await branched.json();
+    const listed = await (
+      await app.request(`/v1/conversations/${branch.id}/messages`, { user: USER })
+    ).json();
+    const copy = listed.data.find(
+      (message: { role: string; content: string }) => message.content === "Look!",
+    );
+    expect(copy.media).toHaveLength(1);
+    expect(copy.media[0].id).not.toBe(photo.id);
+    const original = Buffer.from(await (await app.request(photo.url, { user: USER })).arrayBuffer());
+    expect(
+      (await app.request(`/v1/conversations/${conversationId}`, { method: "DELETE", user: USER })).status,
+    ).toBe(204);
+    expect((await app.request(`/v1/media/${photo.id}`, { user: USER })).status).toBe(404);
+    const kept = await app.request(copy.media[0].url, { user: USER });
+    expect(Buffer.from(await kept.arrayBuffer()).equals(original)).toBe(true);
+  });
+
   it("tells the user when the persona's model cannot see pictures", async () => {
     const personaId = await createPersona(app);
     const conversationId = await startConversation(app, personaId);

@@ -212,6 +212,42 @@ export class MediaService {
   }
 
   /**
+   * Copies the photos and files sent with these messages to their copies (a branch: `copies` maps each
+   * message to its copy in `conversationId`), so the branch shows them and its model still sees them. The
+   * bytes are stored once (content-addressed); each copy owns its own blob row. Pictures the persona made
+   * are not copied: the gallery keeps one of each.
+   */
+  async copyUploads(
+    user: UserRow,
+    copies: ReadonlyMap<string, string>,
+    conversationId: string,
+  ): Promise<void> {
+    const rows = await this.store.media.listForMessages([...copies.keys()]);
+    for (const row of rows) {
+      const messageId = row.message_id ? copies.get(row.message_id) : undefined;
+      if (row.source !== "upload" || !messageId || !row.blob_id || row.user_id !== user.id) continue;
+      const bytes = await this.blobs.read(row.tenant_id, row.blob_id);
+      if (!bytes) continue;
+      const blob = await this.blobs.put(bytes, {
+        tenantId: row.tenant_id,
+        contentType: row.content_type ?? "",
+      });
+      const now = this.clock.now().toISOString();
+      await this.store.media.insert({
+        ...row,
+        id: newId("med"),
+        conversation_id: conversationId,
+        message_id: messageId,
+        blob_id: blob.id,
+        reply_sent_at: null,
+        channel_sent_at: null,
+        created_at: now,
+        completed_at: now,
+      });
+    }
+  }
+
+  /**
    * Deletes media nothing owns any more (see MediaRepository.listOrphans): blob first, then row.
    * `conversationId` limits the sweep to one conversation.
    */
