@@ -4048,6 +4048,8 @@ export interface paths {
         header?: {
           /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
           "x-dramatis-user"?: string;
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
         };
         path: {
           id: string;
@@ -5330,6 +5332,8 @@ export interface paths {
         header?: {
           /** @description The end user's external id, for API-key requests (a key acts as the tenant and may name any of its users). Ignored for a signed-in web session, which always acts as its own user. */
           "x-dramatis-user"?: string;
+          /** @description A unique value per operation (a UUID, 1-255 characters) that makes a retry safe: the first response with this key is replayed, status and body, for 24 h with `Idempotent-Replayed: true`. Scoped to the tenant, the API key or session, and the end user. The same key with a different request is a 422; a retry while the first still runs is a 409. A streamed reply is replayed as the complete recorded event stream. */
+          "idempotency-key"?: components["parameters"]["IdempotencyKey"];
         };
         path?: never;
         cookie?: never;

@@ -286,6 +286,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     media,
     prices: options.media?.prices,
     limits: options.media?.limits,
+    rateLimits,
   });
   // Media rows outlive their messages, conversations and personas by design: a user's gallery keeps what
   // was made for them (a persona's creator deleting it does not empty other members' galleries). Photos

@@ -65,6 +65,7 @@ export interface RateLimitDecision {
 
 const REQUEST_WINDOW_SECONDS = 60;
 const HOUR_SECONDS = 3600;
+const DAY_SECONDS = 24 * HOUR_SECONDS;
 
 /**
  * Every rate limit of the server over one shared store: request rates per key, account or address (token
@@ -178,6 +179,21 @@ export class RateLimits {
       const seconds = secondsUntil(result.res.msBeforeNext, HOUR_SECONDS);
       throw new TooManyRequestsError(
         `${perHour} verification codes an hour at most: ask for another in ${Math.ceil(seconds / 60)} minutes`,
+        seconds,
+      );
+    }
+  }
+
+  /**
+   * Counts a picture or video asked for by `userId`; 429 past `perDay` in a day (each costs the operator
+   * a generation). The window starts at the first one counted.
+   */
+  async consumeMediaGeneration(userId: string, perDay: number): Promise<void> {
+    const result = await settle(this.limiter("media-generations", perDay, DAY_SECONDS).consume(userId));
+    if (!result.allowed) {
+      const seconds = secondsUntil(result.res.msBeforeNext, DAY_SECONDS);
+      throw new TooManyRequestsError(
+        `the limit of ${perDay} pictures and videos a day is reached: try again in ${Math.ceil(seconds / 60)} minutes`,
         seconds,
       );
     }

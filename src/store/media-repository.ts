@@ -58,21 +58,6 @@ export class MediaRepository {
       .execute();
   }
 
-  /** How many pictures and videos the user asked for since `since`, and when the oldest of them was. */
-  async countGeneratedSince(
-    userId: string,
-    since: string,
-  ): Promise<{ count: number; oldest: string | null }> {
-    const row = await this.db
-      .selectFrom("media")
-      .select((eb) => [eb.fn.countAll<number | string>().as("count"), eb.fn.min("created_at").as("oldest")])
-      .where("user_id", "=", userId)
-      .where("source", "=", "generated")
-      .where("created_at", ">=", since)
-      .executeTakeFirst();
-    return { count: Number(row?.count ?? 0), oldest: (row?.oldest as string | null | undefined) ?? null };
-  }
-
   /** The media attached to these messages, oldest first. */
   async listForMessages(messageIds: readonly string[]): Promise<MediaRow[]> {
     if (messageIds.length === 0) return [];

@@ -8,6 +8,7 @@ import { generateAvatar } from "../../lib/avatar-images.ts";
 import type { AppEnv } from "../app-env.ts";
 import { personaEditor, requireUser } from "../auth.ts";
 import { readFileUpload } from "../file-upload.ts";
+import { withIdempotencyKey } from "../idempotency.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -116,21 +117,23 @@ const createMediaBody = z
   })
   .openapi("CreateMedia");
 
-const createRouteDef = createRoute({
-  method: "post",
-  path: "/v1/media",
-  tags,
-  summary: "Make a picture or video of (or by) a persona: a background job",
-  description:
-    "Answers at once with the queued item; its job (job_id) streams progress and GET /v1/media/{id} shows " +
-    "where it stands. Refused when the persona's media generation is off (409), for adult content a " +
-    "persona does not allow (422) and past the daily limit (429).",
-  request: { headers, body: jsonBody(createMediaBody) },
-  responses: {
-    202: jsonContent(mediaSchema, "Queued"),
-    ...problemResponses(400, 404, 409, 422, 429),
-  },
-});
+const createRouteDef = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/media",
+    tags,
+    summary: "Make a picture or video of (or by) a persona: a background job",
+    description:
+      "Answers at once with the queued item; its job (job_id) streams progress and GET /v1/media/{id} shows " +
+      "where it stands. Refused when the persona's media generation is off (409), for adult content a " +
+      "persona does not allow (422) and past the daily limit (429).",
+    request: { headers, body: jsonBody(createMediaBody) },
+    responses: {
+      202: jsonContent(mediaSchema, "Queued"),
+      ...problemResponses(400, 404, 409, 422, 429),
+    },
+  }),
+);
 
 const modelsRoute = createRoute({
   method: "get",

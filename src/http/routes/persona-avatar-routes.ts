@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { AVATAR_UPLOAD_TYPES } from "../../lib/avatar-images.ts";
 import { personaEditor, requireUser } from "../auth.ts";
 import type { AppEnv } from "../app-env.ts";
+import { withIdempotencyKey } from "../idempotency.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -61,41 +62,43 @@ const deleteRoute = createRoute({
   responses: { 204: { description: "Removed" }, ...problemResponses(404) },
 });
 
-const candidatesRoute = createRoute({
-  method: "post",
-  path: "/v1/personas/{id}/avatar/candidates",
-  tags,
-  summary: "Profile picture candidates drawn from the appearance description, to pick one from",
-  description:
-    "Queues `count` portraits of the persona (its appearance, age, sex and art style, each with its own " +
-    "seed) as pictures in the caller's gallery; each has a job streaming its progress. Make one the " +
-    "profile picture with PUT .../avatar/from-media. For whoever may edit the persona.",
-  request: {
-    headers: userHeaderSchema,
-    params: idParamSchema,
-    body: jsonBody(
-      z
-        .strictObject({
-          count: z.number().int().min(1).max(MAX_AVATAR_CANDIDATES).default(MAX_AVATAR_CANDIDATES),
-          description: z
-            .string()
-            .max(2000)
-            .optional()
-            .openapi({ description: "What the portrait shows; default a head-and-shoulders portrait" }),
-          model: z
-            .string()
-            .max(300)
-            .optional()
-            .openapi({ description: "provider/model (GET /v1/media/models)" }),
-        })
-        .openapi("AvatarCandidatesRequest"),
-    ),
-  },
-  responses: {
-    202: jsonContent(z.object({ data: z.array(mediaSchema) }).openapi("AvatarCandidates"), "Queued"),
-    ...problemResponses(400, 403, 404, 429),
-  },
-});
+const candidatesRoute = createRoute(
+  withIdempotencyKey({
+    method: "post",
+    path: "/v1/personas/{id}/avatar/candidates",
+    tags,
+    summary: "Profile picture candidates drawn from the appearance description, to pick one from",
+    description:
+      "Queues `count` portraits of the persona (its appearance, age, sex and art style, each with its own " +
+      "seed) as pictures in the caller's gallery; each has a job streaming its progress. Make one the " +
+      "profile picture with PUT .../avatar/from-media. For whoever may edit the persona.",
+    request: {
+      headers: userHeaderSchema,
+      params: idParamSchema,
+      body: jsonBody(
+        z
+          .strictObject({
+            count: z.number().int().min(1).max(MAX_AVATAR_CANDIDATES).default(MAX_AVATAR_CANDIDATES),
+            description: z
+              .string()
+              .max(2000)
+              .optional()
+              .openapi({ description: "What the portrait shows; default a head-and-shoulders portrait" }),
+            model: z
+              .string()
+              .max(300)
+              .optional()
+              .openapi({ description: "provider/model (GET /v1/media/models)" }),
+          })
+          .openapi("AvatarCandidatesRequest"),
+      ),
+    },
+    responses: {
+      202: jsonContent(z.object({ data: z.array(mediaSchema) }).openapi("AvatarCandidates"), "Queued"),
+      ...problemResponses(400, 403, 404, 429),
+    },
+  }),
+);
 
 const fromMediaRoute = createRoute({
   method: "put",

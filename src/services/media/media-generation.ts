@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  AppError,
-  ConflictError,
-  NotFoundError,
-  TooManyRequestsError,
-  ValidationError,
-} from "../../errors/app-error.ts";
+import { AppError, ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import { readJobPayload } from "../../jobs/job-payload.ts";
 import { RetryableJobError, type Job, type JobContext, type JobQueue } from "../../jobs/job-queue.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -38,6 +32,7 @@ import type { BlobStore } from "../../store/blob-store.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
+import type { RateLimits } from "../../rate-limits/rate-limits.ts";
 import type { PersonaAvatarService } from "../persona-avatar-service.ts";
 import type { PersonaEditor, PersonaViewer } from "../persona-editor.ts";
 import type { PersonaService } from "../persona-service.ts";
@@ -110,7 +105,6 @@ const EDIT_STRENGTH = 0.6;
 const LIKENESS_STRENGTH = 0.45;
 /** Progress is written to the row at most this often (every event still reaches the job's watchers). */
 const PROGRESS_STEP = 0.05;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Making pictures and videos: a request is checked (the persona's media setting, adult content, the
@@ -137,6 +131,7 @@ export class MediaGeneration {
   private readonly media: MediaService;
   private readonly prices: MediaPrices;
   private readonly limits: MediaLimits;
+  private readonly rateLimits: RateLimits;
 
   constructor(dependencies: {
     store: Store;
@@ -149,7 +144,10 @@ export class MediaGeneration {
     media: MediaService;
     prices?: MediaPrices | undefined;
     limits?: MediaLimits | undefined;
+    /** where the daily allowance is counted (Redis or the database, like every other limit) */
+    rateLimits: RateLimits;
   }) {
+    this.rateLimits = dependencies.rateLimits;
     this.store = dependencies.store;
     this.blobs = dependencies.blobs;
     this.clock = dependencies.clock;
@@ -193,7 +191,6 @@ export class MediaGeneration {
           : `adult content is off for ${persona.name} (its NSFW setting)`,
       );
     }
-    await this.assertWithinLimit(user);
     const reference = ask.edit || ask.fromPhoto ? await this.referenceFor(user, ask) : undefined;
     const modelId =
       ask.model ?? (ask.kind === "image" ? persona.media.image_model : persona.media.video_model);
@@ -202,6 +199,8 @@ export class MediaGeneration {
         ? await this.registry.image(modelId ?? undefined)
         : await this.registry.video(modelId ?? undefined);
     const prompt = picturePrompt(ask.personaId, persona, { ...ask, description });
+    // Counted once the request is known to be good: a refusal costs nothing.
+    await this.rateLimits.consumeMediaGeneration(user.id, this.limits.perUserPerDay);
     // Candidates differ by seed; every other picture of the persona keeps its one seed (its face).
     if (ask.avatarCandidate) prompt.seed = (prompt.seed + ask.avatarCandidate * 7919) & 0x7fffffff;
     const now = this.clock.now().toISOString();
@@ -550,18 +549,6 @@ export class MediaGeneration {
       );
     }
     return ready;
-  }
-
-  private async assertWithinLimit(user: UserRow): Promise<void> {
-    const now = this.clock.now().getTime();
-    const since = new Date(now - DAY_MS).toISOString();
-    const { count, oldest } = await this.store.media.countGeneratedSince(user.id, since);
-    if (count < this.limits.perUserPerDay) return;
-    const retryAfter = oldest ? Math.max(1, Math.ceil((Date.parse(oldest) + DAY_MS - now) / 1000)) : 3600;
-    throw new TooManyRequestsError(
-      `the limit of ${this.limits.perUserPerDay} pictures and videos a day is reached: try again in ${Math.ceil(retryAfter / 60)} minutes`,
-      retryAfter,
-    );
   }
 }
 
