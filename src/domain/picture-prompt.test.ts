@@ -20,15 +20,17 @@ describe("picture prompts", () => {
   it("describes the persona in its art style, with a seed fixed per persona", () => {
     const prompt = personaPicturePrompt(ada, "on a sailing boat");
     expect(prompt.prompt).toBe(
-      `${ART_STYLE_PROMPTS.realistic.positive}. Ada, a 29-year-old woman: Short red hair, freckles, green eyes. on a sailing boat`,
+      `Ada, a 29-year-old woman, on a sailing boat. Short red hair, freckles, green eyes. ${ART_STYLE_PROMPTS.realistic.positive}`,
     );
     expect(prompt.negativePrompt).toContain("cartoon");
     expect(prompt.negativePrompt).toContain("nsfw");
     expect(prompt.seed).toBe(personaPicturePrompt(ada).seed);
     expect(prompt.seed).not.toBe(personaPicturePrompt({ ...ada, id: "psn_other" }).seed);
-    expect(personaPicturePrompt(ada).prompt).toMatch(/portrait, looking at the camera$/);
+    expect(personaPicturePrompt(ada).prompt).toMatch(
+      /^Ada, a 29-year-old woman, portrait, looking at the camera\./,
+    );
     const anime = personaPicturePrompt({ ...ada, appearance: { ...ada.appearance, art_style: "anime" } });
-    expect(anime.prompt.startsWith(ART_STYLE_PROMPTS.anime.positive)).toBe(true);
+    expect(anime.prompt.endsWith(ART_STYLE_PROMPTS.anime.positive)).toBe(true);
     expect(anime.negativePrompt).toContain("photorealistic");
   });
 
@@ -43,12 +45,15 @@ describe("picture prompts", () => {
 
   it("prompts other subjects in the style, caps long prompts, and seeds in 31 bits", () => {
     expect(scenePicturePrompt("anime", "a castle at dusk").prompt).toMatch(
-      /^anime illustration.*a castle at dusk$/,
+      /^a castle at dusk\. anime illustration/,
     );
-    expect(
-      personaPicturePrompt({ ...ada, appearance: { ...ada.appearance, description: "x".repeat(5000) } })
-        .prompt.length,
-    ).toBeLessThanOrEqual(1800);
+    const long = personaPicturePrompt({
+      ...ada,
+      appearance: { ...ada.appearance, description: "x".repeat(5000) },
+    }).prompt;
+    expect(long.length).toBeLessThanOrEqual(1800);
+    // The looks are cut, never the style.
+    expect(long.endsWith(ART_STYLE_PROMPTS.realistic.positive)).toBe(true);
     for (const id of ["", "a", "psn_01JX", "ü🙂"]) {
       expect(personaSeed(id)).toBeGreaterThanOrEqual(0);
       expect(personaSeed(id)).toBeLessThan(2 ** 31);

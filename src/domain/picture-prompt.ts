@@ -66,7 +66,7 @@ const MAX_PROMPT_CHARACTERS = 1_800;
  * empty asks for a portrait.
  *
  * @example personaPicturePrompt(persona, "on a sailing boat").prompt
- * // "photorealistic photograph, ... of Ada, a 29-year-old woman, short red hair, freckles, ... on a sailing boat"
+ * // "Ada, a 29-year-old woman, on a sailing boat. Short red hair, freckles. photorealistic photograph, ..."
  */
 export function personaPicturePrompt(persona: PicturePersona, subject = ""): PicturePrompt {
   const style = ART_STYLE_PROMPTS[persona.appearance.art_style];
@@ -74,8 +74,13 @@ export function personaPicturePrompt(persona: PicturePersona, subject = ""): Pic
   const looks = oneLine(persona.appearance.description);
   const scene = oneLine(subject) || "portrait, looking at the camera";
   const adult = persona.nsfw && (persona.age === null || persona.age >= 18);
+  // Who and what first (models weigh the start most, and the placeholder card shows it), the looks
+  // next, cut to fit, and the style last but always whole.
+  const lead = `${who}, ${scene}`;
+  const room = MAX_PROMPT_CHARACTERS - lead.length - style.positive.length - 4;
+  const fitted = looks.length > room ? looks.slice(0, Math.max(0, room)).trimEnd() : looks;
   return {
-    prompt: cut(`${style.positive}. ${who}${looks ? `: ${looks}` : ""}. ${scene}`),
+    prompt: cut([lead, fitted, style.positive].filter(Boolean).join(". ")),
     negativePrompt: [style.negative, ALWAYS_NEGATIVE, adult ? "" : SAFE_NEGATIVE].filter(Boolean).join(", "),
     seed: personaSeed(persona.id),
     adult,
@@ -86,7 +91,7 @@ export function personaPicturePrompt(persona: PicturePersona, subject = ""): Pic
 export function scenePicturePrompt(artStyle: ArtStyle, subject: string, nsfw = false): PicturePrompt {
   const style = ART_STYLE_PROMPTS[artStyle];
   return {
-    prompt: cut(`${style.positive}. ${oneLine(subject)}`),
+    prompt: `${oneLine(subject).slice(0, MAX_PROMPT_CHARACTERS - style.positive.length - 2)}. ${style.positive}`,
     negativePrompt: [style.negative, ALWAYS_NEGATIVE, nsfw ? "" : SAFE_NEGATIVE].filter(Boolean).join(", "),
     seed: personaSeed(`${artStyle}:${subject}`),
     adult: nsfw,
