@@ -38,6 +38,7 @@ import { personaCardRoutes } from "./http/routes/persona-card-routes.ts";
 import { personaAssetRoutes } from "./http/routes/persona-asset-routes.ts";
 import { speechRoutes } from "./http/routes/speech-routes.ts";
 import { mediaRoutes } from "./http/routes/media-routes.ts";
+import { mediaCatalogRoutes } from "./http/routes/media-catalog-routes.ts";
 import { callRoutes } from "./http/routes/call-routes.ts";
 import { twilioVoiceRoutes } from "./http/routes/twilio-voice-routes.ts";
 import { mediaLinkRoutes } from "./http/routes/media-link-routes.ts";
@@ -236,6 +237,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route("/", personaAvatarRoutes());
   app.route("/", personaAssetRoutes());
   app.route("/", speechRoutes());
+  app.route("/", mediaCatalogRoutes());
   app.route("/", mediaRoutes());
   app.route("/", callRoutes());
   app.route("/", twilioVoiceRoutes());

@@ -5229,6 +5229,205 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/media/models": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The picture and video models of this server (the embedded placeholder is offline) */
+    get: {
+      parameters: {
+        query?: {
+          kind?: "image" | "video";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Models */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MediaModels"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/art-styles": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The art styles a persona's pictures are drawn in: each one's prompt wording and a preview */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Art styles */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ArtStyles"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/art-styles/{style}/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A sample portrait in the art style (PNG), for the builder's style picker */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          style: "realistic" | "semi_realistic" | "anime";
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A PNG image */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "image/png": string;
+          };
+        };
+        /** @description Malformed request (bad JSON, missing header) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Missing, unknown or revoked API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The API key lacks the scope, or the object is read-only */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A field is invalid; `errors` names it */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
+        429: {
+          headers: {
+            /** @description Seconds until the token bucket holds a token again */
+            "Retry-After"?: number;
+            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
+            RateLimit?: string;
+            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
+            "RateLimit-Policy"?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/appearance-presets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Appearance description presets for the persona builder (to start from, then edit) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Presets */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AppearancePresets"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/media": {
     parameters: {
       query?: never;
@@ -5424,205 +5623,6 @@ export interface paths {
         };
       };
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/media/models": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The picture and video models of this server (the embedded placeholder is offline) */
-    get: {
-      parameters: {
-        query?: {
-          kind?: "image" | "video";
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Models */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["MediaModels"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/media/art-styles": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The art styles a persona's pictures are drawn in: each one's prompt wording and a preview */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Art styles */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["ArtStyles"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/media/art-styles/{style}/preview": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** A sample portrait in the art style (PNG), for the builder's style picker */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          style: "realistic" | "semi_realistic" | "anime";
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A PNG image */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "image/png": string;
-          };
-        };
-        /** @description Malformed request (bad JSON, missing header) */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, unknown or revoked API key */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The API key lacks the scope, or the object is read-only */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description A field is invalid; `errors` names it */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limit reached: wait the Retry-After seconds (RateLimit and RateLimit-Policy say more) */
-        429: {
-          headers: {
-            /** @description Seconds until the token bucket holds a token again */
-            "Retry-After"?: number;
-            /** @description Whole tokens left in the bucket and seconds until it is full again (when empty: until the next token), e.g. `"default";r=0;t=42` */
-            RateLimit?: string;
-            /** @description The token bucket: capacity (the burst) and the seconds over which it refills whole, e.g. `"default";q=600;w=60` */
-            "RateLimit-Policy"?: string;
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/media/appearance-presets": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Appearance description presets for the persona builder (to start from, then edit) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Presets */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["AppearancePresets"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -19276,10 +19276,6 @@ export interface components {
       duration_seconds: number;
       recognizer: string;
     };
-    MediaPage: {
-      data: components["schemas"]["Media"][];
-      next_cursor: string | null;
-    };
     MediaModels: {
       data: {
         id: string;
@@ -19291,6 +19287,33 @@ export interface components {
         offline: boolean;
         references: ("edit" | "likeness")[];
       }[];
+    };
+    ArtStyles: {
+      data: {
+        /** @enum {string} */
+        id: "realistic" | "semi_realistic" | "anime";
+        label: string;
+        /** @description What every picture in this style asks for */
+        prompt: string;
+        /** @description What it keeps out */
+        negative_prompt: string;
+        preview_url: string;
+      }[];
+    };
+    AppearancePresets: {
+      data: {
+        id: string;
+        name: string;
+        description: string;
+        /** @enum {string} */
+        sex: "male" | "female" | "other";
+        /** @enum {string} */
+        art_style: "realistic" | "semi_realistic" | "anime";
+      }[];
+    };
+    MediaPage: {
+      data: components["schemas"]["Media"][];
+      next_cursor: string | null;
     };
     CreateMedia: {
       persona_id: string;
@@ -19317,29 +19340,6 @@ export interface components {
       model?: string;
       /** @description A priority video (billed as one) */
       priority?: boolean;
-    };
-    ArtStyles: {
-      data: {
-        /** @enum {string} */
-        id: "realistic" | "semi_realistic" | "anime";
-        label: string;
-        /** @description What every picture in this style asks for */
-        prompt: string;
-        /** @description What it keeps out */
-        negative_prompt: string;
-        preview_url: string;
-      }[];
-    };
-    AppearancePresets: {
-      data: {
-        id: string;
-        name: string;
-        description: string;
-        /** @enum {string} */
-        sex: "male" | "female" | "other";
-        /** @enum {string} */
-        art_style: "realistic" | "semi_realistic" | "anime";
-      }[];
     };
     StartedCall: {
       call: components["schemas"]["Call"];

@@ -19,6 +19,7 @@ import { MediaService } from "../services/media/media-service.ts";
 import { ReplyMediaDelivery } from "../channels/reply-media-delivery.ts";
 import { MediaGeneration, type MediaLimits, type MediaPrices } from "../services/media/media-generation.ts";
 import { MediaHistory } from "../services/media/media-history.ts";
+import { MediaChatTool } from "../services/media/media-chat-tool.ts";
 import { MediaRegistry } from "../media/media-registry.ts";
 import { createOfflineMedia } from "../media/offline-renderer.ts";
 import type { MediaProvider } from "../media/media.ts";
@@ -306,7 +307,7 @@ export function createServices(store: Store, clock: Clock, options: ServiceOptio
     clock,
     personas,
     replies,
-    mediaTools: mediaGeneration,
+    mediaTools: new MediaChatTool(mediaGeneration),
   });
   conversations.onDelete(async (conversationId) => {
     await media.sweepOrphans({ conversationId });

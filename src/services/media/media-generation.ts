@@ -1,32 +1,9 @@
-import { z } from "zod";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
-import { readJobPayload } from "../../jobs/job-payload.ts";
-import { RetryableJobError, type Job, type JobContext, type JobQueue } from "../../jobs/job-queue.ts";
+import type { Job, JobContext, JobQueue } from "../../jobs/job-queue.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { TypedEvents } from "../../lib/typed-events.ts";
 import { newId } from "../../lib/ids.ts";
-import {
-  asksForAdultContent,
-  SEND_MEDIA_DESCRIPTION,
-  SEND_MEDIA_PARAMETERS,
-  SEND_MEDIA_TOOL,
-  type SendMediaResult,
-} from "../../domain/media-request.ts";
-import {
-  personaPicturePrompt,
-  scenePicturePrompt,
-  personaSeed,
-  type PicturePersona,
-  type PicturePrompt,
-} from "../../domain/picture-prompt.ts";
-import type { PersonaDefinition } from "../../domain/persona-definition.ts";
-import {
-  MediaProviderError,
-  type ImageGenerator,
-  type MediaImage,
-  type MediaProgress,
-  type ReferenceUse,
-} from "../../media/media.ts";
+import { asksForAdultContent } from "../../domain/media-request.ts";
 import type { MediaModelInfo, MediaRegistry } from "../../media/media-registry.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
@@ -36,18 +13,12 @@ import type { RateLimits } from "../../rate-limits/rate-limits.ts";
 import type { PersonaAvatarService } from "../persona-avatar-service.ts";
 import type { PersonaEditor, PersonaViewer } from "../persona-editor.ts";
 import type { PersonaService } from "../persona-service.ts";
-import type { ServerTools } from "../reply-generator.ts";
 import type { MediaService } from "./media-service.ts";
+import { adultAllowed, picturePrompt } from "./generation-prompts.ts";
 import { toMediaView, type MediaView } from "./media-views.ts";
+import { MediaGenerationJob } from "./media-generation-job.ts";
 
 export const MEDIA_GENERATION_JOB = "media-generation";
-
-const generationPayloadSchema = z.object({
-  media_id: z.string(),
-  user_id: z.string(),
-  of_persona: z.boolean(),
-  edit: z.boolean(),
-});
 
 /** What a picture or video costs (usage events of kinds image_generation and video_generation), in USD. */
 export interface MediaPrices {
@@ -97,15 +68,6 @@ export interface MediaAsk {
 export const MAX_AVATAR_CANDIDATES = 4;
 const AVATAR_PORTRAIT = "head and shoulders portrait, looking at the camera, plain background";
 
-const PICTURE_SIDE = 1024;
-const VIDEO_SIDES = { standard: 512, high: 768 } as const;
-/** How much of an edited photo's picture img2img keeps: low enough to follow the instruction. */
-const EDIT_STRENGTH = 0.6;
-/** A likeness through img2img (no reference workflow): keep the face, change the scene. */
-const LIKENESS_STRENGTH = 0.45;
-/** Progress is written to the row at most this often (every event still reaches the job's watchers). */
-const PROGRESS_STEP = 0.05;
-
 /**
  * Making pictures and videos: a request is checked (the persona's media setting, adult content, the
  * user's daily limit, the photo to start from), stored as a queued media row and run as a background job
@@ -132,6 +94,7 @@ export class MediaGeneration {
   private readonly prices: MediaPrices;
   private readonly limits: MediaLimits;
   private readonly rateLimits: RateLimits;
+  private readonly job: MediaGenerationJob;
 
   constructor(dependencies: {
     store: Store;
@@ -158,6 +121,7 @@ export class MediaGeneration {
     this.media = dependencies.media;
     this.prices = dependencies.prices ?? DEFAULT_MEDIA_PRICES;
     this.limits = dependencies.limits ?? DEFAULT_MEDIA_LIMITS;
+    this.job = new MediaGenerationJob({ ...dependencies, prices: this.prices, events: this.events });
   }
 
   /** Every picture and video model of the server (configured services first, the placeholder last). */
@@ -294,232 +258,9 @@ export class MediaGeneration {
     return candidates;
   }
 
-  /**
-   * The persona's media tool for one reply in a chat: offered when the persona makes media. A call
-   * starts the picture attached to the reply (`context.replyId`) and answers the model at once.
-   */
-  toolsFor(
-    user: UserRow,
-    conversation: { id: string; persona_id: string },
-    persona: PersonaDefinition,
-  ): ServerTools | undefined {
-    if (!persona.features.media_generation) return undefined;
-    return {
-      definitions: [
-        {
-          name: SEND_MEDIA_TOOL,
-          description: SEND_MEDIA_DESCRIPTION,
-          parameters: { ...SEND_MEDIA_PARAMETERS },
-        },
-      ],
-      run: async (call, context) => {
-        const result = await this.runTool(user, conversation, call.arguments, context.replyId);
-        return JSON.stringify(result);
-      },
-    };
-  }
-
-  private async runTool(
-    user: UserRow,
-    conversation: { id: string; persona_id: string },
-    argumentsJson: string,
-    replyId: string | null,
-  ): Promise<SendMediaResult> {
-    const parsed = toolArgumentsSchema.safeParse(parseJson(argumentsJson));
-    if (!parsed.success) return { status: "refused", reason: "the request for a picture was unclear" };
-    const args = parsed.data;
-    try {
-      const started = await this.request(user, user.tenant_id, {
-        personaId: conversation.persona_id,
-        conversationId: conversation.id,
-        messageId: replyId,
-        kind: args.kind,
-        ofPersona: args.of_persona,
-        description: args.description,
-        edit: args.kind === "image" && (args.edit_photo ?? false),
-        fromPhoto: args.kind === "video" && (args.from_photo ?? false),
-      });
-      return { status: "started", media_id: started.id, kind: args.kind, description: started.request };
-    } catch (error) {
-      if (error instanceof AppError && error.status < 500)
-        return { status: "refused", reason: error.message };
-      throw error;
-    }
-  }
-
   /** Runs a media-generation job: the worker side of `request`. */
   async run(job: Job, context: JobContext): Promise<{ media_id: string; status: string }> {
-    const payload = readJobPayload(job, generationPayloadSchema);
-    const row = await this.store.media.findInTenant(job.tenantId, payload.media_id);
-    if (!row) return { media_id: payload.media_id, status: "deleted" };
-    if (row.status === "ready") {
-      // Made on an earlier run whose delivery failed: deliver again, do not make it again.
-      await this.events.emit("media-ready", { media: row });
-      return { media_id: row.id, status: row.status };
-    }
-    await this.store.media.update(row.tenant_id, row.id, { status: "running", error: null });
-    let lastWritten = 0;
-    const onProgress = (progress: MediaProgress) => {
-      void context.publish({
-        media_id: row.id,
-        progress: progress.fraction ?? null,
-        message: progress.message ?? null,
-      });
-      const fraction = progress.fraction;
-      if (fraction === undefined || fraction - lastWritten < PROGRESS_STEP) return;
-      lastWritten = fraction;
-      void this.store.media.update(row.tenant_id, row.id, { progress: fraction }).catch(() => undefined);
-    };
-    let ready: MediaRow;
-    try {
-      const made = await this.generate(row, payload, context.signal, onProgress);
-      const blob = await this.blobs.put(made.bytes, {
-        tenantId: row.tenant_id,
-        contentType: made.contentType,
-      });
-      const now = this.clock.now().toISOString();
-      await this.store.transaction(async (store) => {
-        await store.media.update(row.tenant_id, row.id, {
-          status: "ready",
-          progress: 1,
-          blob_id: blob.id,
-          content_type: made.contentType,
-          size: blob.size,
-          width: made.width ?? null,
-          height: made.height ?? null,
-          duration_ms: made.durationSeconds === undefined ? null : Math.round(made.durationSeconds * 1000),
-          ...(made.seed !== undefined ? { seed: made.seed } : {}),
-          ...(made.revisedPrompt ? { prompt: made.revisedPrompt } : {}),
-          completed_at: now,
-        });
-        await store.usage.insert({
-          id: newId("use"),
-          tenant_id: row.tenant_id,
-          user_id: row.user_id,
-          persona_id: row.persona_id,
-          conversation_id: row.conversation_id,
-          message_id: row.message_id,
-          kind: row.kind === "image" ? "image_generation" : "video_generation",
-          model: row.model ?? "",
-          input_tokens: 0,
-          output_tokens: 0,
-          latency_ms: Math.max(0, Date.parse(now) - Date.parse(row.created_at)),
-          cost_usd: this.costOf(row),
-          created_at: now,
-        });
-      });
-      // Deleted while it was being made: nothing owns the blob.
-      const stored = await this.store.media.findInTenant(row.tenant_id, row.id);
-      if (!stored) {
-        await this.blobs.delete(row.tenant_id, blob.id);
-        return { media_id: row.id, status: "deleted" };
-      }
-      ready = stored;
-    } catch (error) {
-      const retry =
-        error instanceof MediaProviderError && job.attempts < job.maxAttempts && !context.signal.aborted;
-      const message = context.signal.aborted
-        ? "cancelled"
-        : error instanceof Error
-          ? error.message
-          : String(error);
-      await this.store.media.update(row.tenant_id, row.id, {
-        status: retry ? "queued" : "failed",
-        error: message,
-        ...(retry ? {} : { completed_at: this.clock.now().toISOString() }),
-      });
-      if (retry) throw new RetryableJobError(message, { cause: error });
-      // The expected failures (a refusal, a service down for good, bad input) are the row's story; anything
-      // else is a bug, for the job's log too.
-      if (!(error instanceof AppError) && !context.signal.aborted) throw error;
-      return { media_id: row.id, status: "failed" };
-    }
-    // Outside the try: the picture is stored whatever its listeners (channel deliveries) do; a listener's
-    // error fails the job run, which retries delivery only (the row is ready, so it is not made again).
-    await this.events.emit("media-ready", { media: ready });
-    return { media_id: row.id, status: "ready" };
-  }
-
-  /** The placeholder costs nothing; a generation costs its kind's price. */
-  private costOf(row: MediaRow): number {
-    if (row.offline) return 0;
-    if (row.kind === "image") return this.prices.image;
-    return row.priority ? this.prices.priorityVideo : this.prices.video;
-  }
-
-  private async generate(
-    row: MediaRow,
-    payload: z.infer<typeof generationPayloadSchema>,
-    signal: AbortSignal,
-    onProgress: (progress: MediaProgress) => void,
-  ): Promise<MadeMedia> {
-    const user = await this.store.users.findById(row.tenant_id, row.user_id);
-    if (!user || !row.persona_id) throw new NotFoundError(`the user or persona of media ${row.id}`);
-    const { definition: persona } = await this.personas.getServingDefinition(row.tenant_id, row.persona_id);
-    const referenceRow = row.reference_media_id
-      ? await this.store.media.findInTenant(row.tenant_id, row.reference_media_id)
-      : undefined;
-    const photo = referenceRow ? await this.media.readBytes(row.tenant_id, referenceRow) : undefined;
-    if (row.reference_media_id && !photo) {
-      throw new NotFoundError(`the picture ${row.reference_media_id} this was to start from`);
-    }
-    const prompt = {
-      prompt: row.prompt,
-      negativePrompt: negativePromptFor(row.persona_id, persona, payload.of_persona),
-      seed: row.seed ?? undefined,
-    };
-    if (row.kind === "video") {
-      const { generator, model } = await this.registry.video(row.model ?? undefined);
-      const side = VIDEO_SIDES[persona.media.video_quality];
-      return generator.generate({
-        model,
-        prompt: prompt.prompt,
-        ...(photo ? { image: photo } : {}),
-        durationSeconds: persona.media.video_seconds,
-        width: side,
-        height: side,
-        seed: prompt.seed,
-        signal,
-        onProgress,
-      });
-    }
-    const { generator, model } = await this.registry.image(row.model ?? undefined);
-    const reference = photo
-      ? referenceFor(generator, photo, payload.edit ? "edit" : "likeness")
-      : payload.of_persona
-        ? await this.personaReference(generator, row.tenant_id, row.persona_id)
-        : undefined;
-    if (payload.edit && !reference) {
-      throw new AppError(
-        422,
-        "Unprocessable Content",
-        `${row.model} cannot edit pictures: choose a model that takes a reference picture`,
-      );
-    }
-    const [image] = await generator.generate({
-      model,
-      prompt: prompt.prompt,
-      negativePrompt: prompt.negativePrompt,
-      width: PICTURE_SIDE,
-      height: PICTURE_SIDE,
-      seed: prompt.seed,
-      count: 1,
-      reference,
-      signal,
-      onProgress,
-    });
-    if (!image) throw new MediaProviderError(generator.name, "no picture came back");
-    return { ...image, durationSeconds: undefined };
-  }
-
-  /**
-   * The persona's profile picture as the likeness to keep: an uploaded one always; the generated
-   * pattern only for the placeholder, which shows it (a real model would copy an abstract pattern).
-   */
-  private async personaReference(generator: ImageGenerator, tenantId: string, personaId: string) {
-    const avatar = await this.avatars.get(tenantId, personaId).catch(() => undefined);
-    if (!avatar || (avatar.source !== "upload" && !generator.offline)) return undefined;
-    return referenceFor(generator, { bytes: avatar.png, contentType: "image/png" }, "likeness");
+    return this.job.run(job, context);
   }
 
   private async referenceFor(user: UserRow, ask: MediaAsk): Promise<MediaRow> {
@@ -550,87 +291,4 @@ export class MediaGeneration {
     }
     return ready;
   }
-}
-
-/** What a generation made, picture or video. */
-interface MadeMedia {
-  bytes: Uint8Array;
-  contentType: string;
-  width?: number | undefined;
-  height?: number | undefined;
-  durationSeconds?: number | undefined;
-  seed?: number | undefined;
-  revisedPrompt?: string | undefined;
-}
-
-const toolArgumentsSchema = z.object({
-  kind: z.enum(["image", "video"]),
-  of_persona: z.boolean().default(false),
-  description: z.string().max(2000).default(""),
-  edit_photo: z.boolean().optional(),
-  from_photo: z.boolean().optional(),
-});
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function adultAllowed(persona: PersonaDefinition): boolean {
-  return persona.modifiers.nsfw && (persona.identity.age === null || persona.identity.age >= 18);
-}
-
-function picturePersonaOf(personaId: string, persona: PersonaDefinition): PicturePersona {
-  return {
-    id: personaId,
-    name: persona.name,
-    age: persona.identity.age,
-    sex: persona.identity.sex,
-    appearance: { description: persona.appearance.description, art_style: persona.appearance.art_style },
-    nsfw: persona.modifiers.nsfw,
-  };
-}
-
-/** The prompt of a request: the persona's likeness in its art style, a scene in that style, or an edit. */
-function picturePrompt(
-  personaId: string,
-  persona: PersonaDefinition,
-  ask: Pick<MediaAsk, "kind" | "ofPersona" | "description" | "edit" | "fromPhoto">,
-): PicturePrompt {
-  if (ask.edit || (ask.kind === "video" && ask.fromPhoto && !ask.ofPersona)) {
-    return {
-      prompt: ask.description || "keep the picture as it is",
-      negativePrompt: "",
-      seed: personaSeed(personaId),
-      adult: adultAllowed(persona),
-    };
-  }
-  if (ask.ofPersona) return personaPicturePrompt(picturePersonaOf(personaId, persona), ask.description);
-  return scenePicturePrompt(
-    persona.appearance.art_style,
-    ask.description || persona.name,
-    adultAllowed(persona),
-  );
-}
-
-function negativePromptFor(personaId: string, persona: PersonaDefinition, ofPersona: boolean): string {
-  return ofPersona
-    ? personaPicturePrompt(picturePersonaOf(personaId, persona)).negativePrompt
-    : scenePicturePrompt(persona.appearance.art_style, "", adultAllowed(persona)).negativePrompt;
-}
-
-/** The reference as the generator can take it: the wanted use, else the other one, else none. */
-function referenceFor(generator: ImageGenerator, image: MediaImage, wanted: ReferenceUse) {
-  const uses = generator.references;
-  const use = uses.includes(wanted) ? wanted : uses.includes("edit") ? "edit" : uses[0];
-  if (!use) return undefined;
-  if (wanted === "edit" && use !== "edit" && !generator.offline) return undefined;
-  return {
-    image,
-    use,
-    strength: use === "edit" ? (wanted === "edit" ? EDIT_STRENGTH : LIKENESS_STRENGTH) : undefined,
-  };
 }
