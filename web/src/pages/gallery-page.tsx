@@ -5,6 +5,7 @@ import { personaKeys } from "../lib/query-keys-personas.ts";
 import { mediaKeys } from "../lib/query-keys-media.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { loadPersonas } from "../components/chat-loaders.ts";
+import { PersonaFilterSelect } from "../components/persona-filter-select.tsx";
 import { latestMedia } from "../components/media-live.ts";
 import { deleteMedia, loadMediaPage, type Media } from "../components/media-requests.ts";
 import { MediaTile } from "../components/media-tile.tsx";
@@ -127,10 +128,6 @@ export function GalleryPage() {
   );
   const closeViewer = useCallback(() => setViewing(undefined), []);
 
-  const personaList = personas.data ?? [];
-  const ownPersonas = personaList.filter((persona) => persona.kind === "persona");
-  const presets = personaList.filter((persona) => persona.kind === "preset");
-  const personaKnown = personaList.some((persona) => persona.id === filters.personaId);
   const filtered = filters.personaId !== "" || filters.kind !== "";
 
   return (
@@ -143,37 +140,12 @@ export function GalleryPage() {
         on for one in a chat (“send me a picture of you”).
       </p>
       <div className="gallery-filters">
-        <div className="field">
-          <label htmlFor="gallery-persona">Persona</label>
-          <select
-            id="gallery-persona"
-            value={filters.personaId}
-            onChange={(event) => changeFilters({ personaId: event.target.value })}
-          >
-            <option value="">All personas</option>
-            {filters.personaId && personas.data && !personaKnown && (
-              <option value={filters.personaId}>The persona in the address</option>
-            )}
-            {ownPersonas.length > 0 && (
-              <optgroup label="Your personas">
-                {ownPersonas.map((persona) => (
-                  <option key={persona.id} value={persona.id}>
-                    {persona.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-            {presets.length > 0 && (
-              <optgroup label="Presets">
-                {presets.map((persona) => (
-                  <option key={persona.id} value={persona.id}>
-                    {persona.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-          </select>
-        </div>
+        <PersonaFilterSelect
+          id="gallery-persona"
+          personas={personas.data}
+          value={filters.personaId}
+          onChange={(personaId) => changeFilters({ personaId })}
+        />
         <div className="field">
           <label htmlFor="gallery-kind">Type</label>
           <select

@@ -5,6 +5,7 @@ import { personaKeys } from "../lib/query-keys-personas.ts";
 import { scheduledKeys } from "../lib/query-keys-studies.ts";
 import { Link, navigate, useLocation } from "../lib/router.tsx";
 import { loadPersonas } from "../components/chat-loaders.ts";
+import { PersonaFilterSelect } from "../components/persona-filter-select.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { ScheduledList } from "../components/scheduled-list.tsx";
 import {
@@ -134,8 +135,6 @@ export function ScheduledMessagesPage() {
   const refreshing = list.isFetching || statistics.isFetching;
 
   const personaName = personas.data?.find((persona) => persona.id === filters.personaId)?.name;
-  const ownPersonas = personas.data?.filter((persona) => persona.kind === "persona") ?? [];
-  const presets = personas.data?.filter((persona) => persona.kind === "preset") ?? [];
   const messages = list.data?.pages.flatMap((page) => page.data) ?? [];
   const nothingPlannedYet = statistics.data?.total === 0 && !filters.personaId;
 
@@ -160,37 +159,12 @@ export function ScheduledMessagesPage() {
       )}
 
       <div className="scheduled-filters">
-        <div className="field">
-          <label htmlFor="scheduled-persona">Persona</label>
-          <select
-            id="scheduled-persona"
-            value={filters.personaId}
-            onChange={(event) => changeFilters({ personaId: event.target.value })}
-          >
-            <option value="">All personas</option>
-            {filters.personaId && personas.data && !personaName && (
-              <option value={filters.personaId}>The persona in the address</option>
-            )}
-            {ownPersonas.length > 0 && (
-              <optgroup label="Your personas">
-                {ownPersonas.map((persona) => (
-                  <option key={persona.id} value={persona.id}>
-                    {persona.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-            {presets.length > 0 && (
-              <optgroup label="Presets">
-                {presets.map((persona) => (
-                  <option key={persona.id} value={persona.id}>
-                    {persona.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-          </select>
-        </div>
+        <PersonaFilterSelect
+          id="scheduled-persona"
+          personas={personas.data}
+          value={filters.personaId}
+          onChange={(personaId) => changeFilters({ personaId })}
+        />
         <div className="field">
           <label htmlFor="scheduled-kind">Kind</label>
           <select
