@@ -95,3 +95,15 @@ function unreadable(error: unknown): UnreadablePictureError | undefined {
     return new UnreadablePictureError("unavailable");
   return undefined;
 }
+
+/**
+ * A persona's reply went out on a channel: its pictures and videos may follow it now (those not ready yet
+ * follow when they are). Never throws: the text is sent whatever happens to the pictures.
+ */
+export async function replySent(services: ChannelPictureServices, messageId: string): Promise<void> {
+  try {
+    await services.replySent?.(messageId);
+  } catch (error) {
+    services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
+  }
+}

@@ -5,6 +5,7 @@ import type { MediaLinks } from "../../services/media-links.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
 import {
+  replySent,
   acceptPictures,
   pictureNotReadText,
   UnreadablePictureError,
@@ -59,17 +60,9 @@ export class SmsPictures {
     },
   ) {}
 
-  /**
-   * The persona's reply went out: its pictures and videos may follow it now (those not ready yet follow
-   * when they are). Never throws: the text is sent whatever happens to the pictures.
-   */
+  /** The persona's reply went out: see `replySent` in channel-pictures.ts. */
   async replySent(messageId: string): Promise<void> {
-    const { services } = this.options;
-    try {
-      await services.replySent?.(messageId);
-    } catch (error) {
-      services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
-    }
+    await replySent(this.options.services, messageId);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ConversationService, Message } from "../../services/conversation-s
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
 import {
+  replySent,
   acceptPictures,
   pictureNotReadText,
   UnreadablePictureError,
@@ -31,17 +32,9 @@ export class WhatsAppPictures {
     },
   ) {}
 
-  /**
-   * The persona's reply went out: its pictures and videos may follow it now (those not ready yet follow
-   * when they are). Never throws: the text is sent whatever happens to the pictures.
-   */
+  /** The persona's reply went out: see `replySent` in channel-pictures.ts. */
   async replySent(messageId: string): Promise<void> {
-    const { services } = this.options;
-    try {
-      await services.replySent?.(messageId);
-    } catch (error) {
-      services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
-    }
+    await replySent(this.options.services, messageId);
   }
 
   /**
