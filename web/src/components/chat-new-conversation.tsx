@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { PersonaOptionGroups } from "./persona-filter-select.tsx";
 import { useDeferredValue, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, type Schema } from "../lib/api.ts";
 import { Link, navigate } from "../lib/router.tsx";
@@ -135,24 +136,7 @@ export function ChatNewConversation({
               aria-invalid={fieldError ? true : undefined}
               aria-describedby={fieldError ? "chat-new-persona-error" : undefined}
             >
-              {own.length > 0 && (
-                <optgroup label="Your personas">
-                  {own.map((persona) => (
-                    <option key={persona.id} value={persona.id}>
-                      {persona.name}
-                    </option>
-                  ))}
-                </optgroup>
-              )}
-              {presets.length > 0 && (
-                <optgroup label="Presets">
-                  {presets.map((persona) => (
-                    <option key={persona.id} value={persona.id}>
-                      {persona.name}
-                    </option>
-                  ))}
-                </optgroup>
-              )}
+              <PersonaOptionGroups personas={listed} />
             </select>
             {fieldError && (
               <span id="chat-new-persona-error" className="field-error">

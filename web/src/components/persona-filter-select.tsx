@@ -19,8 +19,6 @@ export function PersonaFilterSelect({
   onChange: (personaId: string) => void;
 }) {
   const list = personas ?? [];
-  const own = list.filter((persona) => persona.kind === "persona");
-  const presets = list.filter((persona) => persona.kind === "preset");
   const known = list.some((persona) => persona.id === value);
   return (
     <div className="field">
@@ -28,25 +26,36 @@ export function PersonaFilterSelect({
       <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
         <option value="">All personas</option>
         {value && personas && !known && <option value={value}>The persona in the address</option>}
-        {own.length > 0 && (
-          <optgroup label="Your personas">
-            {own.map((persona) => (
-              <option key={persona.id} value={persona.id}>
-                {persona.name}
-              </option>
-            ))}
-          </optgroup>
-        )}
-        {presets.length > 0 && (
-          <optgroup label="Presets">
-            {presets.map((persona) => (
-              <option key={persona.id} value={persona.id}>
-                {persona.name}
-              </option>
-            ))}
-          </optgroup>
-        )}
+        <PersonaOptionGroups personas={list} />
       </select>
     </div>
+  );
+}
+
+/** A persona select's options: the user's own personas, then the presets, each in its group. */
+export function PersonaOptionGroups({ personas }: { personas: readonly Schema<"Persona">[] }) {
+  const own = personas.filter((persona) => persona.kind === "persona");
+  const presets = personas.filter((persona) => persona.kind === "preset");
+  return (
+    <>
+      {own.length > 0 && (
+        <optgroup label="Your personas">
+          {own.map((persona) => (
+            <option key={persona.id} value={persona.id}>
+              {persona.name}
+            </option>
+          ))}
+        </optgroup>
+      )}
+      {presets.length > 0 && (
+        <optgroup label="Presets">
+          {presets.map((persona) => (
+            <option key={persona.id} value={persona.id}>
+              {persona.name}
+            </option>
+          ))}
+        </optgroup>
+      )}
+    </>
   );
 }
