@@ -44,7 +44,9 @@ async function startFileServer(cutPath: string) {
     response.writeHead(200, { "content-length": String(GGUF.length), "accept-ranges": "bytes" });
     if (url === cutPath && !cut) {
       cut = true;
-      response.write(GGUF.subarray(0, Math.floor(GGUF.length / 2)), () => response.destroy());
+      // A clean close (FIN) after half the bytes: a reset could make the client's kernel drop bytes it
+      // had not read yet, so how many arrive would depend on timing.
+      response.write(GGUF.subarray(0, Math.floor(GGUF.length / 2)), () => response.socket?.end());
       return;
     }
     response.end(GGUF);
@@ -120,11 +122,11 @@ describe("model setup: curated model downloads", () => {
     // The first attempt is cut half-way: the download waits for its retry with the bytes it has.
     await app.settleJobs("model-download");
     const cut = await app.client().GET("/v1/model-setup/downloads/{id}", { params: { path: { id } } });
-    expect(cut.data).toMatchObject({
-      status: "queued",
-      received_bytes: Math.floor(GGUF.length / 2),
-      error: expect.stringMatching(/interrupted/),
-    });
+    expect(cut.data).toMatchObject({ status: "queued", error: expect.stringMatching(/interrupted/) });
+    // What was kept is what arrived before the cut: the retry asks for the rest from there.
+    const kept = cut.data!.received_bytes;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(Math.floor(GGUF.length / 2));
 
     app.clock.advance(60_000);
     await app.settleJobs("model-download");
@@ -136,10 +138,7 @@ describe("model setup: curated model downloads", () => {
     });
     expect(done.data?.error).toBeUndefined();
     const fetched = files.requests.filter((request) => request.path === "/models/stories260K.gguf");
-    expect(fetched.map((request) => request.range)).toEqual([
-      undefined,
-      `bytes=${Math.floor(GGUF.length / 2)}-`,
-    ]);
+    expect(fetched.map((request) => request.range)).toEqual([undefined, `bytes=${kept}-`]);
     expect(
       createHash("sha256")
         .update(readFileSync(path.join(directory, "stories260K.gguf")))
