@@ -186,6 +186,33 @@ describe("pictures on WhatsApp", () => {
     expect(metered).toHaveLength(2);
   });
 
+  it("still sends the picture when its worker died after the reply's text went out", async () => {
+    await andSent(2, () => write(ADA_NUMBER_ID, "send me a picture of you"));
+    const reply = (await messagesWith(app, "pic-user", adaId)).at(-1)!;
+    const { db } = app.services.store;
+    // As if the worker died between sending the text and handing over its picture.
+    await db
+      .updateTable("media")
+      .set({ reply_sent_at: null, channel_sent_at: null })
+      .where("message_id", "=", reply.id)
+      .execute();
+    const receipt = await db
+      .selectFrom("whatsapp_receipts")
+      .selectAll()
+      .where("reply_message_id", "=", reply.id)
+      .executeTakeFirstOrThrow();
+    const retry = {
+      tenantId: receipt.tenant_id,
+      payload: { message_id: receipt.message_id, answer: "persona" },
+    };
+
+    const before = meta.messages.length;
+    await app.services.whatsapp.inbound.answer(retry);
+    await app.services.whatsapp.inbound.answer(retry);
+    // The picture once, and the text not again.
+    expect(meta.messages.slice(before).map((message) => message.type)).toEqual(["image"]);
+  });
+
   it("takes a photo with its caption as the user's message, shown to a vision model", async () => {
     requests.length = 0;
     const id = meta.addMedia(await jpegPhoto(), "image/jpeg");
@@ -332,6 +359,33 @@ describe("pictures over SMS", () => {
       204,
     );
     expect((await app.request(url.slice(PUBLIC_URL.length), { key: null })).status).toBe(404);
+  });
+
+  it("still sends the MMS when its worker died after the reply's text went out", async () => {
+    await andSent(2, () => text(ADA_NUMBER, "send me another picture of you"));
+    const reply = (await messagesWith(app, "mms-user", adaId)).at(-1)!;
+    const { db } = app.services.store;
+    // As if the worker died between sending the text and handing over its picture.
+    await db
+      .updateTable("media")
+      .set({ reply_sent_at: null, channel_sent_at: null })
+      .where("message_id", "=", reply.id)
+      .execute();
+    const receipt = await db
+      .selectFrom("sms_receipts")
+      .selectAll()
+      .where("reply_message_id", "=", reply.id)
+      .executeTakeFirstOrThrow();
+    const retry = {
+      tenantId: receipt.tenant_id,
+      payload: { message_sid: receipt.message_sid, answer: "persona" },
+    };
+
+    const before = twilio.messages.length;
+    await app.services.sms.inbound.answer(retry);
+    await app.services.sms.inbound.answer(retry);
+    // The picture once, and the text not again.
+    expect(twilio.messages.slice(before).map((message) => message.mediaUrls.length)).toEqual([1]);
   });
 
   it("takes an MMS's picture (fetched with the account's credentials) as the user's message for a vision model", async () => {

@@ -168,7 +168,12 @@ export class SmsInbound {
     const { store } = this.options;
     const receipt = await store.sms.findReceipt(payload.message_sid);
     if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };
-    if (receipt.reply_sid !== null) return { answered: true, sid: receipt.reply_sid };
+    if (receipt.reply_sid !== null) {
+      // A retry after the text went out: the worker may have died before handing over the reply's
+      // pictures, so hand them over again (each is sent once, by its claim).
+      if (receipt.reply_message_id !== null) await this.pictures?.replySent(receipt.reply_message_id);
+      return { answered: true, sid: receipt.reply_sid };
+    }
     const { definition } = await this.options.personas.getServingDefinition(
       receipt.tenant_id,
       receipt.persona_id,

@@ -193,7 +193,12 @@ export class WhatsAppInbound {
     const { store, personas } = this.options;
     const receipt = await store.whatsapp.findReceipt(payload.message_id);
     if (!receipt || receipt.tenant_id !== job.tenantId) return { answered: false, reason: "receipt_gone" };
-    if (receipt.reply_id !== null) return { answered: true, id: receipt.reply_id };
+    if (receipt.reply_id !== null) {
+      // A retry after the text went out: the worker may have died before handing over the reply's
+      // pictures, so hand them over again (each is sent once, by its claim).
+      if (receipt.reply_message_id !== null) await this.pictures?.replySent(receipt.reply_message_id);
+      return { answered: true, id: receipt.reply_id };
+    }
     const { definition } = await personas.getServingDefinition(receipt.tenant_id, receipt.persona_id);
     let text: string;
     let replyMessageId: string | null = null;
