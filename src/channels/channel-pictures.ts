@@ -3,7 +3,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from
 import type { ConversationService, Message } from "../services/conversation-service.ts";
 import { ATTACHMENT_MAX_BYTES, type MediaService } from "../services/media/media-service.ts";
 import type { UserRow } from "../store/schema.ts";
-import { ProviderDownloadTooLargeError, ProviderHttpError } from "./provider-http.ts";
+import { ProviderDownloadTooLargeError, ProviderHttpError } from "./provider-http-errors.ts";
 
 /** The most a picture a user sends on a channel may weigh: what a photo sent in the app may. */
 export const CHANNEL_PICTURE_MAX_BYTES = ATTACHMENT_MAX_BYTES;

@@ -2,12 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  ProviderDownloadTooLargeError,
-  ProviderHttpClient,
-  ProviderHttpError,
-  type ProviderHttpClientOptions,
-} from "./provider-http.ts";
+import { ProviderHttpClient, type ProviderHttpClientOptions } from "./provider-http.ts";
+import { ProviderDownloadTooLargeError, ProviderHttpError } from "./provider-http-errors.ts";
 
 /** One scripted answer of the loopback provider. */
 type Step =

@@ -13,7 +13,16 @@ import {
   OutboundRefusedError,
 } from "../lib/outbound-guard.ts";
 import { redactSecrets, safeRequestId } from "../lib/redact.ts";
-import { AppError } from "../errors/app-error.ts";
+import { bodyFor, lowerCaseHeaders, parseBody, readCapped } from "./provider-http-body.ts";
+import {
+  describeNetworkError,
+  networkErrorCode,
+  permanentFailure,
+  ProviderDownloadTooLargeError,
+  ProviderHttpError,
+  readProviderError,
+  type AttemptFailure,
+} from "./provider-http-errors.ts";
 
 /*
  * The one HTTP client for messaging providers (Twilio, the WhatsApp Graph API, web push services).
@@ -112,17 +121,6 @@ export interface ProviderDownload {
   latencyMs: number;
 }
 
-/** A download larger than its caller takes: stopped as soon as the bytes passed the limit. */
-export class ProviderDownloadTooLargeError extends Error {
-  constructor(
-    readonly maxBytes: number,
-    provider = "a provider",
-  ) {
-    super(`a media file from ${provider} is larger than ${maxBytes} bytes`);
-    this.name = "ProviderDownloadTooLargeError";
-  }
-}
-
 /** A successful (2xx) answer. */
 export interface ProviderResponse<T> {
   status: number;
@@ -133,62 +131,6 @@ export interface ProviderResponse<T> {
   attempts: number;
   /** Wall-clock time of the successful attempt. */
   latencyMs: number;
-}
-
-/**
- * A provider call that failed for good. `retryable` says whether trying again later may help (the job
- * queue reads it); the HTTP API shows it as 502 with this message.
- */
-export class ProviderHttpError extends AppError {
-  readonly provider: string;
-  readonly call: string;
-  /** The provider's HTTP status; undefined for network errors and timeouts. */
-  readonly providerStatus: number | undefined;
-  /** The provider's own error code when it sent one (Twilio's 21610, Meta's 131047). */
-  readonly providerCode: string | undefined;
-  readonly retryable: boolean;
-  readonly attempts: number;
-  /** The provider's request id, when it sent a plausible one; shown to callers for support. */
-  readonly providerRequestId: string | undefined;
-  /** The provider's own error message, redacted: for server-side logs only, never for callers. */
-  readonly upstreamMessage: string | undefined;
-
-  constructor(options: {
-    provider: string;
-    call: string;
-    detail: string;
-    providerStatus?: number | undefined;
-    providerCode?: string | undefined;
-    providerRequestId?: string | undefined;
-    upstreamMessage?: string | undefined;
-    retryable: boolean;
-    attempts: number;
-    cause?: unknown;
-  }) {
-    const tries = options.attempts === 1 ? "1 attempt" : `${options.attempts} attempts`;
-    super(502, "Bad Gateway", `${options.provider} ${options.call} failed: ${options.detail} (${tries})`);
-    this.provider = options.provider;
-    this.call = options.call;
-    this.providerStatus = options.providerStatus;
-    this.providerCode = options.providerCode;
-    this.retryable = options.retryable;
-    this.attempts = options.attempts;
-    this.providerRequestId = options.providerRequestId;
-    this.upstreamMessage = options.upstreamMessage;
-    if (options.cause !== undefined) this.cause = options.cause;
-  }
-}
-
-/** What one failed attempt amounts to. */
-interface AttemptFailure {
-  detail: string;
-  providerStatus: number | undefined;
-  providerCode: string | undefined;
-  providerRequestId?: string | undefined;
-  upstreamMessage?: string | undefined;
-  retryable: boolean;
-  retryAfterMs: number | undefined;
-  cause?: unknown;
 }
 
 const defaultSleep: Sleep = async (milliseconds, signal) => {
@@ -488,110 +430,3 @@ export class ProviderHttpClient {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/** A failure no retry mends. */
-function permanentFailure(detail: string): AttemptFailure {
-  return {
-    detail,
-    providerStatus: undefined,
-    providerCode: undefined,
-    retryable: false,
-    retryAfterMs: undefined,
-  };
-}
-
-/** The body's bytes, stopped (and the rest cancelled) once they pass `maxBytes`. */
-async function readCapped(
-  body: ReadableStream<Uint8Array> | null,
-  maxBytes: number,
-  provider: string,
-): Promise<Uint8Array> {
-  if (!body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      await body.cancel().catch(() => {});
-      throw new ProviderDownloadTooLargeError(maxBytes, provider);
-    }
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-function bodyFor(request: ProviderRequest): string | Uint8Array | undefined {
-  if (request.binary !== undefined) return request.binary.bytes;
-  if (request.form !== undefined) {
-    const form = new URLSearchParams();
-    for (const [name, value] of Object.entries(request.form)) {
-      if (value === undefined) continue;
-      for (const item of typeof value === "string" ? [value] : value) form.append(name, item);
-    }
-    return form.toString();
-  }
-  return request.json === undefined ? undefined : JSON.stringify(request.json);
-}
-
-function parseBody(text: string, contentType: string | null): unknown {
-  if (text === "") return undefined;
-  if (contentType !== null && /[/+]json\b/i.test(contentType)) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
-/**
- * The message and code in a provider's error body: Twilio `{ code, message }`, Graph API
- * `{ error: { message, code } }`, OAuth `{ error_description }`, or plain text.
- */
-function readProviderError(body: unknown): { message: string | undefined; code: string | undefined } {
-  if (typeof body === "string") return { message: body.trim().slice(0, 2000) || undefined, code: undefined };
-  if (!isRecord(body)) return { message: undefined, code: undefined };
-  const nested = isRecord(body.error) ? body.error : undefined;
-  const message = [body.message, nested?.message, body.error_description, body.detail, body.error].find(
-    (candidate): candidate is string => typeof candidate === "string" && candidate !== "",
-  );
-  const code = [body.code, nested?.code].find(
-    (candidate) => typeof candidate === "string" || typeof candidate === "number",
-  );
-  return { message: message?.slice(0, 2000), code: code === undefined ? undefined : String(code) };
-}
-
-/** undici hides the reason (ECONNREFUSED 127.0.0.1:9) behind `TypeError: fetch failed`. */
-function describeNetworkError(error: unknown): string {
-  const chain: unknown[] = [];
-  for (let link = error; link instanceof Error && !chain.includes(link); link = link.cause) chain.push(link);
-  const innermost = chain.at(-1) as (Error & { code?: unknown }) | undefined;
-  if (!innermost) return String(error);
-  const code = typeof innermost.code === "string" ? innermost.code : undefined;
-  return code && !innermost.message.includes(code) ? `${code} ${innermost.message}` : innermost.message;
-}
-
-/** The error code (ECONNREFUSED) deepest in the cause chain, when it is a plain code. */
-function networkErrorCode(error: unknown): string | undefined {
-  let found: string | undefined;
-  const seen: unknown[] = [];
-  for (let link = error; link instanceof Error && !seen.includes(link); link = link.cause) {
-    seen.push(link);
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code)) found = code;
-  }
-  return found;
-}
-
-function lowerCaseHeaders(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    record[name.toLowerCase()] = value;
-  });
-  return record;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

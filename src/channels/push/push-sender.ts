@@ -3,7 +3,7 @@ import type { SecretBox } from "../../lib/secret-box.ts";
 import { pushAuthContext } from "./push-devices.ts";
 import type { PushSubscriptionRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ProviderHttpError } from "../provider-http.ts";
+import { ProviderHttpError } from "../provider-http-errors.ts";
 import { decodeBase64Url } from "./base64url.ts";
 import type { NotificationPayload } from "./notification-payload.ts";
 import type { PushTransport, PushUrgency } from "./web-push-client.ts";

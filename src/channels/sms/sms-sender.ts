@@ -3,7 +3,7 @@ import { newId } from "../../lib/ids.ts";
 import { AppError } from "../../errors/app-error.ts";
 import type { Store } from "../../store/store.ts";
 import { capMessageText } from "../cap-message-text.ts";
-import { ProviderHttpError } from "../provider-http.ts";
+import { ProviderHttpError } from "../provider-http-errors.ts";
 import { countSmsSegments } from "./sms-segments.ts";
 import {
   TWILIO_UNSUBSCRIBED_RECIPIENT,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ProviderHttpClient, ProviderHttpError, type ProviderHttpClientOptions } from "../provider-http.ts";
+import { ProviderHttpClient, type ProviderHttpClientOptions } from "../provider-http.ts";
+import { ProviderHttpError } from "../provider-http-errors.ts";
 
 /** How the server reaches Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_BASE_URL). */
 export interface TwilioSettings {

@@ -4,7 +4,7 @@ import type { Call, CallService } from "../../services/calls/call-service.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { ProviderHttpError } from "../provider-http.ts";
+import { ProviderHttpError } from "../provider-http-errors.ts";
 import type { CallRequest } from "../sms/sms-inbound.ts";
 import { readSignedTwilioForm, requiredField, type TwilioWebhookRequest } from "../sms/sms-inbound.ts";
 import type { PhoneDialer, TwilioSettings } from "../sms/twilio-client.ts";

@@ -1,11 +1,7 @@
 import { z } from "zod";
 import { randomBytes } from "node:crypto";
-import {
-  ProviderDownloadTooLargeError,
-  ProviderHttpClient,
-  ProviderHttpError,
-  type ProviderHttpClientOptions,
-} from "../provider-http.ts";
+import { ProviderHttpClient, type ProviderHttpClientOptions } from "../provider-http.ts";
+import { ProviderDownloadTooLargeError, ProviderHttpError } from "../provider-http-errors.ts";
 
 /** How the server reaches Meta's Cloud API (WHATSAPP_* settings). */
 export interface WhatsAppSettings {
