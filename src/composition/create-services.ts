@@ -55,11 +55,8 @@ import { ModelDownloadService } from "../services/model-download-service.ts";
 import type { CatalogEntry } from "../models/model-catalog.ts";
 import type { ModelFiles } from "../models/model-files.ts";
 import type { LocalServerAddress } from "../models/local-model-servers.ts";
-import {
-  DEFAULT_MEMORY_TIER_BUDGETS,
-  ReplyGenerator,
-  type MemoryTierBudgets,
-} from "../services/reply-generator.ts";
+import { ReplyGenerator } from "../services/reply-generator.ts";
+import { DEFAULT_MEMORY_TIER_BUDGETS, type MemoryTierBudgets } from "../services/reply-prompt.ts";
 import { TenantService } from "../services/tenant-service.ts";
 import { UsageService } from "../services/usage-service.ts";
 import { UserPersonaService } from "../services/user-persona-service.ts";

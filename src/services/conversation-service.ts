@@ -14,13 +14,9 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors/app-err
 import { expandGreetings, openingGreetings } from "./conversation-greetings.ts";
 import type { PersonaService } from "./persona-service.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
-import type {
-  ReplyGenerator,
-  ReplyOutcome,
-  ServerTools,
-  UserPersonaSnapshot,
-  VoiceOrChat,
-} from "./reply-generator.ts";
+import type { UserPersonaSnapshot, VoiceOrChat } from "./generation.ts";
+import type { ReplyGenerator, ReplyOutcome } from "./reply-generator.ts";
+import type { ServerTools } from "./reply-tool-round.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 
 export const CHANNELS = ["api", "web", "sms", "whatsapp", "voice"] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { joinContinuation } from "./reply-generator.ts";
+import { joinContinuation } from "./join-continuation.ts";
 
 describe("joinContinuation", () => {
   it("puts a space between a message and its continuation unless one side has it", () => {

@@ -20,7 +20,7 @@ import { encodeWav, wavDurationSeconds } from "../speech/wav.ts";
 import { AudioCodecError, decodeOggOpus, isOgg, toPlayableAudio } from "../speech/audio-codecs.ts";
 import type { AudioLinkTarget } from "./media-links.ts";
 import type { PersonaService } from "./persona-service.ts";
-import { voiceConfigurationFor } from "./reply-generator.ts";
+import { voiceConfigurationFor } from "./voice-configuration.ts";
 
 /** What speech costs the tenant: the reference product's TTS price, and a whisper-class STT price. */
 export interface SpeechPrices {

@@ -10,7 +10,7 @@ import type { Store } from "../../store/store.ts";
 import { decodeWav, encodeWav, resample } from "../../speech/wav.ts";
 import type { ConversationService, Message } from "../conversation-service.ts";
 import type { PersonaService } from "../persona-service.ts";
-import { voiceConfigurationFor } from "../reply-generator.ts";
+import { voiceConfigurationFor } from "../voice-configuration.ts";
 import type { SpeechService } from "../speech-service.ts";
 import {
   CALL_SAMPLE_RATE,

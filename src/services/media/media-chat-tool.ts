@@ -9,7 +9,7 @@ import {
 import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { ConversationMediaTools } from "../conversation-service.ts";
-import type { ServerTools } from "../reply-generator.ts";
+import type { ServerTools } from "../reply-tool-round.ts";
 import type { MediaGeneration } from "./media-generation.ts";
 
 /**

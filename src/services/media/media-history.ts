@@ -4,7 +4,7 @@ import { countTokens } from "../../models/token-count.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { Store } from "../../store/store.ts";
 import type { HistoryMessage } from "../prompt-assembly.ts";
-import type { HistoryAttachments } from "../reply-generator.ts";
+import type { HistoryAttachments } from "../reply-prompt.ts";
 import type { MediaService } from "./media-service.ts";
 
 /** Photos sent to the model as pictures, newest first; older ones become a line of text (prompt size). */
