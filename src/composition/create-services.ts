@@ -80,7 +80,8 @@ import { WhatsAppChannel } from "../channels/whatsapp/whatsapp-channel.ts";
 import { EspeakSynthesizer } from "../speech/espeak-synthesizer.ts";
 import type { SpeechProvider } from "../speech/speech.ts";
 import { SpeechRegistry } from "../speech/speech-registry.ts";
-import { SpeechService, type SpeechLimits, type SpeechPrices } from "../services/speech-service.ts";
+import { SpeechService, type SpeechLimits } from "../services/speech/speech-service.ts";
+import type { SpeechPrices } from "../services/speech/speech-usage.ts";
 import { CallService } from "../services/calls/call-service.ts";
 import type { WhatsAppSettings, WhatsAppTransport } from "../channels/whatsapp/whatsapp-client.ts";
 

@@ -12,7 +12,7 @@ import type { Services } from "../composition/create-services.ts";
 import { SMS_INBOUND_JOB } from "../channels/sms/sms-inbound.ts";
 import { WHATSAPP_INBOUND_JOB } from "../channels/whatsapp/whatsapp-inbound.ts";
 import { MODEL_DOWNLOAD_JOB } from "../services/model-download-service.ts";
-import { MESSAGE_SPEECH_JOB } from "../services/speech-service.ts";
+import { MESSAGE_SPEECH_JOB } from "../services/speech/message-speech.ts";
 import { MEDIA_GENERATION_JOB } from "../services/media/media-generation.ts";
 import { readJobPayload } from "./job-payload.ts";
 import type { JobHandler } from "./job-queue.ts";

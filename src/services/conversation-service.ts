@@ -1,7 +1,7 @@
 import type { PersonaViewer } from "./persona-editor.ts";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
-import { audioByMessage, type MessageAudio } from "./speech-service.ts";
+import { audioByMessage, type MessageAudio } from "./speech/message-audio.ts";
 import { mediaByMessage, type MediaView } from "./media/media-views.ts";
 import { TypedEvents } from "../lib/typed-events.ts";
 import type { ChatMessage } from "../models/language-model.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { MediaLinks } from "../../services/media-links.ts";
-import type { SpeechService } from "../../services/speech-service.ts";
+import type { SpeechService } from "../../services/speech/speech-service.ts";
 import { canPlayAs } from "../../speech/audio-codecs.ts";
 import type { SmsReceiptRow, UserRow } from "../../store/schema.ts";
 import type { SmsSender } from "./sms-sender.ts";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { BadRequestError, PayloadTooLargeError } from "../../errors/app-error.ts";
 import type { ConversationService, Message } from "../../services/conversation-service.ts";
-import type { SpeechService } from "../../services/speech-service.ts";
+import type { SpeechService } from "../../services/speech/speech-service.ts";
 import { SpeechInputError } from "../../speech/speech.ts";
 import type { UserRow, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";

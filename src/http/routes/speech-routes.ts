@@ -3,7 +3,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { BadRequestError } from "../../errors/app-error.ts";
 import type { AudioClip } from "../../speech/speech.ts";
-import type { SpeechActor } from "../../services/speech-service.ts";
+import type { SpeechActor } from "../../services/speech/speech-usage.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readFileUpload } from "../file-upload.ts";
 import { optionalUser, requireUser } from "../auth.ts";

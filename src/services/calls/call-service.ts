@@ -11,7 +11,7 @@ import { decodeWav, encodeWav, resample } from "../../speech/wav.ts";
 import type { ConversationService, Message } from "../conversation-service.ts";
 import type { PersonaService } from "../persona-service.ts";
 import { voiceConfigurationFor } from "../voice-configuration.ts";
-import type { SpeechService } from "../speech-service.ts";
+import type { SpeechService } from "../speech/speech-service.ts";
 import {
   CALL_SAMPLE_RATE,
   CallSession,
