@@ -13,7 +13,7 @@ import {
   type BucketStore,
 } from "./token-bucket.ts";
 
-/** The limits the server applies; defaults from DRAMATIS_RATE_LIMIT_* (src/config/config.ts). */
+/** The limits the server applies; defaults from DRAMATIS_RATE_LIMIT_* (src/config/settings-limits.ts). */
 export interface RateLimitSettings {
   /**
    * Requests per minute per API key or signed-in account, unless the key sets its own: a token bucket
