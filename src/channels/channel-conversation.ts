@@ -1,4 +1,5 @@
-import type { ConversationService, Message } from "../services/conversation-service.ts";
+import type { ConversationService } from "../services/conversation-service.ts";
+import type { Message } from "../services/conversation-views.ts";
 import type { Store } from "../store/store.ts";
 import type { UserRow } from "../store/schema.ts";
 

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors/app-error.ts";
-import type { ConversationService, Message } from "../services/conversation-service.ts";
+import type { ConversationService } from "../services/conversation-service.ts";
+import type { Message } from "../services/conversation-views.ts";
 import { ATTACHMENT_MAX_BYTES, type MediaService } from "../services/media/media-service.ts";
 import type { UserRow } from "../store/schema.ts";
 import { ProviderDownloadTooLargeError, ProviderHttpError } from "./provider-http-errors.ts";

@@ -4,7 +4,7 @@ import type { ConversationRow, UserRow } from "../store/schema.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError, ValidationError } from "../errors/app-error.ts";
-import { toConversation, turnOf, type Conversation } from "./conversation-service.ts";
+import { toConversation, turnOf, type Conversation } from "./conversation-views.ts";
 
 /** The most messages (alternatives included) a branch or an export reads from one conversation. */
 export const MAX_CONVERSATION_MESSAGES = 10_000;

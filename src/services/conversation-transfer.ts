@@ -20,7 +20,7 @@ import {
 } from "../domain/chat-transfer/sillytavern-chat.ts";
 import { TranscriptFormatError, type Transcript } from "../domain/chat-transfer/transcript.ts";
 import { MAX_CONVERSATION_MESSAGES } from "./conversation-branching.ts";
-import { toConversation, turnOf, type Conversation } from "./conversation-service.ts";
+import { toConversation, turnOf, type Conversation } from "./conversation-views.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export const EXPORT_FORMATS = ["sillytavern", "dramatis"] as const;

@@ -1,12 +1,9 @@
 import type { Job, JobEvent, JobQueue } from "../jobs/job-queue.ts";
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import type {
-  ConversationService,
-  ExchangeResult,
-  Message,
-  SendMessageInput,
-} from "./conversation-service.ts";
+import type { ExchangeResult } from "./conversation-replies.ts";
+import type { ConversationService, SendMessageInput } from "./conversation-service.ts";
+import type { Message } from "./conversation-views.ts";
 import type { MemoryExtractionPayload } from "./memory-extraction.ts";
 import { BadRequestError, NotFoundError } from "../errors/app-error.ts";
 import { z } from "zod";

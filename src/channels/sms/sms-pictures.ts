@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PersonaDefinition } from "../../domain/persona-definition.ts";
-import type { ConversationService, Message } from "../../services/conversation-service.ts";
+import type { ConversationService } from "../../services/conversation-service.ts";
+import type { Message } from "../../services/conversation-views.ts";
 import type { MediaLinks } from "../../services/media-links.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";

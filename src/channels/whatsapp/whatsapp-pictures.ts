@@ -1,6 +1,7 @@
 import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import { reencodePhoto } from "../../lib/avatar-images.ts";
-import type { ConversationService, Message } from "../../services/conversation-service.ts";
+import type { ConversationService } from "../../services/conversation-service.ts";
+import type { Message } from "../../services/conversation-views.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import type { UserRow } from "../../store/schema.ts";
 import {

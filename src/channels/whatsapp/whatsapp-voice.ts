@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { BadRequestError, PayloadTooLargeError } from "../../errors/app-error.ts";
-import type { ConversationService, Message } from "../../services/conversation-service.ts";
+import type { ConversationService } from "../../services/conversation-service.ts";
+import type { Message } from "../../services/conversation-views.ts";
 import type { SpeechService } from "../../services/speech/speech-service.ts";
 import { SpeechInputError } from "../../speech/speech.ts";
 import type { UserRow, WhatsAppReceiptRow } from "../../store/schema.ts";

@@ -5,7 +5,7 @@ import { withIdempotencyKey } from "../idempotency.ts";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { AppError } from "../../errors/app-error.ts";
-import { CHANNELS } from "../../services/conversation-service.ts";
+import { CHANNELS } from "../../services/conversation-views.ts";
 import { PROMPT_SECTION_NAMES } from "../../domain/prompt-sections.ts";
 import { jobSchema } from "./job-routes.ts";
 import type { UserRow } from "../../store/schema.ts";

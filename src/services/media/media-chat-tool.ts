@@ -8,7 +8,7 @@ import {
 } from "../../domain/media-request.ts";
 import type { PersonaDefinition } from "../../domain/persona-definition.ts";
 import type { UserRow } from "../../store/schema.ts";
-import type { ConversationMediaTools } from "../conversation-service.ts";
+import type { ConversationMediaTools } from "../conversation-replies.ts";
 import type { ServerTools } from "../reply-tool-round.ts";
 import type { MediaGeneration } from "./media-generation.ts";
 
