@@ -16,7 +16,7 @@ import type { Store } from "../store/store.ts";
 import { AppError, BadRequestError, NotFoundError } from "../errors/app-error.ts";
 import type { PersonaService } from "./persona-service.ts";
 import type { HistoryMessage } from "./prompt-assembly.ts";
-import type { Generation, ToolCallStreamPart, UserPersonaSnapshot } from "./generation.ts";
+import type { Generation, ToolCallStreamPart, UserPersonaSnapshot } from "./generation-input.ts";
 import type { ReplyGenerator } from "./reply-generator.ts";
 
 /** The prefix that makes a persona look like a model to OpenAI clients: `persona/<id>`. */

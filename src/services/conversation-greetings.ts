@@ -6,7 +6,7 @@ import { expandMacros } from "../domain/macros.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { groupOnlyGreetings, swipeableGreetings } from "../domain/persona-greetings.ts";
 import { macroContextFor } from "./macro-context.ts";
-import type { UserPersonaSnapshot } from "./generation.ts";
+import type { UserPersonaSnapshot } from "./generation-input.ts";
 
 /*
  * The greetings a conversation opens with: which of the persona's greetings its first message swipes

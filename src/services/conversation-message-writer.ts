@@ -6,7 +6,7 @@ import type { StoredMessage } from "../store/stored-documents/conversation-docum
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "../errors/app-error.ts";
 import { toMessage, type Message, type MessageViews } from "./conversation-views.ts";
-import type { UserPersonaSnapshot } from "./generation.ts";
+import type { UserPersonaSnapshot } from "./generation-input.ts";
 
 /** What every message written by no model records. */
 interface NewMessageOptions {

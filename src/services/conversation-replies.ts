@@ -5,7 +5,7 @@ import { ConflictError, ValidationError } from "../errors/app-error.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { toMessage, turnOf, type Message, type MessageViews } from "./conversation-views.ts";
 import type { PersonaService } from "./persona-service.ts";
-import type { UserPersonaSnapshot, VoiceOrChat } from "./generation.ts";
+import type { UserPersonaSnapshot, VoiceOrChat } from "./generation-input.ts";
 import type { ReplyGenerator, ReplyOutcome } from "./reply-generator.ts";
 import type { ServerTools } from "./reply-tool-round.ts";
 

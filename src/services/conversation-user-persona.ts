@@ -1,7 +1,7 @@
 import type { UserRow } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "../errors/app-error.ts";
-import type { UserPersonaSnapshot } from "./generation.ts";
+import type { UserPersonaSnapshot } from "./generation-input.ts";
 
 /** `undefined`: the user's active user persona; `null`: explicitly none; a string: that user persona. */
 export type UserPersonaChoice = string | null | undefined;

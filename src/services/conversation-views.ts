@@ -6,7 +6,7 @@ import type { StoredMessage, StoredPrompt } from "../store/stored-documents/conv
 import type { Store } from "../store/store.ts";
 import { NotFoundError } from "../errors/app-error.ts";
 import { renderHistory, type PromptSection } from "./prompt-assembly.ts";
-import type { UserPersonaSnapshot } from "./generation.ts";
+import type { UserPersonaSnapshot } from "./generation-input.ts";
 
 /*
  * Conversations and their messages as the API shows them: the shapes, the mapping from stored rows, and

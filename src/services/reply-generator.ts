@@ -5,7 +5,7 @@ import type { ModelRegistry } from "../models/model-registry.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
-import type { Generation, GenerationInput } from "./generation.ts";
+import type { Generation, GenerationInput } from "./generation-input.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import type { PriceTable } from "./pricing.ts";
 import type { AssembledPrompt } from "./prompt-assembly.ts";

@@ -9,7 +9,7 @@ import type {
 import { capabilitiesOf } from "../models/language-model.ts";
 import { expandNameMacros, type NameMacroContext } from "../domain/macros.ts";
 import { NameMacroStream } from "../domain/name-macro-stream.ts";
-import type { GenerationInput } from "./generation.ts";
+import type { GenerationInput } from "./generation-input.ts";
 import type { AssembledPrompt } from "./prompt-assembly.ts";
 
 export interface ModelRunOptions {

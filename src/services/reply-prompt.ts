@@ -6,7 +6,7 @@ import { countTokens } from "../models/token-count.ts";
 import type { Store } from "../store/store.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { Lorebook } from "../domain/lorebook/index.ts";
-import type { GenerationInput } from "./generation.ts";
+import type { GenerationInput } from "./generation-input.ts";
 import type { MemoryRetrieval } from "./memory-retrieval.ts";
 import { macroContextFor } from "./macro-context.ts";
 import { assemblePrompt, type HistoryMessage } from "./prompt-assembly.ts";

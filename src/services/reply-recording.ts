@@ -4,7 +4,7 @@ import type { GenerateResult } from "../models/language-model.ts";
 import { countTokens } from "../models/token-count.ts";
 import type { StoredMessage } from "../store/stored-documents/conversation-documents.ts";
 import type { Store } from "../store/store.ts";
-import type { Generation, UserPersonaSnapshot } from "./generation.ts";
+import type { Generation, UserPersonaSnapshot } from "./generation-input.ts";
 import { joinContinuation } from "./join-continuation.ts";
 
 /** Where a reply is recorded, and the clock its rows are dated by. */

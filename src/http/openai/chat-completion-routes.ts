@@ -5,7 +5,7 @@ import { AppError } from "../../errors/app-error.ts";
 import { randomToken } from "../../lib/ids.ts";
 import type { FinishReason, GenerateResult, TokenUsage, ToolCall } from "../../models/language-model.ts";
 import type { CompletionOutcome, CompletionRequest } from "../../services/chat-completion-service.ts";
-import type { ToolCallStreamPart } from "../../services/generation.ts";
+import type { ToolCallStreamPart } from "../../services/generation-input.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
