@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CALLING_TEXT } from "../../src/channels/sms/sms-inbound.ts";
+import { CALLING_TEXT } from "../../src/channels/sms/sms-call-back.ts";
 import {
   callsUnavailableText,
   voiceNoteNotHeardText,

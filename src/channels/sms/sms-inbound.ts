@@ -4,7 +4,7 @@ import { realMilliseconds, type Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
 import type { ConversationService } from "../../services/conversation-service.ts";
 import type { Message } from "../../services/conversation-views.ts";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { SmsPhoneNumberRow, SmsReceiptOutcome, SmsReceiptRow, UserRow } from "../../store/schema.ts";
@@ -14,10 +14,11 @@ import { replyOnChannel } from "../channel-conversation.ts";
 import { asksForCall } from "../voice/call-request.ts";
 import { isSmsNumber } from "./sms-phone-numbers.ts";
 import { countSmsSegments } from "./sms-segments.ts";
-import { SmsNotConfiguredError, type SmsSender } from "./sms-sender.ts";
+import type { SmsSender } from "./sms-sender.ts";
 import { SmsVoice, type SmsVoiceServices } from "./sms-voice.ts";
 import { mmsMediaSchema, readMmsMedia, type MmsMedia, type SmsPictures } from "./sms-pictures.ts";
-import { isValidTwilioSignature } from "./twilio-signature.ts";
+import { readSignedTwilioForm, requiredField, type TwilioWebhookRequest } from "./twilio-webhook.ts";
+import { callBack, type CallRequest } from "./sms-call-back.ts";
 import type { TwilioSettings } from "./twilio-client.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
 import { z } from "zod";
@@ -38,38 +39,11 @@ const smsInboundPayloadSchema = z.object({
 export type SmsInboundPayload = z.infer<typeof smsInboundPayloadSchema>;
 export type SmsAnswer = SmsInboundPayload["answer"];
 
-/** A text asked the persona to call (forward to voice): who asked, from which number, of which persona. */
-export interface CallRequest {
-  tenantId: string;
-  userId: string;
-  personaId: string;
-  /** the persona's number the text went to: the call comes from it */
-  personaNumber: string;
-  /** the sender's number: the call goes to it */
-  userNumber: string;
-  signal?: AbortSignal | undefined;
-}
-
-/** What the persona texts back instead of a reply when it calls. */
-export const CALLING_TEXT = "Calling you now.";
-/** ... and when the call could not be placed. */
-export const CANNOT_CALL_TEXT = "Sorry, I can't call you right now. Let's keep texting.";
-
 /** What became of one webhook delivery. */
 export interface SmsWebhookOutcome {
   /** true when this MessageSid had been received before (Twilio redelivered it) */
   duplicate: boolean;
   outcome: SmsReceiptOutcome | "unknown_number" | null;
-}
-
-/** The parts of Twilio's webhook request the signature is checked against. */
-export interface TwilioWebhookRequest {
-  /** the URL the request arrived at */
-  url: string;
-  /** X-Twilio-Signature, undefined when absent */
-  signature: string | undefined;
-  /** the form-encoded body as it arrived */
-  body: string;
 }
 
 /**
@@ -193,7 +167,10 @@ export class SmsInbound {
         text = verificationInstructionsText(definition.name, receipt.from_number);
         break;
       case "call": {
-        const reply = await this.callBack(receipt, signal);
+        const { store, conversations } = this.options;
+        const user = await this.userOf(receipt);
+        const placeCall = this.placeCall;
+        const reply = await callBack({ store, conversations, placeCall, user, receipt, signal });
         text = reply.content;
         replyMessageId = reply.id;
         break;
@@ -345,47 +322,6 @@ export class SmsInbound {
     return outcome;
   }
 
-  /**
-   * Calls the sender back from the number they texted, keeping the request and the persona's "Calling you
-   * now." (or that it cannot) in the user's SMS conversation. The reply is recorded on the receipt once the
-   * call is placed, so a retried job (its text failed to send) texts again without calling again.
-   */
-  private async callBack(receipt: SmsReceiptRow, signal?: AbortSignal): Promise<Message> {
-    const { store, conversations } = this.options;
-    const user = await this.userOf(receipt);
-    const record = (changes: { conversation_id?: string; message_id?: string; reply_message_id?: string }) =>
-      store.sms.updateReceipt(receipt.message_sid, changes);
-    let conversationId = receipt.conversation_id;
-    if (conversationId === null || receipt.message_id === null) {
-      conversationId =
-        (await store.conversations.findNewestOnChannel(user.id, receipt.persona_id, "sms"))?.id ??
-        (await conversations.create(user, { persona_id: receipt.persona_id, channel: "sms" })).conversation
-          .id;
-      const asked = await conversations.accept(user, conversationId, { content: receipt.body });
-      await record({ conversation_id: conversationId, message_id: asked.id });
-    }
-    if (receipt.reply_message_id !== null) {
-      return conversations.getMessage(user, conversationId, receipt.reply_message_id);
-    }
-    let placed = false;
-    try {
-      await this.placeCall?.({
-        tenantId: receipt.tenant_id,
-        userId: user.id,
-        personaId: receipt.persona_id,
-        personaNumber: receipt.to_number,
-        userNumber: receipt.from_number,
-        signal,
-      });
-      placed = this.placeCall !== undefined;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-    }
-    const reply = await conversations.say(user, conversationId, placed ? CALLING_TEXT : CANNOT_CALL_TEXT);
-    await record({ reply_message_id: reply.id });
-    return reply;
-  }
-
   private async userOf(receipt: SmsReceiptRow): Promise<UserRow> {
     const { store } = this.options;
     const user = receipt.user_id ? await store.users.findById(receipt.tenant_id, receipt.user_id) : undefined;
@@ -445,52 +381,4 @@ export class SmsInbound {
       signal,
     });
   }
-}
-
-/**
- * The form of a Twilio webhook, once its signature is checked: 404 when Twilio is not configured (the
- * feature does not exist here), 400 when X-Twilio-Signature is missing, 403 when it does not match.
- *
- * @example const fields = new Map(readSignedTwilioForm(settings, { url, signature, body }));
- */
-export function readSignedTwilioForm(
-  settings: TwilioSettings | undefined,
-  request: TwilioWebhookRequest,
-): Array<[string, string]> {
-  if (!settings) throw new SmsNotConfiguredError();
-  if (request.signature === undefined || request.signature.trim() === "") {
-    throw new BadRequestError("only Twilio may post here: the X-Twilio-Signature header is missing", [
-      { field: "X-Twilio-Signature", message: "required" },
-    ]);
-  }
-  const parameters = [...new URLSearchParams(request.body)];
-  const url = signedUrl(request.url, settings.publicUrl);
-  if (
-    !isValidTwilioSignature({ authToken: settings.authToken, url, parameters, signature: request.signature })
-  ) {
-    throw new ForbiddenError(
-      `X-Twilio-Signature does not match this request to ${url} (check TWILIO_AUTH_TOKEN and DRAMATIS_PUBLIC_URL)`,
-    );
-  }
-  return parameters;
-}
-
-/**
- * The URL Twilio signed: the configured public address with the request's path and query (behind a
- * proxy the server sees another host and scheme), or the request's own URL.
- */
-export function signedUrl(requestUrl: string, publicUrl: string | undefined): string {
-  if (!publicUrl) return requestUrl;
-  const request = new URL(requestUrl);
-  return `${publicUrl.replace(/\/+$/, "")}${request.pathname}${request.search}`;
-}
-
-export function requiredField(fields: Map<string, string>, name: string, fallback?: string): string {
-  const value = fields.get(name) ?? fallback;
-  if (value === undefined || value.trim() === "") {
-    throw new BadRequestError(`${name} is missing from the webhook's form`, [
-      { field: name, message: "required" },
-    ]);
-  }
-  return value.trim();
 }

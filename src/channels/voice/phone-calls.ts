@@ -5,8 +5,8 @@ import type { PersonaService } from "../../services/persona-service.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { ProviderHttpError } from "../provider-http-errors.ts";
-import type { CallRequest } from "../sms/sms-inbound.ts";
-import { readSignedTwilioForm, requiredField, type TwilioWebhookRequest } from "../sms/sms-inbound.ts";
+import type { CallRequest } from "../sms/sms-call-back.ts";
+import { readSignedTwilioForm, requiredField, type TwilioWebhookRequest } from "../sms/twilio-webhook.ts";
 import type { PhoneDialer, TwilioSettings } from "../sms/twilio-client.ts";
 import { mediaStreamUrl, sayAndHangUpTwiml, streamTwiml } from "./twiml.ts";
 

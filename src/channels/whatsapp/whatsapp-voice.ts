@@ -6,7 +6,7 @@ import type { SpeechService } from "../../services/speech/speech-service.ts";
 import { SpeechInputError } from "../../speech/speech.ts";
 import type { UserRow, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { CALLING_TEXT, CANNOT_CALL_TEXT } from "../sms/sms-inbound.ts";
+import { CALLING_TEXT, CANNOT_CALL_TEXT } from "../sms/sms-call-back.ts";
 import { PhoneCallsNotConfiguredError } from "../voice/phone-calls.ts";
 import { WhatsAppMediaTooLargeError } from "./whatsapp-client.ts";
 import type { WhatsAppSender } from "./whatsapp-sender.ts";
