@@ -1,10 +1,7 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import type { ModelProvider } from "./language-model.ts";
-import {
-  createAiSdkLanguageModel,
-  fetchModelIds,
-  type ProviderRetryOptions,
-} from "./ai-sdk-language-model.ts";
+import { createAiSdkLanguageModel, type ProviderRetryOptions } from "./ai-sdk-language-model.ts";
+import { fetchModelIds } from "./fetch-model-ids.ts";
 import { resolveCapabilities, type CapabilitiesConfig } from "./model-families.ts";
 
 export interface AnthropicProviderOptions {

@@ -1,11 +1,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { embedMany } from "ai";
-import {
-  createAiSdkLanguageModel,
-  fetchModelIds,
-  withoutTrailingSlash,
-  type ProviderRetryOptions,
-} from "./ai-sdk-language-model.ts";
+import { createAiSdkLanguageModel, type ProviderRetryOptions } from "./ai-sdk-language-model.ts";
+import { fetchModelIds } from "./fetch-model-ids.ts";
 import type { ModelProvider } from "./language-model.ts";
 import { resolveCapabilities, type CapabilitiesConfig } from "./model-families.ts";
 import { withRetry } from "./upstream-retry.ts";
@@ -120,4 +116,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         secrets: [options.apiKey],
       }),
   };
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, "");
 }
