@@ -1,11 +1,8 @@
-import {
-  exportCard,
-  exportCardPng,
-  importCard,
-  type CardFormat,
-  type CharacterCard,
-} from "./character-card.ts";
-import { exportCharx, singleFileCardAssets } from "./charx-card.ts";
+import { exportCard } from "./character-card/card-export.ts";
+import { importCard } from "./character-card/card-import.ts";
+import type { CardFormat, CharacterCard } from "./character-card/character-card.ts";
+import { exportCharx, singleFileCardAssets } from "./character-card/charx-card.ts";
+import { exportCardPng } from "./character-card/png-card.ts";
 import type { PersonaAvatarService } from "./persona-avatar-service.ts";
 import type { PersonaAssetService } from "./persona-asset-service.ts";
 import { tenantEditor, type PersonaViewer } from "./persona-editor.ts";
@@ -15,7 +12,7 @@ import type { Persona, PersonaActor, PersonaService, VersionReference } from "./
  * Character Cards in and out of the persona library, with their pictures: an imported PNG card's art
  * becomes the persona's avatar, and a PNG export carries the persona's current picture (its upload, or the
  * generated one the app shows), so a card looks the same on both sides. The card format itself is
- * character-card.ts.
+ * `character-card/`.
  */
 export class CharacterCardService {
   private readonly personas: PersonaService;

@@ -6,7 +6,7 @@ import { newId } from "../lib/ids.ts";
 import type { BlobStore } from "../store/blob-store.ts";
 import type { PersonaAssetRow } from "../store/persona-asset-repository.ts";
 import type { Store } from "../store/store.ts";
-import type { ImportedCardAsset } from "./card-assets.ts";
+import type { ImportedCardAsset } from "./character-card/card-assets.ts";
 import type { PersonaEditor, PersonaViewer } from "./persona-editor.ts";
 import type { PersonaService } from "./persona-service.ts";
 

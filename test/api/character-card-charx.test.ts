@@ -1,7 +1,7 @@
 import { CCardLib } from "@risuai/ccardlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHARX_LIMITS } from "../../src/services/character-card.ts";
+import { CHARX_LIMITS } from "../../src/services/character-card/charx-card.ts";
 import { readZipFiles } from "../../src/lib/bounded-unzip.ts";
 import { BACKENDS } from "../backends.ts";
 import { createTestApp, type TestApp } from "../test-app.ts";

@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readZipFiles } from "../../src/lib/bounded-unzip.ts";
-import { CHARX_LIMITS } from "../../src/services/character-card.ts";
+import { CHARX_LIMITS } from "../../src/services/character-card/charx-card.ts";
 import { zipArchive } from "../zip-archive.ts";
 import {
   CHROMIUM_PATH,

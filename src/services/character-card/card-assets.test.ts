@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PayloadTooLargeError } from "../errors/app-error.ts";
+import { PayloadTooLargeError } from "../../errors/app-error.ts";
 import { embeddedPath, readCardAssets } from "./card-assets.ts";
 
 const limits = { maxCount: 4, maxBytes: 8, maxTotalBytes: 12 };

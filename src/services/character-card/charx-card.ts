@@ -1,8 +1,59 @@
-import { sniffMediaType } from "../lib/file-signatures.ts";
-import { zipArchive, type ZipFile } from "../lib/zip-archive.ts";
-import type { PersonaDefinition } from "../domain/persona-definition.ts";
-import { safeAssetName } from "./card-assets.ts";
-import { exportCard, type CharacterCardV3 } from "./character-card.ts";
+import { sniffMediaType } from "../../lib/file-signatures.ts";
+import { readZipFiles, ZipArchiveError, type ZipLimits } from "../../lib/bounded-unzip.ts";
+import { zipArchive, type ZipFile } from "../../lib/zip-archive.ts";
+import type { PersonaDefinition } from "../../domain/persona-definition.ts";
+import { BadRequestError, PayloadTooLargeError, ValidationError } from "../../errors/app-error.ts";
+import { embeddedPath, listCardAssetEntries, safeAssetName } from "./card-assets.ts";
+import { exportCard } from "./card-export.ts";
+import { decodeUtf8, MAX_CARD_BYTES, parseCardJson } from "./card-json.ts";
+import type { CharacterCardV3 } from "./character-card.ts";
+
+/**
+ * What a CHARX card may unpack to: its card.json and its main picture are read, nothing else, and the
+ * archive is refused (413) before inflating anything bigger.
+ */
+export const CHARX_LIMITS: ZipLimits = {
+  maxEntries: 1_000,
+  maxEntryBytes: MAX_CARD_BYTES,
+  maxTotalBytes: 200 * 1024 * 1024,
+  maxRatio: 200,
+};
+
+/**
+ * A CHARX card (RisuAI's ZIP: `card.json`, a V3 card, with its assets in the archive): the card, its main
+ * icon (which becomes the persona's picture like a PNG card's art) and every file its assets name, each
+ * read within CHARX_LIMITS.
+ */
+export function readCharx(bytes: Uint8Array): {
+  json: unknown;
+  image?: Uint8Array;
+  files: Map<string, Uint8Array>;
+} {
+  const readBounded = (wanted: (name: string) => boolean) => {
+    try {
+      return readZipFiles(bytes, CHARX_LIMITS, wanted);
+    } catch (error) {
+      if (!(error instanceof ZipArchiveError)) throw error;
+      if (error.reason === "too_large") {
+        throw new PayloadTooLargeError(CHARX_LIMITS.maxTotalBytes, `CHARX card refused: ${error.message}`);
+      }
+      throw new ValidationError([
+        { field: "file", message: `not a readable CHARX archive: ${error.message}` },
+      ]);
+    }
+  };
+  const cardBytes = readBounded((name) => name === "card.json").get("card.json");
+  if (!cardBytes) throw new BadRequestError("the CHARX archive holds no card.json");
+  const json = parseCardJson(decodeUtf8(cardBytes, "card.json"), "card.json");
+  const entries = listCardAssetEntries(json);
+  const paths = new Set(entries.map((asset) => embeddedPath(asset.uri)).filter((path) => path !== undefined));
+  const files = paths.size === 0 ? new Map<string, Uint8Array>() : readBounded((name) => paths.has(name));
+  const icons = entries.filter((asset) => asset.type === "icon");
+  const main = icons.find((asset) => asset.name === "main") ?? icons[0];
+  const iconPath = main ? embeddedPath(main.uri) : undefined;
+  const image = iconPath === undefined ? undefined : files.get(iconPath);
+  return image ? { json, image, files } : { json, files };
+}
 
 /** An asset to write into a CHARX export: stored bytes, or a remote URL kept as it is. */
 export interface CharxAsset {

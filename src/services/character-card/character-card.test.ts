@@ -1,25 +1,28 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { zipArchive } from "../../test/zip-archive.ts";
+import { zipArchive } from "../../../test/zip-archive.ts";
 import {
   createPlaceholderPng,
   readPngChunks,
   readPngTextChunks,
   writePngTextChunks,
-} from "../lib/png-text-chunks.ts";
-import { exportCard, exportCardPng, importCard, type CardFormat } from "./character-card.ts";
+} from "../../lib/png-text-chunks.ts";
+import { exportCard } from "./card-export.ts";
+import { importCard } from "./card-import.ts";
+import type { CardFormat } from "./character-card.ts";
+import { exportCardPng } from "./png-card.ts";
 import {
   BadRequestError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from "../errors/app-error.ts";
-import type { AppError } from "../errors/app-error.ts";
+} from "../../errors/app-error.ts";
+import type { AppError } from "../../errors/app-error.ts";
 import {
   DEFAULT_PERSONA_DEFINITION,
   personaDefinitionSchema,
   type PersonaDefinition,
-} from "../domain/persona-definition.ts";
+} from "../../domain/persona-definition.ts";
 
 const FORMATS: CardFormat[] = ["card_v2", "card_v3"];
 

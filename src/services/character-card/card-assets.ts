@@ -1,5 +1,5 @@
-import { isPlainObject } from "../lib/deep-merge.ts";
-import { PayloadTooLargeError } from "../errors/app-error.ts";
+import { isPlainObject } from "../../lib/deep-merge.ts";
+import { PayloadTooLargeError } from "../../errors/app-error.ts";
 
 /**
  * A Character Card V3's `assets` (github.com/kwaroran/character-card-spec-v3): entries `{ type, uri, name,

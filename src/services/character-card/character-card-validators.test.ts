@@ -1,8 +1,10 @@
 import { CCardLib } from "@risuai/ccardlib";
 import { v2 } from "character-card-utils";
 import { describe, expect, it } from "vitest";
-import { readPngTextChunks } from "../lib/png-text-chunks.ts";
-import { exportCard, exportCardPng, importCard } from "./character-card.ts";
+import { readPngTextChunks } from "../../lib/png-text-chunks.ts";
+import { exportCard } from "./card-export.ts";
+import { importCard } from "./card-import.ts";
+import { exportCardPng } from "./png-card.ts";
 
 /**
  * Exports read by other front ends' own libraries: the V3 card validates with RisuAI's @risuai/ccardlib
