@@ -26,6 +26,8 @@ import { authRoutes } from "./http/routes/auth-routes.ts";
 import { cohortRoutes } from "./http/routes/cohort-routes.ts";
 import { conversationArchiveRoutes } from "./http/routes/conversation-archive-routes.ts";
 import { conversationRoutes } from "./http/routes/conversation-routes.ts";
+import { chatControlRoutes } from "./http/routes/chat-control-routes.ts";
+import { promptInspectorRoutes } from "./http/routes/prompt-inspector-routes.ts";
 import { jobRoutes } from "./http/routes/job-routes.ts";
 import { lorebookRoutes } from "./http/routes/lorebook-routes.ts";
 import { keyRoutes } from "./http/routes/key-routes.ts";
@@ -247,6 +249,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   // Before conversationRoutes: /v1/conversations/search must not be read as a conversation id.
   app.route("/", conversationArchiveRoutes());
   app.route("/", conversationRoutes());
+  app.route("/", chatControlRoutes());
+  app.route("/", promptInspectorRoutes());
   app.route("/", usageRoutes());
   app.route("/", jobRoutes());
   app.route("/", providerRoutes());

@@ -10,7 +10,7 @@ import {
   problemResponses,
   userHeaderSchema,
 } from "../openapi-common.ts";
-import { messageSchema } from "./conversation-routes.ts";
+import { messageSchema } from "../schemas/conversation-schemas.ts";
 
 const tags = ["Calls"];
 

@@ -12,7 +12,7 @@ import {
   problemResponses,
   userHeaderSchema,
 } from "../openapi-common.ts";
-import { conversationSchema } from "./conversation-routes.ts";
+import { conversationSchema } from "../schemas/conversation-schemas.ts";
 
 /*
  * Conversations as a whole: branching one from a message, searching across them, export and import.

@@ -1,17 +1,9 @@
-import { messageAudioSchema } from "./speech-routes.ts";
-import { mediaSchema } from "./media-routes.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
-import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
-import { AppError } from "../../errors/app-error.ts";
 import { CHANNELS } from "../../services/conversation-views.ts";
-import { PROMPT_SECTION_NAMES } from "../../domain/prompt-sections.ts";
 import { jobSchema } from "./job-routes.ts";
-import type { UserRow } from "../../store/schema.ts";
 import type { AppEnv } from "../app-env.ts";
 import { personaEditor, requireUser } from "../auth.ts";
-import { logUpstreamFailure } from "../problem.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -21,107 +13,15 @@ import {
   problemResponses,
   userHeaderSchema,
 } from "../openapi-common.ts";
+import { conversationSchema, exchangeSchema, messageSchema } from "../schemas/conversation-schemas.ts";
+import { streamGeneration, wantsStream } from "../stream-generation.ts";
 
-const userPersonaSnapshotSchema = z
-  .object({ id: z.string(), name: z.string(), description: z.string() })
-  .nullable()
-  .openapi({ description: "The user persona in force for this message; null for No Persona" });
-
-export const messageSchema = z
-  .object({
-    id: z.string(),
-    conversation_id: z.string(),
-    sequence: z.number().int(),
-    role: z.enum(["user", "assistant"]),
-    content: z.string(),
-    status: z.enum(["complete", "partial", "failed"]).openapi({
-      description: "partial: generation stopped early (the client disconnected or stopped it)",
-    }),
-    user_persona: userPersonaSnapshotSchema,
-    persona_version: z.number().int().nullable(),
-    model: z
-      .string()
-      .nullable()
-      .openapi({ description: "provider/model that wrote it; offline/… is the built-in engine" }),
-    token_count: z.number().int(),
-    reply_to: z.string().nullable(),
-    created_at: z.string(),
-    edited_at: z
-      .string()
-      .nullable()
-      .openapi({ description: "When its content was last edited; null if never" }),
-    alternative_index: z.number().int().optional().openapi({
-      description:
-        "Which of its turn's alternatives (regenerated replies) this is, from 0; in message lists and chat-control answers",
-    }),
-    alternative_count: z.number().int().optional().openapi({
-      description: "How many alternatives its turn has (1: never regenerated); beside alternative_index",
-    }),
-    audio: z.array(messageAudioSchema).optional().openapi({
-      description:
-        "Its stored audio: the reading of its current text (speech) and the user's voice message (recording); in message lists and reads",
-    }),
-    media: z.array(mediaSchema).optional().openapi({
-      description:
-        "Its pictures and videos: photos the user sent, and what the persona is making or made (status, progress); in message lists and reads",
-    }),
-  })
-  .openapi("Message");
-
-export const conversationSchema = z
-  .object({
-    id: z.string(),
-    persona_id: z.string(),
-    channel: z.string(),
-    title: z.string(),
-    message_count: z.number().int(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    branched_from: z.object({ conversation_id: z.string(), message_id: z.string() }).nullable().openapi({
-      description:
-        "A branch: the conversation and message it was copied from (POST .../branch); null otherwise",
-    }),
-  })
-  .openapi("Conversation");
-
-const exchangeSchema = z
-  .object({
-    user_message: messageSchema,
-    message: messageSchema,
-    usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.number() }),
-    timings: z.object({ prompt_ms: z.number(), model_ms: z.number(), total_ms: z.number() }),
-    warnings: z.array(z.string()),
-  })
-  .openapi("Exchange");
-
-const replySchema = z
-  .object({
-    message: messageSchema,
-    usage: exchangeSchema.shape.usage,
-    timings: exchangeSchema.shape.timings,
-    warnings: z.array(z.string()),
-  })
-  .openapi("Reply");
-
-const promptSchema = z
-  .object({
-    message_id: z.string(),
-    model: z.string(),
-    parameters: z.record(z.string(), z.unknown()),
-    sections: z.array(
-      z.object({
-        name: z.enum(PROMPT_SECTION_NAMES),
-        text: z.string(),
-        tokens: z.number(),
-        detail: z.string().optional(),
-      }),
-    ),
-    messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })),
-    warnings: z.array(z.string()),
-    total_tokens: z.number(),
-    created_at: z.string(),
-  })
-  .openapi("PromptRecord");
+/*
+ * Conversations and their messages: start, list, read, rename and delete a conversation; list its messages
+ * and send one. What changes replies already written is in chat-control-routes.ts, then the prompt inspector
+ * (prompt-inspector-routes.ts), mounted after these: the OpenAPI document lists paths and their schemas in
+ * the order they are registered.
+ */
 
 const sendMessageBody = z
   .strictObject({
@@ -157,47 +57,15 @@ const sendMessageBody = z
   })
   .openapi("SendMessage");
 
-const streamFlag = z
-  .boolean()
-  .optional()
-  .openapi({ description: "Stream the reply as server-sent events (as POST .../messages does)" });
-
-const generationBody = z.strictObject({ stream: streamFlag }).openapi("ChatControl");
-
 const renameBody = z
   .strictObject({
     title: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
   })
   .openapi("RenameConversation");
 
-const editMessageBody = z
-  .strictObject({
-    content: z
-      .string()
-      .trim()
-      .min(1, "must not be empty")
-      .max(32_000, "must be at most 32000 characters")
-      .optional()
-      .openapi({ description: "The message's new content (the user's or the persona's)" }),
-    chosen_alternative: z.number().int().min(0).optional().openapi({
-      description:
-        "Show this alternative of the message's turn (from 0, as GET .../alternatives lists them): the conversation lists it and the next prompt's history sends it",
-    }),
-  })
-  .refine((body) => (body.content === undefined) !== (body.chosen_alternative === undefined), {
-    message: "give content or chosen_alternative, one of them",
-  })
-  .openapi("EditMessage", { description: "Exactly one of content (edit) or chosen_alternative (swipe)" });
-
 const tags = ["Conversations"];
 const headers = userHeaderSchema;
 const conversationParams = idParamSchema;
-const messageParams = idParamSchema.extend({
-  messageId: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "messageId", in: "path" } }),
-});
 
 const createConversationRoute = createRoute(
   withIdempotencyKey({
@@ -321,15 +189,6 @@ const sendRoute = createRoute(
   }),
 );
 
-const promptRoute = createRoute({
-  method: "get",
-  path: "/v1/conversations/{id}/messages/{messageId}/prompt",
-  tags,
-  summary: "Prompt inspector: the exact prompt that produced a reply, by section, with token counts",
-  request: { headers, params: messageParams },
-  responses: { 200: jsonContent(promptSchema, "The prompt"), ...problemResponses(404) },
-});
-
 const renameRoute = createRoute({
   method: "patch",
   path: "/v1/conversations/{id}",
@@ -338,149 +197,6 @@ const renameRoute = createRoute({
   request: { headers, params: conversationParams, body: jsonBody(renameBody) },
   responses: { 200: jsonContent(conversationSchema, "The conversation"), ...problemResponses(404, 422) },
 });
-
-const streamableReply = {
-  200: {
-    description:
-      "The reply (JSON), or an SSE stream: message-start, message-delta ({text}), message-end (the reply), or error",
-    content: {
-      "application/json": { schema: replySchema },
-      "text/event-stream": { schema: z.string() },
-    },
-  },
-  502: { description: "The model failed; nothing was changed" },
-} as const;
-
-const regenerateRoute = createRoute(
-  withIdempotencyKey({
-    method: "post",
-    path: "/v1/conversations/{id}/messages/{messageId}/regenerate",
-    tags,
-    summary:
-      "Regenerate the latest reply: a new alternative of the same turn, shown instead (the others are kept)",
-    description:
-      "The persona answers the same user message again from the history before this turn. The new reply is " +
-      "another alternative (swipe) of the turn and becomes the one shown; earlier alternatives stay listed " +
-      "under .../alternatives and can be chosen back. Only the conversation's latest reply can be regenerated " +
-      "(409 otherwise), and only a reply to a user's message (422 for a user message or an opener). " +
-      "An opening message with several greetings is not regenerated by the model: the next greeting is " +
-      "shown (after the last, the first), told as the same events. " +
-      "Streams like POST .../messages with `stream: true` or `Accept: text/event-stream`.",
-    request: { headers, params: messageParams, body: jsonBody(generationBody) },
-    responses: { ...streamableReply, ...problemResponses(404, 409, 422) },
-  }),
-);
-
-const continueRoute = createRoute(
-  withIdempotencyKey({
-    method: "post",
-    path: "/v1/conversations/{id}/continue",
-    tags,
-    summary: "Continue the persona's last message: the model's continuation is appended to it",
-    description:
-      "409 when the conversation's last message is the user's. Streams like POST .../messages with " +
-      "`stream: true` or `Accept: text/event-stream`; message-start carries the message being continued.",
-    request: { headers, params: conversationParams, body: jsonBody(generationBody) },
-    responses: { ...streamableReply, ...problemResponses(404, 409, 422) },
-  }),
-);
-
-const alternativesRoute = createRoute({
-  method: "get",
-  path: "/v1/conversations/{id}/messages/{messageId}/alternatives",
-  tags,
-  summary: "Every alternative (regeneration) of a message's turn, oldest first, and which one is shown",
-  request: { headers, params: messageParams },
-  responses: {
-    200: jsonContent(
-      z
-        .object({
-          data: z.array(messageSchema),
-          chosen: z.number().int().openapi({ description: "Index in data of the alternative shown" }),
-        })
-        .openapi("MessageAlternatives"),
-      "The turn's alternatives",
-    ),
-    ...problemResponses(404),
-  },
-});
-
-const editMessageRoute = createRoute({
-  method: "patch",
-  path: "/v1/conversations/{id}/messages/{messageId}",
-  tags,
-  summary: "Edit a message's content, or choose which alternative of its turn is shown",
-  request: { headers, params: messageParams, body: jsonBody(editMessageBody) },
-  responses: { 200: jsonContent(messageSchema, "The message now shown"), ...problemResponses(404, 422) },
-});
-
-const deleteMessageRoute = createRoute({
-  method: "delete",
-  path: "/v1/conversations/{id}/messages/{messageId}",
-  tags,
-  summary: "Delete a message (a shown reply with every alternative of its turn; a hidden alternative alone)",
-  request: { headers, params: messageParams },
-  responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
-});
-
-function wantsStream(c: Context, bodyFlag: boolean | undefined): boolean {
-  return bodyFlag ?? (c.req.header("accept") ?? "").includes("text/event-stream");
-}
-
-/** How a generation reports to its stream: the start (with what the client should know first) and each delta. */
-interface StreamHandlers {
-  signal: AbortSignal;
-  start: (data: unknown) => Promise<void>;
-  onDelta: (text: string) => Promise<void>;
-}
-
-/**
- * Streams a generation as SSE: message-start, message-delta ({text}) and message-end (what `generate`
- * returns), or an error event once the status line is sent. A client that disconnects stops the model.
- */
-function streamGeneration(
-  c: Context<AppEnv>,
-  generate: (handlers: StreamHandlers) => Promise<unknown>,
-): Response {
-  return streamSSE(c, async (stream) => {
-    const controller = new AbortController();
-    stream.onAbort(() => controller.abort());
-    try {
-      const result = await generate({
-        signal: controller.signal,
-        start: (data) => stream.writeSSE({ event: "message-start", data: JSON.stringify(data) }),
-        onDelta: (text) => stream.writeSSE({ event: "message-delta", data: JSON.stringify({ text }) }),
-      });
-      await stream.writeSSE({ event: "message-end", data: JSON.stringify(result) });
-    } catch (error) {
-      // The status line is already sent, so failures travel as an event with the problem document.
-      const problem =
-        error instanceof AppError
-          ? { title: error.title, status: error.status, detail: error.message, errors: error.errors }
-          : {
-              title: "Internal Server Error",
-              status: 500,
-              detail: "an unexpected error occurred; it has been logged",
-            };
-      if (!(error instanceof AppError)) c.var.logger.error({ err: error }, "streamed reply failed");
-      logUpstreamFailure(c.var.logger, error, c);
-      await stream.writeSSE({ event: "error", data: JSON.stringify(problem) });
-    }
-  });
-}
-
-/**
- * Resolves the conversation before any stream starts (a wrong id is a plain 404, not an event), and 404s
- * when its persona was made private by another member since: it answers no more.
- */
-async function assertPersonaAnswers(
-  c: Context<AppEnv>,
-  user: UserRow,
-  conversationId: string,
-): Promise<void> {
-  const conversation = await c.var.services.conversations.get(user, conversationId);
-  await c.var.services.personas.assertNotHidden(personaEditor(c), conversation.persona_id);
-}
 
 export function conversationRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();
@@ -570,68 +286,6 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
       200,
     ),
   );
-
-  router.openapi(regenerateRoute, async (c) => {
-    const user = await requireUser(c);
-    const { id, messageId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    await assertPersonaAnswers(c, user, id);
-    if (wantsStream(c, body.stream)) {
-      return streamGeneration(c, ({ signal, start, onDelta }) =>
-        service(c).regenerate(user, id, messageId, {
-          signal,
-          onDelta,
-          onStart: ({ replyId }) => start({ message_id: replyId, regenerates: messageId }),
-        }),
-      );
-    }
-    return c.json(await service(c).regenerate(user, id, messageId), 200);
-  });
-
-  router.openapi(continueRoute, async (c) => {
-    const user = await requireUser(c);
-    const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
-    await assertPersonaAnswers(c, user, id);
-    if (wantsStream(c, body.stream)) {
-      return streamGeneration(c, ({ signal, start, onDelta }) =>
-        service(c).continueReply(user, id, {
-          signal,
-          onDelta,
-          onStart: (message) => start({ message_id: message.id, message }),
-        }),
-      );
-    }
-    return c.json(await service(c).continueReply(user, id), 200);
-  });
-
-  router.openapi(alternativesRoute, async (c) => {
-    const { id, messageId } = c.req.valid("param");
-    const { items, chosen } = await service(c).listAlternatives(await requireUser(c), id, messageId);
-    return c.json({ data: items, chosen }, 200);
-  });
-
-  router.openapi(editMessageRoute, async (c) => {
-    const user = await requireUser(c);
-    const { id, messageId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    const message =
-      body.content !== undefined
-        ? await service(c).editMessage(user, id, messageId, body.content)
-        : await service(c).chooseAlternative(user, id, messageId, body.chosen_alternative ?? 0);
-    return c.json(message, 200);
-  });
-
-  router.openapi(deleteMessageRoute, async (c) => {
-    const { id, messageId } = c.req.valid("param");
-    await service(c).deleteMessage(await requireUser(c), id, messageId);
-    return c.body(null, 204);
-  });
-
-  router.openapi(promptRoute, async (c) => {
-    const { id, messageId } = c.req.valid("param");
-    return c.json(await service(c).getPrompt(await requireUser(c), id, messageId), 200);
-  });
 
   return router;
 }
