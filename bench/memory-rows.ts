@@ -6,7 +6,7 @@
  */
 import { newId } from "../src/lib/ids.ts";
 import type { MemoryDraft, MemoryOwner } from "../src/memory/memory.ts";
-import { searchTextOf } from "../src/services/memory-service.ts";
+import { searchTextOf } from "../src/services/memory-rows.ts";
 import type { MemoryRow } from "../src/store/schema.ts";
 import type { Store } from "../src/store/store.ts";
 

@@ -5,7 +5,8 @@ import type { Memory } from "../memory/memory.ts";
 import { jaccardSimilarity, significantWords } from "../memory/memory-text.ts";
 import type { LanguageModel } from "../models/language-model.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
-import type { MemoryActor, MemoryService } from "./memory-service.ts";
+import type { MemoryActor } from "./memory-access.ts";
+import type { MemoryService } from "./memory-service.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 export interface ConsistencyReport {

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 import type { ConversationService } from "./conversation-service.ts";
 import type { Message } from "./conversation-views.ts";
 import type { MemoryService } from "./memory-service.ts";
-import { toMemory } from "./memory-service.ts";
+import { toMemory } from "./memory-views.ts";
 import type { PersonaService } from "./persona-service.ts";
 
 /** What an extraction job needs: the exchange to learn from. */

@@ -5,7 +5,7 @@ import type { MemoryVisibility } from "../store/memory-repository.ts";
 import type { Store } from "../store/store.ts";
 import type { MemoryEmbedder } from "./memory-embedder.ts";
 import type { MemoryVectors } from "./memory-vectors.ts";
-import { toMemory } from "./memory-service.ts";
+import { toMemory } from "./memory-views.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import type { PersonaService } from "./persona-service.ts";
 
