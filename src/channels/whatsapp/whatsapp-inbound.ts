@@ -1,19 +1,23 @@
 import type { Logger } from "pino";
 import type { JobQueue } from "../../jobs/job-queue.ts";
-import { equalInConstantTime } from "../../lib/constant-time.ts";
 import { realMilliseconds, type Clock } from "../../lib/clock.ts";
 import { paceReply, pacingSettings } from "../../proactive/reply-pacing.ts";
 import type { ConversationService } from "../../services/conversation-service.ts";
 import type { Message } from "../../services/conversation-views.ts";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../../errors/app-error.ts";
+import { NotFoundError } from "../../errors/app-error.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { UserRow, WhatsAppReceiptOutcome, WhatsAppReceiptRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { replyOnChannel } from "../channel-conversation.ts";
 import type { WhatsAppSettings } from "./whatsapp-client.ts";
 import { readLinkCode, type WhatsAppLinks } from "./whatsapp-links.ts";
-import { WhatsAppNotConfiguredError, type WhatsAppSender } from "./whatsapp-sender.ts";
-import { isValidWhatsAppSignature } from "./whatsapp-signature.ts";
+import type { WhatsAppSender } from "./whatsapp-sender.ts";
+import {
+  readSignedWebhook,
+  verifyWebhookSubscription,
+  type WebhookSubscriptionQuery,
+  type WhatsAppWebhookRequest,
+} from "./whatsapp-webhook.ts";
 import {
   linkInstructionsText,
   linkedText,
@@ -24,11 +28,7 @@ import {
 import { asksForCall } from "../voice/call-request.ts";
 import { WhatsAppVoice, type WhatsAppVoiceServices } from "./whatsapp-voice.ts";
 import type { WhatsAppPictures } from "./whatsapp-pictures.ts";
-import {
-  WhatsAppPayloadError,
-  readInboundMessages,
-  type InboundWhatsAppMessage,
-} from "./whatsapp-webhook-payload.ts";
+import type { InboundWhatsAppMessage } from "./whatsapp-webhook-payload.ts";
 import { recordChannelUsage } from "../channel-usage.ts";
 import { z } from "zod";
 import { readJobPayload } from "../../jobs/job-payload.ts";
@@ -56,13 +56,6 @@ const whatsAppInboundPayloadSchema = z.object({
 });
 export type WhatsAppInboundPayload = z.infer<typeof whatsAppInboundPayloadSchema>;
 export type WhatsAppAnswer = WhatsAppInboundPayload["answer"];
-
-/** What Meta's webhook request brings: the body exactly as sent, and its signature header. */
-export interface WhatsAppWebhookRequest {
-  body: Uint8Array;
-  /** X-Hub-Signature-256, undefined when absent */
-  signature: string | undefined;
-}
 
 /** What became of one webhook delivery. */
 export interface WhatsAppWebhookOutcome {
@@ -114,35 +107,12 @@ export class WhatsAppInbound {
   }
 
   /**
-   * The verification handshake when the webhook is set up in Meta's dashboard: the challenge echoed when
-   * the verify token matches (403 when not, 400 when the parameters are missing).
+   * Meta's subscription handshake (see verifyWebhookSubscription).
    *
    * @example const challenge = inbound.verify({ mode, verifyToken, challenge }); return c.text(challenge);
    */
-  verify(query: {
-    mode?: string | undefined;
-    verifyToken?: string | undefined;
-    challenge?: string | undefined;
-  }): string {
-    const settings = this.options.settings;
-    if (!settings) throw new WhatsAppNotConfiguredError();
-    const missing = (["mode", "verifyToken", "challenge"] as const).filter((name) => !query[name]);
-    if (missing.length > 0) {
-      const names = { mode: "hub.mode", verifyToken: "hub.verify_token", challenge: "hub.challenge" };
-      throw new BadRequestError(
-        `Meta's verification request needs ${missing.map((name) => names[name]).join(", ")}`,
-        missing.map((name) => ({ field: names[name], message: "required" })),
-      );
-    }
-    if (query.mode !== "subscribe") {
-      throw new BadRequestError(`hub.mode must be subscribe, got ${query.mode}`, [
-        { field: "hub.mode", message: "must be subscribe" },
-      ]);
-    }
-    if (!equalInConstantTime(settings.verifyToken, query.verifyToken ?? "")) {
-      throw new ForbiddenError("hub.verify_token does not match WHATSAPP_VERIFY_TOKEN");
-    }
-    return query.challenge ?? "";
+  verify(query: WebhookSubscriptionQuery): string {
+    return verifyWebhookSubscription(this.options.settings, query);
   }
 
   /**
@@ -151,7 +121,7 @@ export class WhatsAppInbound {
    * @example await inbound.receive({ body: new Uint8Array(await c.req.arrayBuffer()), signature })
    */
   async receive(request: WhatsAppWebhookRequest, logger?: Logger): Promise<WhatsAppWebhookOutcome> {
-    const messages = this.read(request);
+    const messages = readSignedWebhook(this.options.settings, request);
     const outcome: WhatsAppWebhookOutcome = { received: [], duplicates: [] };
     for (const message of messages) {
       const number = await this.options.store.whatsapp.findNumber(message.phoneNumberId);
@@ -306,41 +276,6 @@ export class WhatsAppInbound {
     if (!user)
       throw new NotFoundError(`user ${receipt.user_id ?? "(none)"} of message ${receipt.message_id}`);
     return user;
-  }
-
-  private read(request: WhatsAppWebhookRequest): InboundWhatsAppMessage[] {
-    const settings = this.options.settings;
-    if (!settings) throw new WhatsAppNotConfiguredError();
-    if (request.signature === undefined || request.signature.trim() === "") {
-      throw new BadRequestError("only Meta may post here: the X-Hub-Signature-256 header is missing", [
-        { field: "X-Hub-Signature-256", message: "required" },
-      ]);
-    }
-    if (
-      !isValidWhatsAppSignature({
-        appSecret: settings.appSecret,
-        body: request.body,
-        signature: request.signature,
-      })
-    ) {
-      throw new ForbiddenError("X-Hub-Signature-256 does not match this body (check WHATSAPP_APP_SECRET)");
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(request.body).toString("utf8"));
-    } catch {
-      throw new BadRequestError("the webhook's body is not JSON", [{ field: "(body)", message: "not JSON" }]);
-    }
-    try {
-      return readInboundMessages(json);
-    } catch (error) {
-      if (error instanceof WhatsAppPayloadError) {
-        throw new BadRequestError(`not a WhatsApp webhook: ${error.message}`, [
-          { field: error.field, message: error.message },
-        ]);
-      }
-      throw error;
-    }
   }
 
   /** Decides what the message is and queues its answer. */
