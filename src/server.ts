@@ -19,7 +19,8 @@ import { chooseDefaultModel, createModelRegistry, modelsDirectory } from "./mode
 import { loadModelCatalog } from "./models/model-catalog.ts";
 import { createModelFiles } from "./models/model-files.ts";
 import { PriceTable } from "./services/pricing.ts";
-import { OutboundGuard, parseOutboundAllowList } from "./lib/outbound-guard.ts";
+import { parseOutboundAllowList } from "./lib/outbound-allow-list.ts";
+import { OutboundGuard } from "./lib/outbound-guard.ts";
 import { createRateLimits } from "./rate-limits/create-rate-limits.ts";
 import { createServices, type Services } from "./composition/create-services.ts";
 import { openDatabase, type DatabaseHandle } from "./store/database.ts";

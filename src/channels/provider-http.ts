@@ -11,7 +11,7 @@ import {
   OUTBOUND_REFUSED_MESSAGE,
   OUTBOUND_UNREACHABLE_MESSAGE,
   OutboundRefusedError,
-} from "../lib/outbound-guard.ts";
+} from "../lib/outbound-errors.ts";
 import { redactSecrets, safeRequestId } from "../lib/redact.ts";
 import { bodyFor, lowerCaseHeaders, parseBody, readCapped } from "./provider-http-body.ts";
 import {

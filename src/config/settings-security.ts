@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseOutboundAllowList } from "../lib/outbound-guard.ts";
+import { parseOutboundAllowList } from "../lib/outbound-allow-list.ts";
 
 /** Keys and tokens, which proxies to trust, and which private addresses outbound requests may reach. */
 export const securitySettings = {

@@ -5,14 +5,13 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAI } from "../../test/mock-upstreams.ts";
 import { createOpenAICompatibleProvider } from "../models/openai-compatible-provider.ts";
+import { parseOutboundAllowList } from "./outbound-allow-list.ts";
 import {
   OUTBOUND_REFUSED_MESSAGE,
   OUTBOUND_UNREACHABLE_MESSAGE,
-  OutboundGuard,
   OutboundRefusedError,
-  parseOutboundAllowList,
-  type ResolveHost,
-} from "./outbound-guard.ts";
+} from "./outbound-errors.ts";
+import { OutboundGuard, type ResolveHost } from "./outbound-guard.ts";
 
 /** A resolver that knows only the names given; anything else does not resolve. */
 function stubResolver(names: Record<string, string[]>): ResolveHost & { calls: string[] } {
@@ -462,18 +461,5 @@ describe("outbound guard: an allow-listed loopback model server", () => {
     } finally {
       await upstream.close();
     }
-  });
-});
-
-describe("parseOutboundAllowList", () => {
-  it("reads hosts, IPs and CIDRs with optional ports, and names a bad entry by position", () => {
-    expect(
-      parseOutboundAllowList(" 127.0.0.1:11434, 10.0.0.0/8 ,[::1]:8080, ::1, ollama.internal, gpu:8000,127.1")
-        .length,
-    ).toBe(7);
-    expect(parseOutboundAllowList("")).toEqual([]);
-    expect(() => parseOutboundAllowList("127.0.0.1, http://x/")).toThrow(/entry 2/);
-    expect(() => parseOutboundAllowList("10.0.0.0/99")).toThrow(/entry 1/);
-    expect(() => parseOutboundAllowList("host:70000")).toThrow(/entry 1/);
   });
 });

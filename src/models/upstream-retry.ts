@@ -5,7 +5,7 @@ import {
   OUTBOUND_UNREACHABLE_MESSAGE,
   OutboundRefusedError,
   OutboundUnreachableError,
-} from "../lib/outbound-guard.ts";
+} from "../lib/outbound-errors.ts";
 import { redactSecrets, safeRequestId } from "../lib/redact.ts";
 import { UpstreamModelError } from "./language-model.ts";
 

@@ -1,4 +1,5 @@
-import { OutboundGuard, parseOutboundAllowList } from "../lib/outbound-guard.ts";
+import { parseOutboundAllowList } from "../lib/outbound-allow-list.ts";
+import { OutboundGuard } from "../lib/outbound-guard.ts";
 import {
   probeLocalServer,
   type LocalServerAddress,

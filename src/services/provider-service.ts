@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Clock } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
-import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError, type OutboundGuard } from "../lib/outbound-guard.ts";
+import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError } from "../lib/outbound-errors.ts";
+import type { OutboundGuard } from "../lib/outbound-guard.ts";
 import { hasUrlCredentials, redactUrl } from "../lib/redact.ts";
 import { secretContext, type SecretBox } from "../lib/secret-box.ts";
 import type { ModelProvider } from "../models/language-model.ts";

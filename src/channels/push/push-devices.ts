@@ -1,11 +1,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import { newId } from "../../lib/ids.ts";
-import {
-  OUTBOUND_REFUSED_MESSAGE,
-  OutboundRefusedError,
-  type OutboundGuard,
-  type OutboundScheme,
-} from "../../lib/outbound-guard.ts";
+import { OUTBOUND_REFUSED_MESSAGE, OutboundRefusedError } from "../../lib/outbound-errors.ts";
+import type { OutboundGuard, OutboundScheme } from "../../lib/outbound-guard.ts";
 import { secretContext, type SecretBox } from "../../lib/secret-box.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors/app-error.ts";
 import type { PushSubscriptionRow, UserRow } from "../../store/schema.ts";
