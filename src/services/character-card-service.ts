@@ -6,7 +6,8 @@ import { exportCardPng } from "./character-card/png-card.ts";
 import type { PersonaAvatarService } from "./persona-avatar-service.ts";
 import type { PersonaAssetService } from "./persona-asset-service.ts";
 import { tenantEditor, type PersonaViewer } from "./persona-editor.ts";
-import type { Persona, PersonaActor, PersonaService, VersionReference } from "./persona-service.ts";
+import type { PersonaActor, PersonaService } from "./persona-service.ts";
+import type { Persona, VersionReference } from "./persona-views.ts";
 
 /**
  * Character Cards in and out of the persona library, with their pictures: an imported PNG card's art

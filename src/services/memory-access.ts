@@ -6,7 +6,8 @@ import type { Store } from "../store/store.ts";
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from "../errors/app-error.ts";
 import type { MemoryInput } from "./memory-schemas.ts";
 import { mayEditPersona, type PersonaEditor } from "./persona-editor.ts";
-import type { Persona, PersonaService } from "./persona-service.ts";
+import type { PersonaService } from "./persona-service.ts";
+import type { Persona } from "./persona-views.ts";
 
 /** Why a scope was refused: the same whether the id is another user's, another tenant's or nobody's. */
 export const SCOPE_NOT_OWNED = "must be the id of one of your own user personas or contacts, or null";

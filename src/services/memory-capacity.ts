@@ -2,7 +2,7 @@ import type { Store } from "../store/store.ts";
 import { ValidationError, type FieldError } from "../errors/app-error.ts";
 import type { PersonaDefinition } from "../domain/persona-definition.ts";
 import { visibilityOf, type MemoryActor } from "./memory-access.ts";
-import type { Persona } from "./persona-service.ts";
+import type { Persona } from "./persona-views.ts";
 
 /** How many memories a persona may hold per memory tier (timeline and relationship memory together). */
 export const MEMORY_TIER_LIMITS: Record<PersonaDefinition["memory"]["tier"], number> = {

@@ -4,7 +4,7 @@ import type { MemoryRow } from "../store/schema.ts";
 import { serializeStoredJson } from "../store/stored-documents/stored-json.ts";
 import type { MemoryActor } from "./memory-access.ts";
 import type { MemoryInput } from "./memory-schemas.ts";
-import type { Persona } from "./persona-service.ts";
+import type { Persona } from "./persona-views.ts";
 
 /** The text full-text search indexes for a memory. */
 export function searchTextOf(

@@ -7,12 +7,9 @@ import { generatePersonaFromSeed, linkTimelineDrafts } from "../memory/seed-gene
 import type { Store } from "../store/store.ts";
 import type { MemoryService } from "./memory-service.ts";
 import { DEFAULT_PERSONA_DEFINITION, SEXES, type PersonaDefinition } from "../domain/persona-definition.ts";
-import {
-  validateDefinition,
-  type Persona,
-  type PersonaActor,
-  type PersonaService,
-} from "./persona-service.ts";
+import { validateDefinition } from "./persona-definition-input.ts";
+import type { PersonaActor, PersonaService } from "./persona-service.ts";
+import type { Persona } from "./persona-views.ts";
 
 export const personaSeedSchema = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").max(100),

@@ -5,7 +5,8 @@ import type { UserRow } from "../store/schema.ts";
 import type { ChatCompletionService } from "./chat-completion-service.ts";
 import { findCatalogPersona } from "./persona-catalog.ts";
 import type { PersonaEditor } from "./persona-editor.ts";
-import type { Persona, PersonaActor, PersonaService } from "./persona-service.ts";
+import type { PersonaActor, PersonaService } from "./persona-service.ts";
+import type { Persona } from "./persona-views.ts";
 
 /*
  * The personas API of TIE ("custom system prompts per user"), mapped onto Dramatis personas. Nothing here

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { NotFoundError } from "../../errors/app-error.ts";
 import { parseModelId } from "../../models/language-model.ts";
 import { PERSONA_MODEL_PREFIX } from "../../services/chat-completion-service.ts";
-import type { Persona } from "../../services/persona-service.ts";
+import type { Persona } from "../../services/persona-views.ts";
 import type { AppEnv } from "../app-env.ts";
 import { personaEditor } from "../auth.ts";
 import { jsonContent } from "../openapi-common.ts";
