@@ -20,7 +20,8 @@ import type { ModelFiles } from "../src/models/model-files.ts";
 import type { TwilioSettings } from "../src/channels/sms/twilio-client.ts";
 import type { PushSettings } from "../src/channels/push/push-channel.ts";
 import type { WhatsAppSettings } from "../src/channels/whatsapp/whatsapp-client.ts";
-import { createServices, type ServiceOptions, type Services } from "../src/composition/create-services.ts";
+import { createServices, type Services } from "../src/composition/create-services.ts";
+import type { ServiceOptions } from "../src/composition/service-options.ts";
 import type { DatabaseHandle } from "../src/store/database.ts";
 import {
   DEFAULT_RATE_LIMIT_SETTINGS,
