@@ -31,51 +31,69 @@ const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 
 /**
  * Runs one action of a client command (`dramatis NAME ACTION`) against the server the flags and the
- * environment name, and turns every failure into a line on stderr and an exit code: 2 for a command line
- * that makes no sense (an unknown action, a missing argument, no key), 1 when the server refused or could
- * not be reached. Anything else is a bug and is thrown.
+ * environment name, and turns every failure into a line on stderr and an exit code (see
+ * reportClientFailure). The action gets `connect`, which makes the client when it is called, so an action
+ * may check its own command line before a missing key is reported.
  *
- * @example return runClientAction("dramatis media", options.action, ACTIONS, options, (run, client) => run(client, options));
+ * @example
+ * return runClientAction(`dramatis media ${options.action}`, options.action, ACTIONS, options,
+ *   (run, connect) => run(connect(), options));
  */
 export async function runClientAction<Action>(
-  command: string,
+  /** What every failure line starts with: `dramatis media list`. */
+  name: string,
   action: string,
   actions: Record<string, Action>,
   io: ClientCommandIo,
-  run: (action: Action, client: DramatisClient) => Promise<number>,
+  run: (chosen: Action, connect: () => DramatisClient) => Promise<number>,
+  /** What an action not in `actions` is told; exit code 2. */
+  unknownAction = `unknown action ${action}: expected ${Object.keys(actions).join(", ")}`,
 ): Promise<number> {
-  const name = `${command} ${action}`;
   const text = (value: string | boolean | undefined) => (typeof value === "string" ? value : undefined);
-  try {
-    const chosen = actions[action];
-    if (!chosen) {
-      throw new ClientCommandError(
-        `unknown action ${action}: expected ${Object.keys(actions).join(", ")}`,
-        2,
-      );
-    }
-    const access = readServerAccess(
-      { url: text(io.values.url), key: text(io.values.key), user: text(io.values.user) },
-      io.environment,
+  const connect = () =>
+    createServerClient(
+      readServerAccess(
+        { url: text(io.values.url), key: text(io.values.key), user: text(io.values.user) },
+        io.environment,
+      ),
+      io.fetch,
     );
-    return await run(chosen, createServerClient(access, io.fetch));
+  try {
+    const chosen = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!chosen) throw new ClientCommandError(unknownAction, 2);
+    return await run(chosen, connect);
   } catch (error) {
-    if (error instanceof ClientCommandError) {
-      io.printError(`${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof ServerAccessError) {
-      io.printError(`${name}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof ServerUnreachableError) {
-      io.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      io.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
+    return reportClientFailure(name, error, io.printError);
   }
+}
+
+/**
+ * Prints what went wrong in a client command as `NAME: reason` and returns its exit code: 2 for a command
+ * line that makes no sense (an unknown action, a missing argument, no key), 1 when the server refused or
+ * could not be reached. Anything else is a bug and is thrown again.
+ *
+ * @example catch (error) { return reportClientFailure("dramatis chat", error, printError); }
+ */
+export function reportClientFailure(
+  name: string,
+  error: unknown,
+  printError: (line: string) => void,
+): number {
+  if (error instanceof ClientCommandError) {
+    printError(`${name}: ${error.message}`);
+    return error.exitCode;
+  }
+  if (error instanceof ServerAccessError) {
+    printError(`${name}: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof ServerUnreachableError) {
+    printError(`${name}: ${error.message}`);
+    return 1;
+  }
+  if (error instanceof DramatisApiError) {
+    printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
+    return 1;
+  }
+  throw error;
 }

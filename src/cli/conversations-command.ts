@@ -1,12 +1,7 @@
 import fs from "node:fs/promises";
-import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
-import {
-  createServerClient,
-  readServerAccess,
-  ServerAccessError,
-  ServerUnreachableError,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
+import { ClientCommandError, runClientAction } from "./client-action.ts";
+import type { ServerFetch } from "./server-connection.ts";
 
 /**
  * `dramatis conversations search|export|import`: the caller's conversations on a running server, over the
@@ -29,17 +24,14 @@ export interface ConversationsCommandOptions {
   fetch?: ServerFetch;
 }
 
-/** A failure meant for people, with its exit code (2 = the command line was wrong). */
-class ConversationsCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
+const ACTIONS: Record<
+  string,
+  (api: DramatisClient, options: ConversationsCommandOptions) => Promise<number>
+> = {
+  search,
+  export: exportConversation,
+  import: importConversation,
+};
 
 /**
  * Runs `dramatis conversations ACTION …` and returns the exit code: 0, 1 when the server refused or
@@ -48,50 +40,19 @@ const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
  * @example await conversationsCommand({ action: "search", positionals: ["lisbon"], values: {}, environment: process.env, print: console.log, printError: console.error });
  */
 export async function conversationsCommand(options: ConversationsCommandOptions): Promise<number> {
-  try {
-    const api = connect(options);
-    if (options.action === "search") return await search(api, options);
-    if (options.action === "export") return await exportConversation(api, options);
-    if (options.action === "import") return await importConversation(api, options);
-    throw new ConversationsCommandError(
-      `unknown conversations command ${options.action}: expected search, export or import`,
-      2,
-    );
-  } catch (error) {
-    if (error instanceof ConversationsCommandError) {
-      options.printError(`dramatis conversations: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(
-        `dramatis conversations: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`,
-      );
-      return 1;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`dramatis conversations: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  return runClientAction(
+    "dramatis conversations",
+    options.action,
+    ACTIONS,
+    options,
+    (run, connect) => run(connect(), options),
+    `unknown conversations command ${options.action}: expected search, export or import`,
+  );
 }
 
 function text(options: ConversationsCommandOptions, name: string): string | undefined {
   const value = options.values[name];
   return typeof value === "string" ? value : undefined;
-}
-
-function connect(options: ConversationsCommandOptions): DramatisClient {
-  try {
-    const access = readServerAccess(
-      { url: text(options, "url"), key: text(options, "key"), user: text(options, "user") },
-      options.environment,
-    );
-    return createServerClient(access, options.fetch);
-  } catch (error) {
-    if (error instanceof ServerAccessError) throw new ConversationsCommandError(error.message, 2);
-    throw error;
-  }
 }
 
 /** One hit per line: when, conversation title and id, message id, and the snippet. */
@@ -102,11 +63,11 @@ function describeHit(hit: Schema<"MessageSearchHit">): string {
 
 async function search(api: DramatisClient, options: ConversationsCommandOptions): Promise<number> {
   const query = options.positionals.join(" ").trim();
-  if (!query) throw new ConversationsCommandError("usage: dramatis conversations search QUERY...", 2);
+  if (!query) throw new ClientCommandError("usage: dramatis conversations search QUERY...", 2);
   const limitText = text(options, "limit");
   const limit = limitText === undefined ? 20 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-    throw new ConversationsCommandError("--limit must be a whole number from 1 to 200", 2);
+    throw new ClientCommandError("--limit must be a whole number from 1 to 200", 2);
   }
   const page = await unwrap(
     api.GET("/v1/conversations/search", {
@@ -129,14 +90,14 @@ async function exportConversation(
 ): Promise<number> {
   const [id, ...extra] = options.positionals;
   if (!id || extra.length > 0) {
-    throw new ConversationsCommandError(
+    throw new ClientCommandError(
       "usage: dramatis conversations export ID [--format sillytavern|dramatis] [-o FILE]",
       2,
     );
   }
   const format = text(options, "format") ?? "sillytavern";
   if (format !== "sillytavern" && format !== "dramatis") {
-    throw new ConversationsCommandError("--format must be sillytavern or dramatis", 2);
+    throw new ClientCommandError("--format must be sillytavern or dramatis", 2);
   }
   const body = await unwrap(
     api.GET("/v1/conversations/{id}/export", {
@@ -160,16 +121,13 @@ async function importConversation(
 ): Promise<number> {
   const [file, ...extra] = options.positionals;
   if (!file || extra.length > 0) {
-    throw new ConversationsCommandError("usage: dramatis conversations import FILE [--persona ID]", 2);
+    throw new ClientCommandError("usage: dramatis conversations import FILE [--persona ID]", 2);
   }
   let content: string;
   try {
     content = await fs.readFile(file, "utf8");
   } catch (error) {
-    throw new ConversationsCommandError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      1,
-    );
+    throw new ClientCommandError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, 1);
   }
   const isJson = /\.json$/i.test(file);
   const result = await unwrap(

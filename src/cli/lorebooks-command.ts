@@ -42,8 +42,12 @@ const ACTIONS: Record<string, (client: DramatisClient, options: LorebooksCommand
  *   environment: process.env, print: console.log, printError: console.error });
  */
 export async function lorebooksCommand(options: LorebooksCommandOptions): Promise<number> {
-  return runClientAction("dramatis lorebooks", options.action, ACTIONS, options, (run, client) =>
-    run(client, options),
+  return runClientAction(
+    `dramatis lorebooks ${options.action}`,
+    options.action,
+    ACTIONS,
+    options,
+    (run, connect) => run(connect(), options),
   );
 }
 

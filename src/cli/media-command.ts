@@ -42,8 +42,12 @@ const ACTIONS: Record<string, (client: DramatisClient, options: MediaCommandOpti
  *   environment: process.env, print: console.log, printError: console.error });
  */
 export async function mediaCommand(options: MediaCommandOptions): Promise<number> {
-  return runClientAction("dramatis media", options.action, ACTIONS, options, (run, client) =>
-    run(client, options),
+  return runClientAction(
+    `dramatis media ${options.action}`,
+    options.action,
+    ACTIONS,
+    options,
+    (run, connect) => run(connect(), options),
   );
 }
 

@@ -2,15 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
-import {
-  collectPages,
-  createServerClient,
-  readServerAccess,
-  ServerAccessError,
-  ServerUnreachableError,
-  type ServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { ClientCommandError, runClientAction } from "./client-action.ts";
+import { collectPages, ServerUnreachableError, type ServerFetch } from "./server-connection.ts";
 
 /**
  * `dramatis memories import|search|export`: bulk memory work against a running Dramatis server, over the
@@ -51,19 +44,8 @@ const PAGE_LIMIT = 200;
 /** Import errors printed; the server lists at most 100 and counts the rest. */
 const SHOWN_ERROR_LIMIT = 20;
 const CANDIDATE_LIMIT = 25;
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 
 type Persona = Schema<"Persona">;
-
-/** A failure with a message meant for people, and its exit code (2 = the command line was wrong). */
-class MemoriesCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Runs `dramatis memories ACTION …` and returns the exit code: 0, 1 when something failed (including
@@ -77,46 +59,32 @@ class MemoriesCommandError extends Error {
  */
 export async function memoriesCommand(options: MemoriesCommandOptions): Promise<number> {
   const printError = options.printError ?? ((line: string) => options.output.write(`${line}\n`));
-  try {
-    const run = ACTIONS[options.action ?? ""];
-    if (!run) {
-      throw new MemoriesCommandError(
-        `unknown memories command ${options.action ?? "(none)"}: expected import, search or export`,
-        2,
-      );
-    }
-    return await run({ ...options, printError });
-  } catch (error) {
-    if (error instanceof MemoriesCommandError) {
-      printError(`dramatis memories: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof DramatisApiError) {
-      printError(`dramatis memories: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    if (error instanceof ServerUnreachableError) {
-      printError(`dramatis memories: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const io = { ...options, printError };
+  return runClientAction(
+    "dramatis memories",
+    options.action ?? "",
+    ACTIONS,
+    io,
+    (run, connect) => run(io, connect),
+    `unknown memories command ${options.action ?? "(none)"}: expected import, search or export`,
+  );
 }
 
 type ActionOptions = MemoriesCommandOptions & { printError: (line: string) => void };
 
-const ACTIONS: Record<string, (options: ActionOptions) => Promise<number>> = {
+/** Each action checks its command line before it connects: a mistake there shows before a missing key. */
+const ACTIONS: Record<string, (options: ActionOptions, connect: () => DramatisClient) => Promise<number>> = {
   import: importMemories,
   search: searchMemories,
   export: exportMemories,
 };
 
-async function importMemories(options: ActionOptions): Promise<number> {
+async function importMemories(options: ActionOptions, connect: () => DramatisClient): Promise<number> {
   const [reference, file, ...extra] = options.positionals;
   if (!reference || !file || extra.length > 0) {
-    throw new MemoriesCommandError("usage: dramatis memories import PERSONA FILE (or - for stdin)", 2);
+    throw new ClientCommandError("usage: dramatis memories import PERSONA FILE (or - for stdin)", 2);
   }
-  const api = connect(options);
+  const api = connect();
   if (file !== "-") await checkReadableFile(file);
   const persona = await resolvePersona(api, reference);
   const jsonLines = file === "-" || /\.(jsonl|ndjson)$/i.test(file);
@@ -139,7 +107,7 @@ async function importMemories(options: ActionOptions): Promise<number> {
     );
   } catch (error) {
     if (upload.error) {
-      throw new MemoriesCommandError(`cannot read ${file === "-" ? "stdin" : file}: ${upload.error.message}`);
+      throw new ClientCommandError(`cannot read ${file === "-" ? "stdin" : file}: ${upload.error.message}`);
     }
     throw error;
   }
@@ -160,18 +128,18 @@ async function importMemories(options: ActionOptions): Promise<number> {
   return report.failed > 0 ? 1 : 0;
 }
 
-async function searchMemories(options: ActionOptions): Promise<number> {
+async function searchMemories(options: ActionOptions, connect: () => DramatisClient): Promise<number> {
   const [reference, ...words] = options.positionals;
   const query = words.join(" ").trim();
   if (!reference || !query) {
-    throw new MemoriesCommandError(
+    throw new ClientCommandError(
       "usage: dramatis memories search PERSONA QUERY... [--k N] [--as-of TIME]",
       2,
     );
   }
   const k = readK(options.values.k);
   const asOf = readAsOf(options.values["as-of"]);
-  const api = connect(options);
+  const api = connect();
   const persona = await resolvePersona(api, reference);
   const result = await unwrap(
     api.POST("/v1/personas/{id}/memories/search", {
@@ -209,12 +177,12 @@ async function searchMemories(options: ActionOptions): Promise<number> {
   return 0;
 }
 
-async function exportMemories(options: ActionOptions): Promise<number> {
+async function exportMemories(options: ActionOptions, connect: () => DramatisClient): Promise<number> {
   const [reference, file, ...extra] = options.positionals;
   if (!reference || extra.length > 0) {
-    throw new MemoriesCommandError("usage: dramatis memories export PERSONA [FILE]", 2);
+    throw new ClientCommandError("usage: dramatis memories export PERSONA [FILE]", 2);
   }
-  const api = connect(options);
+  const api = connect();
   const persona = await resolvePersona(api, reference);
   const body = await unwrap(
     api.GET("/v1/personas/{id}/memories/export", { params: { path: { id: persona.id } }, parseAs: "stream" }),
@@ -238,8 +206,8 @@ async function exportMemories(options: ActionOptions): Promise<number> {
     return 0;
   } catch (error) {
     await fs.promises.rm(partial, { force: true });
-    if (error instanceof MemoriesCommandError) throw error;
-    throw new MemoriesCommandError(`cannot write ${file}: ${describeFileError(error)}`);
+    if (error instanceof ClientCommandError) throw error;
+    throw new ClientCommandError(`cannot write ${file}: ${describeFileError(error)}`);
   }
 }
 
@@ -268,7 +236,7 @@ async function copyLines(
   } catch (error) {
     if (!readError) throw error;
     const reason = readError instanceof ServerUnreachableError ? readError.reason : readError.message;
-    throw new MemoriesCommandError(`the export broke off after ${lines} memories (${reason}); run it again`);
+    throw new ClientCommandError(`the export broke off after ${lines} memories (${reason}); run it again`);
   }
   return lines;
 }
@@ -285,7 +253,7 @@ function readK(value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
   const k = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!(k >= 1 && k <= 100)) {
-    throw new MemoriesCommandError(`--k: expected a whole number from 1 to 100, got ${String(value)}`, 2);
+    throw new ClientCommandError(`--k: expected a whole number from 1 to 100, got ${String(value)}`, 2);
   }
   return k;
 }
@@ -297,7 +265,7 @@ function readAsOf(value: string | boolean | undefined): string | undefined {
   const withZone = text.includes("T") && !/([zZ]|[+-]\d{2}:?\d{2})$/.test(text) ? `${text}Z` : text;
   const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(withZone) : undefined;
   if (!time || Number.isNaN(time.getTime())) {
-    throw new MemoriesCommandError(
+    throw new ClientCommandError(
       `--as-of: expected a time like 2024-05-01T12:00:00Z (or a date), got ${String(value)}`,
       2,
     );
@@ -311,9 +279,9 @@ async function checkReadableFile(file: string): Promise<void> {
     stats = await fs.promises.stat(file);
     await fs.promises.access(file, fs.constants.R_OK);
   } catch (error) {
-    throw new MemoriesCommandError(`cannot read ${file}: ${describeFileError(error)}`);
+    throw new ClientCommandError(`cannot read ${file}: ${describeFileError(error)}`);
   }
-  if (!stats.isFile()) throw new MemoriesCommandError(`cannot read ${file}: it is not a file`);
+  if (!stats.isFile()) throw new ClientCommandError(`cannot read ${file}: it is not a file`);
 }
 
 function describeFileError(error: unknown): string {
@@ -355,19 +323,6 @@ function toWebStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Arr
   });
 }
 
-function connect(options: ActionOptions): DramatisClient {
-  const { values, environment } = options;
-  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  let access: ServerAccess;
-  try {
-    access = readServerAccess({ url: text("url"), key: text("key"), user: text("user") }, environment);
-  } catch (error) {
-    if (error instanceof ServerAccessError) throw new MemoriesCommandError(error.message, 2);
-    throw error;
-  }
-  return createServerClient(access, options.fetch);
-}
-
 /** A persona by id, else by name case-insensitively: a whole name first, then the start of a word. */
 async function resolvePersona(api: DramatisClient, reference: string): Promise<Persona> {
   const trimmed = reference.trim();
@@ -405,14 +360,14 @@ async function resolvePersona(api: DramatisClient, reference: string): Promise<P
     const own = group.filter((persona) => persona.kind === "persona");
     const narrowed = own.length > 0 ? own : group;
     if (narrowed.length === 1) return narrowed[0] as Persona;
-    throw new MemoriesCommandError(
+    throw new ClientCommandError(
       `"${reference}" matches more than one persona; give the id:\n${list(narrowed)}`,
     );
   }
   const ordered = [...personas].sort(
     (left, right) => Number(left.kind === "preset") - Number(right.kind === "preset"),
   );
-  throw new MemoriesCommandError(
+  throw new ClientCommandError(
     `no persona named "${reference}"; ` +
       (personas.length
         ? `choose one of:\n${list(ordered)}`

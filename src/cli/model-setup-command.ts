@@ -40,8 +40,13 @@ const ACTIONS: Record<string, (context: Context, positionals: string[]) => Promi
  * @example await modelSetupCommand({ action: "default", positionals: ["ollama/llama3.2"], values: {}, environment: process.env, print: console.log, printError: console.error })
  */
 export async function modelSetupCommand(options: ModelSetupCommandOptions): Promise<number> {
-  return runClientAction("dramatis models", options.action, ACTIONS, options, (run, client) =>
-    run({ client, options, json: options.values.json === true }, options.positionals),
+  return runClientAction(
+    `dramatis models ${options.action}`,
+    options.action,
+    ACTIONS,
+    options,
+    (run, connect) =>
+      run({ client: connect(), options, json: options.values.json === true }, options.positionals),
   );
 }
 

@@ -1,13 +1,7 @@
 import { parseArgs } from "node:util";
-import { DramatisApiError, unwrap, watchInbox, type DramatisClient, type Schema } from "@dramatis/sdk";
-import {
-  ServerAccessError,
-  ServerUnreachableError,
-  collectPages,
-  createServerClient,
-  readServerAccess,
-  type ServerFetch,
-} from "./server-connection.ts";
+import { unwrap, watchInbox, type DramatisClient, type Schema } from "@dramatis/sdk";
+import { ClientCommandError, reportClientFailure, runClientAction } from "./client-action.ts";
+import { collectPages, type ServerFetch } from "./server-connection.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -46,7 +40,6 @@ export const SCHEDULED_USAGE = `  scheduled list [--all] [--persona ID] [--kind 
 
 type Kind = Schema<"ScheduledMessage">["kind"];
 const KINDS: Kind[] = ["good_morning", "good_night", "check_in"];
-const KEY_HINT = " (check --key or DRAMATIS_API_KEY)";
 const PAGE_LIMIT = 200;
 
 /** The flags of `dramatis scheduled` and `dramatis inbox`, by their names on the command line. */
@@ -60,16 +53,6 @@ export type ScheduledFlags = {
   kind?: string;
   follow?: boolean;
 };
-
-/** A failure meant for people, with its exit code (2 = the command line was wrong). */
-class ScheduledCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 interface Context {
   options: ScheduledCommandOptions;
@@ -94,38 +77,24 @@ const ACTIONS: Record<string, (context: Context) => Promise<number>> = {
  */
 export async function scheduledCommand(options: ScheduledCommandOptions): Promise<number> {
   const name = `dramatis ${options.command}`;
+  let parsed: { flags: ScheduledFlags; positionals: string[] };
   try {
-    const { flags, positionals } = options.parsed ?? parseFlags(options.argv ?? []);
-    const context = createContext(options, flags, positionals);
-    if (options.command === "inbox") return await showInbox(context);
-    const [action, ...rest] = positionals;
-    const run = ACTIONS[action ?? ""];
-    if (!run) {
-      throw new ScheduledCommandError(
-        `unknown scheduled command ${action ?? "(none)"}: expected ${Object.keys(ACTIONS).join(", ")}`,
-        2,
-      );
-    }
-    return await run({ ...context, positionals: rest });
+    parsed = options.parsed ?? parseFlags(options.argv ?? []);
   } catch (error) {
-    if (error instanceof ScheduledCommandError) {
-      options.printError(`${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof ServerAccessError) {
-      options.printError(`${name}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof ServerUnreachableError) {
-      options.printError(`${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DramatisApiError) {
-      options.printError(`${name}: ${error.describe()}${error.status === 401 ? KEY_HINT : ""}`);
-      return 1;
-    }
-    throw error;
+    return reportClientFailure(name, error, options.printError);
   }
+  const { flags, positionals } = parsed;
+  // `dramatis inbox` is a command of one action.
+  const inbox = options.command === "inbox";
+  const [action, ...rest] = inbox ? ["inbox", ...positionals] : positionals;
+  return runClientAction(
+    name,
+    action ?? "",
+    inbox ? { inbox: showInbox } : ACTIONS,
+    { ...options, values: flags },
+    (run, connect) => run({ options, flags, positionals: rest, client: connect() }),
+    `unknown scheduled command ${action ?? "(none)"}: expected ${Object.keys(ACTIONS).join(", ")}`,
+  );
 }
 
 function parseFlags(argv: string[]): { flags: ScheduledFlags; positionals: string[] } {
@@ -147,17 +116,8 @@ function parseFlags(argv: string[]): { flags: ScheduledFlags; positionals: strin
     });
     return { flags: values as ScheduledFlags, positionals };
   } catch (error) {
-    throw new ScheduledCommandError((error as Error).message, 2);
+    throw new ClientCommandError((error as Error).message, 2);
   }
-}
-
-function createContext(
-  options: ScheduledCommandOptions,
-  flags: ScheduledFlags,
-  positionals: string[],
-): Context {
-  const client = createServerClient(readServerAccess(flags, options.environment), options.fetch);
-  return { options, flags, positionals, client };
 }
 
 function writeLine(context: Context, line: string): void {
@@ -165,7 +125,7 @@ function writeLine(context: Context, line: string): void {
 }
 
 function noArguments(context: Context, usage: string): void {
-  if (context.positionals.length > 0) throw new ScheduledCommandError(`usage: dramatis ${usage}`, 2);
+  if (context.positionals.length > 0) throw new ClientCommandError(`usage: dramatis ${usage}`, 2);
 }
 
 /** A short one-line form of a message for a table cell. */
@@ -223,7 +183,7 @@ async function listScheduled(context: Context): Promise<number> {
 function readKind(text: string | undefined): Kind | undefined {
   if (text === undefined) return undefined;
   const kind = KINDS.find((known) => known === text);
-  if (!kind) throw new ScheduledCommandError(`--kind: expected one of ${KINDS.join(", ")}, got ${text}`, 2);
+  if (!kind) throw new ClientCommandError(`--kind: expected one of ${KINDS.join(", ")}, got ${text}`, 2);
   return kind;
 }
 
@@ -246,7 +206,7 @@ async function showStatistics(context: Context): Promise<number> {
 
 async function cancelScheduled(context: Context): Promise<number> {
   const [id, ...extra] = context.positionals;
-  if (!id || extra.length > 0) throw new ScheduledCommandError("usage: dramatis scheduled cancel ID", 2);
+  if (!id || extra.length > 0) throw new ClientCommandError("usage: dramatis scheduled cancel ID", 2);
   const message = await unwrap(
     context.client.POST("/v1/scheduled-messages/{id}/cancel", { params: { path: { id } } }),
   );

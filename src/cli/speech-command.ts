@@ -1,10 +1,10 @@
 import { ClientCommandError, runClientAction } from "./client-action.ts";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { DramatisApiError, unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
+import { unwrap, type DramatisClient, type Schema } from "@dramatis/sdk";
 import { wavDurationSeconds } from "../speech/wav.ts";
-import { resolvePersona } from "./chat-command.ts";
-import { ServerUnreachableError, type ServerFetch } from "./server-connection.ts";
+import { resolvePersona } from "./resolve-persona.ts";
+import type { ServerFetch } from "./server-connection.ts";
 import { formatTable } from "./text-table.ts";
 
 /**
@@ -67,7 +67,9 @@ const ACTIONS: Record<string, (client: DramatisClient, options: SpeechCommandOpt
  *   environment: process.env, print: console.log, printError: console.error, output: process.stdout });
  */
 export async function speechCommand(options: SpeechCommandOptions): Promise<number> {
-  return runClientAction("dramatis", options.action, ACTIONS, options, (run, client) => run(client, options));
+  return runClientAction(`dramatis ${options.action}`, options.action, ACTIONS, options, (run, connect) =>
+    run(connect(), options),
+  );
 }
 
 function text(value: string | boolean | undefined): string | undefined {
@@ -99,16 +101,6 @@ function readRate(values: Values): number | undefined {
   return rate;
 }
 
-/** A persona by name or id, as `dramatis chat` finds it; its explanation of an unknown name is kept. */
-async function findPersona(client: DramatisClient, reference: string): Promise<Schema<"Persona">> {
-  try {
-    return await resolvePersona(client, reference);
-  } catch (error) {
-    if (error instanceof DramatisApiError || error instanceof ServerUnreachableError) throw error;
-    throw new ClientCommandError((error as Error).message);
-  }
-}
-
 /** A persona's name as a file name: path separators and control characters become dashes. */
 function fileNameOf(name: string): string {
   // eslint-disable-next-line no-control-regex
@@ -137,7 +129,7 @@ async function say(client: DramatisClient, options: SpeechCommandOptions): Promi
   const { values } = options;
   const request = readSayArguments(options.positionals, values);
   const rate = readRate(values);
-  const persona = request.persona === undefined ? undefined : await findPersona(client, request.persona);
+  const persona = request.persona === undefined ? undefined : await resolvePersona(client, request.persona);
   const voice = text(values.voice);
   const locale = text(values.locale);
   const style = text(values.style);
