@@ -28,11 +28,6 @@ export interface ChatCommandOptions {
   fetch?: ServerFetch;
 }
 
-/** Usage lines for `dramatis --help`. */
-export const CHAT_USAGE = `  chat PERSONA [--conversation ID] [--url URL] [--key KEY] [--user USER]
-                                chat with a persona (name or id) on a running server; /help inside
-                                (or DRAMATIS_URL, DRAMATIS_API_KEY, DRAMATIS_USER)`;
-
 /**
  * Runs `dramatis chat`: resolves the persona, starts (or continues) a conversation, then sends each
  * input line and prints the persona's reply as it streams. Returns the exit code.

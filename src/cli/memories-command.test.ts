@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedLoopbackURL } from "../../test/mock-upstreams.ts";
 import { loadConfig } from "../config/config.ts";
 import { startServer, type RunningServer } from "../server.ts";
-import { MEMORIES_USAGE, memoriesCommand, type MemoriesCommandOptions } from "./memories-command.ts";
+import { memoriesCommand, type MemoriesCommandOptions } from "./memories-command.ts";
 
 const ADMIN_KEY = "dra_memories_command_test_admin_key_0123456789";
 const USER = "alice";
@@ -322,11 +322,5 @@ describe("dramatis memories", () => {
       `dramatis memories: cannot reach the Dramatis server at ${closed} (ECONNREFUSED); ` +
         "start it with `dramatis serve` or point --url / DRAMATIS_URL at it",
     ]);
-  });
-
-  it("has usage lines in the style of dramatis --help", () => {
-    expect(MEMORIES_USAGE).toMatch(/^ {2}memories import PERSONA FILE\|-\n/);
-    expect(MEMORIES_USAGE).toContain("memories search PERSONA QUERY... [--k N] [--as-of TIME]");
-    expect(MEMORIES_USAGE).toContain("memories export PERSONA [FILE]");
   });
 });

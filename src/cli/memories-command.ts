@@ -29,17 +29,6 @@ export interface MemoriesCommandOptions {
   fetch?: ServerFetch;
 }
 
-/** Usage lines for `dramatis --help`. */
-export const MEMORIES_USAGE = `  memories import PERSONA FILE|-
-                                import memories: JSON Lines (.jsonl, .ndjson, or - for stdin) or a
-                                JSON array; exported files re-import as they are
-  memories search PERSONA QUERY... [--k N] [--as-of TIME]
-                                a persona's best-matching memories (default 10, at most 100), with
-                                their score components
-  memories export PERSONA [FILE]
-                                write every memory as JSON Lines to FILE (default stdout)
-                                (memories takes --url, --key, --user, --json like chat)`;
-
 const PAGE_LIMIT = 200;
 /** Import errors printed; the server lists at most 100 and counts the rest. */
 const SHOWN_ERROR_LIMIT = 20;

@@ -27,17 +27,6 @@ export interface ScheduledCommandOptions {
   interrupt?: AbortSignal;
 }
 
-/** Usage lines for `dramatis --help`. */
-export const SCHEDULED_USAGE = `  scheduled list [--all] [--persona ID] [--kind good_morning|good_night|check_in]
-                                the messages personas plan to send you, soonest first
-                                (--all: also the sent, skipped, failed and cancelled ones)
-  scheduled stats [--persona ID]
-                                counts by status and kind
-  scheduled cancel ID           cancel a pending scheduled message
-  inbox [--follow]              what personas sent you on their own, newest first;
-                                --follow prints each new one as it arrives (Ctrl-C stops)
-                                (scheduled and inbox take --url, --key, --user like chat; --json)`;
-
 type Kind = Schema<"ScheduledMessage">["kind"];
 const KINDS: Kind[] = ["good_morning", "good_night", "check_in"];
 const PAGE_LIMIT = 200;
