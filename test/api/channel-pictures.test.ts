@@ -63,6 +63,15 @@ async function messagesWith(app: TestApp, user: string, personaId: string) {
   }>;
 }
 
+/** As if the worker died between sending the reply's text and handing over its pictures. */
+async function forgetPictureHandover(app: TestApp, replyId: string): Promise<void> {
+  await app.services.store.db
+    .updateTable("media")
+    .set({ reply_sent_at: null, channel_sent_at: null })
+    .where("message_id", "=", replyId)
+    .execute();
+}
+
 /** The last request the vision model got showed it a JPEG picture. */
 function sawPicture(requests: GenerateRequest[]): boolean {
   const last = requests.at(-1)?.messages.at(-1);
@@ -189,14 +198,8 @@ describe("pictures on WhatsApp", () => {
   it("still sends the picture when its worker died after the reply's text went out", async () => {
     await andSent(2, () => write(ADA_NUMBER_ID, "send me a picture of you"));
     const reply = (await messagesWith(app, "pic-user", adaId)).at(-1)!;
-    const { db } = app.services.store;
-    // As if the worker died between sending the text and handing over its picture.
-    await db
-      .updateTable("media")
-      .set({ reply_sent_at: null, channel_sent_at: null })
-      .where("message_id", "=", reply.id)
-      .execute();
-    const receipt = await db
+    await forgetPictureHandover(app, reply.id);
+    const receipt = await app.services.store.db
       .selectFrom("whatsapp_receipts")
       .selectAll()
       .where("reply_message_id", "=", reply.id)
@@ -364,14 +367,8 @@ describe("pictures over SMS", () => {
   it("still sends the MMS when its worker died after the reply's text went out", async () => {
     await andSent(2, () => text(ADA_NUMBER, "send me another picture of you"));
     const reply = (await messagesWith(app, "mms-user", adaId)).at(-1)!;
-    const { db } = app.services.store;
-    // As if the worker died between sending the text and handing over its picture.
-    await db
-      .updateTable("media")
-      .set({ reply_sent_at: null, channel_sent_at: null })
-      .where("message_id", "=", reply.id)
-      .execute();
-    const receipt = await db
+    await forgetPictureHandover(app, reply.id);
+    const receipt = await app.services.store.db
       .selectFrom("sms_receipts")
       .selectAll()
       .where("reply_message_id", "=", reply.id)
