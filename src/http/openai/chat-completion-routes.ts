@@ -11,7 +11,8 @@ import type { AppEnv } from "../app-env.ts";
 import { optionalUser, personaEditor } from "../auth.ts";
 import { withIdempotencyKey } from "../idempotency.ts";
 import { logUpstreamFailure } from "../problem.ts";
-import { completionRequestSchema, translateRequest, type CompletionBody } from "./openai-chat-request.ts";
+import { completionRequestSchema, type CompletionBody } from "./openai-chat-request-schema.ts";
+import { translateRequest } from "./openai-chat-request.ts";
 
 /*
  * OpenAI wire format only: translate requests into a ChatCompletionService call and results into
