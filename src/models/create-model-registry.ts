@@ -2,11 +2,9 @@ import path from "node:path";
 import type { Config } from "../config/config.ts";
 import type { ModelCallMetrics } from "../lib/metrics.ts";
 import type { ModelProvider } from "./language-model.ts";
-import {
-  createLocalGgufProvider,
-  findDefaultGguf,
-  isLocalGgufRuntimeAvailable,
-} from "./local-gguf-provider.ts";
+import { findDefaultGguf } from "./local-gguf-files.ts";
+import { createLocalGgufProvider } from "./local-gguf-provider.ts";
+import { isLocalGgufRuntimeAvailable } from "./local-gguf-runtime.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import { createOfflineProvider } from "./offline-model.ts";
 import { createConfiguredProviders } from "./provider-config.ts";

@@ -8,15 +8,14 @@ import {
   type GenerateRequest,
   type StreamPart,
 } from "./language-model.ts";
+import { detectPhysicalCoreCount } from "./detect-physical-core-count.ts";
+import { findDefaultGguf } from "./local-gguf-files.ts";
+import { createLocalGgufProvider, type LocalGgufProvider } from "./local-gguf-provider.ts";
 import {
-  createLocalGgufProvider,
   describeLocalGgufInstall,
-  detectPhysicalCoreCount,
-  findDefaultGguf,
   importNodeLlamaCpp,
   isLocalGgufRuntimeAvailable,
-  type LocalGgufProvider,
-} from "./local-gguf-provider.ts";
+} from "./local-gguf-runtime.ts";
 
 const sharedModels = path.resolve(import.meta.dirname, "../../../shared/models");
 const modelAvailable =
