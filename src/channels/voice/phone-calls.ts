@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { AppError, ValidationError } from "../../errors/app-error.ts";
-import type { Call, CallService } from "../../services/calls/call-service.ts";
+import type { CallService } from "../../services/calls/call-service.ts";
+import type { Call } from "../../services/calls/call-views.ts";
 import type { PersonaService } from "../../services/persona-service.ts";
 import type { UserRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
