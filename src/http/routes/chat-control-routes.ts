@@ -1,9 +1,8 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { withIdempotencyKey } from "../idempotency.ts";
-import type { UserRow } from "../../store/schema.ts";
+import { assertPersonaAnswers } from "../persona-answers.ts";
 import type { AppEnv } from "../app-env.ts";
-import { personaEditor, requireUser } from "../auth.ts";
+import { requireUser } from "../auth.ts";
 import {
   idParamSchema,
   jsonBody,
@@ -132,19 +131,6 @@ const deleteMessageRoute = createRoute({
   request: { headers, params: messageParamsSchema },
   responses: { 204: { description: "Deleted" }, ...problemResponses(404) },
 });
-
-/**
- * Resolves the conversation before any stream starts (a wrong id is a plain 404, not an event), and 404s
- * when its persona was made private by another member since: it answers no more.
- */
-async function assertPersonaAnswers(
-  c: Context<AppEnv>,
-  user: UserRow,
-  conversationId: string,
-): Promise<void> {
-  const conversation = await c.var.services.conversations.get(user, conversationId);
-  await c.var.services.personas.assertNotHidden(personaEditor(c), conversation.persona_id);
-}
 
 export function chatControlRoutes(): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>();

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { withIdempotencyKey } from "../idempotency.ts";
+import { assertPersonaAnswers } from "../persona-answers.ts";
 import { CHANNELS } from "../../services/conversation-views.ts";
 import { jobSchema } from "./job-routes.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -239,10 +240,7 @@ export function conversationRoutes(): OpenAPIHono<AppEnv> {
     const user = await requireUser(c);
     const conversationId = c.req.valid("param").id;
     const body = c.req.valid("json");
-    // Resolve the conversation before streaming starts, so a wrong id is a plain 404, not an event.
-    const conversation = await service(c).get(user, conversationId);
-    // A persona made private by another member since the conversation began answers no more (404).
-    await c.var.services.personas.assertNotHidden(personaEditor(c), conversation.persona_id);
+    await assertPersonaAnswers(c, user, conversationId);
     if (body.mode === "async") {
       const { job, userMessage } = await c.var.services.jobs.startReply(user, conversationId, {
         content: body.content,

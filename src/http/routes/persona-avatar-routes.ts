@@ -11,7 +11,7 @@ import {
   userHeaderSchema,
 } from "../openapi-common.ts";
 import { MAX_AVATAR_CANDIDATES } from "../../services/media/media-generation.ts";
-import { mediaSchema } from "./media-routes.ts";
+import { mediaSchema } from "../schemas/media-schemas.ts";
 
 const tags = ["Personas"];
 const binary = z.string().openapi({ format: "binary" });

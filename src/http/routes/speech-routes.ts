@@ -14,6 +14,7 @@ import {
   problemResponses,
   userHeaderSchema,
 } from "../openapi-common.ts";
+import { messageAudioSchema } from "../schemas/speech-schemas.ts";
 
 const tags = ["Speech"];
 
@@ -49,22 +50,6 @@ const speechProviderSchema = z
     recognition: z.boolean().openapi({ description: "Transcribes audio" }),
   })
   .openapi("SpeechProvider");
-
-const messageAudioSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(["speech", "recording", "call_recording"]).openapi({
-      description: "speech: the message read aloud; recording: the user's voice message",
-    }),
-    voice: z.string().nullable(),
-    duration_seconds: z.number(),
-    transcript: z.string().nullable(),
-    content_type: z.string(),
-    url: z.string().openapi({ description: "Where the bytes are served (GET)" }),
-  })
-  .openapi("MessageAudio");
-
-export { messageAudioSchema };
 
 const audioResponse = (description: string) => ({
   description,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { idParamSchema } from "../openapi-common.ts";
-import { mediaSchema } from "../routes/media-routes.ts";
-import { messageAudioSchema } from "../routes/speech-routes.ts";
+import { mediaSchema } from "./media-schemas.ts";
+import { messageAudioSchema } from "./speech-schemas.ts";
 
 const userPersonaSnapshotSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string() })
