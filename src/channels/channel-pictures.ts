@@ -3,6 +3,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from
 import type { ConversationService } from "../services/conversation-service.ts";
 import type { Message } from "../services/conversation-views.ts";
 import { ATTACHMENT_MAX_BYTES, type MediaService } from "../services/media/media-service.ts";
+import type { MediaRow } from "../store/media-repository.ts";
 import type { UserRow } from "../store/schema.ts";
 import { ProviderDownloadTooLargeError, ProviderHttpError } from "./provider-http-errors.ts";
 
@@ -107,4 +108,20 @@ export async function replySent(services: ChannelPictureServices, messageId: str
   } catch (error) {
     services.logger?.warn({ err: error, message_id: messageId }, "a reply's pictures were not sent");
   }
+}
+
+/**
+ * Where a persona's picture or video goes on a channel: its reply's conversation, addressed as the channel
+ * addresses a text (without the text). Undefined for an item outside a persona's conversation.
+ */
+export function mediaDeliveryRequest(media: MediaRow, signal?: AbortSignal) {
+  if (media.persona_id === null || media.conversation_id === null) return undefined;
+  return {
+    tenantId: media.tenant_id,
+    userId: media.user_id,
+    personaId: media.persona_id,
+    conversationId: media.conversation_id,
+    messageId: media.message_id,
+    signal,
+  };
 }

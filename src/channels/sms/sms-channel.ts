@@ -13,6 +13,7 @@ import { SmsPictures, type SmsPictureServices } from "./sms-pictures.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 import { SmsSender } from "./sms-sender.ts";
 import { TwilioClient, type SmsTransport, type TwilioSettings } from "./twilio-client.ts";
+import { mediaDeliveryRequest } from "../channel-pictures.ts";
 
 /** What a proactive message needs to go out by SMS. */
 export interface SmsDeliveryRequest {
@@ -129,17 +130,8 @@ export class SmsChannel {
    */
   async deliverMedia(media: MediaRow, signal?: AbortSignal): Promise<SmsDelivery> {
     if (!this.pictures) return { status: "skipped", reason: "not_configured" };
-    if (media.persona_id === null || media.conversation_id === null) {
-      return { status: "skipped", reason: "not_sms_conversation" };
-    }
-    const request = {
-      tenantId: media.tenant_id,
-      userId: media.user_id,
-      personaId: media.persona_id,
-      conversationId: media.conversation_id,
-      messageId: media.message_id,
-      signal,
-    };
+    const request = mediaDeliveryRequest(media, signal);
+    if (!request) return { status: "skipped", reason: "not_sms_conversation" };
     const route = await this.route(request);
     if ("skipped" in route) return { status: "skipped", reason: route.skipped };
     if (!carriesMms(route.from, route.to)) return { status: "skipped", reason: "mms_not_carried" };

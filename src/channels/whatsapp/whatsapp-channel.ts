@@ -12,7 +12,7 @@ import { WhatsAppNotConfiguredError, WhatsAppSender } from "./whatsapp-sender.ts
 import type { UserRow } from "../../store/schema.ts";
 import type { WhatsAppVoiceServices } from "./whatsapp-voice.ts";
 import { WhatsAppPictures } from "./whatsapp-pictures.ts";
-import type { ChannelPictureServices } from "../channel-pictures.ts";
+import { mediaDeliveryRequest, type ChannelPictureServices } from "../channel-pictures.ts";
 import type { MediaRow } from "../../store/media-repository.ts";
 
 /** Meta lets a business write freely for this long after the user's last message; then only templates. */
@@ -129,17 +129,8 @@ export class WhatsAppChannel {
    */
   async deliverMedia(media: MediaRow, signal?: AbortSignal): Promise<WhatsAppDelivery> {
     if (!this.pictures) return { status: "skipped", reason: "not_configured" };
-    if (media.persona_id === null || media.conversation_id === null) {
-      return { status: "skipped", reason: "not_whatsapp_conversation" };
-    }
-    const request = {
-      tenantId: media.tenant_id,
-      userId: media.user_id,
-      personaId: media.persona_id,
-      conversationId: media.conversation_id,
-      messageId: media.message_id,
-      signal,
-    };
+    const request = mediaDeliveryRequest(media, signal);
+    if (!request) return { status: "skipped", reason: "not_whatsapp_conversation" };
     const route = await this.route(request);
     if ("skipped" in route) return { status: "skipped", reason: route.skipped };
     const file = await this.pictures.outgoingFile(media);
